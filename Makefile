@@ -1,0 +1,30 @@
+# certgate: the two commands a newcomer needs are `make demo` and `make test`.
+.PHONY: setup demo test typecheck bench chart manifests build clean
+
+setup:
+	@bash scripts/ensure-tools.sh
+
+demo: setup
+	npx tsx scripts/demo.ts
+
+test: setup typecheck
+	node scripts/run-tests.mjs
+
+typecheck:
+	npx tsc --noEmit
+
+bench: setup
+	npx tsx bench/run.ts
+
+chart: setup
+	.tools/helm/helm lint charts/certgate
+	.tools/helm/helm template certgate charts/certgate --namespace certgate >/dev/null
+
+manifests: setup
+	npx tsx scripts/render-manifests.ts
+
+build:
+	npx tsc -p tsconfig.build.json
+
+clean:
+	rm -rf dist .tools .demo .test-logs
