@@ -1,0 +1,107 @@
+// A real BIND (named) on loopback serving one test zone that accepts TSIG-signed RFC 2136 updates.
+// `* A 127.0.0.1` makes every test name resolve to loopback, so pebble, resolving through this
+// server, dials our HTTP-01 responders on 127.0.0.1.
+import { randomBytes } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManagedProcess, makeLogDir } from './process.ts';
+import { freePort } from './ports.ts';
+
+export interface TsigKey {
+  name: string;
+  algorithm: 'hmac-sha256';
+  /** base64 */
+  secret: string;
+}
+
+export interface BindServer {
+  host: '127.0.0.1';
+  port: number;
+  /** "127.0.0.1:<port>", the form pebble's -dnsserver and Rfc2136Client take. */
+  address: string;
+  zone: string;
+  /** Key granted `zonesub ANY` on the zone. */
+  tsig: TsigKey;
+  /** A key BIND knows but that no update-policy grants: updates signed with it are REFUSED. */
+  deniedTsig: TsigKey;
+  logDir: string;
+  /** PID of named, for tests that check nothing is left running. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface BindOptions {
+  /** Zone to serve, default "example.test". */
+  zone?: string;
+  /** TSIG key name, default "certgate-test". */
+  keyName?: string;
+}
+
+export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
+  const zone = (opts.zone ?? 'example.test').replace(/\.$/, '').toLowerCase();
+  const tsig: TsigKey = { name: opts.keyName ?? 'certgate-test', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const deniedTsig: TsigKey = { name: `${tsig.name}-denied`, algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const port = await freePort({ udp: true });
+  const dir = makeLogDir('bind');
+  const confPath = join(dir, 'named.conf');
+  const zonePath = join(dir, `${zone}.zone`);
+
+  writeFileSync(
+    zonePath,
+    [
+      '$TTL 60',
+      `@ IN SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
+      `@ IN NS ns.${zone}.`,
+      '@ IN A 127.0.0.1',
+      'ns IN A 127.0.0.1',
+      '* IN A 127.0.0.1',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    confPath,
+    `options {
+  directory "${dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  pid-file none;
+  session-keyfile none;
+  managed-keys-directory "${dir}";
+  recursion no;
+  dnssec-validation no;
+  notify no;
+  allow-query { any; };
+};
+controls { };
+key "${tsig.name}" { algorithm ${tsig.algorithm}; secret "${tsig.secret}"; };
+key "${deniedTsig.name}" { algorithm ${deniedTsig.algorithm}; secret "${deniedTsig.secret}"; };
+zone "${zone}" {
+  type primary;
+  file "${zonePath}";
+  update-policy { grant ${tsig.name} zonesub ANY; };
+};
+`,
+  );
+
+  const proc = new ManagedProcess('named', 'named', ['-g', '-4', '-n', '1', '-c', confPath], dir);
+  const resolver = new Resolver({ timeout: 500, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  try {
+    await proc.waitUntil(`zone ${zone} to answer SOA on port ${port}`, async () => ((await resolver.resolveSoa(zone)) ? true : undefined));
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    address: `127.0.0.1:${port}`,
+    zone,
+    tsig,
+    deniedTsig,
+    logDir: dir,
+    pid: proc.pid!,
+    stop: () => proc.stop(),
+  };
+}
