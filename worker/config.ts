@@ -1,0 +1,39 @@
+// The worker's configuration: parsed and validated once from flags (worker/flags.ts) into this
+// frozen object, which mirrors the Helm chart's values.
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface IssuerRef {
+  kind: 'Issuer' | 'ClusterIssuer';
+  name: string;
+  group: string;
+}
+
+export interface WorkerConfig {
+  kubeconfig?: string;
+  /** Only watch this namespace; undefined watches all. */
+  namespace?: string;
+  /** Where ClusterIssuers' Secrets live. */
+  clusterResourceNamespace: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  /** Lease timings; cert-manager's defaults (60 s lease, 40 s renew deadline, 15 s retry). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  metricsListen: ListenAddress;
+  healthListen: ListenAddress;
+  /** Backoff after a failed issuance: base doubling up to max. */
+  renewBackoffBaseMs: number;
+  renewBackoffMaxMs: number;
+  /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true". */
+  defaultIssuer?: IssuerRef;
+  acmeHttp01SelfCheckPort: number;
+  /** HOST:PORT of a DNS resolver for ACME self-checks; undefined uses the system resolver. */
+  acmeDnsNameserver?: ListenAddress;
+  acmeBackoffMinMs: number;
+  solverService: { namespace: string; name: string; port: number };
+}
