@@ -10,7 +10,7 @@ import { freePort } from './ports.ts';
 
 export interface TsigKey {
   name: string;
-  algorithm: 'hmac-sha256';
+  algorithm: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512';
   /** base64 */
   secret: string;
 }
@@ -36,11 +36,14 @@ export interface BindOptions {
   zone?: string;
   /** TSIG key name, default "certgate-test". */
   keyName?: string;
+  /** Algorithm of the granted key, default hmac-sha256. */
+  tsigAlgorithm?: TsigKey['algorithm'];
 }
 
 export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
   const zone = (opts.zone ?? 'example.test').replace(/\.$/, '').toLowerCase();
-  const tsig: TsigKey = { name: opts.keyName ?? 'certgate-test', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const algorithm = opts.tsigAlgorithm ?? 'hmac-sha256';
+  const tsig: TsigKey = { name: opts.keyName ?? 'certgate-test', algorithm, secret: randomBytes(algorithm === 'hmac-sha512' ? 64 : 32).toString('base64') };
   const deniedTsig: TsigKey = { name: `${tsig.name}-denied`, algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
   const port = await freePort({ udp: true });
   const dir = makeLogDir('bind');
