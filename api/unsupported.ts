@@ -1,0 +1,113 @@
+// cert-manager fields that certgate keeps in its CRD schemas (so the API server does not silently
+// prune them) but does not implement. The admission webhook rejects objects that set them.
+// Paths use "." for properties and "[]" for every element of a list.
+import type { CertgateResource } from './types.generated.ts';
+
+export type CrdKind = CertgateResource['kind'];
+
+export interface UnsupportedField {
+  /** Field path, e.g. "spec.acme.solvers[].dns01.route53". */
+  readonly path: string;
+  /** One line shown to the user: what certgate does instead, or why it is missing. */
+  readonly reason: string;
+  /** A value that matches certgate's behaviour and so is accepted (e.g. a feature flag set to false). */
+  readonly harmlessValue?: unknown;
+}
+
+const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
+  ['acmeDNS', 'acme-dns'],
+  ['akamai', 'Akamai'],
+  ['azureDNS', 'Azure DNS'],
+  ['cloudDNS', 'Google Cloud DNS'],
+  ['cloudflare', 'Cloudflare'],
+  ['digitalocean', 'DigitalOcean'],
+  ['route53', 'AWS Route53'],
+  ['webhook', 'webhook'],
+];
+
+function solverFields(prefix: string): UnsupportedField[] {
+  return [
+    ...DNS01_PROVIDERS.map(([field, name]) => ({
+      path: `${prefix}.dns01.${field}`,
+      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136 or http01.ingress`,
+    })),
+    { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
+    { path: `${prefix}.http01.ingress.podTemplate`, reason: 'certgate answers HTTP-01 from its shared solver and starts no per-challenge pods' },
+  ];
+}
+
+const ISSUER_FIELDS: readonly UnsupportedField[] = [
+  { path: 'spec.vault', reason: 'the Vault issuer is not implemented; use acme, ca or selfSigned' },
+  { path: 'spec.venafi', reason: 'the Venafi issuer is not implemented; use acme, ca or selfSigned' },
+  { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValue: false },
+  ...solverFields('spec.acme.solvers[]'),
+  { path: 'spec.ca.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
+  { path: 'spec.ca.ocspServers', reason: 'OCSP server URLs are not added to issued certificates' },
+  { path: 'spec.ca.issuingCertificateURLs', reason: 'AIA issuing certificate URLs are not added to issued certificates' },
+  { path: 'spec.selfSigned.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
+];
+
+export const UNSUPPORTED_FIELDS: Readonly<Record<CrdKind, readonly UnsupportedField[]>> = Object.freeze({
+  Certificate: [
+    { path: 'spec.keystores', reason: 'JKS and PKCS#12 keystores are not written; the Secret holds PEM tls.crt, tls.key and ca.crt' },
+    { path: 'spec.additionalOutputFormats', reason: 'DER and CombinedPEM outputs are not written; the Secret holds PEM tls.crt, tls.key and ca.crt' },
+    { path: 'spec.literalSubject', reason: 'literal RFC 4514 subjects are not supported; use commonName and subject' },
+    { path: 'spec.nameConstraints', reason: 'name constraints are not supported' },
+    { path: 'spec.otherNames', reason: 'otherName SANs are not supported; use dnsNames, ipAddresses, uris or emailAddresses' },
+    { path: 'spec.signatureAlgorithm', reason: 'the signature algorithm follows privateKey.algorithm and cannot be chosen' },
+    { path: 'spec.encodeUsagesInRequest', reason: 'certgate decides itself whether usages are encoded in the CSR' },
+  ],
+  Issuer: ISSUER_FIELDS,
+  ClusterIssuer: ISSUER_FIELDS,
+  CertificateRequest: [],
+  Order: [],
+  Challenge: solverFields('spec.solver'),
+});
+
+export interface UnsupportedFieldUse {
+  /** Concrete path in the object, e.g. "spec.acme.solvers[1].dns01.route53". */
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** True for values that say nothing: absent, null, [] and {}. */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.keys(value).length === 0;
+  return false;
+}
+
+/** Values found at path ("a.b[].c") in obj, with their concrete paths. */
+function lookup(obj: unknown, path: string): Array<{ path: string; value: unknown }> {
+  let found: Array<{ path: string; value: unknown }> = [{ path: '', value: obj }];
+  for (const segment of path.split('.')) {
+    const isList = segment.endsWith('[]');
+    const name = isList ? segment.slice(0, -2) : segment;
+    const next: typeof found = [];
+    for (const { path: at, value } of found) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+      const child = (value as Record<string, unknown>)[name];
+      const childPath = at ? `${at}.${name}` : name;
+      if (!isList) next.push({ path: childPath, value: child });
+      else if (Array.isArray(child)) child.forEach((item, i) => next.push({ path: `${childPath}[${i}]`, value: item }));
+    }
+    found = next;
+  }
+  return found;
+}
+
+/** Every unsupported field the object sets, in the order of UNSUPPORTED_FIELDS. Pure, for the webhook. */
+export function findUnsupportedFields(kind: CrdKind, obj: unknown): UnsupportedFieldUse[] {
+  const fields = UNSUPPORTED_FIELDS[kind];
+  if (!fields) throw new Error(`unknown kind ${kind}`);
+  const uses: UnsupportedFieldUse[] = [];
+  for (const field of fields) {
+    for (const { path, value } of lookup(obj, field.path)) {
+      if (isEmpty(value)) continue;
+      if ('harmlessValue' in field && value === field.harmlessValue) continue;
+      uses.push({ path, reason: field.reason });
+    }
+  }
+  return uses;
+}
