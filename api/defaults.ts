@@ -1,0 +1,91 @@
+// cert-manager's defaults for a Certificate, as pure functions. The spec stored in the API is never
+// changed: controllers resolve the defaults when they need a value, as cert-manager does.
+import type { CertificatePrivateKey, CertificateSpec, KeyUsage } from './types.generated.ts';
+import { parseDuration } from './duration.ts';
+
+export const DEFAULT_DURATION = '2160h'; // 90 days
+export const DEFAULT_DURATION_MS = 2160 * 3_600_000;
+/** Shortest spec.duration cert-manager accepts. */
+export const MIN_DURATION_MS = 3_600_000;
+/** Shortest spec.renewBefore cert-manager accepts. */
+export const MIN_RENEW_BEFORE_MS = 5 * 60_000;
+export const DEFAULT_USAGES: readonly KeyUsage[] = Object.freeze(['digital signature', 'key encipherment']);
+export const DEFAULT_RSA_SIZE = 2048;
+export const DEFAULT_ECDSA_SIZE = 256;
+
+export type PrivateKeyAlgorithm = NonNullable<CertificatePrivateKey['algorithm']>;
+
+/** A private key spec with every field decided. size is undefined for Ed25519, which has no size. */
+export interface ResolvedPrivateKey {
+  algorithm: PrivateKeyAlgorithm;
+  size: number | undefined;
+  encoding: NonNullable<CertificatePrivateKey['encoding']>;
+  rotationPolicy: NonNullable<CertificatePrivateKey['rotationPolicy']>;
+}
+
+/** The Certificate spec with cert-manager's defaults filled in. */
+export type DefaultedCertificateSpec = CertificateSpec & {
+  duration: string;
+  privateKey: ResolvedPrivateKey;
+  usages: KeyUsage[];
+};
+
+/** privateKey defaults: RSA, 2048 bits for RSA and 256 for ECDSA, PKCS1, rotationPolicy Always (cert-manager >= 1.18). */
+export function defaultPrivateKey(pk: CertificatePrivateKey = {}): ResolvedPrivateKey {
+  const algorithm = pk.algorithm ?? 'RSA';
+  const defaultSize = algorithm === 'RSA' ? DEFAULT_RSA_SIZE : algorithm === 'ECDSA' ? DEFAULT_ECDSA_SIZE : undefined;
+  return {
+    algorithm,
+    // cert-manager treats size 0 as unset; Ed25519 ignores size.
+    size: algorithm === 'Ed25519' ? undefined : pk.size || defaultSize,
+    encoding: pk.encoding ?? 'PKCS1',
+    rotationPolicy: pk.rotationPolicy ?? 'Always',
+  };
+}
+
+/** Returns a copy of spec with duration, privateKey and usages defaulted; the input is not modified. */
+export function defaultCertificateSpec(spec: CertificateSpec): DefaultedCertificateSpec {
+  return {
+    ...structuredClone(spec),
+    duration: spec.duration ?? DEFAULT_DURATION,
+    privateKey: defaultPrivateKey(spec.privateKey),
+    usages: spec.usages && spec.usages.length > 0 ? [...spec.usages] : [...DEFAULT_USAGES],
+  };
+}
+
+/** Lifetime to request, in ms: spec.duration or 90 days. Throws DurationParseError on a bad string. */
+export function certificateDurationMs(spec: Pick<CertificateSpec, 'duration'>): number {
+  return spec.duration === undefined ? DEFAULT_DURATION_MS : parseDuration(spec.duration);
+}
+
+/**
+ * How long before notAfter to renew, in ms, for a certificate whose real lifetime is lifetimeMs.
+ * cert-manager's rules: renewBeforePercentage p gives p% of the lifetime; renewBefore is used only
+ * when shorter than the lifetime; otherwise (and by default) one third of the lifetime.
+ */
+export function renewBeforeMs(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): number {
+  if (renewBeforePercentage !== undefined) {
+    if (!Number.isInteger(renewBeforePercentage) || renewBeforePercentage <= 0 || renewBeforePercentage >= 100) {
+      throw new RangeError(`renewBeforePercentage must be an integer between 1 and 99, got ${renewBeforePercentage}`);
+    }
+    return Math.floor((lifetimeMs * renewBeforePercentage) / 100);
+  }
+  if (renewBefore !== undefined) {
+    const ms = parseDuration(renewBefore);
+    if (ms < lifetimeMs) return ms;
+  }
+  return Math.floor(lifetimeMs / 3);
+}
+
+/**
+ * When a certificate valid from notBefore to notAfter should be renewed: by default when a third
+ * of its lifetime is left. Truncated to whole seconds, as status.renewalTime is stored in seconds
+ * and cert-manager compares against the stored value.
+ */
+export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: string, renewBeforePercentage?: number): Date {
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw new RangeError('renewalTime needs valid notBefore and notAfter dates');
+  const lifetime = notAfter.getTime() - notBefore.getTime();
+  if (!(lifetime > 0)) throw new RangeError(`notAfter (${notAfter.toISOString()}) must be after notBefore (${notBefore.toISOString()})`);
+  const at = notAfter.getTime() - renewBeforeMs(lifetime, renewBefore, renewBeforePercentage);
+  return new Date(Math.floor(at / 1000) * 1000);
+}

@@ -1,0 +1,39 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { findUnsupportedFields, UNSUPPORTED_FIELDS } from './unsupported.ts';
+
+describe('findUnsupportedFields', () => {
+  it('finds a DNS-01 provider in the second solver, with its index', () => {
+    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1' } } }] } } };
+    assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
+      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136 or http01.ingress' },
+    ]);
+  });
+  it('accepts supported solvers', () => {
+    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ dns01: { rfc2136: { nameserver: '1.2.3.4' } } }] } } };
+    assert.deepEqual(findUnsupportedFields('Issuer', issuer), []);
+  });
+  it('reports vault and venafi issuers', () => {
+    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { vault: { server: 'x' } } }).map((u) => u.path), ['spec.vault']);
+    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { venafi: { zone: 'z' } } }).map((u) => u.path), ['spec.venafi']);
+  });
+  it('ignores empty values and harmless ones', () => {
+    const cert = { spec: { keystores: {}, otherNames: [], literalSubject: null } };
+    assert.deepEqual(findUnsupportedFields('Certificate', cert), []);
+    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: false } } }), []);
+    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: true } } }).map((u) => u.path), ['spec.acme.enableDurationFeature']);
+  });
+  it('reports scalar fields such as literalSubject', () => {
+    assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);
+  });
+  it('checks the solver of a Challenge', () => {
+    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' } } } } } }).map((u) => u.path), ['spec.solver.http01.gatewayHTTPRoute']);
+  });
+  it('survives objects of the wrong shape', () => {
+    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { solvers: 'nope' } } }), []);
+    assert.deepEqual(findUnsupportedFields('Certificate', null), []);
+  });
+  it('gives every field a one-line reason', () => {
+    for (const fields of Object.values(UNSUPPORTED_FIELDS)) for (const f of fields) assert.match(f.reason, /^[^\n]{10,160}$/, f.path);
+  });
+});
