@@ -1,0 +1,88 @@
+// PKCS#10 certificate signing requests: created from a private key and the requested names,
+// parsed back (signature checked) by issuers and by the Secret writer's checks.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { emptyNames, namesOf, subjectAltNames, type CertificateNames } from './names.ts';
+import { toCryptoKeyPair, x509 } from './webcrypto.ts';
+
+export interface SubjectFields {
+  organizations?: string[];
+  organizationalUnits?: string[];
+  countries?: string[];
+  provinces?: string[];
+  localities?: string[];
+  streetAddresses?: string[];
+  postalCodes?: string[];
+  serialNumber?: string;
+}
+
+export interface CsrOptions extends Partial<CertificateNames> {
+  subject?: SubjectFields;
+}
+
+/** The subject Name: the common name and the optional subject fields. */
+export function subjectName(commonName: string | undefined, s: SubjectFields = {}): x509.JsonName {
+  const rdns: x509.JsonName = [];
+  const add = (type: string, values?: string[]) => {
+    for (const v of values ?? []) if (v) rdns.push({ [type]: [v] });
+  };
+  add('C', s.countries);
+  add('ST', s.provinces);
+  add('L', s.localities);
+  add('street', s.streetAddresses);
+  add('postalCode', s.postalCodes);
+  add('O', s.organizations);
+  add('OU', s.organizationalUnits);
+  if (s.serialNumber) add('serialNumber', [s.serialNumber]);
+  if (commonName) add('CN', [commonName]);
+  return rdns;
+}
+
+/** A PEM CSR for the names, signed with key. Throws when no name at all is requested. */
+export async function createCsr(key: KeyObject, opts: CsrOptions): Promise<string> {
+  const names: CertificateNames = { ...emptyNames(), ...stripUndefined(opts) };
+  const sans = subjectAltNames(names);
+  if (!names.commonName && sans.length === 0) throw new Error('a certificate request needs a commonName or at least one subjectAltName');
+  const keys = await toCryptoKeyPair(key);
+  const extensions: x509.Extension[] = [];
+  // SAN is critical when the subject is empty (RFC 5280 4.2.1.6).
+  if (sans.length) extensions.push(new x509.SubjectAlternativeNameExtension(sans, !names.commonName && !opts.subject));
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: subjectName(names.commonName, opts.subject),
+    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
+    signingAlgorithm: keys.algorithm,
+    extensions,
+  });
+  return csr.toString('pem');
+}
+
+export interface ParsedCsr {
+  names: CertificateNames;
+  /** The subject as an RFC 4514 string. */
+  subject: string;
+  /** DER of the subject Name, copied into issued certificates as is. */
+  subjectDer: ArrayBuffer;
+  publicKey: KeyObject;
+}
+
+/** Parses a PEM (or base64 of PEM, as in CertificateRequest spec.request) CSR and checks its self-signature. */
+export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
+  let text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
+  if (!text.includes('-----BEGIN')) text = Buffer.from(text, 'base64').toString('utf8');
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(text);
+  } catch (e) {
+    throw new Error(`not a PEM certificate request: ${(e as Error).message}`);
+  }
+  if (!(await csr.verify())) throw new Error('certificate request signature does not verify');
+  return {
+    names: namesOf(csr),
+    subject: csr.subject,
+    subjectDer: csr.subjectName.toArrayBuffer(),
+    publicKey: createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'subject')) as Partial<T>;
+}

@@ -1,0 +1,7 @@
+// Public surface of lib/pki: keys, CSRs, signing and certificate checks.
+export * from './keys.ts';
+export * from './names.ts';
+export * from './csr.ts';
+export * from './sign.ts';
+export * from './certificate.ts';
+export { usageExtensions, DEFAULT_USAGES } from './usages.ts';

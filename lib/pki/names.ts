@@ -1,0 +1,87 @@
+// The identity a certificate is requested for (common name and subjectAltNames), read from and
+// written to CSRs and certificates, and compared order-insensitively.
+import { isIPv4, isIPv6 } from 'node:net';
+import { x509 } from './webcrypto.ts';
+
+export interface CertificateNames {
+  commonName?: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  uris: string[];
+  emailAddresses: string[];
+}
+
+export function emptyNames(): CertificateNames {
+  return { dnsNames: [], ipAddresses: [], uris: [], emailAddresses: [] };
+}
+
+/** Canonical text of an IP address so "::1" and "0:0:0:0:0:0:0:1" compare equal. Throws on a non-IP. */
+export function canonicalIp(ip: string): string {
+  if (isIPv4(ip)) return ip.split('.').map((p) => String(Number(p))).join('.');
+  if (!isIPv6(ip)) throw new Error(`"${ip}" is not an IP address`);
+  let text = ip.toLowerCase();
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = v4[1].split('.').map(Number);
+    text = text.slice(0, -v4[1].length) + `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const full = groups.map((g) => parseInt(g, 16).toString(16));
+  return full.join(':');
+}
+
+export const SAN_OID = '2.5.29.17';
+
+const sortedUnique = (xs: string[]) => [...new Set(xs)].sort();
+
+/** Names in a canonical form: lower-case DNS names, canonical IPs, sorted and de-duplicated. */
+export function normaliseNames(n: CertificateNames): CertificateNames {
+  return {
+    commonName: n.commonName || undefined,
+    dnsNames: sortedUnique(n.dnsNames.map((d) => d.toLowerCase())),
+    ipAddresses: sortedUnique(n.ipAddresses.map(canonicalIp)),
+    uris: sortedUnique(n.uris),
+    emailAddresses: sortedUnique(n.emailAddresses),
+  };
+}
+
+/** Differences between what was requested and what a certificate or CSR holds; empty when they match. */
+export function diffNames(requested: CertificateNames, actual: CertificateNames): string[] {
+  const want = normaliseNames(requested);
+  const got = normaliseNames(actual);
+  const out: string[] = [];
+  if (want.commonName && want.commonName !== got.commonName) out.push(`commonName is "${got.commonName ?? ''}", want "${want.commonName}"`);
+  for (const field of ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'] as const) {
+    if (want[field].join(',') !== got[field].join(',')) out.push(`${field} are [${got[field].join(', ')}], want [${want[field].join(', ')}]`);
+  }
+  return out;
+}
+
+/** subjectAltName GeneralNames for the names (DNS, IP, URI, email). */
+export function subjectAltNames(n: CertificateNames): x509.JsonGeneralName[] {
+  return [
+    ...n.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...n.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+    ...n.uris.map((value) => ({ type: 'url' as const, value })),
+    ...n.emailAddresses.map((value) => ({ type: 'email' as const, value })),
+  ];
+}
+
+/** Reads names from a parsed certificate or CSR (@peculiar/x509 objects). */
+export function namesOf(obj: x509.X509Certificate | x509.Pkcs10CertificateRequest): CertificateNames {
+  const names = emptyNames();
+  const cn = obj.subjectName.getField('CN');
+  if (cn.length) names.commonName = cn[0];
+  const raw = obj.getExtension(SAN_OID);
+  const san = raw ? new x509.SubjectAlternativeNameExtension(raw.rawData) : undefined;
+  for (const gn of san?.names.toJSON() ?? []) {
+    if (gn.type === 'dns') names.dnsNames.push(gn.value);
+    else if (gn.type === 'ip') names.ipAddresses.push(gn.value);
+    else if (gn.type === 'url') names.uris.push(gn.value);
+    else if (gn.type === 'email') names.emailAddresses.push(gn.value);
+  }
+  return names;
+}

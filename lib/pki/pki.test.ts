@@ -1,0 +1,145 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import {
+  canonicalIp,
+  chainVerifiesTo,
+  createCsr,
+  describePrivateKey,
+  diffNames,
+  encodePrivateKeyPem,
+  generatePrivateKey,
+  inspectCertificate,
+  keyMatchesSpec,
+  keyPairProblems,
+  parseCertificateChain,
+  parseCsr,
+  parsePrivateKeyPem,
+  privateKeyPemEncoding,
+  signCertificate,
+  type KeySpec,
+} from './index.ts';
+
+const HOUR = 3_600_000;
+
+describe('private keys', () => {
+  const cases: Array<{ name: string; spec: KeySpec; pkcs1Header: string }> = [
+    { name: 'RSA 2048', spec: { algorithm: 'RSA', size: 2048 }, pkcs1Header: 'RSA PRIVATE KEY' },
+    { name: 'RSA 3072', spec: { algorithm: 'RSA', size: 3072 }, pkcs1Header: 'RSA PRIVATE KEY' },
+    { name: 'ECDSA P-256', spec: { algorithm: 'ECDSA', size: 256 }, pkcs1Header: 'EC PRIVATE KEY' },
+    { name: 'ECDSA P-384', spec: { algorithm: 'ECDSA', size: 384 }, pkcs1Header: 'EC PRIVATE KEY' },
+    { name: 'Ed25519', spec: { algorithm: 'Ed25519' }, pkcs1Header: 'PRIVATE KEY' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: generates, encodes PKCS1 and PKCS8, parses back`, async () => {
+      const key = await generatePrivateKey(c.spec);
+      assert.ok(keyMatchesSpec(key, c.spec));
+      const pkcs1 = encodePrivateKeyPem(key, 'PKCS1');
+      assert.match(pkcs1, new RegExp(`-----BEGIN ${c.pkcs1Header}-----`));
+      const pkcs8 = encodePrivateKeyPem(key, 'PKCS8');
+      assert.match(pkcs8, /-----BEGIN PRIVATE KEY-----/);
+      assert.equal(privateKeyPemEncoding(pkcs8), 'PKCS8');
+      for (const pem of [pkcs1, pkcs8]) {
+        const back = parsePrivateKeyPem(pem);
+        assert.deepEqual(describePrivateKey(back), describePrivateKey(key));
+      }
+    });
+  }
+
+  it('RSA 4096 is accepted, an odd RSA size and an unknown curve are refused', async () => {
+    const key = await generatePrivateKey({ algorithm: 'RSA', size: 4096 });
+    assert.equal(describePrivateKey(key).size, 4096);
+    await assert.rejects(generatePrivateKey({ algorithm: 'RSA', size: 1024 }), /unsupported RSA key size 1024/);
+    await assert.rejects(generatePrivateKey({ algorithm: 'ECDSA', size: 255 }), /unsupported ECDSA key size 255/);
+  });
+
+  it('a spec with another algorithm or size does not match', async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+    assert.equal(keyMatchesSpec(key, { algorithm: 'ECDSA', size: 384 }), false);
+    assert.equal(keyMatchesSpec(key, { algorithm: 'RSA' }), false);
+  });
+
+  it('garbage is a clear error', () => {
+    assert.throws(() => parsePrivateKeyPem('not a key'), /not a PEM private key/);
+  });
+});
+
+describe('CSR, signing and checks', () => {
+  const requested = { commonName: 'app.example.test', dnsNames: ['app.example.test', 'www.example.test'], ipAddresses: ['10.0.0.1', '::1'], uris: ['spiffe://example/app'], emailAddresses: [] };
+
+  for (const spec of [{ algorithm: 'RSA', size: 2048 }, { algorithm: 'ECDSA', size: 256 }, { algorithm: 'ECDSA', size: 384 }, { algorithm: 'Ed25519' }] as KeySpec[]) {
+    it(`${spec.algorithm} ${spec.size ?? ''}: CA-signed leaf verifies, matches key and names`, async () => {
+      const caKey = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+      const caCsr = await createCsr(caKey, { commonName: 'Test CA' });
+      const caPem = await signCertificate({ csr: caCsr, durationMs: 24 * HOUR, isCA: true, signerKey: caKey });
+      const ca = new X509Certificate(caPem);
+      assert.equal(ca.ca, true);
+
+      const key = await generatePrivateKey(spec);
+      const csrPem = await createCsr(key, requested);
+      const csr = await parseCsr(Buffer.from(csrPem).toString('base64'));
+      assert.deepEqual(diffNames(requested, csr.names), []);
+
+      const leafPem = await signCertificate({ csr: csrPem, durationMs: 2 * HOUR, usages: ['digital signature', 'server auth'], signerKey: caKey, signerCertificatePem: caPem });
+      const info = inspectCertificate(leafPem);
+      assert.equal(info.isCA, false);
+      assert.equal(info.notAfter.getTime() - info.notBefore.getTime(), 2 * HOUR);
+      assert.deepEqual(keyPairProblems({ certificatePem: leafPem + caPem, privateKey: key, requested, caPem }), []);
+      assert.ok(chainVerifiesTo(parseCertificateChain(leafPem), caPem));
+    });
+  }
+
+  it('self-signed: must be signed with the request key', async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const other = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const csr = await createCsr(key, { dnsNames: ['self.example.test'] });
+    const pem = await signCertificate({ csr, durationMs: HOUR, signerKey: key });
+    const cert = new X509Certificate(pem);
+    assert.ok(cert.verify(cert.publicKey));
+    assert.equal(cert.subject, cert.issuer);
+    await assert.rejects(signCertificate({ csr, durationMs: HOUR, signerKey: other }), /signed with the key of its request/);
+  });
+
+  it('reports a wrong key, wrong names, bad chain order and another CA', async () => {
+    const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'CA one' }), durationMs: 10 * HOUR, isCA: true, signerKey: caKey });
+    const otherCaKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const otherCaPem = await signCertificate({ csr: await createCsr(otherCaKey, { commonName: 'CA two' }), durationMs: 10 * HOUR, isCA: true, signerKey: otherCaKey });
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const wrongKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const leaf = await signCertificate({ csr: await createCsr(key, { dnsNames: ['a.example.test'] }), durationMs: HOUR, signerKey: caKey, signerCertificatePem: caPem });
+
+    const cases: Array<{ name: string; input: Parameters<typeof keyPairProblems>[0]; want: RegExp }> = [
+      { name: 'wrong key', input: { certificatePem: leaf, privateKey: wrongKey }, want: /does not match the private key/ },
+      { name: 'extra name requested', input: { certificatePem: leaf, privateKey: key, requested: { dnsNames: ['a.example.test', 'b.example.test'], ipAddresses: [], uris: [], emailAddresses: [] } }, want: /dnsNames are \[a\.example\.test\], want/ },
+      { name: 'chain in wrong order', input: { certificatePem: caPem + leaf, privateKey: key }, want: /not signed by certificate 2/ },
+      { name: 'other CA', input: { certificatePem: leaf, privateKey: key, caPem: otherCaPem }, want: /does not verify to the CA/ },
+      { name: 'expired', input: { certificatePem: leaf, privateKey: key, now: new Date(Date.now() + 2 * HOUR) }, want: /expired at/ },
+      { name: 'no certificate', input: { certificatePem: 'junk', privateKey: key }, want: /no PEM certificate/ },
+    ];
+    for (const c of cases) {
+      const problems = keyPairProblems(c.input);
+      assert.ok(problems.some((p) => c.want.test(p)), `${c.name}: ${JSON.stringify(problems)}`);
+    }
+  });
+
+  it('a leaf never outlives its CA', async () => {
+    const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'short CA' }), durationMs: HOUR, isCA: true, signerKey: caKey });
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const leaf = await signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: 100 * HOUR, signerKey: caKey, signerCertificatePem: caPem });
+    assert.ok(inspectCertificate(leaf).notAfter <= inspectCertificate(caPem).notAfter);
+  });
+
+  it('a request without any name is refused', async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    await assert.rejects(createCsr(key, {}), /needs a commonName or at least one subjectAltName/);
+  });
+
+  it('canonical IPs', () => {
+    assert.equal(canonicalIp('0:0:0:0:0:0:0:1'), canonicalIp('::1'));
+    assert.equal(canonicalIp('2001:DB8::1'), canonicalIp('2001:db8:0:0:0:0:0:1'));
+    assert.equal(canonicalIp('10.0.0.1'), '10.0.0.1');
+    assert.throws(() => canonicalIp('nope'), /not an IP/);
+  });
+});

@@ -1,0 +1,49 @@
+// cert-manager's key usage names (spec.usages) mapped to X.509 KeyUsage flags and extended key usage OIDs.
+import { x509 } from './webcrypto.ts';
+
+const KEY_USAGE_FLAGS: Record<string, number> = {
+  signing: x509.KeyUsageFlags.digitalSignature,
+  'digital signature': x509.KeyUsageFlags.digitalSignature,
+  'content commitment': x509.KeyUsageFlags.nonRepudiation,
+  'key encipherment': x509.KeyUsageFlags.keyEncipherment,
+  'key agreement': x509.KeyUsageFlags.keyAgreement,
+  'data encipherment': x509.KeyUsageFlags.dataEncipherment,
+  'cert sign': x509.KeyUsageFlags.keyCertSign,
+  'crl sign': x509.KeyUsageFlags.cRLSign,
+  'encipher only': x509.KeyUsageFlags.encipherOnly,
+  'decipher only': x509.KeyUsageFlags.decipherOnly,
+};
+
+const EXT_KEY_USAGE_OIDS: Record<string, string> = {
+  any: '2.5.29.37.0',
+  'server auth': '1.3.6.1.5.5.7.3.1',
+  'client auth': '1.3.6.1.5.5.7.3.2',
+  'code signing': '1.3.6.1.5.5.7.3.3',
+  'email protection': '1.3.6.1.5.5.7.3.4',
+  's/mime': '1.3.6.1.5.5.7.3.4',
+  'ipsec end system': '1.3.6.1.5.5.7.3.5',
+  'ipsec tunnel': '1.3.6.1.5.5.7.3.6',
+  'ipsec user': '1.3.6.1.5.5.7.3.7',
+  timestamping: '1.3.6.1.5.5.7.3.8',
+  'ocsp signing': '1.3.6.1.5.5.7.3.9',
+  'microsoft sgc': '1.3.6.1.4.1.311.10.3.3',
+  'netscape sgc': '2.16.840.1.113730.4.1',
+};
+
+export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
+
+/** KeyUsage and ExtendedKeyUsage extensions for the usage names; "cert sign" is added for a CA. Throws on an unknown name. */
+export function usageExtensions(usages: readonly string[] = DEFAULT_USAGES, isCA = false): x509.Extension[] {
+  let flags = 0;
+  const ekus: string[] = [];
+  for (const u of usages) {
+    if (u in KEY_USAGE_FLAGS) flags |= KEY_USAGE_FLAGS[u];
+    else if (u in EXT_KEY_USAGE_OIDS) ekus.push(EXT_KEY_USAGE_OIDS[u]);
+    else throw new Error(`unknown key usage "${u}"`);
+  }
+  if (isCA) flags |= x509.KeyUsageFlags.keyCertSign;
+  const out: x509.Extension[] = [];
+  if (flags) out.push(new x509.KeyUsagesExtension(flags, true));
+  if (ekus.length) out.push(new x509.ExtendedKeyUsageExtension([...new Set(ekus)], false));
+  return out;
+}
