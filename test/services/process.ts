@@ -1,8 +1,10 @@
 // Runs a test daemon (named, pebble) as a child process that cannot outlive the test:
 // stdout/stderr go to a log file under .test-logs/, stop() signals it by PID, and an exit hook
 // kills whatever is still running when the test process ends (also after a failed test).
+// The daemon writes its log file directly (no pipe through this process), so a line it logged
+// before answering a request is already in the file when the answer arrives.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -29,29 +31,26 @@ export class ManagedProcess {
   private exited: Promise<void>;
   private exitCode: number | null = null;
   private stopping = false;
-  private output = '';
+  private spawnError = '';
 
   constructor(readonly name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = {}) {
     this.logFile = join(logDir, `${name}.log`);
-    const log = createWriteStream(this.logFile);
+    const fd = openSync(this.logFile, 'a');
     const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
-    this.child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    const capture = (chunk: Buffer) => {
-      log.write(chunk);
-      this.output += chunk.toString('utf8');
-    };
-    this.child.stdout!.on('data', capture);
-    this.child.stderr!.on('data', capture);
+    try {
+      this.child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+    } finally {
+      closeSync(fd); // the child holds its own copy
+    }
     this.exited = new Promise((done) => {
       this.child.on('exit', (code, signal) => {
         this.exitCode = code ?? (signal ? 128 : 1);
         running.delete(this);
-        log.end();
         if (!this.stopping) process.stderr.write(`[test-services] ${name} exited unexpectedly (${code ?? signal}); log: ${this.logFile}\n`);
         done();
       });
       this.child.on('error', (err) => {
-        this.output += `spawn error: ${err.message}\n`;
+        this.spawnError = `spawn ${command} failed: ${err.message}\n`;
         this.exitCode = 127;
         running.delete(this);
         done();
@@ -70,7 +69,11 @@ export class ManagedProcess {
 
   /** Everything the process has written so far (stdout and stderr interleaved). */
   get log(): string {
-    return this.output;
+    try {
+      return this.spawnError + readFileSync(this.logFile, 'utf8');
+    } catch {
+      return this.spawnError;
+    }
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within graceMs. Safe to call twice. */
@@ -86,11 +89,11 @@ export class ManagedProcess {
   }
 
   /** Polls check() until it returns a value; fails early with the log if the process dies. */
-  async waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
+  async waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
-      if (!this.alive) throw new Error(`${this.name} exited before ${what} (exit ${this.exitCode}); log ${this.logFile}:\n${tail(this.output)}`);
+      if (!this.alive) throw new Error(`${this.name} exited before ${what} (exit ${this.exitCode}); log ${this.logFile}:\n${tail(this.log)}`);
       try {
         const value = await check();
         if (value !== undefined) return value;
@@ -100,7 +103,7 @@ export class ManagedProcess {
       await sleep(50);
     }
     const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-    throw new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}${reason}; log ${this.logFile}:\n${tail(this.output)}`);
+    throw new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}${reason}; log ${this.logFile}:\n${tail(this.log)}`);
   }
 }
 
