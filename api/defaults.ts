@@ -10,6 +10,7 @@ export const MIN_DURATION_MS = 3_600_000;
 /** Shortest spec.renewBefore cert-manager accepts. */
 export const MIN_RENEW_BEFORE_MS = 5 * 60_000;
 export const DEFAULT_USAGES: readonly KeyUsage[] = Object.freeze(['digital signature', 'key encipherment']);
+export const DEFAULT_REVISION_HISTORY_LIMIT = 1;
 export const DEFAULT_RSA_SIZE = 2048;
 export const DEFAULT_ECDSA_SIZE = 256;
 
@@ -28,6 +29,7 @@ export type DefaultedCertificateSpec = CertificateSpec & {
   duration: string;
   privateKey: ResolvedPrivateKey;
   usages: KeyUsage[];
+  revisionHistoryLimit: number;
 };
 
 /** privateKey defaults: RSA, 2048 bits for RSA and 256 for ECDSA, PKCS1, rotationPolicy Always (cert-manager >= 1.18). */
@@ -43,13 +45,14 @@ export function defaultPrivateKey(pk: CertificatePrivateKey = {}): ResolvedPriva
   };
 }
 
-/** Returns a copy of spec with duration, privateKey and usages defaulted; the input is not modified. */
+/** Returns a copy of spec with duration, privateKey, usages and revisionHistoryLimit defaulted; the input is not modified. */
 export function defaultCertificateSpec(spec: CertificateSpec): DefaultedCertificateSpec {
   return {
     ...structuredClone(spec),
     duration: spec.duration ?? DEFAULT_DURATION,
     privateKey: defaultPrivateKey(spec.privateKey),
     usages: spec.usages && spec.usages.length > 0 ? [...spec.usages] : [...DEFAULT_USAGES],
+    revisionHistoryLimit: spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
   };
 }
 
@@ -88,4 +91,16 @@ export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: strin
   if (!(lifetime > 0)) throw new RangeError(`notAfter (${notAfter.toISOString()}) must be after notBefore (${notBefore.toISOString()})`);
   const at = notAfter.getTime() - renewBeforeMs(lifetime, renewBefore, renewBeforePercentage);
   return new Date(Math.floor(at / 1000) * 1000);
+}
+
+const HOUR_MS = 3_600_000;
+const MAX_FAILURE_BACKOFF_MS = 32 * HOUR_MS;
+
+/**
+ * How long after status.lastFailureTime a failed Certificate is retried, as cert-manager does:
+ * 1h * 2^(failedIssuanceAttempts - 1), at most 32h (1h when the count is unset or 0).
+ */
+export function failedIssuanceBackoffMs(failedIssuanceAttempts: number | undefined): number {
+  const n = Math.max(1, Math.floor(failedIssuanceAttempts ?? 0));
+  return Math.min(HOUR_MS * 2 ** (n - 1), MAX_FAILURE_BACKOFF_MS);
 }

@@ -145,7 +145,7 @@ export interface CertificateSpec {
   renewBefore?: string;
   /** Renew when this percentage of the lifetime is left (1 to 99). Mutually exclusive with renewBefore. */
   renewBeforePercentage?: number;
-  /** Number of CertificateRequest revisions kept; at least 1. Unset keeps all. */
+  /** Number of CertificateRequest revisions kept, oldest removed first; at least 1. Defaults to 1. */
   revisionHistoryLimit?: number;
   /** Name of the Secret, in the same namespace, that holds the private key and signed certificate. */
   secretName: string;
@@ -181,7 +181,7 @@ export interface Condition {
 export interface CertificateStatus {
   /** List of status conditions indicating the status of the Certificate. Known types: Ready, Issuing. */
   conditions?: Condition[];
-  /** Number of consecutive failed issuance attempts, used for back-off. Reset on success. */
+  /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits 1h * 2^(failedIssuanceAttempts - 1), at most 32h. */
   failedIssuanceAttempts?: number;
   /** Time of the last failed issuance attempt. */
   lastFailureTime?: string;
@@ -219,6 +219,8 @@ export interface ACMEExternalAccountBinding {
 export interface ACMEIssuerDNS01ProviderRFC2136 {
   /** IP address or hostname of an authoritative DNS server supporting RFC 2136, as host:port (port optional, default 53; IPv6 in brackets). */
   nameserver: string;
+  /** Transport for the dynamic updates: UDP (default) or TCP. certgate always sends updates over TCP, which every RFC 1035 server accepts; both values are allowed for compatibility. */
+  protocol?: "TCP" | "UDP";
   /** TSIG algorithm: HMACMD5 (default), HMACSHA1, HMACSHA256 or HMACSHA512 (case-insensitive). Used only with tsigKeyName and tsigSecretSecretRef. */
   tsigAlgorithm?: string;
   /** TSIG key name. Required when tsigSecretSecretRef is set. */
