@@ -1,0 +1,264 @@
+// HTTP routing: authentication, non-resource endpoints (version, discovery, OpenAPI), and the
+// REST paths /api/v1/... and /apis/<group>/<version>/... mapped onto Rest and WatchHub.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, badRequest, forbidden, methodNotSupported, unauthorized, unsupportedMediaType } from './errors.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, typesIn, versionInfo } from './discovery.ts';
+import { openApiGroupVersion, openApiRoot } from './openapi.ts';
+import { toTable } from './table.ts';
+import type { Authenticator } from './auth.ts';
+import type { UserInfo } from './admission.ts';
+import type { Registry, ResourceType } from './registry.ts';
+import type { RequestContext, Rest } from './rest.ts';
+import type { WatchHub } from './watch.ts';
+
+export interface AuthorizationAttributes { user: UserInfo; verb: string; group: string; resource: string; subresource?: string; name?: string; namespace?: string }
+export type Authorizer = (a: AuthorizationAttributes) => boolean;
+
+export interface HttpDeps {
+  registry: Registry;
+  rest: Rest;
+  watches: WatchHub;
+  auth: Authenticator;
+  authorizer?: Authorizer;
+  address: () => string;
+  bookmarkIntervalMs: number;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+
+interface ResourceRoute { type: ResourceType; namespace?: string; name?: string; subresource?: string; watchPath: boolean }
+
+function send(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => '\\' + c)}"`));
+  const data = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-cache, private' });
+  res.end(data);
+}
+
+const notFoundPath = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(raw: string, contentType: string): unknown {
+  try {
+    if (contentType.includes('yaml')) return parseYaml(raw);
+    if (contentType === '' || contentType.includes('json')) return JSON.parse(raw);
+  } catch (e) {
+    throw badRequest(`error decoding request body: ${(e as Error).message}`);
+  }
+  throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+}
+
+/** Map a path to a served resource; undefined when it is not a resource path. */
+function route(registry: Registry, segments: string[]): ResourceRoute | undefined {
+  let group: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments.length >= 3) {
+    group = '';
+    rest = segments.slice(1);
+  } else if (segments[0] === 'apis' && segments.length >= 4) {
+    group = segments[1];
+    rest = segments.slice(2);
+  } else return undefined;
+  const version = rest[0];
+  let parts = rest.slice(1);
+  let watchPath = false;
+  if (parts[0] === 'watch') {
+    watchPath = true;
+    parts = parts.slice(1);
+  }
+  let namespace: string | undefined;
+  // namespaces/<ns>/<resource>/... but namespaces/<name>/status|finalize is the Namespace's own subresource
+  if (parts[0] === 'namespaces' && parts.length >= 3 && !(parts.length === 3 && group === '' && (parts[2] === 'status' || parts[2] === 'finalize'))) {
+    namespace = parts[1];
+    parts = parts.slice(2);
+  }
+  const type = registry.find(group, version, parts[0]);
+  if (!type || parts.length > 3) throw notFoundPath();
+  if (type.namespaced === false && namespace !== undefined) throw notFoundPath();
+  const subresource = parts[2];
+  if (subresource !== undefined && !((subresource === 'status' && type.statusSubresource) || (type.kind === 'Namespace' && subresource === 'finalize'))) throw notFoundPath();
+  return { type, namespace, name: parts[1], subresource: subresource === 'finalize' ? 'status' : subresource, watchPath };
+}
+
+function nonResource(deps: HttpDeps, path: string, segments: string[]): unknown {
+  const { registry } = deps;
+  if (path === '/version' || path === '/version/') return versionInfo();
+  if (['/healthz', '/livez', '/readyz'].includes(path)) return 'ok';
+  if (path === '/api') return apiVersions(deps.address());
+  if (path === '/apis') return apiGroupList(registry);
+  if (segments[0] === 'api' && segments.length === 2) {
+    const types = typesIn(registry, '', segments[1]);
+    return types.length ? apiResourceList(types, segments[1]) : undefined;
+  }
+  if (segments[0] === 'apis' && segments.length === 2) return apiGroup(registry, segments[1]);
+  if (segments[0] === 'apis' && segments.length === 3) {
+    const types = typesIn(registry, segments[1], segments[2]);
+    return types.length ? apiResourceList(types, `${segments[1]}/${segments[2]}`) : undefined;
+  }
+  if (path === '/openapi/v3') return openApiRoot(registry);
+  if (segments[0] === 'openapi' && segments[1] === 'v3') {
+    const gv = segments.slice(2);
+    if (gv[0] === 'api' && gv.length === 2) return openApiGroupVersion(registry, '', gv[1]);
+    if (gv[0] === 'apis' && gv.length === 3) return openApiGroupVersion(registry, gv[1], gv[2]);
+  }
+  return undefined;
+}
+
+function verbOf(method: string, r: ResourceRoute, watch: boolean): string {
+  switch (method) {
+    case 'GET': return r.name ? (watch ? 'watch' : 'get') : watch ? 'watch' : 'list';
+    case 'POST': return 'create';
+    case 'PUT': return 'update';
+    case 'PATCH': return 'patch';
+    case 'DELETE': return r.name ? 'delete' : 'deletecollection';
+    default: return method.toLowerCase();
+  }
+}
+
+export function createHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((e) => {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+      if (res.headersSent) res.end();
+      else send(res, err.code, err.toStatus());
+    });
+  };
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const user = deps.auth.authenticate(req.headers.authorization);
+  if (!user) throw unauthorized();
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  const q = url.searchParams;
+  const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+
+  const r = route(deps.registry, segments);
+  if (!r) {
+    const doc = method === 'GET' ? nonResource(deps, url.pathname.replace(/\/$/, '') || '/', segments) : undefined;
+    if (doc === undefined) throw notFoundPath();
+    if (typeof doc === 'string') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(doc);
+      return;
+    }
+    return send(res, 200, doc);
+  }
+  const t = r.type;
+  const watch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+  const verb = verbOf(method, r, watch);
+  if (!t.verbs.includes(verb) && !(r.subresource && ['get', 'update', 'patch'].includes(verb))) throw methodNotSupported(t.group, t.plural, verb);
+  if (deps.authorizer && !deps.authorizer({ user, verb, group: t.group, resource: t.plural, subresource: r.subresource, name: r.name, namespace: r.namespace }))
+    throw forbidden(user.username, verb, t.group, t.plural, r.name, r.namespace, r.subresource);
+
+  const dryRunParam = q.getAll('dryRun');
+  if (dryRunParam.some((d) => d !== 'All')) throw badRequest(`Invalid dry run value: ${dryRunParam.join(',')}; only "All" is supported`);
+  const fv = q.get('fieldValidation') ?? 'Warn';
+  if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`invalid fieldValidation directive: ${fv}`);
+  const ctx: RequestContext = {
+    type: t, namespace: t.namespaced ? r.namespace : undefined, name: r.name, subresource: r.subresource, user,
+    dryRun: dryRunParam.includes('All'), fieldValidation: fv as RequestContext['fieldValidation'],
+    fieldManager: q.get('fieldManager') ?? undefined, warnings: [],
+  };
+  if (t.namespaced && r.namespace === undefined && !['list', 'watch', 'deletecollection'].includes(verb)) throw notFoundPath();
+  const accept = req.headers.accept ?? '';
+  const wantsTable = accept.includes('as=Table');
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+
+  switch (verb) {
+    case 'get': {
+      const obj = deps.rest.get(ctx);
+      return send(res, 200, wantsTable ? toTable(t, [obj], obj.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : obj);
+    }
+    case 'list': {
+      const list = deps.rest.list(ctx, listQuery(q));
+      return send(res, 200, wantsTable ? { ...toTable(t, list.items, list.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata'), metadata: list.metadata } : list);
+    }
+    case 'watch':
+      return deps.watches.serve(req, res, {
+        type: t, namespace: ctx.namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: r.name ? `metadata.name=${r.name}` : (q.get('fieldSelector') ?? undefined),
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+        timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
+        bookmarkIntervalMs: deps.bookmarkIntervalMs,
+      });
+    case 'create': {
+      const body = parseBody(await readBody(req), contentType);
+      if (t.createOnly) return send(res, 201, accessReview(deps, user, body as any));
+      const obj = await deps.rest.create(ctx, body);
+      return send(res, 201, obj, ctx.warnings);
+    }
+    case 'update': {
+      const obj = await deps.rest.update(ctx, parseBody(await readBody(req), contentType));
+      return send(res, 200, obj, ctx.warnings);
+    }
+    case 'patch': {
+      const existed = contentType === 'application/apply-patch+yaml' ? safeExists(deps.rest, ctx) : true;
+      const obj = await deps.rest.patch(ctx, contentType, await readBody(req));
+      return send(res, existed ? 200 : 201, obj, ctx.warnings);
+    }
+    case 'delete': {
+      const raw = await readBody(req);
+      const options = raw.trim() ? (parseBody(raw, contentType || 'application/json') as Record<string, unknown>) : {};
+      if (q.get('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
+      const out = await deps.rest.delete(ctx, options);
+      return send(res, 200, out, ctx.warnings);
+    }
+    case 'deletecollection': {
+      const list = deps.rest.list(ctx, listQuery(q));
+      const deleted = [];
+      for (const item of list.items) {
+        try {
+          deleted.push(await deps.rest.delete({ ...ctx, namespace: item.metadata.namespace, name: item.metadata.name }));
+        } catch (e) {
+          if (!(e instanceof ApiError && e.code === 404)) throw e;
+        }
+      }
+      return send(res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: {}, items: deleted }, ctx.warnings);
+    }
+    default:
+      throw methodNotSupported(t.group, t.plural, verb);
+  }
+}
+
+function safeExists(rest: Rest, ctx: RequestContext): boolean {
+  try {
+    rest.get(ctx);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listQuery(q: URLSearchParams) {
+  return {
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+    limit: q.has('limit') ? Number(q.get('limit')) : undefined,
+    continue: q.get('continue') ?? undefined,
+  };
+}
+
+/** SelfSubjectAccessReview / SubjectAccessReview answered by the configured authorizer (everything allowed without RBAC). */
+function accessReview(deps: HttpDeps, requester: UserInfo, body: any): unknown {
+  const spec = body?.spec ?? {};
+  const ra = spec.resourceAttributes ?? {};
+  const user: UserInfo = body?.kind === 'SubjectAccessReview' ? { username: spec.user ?? '', groups: spec.groups ?? [] } : requester;
+  const allowed = !deps.authorizer || deps.authorizer({ user, verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource || undefined, name: ra.name || undefined, namespace: ra.namespace || undefined });
+  return { ...body, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null }, status: { allowed, ...(allowed ? { reason: 'allowed by RBAC' } : {}) } };
+}

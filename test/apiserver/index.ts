@@ -1,0 +1,190 @@
+// The embedded Kubernetes API server: HTTPS on loopback, bearer tokens, a kubeconfig on disk.
+// Wires storage, registry, admission, REST verbs, watches and background controllers.
+import https from 'node:https';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { Storage, type KObj } from './storage.ts';
+import { Registry, resourceKey, type ResourceType } from './registry.ts';
+import { Admission, type ServiceResolver } from './admission.ts';
+import { Rest, type RequestContext } from './rest.ts';
+import { Controllers } from './gc.ts';
+import { WatchHub } from './watch.ts';
+import { Authenticator, ADMIN_USER } from './auth.ts';
+import { createHandler } from './http.ts';
+import { crdToTypes } from './crd.ts';
+import { createTestCa, type TestCa, type KeyPairPem } from './tls.ts';
+import { ApiError } from './errors.ts';
+import { RbacAuthorizer } from './rbac.ts';
+
+export { createTestCa, type TestCa, type KeyPairPem } from './tls.ts';
+
+export interface EmbeddedApiServer {
+  url: string;
+  kubeconfigPath: string;
+  caPem: string;
+  token: string;
+  stop(): Promise<void>;
+  /** a bearer token for system:serviceaccount:<namespace>:<serviceAccount> */
+  tokenFor(namespace: string, serviceAccount: string): string;
+  /** writes a kubeconfig authenticating as that ServiceAccount; returns its path */
+  kubeconfigFor(namespace: string, serviceAccount: string): Promise<string>;
+  /** drop all watch history: any older resourceVersion now gets 410 Gone */
+  compactHistory(): void;
+  /** end every open watch connection, as a server restart or network drop would */
+  closeWatches(): void;
+}
+
+export interface StartOptions {
+  port?: number;
+  dir?: string;
+  statePath?: string;
+  crdDir?: string | null;
+  rbac?: boolean;
+  /** how many changes watches can resume across before 410 Gone (default 1000) */
+  historyWindow?: number;
+  /** interval of BOOKMARK events for watches that allow them (default 1000 ms) */
+  bookmarkIntervalMs?: number;
+  /** where webhooks with clientConfig.service are reached (no cluster network here) */
+  serviceResolver?: ServiceResolver;
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+let tlsMaterial: { ca: TestCa; server: KeyPairPem } | undefined;
+/** One CA and serving certificate per process: minting RSA keys and signing in JS costs seconds. */
+function serverTls(): { ca: TestCa; server: KeyPairPem } {
+  if (!tlsMaterial) {
+    const ca = createTestCa('certgate-embedded-apiserver-ca');
+    tlsMaterial = { ca, server: ca.issue(['127.0.0.1', 'localhost'], 'kube-apiserver') };
+  }
+  return tlsMaterial;
+}
+
+export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedApiServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'certgate-apiserver-'));
+  mkdirSync(dir, { recursive: true });
+  const storage = new Storage(opts.historyWindow ?? 1000);
+  const registry = new Registry();
+  const auth = new Authenticator();
+  const admission = new Admission(storage, opts.serviceResolver);
+  let persistTimer: NodeJS.Timeout | undefined;
+  const persistNow = () => {
+    if (!opts.statePath) return;
+    clearTimeout(persistTimer);
+    persistTimer = undefined;
+    mkdirSync(dirname(opts.statePath), { recursive: true });
+    writeFileSync(opts.statePath + '.tmp', JSON.stringify(storage.snapshot()));
+    renameSync(opts.statePath + '.tmp', opts.statePath);
+  };
+  let controllers: Controllers | undefined;
+  const rest = new Rest(storage, admission, {
+    changed(t, obj, deleted) {
+      if (t.group === 'apiextensions.k8s.io' && t.kind === 'CustomResourceDefinition') syncCrd(registry, storage, rest, obj, deleted);
+      controllers?.schedule();
+      if (opts.statePath && !persistTimer) persistTimer = setTimeout(persistNow, 200);
+    },
+  });
+  controllers = new Controllers(storage, registry, rest);
+  const watches = new WatchHub(storage);
+
+  if (opts.statePath && existsSync(opts.statePath)) {
+    storage.load(JSON.parse(readFileSync(opts.statePath, 'utf8')));
+    for (const crd of storage.list('apiextensions.k8s.io/customresourcedefinitions')) registry.setCustom(crd.metadata.name, crdToTypes(crd));
+  }
+  const adminCtx = (t: ResourceType, namespace?: string, name?: string): RequestContext => ({ type: t, namespace, name, user: ADMIN_USER, dryRun: false, fieldValidation: 'Strict', warnings: [] });
+  const nsType = registry.find('', 'v1', 'namespaces')!;
+  for (const ns of INITIAL_NAMESPACES) if (!storage.get('/namespaces', undefined, ns)) await rest.create(adminCtx(nsType), { metadata: { name: ns } });
+  const crdDir = opts.crdDir === undefined ? join(REPO_ROOT, 'charts/certgate/crds') : opts.crdDir;
+  if (crdDir && existsSync(crdDir)) await applyCrdDir(crdDir, rest, registry, adminCtx);
+
+  const tls = serverTls();
+  const server = https.createServer({ cert: tls.server.certPem, key: tls.server.keyPem });
+  let address = '';
+  server.on(
+    'request',
+    createHandler({
+      registry, rest, watches, auth,
+      authorizer: opts.rbac ? new RbacAuthorizer(storage).authorize : undefined,
+      address: () => address,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
+    }),
+  );
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => res());
+  });
+  const port = (server.address() as { port: number }).port;
+  address = `127.0.0.1:${port}`;
+  const url = `https://${address}`;
+  const writeKubeconfig = (file: string, user: string, token: string): string => {
+    const path = join(dir, file);
+    writeFileSync(path, kubeconfigYaml(url, tls.ca.certPem, user, token), { mode: 0o600 });
+    return path;
+  };
+  writeFileSync(join(dir, 'ca.crt'), tls.ca.certPem);
+  const kubeconfigPath = writeKubeconfig('kubeconfig', 'admin', auth.adminToken);
+
+  return {
+    url,
+    kubeconfigPath,
+    caPem: tls.ca.certPem,
+    token: auth.adminToken,
+    tokenFor: (ns, sa) => auth.tokenFor(ns, sa),
+    kubeconfigFor: async (ns, sa) => writeKubeconfig(`kubeconfig-${ns}-${sa}`, `system:serviceaccount:${ns}:${sa}`, auth.tokenFor(ns, sa)),
+    compactHistory: () => storage.compactAll(),
+    closeWatches: () => watches.closeAll(),
+    async stop() {
+      controllers?.stop();
+      watches.closeAll();
+      if (persistTimer) persistNow();
+      await new Promise<void>((res) => {
+        server.close(() => res());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function kubeconfigYaml(server: string, caPem: string, user: string, token: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'certgate-embedded', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: 'certgate-embedded', context: { cluster: 'certgate-embedded', user, namespace: 'default' } }],
+    'current-context': 'certgate-embedded',
+  });
+}
+
+/** A CRD change (re)defines its served types; deleting it deletes its objects. */
+function syncCrd(registry: Registry, storage: Storage, rest: Rest, crd: KObj, deleted: boolean): void {
+  if (!deleted) {
+    registry.setCustom(crd.metadata.name, crdToTypes(crd));
+    return;
+  }
+  const types = crdToTypes(crd);
+  registry.setCustom(crd.metadata.name, []);
+  if (types.length === 0) return;
+  for (const obj of storage.list(resourceKey(types[0].group, types[0].plural))) rest.remove(types[0], obj);
+}
+
+async function applyCrdDir(dir: string, rest: Rest, registry: Registry, ctxFor: (t: ResourceType, ns?: string, name?: string) => RequestContext): Promise<void> {
+  const crdType = registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const crd = doc.toJS();
+      if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
+      try {
+        const existing = rest.get(ctxFor(crdType, undefined, crd.metadata.name));
+        await rest.update(ctxFor(crdType, undefined, crd.metadata.name), { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 404) await rest.create(ctxFor(crdType), crd);
+        else throw new Error(`cannot load CRD from ${join(dir, file)}: ${(e as Error).message}`);
+      }
+    }
+  }
+}

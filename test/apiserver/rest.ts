@@ -1,0 +1,306 @@
+// The verbs on one resource type: create, get, list, update, patch, delete, deletecollection,
+// with the real server's ordering: decode (prune, default) -> mutating admission -> validation ->
+// validating admission -> storage, and its rules for resourceVersion, generation, status and finalizers.
+import { parse as parseYaml } from 'yaml';
+import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, notFound, unsupportedMediaType, type StatusCause } from './errors.ts';
+import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
+import { carryMeta, deepEqual, generateNameSuffix, initMeta, now, specChanged, validateName } from './meta.ts';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { prepareBuiltin, tracksGeneration, unknownTopLevelFields } from './strategies.ts';
+import { crdStatus, validateCrd } from './crd.ts';
+import { apiVersionOf, resourceKey, type ResourceType } from './registry.ts';
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import type { Admission, Operation, UserInfo } from './admission.ts';
+import type { KObj, Storage } from './storage.ts';
+
+export interface RequestContext {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  user: UserInfo;
+  dryRun: boolean;
+  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
+  fieldManager?: string;
+  warnings: string[];
+}
+
+export interface RestHooks {
+  /** called after every stored change (not for dry runs) */
+  changed(type: ResourceType, obj: KObj, deleted: boolean): void;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  limit?: number;
+  continue?: string;
+}
+
+function decodeContinue(token: string): number {
+  try {
+    const start = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')).start;
+    if (Number.isInteger(start) && start >= 0) return start;
+  } catch {}
+  throw badRequest('continue key is not valid: invalid continue token');
+}
+
+export const keyOf = (t: ResourceType): string => resourceKey(t.group, t.plural);
+
+/** Output form: the requested version's apiVersion and kind (no conversion between CR versions beyond that). */
+export function present(t: ResourceType, obj: KObj): KObj {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return { apiVersion: apiVersionOf(t), kind: t.kind, ...rest };
+}
+
+export class Rest {
+  constructor(
+    private storage: Storage,
+    private admission: Admission,
+    private hooks: RestHooks,
+  ) {}
+
+  get(ctx: RequestContext): KObj {
+    const obj = this.storage.get(keyOf(ctx.type), ctx.namespace, ctx.name!);
+    if (!obj) throw notFound(ctx.type.group, ctx.type.plural, ctx.name!);
+    return present(ctx.type, obj);
+  }
+
+  list(ctx: RequestContext, q: ListQuery): KObj {
+    const t = ctx.type;
+    const current = this.storage.currentRv();
+    let items: KObj[];
+    const rv = q.resourceVersion ? Number(q.resourceVersion) : undefined;
+    if (rv !== undefined && !Number.isInteger(rv)) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
+    if (rv !== undefined && rv > current && q.resourceVersionMatch !== undefined)
+      throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: `Too large resource version` }], retryAfterSeconds: 1 });
+    if (q.resourceVersionMatch === 'Exact' && rv !== undefined && rv < current) {
+      const past = this.storage.listAt(keyOf(t), rv, ctx.namespace);
+      if (past === 'expired') throw gone(`The resourceVersion for the provided list is too old.`);
+      items = past;
+    } else items = this.storage.list(keyOf(t), ctx.namespace);
+    const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : undefined;
+    const fields = q.fieldSelector ? parseFieldSelector(q.fieldSelector, t.kind) : undefined;
+    items = items.filter((o) => (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o)));
+    const listRv = q.resourceVersionMatch === 'Exact' && rv !== undefined ? rv : current;
+    const metadata: KObj = { resourceVersion: String(listRv) };
+    const start = q.continue ? decodeContinue(q.continue) : 0;
+    if (q.limit && q.limit > 0) {
+      const page = items.slice(start, start + q.limit);
+      if (start + q.limit < items.length) {
+        metadata.continue = Buffer.from(JSON.stringify({ start: start + q.limit })).toString('base64url');
+        metadata.remainingItemCount = items.length - start - q.limit;
+      }
+      items = page;
+    } else items = items.slice(start);
+    return { apiVersion: apiVersionOf(t), kind: t.listKind, metadata, items: items.map((o) => present(t, o)) };
+  }
+
+  async create(ctx: RequestContext, body: unknown): Promise<KObj> {
+    const t = ctx.type;
+    this.checkNamespaceWritable(ctx);
+    let obj = this.decode(ctx, body);
+    if (!obj.metadata.name) {
+      if (!obj.metadata.generateName) throw invalid(t.kind, t.group, '', [{ ...causes.required('metadata.name'), message: 'Required value: name or generateName is required' }]);
+      obj.metadata.name = obj.metadata.generateName + generateNameSuffix();
+    }
+    if (ctx.name && ctx.name !== obj.metadata.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.name})`);
+    const name = obj.metadata.name as string;
+    initMeta(obj, tracksGeneration(t));
+    if (t.statusSubresource && t.kind !== 'Namespace') delete obj.status;
+    prepareBuiltin(t, obj, undefined);
+    const attrs = { operation: 'CREATE' as Operation, type: t, name, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
+    obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
+    obj = this.afterMutation(t, obj);
+    if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') obj.status = crdStatus(obj);
+    this.validateObject(t, obj, [...validateName(name, t.kind)]);
+    await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
+    if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
+    if (ctx.dryRun) return present(t, obj);
+    const stored = this.storage.put(keyOf(t), obj);
+    this.hooks.changed(t, stored, false);
+    return present(t, stored);
+  }
+
+  async update(ctx: RequestContext, body: unknown): Promise<KObj> {
+    const t = ctx.type;
+    const old = this.storage.get(keyOf(t), ctx.namespace, ctx.name!);
+    if (!old) throw notFound(t.group, t.plural, ctx.name!);
+    const obj = this.decode(ctx, body);
+    if (obj.metadata.name !== ctx.name) throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${ctx.name})`);
+    const rv = obj.metadata.resourceVersion;
+    if (!rv && !t.builtin) throw invalid(t.kind, t.group, ctx.name!, [causes.invalid('metadata.resourceVersion', 0, 'must be specified for an update')]);
+    if (rv && rv !== old.metadata.resourceVersion) throw conflict(t.group, t.plural, ctx.name!);
+    return this.writeUpdate(ctx, old, obj);
+  }
+
+  async patch(ctx: RequestContext, contentType: string, raw: string): Promise<KObj> {
+    const t = ctx.type;
+    const old = this.storage.get(keyOf(t), ctx.namespace, ctx.name!);
+    let body: any;
+    try {
+      body = contentType === 'application/apply-patch+yaml' ? parseYaml(raw) : JSON.parse(raw);
+    } catch (e) {
+      throw badRequest(`error decoding patch: ${(e as Error).message}`);
+    }
+    if (contentType === 'application/apply-patch+yaml') {
+      if (!ctx.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+      if (!old) return this.create(ctx, body); // server-side apply creates missing objects
+    }
+    if (!old) throw notFound(t.group, t.plural, ctx.name!);
+    let patched: KObj;
+    switch (contentType) {
+      case 'application/merge-patch+json':
+      case 'application/apply-patch+yaml':
+        patched = mergePatch(old, body);
+        break;
+      case 'application/json-patch+json':
+        patched = jsonPatch(old, body);
+        break;
+      case 'application/strategic-merge-patch+json':
+        if (!t.builtin) throw unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+        patched = strategicMergePatch(t.kind, old, body);
+        break;
+      default:
+        throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.builtin ? ', application/strategic-merge-patch+json' : ''}`);
+    }
+    if (typeof patched?.metadata !== 'object') throw badRequest('patch removed metadata');
+    if (patched.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(t.group, t.plural, ctx.name!);
+    patched.metadata.name ??= ctx.name;
+    return this.writeUpdate(ctx, old, this.decode(ctx, patched));
+  }
+
+  async delete(ctx: RequestContext, options: KObj = {}): Promise<KObj> {
+    const t = ctx.type;
+    const old = this.storage.get(keyOf(t), ctx.namespace, ctx.name!);
+    if (!old) throw notFound(t.group, t.plural, ctx.name!);
+    const pre = options.preconditions ?? {};
+    if ((pre.uid && pre.uid !== old.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)) throw conflict(t.group, t.plural, ctx.name!);
+    const attrs = { operation: 'DELETE' as Operation, type: t, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...options } };
+    await this.admission.mutate(attrs, ctx.warnings);
+    await this.admission.validate(attrs, ctx.warnings);
+    if (ctx.dryRun) return present(t, old);
+    const finalizers: string[] = old.metadata.finalizers ?? [];
+    if (finalizers.length > 0 || t.kind === 'Namespace') {
+      if (old.metadata.deletionTimestamp) return present(t, old);
+      old.metadata.deletionTimestamp = now();
+      old.metadata.deletionGracePeriodSeconds = 0;
+      if (t.kind === 'Namespace') old.status = { ...(old.status ?? {}), phase: 'Terminating' };
+      const stored = this.storage.put(keyOf(t), old);
+      this.hooks.changed(t, stored, false);
+      return present(t, stored);
+    }
+    return this.remove(t, old);
+  }
+
+  /** Remove an object now (no admission): for garbage collection and the namespace controller too. */
+  remove(t: ResourceType, old: KObj): KObj {
+    const removed = this.storage.remove(keyOf(t), old.metadata.namespace, old.metadata.name);
+    if (!removed) throw notFound(t.group, t.plural, old.metadata.name);
+    this.hooks.changed(t, removed, true);
+    if (!t.builtin || t.kind === 'Pod') return present(t, removed);
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: removed.metadata.name, group: t.group, kind: t.plural, uid: removed.metadata.uid } };
+  }
+
+  /** Shared tail of update and patch: status/subresource rules, generation, admission, finalizers, no-op detection. */
+  private async writeUpdate(ctx: RequestContext, old: KObj, incoming: KObj): Promise<KObj> {
+    const t = ctx.type;
+    let obj: KObj;
+    if (ctx.subresource === 'status') {
+      obj = structuredClone(old);
+      if (incoming.status === undefined) delete obj.status;
+      else obj.status = incoming.status;
+    } else {
+      obj = incoming;
+      carryMeta(obj, old);
+      if (t.statusSubresource) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = old.status;
+      }
+      prepareBuiltin(t, obj, old);
+    }
+    obj.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    const attrs = { operation: 'UPDATE' as Operation, type: t, subresource: ctx.subresource, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
+    obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
+    obj = this.afterMutation(t, obj);
+    if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
+    this.validateObject(t, obj, []);
+    await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
+    const { resourceVersion: _a, managedFields: _b, ...newMeta } = obj.metadata;
+    const { resourceVersion: _c, managedFields: _d, ...oldMeta } = old.metadata;
+    if (deepEqual({ ...obj, metadata: newMeta }, { ...old, metadata: oldMeta })) return present(t, old); // no-op: no new resourceVersion
+    if (ctx.dryRun) return present(t, obj);
+    if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && t.kind !== 'Namespace') {
+      const last = this.storage.put(keyOf(t), obj); // MODIFIED, then DELETED, like etcd sees it
+      this.hooks.changed(t, last, false);
+      this.remove(t, last);
+      return present(t, last);
+    }
+    const stored = this.storage.put(keyOf(t), obj);
+    this.hooks.changed(t, stored, false);
+    return present(t, stored);
+  }
+
+  /** Decoding rules: apiVersion/kind defaults and checks, namespace, unknown fields (strict/warn/ignore), CR defaults. */
+  private decode(ctx: RequestContext, body: unknown): KObj {
+    const t = ctx.type;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`the body of the request was not a JSON object`);
+    const obj = structuredClone(body) as KObj;
+    const [bodyGroup] = typeof obj.apiVersion === 'string' && obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [''];
+    if (obj.apiVersion && (bodyGroup !== t.group || (t.builtin && obj.apiVersion !== apiVersionOf(t))))
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`);
+    if (obj.kind && obj.kind !== t.kind) throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${t.kind})`);
+    obj.apiVersion = apiVersionOf(t);
+    obj.kind = t.kind;
+    if (obj.metadata === undefined) obj.metadata = {};
+    if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('metadata must be an object');
+    if (t.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = ctx.namespace;
+    } else delete obj.metadata.namespace;
+    let unknown: string[];
+    if (t.schema) unknown = pruneUnknown(t.schema, obj);
+    else {
+      unknown = unknownTopLevelFields(t, obj);
+      for (const k of unknown) delete obj[k];
+    }
+    if (unknown.length > 0) {
+      const list = unknown.map((u) => `unknown field "${u}"`);
+      if (ctx.fieldValidation === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${list.join(', ')}`);
+      if (ctx.fieldValidation === 'Warn') ctx.warnings.push(...list);
+    }
+    if (t.schema) applyDefaults(t.schema, obj);
+    return obj;
+  }
+
+  /** Webhooks may add unknown fields or drop defaults: prune and default again silently. */
+  private afterMutation(t: ResourceType, obj: KObj): KObj {
+    const out = structuredClone(obj);
+    if (t.schema) {
+      pruneUnknown(t.schema, out);
+      applyDefaults(t.schema, out);
+    }
+    return out;
+  }
+
+  private validateObject(t: ResourceType, obj: KObj, extra: StatusCause[]): void {
+    const errs = [...extra];
+    if (t.schema) errs.push(...validate(t.schema, obj, ''));
+    if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') errs.push(...validateCrd(obj));
+    if (errs.length > 0) throw invalid(t.kind, t.group, obj.metadata.name ?? '', errs);
+  }
+
+  private checkNamespaceWritable(ctx: RequestContext): void {
+    if (!ctx.type.namespaced) return;
+    const ns = this.storage.get('/namespaces', undefined, ctx.namespace ?? '');
+    if (!ns) throw notFound('', 'namespaces', ctx.namespace ?? '');
+    if (ns.metadata.deletionTimestamp)
+      throw new ApiError(403, 'Forbidden', `${ctx.type.plural}${ctx.type.group ? '.' + ctx.type.group : ''} "${ctx.name ?? ''}" is forbidden: unable to create new content in namespace ${ctx.namespace} because it is being terminated`, {
+        name: ctx.name, group: ctx.type.group, kind: ctx.type.plural,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ctx.namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+  }
+}

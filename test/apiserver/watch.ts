@@ -1,0 +1,80 @@
+// Watch streams: newline-delimited JSON events over a chunked HTTP response, resumable from a
+// resourceVersion within the storage history window, with bookmarks and timeoutSeconds.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gone } from './errors.ts';
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { present, keyOf } from './rest.ts';
+import type { ResourceType } from './registry.ts';
+import type { KObj, Storage, StoreEvent } from './storage.ts';
+
+export interface WatchParams {
+  type: ResourceType;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number;
+  bookmarkIntervalMs: number;
+}
+
+export class WatchHub {
+  private open = new Set<() => void>();
+
+  constructor(private storage: Storage) {}
+
+  /** Close every open watch (server shutdown, or tests simulating a dropped connection). */
+  closeAll(): void {
+    for (const close of [...this.open]) close();
+  }
+
+  serve(req: IncomingMessage, res: ServerResponse, p: WatchParams): void {
+    const labels = p.labelSelector ? parseLabelSelector(p.labelSelector) : undefined;
+    const fields = p.fieldSelector ? parseFieldSelector(p.fieldSelector, p.type.kind) : undefined; // throws before headers are sent
+    const matches = (o: KObj | undefined): boolean =>
+      o !== undefined && (p.namespace === undefined || o.metadata.namespace === p.namespace) && (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o));
+    const key = keyOf(p.type);
+    const rv = p.resourceVersion ? Number(p.resourceVersion) : 0;
+
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    const send = (type: string, obj: KObj) => res.write(JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : present(p.type, obj) }) + '\n');
+
+    const translate = (e: StoreEvent): void => {
+      if (e.resource !== key) return;
+      const now = matches(e.obj);
+      const before = e.type !== 'ADDED' && matches(e.prev);
+      if (e.type === 'DELETED') {
+        if (now || before) send('DELETED', e.obj);
+      } else if (now && before) send('MODIFIED', e.obj);
+      else if (now) send('ADDED', e.obj);
+      else if (before) send('DELETED', e.obj); // left the selection
+    };
+
+    if (!p.resourceVersion || rv === 0) {
+      for (const o of this.storage.list(key, p.namespace)) if (matches(o)) send('ADDED', o);
+    } else {
+      const past = this.storage.eventsSince(key, rv);
+      if (past === 'expired') {
+        send('ERROR', gone(`too old resource version: ${rv} (${this.storage.oldestRv()})`).toStatus());
+        res.end();
+        return;
+      }
+      for (const e of past) translate(e);
+    }
+    const unsubscribe = this.storage.subscribe(translate);
+    const timers: NodeJS.Timeout[] = [];
+    if (p.allowWatchBookmarks)
+      timers.push(setInterval(() => send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(this.storage.currentRv()) } }), p.bookmarkIntervalMs));
+    const close = (): void => {
+      unsubscribe();
+      timers.forEach((t) => clearInterval(t));
+      this.open.delete(close);
+      if (!res.writableEnded) res.end();
+    };
+    if (p.timeoutSeconds !== undefined && p.timeoutSeconds > 0) timers.push(setTimeout(close, p.timeoutSeconds * 1000));
+    this.open.add(close);
+    req.on('close', close);
+    res.on('close', close);
+  }
+}
