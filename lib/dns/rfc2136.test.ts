@@ -141,6 +141,32 @@ test('hmac-sha512 keys sign and verify', async () => {
   }
 });
 
+test('hmac-md5 keys (cert-manager\'s default algorithm) sign and verify', async () => {
+  const other = await startBind({ tsigAlgorithm: 'hmac-md5' });
+  try {
+    const c = new Rfc2136Client({ nameserver: other.address, tsigKeyName: other.tsig.name, tsigAlgorithm: 'HMACMD5', tsigSecret: other.tsig.secret });
+    await c.addTxt(`_acme-challenge.${other.zone}`, 'md5-value');
+    assert.deepEqual(await c.queryTxt(`_acme-challenge.${other.zone}`), ['md5-value']);
+    await c.removeTxt(`_acme-challenge.${other.zone}`, 'md5-value');
+    assert.deepEqual(await c.queryTxt(`_acme-challenge.${other.zone}`), []);
+  } finally {
+    await other.stop();
+  }
+});
+
+test('without a TSIG key, updates go unsigned: accepted where the zone allows them, REFUSED where it needs a key', async () => {
+  const open = await startBind({ zone: 'open.test', allowUnsignedUpdates: true });
+  try {
+    const unsignedOpen = new Rfc2136Client({ nameserver: open.address });
+    await unsignedOpen.addTxt('_acme-challenge.open.test', 'unsigned-value');
+    assert.deepEqual(await unsignedOpen.queryTxt('_acme-challenge.open.test'), ['unsigned-value']);
+  } finally {
+    await open.stop();
+  }
+  const unsigned = new Rfc2136Client({ nameserver: bind.address, timeoutMs: 3000 });
+  await assert.rejects(unsigned.addTxt(`_acme-challenge.unsigned.${bind.zone}`, 'v'), { code: 'REFUSED', message: /refused the unsigned update .* requires a TSIG key/ });
+});
+
 /** A TCP proxy to BIND that rewrites each response with `mutate` before passing it on. */
 async function tamperingProxy(mutate: (response: Buffer) => Buffer): Promise<{ address: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -215,5 +241,6 @@ test('bad configuration fails in the constructor with a clear message', () => {
   assert.throws(() => new Rfc2136Client({ ...base, tsigAlgorithm: 'hmac-md4' }), /unsupported TSIG algorithm "hmac-md4"/);
   assert.throws(() => new Rfc2136Client({ ...base, tsigSecret: 'not base64!' }), /TSIG secret for key "k" is not valid base64/);
   assert.throws(() => new Rfc2136Client({ ...base, nameserver: '127.0.0.1:99999' }), /bad port "99999"/);
-  assert.throws(() => new Rfc2136Client({ ...base, tsigKeyName: ' ' }), /tsigKeyName is required/);
+  assert.throws(() => new Rfc2136Client({ ...base, tsigKeyName: ' ' }), /tsigKeyName and tsigSecret must be set together/);
+  assert.throws(() => new Rfc2136Client({ nameserver: '127.0.0.1:53', tsigKeyName: 'k' }), /tsigKeyName and tsigSecret must be set together/);
 });

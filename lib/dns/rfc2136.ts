@@ -11,11 +11,16 @@ import { CLASS_IN, CLASS_NONE, OPCODE_UPDATE, TYPE_SOA, TYPE_TXT, encodeName, en
 export interface Rfc2136Options {
   /** "host:port" (port defaults to 53) of the primary server that accepts updates. */
   nameserver: string;
-  tsigKeyName: string;
-  /** hmac-sha256 (default), hmac-sha512, hmac-sha1 …; cert-manager's "HMACSHA256" spelling works too. */
+  /** TSIG key name. Leave both this and tsigSecret unset to send unsigned updates (servers that allow by address). */
+  tsigKeyName?: string;
+  /**
+   * hmac-sha256 when omitted; hmac-md5, hmac-sha1, hmac-sha224/384/512 also work, in either spelling
+   * ("hmac-sha256" or cert-manager's "HMACSHA256"). Callers mapping a cert-manager Issuer pass its
+   * value, whose API default is HMACMD5.
+   */
   tsigAlgorithm?: string;
   /** Base64 TSIG secret. */
-  tsigSecret: string;
+  tsigSecret?: string;
   /** Per message, default 10 s. */
   timeoutMs?: number;
   /** Zone to update; found by asking the nameserver for the SOA when omitted. */
@@ -37,18 +42,21 @@ export class Rfc2136Error extends Error {
 
 export class Rfc2136Client {
   private readonly server: Nameserver;
-  private readonly key: TsigKey;
+  private readonly key?: TsigKey;
   private readonly timeoutMs: number;
   private readonly fixedZone?: string;
 
   constructor(opts: Rfc2136Options) {
     this.server = parseNameserver(opts.nameserver);
-    if (!opts.tsigKeyName?.trim()) throw new Error('RFC 2136: tsigKeyName is required');
-    this.key = {
-      name: normalizeName(opts.tsigKeyName),
-      algorithm: parseTsigAlgorithm(opts.tsigAlgorithm ?? 'hmac-sha256'),
-      secret: decodeTsigSecret(opts.tsigSecret ?? '', opts.tsigKeyName),
-    };
+    const keyName = opts.tsigKeyName?.trim();
+    if (!keyName !== !opts.tsigSecret) throw new Error('RFC 2136: tsigKeyName and tsigSecret must be set together (or both left out for unsigned updates)');
+    if (keyName && opts.tsigSecret) {
+      this.key = {
+        name: normalizeName(keyName),
+        algorithm: parseTsigAlgorithm(opts.tsigAlgorithm ?? 'hmac-sha256'),
+        secret: decodeTsigSecret(opts.tsigSecret, keyName),
+      };
+    }
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fixedZone = opts.zone ? normalizeName(opts.zone) : undefined;
   }
@@ -115,22 +123,24 @@ export class Rfc2136Client {
     header.writeUInt16BE(1, 8); // UPCOUNT
     header.writeUInt16BE(0, 10); // ADCOUNT (TSIG is added by signRequest)
     const zoneSection = Buffer.concat([encodeName(zone), u16(TYPE_SOA), u16(CLASS_IN)]);
-    const signed = signRequest(Buffer.concat([header, zoneSection, record]), this.key);
+    const message = Buffer.concat([header, zoneSection, record]);
+    const key = this.key;
+    const signed = key ? signRequest(message, key) : undefined;
 
-    const response = await exchangeTcp(this.server, signed.message, this.timeoutMs);
-    const check = verifyResponse(response, this.key, signed.mac);
+    const response = await exchangeTcp(this.server, signed?.message ?? message, this.timeoutMs);
+    const check = key && signed ? verifyResponse(response, key, signed.mac) : undefined;
     const { rcode } = readHeader(response);
-    if (check.status === 'server-error') throw this.tsigError(check.name, zone);
+    if (check?.status === 'server-error') throw this.tsigError(check.name, zone);
     if (rcode !== 0) throw this.rcodeError(rcode, name, zone);
-    if (check.status !== 'verified') {
+    if (key && check && check.status !== 'verified') {
       const why = check.status === 'unsigned' ? 'the response carries no TSIG signature' : check.reason;
-      throw new Rfc2136Error(`DNS server ${this.serverName} accepted the update of ${name} in zone ${zone}, but its answer could not be authenticated with key "${this.key.name}": ${why}`, 'BADRESPONSESIG', false);
+      throw new Rfc2136Error(`DNS server ${this.serverName} accepted the update of ${name} in zone ${zone}, but its answer could not be authenticated with key "${key.name}": ${why}`, 'BADRESPONSESIG', false);
     }
   }
 
   private tsigError(code: string, zone: string): Rfc2136Error {
     const who = `DNS server ${this.serverName}`;
-    const key = `TSIG key "${this.key.name}" (${this.key.algorithm})`;
+    const key = this.describeKey();
     switch (code) {
       case 'BADSIG':
         return new Rfc2136Error(`${who} rejected the signature of ${key} updating zone ${zone} (BADSIG): the secret does not match the server's copy of the key`, code, false);
@@ -143,14 +153,24 @@ export class Rfc2136Client {
     }
   }
 
+  private describeKey(): string {
+    return this.key ? `TSIG key "${this.key.name}" (${this.key.algorithm})` : 'no TSIG key';
+  }
+
   private rcodeError(rcode: number, name: string, zone: string): Rfc2136Error {
     const code = RCODE_NAMES[rcode] ?? `RCODE_${rcode}`;
     const who = `DNS server ${this.serverName}`;
     switch (code) {
       case 'REFUSED':
-        return new Rfc2136Error(`${who} refused the update of ${name} in zone ${zone} signed with TSIG key "${this.key.name}" (REFUSED): the zone's update policy does not allow this key to change this name`, code, false);
+        return new Rfc2136Error(
+          this.key
+            ? `${who} refused the update of ${name} in zone ${zone} signed with ${this.describeKey()} (REFUSED): the zone's update policy does not allow this key to change this name`
+            : `${who} refused the unsigned update of ${name} in zone ${zone} (REFUSED): the zone requires a TSIG key or does not allow updates from this address`,
+          code,
+          false,
+        );
       case 'NOTAUTH':
-        return new Rfc2136Error(`${who} is not authoritative for zone ${zone} or does not accept TSIG key "${this.key.name}" there (NOTAUTH)`, code, false);
+        return new Rfc2136Error(`${who} is not authoritative for zone ${zone} or does not accept ${this.describeKey()} there (NOTAUTH)`, code, false);
       case 'NOTZONE':
         return new Rfc2136Error(`${name} is not inside zone ${zone} on ${who} (NOTZONE)`, code, false);
       case 'NOTIMP':
@@ -158,7 +178,7 @@ export class Rfc2136Client {
       case 'SERVFAIL':
         return new Rfc2136Error(`${who} failed to apply the update of ${name} in zone ${zone} (SERVFAIL)`, code, true);
       default:
-        return new Rfc2136Error(`${who} answered ${code} to the update of ${name} in zone ${zone} with TSIG key "${this.key.name}"`, code, false);
+        return new Rfc2136Error(`${who} answered ${code} to the update of ${name} in zone ${zone} with ${this.describeKey()}`, code, false);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Pure parsing rules of the DNS client: algorithm spellings, secrets, nameserver addresses, names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTsigAlgorithm, decodeTsigSecret } from './tsig.ts';
+import { parseTsigAlgorithm, decodeTsigSecret, algorithmWireName } from './tsig.ts';
 import { parseNameserver } from './transport.ts';
 import { encodeName, encodeTxtRdata } from './wire.ts';
 
@@ -12,9 +12,13 @@ test('TSIG algorithm spellings from BIND and cert-manager map to one name', () =
     ['hmac-sha512.', 'hmac-sha512'],
     ['HMACSHA1', 'hmac-sha1'],
     [' hmac_sha384 ', 'hmac-sha384'],
+    ['HMACMD5', 'hmac-md5'],
+    ['hmac-md5.sig-alg.reg.int.', 'hmac-md5'],
   ];
   for (const [input, want] of cases) assert.equal(parseTsigAlgorithm(input), want, input);
-  assert.throws(() => parseTsigAlgorithm('HMACMD5'), /unsupported TSIG algorithm "HMACMD5"; use one of hmac-sha1/);
+  assert.throws(() => parseTsigAlgorithm('HMACSHA3'), /unsupported TSIG algorithm "HMACSHA3"; use one of hmac-md5, hmac-sha1/);
+  assert.equal(algorithmWireName('hmac-md5'), 'hmac-md5.sig-alg.reg.int');
+  assert.equal(algorithmWireName('hmac-sha256'), 'hmac-sha256');
 });
 
 test('TSIG secrets must be base64', () => {

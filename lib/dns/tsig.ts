@@ -3,9 +3,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CLASS_ANY, TYPE_TSIG, encodeName, lastRecord, normalizeName, readHeader, readName } from './wire.ts';
 
-export type TsigAlgorithm = 'hmac-sha1' | 'hmac-sha224' | 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512';
+export type TsigAlgorithm = 'hmac-md5' | 'hmac-sha1' | 'hmac-sha224' | 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512';
 
 const HASHES: Record<TsigAlgorithm, string> = {
+  // Weak, but cert-manager's default (HMACMD5) and still what many existing BIND keys use.
+  'hmac-md5': 'md5',
   'hmac-sha1': 'sha1',
   'hmac-sha224': 'sha224',
   'hmac-sha256': 'sha256',
@@ -21,9 +23,14 @@ export const TSIG_ERRORS: Record<number, string> = {
   22: 'BADTRUNC',
 };
 
+/** The algorithm's name on the wire (RFC 8945 §6): only MD5 has the long historical form. */
+export function algorithmWireName(algorithm: TsigAlgorithm): string {
+  return algorithm === 'hmac-md5' ? 'hmac-md5.sig-alg.reg.int' : algorithm;
+}
+
 /** Accepts "hmac-sha256", "HMACSHA256" (cert-manager's spelling) and "hmac-sha256." alike. */
 export function parseTsigAlgorithm(input: string): TsigAlgorithm {
-  const compact = input.trim().toLowerCase().replace(/\.$/, '').replace(/[-_]/g, '');
+  const compact = input.trim().toLowerCase().replace(/\.$/, '').replace(/\.sig-alg\.reg\.int$/, '').replace(/[-_]/g, '');
   const found = (Object.keys(HASHES) as TsigAlgorithm[]).find((a) => a.replace(/-/g, '') === compact);
   if (!found) throw new Error(`unsupported TSIG algorithm ${JSON.stringify(input)}; use one of ${Object.keys(HASHES).join(', ')}`);
   return found;
@@ -71,7 +78,7 @@ function tsigVariables(key: TsigKey, timeSigned: number, fudge: number, error: n
   tail.writeUInt16BE(fudge, 0);
   tail.writeUInt16BE(error, 2);
   tail.writeUInt16BE(other.length, 4);
-  return Buffer.concat([encodeName(key.name, true), classTtl, encodeName(key.algorithm, true), uint48(timeSigned), tail, other]);
+  return Buffer.concat([encodeName(key.name, true), classTtl, encodeName(algorithmWireName(key.algorithm), true), uint48(timeSigned), tail, other]);
 }
 
 function hmac(key: TsigKey, parts: Buffer[]): Buffer {
@@ -94,7 +101,7 @@ export function signRequest(message: Buffer, key: TsigKey, now = Date.now()): Si
   rdataTail.writeUInt16BE(id, 0); // original ID
   rdataTail.writeUInt16BE(0, 2); // error
   rdataTail.writeUInt16BE(0, 4); // other len
-  const rdata = Buffer.concat([encodeName(key.algorithm, true), uint48(timeSigned), macHeader, mac, rdataTail]);
+  const rdata = Buffer.concat([encodeName(algorithmWireName(key.algorithm), true), uint48(timeSigned), macHeader, mac, rdataTail]);
   const fixed = Buffer.alloc(10);
   fixed.writeUInt16BE(TYPE_TSIG, 0);
   fixed.writeUInt16BE(CLASS_ANY, 2);
@@ -134,7 +141,7 @@ export function verifyResponse(response: Buffer, key: TsigKey, requestMac: Buffe
 
   if (error !== 0) return { status: 'server-error', error, name: TSIG_ERRORS[error] ?? `TSIG error ${error}` };
   if (rec.name !== normalizeName(key.name)) return { status: 'invalid', reason: `response signed with key "${rec.name}", expected "${key.name}"` };
-  if (algorithm !== key.algorithm) return { status: 'invalid', reason: `response signed with ${algorithm}, expected ${key.algorithm}` };
+  if (algorithm !== algorithmWireName(key.algorithm)) return { status: 'invalid', reason: `response signed with ${algorithm}, expected ${key.algorithm}` };
 
   // MAC input: request MAC, the response as it was before TSIG was added, TSIG variables.
   const unsigned = Buffer.from(response.subarray(0, rec.start));

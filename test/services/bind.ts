@@ -10,7 +10,7 @@ import { freePort } from './ports.ts';
 
 export interface TsigKey {
   name: string;
-  algorithm: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512';
+  algorithm: 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512';
   /** base64 */
   secret: string;
 }
@@ -38,6 +38,8 @@ export interface BindOptions {
   keyName?: string;
   /** Algorithm of the granted key, default hmac-sha256. */
   tsigAlgorithm?: TsigKey['algorithm'];
+  /** Accept unsigned updates from 127.0.0.1 (`allow-update`) instead of the key-based update-policy. */
+  allowUnsignedUpdates?: boolean;
 }
 
 export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
@@ -82,7 +84,7 @@ key "${deniedTsig.name}" { algorithm ${deniedTsig.algorithm}; secret "${deniedTs
 zone "${zone}" {
   type primary;
   file "${zonePath}";
-  update-policy { grant ${tsig.name} zonesub ANY; };
+  ${opts.allowUnsignedUpdates ? 'allow-update { 127.0.0.1; };' : `update-policy { grant ${tsig.name} zonesub ANY; };`}
 };
 `,
   );
