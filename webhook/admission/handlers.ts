@@ -1,0 +1,120 @@
+// The two admission handlers, pure functions of (request, cluster view, config). They pick the
+// rules or mutators for the kind, apply the namespace mode and build the AdmissionResponse.
+import type { ClusterView } from '../cluster-view.ts';
+import type { WebhookConfig } from '../config.ts';
+import type { AdmissionResult } from '../metrics.ts';
+import { addTransparentTls, defaultIssuerFor } from '../mutate/transparent-tls.ts';
+import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
+import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
+import { validateCertificate } from '../rules/certificate.ts';
+import { formatFinding, type Finding } from '../rules/ids.ts';
+import { validateIngress } from '../rules/ingress.ts';
+import { validateIssuer } from '../rules/issuer.ts';
+import { asObj } from '../rules/read.ts';
+import { diffToJsonPatch } from './json-patch.ts';
+import type { AdmissionRequest, AdmissionResponse } from './review.ts';
+
+export type HandlerConfig = Pick<WebhookConfig, 'mode' | 'disabledRules' | 'transparentTls' | 'defaultIssuer' | 'productionLabel'>;
+
+export interface HandlerContext {
+  readonly view: ClusterView;
+  readonly config: HandlerConfig;
+}
+
+export interface HandlerResult {
+  readonly response: AdmissionResponse;
+  /** One entry per rule that fired (or one with rule "none"), for the requests counter. */
+  readonly outcomes: ReadonlyArray<{ rule: string; result: AdmissionResult }>;
+}
+
+type Checked = 'Ingress' | 'Certificate' | 'Issuer' | 'ClusterIssuer';
+
+/** The kinds certgate checks, or undefined for anything else (allowed untouched). */
+export function checkedKind(req: AdmissionRequest): Checked | undefined {
+  const { group, kind } = req.kind;
+  if (group === 'networking.k8s.io' && kind === 'Ingress') return 'Ingress';
+  if (group === 'cert-manager.io' && (kind === 'Certificate' || kind === 'Issuer' || kind === 'ClusterIssuer')) return kind;
+  return undefined;
+}
+
+/** The object with metadata.namespace filled from the request (it is empty on CREATE via a namespaced URL). */
+function inNamespace(obj: unknown, namespace: string | undefined): unknown {
+  const o = asObj(obj);
+  if (!o || !namespace) return obj;
+  const metadata = asObj(o.metadata) ?? {};
+  return metadata.namespace === namespace ? obj : { ...o, metadata: { ...metadata, namespace } };
+}
+
+function findingsFor(kind: Checked, obj: unknown, ctx: HandlerContext): Finding[] {
+  switch (kind) {
+    case 'Ingress':
+      return validateIngress(obj, ctx.view, { productionLabel: ctx.config.productionLabel });
+    case 'Certificate':
+      return validateCertificate(obj, ctx.view);
+    case 'Issuer':
+    case 'ClusterIssuer':
+      return validateIssuer(kind, obj);
+  }
+}
+
+function modeFor(kind: Checked, namespace: string | undefined, ctx: HandlerContext): NamespaceMode {
+  if (kind === 'ClusterIssuer' || !namespace) return ctx.config.mode;
+  return namespaceMode(ctx.config.mode, ctx.view.namespace(namespace));
+}
+
+const allowed = (uid: string): HandlerResult => ({ response: { uid, allowed: true }, outcomes: [{ rule: 'none', result: 'allowed' }] });
+const isDeleting = (obj: unknown) => asObj(asObj(obj)?.metadata)?.deletionTimestamp != null;
+
+export function handleValidate(req: AdmissionRequest, ctx: HandlerContext): HandlerResult {
+  const kind = checkedKind(req);
+  if (!kind || (req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !asObj(req.object) || isDeleting(req.object)) return allowed(req.uid);
+  const obj = inNamespace(req.object, req.namespace);
+  let findings = findingsFor(kind, obj, ctx);
+  // On UPDATE, problems the stored object already had only warn: an edit that does not make
+  // things worse (a label, a finalizer, a partial fix) is never blocked by old mistakes.
+  if (req.operation === 'UPDATE' && asObj(req.oldObject) && findings.some((f) => f.severity === 'deny')) {
+    const before = new Set(findingsFor(kind, inNamespace(req.oldObject, req.namespace), ctx).map(formatFinding));
+    findings = findings.map((f) => (f.severity === 'deny' && before.has(formatFinding(f)) ? { ...f, severity: 'warn' as const } : f));
+  }
+  const decision = decide(findings, modeFor(kind, req.namespace, ctx), ctx.config.disabledRules);
+  const response: AdmissionResponse = { uid: req.uid, allowed: decision.allowed };
+  if (!decision.allowed) response.status = { code: 403, reason: 'Forbidden', message: decision.message! };
+  if (decision.warnings.length > 0) response.warnings = decision.warnings;
+  if (decision.results.some((r) => r.result === 'audited')) {
+    response.auditAnnotations = { findings: findings.filter((f) => !ctx.config.disabledRules.has(f.rule)).map(formatFinding).join('\n').slice(0, 4096) };
+  }
+  const outcomes = decision.results.length > 0 ? decision.results : [{ rule: 'none', result: 'allowed' as const }];
+  return { response, outcomes };
+}
+
+export function handleMutate(req: AdmissionRequest, ctx: HandlerContext): HandlerResult {
+  const kind = checkedKind(req);
+  if (!kind || (req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !asObj(req.object) || isDeleting(req.object)) return allowed(req.uid);
+  const mode = modeFor(kind, req.namespace, ctx);
+  if (mode === 'off') return allowed(req.uid);
+  let after: unknown = req.object;
+  let rule = 'none';
+  const warnings: string[] = [];
+  if (kind === 'Certificate') {
+    after = withCertificateDefaults(req.object);
+    rule = 'certificate-defaults';
+  } else if (kind === 'Ingress') {
+    const namespace = req.namespace ? ctx.view.namespace(req.namespace) : undefined;
+    const namespaceWantsTls = namespace?.metadata?.labels?.['certgate.io/tls'] === 'enforce';
+    if (namespaceWantsTls || ctx.config.transparentTls) {
+      const outcome = addTransparentTls(req.object, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
+      if (outcome.changed) {
+        after = outcome.object;
+        rule = 'transparent-tls';
+      } else if (outcome.reason && mode !== 'audit') warnings.push(`[transparent-tls] ${outcome.reason}`);
+    }
+  }
+  const patch = diffToJsonPatch(req.object, after);
+  const response: AdmissionResponse = { uid: req.uid, allowed: true };
+  if (patch.length > 0) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+  } else rule = 'none';
+  if (warnings.length > 0) response.warnings = warnings;
+  return { response, outcomes: [{ rule, result: 'allowed' }] };
+}

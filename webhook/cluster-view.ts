@@ -1,0 +1,90 @@
+// What the rules may know about the cluster: a read-only view over watched caches. Rules get a
+// ClusterView and nothing else, so the request path makes no API calls and tests or the benchmark
+// can hand in plain objects (staticClusterView) through the same interface.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Resources } from '../api/resources.ts';
+import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
+import type { Logger } from '../lib/log.ts';
+
+/** Any Kubernetes object as the caches hold it (spec, status and the rest stay untyped: rules read defensively). */
+export type KubeObject = KubernetesObject & { [field: string]: unknown };
+
+export interface ClusterView {
+  ingresses(namespace: string): ReadonlyArray<KubernetesObject>;
+  certificates(namespace: string): ReadonlyArray<KubernetesObject>;
+  issuer(namespace: string, name: string): KubernetesObject | undefined;
+  clusterIssuer(name: string): KubernetesObject | undefined;
+  namespace(name: string): KubernetesObject | undefined;
+}
+
+export interface StaticObjects {
+  ingresses?: KubeObject[];
+  certificates?: KubeObject[];
+  issuers?: KubeObject[];
+  clusterIssuers?: KubeObject[];
+  namespaces?: KubeObject[];
+}
+
+function byNamespace(objs: KubernetesObject[] = []): Map<string, KubernetesObject[]> {
+  const m = new Map<string, KubernetesObject[]>();
+  for (const o of objs) {
+    const ns = o.metadata?.namespace ?? '';
+    m.set(ns, [...(m.get(ns) ?? []), o]);
+  }
+  return m;
+}
+
+/** A fixed view over plain objects (tests, benchmark, offline linting). */
+export function staticClusterView(objects: StaticObjects): ClusterView {
+  const ingresses = byNamespace(objects.ingresses);
+  const certificates = byNamespace(objects.certificates);
+  const find = (list: KubernetesObject[] = [], name: string, ns?: string) =>
+    list.find((o) => o.metadata?.name === name && (ns === undefined || o.metadata?.namespace === ns));
+  return {
+    ingresses: (ns) => ingresses.get(ns) ?? [],
+    certificates: (ns) => certificates.get(ns) ?? [],
+    issuer: (ns, name) => find(objects.issuers, name, ns),
+    clusterIssuer: (name) => find(objects.clusterIssuers, name),
+    namespace: (name) => find(objects.namespaces, name),
+  };
+}
+
+export interface WatchedClusterView extends ClusterView {
+  /** Lists everything once and starts the watches; resolves when every cache is filled. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly synced: boolean;
+}
+
+/** The production view: five list+watch caches. Ingresses and Certificates are indexed by the cache per namespace. */
+export function watchedClusterView(client: KubeClient, logger: Logger): WatchedClusterView {
+  const caches = {
+    ingresses: client.cache(Resources.Ingress),
+    certificates: client.cache(Resources.Certificate),
+    issuers: client.cache(Resources.Issuer),
+    clusterIssuers: client.cache(Resources.ClusterIssuer),
+    namespaces: client.cache(Resources.Namespace),
+  } satisfies Record<string, WatchedCache<KubernetesObject>>;
+  for (const [name, cache] of Object.entries(caches)) {
+    cache.on('error', (err?: unknown) => logger.warn({ cache: name, err: String(err) }, 'watch failed; the cache relists and resumes'));
+  }
+  let synced = false;
+  return {
+    ingresses: (ns) => caches.ingresses.list(ns),
+    certificates: (ns) => caches.certificates.list(ns),
+    issuer: (ns, name) => caches.issuers.get(name, ns),
+    clusterIssuer: (name) => caches.clusterIssuers.get(name),
+    namespace: (name) => caches.namespaces.get(name),
+    get synced() {
+      return synced;
+    },
+    async start() {
+      await Promise.all(Object.values(caches).map((c) => c.start()));
+      synced = true;
+    },
+    async stop() {
+      synced = false;
+      await Promise.all(Object.values(caches).map((c) => c.stop()));
+    },
+  };
+}

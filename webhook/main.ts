@@ -1,0 +1,81 @@
+// `certgate webhook`: wires config, Kubernetes client, caches, the serving certificate and the
+// HTTPS server. No logic here beyond order: caches and certificate first, then listen.
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { childLogger } from '../lib/log.ts';
+import { watchedClusterView } from './cluster-view.ts';
+import { parseWebhookConfig, type WebhookConfig } from './config.ts';
+import { createWebhookMetrics } from './metrics.ts';
+import { startMetricsServer, startWebhookServer, type RunningWebhookServer } from './server.ts';
+import { patchCaBundles } from './tls/ca-bundle.ts';
+import { servingNames } from './tls/certs.ts';
+import { ServingCertRotator } from './tls/rotation.ts';
+import { ensureServingBundle } from './tls/secret-store.ts';
+
+export interface RunningWebhook {
+  readonly server: RunningWebhookServer;
+  readonly rotator: ServingCertRotator;
+  stop(): Promise<void>;
+}
+
+/** Starts everything the process runs; used by main() and by e2e tests in-process. */
+export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number } = {}): Promise<RunningWebhook> {
+  const logger = childLogger({ component: 'webhook' });
+  const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
+  const view = watchedClusterView(client, logger);
+  const policy = {
+    namespace: config.namespace,
+    secretName: config.tlsSecret,
+    names: servingNames(config.serviceName, config.namespace, config.tlsExtraSans),
+    validityMs: config.certValidityHours * 3_600_000,
+  };
+  let server: RunningWebhookServer | undefined;
+  const rotator = new ServingCertRotator({
+    policy,
+    ensure: (now) => ensureServingBundle(client, policy, now),
+    publishCa: async (ca) => {
+      const changed = await patchCaBundles(client, config.webhookConfig, ca);
+      if (changed.length > 0) logger.info({ changed }, 'caBundle updated');
+    },
+    install: (b) => server?.setCertificate({ key: b.keyPem, cert: b.certPem }),
+    logger,
+    checkIntervalMs: opts.checkIntervalMs,
+  });
+  const [bundle] = await Promise.all([rotator.start(), view.start()]);
+  const metrics = createWebhookMetrics();
+  server = await startWebhookServer({
+    config,
+    view,
+    tls: { key: bundle.keyPem, cert: bundle.certPem },
+    listen: config.listen,
+    metrics,
+    logger,
+    ready: () => view.synced && rotator.bundle !== undefined,
+  });
+  const metricsServer = config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
+  logger.info({ url: server.url, mode: config.mode, transparentTls: config.transparentTls }, 'webhook serving');
+  return {
+    server,
+    rotator,
+    async stop() {
+      rotator.stop();
+      await Promise.all([server!.close(), metricsServer?.close(), view.stop()]);
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let config: WebhookConfig;
+  try {
+    config = parseWebhookConfig(argv);
+  } catch (e) {
+    process.stderr.write(`certgate webhook: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const running = await runWebhook(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => void running.stop().then(resolve);
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

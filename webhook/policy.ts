@@ -1,0 +1,48 @@
+// Modes: what a finding does. enforce denies (deny-severity findings), warn allows with
+// AdmissionReview warnings that kubectl prints, audit allows silently and only counts in metrics.
+// Per namespace the label certgate.io/tls (enforce|warn|audit|off) overrides the cluster mode.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Labels } from '../api/constants.ts';
+import { formatFinding, type Finding, type RuleId } from './rules/ids.ts';
+import { metaOf } from './rules/read.ts';
+
+export const MODES = ['enforce', 'warn', 'audit'] as const;
+export type Mode = (typeof MODES)[number];
+export type NamespaceMode = Mode | 'off';
+
+export const isMode = (v: unknown): v is Mode => (MODES as readonly unknown[]).includes(v);
+
+export const NAMESPACE_MODE_LABEL = Labels.NamespaceTLS; // certgate.io/tls
+
+/** The mode for objects in a namespace: its certgate.io/tls label when valid, else the cluster mode. */
+export function namespaceMode(clusterMode: Mode, namespace: KubernetesObject | undefined): NamespaceMode {
+  const label = namespace ? metaOf(namespace).labels[NAMESPACE_MODE_LABEL] : undefined;
+  return label === 'off' || isMode(label) ? label : clusterMode;
+}
+
+export type RuleResult = 'denied' | 'warned' | 'audited';
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly message?: string; // the denial text, every denying finding on its own line
+  readonly warnings: string[];
+  readonly results: ReadonlyArray<{ rule: RuleId; result: RuleResult }>;
+}
+
+// The API server may truncate longer warnings; cut them ourselves so the cut is predictable.
+export const MAX_WARNING_LENGTH = 256;
+const clip = (s: string) => (s.length <= MAX_WARNING_LENGTH ? s : `${s.slice(0, MAX_WARNING_LENGTH - 3)}...`);
+
+export function decide(findings: ReadonlyArray<Finding>, mode: NamespaceMode, disabled: ReadonlySet<RuleId>): Decision {
+  const active = mode === 'off' ? [] : findings.filter((f) => !disabled.has(f.rule));
+  const denying = mode === 'enforce' ? active.filter((f) => f.severity === 'deny') : [];
+  const results = active.map((f) => ({
+    rule: f.rule,
+    result: (mode === 'audit' ? 'audited' : denying.includes(f) ? 'denied' : 'warned') as RuleResult,
+  }));
+  const warnings = mode === 'audit' ? [] : active.filter((f) => !denying.includes(f)).map((f) => clip(formatFinding(f)));
+  if (denying.length === 0) return { allowed: true, warnings, results };
+  const lines = denying.map(formatFinding);
+  const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${lines.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
+  return { allowed: false, message, warnings, results };
+}

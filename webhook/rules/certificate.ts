@@ -1,0 +1,120 @@
+// Validation rules for cert-manager.io/v1 Certificate. Pure: (certificate, view) -> findings.
+import { ISSUER_GROUP } from '../../api/constants.ts';
+import { formatDuration, parseDuration } from '../../api/duration.ts';
+import { DEFAULT_DURATION_MS, MIN_DURATION_MS, MIN_RENEW_BEFORE_MS } from '../../api/defaults.ts';
+import { findUnsupportedFields } from '../../api/unsupported.ts';
+import type { ClusterView } from '../cluster-view.ts';
+import type { Finding } from './ids.ts';
+import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from './names.ts';
+import { asArr, asObj, asStr, metaOf, specOf } from './read.ts';
+
+/** Sizes each key algorithm accepts (cert-manager's validation). */
+export const KEY_SIZES: Readonly<Record<string, (size: number) => boolean>> = {
+  RSA: (s) => Number.isInteger(s) && s >= 2048 && s <= 8192,
+  ECDSA: (s) => s === 256 || s === 384 || s === 521,
+  Ed25519: () => true, // the size is ignored
+};
+const KEY_SIZE_HELP: Record<string, string> = { RSA: '2048 to 8192 (usually 2048, 3072 or 4096)', ECDSA: '256, 384 or 521', Ed25519: 'ignored' };
+
+function identities(spec: Record<string, unknown>): { name: string; values: unknown[] }[] {
+  return ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'].map((name) => ({ name, values: asArr(spec[name]) }));
+}
+
+export function validateCertificate(cert: unknown, view: ClusterView): Finding[] {
+  const meta = metaOf(cert);
+  const spec = specOf(cert);
+  const out: Finding[] = [];
+
+  const commonName = asStr(spec.commonName);
+  const hasIdentity = Boolean(commonName) || Boolean(asStr(spec.literalSubject)) || identities(spec).some((i) => i.values.length > 0);
+  if (!hasIdentity) {
+    out.push({ rule: 'certificate-no-identity', field: 'spec', message: 'a Certificate needs at least one of commonName, dnsNames, ipAddresses, uris or emailAddresses; add the names it should cover to spec.dnsNames', severity: 'deny' });
+  }
+  if (commonName && byteLength(commonName) > MAX_COMMON_NAME_BYTES) {
+    out.push({ rule: 'common-name-too-long', field: 'spec.commonName', value: commonName, message: `is ${byteLength(commonName)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280): drop commonName and rely on dnsNames, or use a shorter name`, severity: 'deny' });
+  }
+
+  const checks = { dnsNames: ['invalid-dns-name', (v: string) => dnsNameProblem(v)], ipAddresses: ['invalid-ip-address', ipProblem], uris: ['invalid-uri', uriProblem], emailAddresses: ['invalid-email', emailProblem] } as const;
+  for (const { name, values } of identities(spec)) {
+    const [rule, check] = checks[name as keyof typeof checks];
+    values.forEach((v, i) => {
+      const problem = typeof v === 'string' ? check(v) : 'is not a string';
+      if (problem) out.push({ rule, field: `spec.${name}[${i}]`, value: v, message: problem, severity: 'deny' });
+    });
+  }
+
+  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec));
+
+  const secretName = asStr(spec.secretName);
+  if (secretName) {
+    const other = view.certificates(meta.namespace).find((c) => c.metadata?.name !== meta.name && asStr(specOf(c).secretName) === secretName);
+    if (other) {
+      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `Certificate "${other.metadata?.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+    }
+  }
+
+  for (const use of findUnsupportedFields('Certificate', cert)) {
+    out.push({ rule: 'unsupported-field', field: use.path, message: `certgate does not support this field: ${use.reason}; remove it`, severity: 'deny' });
+  }
+  return out;
+}
+
+function durationField(spec: Record<string, unknown>, field: string, out: Finding[]): number | undefined {
+  const raw = spec[field];
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    if (typeof raw !== 'string') throw new Error('not a string');
+    return parseDuration(raw);
+  } catch {
+    out.push({ rule: 'invalid-duration', field: `spec.${field}`, value: raw, message: 'is not a Go duration; write it like "2160h" or "720h30m"', severity: 'deny' });
+    return undefined;
+  }
+}
+
+function durationFindings(spec: Record<string, unknown>): Finding[] {
+  const out: Finding[] = [];
+  const duration = durationField(spec, 'duration', out);
+  const renewBefore = durationField(spec, 'renewBefore', out);
+  if (duration !== undefined && duration < MIN_DURATION_MS) {
+    out.push({ rule: 'duration-too-short', field: 'spec.duration', value: spec.duration, message: `must be at least ${formatDuration(MIN_DURATION_MS)}; certificates this short are renewed before they can be used`, severity: 'deny' });
+  }
+  if (renewBefore !== undefined) {
+    const effective = duration ?? DEFAULT_DURATION_MS;
+    if (renewBefore < MIN_RENEW_BEFORE_MS) {
+      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be at least ${formatDuration(MIN_RENEW_BEFORE_MS)} so a renewal has time to finish`, severity: 'deny' });
+    } else if (renewBefore >= effective) {
+      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be shorter than the duration (${duration === undefined ? 'default ' : ''}${formatDuration(effective)}), or the certificate is renewed as soon as it is issued; try a third of the duration`, severity: 'deny' });
+    }
+  }
+  return out;
+}
+
+function keyFindings(spec: Record<string, unknown>): Finding[] {
+  const key = asObj(spec.privateKey);
+  if (!key) return [];
+  const algorithm = key.algorithm ?? 'RSA';
+  if (typeof algorithm !== 'string' || !KEY_SIZES[algorithm]) {
+    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.algorithm', value: key.algorithm, message: 'must be RSA, ECDSA or Ed25519', severity: 'deny' }];
+  }
+  if (key.size === undefined || key.size === null || key.size === 0) return [];
+  if (typeof key.size !== 'number' || !KEY_SIZES[algorithm](key.size)) {
+    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${KEY_SIZE_HELP[algorithm]}`, severity: 'deny' }];
+  }
+  return [];
+}
+
+function issuerRefFindings(spec: Record<string, unknown>): Finding[] {
+  const ref = asObj(spec.issuerRef);
+  if (!ref || !asStr(ref.name)) {
+    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.name', message: 'name the Issuer or ClusterIssuer that signs this certificate', severity: 'deny' }];
+  }
+  const group = asStr(ref.group) ?? '';
+  const kind = asStr(ref.kind) ?? '';
+  if (group !== '' && group !== ISSUER_GROUP) {
+    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.group', value: group, message: `certgate signs only with ${ISSUER_GROUP} issuers; this Certificate waits for an external issuer controller`, severity: 'warn' }];
+  }
+  if (kind !== '' && kind !== 'Issuer' && kind !== 'ClusterIssuer') {
+    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.kind', value: kind, message: 'must be Issuer or ClusterIssuer (case matters)', severity: 'deny' }];
+  }
+  return [];
+}

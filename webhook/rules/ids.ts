@@ -1,0 +1,54 @@
+// Stable rule ids. They appear in denial messages ("[tls-host-not-in-rules] ..."), in metrics and in
+// --disable-rule; renaming one is a breaking change. The README table lists what each one checks.
+export const RULE_IDS = [
+  // Ingress
+  'tls-host-not-in-rules',
+  'rule-host-not-in-tls',
+  'tls-secret-name-missing',
+  'secret-name-conflict',
+  'wildcard-needs-dns01',
+  'issuer-not-found',
+  'issuer-not-ready',
+  'issuer-annotation-conflict',
+  'invalid-dns-name',
+  'common-name-too-long',
+  'duplicate-host',
+  'staging-issuer-on-production',
+  // Certificate
+  'certificate-no-identity',
+  'invalid-ip-address',
+  'invalid-uri',
+  'invalid-email',
+  'invalid-duration',
+  'duration-too-short',
+  'renew-before-invalid',
+  'key-algorithm-invalid',
+  'issuer-ref-invalid',
+  'unsupported-field',
+  // Issuer and ClusterIssuer
+  'issuer-type-count',
+  'acme-server-invalid',
+  'acme-email-invalid',
+  'acme-private-key-secret-missing',
+  'acme-solver-invalid',
+  'acme-skip-tls-verify',
+] as const;
+
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** deny: refused in enforce mode; warn: never refused, always shown as a warning. */
+export type Severity = 'deny' | 'warn';
+
+export interface Finding {
+  readonly rule: RuleId;
+  readonly field: string; // e.g. spec.tls[0].hosts[1]
+  readonly value?: unknown;
+  readonly message: string; // what is wrong and how to fix it, without the rule id
+  readonly severity: Severity;
+}
+
+/** The text users read: "[rule] field "value": message". */
+export function formatFinding(f: Finding): string {
+  const value = f.value === undefined ? '' : ` ${JSON.stringify(f.value)}`;
+  return `[${f.rule}] ${f.field}${value}: ${f.message}`;
+}

@@ -1,0 +1,237 @@
+// Validation rules for networking.k8s.io/v1 Ingress: the mistakes that make cert-manager's
+// ingress-shim fail later, silently, or loop. Pure: (ingress, view, options) -> findings.
+import { IngressAnnotations, ISSUER_GROUP } from '../../api/constants.ts';
+import type { ClusterView } from '../cluster-view.ts';
+import { isStagingServer } from './acme-servers.ts';
+import type { Finding } from './ids.ts';
+import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
+import { byteLength, covers, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from './names.ts';
+import { asArr, asObj, asStr, metaOf, specOf, type Meta } from './read.ts';
+
+export interface IngressRuleOptions {
+  readonly productionLabel: { readonly key: string; readonly value: string };
+}
+
+interface TlsEntry {
+  index: number;
+  hosts: Array<{ index: number; host: string }>;
+  secretName?: string;
+}
+
+function tlsEntries(spec: Record<string, unknown>): TlsEntry[] {
+  return asArr(spec.tls).map((t, index) => {
+    const o = asObj(t) ?? {};
+    const hosts = asArr(o.hosts).flatMap((h, i) => (typeof h === 'string' ? [{ index: i, host: h }] : []));
+    return { index, hosts, secretName: asStr(o.secretName) || undefined };
+  });
+}
+
+function ruleHosts(spec: Record<string, unknown>): Array<{ index: number; host: string }> {
+  return asArr(spec.rules).flatMap((r, index) => {
+    const host = asStr(asObj(r)?.host);
+    return host ? [{ index, host }] : [];
+  });
+}
+
+/** The issuer the annotations name (cert-manager's ingress-shim reading), or undefined. */
+export function issuerFromAnnotations(a: Record<string, string>): (IssuerRefInput & { group: string; field: string }) | undefined {
+  const group = a[IngressAnnotations.IssuerGroup] || ISSUER_GROUP;
+  if (a[IngressAnnotations.ClusterIssuer]) {
+    return { kind: 'ClusterIssuer', name: a[IngressAnnotations.ClusterIssuer], group, field: `metadata.annotations["${IngressAnnotations.ClusterIssuer}"]` };
+  }
+  if (a[IngressAnnotations.Issuer]) {
+    const kind = a[IngressAnnotations.IssuerKind] === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer';
+    return { kind, name: a[IngressAnnotations.Issuer], group, field: `metadata.annotations["${IngressAnnotations.Issuer}"]` };
+  }
+  return undefined;
+}
+
+/** Whether cert-manager (or certgate) would create a Certificate for this Ingress. */
+export function asksForCertificate(a: Record<string, string>): boolean {
+  return Boolean(a[IngressAnnotations.Issuer] || a[IngressAnnotations.ClusterIssuer] || a[IngressAnnotations.TLSACME] === 'true');
+}
+
+export function validateIngress(ingress: unknown, view: ClusterView, opts: IngressRuleOptions): Finding[] {
+  const meta = metaOf(ingress);
+  const spec = specOf(ingress);
+  const tls = tlsEntries(spec);
+  const rules = ruleHosts(spec);
+  const findings: Finding[] = [];
+  const wantsCert = asksForCertificate(meta.annotations);
+
+  // Host syntax, rules and tls alike.
+  for (const r of rules) {
+    const problem = dnsNameProblem(r.host);
+    if (problem) findings.push({ rule: 'invalid-dns-name', field: `spec.rules[${r.index}].host`, value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+  }
+  for (const t of tls) {
+    for (const h of t.hosts) {
+      const problem = dnsNameProblem(h.host);
+      if (problem) findings.push({ rule: 'invalid-dns-name', field: `spec.tls[${t.index}].hosts[${h.index}]`, value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+    }
+  }
+
+  // tls hosts that no rule serves, and rule hosts that a tls-enabled Ingress leaves on plain HTTP.
+  for (const t of tls) {
+    for (const h of t.hosts) {
+      if (!rules.some((r) => covers(h.host, r.host) || r.host === h.host)) {
+        findings.push({
+          rule: 'tls-host-not-in-rules',
+          field: `spec.tls[${t.index}].hosts[${h.index}]`,
+          value: h.host,
+          message: 'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)',
+          severity: 'deny',
+        });
+      }
+    }
+  }
+  if (tls.length > 0) {
+    const tlsHosts = tls.flatMap((t) => t.hosts.map((h) => h.host));
+    const reported = new Set<string>();
+    for (const r of rules) {
+      if (reported.has(r.host) || tlsHosts.some((h) => covers(h, r.host))) continue;
+      reported.add(r.host);
+      findings.push({
+        rule: 'rule-host-not-in-tls',
+        field: `spec.rules[${r.index}].host`,
+        value: r.host,
+        message: 'this Ingress has a tls block but none of its entries lists this host, so it is served without a valid certificate; add it to spec.tls[].hosts',
+        severity: 'deny',
+      });
+    }
+  }
+
+  // Duplicate hosts across the tls entries: two certificates (or one listed twice) for one name.
+  const seen = new Map<string, string>();
+  for (const t of tls) {
+    for (const h of t.hosts) {
+      const field = `spec.tls[${t.index}].hosts[${h.index}]`;
+      const first = seen.get(h.host);
+      if (first) findings.push({ rule: 'duplicate-host', field, value: h.host, message: `already listed at ${first}; list each host once`, severity: 'deny' });
+      else seen.set(h.host, field);
+    }
+  }
+
+  if (wantsCert) {
+    for (const t of tls) {
+      if (!t.secretName) {
+        findings.push({
+          rule: 'tls-secret-name-missing',
+          field: `spec.tls[${t.index}].secretName`,
+          message: 'an issuer annotation asks for a certificate, but this tls entry has no secretName to store it in; set secretName (e.g. <ingress-name>-tls)',
+          severity: 'deny',
+        });
+      }
+    }
+    findings.push(...commonNameFindings(meta, tls), ...secretNameConflicts(meta, tls, view));
+  }
+
+  findings.push(...issuerFindings(meta, tls, view, opts));
+  return findings;
+}
+
+function commonNameFindings(meta: Meta, tls: TlsEntry[]): Finding[] {
+  const cn = meta.annotations[IngressAnnotations.CommonName];
+  if (cn !== undefined) {
+    return byteLength(cn) > MAX_COMMON_NAME_BYTES
+      ? [{ rule: 'common-name-too-long', field: `metadata.annotations["${IngressAnnotations.CommonName}"]`, value: cn, message: `is ${byteLength(cn)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280), use a shorter name`, severity: 'deny' }]
+      : [];
+  }
+  const out: Finding[] = [];
+  for (const t of tls) {
+    const first = t.hosts[0];
+    if (first && byteLength(first.host) > MAX_COMMON_NAME_BYTES) {
+      out.push({
+        rule: 'common-name-too-long',
+        field: `spec.tls[${t.index}].hosts[${first.index}]`,
+        value: first.host,
+        message: `the first host becomes the certificate's commonName, which holds at most ${MAX_COMMON_NAME_BYTES} bytes (this one has ${byteLength(first.host)}); list a shorter host first or set the ${IngressAnnotations.CommonName} annotation`,
+        severity: 'deny',
+      });
+    }
+  }
+  return out;
+}
+
+function ownedBy(obj: unknown, meta: Meta): boolean {
+  return metaOf(obj).ownerReferences.some((o) => o.kind === 'Ingress' && o.name === meta.name);
+}
+
+/** Two writers of one Secret re-issue it against each other forever (cert-manager's runaway loop). */
+function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Finding[] {
+  const out: Finding[] = [];
+  const ingresses = view.ingresses(meta.namespace);
+  const certificates = view.certificates(meta.namespace);
+  for (const t of tls) {
+    if (!t.secretName) continue;
+    const field = `spec.tls[${t.index}].secretName`;
+    const other = ingresses.find((i) => {
+      const m = metaOf(i);
+      return m.name !== meta.name && asksForCertificate(m.annotations) && tlsEntries(specOf(i)).some((x) => x.secretName === t.secretName);
+    });
+    if (other) {
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Ingress "${other.metadata?.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+      continue;
+    }
+    const cert = certificates.find((c) => asStr(specOf(c).secretName) === t.secretName && !ownedBy(c, meta));
+    if (cert) {
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${cert.metadata?.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName or drop the issuer annotation`, severity: 'deny' });
+    }
+  }
+  return out;
+}
+
+function issuerFindings(meta: Meta, tls: TlsEntry[], view: ClusterView, opts: IngressRuleOptions): Finding[] {
+  const a = meta.annotations;
+  const out: Finding[] = [];
+  if (a[IngressAnnotations.Issuer] && a[IngressAnnotations.ClusterIssuer]) {
+    out.push({
+      rule: 'issuer-annotation-conflict',
+      field: 'metadata.annotations',
+      value: { [IngressAnnotations.Issuer]: a[IngressAnnotations.Issuer], [IngressAnnotations.ClusterIssuer]: a[IngressAnnotations.ClusterIssuer] },
+      message: `set only one of ${IngressAnnotations.Issuer} and ${IngressAnnotations.ClusterIssuer}`,
+      severity: 'deny',
+    });
+    return out;
+  }
+  const ref = issuerFromAnnotations(a);
+  if (!ref || ref.group !== ISSUER_GROUP) return out; // external issuers are not ours to check
+  const issuer = lookupIssuer(view, meta.namespace, ref);
+  if (!issuer) {
+    const where = ref.kind === 'Issuer' ? ` in namespace "${meta.namespace}"` : '';
+    out.push({ rule: 'issuer-not-found', field: ref.field, value: ref.name, message: `no ${ref.kind} named "${ref.name}" exists${where}; create it first or fix the name`, severity: 'deny' });
+    return out;
+  }
+  if (!isReady(issuer)) {
+    const why = readyMessage(issuer);
+    out.push({ rule: 'issuer-not-ready', field: ref.field, value: ref.name, message: `${ref.kind} "${ref.name}" is not Ready${why ? ` (${why})` : ''}; certificates wait until it is`, severity: 'warn' });
+  }
+  if (acmeHttp01Only(issuer)) {
+    for (const t of tls) {
+      for (const h of t.hosts) {
+        if (isWildcard(h.host)) {
+          out.push({ rule: 'wildcard-needs-dns01', field: `spec.tls[${t.index}].hosts[${h.index}]`, value: h.host, message: `${ref.kind} "${ref.name}" only has HTTP-01 solvers, and ACME CAs issue wildcards only over DNS-01; add a dns01 solver or list the names one by one`, severity: 'deny' });
+        }
+      }
+    }
+  }
+  const server = asStr(acmeOf(issuer)?.server);
+  if (server && isStagingServer(server) && isProduction(meta, view, opts)) {
+    out.push({
+      rule: 'staging-issuer-on-production',
+      field: ref.field,
+      value: ref.name,
+      message: `${ref.kind} "${ref.name}" uses the staging endpoint ${server}, whose certificates browsers do not trust, on a production Ingress (${opts.productionLabel.key}=${opts.productionLabel.value}); use a production issuer`,
+      severity: 'warn',
+    });
+  }
+  return out;
+}
+
+/** An Ingress is production when it or its namespace carries the production label. */
+function isProduction(meta: Meta, view: ClusterView, opts: IngressRuleOptions): boolean {
+  const { key, value } = opts.productionLabel;
+  if (meta.labels[key] === value) return true;
+  const ns = view.namespace(meta.namespace);
+  return ns !== undefined && metaOf(ns).labels[key] === value;
+}

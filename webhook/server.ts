@@ -1,0 +1,145 @@
+// HTTPS transport: express routes that decode AdmissionReviews, call the pure handlers and encode
+// the answer. Anything that is not a well-formed AdmissionReview gets a 4xx Status body; a rule
+// that throws gets a denial naming the internal error, never a crash or a hang.
+import https from 'node:https';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { log, type Logger } from '../lib/log.ts';
+import { handleMutate, handleValidate, type HandlerConfig, type HandlerResult } from './admission/handlers.ts';
+import { BadReviewError, decodeReview, encodeReview, statusBody, type AdmissionRequest } from './admission/review.ts';
+import type { ClusterView } from './cluster-view.ts';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
+
+export interface WebhookServerDeps {
+  readonly config: HandlerConfig & { readonly maxBodyBytes?: number };
+  readonly view: ClusterView;
+  readonly tls: { readonly key: string; readonly cert: string };
+  readonly listen?: { readonly host: string; readonly port: number }; // default 127.0.0.1:0
+  readonly metrics?: WebhookMetrics;
+  readonly logger?: Logger;
+  /** /readyz answers 200 only when this returns true (caches synced, certificate loaded). */
+  readonly ready?: () => boolean;
+}
+
+export interface RunningWebhookServer {
+  readonly url: string; // https://host:port
+  readonly port: number;
+  readonly server: https.Server;
+  readonly metrics: WebhookMetrics;
+  /** Swaps the serving certificate for new handshakes; open connections are not dropped. */
+  setCertificate(tls: { key: string; cert: string }): void;
+  close(): Promise<void>;
+}
+
+type Handler = (req: AdmissionRequest, ctx: { view: ClusterView; config: HandlerConfig }) => HandlerResult;
+
+export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics }): express.Express {
+  const logger = deps.logger ?? log.child({ component: 'webhook' });
+  const { metrics } = deps;
+  const ctx = { view: deps.view, config: deps.config };
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('json spaces', 0);
+  // type: every content type, so a wrong header gets the same clear error as a wrong body.
+  const body = express.json({ limit: deps.config.maxBodyBytes ?? 4 * 1024 * 1024, type: () => true, strict: false });
+
+  const admit = (handler: Handler, path: string) => (req: Request, res: Response) => {
+    const started = process.hrtime.bigint();
+    let review: AdmissionRequest;
+    try {
+      review = decodeReview(req.body);
+    } catch (e) {
+      const message = e instanceof BadReviewError ? e.message : 'malformed AdmissionReview';
+      metrics.requests.inc({ kind: 'unknown', operation: 'unknown', rule: 'none', result: 'error' });
+      res.status(400).json(statusBody(400, `${path}: ${message}`));
+      return;
+    }
+    const kind = review.kind.kind.slice(0, 64);
+    let result: HandlerResult;
+    try {
+      result = handler(review, ctx);
+    } catch (err) {
+      logger.error({ err, kind, uid: review.uid, path }, 'admission handler failed');
+      result = {
+        response: { uid: review.uid, allowed: false, status: { code: 500, message: `certgate webhook internal error while checking this ${kind}; see the certgate-webhook logs (request ${review.uid})` } },
+        outcomes: [{ rule: 'none', result: 'error' }],
+      };
+    }
+    res.json(encodeReview(result.response));
+    for (const o of result.outcomes) metrics.requests.inc({ kind, operation: review.operation, rule: o.rule, result: o.result });
+    metrics.duration.observe({ kind, operation: review.operation }, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  app.post('/validate', body, admit(handleValidate, '/validate'));
+  app.post('/mutate', body, admit(handleMutate, '/mutate'));
+  app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/readyz', (_req, res) => {
+    const ok = deps.ready ? deps.ready() : true;
+    res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready: caches not synced or no serving certificate');
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use((req, res) => void res.status(404).json(statusBody(404, `no route ${req.method} ${req.path}; use POST /validate or /mutate`)));
+  // body-parser errors (too large, bad JSON, bad encoding) and anything else: a Status, never a stack.
+  app.use((err: any, req: Request, res: Response, _next: NextFunction) => {
+    const code = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const message = err?.type === 'entity.too.large' ? `request body larger than ${deps.config.maxBodyBytes ?? 4 * 1024 * 1024} bytes` : code === 400 ? `body is not valid JSON: ${String(err?.message ?? '').slice(0, 200)}` : code === 500 ? 'internal error' : String(err?.message ?? 'bad request').slice(0, 200);
+    if (code === 500) logger.error({ err, path: req.path }, 'request failed');
+    metrics.requests.inc({ kind: 'unknown', operation: 'unknown', rule: 'none', result: 'error' });
+    if (!res.headersSent) res.status(code).json(statusBody(code, `${req.path}: ${message}`));
+  });
+  return app;
+}
+
+function listenOn(server: http.Server | https.Server, listen: { host: string; port: number }): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Starts the HTTPS admission server (TLS 1.2+). */
+export async function startWebhookServer(deps: WebhookServerDeps): Promise<RunningWebhookServer> {
+  const metrics = deps.metrics ?? createWebhookMetrics();
+  const app = createWebhookApp({ ...deps, metrics });
+  const server = https.createServer({ key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.2' }, app);
+  // Bounded: a client that sends headers or a body slowly is cut off instead of holding a socket.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 30_000;
+  const listen = deps.listen ?? { host: '127.0.0.1', port: 0 };
+  const addr = await listenOn(server, listen);
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`,
+    port: addr.port,
+    server,
+    metrics,
+    setCertificate: (tls) => server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Plain HTTP /metrics for Prometheus scrapes (--metrics-listen). */
+export async function startMetricsServer(metrics: WebhookMetrics, listen: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const addr = await listenOn(server, listen);
+  return { port: addr.port, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+}
