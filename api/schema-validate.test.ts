@@ -2,7 +2,7 @@
 // broken ones fail with readable errors.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { loadCrds } from './crds.ts';
 import { createSchemaChecker } from './schema-validate.ts';
@@ -23,6 +23,18 @@ describe('schema validation of example manifests', () => {
         assert.deepEqual(result.errors, [], `${file} ${obj.kind}/${obj.metadata.name}`);
         assert.ok(result.valid);
         assert.deepEqual(result.pruned, [], `${file} ${obj.kind}/${obj.metadata.name}`);
+      }
+    });
+  }
+
+  // The chart's user-facing examples (owned by the chart) must fit the CRDs they ship with.
+  const chartExamples = new URL('../charts/certgate/examples/', import.meta.url);
+  for (const file of existsSync(chartExamples) ? readdirSync(chartExamples).filter((f) => f.endsWith('.yaml')) : []) {
+    it(`chart example ${file}: its cert-manager objects are valid and lose no field`, () => {
+      const docs = parseAllDocuments(readFileSync(new URL(file, chartExamples), 'utf8')).map((d) => d.toJS()).filter((o) => /cert-manager\.io\//.test(o?.apiVersion ?? ''));
+      for (const obj of docs) {
+        const result = check(obj.kind, obj);
+        assert.deepEqual([result.errors, result.pruned], [[], []], `${file} ${obj.kind}/${obj.metadata?.name}`);
       }
     });
   }
