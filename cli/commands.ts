@@ -1,0 +1,229 @@
+// The verbs of the CLI as commander commands. Each action builds the context from the global
+// flags, runs one verb module and returns the exit code; nothing here talks to the API directly.
+import { Command, Option } from 'commander';
+import { parseDuration } from '../api/duration.ts';
+import { buildContext, type CliContext, type GlobalFlags } from './context.ts';
+import { CliError, type CliIo, type ExitCode } from './io.ts';
+import { printResult } from './output.ts';
+import { gatherCertificateStatus, renderCertificateStatus } from './status.ts';
+import { resolveTargets, secretSerial, triggerRenewal, waitForRenewal, type RenewOutcome } from './renew.ts';
+import { checkApi, type CheckResult } from './check-api.ts';
+import { inspectSecret, renderSecretInspection } from './inspect.ts';
+import { applyImport, planImport } from './import.ts';
+import { readFileSync } from 'node:fs';
+import { createEventRecorder } from '../lib/events.ts';
+import { Resources } from '../api/resources.ts';
+import { buildRequest, parseCertificateManifest, waitForIssued, writeOutput } from './create-request.ts';
+import { existsSync } from 'node:fs';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<ExitCode>;
+
+export function durationFlag(value: string): number {
+  try {
+    const ms = parseDuration(value);
+    if (ms < 0) throw new Error('must not be negative');
+    return ms;
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Builds the command tree. `setExit` receives each verb's exit code. */
+export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) => void): Command {
+  const program = new Command(name)
+    .description('certgate: inspect, renew and repair certificates managed by certgate (cert-manager compatible)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError()
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <namespace>', "namespace (default: the context's namespace, else default)")
+    .option('-o, --output <format>', 'output format: json or yaml (default: human text)');
+
+  // Runs a verb with the context built from the global flags (commander passes the command last).
+  const wrap = (action: Action) => async (...args: any[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const ctx = buildContext(cmd.optsWithGlobals() as GlobalFlags, io);
+    setExit(await action(ctx, ...args.slice(0, -1)));
+  };
+
+  const status = program.command('status').description('show the state of a resource and everything below it');
+  status
+    .command('certificate')
+    .alias('cert')
+    .argument('<name>', 'Certificate name')
+    .description('why is this Certificate (not) Ready: conditions, Secret, request, order, challenges, events; exit 1 when not Ready')
+    .action(wrap(async (ctx, name: string) => {
+      const view = await gatherCertificateStatus(ctx.client, ctx.namespace, name);
+      printResult(ctx.io, ctx.output, view, (v) => renderCertificateStatus(v, ctx.io.now()));
+      return view.ready ? 0 : 1;
+    }));
+
+  program
+    .command('renew')
+    .argument('[names...]', 'Certificate names')
+    .description('trigger re-issuance now (resets the failure backoff), like cmctl renew')
+    .option('--all', 'renew every Certificate in the namespace')
+    .option('-A, --all-namespaces', 'with --all: in every namespace')
+    .option('--wait', 'follow each Certificate until it is Ready with a new revision, or failed')
+    .option('--timeout <duration>', 'how long --wait waits (Go duration)', '5m')
+    .action(wrap(async (ctx, names: string[], opts: { all?: boolean; allNamespaces?: boolean; wait?: boolean; timeout: string }) => {
+      const timeoutMs = durationFlag(opts.timeout);
+      const targets = await resolveTargets(ctx.client, names, { all: !!opts.all, allNamespaces: !!opts.allNamespaces, namespace: ctx.namespace });
+      const serialOf = (c: any) => secretSerial(ctx.client, c);
+      let outcomes: RenewOutcome[] = [];
+      for (const t of targets) outcomes.push(await triggerRenewal(ctx.client, t, ctx.io.now(), serialOf));
+      if (ctx.output === 'text') for (const o of outcomes) ctx.io.stdout.write(renewLine(o) + '\n');
+      if (opts.wait) {
+        outcomes = await Promise.all(outcomes.map((o) => waitForRenewal(ctx.client, o, { timeoutMs, now: ctx.io.now }, serialOf)));
+      }
+      if (ctx.output !== 'text') printResult(ctx.io, ctx.output, outcomes, () => '');
+      else if (opts.wait) for (const o of outcomes) ctx.io.stdout.write(waitLine(o) + '\n');
+      if (targets.length === 0) ctx.io.stderr.write('no Certificates found\n');
+      return outcomes.every((o) => !o.result || o.result === 'ready') ? 0 : 1;
+    }));
+
+  program
+    .command('check')
+    .description('check that certgate is usable')
+    .command('api')
+    .description('succeed only when the CRDs are served, the webhook answers and a worker holds its lease')
+    .option('--wait <duration>', 'keep checking until it succeeds or this much time passed (Go duration)', '0s')
+    .option('--interval <duration>', 'time between checks with --wait', '2s')
+    .option('--certgate-namespace <namespace>', "namespace certgate runs in (the worker's Lease)", 'certgate')
+    .option('--lease-name <name>', "name of the worker's leader election Lease", 'certgate-worker')
+    .action(wrap(async (ctx, opts: { wait: string; interval: string; certgateNamespace: string; leaseName: string }) => {
+      const waitMs = durationFlag(opts.wait);
+      const intervalMs = Math.max(100, durationFlag(opts.interval));
+      const deadline = ctx.io.now() + waitMs;
+      let results: CheckResult[];
+      for (;;) {
+        results = await checkApi(ctx.client, { namespace: ctx.namespace, leaseNamespace: opts.certgateNamespace, leaseName: opts.leaseName, now: ctx.io.now });
+        if (results.every((r) => r.ok) && results.length === 3) break;
+        if (ctx.io.now() + intervalMs > deadline) break;
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+      const ok = results.length === 3 && results.every((r) => r.ok);
+      printResult(ctx.io, ctx.output, { ready: ok, checks: results }, (d) =>
+        [...d.checks.map((r) => `${r.ok ? 'OK  ' : 'FAIL'}  ${r.name}: ${r.message}`), ok ? 'The certgate API is ready' : 'The certgate API is NOT ready'].join('\n'),
+      );
+      return ok ? 0 : 1;
+    }));
+
+  program
+    .command('inspect')
+    .description('decode and check a resource')
+    .command('secret')
+    .argument('<name>', 'Secret name')
+    .description('decode a TLS Secret: names, issuer, serial, validity, key, chain order and verification against ca.crt; exit 1 when it has problems')
+    .action(wrap(async (ctx, name: string) => {
+      const r = await inspectSecret(ctx.client, ctx.namespace, name, ctx.io.now());
+      printResult(ctx.io, ctx.output, r, renderSecretInspection);
+      return r.problems.length ? 1 : 0;
+    }));
+
+  program
+    .command('import')
+    .description('load a certificate obtained by hand into a Secret (manual contingency when automation is down)')
+    .requiredOption('--secret <name>', 'Secret to write (kubernetes.io/tls)')
+    .requiredOption('--cert <file>', 'PEM certificate chain, leaf first')
+    .requiredOption('--key <file>', 'PEM private key of the leaf')
+    .option('--ca <file>', 'PEM CA certificate(s) the chain must verify to; stored as ca.crt')
+    .option('--force', 'import even when checks fail (each failure is printed as a warning)')
+    .option('--dry-run', 'run every check and show what would be written, without writing')
+    .action(wrap(async (ctx, opts: { secret: string; cert: string; key: string; ca?: string; force?: boolean; dryRun?: boolean }) => {
+      const plan = await planImport(ctx.client, {
+        namespace: ctx.namespace,
+        secretName: opts.secret,
+        certPem: readInput(opts.cert, '--cert'),
+        keyPem: readInput(opts.key, '--key'),
+        caPem: opts.ca === undefined ? undefined : readInput(opts.ca, '--ca'),
+        nowMs: ctx.io.now(),
+      });
+      for (const w of plan.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+      if (plan.problems.length && !opts.force) {
+        throw new CliError(`refusing to import into Secret ${ctx.namespace}/${opts.secret}:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}\n(fix the files, or use --force to import anyway)`);
+      }
+      if (plan.problems.length) {
+        ctx.io.stderr.write(`\n!!! WARNING: --force: importing DESPITE ${plan.problems.length} failed check(s):\n${plan.problems.map((p) => `!!!   - ${p}`).join('\n')}\n\n`);
+      }
+      const summary = { secret: `${ctx.namespace}/${opts.secret}`, action: plan.action, serial: plan.serial, notAfter: plan.notAfter, certificate: plan.owner?.metadata.name, forced: plan.problems, warnings: plan.warnings, dryRun: !!opts.dryRun };
+      if (!opts.dryRun) {
+        await applyImport(ctx.client, plan);
+        const recorder = createEventRecorder({ client: ctx.client, component: 'certgate-cli' });
+        const target = plan.owner ?? { apiVersion: 'v1', kind: 'Secret', metadata: { name: opts.secret, namespace: ctx.namespace } };
+        const msg = `Certificate serial ${plan.serial} (not after ${plan.notAfter}) imported by hand into Secret ${opts.secret} with certgate import`;
+        if (plan.problems.length) recorder.event(target, 'Warning', 'ForcedImport', `${msg} despite: ${plan.problems.join('; ')}`);
+        else recorder.event(target, 'Normal', 'ManuallyImported', msg);
+        await recorder.flush();
+      }
+      printResult(ctx.io, ctx.output, summary, (d) =>
+        `${d.dryRun ? '(dry run) would have ' : ''}${d.action === 'create' ? 'created' : 'updated'} Secret ${d.secret} with certificate serial ${d.serial}, valid until ${d.notAfter}` +
+        (d.certificate ? `\nCertificate ${d.certificate} will see it as its current certificate and renew it at its normal renewal time` : ''),
+      );
+      return 0;
+    }));
+
+  program
+    .command('create')
+    .description('create a resource')
+    .command('certificaterequest')
+    .alias('cr')
+    .argument('[name]', 'CertificateRequest name (default: the Certificate\'s name)')
+    .description('issue once from a Certificate manifest without the controller loop: writes the private key, and with --fetch-certificate the certificate, to files')
+    .requiredOption('--from-certificate-file <file>', 'YAML or JSON file holding one cert-manager.io/v1 Certificate')
+    .option('--fetch-certificate', 'wait until the CertificateRequest is issued and write the certificate file')
+    .option('--timeout <duration>', 'how long --fetch-certificate waits (Go duration)', '5m')
+    .option('--output-key-file <file>', 'where to write the private key (default: NAME.key)')
+    .option('--output-certificate-file <file>', 'where to write the certificate chain (default: NAME.crt)')
+    .action(wrap(async (ctx, nameArg: string | undefined, opts: { fromCertificateFile: string; fetchCertificate?: boolean; timeout: string; outputKeyFile?: string; outputCertificateFile?: string }) => {
+      const timeoutMs = durationFlag(opts.timeout);
+      const cert = parseCertificateManifest(readInput(opts.fromCertificateFile, '--from-certificate-file'), opts.fromCertificateFile);
+      const name = nameArg ?? cert.metadata?.name;
+      if (!name) throw new CliError('give a CertificateRequest name: the manifest has no metadata.name');
+      const namespace = ctx.namespaceFromFlag ? ctx.namespace : cert.metadata?.namespace || ctx.namespace;
+      const keyFile = opts.outputKeyFile ?? `${name}.key`;
+      const certFile = opts.outputCertificateFile ?? `${name}.crt`;
+      for (const f of opts.fetchCertificate ? [keyFile, certFile] : [keyFile]) {
+        if (existsSync(f)) throw new CliError(`${f} already exists: remove it or choose another path`);
+      }
+      const { request, keyPem } = await buildRequest({ name, namespace, certificate: cert });
+      writeOutput(keyFile, keyPem, true); // before the request exists, so a signed certificate never lacks its key
+      await ctx.client.create(Resources.CertificateRequest, request);
+      const result: Record<string, string> = { certificateRequest: `${namespace}/${name}`, privateKeyFile: keyFile };
+      if (ctx.output === 'text') ctx.io.stdout.write(`CertificateRequest ${namespace}/${name} created; private key written to ${keyFile}\n`);
+      if (opts.fetchCertificate) {
+        const pem = await waitForIssued(ctx.client, namespace, name, { timeoutMs, now: ctx.io.now });
+        writeOutput(certFile, pem, false);
+        result.certificateFile = certFile;
+        if (ctx.output === 'text') ctx.io.stdout.write(`CertificateRequest ${namespace}/${name} issued; certificate written to ${certFile}\n`);
+      }
+      if (ctx.output !== 'text') printResult(ctx.io, ctx.output, result, () => '');
+      return 0;
+    }));
+
+  return program;
+}
+
+function readInput(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`${flag} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+function renewLine(o: RenewOutcome): string {
+  return o.action === 'already-issuing'
+    ? `Certificate ${o.namespace}/${o.name} is already being issued; not triggered again`
+    : `Manually triggered issuance of Certificate ${o.namespace}/${o.name}`;
+}
+
+function waitLine(o: RenewOutcome): string {
+  const what = `Certificate ${o.namespace}/${o.name}`;
+  if (o.result === 'ready') return `${what} is Ready: revision ${o.revision}, serial ${o.serial ?? '<unknown>'} (was ${o.previousSerial ?? '<none>'})`;
+  if (o.result === 'failed') return `${what} issuance FAILED: ${o.message ?? ''}`;
+  return `${what}: timed out waiting (revision ${o.revision ?? '<none>'}): ${o.message ?? ''}`;
+}
+
+export { Option };

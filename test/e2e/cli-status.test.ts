@@ -1,0 +1,148 @@
+// `certgate status certificate` against the embedded API server, with the objects the worker
+// creates (Certificate status, Secret with a real certificate, CertificateRequest -> Order ->
+// Challenges) for three situations users ask about: Ready, stuck on HTTP-01, rate-limited.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate } from '../../api/types.generated.ts';
+import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../../cli/testing.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+
+const NS = 'default';
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+describe('certgate status certificate', { timeout: 60_000 }, () => {
+  let api: EmbeddedApiServer;
+  let client: KubeClient;
+  let readySerial: string;
+
+  before(async () => {
+    api = await startApiServer();
+    client = clientFor(api.kubeconfigPath);
+    const now = Date.now();
+
+    // Ready: issued certificate in the Secret, request and order done, a success Event.
+    const ca = await makeCa('Fake LE Intermediate X1');
+    const leaf = await makeLeaf({ issuer: ca, dnsNames: ['web.example.test'] });
+    readySerial = new X509Certificate(leaf.certPem).serialNumber.toLowerCase();
+    const web = await createWithStatus<Certificate>(client, Resources.Certificate, {
+      ...certificate(NS, 'web', ['web.example.test']),
+      status: {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now) }],
+        notBefore: iso(now - 60_000), notAfter: iso(now + 12 * 3600_000), renewalTime: iso(now + 8 * 3600_000), revision: 1,
+      },
+    });
+    await client.create(Resources.Secret, tlsSecret(NS, 'web-tls', leaf.certPem + ca.certPem, leaf.keyPem, undefined, { 'cert-manager.io/certificate-name': 'web' }));
+    await createIssuanceChain(client, web, {
+      revision: 1,
+      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'True', reason: 'Issued', message: 'Certificate fetched from issuer successfully' }] },
+      order: { state: 'valid', url: 'https://acme.test/order/1' },
+      challenges: [],
+    });
+    await createEvent(client, web, 'Normal', 'Issuing', 'The certificate has been successfully issued');
+
+    // Stuck: the HTTP-01 route answers 404, the challenge keeps its reason.
+    const shop = await createWithStatus<Certificate>(client, Resources.Certificate, {
+      ...certificate(NS, 'shop', ['shop.example.test', 'www.shop.example.test']),
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },
+          { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },
+        ],
+      },
+    });
+    await createIssuanceChain(client, shop, {
+      revision: 1,
+      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Pending', message: 'Waiting on certificate issuance from order default/shop-1-1234567: "pending"' }] },
+      order: { state: 'pending', url: 'https://acme.test/order/2' },
+      challenges: [
+        { dnsName: 'shop.example.test', status: { state: 'pending', presented: true, processing: true, reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" } },
+        { dnsName: 'www.shop.example.test', status: { state: 'valid', presented: false, processing: false, reason: 'Successfully authorized domain' } },
+      ],
+    });
+    await createEvent(client, shop, 'Normal', 'Requested', 'Created new CertificateRequest resource "shop-1"');
+
+    // Rate-limited: the order failed with the ACME rateLimited problem, the issuance backs off.
+    const api2 = await createWithStatus<Certificate>(client, Resources.Certificate, {
+      ...certificate(NS, 'api', ['api.example.test']),
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },
+          { type: 'Issuing', status: 'False', reason: 'Failed', message: 'The certificate request has failed to complete and will be retried: Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains', lastTransitionTime: iso(now) },
+        ],
+        failedIssuanceAttempts: 1, lastFailureTime: iso(now),
+      },
+    });
+    await createIssuanceChain(client, api2, {
+      revision: 1,
+      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Failed', message: 'Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state' }], failureTime: iso(now) },
+      order: { state: 'errored', reason: '429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains, retry after 2026-12-01T00:00:00Z', failureTime: iso(now) },
+      challenges: [],
+    });
+  });
+
+  after(async () => api?.stop());
+
+  test('a Ready certificate: exit 0, the Secret certificate, the request and the last events', async () => {
+    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Ready:\s+True/);
+    assert.match(r.stdout, /Ready: True, Reason: Ready, Message: Certificate is up to date and has not expired/);
+    assert.match(r.stdout, /DNS Names:\s+web\.example\.test/);
+    assert.match(r.stdout, /Issuer:\s+CN=Fake LE Intermediate X1/);
+    assert.ok(r.stdout.includes(`Serial:       ${readySerial}`), r.stdout);
+    assert.match(r.stdout, /Renewal Time: \d{4}-\d\d-\d\dT/);
+    assert.match(r.stdout, /Name: web-1, Revision: 1/);
+    assert.match(r.stdout, /Order:\n  Name: web-1-1234567, State: valid/);
+    assert.match(r.stdout, /Issuing\s+The certificate has been successfully issued/);
+  });
+
+  test('stuck on a broken HTTP-01 route: exit 1 and the challenge reason', async () => {
+    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'shop']);
+    if (process.env.CLI_TEST_SHOW) console.log(r.stdout);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Ready:\s+False/);
+    assert.match(r.stdout, /Secret:\n  Name: shop-tls\n  Not found/);
+    assert.match(r.stdout, /Reason: Pending, Message: Waiting on certificate issuance from order/);
+    assert.match(r.stdout, /Order:\n  Name: shop-1-1234567, State: pending/);
+    assert.match(r.stdout, /Type: HTTP-01, Domain: shop\.example\.test, State: pending, Presented: true, Processing: true\n    Reason: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'/);
+    assert.match(r.stdout, /Domain: www\.shop\.example\.test, State: valid/);
+  });
+
+  test('rate-limited: exit 1, the ACME error text on the order and the failed issuance', async () => {
+    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'api']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Issuing: False, Reason: Failed/);
+    assert.match(r.stdout, /Failed issuance attempts: 1/);
+    assert.match(r.stdout, /State: errored\n  Reason: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued/);
+    assert.match(r.stdout, /Failure Time: /);
+  });
+
+  test('-o json and -o yaml carry the same data for scripts', async () => {
+    const j = await runCli(api.kubeconfigPath, ['status', 'certificate', 'shop', '-o', 'json']);
+    assert.equal(j.code, 1);
+    const data = JSON.parse(j.stdout);
+    assert.equal(data.ready, false);
+    assert.equal(data.challenges.length, 2);
+    assert.equal(data.order.state, 'pending');
+    const y = await runCli(api.kubeconfigPath, ['-o', 'yaml', 'status', 'certificate', 'web']);
+    assert.equal(y.code, 0);
+    const doc = parseYaml(y.stdout);
+    assert.equal(doc.secret.certificate.serialNumber, readySerial);
+    assert.deepEqual(doc.secret.certificate.dnsNames, ['web.example.test']);
+  });
+
+  test('a missing Certificate, a wrong namespace and a bad -o value are clear errors', async () => {
+    const missing = await runCli(api.kubeconfigPath, ['status', 'certificate', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /certificate "nope" not found in namespace "default"/);
+    const otherNs = await runCli(api.kubeconfigPath, ['-n', 'kube-system', 'status', 'certificate', 'web']);
+    assert.match(otherNs.stderr, /not found in namespace "kube-system"/);
+    const badOutput = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web', '-o', 'xml']);
+    assert.equal(badOutput.code, 1);
+    assert.match(badOutput.stderr, /unsupported output format "xml"/);
+  });
+});
