@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Rfc2136Client, Rfc2136Error } from './rfc2136.ts';
-import { DnsTimeoutError } from './transport.ts';
 import { lastRecord, TYPE_TSIG } from './wire.ts';
 import { startBind, type BindServer } from '../../test/services/index.ts';
 
@@ -228,12 +227,32 @@ test('a server that never answers times out after timeoutMs', async () => {
   const { port } = silent.address() as { port: number };
   try {
     const started = Date.now();
-    await assert.rejects(clientWith({ nameserver: `127.0.0.1:${port}`, zone: bind.zone, timeoutMs: 300 }).addTxt(`a.${bind.zone}`, 'v'), DnsTimeoutError);
+    await assert.rejects(clientWith({ nameserver: `127.0.0.1:${port}`, zone: bind.zone, timeoutMs: 300 }).addTxt(`a.${bind.zone}`, 'v'), {
+      name: 'Rfc2136Error',
+      code: 'TIMEOUT',
+      retryable: true,
+      message: new RegExp(`127\\.0\\.0\\.1:${port} did not answer within 300 ms`),
+    });
     assert.ok(Date.now() - started < 2000);
   } finally {
     for (const s of held) s.destroy();
     await new Promise((resolve) => silent.close(resolve));
   }
+});
+
+test('an unreachable server is a retryable NETWORK error naming the server', async () => {
+  const closedPort = await new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+  await assert.rejects(clientWith({ nameserver: `127.0.0.1:${closedPort}` }).queryTxt(`a.${bind.zone}`), {
+    code: 'NETWORK',
+    retryable: true,
+    message: new RegExp(`127\\.0\\.0\\.1:${closedPort}.*ECONNREFUSED`),
+  });
 });
 
 test('bad configuration fails in the constructor with a clear message', () => {

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import { decodeTsigSecret, parseTsigAlgorithm, signRequest, verifyResponse, type TsigKey } from './tsig.ts';
-import { exchangeTcp, parseNameserver, type Nameserver } from './transport.ts';
+import { DnsTimeoutError, exchangeTcp, parseNameserver, type Nameserver } from './transport.ts';
 import { CLASS_IN, CLASS_NONE, OPCODE_UPDATE, TYPE_SOA, TYPE_TXT, encodeName, encodeRecord, encodeTxtRdata, normalizeName, readHeader } from './wire.ts';
 
 export interface Rfc2136Options {
@@ -34,8 +34,8 @@ const RCODE_NAMES: Record<number, string> = {
 
 /** An update or lookup the server turned down. `retryable` is true for server-side hiccups only. */
 export class Rfc2136Error extends Error {
-  constructor(message: string, readonly code: string, readonly retryable: boolean) {
-    super(message);
+  constructor(message: string, readonly code: string, readonly retryable: boolean, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'Rfc2136Error';
   }
 }
@@ -108,9 +108,19 @@ export class Rfc2136Client {
 
   private async query(name: string, type: 'TXT' | 'SOA'): Promise<dnsPacket.DecodedPacket & { rcode: string }> {
     const message = dnsPacket.encode({ type: 'query', id: randomInt(0, 65536), flags: 0, questions: [{ type, name, class: 'IN' }] });
-    const response = await exchangeTcp(this.server, message, this.timeoutMs);
+    const response = await this.exchange(message);
     const { rcode } = readHeader(response);
     return { ...dnsPacket.decode(response), rcode: RCODE_NAMES[rcode] ?? `RCODE_${rcode}` };
+  }
+
+  /** Network failures (timeout, refused connection, reset) become retryable Rfc2136Errors. */
+  private async exchange(message: Buffer): Promise<Buffer> {
+    try {
+      return await exchangeTcp(this.server, message, this.timeoutMs);
+    } catch (err) {
+      const code = err instanceof DnsTimeoutError ? 'TIMEOUT' : 'NETWORK';
+      throw new Rfc2136Error((err as Error).message, code, true, { cause: err });
+    }
   }
 
   private async update(name: string, record: Buffer): Promise<void> {
@@ -127,7 +137,7 @@ export class Rfc2136Client {
     const key = this.key;
     const signed = key ? signRequest(message, key) : undefined;
 
-    const response = await exchangeTcp(this.server, signed?.message ?? message, this.timeoutMs);
+    const response = await this.exchange(signed?.message ?? message);
     const check = key && signed ? verifyResponse(response, key, signed.mac) : undefined;
     const { rcode } = readHeader(response);
     if (check?.status === 'server-error') throw this.tsigError(check.name, zone);

@@ -25,6 +25,8 @@ export interface PebbleServer {
   directoryUrl: string;
   /** PEM CA that signed pebble's HTTPS listener: trust this to talk to the ACME API. */
   caBundlePem: string;
+  /** The same CA as a file, e.g. for NODE_EXTRA_CA_CERTS of a spawned worker. */
+  caBundlePath: string;
   httpPort: number;
   tlsPort: number;
   managementUrl: string;
@@ -66,7 +68,8 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
   const configPath = join(dir, 'pebble-config.json');
   writeFileSync(certPath, tls.certPem);
   writeFileSync(keyPath, tls.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'pebble-https-ca.crt'), tls.caCertPem);
+  const caBundlePath = join(dir, 'pebble-https-ca.crt');
+  writeFileSync(caBundlePath, tls.caCertPem);
   // Debian's pebble 2.4 has no certificate `profiles` (added upstream in 2.7), so none are configured.
   const config = {
     pebble: {
@@ -102,6 +105,7 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
   return {
     directoryUrl,
     caBundlePem: tls.caCertPem,
+    caBundlePath,
     httpPort,
     tlsPort,
     managementUrl,

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { Resolver } from 'node:dns/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { startAcmeStack, httpsGet, mintServerTls, type AcmeStack } from './index.ts';
 import { newAcmeClient, issueCertificate, chainsTo } from './acme-test-client.ts';
 
@@ -50,6 +51,7 @@ test("pebble's directory answers over HTTPS verified against caBundlePem only", 
   assert.match(dir.newOrder, /^https:\/\/127\.0\.0\.1:\d+\//);
   // Without the minted CA the listener must not be trusted.
   await assert.rejects(httpsGet(stack.pebble.directoryUrl, mintServerTls().caCertPem), /self-signed|unable to verify|certificate/i);
+  assert.equal(readFileSync(stack.pebble.caBundlePath, 'utf8'), stack.pebble.caBundlePem);
   assert.match(await stack.pebble.issuingRootsPem(), /BEGIN CERTIFICATE/);
   assert.match(await stack.pebble.issuingIntermediatesPem(), /BEGIN CERTIFICATE/);
 });
