@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadCrds, schemaForKind, defaultCrdDirectory, type JSONSchemaProps } from './crds.ts';
 import { Resources } from './resources.ts';
 import { UNSUPPORTED_FIELDS, type CrdKind } from './unsupported.ts';
@@ -164,12 +166,14 @@ describe('CRD files', () => {
 
   it('kubectl parses every CRD (apply --dry-run=client)', { skip: !existsSync('/usr/bin/kubectl') && 'kubectl not installed', timeout: 30_000 }, async () => {
     const server = await discoveryServer();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-cache-'));
     try {
       const { port } = server.address() as AddressInfo;
-      const out = await run('kubectl', ['--server', `http://127.0.0.1:${port}`, 'apply', '--dry-run=client', '--validate=false', '-f', defaultCrdDirectory()]);
+      const out = await run('kubectl', ['--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir, 'apply', '--dry-run=client', '--validate=false', '-f', defaultCrdDirectory()]);
       for (const crd of crds) assert.match(out, new RegExp(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name.replace(/\./g, '\\.')} created \\(dry run\\)`));
     } finally {
       server.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });
