@@ -1,0 +1,171 @@
+// `certgate inspect secret` and `certgate import` against the embedded API server, with real
+// certificates minted by lib/pki: a good chain, and each broken case import must refuse.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resources } from '../../api/resources.ts';
+import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+
+const NS = 'default';
+const HOUR = 3_600_000;
+
+describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
+  let api: EmbeddedApiServer;
+  let client: KubeClient;
+  let dir: string;
+  let root: KeyPair, intermediate: KeyPair, otherRoot: KeyPair, good: KeyPair, expired: KeyPair, partial: KeyPair, wildcard: KeyPair;
+  const file = (name: string, content: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, content);
+    return p;
+  };
+  const secret = (name: string) => client.get<any>(Resources.Secret, NS, name);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'certgate-cli-import-'));
+    api = await startApiServer();
+    client = clientFor(api.kubeconfigPath);
+    root = await makeCa('Manual Root CA');
+    otherRoot = await makeCa('Some Other CA');
+    intermediate = await makeLeaf({ issuer: root, commonName: 'Manual Intermediate', dnsNames: [], isCA: true });
+    good = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test', 'www.shop.example.test'] });
+    partial = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test'] });
+    wildcard = await makeLeaf({ issuer: intermediate, dnsNames: ['*.shop.example.test', 'shop.example.test'] });
+    expired = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test', 'www.shop.example.test'], notBefore: new Date(Date.now() - 2 * 24 * HOUR), durationMs: HOUR });
+    for (const name of ['shop', 'forced', 'wild', 'keep']) {
+      await client.create(Resources.Certificate, certificate(NS, name, ['shop.example.test', 'www.shop.example.test']));
+    }
+  });
+
+  after(async () => {
+    await api?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('inspect: a good Secret shows names, issuer, serial, key, chain order and verification; exit 0', async () => {
+    await client.create(Resources.Secret, tlsSecret(NS, 'good-tls', good.certPem + intermediate.certPem, good.keyPem, root.certPem, { 'cert-manager.io/certificate-name': 'shop', 'cert-manager.io/issuer-name': 'letsencrypt' }));
+    const r = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'good-tls']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /DNS Names:\s+shop\.example\.test, www\.shop\.example\.test/);
+    assert.match(r.stdout, /Issuer:\s+CN=Manual Intermediate/);
+    assert.ok(r.stdout.includes(new X509Certificate(good.certPem).serialNumber.toLowerCase()));
+    assert.match(r.stdout, /Public Key:\s+ECDSA 256/);
+    assert.match(r.stdout, /Matches cert:\s+yes/);
+    assert.match(r.stdout, /Chain \(2, in order: yes\)/);
+    assert.match(r.stdout, /Chain verifies against ca.crt: yes/);
+    assert.match(r.stdout, /cert-manager.io\/certificate-name: shop/);
+    assert.match(r.stdout, /Problems:\s+none/);
+    const j = JSON.parse((await runCli(api.kubeconfigPath, ['inspect', 'secret', 'good-tls', '-o', 'json'])).stdout);
+    assert.equal(j.privateKey.matchesCertificate, true);
+    assert.equal(j.ca.chainVerifies, true);
+    assert.ok(!JSON.stringify(j).includes('PRIVATE KEY'), 'no key material in the output');
+  });
+
+  test('inspect: a broken Secret names each problem; exit 1', async () => {
+    // wrong key, chain reversed, ca.crt of another CA, expired leaf
+    await client.create(Resources.Secret, tlsSecret(NS, 'broken-tls', intermediate.certPem + expired.certPem, good.keyPem, otherRoot.certPem));
+    const r = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'broken-tls']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /chain out of order/);
+    assert.match(r.stdout, /the private key does not match the certificate/);
+    assert.match(r.stdout, /the chain does not verify against ca.crt/);
+    const exp = await client.create(Resources.Secret, tlsSecret(NS, 'expired-tls', expired.certPem, expired.keyPem));
+    assert.ok(exp);
+    const e = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'expired-tls']);
+    assert.equal(e.code, 1);
+    assert.match(e.stdout, /\(EXPIRED\)/);
+    assert.match(e.stdout, /the certificate expired at/);
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: NS }, data: { foo: 'YmFy' } } as any);
+    const o = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'opaque']);
+    assert.equal(o.code, 1);
+    assert.match(o.stdout, /type is "Opaque", not kubernetes.io\/tls/);
+    assert.match(o.stdout, /tls.crt is missing or empty/);
+  });
+
+  test('import refuses each bad case with a message naming the problem, and writes nothing', async () => {
+    const cases: Array<{ name: string; args: string[]; message: RegExp }> = [
+      { name: 'key mismatch', args: ['--cert', file('c1.pem', good.certPem + intermediate.certPem), '--key', file('k1.pem', partial.keyPem)], message: /key mismatch: the private key \(ECDSA 256\) does not belong to the certificate/ },
+      { name: 'chain out of order', args: ['--cert', file('c2.pem', intermediate.certPem + good.certPem), '--key', file('k2.pem', good.keyPem)], message: /chain out of order or not verifying/ },
+      { name: 'chain not verifying to --ca', args: ['--cert', file('c3.pem', good.certPem + intermediate.certPem), '--key', file('k3.pem', good.keyPem), '--ca', file('ca3.pem', otherRoot.certPem)], message: /chain does not verify against --ca/ },
+      { name: 'expired', args: ['--cert', file('c4.pem', expired.certPem + intermediate.certPem), '--key', file('k4.pem', expired.keyPem)], message: /expired: the certificate's notAfter is/ },
+      { name: 'names not covering the Certificate', args: ['--cert', file('c5.pem', partial.certPem + intermediate.certPem), '--key', file('k5.pem', partial.keyPem)], message: /names not covered: the certificate lacks www\.shop\.example\.test required by Certificate default\/shop/ },
+    ];
+    for (const c of cases) {
+      const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', ...c.args]);
+      assert.equal(r.code, 1, `${c.name}: ${r.stdout}`);
+      assert.match(r.stderr, /refusing to import into Secret default\/shop-tls/, c.name);
+      assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
+      assert.equal(await secret('shop-tls'), undefined, `${c.name}: nothing written`);
+    }
+    const noFile = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', '--cert', join(dir, 'missing.pem'), '--key', join(dir, 'k1.pem')]);
+    assert.equal(noFile.code, 1);
+    assert.match(noFile.stderr, /--cert .*missing\.pem: no such file/);
+  });
+
+  test('import accepts a good pair: one kubernetes.io/tls Secret with cert-manager annotations, an Event, inspect says good', async () => {
+    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', '--cert', file('good.pem', good.certPem + intermediate.certPem), '--key', file('good.key', good.keyPem), '--ca', file('root.pem', root.certPem)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /created Secret default\/shop-tls with certificate serial/);
+    const s = await secret('shop-tls');
+    assert.equal(s.type, 'kubernetes.io/tls');
+    assert.equal(s.metadata.labels['controller.cert-manager.io/fao'], 'true');
+    const a = s.metadata.annotations;
+    assert.equal(a['cert-manager.io/certificate-name'], 'shop');
+    assert.equal(a['cert-manager.io/issuer-name'], 'letsencrypt');
+    assert.equal(a['cert-manager.io/issuer-kind'], 'ClusterIssuer');
+    assert.equal(a['cert-manager.io/issuer-group'], 'cert-manager.io');
+    assert.equal(a['cert-manager.io/alt-names'], 'shop.example.test,www.shop.example.test');
+    assert.equal(a['cert-manager.io/ip-sans'], '');
+    assert.equal(a['cert-manager.io/uri-sans'], '');
+    assert.equal(a['cert-manager.io/common-name'], '');
+    assert.equal(Buffer.from(s.data['tls.crt'], 'base64').toString(), good.certPem + intermediate.certPem);
+    assert.equal(Buffer.from(s.data['ca.crt'], 'base64').toString(), root.certPem);
+    // PKCS1 is the Certificate's default encoding: an EC key is stored as "EC PRIVATE KEY" like the worker does.
+    assert.match(Buffer.from(s.data['tls.key'], 'base64').toString(), /BEGIN EC PRIVATE KEY/);
+    const events = await client.list<any>(Resources.Event, { namespace: NS, fieldSelector: 'involvedObject.name=shop' });
+    const ev = events.items.find((e) => e.reason === 'ManuallyImported');
+    assert.ok(ev, 'an Event on the Certificate');
+    assert.equal(ev.involvedObject.kind, 'Certificate');
+    assert.match(ev.message, /imported by hand into Secret shop-tls/);
+    assert.ok(!ev.message.includes('PRIVATE'));
+    const i = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'shop-tls']);
+    assert.equal(i.code, 0, i.stdout);
+  });
+
+  test('import replaces an existing Secret in one update, keeping unrelated keys; a wildcard covers names', async () => {
+    await client.create(Resources.Secret, { ...tlsSecret(NS, 'wild-tls', good.certPem, good.keyPem), data: { ...(tlsSecret(NS, 'x', good.certPem, good.keyPem) as any).data, 'extra.txt': Buffer.from('keep me').toString('base64') } } as any);
+    const before = await secret('wild-tls');
+    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'wild-tls', '--cert', file('wild.pem', wildcard.certPem + intermediate.certPem), '--key', file('wild.key', wildcard.keyPem)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /updated Secret default\/wild-tls/);
+    assert.match(r.stderr, /names differ from Certificate wild/);
+    const s = await secret('wild-tls');
+    assert.equal(Number(s.metadata.resourceVersion) > Number(before.metadata.resourceVersion), true);
+    assert.equal(Buffer.from(s.data['extra.txt'], 'base64').toString(), 'keep me');
+    assert.equal(s.metadata.annotations['cert-manager.io/certificate-name'], 'wild');
+    assert.equal(s.metadata.annotations['cert-manager.io/alt-names'], '*.shop.example.test,shop.example.test');
+  });
+
+  test('import --force writes despite failed checks, loudly, with a Warning Event', async () => {
+    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'forced-tls', '--force', '--cert', file('f.pem', partial.certPem + intermediate.certPem), '--key', file('f.key', partial.keyPem)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /WARNING: --force: importing DESPITE 1 failed check/);
+    assert.match(r.stderr, /names not covered/);
+    assert.ok(await secret('forced-tls'));
+    const events = await client.list<any>(Resources.Event, { namespace: NS, fieldSelector: 'involvedObject.name=forced' });
+    const ev = events.items.find((e) => e.reason === 'ForcedImport');
+    assert.equal(ev?.type, 'Warning');
+  });
+
+  test('import --dry-run checks without writing', async () => {
+    const r = await runCli(api.kubeconfigPath, ['import', '--dry-run', '--secret', 'keep-tls', '--cert', file('d.pem', good.certPem + intermediate.certPem), '--key', file('d.key', good.keyPem)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\(dry run\) would have created Secret default\/keep-tls/);
+    assert.equal(await secret('keep-tls'), undefined);
+  });
+});
