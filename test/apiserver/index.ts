@@ -49,6 +49,8 @@ export interface StartOptions {
   bookmarkIntervalMs?: number;
   /** where webhooks with clientConfig.service are reached (no cluster network here) */
   serviceResolver?: ServiceResolver;
+  /** observe every request (tests assert e.g. that an informer relisted) */
+  onRequest?: (method: string, url: string) => void;
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -104,6 +106,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   const tls = serverTls();
   const server = https.createServer({ cert: tls.server.certPem, key: tls.server.keyPem });
   let address = '';
+  if (opts.onRequest) server.on('request', (req) => opts.onRequest!(req.method ?? '', req.url ?? ''));
   server.on(
     'request',
     createHandler({

@@ -1,0 +1,502 @@
+// Conformance of the embedded API server, asserted from the client side: raw HTTPS requests,
+// the @kubernetes/client-node informer and /usr/bin/kubectl. Everything here must also hold
+// against a real kube-apiserver (run with CERTGATE_E2E_KUBECONFIG to check), except the tests
+// that need the embedded server's knobs (forced compaction, dropped watches, request log).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, makeInformer, type KubernetesObject } from '@kubernetes/client-node';
+import { startApiServer, createTestCa, type EmbeddedApiServer } from '../apiserver/index.ts';
+
+const GROUP = 'conformance.certgate.io';
+const WIDGETS = `/apis/${GROUP}/v1/namespaces/default/widgets`;
+
+const widgetCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `widgets.${GROUP}` },
+  spec: {
+    group: GROUP,
+    scope: 'Namespaced',
+    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wdg'] },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
+          { name: 'Color', type: 'string', jsonPath: '.spec.color' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                required: ['size'],
+                properties: {
+                  size: { type: 'integer', minimum: 1, maximum: 10 },
+                  color: { type: 'string', enum: ['red', 'green', 'blue'], default: 'green' },
+                  hosts: { type: 'array', maxItems: 2, items: { type: 'string', pattern: '^[a-z.]+$' } },
+                  port: { 'x-kubernetes-int-or-string': true },
+                  extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                },
+              },
+              status: {
+                type: 'object',
+                properties: { conditions: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' } } } } },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+let server: EmbeddedApiServer;
+let workDir: string;
+const requests: string[] = [];
+
+interface Reply { status: number; body: any; headers: Record<string, string | string[] | undefined> }
+
+function api(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
+  const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = https.request(server.url + path, { method, ca: server.caPem, headers: { authorization: `Bearer ${server.token}`, accept, ...(data ? { 'content-type': contentType } : {}) }, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: any = text;
+        try { parsed = JSON.parse(text); } catch {}
+        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Read a watch stream until `until` says stop (or the server ends it); bounded by timeoutMs. */
+function watchEvents(path: string, until: (events: any[]) => boolean, timeoutMs = 5000): Promise<any[]> {
+  return new Promise((resolve, reject) => {
+    const events: any[] = [];
+    let buf = '';
+    const req = https.get(server.url + path, { ca: server.caPem, headers: { authorization: `Bearer ${server.token}` } }, (res) => {
+      res.on('data', (c) => {
+        buf += c;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          events.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+        }
+        if (until(events)) finish();
+      });
+      res.on('end', finish);
+    });
+    const timer = setTimeout(() => finish(), timeoutMs);
+    function finish() {
+      clearTimeout(timer);
+      req.destroy();
+      resolve(events);
+    }
+    req.on('error', (e) => (events.length ? resolve(events) : reject(e)));
+  });
+}
+
+function kubectl(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('/usr/bin/kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    p.stdin.end(stdin ?? '');
+  });
+}
+
+async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const widget = (name: string, spec: Record<string, unknown> = { size: 3 }, extra: Record<string, unknown> = {}) => ({ apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name, ...extra }, spec });
+
+before(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'certgate-conformance-'));
+  server = await startApiServer({ dir: workDir, crdDir: null, bookmarkIntervalMs: 100, onRequest: (m, u) => requests.push(`${m} ${u}`) });
+  const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+});
+
+after(async () => {
+  await server?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('CRUD semantics', () => {
+  it('rejects a stale update with 409 Conflict and the real message', async () => {
+    const created = (await api('POST', WIDGETS, widget('stale'))).body;
+    const first = await api('PUT', `${WIDGETS}/stale`, { ...created, spec: { size: 4 } });
+    assert.equal(first.status, 200);
+    const second = await api('PUT', `${WIDGETS}/stale`, { ...created, spec: { size: 5 } });
+    assert.equal(second.status, 409);
+    assert.equal(second.body.reason, 'Conflict');
+    assert.equal(second.body.message, `Operation cannot be fulfilled on widgets.${GROUP} "stale": the object has been modified; please apply your changes to the latest version and try again`);
+  });
+
+  it('answers 404 and 409 AlreadyExists as Status objects, and 404 for a missing namespace', async () => {
+    const missing = await api('GET', `${WIDGETS}/nope`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual([missing.body.kind, missing.body.reason, missing.body.message], ['Status', 'NotFound', `widgets.${GROUP} "nope" not found`]);
+    await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'dup' } });
+    const dup = await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'dup' } });
+    assert.equal(dup.status, 409);
+    assert.equal(dup.body.reason, 'AlreadyExists');
+    assert.equal(dup.body.message, 'configmaps "dup" already exists');
+    const noNs = await api('POST', '/api/v1/namespaces/ghost/configmaps', { metadata: { name: 'x' } });
+    assert.equal(noNs.status, 404);
+    assert.equal(noNs.body.message, 'namespaces "ghost" not found');
+  });
+
+  it('bumps generation on spec changes only, and keeps status behind its subresource', async () => {
+    const created = (await api('POST', WIDGETS, { ...widget('gen'), status: { conditions: [{ type: 'Ready', status: 'True' }] } })).body;
+    assert.equal(created.metadata.generation, 1);
+    assert.equal(created.status, undefined, 'status is dropped on create when it is a subresource');
+    const labelled = (await api('PATCH', `${WIDGETS}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).body;
+    assert.equal(labelled.metadata.generation, 1);
+    const viaMain = (await api('PATCH', `${WIDGETS}/gen`, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json')).body;
+    assert.equal(viaMain.status, undefined, 'main resource writes ignore status');
+    assert.equal(viaMain.metadata.resourceVersion, labelled.metadata.resourceVersion, 'a no-op write keeps the resourceVersion');
+    const viaStatus = (await api('PATCH', `${WIDGETS}/gen/status`, { spec: { size: 9 }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json')).body;
+    assert.deepEqual(viaStatus.status.conditions, [{ type: 'Ready', status: 'True' }]);
+    assert.equal(viaStatus.spec.size, 3, '/status writes ignore spec');
+    assert.equal(viaStatus.metadata.generation, 1);
+    const specChange = (await api('PATCH', `${WIDGETS}/gen`, { spec: { size: 7 } }, 'application/merge-patch+json')).body;
+    assert.equal(specChange.metadata.generation, 2);
+    assert.deepEqual(specChange.status, viaStatus.status);
+  });
+
+  it('supports generateName, JSON patch, strategic merge patch for built-ins and dryRun=All', async () => {
+    const gen = await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { generateName: 'tok-' }, stringData: { a: 'b' } });
+    assert.equal(gen.status, 201);
+    assert.match(gen.body.metadata.name, /^tok-[a-z0-9]{5}$/);
+    assert.equal(gen.body.data.a, Buffer.from('b').toString('base64'));
+    const svc = await api('POST', '/api/v1/namespaces/default/services', { metadata: { name: 'svc' }, spec: { ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } });
+    assert.equal(svc.status, 201);
+    const smp = await api('PATCH', '/api/v1/namespaces/default/services/svc', { spec: { ports: [{ port: 443, name: 'tls' }] } }, 'application/strategic-merge-patch+json');
+    assert.deepEqual(smp.body.spec.ports.map((p: any) => `${p.name}:${p.port}`), ['http:80', 'tls:443'], 'ports merged by their patchMergeKey');
+    const crSmp = await api('PATCH', `${WIDGETS}/stale`, { spec: { size: 2 } }, 'application/strategic-merge-patch+json');
+    assert.equal(crSmp.status, 415);
+    const jp = await api('PATCH', `${WIDGETS}/stale`, [{ op: 'replace', path: '/spec/size', value: 6 }], 'application/json-patch+json');
+    assert.equal(jp.body.spec.size, 6);
+    const dry = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry'));
+    assert.equal(dry.status, 201);
+    assert.equal(dry.body.spec.color, 'green', 'defaults applied in a dry run');
+    assert.equal((await api('GET', `${WIDGETS}/dry`)).status, 404, 'dry run stored nothing');
+    const dryDelete = await api('DELETE', `${WIDGETS}/stale?dryRun=All`);
+    assert.equal(dryDelete.status, 200);
+    assert.equal((await api('GET', `${WIDGETS}/stale`)).status, 200);
+  });
+
+  it('filters lists with label and field selectors', async () => {
+    for (const [name, labels] of [['sel-a', { tier: 'web', env: 'prod' }], ['sel-b', { tier: 'db', env: 'prod' }], ['sel-c', { tier: 'web' }]] as const)
+      await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name, labels } });
+    const names = async (q: string) => (await api('GET', `/api/v1/namespaces/default/configmaps?${q}`)).body.items.map((i: any) => i.metadata.name).filter((n: string) => n.startsWith('sel-'));
+    assert.deepEqual(await names('labelSelector=tier%3Dweb'), ['sel-a', 'sel-c']);
+    assert.deepEqual(await names('labelSelector=tier%3D%3Dweb,env!%3Dprod'), ['sel-c']);
+    assert.deepEqual(await names(`labelSelector=${encodeURIComponent('tier in (db,cache)')}`), ['sel-b']);
+    assert.deepEqual(await names(`labelSelector=${encodeURIComponent('tier notin (db),env')}`), ['sel-a']);
+    assert.deepEqual(await names(`labelSelector=${encodeURIComponent('!env')}`), ['sel-c']);
+    assert.deepEqual(await names('fieldSelector=metadata.name%3Dsel-b'), ['sel-b']);
+    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'tls-1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
+    const tls = await api('GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls');
+    assert.deepEqual(tls.body.items.map((i: any) => i.metadata.name), ['tls-1']);
+    const cli = await kubectl(['get', 'configmaps', '-l', 'tier=web,env=prod', '-o', 'name']);
+    assert.equal(cli.stdout.trim(), 'configmap/sel-a');
+    const bad = await api('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.foo%3Dx');
+    assert.equal(bad.status, 400);
+  });
+});
+
+describe('schema validation', () => {
+  it('rejects CRD-schema violations with 422 Invalid and field causes', async () => {
+    const r = await api('POST', WIDGETS, widget('bad', { color: 'purple', hosts: ['a.com', 'B!', 'c.com'], port: 1.5 }));
+    assert.equal(r.status, 422);
+    assert.equal(r.body.reason, 'Invalid');
+    assert.equal(r.body.details.kind, 'Widget');
+    assert.equal(r.body.details.group, GROUP);
+    const byField = Object.fromEntries(r.body.details.causes.map((c: any) => [c.field, c.reason]));
+    assert.equal(byField['spec.size'], 'FieldValueRequired');
+    assert.equal(byField['spec.color'], 'FieldValueNotSupported');
+    assert.equal(byField['spec.hosts'], 'FieldValueTooMany');
+    assert.equal(byField['spec.hosts[1]'], 'FieldValueInvalid');
+    assert.equal(byField['spec.port'], 'FieldValueTypeInvalid');
+    assert.match(r.body.message, /^Widget\.conformance\.certgate\.io "bad" is invalid: \[/);
+    const one = await api('POST', WIDGETS, widget('bad2', { size: 11 }));
+    assert.equal(one.body.message, `Widget.${GROUP} "bad2" is invalid: spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10`);
+  });
+
+  it('handles unknown fields per fieldValidation: Strict rejects, Warn warns, Ignore prunes silently', async () => {
+    const body = widget('unknown', { size: 2, foo: 1, extra: { anything: true } });
+    const strict = await api('POST', `${WIDGETS}?fieldValidation=Strict`, body);
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.message, 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.foo"');
+    const warn = await api('POST', `${WIDGETS}?fieldValidation=Warn&dryRun=All`, body);
+    assert.equal(warn.status, 201);
+    assert.equal(warn.headers.warning, '299 - "unknown field \\"spec.foo\\""');
+    const ignore = await api('POST', `${WIDGETS}?fieldValidation=Ignore`, body);
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers.warning, undefined);
+    assert.equal(ignore.body.spec.foo, undefined, 'pruned');
+    assert.deepEqual(ignore.body.spec.extra, { anything: true }, 'x-kubernetes-preserve-unknown-fields keeps data');
+  });
+});
+
+describe('watch', () => {
+  it('resumes from a resourceVersion, sends bookmarks and honours timeoutSeconds', async () => {
+    const a = (await api('POST', WIDGETS, widget('w-a'))).body;
+    await api('PATCH', `${WIDGETS}/w-a`, { spec: { size: 8 } }, 'application/merge-patch+json');
+    await api('DELETE', `${WIDGETS}/w-a`);
+    const events = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=1`, () => false, 4000);
+    const changes = events.filter((e) => e.type !== 'BOOKMARK' && e.object.metadata.name === 'w-a').map((e) => `${e.type}:${e.object.spec.size}`);
+    assert.deepEqual(changes, ['MODIFIED:8', 'DELETED:8'], 'only changes after the given resourceVersion');
+    assert.ok(events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0), 'bookmark sent');
+  });
+
+  it('answers 410 Gone for a resourceVersion older than the history window', async () => {
+    const old = (await api('POST', WIDGETS, widget('w-old'))).body.metadata.resourceVersion;
+    await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'bump-' } });
+    server.compactHistory();
+    const events = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${old}`, (ev) => ev.length > 0);
+    assert.equal(events[0].type, 'ERROR');
+    assert.equal(events[0].object.code, 410);
+    assert.equal(events[0].object.reason, 'Expired');
+    assert.match(events[0].object.message, /^too old resource version: \d+ \(\d+\)$/);
+  });
+
+  it('drives the client-node informer: add/update/delete, resume after reconnect, relist after 410', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(server.kubeconfigPath);
+    const list = async () => (await api('GET', `/apis/${GROUP}/v1/namespaces/informer/widgets`)).body;
+    await api('POST', '/api/v1/namespaces', { metadata: { name: 'informer' } });
+    const inf = makeInformer<KubernetesObject>(kc, `/apis/${GROUP}/v1/namespaces/informer/widgets`, list);
+    const seen: string[] = [];
+    inf.on('add', (o) => seen.push(`add:${o.metadata?.name}`));
+    inf.on('update', (o) => seen.push(`update:${o.metadata?.name}:${(o as any).spec.size}`));
+    inf.on('delete', (o) => seen.push(`delete:${o.metadata?.name}`));
+    const path = `/apis/${GROUP}/v1/namespaces/informer/widgets`;
+    await api('POST', path, widget('i-1'));
+    await inf.start();
+    try {
+      await eventually(() => seen.includes('add:i-1'), 'initial list');
+      await api('POST', path, widget('i-2'));
+      await api('PATCH', `${path}/i-1`, { spec: { size: 9 } }, 'application/merge-patch+json');
+      await api('DELETE', `${path}/i-2`);
+      await eventually(() => seen.includes('delete:i-2') && seen.includes('update:i-1:9'), 'watch events');
+
+      const watchesBefore = requests.filter((r) => r.includes('/namespaces/informer/widgets?') && r.includes('watch=true')).length;
+      server.closeWatches();
+      await api('PATCH', `${path}/i-1`, { spec: { size: 4 } }, 'application/merge-patch+json');
+      await eventually(() => seen.includes('update:i-1:4'), 'event after reconnect');
+      const resumed = requests.filter((r) => r.includes('/namespaces/informer/widgets?') && r.includes('watch=true')).slice(watchesBefore);
+      assert.ok(resumed.length >= 1 && resumed.every((r) => /resourceVersion=\d+/.test(r)), `resumed from a resourceVersion: ${resumed.join(' ')}`);
+
+      // Make the informer's resourceVersion stale: change another resource, forget history, drop the watch.
+      await api('POST', '/api/v1/namespaces/informer/configmaps', { metadata: { generateName: 'bump-' } });
+      server.compactHistory();
+      const mark = requests.length;
+      server.closeWatches();
+      await eventually(() => requests.slice(mark).some((r) => r.startsWith('GET /apis/') && !r.includes('watch=')) || undefined, 'relist after 410');
+      await api('POST', path, widget('i-3'));
+      await eventually(() => seen.includes('add:i-3'), 'events after relist');
+    } finally {
+      await inf.stop();
+    }
+  });
+});
+
+describe('controllers', () => {
+  it('garbage-collects dependents of a deleted owner (by uid)', async () => {
+    const owner = (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'owner' } })).body;
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid };
+    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'dependent', ownerReferences: [ref] } });
+    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'other-owner', ownerReferences: [{ ...ref, uid: 'not-this-one' }] } });
+    await api('DELETE', '/api/v1/namespaces/default/configmaps/owner');
+    await eventually(async () => (await api('GET', '/api/v1/namespaces/default/secrets/dependent')).status === 404, 'dependent deleted');
+    // an owner reference to a uid that never existed is also garbage
+    await eventually(async () => (await api('GET', '/api/v1/namespaces/default/secrets/other-owner')).status === 404, 'orphan deleted');
+  });
+
+  it('marks objects with finalizers for deletion and deletes them when the last finalizer goes', async () => {
+    await api('POST', WIDGETS, widget('fin', { size: 1 }, { finalizers: ['example.com/hold'] }));
+    const del = await api('DELETE', `${WIDGETS}/fin`);
+    assert.equal(del.status, 200);
+    const marked = (await api('GET', `${WIDGETS}/fin`)).body;
+    assert.ok(marked.metadata.deletionTimestamp, 'deletionTimestamp set');
+    await api('PATCH', `${WIDGETS}/fin`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    assert.equal((await api('GET', `${WIDGETS}/fin`)).status, 404);
+  });
+
+  it('deletes the content of a deleted namespace, then the namespace', async () => {
+    await api('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    await api('POST', '/api/v1/namespaces/doomed/secrets', { metadata: { name: 's' } });
+    const del = await api('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(del.body.status.phase, 'Terminating');
+    await eventually(async () => (await api('GET', '/api/v1/namespaces/doomed')).status === 404, 'namespace gone');
+    assert.equal((await api('GET', '/api/v1/namespaces/doomed/secrets/s')).status, 404);
+  });
+});
+
+describe('kubectl', () => {
+  it('applies an Ingress and a custom resource, then re-applies a change (client-side apply)', async () => {
+    const ingress = (cls: string, extraAnnotation: string) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  annotations:
+    cert-manager.io/cluster-issuer: letsencrypt
+${extraAnnotation}
+spec:
+  ingressClassName: ${cls}
+  tls:
+  - hosts: [a.example.com]
+    secretName: web-tls
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web, port: {number: 80}}}
+---
+apiVersion: ${GROUP}/v1
+kind: Widget
+metadata:
+  name: applied
+spec:
+  size: ${cls === 'nginx' ? 2 : 5}
+`;
+    writeFileSync(join(workDir, 'a.yaml'), ingress('nginx', '    old: "yes"'));
+    const first = await kubectl(['apply', '-f', join(workDir, 'a.yaml')]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /ingress.networking.k8s.io\/web created/);
+    assert.match(first.stdout, /widget.conformance.certgate.io\/applied created/);
+    writeFileSync(join(workDir, 'a.yaml'), ingress('traefik', ''));
+    const second = await kubectl(['apply', '-f', join(workDir, 'a.yaml')]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /ingress.networking.k8s.io\/web configured/);
+    const ing = (await api('GET', '/apis/networking.k8s.io/v1/namespaces/default/ingresses/web')).body;
+    assert.equal(ing.spec.ingressClassName, 'traefik');
+    assert.equal(ing.metadata.annotations.old, undefined, 'field removed from the manifest is removed (three-way merge)');
+    assert.ok(ing.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    const w = (await api('GET', `${WIDGETS}/applied`)).body;
+    assert.equal(w.spec.size, 5);
+    assert.equal(w.metadata.generation, 2);
+  });
+
+  it('rejects an unknown field like the real server (strict by default) and shows schema errors', async () => {
+    const res = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: typo}\nspec: {size: 1, colour: red}\n`);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /strict decoding error: unknown field "spec.colour"/);
+    const invalid = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: nosize}\nspec: {color: red}\n`);
+    assert.notEqual(invalid.code, 0);
+    assert.match(invalid.stderr, /The Widget "nosize" is invalid: spec.size: Required value/);
+  });
+
+  it('shows printer columns in kubectl get', async () => {
+    await api('POST', WIDGETS, widget('printed', { size: 4, color: 'blue' }));
+    await api('PATCH', `${WIDGETS}/printed/status`, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json');
+    const res = await kubectl(['get', 'wdg', 'printed']);
+    assert.equal(res.code, 0, res.stderr);
+    const [header, row] = res.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(header, ['NAME', 'SIZE', 'COLOR', 'READY']);
+    assert.deepEqual(row, ['printed', '4', 'blue', 'True']);
+    const secrets = await kubectl(['get', 'secrets', 'tls-1']);
+    assert.match(secrets.stdout, /^NAME\s+TYPE\s+DATA\s+AGE\n/);
+  });
+
+  it('shows a webhook denial and a webhook warning on kubectl apply; dry runs need sideEffects None', async () => {
+    const ca = createTestCa('conformance-webhook-ca');
+    const leaf = ca.issue(['127.0.0.1']);
+    const reviews: any[] = [];
+    const hook = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const review = JSON.parse(body);
+        reviews.push(review.request);
+        const obj = review.request.object;
+        const response: any = { uid: review.request.uid, allowed: obj?.spec?.color !== 'red' };
+        if (!response.allowed) response.status = { code: 403, message: 'red widgets are not allowed' };
+        else response.warnings = ['widgets look better in blue'];
+        if (req.url?.startsWith('/mutate')) {
+          response.allowed = true;
+          delete response.status;
+          delete response.warnings;
+          response.patchType = 'JSONPatch';
+          response.patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels', value: { mutated: 'true' } }])).toString('base64');
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const port = (hook.address() as any).port;
+    const rules = [{ apiGroups: [GROUP], apiVersions: ['*'], resources: ['widgets'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }];
+    const clientConfig = (path: string) => ({ url: `https://127.0.0.1:${port}${path}`, caBundle: Buffer.from(ca.certPem).toString('base64') });
+    try {
+      await api('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+        metadata: { name: 'vwidget' },
+        webhooks: [{ name: 'vwidget.conformance.certgate.io', rules, clientConfig: clientConfig('/validate'), admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] } }],
+      });
+      await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+        metadata: { name: 'mwidget' },
+        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: clientConfig('/mutate'), admissionReviewVersions: ['v1'], sideEffects: 'Some' }],
+      });
+      const denied = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: red}\nspec: {size: 1, color: red}\n`);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /admission webhook "vwidget.conformance.certgate.io" denied the request: red widgets are not allowed/);
+      const warned = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: blue}\nspec: {size: 1, color: blue}\n`);
+      assert.equal(warned.code, 0, warned.stderr);
+      assert.match(warned.stderr, /Warning: widgets look better in blue/);
+      const stored = (await api('GET', `${WIDGETS}/blue`)).body;
+      assert.equal(stored.metadata.labels.mutated, 'true', 'mutating webhook JSONPatch applied');
+      const seen = reviews.find((r) => r.name === 'blue' && r.operation === 'CREATE');
+      assert.deepEqual([seen.kind.kind, seen.resource.resource, seen.namespace, seen.dryRun, seen.userInfo.username], ['Widget', 'widgets', 'default', false, 'kubernetes-admin']);
+      const dry = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
+      assert.equal(dry.status, 400);
+      assert.equal(dry.body.message, 'admission webhook "mwidget.conformance.certgate.io" does not support dry run');
+      // a webhook that cannot be reached fails closed with failurePolicy Fail
+      hook.close();
+      hook.closeAllConnections();
+      const unreachable = await api('POST', WIDGETS, widget('unreachable', { size: 1 }, { labels: { skip: 'validation' } }));
+      assert.equal(unreachable.status, 500);
+      assert.match(unreachable.body.message, /failed calling webhook "mwidget.conformance.certgate.io"/);
+    } finally {
+      await api('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget');
+      await api('DELETE', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget');
+      hook.close();
+    }
+  });
+});
