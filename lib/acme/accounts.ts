@@ -1,0 +1,67 @@
+// One registered ACME client per issuer configuration, shared by the backend and the Order and
+// Challenge controllers. Registration happens once per process and configuration; a change of
+// server, key, trust, email or EAB makes a new entry. Failed attempts are not cached.
+import { createAcmeClient, type AcmeClient, type PollBackoff } from './client.ts';
+import { registerAccount, type AccountRegistration } from './account.ts';
+import { ensureAccountKey, AccountKeyError } from './account-key.ts';
+import { Resources } from '../../api/resources.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { AcmeMetrics } from '../metrics/acme.ts';
+import type { ACMEIssuer } from '../../api/types.generated.ts';
+
+export interface AcmeAccountsOptions {
+  metrics?: AcmeMetrics;
+  pollBackoff?: PollBackoff;
+  retryBaseMs?: number;
+}
+
+export interface RegisteredClient {
+  client: AcmeClient;
+  account: AccountRegistration;
+  accountKeyHash: string;
+}
+
+export class AcmeAccounts {
+  private readonly entries = new Map<string, Promise<RegisteredClient>>();
+
+  constructor(private readonly kube: KubeClient, private readonly opts: AcmeAccountsOptions = {}) {}
+
+  /** The registered client for an ACME issuer spec whose Secrets live in `resourceNamespace`. */
+  async clientFor(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {
+    const key = await ensureAccountKey(this.kube, resourceNamespace, spec.privateKeySecretRef, { allowGenerate: !spec.disableAccountKeyGeneration });
+    const eab = await this.readEab(spec, resourceNamespace);
+    const cacheKey = JSON.stringify([spec.server, key.hash, spec.caBundle ?? '', !!spec.skipTLSVerify, spec.email ?? '', eab?.kid ?? '', eab?.hmacKey ?? '']);
+    let entry = this.entries.get(cacheKey);
+    if (!entry) {
+      entry = (async () => {
+        const client = createAcmeClient({
+          directoryUrl: spec.server,
+          accountKeyPem: key.pem,
+          externalAccountBinding: eab,
+          caBundlePem: spec.caBundle ? Buffer.from(spec.caBundle, 'base64').toString('utf8') : undefined,
+          skipTLSVerify: spec.skipTLSVerify,
+          metrics: this.opts.metrics,
+          pollBackoff: this.opts.pollBackoff,
+          retryBaseMs: this.opts.retryBaseMs,
+        });
+        const account = await registerAccount(client, spec.email);
+        return { client, account, accountKeyHash: key.hash };
+      })();
+      this.entries.set(cacheKey, entry);
+      entry.catch(() => this.entries.delete(cacheKey));
+    }
+    return entry;
+  }
+
+  private async readEab(spec: ACMEIssuer, ns: string): Promise<{ kid: string; hmacKey: string } | undefined> {
+    const eab = spec.externalAccountBinding;
+    if (!eab) return undefined;
+    const ref = eab.keySecretRef;
+    const secret = await this.kube.get<any>(Resources.Secret, ns, ref.name);
+    const entry = ref.key;
+    if (!entry) throw new AccountKeyError('externalAccountBinding.keySecretRef.key must name the Secret entry holding the MAC key');
+    const b64 = secret?.data?.[entry];
+    if (!b64) throw new AccountKeyError(`externalAccountBinding: Secret ${ns}/${ref.name} has no entry "${entry}"`);
+    return { kid: eab.keyID, hmacKey: Buffer.from(b64, 'base64').toString('utf8').trim() };
+  }
+}

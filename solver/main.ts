@@ -1,0 +1,77 @@
+// `certgate solver`: the HTTP-01 sidecar. Watches HTTP-01 Challenge objects and answers their
+// tokens. Only wiring lives here (flags, kube client, cache, server).
+import { Command, InvalidArgumentError } from 'commander';
+import { Resources } from '../api/resources.ts';
+import type { Challenge } from '../api/types.generated.ts';
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { childLogger } from '../lib/log.ts';
+import { listenSolver, type SolverServer } from './server.ts';
+import { TokenIndex } from './token-index.ts';
+
+export interface SolverHandle {
+  server: SolverServer;
+  /** Tokens currently answerable (for tests and diagnostics). */
+  tokens: TokenIndex;
+  stop(): Promise<void>;
+}
+
+export interface StartSolverOptions {
+  client: KubeClient;
+  /** "host:port"; port 0 picks a free one. */
+  listen: string;
+  /** Watch Challenges in this namespace only; default all namespaces. */
+  namespace?: string;
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new InvalidArgumentError(`expected HOST:PORT, got "${value}"`);
+  return { host: m[1] ?? m[2], port };
+}
+
+export async function startSolver(opts: StartSolverOptions): Promise<SolverHandle> {
+  const log = childLogger({ component: 'solver' });
+  const { host, port } = parseListen(opts.listen);
+  const tokens = new TokenIndex();
+  const cache = opts.client.cache<Challenge>(Resources.Challenge, { namespace: opts.namespace });
+  let synced = false;
+  let stopping = false;
+  cache.on('add', (c) => tokens.upsert(c));
+  cache.on('update', (c) => tokens.upsert(c));
+  cache.on('delete', (c) => tokens.remove(c));
+  cache.on('error', (err) => stopping || log.warn({ err: err instanceof Error ? err.message : String(err) }, 'challenge watch error; retrying'));
+  await cache.start();
+  synced = true;
+  const server = await listenSolver({ host, port, lookup: (t) => tokens.keyAuthorization(t), ready: () => synced });
+  log.info({ listen: server.url, namespace: opts.namespace ?? '(all)' }, 'HTTP-01 solver listening');
+  return {
+    server,
+    tokens,
+    stop: async () => {
+      stopping = true;
+      await server.close();
+      await cache.stop();
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('certgate solver')
+    .description('Answer ACME HTTP-01 challenges from the Challenge objects in the cluster')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--listen <host:port>', 'address to serve HTTP-01 on', '0.0.0.0:8089')
+    .option('--namespace <ns>', 'only watch Challenges in this namespace')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string }>();
+  parseListen(o.listen);
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: o.kubeconfig }));
+  const handle = await startSolver({ client, listen: o.listen, namespace: o.namespace });
+  const shutdown = async () => {
+    await handle.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

@@ -1,0 +1,215 @@
+// Test wiring for the ACME part of the worker, used by test/e2e/acme-*.test.ts until (and beside)
+// worker/main.ts: a WorkerContext on a kubeconfig, the ACME backend and the Order/Challenge
+// controllers, the HTTP-01 solver on pebble's HTTP-01 port, and helpers to drive a
+// CertificateRequest through backend.sign() the way the CertificateRequest controller does.
+import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Resources } from '../../api/resources.ts';
+import type { CertificateRequest, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
+import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/client.ts';
+import { createEventRecorder } from '../../lib/events.ts';
+import { realClock } from '../../lib/clock.ts';
+import { log } from '../../lib/log.ts';
+import { createWorkerMetrics } from '../../lib/metrics/worker.ts';
+import { x509, toCryptoKeyPair } from '../../lib/pki/webcrypto.ts';
+import type { WorkerConfig } from '../../worker/config.ts';
+import type { Controller, IssuerBackend, SignResult, WorkerCaches, WorkerContext } from '../../worker/issuance/backend.ts';
+import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
+import { startSolver, type SolverHandle } from '../../solver/main.ts';
+import type { AcmeStack } from '../services/index.ts';
+
+export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
+
+export interface AcmeWorkerOptions {
+  kubeconfigPath: string;
+  stack: AcmeStack;
+  /** Poll/backoff base; tens of ms against pebble. */
+  backoffMinMs?: number;
+}
+
+export interface AcmeWorker {
+  ctx: WorkerContext;
+  backend: IssuerBackend;
+  controllers: Controller[];
+  stop(): Promise<void>;
+}
+
+export function workerConfig(stack: AcmeStack, backoffMinMs = 20): WorkerConfig {
+  return Object.freeze({
+    clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
+    leaderElect: false,
+    leaderElectionNamespace: CLUSTER_RESOURCE_NAMESPACE,
+    leaderElectionId: 'certgate-worker',
+    leaseDurationMs: 60_000,
+    renewDeadlineMs: 40_000,
+    retryPeriodMs: 15_000,
+    metricsListen: { host: '127.0.0.1', port: 0 },
+    healthListen: { host: '127.0.0.1', port: 0 },
+    renewBackoffBaseMs: 1000,
+    renewBackoffMaxMs: 10_000,
+    acmeHttp01SelfCheckPort: stack.pebble.httpPort,
+    acmeDnsNameserver: { host: stack.bind.host, port: stack.bind.port },
+    acmeBackoffMinMs: backoffMinMs,
+    solverService: { namespace: CLUSTER_RESOURCE_NAMESPACE, name: 'certgate-solver', port: 8089 },
+  } as WorkerConfig);
+}
+
+/** Builds a WorkerContext with started caches, the ACME backend and controllers (started). */
+export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWorker> {
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfigPath }));
+  const caches: WorkerCaches = {
+    certificates: client.cache(Resources.Certificate),
+    certificateRequests: client.cache(Resources.CertificateRequest),
+    issuers: client.cache(Resources.Issuer),
+    clusterIssuers: client.cache(Resources.ClusterIssuer),
+    orders: client.cache(Resources.Order),
+    challenges: client.cache(Resources.Challenge),
+    secrets: client.cache(Resources.Secret, { labelSelector: 'controller.cert-manager.io/fao=true' }),
+    ingresses: client.cache(Resources.Ingress),
+  };
+  const ctx: WorkerContext = {
+    client,
+    caches,
+    recorder: createEventRecorder({ client, component: 'certgate-worker' }),
+    clock: realClock,
+    log: log.child({ component: 'acme-test-worker' }),
+    config: workerConfig(opts.stack, opts.backoffMinMs),
+    metrics: createWorkerMetrics(),
+  };
+  const backend = createAcmeBackend(ctx);
+  const controllers = createAcmeControllers(ctx);
+  for (const c of Object.values(caches) as WatchedCache<any>[]) await c.start();
+  for (const c of controllers) c.start();
+  return {
+    ctx,
+    backend,
+    controllers,
+    stop: async () => {
+      for (const c of controllers) await c.stop();
+      for (const c of Object.values(caches) as WatchedCache<any>[]) await c.stop();
+      await ctx.recorder.flush();
+    },
+  };
+}
+
+export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack): Promise<SolverHandle> {
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }));
+  return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}` });
+}
+
+export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+  if (await client.get(Resources.Namespace, undefined, name)) return;
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** ACME issuer spec for the pebble of `stack`, HTTP-01 by default. */
+export function pebbleAcmeSpec(stack: AcmeStack, extra: Record<string, unknown> = {}): Issuer['spec'] {
+  return {
+    acme: {
+      server: stack.pebble.directoryUrl,
+      email: 'ops@example.test',
+      caBundle: Buffer.from(stack.pebble.caBundlePem).toString('base64'),
+      privateKeySecretRef: { name: 'acme-account-key' },
+      solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+      ...extra,
+    },
+  };
+}
+
+export async function createIssuer(client: KubeClient, namespace: string, name: string, spec: Issuer['spec']): Promise<Issuer> {
+  return client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace }, spec });
+}
+
+export async function createClusterIssuer(client: KubeClient, name: string, spec: Issuer['spec']): Promise<ClusterIssuer> {
+  return client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec });
+}
+
+export interface TestCsr {
+  key: KeyObject;
+  csrPem: string;
+}
+
+/** An ECDSA P-256 key and a CSR for `names` (first non-wildcard name as CN). */
+export async function makeCsr(names: string[]): Promise<TestCsr> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = await toCryptoKeyPair(privateKey);
+  const cn = names.find((n) => !n.startsWith('*.')) ?? names[0];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${cn}`,
+    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
+    signingAlgorithm: keys.algorithm,
+    extensions: [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))],
+  });
+  return { key: privateKey, csrPem: csr.toString('pem') };
+}
+
+export async function createCertificateRequest(client: KubeClient, namespace: string, name: string, csrPem: string, issuerRef: { name: string; kind?: string }, labels: Record<string, string> = {}): Promise<CertificateRequest> {
+  return client.create(Resources.CertificateRequest, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
+    metadata: { name, namespace, labels },
+    spec: { request: Buffer.from(csrPem).toString('base64'), issuerRef: { group: 'cert-manager.io', kind: issuerRef.kind ?? 'Issuer', ...issuerRef } },
+  });
+}
+
+/** Calls backend.sign() as the CertificateRequest controller would, until issued or failed (or timeout). */
+export async function signUntilDone(worker: AcmeWorker, cr: CertificateRequest, timeoutMs = 30_000, onPending?: (r: SignResult) => void): Promise<SignResult> {
+  const kind = (cr.spec.issuerRef.kind ?? 'Issuer') as 'Issuer' | 'ClusterIssuer';
+  const ns = cr.metadata.namespace!;
+  const deadline = Date.now() + timeoutMs;
+  let last: SignResult | undefined;
+  while (Date.now() < deadline) {
+    const issuer =
+      kind === 'ClusterIssuer'
+        ? await worker.ctx.client.get<ClusterIssuer>(Resources.ClusterIssuer, undefined, cr.spec.issuerRef.name)
+        : await worker.ctx.client.get<Issuer>(Resources.Issuer, ns, cr.spec.issuerRef.name);
+    last = await worker.backend.sign({ request: cr, issuer: issuer!, issuerKind: kind, resourceNamespace: kind === 'ClusterIssuer' ? CLUSTER_RESOURCE_NAMESPACE : ns });
+    if (last.state !== 'pending') return last;
+    onPending?.(last);
+    await sleep(50);
+  }
+  return last ?? { state: 'pending', reason: 'Timeout', message: 'never signed' };
+}
+
+export function splitPemChain(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
+}
+
+/** True when the chain (leaf first) links by signature up to rootPem. */
+export function chainVerifiesTo(chain: X509Certificate[], rootPem: string): boolean {
+  const all = [...chain, new X509Certificate(rootPem)];
+  for (let i = 0; i + 1 < all.length; i++) if (!all[i].checkIssued(all[i + 1]) || !all[i].verify(all[i + 1].publicKey)) return false;
+  return true;
+}
+
+/** DNS names in the leaf's subjectAltName, sorted. */
+export function dnsSans(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? '')
+    .split(', ')
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4))
+    .sort();
+}
+
+export async function ordersIn(client: KubeClient, ns: string): Promise<Order[]> {
+  return (await client.list<Order>(Resources.Order, { namespace: ns })).items;
+}
+
+export async function challengesIn(client: KubeClient, ns: string): Promise<Challenge[]> {
+  return (await client.list<Challenge>(Resources.Challenge, { namespace: ns })).items;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}

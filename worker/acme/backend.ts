@@ -1,0 +1,127 @@
+// The ACME IssuerBackend: turns a CertificateRequest into exactly one Order object and reports
+// the Order's progress. All ACME traffic for issuance happens in the Order and Challenge
+// controllers; this file only creates and reads Orders (and registers accounts for checkIssuer).
+import { Resources, apiVersionOf } from '../../api/resources.ts';
+import { FINAL_ACME_STATES, IssuerReasons } from '../../api/constants.ts';
+import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
+import { isAlreadyExists } from '../../lib/kube/client.ts';
+import { advertisedProfiles } from '../../lib/acme/client.ts';
+import { x509 } from '../../lib/pki/webcrypto.ts';
+import { namesOf } from '../../lib/pki/names.ts';
+import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult, WorkerContext } from '../issuance/backend.ts';
+import { acmeRuntime } from './runtime.ts';
+import { orderName } from './names.ts';
+
+/** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
+export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
+
+export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
+  const rt = acmeRuntime(ctx);
+  return {
+    async sign(req: SignRequest): Promise<SignResult> {
+      const cr = req.request;
+      const ns = cr.metadata.namespace!;
+      const acme = req.issuer.spec.acme;
+      if (!acme) return { state: 'failed', reason: 'Failed', message: 'issuer is not an ACME issuer' };
+      let desired: Order;
+      try {
+        desired = buildOrder(cr, acme.profile);
+      } catch (err) {
+        return { state: 'failed', reason: 'Failed', message: `invalid CSR: ${(err as Error).message}` };
+      }
+      const name = desired.metadata.name!;
+      let order = await ctx.client.get<Order>(Resources.Order, ns, name);
+      if (!order) {
+        try {
+          order = await ctx.client.create(Resources.Order, desired);
+          ctx.recorder.event(cr, 'Normal', 'OrderCreated', `Created Order resource ${ns}/${name}`);
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
+          order = (await ctx.client.get<Order>(Resources.Order, ns, name))!;
+        }
+      }
+      const st = order.status ?? {};
+      if (st.state === 'valid' && st.certificate) {
+        return { state: 'issued', certificatePem: Buffer.from(st.certificate, 'base64').toString('utf8') };
+      }
+      if (st.state && FINAL_ACME_STATES.has(st.state)) {
+        return { state: 'failed', reason: 'Failed', message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}` };
+      }
+      const rateLimited = /rateLimited/.test(st.reason ?? '');
+      // Surface why it is stuck (e.g. a failing self-check) where users look: the CertificateRequest.
+      const uid = order.metadata.uid;
+      const stuck = ctx.caches.challenges
+        .list(ns)
+        .filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === uid) && c.status?.reason && c.status.state !== 'valid')
+        .map((c) => `challenge ${c.metadata.name} (${c.spec.dnsName}): ${c.status!.reason}`);
+      const why = [st.reason, ...stuck].filter(Boolean).join('; ');
+      return {
+        state: 'pending',
+        reason: 'Pending',
+        message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}`,
+        recheckAfterMs: rateLimited ? rt.pollIntervalMs * 10 : undefined,
+      };
+    },
+
+    async checkIssuer(issuer: Issuer | ClusterIssuer, resourceNamespace: string): Promise<IssuerReadiness> {
+      const acme = issuer.spec.acme;
+      if (!acme) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'issuer is not an ACME issuer' };
+      if (acme.caBundle && acme.skipTLSVerify) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'caBundle and skipTLSVerify are mutually exclusive' };
+      try {
+        const reg = await rt.accounts.clientFor(acme, resourceNamespace);
+        if (acme.profile) {
+          const profiles = await advertisedProfiles(reg.client);
+          if (!profiles.includes(acme.profile)) {
+            return {
+              ready: false,
+              reason: IssuerReasons.ErrInitIssuer,
+              message: `ACME server does not offer profile "${acme.profile}" (advertised profiles: ${profiles.length ? profiles.join(', ') : 'none'})`,
+            };
+          }
+        }
+        return {
+          ready: true,
+          reason: IssuerReasons.ACMEAccountRegistered,
+          message: 'The ACME account was registered with the ACME server',
+          status: { acme: { uri: reg.account.uri, lastRegisteredEmail: reg.account.email, lastPrivateKeyHash: reg.accountKeyHash } },
+        };
+      } catch (err) {
+        return { ready: false, reason: IssuerReasons.ErrRegisterACMEAccount, message: `Failed to register ACME account: ${(err as Error).message}` };
+      }
+    },
+  };
+}
+
+/** The Order object for a CertificateRequest, named deterministically from what it orders. */
+export function buildOrder(cr: CertificateRequest, profile?: string): Order {
+  const pem = Buffer.from(cr.spec.request, 'base64').toString('utf8');
+  const names = namesOf(new x509.Pkcs10CertificateRequest(pem));
+  const dnsNames = [...new Set(names.dnsNames.map((d) => d.toLowerCase()))].sort();
+  const ipAddresses = [...new Set(names.ipAddresses)].sort();
+  if (!dnsNames.length && !ipAddresses.length && !names.commonName) throw new Error('the CSR names no DNS name, IP address or common name');
+  if (names.uris.length || names.emailAddresses.length) throw new Error('ACME certificates cannot contain URI or email subjectAltNames');
+  const spec: Order['spec'] = {
+    request: cr.spec.request,
+    issuerRef: cr.spec.issuerRef,
+    ...(names.commonName ? { commonName: names.commonName } : {}),
+    ...(dnsNames.length ? { dnsNames } : {}),
+    ...(ipAddresses.length ? { ipAddresses } : {}),
+    ...(cr.spec.duration ? { duration: cr.spec.duration } : {}),
+    ...(profile ? { profile } : {}),
+  };
+  const annotations = Object.fromEntries(Object.entries(cr.metadata.annotations ?? {}).filter(([k]) => ORDER_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))));
+  return {
+    apiVersion: 'acme.cert-manager.io/v1',
+    kind: 'Order',
+    metadata: {
+      name: orderName(cr.metadata.name!, JSON.stringify(spec)),
+      namespace: cr.metadata.namespace,
+      labels: { ...(cr.metadata.labels ?? {}) },
+      annotations,
+      ownerReferences: [
+        { apiVersion: apiVersionOf(Resources.CertificateRequest), kind: 'CertificateRequest', name: cr.metadata.name!, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    spec,
+  };
+}

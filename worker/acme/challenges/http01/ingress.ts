@@ -1,0 +1,99 @@
+// HTTP-01 routes: either a temporary solver Ingress (ingressClassName / class annotation, with
+// the template's labels and annotations) or, with http01.ingress.name, a path added to the user's
+// own Ingress ("edit in place"). Both route /.well-known/acme-challenge/<token> for the
+// challenge's host to the solver Service, and both are undone when the challenge ends.
+import { Resources } from '../../../../api/resources.ts';
+import type { Challenge } from '../../../../api/types.generated.ts';
+import { isAlreadyExists, isConflict, type KubeClient } from '../../../../lib/kube/client.ts';
+import { http01SolverName } from '../../names.ts';
+import { ownerRef, solverObjectLabels } from './service.ts';
+
+const challengePath = (ch: Challenge) => `/.well-known/acme-challenge/${ch.spec.token}`;
+
+function challengePathEntry(ch: Challenge, serviceName: string, port: number) {
+  return { path: challengePath(ch), pathType: 'ImplementationSpecific', backend: { service: { name: serviceName, port: { number: port } } } };
+}
+
+/** A user-facing error in the solver configuration (shown in the Challenge status). */
+export class SolverConfigError extends Error {
+  override name = 'SolverConfigError';
+}
+
+export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: string, port: number): Promise<void> {
+  const ing = ch.spec.solver.http01?.ingress ?? {};
+  if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port);
+  const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
+  if (await kube.get(Resources.Ingress, ch.metadata.namespace, name)) return;
+  const tmpl = ing.ingressTemplate?.metadata ?? {};
+  const annotations: Record<string, string> = { ...(tmpl.annotations ?? {}) };
+  if (ing.class) annotations['kubernetes.io/ingress.class'] = ing.class;
+  try {
+    await kube.create(Resources.Ingress, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: ch.metadata.namespace, labels: { ...(tmpl.labels ?? {}), ...solverObjectLabels(ch) }, annotations, ownerReferences: ownerRef(ch) },
+      spec: {
+        ...(ing.ingressClassName ? { ingressClassName: ing.ingressClassName } : {}),
+        rules: [{ host: ch.spec.dnsName, http: { paths: [challengePathEntry(ch, serviceName, port)] } }],
+      },
+    } as any);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+export async function removeRoute(kube: KubeClient, ch: Challenge): Promise<void> {
+  const ing = ch.spec.solver.http01?.ingress ?? {};
+  if (ing.name) return removePathInPlace(kube, ch, ing.name);
+  await kube.delete(Resources.Ingress, ch.metadata.namespace, http01SolverName(ch.metadata.uid!, ch.metadata.name!));
+}
+
+async function addPathInPlace(kube: KubeClient, ch: Challenge, ingressName: string, serviceName: string, port: number): Promise<void> {
+  await editIngress(kube, ch, ingressName, (ingress) => {
+    const rules: any[] = (ingress.spec.rules ??= []);
+    let rule = rules.find((r) => r.host === ch.spec.dnsName);
+    if (!rule) rules.push((rule = { host: ch.spec.dnsName, http: { paths: [] } }));
+    const paths: any[] = ((rule.http ??= { paths: [] }).paths ??= []);
+    if (paths.some((p) => p.path === challengePath(ch))) return false;
+    paths.unshift(challengePathEntry(ch, serviceName, port));
+    return true;
+  });
+}
+
+async function removePathInPlace(kube: KubeClient, ch: Challenge, ingressName: string): Promise<void> {
+  await editIngress(kube, ch, ingressName, (ingress) => {
+    let changed = false;
+    const rules: any[] = ingress.spec?.rules ?? [];
+    for (const rule of rules) {
+      const paths: any[] = rule.http?.paths ?? [];
+      const kept = paths.filter((p) => p.path !== challengePath(ch));
+      if (kept.length !== paths.length) {
+        rule.http.paths = kept;
+        changed = true;
+      }
+    }
+    // Drop a rule we added that now routes nothing.
+    ingress.spec.rules = rules.filter((r) => !(r.host === ch.spec.dnsName && r.http && r.http.paths.length === 0));
+    return changed;
+  }, true);
+}
+
+/** Read-modify-write with resourceVersion, retried on conflict (the user may edit it too). */
+async function editIngress(kube: KubeClient, ch: Challenge, name: string, mutate: (ing: any) => boolean, missingOk = false): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const ingress = await kube.get<any>(Resources.Ingress, ch.metadata.namespace, name);
+    if (!ingress) {
+      if (missingOk) return;
+      throw new SolverConfigError(`Ingress ${ch.metadata.namespace}/${name} named in http01.ingress.name (edit in place) not found`);
+    }
+    ingress.spec ??= {};
+    if (!mutate(ingress)) return;
+    try {
+      await kube.replace(Resources.Ingress, ingress);
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+  throw new Error(`Ingress ${ch.metadata.namespace}/${name}: too many conflicting updates`);
+}

@@ -1,0 +1,14 @@
+// The ACME part of the worker: the IssuerBackend for ACME issuers and the Order and Challenge
+// controllers. worker/main.ts starts these with the other controllers (leader only).
+import type { Controller, IssuerBackend, WorkerContext } from '../issuance/backend.ts';
+import { createAcmeBackend } from './backend.ts';
+import { createOrderController } from './orders/controller.ts';
+import { createChallengeController } from './challenges/controller.ts';
+
+export { createAcmeBackend };
+
+export function createAcmeControllers(ctx: WorkerContext): Controller[] {
+  return [createOrderController(ctx), createChallengeController(ctx)];
+}
+
+export type { IssuerBackend };

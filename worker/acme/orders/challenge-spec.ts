@@ -1,0 +1,58 @@
+// Builds the Challenge object for one pending authorization of an Order.
+import { Resources, apiVersionOf } from '../../../api/resources.ts';
+import type { ACMEAuthorization, Challenge, Order } from '../../../api/types.generated.ts';
+import type { SelectedSolver } from './solver-selection.ts';
+import { challengeName } from '../names.ts';
+
+export function buildChallenge(order: Order, authz: ACMEAuthorization, selected: SelectedSolver, key: string): Challenge {
+  const offered = authz.challenges!.find((c) => c.type === selected.type.toLowerCase())!;
+  const solver = applyOverrides(selected, order.metadata.annotations ?? {});
+  return {
+    apiVersion: 'acme.cert-manager.io/v1',
+    kind: 'Challenge',
+    metadata: {
+      name: challengeName(order.metadata.name!, authz.url, selected.type),
+      namespace: order.metadata.namespace,
+      labels: { ...(order.metadata.labels ?? {}) },
+      ownerReferences: [{ apiVersion: apiVersionOf(Resources.Order), kind: 'Order', name: order.metadata.name!, uid: order.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      authorizationURL: authz.url,
+      dnsName: authz.identifier!,
+      issuerRef: order.spec.issuerRef,
+      key,
+      solver,
+      token: offered.token,
+      type: selected.type,
+      url: offered.url,
+      wildcard: !!authz.wildcard,
+    },
+  };
+}
+
+/** Annotations (set by the ingress shim, copied CR -> Order) that override the HTTP-01 ingress, as in cert-manager. */
+export const OverrideAnnotations = Object.freeze({
+  IngressName: 'acme.cert-manager.io/http01-override-ingress-name',
+  IngressClass: 'acme.cert-manager.io/http01-ingress-class',
+  IngressClassName: 'acme.cert-manager.io/http01-ingress-ingressclassname',
+});
+
+function applyOverrides(selected: SelectedSolver, annotations: Record<string, string>): SelectedSolver['solver'] {
+  const solver = structuredClone(selected.solver);
+  const ing = solver.http01?.ingress;
+  if (!ing) return solver;
+  if (annotations[OverrideAnnotations.IngressName]) {
+    ing.name = annotations[OverrideAnnotations.IngressName];
+    delete ing.class;
+    delete ing.ingressClassName;
+  } else if (annotations[OverrideAnnotations.IngressClassName]) {
+    ing.ingressClassName = annotations[OverrideAnnotations.IngressClassName];
+    delete ing.class;
+    delete ing.name;
+  } else if (annotations[OverrideAnnotations.IngressClass]) {
+    ing.class = annotations[OverrideAnnotations.IngressClass];
+    delete ing.ingressClassName;
+    delete ing.name;
+  }
+  return solver;
+}

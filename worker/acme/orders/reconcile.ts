@@ -1,0 +1,192 @@
+// One pass of the Order controller. Level-triggered: every pass re-reads the Order with a direct
+// GET (never the cache, which may lag behind our own status writes) and the ACME order itself.
+//
+// Crash safety: the ACME order is created only when status.url is empty, and its URL is written
+// to status immediately after newOrder answers. The only window that can leak an ACME order is a
+// crash between newOrder's response and that status write (one HTTP round trip to the API server).
+// Everything after it (authorizations, challenges, finalize, download) resumes from the ACME
+// order's own state, so a restart at any later point never creates a second order.
+import { Resources } from '../../../api/resources.ts';
+import { FINAL_ACME_STATES } from '../../../api/constants.ts';
+import type { ACMEAuthorization, ACMEState, Challenge, Order, OrderStatus } from '../../../api/types.generated.ts';
+import { isAlreadyExists } from '../../../lib/kube/client.ts';
+import { AcmeProblemError, formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
+import { advertisedProfiles, fetchResource, type AcmeClient } from '../../../lib/acme/client.ts';
+import type { ReconcileResult } from '../../../lib/workqueue.ts';
+import type { WorkerContext } from '../../issuance/backend.ts';
+import { acmeRuntime } from '../runtime.ts';
+import { resolveAcmeIssuer, IssuerConfigError } from '../issuers.ts';
+import { selectSolver } from './solver-selection.ts';
+import { buildChallenge } from './challenge-spec.ts';
+import { challengeName } from '../names.ts';
+
+const FINAL_ORDER_STATES = FINAL_ACME_STATES;
+
+export async function reconcileOrder(ctx: WorkerContext, namespace: string, name: string): Promise<ReconcileResult> {
+  const rt = acmeRuntime(ctx);
+  const order = await ctx.client.get<Order>(Resources.Order, namespace, name);
+  if (!order || order.metadata.deletionTimestamp) return;
+  const st = order.status ?? {};
+  if (st.state && FINAL_ORDER_STATES.has(st.state)) return cleanupChallenges(ctx, order);
+
+  let resolved;
+  try {
+    resolved = await resolveAcmeIssuer(ctx, order.spec.issuerRef, namespace);
+  } catch (err) {
+    if (err instanceof IssuerConfigError) {
+      await patchStatus(ctx, order, { reason: err.message });
+      return { requeueAfterMs: 30_000 };
+    }
+    throw err;
+  }
+  const { client } = await rt.accounts.clientFor(resolved.acme, resolved.resourceNamespace);
+  const preferredChain = resolved.acme.preferredChain;
+
+  try {
+    if (!st.url) return await createAcmeOrder(ctx, client, order);
+    const acmeOrder = await fetchResource(client, st.url);
+    acmeOrder.url = st.url;
+    if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired') return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
+    if (!st.authorizations?.length) {
+      const authorizations = await fetchAuthorizations(client, acmeOrder.authorizations ?? []);
+      await patchStatus(ctx, order, { authorizations, state: acmeOrder.status, finalizeURL: acmeOrder.finalize });
+      order.status = { ...st, authorizations, state: acmeOrder.status };
+    }
+    switch (acmeOrder.status as ACMEState) {
+      case 'pending':
+        return await ensureChallenges(ctx, client, order);
+      case 'ready': {
+        const csrPem = Buffer.from(order.spec.request, 'base64').toString('utf8');
+        const finalized = await client.finalizeOrder(acmeOrder, csrPem);
+        await patchStatus(ctx, order, { state: finalized.status, reason: '' });
+        ctx.recorder.event(order, 'Normal', 'Finalized', 'Finalized the ACME order with the certificate signing request');
+        return { requeueAfterMs: finalized.status === 'valid' ? 0 : rt.pollIntervalMs };
+      }
+      case 'processing':
+        if (st.state !== 'processing') await patchStatus(ctx, order, { state: 'processing' });
+        return { requeueAfterMs: rt.pollIntervalMs };
+      case 'valid': {
+        const pem = await client.getCertificate(acmeOrder, preferredChain || undefined);
+        await patchStatus(ctx, order, { state: 'valid', reason: '', certificate: Buffer.from(pem).toString('base64') });
+        ctx.recorder.event(order, 'Normal', 'Complete', 'Order completed successfully');
+        return cleanupChallenges(ctx, order);
+      }
+      default:
+        return { requeueAfterMs: rt.pollIntervalMs };
+    }
+  } catch (err) {
+    if (isRateLimited(err)) {
+      const wait = err.retryAfterMs ?? 60_000;
+      await patchStatus(ctx, order, { reason: `${formatProblem(err.type, err.detail)} (retrying after ${Math.ceil(wait / 1000)} s)` });
+      ctx.recorder.event(order, 'Warning', 'RateLimited', `The ACME server rate limited this order: ${err.detail}`);
+      return { requeueAfterMs: wait };
+    }
+    if (isTerminalProblem(err)) return failOrder(ctx, order, 'errored', formatProblem(err.type, err.detail));
+    throw err;
+  }
+}
+
+async function createAcmeOrder(ctx: WorkerContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
+  const identifiers = identifiersOf(order);
+  const profile = order.spec.profile;
+  if (profile) {
+    const profiles = await advertisedProfiles(client);
+    if (!profiles.includes(profile)) {
+      return failOrder(ctx, order, 'errored', `ACME server does not offer profile "${profile}" (advertised profiles: ${profiles.length ? profiles.join(', ') : 'none'})`);
+    }
+  }
+  const created = await client.createOrder({ identifiers, ...(profile ? { profile } : {}) } as Parameters<AcmeClient['createOrder']>[0]);
+  // Written at once: from here on a restart resumes this order (see the comment at the top).
+  await patchStatus(ctx, order, { url: created.url, finalizeURL: created.finalize, state: created.status, reason: '' });
+  ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}`);
+  return { requeueAfterMs: 0 };
+}
+
+function identifiersOf(order: Order): Array<{ type: 'dns' | 'ip'; value: string }> {
+  const dns = new Set(order.spec.dnsNames ?? []);
+  const ips = new Set(order.spec.ipAddresses ?? []);
+  const cn = order.spec.commonName;
+  if (cn && !dns.has(cn) && !ips.has(cn)) (/^[\d.]+$|:/.test(cn) ? ips : dns).add(cn);
+  return [...[...dns].map((value) => ({ type: 'dns' as const, value })), ...[...ips].map((value) => ({ type: 'ip' as const, value }))];
+}
+
+async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<ACMEAuthorization[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const a = await fetchResource(client, url);
+      return {
+        url,
+        identifier: a.identifier?.value,
+        wildcard: !!a.wildcard,
+        initialState: a.status,
+        challenges: (a.challenges ?? []).map((c: any) => ({ type: c.type, token: c.token, url: c.url })),
+      };
+    }),
+  );
+}
+
+/** Creates one Challenge per pending authorization, then waits on their states. */
+async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
+  const rt = acmeRuntime(ctx);
+  const resolved = await resolveAcmeIssuer(ctx, order.spec.issuerRef, order.metadata.namespace!);
+  const ns = order.metadata.namespace!;
+  const states: Array<Challenge | undefined> = [];
+  for (const authz of order.status!.authorizations!) {
+    if (authz.initialState !== 'pending') continue;
+    const selected = selectSolver(resolved.acme.solvers, {
+      dnsName: authz.identifier!,
+      wildcard: !!authz.wildcard,
+      labels: order.metadata.labels ?? {},
+      offered: (authz.challenges ?? []).map((c) => c.type),
+    });
+    if (!selected) {
+      return failOrder(ctx, order, 'errored', `Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for ${authz.wildcard ? '*.' : ''}${authz.identifier}`);
+    }
+    const name = challengeName(order.metadata.name!, authz.url, selected.type);
+    let ch = await ctx.client.get<Challenge>(Resources.Challenge, ns, name);
+    if (!ch) {
+      const offered = authz.challenges!.find((c) => c.type === selected.type.toLowerCase())!;
+      const key = await client.getChallengeKeyAuthorization(offered as any);
+      try {
+        ch = await ctx.client.create(Resources.Challenge, buildChallenge(order, authz, selected, key));
+        ctx.recorder.event(order, 'Normal', 'Created', `Created Challenge resource "${name}" for domain "${authz.identifier}"`);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        ch = await ctx.client.get<Challenge>(Resources.Challenge, ns, name);
+      }
+    }
+    states.push(ch);
+  }
+  const failed = states.find((c) => c?.status?.state && ['invalid', 'expired', 'errored'].includes(c.status.state));
+  if (failed) {
+    return failOrder(ctx, order, 'invalid', `Challenge ${failed.metadata.name} for "${failed.spec.dnsName}" failed: ${failed.status?.reason ?? failed.status?.state}`);
+  }
+  // Challenge updates requeue this Order through the watch; the poll is a safety net.
+  return { requeueAfterMs: Math.max(rt.pollIntervalMs * 20, 1000) };
+}
+
+async function invalidReason(ctx: WorkerContext, order: Order, acmeOrder: any): Promise<string> {
+  if (acmeOrder.error) return formatProblem(acmeOrder.error.type, acmeOrder.error.detail);
+  const chs = ctx.caches.challenges.list(order.metadata.namespace).filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === order.metadata.uid));
+  const bad = chs.find((c) => c.status?.state === 'invalid');
+  return bad?.status?.reason ?? `order is ${acmeOrder.status}`;
+}
+
+async function failOrder(ctx: WorkerContext, order: Order, state: ACMEState, reason: string): Promise<ReconcileResult> {
+  await patchStatus(ctx, order, { state, reason, failureTime: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') });
+  ctx.recorder.event(order, 'Warning', 'Failed', reason);
+  return cleanupChallenges(ctx, order);
+}
+
+/** A final Order no longer needs its Challenges; their finalizers clean up routes and records. */
+async function cleanupChallenges(ctx: WorkerContext, order: Order): Promise<ReconcileResult> {
+  const owned = ctx.caches.challenges.list(order.metadata.namespace).filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === order.metadata.uid));
+  for (const c of owned) if (!c.metadata.deletionTimestamp) await ctx.client.delete(Resources.Challenge, c.metadata.namespace, c.metadata.name!);
+  return;
+}
+
+async function patchStatus(ctx: WorkerContext, order: Order, status: OrderStatus): Promise<void> {
+  await ctx.client.patch(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' });
+}
+
+export { AcmeProblemError };

@@ -1,0 +1,33 @@
+// State shared by the ACME backend and the Order and Challenge controllers of one worker:
+// the registered ACME clients (one account registration per issuer configuration) and metrics.
+import { AcmeAccounts } from '../../lib/acme/accounts.ts';
+import { createAcmeMetrics } from '../../lib/metrics/acme.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+
+export interface AcmeRuntime {
+  accounts: AcmeAccounts;
+  /** Delay between polls of an ACME resource that is still pending or processing. */
+  pollIntervalMs: number;
+  /** Delay between failed self-checks. */
+  selfCheckIntervalMs: number;
+}
+
+const runtimes = new WeakMap<WorkerContext, AcmeRuntime>();
+
+export function acmeRuntime(ctx: WorkerContext): AcmeRuntime {
+  let rt = runtimes.get(ctx);
+  if (!rt) {
+    const min = Math.max(1, ctx.config.acmeBackoffMinMs);
+    rt = {
+      accounts: new AcmeAccounts(ctx.client, {
+        metrics: createAcmeMetrics(ctx.metrics.registry),
+        pollBackoff: { minMs: min, maxMs: Math.max(min, min * 8), attempts: 10 },
+        retryBaseMs: Math.min(500, min * 4),
+      }),
+      pollIntervalMs: min,
+      selfCheckIntervalMs: Math.max(min * 2, 20),
+    };
+    runtimes.set(ctx, rt);
+  }
+  return rt;
+}
