@@ -126,6 +126,9 @@ function installHooks(): void {
       for (const dir of logDirs) process.stderr.write(`[test-services] logs kept in ${dir}\n`);
     }
   });
+  // With setpriv the kernel already kills daemons when this process dies of a signal; only
+  // without it do we need handlers (which would otherwise interfere with a caller's own).
+  if (setpriv) return;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       for (const p of running) p.child.kill('SIGKILL');
