@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../api/resources.ts';
-import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
@@ -15,7 +15,7 @@ const NS = 'default';
 const HOUR = 3_600_000;
 
 describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
-  let api: EmbeddedApiServer;
+  let api: TestCluster;
   let client: KubeClient;
   let dir: string;
   let root: KeyPair, intermediate: KeyPair, otherRoot: KeyPair, good: KeyPair, expired: KeyPair, partial: KeyPair, wildcard: KeyPair;
@@ -28,7 +28,7 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-import-'));
-    api = await startApiServer();
+    api = await getTestCluster();
     client = clientFor(api.kubeconfigPath);
     root = await makeCa('Manual Root CA');
     otherRoot = await makeCa('Some Other CA');

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
-import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../../cli/testing.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
@@ -15,12 +15,12 @@ const NS = 'default';
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 describe('certgate status certificate', { timeout: 60_000 }, () => {
-  let api: EmbeddedApiServer;
+  let api: TestCluster;
   let client: KubeClient;
   let readySerial: string;
 
   before(async () => {
-    api = await startApiServer();
+    api = await getTestCluster();
     client = clientFor(api.kubeconfigPath);
     const now = Date.now();
 

@@ -1,0 +1,101 @@
+// `certgate check api` against the embedded API server with the real webhook (in-process,
+// registered through Validating/MutatingWebhookConfigurations) and a worker Lease: it passes only
+// when all three are there, and fails naming what is missing, e.g. when the webhook is down.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Resources } from '../../api/resources.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { freePort } from '../services/index.ts';
+import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import { defaultWebhookConfig } from '../../webhook/config.ts';
+import { clientFor, runCli } from '../../cli/testing.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+
+const microIso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+
+function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', port: number) {
+  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name: 'certgate-webhook' },
+    webhooks: [{
+      name: `${path}.certgate.io`,
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      failurePolicy: 'Fail',
+      timeoutSeconds: 5,
+      clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+      rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
+    }],
+  } as any;
+}
+
+describe('certgate check api', { timeout: 90_000 }, () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  let webhook: RunningWebhook | undefined;
+  let port: number;
+
+  const lease = (renewMs: number, holder = 'certgate-worker-abc') => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'certgate-worker', namespace: 'certgate' },
+    spec: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: microIso(renewMs), renewTime: microIso(renewMs) },
+  } as any);
+
+  before(async () => {
+    cluster = await getTestCluster();
+    client = clientFor(cluster.kubeconfigPath);
+    await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'certgate' } } as any);
+    port = await freePort();
+  });
+
+  after(async () => {
+    await webhook?.stop();
+    await cluster?.stop();
+  });
+
+  test('fails naming the webhook and the lease while neither is there', async () => {
+    const r = await runCli(cluster.kubeconfigPath, ['check', 'api']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /OK {4}crds: all certgate CRDs are served/);
+    assert.match(r.stdout, /FAIL {2}webhook: a Certificate the certgate webhook must reject was accepted/);
+    assert.match(r.stdout, /FAIL {2}worker-lease: Lease certgate\/certgate-worker not found/);
+    assert.match(r.stdout, /The certgate API is NOT ready/);
+  });
+
+  test('--wait keeps checking until the worker holds its lease and the webhook answers', async () => {
+    await client.create(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', port));
+    await client.create(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', port));
+    const started = runCli(cluster.kubeconfigPath, ['check', 'api', '--wait', '40s', '--interval', '300ms', '-o', 'json']);
+    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'] }), { client });
+    await client.create(Resources.Lease, lease(Date.now()));
+    const r = await started;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ready, true);
+    assert.deepEqual(out.checks.map((c: any) => [c.name, c.ok]), [['crds', true], ['webhook', true], ['worker-lease', true]]);
+    assert.match(out.checks[2].message, /worker "certgate-worker-abc" holds Lease certgate\/certgate-worker/);
+    // the dry run left nothing behind
+    assert.equal((await client.list(Resources.Certificate, { namespace: 'default' })).items.length, 0);
+  });
+
+  test('a stale lease fails: the worker stopped renewing', async () => {
+    const current = await client.get<any>(Resources.Lease, 'certgate', 'certgate-worker');
+    await client.replace(Resources.Lease, { ...current, spec: { ...current.spec, renewTime: microIso(Date.now() - 60_000) } });
+    const r = await runCli(cluster.kubeconfigPath, ['check', 'api']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /FAIL {2}worker-lease: Lease certgate\/certgate-worker held by "certgate-worker-abc" expired \d+s ago/);
+    await client.replace(Resources.Lease, { ...(await client.get<any>(Resources.Lease, 'certgate', 'certgate-worker')), spec: lease(Date.now()).spec });
+  });
+
+  test('fails when the webhook is down', async () => {
+    await webhook!.stop();
+    webhook = undefined;
+    const r = await runCli(cluster.kubeconfigPath, ['check', 'api']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /FAIL {2}webhook: the certgate webhook is not answering: .*failed calling webhook/);
+    assert.match(r.stdout, /OK {4}worker-lease/);
+  });
+});
