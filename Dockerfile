@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# certgate: one image for the worker, the HTTP-01 solver, the admission webhook and the CLI.
+#   docker build -t certgate .
+#   docker run --rm certgate worker --help   (or: solver, webhook, status certificate NAME ...)
+#
+# Node 24 "Krypton": an LTS line supported until April 2028 (Node 20, which CI uses, reached end
+# of life in April 2026). Node 26 turns LTS in October 2026; move to it once CI runs on it too.
+# The registry's dist-tags cannot be read from here, so the choice is stated rather than looked up.
+# bookworm-slim rather than alpine: the same glibc Debian 12 as CI, so TLS and DNS behave as in the
+# tests. Override with --build-arg NODE_IMAGE=..., and pin a digest in production.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- build: compile TypeScript with the dev dependencies ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY api ./api
+COPY lib ./lib
+COPY webhook ./webhook
+COPY worker ./worker
+COPY solver ./solver
+COPY cli ./cli
+COPY bin ./bin
+COPY charts/certgate/crds ./charts/certgate/crds
+RUN npm run build
+
+# ---- deps: production dependencies only ----
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+
+# ---- runtime ----
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /src/dist ./dist
+# The CRDs are read at run time (api/crds.ts) for schema checks; the chart's copy is the source.
+COPY charts/certgate/crds ./charts/certgate/crds
+# 65532 is the conventional "nonroot" uid; the Helm chart runs every pod with it and a read-only
+# root filesystem, so nothing here needs to be writable.
+USER 65532:65532
+ENTRYPOINT ["node", "dist/bin/certgate.js"]
+CMD ["--help"]

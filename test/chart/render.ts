@@ -1,0 +1,65 @@
+// Helpers for the chart tests: render with helm, parse into objects, validate against the
+// Kubernetes OpenAPI schemas shipped in kubernetes-models.
+import { parseAllDocuments } from 'yaml';
+import { renderChart } from '../../scripts/render-manifests.ts';
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+}
+
+export function parseManifests(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0].message}`);
+      return d.toJS() as K8sObject | null;
+    })
+    .filter((o): o is K8sObject => o !== null && typeof o === 'object');
+}
+
+export function renderObjects(values: Record<string, unknown> = {}, opts: { release?: string; namespace?: string } = {}): K8sObject[] {
+  return parseManifests(renderChart(values, opts));
+}
+
+export function find(objects: K8sObject[], kind: string, name?: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (!found) throw new Error(`no ${kind}${name ? ` named ${name}` : ''} rendered`);
+  return found;
+}
+
+export const all = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+
+/** The kubernetes-models module holding a class for apiVersion. */
+function modelModule(apiVersion: string): string {
+  if (apiVersion.startsWith('monitoring.coreos.com/')) return `@kubernetes-models/prometheus-operator/${apiVersion}`;
+  return `kubernetes-models/${apiVersion}`;
+}
+
+/**
+ * Validates one object against its Kubernetes OpenAPI schema (types, required fields, enums).
+ * Throws with the object's kind/name and the schema errors.
+ */
+export async function validateObject(obj: K8sObject): Promise<void> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(modelModule(obj.apiVersion))) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${obj.kind}/${obj.metadata.name}: no schema for apiVersion ${obj.apiVersion}`);
+  }
+  const Model = mod[obj.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+  if (!Model) throw new Error(`${obj.kind}/${obj.metadata.name}: unknown kind ${obj.kind} in ${obj.apiVersion}`);
+  try {
+    new Model(obj).validate();
+  } catch (err) {
+    throw new Error(`${obj.kind}/${obj.metadata.name}: ${(err as Error).message}`);
+  }
+}
+
+/** Pod templates of every workload, with the workload's name. */
+export function podTemplates(objects: K8sObject[]): { owner: string; spec: any; labels: Record<string, string> }[] {
+  return objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind))
+    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, labels: o.spec.template.metadata.labels }));
+}
