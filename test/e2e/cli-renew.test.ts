@@ -1,0 +1,128 @@
+// `certgate renew` against the embedded API server: the trigger the worker honours (Issuing=True,
+// reason ManuallyTriggered, through the status subresource), --all/-A, and --wait following a
+// Certificate to a new revision or a failure. Here the test writes the status changes an issuance
+// makes; test/e2e/cli-renew-worker.test.ts runs the same verb against the real worker.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate } from '../../api/types.generated.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+const readyStatus = (revision: number) => ({
+  conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(Date.now()) }],
+  revision,
+});
+
+describe('certgate renew', { timeout: 60_000 }, () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  let ca: KeyPair;
+
+  before(async () => {
+    cluster = await getTestCluster();
+    client = clientFor(cluster.kubeconfigPath);
+    ca = await makeCa();
+    await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } } as any);
+    for (const [ns, name] of [['default', 'web'], ['default', 'shop'], ['team-b', 'api'], ['default', 'slow'], ['default', 'broken']]) {
+      await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(ns!, name!, [`${name}.example.test`]), status: readyStatus(1) });
+    }
+  });
+
+  after(async () => cluster?.stop());
+
+  const issuing = async (ns: string, name: string) =>
+    (await client.get<Certificate>(Resources.Certificate, ns, name))?.status?.conditions?.find((c) => c.type === 'Issuing');
+
+  test('renew NAME adds Issuing=True/ManuallyTriggered and keeps the other conditions', async () => {
+    const r = await runCli(cluster.kubeconfigPath, ['renew', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Manually triggered issuance of Certificate default\/web/);
+    const c = await client.get<Certificate>(Resources.Certificate, 'default', 'web');
+    const cond = c!.status!.conditions!.find((x) => x.type === 'Issuing')!;
+    assert.equal(cond.status, 'True');
+    assert.equal(cond.reason, 'ManuallyTriggered');
+    assert.equal(cond.observedGeneration, c!.metadata.generation);
+    assert.equal(c!.status!.conditions!.find((x) => x.type === 'Ready')?.status, 'True');
+    const again = await runCli(cluster.kubeconfigPath, ['renew', 'web']);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /already being issued; not triggered again/);
+  });
+
+  test('renew --all -A triggers every Certificate in every namespace; -n limits --all', async () => {
+    const one = await runCli(cluster.kubeconfigPath, ['renew', '--all', '-n', 'team-b']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /team-b\/api/);
+    assert.doesNotMatch(one.stdout, /default\/shop/);
+    const all = await runCli(cluster.kubeconfigPath, ['renew', '--all', '-A', '-o', 'json']);
+    assert.equal(all.code, 0, all.stderr);
+    const out = JSON.parse(all.stdout) as Array<{ namespace: string; name: string; action: string }>;
+    assert.deepEqual(out.map((o) => `${o.namespace}/${o.name}`).sort(), ['default/broken', 'default/shop', 'default/slow', 'default/web', 'team-b/api']);
+    assert.equal(out.find((o) => o.name === 'shop')?.action, 'triggered');
+    assert.equal(out.find((o) => o.name === 'api')?.action, 'already-issuing');
+    assert.equal((await issuing('default', 'shop'))?.reason, 'ManuallyTriggered');
+  });
+
+  test('bad arguments are clear errors', async () => {
+    const none = await runCli(cluster.kubeconfigPath, ['renew']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /name at least one Certificate, or use --all/);
+    const both = await runCli(cluster.kubeconfigPath, ['renew', 'web', '--all']);
+    assert.match(both.stderr, /not both/);
+    const missing = await runCli(cluster.kubeconfigPath, ['renew', 'ghost']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /certificate "ghost" not found in namespace "default"/);
+    const badTimeout = await runCli(cluster.kubeconfigPath, ['renew', 'web', '--wait', '--timeout', 'soon']);
+    assert.match(badTimeout.stderr, /invalid duration "soon"/);
+  });
+
+  test('--wait follows the Certificate to Ready with a new revision and prints the new serial', async () => {
+    const first = await makeLeaf({ issuer: ca, dnsNames: ['slow.example.test'] });
+    await client.create(Resources.Secret, tlsSecret('default', 'slow-tls', first.certPem, first.keyPem));
+    // clear the trigger from the earlier test
+    const c0 = await client.get<Certificate>(Resources.Certificate, 'default', 'slow');
+    await client.replaceStatus(Resources.Certificate, { ...c0!, status: readyStatus(1) });
+    const waiting = runCli(cluster.kubeconfigPath, ['renew', 'slow', '--wait', '--timeout', '20s']);
+    // What an issuance does: wait for the trigger, write the new certificate, bump the revision, drop Issuing.
+    let seen = false;
+    for (let i = 0; i < 100 && !seen; i++) {
+      seen = (await issuing('default', 'slow'))?.reason === 'ManuallyTriggered';
+      if (!seen) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(seen, 'the trigger reached the API server');
+    const second = await makeLeaf({ issuer: ca, dnsNames: ['slow.example.test'] });
+    const secret = await client.get<any>(Resources.Secret, 'default', 'slow-tls');
+    await client.replace(Resources.Secret, { ...secret, data: (tlsSecret('default', 'slow-tls', second.certPem, second.keyPem) as any).data });
+    const c1 = await client.get<Certificate>(Resources.Certificate, 'default', 'slow');
+    await client.replaceStatus(Resources.Certificate, { ...c1!, status: readyStatus(2) });
+    const r = await waiting;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const newSerial = new X509Certificate(second.certPem).serialNumber.toLowerCase();
+    const oldSerial = new X509Certificate(first.certPem).serialNumber.toLowerCase();
+    assert.ok(r.stdout.includes(`is Ready: revision 2, serial ${newSerial} (was ${oldSerial})`), r.stdout);
+  });
+
+  test('--wait reports a failed issuance with its message and exit 1', async () => {
+    const c0 = await client.get<Certificate>(Resources.Certificate, 'default', 'broken');
+    await client.replaceStatus(Resources.Certificate, { ...c0!, status: readyStatus(1) });
+    const waiting = runCli(cluster.kubeconfigPath, ['renew', 'broken', '--wait', '--timeout', '20s']);
+    for (let i = 0; i < 100 && (await issuing('default', 'broken'))?.reason !== 'ManuallyTriggered'; i++) await new Promise((r) => setTimeout(r, 50));
+    const c1 = await client.get<Certificate>(Resources.Certificate, 'default', 'broken');
+    const failed = { type: 'Issuing', status: 'False' as const, reason: 'Failed', message: 'The certificate request has failed to complete and will be retried: order is in "invalid" state', lastTransitionTime: iso(Date.now()) };
+    await client.replaceStatus(Resources.Certificate, { ...c1!, status: { ...c1!.status, conditions: [...readyStatus(1).conditions, failed], lastFailureTime: iso(Date.now()), failedIssuanceAttempts: 1 } });
+    const r = await waiting;
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Certificate default\/broken issuance FAILED: The certificate request has failed to complete and will be retried: order is in "invalid" state/);
+  });
+
+  test('--wait gives up at --timeout with exit 1', async () => {
+    const c0 = await client.get<Certificate>(Resources.Certificate, 'default', 'web');
+    await client.replaceStatus(Resources.Certificate, { ...c0!, status: readyStatus(1) });
+    const r = await runCli(cluster.kubeconfigPath, ['renew', 'web', '--wait', '--timeout', '1s']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Certificate default\/web: timed out waiting/);
+  });
+});
