@@ -6,6 +6,7 @@ import { ApiError, badRequest, forbidden, methodNotSupported, unauthorized, unsu
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, typesIn, versionInfo } from './discovery.ts';
 import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { toTable } from './table.ts';
+import { decodeKubernetesProtobuf } from './protobuf.ts';
 import type { Authenticator } from './auth.ts';
 import type { UserInfo } from './admission.ts';
 import type { Registry, ResourceType } from './registry.ts';
@@ -39,6 +40,10 @@ function send(res: ServerResponse, code: number, body: unknown, warnings: string
 const notFoundPath = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -46,7 +51,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Request bodies: JSON, YAML, or protobuf (kubectl's typed clients send it for built-in kinds). */
+async function readObject(req: IncomingMessage, contentType: string): Promise<unknown> {
+  const raw = await readRawBody(req);
+  if (contentType === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(raw);
+  return parseBody(raw.toString('utf8'), contentType);
 }
 
 function parseBody(raw: string, contentType: string): unknown {
@@ -194,15 +206,16 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
         allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
         timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
         bookmarkIntervalMs: deps.bookmarkIntervalMs,
+        asTable: wantsTable ? (o) => toTable(t, [o], o.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : undefined,
       });
     case 'create': {
-      const body = parseBody(await readBody(req), contentType);
+      const body = await readObject(req, contentType);
       if (t.createOnly) return send(res, 201, accessReview(deps, user, body as any));
       const obj = await deps.rest.create(ctx, body);
       return send(res, 201, obj, ctx.warnings);
     }
     case 'update': {
-      const obj = await deps.rest.update(ctx, parseBody(await readBody(req), contentType));
+      const obj = await deps.rest.update(ctx, await readObject(req, contentType));
       return send(res, 200, obj, ctx.warnings);
     }
     case 'patch': {

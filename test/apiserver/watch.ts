@@ -16,6 +16,8 @@ export interface WatchParams {
   allowWatchBookmarks: boolean;
   timeoutSeconds?: number;
   bookmarkIntervalMs: number;
+  /** kubectl get -w asks for each event's object as a one-row Table */
+  asTable?: (obj: KObj) => KObj;
 }
 
 export class WatchHub {
@@ -38,7 +40,8 @@ export class WatchHub {
 
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
-    const send = (type: string, obj: KObj) => res.write(JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : present(p.type, obj) }) + '\n');
+    const render = (obj: KObj) => (p.asTable ? p.asTable(present(p.type, obj)) : present(p.type, obj));
+    const send = (type: string, obj: KObj) => res.write(JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : render(obj) }) + '\n');
 
     const translate = (e: StoreEvent): void => {
       if (e.resource !== key) return;

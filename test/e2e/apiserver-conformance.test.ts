@@ -68,9 +68,13 @@ const requests: string[] = [];
 interface Reply { status: number; body: any; headers: Record<string, string | string[] | undefined> }
 
 function api(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
+  return request(server, server.token, method, path, body, contentType, accept);
+}
+
+function request(srv: EmbeddedApiServer, token: string, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
   const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = https.request(server.url + path, { method, ca: server.caPem, headers: { authorization: `Bearer ${server.token}`, accept, ...(data ? { 'content-type': contentType } : {}) }, timeout: 10_000 }, (res) => {
+    const req = https.request(srv.url + path, { method, ca: srv.caPem, headers: { authorization: `Bearer ${token}`, accept, ...(data ? { 'content-type': contentType } : {}) }, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -113,9 +117,9 @@ function watchEvents(path: string, until: (events: any[]) => boolean, timeoutMs 
   });
 }
 
-function kubectl(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function kubectl(args: string[], stdin?: string, kubeconfig = server.kubeconfigPath): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -497,6 +501,78 @@ spec:
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget');
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget');
       hook.close();
+    }
+  });
+});
+
+describe('kubectl typed clients (protobuf bodies)', () => {
+  it('creates secrets, configmaps, namespaces and service accounts, and answers auth can-i', async () => {
+    const secret = await kubectl(['create', 'secret', 'generic', 'pb-secret', '--from-literal=user=admin', '--type=example.com/basic', '-o', 'json']);
+    assert.equal(secret.code, 0, secret.stderr);
+    const stored = (await api('GET', '/api/v1/namespaces/default/secrets/pb-secret')).body;
+    assert.deepEqual([stored.type, stored.data.user, stored.metadata.generateName], ['example.com/basic', Buffer.from('admin').toString('base64'), undefined]);
+    const cm = await kubectl(['create', 'configmap', 'pb-cm', '--from-literal=k=v']);
+    assert.equal(cm.code, 0, cm.stderr);
+    assert.deepEqual((await api('GET', '/api/v1/namespaces/default/configmaps/pb-cm')).body.data, { k: 'v' });
+    const ns = await kubectl(['create', 'namespace', 'pb-ns']);
+    assert.equal(ns.code, 0, ns.stderr);
+    assert.equal((await api('GET', '/api/v1/namespaces/pb-ns')).body.status.phase, 'Active');
+    const sa = await kubectl(['create', 'serviceaccount', 'pb-sa', '-n', 'pb-ns']);
+    assert.equal(sa.code, 0, sa.stderr);
+    const canI = await kubectl(['auth', 'can-i', 'delete', 'secrets']);
+    assert.equal(canI.stdout.trim(), 'yes');
+  });
+});
+
+describe('RBAC (rbac: true)', () => {
+  let rbacServer: EmbeddedApiServer;
+  before(async () => {
+    rbacServer = await startApiServer({ dir: join(workDir, 'rbac'), crdDir: null, rbac: true });
+  });
+  after(async () => rbacServer?.stop());
+
+  it('forbids ServiceAccount tokens until a RoleBinding grants access', async () => {
+    const admin = (m: string, p: string, b?: unknown) => request(rbacServer, rbacServer.token, m, p, b);
+    const bot = rbacServer.tokenFor('default', 'bot');
+    const denied = await request(rbacServer, bot, 'GET', '/api/v1/namespaces/default/secrets');
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.reason, 'Forbidden');
+    assert.equal(denied.body.message, 'secrets is forbidden: User "system:serviceaccount:default:bot" cannot list resource "secrets" in API group "" in the namespace "default"');
+    const noToken = await request(rbacServer, 'wrong', 'GET', '/api/v1/namespaces/default/secrets');
+    assert.equal(noToken.status, 401);
+    await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'secret-reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }] });
+    await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+      metadata: { name: 'bot-reads-secrets' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }],
+    });
+    assert.equal((await request(rbacServer, bot, 'GET', '/api/v1/namespaces/default/secrets')).status, 200);
+    assert.equal((await request(rbacServer, bot, 'GET', '/api/v1/namespaces/kube-system/secrets')).status, 403, 'a RoleBinding grants only in its namespace');
+    const kubeconfig = await rbacServer.kubeconfigFor('default', 'bot');
+    const create = await kubectl(['create', 'configmap', 'nope', '--from-literal=a=b'], undefined, kubeconfig);
+    assert.notEqual(create.code, 0);
+    assert.match(create.stderr, /configmaps is forbidden: User "system:serviceaccount:default:bot" cannot create resource "configmaps" in API group "" in the namespace "default"/);
+    const canI = await kubectl(['auth', 'can-i', 'list', 'secrets'], undefined, kubeconfig);
+    assert.equal(canI.stdout.trim(), 'yes');
+  });
+});
+
+describe('persistence (statePath)', () => {
+  it('reloads objects and keeps counting resourceVersions after a restart', async () => {
+    const statePath = join(workDir, 'state', 'state.json');
+    const first = await startApiServer({ dir: join(workDir, 'p1'), crdDir: null, statePath });
+    const created = (await request(first, first.token, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'kept' }, data: { a: '1' } })).body;
+    await request(first, first.token, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd);
+    await first.stop();
+    const second = await startApiServer({ dir: join(workDir, 'p2'), crdDir: null, statePath });
+    try {
+      const reloaded = (await request(second, second.token, 'GET', '/api/v1/namespaces/default/configmaps/kept')).body;
+      assert.deepEqual([reloaded.metadata.uid, reloaded.data.a], [created.metadata.uid, '1']);
+      const w = await request(second, second.token, 'POST', `/apis/${GROUP}/v1/namespaces/default/widgets`, widget('after-restart'));
+      assert.equal(w.status, 201, 'CRDs are served again after a restart');
+      assert.ok(Number(w.body.metadata.resourceVersion) > Number(created.metadata.resourceVersion));
+    } finally {
+      await second.stop();
     }
   });
 });
