@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { chartDir, renderChart, repoRoot, runHelm } from '../../scripts/render-manifests.ts';
 import { all, find, podTemplates, renderObjects, validateObject, type K8sObject } from './render.ts';
+import { parseWebhookConfig } from '../../webhook/config.ts';
+import { parseListen as parseSolverListen } from '../../solver/main.ts';
 
 interface ValueSet { name: string; values: Record<string, unknown>; release: string; namespace: string }
 
@@ -31,13 +33,13 @@ const valueSets: ValueSet[] = [
         podDisruptionBudget: { minAvailable: '50%' },
         tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }],
         nodeSelector: { 'kubernetes.io/os': 'linux' },
-        extraArgs: ['--some-flag=1'],
+        extraArgs: ['--acme-backoff-min-ms=500'],
         serviceAccount: { annotations: { 'iam.example.com/role': 'dns-editor' } },
       },
       webhook: {
         replicas: 3,
         mode: 'warn',
-        disabledRules: ['tls-host-not-in-rules', 'duplicate-hosts'],
+        disabledRules: ['tls-host-not-in-rules', 'duplicate-host'],
         transparentTLS: true,
         failurePolicy: 'Ignore',
         timeoutSeconds: 5,
@@ -116,10 +118,16 @@ for (const set of valueSets) {
 
     const solver = container(objects, `${fullname}-controller`, 'solver');
     assert.deepEqual(solver.args, ['solver', '--listen=0.0.0.0:8089']);
+    assert.deepEqual(parseSolverListen(argValue(solver.args, '--listen')!), { host: '0.0.0.0', port: 8089 });
 
     // Webhook: the Secret, configurations and Service it names are the ones rendered and granted.
     const webhook = container(objects, `${fullname}-webhook`, 'webhook');
     assert.equal(webhook.args[0], 'webhook');
+    // The webhook's own flag parser accepts exactly what the chart passes.
+    const parsed = parseWebhookConfig(webhook.args.slice(1));
+    assert.equal(parsed.namespace, ns);
+    assert.equal(parsed.mode, values.webhook?.mode ?? 'enforce');
+    assert.equal(parsed.transparentTls, values.webhook?.transparentTLS === true);
     assert.equal(argValue(webhook.args, '--namespace'), ns);
     assert.equal(argValue(webhook.args, '--mode'), values.webhook?.mode ?? 'enforce');
     assert.deepEqual(webhook.args.filter((a: string) => a.startsWith('--disable-rule=')).map((a: string) => a.slice(15)), values.webhook?.disabledRules ?? []);
