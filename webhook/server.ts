@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log, type Logger } from '../lib/log.ts';
-import { handleMutate, handleValidate, type HandlerConfig, type HandlerResult } from './admission/handlers.ts';
+import { checkedKind, handleMutate, handleValidate, type HandlerConfig, type HandlerResult } from './admission/handlers.ts';
 import { BadReviewError, decodeReview, encodeReview, statusBody, type AdmissionRequest } from './admission/review.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
@@ -56,7 +56,8 @@ export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'>
       res.status(400).json(statusBody(400, `${path}: ${message}`));
       return;
     }
-    const kind = review.kind.kind.slice(0, 64);
+    // Bounded label values: a client must not be able to grow the metrics without limit.
+    const kind = checkedKind(review) ?? 'other';
     let result: HandlerResult;
     try {
       result = handler(review, ctx);

@@ -41,11 +41,11 @@ function secretFor(policy: ServingCertPolicy, bundle: ServingBundle, resourceVer
   };
 }
 
-/** When the serving certificate should be replaced. */
+/** When the serving certificate should be replaced: once less than a third (by default) of the configured validity is left. */
 export function renewalTimeOf(certPem: string, policy: ServingCertPolicy): Date {
-  const { notBefore, notAfter } = certFacts(certPem);
+  const { notAfter } = certFacts(certPem);
   const fraction = policy.renewAtFraction ?? 2 / 3;
-  return new Date(notBefore.getTime() + (notAfter.getTime() - notBefore.getTime()) * fraction);
+  return new Date(notAfter.getTime() - policy.validityMs * (1 - fraction));
 }
 
 function needsNewServingCert(bundle: ServingBundle, policy: ServingCertPolicy, now: Date): boolean {

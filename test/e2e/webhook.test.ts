@@ -1,0 +1,196 @@
+// The admission webhook end to end: kubectl -> API server -> certgate webhook over HTTPS with the
+// caBundle the webhook patched itself. Runs against the embedded API server, or a real cluster
+// through CERTGATE_E2E_KUBECONFIG (the webhook must then be reachable at 127.0.0.1 from the API
+// server, e.g. kind with host networking).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Resources } from '../../api/resources.ts';
+import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import { defaultWebhookConfig } from '../../webhook/config.ts';
+import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import { freePort } from '../services/ports.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+
+const RUN = `wh${Date.now().toString(36)}`; // unique names, so a real cluster can be reused
+const NS = { plain: `${RUN}-plain`, lenient: `${RUN}-warn`, auto: `${RUN}-auto` };
+const READY = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }] };
+const LE = 'https://acme-v02.api.letsencrypt.org/directory';
+const acmeSpec = { acme: { server: LE, email: 'ops@example.com', privateKeySecretRef: { name: 'le-account' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } };
+
+function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
+  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
+  const resources = kind === 'ValidatingWebhookConfiguration' ? ['certificates', 'issuers', 'clusterissuers'] : ['certificates'];
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name },
+    webhooks: [{
+      name: `${path}.certgate.io`,
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      failurePolicy: 'Fail',
+      timeoutSeconds: 5,
+      clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'certgate'] }] },
+      rules: [
+        { apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources },
+        { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
+      ],
+    }],
+  } as any;
+}
+
+const ingress = (name: string, namespace: string, spec: unknown, annotations: Record<string, string> = {}) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace, annotations }, spec });
+const backend = { service: { name: 'web', port: { number: 80 } } };
+const rule = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } });
+
+describe('admission webhook through the API server', { timeout: 120_000 }, () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  let webhook: RunningWebhook;
+  let cacheDir: string;
+  const configName = `${RUN}-certgate-webhook`;
+
+  function kubectl(args: string[], stdin?: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const p = spawn('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+      p.on('error', reject);
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      p.stdin.end(stdin === undefined ? '' : stringify(stdin));
+    });
+  }
+  const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
+
+  before(async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-'));
+    cluster = await getTestCluster();
+    client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
+    const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) =>
+      client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, annotations } });
+    if (!(await client.get(Resources.Namespace, undefined, 'certgate'))) await ns('certgate');
+    await ns(NS.plain);
+    await ns(NS.lenient, { 'certgate.io/tls': 'warn' });
+    await ns(NS.auto, { 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': `ClusterIssuer.${RUN}-le` });
+    const ci = await client.create<any>(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-le` }, spec: acmeSpec } as any);
+    await client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
+    await client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-pending` }, spec: acmeSpec } as any);
+    const port = await freePort();
+    await client.create(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
+    await client.create(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
+    webhook = await runWebhook(
+      defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], webhookConfig: configName, tlsSecret: `${RUN}-webhook-tls` }),
+      { client },
+    );
+  });
+
+  after(async () => {
+    await webhook?.stop();
+    if (!cluster?.embedded && client) {
+      for (const r of [Resources.ValidatingWebhookConfiguration, Resources.MutatingWebhookConfiguration]) await client.delete(r, undefined, configName);
+      for (const n of Object.values(NS)) await client.delete(Resources.Namespace, undefined, n);
+    }
+    await cluster?.stop();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  test('the webhook put its CA into both configurations', async () => {
+    const secret = await client.get<any>(Resources.Secret, 'certgate', `${RUN}-webhook-tls`);
+    for (const r of [Resources.ValidatingWebhookConfiguration, Resources.MutatingWebhookConfiguration]) {
+      const cfg = await client.get<any>(r, undefined, configName);
+      assert.equal(cfg.webhooks[0].clientConfig.caBundle, secret.data['ca.crt']);
+    }
+  });
+
+  const refusals: Array<{ name: string; obj: unknown; text: RegExp }> = [
+    { name: 'Ingress with a tls host no rule serves', obj: ingress('typo', NS.plain, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
+    { name: 'Ingress naming a ClusterIssuer that does not exist', obj: ingress('noissuer', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['a.example.com'], secretName: 'a-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }), text: /\[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists/ },
+    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress('wild', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
+    { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
+    { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
+    { name: 'Issuer with a Let\'s Encrypt URL missing /directory', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'le', namespace: NS.plain }, spec: { acme: { ...acmeSpec.acme, server: 'https://acme-v02.api.letsencrypt.org/' } } }, text: /\[acme-server-invalid\] spec\.acme\.server "https:\/\/acme-v02\.api\.letsencrypt\.org\/": is not a Let's Encrypt directory URL; did you mean https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/ },
+    { name: 'ClusterIssuer with two issuer types', obj: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-two` }, spec: { ...acmeSpec, selfSigned: {} } }, text: /\[issuer-type-count\] spec \["acme","selfSigned"\]: sets acme and selfSigned/ },
+  ];
+
+  for (const r of refusals) {
+    test(`kubectl apply is refused: ${r.name} (also with --dry-run=server)`, async () => {
+      const real = await apply(r.obj);
+      assert.notEqual(real.code, 0, real.stdout);
+      assert.match(real.stderr, r.text);
+      const dry = await apply(r.obj, '--dry-run=server');
+      assert.notEqual(dry.code, 0);
+      assert.match(dry.stderr, r.text);
+      const o = r.obj as any;
+      const kind = o.kind === 'Ingress' ? Resources.Ingress : o.kind === 'Certificate' ? Resources.Certificate : o.kind === 'Issuer' ? Resources.Issuer : Resources.ClusterIssuer;
+      assert.equal(await client.get(kind, o.metadata.namespace, o.metadata.name), undefined, 'nothing stored');
+    });
+  }
+
+  test('a good Ingress is stored; a not-Ready issuer only warns', async () => {
+    const ok = await apply(ingress('good', NS.plain, { rules: [rule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` }));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stderr, '');
+    const pending = await apply(ingress('pending', NS.plain, { rules: [rule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-pending` }));
+    assert.equal(pending.code, 0, pending.stderr);
+    assert.match(pending.stderr, /Warning: \[issuer-not-ready\] .*ClusterIssuer "wh\w+-pending" is not Ready/);
+  });
+
+  test('a second Ingress writing the same Secret is refused once the cache has the first', async () => {
+    const second = ingress('copy', NS.plain, { rules: [rule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` });
+    const deadline = Date.now() + 10_000;
+    let last;
+    do {
+      last = await apply(second, '--dry-run=server');
+      if (last.code !== 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    assert.match(last.stderr, /\[secret-name-conflict\] spec\.tls\[0\]\.secretName "good-tls": Ingress "good" also requests a certificate into this Secret/);
+  });
+
+  test('warn mode (namespace label) stores the object and kubectl prints the warnings', async () => {
+    const bad = ingress('typo', NS.lenient, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] });
+    const r = await apply(bad);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com"/);
+    assert.ok(await client.get(Resources.Ingress, NS.lenient, 'typo'));
+  });
+
+  test('transparent TLS: a plain Ingress in a namespace labelled enforce is stored with a tls block and the issuer', async () => {
+    const r = await apply(ingress('shop', NS.auto, { rules: [rule('shop.example.com'), rule('www.shop.example.com')] }));
+    assert.equal(r.code, 0, r.stderr);
+    const stored = await client.get<any>(Resources.Ingress, NS.auto, 'shop');
+    assert.deepEqual(stored.spec.tls, [{ hosts: ['shop.example.com', 'www.shop.example.com'], secretName: 'shop-tls' }]);
+    assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], `${RUN}-le`);
+    // The user's own tls block is kept as written.
+    const own = ingress('own', NS.auto, { rules: [rule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` });
+    assert.equal((await apply(own)).code, 0);
+    assert.deepEqual((await client.get<any>(Resources.Ingress, NS.auto, 'own')).spec.tls, [{ hosts: ['own.example.com'], secretName: 'mine' }]);
+  });
+
+  test('Certificate defaults are stored explicitly', async () => {
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS.plain }, spec: { secretName: 'web-cert', dnsNames: ['web.example.com'], issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' } } };
+    const r = await apply(cert);
+    assert.equal(r.code, 0, r.stderr);
+    const stored = await client.get<any>(Resources.Certificate, NS.plain, 'web');
+    assert.deepEqual(stored.spec.privateKey, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' });
+    assert.deepEqual(stored.spec.usages, ['digital signature', 'key encipherment']);
+  });
+
+  test('metrics count the denials by rule', async () => {
+    const text = await webhook.server.metrics.registry.getSingleMetricAsString('certgate_webhook_admission_requests_total');
+    assert.match(text, /kind="Ingress",operation="CREATE",rule="tls-host-not-in-rules",result="denied"\} [1-9]/);
+    assert.match(text, /kind="Ingress",operation="CREATE",rule="tls-host-not-in-rules",result="warned"\} [1-9]/);
+  });
+});
