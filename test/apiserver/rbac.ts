@@ -1,6 +1,7 @@
 // RBAC authorization from stored Roles, ClusterRoles and their bindings, as the real RBAC
 // authorizer evaluates them. system:masters is always allowed.
 import type { AuthorizationAttributes } from './http.ts';
+import { matchLabelSelectorObject } from './selectors.ts';
 import type { KObj, Storage } from './storage.ts';
 
 const has = (list: string[] | undefined, v: string): boolean => (list ?? []).includes('*') || (list ?? []).includes(v);
@@ -30,7 +31,12 @@ export class RbacAuthorizer {
     };
     const rulesOf = (ref: KObj, ns?: string): KObj[] => {
       const role = ref.kind === 'ClusterRole' ? this.storage.get('rbac.authorization.k8s.io/clusterroles', undefined, ref.name) : this.storage.get('rbac.authorization.k8s.io/roles', ns, ref.name);
-      return role?.rules ?? [];
+      if (!role) return [];
+      // aggregated ClusterRoles: the union of the rules of every ClusterRole their selectors match
+      const selectors: KObj[] = role.aggregationRule?.clusterRoleSelectors ?? [];
+      if (selectors.length === 0) return role.rules ?? [];
+      const parts = this.storage.list('rbac.authorization.k8s.io/clusterroles').filter((cr) => cr.metadata.name !== role.metadata.name && selectors.some((sel) => matchLabelSelectorObject(sel as any, cr.metadata.labels ?? {})));
+      return [...(role.rules ?? []), ...parts.flatMap((cr) => cr.rules ?? [])];
     };
     for (const b of this.storage.list('rbac.authorization.k8s.io/clusterrolebindings')) {
       if ((b.subjects ?? []).some((s: KObj) => subjectMatches(s)) && rulesOf(b.roleRef).some((r) => ruleAllows(r, a))) return true;

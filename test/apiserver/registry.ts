@@ -26,6 +26,8 @@ export interface ResourceType {
   builtinColumns?: Array<{ name: string; get: (o: any) => string | number }>;
   /** the version objects are stored in (CRDs: the storage version) */
   storageVersion: string;
+  /** kubectl get for CRDs shows CREATED AT instead of AGE */
+  noAgeColumn?: boolean;
   /** only create (reviews) */
   createOnly?: boolean;
 }
@@ -63,11 +65,15 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
   builtin('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, { shortNames: ['ing'], statusSubresource: true, builtinColumns: [{ name: 'Class', get: (o) => o.spec?.ingressClassName ?? '<none>' }, { name: 'Hosts', get: (o) => (o.spec?.rules ?? []).map((r: any) => r.host ?? '*').join(',') || '*' }] }),
   builtin('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, { builtinColumns: [{ name: 'Controller', get: (o) => o.spec?.controller ?? '' }] }),
+  builtin('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
+  // stored only (no controllers run them): lets a rendered chart be applied as a whole
+  builtin('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], statusSubresource: true, builtinColumns: [{ name: 'Ready', get: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` }] }),
+  builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], statusSubresource: true }),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { builtinColumns: [{ name: 'Holder', get: (o) => o.spec?.holderIdentity ?? '' }] }),
   builtin('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
   builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
   builtin('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
-  builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Created At', get: (o) => o.metadata?.creationTimestamp ?? '' }] }),
+  builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Created At', get: (o) => o.metadata?.creationTimestamp ?? '' }], noAgeColumn: true }),
   builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
   builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, { builtinColumns: [{ name: 'Role', get: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }] }),

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { ResourceType } from './registry.ts';
 import type { KObj } from './storage.ts';
 
-const GENERATION_KINDS = new Set(['Ingress', 'IngressClass', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Pod']);
+const GENERATION_KINDS = new Set(['Ingress', 'IngressClass', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Pod', 'Deployment', 'PodDisruptionBudget', 'NetworkPolicy']);
 
 export const tracksGeneration = (t: ResourceType): boolean => !t.builtin || GENERATION_KINDS.has(t.kind);
 
@@ -21,6 +21,9 @@ const TOP_LEVEL: Record<string, string[]> = {
   Ingress: ['spec', 'status'],
   IngressClass: ['spec'],
   Lease: ['spec'],
+  Deployment: ['spec', 'status'],
+  PodDisruptionBudget: ['spec', 'status'],
+  NetworkPolicy: ['spec'],
   MutatingWebhookConfiguration: ['webhooks'],
   ValidatingWebhookConfiguration: ['webhooks'],
   CustomResourceDefinition: ['spec', 'status'],

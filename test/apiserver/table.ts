@@ -26,7 +26,7 @@ function columnsFor(t: ResourceType): Column[] {
     ];
   }
   const extra = (t.builtinColumns ?? []).map((c) => ({ name: c.name, type: 'string', format: '', description: '', priority: 0, cell: c.get }));
-  return [nameColumn, ...extra, ageColumn];
+  return t.noAgeColumn ? [nameColumn, ...extra] : [nameColumn, ...extra, ageColumn];
 }
 
 export function toTable(t: ResourceType, items: KObj[], resourceVersion: string, includeObject: string): KObj {

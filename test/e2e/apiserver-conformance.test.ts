@@ -62,6 +62,7 @@ const widgetCrd = {
 };
 
 let server: EmbeddedApiServer;
+let hookPort = 0; // where the test's webhook Service "certgate/hook" listens
 let workDir: string;
 const requests: string[] = [];
 
@@ -148,7 +149,12 @@ const widget = (name: string, spec: Record<string, unknown> = { size: 3 }, extra
 
 before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'certgate-conformance-'));
-  server = await startApiServer({ dir: workDir, crdDir: null, bookmarkIntervalMs: 100, onRequest: (m, u) => requests.push(`${m} ${u}`) });
+  server = await startApiServer({ dir: workDir, crdDir: null, bookmarkIntervalMs: 100,
+    serviceResolver: (namespace, name, port) => {
+      assert.deepEqual([namespace, name, port], ['certgate', 'hook', 443]);
+      return `https://127.0.0.1:${hookPort}`;
+    },
+    onRequest: (m, u) => requests.push(`${m} ${u}`) });
   const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd);
   assert.equal(r.status, 201, JSON.stringify(r.body));
 });
@@ -470,13 +476,21 @@ spec:
     const rules = [{ apiGroups: [GROUP], apiVersions: ['*'], resources: ['widgets'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }];
     const clientConfig = (path: string) => ({ url: `https://127.0.0.1:${port}${path}`, caBundle: Buffer.from(ca.certPem).toString('base64') });
     try {
+      // registered with the wrong CA first: calls fail closed until the caBundle is fixed
       await api('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
         metadata: { name: 'vwidget' },
-        webhooks: [{ name: 'vwidget.conformance.certgate.io', rules, clientConfig: clientConfig('/validate'), admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] } }],
+        webhooks: [{ name: 'vwidget.conformance.certgate.io', rules, clientConfig: { ...clientConfig('/validate'), caBundle: Buffer.from(server.caPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] } }],
       });
+      const untrusted = await api('POST', WIDGETS, widget('untrusted', { size: 1 }));
+      assert.equal(untrusted.status, 500);
+      assert.match(untrusted.body.message, /^Internal error occurred: failed calling webhook "vwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/validate\?timeout=10s": /);
+      const fixed = await api('PATCH', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget', [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: Buffer.from(ca.certPem).toString('base64') }], 'application/json-patch+json');
+      assert.equal(fixed.status, 200);
+      // the mutating webhook is addressed as a Service, resolved through the serviceResolver option
+      hookPort = port;
       await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
         metadata: { name: 'mwidget' },
-        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: clientConfig('/mutate'), admissionReviewVersions: ['v1'], sideEffects: 'Some' }],
+        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate' }, caBundle: Buffer.from(ca.certPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects: 'Some' }],
       });
       const denied = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: red}\nspec: {size: 1, color: red}\n`);
       assert.notEqual(denied.code, 0);
@@ -491,6 +505,12 @@ spec:
       const dry = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
       assert.equal(dry.status, 400);
       assert.equal(dry.body.message, 'admission webhook "mwidget.conformance.certgate.io" does not support dry run');
+      await api('PATCH', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget', { webhooks: [{ name: 'mwidget.conformance.certgate.io', sideEffects: 'None' }] }, 'application/strategic-merge-patch+json');
+      const dryOk = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
+      assert.equal(dryOk.status, 201);
+      assert.equal(dryOk.body.metadata.labels.mutated, 'true');
+      assert.deepEqual(reviews.filter((r) => r.name === 'dry-hook').map((r) => r.dryRun), [true, true], 'both webhooks saw dryRun: true');
+      assert.equal((await api('GET', `${WIDGETS}/dry-hook`)).status, 404);
       // a webhook that cannot be reached fails closed with failurePolicy Fail
       hook.close();
       hook.closeAllConnections();
