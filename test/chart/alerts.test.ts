@@ -8,7 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { renderAlertRules } from '../../scripts/render-manifests.ts';
+import { renderAlertRules as renderRules } from '../../scripts/render-manifests.ts';
+
+const renderedRules = new Map<string, string>();
+/** The chart's rules for these values, rendered once per file (helm is slow on a loaded machine). */
+function renderAlertRules(values: Record<string, unknown> = {}): string {
+  const key = JSON.stringify(values);
+  if (!renderedRules.has(key)) renderedRules.set(key, renderRules(values));
+  return renderedRules.get(key)!;
+}
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

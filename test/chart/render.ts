@@ -19,8 +19,13 @@ export function parseManifests(text: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null && typeof o === 'object');
 }
 
+const rendered = new Map<string, string>();
+
+/** Renders (once per distinct values and options within a test file; helm is the slow part) and parses. */
 export function renderObjects(values: Record<string, unknown> = {}, opts: { release?: string; namespace?: string } = {}): K8sObject[] {
-  return parseManifests(renderChart(values, opts));
+  const key = JSON.stringify([values, opts]);
+  if (!rendered.has(key)) rendered.set(key, renderChart(values, opts));
+  return parseManifests(rendered.get(key)!);
 }
 
 export function find(objects: K8sObject[], kind: string, name?: string): K8sObject {
