@@ -65,10 +65,13 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     clusterIssuers: client.cache(Resources.ClusterIssuer),
     namespaces: client.cache(Resources.Namespace),
   } satisfies Record<string, WatchedCache<KubernetesObject>>;
-  for (const [name, cache] of Object.entries(caches)) {
-    cache.on('error', (err?: unknown) => logger.warn({ cache: name, err: String(err) }, 'watch failed; the cache relists and resumes'));
-  }
   let synced = false;
+  let stopped = false;
+  for (const [name, cache] of Object.entries(caches)) {
+    cache.on('error', (err?: unknown) => {
+      if (!stopped) logger.warn({ cache: name, err: String(err) }, 'watch failed; the cache relists and resumes');
+    });
+  }
   return {
     ingresses: (ns) => caches.ingresses.list(ns),
     certificates: (ns) => caches.certificates.list(ns),
@@ -79,11 +82,13 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
       return synced;
     },
     async start() {
+      stopped = false;
       await Promise.all(Object.values(caches).map((c) => c.start()));
       synced = true;
     },
     async stop() {
       synced = false;
+      stopped = true;
       await Promise.all(Object.values(caches).map((c) => c.stop()));
     },
   };

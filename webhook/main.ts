@@ -18,7 +18,7 @@ export interface RunningWebhook {
 }
 
 /** Starts everything the process runs; used by main() and by e2e tests in-process. */
-export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number } = {}): Promise<RunningWebhook> {
+export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {}): Promise<RunningWebhook> {
   const logger = childLogger({ component: 'webhook' });
   const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
   const view = watchedClusterView(client, logger);
@@ -27,6 +27,7 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
     secretName: config.tlsSecret,
     names: servingNames(config.serviceName, config.namespace, config.tlsExtraSans),
     validityMs: config.certValidityHours * 3_600_000,
+    renewAtFraction: opts.renewAtFraction,
   };
   let server: RunningWebhookServer | undefined;
   const rotator = new ServingCertRotator({
