@@ -32,22 +32,21 @@ export class Controllers {
   /** One pass; writes it makes schedule the next pass through the change hook. */
   run(): void {
     const uids = new Set<string>();
-    const all: Array<{ key: string; obj: KObj }> = [];
-    for (const key of this.storage.resources()) {
-      for (const obj of this.storage.list(key)) {
-        uids.add(obj.metadata.uid);
-        all.push({ key, obj });
-      }
+    const terminating = new Set<string>();
+    const candidates: Array<{ key: string; obj: Readonly<KObj> }> = [];
+    for (const { resource, obj } of this.storage.scan()) {
+      uids.add(obj.metadata.uid);
+      if (resource === '/namespaces' && obj.metadata.deletionTimestamp) terminating.add(obj.metadata.name);
+      if (obj.metadata.ownerReferences?.length || obj.metadata.namespace !== undefined) candidates.push({ key: resource, obj });
     }
-    const terminating = new Set(all.filter((e) => e.key === '/namespaces' && e.obj.metadata.deletionTimestamp).map((e) => e.obj.metadata.name));
     const remaining = new Map<string, number>();
-    for (const { key, obj } of all) {
+    for (const { key, obj } of candidates) {
       const owners: any[] = obj.metadata.ownerReferences ?? [];
       const orphaned = owners.length > 0 && owners.every((o) => !uids.has(o.uid));
       const ns = obj.metadata.namespace;
       const inTerminatingNs = ns !== undefined && terminating.has(ns);
       if (inTerminatingNs) remaining.set(ns, (remaining.get(ns) ?? 0) + 1);
-      if (orphaned || inTerminatingNs) this.deleteObject(key, obj);
+      if (orphaned || inTerminatingNs) this.deleteObject(key, structuredClone(obj) as KObj);
     }
     for (const ns of terminating) {
       if (remaining.has(ns)) continue;

@@ -86,7 +86,8 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   const rest = new Rest(storage, admission, {
     changed(t, obj, deleted) {
       if (t.group === 'apiextensions.k8s.io' && t.kind === 'CustomResourceDefinition') syncCrd(registry, storage, rest, obj, deleted);
-      controllers?.schedule();
+      // only deletions, owner references and terminating namespaces give the controllers work
+      if (deleted || obj.metadata.ownerReferences?.length || (t.kind === 'Namespace' && obj.metadata.deletionTimestamp)) controllers?.schedule();
       if (opts.statePath && !persistTimer) persistTimer = setTimeout(persistNow, 200);
     },
   });

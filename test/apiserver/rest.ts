@@ -76,14 +76,14 @@ export class Rest {
     if (rv !== undefined && !Number.isInteger(rv)) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
     if (rv !== undefined && rv > current && q.resourceVersionMatch !== undefined)
       throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: `Too large resource version` }], retryAfterSeconds: 1 });
+    const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : undefined;
+    const fields = q.fieldSelector ? parseFieldSelector(q.fieldSelector, t.kind) : undefined;
+    const selected = (o: Readonly<KObj>) => (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o));
     if (q.resourceVersionMatch === 'Exact' && rv !== undefined && rv < current) {
       const past = this.storage.listAt(keyOf(t), rv, ctx.namespace);
       if (past === 'expired') throw gone(`The resourceVersion for the provided list is too old.`);
-      items = past;
-    } else items = this.storage.list(keyOf(t), ctx.namespace);
-    const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : undefined;
-    const fields = q.fieldSelector ? parseFieldSelector(q.fieldSelector, t.kind) : undefined;
-    items = items.filter((o) => (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o)));
+      items = past.filter(selected);
+    } else items = this.storage.list(keyOf(t), ctx.namespace, selected);
     const listRv = q.resourceVersionMatch === 'Exact' && rv !== undefined ? rv : current;
     const metadata: KObj = { resourceVersion: String(listRv) };
     const start = q.continue ? decodeContinue(q.continue) : 0;
@@ -131,7 +131,7 @@ export class Rest {
     const obj = this.decode(ctx, body);
     if (obj.metadata.name !== ctx.name) throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${ctx.name})`);
     const rv = obj.metadata.resourceVersion;
-    if (!rv && !t.builtin) throw invalid(t.kind, t.group, ctx.name!, [causes.invalid('metadata.resourceVersion', 0, 'must be specified for an update')]);
+    if (!rv && !t.builtin) throw invalid(t.kind, t.group, ctx.name!, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
     if (rv && rv !== old.metadata.resourceVersion) throw conflict(t.group, t.plural, ctx.name!);
     return this.writeUpdate(ctx, old, obj);
   }

@@ -7,6 +7,11 @@ export interface StoreEvent { type: EventType; rv: number; resource: string; obj
 export type Listener = (e: StoreEvent) => void;
 
 const objKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+const byKey = (a: KObj, b: KObj): number => {
+  const ka = objKey(a.metadata.namespace, a.metadata.name);
+  const kb = objKey(b.metadata.namespace, b.metadata.name);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
 
 export class Storage {
   private rv = 1;
@@ -34,12 +39,20 @@ export class Storage {
     return o ? structuredClone(o) : undefined;
   }
 
-  list(resource: string, namespace?: string): KObj[] {
-    const all = [...(this.objects.get(resource)?.values() ?? [])];
-    const items = namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
-    return items
-      .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)))
-      .map((o) => structuredClone(o));
+  /** Objects of a resource (optionally one namespace and a filter), sorted by namespace/name, as copies. */
+  list(resource: string, namespace?: string, filter?: (o: Readonly<KObj>) => boolean): KObj[] {
+    const items: KObj[] = [];
+    for (const o of this.objects.get(resource)?.values() ?? []) {
+      if (namespace !== undefined && (o.metadata?.namespace ?? '') !== namespace) continue;
+      if (filter && !filter(o)) continue;
+      items.push(o);
+    }
+    return items.sort(byKey).map((o) => structuredClone(o));
+  }
+
+  /** Read-only view of every stored object without copying (background controllers scan often). */
+  *scan(): Generator<{ resource: string; obj: Readonly<KObj> }> {
+    for (const [resource, bucket] of this.objects) for (const obj of bucket.values()) yield { resource, obj };
   }
 
   resources(): string[] {
@@ -92,7 +105,7 @@ export class Storage {
     }
     return [...state.values()]
       .filter((o) => namespace === undefined || (o.metadata.namespace ?? '') === namespace)
-      .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)));
+      .sort(byKey);
   }
 
   subscribe(fn: Listener): () => void {
