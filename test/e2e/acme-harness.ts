@@ -20,9 +20,17 @@ import type { AcmeStack } from '../services/index.ts';
 
 export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
 
+/** The parts of a running AcmeStack the worker needs (serialisable, for a child process). */
+export interface AcmeStackPorts {
+  pebble: { httpPort: number };
+  bind: { host: string; port: number };
+}
+
 export interface AcmeWorkerOptions {
   kubeconfigPath: string;
-  stack: AcmeStack;
+  stack: AcmeStackPorts;
+  /** Start the Order and Challenge controllers (default true); false for a process that only calls sign(). */
+  controllers?: boolean;
   /** Poll/backoff base; tens of ms against pebble. */
   backoffMinMs?: number;
 }
@@ -34,7 +42,7 @@ export interface AcmeWorker {
   stop(): Promise<void>;
 }
 
-export function workerConfig(stack: AcmeStack, backoffMinMs = 20): WorkerConfig {
+export function workerConfig(stack: AcmeStackPorts, backoffMinMs = 20): WorkerConfig {
   return Object.freeze({
     clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
     leaderElect: false,
@@ -77,7 +85,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     metrics: createWorkerMetrics(),
   };
   const backend = createAcmeBackend(ctx);
-  const controllers = createAcmeControllers(ctx);
+  const controllers = opts.controllers === false ? [] : createAcmeControllers(ctx);
   for (const c of Object.values(caches) as WatchedCache<any>[]) await c.start();
   for (const c of controllers) c.start();
   return {

@@ -24,6 +24,10 @@ before(async () => {
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
   await ensureNamespace(worker.ctx.client, NS);
   await ensureNamespace(worker.ctx.client, CLUSTER_RESOURCE_NAMESPACE);
+  // The class the HTTP-01 solver uses; a real cluster has it from its ingress controller.
+  if (!(await worker.ctx.client.get(Resources.IngressClass, undefined, 'nginx'))) {
+    await worker.ctx.client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any);
+  }
 });
 
 after(async () => {
@@ -98,4 +102,75 @@ test('ClusterIssuer: account key Secret in the cluster resource namespace, reuse
   const chain = splitPemChain(result.certificatePem);
   assert.deepEqual(dnsSans(chain[0]), names);
   assert.ok(chainVerifiesTo(chain, await stack.pebble.issuingRootsPem()));
+});
+
+test('DNS-01 via RFC 2136: apex and wildcard on one TXT name', async () => {
+  const client = worker.ctx.client;
+  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tsig', namespace: NS }, data: { secret: Buffer.from(stack.bind.tsig.secret).toString('base64') } } as any);
+  await createIssuer(client, NS, 'pebble-dns', pebbleAcmeSpec(stack, {
+    privateKeySecretRef: { name: 'acme-dns-account' },
+    solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } }],
+  }));
+  const names = [stack.bind.zone, `*.${stack.bind.zone}`];
+  const { csrPem } = await makeCsr(names);
+  const cr = await createCertificateRequest(client, NS, 'wildcard-1', csrPem, { name: 'pebble-dns' });
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'issued', JSON.stringify(result));
+  if (result.state !== 'issued') return;
+  const chain = splitPemChain(result.certificatePem);
+  assert.deepEqual(dnsSans(chain[0]), [...names].sort());
+  assert.ok(chainVerifiesTo(chain, await stack.pebble.issuingRootsPem()));
+  // Both TXT values are removed once the challenges end.
+  const { Rfc2136Client } = await import('../../lib/dns/rfc2136.ts');
+  const dns = new Rfc2136Client({ nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigSecret: stack.bind.tsig.secret });
+  await waitFor('TXT records removed', async () => (await dns.queryTxt(`_acme-challenge.${stack.bind.zone}`)).length === 0);
+});
+
+test('a blocked route: the challenge is not accepted, its status and the request say why; fixed route issues', async () => {
+  const client = worker.ctx.client;
+  const { csrPem } = await makeCsr(['blocked.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'blocked-1', csrPem, { name: 'pebble' });
+  await solver.stop(); // nothing answers on pebble's HTTP-01 port now
+  let pendingMessage = '';
+  try {
+    await signUntilDone(worker, cr, 100); // creates the Order
+    const ch = await waitFor('challenge waiting on propagation', async () =>
+      (await challengesIn(client, NS)).find((c) => c.spec.dnsName === 'blocked.example.test' && /^Waiting for HTTP-01 challenge propagation: /.test(c.status?.reason ?? '')));
+    assert.match(ch.status!.reason!, /ECONNREFUSED/);
+    assert.notEqual(ch.status?.state, 'invalid');
+    const pending = await signUntilDone(worker, cr, 300);
+    assert.equal(pending.state, 'pending');
+    pendingMessage = pending.state === 'pending' ? pending.message : '';
+  } finally {
+    solver = await startTestSolver(cluster.kubeconfigPath, stack);
+  }
+  assert.match(pendingMessage, /Waiting for HTTP-01 challenge propagation/);
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'issued', JSON.stringify(result));
+});
+
+test('a solver IngressClass that does not exist is named in the Challenge status', async () => {
+  const client = worker.ctx.client;
+  await createIssuer(client, NS, 'wrong-class', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'no-such-class' } } }] }));
+  const { csrPem } = await makeCsr(['wrong-class.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'wrong-class-1', csrPem, { name: 'wrong-class' });
+  await signUntilDone(worker, cr, 200);
+  const ch = await waitFor('challenge reports the missing class', async () =>
+    (await challengesIn(client, NS)).find((c) => c.spec.dnsName === 'wrong-class.example.test' && /IngressClass "no-such-class" not found/.test(c.status?.reason ?? '')));
+  assert.notEqual(ch.status?.state, 'valid');
+  const pending = await signUntilDone(worker, cr, 300);
+  assert.equal(pending.state, 'pending');
+  assert.match(pending.state === 'pending' ? pending.message : '', /IngressClass "no-such-class" not found/);
+});
+
+test('an identifier the CA rejects fails the Order with the ACME problem verbatim', async () => {
+  const client = worker.ctx.client;
+  const { csrPem } = await makeCsr(['bad_name.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'rejected-1', csrPem, { name: 'pebble' });
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'failed', JSON.stringify(result));
+  const order = (await ordersIn(client, NS)).find((o) => o.metadata.ownerReferences?.[0]?.uid === cr.metadata.uid)!;
+  assert.equal(order.status?.state, 'errored');
+  assert.match(order.status?.reason ?? '', /^urn:ietf:params:acme:error:\w+: /);
+  assert.ok(result.state === 'failed' && result.message.includes(order.status!.reason!));
 });

@@ -22,6 +22,10 @@ export class SolverConfigError extends Error {
 export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: string, port: number): Promise<void> {
   const ing = ch.spec.solver.http01?.ingress ?? {};
   if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port);
+  // A class nobody implements means the route is never served: say so instead of timing out.
+  if (ing.ingressClassName && !(await kube.get(Resources.IngressClass, undefined, ing.ingressClassName))) {
+    throw new SolverConfigError(`IngressClass "${ing.ingressClassName}" not found: no ingress controller will serve the HTTP-01 route (check http01.ingress.ingressClassName)`);
+  }
   const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
   if (await kube.get(Resources.Ingress, ch.metadata.namespace, name)) return;
   const tmpl = ing.ingressTemplate?.metadata ?? {};
