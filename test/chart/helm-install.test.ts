@@ -1,0 +1,105 @@
+// The chart's life cycle with helm itself against the embedded API server: install, upgrade
+// (CRDs included: they are templates, not helm's install-only crds/ folder), uninstall keeping
+// the CRDs and every Certificate (crds.keep), and a reinstall that adopts the kept CRDs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { chartDir, helmBin } from '../../scripts/render-manifests.ts';
+
+const NS = 'certgate';
+
+describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
+  let server: EmbeddedApiServer;
+  let workDir: string;
+
+  interface Run { code: number; stdout: string; stderr: string }
+  /** Runs a command without blocking: the API server lives in this process. */
+  function run(cmd: string, args: string[], input = ''): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('error', reject);
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+      p.stdin.end(input);
+    });
+  }
+  const helm = (...args: string[]) => run(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args]);
+  const kubectl = (args: string[], input?: string) =>
+    run('/usr/bin/kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], input);
+  const getJson = async (...args: string[]) => {
+    const r = await kubectl(['get', ...args, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const crdNames = ['certificates.cert-manager.io', 'certificaterequests.cert-manager.io', 'issuers.cert-manager.io', 'clusterissuers.cert-manager.io', 'orders.acme.cert-manager.io', 'challenges.acme.cert-manager.io'];
+
+  before(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'certgate-helm-'));
+    server = await startApiServer({ crdDir: null, dir: join(workDir, 'apiserver') });
+  });
+
+  after(async () => {
+    await server?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('install creates the CRDs and every component; NOTES point at the Let\'s Encrypt issuers', async () => {
+    const r = await helm('install', 'certgate', chartDir, '--namespace', NS, '--create-namespace', '--set', 'crds.keep=false');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /STATUS: deployed/);
+    assert.match(r.stdout, /https:\/\/acme-staging-v02\.api\.letsencrypt\.org\/directory/);
+    assert.match(r.stdout, /https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/);
+    for (const crd of crdNames) {
+      const obj = await getJson('crd', crd);
+      assert.equal(obj.metadata.annotations?.['helm.sh/resource-policy'], undefined, 'crds.keep=false: no keep annotation');
+      assert.equal(obj.metadata.annotations?.['meta.helm.sh/release-name'], 'certgate');
+    }
+    const deployments = (await getJson('deployments', '-n', NS)).items.map((d: any) => d.metadata.name).sort();
+    assert.deepEqual(deployments, ['certgate-controller', 'certgate-webhook']);
+  });
+
+  test('upgrade changes the CRDs too (here: adds the keep policy) and the components\' flags', async () => {
+    const r = await helm('upgrade', 'certgate', chartDir, '--namespace', NS, '--set', 'webhook.mode=warn');
+    assert.equal(r.code, 0, r.stderr);
+    for (const crd of crdNames) assert.equal((await getJson('crd', crd)).metadata.annotations?.['helm.sh/resource-policy'], 'keep', crd);
+    const webhook = await getJson('deployment', 'certgate-webhook', '-n', NS);
+    assert.ok(webhook.spec.template.spec.containers[0].args.includes('--mode=warn'));
+  });
+
+  test('uninstall removes certgate but keeps the CRDs and the Certificates; a reinstall adopts them', async () => {
+    // In certgate's own namespace, which the webhook never sees (nothing serves it in this test).
+    const cert = JSON.stringify({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'survivor', namespace: NS },
+      spec: { secretName: 'survivor-tls', dnsNames: ['www.example.com'], issuerRef: { name: 'letsencrypt-production', kind: 'ClusterIssuer' } },
+    });
+    const created = await kubectl(['apply', '-f', '-'], cert);
+    assert.equal(created.code, 0, created.stderr);
+
+    // --keep-history: the embedded server cannot yet purge helm's release Secrets (see the report).
+    const r = await helm('uninstall', 'certgate', '--namespace', NS, '--keep-history');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /These resources were kept due to the resource policy:[\s\S]*CustomResourceDefinition/);
+    for (const crd of crdNames) assert.equal((await kubectl(['get', 'crd', crd])).code, 0, `${crd} kept`);
+    assert.equal((await getJson('certificate', 'survivor', '-n', NS)).spec.secretName, 'survivor-tls');
+    assert.deepEqual((await getJson('deployments', '-n', NS)).items, []);
+    assert.notEqual((await kubectl(['get', 'validatingwebhookconfiguration', 'certgate-webhook'])).code, 0, 'webhook configuration removed');
+    assert.notEqual((await kubectl(['get', 'clusterrole', 'certgate-controller'])).code, 0, 'RBAC removed');
+
+    const again = await helm('install', 'certgate', chartDir, '--namespace', NS, '--replace');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await getJson('certificate', 'survivor', '-n', NS)).metadata.name, 'survivor');
+  });
+});
