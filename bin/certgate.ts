@@ -1,0 +1,20 @@
+// certgate's single entry point: `certgate worker|webhook|solver` start a process, every other
+// verb belongs to the CLI (also installed as the kubectl plugin `kubectl-certgate`).
+// Each process module exports main(argv) and is loaded lazily so the CLI starts fast.
+const processes: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  worker: () => import('../worker/main.ts'),
+  webhook: () => import('../webhook/main.ts'),
+  solver: () => import('../solver/main.ts'),
+};
+
+async function dispatch(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv;
+  const load = verb ? processes[verb] : undefined;
+  if (load) return (await load()).main(rest);
+  return (await import('../cli/main.ts')).main(argv);
+}
+
+dispatch(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`certgate: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
