@@ -64,5 +64,6 @@ export function stableAcmePath(pathname: string): string {
 }
 
 function looksLikeId(seg: string): boolean {
-  return /^\d+$/.test(seg) || seg.length >= 16 || (/\d/.test(seg) && seg.length >= 10) || !/^[A-Za-z0-9._-]+$/.test(seg);
+  if (/^[a-z]+(-[a-z]+)*-v\d+$/.test(seg)) return false; // versioned resource names, e.g. authz-v3
+  return /^\d+$/.test(seg) || seg.length >= 16 || (/\d/.test(seg) && seg.length >= 6) || !/^[A-Za-z0-9._-]+$/.test(seg);
 }

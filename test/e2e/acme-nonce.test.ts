@@ -1,0 +1,67 @@
+// With pebble rejecting half of all nonces (PEBBLE_WFE_NONCEREJECT=50), every certificate is still
+// issued, and the ACME client metrics record the rejected requests with bounded path labels.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import {
+  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, ensureNamespace, makeCsr, pebbleAcmeSpec,
+  signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker,
+} from './acme-harness.ts';
+import type { SolverHandle } from '../../solver/main.ts';
+import { Resources } from '../../api/resources.ts';
+
+const NS = 'acme-nonce';
+let stack: AcmeStack;
+let cluster: TestCluster;
+let worker: AcmeWorker;
+let solver: SolverHandle;
+
+before(async () => {
+  [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50' } }), getTestCluster()]);
+  solver = await startTestSolver(cluster.kubeconfigPath, stack);
+  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
+  await ensureNamespace(worker.ctx.client, NS);
+  await ensureNamespace(worker.ctx.client, CLUSTER_RESOURCE_NAMESPACE);
+  await worker.ctx.client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+});
+
+after(async () => {
+  await worker?.stop();
+  await solver?.stop();
+  await cluster?.stop();
+  await stack?.stop();
+});
+
+test('PEBBLE_WFE_NONCEREJECT=50: every certificate is issued, one ACME order each', async () => {
+  const client = worker.ctx.client;
+  const issuer = await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
+  const ready = await worker.backend.checkIssuer(issuer, NS);
+  assert.equal(ready.ready, true, ready.message);
+  const ordersBefore = stack.pebble.newOrderCount();
+  const root = await stack.pebble.issuingRootsPem();
+  const requests = await Promise.all(
+    [1, 2, 3, 4].map(async (i) => {
+      const names = [`nonce${i}.example.test`];
+      const { csrPem } = await makeCsr(names);
+      return { names, cr: await createCertificateRequest(client, NS, `nonce-${i}`, csrPem, { name: 'pebble' }) };
+    }),
+  );
+  const results = await Promise.all(requests.map(({ cr }) => signUntilDone(worker, cr, 60_000)));
+  results.forEach((r, i) => {
+    assert.equal(r.state, 'issued', JSON.stringify(r));
+    if (r.state !== 'issued') return;
+    const chain = splitPemChain(r.certificatePem);
+    assert.deepEqual(dnsSans(chain[0]), requests[i].names);
+    assert.ok(chainVerifiesTo(chain, root));
+  });
+  assert.equal(stack.pebble.newOrderCount() - ordersBefore, requests.length);
+
+  // cert-manager's ACME client metrics: badNonce answers (400) were seen and retried.
+  const text = await worker.ctx.metrics.registry.metrics();
+  const host = new URL(stack.pebble.directoryUrl).host;
+  assert.match(text, new RegExp(`certmanager_http_acme_client_request_count\\{scheme="https",host="${host.replace('.', '\\.')}",path="[^"]*",method="POST",status="400"\\} \\d+`));
+  assert.match(text, /certmanager_http_acme_client_request_duration_seconds_bucket\{/);
+  const paths = new Set([...text.matchAll(/certmanager_http_acme_client_request_count\{[^}]*path="([^"]*)"/g)].map((m) => m[1]));
+  assert.ok(paths.size <= 12, `path label stays bounded: ${[...paths].join(', ')}`);
+});
