@@ -1,8 +1,10 @@
 // With pebble rejecting half of all nonces (PEBBLE_WFE_NONCEREJECT=50), every certificate is still
 // issued, and the ACME client metrics record the rejected requests with bounded path labels.
+// The same pebble offers an alternate chain (PEBBLE_ALTERNATE_ROOTS=1) for the preferredChain test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { startAcmeStack, httpsGet, type AcmeStack } from '../services/index.ts';
+import { X509Certificate } from 'node:crypto';
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import {
   CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, ensureNamespace, makeCsr, pebbleAcmeSpec,
@@ -18,7 +20,7 @@ let worker: AcmeWorker;
 let solver: SolverHandle;
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50' } }), getTestCluster()]);
+  [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } }), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
   await ensureNamespace(worker.ctx.client, NS);
@@ -64,4 +66,35 @@ test('PEBBLE_WFE_NONCEREJECT=50: every certificate is issued, one ACME order eac
   assert.match(text, /certmanager_http_acme_client_request_duration_seconds_bucket\{/);
   const paths = new Set([...text.matchAll(/certmanager_http_acme_client_request_count\{[^}]*path="([^"]*)"/g)].map((m) => m[1]));
   assert.ok(paths.size <= 12, `path label stays bounded: ${[...paths].join(', ')}`);
+});
+
+test('preferredChain picks the alternate chain whose top issuer has that common name', async () => {
+  const client = worker.ctx.client;
+  const root1 = await httpsGet(`${stack.pebble.managementUrl}/roots/1`, stack.pebble.caBundlePem);
+  assert.equal(root1.status, 200, 'pebble offers an alternate root');
+  const root0 = await stack.pebble.issuingRootsPem();
+  const altCn = /CN=([^\n]+)/.exec(new X509Certificate(root1.body).subject)![1];
+  await createIssuer(client, NS, 'pebble-alt', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, preferredChain: altCn }));
+  const { csrPem } = await makeCsr(['alt.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'alt-1', csrPem, { name: 'pebble-alt' });
+  const result = await signUntilDone(worker, cr, 60_000);
+  assert.equal(result.state, 'issued', JSON.stringify(result));
+  if (result.state !== 'issued') return;
+  const chain = splitPemChain(result.certificatePem);
+  assert.ok(chainVerifiesTo(chain, root1.body), 'alternate chain chosen');
+  assert.ok(!chainVerifiesTo(chain, root0), 'not the default chain');
+});
+
+test('skipTLSVerify reaches the ACME server without a caBundle; without either, the TLS error is reported', async () => {
+  const client = worker.ctx.client;
+  const insecure = pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, skipTLSVerify: true });
+  delete insecure.acme!.caBundle;
+  const ok = await worker.backend.checkIssuer(await createIssuer(client, NS, 'insecure', insecure), NS);
+  assert.equal(ok.ready, true, ok.message);
+  const untrusted = pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' } });
+  delete untrusted.acme!.caBundle;
+  const bad = await worker.backend.checkIssuer(await createIssuer(client, NS, 'untrusted', untrusted), NS);
+  assert.equal(bad.ready, false);
+  assert.equal(bad.reason, 'ErrRegisterACMEAccount');
+  assert.match(bad.message, /certificate/i);
 });
