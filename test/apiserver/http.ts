@@ -235,7 +235,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       const deleted = [];
       for (const item of list.items) {
         try {
-          deleted.push(await deps.rest.delete({ ...ctx, namespace: item.metadata.namespace, name: item.metadata.name }));
+          const out = await deps.rest.delete({ ...ctx, namespace: item.metadata.namespace, name: item.metadata.name });
+          deleted.push(out.kind === 'Status' ? item : out); // the list holds the deleted objects
         } catch (e) {
           if (!(e instanceof ApiError && e.code === 404)) throw e;
         }

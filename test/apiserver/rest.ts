@@ -6,6 +6,7 @@ import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, n
 import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
 import { carryMeta, deepEqual, generateNameSuffix, initMeta, now, specChanged, validateName } from './meta.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { BUILTIN_FIELD_TREES } from './builtin-schemas.ts';
 import { prepareBuiltin, tracksGeneration, unknownTopLevelFields } from './strategies.ts';
 import { crdStatus, validateCrd } from './crd.ts';
 import { apiVersionOf, resourceKey, type ResourceType } from './registry.ts';
@@ -262,7 +263,8 @@ export class Rest {
       obj.metadata.namespace = ctx.namespace;
     } else delete obj.metadata.namespace;
     let unknown: string[];
-    if (t.schema) unknown = pruneUnknown(t.schema, obj);
+    const fieldTree = t.schema ?? BUILTIN_FIELD_TREES[`${t.group}/${t.kind}`];
+    if (fieldTree) unknown = pruneUnknown(fieldTree, obj);
     else {
       unknown = unknownTopLevelFields(t, obj);
       for (const k of unknown) delete obj[k];

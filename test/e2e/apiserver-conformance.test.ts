@@ -246,6 +246,25 @@ describe('CRUD semantics', () => {
     assert.equal(cli.stdout.trim(), 'configmap/sel-a');
     const bad = await api('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.foo%3Dx');
     assert.equal(bad.status, 400);
+    const gone = await api('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dweb');
+    assert.equal(gone.status, 200);
+    assert.deepEqual(gone.body.items.map((i: any) => i.metadata.name).sort(), ['sel-a', 'sel-c']);
+    assert.deepEqual(await names('labelSelector=tier'), ['sel-b'], 'deletecollection removed only the selected objects');
+  });
+
+  it('lists the state at an exact past resourceVersion, and 410 once it left the history', async () => {
+    const v1 = (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'exact' }, data: { v: '1' } })).body.metadata.resourceVersion;
+    await api('PATCH', '/api/v1/namespaces/default/configmaps/exact', { data: { v: '2' } }, 'application/merge-patch+json');
+    const past = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=Exact&fieldSelector=metadata.name%3Dexact`);
+    assert.equal(past.status, 200);
+    assert.equal(past.body.metadata.resourceVersion, v1);
+    assert.deepEqual(past.body.items.map((i: any) => i.data.v), ['1']);
+    const now = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dexact`);
+    assert.deepEqual(now.body.items.map((i: any) => i.data.v), ['2']);
+    server.compactHistory();
+    const expired = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=Exact`);
+    assert.equal(expired.status, 410);
+    assert.equal(expired.body.reason, 'Expired');
   });
 });
 
@@ -432,6 +451,9 @@ spec:
     const invalid = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: nosize}\nspec: {color: red}\n`);
     assert.notEqual(invalid.code, 0);
     assert.match(invalid.stderr, /The Widget "nosize" is invalid: spec.size: Required value/);
+    const ingressTypo = await kubectl(['apply', '-f', '-'], 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: typo}\nspec:\n  tls:\n  - hosts: [a.example.com]\n    secretname: x\n');
+    assert.notEqual(ingressTypo.code, 0);
+    assert.match(ingressTypo.stderr, /Ingress in version "v1" cannot be handled as a Ingress: strict decoding error: unknown field "spec.tls\[0\].secretname"/);
   });
 
   it('shows printer columns in kubectl get', async () => {
@@ -593,6 +615,22 @@ describe('persistence (statePath)', () => {
       assert.ok(Number(w.body.metadata.resourceVersion) > Number(created.metadata.resourceVersion));
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('the chart CRDs', () => {
+  it('load at start and are served to kubectl', async () => {
+    const chartServer = await startApiServer({ dir: join(workDir, 'chart') });
+    try {
+      const crds = (await request(chartServer, chartServer.token, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body.items;
+      assert.ok(crds.length > 0, 'charts/certgate/crds has CRDs');
+      for (const crd of crds) assert.ok(crd.status.conditions.some((c: any) => c.type === 'Established' && c.status === 'True'), `${crd.metadata.name} established`);
+      const get = await kubectl(['get', 'certificates', '-A'], undefined, chartServer.kubeconfigPath);
+      assert.equal(get.code, 0, get.stderr);
+      assert.match(get.stderr, /No resources found/);
+    } finally {
+      await chartServer.stop();
     }
   });
 });
