@@ -151,11 +151,19 @@ export async function makeCsr(names: string[]): Promise<TestCsr> {
   return { key: privateKey, csrPem: csr.toString('pem') };
 }
 
-export async function createCertificateRequest(client: KubeClient, namespace: string, name: string, csrPem: string, issuerRef: { name: string; kind?: string }, labels: Record<string, string> = {}): Promise<CertificateRequest> {
+export async function createCertificateRequest(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  csrPem: string,
+  issuerRef: { name: string; kind?: string },
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+): Promise<CertificateRequest> {
   return client.create(Resources.CertificateRequest, {
     apiVersion: 'cert-manager.io/v1',
     kind: 'CertificateRequest',
-    metadata: { name, namespace, labels },
+    metadata: { name, namespace, labels, annotations },
     spec: { request: Buffer.from(csrPem).toString('base64'), issuerRef: { group: 'cert-manager.io', kind: issuerRef.kind ?? 'Issuer', ...issuerRef } },
   });
 }

@@ -174,3 +174,47 @@ test('an identifier the CA rejects fails the Order with the ACME problem verbati
   assert.match(order.status?.reason ?? '', /^urn:ietf:params:acme:error:\w+: /);
   assert.ok(result.state === 'failed' && result.message.includes(order.status!.reason!));
 });
+
+test('edit in place (the ingress shim\'s override annotation): the challenge path is added to the user\'s Ingress, then removed', async () => {
+  const client = worker.ctx.client;
+  const rules = [{ host: 'inplace.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }];
+  await client.create(Resources.Ingress, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', namespace: NS }, spec: { ingressClassName: 'nginx', rules } } as any);
+  const { csrPem } = await makeCsr(['inplace.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'inplace-1', csrPem, { name: 'pebble' }, {}, { 'acme.cert-manager.io/http01-override-ingress-name': 'shop' });
+  await solver.stop(); // hold the challenge at the self-check so the route can be observed
+  try {
+    await signUntilDone(worker, cr, 100);
+    const edited = await waitFor('challenge path on the user Ingress', async () => {
+      const ing = await client.get<any>(Resources.Ingress, NS, 'shop');
+      const paths = ing?.spec?.rules?.[0]?.http?.paths ?? [];
+      return paths.some((p: any) => p.path.startsWith('/.well-known/acme-challenge/')) ? ing : undefined;
+    });
+    const challengePath = edited.spec.rules[0].http.paths.find((p: any) => p.path.startsWith('/.well-known/acme-challenge/'));
+    assert.match(challengePath.backend.service.name, /^cm-acme-http-solver-/);
+    const svc = await client.get<any>(Resources.Service, NS, challengePath.backend.service.name);
+    assert.equal(svc?.spec?.type, 'ExternalName');
+    assert.equal(svc?.spec?.externalName, `certgate-solver.${CLUSTER_RESOURCE_NAMESPACE}.svc.cluster.local`);
+    const solverIngresses = await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' });
+    assert.equal(solverIngresses.items.length, 0, 'no temporary Ingress when editing in place');
+  } finally {
+    solver = await startTestSolver(cluster.kubeconfigPath, stack);
+  }
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'issued', JSON.stringify(result));
+  await waitFor('user Ingress restored', async () => JSON.stringify((await client.get<any>(Resources.Ingress, NS, 'shop'))?.spec?.rules) === JSON.stringify(rules));
+});
+
+test('a profile the ACME server does not offer is reported on the issuer and fails the order clearly', async () => {
+  const client = worker.ctx.client;
+  const issuer = await createIssuer(client, NS, 'with-profile', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, profile: 'shortlived' }));
+  const readiness = await worker.backend.checkIssuer(issuer, NS);
+  assert.equal(readiness.ready, false);
+  assert.match(readiness.message, /does not offer profile "shortlived"/);
+  const { csrPem } = await makeCsr(['profile.example.test']);
+  const cr = await createCertificateRequest(client, NS, 'profile-1', csrPem, { name: 'with-profile' });
+  const before = stack.pebble.newOrderCount();
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'failed');
+  assert.match(result.state === 'failed' ? result.message : '', /does not offer profile "shortlived"/);
+  assert.equal(stack.pebble.newOrderCount(), before, 'no ACME order created');
+});
