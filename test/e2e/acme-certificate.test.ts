@@ -1,0 +1,88 @@
+// The user's view, through the whole worker (worker/main.ts): an ACME Issuer and an Ingress
+// annotated cert-manager.io/issuer, or a Certificate, give a TLS Secret whose chain verifies to
+// pebble's root for exactly the requested names, and a Ready Certificate.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate } from '../../api/types.generated.ts';
+import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
+import type { SolverHandle } from '../../solver/main.ts';
+import type { RunningWorker } from '../../worker/main.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+
+const NS = 'acme-certs';
+let stack: AcmeStack;
+let cluster: TestCluster;
+let solver: SolverHandle;
+let worker: RunningWorker;
+let client: KubeClient;
+
+before(async () => {
+  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  client = clientFor(cluster.kubeconfigPath);
+  await ensureNamespace(client, NS);
+  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+  await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  solver = await startTestSolver(cluster.kubeconfigPath, stack);
+  worker = await launchWorker(cluster.kubeconfigPath, [
+    '--no-leader-elect',
+    '--acme-http01-self-check-port', String(stack.pebble.httpPort),
+    '--acme-dns-nameserver', stack.bind.address,
+    '--acme-backoff-min-ms', '20',
+  ]);
+  await createIssuer(client, NS, 'letsencrypt', pebbleAcmeSpec(stack));
+});
+
+after(async () => {
+  await worker?.stop();
+  await solver?.stop();
+  await cluster?.stop();
+  await stack?.stop();
+});
+
+const ready = (c: Certificate | undefined) => c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+
+test('README walk-through: an annotated Ingress gets a Secret that verifies to pebble for exactly its hosts', async () => {
+  const hosts = ['shop.example.test', 'www.shop.example.test'];
+  await client.create(Resources.Ingress, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'shop', namespace: NS, annotations: { 'cert-manager.io/issuer': 'letsencrypt' } },
+    spec: {
+      ingressClassName: 'nginx',
+      tls: [{ hosts, secretName: 'shop-tls' }],
+      rules: hosts.map((host) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } })),
+    },
+  } as any);
+  const secret = await waitFor('Secret shop-tls with a certificate', async () => {
+    const s = await client.get<V1Secret>(Resources.Secret, NS, 'shop-tls');
+    return s?.data?.['tls.crt'] ? s : undefined;
+  }, 60_000);
+  const pair = readPair(secret);
+  assert.deepEqual(dnsSans(pair.chain[0]), [...hosts].sort());
+  assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()), 'chain verifies to pebble root');
+  assert.ok(pair.keyPem.includes('PRIVATE KEY'));
+  await waitFor('Certificate Ready', async () => ready(await client.get<Certificate>(Resources.Certificate, NS, 'shop-tls')), 30_000);
+});
+
+test('a Certificate with an RSA key, no Ingress', async () => {
+  await client.create(Resources.Certificate, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'api', namespace: NS },
+    spec: { secretName: 'api-tls', dnsNames: ['api.example.test'], issuerRef: { name: 'letsencrypt' }, privateKey: { algorithm: 'RSA', size: 2048 } },
+  } as Certificate);
+  const cert = await waitFor('Certificate api Ready', async () => {
+    const c = await client.get<Certificate>(Resources.Certificate, NS, 'api');
+    return ready(c) ? c : undefined;
+  }, 60_000);
+  assert.ok(cert.status?.notAfter);
+  const pair = readPair((await client.get<V1Secret>(Resources.Secret, NS, 'api-tls'))!);
+  assert.deepEqual(dnsSans(pair.chain[0]), ['api.example.test']);
+  assert.equal(pair.chain[0].publicKey.asymmetricKeyType, 'rsa');
+  assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()));
+});
