@@ -1,0 +1,72 @@
+// Helpers for the SelfSigned/CA issuance e2e tests: a worker started in-process on a test
+// cluster, polling with a deadline, and readers for the Secret a user would look at.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { X509Certificate } from 'node:crypto';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import type { WorkerConfig } from '../../worker/config.ts';
+import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
+import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
+
+export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
+
+/** A WorkerConfig as `certgate worker` flags would give, with test ports and short timings. */
+export function testWorkerConfig(extraArgs: string[] = []): WorkerConfig {
+  const cmd = workerCommand().exitOverride();
+  cmd.parse(
+    ['--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
+    { from: 'user' },
+  );
+  return toWorkerConfig(cmd.opts());
+}
+
+export function clientFor(kubeconfigPath: string): KubeClient {
+  return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-e2e');
+}
+
+export function launchWorker(kubeconfigPath: string, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningWorker> {
+  return startWorker(testWorkerConfig(extraArgs), loadKubeConfig({ kubeconfig: kubeconfigPath }), opts);
+}
+
+/** Polls fn until it returns a truthy value; fails with the last value seen after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+  if (await client.get(Resources.Namespace, undefined, name)) return;
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubernetesObject);
+}
+
+export interface StoredPair {
+  chain: X509Certificate[];
+  certificatePem: string;
+  keyPem: string;
+  caPem: string;
+  secret: V1Secret;
+}
+
+export function readPair(secret: V1Secret): StoredPair {
+  const d = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
+  const certificatePem = d('tls.crt');
+  const chain = (certificatePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
+  return { chain, certificatePem, keyPem: d('tls.key'), caPem: d('ca.crt'), secret };
+}
+
+export async function fetchText(url: string): Promise<string> {
+  const res = await fetch(url);
+  return res.text();
+}

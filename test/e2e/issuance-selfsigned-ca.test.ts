@@ -1,0 +1,210 @@
+// End to end, as a user would: SelfSigned and CA issuers, a Certificate, an annotated Ingress,
+// ClusterIssuer, RSA/ECDSA/Ed25519 keys, renewal by itself when due (new serial, new key), a
+// manual renew, metrics and `kubectl get certificate`. Real worker (startWorker) on the embedded
+// API server (or a real cluster via CERTGATE_E2E_KUBECONFIG).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { V1Ingress, V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate, CertificateRequest, ClusterIssuer, Issuer } from '../../api/types.generated.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import { chainVerifiesTo, inspectCertificate, describePrivateKey } from '../../lib/pki/index.ts';
+import type { RunningWorker } from '../../worker/main.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, launchWorker, readPair, waitFor, type StoredPair } from './issuance-helpers.ts';
+
+const NS = 'issuance-e2e';
+
+function issuer(name: string, spec: Issuer['spec']): Issuer {
+  return { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace: NS }, spec };
+}
+
+function certificate(name: string, spec: Partial<Certificate['spec']> & { issuerRef: Certificate['spec']['issuerRef'] }): Certificate {
+  return { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, ...spec } };
+}
+
+describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  let worker: RunningWorker;
+
+  const getCert = (name: string) => client.get<Certificate>(Resources.Certificate, NS, name);
+  const ready = (c: Certificate | undefined) => c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+  const secretOf = (name: string) => client.get<V1Secret>(Resources.Secret, NS, name);
+
+  /** Waits until the Certificate is Ready at revision >= minRevision and returns its stored pair. */
+  async function issued(certName: string, minRevision = 1, timeoutMs = 20_000): Promise<{ cert: Certificate; pair: StoredPair }> {
+    const cert = await waitFor(`Certificate ${certName} Ready at revision ${minRevision}`, async () => {
+      const c = await getCert(certName);
+      return ready(c) && (c!.status!.revision ?? 0) >= minRevision ? c : undefined;
+    }, timeoutMs);
+    const secret = await secretOf(cert.spec.secretName);
+    assert.ok(secret, 'Secret exists');
+    return { cert, pair: readPair(secret) };
+  }
+
+  function assertPair(pair: StoredPair, dnsNames: string[]) {
+    const leaf = pair.chain[0];
+    assert.ok(leaf.checkPrivateKey(createPrivateKey(pair.keyPem)), 'tls.key matches tls.crt');
+    assert.ok(chainVerifiesTo(pair.chain, pair.caPem), 'tls.crt verifies to ca.crt');
+    assert.deepEqual([...inspectCertificate(leaf).names.dnsNames].sort(), [...dnsNames].sort(), 'exactly the requested hosts');
+    assert.equal(pair.secret.type, 'kubernetes.io/tls');
+    assert.equal(pair.secret.metadata?.labels?.['controller.cert-manager.io/fao'], 'true');
+  }
+
+  before(async () => {
+    cluster = await getTestCluster();
+    client = clientFor(cluster.kubeconfigPath);
+    await ensureNamespace(client, NS);
+    await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+    worker = await launchWorker(cluster.kubeconfigPath, ['--no-leader-elect']);
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await cluster?.stop();
+  });
+
+  test('SelfSigned issuer: an ECDSA Certificate becomes Ready with a Secret and annotations', async () => {
+    await client.create(Resources.Issuer, issuer('selfsigned', { selfSigned: {} }));
+    await client.create(Resources.Certificate, certificate('self', { dnsNames: ['self.example.test'], commonName: 'self.example.test', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 384 }, secretTemplate: { labels: { team: 'blue' }, annotations: { note: 'hi' } } }));
+    const { cert, pair } = await issued('self');
+    assertPair(pair, ['self.example.test']);
+    assert.deepEqual(describePrivateKey(createPrivateKey(pair.keyPem)), { algorithm: 'ECDSA', size: 384 });
+    const a = pair.secret.metadata!.annotations!;
+    assert.equal(a['cert-manager.io/certificate-name'], 'self');
+    assert.equal(a['cert-manager.io/issuer-name'], 'selfsigned');
+    assert.equal(a['cert-manager.io/issuer-kind'], 'Issuer');
+    assert.equal(a['cert-manager.io/issuer-group'], 'cert-manager.io');
+    assert.equal(a['cert-manager.io/common-name'], 'self.example.test');
+    assert.equal(a['cert-manager.io/alt-names'], 'self.example.test');
+    assert.equal(a.note, 'hi');
+    assert.equal(pair.secret.metadata!.labels!.team, 'blue');
+    assert.ok(cert.status?.notAfter && cert.status.notBefore && cert.status.renewalTime);
+    assert.equal(cert.status?.conditions?.some((c) => c.type === 'Issuing'), false, 'Issuing condition removed after success');
+    assert.equal(cert.status?.nextPrivateKeySecretName, undefined);
+
+    const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'self-1');
+    assert.ok(cr, 'CertificateRequest named after the revision');
+    assert.equal(cr!.metadata.annotations!['cert-manager.io/certificate-revision'], '1');
+    assert.equal(cr!.metadata.annotations!['cert-manager.io/certificate-name'], 'self');
+    assert.ok(cr!.metadata.annotations!['cert-manager.io/private-key-secret-name']);
+    assert.equal(cr!.status?.conditions?.find((c) => c.type === 'Approved')?.status, 'True');
+    // the temporary key Secret is gone
+    await waitFor('next-key Secret deleted', async () => !(await secretOf(cr!.metadata.annotations!['cert-manager.io/private-key-secret-name'])));
+
+    const iss = await client.get<Issuer>(Resources.Issuer, NS, 'selfsigned');
+    assert.equal(iss?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  });
+
+  test('CA issuer bootstrapped from a SelfSigned CA Certificate; an Ingress gets one Secret per tls entry', async () => {
+    await client.create(Resources.Certificate, certificate('root-ca', { isCA: true, commonName: 'certgate e2e root', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } }));
+    const { pair: caPair } = await issued('root-ca');
+    assert.equal(caPair.chain[0].ca, true);
+    await client.create(Resources.Issuer, issuer('ca', { ca: { secretName: 'root-ca-tls' } }));
+    await waitFor('CA issuer Ready', async () => (await client.get<Issuer>(Resources.Issuer, NS, 'ca'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+
+    const ingress: V1Ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'shop', namespace: NS, annotations: { 'cert-manager.io/issuer': 'ca', 'cert-manager.io/private-key-algorithm': 'Ed25519', 'cert-manager.io/duration': '2h' } },
+      spec: {
+        rules: [{ host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }],
+        tls: [
+          { hosts: ['shop.example.test', 'www.shop.example.test'], secretName: 'shop-tls' },
+          { hosts: ['api.shop.example.test'], secretName: 'shop-api-tls' },
+        ],
+      },
+    };
+    const created = await client.create<V1Ingress>(Resources.Ingress, ingress);
+    for (const [secretName, hosts] of [['shop-tls', ['shop.example.test', 'www.shop.example.test']], ['shop-api-tls', ['api.shop.example.test']]] as const) {
+      const { cert, pair } = await issued(secretName);
+      assert.equal(cert.metadata.ownerReferences?.[0]?.uid, created.metadata!.uid, 'Certificate owned by the Ingress');
+      assertPair(pair, [...hosts]);
+      assert.equal(pair.caPem.trim(), caPair.chain[0].toString().trim(), 'ca.crt is the CA certificate');
+      assert.equal(pair.chain.length, 1, 'tls.crt is the leaf (the root goes to ca.crt)');
+      assert.equal(describePrivateKey(createPrivateKey(pair.keyPem)).algorithm, 'Ed25519');
+      const info = inspectCertificate(pair.chain[0]);
+      assert.equal(info.notAfter.getTime() - info.notBefore.getTime(), 2 * 3_600_000);
+    }
+
+    // Changing the Ingress hosts updates the Certificate and re-issues for the new names.
+    const live = (await client.get<V1Ingress>(Resources.Ingress, NS, 'shop'))!;
+    live.spec!.tls![1].hosts = ['api.shop.example.test', 'api2.shop.example.test'];
+    await client.replace(Resources.Ingress, live);
+    const { pair: updated } = await issued('shop-api-tls', 2);
+    assertPair(updated, ['api.shop.example.test', 'api2.shop.example.test']);
+
+    // Removing the annotation stops management: Certificates go, Secrets stay.
+    const again = (await client.get<V1Ingress>(Resources.Ingress, NS, 'shop'))!;
+    delete again.metadata!.annotations!['cert-manager.io/issuer'];
+    await client.replace(Resources.Ingress, again);
+    await waitFor('Ingress Certificates deleted', async () => !(await getCert('shop-tls')) && !(await getCert('shop-api-tls')));
+    assert.ok(await secretOf('shop-tls'), 'Secret kept');
+    assert.ok(await secretOf('shop-api-tls'), 'Secret kept');
+  });
+
+  test('ClusterIssuer (CA in the cluster resource namespace) with an RSA PKCS8 key', async () => {
+    const root = (await secretOf('root-ca-tls'))!;
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'cluster-ca', namespace: CLUSTER_RESOURCE_NAMESPACE }, data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] } } as V1Secret);
+    await client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'cluster-ca' }, spec: { ca: { secretName: 'cluster-ca' } } } as ClusterIssuer);
+    await client.create(Resources.Certificate, certificate('rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: 'cluster-ca', kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
+    const { pair } = await issued('rsa');
+    assertPair(pair, ['rsa.example.test']);
+    assert.match(pair.keyPem, /-----BEGIN PRIVATE KEY-----/);
+    assert.deepEqual(describePrivateKey(createPrivateKey(pair.keyPem)), { algorithm: 'RSA', size: 2048 });
+    assert.deepEqual(inspectCertificate(pair.chain[0]).names.ipAddresses, ['10.1.2.3']);
+    assert.equal(pair.secret.metadata!.annotations!['cert-manager.io/issuer-kind'], 'ClusterIssuer');
+    assert.equal(pair.secret.metadata!.annotations!['cert-manager.io/ip-sans'], '10.1.2.3');
+  });
+
+  test('renews by itself when due: new serial and new key (rotationPolicy Always); Never keeps the key', async () => {
+    // renewalTime = notAfter - renewBefore = notBefore + 2s
+    await client.create(Resources.Certificate, certificate('short', { dnsNames: ['short.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate('keep', { dnsNames: ['keep.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' } }));
+    const first = await issued('short');
+    const keepFirst = await issued('keep');
+    const second = await issued('short', 2, 15_000);
+    const keepSecond = await issued('keep', 2, 15_000);
+    assert.notEqual(second.pair.chain[0].serialNumber, first.pair.chain[0].serialNumber, 'new serial');
+    assert.notEqual(second.pair.keyPem, first.pair.keyPem, 'new key under rotationPolicy Always');
+    assertPair(second.pair, ['short.example.test']);
+    assert.notEqual(keepSecond.pair.chain[0].serialNumber, keepFirst.pair.chain[0].serialNumber);
+    assert.equal(keepSecond.pair.keyPem, keepFirst.pair.keyPem, 'same key under rotationPolicy Never');
+    assert.ok(Date.parse(second.cert.status!.renewalTime!) > Date.parse(first.cert.status!.renewalTime!));
+    await client.delete(Resources.Certificate, NS, 'short');
+    await client.delete(Resources.Certificate, NS, 'keep');
+  });
+
+  test('a manual renew (Issuing=True, ManuallyTriggered) issues a new revision', async () => {
+    const before = (await getCert('self'))!;
+    const rev = before.status!.revision!;
+    const serial = readPair((await secretOf('self-tls'))!).chain[0].serialNumber;
+    const conditions = [...(before.status!.conditions ?? []), { type: 'Issuing', status: 'True' as const, reason: 'ManuallyTriggered', message: 'Certificate re-issuance manually triggered', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: before.metadata.generation }];
+    await client.replaceStatus(Resources.Certificate, { ...before, status: { ...before.status, conditions } });
+    const { pair } = await issued('self', rev + 1);
+    assert.notEqual(pair.chain[0].serialNumber, serial);
+  });
+
+  test('metrics: cert-manager series per Certificate, removed on delete; kubectl shows READY', async () => {
+    const metrics = await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`);
+    assert.match(metrics, /certmanager_certificate_expiration_timestamp_seconds\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\} \d{10}/);
+    assert.match(metrics, /certmanager_certificate_ready_status\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",condition="True"\} 1/);
+    assert.match(metrics, /certmanager_certificate_renewal_timestamp_seconds\{name="rsa"/);
+    assert.match(metrics, /certmanager_certificate_not_after_timestamp_seconds\{name="rsa"/);
+    assert.match(metrics, /certmanager_controller_sync_call_count\{controller="certificates-trigger"\} \d+/);
+
+    // async: the embedded API server runs in this process
+    const { stdout: out } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'certificate', 'rsa', '-n', NS], { encoding: 'utf8', timeout: 15_000 });
+    assert.match(out.split('\n')[0], /READY\s+SECRET/);
+    assert.match(out.split('\n')[1], /^rsa\s+True\s+rsa-tls/);
+
+    await client.delete(Resources.Certificate, NS, 'rsa');
+    await waitFor('rsa series removed', async () => !/name="rsa"/.test(await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)));
+    const health = await fetch(`http://127.0.0.1:${worker.healthPort}/readyz`);
+    assert.equal(health.status, 200);
+  });
+});

@@ -1,0 +1,111 @@
+// CertificateRequest controller: approves requests (certgate's built-in approver), then asks the
+// backend of the referenced issuer to sign them and mirrors the answer in status (Ready
+// condition Pending/Issued/Failed, certificate, ca, failureTime). Final requests are left alone.
+import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
+import { CertificateRequestReasons, ConditionTypes } from '../../api/constants.ts';
+import { Resources } from '../../api/resources.ts';
+import { getCondition, hasCondition, setCondition, timestamp } from '../conditions.ts';
+import { controllerOwner, createQueueController, keyOf, type QueueController } from '../controller.ts';
+import type { SignResult, WorkerContext } from '../issuance/backend.ts';
+import { backendFor, isOurIssuerRef, resolveIssuer, type IssuerBackends } from '../issuance/issuers.ts';
+import { b64 } from '../secrets.ts';
+
+export const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
+const RECHECK_MS = 5000;
+
+/** Issued, Failed, Denied or InvalidRequest: nothing more will happen to the request. */
+export function isFinal(cr: CertificateRequest): boolean {
+  const c = cr.status?.conditions;
+  const ready = getCondition(c, ConditionTypes.Ready);
+  if (ready?.status === 'True') return true;
+  if (ready?.status === 'False' && (ready.reason === CertificateRequestReasons.Failed || ready.reason === CertificateRequestReasons.Denied)) return true;
+  return hasCondition(c, ConditionTypes.Denied, 'True') || hasCondition(c, ConditionTypes.InvalidRequest, 'True');
+}
+
+export function createCertificateRequestController(ctx: WorkerContext, backends: IssuerBackends): QueueController {
+  const requests = ctx.caches.certificateRequests;
+  const ctrl = createQueueController(ctx, {
+    name: CERTIFICATE_REQUEST_CONTROLLER,
+    concurrency: 4,
+    initialKeys: () => requests.list().filter((cr) => !isFinal(cr)).map(keyOf),
+    reconcile: async (key, log) => {
+      const [namespace, name] = key.split('/');
+      const cr = requests.get(name, namespace);
+      if (!cr || cr.metadata.deletionTimestamp || isFinal(cr)) return;
+      if (!isOurIssuerRef(cr.spec.issuerRef)) return;
+      const now = ctx.clock.now();
+
+      if (!getCondition(cr.status?.conditions, ConditionTypes.Approved) && !getCondition(cr.status?.conditions, ConditionTypes.Denied)) {
+        const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Approved, status: 'True', reason: CertificateRequestReasons.AutoApproved, message: 'Certificate request has been approved by cert-manager.io' }, now);
+        await write(cr, { ...cr.status, conditions });
+        return; // the status update re-queues the request
+      }
+      if (!hasCondition(cr.status?.conditions, ConditionTypes.Approved, 'True')) return;
+
+      const resolved = resolveIssuer(ctx, cr.spec.issuerRef, namespace);
+      if (!resolved) {
+        return pending(cr, `Referenced "${cr.spec.issuerRef.kind || 'Issuer'}" not found: ${cr.spec.issuerRef.kind === 'ClusterIssuer' ? '' : `${namespace}/`}${cr.spec.issuerRef.name}`, RECHECK_MS);
+      }
+      if (!hasCondition(resolved.issuer.status?.conditions, ConditionTypes.Ready, 'True')) {
+        return pending(cr, `Referenced issuer does not have a Ready status condition`, RECHECK_MS);
+      }
+      const backend = backendFor(backends, resolved.issuer);
+      if (!backend) return fail(cr, 'The referenced issuer has no issuer type certgate supports (acme, ca or selfSigned)');
+
+      const result: SignResult = await backend.sign({ request: cr, issuer: resolved.issuer, issuerKind: resolved.kind, resourceNamespace: resolved.resourceNamespace });
+      switch (result.state) {
+        case 'issued': {
+          const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'True', reason: CertificateRequestReasons.Issued, message: 'Certificate fetched from issuer successfully' }, now);
+          await write(cr, { ...cr.status, conditions, certificate: b64(result.certificatePem), ...(result.caPem ? { ca: b64(result.caPem) } : {}) });
+          ctx.recorder.event(cr, 'Normal', 'CertificateIssued', 'Certificate fetched from issuer successfully');
+          log.info('certificate issued');
+          return;
+        }
+        case 'pending':
+          return pending(cr, result.message, result.recheckAfterMs, result.reason);
+        case 'failed':
+          return fail(cr, result.message);
+      }
+    },
+  });
+
+  async function write(cr: CertificateRequest, status: CertificateRequest['status']): Promise<void> {
+    if (JSON.stringify(cr.status ?? {}) === JSON.stringify(status ?? {})) return;
+    await ctx.client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, { ...cr, status });
+  }
+
+  async function pending(cr: CertificateRequest, message: string, recheckAfterMs?: number, reason: string = CertificateRequestReasons.Pending) {
+    const prior = getCondition(cr.status?.conditions, ConditionTypes.Ready);
+    const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason, message }, ctx.clock.now());
+    await write(cr, { ...cr.status, conditions });
+    if (prior?.message !== message) ctx.recorder.event(cr, 'Normal', 'Pending', message);
+    return recheckAfterMs ? { requeueAfterMs: recheckAfterMs } : undefined;
+  }
+
+  async function fail(cr: CertificateRequest, message: string) {
+    const now = ctx.clock.now();
+    const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason: CertificateRequestReasons.Failed, message }, now);
+    await write(cr, { ...cr.status, conditions, failureTime: timestamp(now) });
+    ctx.recorder.event(cr, 'Warning', 'Failed', message);
+  }
+
+  for (const verb of ['add', 'update'] as const) requests.on(verb, (cr: CertificateRequest) => ctrl.enqueue(cr));
+  // An Order changing (owned by its request) means sign() has news.
+  const fromOrder = (o: Order) => {
+    const owner = controllerOwner(o, 'CertificateRequest');
+    if (owner && o.metadata.namespace) ctrl.queue.add(`${o.metadata.namespace}/${owner}`);
+  };
+  for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.orders.on(verb, fromOrder);
+  // An issuer appearing or becoming Ready unblocks the requests that wait for it.
+  const fromIssuer = (cluster: boolean) => (issuer: Issuer | ClusterIssuer) => {
+    for (const cr of requests.list(cluster ? undefined : issuer.metadata.namespace)) {
+      const ref = cr.spec.issuerRef;
+      if (ref.name === issuer.metadata.name && (ref.kind === 'ClusterIssuer') === cluster && !isFinal(cr)) ctrl.enqueue(cr);
+    }
+  };
+  for (const verb of ['add', 'update'] as const) {
+    ctx.caches.issuers.on(verb, fromIssuer(false));
+    ctx.caches.clusterIssuers.on(verb, fromIssuer(true));
+  }
+  return ctrl;
+}

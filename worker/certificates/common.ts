@@ -1,0 +1,51 @@
+// Helpers the certificate controllers share: their watches (Certificates, the Secrets and
+// CertificateRequests that belong to them) and a compare-then-write status update.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
+import { SecretAnnotations } from '../../api/constants.ts';
+import { Resources } from '../../api/resources.ts';
+import { controllerOwner, keyOf, type QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+
+export function certificateKeys(ctx: WorkerContext): string[] {
+  return ctx.caches.certificates.list().map(keyOf);
+}
+
+/** Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. */
+export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
+  const certs = ctx.caches.certificates;
+  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c));
+  const fromSecret = (s: V1Secret) => {
+    const ns = s.metadata?.namespace;
+    if (!ns) return;
+    const byAnnotation = s.metadata?.annotations?.[SecretAnnotations.CertificateName];
+    if (byAnnotation) ctrl.queue.add(`${ns}/${byAnnotation}`);
+    const owner = controllerOwner(s, 'Certificate');
+    if (owner) ctrl.queue.add(`${ns}/${owner}`);
+    for (const c of certs.list(ns)) if (c.spec.secretName === s.metadata?.name) ctrl.enqueue(c);
+  };
+  for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.secrets.on(verb, fromSecret);
+  if (opts.requests) {
+    const fromRequest = (cr: CertificateRequest) => {
+      const owner = controllerOwner(cr, 'Certificate');
+      if (owner && cr.metadata.namespace) ctrl.queue.add(`${cr.metadata.namespace}/${owner}`);
+    };
+    for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.certificateRequests.on(verb, fromRequest);
+  }
+}
+
+/** Writes status when it differs from the cached one; a stale resourceVersion fails with 409 and the key is retried. */
+export async function updateCertificateStatus(ctx: WorkerContext, cert: Certificate, status: CertificateStatus): Promise<Certificate> {
+  if (JSON.stringify(normalise(cert.status)) === JSON.stringify(normalise(status))) return cert;
+  return ctx.client.replaceStatus<Certificate>(Resources.Certificate, { ...cert, status });
+}
+
+function normalise(s: CertificateStatus | undefined): CertificateStatus {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s ?? {}).sort(([a], [b]) => a.localeCompare(b))) if (v !== undefined) out[k] = v;
+  return out as CertificateStatus;
+}
+
+export function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

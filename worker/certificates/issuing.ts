@@ -1,0 +1,112 @@
+// Issuing: when the CertificateRequest for the next revision is done, either store the result
+// (checked, one Secret write), bump status.revision and end the Issuing condition, or record the
+// failure (failedIssuanceAttempts, lastFailureTime) so the trigger backs off. Also removes the
+// temporary key Secret once issuance is over and prunes old CertificateRequests.
+import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
+import { CertificateRequestAnnotations, CertificateRequestReasons, ConditionTypes, SecretKeys } from '../../api/constants.ts';
+import { Resources } from '../../api/resources.ts';
+import { defaultCertificateSpec } from '../../api/defaults.ts';
+import { getCondition, hasCondition, removeCondition, setCondition, timestamp } from '../conditions.ts';
+import { controllerOwner, createQueueController, type QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { readSecret, secretValue } from '../secrets.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { requestNameFor } from './naming.ts';
+import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
+
+export const ISSUING_CONTROLLER = 'certificates-issuing';
+
+/** Whether the request ended without a certificate (Failed, Denied or InvalidRequest). */
+export function requestFailure(cr: CertificateRequest): string | undefined {
+  const c = cr.status?.conditions;
+  const ready = getCondition(c, ConditionTypes.Ready);
+  if (ready?.status === 'False' && ready.reason === CertificateRequestReasons.Failed) return ready.message ?? 'the request failed';
+  if (hasCondition(c, ConditionTypes.Denied, 'True')) return `the request was denied: ${getCondition(c, ConditionTypes.Denied)?.message ?? ''}`;
+  if (hasCondition(c, ConditionTypes.InvalidRequest, 'True')) return `the request is invalid: ${getCondition(c, ConditionTypes.InvalidRequest)?.message ?? ''}`;
+  return undefined;
+}
+
+export function createIssuingController(ctx: WorkerContext): QueueController {
+  const ctrl = createQueueController(ctx, {
+    name: ISSUING_CONTROLLER,
+    initialKeys: () => certificateKeys(ctx),
+    reconcile: async (key, log) => {
+      const [namespace, name] = key.split('/');
+      const cert = ctx.caches.certificates.get(name, namespace);
+      if (!cert || cert.metadata.deletionTimestamp) return;
+      if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
+        await removeNextKey(ctx, cert);
+        return;
+      }
+      const cr = ctx.caches.certificateRequests.get(requestNameFor(cert), namespace);
+      if (!cr) return;
+      const failure = requestFailure(cr);
+      if (failure) return fail(cert, `The certificate request has failed to complete and will be retried: ${failure}`);
+      if (!hasCondition(cr.status?.conditions, ConditionTypes.Ready, 'True') || !cr.status?.certificate) return;
+
+      const keySecretName = cr.metadata.annotations?.[CertificateRequestAnnotations.PrivateKeySecretName] ?? cert.status?.nextPrivateKeySecretName;
+      const keyPem = keySecretName ? secretValue(await readSecret(ctx, namespace, keySecretName), SecretKeys.PrivateKey) : undefined;
+      if (!keyPem) {
+        log.warn({ secret: keySecretName }, 'the private key of the issued request is gone; issuing again');
+        return fail(cert, `The private key Secret "${keySecretName}" of the issued request no longer exists`);
+      }
+      const certificatePem = Buffer.from(cr.status.certificate, 'base64').toString('utf8');
+      const caPem = cr.status.ca ? Buffer.from(cr.status.ca, 'base64').toString('utf8') : undefined;
+      try {
+        await writeCertificateSecret(ctx, cert, { certificatePem, privateKeyPem: keyPem, caPem });
+      } catch (e) {
+        if (e instanceof CertificateCheckError) return fail(cert, e.message);
+        throw e;
+      }
+      const status = { ...cert.status };
+      status.revision = (cert.status?.revision ?? 0) + 1;
+      status.conditions = removeCondition(cert.status?.conditions, ConditionTypes.Issuing);
+      delete status.failedIssuanceAttempts;
+      delete status.lastFailureTime;
+      delete status.nextPrivateKeySecretName;
+      const updated = await updateCertificateStatus(ctx, cert, status);
+      ctx.recorder.event(cert, 'Normal', 'Issuing', 'The certificate has been successfully issued');
+      log.info({ revision: status.revision, request: cr.metadata.name }, 'certificate issued and stored');
+      if (keySecretName) await ctx.client.delete(Resources.Secret, namespace, keySecretName);
+      await pruneRequests(ctx, updated);
+    },
+  });
+
+  async function fail(cert: Certificate, message: string) {
+    const now = ctx.clock.now();
+    const status = { ...cert.status };
+    status.failedIssuanceAttempts = (cert.status?.failedIssuanceAttempts ?? 0) + 1;
+    status.lastFailureTime = timestamp(now);
+    status.conditions = setCondition(cert.status?.conditions, { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message, observedGeneration: cert.metadata.generation }, now);
+    await updateCertificateStatus(ctx, cert, status);
+    ctx.recorder.event(cert, 'Warning', 'Failed', message);
+  }
+
+  watchCertificateInputs(ctx, ctrl, { requests: true });
+  return ctrl;
+}
+
+/** Deletes the temporary key Secret once nothing is being issued. */
+async function removeNextKey(ctx: WorkerContext, cert: Certificate): Promise<void> {
+  const name = cert.status?.nextPrivateKeySecretName;
+  if (!name) return;
+  await ctx.client.delete(Resources.Secret, cert.metadata.namespace!, name);
+  const status = { ...cert.status };
+  delete status.nextPrivateKeySecretName;
+  await updateCertificateStatus(ctx, cert, status);
+}
+
+/** Keeps the newest revisionHistoryLimit (default 1) issued CertificateRequests of the Certificate. */
+async function pruneRequests(ctx: WorkerContext, cert: Certificate): Promise<void> {
+  const limit = defaultCertificateSpec(cert.spec).revisionHistoryLimit;
+  if (!(limit >= 1)) return;
+  const owned = ctx.caches.certificateRequests
+    .list(cert.metadata.namespace)
+    .filter((cr) => controllerOwner(cr, 'Certificate') === cert.metadata.name && !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'))
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
+  for (const cr of owned.slice(limit)) await ctx.client.delete(Resources.CertificateRequest, cr.metadata.namespace, cr.metadata.name!);
+}
+
+function revisionOf(cr: CertificateRequest): number {
+  return Number(cr.metadata.annotations?.[CertificateRequestAnnotations.CertificateRevision] ?? 0);
+}

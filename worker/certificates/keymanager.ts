@@ -1,0 +1,106 @@
+// Key manager: while a Certificate is Issuing, make sure the next private key exists in a
+// temporary Secret (status.nextPrivateKeySecretName), so a crash between steps never loses or
+// regenerates a key. rotationPolicy Never copies the key already in the Certificate's Secret.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
+import { ConditionTypes, Labels, LabelValues, SecretKeys } from '../../api/constants.ts';
+import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { isAlreadyExists } from '../../lib/kube/client.ts';
+import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
+import { hasCondition } from '../conditions.ts';
+import { createQueueController, type QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { b64, readSecret, secretValue } from '../secrets.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { keySpecOf, nextKeySecretNameFor } from './naming.ts';
+
+export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
+export const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';
+
+export function createKeyManagerController(ctx: WorkerContext): QueueController {
+  const ctrl = createQueueController(ctx, {
+    name: KEY_MANAGER_CONTROLLER,
+    initialKeys: () => certificateKeys(ctx),
+    reconcile: async (key, log) => {
+      const [namespace, name] = key.split('/');
+      const cert = ctx.caches.certificates.get(name, namespace);
+      if (!cert || cert.metadata.deletionTimestamp) return;
+      if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
+      const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
+      const spec = keySpecOf(cert);
+      const existing = await readSecret(ctx, namespace, secretName);
+      if (existing) {
+        // A Secret not (yet) recorded in status may be a left-over copy of the current key, which would defeat rotationPolicy Always.
+        const leftover = cert.status?.nextPrivateKeySecretName !== secretName && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
+        if (usableKey(existing, spec) && !leftover) {
+          if (cert.status?.nextPrivateKeySecretName !== secretName) await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+          return;
+        }
+        // The spec changed while issuing (another algorithm or size), or a left-over copy of the
+        // current key would defeat rotationPolicy Always: start over with a new key.
+        log.info({ secret: secretName }, 'next private key is not usable; replacing it');
+        await ctx.client.delete(Resources.Secret, namespace, secretName);
+        return { requeueAfterMs: 0 };
+      }
+      const keyPem = await nextKeyPem(ctx, cert, spec);
+      try {
+        await ctx.client.create<V1Secret>(Resources.Secret, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'Opaque',
+          metadata: {
+            name: secretName,
+            namespace,
+            labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
+            ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+          },
+          data: { [SecretKeys.PrivateKey]: b64(keyPem) },
+        } as V1Secret);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+        return { requeueAfterMs: 0 }; // created by an earlier run the cache has not seen yet
+      }
+      await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+      ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
+    },
+  });
+  watchCertificateInputs(ctx, ctrl);
+  return ctrl;
+}
+
+async function isCurrentKey(ctx: WorkerContext, cert: Certificate, next: V1Secret): Promise<boolean> {
+  const current = secretValue(await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName), SecretKeys.PrivateKey);
+  const candidate = secretValue(next, SecretKeys.PrivateKey);
+  if (!current || !candidate) return false;
+  try {
+    return samePublicKey(parsePrivateKeyPem(current), parsePrivateKeyPem(candidate));
+  } catch {
+    return false;
+  }
+}
+
+function usableKey(secret: V1Secret, spec: ReturnType<typeof keySpecOf>): boolean {
+  const pem = secretValue(secret, SecretKeys.PrivateKey);
+  if (!pem) return false;
+  try {
+    return keyMatchesSpec(parsePrivateKeyPem(pem), spec);
+  } catch {
+    return false;
+  }
+}
+
+/** rotationPolicy Never reuses the current key when it still fits the spec; otherwise a new key. */
+async function nextKeyPem(ctx: WorkerContext, cert: Certificate, spec: ReturnType<typeof keySpecOf>): Promise<string> {
+  if (spec.rotationPolicy === 'Never') {
+    const current = secretValue(await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName), SecretKeys.PrivateKey);
+    if (current) {
+      try {
+        const key = parsePrivateKeyPem(current);
+        if (keyMatchesSpec(key, spec)) return encodePrivateKeyPem(key, spec.encoding);
+      } catch {
+        // unusable: generate below
+      }
+    }
+  }
+  return encodePrivateKeyPem(await generatePrivateKey(spec), spec.encoding);
+}

@@ -1,0 +1,102 @@
+// Request manager: while a Certificate is Issuing and its next key exists, make sure exactly one
+// CertificateRequest (named for the next revision) asks for what the spec says with that key.
+// A request that no longer matches (spec or key changed) is deleted and made again.
+import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
+import { CertificateRequestAnnotations, ConditionTypes, SecretKeys } from '../../api/constants.ts';
+import { defaultCertificateSpec } from '../../api/defaults.ts';
+import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { isAlreadyExists } from '../../lib/kube/client.ts';
+import { createCsr, diffNames, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
+import { hasCondition } from '../conditions.ts';
+import { createQueueController, type QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { b64, readSecret, secretValue } from '../secrets.ts';
+import { certificateKeys, watchCertificateInputs } from './common.ts';
+import { requestedNames, requestNameFor } from './naming.ts';
+
+export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
+
+export function createRequestManagerController(ctx: WorkerContext): QueueController {
+  const ctrl = createQueueController(ctx, {
+    name: REQUEST_MANAGER_CONTROLLER,
+    initialKeys: () => certificateKeys(ctx),
+    reconcile: async (key, log) => {
+      const [namespace, name] = key.split('/');
+      const cert = ctx.caches.certificates.get(name, namespace);
+      if (!cert || cert.metadata.deletionTimestamp) return;
+      if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
+      const keySecretName = cert.status?.nextPrivateKeySecretName;
+      if (!keySecretName) return;
+      const keyPem = secretValue(await readSecret(ctx, namespace, keySecretName), SecretKeys.PrivateKey);
+      if (!keyPem) return; // the key manager has not stored it yet; its Secret event re-queues us
+      const privateKey = parsePrivateKeyPem(keyPem);
+      const requestName = requestNameFor(cert);
+      const existing = ctx.caches.certificateRequests.get(requestName, namespace) ?? (await ctx.client.get<CertificateRequest>(Resources.CertificateRequest, namespace, requestName));
+      if (existing) {
+        const mismatch = await requestMismatch(cert, existing, keySecretName, privateKey);
+        if (!mismatch) return;
+        log.info({ request: requestName, mismatch }, 'CertificateRequest does not match the Certificate; replacing it');
+        await ctx.client.delete(Resources.CertificateRequest, namespace, requestName);
+        return { requeueAfterMs: 0 };
+      }
+      const spec = defaultCertificateSpec(cert.spec);
+      const csr = await createCsr(privateKey, { ...requestedNames(cert), subject: cert.spec.subject });
+      const request: CertificateRequest = {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'CertificateRequest',
+        metadata: {
+          name: requestName,
+          namespace,
+          annotations: {
+            // As cert-manager: the Certificate's annotations travel to the request (e.g. the HTTP-01 overrides the ingress shim sets).
+            ...Object.fromEntries(Object.entries(cert.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('kubectl.kubernetes.io/'))),
+            [CertificateRequestAnnotations.CertificateName]: name,
+            [CertificateRequestAnnotations.CertificateRevision]: String((cert.status?.revision ?? 0) + 1),
+            [CertificateRequestAnnotations.PrivateKeySecretName]: keySecretName,
+          },
+          labels: { ...(cert.metadata.labels ?? {}) },
+          ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: {
+          request: b64(csr),
+          issuerRef: cert.spec.issuerRef,
+          duration: spec.duration,
+          usages: spec.usages,
+          ...(cert.spec.isCA ? { isCA: true } : {}),
+        },
+      };
+      try {
+        await ctx.client.create(Resources.CertificateRequest, request);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+        return { requeueAfterMs: 0 };
+      }
+      ctx.recorder.event(cert, 'Normal', 'Requested', `Created new CertificateRequest resource "${requestName}"`);
+      log.info({ request: requestName }, 'created CertificateRequest');
+    },
+  });
+  watchCertificateInputs(ctx, ctrl, { requests: true });
+  return ctrl;
+}
+
+/** Why an existing request does not fit the Certificate's current spec and key; undefined when it fits. */
+async function requestMismatch(cert: Certificate, cr: CertificateRequest, keySecretName: string, key: ReturnType<typeof parsePrivateKeyPem>): Promise<string | undefined> {
+  const a = cr.metadata.annotations ?? {};
+  if (a[CertificateRequestAnnotations.PrivateKeySecretName] !== keySecretName) return 'private key Secret differs';
+  const ref = cert.spec.issuerRef;
+  const crRef = cr.spec.issuerRef;
+  if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || (crRef.group || 'cert-manager.io') !== (ref.group || 'cert-manager.io')) return 'issuerRef differs';
+  const spec = defaultCertificateSpec(cert.spec);
+  if ((cr.spec.duration ?? '') !== spec.duration) return 'duration differs';
+  if (!!cr.spec.isCA !== !!cert.spec.isCA) return 'isCA differs';
+  if (JSON.stringify([...(cr.spec.usages ?? [])].sort()) !== JSON.stringify([...spec.usages].sort())) return 'usages differ';
+  let parsed;
+  try {
+    parsed = await parseCsr(cr.spec.request);
+  } catch (e) {
+    return `CSR unreadable: ${(e as Error).message}`;
+  }
+  if (!samePublicKey(parsed.publicKey, key)) return 'CSR public key differs from the next private key';
+  const names = diffNames(requestedNames(cert), parsed.names);
+  return names.length ? names.join('; ') : undefined;
+}

@@ -1,0 +1,86 @@
+// Writes the issued certificate into the Certificate's Secret: tls.crt (leaf + chain), tls.key,
+// ca.crt, cert-manager's annotations and the fao label, secretTemplate labels and annotations.
+// The pair is checked (certificate matches key and the requested names) before anything is
+// written, and the Secret is created or replaced in ONE request, keeping unrelated keys.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
+import { Labels, LabelValues, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
+import { Resources } from '../../api/resources.ts';
+import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { b64, readSecret } from '../secrets.ts';
+import { issuerGroupOf, issuerKindOf, requestedNames } from './naming.ts';
+
+export interface IssuedBundle {
+  certificatePem: string;
+  privateKeyPem: string;
+  caPem?: string;
+}
+
+export class CertificateCheckError extends Error {
+  override name = 'CertificateCheckError';
+}
+
+/** cert-manager's annotations describing the stored certificate. */
+export function secretAnnotationsFor(cert: Certificate, names: CertificateNames): Record<string, string> {
+  const ref = cert.spec.issuerRef;
+  return {
+    [SecretAnnotations.CertificateName]: cert.metadata.name!,
+    [SecretAnnotations.IssuerName]: ref.name,
+    [SecretAnnotations.IssuerKind]: issuerKindOf(ref),
+    [SecretAnnotations.IssuerGroup]: issuerGroupOf(ref),
+    [SecretAnnotations.CommonName]: names.commonName ?? '',
+    [SecretAnnotations.AltNames]: names.dnsNames.join(','),
+    [SecretAnnotations.IPSANs]: names.ipAddresses.join(','),
+    [SecretAnnotations.URISANs]: names.uris.join(','),
+  };
+}
+
+/** Throws CertificateCheckError when the bundle must not be stored. */
+export function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: number): void {
+  let key;
+  try {
+    key = parsePrivateKeyPem(bundle.privateKeyPem);
+  } catch (e) {
+    throw new CertificateCheckError((e as Error).message);
+  }
+  const problems = keyPairProblems({ certificatePem: bundle.certificatePem, privateKey: key, requested: requestedNames(cert), now: new Date(nowMs) });
+  if (problems.length) throw new CertificateCheckError(`the issued certificate cannot be stored: ${problems.join('; ')}`);
+}
+
+export async function writeCertificateSecret(ctx: WorkerContext, cert: Certificate, bundle: IssuedBundle): Promise<V1Secret> {
+  checkBundle(cert, bundle, ctx.clock.now());
+  const namespace = cert.metadata.namespace!;
+  const name = cert.spec.secretName;
+  const leaf = inspectCertificate(bundle.certificatePem);
+  const template = cert.spec.secretTemplate ?? {};
+  const labels = { ...(template.labels ?? {}), [Labels.ControllerFAO]: LabelValues.True };
+  const annotations = { ...(template.annotations ?? {}), ...secretAnnotationsFor(cert, leaf.names) };
+  const data: Record<string, string> = {
+    [SecretKeys.Certificate]: b64(bundle.certificatePem),
+    [SecretKeys.PrivateKey]: b64(bundle.privateKeyPem),
+  };
+  if (bundle.caPem) data[SecretKeys.CA] = b64(bundle.caPem);
+
+  const existing = await readSecret(ctx, namespace, name, { fresh: true });
+  if (!existing) {
+    return ctx.client.create<V1Secret>(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name, namespace, labels, annotations },
+      data: { [SecretKeys.CA]: '', ...data },
+    } as V1Secret);
+  }
+  const merged: V1Secret = {
+    ...existing,
+    metadata: {
+      ...existing.metadata,
+      labels: { ...(existing.metadata?.labels ?? {}), ...labels },
+      annotations: { ...(existing.metadata?.annotations ?? {}), ...annotations },
+    },
+    // Unrelated keys stay; a ca.crt from an earlier issuer is dropped when the new one has none.
+    data: { ...(existing.data ?? {}), [SecretKeys.CA]: '', ...data },
+  };
+  return ctx.client.replace<V1Secret>(Resources.Secret, merged);
+}

@@ -1,0 +1,71 @@
+// Trigger: decides when a Certificate needs a new certificate and sets Issuing=True with the
+// reason. Schedules the renewal as a delayed re-queue at renewalTime (no periodic scan) and, after
+// a failed issuance, waits out the backoff (base doubling to max) unless the spec changed since.
+import type { Certificate } from '../../api/types.generated.ts';
+import { ConditionTypes } from '../../api/constants.ts';
+import { getCondition, hasCondition, setCondition } from '../conditions.ts';
+import { createQueueController, type QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { readSecret } from '../secrets.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { evaluateSecret } from './policy.ts';
+
+export const TRIGGER_CONTROLLER = 'certificates-trigger';
+
+/** Delay after the n-th consecutive failure: base * 2^(n-1), at most max. */
+export function failureBackoffMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export function createTriggerController(ctx: WorkerContext): QueueController {
+  const ctrl = createQueueController(ctx, {
+    name: TRIGGER_CONTROLLER,
+    initialKeys: () => certificateKeys(ctx),
+    reconcile: async (key, log) => {
+      const [namespace, name] = key.split('/');
+      const cert = ctx.caches.certificates.get(name, namespace);
+      if (!cert || cert.metadata.deletionTimestamp) return;
+      if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
+      const now = ctx.clock.now();
+      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
+      if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
+
+      const backoff = remainingBackoffMs(ctx, cert, now);
+      if (backoff > 0) {
+        log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
+        return { requeueAfterMs: backoff };
+      }
+      // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
+      evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now);
+      if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
+
+      const conditions = setCondition(
+        cert.status?.conditions,
+        { type: ConditionTypes.Issuing, status: 'True', reason: evaluation.reason, message: evaluation.message ?? '', observedGeneration: cert.metadata.generation },
+        now,
+      );
+      await updateCertificateStatus(ctx, cert, { ...cert.status, conditions });
+      ctx.recorder.event(cert, 'Normal', 'Issuing', evaluation.message ?? 'Issuing certificate');
+      log.info({ reason: evaluation.reason }, 'issuance triggered');
+    },
+  });
+
+  function scheduleRenewal(renewal: Date | undefined, now: number) {
+    return renewal ? { requeueAfterMs: Math.max(1, renewal.getTime() - now) } : undefined;
+  }
+
+  watchCertificateInputs(ctx, ctrl);
+  return ctrl;
+}
+
+/** Time left on the failure backoff; 0 when there was no failure or the spec changed since. */
+function remainingBackoffMs(ctx: WorkerContext, cert: Certificate, now: number): number {
+  const attempts = cert.status?.failedIssuanceAttempts ?? 0;
+  const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
+  if (!attempts || Number.isNaN(last)) return 0;
+  const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
+  // A spec change (new generation) resets the backoff, as in cert-manager.
+  if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
+  const delay = failureBackoffMs(attempts, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs);
+  return Math.max(0, last + delay - now);
+}

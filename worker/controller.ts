@@ -1,0 +1,79 @@
+// The shape every worker controller shares: a named WorkQueue of "namespace/name" keys, a
+// reconcile that re-reads state from the caches, a sync counter, and an initial resync on start
+// (caches may already be full when the controller starts, e.g. after winning leader election).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { isConflict } from '../lib/kube/client.ts';
+import type { Logger } from '../lib/log.ts';
+import { WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
+import type { Controller, WorkerContext } from './issuance/backend.ts';
+
+export interface ControllerOptions {
+  name: string;
+  reconcile(key: string, log: Logger): Promise<ReconcileResult>;
+  /** Keys to process when the controller starts. */
+  initialKeys(): string[];
+  concurrency?: number;
+}
+
+export interface QueueController extends Controller {
+  readonly queue: WorkQueue;
+  enqueue(obj: KubernetesObject | undefined): void;
+}
+
+/** Backoff for transient reconcile errors (conflicts, API hiccups); issuance failures have their own, longer backoff. */
+export const RECONCILE_BACKOFF = Object.freeze({ baseMs: 200, maxMs: 60_000 });
+
+const CONFLICT_RETRY_MS = 100;
+
+export function keyOf(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${ns}/${obj.metadata!.name}` : obj.metadata!.name!;
+}
+
+export function splitKey(key: string): { namespace: string | undefined; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+export function createQueueController(ctx: WorkerContext, opts: ControllerOptions): QueueController {
+  const log = ctx.log.child({ controller: opts.name });
+  const queue = new WorkQueue({
+    name: opts.name,
+    clock: ctx.clock,
+    concurrency: opts.concurrency ?? 2,
+    backoff: RECONCILE_BACKOFF,
+    log,
+    reconcile: async (key) => {
+      ctx.metrics.controllerSyncCalls.inc({ controller: opts.name });
+      const { namespace, name } = splitKey(key);
+      try {
+        return await opts.reconcile(key, log.child({ namespace, name }));
+      } catch (e) {
+        // A write based on a stale cache: normal with several controllers; retry once the cache caught up.
+        if (isConflict(e)) {
+          log.debug({ key }, 'conflict; retrying');
+          return { requeueAfterMs: CONFLICT_RETRY_MS };
+        }
+        throw e;
+      }
+    },
+  });
+  return {
+    name: opts.name,
+    queue,
+    enqueue(obj) {
+      if (obj?.metadata?.name) queue.add(keyOf(obj));
+    },
+    start() {
+      for (const key of opts.initialKeys()) queue.add(key);
+      queue.start();
+    },
+    stop: () => queue.stop(),
+  };
+}
+
+/** The owner of obj with the given kind that is its controller, if any. */
+export function controllerOwner(obj: KubernetesObject, kind: string): string | undefined {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.kind === kind && r.controller);
+  return ref?.name;
+}

@@ -1,0 +1,112 @@
+// Parses `certgate worker` flags into a frozen WorkerConfig. The Helm chart passes exactly these
+// names; lease timings keep cert-manager's flag names and defaults.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../api/duration.ts';
+import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
+
+function durationArg(value: string): number {
+  try {
+    const ms = parseDuration(value);
+    if (!(ms > 0)) throw new Error('must be positive');
+    return ms;
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+export function parseListen(value: string): ListenAddress {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new InvalidArgumentError(`"${value}" is not HOST:PORT`);
+  return { host: m[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+}
+
+function issuerRefArg(value: string): IssuerRef {
+  const m = /^(Issuer|ClusterIssuer)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not KIND/NAME with KIND Issuer or ClusterIssuer`);
+  return { kind: m[1] as IssuerRef['kind'], name: m[2], group: 'cert-manager.io' };
+}
+
+function serviceArg(value: string): WorkerConfig['solverService'] {
+  const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d{1,5})$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not NAMESPACE/NAME:PORT`);
+  return { namespace: m[1], name: m[2], port: Number(m[3]) };
+}
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port`);
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('Run the certificate controllers (issuance, renewal, ingress-shim)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)')
+    .option('--namespace <ns>', 'only watch this namespace (default: all)')
+    .option('--cluster-resource-namespace <ns>', 'namespace of ClusterIssuer Secrets', 'certgate')
+    .option('--leader-elect', 'elect a leader with a Lease before running controllers', true)
+    .option('--no-leader-elect', 'run controllers without leader election')
+    .option('--leader-election-namespace <ns>', 'namespace of the leader election Lease', 'certgate')
+    .option('--leader-election-id <name>', 'name of the leader election Lease', 'certgate-worker')
+    .addOption(new Option('--leader-election-lease-duration <duration>', 'how long a lease is valid without renewal').default(60_000, '60s').argParser(durationArg))
+    .addOption(new Option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up').default(40_000, '40s').argParser(durationArg))
+    .addOption(new Option('--leader-election-retry-period <duration>', 'time between lease attempts').default(15_000, '15s').argParser(durationArg))
+    .addOption(new Option('--metrics-listen <host:port>', 'Prometheus /metrics address').default(parseListen('0.0.0.0:9402'), '0.0.0.0:9402').argParser(parseListen))
+    .addOption(new Option('--health-listen <host:port>', '/healthz and /readyz address').default(parseListen('0.0.0.0:9403'), '0.0.0.0:9403').argParser(parseListen))
+    .addOption(new Option('--renew-backoff-base <duration>', 'first wait after a failed issuance').default(3_600_000, '1h').argParser(durationArg))
+    .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances').default(32 * 3_600_000, '32h').argParser(durationArg))
+    .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true"').argParser(issuerRefArg))
+    .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
+    .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseListen))
+    .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
+    .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
+}
+
+/** Turns parsed commander options into the frozen configuration; throws on inconsistent values. */
+export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
+  if (o.renewBackoffMax < o.renewBackoffBase) throw new InvalidArgumentError('--renew-backoff-max must not be shorter than --renew-backoff-base');
+  if (o.leaderElectionRenewDeadline >= o.leaderElectionLeaseDuration) throw new InvalidArgumentError('--leader-election-renew-deadline must be shorter than --leader-election-lease-duration');
+  const config: WorkerConfig = {
+    kubeconfig: o.kubeconfig,
+    namespace: o.namespace || undefined,
+    clusterResourceNamespace: o.clusterResourceNamespace,
+    leaderElect: o.leaderElect !== false,
+    leaderElectionNamespace: o.leaderElectionNamespace,
+    leaderElectionId: o.leaderElectionId,
+    leaseDurationMs: o.leaderElectionLeaseDuration,
+    renewDeadlineMs: o.leaderElectionRenewDeadline,
+    retryPeriodMs: o.leaderElectionRetryPeriod,
+    metricsListen: o.metricsListen,
+    healthListen: o.healthListen,
+    renewBackoffBaseMs: o.renewBackoffBase,
+    renewBackoffMaxMs: o.renewBackoffMax,
+    defaultIssuer: o.defaultIssuer,
+    acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
+    acmeDnsNameserver: o.acmeDnsNameserver,
+    acmeBackoffMinMs: o.acmeBackoffMinMs,
+    solverService: o.solverService,
+  };
+  return deepFreeze(config);
+}
+
+/** Parses argv (without the "worker" word) into a WorkerConfig. */
+export function parseWorkerArgs(argv: string[]): WorkerConfig {
+  const cmd = workerCommand().exitOverride();
+  cmd.parse(argv, { from: 'user' });
+  return toWorkerConfig(cmd.opts());
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,152 @@
+// `certgate worker`: wires the worker's parts together and nothing more. Flags -> frozen config,
+// kubeconfig -> client, leader election -> (caches + controllers) while leading, plus the
+// /metrics and /healthz listeners.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { loadKubeConfig, KubeClient, type KubeConfig } from '../lib/kube/client.ts';
+import { realClock, type Clock } from '../lib/clock.ts';
+import { createEventRecorder } from '../lib/events.ts';
+import { LeaderElector } from '../lib/leader.ts';
+import { childLogger } from '../lib/log.ts';
+import { createWorkerMetrics } from '../lib/metrics/worker.ts';
+import { createAcmeBackend, createAcmeControllers } from './acme/index.ts';
+import { createWorkerCaches } from './caches.ts';
+import { createCertificateRequestController } from './certificaterequests/controller.ts';
+import { createIssuingController } from './certificates/issuing.ts';
+import { createKeyManagerController } from './certificates/keymanager.ts';
+import { createReadinessController } from './certificates/readiness.ts';
+import { createRequestManagerController } from './certificates/requestmanager.ts';
+import { createTriggerController } from './certificates/trigger.ts';
+import type { WorkerConfig } from './config.ts';
+import { parseWorkerArgs } from './flags.ts';
+import { serveHealth, serveMetrics } from './http.ts';
+import { createIngressShimController } from './ingress-shim/controller.ts';
+import type { Controller, WorkerContext } from './issuance/backend.ts';
+import { createCaBackend } from './issuance/ca.ts';
+import { createSelfSignedBackend } from './issuance/selfsigned.ts';
+import { createIssuerControllers } from './issuers/controller.ts';
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Leader election identity; default hostname plus a random suffix. */
+  identity?: string;
+}
+
+export interface RunningWorker {
+  metricsPort: number;
+  healthPort: number;
+  identity: string;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+/** The controllers running while this worker leads, sharing one set of caches. */
+async function startControllers(config: WorkerConfig, client: KubeClient, base: Omit<WorkerContext, 'caches' | 'recorder'>) {
+  const log = base.log;
+  const cacheSet = createWorkerCaches(client, { namespace: config.namespace, log });
+  const recorder = createEventRecorder({ client, component: 'certgate-worker', clock: base.clock });
+  const ctx: WorkerContext = { ...base, caches: cacheSet.caches, recorder };
+  const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(ctx) };
+  // Controllers register their watch handlers before the caches list, so nothing is missed.
+  const controllers: Controller[] = [
+    createTriggerController(ctx),
+    createKeyManagerController(ctx),
+    createRequestManagerController(ctx),
+    createIssuingController(ctx),
+    createReadinessController(ctx),
+    createCertificateRequestController(ctx, backends),
+    ...createIssuerControllers(ctx, backends),
+    createIngressShimController(ctx),
+    ...createAcmeControllers(ctx),
+  ];
+  await cacheSet.start();
+  for (const c of controllers) c.start();
+  log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
+  return async () => {
+    await Promise.all(controllers.map((c) => c.stop()));
+    await cacheSet.stop();
+    await recorder.flush();
+    log.info('controllers stopped');
+  };
+}
+
+export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, opts: StartOptions = {}): Promise<RunningWorker> {
+  const identity = opts.identity ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
+  const log = childLogger({ component: 'worker', identity });
+  const client = new KubeClient(kubeConfig, 'certgate-worker');
+  const clock = opts.clock ?? realClock;
+  const metrics = createWorkerMetrics();
+  const base = { client, clock, log, config, metrics };
+
+  let stopControllers: (() => Promise<void>) | undefined;
+  let transition: Promise<void> = Promise.resolve();
+  const begin = () => {
+    transition = transition.then(async () => {
+      if (!stopControllers) stopControllers = await startControllers(config, client, base);
+    });
+    return transition;
+  };
+  const end = () => {
+    transition = transition.then(async () => {
+      const stop = stopControllers;
+      stopControllers = undefined;
+      await stop?.();
+    });
+    return transition;
+  };
+
+  const metricsListener = await serveMetrics(config.metricsListen, metrics.registry);
+  // Ready when controllers run, or when standing by as a non-leader.
+  const healthListener = await serveHealth(config.healthListen, () => !!stopControllers || (config.leaderElect && !elector?.isLeader()));
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    elector = new LeaderElector({
+      client,
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      clock,
+      onStartedLeading: begin,
+      onStoppedLeading: end,
+    });
+    elector.start();
+  } else {
+    await begin();
+  }
+
+  return {
+    metricsPort: metricsListener.port,
+    healthPort: healthListener.port,
+    identity,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    async stop() {
+      if (elector) await elector.stop();
+      await end();
+      await Promise.all([metricsListener.close(), healthListener.close()]);
+    },
+  };
+}
+
+/** Entry point of `certgate worker ...`: runs until SIGTERM or SIGINT. */
+export async function main(argv: string[]): Promise<void> {
+  const config = parseWorkerArgs(argv);
+  const kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig });
+  const worker = await startWorker(config, kubeConfig);
+  const log = childLogger({ component: 'worker' });
+  log.info({ metricsPort: worker.metricsPort, healthPort: worker.healthPort, leaderElect: config.leaderElect }, 'worker running');
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      worker.stop().then(resolve, (err) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
