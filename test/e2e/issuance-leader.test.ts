@@ -1,0 +1,94 @@
+// Leader election between two in-process workers on one Lease: only the leader issues; stopping
+// it releases the Lease and the standby takes over; a Lease held by a dead identity is taken over
+// after leaseDuration.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate, Issuer } from '../../api/types.generated.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import type { RunningWorker } from '../../worker/main.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, launchWorker, waitFor } from './issuance-helpers.ts';
+
+const NS = 'leader-e2e';
+const LEASE_ARGS = ['--leader-election-lease-duration', '2s', '--leader-election-renew-deadline', '1500ms', '--leader-election-retry-period', '200ms'];
+
+interface Lease extends KubernetesObject {
+  spec?: { holderIdentity?: string; leaseTransitions?: number; renewTime?: string; leaseDurationSeconds?: number };
+}
+
+describe('leader election', { timeout: 90_000 }, () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  const workers: RunningWorker[] = [];
+
+  const lease = () => client.get<Lease>(Resources.Lease, CLUSTER_RESOURCE_NAMESPACE, 'certgate-worker');
+  const readyCert = (name: string) =>
+    waitFor(`Certificate ${name} Ready`, async () => {
+      const c = await client.get<Certificate>(Resources.Certificate, NS, name);
+      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+    });
+  const createCert = (name: string) =>
+    client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } } } as Certificate);
+
+  before(async () => {
+    cluster = await getTestCluster();
+    client = clientFor(cluster.kubeconfigPath);
+    await ensureNamespace(client, NS);
+    await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } } as Issuer);
+  });
+
+  after(async () => {
+    for (const w of workers) await w.stop();
+    await cluster?.stop();
+  });
+
+  test('one leader issues; on shutdown it releases the Lease and the other takes over', async () => {
+    const a = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-a' });
+    workers.push(a);
+    await waitFor('worker-a leads', async () => a.isLeader());
+    const b = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-b' });
+    workers.push(b);
+    assert.equal((await lease())?.spec?.holderIdentity, 'worker-a');
+
+    await createCert('first');
+    await readyCert('first');
+    assert.equal(b.isLeader(), false, 'the standby never led while worker-a renewed');
+    const standby = await fetch(`http://127.0.0.1:${b.healthPort}/readyz`);
+    assert.equal(standby.status, 200, 'a standby is ready');
+
+    const stoppedAt = Date.now();
+    await a.stop();
+    workers.splice(workers.indexOf(a), 1);
+    await waitFor('worker-b leads', async () => b.isLeader(), 5000, 50);
+    assert.ok(Date.now() - stoppedAt < 2000, 'released lease is taken at once, not after leaseDuration');
+    const l = await lease();
+    assert.equal(l?.spec?.holderIdentity, 'worker-b');
+    assert.equal(l?.spec?.leaseTransitions, 0, 'a release is not a transition away from a live holder');
+
+    await createCert('second');
+    await readyCert('second');
+    await b.stop();
+    workers.splice(workers.indexOf(b), 1);
+  });
+
+  test('a Lease held by a dead identity is taken over after leaseDuration', async () => {
+    const current = (await lease())!;
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await client.replace(Resources.Lease, { ...current, spec: { ...current.spec, holderIdentity: 'ghost', leaseDurationSeconds: 2, renewTime: now } } as Lease);
+    const c = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-c' });
+    workers.push(c);
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(c.isLeader(), false, 'does not steal a live-looking lease');
+    await waitFor('worker-c takes over', async () => c.isLeader(), 6000, 50);
+    assert.ok(Date.now() - started >= 1900, 'waited for leaseDuration');
+    const l = await lease();
+    assert.equal(l?.spec?.holderIdentity, 'worker-c');
+    assert.ok((l?.spec?.leaseTransitions ?? 0) >= 1, 'takeover counted as a transition');
+    await createCert('third');
+    await readyCert('third');
+  });
+});
