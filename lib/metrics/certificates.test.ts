@@ -1,0 +1,38 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Certificate } from '../../api/types.generated.ts';
+import { createWorkerMetrics } from './worker.ts';
+
+const cert = (name: string, ready: 'True' | 'False', issuer = 'ca'): Certificate => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name, namespace: 'apps' },
+  spec: { secretName: `${name}-tls`, issuerRef: { name: issuer, kind: 'ClusterIssuer' } },
+  status: { notAfter: '2027-01-01T00:00:00Z', renewalTime: '2026-12-01T00:00:00Z', conditions: [{ type: 'Ready', status: ready }] },
+});
+
+describe('certificate metrics', () => {
+  it('uses cert-manager names and labels, and removes a deleted Certificate', async () => {
+    const m = createWorkerMetrics();
+    m.certificates.observe(cert('web', 'True'));
+    m.certificates.observe(cert('api', 'False'));
+    let text = await m.registry.metrics();
+    const labels = 'name="web",namespace="apps",issuer_name="ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"';
+    assert.match(text, new RegExp(`certmanager_certificate_expiration_timestamp_seconds\\{${labels}\\} 1798761600`));
+    assert.match(text, new RegExp(`certmanager_certificate_not_after_timestamp_seconds\\{${labels}\\} 1798761600`));
+    assert.match(text, new RegExp(`certmanager_certificate_renewal_timestamp_seconds\\{${labels}\\} 1796083200`));
+    assert.match(text, new RegExp(`certmanager_certificate_ready_status\\{${labels},condition="True"\\} 1`));
+    assert.match(text, new RegExp(`certmanager_certificate_ready_status\\{${labels},condition="False"\\} 0`));
+    assert.match(text, /certmanager_certificate_ready_status\{name="api".*condition="False"\} 1/);
+
+    m.certificates.observe(cert('web', 'True', 'other')); // issuer changed: old series go
+    text = await m.registry.metrics();
+    assert.doesNotMatch(text, /name="web",namespace="apps",issuer_name="ca"/);
+    assert.match(text, /name="web",namespace="apps",issuer_name="other"/);
+
+    m.certificates.forget('apps', 'web');
+    text = await m.registry.metrics();
+    assert.doesNotMatch(text, /name="web"/);
+    assert.match(text, /name="api"/);
+  });
+});

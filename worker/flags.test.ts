@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CommanderError } from 'commander';
+import { parseWorkerArgs } from './flags.ts';
+
+describe('worker flags', () => {
+  it('defaults mirror the Helm chart and cert-manager', () => {
+    const c = parseWorkerArgs([]);
+    assert.equal(c.namespace, undefined);
+    assert.equal(c.clusterResourceNamespace, 'certgate');
+    assert.equal(c.leaderElect, true);
+    assert.equal(c.leaderElectionNamespace, 'certgate');
+    assert.equal(c.leaderElectionId, 'certgate-worker');
+    assert.deepEqual(c.metricsListen, { host: '0.0.0.0', port: 9402 });
+    assert.deepEqual(c.healthListen, { host: '0.0.0.0', port: 9403 });
+    assert.equal(c.renewBackoffBaseMs, 3_600_000);
+    assert.equal(c.renewBackoffMaxMs, 32 * 3_600_000);
+    assert.equal(c.acmeHttp01SelfCheckPort, 80);
+    assert.equal(c.acmeBackoffMinMs, 1000);
+    assert.deepEqual(c.solverService, { namespace: 'certgate', name: 'certgate-solver', port: 8089 });
+    assert.equal(c.leaseDurationMs, 60_000);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.metricsListen));
+  });
+
+  it('parses every flag', () => {
+    const c = parseWorkerArgs([
+      '--kubeconfig', '/tmp/kc', '--namespace', 'apps', '--cluster-resource-namespace', 'infra', '--no-leader-elect',
+      '--leader-election-namespace', 'le', '--leader-election-id', 'lock', '--metrics-listen', '127.0.0.1:0', '--health-listen', '[::1]:8080',
+      '--renew-backoff-base', '2s', '--renew-backoff-max', '1m', '--default-issuer', 'ClusterIssuer/letsencrypt',
+      '--acme-http01-self-check-port', '5002', '--acme-dns-nameserver', '127.0.0.1:5353', '--acme-backoff-min-ms', '50', '--solver-service', 'infra/solver:9000',
+    ]);
+    assert.equal(c.kubeconfig, '/tmp/kc');
+    assert.equal(c.namespace, 'apps');
+    assert.equal(c.leaderElect, false);
+    assert.deepEqual(c.healthListen, { host: '::1', port: 8080 });
+    assert.equal(c.renewBackoffBaseMs, 2000);
+    assert.equal(c.renewBackoffMaxMs, 60_000);
+    assert.deepEqual(c.defaultIssuer, { kind: 'ClusterIssuer', name: 'letsencrypt', group: 'cert-manager.io' });
+    assert.deepEqual(c.acmeDnsNameserver, { host: '127.0.0.1', port: 5353 });
+    assert.deepEqual(c.solverService, { namespace: 'infra', name: 'solver', port: 9000 });
+  });
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['bad duration', ['--renew-backoff-base', '1x'], /invalid duration/],
+    ['max below base', ['--renew-backoff-base', '2h', '--renew-backoff-max', '1h'], /must not be shorter/],
+    ['bad listen', ['--metrics-listen', 'nope'], /not HOST:PORT/],
+    ['bad issuer', ['--default-issuer', 'letsencrypt'], /KIND\/NAME/],
+    ['bad port', ['--acme-http01-self-check-port', '70000'], /not a port/],
+  ];
+  for (const [name, args, want] of bad) {
+    it(`rejects ${name}`, () => {
+      assert.throws(
+        () => parseWorkerArgs(args),
+        (e: unknown) => (e instanceof CommanderError || e instanceof Error) && want.test((e as Error).message),
+      );
+    });
+  }
+});
