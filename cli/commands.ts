@@ -1,20 +1,16 @@
 // The verbs of the CLI as commander commands. Each action builds the context from the global
 // flags, runs one verb module and returns the exit code; nothing here talks to the API directly.
-import { Command, Option } from 'commander';
+// Verb modules (and the Kubernetes client and PKI libraries behind them) are imported when their
+// verb runs, so `--help` and a mistyped flag answer without loading them.
+import { existsSync, readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { parseDuration } from '../api/duration.ts';
-import { buildContext, type CliContext, type GlobalFlags } from './context.ts';
+import { Resources } from '../api/resources.ts';
+import type { CliContext, GlobalFlags } from './context.ts';
+import type { RenewOutcome } from './renew.ts';
+import type { CheckResult } from './check-api.ts';
 import { CliError, type CliIo, type ExitCode } from './io.ts';
 import { printResult } from './output.ts';
-import { gatherCertificateStatus, renderCertificateStatus } from './status.ts';
-import { resolveTargets, secretSerial, triggerRenewal, waitForRenewal, type RenewOutcome } from './renew.ts';
-import { checkApi, type CheckResult } from './check-api.ts';
-import { inspectSecret, renderSecretInspection } from './inspect.ts';
-import { applyImport, planImport } from './import.ts';
-import { readFileSync } from 'node:fs';
-import { createEventRecorder } from '../lib/events.ts';
-import { Resources } from '../api/resources.ts';
-import { buildRequest, parseCertificateManifest, waitForIssued, writeOutput } from './create-request.ts';
-import { existsSync } from 'node:fs';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<ExitCode>;
 
@@ -43,6 +39,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
   // Runs a verb with the context built from the global flags (commander passes the command last).
   const wrap = (action: Action) => async (...args: any[]) => {
     const cmd = args[args.length - 1] as Command;
+    const { buildContext } = await import('./context.ts');
     const ctx = buildContext(cmd.optsWithGlobals() as GlobalFlags, io);
     setExit(await action(ctx, ...args.slice(0, -1)));
   };
@@ -54,6 +51,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .argument('<name>', 'Certificate name')
     .description('why is this Certificate (not) Ready: conditions, Secret, request, order, challenges, events; exit 1 when not Ready')
     .action(wrap(async (ctx, name: string) => {
+      const { gatherCertificateStatus, renderCertificateStatus } = await import('./status.ts');
       const view = await gatherCertificateStatus(ctx.client, ctx.namespace, name);
       printResult(ctx.io, ctx.output, view, (v) => renderCertificateStatus(v, ctx.io.now()));
       return view.ready ? 0 : 1;
@@ -69,6 +67,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--timeout <duration>', 'how long --wait waits (Go duration)', '5m')
     .action(wrap(async (ctx, names: string[], opts: { all?: boolean; allNamespaces?: boolean; wait?: boolean; timeout: string }) => {
       const timeoutMs = durationFlag(opts.timeout);
+      const { resolveTargets, secretSerial, triggerRenewal, waitForRenewal } = await import('./renew.ts');
       const targets = await resolveTargets(ctx.client, names, { all: !!opts.all, allNamespaces: !!opts.allNamespaces, namespace: ctx.namespace });
       const serialOf = (c: any) => secretSerial(ctx.client, c);
       let outcomes: RenewOutcome[] = [];
@@ -94,6 +93,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--lease-name <name>', "name of the worker's leader election Lease", 'certgate-worker')
     .action(wrap(async (ctx, opts: { wait: string; interval: string; certgateNamespace: string; leaseName: string }) => {
       const waitMs = durationFlag(opts.wait);
+      const { checkApi } = await import('./check-api.ts');
       const intervalMs = Math.max(100, durationFlag(opts.interval));
       const deadline = ctx.io.now() + waitMs;
       let results: CheckResult[];
@@ -117,6 +117,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .argument('<name>', 'Secret name')
     .description('decode a TLS Secret: names, issuer, serial, validity, key, chain order and verification against ca.crt; exit 1 when it has problems')
     .action(wrap(async (ctx, name: string) => {
+      const { inspectSecret, renderSecretInspection } = await import('./inspect.ts');
       const r = await inspectSecret(ctx.client, ctx.namespace, name, ctx.io.now());
       printResult(ctx.io, ctx.output, r, renderSecretInspection);
       return r.problems.length ? 1 : 0;
@@ -132,6 +133,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--force', 'import even when checks fail (each failure is printed as a warning)')
     .option('--dry-run', 'run every check and show what would be written, without writing')
     .action(wrap(async (ctx, opts: { secret: string; cert: string; key: string; ca?: string; force?: boolean; dryRun?: boolean }) => {
+      const { applyImport, planImport } = await import('./import.ts');
       const plan = await planImport(ctx.client, {
         namespace: ctx.namespace,
         secretName: opts.secret,
@@ -150,6 +152,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       const summary = { secret: `${ctx.namespace}/${opts.secret}`, action: plan.action, serial: plan.serial, notAfter: plan.notAfter, certificate: plan.owner?.metadata.name, forced: plan.problems, warnings: plan.warnings, dryRun: !!opts.dryRun };
       if (!opts.dryRun) {
         await applyImport(ctx.client, plan);
+        const { createEventRecorder } = await import('../lib/events.ts');
         const recorder = createEventRecorder({ client: ctx.client, component: 'certgate-cli' });
         const target = plan.owner ?? { apiVersion: 'v1', kind: 'Secret', metadata: { name: opts.secret, namespace: ctx.namespace } };
         const msg = `Certificate serial ${plan.serial} (not after ${plan.notAfter}) imported by hand into Secret ${opts.secret} with certgate import`;
@@ -178,6 +181,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--output-certificate-file <file>', 'where to write the certificate chain (default: NAME.crt)')
     .action(wrap(async (ctx, nameArg: string | undefined, opts: { fromCertificateFile: string; fetchCertificate?: boolean; timeout: string; outputKeyFile?: string; outputCertificateFile?: string }) => {
       const timeoutMs = durationFlag(opts.timeout);
+      const { buildRequest, parseCertificateManifest, waitForIssued, writeOutput } = await import('./create-request.ts');
       const cert = parseCertificateManifest(readInput(opts.fromCertificateFile, '--from-certificate-file'), opts.fromCertificateFile);
       const name = nameArg ?? cert.metadata?.name;
       if (!name) throw new CliError('give a CertificateRequest name: the manifest has no metadata.name');
@@ -226,4 +230,3 @@ function waitLine(o: RenewOutcome): string {
   return `${what}: timed out waiting (revision ${o.revision ?? '<none>'}): ${o.message ?? ''}`;
 }
 
-export { Option };

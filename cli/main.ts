@@ -2,7 +2,6 @@
 // Only wiring: parse argv with the command tree, map errors to one line on stderr and an exit code.
 import { basename } from 'node:path';
 import { CommanderError } from 'commander';
-import { KubeApiError } from '../lib/kube/client.ts';
 import { buildProgram } from './commands.ts';
 import { CliError, processIo, type CliIo, type ExitCode } from './io.ts';
 
@@ -19,7 +18,8 @@ export async function run(argv: string[], io: CliIo = processIo, programName = '
       io.stderr.write(`error: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof KubeApiError) {
+    // KubeApiError, recognised by name so that loading this module does not load the Kubernetes client.
+    if (e instanceof Error && e.name === 'KubeApiError') {
       io.stderr.write(`error: Kubernetes API: ${e.message}\n`);
       return 1;
     }

@@ -41,7 +41,8 @@ describe('certgate check api', { timeout: 90_000 }, () => {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: { name: 'certgate-worker', namespace: 'certgate' },
-    spec: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: microIso(renewMs), renewTime: microIso(renewMs) },
+    spec: { holderIdentity: holder, leaseDurationSeconds: 300, // long: a loaded test machine must not see it expire mid-test
+      acquireTime: microIso(renewMs), renewTime: microIso(renewMs) },
   } as any);
 
   before(async () => {
@@ -83,7 +84,7 @@ describe('certgate check api', { timeout: 90_000 }, () => {
 
   test('a stale lease fails: the worker stopped renewing', async () => {
     const current = await client.get<any>(Resources.Lease, 'certgate', 'certgate-worker');
-    await client.replace(Resources.Lease, { ...current, spec: { ...current.spec, renewTime: microIso(Date.now() - 60_000) } });
+    await client.replace(Resources.Lease, { ...current, spec: { ...current.spec, renewTime: microIso(Date.now() - 600_000) } });
     const r = await runCli(cluster.kubeconfigPath, ['check', 'api']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /FAIL {2}worker-lease: Lease certgate\/certgate-worker held by "certgate-worker-abc" expired \d+s ago/);
