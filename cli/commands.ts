@@ -132,8 +132,9 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--ca <file>', 'PEM CA certificate(s) the chain must verify to; stored as ca.crt')
     .option('--force', 'import even when checks fail (each failure is printed as a warning)')
     .option('--dry-run', 'run every check and show what would be written, without writing')
-    .action(wrap(async (ctx, opts: { secret: string; cert: string; key: string; ca?: string; force?: boolean; dryRun?: boolean }) => {
-      const { applyImport, planImport } = await import('./import.ts');
+    .option('--keep-issuing', 'let an issuance in progress for the Certificate continue (by default it is stopped, so it does not replace the imported certificate)')
+    .action(wrap(async (ctx, opts: { secret: string; cert: string; key: string; ca?: string; force?: boolean; dryRun?: boolean; keepIssuing?: boolean }) => {
+      const { applyImport, planImport, stopIssuance } = await import('./import.ts');
       const plan = await planImport(ctx.client, {
         namespace: ctx.namespace,
         secretName: opts.secret,
@@ -149,9 +150,10 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       if (plan.problems.length) {
         ctx.io.stderr.write(`\n!!! WARNING: --force: importing DESPITE ${plan.problems.length} failed check(s):\n${plan.problems.map((p) => `!!!   - ${p}`).join('\n')}\n\n`);
       }
-      const summary = { secret: `${ctx.namespace}/${opts.secret}`, action: plan.action, serial: plan.serial, notAfter: plan.notAfter, certificate: plan.owner?.metadata.name, forced: plan.problems, warnings: plan.warnings, dryRun: !!opts.dryRun };
+      const summary = { secret: `${ctx.namespace}/${opts.secret}`, action: plan.action, serial: plan.serial, notAfter: plan.notAfter, certificate: plan.owner?.metadata.name, forced: plan.problems, warnings: plan.warnings, dryRun: !!opts.dryRun, stoppedIssuance: false };
       if (!opts.dryRun) {
         await applyImport(ctx.client, plan);
+        if (plan.owner && !opts.keepIssuing) summary.stoppedIssuance = await stopIssuance(ctx.client, plan.owner);
         const { createEventRecorder } = await import('../lib/events.ts');
         const recorder = createEventRecorder({ client: ctx.client, component: 'certgate-cli' });
         const target = plan.owner ?? { apiVersion: 'v1', kind: 'Secret', metadata: { name: opts.secret, namespace: ctx.namespace } };
@@ -162,6 +164,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       }
       printResult(ctx.io, ctx.output, summary, (d) =>
         `${d.dryRun ? '(dry run) would have ' : ''}${d.action === 'create' ? 'created' : 'updated'} Secret ${d.secret} with certificate serial ${d.serial}, valid until ${d.notAfter}` +
+        (d.stoppedIssuance ? `\nstopped the issuance in progress for Certificate ${d.certificate} (removed its Issuing condition)` : '') +
         (d.certificate ? `\nCertificate ${d.certificate} will see it as its current certificate and renew it at its normal renewal time` : ''),
       );
       return 0;

@@ -214,3 +214,23 @@ export async function applyImport(client: KubeClient, plan: ImportPlan): Promise
     throw e;
   }
 }
+
+/**
+ * Ends an issuance in progress for the owning Certificate (removes Issuing=True), so a stuck order
+ * that later succeeds does not replace the imported certificate early. The worker then re-reads the
+ * Secret and schedules the next renewal from the imported certificate. Returns whether it changed.
+ */
+export async function stopIssuance(client: KubeClient, owner: Certificate): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const cert = await client.get<Certificate>(Resources.Certificate, owner.metadata.namespace, owner.metadata.name!);
+    const conditions = cert?.status?.conditions ?? [];
+    if (!cert || !conditions.some((c) => c.type === 'Issuing' && c.status === 'True')) return false;
+    try {
+      await client.replaceStatus(Resources.Certificate, { ...cert, status: { ...cert.status, conditions: conditions.filter((c) => c.type !== 'Issuing') } });
+      return true;
+    } catch (e: any) {
+      if (e?.statusCode !== 409) throw e;
+    }
+  }
+  throw new CliError(`could not update Certificate ${owner.metadata.name}: it kept changing; run "certgate status certificate ${owner.metadata.name}"`);
+}

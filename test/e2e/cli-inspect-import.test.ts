@@ -108,9 +108,18 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
   });
 
   test('import accepts a good pair: one kubernetes.io/tls Secret with cert-manager annotations, an Event, inspect says good', async () => {
+    // An issuance is stuck in progress (the reason for the manual import): import stops it.
+    const owner = await client.get<any>(Resources.Certificate, NS, 'shop');
+    await client.replaceStatus(Resources.Certificate, { ...owner, status: { conditions: [
+      { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
+      { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
+    ] } });
     const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', '--cert', file('good.pem', good.certPem + intermediate.certPem), '--key', file('good.key', good.keyPem), '--ca', file('root.pem', root.certPem)]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /created Secret default\/shop-tls with certificate serial/);
+    assert.match(r.stdout, /stopped the issuance in progress for Certificate shop/);
+    const conds = (await client.get<any>(Resources.Certificate, NS, 'shop')).status.conditions;
+    assert.deepEqual(conds.map((c: any) => c.type), ['Ready'], 'Issuing removed, Ready left to the worker');
     const s = await secret('shop-tls');
     assert.equal(s.type, 'kubernetes.io/tls');
     assert.equal(s.metadata.labels['controller.cert-manager.io/fao'], 'true');
