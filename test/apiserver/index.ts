@@ -106,6 +106,10 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
 
   const tls = serverTls();
   const server = https.createServer({ cert: tls.server.certPem, key: tls.server.keyPem });
+  // Idle keep-alive sockets outlive clients' own idle timeouts (Node's agent: 5 s), so a client
+  // never reuses a socket the server is closing at that moment (ECONNRESET under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   let address = '';
   if (opts.onRequest) server.on('request', (req) => opts.onRequest!(req.method ?? '', req.url ?? ''));
   server.on(

@@ -7,6 +7,7 @@ import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
 import { carryMeta, deepEqual, generateNameSuffix, initMeta, now, specChanged, validateName } from './meta.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { BUILTIN_FIELD_TREES } from './builtin-schemas.ts';
+import { secretDataDecodeError, validateBuiltin, validateMetadata } from './builtin-validation.ts';
 import { prepareBuiltin, tracksGeneration, unknownTopLevelFields } from './strategies.ts';
 import { crdStatus, validateCrd } from './crd.ts';
 import { apiVersionOf, resourceKey, type ResourceType } from './registry.ts';
@@ -223,12 +224,13 @@ export class Rest {
       prepareBuiltin(t, obj, old);
     }
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     const attrs = { operation: 'UPDATE' as Operation, type: t, subresource: ctx.subresource, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
-    this.validateObject(t, obj, []);
+    // Like kube-apiserver's PrepareForUpdate: generation moves only when the spec changed after mutating admission.
+    if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    this.validateObject(t, obj, [], old);
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
     const { resourceVersion: _a, managedFields: _b, ...newMeta } = obj.metadata;
     const { resourceVersion: _c, managedFields: _d, ...oldMeta } = old.metadata;
@@ -275,6 +277,8 @@ export class Rest {
       if (ctx.fieldValidation === 'Warn') ctx.warnings.push(...list);
     }
     if (t.schema) applyDefaults(t.schema, obj);
+    const decodeError = secretDataDecodeError(t, obj);
+    if (decodeError) throw badRequest(decodeError);
     return obj;
   }
 
@@ -288,8 +292,8 @@ export class Rest {
     return out;
   }
 
-  private validateObject(t: ResourceType, obj: KObj, extra: StatusCause[]): void {
-    const errs = [...extra];
+  private validateObject(t: ResourceType, obj: KObj, extra: StatusCause[], old?: KObj): void {
+    const errs = [...extra, ...validateMetadata(obj), ...validateBuiltin(t, obj, old)];
     if (t.schema) errs.push(...validate(t.schema, obj, ''));
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') errs.push(...validateCrd(obj));
     if (errs.length > 0) throw invalid(t.kind, t.group, obj.metadata.name ?? '', errs);

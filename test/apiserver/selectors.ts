@@ -86,7 +86,7 @@ export function parseFieldSelector(s: string, kind: string): FieldReq[] {
     const m = /^([A-Za-z0-9._-]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
     const field = m[1];
-    const supported = field.startsWith('metadata.') || (field === 'type' && kind === 'Secret') || (field in FIELD_GETTERS && field !== 'type');
+    const supported = field.startsWith('metadata.') || (field === 'type' && (kind === 'Secret' || kind === 'Event')) || (field in FIELD_GETTERS && field !== 'type');
     if (!supported || !(field in FIELD_GETTERS)) throw badRequest(`field label not supported: ${field}`);
     return { field, op: m[2] === '!=' ? 'neq' : 'eq', value: m[3].trim() };
   });
