@@ -131,6 +131,13 @@ describe('CSR, signing and checks', () => {
     assert.ok(inspectCertificate(leaf).notAfter <= inspectCertificate(caPem).notAfter);
   });
 
+  it('an expired CA cannot sign', async () => {
+    const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'old CA' }), durationMs: HOUR, isCA: true, signerKey: caKey, now: new Date(Date.now() - 2 * HOUR) });
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    await assert.rejects(signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: HOUR, signerKey: caKey, signerCertificatePem: caPem }), /the CA certificate expired at/);
+  });
+
   it('a request without any name is refused', async () => {
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
     await assert.rejects(createCsr(key, {}), /needs a commonName or at least one subjectAltName/);

@@ -41,6 +41,7 @@ export async function signCertificate(opts: SignOptions): Promise<string> {
     issuerName = new x509.X509Certificate(opts.signerCertificatePem).subjectName.toArrayBuffer();
     // A leaf must not outlive its CA.
     const caNotAfter = new Date(issuerCert.validTo);
+    if (caNotAfter <= now) throw new SigningError(`the CA certificate expired at ${caNotAfter.toISOString()}`);
     if (notAfter > caNotAfter) notAfter.setTime(caNotAfter.getTime());
   } else if (!samePublicKey(csr.publicKey, opts.signerKey)) {
     throw new SigningError('a self-signed certificate must be signed with the key of its request');

@@ -189,6 +189,65 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.notEqual(pair.chain[0].serialNumber, serial);
   });
 
+  test('a failing issuer: Issuing=False/Failed, attempts counted with backoff, recovery resets them', async () => {
+    // A CA that expired an hour ago: the issuer's key pair is fine, but it cannot sign.
+    const { createCsr, generatePrivateKey, signCertificate, encodePrivateKeyPem } = await import('../../lib/pki/index.ts');
+    const oldKey = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const oldCa = await signCertificate({ csr: await createCsr(oldKey, { commonName: 'expired CA' }), durationMs: 3_600_000, isCA: true, signerKey: oldKey, now: new Date(Date.now() - 2 * 3_600_000) });
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'old-ca', namespace: NS }, data: { 'tls.crt': b64(oldCa), 'tls.key': b64(encodePrivateKeyPem(oldKey)) } } as V1Secret);
+    await client.create(Resources.Issuer, issuer('old-ca', { ca: { secretName: 'old-ca' } }));
+    await client.create(Resources.Certificate, certificate('doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }));
+
+    const failed = await waitFor('first failure recorded', async () => {
+      const c = await getCert('doomed');
+      return (c?.status?.failedIssuanceAttempts ?? 0) >= 1 ? c : undefined;
+    });
+    const issuing = failed.status!.conditions!.find((c) => c.type === 'Issuing')!;
+    assert.equal(issuing.status, 'False');
+    assert.equal(issuing.reason, 'Failed');
+    assert.match(issuing.message!, /the CA certificate expired at/);
+    assert.ok(failed.status!.lastFailureTime);
+    assert.equal(failed.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'False');
+    const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'doomed-1');
+    assert.equal(cr?.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'Failed');
+    assert.ok(cr?.status?.failureTime);
+
+    // Retried after the backoff (1s base in this worker), with a new request name.
+    const second = await waitFor('second failure', async () => {
+      const c = await getCert('doomed');
+      return (c?.status?.failedIssuanceAttempts ?? 0) >= 2 ? c : undefined;
+    }, 15_000);
+    assert.ok(Date.parse(second.status!.lastFailureTime!) - Date.parse(failed.status!.lastFailureTime!) >= 1000, 'waited for the backoff');
+    assert.ok(await client.get(Resources.CertificateRequest, NS, 'doomed-1-retry1'));
+
+    // Fix the CA: the next attempt succeeds and the failure bookkeeping is cleared.
+    const root = (await secretOf('root-ca-tls'))!;
+    const live = (await secretOf('old-ca'))!;
+    await client.replace(Resources.Secret, { ...live, data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] } });
+    const { cert, pair } = await issued('doomed', 1, 20_000);
+    assertPair(pair, ['doomed.example.test']);
+    assert.equal(cert.status?.failedIssuanceAttempts, undefined);
+    assert.equal(cert.status?.lastFailureTime, undefined);
+
+    const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.name === 'doomed');
+    assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'Failed' && /expired/.test(e.message)), 'Warning event for the failure');
+  });
+
+  test('an existing Secret keeps its unrelated keys; Events tell the story', async () => {
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'mixed-tls', namespace: NS, labels: { mine: 'yes' } }, data: { 'tls.crt': '', 'tls.key': '', 'extra.conf': Buffer.from('keep me').toString('base64') } } as V1Secret);
+    await client.create(Resources.Certificate, certificate('mixed', { dnsNames: ['mixed.example.test'], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    const { pair } = await issued('mixed');
+    assertPair(pair, ['mixed.example.test']);
+    assert.equal(Buffer.from(pair.secret.data!['extra.conf'], 'base64').toString(), 'keep me');
+    assert.equal(pair.secret.metadata!.labels!.mine, 'yes');
+
+    const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'mixed');
+    const reasons = events.map((e) => e.reason);
+    for (const r of ['Issuing', 'Generated', 'Requested']) assert.ok(reasons.includes(r), `event ${r} in ${reasons.join(',')}`);
+    assert.ok(events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'));
+  });
+
   test('metrics: cert-manager series per Certificate, removed on delete; kubectl shows READY', async () => {
     const metrics = await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`);
     assert.match(metrics, /certmanager_certificate_expiration_timestamp_seconds\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\} \d{10}/);

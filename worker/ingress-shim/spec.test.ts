@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Ingress } from '@kubernetes/client-node';
+import type { V1Ingress, V1IngressTLS } from '@kubernetes/client-node';
 import { desiredCertificates, ingressIssuer, HTTP01_OVERRIDE_INGRESS_NAME } from './spec.ts';
 
-function ingress(annotations: Record<string, string>, tls: V1Ingress['spec'] extends infer S ? NonNullable<S>['tls'] : never = [{ hosts: ['a.example.test'], secretName: 'a-tls' }]): V1Ingress {
+function ingress(annotations: Record<string, string>, tls: V1IngressTLS[] | undefined = [{ hosts: ['a.example.test'], secretName: 'a-tls' }]): V1Ingress {
   return { metadata: { name: 'web', namespace: 'apps', uid: 'uid-1', annotations }, spec: { tls } };
 }
 
@@ -65,7 +65,7 @@ describe('ingress shim: desired Certificates', () => {
     assert.equal(a.metadata.annotations![HTTP01_OVERRIDE_INGRESS_NAME], 'web');
   });
 
-  const bad: Array<[string, Record<string, string>, V1Ingress['spec'] extends infer S ? NonNullable<S>['tls'] : never, RegExp]> = [
+  const bad: Array<[string, Record<string, string>, V1IngressTLS[] | undefined, RegExp]> = [
     ['tls entry without secretName', {}, [{ hosts: ['a.test'] }], /has no secretName/],
     ['tls entry without hosts', {}, [{ secretName: 'x' }], /has no hosts/],
     ['bad duration', { 'cert-manager.io/duration': 'soon' }, undefined, /cert-manager.io\/duration: invalid duration/],
