@@ -5,6 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../api/resources.ts';
 import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
 import type { Logger } from '../lib/log.ts';
+import { SecretWriterIndex, type SecretWriter } from './secret-index.ts';
 
 /** Any Kubernetes object as the caches hold it (spec, status and the rest stay untyped: rules read defensively). */
 export type KubeObject = KubernetesObject & { [field: string]: unknown };
@@ -15,6 +16,8 @@ export interface ClusterView {
   issuer(namespace: string, name: string): KubernetesObject | undefined;
   clusterIssuer(name: string): KubernetesObject | undefined;
   namespace(name: string): KubernetesObject | undefined;
+  /** Ingresses (with an issuer annotation) and Certificates that write this Secret. */
+  secretWriters(namespace: string, secretName: string): ReadonlyArray<SecretWriter>;
 }
 
 export interface StaticObjects {
@@ -38,6 +41,10 @@ function byNamespace(objs: KubernetesObject[] = []): Map<string, KubernetesObjec
 export function staticClusterView(objects: StaticObjects): ClusterView {
   const ingresses = byNamespace(objects.ingresses);
   const certificates = byNamespace(objects.certificates);
+  const ingressWriters = new SecretWriterIndex('Ingress');
+  const certificateWriters = new SecretWriterIndex('Certificate');
+  for (const o of objects.ingresses ?? []) ingressWriters.upsert(o);
+  for (const o of objects.certificates ?? []) certificateWriters.upsert(o);
   const find = (list: KubernetesObject[] = [], name: string, ns?: string) =>
     list.find((o) => o.metadata?.name === name && (ns === undefined || o.metadata?.namespace === ns));
   return {
@@ -46,6 +53,7 @@ export function staticClusterView(objects: StaticObjects): ClusterView {
     issuer: (ns, name) => find(objects.issuers, name, ns),
     clusterIssuer: (name) => find(objects.clusterIssuers, name),
     namespace: (name) => find(objects.namespaces, name),
+    secretWriters: (ns, secret) => [...ingressWriters.writers(ns, secret), ...certificateWriters.writers(ns, secret)],
   };
 }
 
@@ -65,6 +73,13 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     clusterIssuers: client.cache(Resources.ClusterIssuer),
     namespaces: client.cache(Resources.Namespace),
   } satisfies Record<string, WatchedCache<KubernetesObject>>;
+  const ingressWriters = new SecretWriterIndex('Ingress');
+  const certificateWriters = new SecretWriterIndex('Certificate');
+  for (const [cache, index] of [[caches.ingresses, ingressWriters], [caches.certificates, certificateWriters]] as const) {
+    cache.on('add', (o) => index.upsert(o));
+    cache.on('update', (o) => index.upsert(o));
+    cache.on('delete', (o) => index.remove(o));
+  }
   let synced = false;
   let stopped = false;
   for (const [name, cache] of Object.entries(caches)) {
@@ -78,6 +93,7 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     issuer: (ns, name) => caches.issuers.get(name, ns),
     clusterIssuer: (name) => caches.clusterIssuers.get(name),
     namespace: (name) => caches.namespaces.get(name),
+    secretWriters: (ns, secret) => [...ingressWriters.writers(ns, secret), ...certificateWriters.writers(ns, secret)],
     get synced() {
       return synced;
     },

@@ -92,7 +92,7 @@ test('/healthz, /readyz and /metrics', async () => {
 });
 
 test('a rule that fails inside answers a denial that names the problem, and the server goes on', async () => {
-  const failing: ClusterView = { ...staticClusterView({}), ingresses: () => { throw new Error('cache exploded'); } };
+  const failing: ClusterView = { ...staticClusterView({}), secretWriters: () => { throw new Error('cache exploded'); } };
   const other = await startWebhookServer({ config: defaultWebhookConfig(), view: failing, tls, logger: log.child({}, { level: 'silent' }) });
   try {
     const withIssuer = { ...badIngress, metadata: { name: 'web', annotations: { 'cert-manager.io/cluster-issuer': 'le' } } };

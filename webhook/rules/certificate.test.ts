@@ -15,6 +15,9 @@ test('certificate rules: correct Certificates have no findings', () => {
   assert.deepEqual(run({ ...base, privateKey: { algorithm: 'Ed25519' }, issuerRef: { name: 'local', kind: 'Issuer', group: 'cert-manager.io' } }), []);
   // UPDATE of itself: its own secretName is not a conflict.
   assert.deepEqual(validateCertificate(certificate('explicit', { ...base, secretName: 'taken-by-cert' }), view()), []);
+  // The Certificate ingress-shim makes for Ingress "other" writes the Secret that Ingress asks for.
+  const shim = certificate('taken-by-ingress', { ...base, secretName: 'taken-by-ingress' }, 'apps', { ownerReferences: [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'other', uid: 'u', controller: true }] });
+  assert.deepEqual(validateCertificate(shim, view()), []);
 });
 
 const cases: Array<{ name: string; spec: Record<string, unknown>; rule: string; field: string; severity?: string; text: RegExp }> = [
@@ -36,6 +39,7 @@ const cases: Array<{ name: string; spec: Record<string, unknown>; rule: string; 
   { name: 'issuerRef without name', spec: { ...base, issuerRef: {} }, rule: 'issuer-ref-invalid', field: 'spec.issuerRef.name', text: /name the Issuer or ClusterIssuer/ },
   { name: 'external issuer group warns', spec: { ...base, issuerRef: { name: 'x', kind: 'AWSPCAIssuer', group: 'awspca.cert-manager.io' } }, rule: 'issuer-ref-invalid', field: 'spec.issuerRef.group', severity: 'warn', text: /signs only with cert-manager\.io issuers/ },
   { name: 'secretName owned by another Certificate', spec: { ...base, secretName: 'taken-by-cert' }, rule: 'secret-name-conflict', field: 'spec.secretName', text: /Certificate "explicit" already writes this Secret/ },
+  { name: 'secretName requested by an Ingress', spec: { ...base, secretName: 'taken-by-ingress' }, rule: 'secret-name-conflict', field: 'spec.secretName', text: /Ingress "other" already requests a certificate into this Secret/ },
   { name: 'unsupported keystores', spec: { ...base, keystores: { jks: { create: true } } }, rule: 'unsupported-field', field: 'spec.keystores', text: /certgate does not support this field: JKS and PKCS#12/ },
 ];
 

@@ -47,9 +47,11 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
 
   const secretName = asStr(spec.secretName);
   if (secretName) {
-    const other = view.certificates(meta.namespace).find((c) => c.metadata?.name !== meta.name && asStr(specOf(c).secretName) === secretName);
+    // Not a conflict: this Certificate itself, and the Ingress that owns it (ingress-shim).
+    const ownerIngresses = meta.ownerReferences.filter((o) => o.kind === 'Ingress').map((o) => o.name);
+    const other = view.secretWriters(meta.namespace, secretName).find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind === 'Ingress' && ownerIngresses.includes(w.name)));
     if (other) {
-      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `Certificate "${other.metadata?.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `${other.kind} "${other.name}" already ${other.kind === 'Ingress' ? 'requests a certificate into' : 'writes'} this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
     }
   }
 

@@ -153,29 +153,19 @@ function commonNameFindings(meta: Meta, tls: TlsEntry[]): Finding[] {
   return out;
 }
 
-function ownedBy(obj: unknown, meta: Meta): boolean {
-  return metaOf(obj).ownerReferences.some((o) => o.kind === 'Ingress' && o.name === meta.name);
-}
-
 /** Two writers of one Secret re-issue it against each other forever (cert-manager's runaway loop). */
 function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Finding[] {
   const out: Finding[] = [];
-  const ingresses = view.ingresses(meta.namespace);
-  const certificates = view.certificates(meta.namespace);
   for (const t of tls) {
     if (!t.secretName) continue;
     const field = `spec.tls[${t.index}].secretName`;
-    const other = ingresses.find((i) => {
-      const m = metaOf(i);
-      return m.name !== meta.name && asksForCertificate(m.annotations) && tlsEntries(specOf(i)).some((x) => x.secretName === t.secretName);
-    });
-    if (other) {
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Ingress "${other.metadata?.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
-      continue;
-    }
-    const cert = certificates.find((c) => asStr(specOf(c).secretName) === t.secretName && !ownedBy(c, meta));
-    if (cert) {
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${cert.metadata?.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName or drop the issuer annotation`, severity: 'deny' });
+    // Not a conflict: this Ingress itself, and the Certificate ingress-shim made for it.
+    const others = view.secretWriters(meta.namespace, t.secretName).filter((w) => !(w.kind === 'Ingress' && w.name === meta.name) && !w.ownerIngresses.includes(meta.name));
+    const other = others.find((w) => w.kind === 'Ingress') ?? others[0];
+    if (other?.kind === 'Ingress') {
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Ingress "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+    } else if (other) {
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${other.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName or drop the issuer annotation`, severity: 'deny' });
     }
   }
   return out;

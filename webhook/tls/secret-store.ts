@@ -31,12 +31,14 @@ export function bundleFromSecret(secret: SecretObject): ServingBundle | undefine
   return bundleIsConsistent(bundle) ? bundle : undefined;
 }
 
-function secretFor(policy: ServingCertPolicy, bundle: ServingBundle, resourceVersion?: string): SecretObject {
+// type is immutable: a replaced Secret keeps the one it was created with.
+function secretFor(policy: ServingCertPolicy, bundle: ServingBundle, existing?: SecretObject): SecretObject {
+  const resourceVersion = existing?.metadata?.resourceVersion;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: policy.secretName, namespace: policy.namespace, labels: { 'app.kubernetes.io/name': 'certgate', 'app.kubernetes.io/component': 'webhook' }, ...(resourceVersion ? { resourceVersion } : {}) },
-    type: 'kubernetes.io/tls',
+    type: existing?.type ?? 'kubernetes.io/tls',
     data: { [SECRET_KEYS.caCert]: b64(bundle.caCertPem), [SECRET_KEYS.caKey]: b64(bundle.caKeyPem), [SECRET_KEYS.cert]: b64(bundle.certPem), [SECRET_KEYS.key]: b64(bundle.keyPem) },
   };
 }
@@ -80,7 +82,7 @@ export async function ensureServingBundle(client: KubeClient, policy: ServingCer
     const keepCa = stored && certFacts(stored.caCertPem).notAfter.getTime() - now.getTime() > policy.validityMs * 2;
     const bundle = await freshBundle(policy, now, keepCa ? stored : undefined);
     try {
-      await client.replace(Resources.Secret, secretFor(policy, bundle, secret.metadata?.resourceVersion));
+      await client.replace(Resources.Secret, secretFor(policy, bundle, secret));
       return bundle;
     } catch (e) {
       if (isConflict(e)) continue; // another replica renewed it first
