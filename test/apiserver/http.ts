@@ -204,6 +204,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
         fieldSelector: r.name ? `metadata.name=${r.name}` : (q.get('fieldSelector') ?? undefined),
         resourceVersion: q.get('resourceVersion') ?? undefined,
         allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+        sendInitialEvents: q.get('sendInitialEvents') === 'true',
         timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
         bookmarkIntervalMs: deps.bookmarkIntervalMs,
         asTable: wantsTable ? (o) => toTable(t, [o], o.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : undefined,

@@ -16,6 +16,7 @@ export interface WatchParams {
   allowWatchBookmarks: boolean;
   timeoutSeconds?: number;
   bookmarkIntervalMs: number;
+  sendInitialEvents?: boolean;
   /** kubectl get -w asks for each event's object as a one-row Table */
   asTable?: (obj: KObj) => KObj;
 }
@@ -54,8 +55,10 @@ export class WatchHub {
       else if (before) send('DELETED', e.obj); // left the selection
     };
 
-    if (!p.resourceVersion || rv === 0) {
+    if (!p.resourceVersion || rv === 0 || p.sendInitialEvents) {
       for (const o of this.storage.list(key, p.namespace)) if (matches(o)) send('ADDED', o);
+      // streaming lists (client-go WatchList): a bookmark marks the end of the initial state
+      if (p.sendInitialEvents) send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(this.storage.currentRv()), annotations: { 'k8s.io/initial-events-end': 'true' } } });
     } else {
       const past = this.storage.eventsSince(key, rv);
       if (past === 'expired') {

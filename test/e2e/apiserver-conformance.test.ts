@@ -229,6 +229,24 @@ describe('CRUD semantics', () => {
     assert.equal((await api('GET', `${WIDGETS}/stale`)).status, 200);
   });
 
+  it('validates built-in kinds like the real server: labels, Secret type and TLS keys, Ingress paths', async () => {
+    const longLabel = await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'long-label', labels: { 'cert-manager.io/certificate-name': 'x'.repeat(64) } } });
+    assert.equal(longLabel.status, 422);
+    assert.match(longLabel.body.message, /^ConfigMap "long-label" is invalid: metadata.labels: Invalid value: "x{64}": must be no more than 63 characters$/);
+    const tlsMissingKey = await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'half-tls' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '' } });
+    assert.equal(tlsMissingKey.status, 422);
+    assert.equal(tlsMissingKey.body.message, 'Secret "half-tls" is invalid: data[tls.key]: Required value');
+    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'opaque' }, data: { a: 'YQ==' } });
+    const retype = await api('PATCH', '/api/v1/namespaces/default/secrets/opaque', { type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } }, 'application/merge-patch+json');
+    assert.equal(retype.status, 422);
+    assert.equal(retype.body.message, 'Secret "opaque" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable');
+    const notBase64 = await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'raw' }, data: { a: 'not base64!' } });
+    assert.equal(notBase64.status, 400);
+    const noPathType = await api('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', { metadata: { name: 'np' }, spec: { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } });
+    assert.equal(noPathType.status, 422);
+    assert.equal(noPathType.body.message, 'Ingress.networking.k8s.io "np" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified');
+  });
+
   it('filters lists with label and field selectors', async () => {
     for (const [name, labels] of [['sel-a', { tier: 'web', env: 'prod' }], ['sel-b', { tier: 'db', env: 'prod' }], ['sel-c', { tier: 'web' }]] as const)
       await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name, labels } });
