@@ -4,6 +4,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { Resources } from '../../api/resources.ts';
+import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { desiredCertificates, IngressConfigError, ingressIssuer } from './spec.ts';
@@ -61,7 +62,9 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
         for (const k of Object.keys(annotations)) if (k.startsWith('acme.cert-manager.io/') && !(k in (want.metadata.annotations ?? {}))) delete annotations[k];
         Object.assign(annotations, want.metadata.annotations);
         const labels = { ...(existing.metadata.labels ?? {}), ...(want.metadata.labels ?? {}) };
-        if (canonical(existing.spec) === canonical(want.spec) && canonical(existing.metadata.annotations ?? {}) === canonical(annotations) && canonical(existing.metadata.labels ?? {}) === canonical(labels)) continue;
+        // Compare with defaults filled in on both sides: the mutating webhook (or a user) may have made
+        // defaults explicit, and rewriting them away would fight it forever.
+        if (canonical(defaultCertificateSpec(existing.spec)) === canonical(defaultCertificateSpec(want.spec)) && canonical(existing.metadata.annotations ?? {}) === canonical(annotations) && canonical(existing.metadata.labels ?? {}) === canonical(labels)) continue;
         await ctx.client.replace(Resources.Certificate, { ...existing, metadata: { ...existing.metadata, annotations, labels }, spec: want.spec });
         ctx.recorder.event(ingressRef!, 'Normal', 'UpdateCertificate', `Successfully updated Certificate "${want.metadata.name}"`);
       }
