@@ -248,6 +248,13 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.ok(events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'));
   });
 
+  test('a deleted Secret is issued again', async () => {
+    const before = (await getCert('mixed'))!;
+    await client.delete(Resources.Secret, NS, 'mixed-tls');
+    const { pair } = await issued('mixed', before.status!.revision! + 1);
+    assertPair(pair, ['mixed.example.test']);
+  });
+
   test('metrics: cert-manager series per Certificate, removed on delete; kubectl shows READY', async () => {
     const metrics = await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`);
     assert.match(metrics, /certmanager_certificate_expiration_timestamp_seconds\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\} \d{10}/);
