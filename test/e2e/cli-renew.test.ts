@@ -5,6 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
@@ -64,6 +68,40 @@ describe('certgate renew', { timeout: 60_000 }, () => {
     assert.equal(out.find((o) => o.name === 'shop')?.action, 'triggered');
     assert.equal(out.find((o) => o.name === 'api')?.action, 'already-issuing');
     assert.equal((await issuing('default', 'shop'))?.reason, 'ManuallyTriggered');
+  });
+
+  test('--context picks a kubeconfig context and its namespace is the default; KUBECONFIG is honoured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certgate-cli-ctx-'));
+    try {
+      const kc = parseYaml(readFileSync(cluster.kubeconfigPath, 'utf8'));
+      const base = kc.contexts[0];
+      kc.contexts.push({ name: 'team-b', context: { ...base.context, namespace: 'team-b' } });
+      const path = join(dir, 'kubeconfig');
+      writeFileSync(path, stringify(kc));
+      const c0 = await client.get<Certificate>(Resources.Certificate, 'team-b', 'api');
+      await client.replaceStatus(Resources.Certificate, { ...c0!, status: readyStatus(1) });
+      const r = await runCli(path, ['--context', 'team-b', 'status', 'certificate', 'api', '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).namespace, 'team-b');
+      const missing = await runCli(path, ['--context', 'nope', 'status', 'certificate', 'api']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /kubeconfig has no context named "nope"/);
+      // no --kubeconfig: KUBECONFIG names the file
+      const { run } = await import('../../cli/main.ts');
+      let out = '';
+      const saved = process.env.KUBECONFIG;
+      process.env.KUBECONFIG = path;
+      try {
+        const code = await run(['--context', 'team-b', 'renew', 'api'], { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, now: Date.now });
+        assert.equal(code, 0);
+      } finally {
+        if (saved === undefined) delete process.env.KUBECONFIG;
+        else process.env.KUBECONFIG = saved;
+      }
+      assert.match(out, /Manually triggered issuance of Certificate team-b\/api/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad arguments are clear errors', async () => {
