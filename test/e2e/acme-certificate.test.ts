@@ -86,3 +86,23 @@ test('a Certificate with an RSA key, no Ingress', async () => {
   assert.equal(pair.chain[0].publicKey.asymmetricKeyType, 'rsa');
   assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()));
 });
+
+test('a solver class that does not exist: the Certificate stays not Ready and the cause is visible', async () => {
+  await createIssuer(client, NS, 'wrong-class', pebbleAcmeSpec(stack, { solvers: [{ http01: { ingress: { ingressClassName: 'missing-class' } } }] }));
+  await client.create(Resources.Certificate, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'blocked', namespace: NS },
+    spec: { secretName: 'blocked-tls', dnsNames: ['blocked.example.test'], issuerRef: { name: 'wrong-class' } },
+  } as Certificate);
+  const cause = /IngressClass "missing-class" not found/;
+  const ch = await waitFor('Challenge names the missing class', async () =>
+    (await client.list<any>(Resources.Challenge, { namespace: NS })).items.find((c: any) => c.spec.dnsName === 'blocked.example.test' && cause.test(c.status?.reason ?? '')), 30_000);
+  assert.notEqual(ch.status.state, 'valid');
+  const cr = await waitFor('CertificateRequest condition names the cause', async () =>
+    (await client.list<any>(Resources.CertificateRequest, { namespace: NS })).items.find((r: any) => r.metadata.annotations?.['cert-manager.io/certificate-name'] === 'blocked' && r.status?.conditions?.some((c: any) => cause.test(c.message ?? ''))), 30_000);
+  assert.ok(cr);
+  const cert = await client.get<Certificate>(Resources.Certificate, NS, 'blocked');
+  assert.equal(ready(cert), false);
+  assert.equal(await client.get(Resources.Secret, NS, 'blocked-tls'), undefined);
+});

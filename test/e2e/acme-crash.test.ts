@@ -22,7 +22,11 @@ let signer: AcmeWorker; // sign() only: the controllers run in the child process
 let solver: SolverHandle;
 const children = new Set<ChildProcess>();
 
+// One worker process per crash point, loading while the services start (loading takes seconds).
+const pool: WarmChild[] = [];
+
 before(async () => {
+  for (let i = 0; i < 3; i++) pool.push(spawnChild());
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack, controllers: false });
@@ -45,23 +49,23 @@ interface WarmChild {
   loaded: Promise<void>;
 }
 
-/** Spawns a worker that has loaded its modules but not started (see acme-worker-child.ts). */
+/** Spawns a worker that loads its modules and waits for its options (see acme-worker-child.ts). */
 function spawnChild(): WarmChild {
   const script = fileURLToPath(new URL('./acme-worker-child.ts', import.meta.url));
-  const arg = JSON.stringify({ kubeconfigPath: cluster.kubeconfigPath, stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } } });
-  const child = spawn(process.execPath, ['--import', 'tsx', script, arg], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'error' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'error' } });
   children.add(child);
   child.on('exit', () => children.delete(child));
-  const loaded = waitForLine(child, 'loaded', 60_000);
-  loaded.catch(() => {}); // the last warm child is killed unused
+  const loaded = waitForLine(child, 'loaded', 90_000);
+  loaded.catch(() => {}); // a spare child may be killed unused
   return { child, loaded };
 }
 
-/** Starts the controllers of a warm child and waits until its caches are synced. */
+/** Starts the controllers of a loaded child and waits until its caches are synced. */
 async function go(w: WarmChild): Promise<ChildProcess> {
   await w.loaded;
   const ready = waitForLine(w.child, 'ready', 30_000);
-  w.child.stdin!.write('go\n');
+  const opts = { kubeconfigPath: cluster.kubeconfigPath, stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } } };
+  w.child.stdin!.write(JSON.stringify(opts) + '\n');
   await ready;
   return w.child;
 }
@@ -110,22 +114,7 @@ test('killing the worker at each point never creates a second ACME order', async
   const ordersBefore = stack.pebble.newOrderCount();
   const root = await stack.pebble.issuingRootsPem();
   let i = 0;
-  // Loading a worker takes seconds on a busy machine: keep replacements loaded ahead of time.
-  let spawned = 0;
-  const total = crashPoints.length;
-  const pool: WarmChild[] = [];
-  const refill = () => {
-    while (pool.length < 3 && spawned < total) {
-      pool.push(spawnChild());
-      spawned++;
-    }
-  };
-  const take = () => {
-    refill();
-    const w = pool.shift()!;
-    refill();
-    return w;
-  };
+  const take = () => pool.shift() ?? spawnChild();
   for (const point of crashPoints) {
     i++;
     const names = [`crash${i}.example.test`, `crash${i}-b.example.test`];

@@ -48,13 +48,8 @@ export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
         return { state: 'failed', reason: 'Failed', message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}` };
       }
       const rateLimited = /rateLimited/.test(st.reason ?? '');
-      // Surface why it is stuck (e.g. a failing self-check) where users look: the CertificateRequest.
-      const uid = order.metadata.uid;
-      const stuck = ctx.caches.challenges
-        .list(ns)
-        .filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === uid) && c.status?.reason && c.status.state !== 'valid')
-        .map((c) => `challenge ${c.metadata.name} (${c.spec.dnsName}): ${c.status!.reason}`);
-      const why = [st.reason, ...stuck].filter(Boolean).join('; ');
+      // The Order mirrors why its challenges are stuck (see orders/reconcile.ts).
+      const why = st.reason ?? '';
       return {
         state: 'pending',
         reason: 'Pending',

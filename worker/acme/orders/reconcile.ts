@@ -161,6 +161,13 @@ async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: O
   if (failed) {
     return failOrder(ctx, order, 'invalid', `Challenge ${failed.metadata.name} for "${failed.spec.dnsName}" failed: ${failed.status?.reason ?? failed.status?.state}`);
   }
+  // Mirror why challenges are stuck (e.g. a failing self-check) into the Order, where the
+  // CertificateRequest (and so the user) sees it.
+  const waiting = states
+    .filter((c) => c?.status?.reason && c.status.state !== 'valid' && !c.status.reason.startsWith('Accepted') && !c.status.reason.startsWith('Presented'))
+    .map((c) => `challenge for "${c!.spec.wildcard ? '*.' : ''}${c!.spec.dnsName}": ${c!.status!.reason}`)
+    .join('; ');
+  if ((order.status?.reason ?? '') !== waiting) await patchStatus(ctx, order, { reason: waiting });
   // Challenge updates requeue this Order through the watch; the poll is a safety net.
   return { requeueAfterMs: Math.max(rt.pollIntervalMs * 20, 1000) };
 }
