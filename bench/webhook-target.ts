@@ -15,11 +15,11 @@ if (kind === 'webhook') {
   const srv = await startWebhookServer({ config: defaultWebhookConfig(), view: staticClusterView(benchObjects(setup.ingressCount)), tls: setup.tls, metrics: createWebhookMetrics({ processMetrics: false }) });
   process.send!({ port: srv.port });
 } else {
-  const answer = Buffer.from(setup.answer);
+  const answer = setup.answer;
   const server = https.createServer({ key: setup.tls.key, cert: setup.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
     req.on('data', () => {});
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': answer.length });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
       res.end(answer);
     });
   });

@@ -129,9 +129,10 @@ function readBody(req: Request, limit: number, done: (err: BodyError | undefined
   req.on('error', () => finish(new BodyError(400, 'request body could not be read')));
 }
 
+// A string body lets node send headers and body in one write (one TLS record batch).
 function sendJson(res: Response, status: number, body: unknown): void {
-  const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
   res.end(data);
 }
 
