@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { chartDir, helmBin } from '../../scripts/render-manifests.ts';
+import { kubectlBin } from './render.ts';
 
 const NS = 'certgate';
 
@@ -36,7 +37,7 @@ describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
   }
   const helm = (...args: string[]) => run(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args]);
   const kubectl = (args: string[], input?: string) =>
-    run('/usr/bin/kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], input);
+    run(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], input);
   const getJson = async (...args: string[]) => {
     const r = await kubectl(['get', ...args, '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { freePort } from '../services/index.ts';
 import { deployManifestPath } from '../../scripts/render-manifests.ts';
-import { parseManifests, type K8sObject } from './render.ts';
+import { kubectlBin, parseManifests, type K8sObject } from './render.ts';
 import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { Resources } from '../../api/resources.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
@@ -34,7 +34,7 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 12
 
   function kubectl(args: string[], input?: string, kubeconfig = server.kubeconfigPath): Promise<Run> {
     return new Promise((resolve, reject) => {
-      const p = spawn('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn(kubectlBin, ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);

@@ -15,7 +15,7 @@ import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { deployManifestPath, renderAlertRules } from '../../scripts/render-manifests.ts';
 import https from 'node:https';
-import { parseManifests, type K8sObject } from './render.ts';
+import { kubectlBin, parseManifests, type K8sObject } from './render.ts';
 import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { Resources } from '../../api/resources.ts';
 import { runWebhook } from '../../webhook/main.ts';
@@ -51,7 +51,7 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
 
   function kubectl(args: string[], input = ''): Promise<Run> {
     return new Promise((resolve, reject) => {
-      const p = spawn('/usr/bin/kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);

@@ -1,7 +1,12 @@
 // Helpers for the chart tests: render with helm, parse into objects, validate against the
 // Kubernetes OpenAPI schemas shipped in kubernetes-models.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderChart } from '../../scripts/render-manifests.ts';
+import { renderChart, repoRoot } from '../../scripts/render-manifests.ts';
+
+/** kubectl 1.32 from the same npm package as helm (scripts/ensure-tools.sh), else the system one. */
+export const kubectlBin = existsSync(join(repoRoot, '.tools/kubectl/kubectl')) ? join(repoRoot, '.tools/kubectl/kubectl') : '/usr/bin/kubectl';
 
 export interface K8sObject {
   apiVersion: string;
