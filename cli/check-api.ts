@@ -39,7 +39,8 @@ export async function checkCrds(client: KubeClient): Promise<CheckResult> {
 /**
  * The probe Certificate is valid for the CRD schema but sets spec.keystores, which certgate keeps in
  * the schema for cert-manager compatibility and its validating webhook rejects. So: denied by a
- * webhook named *certgate* = the webhook answered; accepted = no webhook is registered or it fails open.
+ * webhook named *certgate* = the webhook answered; accepted with the private key defaults filled in =
+ * the mutating webhook answered (validation only warns); accepted unchanged = no webhook answered.
  */
 export function webhookProbe(namespace: string) {
   return {
@@ -56,8 +57,9 @@ export function webhookProbe(namespace: string) {
 }
 
 export async function checkWebhook(client: KubeClient, namespace: string): Promise<CheckResult> {
+  let created: any;
   try {
-    await client.create(Resources.Certificate, webhookProbe(namespace), { dryRun: true });
+    created = await client.create(Resources.Certificate, webhookProbe(namespace), { dryRun: true });
   } catch (e) {
     if (!(e instanceof KubeApiError)) return { name: 'webhook', ok: false, message: `dry-run create failed: ${e instanceof Error ? e.message : String(e)}` };
     if (/admission webhook "[^"]*certgate[^"]*" denied the request/i.test(e.message)) {
@@ -65,6 +67,11 @@ export async function checkWebhook(client: KubeClient, namespace: string): Promi
     }
     if (/failed calling webhook/i.test(e.message)) return { name: 'webhook', ok: false, message: `the certgate webhook is not answering: ${e.message}` };
     return { name: 'webhook', ok: false, message: `dry-run create failed (HTTP ${e.statusCode}): ${e.message}` };
+  }
+  // Accepted: in warn or audit mode (or with the rule disabled) validation lets it through, but the
+  // mutating webhook still makes the private key defaults explicit; the probe sets none.
+  if (created?.spec?.privateKey?.algorithm) {
+    return { name: 'webhook', ok: true, message: 'the certgate mutating webhook answered a dry-run create (validation did not deny the probe: warn or audit mode, or the rule is disabled)' };
   }
   return { name: 'webhook', ok: false, message: 'a Certificate the certgate webhook must reject was accepted: the webhook is not registered (MutatingWebhookConfiguration/ValidatingWebhookConfiguration certgate-webhook) or fails open' };
 }

@@ -99,4 +99,11 @@ describe('certgate check api', { timeout: 90_000 }, () => {
     assert.match(r.stdout, /FAIL {2}webhook: the certgate webhook is not answering: .*failed calling webhook/);
     assert.match(r.stdout, /OK {4}worker-lease/);
   });
+
+  test('in warn mode the mutating webhook is the evidence that the webhook answers', async () => {
+    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], mode: 'warn' }), { client });
+    const r = await runCli(cluster.kubeconfigPath, ['check', 'api', '--wait', '20s', '--interval', '300ms']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /OK {4}webhook: the certgate mutating webhook answered a dry-run create/);
+  });
 });
