@@ -103,7 +103,7 @@ try {
     '--acme-http01-self-check-port', String(stack.pebble.httpPort),
     '--acme-dns-nameserver', `127.0.0.1:${stack.bind.port}`, '--acme-backoff-min-ms', '50',
   ]);
-  await waitFor('the webhook to answer', 30_000, async () => {
+  await waitFor('the webhook to answer', 120_000, async () => {
     const r = await kubectl(kc, ['get', 'validatingwebhookconfiguration', 'certgate-webhook', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
     return r.status === 0 && r.out.length > 0 ? true : undefined;
   });
@@ -115,6 +115,14 @@ apiVersion: v1
 kind: Namespace
 metadata:
   name: demo
+---
+# The ingress controller's class (no controller runs here: the solver answers pebble directly).
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: nginx
+spec:
+  controller: k8s.io/ingress-nginx
 ---
 apiVersion: cert-manager.io/v1
 kind: ClusterIssuer
@@ -159,7 +167,7 @@ spec:
 
   step('Waiting for the certificate');
   const started = Date.now();
-  await waitFor('Certificate demo/shop-tls to be Ready', 90_000, async () => {
+  await waitFor('Certificate demo/shop-tls to be Ready', 180_000, async () => {
     const r = await kubectl(kc, ['get', 'certificate', 'shop-tls', '-n', 'demo', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
     return r.out === 'True' ? true : undefined;
   });
