@@ -1,0 +1,36 @@
+// Smoke test of the benchmark runner (not a benchmark: no timing is asserted). `bench/run.ts
+// --quick --only issuance --count 3` must issue through certgate and through raw acme-client,
+// and print and write figures that are real positive numbers with a ratio.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+test('bench/run.ts --quick --only issuance prints certgate and baseline figures side by side', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'certgate-bench-'));
+  try {
+    const out = join(dir, 'results.md');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'issuance', '--count', '3', '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 110_000 });
+    assert.equal(run.status, 0, `bench/run.ts failed:\n${run.stderr}\n${run.stdout}`);
+    const written = readFileSync(out, 'utf8');
+    assert.ok(run.stdout.includes(written.trim().split('\n')[0]), 'stdout and results file carry the same report');
+    assert.match(written, /Machine: \d+ CPUs .* Node v\d+/);
+    for (const label of ['HTTP-01 via pebble', 'CA issuer, no ACME']) {
+      const row = written.split('\n').find((l) => l.startsWith(`| ${label}: certificates/s |`));
+      assert.ok(row, `row for ${label} in:\n${written}`);
+      const m = /\| ([\d.]+) \| ([\d.]+) \(.+\) \| ([\d.]+)× \|$/.exec(row);
+      assert.ok(m, `figure, baseline and ratio in "${row}"`);
+      const [figure, baseline, ratio] = m.slice(1).map(Number);
+      assert.ok(figure > 0 && baseline > 0, `positive rates in "${row}"`);
+      assert.ok(Math.abs(ratio - figure / baseline) < 0.02 + 0.01 * ratio, `ratio is figure / baseline in "${row}"`);
+    }
+    assert.ok(!/PRIVATE KEY/.test(run.stdout + run.stderr), 'no key material printed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
