@@ -1,6 +1,6 @@
 // `certgate solver`: the HTTP-01 sidecar. Watches HTTP-01 Challenge objects and answers their
 // tokens. Only wiring lives here (flags, kube client, cache, server).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
@@ -63,7 +63,13 @@ export async function main(argv: string[]): Promise<void> {
     .option('--listen <host:port>', 'address to serve HTTP-01 on', '0.0.0.0:8089')
     .option('--namespace <ns>', 'only watch Challenges in this namespace')
     .exitOverride();
-  program.parse(argv, { from: 'user' });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    // --help and --version print and end normally; other parse errors propagate with their message.
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help')) return;
+    throw err;
+  }
   const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string }>();
   parseListen(o.listen);
   const client = new KubeClient(loadKubeConfig({ kubeconfig: o.kubeconfig }));

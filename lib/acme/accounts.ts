@@ -1,6 +1,7 @@
 // One registered ACME client per issuer configuration, shared by the backend and the Order and
 // Challenge controllers. Registration happens once per process and configuration; a change of
 // server, key, trust, email or EAB makes a new entry. Failed attempts are not cached.
+import { createHash } from 'node:crypto';
 import { createAcmeClient, type AcmeClient, type PollBackoff } from './client.ts';
 import { registerAccount, type AccountRegistration } from './account.ts';
 import { ensureAccountKey, AccountKeyError } from './account-key.ts';
@@ -30,7 +31,10 @@ export class AcmeAccounts {
   async clientFor(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {
     const key = await ensureAccountKey(this.kube, resourceNamespace, spec.privateKeySecretRef, { allowGenerate: !spec.disableAccountKeyGeneration });
     const eab = await this.readEab(spec, resourceNamespace);
-    const cacheKey = JSON.stringify([spec.server, key.hash, spec.caBundle ?? '', !!spec.skipTLSVerify, spec.email ?? '', eab?.kid ?? '', eab?.hmacKey ?? '']);
+    // Hashed: the key includes the EAB MAC key, which should not sit around in plain text.
+    const cacheKey = createHash('sha256')
+      .update(JSON.stringify([spec.server, key.hash, spec.caBundle ?? '', !!spec.skipTLSVerify, spec.email ?? '', eab?.kid ?? '', eab?.hmacKey ?? '']))
+      .digest('hex');
     let entry = this.entries.get(cacheKey);
     if (!entry) {
       entry = (async () => {

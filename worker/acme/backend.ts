@@ -47,14 +47,15 @@ export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
       if (st.state && FINAL_ACME_STATES.has(st.state)) {
         return { state: 'failed', reason: 'Failed', message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}` };
       }
-      const rateLimited = /rateLimited/.test(st.reason ?? '');
+      // A rate-limited Order says when it retries (orders/reconcile.ts): check back then.
+      const retryAfter = /rateLimited.*\(retrying after (\d+) s\)/.exec(st.reason ?? '');
       // The Order mirrors why its challenges are stuck (see orders/reconcile.ts).
       const why = st.reason ?? '';
       return {
         state: 'pending',
         reason: 'Pending',
         message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}`,
-        recheckAfterMs: rateLimited ? rt.pollIntervalMs * 10 : undefined,
+        recheckAfterMs: retryAfter ? Number(retryAfter[1]) * 1000 : undefined,
       };
     },
 
