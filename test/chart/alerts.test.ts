@@ -3,7 +3,7 @@
 // fire when it should, and stay silent for healthy 6-, 45- and 90-day certificates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,15 +45,24 @@ function sampleCount(values: string): number {
   return values.split(' ').reduce((n, part) => n + (part.includes('x') ? Number(part.split('x')[1]) + 1 : 1), 0);
 }
 
-/** Runs promtool on the rules and one test file; returns its exit status and output. */
-function promtool(rules: string, groups: TestGroup[], evaluationInterval: string): { status: number; output: string } {
+/** Runs promtool on the rules and one test file; returns its exit status and output. Asynchronous, so independent files run side by side. */
+async function promtool(rules: string, groups: TestGroup[], evaluationInterval: string): Promise<{ status: number; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'certgate-promtool-'));
   try {
     writeFileSync(join(dir, 'rules.yaml'), rules);
     writeFileSync(join(dir, 'test.yaml'), stringify({ rule_files: ['rules.yaml'], evaluation_interval: evaluationInterval, tests: groups }, { lineWidth: 0 }));
-    const r = spawnSync('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-    if (r.error) throw new Error(`promtool: ${r.error.message} (Debian package prometheus; run bash scripts/ensure-tools.sh)`);
-    return { status: r.status ?? 1, output: `${r.stdout}\n${r.stderr}` };
+    return await new Promise((resolve, reject) => {
+      const p = spawn('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+      p.stdout.on('data', (d) => (output += d));
+      p.stderr.on('data', (d) => (output += d));
+      p.on('error', (e) => reject(new Error(`promtool: ${e.message} (Debian package prometheus; run bash scripts/ensure-tools.sh)`)));
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ status: code ?? 1, output });
+      });
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -69,8 +78,8 @@ function withoutAnnotations(rules: string): string {
   return stringify(doc, { lineWidth: 0 });
 }
 
-function assertPasses(rules: string, groups: TestGroup[], evaluationInterval: string): void {
-  const r = promtool(rules, groups, evaluationInterval);
+async function assertPasses(rules: string, groups: TestGroup[], evaluationInterval: string): Promise<void> {
+  const r = await promtool(rules, groups, evaluationInterval);
   assert.equal(r.status, 0, r.output);
 }
 
@@ -136,7 +145,7 @@ function thresholds(days: number): { overdue: number; expiring: number } {
 // divides every threshold, so "not yet at the threshold, firing two steps later" stays exact).
 const stepFor = (days: number) => (days <= 6 ? 1 : 6);
 
-test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the documented times, not before', () => {
+test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the documented times, not before', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   // The table in values.yaml: 6-day certificates warn at 4.5 days and page at 5; 45-day at 33.75
   // and 38 days; 90-day at 67.5 and 83 days.
@@ -145,7 +154,7 @@ test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the document
     { overdue: 810, expiring: 912 },
     { overdue: 1620, expiring: 1992 },
   ]);
-  for (const { name, days } of lifetimes) {
+  await Promise.all(lifetimes.map(async ({ name, days }) => {
     const step = stepFor(days);
     const at = thresholds(days);
     const firing = (alertname: string, t: number): AlertCheck => ({
@@ -170,11 +179,11 @@ test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the document
         firing('CertgateCertificateExpiringSoon', days * 24 + 12),
       ],
     };
-    assertPasses(rules, [group], `${step}h`);
-  }
+    await assertPasses(rules, [group], `${step}h`);
+  }));
 });
 
-test('expiry alerts: the text names the certificate, its namespace, issuer and time left', () => {
+test('expiry alerts: the text names the certificate, its namespace, issuer and time left', async () => {
   const rules = renderAlertRules();
   const group: TestGroup = {
     interval: '1h',
@@ -203,13 +212,13 @@ test('expiry alerts: the text names the certificate, its namespace, issuer and t
       }],
     }],
   };
-  assertPasses(rules, [group], '1h');
+  await assertPasses(rules, [group], '1h');
 });
 
-test('expiry alerts: certificates renewed on time never alert over several lifetimes', () => {
+test('expiry alerts: certificates renewed on time never alert over several lifetimes', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   // Two and a half lifetimes each (at least 15 days), so every certificate goes through two renewals.
-  for (const { name, days } of lifetimes) {
+  await Promise.all(lifetimes.map(async ({ name, days }) => {
     const step = days >= 90 ? 12 : stepFor(days);
     const span = Math.max(days * 60, 15 * 24);
     const horizon = span - (span % step);
@@ -224,11 +233,11 @@ test('expiry alerts: certificates renewed on time never alert over several lifet
     for (const s of input) assert.equal(sampleCount(s.values), horizon / step + 1, s.series);
     assert.ok(input[0].values.split(' ').length >= 3, `${name}: at least two renewals in ${horizon}h`);
     const group: TestGroup = { interval: `${step}h`, input_series: input, alert_rule_test: checks };
-    assertPasses(rules, [group], `${step}h`);
-  }
+    await assertPasses(rules, [group], `${step}h`);
+  }));
 });
 
-test('expiry alerts: no renewal time exported falls back to the plain floor; no certificate yet (0) never alerts', () => {
+test('expiry alerts: no renewal time exported falls back to the plain floor; no certificate yet (0) never alerts', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   const lifetime = 90 * DAY;
   const samples = (90 * 24) / 6 + 1;
@@ -249,10 +258,10 @@ test('expiry alerts: no renewal time exported falls back to the plain floor; no 
       { eval_time: hours(89 * 24), alertname: 'CertgateCertificateRenewalOverdue', exp_alerts: [] },
     ],
   };
-  assertPasses(rules, [group], '6h');
+  await assertPasses(rules, [group], '6h');
 });
 
-test('expiry alerts: the floor and the overdue fraction follow values (expiryFloor=2d, renewalOverdueFraction=0.5)', () => {
+test('expiry alerts: the floor and the overdue fraction follow values (expiryFloor=2d, renewalOverdueFraction=0.5)', async () => {
   const rules = withoutAnnotations(renderAlertRules({ alerts: { expiryFloor: '2d', renewalOverdueFraction: 0.5 } }));
   // 90-day certificate: the floor of 2 days is reached at day 88; overdue at 60d + 15d.
   const labels = certLabels('ninety-day');
@@ -266,12 +275,12 @@ test('expiry alerts: the floor and the overdue fraction follow values (expiryFlo
       { eval_time: hours(75 * 24 + 12), alertname: 'CertgateCertificateRenewalOverdue', exp_alerts: [{ exp_labels: { ...labels, severity: 'warning' } }] },
     ],
   };
-  assertPasses(rules, [group], '6h');
+  await assertPasses(rules, [group], '6h');
 });
 
 // ---- readiness, ACME, webhook: minute resolution ------------------------------------------
 
-test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not Ready for 10 alert, with names in the text', () => {
+test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not Ready for 10 alert, with names in the text', async () => {
   const rules = renderAlertRules();
   const minutes = 40;
   const ready = (name: string, condition: string, values: string) =>
@@ -327,10 +336,10 @@ test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not
       },
     ],
   };
-  assertPasses(rules, [group], '1m');
+  await assertPasses(rules, [group], '1m');
 });
 
-test('ACME errors: a failing CA alerts, a healthy one and a lone badNonce do not', () => {
+test('ACME errors: a failing CA alerts, a healthy one and a lone badNonce do not', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   const req = (host: string, status: string, values: string) =>
     series('certmanager_http_acme_client_request_count', { scheme: 'https', host, path: '/acme/new-order', method: 'POST', status }, values);
@@ -356,10 +365,10 @@ test('ACME errors: a failing CA alerts, a healthy one and a lone badNonce do not
       },
     ],
   };
-  assertPasses(rules, [group], '1m');
+  await assertPasses(rules, [group], '1m');
 });
 
-test('webhook alerts: down when no replica is up or it is not scraped at all; slow when p99 exceeds the budget', () => {
+test('webhook alerts: down when no replica is up or it is not scraped at all; slow when p99 exceeds the budget', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   const up = (instance: string, values: string) => series('up', { job: 'certgate-webhook', namespace: 'certgate', instance }, values);
   const buckets = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, '+Inf'];
@@ -396,17 +405,17 @@ test('webhook alerts: down when no replica is up or it is not scraped at all; sl
       { eval_time: '20m', alertname: 'CertgateWebhookSlow', exp_alerts: [{ exp_labels: { severity: 'warning' } }] },
     ],
   };
-  assertPasses(rules, [down, neverScraped, healthy, slow], '1m');
+  await assertPasses(rules, [down, neverScraped, healthy, slow], '1m');
 });
 
-test('the harness can fail: a wrong expectation makes promtool report the alert it did not expect', () => {
+test('the harness can fail: a wrong expectation makes promtool report the alert it did not expect', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   const group: TestGroup = {
     interval: '1h',
     input_series: stuckCertificate('six-day', 6, 160, 1),
     alert_rule_test: [{ eval_time: hours(thresholds(6).expiring + 2), alertname: 'CertgateCertificateExpiringSoon', exp_alerts: [] }],
   };
-  const r = promtool(rules, [group], '1h');
+  const r = await promtool(rules, [group], '1h');
   assert.equal(r.status, 1, r.output);
   assert.match(r.output, /CertgateCertificateExpiringSoon/);
 });
