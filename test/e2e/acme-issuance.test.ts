@@ -68,6 +68,13 @@ test('Issuer with caBundle: account registered, HTTP-01 certificate for exactly 
   await waitFor('solver ingresses removed', async () => (await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
   await waitFor('solver services removed', async () => (await client.list(Resources.Service, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
 
+  // A new email updates the same account's contact (found again with onlyReturnExisting).
+  const changed = await client.patch<Issuer>(Resources.Issuer, NS, 'pebble', { spec: { acme: { email: 'security@example.test' } } });
+  const updated = await worker.backend.checkIssuer(changed, NS);
+  assert.equal(updated.ready, true, updated.message);
+  assert.equal((updated.status?.acme as any)?.uri, (readiness.status?.acme as any)?.uri, 'same account');
+  assert.equal((updated.status?.acme as any)?.lastRegisteredEmail, 'security@example.test');
+
   // Calling sign again (a requeue) reuses the Order: still issued, no new ACME order.
   const again = await signUntilDone(worker, cr);
   assert.equal(again.state, 'issued');
