@@ -183,6 +183,20 @@ for (const set of valueSets) {
     assert.equal(all(objects, 'PrometheusRule').length, values.prometheus?.prometheusRule?.enabled ? 1 : 0);
     assert.equal(all(objects, 'NetworkPolicy').length, values.networkPolicy?.enabled ? 2 : 0);
     if (values.image?.digest) assert.equal(worker.image, `${values.image.repository}@${values.image.digest}`);
+
+    // The ServiceMonitor scrapes exactly the two metrics Services, on a port each of them has.
+    for (const sm of all(objects, 'ServiceMonitor')) {
+      const selected = all(objects, 'Service').filter((svc) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
+      assert.deepEqual(selected.map((x) => x.metadata.name).sort(), [`${fullname}-metrics`, `${fullname}-webhook`]);
+      for (const svc of selected) for (const ep of sm.spec.endpoints) assert.ok(svc.spec.ports.some((p: any) => p.name === ep.port), `${svc.metadata.name} has port ${ep.port}`);
+    }
+    // NetworkPolicies select our pods and open only ports those pods declare.
+    for (const np of all(objects, 'NetworkPolicy')) {
+      const pods = podTemplates(objects).filter((p) => Object.entries(np.spec.podSelector.matchLabels).every(([k, v]) => p.labels[k] === v));
+      assert.equal(pods.length, 1, `${np.metadata.name} selects one workload`);
+      const portNames = pods[0].spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+      for (const rule of np.spec.ingress) for (const p of rule.ports) assert.ok(portNames.includes(p.port), `${np.metadata.name} opens ${p.port}`);
+    }
   });
 
   test(`every pod runs locked down: ${set.name}`, () => {
