@@ -52,7 +52,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .description('why is this Certificate (not) Ready: conditions, Secret, request, order, challenges, events; exit 1 when not Ready')
     .action(wrap(async (ctx, name: string) => {
       const { gatherCertificateStatus, renderCertificateStatus } = await import('./status.ts');
-      const view = await gatherCertificateStatus(ctx.client, ctx.namespace, name);
+      const view = await gatherCertificateStatus(ctx.client, ctx.namespace, name, ctx.io.now());
       printResult(ctx.io, ctx.output, view, (v) => renderCertificateStatus(v, ctx.io.now()));
       return view.ready ? 0 : 1;
     }));

@@ -8,6 +8,7 @@ import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
 import { parseCertificateChain } from '../lib/pki/index.ts';
 import { decodeBase64, summarize, type CertificateSummary } from './certinfo.ts';
+import { inspectTlsData } from './inspect.ts';
 import { CliError } from './io.ts';
 import { age, indent, table } from './output.ts';
 
@@ -30,7 +31,7 @@ export interface CertificateStatusView {
   failedIssuanceAttempts?: number;
   lastFailureTime?: string;
   issuer: { name: string; kind: string; group: string; found: boolean; ready?: ConditionView };
-  secret: { name: string; found: boolean; type?: string; certificate?: CertificateSummary; chainLength?: number; error?: string };
+  secret: { name: string; found: boolean; type?: string; certificate?: CertificateSummary; chainLength?: number; error?: string; problems: string[] };
   certificateRequest?: { name: string; revision?: string; conditions: ConditionView[]; failureTime?: string };
   order?: { name: string; state?: string; reason?: string; url?: string; failureTime?: string };
   challenges: Array<{ name: string; dnsName: string; type: string; wildcard: boolean; state?: string; presented?: boolean; processing?: boolean; reason?: string }>;
@@ -43,7 +44,7 @@ const ownedBy = (obj: KubernetesObject, owner: KubernetesObject): boolean =>
 const created = (o: KubernetesObject): number => Date.parse(String(o.metadata?.creationTimestamp ?? 0)) || 0;
 const newest = <T extends KubernetesObject>(items: T[]): T | undefined => [...items].sort((a, b) => created(b) - created(a))[0];
 
-export async function gatherCertificateStatus(client: KubeClient, namespace: string, name: string): Promise<CertificateStatusView> {
+export async function gatherCertificateStatus(client: KubeClient, namespace: string, name: string, nowMs: number = Date.now()): Promise<CertificateStatusView> {
   const cert = await client.get<Certificate>(Resources.Certificate, namespace, name);
   if (!cert) throw new CliError(`certificate "${name}" not found in namespace "${namespace}"`);
   const st = cert.status ?? {};
@@ -66,7 +67,7 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
     failedIssuanceAttempts: st.failedIssuanceAttempts,
     lastFailureTime: st.lastFailureTime,
     issuer: { name: ref.name, kind: issuerKind, group: ref.group || 'cert-manager.io', found: false },
-    secret: { name: cert.spec.secretName, found: false },
+    secret: { name: cert.spec.secretName, found: false, problems: [] },
     challenges: [],
     events: [],
   };
@@ -86,6 +87,8 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
   if (secret) {
     out.secret.found = true;
     out.secret.type = secret.type;
+    // The same checks as `inspect secret`: a key that does not match or a broken chain explains a Ready=False.
+    out.secret.problems = inspectTlsData(secret.data ?? {}, nowMs).problems;
     try {
       const chain = parseCertificateChain(decodeBase64(secret.data?.[SecretKeys.Certificate]));
       out.secret.certificate = summarize(chain[0]!);
@@ -174,6 +177,7 @@ export function renderCertificateStatus(s: CertificateStatusView, nowMs: number)
       `  Renewal Time: ${s.renewalTime ?? '<not scheduled>'}`,
     );
   }
+  if (s.secret.found && s.secret.problems.length) lines.push('  Problems:', ...s.secret.problems.map((p) => `    - ${p}`));
 
   if (!s.certificateRequest) lines.push('CertificateRequest: <none>');
   else {

@@ -44,6 +44,15 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     });
     await createEvent(client, web, 'Normal', 'Issuing', 'The certificate has been successfully issued');
 
+    // Broken Secret: someone replaced tls.key by hand.
+    const other = await makeLeaf({ issuer: ca, dnsNames: ['bad.example.test'] });
+    const badLeaf = await makeLeaf({ issuer: ca, dnsNames: ['bad.example.test'] });
+    await createWithStatus<Certificate>(client, Resources.Certificate, {
+      ...certificate(NS, 'bad', ['bad.example.test']),
+      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidKeyPair', message: 'Issuing certificate as Secret contains a private key that does not match the certificate', lastTransitionTime: iso(now) }], revision: 1 },
+    });
+    await client.create(Resources.Secret, tlsSecret(NS, 'bad-tls', badLeaf.certPem, other.keyPem));
+
     // Stuck: the HTTP-01 route answers 404, the challenge keeps its reason.
     const shop = await createWithStatus<Certificate>(client, Resources.Certificate, {
       ...certificate(NS, 'shop', ['shop.example.test', 'www.shop.example.test']),
@@ -119,6 +128,15 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     assert.match(r.stdout, /Failed issuance attempts: 1/);
     assert.match(r.stdout, /State: errored\n  Reason: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued/);
     assert.match(r.stdout, /Failure Time: /);
+  });
+
+  test('a Secret whose key does not match: exit 1 and the problem under the Secret', async () => {
+    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'bad']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Ready: False, Reason: InvalidKeyPair/);
+    assert.match(r.stdout, /  Problems:\n    - the private key does not match the certificate/);
+    const good = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web']);
+    assert.doesNotMatch(good.stdout, /Problems:/);
   });
 
   test('-o json and -o yaml carry the same data for scripts', async () => {
