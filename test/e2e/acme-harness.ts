@@ -138,15 +138,15 @@ export interface TestCsr {
 }
 
 /** An ECDSA P-256 key and a CSR for `names` (first non-wildcard name as CN). */
-export async function makeCsr(names: string[]): Promise<TestCsr> {
+export async function makeCsr(names: string[], ips: string[] = []): Promise<TestCsr> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keys = await toCryptoKeyPair(privateKey);
-  const cn = names.find((n) => !n.startsWith('*.')) ?? names[0];
+  const cn = names.find((n) => !n.startsWith('*.')) ?? names[0] ?? ips[0];
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: `CN=${cn}`,
     keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
     signingAlgorithm: keys.algorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))],
+    extensions: [new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))])],
   });
   return { key: privateKey, csrPem: csr.toString('pem') };
 }

@@ -225,3 +225,15 @@ test('a profile the ACME server does not offer is reported on the issuer and fai
   assert.match(result.state === 'failed' ? result.message : '', /does not offer profile "shortlived"/);
   assert.equal(stack.pebble.newOrderCount(), before, 'no ACME order created');
 });
+
+test('an IP address identifier is validated over HTTP-01 (solver rule without host)', async () => {
+  const client = worker.ctx.client;
+  const { csrPem } = await makeCsr([], ['127.0.0.1']);
+  const cr = await createCertificateRequest(client, NS, 'ip-1', csrPem, { name: 'pebble' });
+  const result = await signUntilDone(worker, cr);
+  assert.equal(result.state, 'issued', JSON.stringify(result));
+  if (result.state !== 'issued') return;
+  const chain = splitPemChain(result.certificatePem);
+  assert.match(chain[0].subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+  assert.ok(chainVerifiesTo(chain, await stack.pebble.issuingRootsPem()));
+});

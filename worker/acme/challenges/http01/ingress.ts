@@ -2,6 +2,7 @@
 // the template's labels and annotations) or, with http01.ingress.name, a path added to the user's
 // own Ingress ("edit in place"). Both route /.well-known/acme-challenge/<token> for the
 // challenge's host to the solver Service, and both are undone when the challenge ends.
+import { isIP } from 'node:net';
 import { Resources } from '../../../../api/resources.ts';
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, isConflict, type KubeClient } from '../../../../lib/kube/client.ts';
@@ -9,6 +10,8 @@ import { http01SolverName } from '../../names.ts';
 import { ownerRef, solverObjectLabels } from './service.ts';
 
 const challengePath = (ch: Challenge) => `/.well-known/acme-challenge/${ch.spec.token}`;
+/** Ingress hosts must be DNS names: an IP identifier's route is a rule without host (as cert-manager does). */
+const ruleHost = (ch: Challenge): string | undefined => (isIP(ch.spec.dnsName) ? undefined : ch.spec.dnsName);
 
 function challengePathEntry(ch: Challenge, serviceName: string, port: number) {
   return { path: challengePath(ch), pathType: 'ImplementationSpecific', backend: { service: { name: serviceName, port: { number: port } } } };
@@ -38,7 +41,7 @@ export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: 
       metadata: { name, namespace: ch.metadata.namespace, labels: { ...(tmpl.labels ?? {}), ...solverObjectLabels(ch) }, annotations, ownerReferences: ownerRef(ch) },
       spec: {
         ...(ing.ingressClassName ? { ingressClassName: ing.ingressClassName } : {}),
-        rules: [{ host: ch.spec.dnsName, http: { paths: [challengePathEntry(ch, serviceName, port)] } }],
+        rules: [{ ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [challengePathEntry(ch, serviceName, port)] } }],
       },
     } as any);
   } catch (err) {
@@ -55,8 +58,8 @@ export async function removeRoute(kube: KubeClient, ch: Challenge): Promise<void
 async function addPathInPlace(kube: KubeClient, ch: Challenge, ingressName: string, serviceName: string, port: number): Promise<void> {
   await editIngress(kube, ch, ingressName, (ingress) => {
     const rules: any[] = (ingress.spec.rules ??= []);
-    let rule = rules.find((r) => r.host === ch.spec.dnsName);
-    if (!rule) rules.push((rule = { host: ch.spec.dnsName, http: { paths: [] } }));
+    let rule = rules.find((r) => r.host === ruleHost(ch));
+    if (!rule) rules.push((rule = { ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [] } }));
     const paths: any[] = ((rule.http ??= { paths: [] }).paths ??= []);
     if (paths.some((p) => p.path === challengePath(ch))) return false;
     paths.unshift(challengePathEntry(ch, serviceName, port));
@@ -77,7 +80,7 @@ async function removePathInPlace(kube: KubeClient, ch: Challenge, ingressName: s
       }
     }
     // Drop a rule we added that now routes nothing.
-    ingress.spec.rules = rules.filter((r) => !(r.host === ch.spec.dnsName && r.http && r.http.paths.length === 0));
+    ingress.spec.rules = rules.filter((r) => !(r.host === ruleHost(ch) && r.http && r.http.paths.length === 0));
     return changed;
   }, true);
 }

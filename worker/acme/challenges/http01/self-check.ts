@@ -2,7 +2,7 @@
 // so a broken route shows as a status reason instead of a failed authorization.
 import http from 'node:http';
 import { Resolver } from 'node:dns/promises';
-import type { LookupFunction } from 'node:net';
+import { isIPv6, type LookupFunction } from 'node:net';
 
 export interface Http01SelfCheckOptions {
   port: number;
@@ -13,7 +13,8 @@ export interface Http01SelfCheckOptions {
 
 /** undefined when the URL answers exactly the key authorization, else why not (for status.reason). */
 export async function http01SelfCheck(dnsName: string, token: string, key: string, opts: Http01SelfCheckOptions): Promise<string | undefined> {
-  const url = `http://${dnsName}:${opts.port}/.well-known/acme-challenge/${token}`;
+  const host = isIPv6(dnsName) ? `[${dnsName}]` : dnsName;
+  const url = `http://${host}:${opts.port}/.well-known/acme-challenge/${token}`;
   try {
     const res = await get(url, opts);
     if (res.status !== 200) return `wrong status code '${res.status}', expected '200'`;
