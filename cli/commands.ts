@@ -155,7 +155,10 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
         await applyImport(ctx.client, plan);
         if (plan.owner && !opts.keepIssuing) summary.stoppedIssuance = await stopIssuance(ctx.client, plan.owner);
         const { createEventRecorder } = await import('../lib/events.ts');
-        const recorder = createEventRecorder({ client: ctx.client, component: 'certgate-cli' });
+        const { pino, destination } = await import('pino');
+        // A lost Event is only logged by the recorder: to stderr here, so -o json stays parseable.
+        const log = pino({ name: 'certgate-cli', level: 'warn' }, destination({ fd: 2, sync: true }));
+        const recorder = createEventRecorder({ client: ctx.client, component: 'certgate-cli', log });
         const target = plan.owner ?? { apiVersion: 'v1', kind: 'Secret', metadata: { name: opts.secret, namespace: ctx.namespace } };
         const msg = `Certificate serial ${plan.serial} (not after ${plan.notAfter}) imported by hand into Secret ${opts.secret} with certgate import`;
         if (plan.problems.length) recorder.event(target, 'Warning', 'ForcedImport', `${msg} despite: ${plan.problems.join('; ')}`);
