@@ -37,7 +37,7 @@ export interface WebhookBenchResult {
 }
 
 function startTarget(kind: 'webhook' | 'bare', setup: BenchSetup): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && kind === 'webhook' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof2'] : [])], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
+  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && kind === process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof2'] : [])], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     child.once('message', (m: any) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));

@@ -66,7 +66,7 @@ export function webhookCommand(): Command {
     .description('admission webhook: validates Ingresses, Certificates and Issuers; adds defaults and transparent TLS')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context')
-    .option('--listen <host:port>', 'HTTPS address for admission requests', parseHostPort, parseHostPort('0.0.0.0:10250'))
+    .addOption(new Option('--listen <host:port>', 'HTTPS address for admission requests').argParser(parseHostPort).default(parseHostPort('0.0.0.0:10250'), '0.0.0.0:10250'))
     .option('--metrics-listen <host:port>', 'plain HTTP address for /metrics (also served on the HTTPS port)', parseHostPort)
     .option('--namespace <ns>', 'namespace of the webhook itself, where its TLS Secret lives', 'certgate')
     .option('--tls-secret <name>', 'Secret holding the serving CA and certificate, shared by all replicas', 'certgate-webhook-tls')
@@ -77,7 +77,7 @@ export function webhookCommand(): Command {
     .option('--disable-rule <id>', 'switch a rule off (repeatable)', parseRule)
     .option('--transparent-tls', 'add a tls block to every Ingress without one, cluster-wide', false)
     .option('--default-issuer <kind/name>', 'issuer for transparent TLS, e.g. ClusterIssuer/letsencrypt-prod', parseIssuerRef)
-    .option('--production-label <key=value>', 'label that marks production namespaces and Ingresses', parseLabel, parseLabel('certgate.io/environment=production'))
+    .addOption(new Option('--production-label <key=value>', 'label that marks production namespaces and Ingresses').argParser(parseLabel).default(parseLabel('certgate.io/environment=production'), 'certgate.io/environment=production'))
     .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
     .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted', parsePositive, 4 * 1024 * 1024);
 }

@@ -3,7 +3,7 @@
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { childLogger } from '../lib/log.ts';
 import { watchedClusterView } from './cluster-view.ts';
-import { parseWebhookConfig, type WebhookConfig } from './config.ts';
+import { parseWebhookConfig, webhookCommand, type WebhookConfig } from './config.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { startMetricsServer, startWebhookServer, type RunningWebhookServer } from './server.ts';
 import { patchCaBundles } from './tls/ca-bundle.ts';
@@ -65,6 +65,10 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(webhookCommand().helpInformation());
+    return;
+  }
   let config: WebhookConfig;
   try {
     config = parseWebhookConfig(argv);
