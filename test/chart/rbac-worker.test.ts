@@ -191,7 +191,7 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
       (await admin.list(Resources.Service, { namespace: USER_NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
   });
 
-  test('the ingress shim turns an annotated Ingress into a Certificate it owns', async () => {
+  test('the ingress shim turns an annotated Ingress into a Certificate it owns, and it is issued', async () => {
     await apply({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -206,6 +206,11 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     assert.deepEqual(cert.spec.dnsNames, ['web.example.test']);
     assert.equal(cert.metadata.ownerReferences?.[0]?.kind, 'Ingress');
     assert.equal(cert.metadata.ownerReferences?.[0]?.name, 'web');
+    // The shim and the mutating webhook (which makes Certificate defaults explicit) settle: no write loop.
+    await new Promise((r) => setTimeout(r, 2000));
+    const later = await admin.get<any>(Resources.Certificate, USER_NS, 'web-tls');
+    assert.ok(later.metadata.generation <= 2, `Certificate rewritten ${later.metadata.generation} times in 2 s`);
+    await waitFor('Secret web-tls', () => tlsSecret('web-tls'));
   });
 
   test('the series the alerts query are the ones the worker and webhook export, shaped as the alert tests assume', async () => {
