@@ -5,7 +5,7 @@ import type { WebhookConfig } from '../config.ts';
 import type { AdmissionResult } from '../metrics.ts';
 import { addTransparentTls, defaultIssuerFor } from '../mutate/transparent-tls.ts';
 import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
-import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
+import { decide, NAMESPACE_MODE_LABEL, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
 import { formatFinding, type Finding } from '../rules/ids.ts';
 import { validateIngress } from '../rules/ingress.ts';
@@ -100,7 +100,7 @@ export function handleMutate(req: AdmissionRequest, ctx: HandlerContext): Handle
     rule = 'certificate-defaults';
   } else if (kind === 'Ingress') {
     const namespace = req.namespace ? ctx.view.namespace(req.namespace) : undefined;
-    const namespaceWantsTls = namespace?.metadata?.labels?.['certgate.io/tls'] === 'enforce';
+    const namespaceWantsTls = namespace?.metadata?.labels?.[NAMESPACE_MODE_LABEL] === 'enforce';
     if (namespaceWantsTls || ctx.config.transparentTls) {
       const outcome = addTransparentTls(req.object, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
       if (outcome.changed) {

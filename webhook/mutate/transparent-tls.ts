@@ -13,7 +13,7 @@ export const DEFAULT_ISSUER_ANNOTATION = 'certgate.io/default-issuer';
 export const TRANSPARENT_TLS_OPT_OUT = 'certgate.io/transparent-tls';
 
 export type TransparentTlsOutcome =
-  | { changed: true; object: unknown; issuer: IssuerRef; secretName: string }
+  | { changed: true; object: unknown; secretName: string; addedIssuer?: IssuerRef }
   | { changed: false; reason?: string };
 
 /** The issuer for transparent TLS in a namespace: its annotation, else the cluster default. */
@@ -51,6 +51,5 @@ export function addTransparentTls(ingress: unknown, issuer: IssuerRef | { error:
     const key = issuer.kind === 'ClusterIssuer' ? IngressAnnotations.ClusterIssuer : IngressAnnotations.Issuer;
     copy.metadata.annotations = { ...(asObj(copy.metadata.annotations) ?? {}), [key]: issuer.name };
   }
-  const used = (issuer ?? { kind: meta.annotations[IngressAnnotations.ClusterIssuer] ? 'ClusterIssuer' : 'Issuer', name: String(hasIssuer) }) as IssuerRef;
-  return { changed: true, object: copy, issuer: used, secretName };
+  return { changed: true, object: copy, secretName, addedIssuer: hasIssuer ? undefined : issuer };
 }
