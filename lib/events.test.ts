@@ -42,7 +42,7 @@ describe('EventRecorder', { timeout: 60_000 }, () => {
     assert.equal(issuing[0].source.component, 'certgate-test');
     const failed = events.filter((e) => e.reason === 'Failed');
     assert.equal(failed.length, 2);
-    assert.ok(failed.every((e) => e.type === 'Warning' && e.count === 1));
+    assert.ok(failed.every((e) => e.type === 'Warning' && e.count === 1), 'two separate Warning events');
   });
 
   it('never throws when the API refuses the Event', async () => {

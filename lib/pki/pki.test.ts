@@ -33,7 +33,7 @@ describe('private keys', () => {
   for (const c of cases) {
     it(`${c.name}: generates, encodes PKCS1 and PKCS8, parses back`, async () => {
       const key = await generatePrivateKey(c.spec);
-      assert.ok(keyMatchesSpec(key, c.spec));
+      assert.ok(keyMatchesSpec(key, c.spec), 'key matches its spec');
       const pkcs1 = encodePrivateKeyPem(key, 'PKCS1');
       assert.match(pkcs1, new RegExp(`-----BEGIN ${c.pkcs1Header}-----`));
       const pkcs8 = encodePrivateKeyPem(key, 'PKCS8');
@@ -85,7 +85,7 @@ describe('CSR, signing and checks', () => {
       assert.equal(info.isCA, false);
       assert.equal(info.notAfter.getTime() - info.notBefore.getTime(), 2 * HOUR);
       assert.deepEqual(keyPairProblems({ certificatePem: leafPem + caPem, privateKey: key, requested, caPem }), []);
-      assert.ok(chainVerifiesTo(parseCertificateChain(leafPem), caPem));
+      assert.ok(chainVerifiesTo(parseCertificateChain(leafPem), caPem), 'leaf verifies to the CA');
     });
   }
 
@@ -95,7 +95,7 @@ describe('CSR, signing and checks', () => {
     const csr = await createCsr(key, { dnsNames: ['self.example.test'] });
     const pem = await signCertificate({ csr, durationMs: HOUR, signerKey: key });
     const cert = new X509Certificate(pem);
-    assert.ok(cert.verify(cert.publicKey));
+    assert.ok(cert.verify(cert.publicKey), 'self-signature verifies');
     assert.equal(cert.subject, cert.issuer);
     await assert.rejects(signCertificate({ csr, durationMs: HOUR, signerKey: other }), /signed with the key of its request/);
   });
@@ -128,7 +128,7 @@ describe('CSR, signing and checks', () => {
     const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'short CA' }), durationMs: HOUR, isCA: true, signerKey: caKey });
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
     const leaf = await signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: 100 * HOUR, signerKey: caKey, signerCertificatePem: caPem });
-    assert.ok(inspectCertificate(leaf).notAfter <= inspectCertificate(caPem).notAfter);
+    assert.ok(inspectCertificate(leaf).notAfter <= inspectCertificate(caPem).notAfter, 'leaf ends before the CA');
   });
 
   it('an expired CA cannot sign', async () => {

@@ -37,13 +37,16 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
 
   /** Waits until the Certificate is Ready at revision >= minRevision and returns its stored pair. */
   async function issued(certName: string, minRevision = 1, timeoutMs = 20_000): Promise<{ cert: Certificate; pair: StoredPair }> {
-    const cert = await waitFor(`Certificate ${certName} Ready at revision ${minRevision}`, async () => {
-      const c = await getCert(certName);
-      return ready(c) && (c!.status!.revision ?? 0) >= minRevision ? c : undefined;
+    // Ready at the revision, and status (notAfter) describing the certificate now in the Secret.
+    return waitFor(`Certificate ${certName} Ready at revision ${minRevision}`, async () => {
+      const cert = await getCert(certName);
+      if (!ready(cert) || (cert!.status!.revision ?? 0) < minRevision) return undefined;
+      const secret = await secretOf(cert!.spec.secretName);
+      if (!secret) return undefined;
+      const pair = readPair(secret);
+      const leafNotAfter = pair.chain[0] && new Date(pair.chain[0].validTo).getTime();
+      return leafNotAfter === Date.parse(cert!.status!.notAfter ?? '') ? { cert: cert!, pair } : undefined;
     }, timeoutMs);
-    const secret = await secretOf(cert.spec.secretName);
-    assert.ok(secret, 'Secret exists');
-    return { cert, pair: readPair(secret) };
   }
 
   function assertPair(pair: StoredPair, dnsNames: string[]) {
@@ -83,7 +86,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.equal(a['cert-manager.io/alt-names'], 'self.example.test');
     assert.equal(a.note, 'hi');
     assert.equal(pair.secret.metadata!.labels!.team, 'blue');
-    assert.ok(cert.status?.notAfter && cert.status.notBefore && cert.status.renewalTime);
+    assert.ok(cert.status?.notAfter && cert.status.notBefore && cert.status.renewalTime, 'notBefore, notAfter and renewalTime in status');
     assert.equal(cert.status?.conditions?.some((c) => c.type === 'Issuing'), false, 'Issuing condition removed after success');
     assert.equal(cert.status?.nextPrivateKeySecretName, undefined);
 
@@ -91,7 +94,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.ok(cr, 'CertificateRequest named after the revision');
     assert.equal(cr!.metadata.annotations!['cert-manager.io/certificate-revision'], '1');
     assert.equal(cr!.metadata.annotations!['cert-manager.io/certificate-name'], 'self');
-    assert.ok(cr!.metadata.annotations!['cert-manager.io/private-key-secret-name']);
+    assert.ok(cr!.metadata.annotations!['cert-manager.io/private-key-secret-name'], 'private-key-secret-name annotation');
     assert.equal(cr!.status?.conditions?.find((c) => c.type === 'Approved')?.status, 'True');
     // the temporary key Secret is gone
     await waitFor('next-key Secret deleted', async () => !(await secretOf(cr!.metadata.annotations!['cert-manager.io/private-key-secret-name'])));
@@ -174,7 +177,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assertPair(second.pair, ['short.example.test']);
     assert.notEqual(keepSecond.pair.chain[0].serialNumber, keepFirst.pair.chain[0].serialNumber);
     assert.equal(keepSecond.pair.keyPem, keepFirst.pair.keyPem, 'same key under rotationPolicy Never');
-    assert.ok(Date.parse(second.cert.status!.renewalTime!) > Date.parse(first.cert.status!.renewalTime!));
+    assert.ok(Date.parse(second.cert.status!.renewalTime!) > Date.parse(first.cert.status!.renewalTime!), 'renewalTime moved on');
     await client.delete(Resources.Certificate, NS, 'short');
     await client.delete(Resources.Certificate, NS, 'keep');
   });
@@ -207,11 +210,11 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.equal(issuing.status, 'False');
     assert.equal(issuing.reason, 'Failed');
     assert.match(issuing.message!, /the CA certificate expired at/);
-    assert.ok(failed.status!.lastFailureTime);
+    assert.ok(failed.status!.lastFailureTime, 'lastFailureTime set');
     assert.equal(failed.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'False');
     const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'doomed-1');
     assert.equal(cr?.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'Failed');
-    assert.ok(cr?.status?.failureTime);
+    assert.ok(cr?.status?.failureTime, 'failureTime on the request');
 
     // Retried after the backoff (1s base in this worker), with a new request name.
     const second = await waitFor('second failure', async () => {
@@ -245,7 +248,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'mixed');
     const reasons = events.map((e) => e.reason);
     for (const r of ['Issuing', 'Generated', 'Requested']) assert.ok(reasons.includes(r), `event ${r} in ${reasons.join(',')}`);
-    assert.ok(events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'));
+    assert.ok(events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'), 'success event');
   });
 
   test('a deleted Secret is issued again', async () => {
