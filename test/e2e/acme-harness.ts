@@ -229,3 +229,17 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
   throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
 }
+
+/** Calls sign() until it reports pending with a message matching `re` (the Order mirrors challenge causes asynchronously). */
+export async function pendingMatching(worker: AcmeWorker, cr: CertificateRequest, re: RegExp, timeoutMs = 15_000): Promise<string> {
+  let last = '';
+  try {
+    return await waitFor(`pending message matching ${re}`, async () => {
+      const r = await signUntilDone(worker, cr, 10);
+      last = r.state === 'pending' ? r.message : `${r.state}: ${'message' in r ? r.message : ''}`;
+      return r.state === 'pending' && re.test(r.message) ? r.message : undefined;
+    }, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last: ${last}`);
+  }
+}
