@@ -194,7 +194,19 @@ export class Rest {
       this.hooks.changed(t, stored, false);
       return present(t, stored);
     }
+    if (options.propagationPolicy === 'Orphan' || options.orphanDependents === true) this.orphanDependents(old.metadata.uid);
     return this.remove(t, old);
+  }
+
+  /** propagationPolicy=Orphan: dependents lose their reference to the owner instead of being collected. */
+  private orphanDependents(uid: string): void {
+    const dependents = [...this.storage.scan()].filter(({ obj }) => (obj.metadata.ownerReferences ?? []).some((r: KObj) => r.uid === uid));
+    for (const { resource, obj } of dependents) {
+      const copy = structuredClone(obj) as KObj;
+      copy.metadata.ownerReferences = copy.metadata.ownerReferences.filter((r: KObj) => r.uid !== uid);
+      if (copy.metadata.ownerReferences.length === 0) delete copy.metadata.ownerReferences;
+      this.storage.put(resource, copy);
+    }
   }
 
   /** Remove an object now (no admission): for garbage collection and the namespace controller too. */

@@ -75,7 +75,7 @@ function api(method: string, path: string, body?: unknown, contentType = 'applic
 function request(srv: EmbeddedApiServer, token: string, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
   const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = https.request(srv.url + path, { method, ca: srv.caPem, headers: { authorization: `Bearer ${token}`, accept, ...(data ? { 'content-type': contentType } : {}) }, timeout: 10_000 }, (res) => {
+    const req = https.request(srv.url + path, { method, ca: srv.caPem, headers: { authorization: `Bearer ${token}`, accept, ...(data ? { 'content-type': contentType, 'content-length': data.length } : {}) }, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -391,6 +391,12 @@ describe('controllers', () => {
     await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'other-owner', ownerReferences: [{ ...ref, uid: 'not-this-one' }] } });
     await api('DELETE', '/api/v1/namespaces/default/configmaps/owner');
     await eventually(async () => (await api('GET', '/api/v1/namespaces/default/secrets/dependent')).status === 404, 'dependent deleted');
+    const keeper = (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'keeper' } })).body;
+    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'orphaned', ownerReferences: [{ ...ref, name: 'keeper', uid: keeper.metadata.uid }] } });
+    await api('DELETE', '/api/v1/namespaces/default/configmaps/keeper', { propagationPolicy: 'Orphan' });
+    const orphan = await api('GET', '/api/v1/namespaces/default/secrets/orphaned');
+    assert.equal(orphan.status, 200, 'propagationPolicy Orphan keeps dependents');
+    assert.equal(orphan.body.metadata.ownerReferences, undefined);
     // an owner reference to a uid that never existed is also garbage
     await eventually(async () => (await api('GET', '/api/v1/namespaces/default/secrets/other-owner')).status === 404, 'orphan deleted');
   });
