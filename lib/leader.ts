@@ -98,7 +98,13 @@ export class LeaderElector {
       if (!this.leading) {
         this.leading = true;
         this.log.info('became leader');
-        await this.opts.onStartedLeading();
+        try {
+          await this.opts.onStartedLeading();
+        } catch (err) {
+          // Could not start leading (e.g. the API went away): step down and let the next tick retry.
+          this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'starting to lead failed');
+          await this.loseLeadership().catch(() => {});
+        }
       }
     } else if (this.leading && now - this.lastRenewMs >= this.opts.renewDeadlineMs) {
       this.log.warn('could not renew the lease before the deadline; stopping leading');
@@ -109,7 +115,11 @@ export class LeaderElector {
   private async loseLeadership(): Promise<void> {
     if (!this.leading) return;
     this.leading = false;
-    await this.opts.onStoppedLeading();
+    try {
+      await this.opts.onStoppedLeading();
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'stopping to lead failed');
+    }
   }
 
   /** One attempt; true when we hold the Lease afterwards. */

@@ -59,7 +59,12 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     createIngressShimController(ctx),
     ...createAcmeControllers(ctx),
   ];
-  await cacheSet.start();
+  try {
+    await cacheSet.start();
+  } catch (err) {
+    await cacheSet.stop().catch(() => {});
+    throw err;
+  }
   for (const c of controllers) c.start();
   log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
   return async () => {
@@ -80,14 +85,15 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
 
   let stopControllers: (() => Promise<void>) | undefined;
   let transition: Promise<void> = Promise.resolve();
+  // Start and stop run one after the other; a failed step does not block the next one.
   const begin = () => {
-    transition = transition.then(async () => {
+    transition = transition.catch(() => {}).then(async () => {
       if (!stopControllers) stopControllers = await startControllers(config, client, base);
     });
     return transition;
   };
   const end = () => {
-    transition = transition.then(async () => {
+    transition = transition.catch(() => {}).then(async () => {
       const stop = stopControllers;
       stopControllers = undefined;
       await stop?.();
