@@ -124,6 +124,9 @@ test('killing the worker at each point never creates a second ACME order', async
     const first = await go(take());
     await waitFor(`${point.name} (${cr.metadata.name})`, () => point.reached(cr), 30_000, 5);
     await kill(first);
+    // The kill must land mid-issuance for the first two points (finalize may complete at once).
+    const atKill = await orderOf(cr);
+    if (i < 3) assert.ok(!atKill?.status?.certificate, `${point.name}: the worker was killed before the order completed`);
     // The restarted worker runs in this process: fresh caches, fresh ACME clients, no memory of the first.
     const restarted = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
     try {
