@@ -4,7 +4,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
 import { evaluateSecret } from './policy.ts';
-import { failureBackoffMs } from './trigger.ts';
+import { failureBackoffMs, remainingBackoffMs } from './trigger.ts';
 
 const HOUR = 3_600_000;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -67,4 +67,26 @@ describe('failure backoff', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((n) => failureBackoffMs(n, HOUR, 32 * HOUR) / HOUR), [1, 2, 4, 8, 16, 32, 32, 32]);
     assert.deepEqual([1, 2, 3, 4].map((n) => failureBackoffMs(n, 1000, 4000)), [1000, 2000, 4000, 4000]);
   });
+});
+
+describe('remaining backoff before a retry', () => {
+  const failedAt = Date.parse('2026-01-01T00:00:00Z');
+  const failed = (attempts: number, observedGeneration: number, generation: number): Certificate => ({
+    ...cert,
+    metadata: { ...cert.metadata, generation },
+    status: {
+      failedIssuanceAttempts: attempts,
+      lastFailureTime: '2026-01-01T00:00:00Z',
+      conditions: [{ type: 'Issuing', status: 'False', reason: 'Failed', message: 'x', observedGeneration }],
+    },
+  });
+  const cases: Array<[string, Certificate, number, number]> = [
+    ['no failure', cert, failedAt, 0],
+    ['first failure, 10 minutes later', failed(1, 1, 1), failedAt + 10 * 60_000, 50 * 60_000],
+    ['third failure waits 4h', failed(3, 1, 1), failedAt + HOUR, 3 * HOUR],
+    ['backoff over', failed(1, 1, 1), failedAt + HOUR, 0],
+    ['capped at max', failed(10, 1, 1), failedAt, 32 * HOUR],
+    ['spec changed since the failure', failed(3, 1, 2), failedAt + 1000, 0],
+  ];
+  for (const [name, c, now, want] of cases) it(name, () => assert.equal(remainingBackoffMs(c, now, HOUR, 32 * HOUR), want));
 });

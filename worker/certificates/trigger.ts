@@ -30,7 +30,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
-      const backoff = remainingBackoffMs(ctx, cert, now);
+      const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs);
       if (backoff > 0) {
         log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
         return { requeueAfterMs: backoff };
@@ -59,13 +59,13 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
 }
 
 /** Time left on the failure backoff; 0 when there was no failure or the spec changed since. */
-function remainingBackoffMs(ctx: WorkerContext, cert: Certificate, now: number): number {
+export function remainingBackoffMs(cert: Certificate, now: number, baseMs: number, maxMs: number): number {
   const attempts = cert.status?.failedIssuanceAttempts ?? 0;
   const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
   if (!attempts || Number.isNaN(last)) return 0;
   const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
   // A spec change (new generation) resets the backoff, as in cert-manager.
   if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
-  const delay = failureBackoffMs(attempts, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs);
+  const delay = failureBackoffMs(attempts, baseMs, maxMs);
   return Math.max(0, last + delay - now);
 }
