@@ -24,6 +24,7 @@ import { parseWorkerArgs } from '../worker/flags.ts';
 import { startWorker, type RunningWorker } from '../worker/main.ts';
 import type { SolverHandle } from '../solver/main.ts';
 import { fmt, machineLine, markdownTable, percentile, ratio } from './report.ts';
+import { recordStages, type StageRecorder } from './stages.ts';
 
 export interface IssuanceBenchOptions {
   /** Certificates per timed run (default 20). */
@@ -37,6 +38,7 @@ export interface IssuanceBenchOptions {
 }
 
 export interface RunFigures {
+  durationsMs: number[];
   count: number;
   totalMs: number;
   perSecond: number;
@@ -46,9 +48,14 @@ export interface RunFigures {
 
 export interface IssuanceBenchResult {
   acme: RunFigures;
+  /** Both raw runs pooled; the halves show how much the machine drifted meanwhile. */
   rawAcme: RunFigures;
+  rawAcmeBefore: RunFigures;
+  rawAcmeAfter: RunFigures;
   ca?: RunFigures;
   directSign?: RunFigures;
+  /** Markdown tables: where certgate's time goes, per run. */
+  stages: { acme: string; ca?: string };
   markdown: string;
 }
 
@@ -65,9 +72,13 @@ async function timeSequential(count: number, fn: (i: number) => Promise<void>): 
     await fn(i);
     durations.push(performance.now() - t0);
   }
-  const totalMs = performance.now() - start;
-  durations.sort((a, b) => a - b);
-  return { count, totalMs, perSecond: (count * 1000) / totalMs, p50Ms: percentile(durations, 50), p95Ms: percentile(durations, 95) };
+  return summarise(durations, performance.now() - start);
+}
+
+function summarise(durationsMs: number[], totalMs: number): RunFigures {
+  const sorted = [...durationsMs].sort((a, b) => a - b);
+  const count = sorted.length;
+  return { durationsMs: sorted, count, totalMs, perSecond: (count * 1000) / totalMs, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) };
 }
 
 /** Resolves when a Secret in the namespace first holds a certificate; driven by a watch, not polling. */
@@ -115,7 +126,7 @@ function certificate(name: string, issuerName: string): Certificate {
 const issuerReady = (i: Issuer | undefined) => i?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** raw acme-client: one account, the lower-level order flow, a tiny HTTP-01 responder on pebble's port. */
-async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number): Promise<RunFigures> {
+async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, prefix: string): Promise<RunFigures> {
   const tokens = new Map<string, string>();
   const responder = http.createServer((req, res) => {
     const token = (req.url ?? '').split('/').pop() ?? '';
@@ -135,8 +146,8 @@ async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number): P
         return async () => void tokens.delete(challenge.token);
       },
     };
-    await issueCertificate(client, ['raw-warmup.example.test'], solver); // JIT, connections
-    return await timeSequential(count, (i) => issueCertificate(client, [`raw-${i}.example.test`], solver).then(() => {}));
+    await issueCertificate(client, [`${prefix}-warmup.example.test`], solver); // JIT, connections
+    return await timeSequential(count, (i) => issueCertificate(client, [`${prefix}-${i}.example.test`], solver).then(() => {}));
   } finally {
     responder.closeAllConnections();
     await new Promise((resolve) => responder.close(resolve));
@@ -144,14 +155,17 @@ async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number): P
 }
 
 /** Creates Certificates one at a time for issuerName and times each until its Secret is filled. */
-async function runCertgate(client: KubeClient, secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>, prefix: string, issuerName: string, count: number, timeoutMs: number): Promise<RunFigures> {
+async function runCertgate(client: KubeClient, secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>, stages: StageRecorder, prefix: string, issuerName: string, count: number, timeoutMs: number): Promise<{ figures: RunFigures; stages: string }> {
   const one = async (name: string) => {
     const issued = secrets.expect(`${name}-tls`, timeoutMs);
+    stages.begin(name);
     await client.create(Resources.Certificate, certificate(name, issuerName));
     await issued;
+    stages.end(name);
   };
   await one(`${prefix}-warmup`);
-  return timeSequential(count, (i) => one(`${prefix}-${i}`));
+  const figures = await timeSequential(count, (i) => one(`${prefix}-${i}`));
+  return { figures, stages: stages.markdown(Array.from({ length: count }, (_, i) => `${prefix}-${i}`)) };
 }
 
 /** The CA issuer's work without controllers: RSA key, CSR, sign with the CA pair, in this process. */
@@ -177,10 +191,12 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
   let solver: SolverHandle | undefined;
   let worker: RunningWorker | undefined;
   let secrets: Awaited<ReturnType<typeof watchIssuedSecrets>> | undefined;
+  let stages: StageRecorder | undefined;
   try {
     [stack, apiServer] = await Promise.all([startAcmeStack(), startApiServer()]);
-    // Baseline first: it owns pebble's HTTP-01 port until certgate's solver takes it over.
-    const rawAcme = await runRawAcme(stack, count, backoffMs);
+    // The baseline runs before and after certgate (it owns pebble's HTTP-01 port while certgate's
+    // solver is down), so a machine whose load changes during the run shows up in its two halves.
+    const rawAcmeBefore = await runRawAcme(stack, count, backoffMs, 'raw-before');
 
     const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfigPath }), 'certgate-bench');
     await ensureNamespace(client, NS);
@@ -197,12 +213,18 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
     ]);
     worker = await startWorker(config, loadKubeConfig({ kubeconfig: apiServer.kubeconfigPath }));
     secrets = await watchIssuedSecrets(client, NS);
+    stages = await recordStages(client, NS);
 
     await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
     await waitFor('ACME Issuer Ready', async () => issuerReady(await client.get<Issuer>(Resources.Issuer, NS, 'pebble')), 30_000);
-    const acmeFigures = await runCertgate(client, secrets, 'acme', 'pebble', count, timeoutMs);
+    const acmeRun = await runCertgate(client, secrets, stages, 'acme', 'pebble', count, timeoutMs);
+    await solver.stop();
+    solver = undefined;
+    const rawAcmeAfter = await runRawAcme(stack, count, backoffMs, 'raw-after');
+    const rawAcme = summarise([...rawAcmeBefore.durationsMs, ...rawAcmeAfter.durationsMs], rawAcmeBefore.totalMs + rawAcmeAfter.totalMs);
 
     let ca: RunFigures | undefined;
+    let caStages: string | undefined;
     let directSign: RunFigures | undefined;
     if (opts.ca !== false) {
       await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
@@ -213,13 +235,14 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       await rootIssued;
       await createIssuer(client, NS, 'ca', { ca: { secretName: 'root-ca-tls' } });
       await waitFor('CA Issuer Ready', async () => issuerReady(await client.get<Issuer>(Resources.Issuer, NS, 'ca')), 30_000);
-      ca = await runCertgate(client, secrets, 'ca', 'ca', count, timeoutMs);
+      ({ figures: ca, stages: caStages } = await runCertgate(client, secrets, stages, 'ca', 'ca', count, timeoutMs));
       directSign = await runDirectSign((await client.get<V1Secret>(Resources.Secret, NS, 'root-ca-tls'))!, count);
     }
-    const result = { acme: acmeFigures, rawAcme, ca, directSign, markdown: '' };
+    const result = { acme: acmeRun.figures, stages: { acme: acmeRun.stages, ca: caStages }, rawAcme, rawAcmeBefore, rawAcmeAfter, ca, directSign, markdown: '' };
     result.markdown = issuanceMarkdown(result, backoffMs);
     return result;
   } finally {
+    await stages?.stop().catch(() => {});
     await secrets?.stop().catch(() => {});
     await worker?.stop().catch(() => {});
     await solver?.stop().catch(() => {});
@@ -235,7 +258,7 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
     rows.push([`${label}: p50 time to Secret, ms`, fmt(figure.p50Ms, 0), fmt(base.p50Ms, 0), ratio(figure.p50Ms, base.p50Ms)]);
     rows.push([`${label}: p95 time to Secret, ms`, fmt(figure.p95Ms, 0), fmt(base.p95Ms, 0), ratio(figure.p95Ms, base.p95Ms)]);
   };
-  add('HTTP-01 via pebble', r.acme, r.rawAcme, 'raw acme-client');
+  add('HTTP-01 via pebble', r.acme, r.rawAcme, `raw acme-client, ${r.rawAcme.count} pooled`);
   if (r.ca && r.directSign) add('CA issuer, no ACME', r.ca, r.directSign, 'lib/pki sign in-process');
   return [
     `### Issuance: ${r.acme.count} sequential certificates per run (RSA 2048 keys), ACME poll backoff ${backoffMs} ms`,
@@ -243,8 +266,13 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
     markdownTable(['figure', 'certgate', 'baseline', 'certgate / baseline'], rows),
     '',
     'certgate = create a Certificate on the embedded API server, worker and HTTP-01 solver in this process, until its Secret holds tls.crt (watched). ' +
-      'Raw acme-client = createOrder, authorizations, HTTP-01 responder, finalize, download; no Kubernetes. ' +
+      `Raw acme-client = createOrder, authorizations, HTTP-01 responder, finalize, download; no Kubernetes; run ${r.rawAcmeBefore.count} before and ${r.rawAcmeAfter.count} after certgate (${fmt(r.rawAcmeBefore.perSecond, 2)} and ${fmt(r.rawAcmeAfter.perSecond, 2)} certificates/s: a large gap means the machine's load changed). ` +
       'For times, a ratio above 1× means certgate is slower.',
+    '',
+    'Where certgate\'s time goes, HTTP-01 run:',
+    '',
+    r.stages.acme,
+    ...(r.stages.ca ? ['', 'CA run:', '', r.stages.ca] : []),
   ].join('\n');
 }
 
