@@ -6,8 +6,13 @@ import type { UserInfo } from './admission.ts';
 export const ADMIN_USER: UserInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
 
 export class Authenticator {
-  readonly adminToken = randomBytes(24).toString('hex');
-  private tokens = new Map<string, UserInfo>([[this.adminToken, ADMIN_USER]]);
+  readonly adminToken: string;
+  private tokens = new Map<string, UserInfo>();
+
+  constructor(adminToken?: string) {
+    this.adminToken = adminToken ?? randomBytes(24).toString('hex');
+    this.tokens.set(this.adminToken, ADMIN_USER);
+  }
 
   tokenFor(namespace: string, serviceAccount: string): string {
     const token = randomBytes(24).toString('hex');

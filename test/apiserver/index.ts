@@ -1,6 +1,7 @@
 // The embedded Kubernetes API server: HTTPS on loopback, bearer tokens, a kubeconfig on disk.
 // Wires storage, registry, admission, REST verbs, watches and background controllers.
 import https from 'node:https';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { WatchHub } from './watch.ts';
 import { Authenticator, ADMIN_USER } from './auth.ts';
 import { createHandler } from './http.ts';
 import { crdToTypes } from './crd.ts';
-import { createTestCa, type TestCa, type KeyPairPem } from './tls.ts';
+import { createTestCa, type KeyPairPem } from './tls.ts';
 import { ApiError } from './errors.ts';
 import { RbacAuthorizer } from './rbac.ts';
 
@@ -56,14 +57,28 @@ export interface StartOptions {
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-let tlsMaterial: { ca: TestCa; server: KeyPairPem } | undefined;
+interface ServingTls { caPem: string; server: KeyPairPem }
+let tlsMaterial: ServingTls | undefined;
 /** One CA and serving certificate per process: minting RSA keys and signing in JS costs seconds. */
-function serverTls(): { ca: TestCa; server: KeyPairPem } {
+function serverTls(): ServingTls {
   if (!tlsMaterial) {
     const ca = createTestCa('certgate-embedded-apiserver-ca');
-    tlsMaterial = { ca, server: ca.issue(['127.0.0.1', 'localhost'], 'kube-apiserver') };
+    tlsMaterial = { caPem: ca.certPem, server: ca.issue(['127.0.0.1', 'localhost'], 'kube-apiserver') };
   }
   return tlsMaterial;
+}
+
+/** The CA and serving pair stored in dir by an earlier start (while valid for another day), else fresh ones, stored. */
+function reusableTls(dir: string): ServingTls {
+  const [caFile, certFile, keyFile] = ['ca.crt', 'apiserver.crt', 'apiserver.key'].map((f) => join(dir, f));
+  if ([caFile, certFile, keyFile].every((f) => existsSync(f))) {
+    const certPem = readFileSync(certFile, 'utf8');
+    if (Date.parse(new X509Certificate(certPem).validTo) > Date.now() + 86_400_000) return { caPem: readFileSync(caFile, 'utf8'), server: { certPem, keyPem: readFileSync(keyFile, 'utf8') } };
+  }
+  const tls = serverTls();
+  writeFileSync(certFile, tls.server.certPem);
+  writeFileSync(keyFile, tls.server.keyPem, { mode: 0o600 });
+  return tls;
 }
 
 export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedApiServer> {
@@ -71,7 +86,11 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   mkdirSync(dir, { recursive: true });
   const storage = new Storage(opts.historyWindow ?? 1000);
   const registry = new Registry();
-  const auth = new Authenticator();
+  // with an explicit dir (make demo), the admin token and TLS material survive restarts so that
+  // running processes keep working with the kubeconfig they loaded
+  const tokenFile = join(dir, 'token');
+  const auth = new Authenticator(opts.dir && existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  if (opts.dir) writeFileSync(tokenFile, auth.adminToken, { mode: 0o600 });
   const admission = new Admission(storage, opts.serviceResolver);
   let persistTimer: NodeJS.Timeout | undefined;
   const persistNow = () => {
@@ -104,7 +123,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   const crdDir = opts.crdDir === undefined ? join(REPO_ROOT, 'charts/certgate/crds') : opts.crdDir;
   if (crdDir && existsSync(crdDir)) await applyCrdDir(crdDir, rest, registry, adminCtx);
 
-  const tls = serverTls();
+  const tls = opts.dir ? reusableTls(dir) : serverTls();
   const server = https.createServer({ cert: tls.server.certPem, key: tls.server.keyPem });
   // Idle keep-alive sockets outlive clients' own idle timeouts (Node's agent: 5 s), so a client
   // never reuses a socket the server is closing at that moment (ECONNRESET under load).
@@ -130,16 +149,16 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   const url = `https://${address}`;
   const writeKubeconfig = (file: string, user: string, token: string): string => {
     const path = join(dir, file);
-    writeFileSync(path, kubeconfigYaml(url, tls.ca.certPem, user, token), { mode: 0o600 });
+    writeFileSync(path, kubeconfigYaml(url, tls.caPem, user, token), { mode: 0o600 });
     return path;
   };
-  writeFileSync(join(dir, 'ca.crt'), tls.ca.certPem);
+  writeFileSync(join(dir, 'ca.crt'), tls.caPem);
   const kubeconfigPath = writeKubeconfig('kubeconfig', 'admin', auth.adminToken);
 
   return {
     url,
     kubeconfigPath,
-    caPem: tls.ca.certPem,
+    caPem: tls.caPem,
     token: auth.adminToken,
     tokenFor: (ns, sa) => auth.tokenFor(ns, sa),
     kubeconfigFor: async (ns, sa) => writeKubeconfig(`kubeconfig-${ns}-${sa}`, `system:serviceaccount:${ns}:${sa}`, auth.tokenFor(ns, sa)),
