@@ -1,7 +1,7 @@
 // Conformance of the embedded API server, asserted from the client side: raw HTTPS requests,
-// the @kubernetes/client-node informer and /usr/bin/kubectl. Everything here must also hold
-// against a real kube-apiserver (run with CERTGATE_E2E_KUBECONFIG to check), except the tests
-// that need the embedded server's knobs (forced compaction, dropped watches, request log).
+// the @kubernetes/client-node informer and /usr/bin/kubectl. The expected texts and codes are the
+// real kube-apiserver's; this suite drives the embedded server only, because several checks use its
+// test knobs (forced compaction, dropped watches, request log, RBAC and persistence restarts).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
