@@ -7,7 +7,7 @@ import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
-import { startSolver, parseListen, type SolverHandle } from './main.ts';
+import { startSolver, type SolverHandle } from './main.ts';
 
 let api: EmbeddedApiServer;
 let client: KubeClient;
@@ -48,11 +48,4 @@ test('any replica answers a token from a Challenge, and forgets it when the Chal
   assert.equal((await get(replicas[0], 'otherToken')).status, 404);
   await client.delete(Resources.Challenge, 'default', 'c1');
   for (const r of replicas) await until(async () => (await get(r, 'tokenOne_-1')).status === 404, 'token forgotten');
-});
-
-test('--listen parsing', () => {
-  assert.deepEqual(parseListen('0.0.0.0:8089'), { host: '0.0.0.0', port: 8089 });
-  assert.deepEqual(parseListen('[::]:80'), { host: '::', port: 80 });
-  assert.throws(() => parseListen('8089'), /HOST:PORT/);
-  assert.throws(() => parseListen('a:99999'), /HOST:PORT/);
 });

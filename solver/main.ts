@@ -1,5 +1,6 @@
 // `certgate solver`: the HTTP-01 sidecar. Watches HTTP-01 Challenge objects and answers their
 // tokens. Only wiring lives here (flags, kube client, cache, server).
+import { parseHostPort } from '../lib/listen.ts';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
@@ -23,16 +24,9 @@ export interface StartSolverOptions {
   namespace?: string;
 }
 
-export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new InvalidArgumentError(`expected HOST:PORT, got "${value}"`);
-  return { host: m[1] ?? m[2], port };
-}
-
 export async function startSolver(opts: StartSolverOptions): Promise<SolverHandle> {
   const log = childLogger({ component: 'solver' });
-  const { host, port } = parseListen(opts.listen);
+  const { host, port } = parseHostPort(opts.listen);
   const tokens = new TokenIndex();
   const cache = opts.client.cache<Challenge>(Resources.Challenge, { namespace: opts.namespace });
   let synced = false;
@@ -71,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string }>();
-  parseListen(o.listen);
+  parseHostPort(o.listen);
   const client = new KubeClient(loadKubeConfig({ kubeconfig: o.kubeconfig }));
   const handle = await startSolver({ client, listen: o.listen, namespace: o.namespace });
   const shutdown = async () => {

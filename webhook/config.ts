@@ -1,5 +1,6 @@
 // Flags of `certgate webhook`, parsed once into a frozen typed object. The Helm chart passes exactly
 // these names; keep them in step with charts/certgate/templates (webhook Deployment).
+import { parseHostPort } from '../lib/listen.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMode, type Mode } from './policy.ts';
 import { RULE_IDS, type RuleId } from './rules/ids.ts';
@@ -26,13 +27,6 @@ export interface WebhookConfig {
   readonly productionLabel: { readonly key: string; readonly value: string };
   readonly certValidityHours: number; // serving certificate lifetime; renewed at two thirds
   readonly maxBodyBytes: number;
-}
-
-export function parseHostPort(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new InvalidArgumentError(`"${text}" is not HOST:PORT (e.g. 0.0.0.0:10250)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation). */

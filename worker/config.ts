@@ -1,9 +1,7 @@
 // The worker's configuration: parsed and validated once from flags (worker/flags.ts) into this
 // frozen object, which mirrors the Helm chart's values.
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export type { ListenAddress } from '../lib/listen.ts';
+import type { ListenAddress } from '../lib/listen.ts';
 
 export interface IssuerRef {
   kind: 'Issuer' | 'ClusterIssuer';

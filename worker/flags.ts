@@ -1,6 +1,7 @@
 // Parses `certgate worker` flags into a frozen WorkerConfig. The Helm chart passes exactly these
 // names; lease timings keep cert-manager's flag names and defaults.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseHostPort } from '../lib/listen.ts';
 import { parseDuration } from '../api/duration.ts';
 import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
 
@@ -12,13 +13,6 @@ function durationArg(value: string): number {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
-}
-
-export function parseListen(value: string): ListenAddress {
-  const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new InvalidArgumentError(`"${value}" is not HOST:PORT`);
-  return { host: m[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
 function issuerRefArg(value: string): IssuerRef {
@@ -58,13 +52,13 @@ export function workerCommand(): Command {
     .addOption(new Option('--leader-election-lease-duration <duration>', 'how long a lease is valid without renewal').default(60_000, '60s').argParser(durationArg))
     .addOption(new Option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up').default(40_000, '40s').argParser(durationArg))
     .addOption(new Option('--leader-election-retry-period <duration>', 'time between lease attempts').default(15_000, '15s').argParser(durationArg))
-    .addOption(new Option('--metrics-listen <host:port>', 'Prometheus /metrics address').default(parseListen('0.0.0.0:9402'), '0.0.0.0:9402').argParser(parseListen))
-    .addOption(new Option('--health-listen <host:port>', '/healthz and /readyz address').default(parseListen('0.0.0.0:9403'), '0.0.0.0:9403').argParser(parseListen))
+    .addOption(new Option('--metrics-listen <host:port>', 'Prometheus /metrics address').default(parseHostPort('0.0.0.0:9402'), '0.0.0.0:9402').argParser(parseHostPort))
+    .addOption(new Option('--health-listen <host:port>', '/healthz and /readyz address').default(parseHostPort('0.0.0.0:9403'), '0.0.0.0:9403').argParser(parseHostPort))
     .addOption(new Option('--renew-backoff-base <duration>', 'first wait after a failed issuance').default(3_600_000, '1h').argParser(durationArg))
     .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances').default(32 * 3_600_000, '32h').argParser(durationArg))
     .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true"').argParser(issuerRefArg))
     .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
-    .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseListen))
+    .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseHostPort))
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
     .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
 }

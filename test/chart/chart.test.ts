@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { chartDir, renderChart, repoRoot, runHelm } from '../../scripts/render-manifests.ts';
 import { all, find, podTemplates, renderObjects, validateObject, type K8sObject } from './render.ts';
 import { parseWebhookConfig } from '../../webhook/config.ts';
-import { parseListen as parseSolverListen } from '../../solver/main.ts';
+import { parseHostPort as parseSolverListen } from '../../lib/listen.ts';
 
 interface ValueSet { name: string; values: Record<string, unknown>; release: string; namespace: string }
 
