@@ -7,10 +7,18 @@ const processes: Record<string, () => Promise<{ main(argv: string[]): Promise<vo
   solver: () => import('../solver/main.ts'),
 };
 
+const PROCESS_HELP = `Processes (the Helm chart runs these; each takes --help):
+  certgate worker    the controllers: issue, renew and store certificates; ingress shim
+  certgate webhook   the admission webhook: defaults and rejects bad TLS configuration
+  certgate solver    the HTTP-01 challenge responder (a sidecar of the worker)
+
+`;
+
 async function dispatch(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   const load = verb ? processes[verb] : undefined;
   if (load) return (await load()).main(rest);
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') process.stdout.write(PROCESS_HELP);
   return (await import('../cli/main.ts')).main(argv);
 }
 
