@@ -2,11 +2,13 @@
 // Other modules (lib/metrics/acme.ts) register into ctx.metrics.registry.
 import type { Counter } from 'prom-client';
 import { registerCertificateMetrics, registerControllerSyncCounter, type CertificateMetrics } from './certificates.ts';
+import { registerIssuerMetrics, type IssuerMetrics } from './issuers.ts';
 import { createMetricsRegistry, type Registry } from './registry.ts';
 
 export interface WorkerMetrics {
   registry: Registry;
   certificates: CertificateMetrics;
+  issuers: IssuerMetrics;
   controllerSyncCalls: Counter<'controller'>;
 }
 
@@ -14,6 +16,7 @@ export function createWorkerMetrics(registry: Registry = createMetricsRegistry()
   return {
     registry,
     certificates: registerCertificateMetrics(registry),
+    issuers: registerIssuerMetrics(registry),
     controllerSyncCalls: registerControllerSyncCounter(registry),
   };
 }

@@ -1,7 +1,7 @@
 // End to end, as a user would: SelfSigned and CA issuers, a Certificate, an annotated Ingress,
 // ClusterIssuer, RSA/ECDSA/Ed25519 keys, renewal by itself when due (new serial, new key), a
-// manual renew, metrics and `kubectl get certificate`. Real worker (startWorker) on the embedded
-// API server (or a real cluster via CERTGATE_E2E_KUBECONFIG).
+// manual renew, metrics (Certificate and Issuer readiness) and `kubectl get certificate`. Real
+// worker (startWorker) on the embedded API server (or a real cluster via CERTGATE_E2E_KUBECONFIG).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -273,6 +273,25 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
 
     await client.delete(Resources.Certificate, NS, 'rsa');
     await waitFor('rsa series removed', async () => !/name="rsa"/.test(await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)));
+
+    // Issuer readiness, as the chart's CertgateIssuerNotReady alert queries it; gone once the issuer is deleted.
+    const issuerSeries = async () => (await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)).split('\n').filter((l) => l.startsWith('certgate_issuer_ready_status{'));
+    const selfSigned = `name="selfsigned",namespace="${NS}",kind="Issuer"`;
+    const clusterCa = 'name="cluster-ca",namespace="",kind="ClusterIssuer"';
+    const shown = await issuerSeries();
+    for (const labels of [selfSigned, clusterCa]) {
+      assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="True"} 1`), `${labels} Ready=True in:\n${shown.join('\n')}`);
+      assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="False"} 0`), `${labels} False=0`);
+      assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="Unknown"} 0`), `${labels} Unknown=0`);
+    }
+    await client.delete(Resources.ClusterIssuer, undefined, 'cluster-ca');
+    await client.delete(Resources.Certificate, NS, 'doomed');
+    await client.delete(Resources.Issuer, NS, 'old-ca');
+    await waitFor('deleted issuers\' series removed', async () => {
+      const now = await issuerSeries();
+      return !now.some((l) => l.includes(clusterCa) || l.includes('name="old-ca"'));
+    });
+    assert.ok((await issuerSeries()).includes(`certgate_issuer_ready_status{${selfSigned},condition="True"} 1`), 'other issuers keep their series');
     const health = await fetch(`http://127.0.0.1:${worker.healthPort}/readyz`);
     assert.equal(health.status, 200);
   });

@@ -1,6 +1,7 @@
 // Issuer and ClusterIssuer readiness: asks the issuer type's backend (checkIssuer) and writes the
 // Ready condition plus any backend status (e.g. the ACME account URI). Not-ready issuers are
-// checked again later, since the Secrets they depend on are not watched.
+// checked again later, since the Secrets they depend on are not watched. Exports the issuer's
+// readiness metric, removed on delete.
 import type { ClusterIssuer, Issuer, IssuerStatus } from '../../api/types.generated.ts';
 import { ConditionTypes } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
@@ -21,13 +22,20 @@ export function createIssuerControllers(ctx: WorkerContext, backends: IssuerBack
 function make(ctx: WorkerContext, backends: IssuerBackends, cluster: boolean): QueueController {
   const cache = (cluster ? ctx.caches.clusterIssuers : ctx.caches.issuers) as WatchedCache<Issuer | ClusterIssuer>;
   const resource = cluster ? Resources.ClusterIssuer : Resources.Issuer;
+  const kind = cluster ? 'ClusterIssuer' : 'Issuer';
   const ctrl = createQueueController(ctx, {
     name: cluster ? CLUSTER_ISSUERS_CONTROLLER : ISSUERS_CONTROLLER,
     initialKeys: () => (cache.list() as Array<Issuer | ClusterIssuer>).map(keyOf),
     reconcile: async (key, log) => {
       const { namespace, name } = splitKey(key);
       const issuer = cache.get(name, namespace) as Issuer | ClusterIssuer | undefined;
-      if (!issuer || issuer.metadata.deletionTimestamp) return;
+      if (!issuer) {
+        ctx.metrics.issuers.forget(kind, namespace, name);
+        return;
+      }
+      if (issuer.metadata.deletionTimestamp) return;
+      // Exported before the backend check, so an issuer whose check keeps throwing still shows up.
+      ctx.metrics.issuers.observe(kind, issuer);
       const resourceNamespace = cluster ? ctx.config.clusterResourceNamespace : namespace!;
       const backend = backendFor(backends, issuer);
       const readiness = backend
@@ -47,9 +55,11 @@ function make(ctx: WorkerContext, backends: IssuerBackends, cluster: boolean): Q
         }
         log.info({ ready: readiness.ready, reason: readiness.reason }, 'issuer status updated');
       }
+      // Also when nothing was written: a new leader must export what is already in status.
+      ctx.metrics.issuers.observe(kind, { ...issuer, status });
       return readiness.ready ? undefined : { requeueAfterMs: NOT_READY_RECHECK_MS };
     },
   });
-  for (const verb of ['add', 'update'] as const) cache.on(verb, (i: Issuer | ClusterIssuer) => ctrl.enqueue(i));
+  for (const verb of ['add', 'update', 'delete'] as const) cache.on(verb, (i: Issuer | ClusterIssuer) => ctrl.enqueue(i));
   return ctrl;
 }
