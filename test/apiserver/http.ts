@@ -99,7 +99,8 @@ function route(registry: Registry, segments: string[]): ResourceRoute | undefine
   if (!type || parts.length > 3) throw notFoundPath();
   if (type.namespaced === false && namespace !== undefined) throw notFoundPath();
   const subresource = parts[2];
-  if (subresource !== undefined && !((subresource === 'status' && type.statusSubresource) || (type.kind === 'Namespace' && subresource === 'finalize'))) throw notFoundPath();
+  const known = (subresource === 'status' && type.statusSubresource) || (type.kind === 'Namespace' && subresource === 'finalize') || (type.kind === 'ServiceAccount' && subresource === 'token');
+  if (subresource !== undefined && !known) throw notFoundPath();
   return { type, namespace, name: parts[1], subresource: subresource === 'finalize' ? 'status' : subresource, watchPath };
 }
 
@@ -149,8 +150,9 @@ export function createHandler(deps: HttpDeps): (req: IncomingMessage, res: Serve
 }
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const user = deps.auth.authenticate(req.headers.authorization);
-  if (!user) throw unauthorized();
+  const authenticated = deps.auth.authenticate(req.headers.authorization);
+  if (!authenticated) throw unauthorized();
+  const user = impersonate(deps, authenticated, req);
   const url = new URL(req.url ?? '/', 'https://localhost');
   const q = url.searchParams;
   const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -170,7 +172,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const t = r.type;
   const watch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
   const verb = verbOf(method, r, watch);
-  if (!t.verbs.includes(verb) && !(r.subresource && ['get', 'update', 'patch'].includes(verb))) throw methodNotSupported(t.group, t.plural, verb);
+  const subresourceVerbs = r.subresource === 'token' ? ['create'] : ['get', 'update', 'patch'];
+  if (r.subresource ? !subresourceVerbs.includes(verb) : !t.verbs.includes(verb)) throw methodNotSupported(t.group, r.subresource ? `${t.plural}/${r.subresource}` : t.plural, verb);
   if (deps.authorizer && !deps.authorizer({ user, verb, group: t.group, resource: t.plural, subresource: r.subresource, name: r.name, namespace: r.namespace }))
     throw forbidden(user.username, verb, t.group, t.plural, r.name, r.namespace, r.subresource);
 
@@ -210,6 +213,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
         asTable: wantsTable ? (o) => toTable(t, [o], o.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : undefined,
       });
     case 'create': {
+      if (r.subresource === 'token') return send(res, 201, await tokenRequest(deps, ctx, req));
       const body = await readObject(req, contentType);
       if (t.createOnly) return send(res, 201, accessReview(deps, user, body as any));
       const obj = await deps.rest.create(ctx, body);
@@ -276,4 +280,31 @@ function accessReview(deps: HttpDeps, requester: UserInfo, body: any): unknown {
   const user: UserInfo = body?.kind === 'SubjectAccessReview' ? { username: spec.user ?? '', groups: spec.groups ?? [] } : requester;
   const allowed = !deps.authorizer || deps.authorizer({ user, verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource || undefined, name: ra.name || undefined, namespace: ra.namespace || undefined });
   return { ...body, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null }, status: { allowed, ...(allowed ? { reason: 'allowed by RBAC' } : {}) } };
+}
+
+/** serviceaccounts/<name>/token (kubectl create token): a bearer token for that ServiceAccount. */
+async function tokenRequest(deps: HttpDeps, ctx: RequestContext, req: IncomingMessage): Promise<unknown> {
+  await readRawBody(req); // the TokenRequest spec (audiences, expiry) is accepted but not enforced
+  deps.rest.get(ctx); // 404 when the ServiceAccount does not exist
+  const expirationSeconds = 3600;
+  return {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    metadata: { name: ctx.name, namespace: ctx.namespace, creationTimestamp: null },
+    spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds, boundObjectRef: null },
+    status: { token: deps.auth.tokenFor(ctx.namespace!, ctx.name!), expirationTimestamp: new Date(Date.now() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  };
+}
+
+/** Impersonate-User / Impersonate-Group (kubectl --as, --as-group), allowed by RBAC's "impersonate" verb. */
+function impersonate(deps: HttpDeps, user: UserInfo, req: IncomingMessage): UserInfo {
+  const as = req.headers['impersonate-user'];
+  if (typeof as !== 'string' || as === '') return user;
+  if (deps.authorizer && !deps.authorizer({ user, verb: 'impersonate', group: '', resource: 'users', name: as }))
+    throw new ApiError(403, 'Forbidden', `users "${as}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name: as, kind: 'users' });
+  const rawGroups = req.headers['impersonate-group'];
+  const groups = (Array.isArray(rawGroups) ? rawGroups : rawGroups ? [rawGroups] : []).flatMap((g) => g.split(',').map((x) => x.trim()));
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as);
+  if (sa) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa[1]}`);
+  return { username: as, groups: [...new Set([...groups, 'system:authenticated'])] };
 }

@@ -620,6 +620,17 @@ describe('RBAC (rbac: true)', () => {
     assert.match(create.stderr, /configmaps is forbidden: User "system:serviceaccount:default:bot" cannot create resource "configmaps" in API group "" in the namespace "default"/);
     const canI = await kubectl(['auth', 'can-i', 'list', 'secrets'], undefined, kubeconfig);
     assert.equal(canI.stdout.trim(), 'yes');
+    // kubectl create token (serviceaccounts/token) and impersonation (--as) answer for that ServiceAccount
+    const adminKubeconfig = rbacServer.kubeconfigPath;
+    await admin('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'bot' } });
+    const token = await kubectl(['create', 'token', 'bot'], undefined, adminKubeconfig);
+    assert.equal(token.code, 0, token.stderr);
+    assert.equal((await request(rbacServer, token.stdout.trim(), 'GET', '/api/v1/namespaces/default/secrets')).status, 200);
+    assert.equal((await request(rbacServer, token.stdout.trim(), 'GET', '/api/v1/namespaces/default/configmaps')).status, 403);
+    const asBot = await kubectl(['auth', 'can-i', 'list', 'configmaps', '--as=system:serviceaccount:default:bot'], undefined, adminKubeconfig);
+    assert.equal(asBot.stdout.trim(), 'no');
+    const botImpersonates = await kubectl(['get', 'secrets', '--as=kubernetes-admin'], undefined, kubeconfig);
+    assert.match(botImpersonates.stderr, /users "kubernetes-admin" is forbidden: User "system:serviceaccount:default:bot" cannot impersonate resource "users"/);
   });
 });
 
