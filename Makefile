@@ -1,4 +1,7 @@
 # certgate: the two commands a newcomer needs are `make demo` and `make test`.
+# kubectl from the machine first; the copy unpacked from the helm npm package otherwise.
+export PATH := $(PATH):$(CURDIR)/.tools/kubectl
+
 .PHONY: setup demo test typecheck bench chart manifests build clean
 
 setup:

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
-test('bench/run.ts --quick --only issuance prints certgate and baseline figures side by side', { timeout: 120_000 }, () => {
+test('bench/run.ts --quick --only issuance prints certgate and baseline figures side by side', { timeout: 260_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'certgate-bench-'));
   try {
     const out = join(dir, 'results.md');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'issuance', '--count', '3', '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 110_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'issuance', '--count', '3', '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, `bench/run.ts failed:\n${run.stderr}\n${run.stdout}`);
     const written = readFileSync(out, 'utf8');
     assert.ok(run.stdout.includes(written.trim().split('\n')[0]), 'stdout and results file carry the same report');

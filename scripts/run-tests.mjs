@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['api', 'lib', 'webhook', 'solver', 'worker', 'cli', 'test', 'charts', 'scripts'];
+const roots = ['api', 'lib', 'webhook', 'solver', 'worker', 'cli', 'test', 'charts', 'scripts', 'bench'];
 const filters = process.argv.slice(2);
 
 function walk(dir, out) {

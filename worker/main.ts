@@ -2,6 +2,7 @@
 // kubeconfig -> client, leader election -> (caches + controllers) while leading, plus the
 // /metrics and /healthz listeners.
 import { hostname } from 'node:os';
+import { collectDefaultMetrics } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import { loadKubeConfig, KubeClient, type KubeConfig } from '../lib/kube/client.ts';
 import { realClock, type Clock } from '../lib/clock.ts';
@@ -81,6 +82,9 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
   const client = new KubeClient(kubeConfig, 'certgate-worker');
   const clock = opts.clock ?? realClock;
   const metrics = createWorkerMetrics();
+  // Process metrics (memory, CPU, event loop lag) beside cert-manager's series: the worker's memory
+  // must stay flat however many unrelated Secrets the cluster holds, and operators watch that here.
+  collectDefaultMetrics({ register: metrics.registry });
   const base = { client, clock, log, config, metrics };
 
   let stopControllers: (() => Promise<void>) | undefined;

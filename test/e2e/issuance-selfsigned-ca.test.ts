@@ -265,6 +265,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.match(metrics, /certmanager_certificate_renewal_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_certificate_not_after_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_controller_sync_call_count\{controller="certificates-trigger"\} \d+/);
+    assert.match(metrics, /^process_resident_memory_bytes \d+/m, 'process metrics are exported');
 
     // async: the embedded API server runs in this process
     const { stdout: out } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'certificate', 'rsa', '-n', NS], { encoding: 'utf8', timeout: 15_000 });
