@@ -1,0 +1,117 @@
+// Private keys and key authorizations never leave the Secrets (and the Challenge spec, where
+// cert-manager keeps the key authorization too). The real `certgate worker` and `certgate solver`
+// processes run at debug log level while an ACME (HTTP-01) and a SelfSigned certificate are issued;
+// then their logs, every Event, every status and the metrics are searched for key material.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
+import type { Certificate, Challenge } from '../../api/types.generated.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
+import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, waitFor } from './issuance-helpers.ts';
+
+const NS = 'secrecy-e2e';
+const CERTGATE = fileURLToPath(new URL('../../bin/certgate.js', import.meta.url));
+
+let stack: AcmeStack;
+let cluster: TestCluster;
+let client: KubeClient;
+let metricsPort: number;
+const children: ChildProcess[] = [];
+const output: string[] = [];
+
+function runCertgate(args: string[]): void {
+  const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+  children.push(child);
+}
+
+before(async () => {
+  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  client = clientFor(cluster.kubeconfigPath);
+  await ensureNamespace(client, NS);
+  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+  await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  metricsPort = await freePort();
+  runCertgate(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
+  runCertgate([
+    'worker', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect',
+    '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
+    '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
+    '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',
+  ]);
+  await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
+  await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
+});
+
+after(async () => {
+  for (const c of children) c.kill('SIGTERM');
+  await cluster?.stop();
+  await stack?.stop();
+});
+
+const certificate = (name: string, issuer: string, dnsName: string) =>
+  ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [dnsName], issuerRef: { name: issuer } } }) as Certificate;
+
+/** The base64 body of a PEM key, in slices long enough to be unmistakable in any text. */
+function keyFingerprints(pem: string): string[] {
+  const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  return [body.slice(0, 40), body.slice(body.length / 2, body.length / 2 + 40)];
+}
+
+async function dump(r: ResourceDescriptor, part: 'status' | 'all'): Promise<string> {
+  const list = await client.list<KubernetesObject & { status?: unknown }>(r, { namespace: r.namespaced ? NS : undefined });
+  return JSON.stringify(list.items.map((o) => (part === 'status' ? o.status : o)));
+}
+
+test('no private key or key authorization in logs, Events, statuses or metrics', { timeout: 120_000 }, async () => {
+  // Challenges are deleted once their Order completes: remember each key authorization as it appears.
+  const keyAuthorizations = new Set<string>();
+  const challenges = client.cache<Challenge>(Resources.Challenge, { namespace: NS });
+  const remember = (c: Challenge) => c.spec?.key && keyAuthorizations.add(c.spec.key);
+  challenges.on('add', remember);
+  challenges.on('update', remember);
+  await challenges.start();
+  await client.create(Resources.Certificate, certificate('acme', 'pebble', 'secrecy.example.test'));
+  await client.create(Resources.Certificate, certificate('local', 'selfsigned', 'local.secrecy.test'));
+  for (const name of ['acme', 'local']) {
+    await waitFor(`Certificate ${name} Ready`, async () => {
+      const c = await client.get<Certificate>(Resources.Certificate, NS, name);
+      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+    }, 90_000);
+  }
+  await challenges.stop();
+  assert.ok(keyAuthorizations.size > 0, 'the HTTP-01 challenge was seen, with its key authorization');
+
+  const secrets: V1Secret[] = [
+    (await client.get<V1Secret>(Resources.Secret, NS, 'acme-tls'))!,
+    (await client.get<V1Secret>(Resources.Secret, NS, 'local-tls'))!,
+    (await client.get<V1Secret>(Resources.Secret, NS, 'acme-account-key'))!,
+  ];
+  const keys = secrets.map((s) => Buffer.from(s.data?.['tls.key'] ?? '', 'base64').toString());
+  for (const k of keys) assert.match(k, /PRIVATE KEY/, 'each Secret holds a key to look for');
+
+  await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
+  const places: Record<string, string> = {
+    'worker and solver logs': output.join(''),
+    Events: await dump(Resources.Event, 'all'),
+    'Certificate status': await dump(Resources.Certificate, 'status'),
+    'CertificateRequest status': await dump(Resources.CertificateRequest, 'status'),
+    'Order status': await dump(Resources.Order, 'status'),
+    'Challenge status': await dump(Resources.Challenge, 'status'),
+    'Issuer status': await dump(Resources.Issuer, 'status'),
+    metrics: await fetchText(`http://127.0.0.1:${metricsPort}/metrics`),
+  };
+  assert.ok(places['worker and solver logs'].includes('"level":20'), 'the processes really logged at debug level');
+  for (const [where, text] of Object.entries(places)) {
+    assert.doesNotMatch(text, /PRIVATE KEY/, `a PEM private key in ${where}`);
+    for (const key of keys) for (const fp of keyFingerprints(key)) assert.ok(!text.includes(fp), `private key material in ${where}`);
+    for (const ka of keyAuthorizations) assert.ok(!text.includes(ka), `a key authorization in ${where}`);
+  }
+});
