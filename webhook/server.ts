@@ -118,24 +118,32 @@ class BodyError extends Error {
 function readBody(req: http.IncomingMessage, limit: number, done: (err: BodyError | undefined, body?: Buffer) => void): void {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return done(new BodyError(413, `request body larger than ${limit} bytes`));
-  const chunks: Buffer[] = [];
+  // A review usually arrives in one chunk: keep it without an array or a copy.
+  let first: Buffer | undefined;
+  let rest: Buffer[] | undefined;
   let size = 0;
   let finished = false;
-  const finish = (err?: BodyError, body?: Buffer) => {
-    if (finished) return;
-    finished = true;
-    done(err, body);
-  };
   req.on('data', (c: Buffer) => {
+    if (finished) return;
     size += c.length;
     if (size > limit) {
-      finish(new BodyError(413, `request body larger than ${limit} bytes`));
+      finished = true;
       req.removeAllListeners('data');
       req.resume();
-    } else chunks.push(c);
+      done(new BodyError(413, `request body larger than ${limit} bytes`));
+    } else if (first === undefined) first = c;
+    else (rest ??= [first]).push(c);
   });
-  req.on('end', () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-  req.on('error', () => finish(new BodyError(400, 'request body could not be read')));
+  req.on('end', () => {
+    if (finished) return;
+    finished = true;
+    done(undefined, rest ? Buffer.concat(rest, size) : (first ?? Buffer.alloc(0)));
+  });
+  req.on('error', () => {
+    if (finished) return;
+    finished = true;
+    done(new BodyError(400, 'request body could not be read'));
+  });
 }
 
 // A string body lets node send headers and body in one write (one TLS record batch).

@@ -16,12 +16,24 @@ const LETSENCRYPT_HOSTS: Record<string, string> = {
 const STAGING_HOSTS = new Set(['acme-staging-v02.api.letsencrypt.org', 'acme-staging.api.letsencrypt.org', 'dv.acme-v02.test-api.pki.goog', 'api.test4.buypass.com']);
 const PRODUCTION_HOSTS = new Set(['acme-v02.api.letsencrypt.org', 'dv.acme-v02.api.pki.goog', 'acme.zerossl.com', 'api.buypass.com', 'acme.ssl.com']);
 
-function hostOf(url: string): string | undefined {
+function parseHost(url: string): string | undefined {
   try {
     return new URL(url).hostname.toLowerCase();
   } catch {
     return undefined;
   }
+}
+
+// Every Ingress request parses its issuer's server URL; the answer depends on the string alone,
+// so remember it (bounded: cleared when full, so hostile Issuers cannot grow it).
+const hostCache = new Map<string, string | undefined>();
+const HOST_CACHE_SIZE = 256;
+function hostOf(url: string): string | undefined {
+  if (hostCache.has(url)) return hostCache.get(url);
+  const host = parseHost(url);
+  if (hostCache.size >= HOST_CACHE_SIZE) hostCache.clear();
+  hostCache.set(url, host);
+  return host;
 }
 
 /** For a URL on a Let's Encrypt host (or one letter away from it): the exact directory URL it should be, else undefined. */

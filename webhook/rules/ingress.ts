@@ -18,19 +18,31 @@ interface TlsEntry {
   secretName?: string;
 }
 
+// Plain loops: these run on every Ingress request, and flatMap allocates an array per element.
 function tlsEntries(spec: Record<string, unknown>): TlsEntry[] {
-  return asArr(spec.tls).map((t, index) => {
-    const o = asObj(t) ?? {};
-    const hosts = asArr(o.hosts).flatMap((h, i) => (typeof h === 'string' ? [{ index: i, host: h }] : []));
-    return { index, hosts, secretName: asStr(o.secretName) || undefined };
-  });
+  const out: TlsEntry[] = [];
+  const tls = asArr(spec.tls);
+  for (let index = 0; index < tls.length; index++) {
+    const o = asObj(tls[index]) ?? {};
+    const rawHosts = asArr(o.hosts);
+    const hosts: TlsEntry['hosts'] = [];
+    for (let i = 0; i < rawHosts.length; i++) {
+      const h = rawHosts[i];
+      if (typeof h === 'string') hosts.push({ index: i, host: h });
+    }
+    out.push({ index, hosts, secretName: asStr(o.secretName) || undefined });
+  }
+  return out;
 }
 
 function ruleHosts(spec: Record<string, unknown>): Array<{ index: number; host: string }> {
-  return asArr(spec.rules).flatMap((r, index) => {
-    const host = asStr(asObj(r)?.host);
-    return host ? [{ index, host }] : [];
-  });
+  const out: Array<{ index: number; host: string }> = [];
+  const rules = asArr(spec.rules);
+  for (let index = 0; index < rules.length; index++) {
+    const host = asStr(asObj(rules[index])?.host);
+    if (host) out.push({ index, host });
+  }
+  return out;
 }
 
 /** The issuer the annotations name (cert-manager's ingress-shim reading), or undefined. */

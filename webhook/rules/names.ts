@@ -3,6 +3,9 @@
 import { isIP } from 'node:net';
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DIGITS_AND_DOTS = /^[0-9.]+$/;
+// Dot-separated labels that each match LABEL (no empty label, none longer than 63).
+const VALID_PLAIN_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** RFC 1123 host name, lower case, optionally with one leading "*." wildcard label. */
 export function dnsNameProblem(name: string, allowWildcard = true): string | undefined {
@@ -10,7 +13,10 @@ export function dnsNameProblem(name: string, allowWildcard = true): string | und
   if (name.length > 253) return 'is longer than 253 characters';
   if (name !== name.toLowerCase()) return 'must be lower case';
   if (name.endsWith('.')) return 'must not end with a dot';
-  if (isIP(name) !== 0) return 'is an IP address, not a DNS name (Certificates take IPs in spec.ipAddresses)';
+  // isIP runs a long IPv6 regex; only names made of digits and dots (IPv4) or holding ':' (IPv6) can be IPs.
+  if ((name.includes(':') || DIGITS_AND_DOTS.test(name)) && isIP(name) !== 0) return 'is an IP address, not a DNS name (Certificates take IPs in spec.ipAddresses)';
+  // Fast path for the common case, a valid name without a wildcard: the same verdict as the loop below.
+  if (VALID_PLAIN_NAME.test(name)) return undefined;
   const labels = name.split('.');
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i];

@@ -17,7 +17,12 @@ export function asStrings(v: unknown): string[] {
 /** Labels or annotations: only string values count. */
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(asObj(v) ?? {})) if (typeof x === 'string') out[k] = x;
+  const o = asObj(v);
+  if (!o) return out;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (typeof x === 'string') out[k] = x;
+  }
   return out;
 }
 
