@@ -37,6 +37,12 @@ function byNamespace(objs: KubernetesObject[] = []): Map<string, KubernetesObjec
   return m;
 }
 
+function bothWriters(ingresses: SecretWriterIndex, certificates: SecretWriterIndex, ns: string, secret: string): SecretWriter[] {
+  const a = ingresses.writers(ns, secret);
+  const b = certificates.writers(ns, secret);
+  return b.length === 0 ? a : a.length === 0 ? b : [...a, ...b]; // writers() returns fresh arrays
+}
+
 /** A fixed view over plain objects (tests, benchmark, offline linting). */
 export function staticClusterView(objects: StaticObjects): ClusterView {
   const ingresses = byNamespace(objects.ingresses);
@@ -53,7 +59,7 @@ export function staticClusterView(objects: StaticObjects): ClusterView {
     issuer: (ns, name) => find(objects.issuers, name, ns),
     clusterIssuer: (name) => find(objects.clusterIssuers, name),
     namespace: (name) => find(objects.namespaces, name),
-    secretWriters: (ns, secret) => [...ingressWriters.writers(ns, secret), ...certificateWriters.writers(ns, secret)],
+    secretWriters: (ns, secret) => bothWriters(ingressWriters, certificateWriters, ns, secret),
   };
 }
 
@@ -93,7 +99,7 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     issuer: (ns, name) => caches.issuers.get(name, ns),
     clusterIssuer: (name) => caches.clusterIssuers.get(name),
     namespace: (name) => caches.namespaces.get(name),
-    secretWriters: (ns, secret) => [...ingressWriters.writers(ns, secret), ...certificateWriters.writers(ns, secret)],
+    secretWriters: (ns, secret) => bothWriters(ingressWriters, certificateWriters, ns, secret),
     get synced() {
       return synced;
     },
