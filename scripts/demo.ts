@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { startApiServer } from '../test/apiserver/index.ts';
 import { startAcmeStack } from '../test/services/index.ts';
 import { freePort } from '../test/services/ports.ts';
+import { runCommand } from '../test/run-command.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const demoDir = join(repo, '.demo');
@@ -33,15 +34,9 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 
 // Asynchronous on purpose: the API server runs in this process and must keep answering.
-function run(command: string, args: string[], input?: string): Promise<{ status: number; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('close', (code) => done({ status: code ?? 1, out: out.trimEnd() }));
-    child.stdin.end(input ?? '');
-  });
+async function run(command: string, args: string[], input?: string): Promise<{ status: number; out: string }> {
+  const r = await runCommand(command, args, { input, timeoutMs: 120_000 });
+  return { status: r.code, out: `${r.stdout}${r.stderr}`.trimEnd() };
 }
 
 function kubectl(kubeconfig: string, args: string[], input?: string): Promise<{ status: number; out: string }> {

@@ -3,7 +3,7 @@
 // the CRDs and every Certificate (crds.keep), and a reinstall that adopts the kept CRDs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCommand } from '../run-command.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,24 +17,7 @@ describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
 
-  interface Run { code: number; stdout: string; stderr: string }
-  /** Runs a command without blocking: the API server lives in this process. */
-  function run(cmd: string, args: string[], input = ''): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('error', reject);
-      p.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      p.stdin.end(input);
-    });
-  }
+  const run = (cmd: string, args: string[], input = '') => runCommand(cmd, args, { input });
   const helm = (...args: string[]) => run(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args]);
   const kubectl = (args: string[], input?: string) =>
     run(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], input);

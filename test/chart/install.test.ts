@@ -4,7 +4,7 @@
 // Taking one rule out of the chart's RBAC makes the component fail, so the rules are not decoration.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCommand, type CommandResult } from '../run-command.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { startSolver, type SolverHandle } from '../../solver/main.ts';
 const NS = 'certgate';
 const USER_NS = 'shop';
 
-interface Run { code: number; stdout: string; stderr: string }
+type Run = CommandResult;
 
 describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 120_000 }, () => {
   let server: EmbeddedApiServer;
@@ -32,22 +32,8 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 12
   let admin: KubeClient;
   const running: { stop(): Promise<void> }[] = [];
 
-  function kubectl(args: string[], input?: string, kubeconfig = server.kubeconfigPath): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(kubectlBin, ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('error', reject);
-      p.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      p.stdin.end(input ?? '');
-    });
-  }
+  const kubectl = (args: string[], input?: string, kubeconfig = server.kubeconfigPath): Promise<Run> =>
+    runCommand(kubectlBin, ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'kube-cache'), ...args], { input });
 
   const clientAs = async (sa: string) => new KubeClient(loadKubeConfig({ kubeconfig: await server.kubeconfigFor(NS, sa) }), `certgate-${sa}`);
 

@@ -6,7 +6,7 @@
 // Without its leader election Role the worker never starts issuing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCommand, type CommandResult } from '../run-command.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import { parseWorkerArgs } from '../../worker/flags.ts';
 const NS = 'certgate';
 const USER_NS = 'shop';
 
-interface Run { code: number; stdout: string; stderr: string }
+type Run = CommandResult;
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,22 +49,8 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
   let webhookUrl = '';
   const running: { stop(): Promise<void> }[] = [];
 
-  function kubectl(args: string[], input = ''): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('error', reject);
-      p.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      p.stdin.end(input);
-    });
-  }
+  const kubectl = (args: string[], input = ''): Promise<Run> =>
+    runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { input });
   const apply = async (obj: unknown) => {
     const r = await kubectl(['apply', '-f', '-'], stringify(obj));
     assert.equal(r.code, 0, r.stderr);

@@ -4,7 +4,7 @@
 // server, e.g. kind with host networking).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCommand } from '../run-command.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,22 +56,8 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
   let cacheDir: string;
   const configName = `${RUN}-certgate-webhook`;
 
-  function kubectl(args: string[], stdin?: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const p = spawn('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-      p.on('error', reject);
-      p.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      p.stdin.end(stdin === undefined ? '' : stringify(stdin));
-    });
-  }
+  const kubectl = (args: string[], stdin?: unknown) =>
+    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { input: stdin === undefined ? '' : stringify(stdin), timeoutMs: 30_000 });
   const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
 
   before(async () => {
