@@ -1,7 +1,7 @@
 // The webhook's own PKI: a small ECDSA P-256 CA and a serving certificate for the Service names.
 // Made with @peculiar/x509 over node's WebCrypto; no private key ever leaves this module except
 // as PEM in the returned bundle (stored only in the webhook's Secret).
-import { createPrivateKey, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
@@ -31,8 +31,7 @@ function serial(): string {
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
