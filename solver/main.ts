@@ -27,6 +27,13 @@ export interface StartSolverOptions {
 export async function startSolver(opts: StartSolverOptions): Promise<SolverHandle> {
   const log = childLogger({ component: 'solver' });
   const { host, port } = parseHostPort(opts.listen);
+  // A solver that may not read Challenges would answer every token with 404 while looking healthy:
+  // fail at start with the API server's reason instead, so the pod crash-loops visibly.
+  try {
+    await opts.client.list(Resources.Challenge, { namespace: opts.namespace });
+  } catch (e) {
+    throw new Error(`cannot list Challenges${opts.namespace ? ` in namespace ${opts.namespace}` : ''}: ${(e as Error).message}`);
+  }
   const tokens = new TokenIndex();
   const cache = opts.client.cache<Challenge>(Resources.Challenge, { namespace: opts.namespace });
   let synced = false;
