@@ -4,11 +4,18 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
 import { SecretAnnotations } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
-import { controllerOwner, keyOf, type QueueController } from '../controller.ts';
+import { controllerOwner, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 
 export function certificateKeys(ctx: WorkerContext): string[] {
   return ctx.caches.certificates.list().map(keyOf);
+}
+
+/** The Certificate a queue key names, from the cache; undefined when it is gone or being deleted. */
+export function liveCertificate(ctx: WorkerContext, key: string): Certificate | undefined {
+  const { namespace, name } = splitKey(key);
+  const cert = ctx.caches.certificates.get(name, namespace);
+  return cert && !cert.metadata.deletionTimestamp ? cert : undefined;
 }
 
 /** Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. */

@@ -10,7 +10,7 @@ import { getCondition, hasCondition, removeCondition, setCondition, timestamp } 
 import { controllerOwner, createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
 import { requestNameFor } from './naming.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
 
@@ -31,9 +31,10 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
     name: ISSUING_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
     reconcile: async (key, log) => {
-      const [namespace, name] = key.split('/');
-      const cert = ctx.caches.certificates.get(name, namespace);
-      if (!cert || cert.metadata.deletionTimestamp) return;
+      const cert = liveCertificate(ctx, key);
+      if (!cert) return;
+      const namespace = cert.metadata.namespace!;
+      const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
         await removeNextKey(ctx, cert);
         return;

@@ -11,7 +11,7 @@ import { hasCondition } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
 import { keySpecOf, nextKeySecretNameFor } from './naming.ts';
 
 export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
@@ -22,9 +22,10 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
     name: KEY_MANAGER_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
     reconcile: async (key, log) => {
-      const [namespace, name] = key.split('/');
-      const cert = ctx.caches.certificates.get(name, namespace);
-      if (!cert || cert.metadata.deletionTimestamp) return;
+      const cert = liveCertificate(ctx, key);
+      if (!cert) return;
+      const namespace = cert.metadata.namespace!;
+      const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
       const spec = keySpecOf(cert);

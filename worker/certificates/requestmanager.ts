@@ -11,7 +11,7 @@ import { hasCondition } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, watchCertificateInputs } from './common.ts';
+import { certificateKeys, watchCertificateInputs, liveCertificate } from './common.ts';
 import { requestedNames, requestNameFor } from './naming.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
@@ -21,9 +21,10 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
     name: REQUEST_MANAGER_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
     reconcile: async (key, log) => {
-      const [namespace, name] = key.split('/');
-      const cert = ctx.caches.certificates.get(name, namespace);
-      if (!cert || cert.metadata.deletionTimestamp) return;
+      const cert = liveCertificate(ctx, key);
+      if (!cert) return;
+      const namespace = cert.metadata.namespace!;
+      const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const keySecretName = cert.status?.nextPrivateKeySecretName;
       if (!keySecretName) return;

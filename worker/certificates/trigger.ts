@@ -7,7 +7,7 @@ import { getCondition, hasCondition, setCondition } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs } from './common.ts';
+import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
 import { evaluateSecret } from './policy.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
@@ -22,9 +22,9 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     name: TRIGGER_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
     reconcile: async (key, log) => {
-      const [namespace, name] = key.split('/');
-      const cert = ctx.caches.certificates.get(name, namespace);
-      if (!cert || cert.metadata.deletionTimestamp) return;
+      const cert = liveCertificate(ctx, key);
+      if (!cert) return;
+      const namespace = cert.metadata.namespace!;
       if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const now = ctx.clock.now();
       let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
