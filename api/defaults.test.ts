@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultCertificateSpec, defaultPrivateKey, renewalTime, renewBeforeMs, certificateDurationMs, failedIssuanceBackoffMs, DEFAULT_DURATION_MS } from './defaults.ts';
+import { defaultCertificateSpec, defaultPrivateKey, renewalTime, renewBeforeMs, certificateDurationMs, DEFAULT_DURATION_MS } from './defaults.ts';
 import type { CertificateSpec } from './types.generated.ts';
 
 const H = 3_600_000;
@@ -73,16 +73,4 @@ describe('renewalTime', () => {
     for (const pct of [0, 100, 12.5, -1]) assert.throws(() => renewBeforeMs(H, undefined, pct), /between 1 and 99/);
   });
   it('rejects a bad renewBefore string', () => assert.throws(() => renewalTime(notBefore, ninetyDays, '15 days'), /invalid duration "15 days"/));
-});
-
-describe('failedIssuanceBackoffMs', () => {
-  const cases: Array<[string, number | undefined, number]> = [
-    ['unset', undefined, H],
-    ['first failure', 1, H],
-    ['second failure', 2, 2 * H],
-    ['sixth failure', 6, 32 * H],
-    ['capped at 32h', 20, 32 * H],
-    ['zero treated as first', 0, H],
-  ];
-  for (const [name, n, ms] of cases) it(`${name}: ${ms / H}h`, () => assert.equal(failedIssuanceBackoffMs(n), ms));
 });

@@ -92,15 +92,3 @@ export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: strin
   const at = notAfter.getTime() - renewBeforeMs(lifetime, renewBefore, renewBeforePercentage);
   return new Date(Math.floor(at / 1000) * 1000);
 }
-
-const HOUR_MS = 3_600_000;
-const MAX_FAILURE_BACKOFF_MS = 32 * HOUR_MS;
-
-/**
- * How long after status.lastFailureTime a failed Certificate is retried, as cert-manager does:
- * 1h * 2^(failedIssuanceAttempts - 1), at most 32h (1h when the count is unset or 0).
- */
-export function failedIssuanceBackoffMs(failedIssuanceAttempts: number | undefined): number {
-  const n = Math.max(1, Math.floor(failedIssuanceAttempts ?? 0));
-  return Math.min(HOUR_MS * 2 ** (n - 1), MAX_FAILURE_BACKOFF_MS);
-}

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
-import { evaluateSecret } from './policy.ts';
-import { failureBackoffMs, remainingBackoffMs } from './trigger.ts';
+import { evaluateSecret, failureBackoffMs, remainingBackoffMs } from './policy.ts';
 
 const HOUR = 3_600_000;
 const b64 = (s: string) => Buffer.from(s).toString('base64');

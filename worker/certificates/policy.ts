@@ -1,9 +1,9 @@
 // Whether a Certificate's Secret needs a new certificate, and why: cert-manager's policy chain,
 // as one pure function of (Certificate, Secret, now). The trigger uses every reason; readiness
-// treats "Renewing" as still Ready.
+// treats "Renewing" as still Ready. Also the one failure backoff (--renew-backoff-base/-max).
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
-import { CertificateReasons, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
+import { CertificateReasons, ConditionTypes, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
 import { renewalTime } from '../../api/defaults.ts';
 import {
   certificateMatchesKey,
@@ -14,6 +14,7 @@ import {
   parsePrivateKeyPem,
   type CertificateInfo,
 } from '../../lib/pki/index.ts';
+import { getCondition } from '../conditions.ts';
 import { issuerGroupOf, issuerKindOf, keySpecOf, requestedNames } from './naming.ts';
 
 export interface SecretEvaluation {
@@ -71,4 +72,26 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   if (info.notAfter.getTime() <= nowMs) return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
   if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}`);
   return { info, renewalTime: due };
+}
+
+/**
+ * Delay after the n-th consecutive failed issuance: base * 2^(n-1), at most max. base and max are
+ * --renew-backoff-base and --renew-backoff-max (cert-manager's fixed 1h and 32h by default).
+ */
+export function failureBackoffMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Time left before a Certificate whose last issuance failed is tried again: counted from
+ * status.lastFailureTime with status.failedIssuanceAttempts; 0 when there was no failure or the
+ * spec changed since (a new generation resets the backoff, as in cert-manager).
+ */
+export function remainingBackoffMs(cert: Certificate, nowMs: number, baseMs: number, maxMs: number): number {
+  const attempts = cert.status?.failedIssuanceAttempts ?? 0;
+  const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
+  if (!attempts || Number.isNaN(last)) return 0;
+  const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
+  if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
+  return Math.max(0, last + failureBackoffMs(attempts, baseMs, maxMs) - nowMs);
 }

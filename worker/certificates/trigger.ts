@@ -1,21 +1,15 @@
 // Trigger: decides when a Certificate needs a new certificate and sets Issuing=True with the
 // reason. Schedules the renewal as a delayed re-queue at renewalTime (no periodic scan) and, after
 // a failed issuance, waits out the backoff (base doubling to max) unless the spec changed since.
-import type { Certificate } from '../../api/types.generated.ts';
 import { ConditionTypes } from '../../api/constants.ts';
-import { getCondition, hasCondition, setCondition } from '../conditions.ts';
+import { hasCondition, setCondition } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
 import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
-import { evaluateSecret } from './policy.ts';
+import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
-
-/** Delay after the n-th consecutive failure: base * 2^(n-1), at most max. */
-export function failureBackoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
 
 export function createTriggerController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
@@ -56,16 +50,4 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
 
   watchCertificateInputs(ctx, ctrl);
   return ctrl;
-}
-
-/** Time left on the failure backoff; 0 when there was no failure or the spec changed since. */
-export function remainingBackoffMs(cert: Certificate, now: number, baseMs: number, maxMs: number): number {
-  const attempts = cert.status?.failedIssuanceAttempts ?? 0;
-  const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
-  if (!attempts || Number.isNaN(last)) return 0;
-  const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
-  // A spec change (new generation) resets the backoff, as in cert-manager.
-  if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
-  const delay = failureBackoffMs(attempts, baseMs, maxMs);
-  return Math.max(0, last + delay - now);
 }
