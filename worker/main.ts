@@ -69,9 +69,15 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
   for (const c of controllers) c.start();
   log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
   return async () => {
-    await Promise.all(controllers.map((c) => c.stop()));
-    await cacheSet.stop();
-    await recorder.flush();
+    try {
+      await Promise.all(controllers.map((c) => c.stop()));
+      await cacheSet.stop();
+      await recorder.flush();
+    } finally {
+      // After the controllers stopped (no reconcile sets them again): a follower exports no
+      // per-object series, so only the leader's are scraped; leading again rebuilds them.
+      base.metrics.forgetObjects();
+    }
     log.info('controllers stopped');
   };
 }

@@ -1,5 +1,6 @@
 // cert-manager's Certificate metrics, same names and labels so existing dashboards and alerts work.
-// Each Certificate's series are removed when it is deleted (or its issuer labels change).
+// Each Certificate's series are removed when it is deleted (or its issuer labels change), and all of
+// them when the worker stops leading.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Certificate } from '../../api/types.generated.ts';
 
@@ -13,6 +14,8 @@ export interface CertificateMetrics {
   observe(cert: Certificate): void;
   /** Removes every series of the Certificate. */
   forget(namespace: string, name: string): void;
+  /** Removes the series of every Certificate (the replica stopped leading). */
+  forgetAll(): void;
 }
 
 export function registerCertificateMetrics(registry: Registry): CertificateMetrics {
@@ -75,6 +78,10 @@ export function registerCertificateMetrics(registry: Registry): CertificateMetri
       if (!prior) return;
       remove(prior);
       known.delete(id);
+    },
+    forgetAll() {
+      for (const gauge of [expiration, notAfter, renewal, ready]) gauge.reset();
+      known.clear();
     },
   };
 }

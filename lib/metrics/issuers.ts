@@ -1,6 +1,7 @@
 // Issuer and ClusterIssuer readiness as a gauge, queried by the chart's CertgateIssuerNotReady alert
 // (charts/certgate/templates/_alerts.tpl): one series per Ready condition value, 1 for the current
-// one. namespace is "" for ClusterIssuers. Series are removed when the issuer is deleted.
+// one. namespace is "" for ClusterIssuers. Series are removed when the issuer is deleted, and all of
+// them when the worker stops leading.
 import { Gauge, type Registry } from 'prom-client';
 import type { ClusterIssuer, Issuer } from '../../api/types.generated.ts';
 
@@ -13,6 +14,8 @@ export interface IssuerMetrics {
   observe(kind: IssuerKind, issuer: Issuer | ClusterIssuer): void;
   /** Removes the issuer's series; namespace is ignored for ClusterIssuers. */
   forget(kind: IssuerKind, namespace: string | undefined, name: string): void;
+  /** Removes the series of every issuer (the replica stopped leading). */
+  forgetAll(): void;
 }
 
 export function registerIssuerMetrics(registry: Registry): IssuerMetrics {
@@ -36,6 +39,9 @@ export function registerIssuerMetrics(registry: Registry): IssuerMetrics {
     forget(kind, namespace, name) {
       const labels = labelsOf(kind, namespace, name);
       for (const condition of READY_CONDITIONS) ready.remove({ ...labels, condition });
+    },
+    forgetAll() {
+      ready.reset();
     },
   };
 }

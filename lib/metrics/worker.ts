@@ -10,13 +10,26 @@ export interface WorkerMetrics {
   certificates: CertificateMetrics;
   issuers: IssuerMetrics;
   controllerSyncCalls: Counter<'controller'>;
+  /**
+   * Drops every per-object gauge (Certificates, issuers) and keeps counters, histograms and process
+   * metrics. Called when the controllers stop: a follower must not export the last values it saw,
+   * or two replicas export conflicting series and alerts fire from the follower. The readiness and
+   * issuer controllers set them again from the caches when this replica leads again.
+   */
+  forgetObjects(): void;
 }
 
 export function createWorkerMetrics(registry: Registry = createMetricsRegistry()): WorkerMetrics {
+  const certificates = registerCertificateMetrics(registry);
+  const issuers = registerIssuerMetrics(registry);
   return {
     registry,
-    certificates: registerCertificateMetrics(registry),
-    issuers: registerIssuerMetrics(registry),
+    certificates,
+    issuers,
     controllerSyncCalls: registerControllerSyncCounter(registry),
+    forgetObjects() {
+      certificates.forgetAll();
+      issuers.forgetAll();
+    },
   };
 }
