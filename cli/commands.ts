@@ -71,7 +71,17 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       const targets = await resolveTargets(ctx.client, names, { all: !!opts.all, allNamespaces: !!opts.allNamespaces, namespace: ctx.namespace });
       const serialOf = (c: any) => secretSerial(ctx.client, c);
       let outcomes: RenewOutcome[] = [];
-      for (const t of targets) outcomes.push(await triggerRenewal(ctx.client, t, ctx.io.now(), serialOf));
+      // Like kubectl with several names: a missing one is reported and the others still go ahead.
+      let missing = 0;
+      for (const t of targets) {
+        try {
+          outcomes.push(await triggerRenewal(ctx.client, t, ctx.io.now(), serialOf));
+        } catch (e) {
+          if (!(e instanceof CliError)) throw e;
+          ctx.io.stderr.write(`error: ${e.message}\n`);
+          missing++;
+        }
+      }
       if (ctx.output === 'text') for (const o of outcomes) ctx.io.stdout.write(renewLine(o) + '\n');
       if (opts.wait) {
         outcomes = await Promise.all(outcomes.map((o) => waitForRenewal(ctx.client, o, { timeoutMs, now: ctx.io.now }, serialOf)));
@@ -79,7 +89,7 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       if (ctx.output !== 'text') printResult(ctx.io, ctx.output, outcomes, () => '');
       else if (opts.wait) for (const o of outcomes) ctx.io.stdout.write(waitLine(o) + '\n');
       if (targets.length === 0) ctx.io.stderr.write('no Certificates found\n');
-      return outcomes.every((o) => !o.result || o.result === 'ready') ? 0 : 1;
+      return missing === 0 && outcomes.every((o) => !o.result || o.result === 'ready') ? 0 : 1;
     }));
 
   program

@@ -113,6 +113,13 @@ describe('certgate renew', { timeout: 60_000 }, () => {
     const missing = await runCli(cluster.kubeconfigPath, ['renew', 'ghost']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /certificate "ghost" not found in namespace "default"/);
+    // One missing name does not stop the others, and the command still fails.
+    await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate('default', 'fresh', ['fresh.example.test']), status: readyStatus(1) });
+    const mixed = await runCli(cluster.kubeconfigPath, ['renew', 'ghost', 'fresh']);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stderr, /certificate "ghost" not found/);
+    assert.match(mixed.stdout, /Manually triggered issuance of Certificate default\/fresh/);
+    assert.equal((await issuing('default', 'fresh'))?.reason, 'ManuallyTriggered');
     const badTimeout = await runCli(cluster.kubeconfigPath, ['renew', 'web', '--wait', '--timeout', 'soon']);
     assert.match(badTimeout.stderr, /invalid duration "soon"/);
   });
