@@ -13,6 +13,8 @@ export interface ControllerOptions {
   /** Keys to process when the controller starts. */
   initialKeys(): string[];
   concurrency?: number;
+  /** Retry schedule for reconcile errors; RECONCILE_BACKOFF unless the controller's errors come from elsewhere (e.g. an ACME CA). */
+  backoff?: { baseMs: number; maxMs: number };
 }
 
 export interface QueueController extends Controller {
@@ -35,13 +37,16 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
   return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
-export function createQueueController(ctx: WorkerContext, opts: ControllerOptions): QueueController {
+/** What a queue controller needs from the worker; the rest of WorkerContext is its reconcile's business. */
+export type QueueControllerContext = Pick<WorkerContext, 'log' | 'clock' | 'metrics'>;
+
+export function createQueueController(ctx: QueueControllerContext, opts: ControllerOptions): QueueController {
   const log = ctx.log.child({ controller: opts.name });
   const queue = new WorkQueue({
     name: opts.name,
     clock: ctx.clock,
     concurrency: opts.concurrency ?? 2,
-    backoff: RECONCILE_BACKOFF,
+    backoff: opts.backoff ?? RECONCILE_BACKOFF,
     log,
     reconcile: async (key) => {
       ctx.metrics.controllerSyncCalls.inc({ controller: opts.name });

@@ -1,34 +1,33 @@
 // The Challenge controller: watches Challenges and runs reconcileChallenge for each key.
 import type { Challenge } from '../../../api/types.generated.ts';
-import { WorkQueue } from '../../../lib/workqueue.ts';
-import type { Controller, WorkerContext } from '../../issuance/backend.ts';
+import type { WorkerConfig } from '../../config.ts';
+import { createQueueController, keyOf, type QueueController } from '../../controller.ts';
+import type { WorkerContext } from '../../issuance/backend.ts';
 import { reconcileChallenge } from './reconcile.ts';
 
 export const CHALLENGES_CONTROLLER = 'challenges';
 
-export function createChallengeController(ctx: WorkerContext, opts: { concurrency?: number } = {}): Controller {
-  const log = ctx.log.child({ controller: CHALLENGES_CONTROLLER });
-  const queue = new WorkQueue({
+/**
+ * Retry schedule after a failed Order or Challenge pass. Most such errors come from the ACME CA,
+ * which wants a gentler schedule than the API server (5 min cap, first wait --acme-backoff-min-ms).
+ */
+export function acmeReconcileBackoff(config: WorkerConfig): { baseMs: number; maxMs: number } {
+  return { baseMs: Math.max(50, config.acmeBackoffMinMs), maxMs: 5 * 60_000 };
+}
+
+export function createChallengeController(ctx: WorkerContext, opts: { concurrency?: number } = {}): QueueController {
+  const challenges = ctx.caches.challenges;
+  const ctrl = createQueueController(ctx, {
     name: CHALLENGES_CONTROLLER,
     concurrency: opts.concurrency ?? 5,
-    clock: ctx.clock,
-    log,
-    backoff: { baseMs: Math.max(50, ctx.config.acmeBackoffMinMs), maxMs: 5 * 60_000 },
-    reconcile: async (key) => {
-      ctx.metrics.controllerSyncCalls.inc({ controller: CHALLENGES_CONTROLLER });
-      const [ns, name] = key.split('/');
-      return reconcileChallenge(ctx, ns, name);
+    backoff: acmeReconcileBackoff(ctx.config),
+    // Final Challenges too: one may still have a route or TXT record to clean up.
+    initialKeys: () => challenges.list().map(keyOf),
+    reconcile: (key) => {
+      const [namespace, name] = key.split('/');
+      return reconcileChallenge(ctx, namespace, name);
     },
   });
-  const onChallenge = (c: Challenge) => queue.add(`${c.metadata.namespace}/${c.metadata.name}`);
-  ctx.caches.challenges.on('add', onChallenge);
-  ctx.caches.challenges.on('update', onChallenge);
-  return {
-    name: CHALLENGES_CONTROLLER,
-    start: () => {
-      for (const c of ctx.caches.challenges.list()) onChallenge(c);
-      queue.start();
-    },
-    stop: () => queue.stop(),
-  };
+  for (const verb of ['add', 'update'] as const) challenges.on(verb, (c: Challenge) => ctrl.enqueue(c));
+  return ctrl;
 }

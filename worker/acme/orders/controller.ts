@@ -1,45 +1,32 @@
 // The Order controller: watches Orders, and Challenges (mapped back to their owning Order), and
 // runs reconcileOrder for each key.
 import type { Challenge, Order } from '../../../api/types.generated.ts';
-import { WorkQueue } from '../../../lib/workqueue.ts';
-import type { Controller, WorkerContext } from '../../issuance/backend.ts';
+import { controllerOwner, createQueueController, keyOf, type QueueController } from '../../controller.ts';
+import type { WorkerContext } from '../../issuance/backend.ts';
+import { acmeReconcileBackoff } from '../challenges/controller.ts';
 import { reconcileOrder } from './reconcile.ts';
 
 export const ORDERS_CONTROLLER = 'orders';
 
-const keyOf = (ns: string | undefined, name: string) => `${ns}/${name}`;
-
-export function createOrderController(ctx: WorkerContext, opts: { concurrency?: number } = {}): Controller {
-  const log = ctx.log.child({ controller: ORDERS_CONTROLLER });
-  const queue = new WorkQueue({
+export function createOrderController(ctx: WorkerContext, opts: { concurrency?: number } = {}): QueueController {
+  const orders = ctx.caches.orders;
+  const ctrl = createQueueController(ctx, {
     name: ORDERS_CONTROLLER,
     concurrency: opts.concurrency ?? 5,
-    clock: ctx.clock,
-    log,
-    backoff: { baseMs: Math.max(50, ctx.config.acmeBackoffMinMs), maxMs: 5 * 60_000 },
-    reconcile: async (key) => {
-      ctx.metrics.controllerSyncCalls.inc({ controller: ORDERS_CONTROLLER });
-      const [ns, name] = key.split('/');
-      return reconcileOrder(ctx, ns, name);
+    backoff: acmeReconcileBackoff(ctx.config),
+    // Final Orders too: one may still own Challenges to delete.
+    initialKeys: () => orders.list().map(keyOf),
+    reconcile: (key) => {
+      const [namespace, name] = key.split('/');
+      return reconcileOrder(ctx, namespace, name);
     },
   });
-  const onOrder = (o: Order) => queue.add(keyOf(o.metadata.namespace, o.metadata.name!));
-  const onChallenge = (c: Challenge) => {
-    const owner = c.metadata.ownerReferences?.find((r) => r.kind === 'Order' && r.controller);
-    if (owner) queue.add(keyOf(c.metadata.namespace, owner.name));
+  for (const verb of ['add', 'update'] as const) orders.on(verb, (o: Order) => ctrl.enqueue(o));
+  // A Challenge changing state (or going away) is news for the Order that owns it.
+  const fromChallenge = (c: Challenge) => {
+    const owner = controllerOwner(c, 'Order');
+    if (owner && c.metadata.namespace) ctrl.queue.add(`${c.metadata.namespace}/${owner}`);
   };
-  ctx.caches.orders.on('add', onOrder);
-  ctx.caches.orders.on('update', onOrder);
-  ctx.caches.challenges.on('add', onChallenge);
-  ctx.caches.challenges.on('update', onChallenge);
-  ctx.caches.challenges.on('delete', onChallenge);
-  return {
-    name: ORDERS_CONTROLLER,
-    start: () => {
-      // Objects that were already in the cache before the handlers were attached.
-      for (const o of ctx.caches.orders.list()) onOrder(o);
-      queue.start();
-    },
-    stop: () => queue.stop(),
-  };
+  for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.challenges.on(verb, fromChallenge);
+  return ctrl;
 }
