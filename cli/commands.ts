@@ -56,6 +56,17 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       printResult(ctx.io, ctx.output, view, (v) => renderCertificateStatus(v, ctx.io.now()));
       return view.ready ? 0 : 1;
     }));
+  status
+    .command('certificates')
+    .alias('certs')
+    .description('every Certificate, soonest expiry first: Ready, expires, renews, issuer, Secret, and why one is not Ready; exit 1 when any is not Ready')
+    .option('-A, --all-namespaces', 'in every namespace')
+    .action(wrap(async (ctx, opts: { allNamespaces?: boolean }) => {
+      const { listCertificates, renderCertificateList } = await import('./status-list.ts');
+      const entries = await listCertificates(ctx.client, opts.allNamespaces ? undefined : ctx.namespace);
+      printResult(ctx.io, ctx.output, entries, (e) => renderCertificateList(e, ctx.io.now(), !!opts.allNamespaces));
+      return entries.every((e) => e.ready) ? 0 : 1;
+    }));
 
   program
     .command('renew')

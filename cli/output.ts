@@ -27,14 +27,19 @@ export function table(headers: string[], rows: Array<Array<string | number | und
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('   ')).join('\n');
 }
 
-/** "3m", "2h", "5d": the age format of kubectl. */
-export function age(fromIso: string | undefined, nowMs: number): string {
-  if (!fromIso) return '<unknown>';
-  const s = Math.max(0, Math.round((nowMs - Date.parse(fromIso)) / 1000));
+/** "45s", "3m", "2h", "5d": kubectl's age format for a number of seconds. */
+export function shortDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
   if (s < 120) return `${s}s`;
   if (s < 2 * 3600) return `${Math.floor(s / 60)}m`;
   if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
+}
+
+/** The age of something created at fromIso, as kubectl prints it. */
+export function age(fromIso: string | undefined, nowMs: number): string {
+  if (!fromIso) return '<unknown>';
+  return shortDuration((nowMs - Date.parse(fromIso)) / 1000);
 }
 
 /** Indents every line of a block of text. */

@@ -153,6 +153,24 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     assert.deepEqual(doc.secret.certificate.dnsNames, ['web.example.test']);
   });
 
+  test('status certificates lists every Certificate, soonest expiry first, with why each is not Ready', async () => {
+    const r = await runCli(api.kubeconfigPath, ['status', 'certificates']);
+    assert.equal(r.code, 1, 'some Certificates are not Ready');
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^NAME\s+READY\s+EXPIRES\s+RENEWS\s+ISSUER\s+SECRET\s+STATUS$/);
+    const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? assert.fail(`no row for ${name} in:\n${r.stdout}`);
+    assert.match(row('web'), /^web\s+True\s+in 1[12]h\s+in [78]h\s+ClusterIssuer\/letsencrypt\s+web-tls\s+Up to date$/);
+    assert.match(row('shop'), /False\s+<none>\s+<none>.*Issuing \(DoesNotExist: Issuing certificate as Secret does not exist\)$/);
+    assert.match(row('bad'), /InvalidKeyPair: Issuing certificate as Secret contains a private key that does not match/);
+    assert.ok(lines.findIndex((l) => l.startsWith('web ')) > lines.findIndex((l) => l.startsWith('shop ')), 'never-issued Certificates come before issued ones');
+    const all = await runCli(api.kubeconfigPath, ['status', 'certs', '-A', '-o', 'json']);
+    const entries = JSON.parse(all.stdout) as Array<{ namespace: string; name: string; ready: boolean }>;
+    assert.deepEqual(entries.find((e) => e.name === 'web'), { ...entries.find((e) => e.name === 'web'), namespace: NS, ready: true });
+    const empty = await runCli(api.kubeconfigPath, ['-n', 'kube-system', 'status', 'certificates']);
+    assert.equal(empty.code, 0);
+    assert.match(empty.stdout, /No Certificates found/);
+  });
+
   test('a missing Certificate, a wrong namespace and a bad -o value are clear errors', async () => {
     const missing = await runCli(api.kubeconfigPath, ['status', 'certificate', 'nope']);
     assert.equal(missing.code, 1);
