@@ -38,6 +38,10 @@ export const conflict = (group: string, plural: string, name: string): ApiError 
     { name, group, kind: plural },
   );
 
+/** 409 for a DeleteOptions precondition (uid/resourceVersion) the stored object does not meet, worded like storage.Preconditions.Check. */
+export const preconditionFailed = (group: string, plural: string, name: string, detail: string): ApiError =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": Precondition failed: ${detail}`, { name, group, kind: plural });
+
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
 export const methodNotSupported = (group: string, plural: string, verb: string): ApiError =>

@@ -7,6 +7,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, typesIn, versionI
 import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { toTable } from './table.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
+import { isDryRun, PROTOBUF_MEDIA_TYPE, readDeleteOptions } from './delete-options.ts';
 import type { Authenticator } from './auth.ts';
 import type { UserInfo } from './admission.ts';
 import type { Registry, ResourceType } from './registry.ts';
@@ -57,7 +58,7 @@ async function readRawBody(req: IncomingMessage): Promise<Buffer> {
 /** Request bodies: JSON, YAML, or protobuf (kubectl's typed clients send it for built-in kinds). */
 async function readObject(req: IncomingMessage, contentType: string): Promise<unknown> {
   const raw = await readRawBody(req);
-  if (contentType === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(raw);
+  if (contentType === PROTOBUF_MEDIA_TYPE) return decodeKubernetesProtobuf(raw);
   return parseBody(raw.toString('utf8'), contentType);
 }
 
@@ -229,18 +230,19 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       return send(res, existed ? 200 : 201, obj, ctx.warnings);
     }
     case 'delete': {
-      const raw = await readBody(req);
-      const options = raw.trim() ? (parseBody(raw, contentType || 'application/json') as Record<string, unknown>) : {};
-      if (q.get('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
+      const options = readDeleteOptions(await readRawBody(req), contentType, q);
+      ctx.dryRun = isDryRun(options); // from the options: with a body, the query's dryRun is ignored
       const out = await deps.rest.delete(ctx, options);
       return send(res, 200, out, ctx.warnings);
     }
     case 'deletecollection': {
+      const options = readDeleteOptions(await readRawBody(req), contentType, q);
+      ctx.dryRun = isDryRun(options);
       const list = deps.rest.list(ctx, listQuery(q));
       const deleted = [];
       for (const item of list.items) {
         try {
-          const out = await deps.rest.delete({ ...ctx, namespace: item.metadata.namespace, name: item.metadata.name });
+          const out = await deps.rest.delete({ ...ctx, namespace: item.metadata.namespace, name: item.metadata.name }, options);
           deleted.push(out.kind === 'Status' ? item : out); // the list holds the deleted objects
         } catch (e) {
           if (!(e instanceof ApiError && e.code === 404)) throw e;

@@ -1,9 +1,12 @@
 // Decoding of the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the built-in
 // kinds kubectl's typed clients send as protobuf (kubectl create secret/configmap/namespace/
-// serviceaccount/role/rolebinding, kubectl auth can-i). Responses stay JSON, which clients accept.
-import { unsupportedMediaType } from './errors.ts';
+// serviceaccount/role/rolebinding, kubectl auth can-i), and of the DeleteOptions that client-go's
+// typed clients send with DELETE (helm uninstall). Responses stay JSON, which clients accept.
+import { badRequest, unsupportedMediaType } from './errors.ts';
 
-type Kind = 's' | 'bytes' | 'int' | 'bool' | 'time' | 'rs' | 'mss' | 'msb' | Schema | [Schema];
+// 's', 'int': Go non-pointer fields, whose zero value means unset (omitempty in JSON).
+// 's?', 'int?': Go pointer fields (proto2 optional): present means set, even when zero or empty.
+type Kind = 's' | 's?' | 'bytes' | 'int' | 'int?' | 'bool' | 'time' | 'rs' | 'mss' | 'msb' | Schema | [Schema];
 interface Schema { [fieldNo: number]: [string, Kind] }
 
 interface RawField { no: number; wire: number; varint?: bigint; bytes?: Buffer }
@@ -22,6 +25,10 @@ function readFields(buf: Buffer): RawField[] {
       shift += 7n;
     }
   };
+  const skip = (n: number) => {
+    if (pos + n > buf.length) throw new Error('truncated field');
+    pos += n;
+  };
   while (pos < buf.length) {
     const tag = Number(varint());
     const no = tag >>> 3;
@@ -29,13 +36,26 @@ function readFields(buf: Buffer): RawField[] {
     if (wire === 0) out.push({ no, wire, varint: varint() });
     else if (wire === 2) {
       const len = Number(varint());
-      out.push({ no, wire, bytes: buf.subarray(pos, pos + len) });
-      pos += len;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
+      const start = pos;
+      skip(len);
+      out.push({ no, wire, bytes: buf.subarray(start, pos) });
+    } else if (wire === 1) skip(8);
+    else if (wire === 5) skip(4);
     else throw new Error(`unsupported wire type ${wire}`);
   }
   return out;
+}
+
+/** Like readFields, but a field whose wire type does not match its declared kind is an error, not a crash. */
+function checkedFields(buf: Buffer, schema: Schema): RawField[] {
+  const fields = readFields(buf);
+  for (const f of fields) {
+    const entry = schema[f.no];
+    if (!entry) continue;
+    const wantsVarint = entry[1] === 'int' || entry[1] === 'int?' || entry[1] === 'bool';
+    if (wantsVarint !== (f.wire === 0) || (!wantsVarint && f.wire !== 2)) throw new Error(`field ${entry[0]} (${f.no}) has wire type ${f.wire}`);
+  }
+  return fields;
 }
 
 const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
@@ -66,7 +86,7 @@ const KINDS: Record<string, Schema> = {
 
 function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
   const out: Record<string, any> = {};
-  for (const f of readFields(buf)) {
+  for (const f of checkedFields(buf, schema)) {
     const entry = schema[f.no];
     if (!entry) continue; // fields we do not model are dropped, like unknown fields in a lenient decoder
     const [name, kind] = entry;
@@ -75,6 +95,8 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
     if (kind === 's') {
       if (f.bytes!.length > 0) out[name] = str();
     }
+    else if (kind === 's?') out[name] = str();
+    else if (kind === 'int?') out[name] = Number(BigInt.asIntN(64, f.varint!));
     else if (kind === 'bytes') out[name] = f.bytes!.toString('base64');
     else if (kind === 'int') {
       if (f.varint !== 0n) out[name] = Number(BigInt.asIntN(64, f.varint!));
@@ -93,15 +115,51 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
   return out;
 }
 
+// k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto: DeleteOptions and Preconditions.
+// Field 6 (ignoreStoreReadErrorWithClusterBreakingPotential) is not modelled and dropped.
+const PRECONDITIONS: Schema = { 1: ['uid', 's?'], 2: ['resourceVersion', 's?'] };
+const DELETE_OPTIONS: Schema = {
+  1: ['gracePeriodSeconds', 'int?'], 2: ['preconditions', PRECONDITIONS], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 's?'], 5: ['dryRun', 'rs'],
+};
+// k8s.io/apimachinery/pkg/runtime/generated.proto: Unknown { TypeMeta typeMeta = 1; bytes raw = 2; string contentEncoding = 3; string contentType = 4 }
+const UNKNOWN: Schema = { 1: ['typeMeta', { 1: ['apiVersion', 's'], 2: ['kind', 's'] }], 2: ['raw', 'bytes'], 3: ['contentEncoding', 's'], 4: ['contentType', 's'] };
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+interface Envelope { apiVersion: string; kind: string; raw: Buffer }
+
+/** Malformed protobuf is the client's fault: 400 with the decoder's reason, like a bad JSON body. */
+function decodeOrBadRequest(buf: Buffer, schema: Schema, what: string): Record<string, any> {
+  try {
+    return decodeMessage(buf, schema);
+  } catch (e) {
+    throw badRequest(`error decoding ${what} from protobuf: ${(e as Error).message}`);
+  }
+}
+
+function decodeEnvelope(body: Buffer): Envelope {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
+  const unknown = decodeOrBadRequest(body.subarray(4), UNKNOWN, 'the runtime.Unknown envelope');
+  if (unknown.contentEncoding) throw unsupportedMediaType(`protobuf bodies with contentEncoding "${unknown.contentEncoding}" are not supported`);
+  return { apiVersion: unknown.typeMeta?.apiVersion ?? '', kind: unknown.typeMeta?.kind ?? '', raw: Buffer.from(unknown.raw ?? '', 'base64') };
+}
 
 /** Decode an application/vnd.kubernetes.protobuf body into the JSON form of the object. */
 export function decodeKubernetesProtobuf(body: Buffer): Record<string, any> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw unsupportedMediaType('protobuf body without the k8s\\0 prefix');
-  const unknown = decodeMessage(body.subarray(4), { 1: ['typeMeta', { 1: ['apiVersion', 's'], 2: ['kind', 's'] }], 2: ['raw', 'bytes'] });
-  const kind: string = unknown.typeMeta?.kind ?? '';
+  const { apiVersion, kind, raw } = decodeEnvelope(body);
   const schema = KINDS[kind];
   if (!schema) throw unsupportedMediaType(`the embedded API server cannot decode protobuf for kind "${kind}"; send application/json`);
-  const obj = decodeMessage(Buffer.from(unknown.raw ?? '', 'base64'), schema);
-  return { apiVersion: unknown.typeMeta.apiVersion, kind, ...obj };
+  return { apiVersion, kind, ...decodeOrBadRequest(raw, schema, kind) };
+}
+
+/**
+ * The DeleteOptions client-go sends as protobuf with a DELETE (helm's release Secrets), in the JSON
+ * form (no apiVersion/kind: callers normalise). Any apiVersion is accepted, as the real server does
+ * for DeleteOptions ("v1" from core clients, "meta.k8s.io/v1", a group's own version).
+ */
+export function decodeDeleteOptionsProtobuf(body: Buffer): Record<string, any> {
+  const { kind, raw } = decodeEnvelope(body);
+  if (kind !== 'DeleteOptions') throw badRequest(`decoded object cannot be converted to DeleteOptions (the protobuf envelope holds kind "${kind}")`);
+  return decodeOrBadRequest(raw, DELETE_OPTIONS, 'DeleteOptions');
 }

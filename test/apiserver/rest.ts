@@ -2,7 +2,8 @@
 // with the real server's ordering: decode (prune, default) -> mutating admission -> validation ->
 // validating admission -> storage, and its rules for resourceVersion, generation, status and finalizers.
 import { parse as parseYaml } from 'yaml';
-import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, notFound, unsupportedMediaType, type StatusCause } from './errors.ts';
+import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, notFound, preconditionFailed, unsupportedMediaType, type StatusCause } from './errors.ts';
+import { failedPrecondition, type DeleteOptions } from './delete-options.ts';
 import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
 import { carryMeta, deepEqual, generateNameSuffix, initMeta, now, specChanged, validateName } from './meta.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
@@ -174,12 +175,16 @@ export class Rest {
     return this.writeUpdate(ctx, old, this.decode(ctx, patched));
   }
 
-  async delete(ctx: RequestContext, options: KObj = {}): Promise<KObj> {
+  /**
+   * Every kind here deletes at once (or waits for finalizers) whatever gracePeriodSeconds says: the
+   * real server does the same for all kinds but Pods, and for Pods no node ever ran (no kubelet).
+   */
+  async delete(ctx: RequestContext, options: DeleteOptions = {}): Promise<KObj> {
     const t = ctx.type;
     const old = this.storage.get(keyOf(t), ctx.namespace, ctx.name!);
     if (!old) throw notFound(t.group, t.plural, ctx.name!);
-    const pre = options.preconditions ?? {};
-    if ((pre.uid && pre.uid !== old.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)) throw conflict(t.group, t.plural, ctx.name!);
+    const failed = failedPrecondition(options, old.metadata);
+    if (failed) throw preconditionFailed(t.group, t.plural, ctx.name!, failed);
     const attrs = { operation: 'DELETE' as Operation, type: t, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...options } };
     await this.admission.mutate(attrs, ctx.warnings);
     await this.admission.validate(attrs, ctx.warnings);

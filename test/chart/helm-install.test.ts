@@ -1,12 +1,14 @@
 // The chart's life cycle with helm itself against the embedded API server: install, upgrade
 // (CRDs included: they are templates, not helm's install-only crds/ folder), uninstall keeping
-// the CRDs and every Certificate (crds.keep), and a reinstall that adopts the kept CRDs.
+// the CRDs and every Certificate (crds.keep) but nothing else, not even helm's release Secrets
+// (client-go deletes those with a protobuf DeleteOptions body), and a reinstall that adopts the kept CRDs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCommand } from '../run-command.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { chartDir, helmBin } from '../../scripts/render-manifests.ts';
 import { kubectlBin } from './render.ts';
@@ -26,6 +28,9 @@ describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout);
   };
+  /** helm's storage: one Secret per release revision, labelled owner=helm */
+  const releaseSecrets = async () =>
+    (await getJson('secrets', '-n', NS, '-l', 'owner=helm,name=certgate')).items.map((s: any) => s.metadata.name).sort();
   const crdNames = ['certificates.cert-manager.io', 'certificaterequests.cert-manager.io', 'issuers.cert-manager.io', 'clusterissuers.cert-manager.io', 'orders.acme.cert-manager.io', 'challenges.acme.cert-manager.io'];
 
   before(async () => {
@@ -61,7 +66,7 @@ describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
     assert.ok(webhook.spec.template.spec.containers[0].args.includes('--mode=warn'));
   });
 
-  test('uninstall removes certgate but keeps the CRDs and the Certificates; a reinstall adopts them', async () => {
+  test('uninstall removes the release and its objects but keeps the CRDs and the Certificates; a reinstall adopts them', async () => {
     // In certgate's own namespace, which the webhook never sees (nothing serves it in this test).
     const cert = JSON.stringify({
       apiVersion: 'cert-manager.io/v1',
@@ -72,18 +77,39 @@ describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
     const created = await kubectl(['apply', '-f', '-'], cert);
     assert.equal(created.code, 0, created.stderr);
 
-    // --keep-history: the embedded server cannot yet purge helm's release Secrets (see the report).
-    const r = await helm('uninstall', 'certgate', '--namespace', NS, '--keep-history');
+    const manifest = await helm('get', 'manifest', 'certgate', '--namespace', NS);
+    assert.equal(manifest.code, 0, manifest.stderr);
+    const chartObjects = parseAllDocuments(manifest.stdout).map((d) => d.toJS()).filter((o) => o?.kind && o.kind !== 'CustomResourceDefinition');
+    const group = (apiVersion: string) => (apiVersion.includes('/') ? `.${apiVersion.split('/')[0]}` : '');
+    const refs = chartObjects.map((o) => `${o.kind}${group(o.apiVersion)}/${o.metadata.name}`); // e.g. Deployment.apps/certgate-webhook
+    assert.ok(refs.length >= 15, `the chart's objects: ${refs.join(' ')}`);
+    const before = await kubectl(['get', ...refs, '--namespace', NS, '--ignore-not-found', '--output', 'name']);
+    assert.equal(before.stdout.trim().split('\n').length, refs.length, `all found before uninstall: ${before.stdout}${before.stderr}`);
+    assert.deepEqual(await releaseSecrets(), ['sh.helm.release.v1.certgate.v1', 'sh.helm.release.v1.certgate.v2'], 'one Secret per revision before uninstall');
+
+    const r = await helm('uninstall', 'certgate', '--namespace', NS);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /release "certgate" uninstalled/);
     assert.match(r.stdout, /These resources were kept due to the resource policy:[\s\S]*CustomResourceDefinition/);
+    // what a user checks: no release left, not even in `helm list -a`, and no release Secrets
+    const list = await helm('list', '--all', '--namespace', NS, '--output', 'json');
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout), []);
+    const status = await helm('status', 'certgate', '--namespace', NS);
+    assert.notEqual(status.code, 0);
+    assert.match(status.stderr, /release: not found/);
+    assert.deepEqual(await releaseSecrets(), []);
+    // every object the release rendered is gone; the CRDs and the Certificates stay (crds.keep)
+    const left = await kubectl(['get', ...refs, '--namespace', NS, '--ignore-not-found', '--output', 'name']);
+    assert.equal(left.code, 0, left.stderr);
+    assert.equal(left.stdout.trim(), '', 'objects left after uninstall');
     for (const crd of crdNames) assert.equal((await kubectl(['get', 'crd', crd])).code, 0, `${crd} kept`);
     assert.equal((await getJson('certificate', 'survivor', '-n', NS)).spec.secretName, 'survivor-tls');
-    assert.deepEqual((await getJson('deployments', '-n', NS)).items, []);
-    assert.notEqual((await kubectl(['get', 'validatingwebhookconfiguration', 'certgate-webhook'])).code, 0, 'webhook configuration removed');
-    assert.notEqual((await kubectl(['get', 'clusterrole', 'certgate-controller'])).code, 0, 'RBAC removed');
 
-    const again = await helm('install', 'certgate', chartDir, '--namespace', NS, '--replace');
+    const again = await helm('install', 'certgate', chartDir, '--namespace', NS);
     assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /REVISION: 1/);
+    assert.deepEqual(await releaseSecrets(), ['sh.helm.release.v1.certgate.v1']);
     assert.equal((await getJson('certificate', 'survivor', '-n', NS)).metadata.name, 'survivor');
   });
 });
