@@ -181,7 +181,7 @@ export interface Condition {
 export interface CertificateStatus {
   /** List of status conditions indicating the status of the Certificate. Known types: Ready, Issuing. */
   conditions?: Condition[];
-  /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits 1h * 2^(failedIssuanceAttempts - 1), at most 32h. */
+  /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits base * 2^(failedIssuanceAttempts - 1), at most max (the worker's --renew-backoff-base and --renew-backoff-max, 1h and 32h by default). */
   failedIssuanceAttempts?: number;
   /** Time of the last failed issuance attempt. */
   lastFailureTime?: string;

@@ -211,6 +211,9 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     assert.equal(issuing.reason, 'Failed');
     assert.match(issuing.message!, /the CA certificate expired at/);
     assert.ok(failed.status!.lastFailureTime, 'lastFailureTime set');
+    // The message says when the next attempt comes: lastFailureTime + the 1 s base backoff.
+    const retryAt = /failed attempt 1; next attempt after (\S+),/.exec(issuing.message!)?.[1];
+    assert.equal(retryAt && Date.parse(retryAt) - Date.parse(failed.status!.lastFailureTime!), 1000, issuing.message);
     assert.equal(failed.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'False');
     const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'doomed-1');
     assert.equal(cr?.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'Failed');

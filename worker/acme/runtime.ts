@@ -2,6 +2,7 @@
 // the registered ACME clients (one account registration per issuer configuration) and metrics.
 import { AcmeAccounts } from '../../lib/acme/accounts.ts';
 import { createAcmeMetrics } from '../../lib/metrics/acme.ts';
+import type { WorkerConfig } from '../config.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 
 export interface AcmeRuntime {
@@ -30,4 +31,12 @@ export function acmeRuntime(ctx: WorkerContext): AcmeRuntime {
     runtimes.set(ctx, rt);
   }
   return rt;
+}
+
+/**
+ * Retry schedule after a failed Order or Challenge pass. Most such errors come from the ACME CA,
+ * which wants a gentler schedule than the API server (5 min cap, first wait --acme-backoff-min-ms).
+ */
+export function acmeReconcileBackoff(config: WorkerConfig): { baseMs: number; maxMs: number } {
+  return { baseMs: Math.max(50, config.acmeBackoffMinMs), maxMs: 5 * 60_000 };
 }

@@ -12,6 +12,7 @@ import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
 import { requestNameFor } from './naming.ts';
+import { failureBackoffMs } from './policy.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
 
 export const ISSUING_CONTROLLER = 'certificates-issuing';
@@ -76,11 +77,15 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
   async function fail(cert: Certificate, message: string) {
     const now = ctx.clock.now();
     const status = { ...cert.status };
-    status.failedIssuanceAttempts = (cert.status?.failedIssuanceAttempts ?? 0) + 1;
+    const attempts = (cert.status?.failedIssuanceAttempts ?? 0) + 1;
+    status.failedIssuanceAttempts = attempts;
     status.lastFailureTime = timestamp(now);
-    status.conditions = setCondition(cert.status?.conditions, { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message, observedGeneration: cert.metadata.generation }, now);
+    // Say when the trigger will try again: the backoff depends on worker flags users cannot see.
+    const retryAt = timestamp(now + failureBackoffMs(attempts, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs));
+    const full = `${message} (failed attempt ${attempts}; next attempt after ${retryAt}, or sooner when the spec changes or on certgate renew)`;
+    status.conditions = setCondition(cert.status?.conditions, { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message: full, observedGeneration: cert.metadata.generation }, now);
     await updateCertificateStatus(ctx, cert, status);
-    ctx.recorder.event(cert, 'Warning', 'Failed', message);
+    ctx.recorder.event(cert, 'Warning', 'Failed', full);
   }
 
   watchCertificateInputs(ctx, ctrl, { requests: true });

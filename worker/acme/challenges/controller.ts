@@ -1,19 +1,11 @@
 // The Challenge controller: watches Challenges and runs reconcileChallenge for each key.
 import type { Challenge } from '../../../api/types.generated.ts';
-import type { WorkerConfig } from '../../config.ts';
 import { createQueueController, keyOf, type QueueController } from '../../controller.ts';
 import type { WorkerContext } from '../../issuance/backend.ts';
+import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileChallenge } from './reconcile.ts';
 
 export const CHALLENGES_CONTROLLER = 'challenges';
-
-/**
- * Retry schedule after a failed Order or Challenge pass. Most such errors come from the ACME CA,
- * which wants a gentler schedule than the API server (5 min cap, first wait --acme-backoff-min-ms).
- */
-export function acmeReconcileBackoff(config: WorkerConfig): { baseMs: number; maxMs: number } {
-  return { baseMs: Math.max(50, config.acmeBackoffMinMs), maxMs: 5 * 60_000 };
-}
 
 export function createChallengeController(ctx: WorkerContext, opts: { concurrency?: number } = {}): QueueController {
   const challenges = ctx.caches.challenges;

@@ -3,7 +3,7 @@
 import type { Challenge, Order } from '../../../api/types.generated.ts';
 import { controllerOwner, createQueueController, keyOf, type QueueController } from '../../controller.ts';
 import type { WorkerContext } from '../../issuance/backend.ts';
-import { acmeReconcileBackoff } from '../challenges/controller.ts';
+import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileOrder } from './reconcile.ts';
 
 export const ORDERS_CONTROLLER = 'orders';
