@@ -14,10 +14,18 @@ export interface ServingBundle {
   readonly caKeyPem: string;
   readonly certPem: string;
   readonly keyPem: string;
+  /** The CA this one replaced, still trusted in caBundle until retireAt (its key is never kept). */
+  readonly previousCa?: RetiringCa;
+}
+
+export interface RetiringCa {
+  readonly certPem: string;
+  readonly retireAt: Date;
 }
 
 export const CA_VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
-const BACKDATE_MS = 5 * 60_000; // tolerate clock skew between replicas and the API server
+export const CA_COMMON_NAME = 'certgate-webhook-ca';
+export const BACKDATE_MS = 5 * 60_000; // tolerate clock skew between replicas and the API server
 
 /** The names a serving certificate needs: <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local, plus extras (IPs allowed). */
 export function servingNames(serviceName: string, namespace: string, extra: ReadonlyArray<string> = []): string[] {
@@ -39,7 +47,7 @@ async function importKey(pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
 }
 
-export async function createCa(now: Date, commonName = 'certgate-webhook-ca'): Promise<{ caCertPem: string; caKeyPem: string }> {
+export async function createCa(now: Date, commonName = CA_COMMON_NAME): Promise<{ caCertPem: string; caKeyPem: string }> {
   const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
