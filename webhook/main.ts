@@ -33,8 +33,8 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
   const rotator = new ServingCertRotator({
     policy,
     ensure: (now) => ensureServingBundle(client, policy, now),
-    publishCa: async (ca) => {
-      const changed = await patchCaBundles(client, config.webhookConfig, ca);
+    publishCa: async (caBundle) => {
+      const changed = await patchCaBundles(client, config.webhookConfig, caBundle, logger);
       if (changed.length > 0) logger.info({ changed }, 'caBundle updated');
     },
     install: (b) => server?.setCertificate({ key: b.keyPem, cert: b.certPem }),
