@@ -46,7 +46,7 @@ export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'l
   const admit = (handler: Handler, path: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
     readBody(req, maxBody, (err, raw) => {
       if (err) {
-        metrics.requests.inc({ kind: 'unknown', operation: 'unknown', rule: 'none', result: 'error' });
+        metrics.countRequest('unknown', 'unknown', 'none', 'error');
         if (err.status === 413) res.setHeader('Connection', 'close'); // do not wait for the rest of a huge body
         return sendJson(res, err.status, statusBody(err.status, `${path}: ${err.message}`));
       }
@@ -56,7 +56,7 @@ export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'l
         review = decodeReview(JSON.parse(raw!.toString('utf8')));
       } catch (e) {
         const message = e instanceof BadReviewError ? e.message : `body is not valid JSON: ${String((e as Error)?.message ?? '').slice(0, 200)}`;
-        metrics.requests.inc({ kind: 'unknown', operation: 'unknown', rule: 'none', result: 'error' });
+        metrics.countRequest('unknown', 'unknown', 'none', 'error');
         return sendJson(res, 400, statusBody(400, `${path}: ${message}`));
       }
       // Bounded label values: a client must not be able to grow the metrics without limit.
@@ -72,8 +72,8 @@ export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'l
         };
       }
       sendJson(res, 200, encodeReview(result.response));
-      for (const o of result.outcomes) metrics.requests.inc({ kind, operation: review.operation, rule: o.rule, result: o.result });
-      metrics.duration.observe({ kind, operation: review.operation }, (performance.now() - started) / 1e3);
+      for (const o of result.outcomes) metrics.countRequest(kind, review.operation, o.rule, o.result);
+      metrics.observeDuration(kind, review.operation, (performance.now() - started) / 1e3);
     });
   };
 
@@ -102,7 +102,7 @@ export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'>
   // Anything else that throws: a Status, never a stack.
   app.use((err: any, req: Request, res: Response, _next: NextFunction) => {
     logger.error({ err, path: req.path }, 'request failed');
-    metrics.requests.inc({ kind: 'unknown', operation: 'unknown', rule: 'none', result: 'error' });
+    metrics.countRequest('unknown', 'unknown', 'none', 'error');
     if (!res.headersSent) sendJson(res, 500, statusBody(500, `${req.path}: internal error`));
   });
   return app;
