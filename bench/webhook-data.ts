@@ -6,6 +6,7 @@ export interface BenchSetup {
   ingressCount: number;
   tls: { key: string; cert: string };
   answer: string; // what the webhook answers for the review (the bare server sends the same bytes)
+  spinMicros?: number; // CPU time the "bare+spin" control burns per request
 }
 
 export const NAMESPACE = 'shop';

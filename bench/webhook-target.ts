@@ -1,6 +1,7 @@
 // Child process of bench/webhook.ts: runs one HTTPS target on its own core, so the load generator
 // does not share an event loop with it. argv[2] is "webhook" (the real server with 1,000 Ingresses
-// in its view) or "bare" (a plain node:https server answering the same JSON). Reports its port over IPC.
+// in its view), "bare" (a plain node:https server answering the same JSON) or "bare+spin". Reports
+// its port over IPC.
 import https from 'node:https';
 import { staticClusterView } from '../webhook/cluster-view.ts';
 import { defaultWebhookConfig } from '../webhook/config.ts';
@@ -16,9 +17,13 @@ if (kind === 'webhook') {
   process.send!({ port: srv.port });
 } else {
   const answer = setup.answer;
+  // "bare+spin": the bare server burning a fixed CPU time per request (--spin-control), to show
+  // what any extra work per request costs in this harness.
+  const spinMs = kind === 'bare+spin' ? setup.spinMicros! / 1000 : 0;
   const server = https.createServer({ key: setup.tls.key, cert: setup.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
     req.on('data', () => {});
     req.on('end', () => {
+      if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until; );
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
       res.end(answer);
     });

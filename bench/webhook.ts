@@ -1,7 +1,7 @@
 // Benchmark: Ingress AdmissionReviews at the certgate webhook (1,000 Ingresses in its view) and, in
 // the same run, at a bare node:https server answering the same JSON. Each target runs in its own
 // child process; the load comes from this process. Prints a markdown table.
-//   npx tsx bench/webhook.ts [--duration 10] [--rounds 5] [--connections 10] [--rate 1000]
+//   npx tsx bench/webhook.ts [--duration 10] [--rounds 5] [--connections 10] [--rate 1000] [--spin-control 60]
 //
 // Two loads per target:
 // - unthrottled: autocannon, closed loop over keep-alive connections (throughput);
@@ -10,6 +10,8 @@
 // turns: `rounds` short slices each, in alternating order, and the throughput ratio is the median
 // of the per-round ratios. Where `taskset` exists and there are two or more CPUs, the targets run
 // on the last CPU and the load generator on the others, as an API server on another machine would.
+// --spin-control N adds a third target: the bare server burning N µs of CPU per request, which
+// shows what any added work costs here (the ratio falls faster than the added CPU time alone).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +30,10 @@ export interface WebhookBenchOptions {
   connections?: number; // default 10
   fixedRate?: number; // requests/s for the latency run (default 1000)
   ingressCount?: number; // default 1000
+  spinControlMicros?: number; // add the "bare + N µs busy-wait" control target
 }
 
-type TargetName = 'certgate webhook' | 'bare node:https';
+type TargetName = string;
 
 export interface BenchRow {
   target: TargetName;
@@ -46,6 +49,7 @@ export interface WebhookBenchResult {
   rows: BenchRow[];
   throughputRatio: number; // median over rounds of webhook / bare requests/s, unthrottled
   roundRatios: number[];
+  controlRatio?: number; // the same for the --spin-control target
   /** p99 of each paced round, per target, and their medians (the latency figure quoted). */
   pacedP99Ms: { webhook: number[]; bare: number[]; webhookMedian: number; bareMedian: number };
   markdown: string;
@@ -67,7 +71,7 @@ function pinToCpus(pid: number, cpuList: string): boolean {
   }
 }
 
-async function startTarget(kind: 'webhook' | 'bare', name: TargetName, setup: BenchSetup, cpu: string | undefined): Promise<Target> {
+async function startTarget(kind: 'webhook' | 'bare' | 'bare+spin', name: TargetName, setup: BenchSetup, cpu: string | undefined): Promise<Target> {
   const profile = process.env.BENCH_CPU_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof2'] : [];
   const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...profile], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
   const port = await new Promise<number>((resolve, reject) => {
@@ -143,29 +147,32 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
   const body = JSON.stringify(review);
   // The exact answer the webhook gives, so the bare server sends identical bytes.
   const answer = JSON.stringify(encodeReview(handleValidate(decodeReview(review), { view: staticClusterView(benchObjects(ingressCount)), config: defaultWebhookConfig() }).response));
-  const setup: BenchSetup = { ingressCount, tls: { key: tls.key, cert: tls.cert }, answer };
+  const setup: BenchSetup = { ingressCount, tls: { key: tls.key, cert: tls.cert }, answer, spinMicros: opts.spinControlMicros };
 
   const cpuCount = cpus().length;
   const targetCpu = cpuCount >= 2 ? String(cpuCount - 1) : undefined;
   const pinned = targetCpu !== undefined && pinToCpus(process.pid, `0-${cpuCount - 2}`);
   const webhook = await startTarget('webhook', 'certgate webhook', setup, pinned ? targetCpu : undefined);
   const bare = await startTarget('bare', 'bare node:https', setup, pinned ? targetCpu : undefined);
+  const control = opts.spinControlMicros ? await startTarget('bare+spin', `bare node:https + ${opts.spinControlMicros} µs busy-wait`, setup, pinned ? targetCpu : undefined) : undefined;
+  const targets = control ? [webhook, bare, control] : [webhook, bare];
+  // Each round runs every target once; the order rotates so drift does not favour one.
+  const inRoundOrder = (r: number) => targets.map((_, i) => targets[(i + r) % targets.length]!);
+  const rps = (s: Slice) => s.requests / s.seconds;
   try {
-    for (const t of [webhook, bare]) await unthrottled(t, body, connections, 2); // warm-up: JIT, TLS sessions
-    const full = new Map<Target, Slice[]>([[webhook, []], [bare, []]]);
-    const fixed = new Map<Target, Array<Slice & { sendLagMs: number[] }>>([[webhook, []], [bare, []]]);
-    const roundRatios: number[] = [];
+    for (const t of targets) await unthrottled(t, body, connections, 2); // warm-up: JIT, TLS sessions
+    const full = new Map<Target, Slice[]>(targets.map((t) => [t, []]));
+    const fixed = new Map<Target, Array<Slice & { sendLagMs: number[] }>>(targets.map((t) => [t, []]));
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? [webhook, bare] : [bare, webhook];
-      for (const t of order) full.get(t)!.push(await unthrottled(t, body, connections, sliceSeconds));
-      const [w, b] = [full.get(webhook)!.at(-1)!, full.get(bare)!.at(-1)!];
-      roundRatios.push(w.requests / w.seconds / (b.requests / b.seconds));
+      for (const t of inRoundOrder(r)) full.get(t)!.push(await unthrottled(t, body, connections, sliceSeconds));
     }
+    const ratiosTo = (t: Target) => full.get(t)!.map((s, r) => rps(s) / rps(full.get(bare)![r]!));
+    const roundRatios = ratiosTo(webhook);
     for (let r = 0; r < rounds; r++) {
-      for (const t of r % 2 === 0 ? [webhook, bare] : [bare, webhook]) fixed.get(t)!.push(await paced(t, body, connections, sliceSeconds, rate));
+      for (const t of inRoundOrder(r)) fixed.get(t)!.push(await paced(t, body, connections, sliceSeconds, rate));
     }
     const rows: BenchRow[] = [];
-    for (const t of [webhook, bare]) {
+    for (const t of targets) {
       rows.push(row(t.name, `${connections} connections, unthrottled`, full.get(t)!));
       rows.push(row(t.name, `${rate} requests/s, paced`, fixed.get(t)!));
     }
@@ -174,7 +181,8 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
     // figure is the median of the rounds' p99s; the pooled one is in the table.
     const roundP99 = (t: Target) => fixed.get(t)!.map((s) => percentile(s.latenciesMs, 99));
     const pacedP99Ms = { webhook: roundP99(webhook), bare: roundP99(bare), webhookMedian: median(roundP99(webhook)), bareMedian: median(roundP99(bare)) };
-    const sendLag = fixed.get(webhook)!.concat(fixed.get(bare)!).flatMap((s) => s.sendLagMs).sort((a, b) => a - b);
+    const controlRatio = control ? median(ratiosTo(control)) : undefined;
+    const sendLag = targets.flatMap((t) => fixed.get(t)!.flatMap((s) => s.sendLagMs)).sort((a, b) => a - b);
     const fmt = (n: number, d = 2) => n.toFixed(d);
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     const markdown = [
@@ -185,12 +193,13 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
       ...rows.map((r) => `| ${r.target} | ${r.load} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${r.errors} |`),
       '',
       `Throughput ratio (webhook / bare server, unthrottled): median ${pct(throughputRatio)} over ${rounds} rounds (${roundRatios.map(pct).join(', ')}; target at least 60%).`,
+      ...(control ? [`Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}).`] : []),
       `p99 at ${rate} requests/s, paced: median of the rounds ${fmt(pacedP99Ms.webhookMedian)} ms (${pacedP99Ms.webhook.map((x) => fmt(x)).join(', ')}; target under 5 ms); bare server ${fmt(pacedP99Ms.bareMedian)} ms (${pacedP99Ms.bare.map((x) => fmt(x)).join(', ')}). The generator sent 99% of requests within ${fmt(percentile(sendLag, 99))} ms of their due time.`,
       `${pinned ? `Targets pinned to CPU ${targetCpu}, load generator to CPU 0-${cpuCount - 2}` : 'Not pinned to CPUs (taskset missing or a single CPU)'}; load average after the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpuCount} CPUs.`,
     ].join('\n');
-    return { rows, throughputRatio, roundRatios, pacedP99Ms, markdown };
+    return { rows, throughputRatio, roundRatios, controlRatio, pacedP99Ms, markdown };
   } finally {
-    for (const t of [webhook, bare]) {
+    for (const t of targets) {
       t.child.disconnect();
       if (!process.env.BENCH_CPU_PROF) t.child.kill();
     }
@@ -203,6 +212,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
-  const result = await runWebhookBench({ durationSeconds: arg('duration'), rounds: arg('rounds'), connections: arg('connections'), fixedRate: arg('rate'), ingressCount: arg('ingresses') });
+  const result = await runWebhookBench({ durationSeconds: arg('duration'), rounds: arg('rounds'), connections: arg('connections'), fixedRate: arg('rate'), ingressCount: arg('ingresses'), spinControlMicros: arg('spin-control') });
   console.log(result.markdown);
 }

@@ -55,6 +55,7 @@ export class SecretWriterIndex {
   }
 
   writers(namespace: string, secretName: string): SecretWriter[] {
-    return [...(this.bySecret.get(`${namespace}/${secretName}`)?.values() ?? [])];
+    const found = this.bySecret.get(`${namespace}/${secretName}`);
+    return found ? [...found.values()] : []; // a new Secret name, the usual case, allocates no iterator
   }
 }

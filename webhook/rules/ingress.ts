@@ -98,10 +98,9 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     }
   }
   if (tls.length > 0) {
-    const tlsHosts = tls.flatMap((t) => t.hosts.map((h) => h.host));
     const reported = new Set<string>();
     for (const r of rules) {
-      if (reported.has(r.host) || tlsHosts.some((h) => covers(h, r.host))) continue;
+      if (reported.has(r.host) || tls.some((t) => t.hosts.some((h) => covers(h.host, r.host)))) continue;
       reported.add(r.host);
       findings.push({
         rule: 'rule-host-not-in-tls',
@@ -114,13 +113,13 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   }
 
   // Duplicate hosts across the tls entries: two certificates (or one listed twice) for one name.
-  const seen = new Map<string, string>();
+  const tlsHostField = (t: TlsEntry, h: TlsEntry['hosts'][number]) => `spec.tls[${t.index}].hosts[${h.index}]`;
+  const seen = new Map<string, [TlsEntry, TlsEntry['hosts'][number]]>();
   for (const t of tls) {
     for (const h of t.hosts) {
-      const field = `spec.tls[${t.index}].hosts[${h.index}]`;
       const first = seen.get(h.host);
-      if (first) findings.push({ rule: 'duplicate-host', field, value: h.host, message: `already listed at ${first}; list each host once`, severity: 'deny' });
-      else seen.set(h.host, field);
+      if (first) findings.push({ rule: 'duplicate-host', field: tlsHostField(t, h), value: h.host, message: `already listed at ${tlsHostField(...first)}; list each host once`, severity: 'deny' });
+      else seen.set(h.host, [t, h]);
     }
   }
 

@@ -30,6 +30,5 @@ export function acmeOf(issuer: KubernetesObject): Obj | undefined {
 export function acmeHttp01Only(issuer: KubernetesObject): boolean {
   const acme = acmeOf(issuer);
   if (!acme) return false;
-  const solvers = asArr(acme.solvers).map(asObj);
-  return !solvers.some((s) => s?.dns01 !== undefined);
+  return !asArr(acme.solvers).some((s) => asObj(s)?.dns01 !== undefined);
 }

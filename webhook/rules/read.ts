@@ -14,11 +14,19 @@ export function asStr(v: unknown): string | undefined {
 export function asStrings(v: unknown): string[] {
   return asArr(v).filter((x): x is string => typeof x === 'string');
 }
-/** Labels or annotations: only string values count. */
-export function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Labels or annotations: only string values count. Read-only: when every value is a string (the
+ * usual case) this is the object itself, so the webhook's request path copies nothing.
+ */
+export function stringMap(v: unknown): Readonly<Record<string, string>> {
   const o = asObj(v);
-  if (!o) return out;
+  if (!o) return NO_STRINGS;
+  let onlyStrings = true;
+  for (const k in o) if (typeof o[k] !== 'string') onlyStrings = false;
+  if (onlyStrings) return o as Record<string, string>;
+  const out: Record<string, string> = {};
   for (const k of Object.keys(o)) {
     const x = o[k];
     if (typeof x === 'string') out[k] = x;
@@ -27,21 +35,22 @@ export function stringMap(v: unknown): Record<string, string> {
 }
 
 export interface Meta {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  ownerReferences: Array<{ kind?: string; name?: string; uid?: string }>;
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly ownerReferences: ReadonlyArray<{ kind?: string; name?: string; uid?: string }>;
 }
 
 export function metaOf(obj: unknown): Meta {
   const m = asObj(asObj(obj)?.metadata) ?? {};
+  const owners = asArr(m.ownerReferences);
   return {
     name: asStr(m.name) ?? asStr(m.generateName) ?? '',
     namespace: asStr(m.namespace) ?? '',
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
-    ownerReferences: asArr(m.ownerReferences).map((r) => {
+    ownerReferences: owners.length === 0 ? [] : owners.map((r) => {
       const o = asObj(r) ?? {};
       return { kind: asStr(o.kind), name: asStr(o.name), uid: asStr(o.uid) };
     }),
