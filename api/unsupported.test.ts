@@ -23,6 +23,13 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: false } } }), []);
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: true } } }).map((u) => u.path), ['spec.acme.enableDurationFeature']);
   });
+  it('rejects cnameStrategy Follow (it would be ignored) but accepts None', () => {
+    const issuer = (cnameStrategy: string) => ({ spec: { acme: { solvers: [{ dns01: { cnameStrategy, rfc2136: { nameserver: '1.2.3.4' } } }] } } });
+    assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer('Follow')), [
+      { path: 'spec.acme.solvers[0].dns01.cnameStrategy', reason: 'CNAMEs of _acme-challenge names are not followed; the TXT record goes to the name itself' },
+    ]);
+    assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer('None')), []);
+  });
   it('reports scalar fields such as literalSubject', () => {
     assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);
   });

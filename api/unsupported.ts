@@ -31,6 +31,7 @@ function solverFields(prefix: string): UnsupportedField[] {
       path: `${prefix}.dns01.${field}`,
       reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136 or http01.ingress`,
     })),
+    { path: `${prefix}.dns01.cnameStrategy`, reason: 'CNAMEs of _acme-challenge names are not followed; the TXT record goes to the name itself', harmlessValue: 'None' },
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.http01.ingress.podTemplate`, reason: 'certgate answers HTTP-01 from its shared solver and starts no per-challenge pods' },
   ];
