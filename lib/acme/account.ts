@@ -3,6 +3,7 @@
 // some servers (pebble 2.4), and finding it again is what lets every replica share one account.
 import { AcmeProblemError } from './errors.ts';
 import type { AcmeClient } from './client.ts';
+import { explainNewAccountError, type EabSource } from './eab.ts';
 
 export interface AccountRegistration {
   /** The account URI (also the JWS kid). */
@@ -13,7 +14,8 @@ export interface AccountRegistration {
   created: boolean;
 }
 
-export async function registerAccount(client: AcmeClient, email: string | undefined): Promise<AccountRegistration> {
+/** `eab` names the binding the client was built with, so a CA's refusal of it reads clearly. */
+export async function registerAccount(client: AcmeClient, email: string | undefined, eab?: EabSource): Promise<AccountRegistration> {
   const contact = email ? [`mailto:${email}`] : [];
   let account: { contact?: string[] } | undefined;
   let created = false;
@@ -23,7 +25,11 @@ export async function registerAccount(client: AcmeClient, email: string | undefi
     if (!(err instanceof AcmeProblemError && err.shortType === 'accountDoesNotExist')) throw err;
   }
   if (!account) {
-    account = await client.createAccount({ termsOfServiceAgreed: true, contact });
+    try {
+      account = await client.createAccount({ termsOfServiceAgreed: true, contact });
+    } catch (err) {
+      throw explainNewAccountError(err, eab);
+    }
     created = true;
   } else if (JSON.stringify(account.contact ?? []) !== JSON.stringify(contact)) {
     // The email changed since registration: update the contact, as cert-manager does.

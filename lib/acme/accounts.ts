@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { createAcmeClient, type AcmeClient, type PollBackoff } from './client.ts';
 import { registerAccount, type AccountRegistration } from './account.ts';
-import { ensureAccountKey, AccountKeyError } from './account-key.ts';
-import { Resources } from '../../api/resources.ts';
+import { ensureAccountKey } from './account-key.ts';
+import { readExternalAccountBinding } from './eab.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { AcmeMetrics } from '../metrics/acme.ts';
 import type { ACMEIssuer } from '../../api/types.generated.ts';
@@ -30,7 +30,7 @@ export class AcmeAccounts {
   /** The registered client for an ACME issuer spec whose Secrets live in `resourceNamespace`. */
   async clientFor(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {
     const key = await ensureAccountKey(this.kube, resourceNamespace, spec.privateKeySecretRef, { allowGenerate: !spec.disableAccountKeyGeneration });
-    const eab = await this.readEab(spec, resourceNamespace);
+    const eab = await readExternalAccountBinding(this.kube, resourceNamespace, spec.externalAccountBinding);
     // Hashed: the key includes the EAB MAC key, which should not sit around in plain text.
     const cacheKey = createHash('sha256')
       .update(JSON.stringify([spec.server, key.hash, spec.caBundle ?? '', !!spec.skipTLSVerify, spec.email ?? '', eab?.kid ?? '', eab?.hmacKey ?? '']))
@@ -48,24 +48,13 @@ export class AcmeAccounts {
           pollBackoff: this.opts.pollBackoff,
           retryBaseMs: this.opts.retryBaseMs,
         });
-        const account = await registerAccount(client, spec.email);
+        const eabSource = eab && { keyID: eab.kid, secret: `${resourceNamespace}/${spec.externalAccountBinding!.keySecretRef.name}` };
+        const account = await registerAccount(client, spec.email, eabSource);
         return { client, account, accountKeyHash: key.hash };
       })();
       this.entries.set(cacheKey, entry);
       entry.catch(() => this.entries.delete(cacheKey));
     }
     return entry;
-  }
-
-  private async readEab(spec: ACMEIssuer, ns: string): Promise<{ kid: string; hmacKey: string } | undefined> {
-    const eab = spec.externalAccountBinding;
-    if (!eab) return undefined;
-    const ref = eab.keySecretRef;
-    const secret = await this.kube.get<any>(Resources.Secret, ns, ref.name);
-    const entry = ref.key;
-    if (!entry) throw new AccountKeyError('externalAccountBinding.keySecretRef.key must name the Secret entry holding the MAC key');
-    const b64 = secret?.data?.[entry];
-    if (!b64) throw new AccountKeyError(`externalAccountBinding: Secret ${ns}/${ref.name} has no entry "${entry}"`);
-    return { kid: eab.keyID, hmacKey: Buffer.from(b64, 'base64').toString('utf8').trim() };
   }
 }

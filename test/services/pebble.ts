@@ -1,6 +1,7 @@
 // A real pebble ACME server on loopback. Its HTTPS API is served with a throwaway CA minted per
 // start (caBundlePem); the CA it issues from is pebble's own, new on every start (issuingRootsPem).
 import { request } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess, makeLogDir } from './process.ts';
@@ -19,6 +20,16 @@ export interface PebbleOptions {
    * Defaults: PEBBLE_VA_NOSLEEP=1, PEBBLE_WFE_NONCEREJECT=0, PEBBLE_AUTHZREUSE=0.
    */
   env?: Record<string, string>;
+  /**
+   * Require external account binding on newAccount, with these MAC keys (key ID -> HMAC key,
+   * base64url without padding, as pebble decodes them). Default: no EAB, none required.
+   */
+  externalAccountBinding?: { macKeys: Record<string, string> };
+}
+
+/** A fresh random EAB MAC key (32 bytes) in the form pebble and certgate's keySecretRef expect. */
+export function newEabMacKey(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 export interface PebbleServer {
@@ -58,6 +69,12 @@ export function httpsGet(url: string, ca: string, timeoutMs = 5000): Promise<{ s
 
 export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
   if (!/^[\d.]+:\d+$/.test(opts.dnsServer)) throw new Error(`startPebble: dnsServer must be "IPv4:port", got ${JSON.stringify(opts.dnsServer)}`);
+  const macKeys = opts.externalAccountBinding?.macKeys;
+  if (macKeys) {
+    if (!Object.keys(macKeys).length) throw new Error('startPebble: externalAccountBinding.macKeys needs at least one key ID');
+    // pebble exits at start on a key it cannot decode; say which one here instead.
+    for (const [kid, key] of Object.entries(macKeys)) if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`startPebble: MAC key for ${JSON.stringify(kid)} must be base64url without padding`);
+  }
   const [listenPort, managementPort] = [await freePort(), await freePort()];
   const httpPort = opts.httpPort ?? (await freePort());
   const tlsPort = opts.tlsPort ?? (await freePort());
@@ -80,7 +97,8 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
       httpPort,
       tlsPort,
       ocspResponderURL: '',
-      externalAccountBindingRequired: false,
+      externalAccountBindingRequired: !!macKeys,
+      ...(macKeys ? { externalAccountMACKeys: macKeys } : {}),
     },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));

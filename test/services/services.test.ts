@@ -7,8 +7,9 @@ import { Resolver } from 'node:dns/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { startAcmeStack, httpsGet, mintServerTls, type AcmeStack } from './index.ts';
-import { newAcmeClient, issueCertificate, chainsTo } from './acme-test-client.ts';
+import acme from 'acme-client';
+import { startAcmeStack, startPebble, newEabMacKey, httpsGet, mintServerTls, type AcmeStack } from './index.ts';
+import { newAcmeClient, issueCertificate, chainsTo, trustPebble } from './acme-test-client.ts';
 
 const run = promisify(execFile);
 let stack: AcmeStack;
@@ -101,4 +102,26 @@ test('a second stack starts beside the first on other ports, and stop() leaves n
   assert.ok(!pids.some(isRunning), `processes ${pids.join(', ')} are gone after stop()`);
   await second.stop(); // idempotent
   await assert.rejects(httpsGet(second.pebble.directoryUrl, second.pebble.caBundlePem, 1000));
+});
+
+test('a pebble with externalAccountBinding requires EAB and accepts only its MAC keys; the default one does not', async () => {
+  const meta = async (url: string, ca: string) => JSON.parse((await httpsGet(url, ca)).body).meta ?? {};
+  assert.notEqual((await meta(stack.pebble.directoryUrl, stack.pebble.caBundlePem)).externalAccountRequired, true, 'default stack: no EAB');
+  await assert.rejects(startPebble({ dnsServer: stack.bind.address, externalAccountBinding: { macKeys: { k: 'pad==' } } }), /base64url without padding/);
+  const macKey = newEabMacKey();
+  assert.match(macKey, /^[A-Za-z0-9_-]{43}$/);
+  const pebble = await startPebble({ dnsServer: stack.bind.address, externalAccountBinding: { macKeys: { 'kid-1': macKey } } });
+  try {
+    assert.equal((await meta(pebble.directoryUrl, pebble.caBundlePem)).externalAccountRequired, true);
+    trustPebble(pebble);
+    const register = async (eab?: { kid: string; hmacKey: string }) =>
+      new acme.Client({ directoryUrl: pebble.directoryUrl, accountKey: await acme.crypto.createPrivateKey(2048), externalAccountBinding: eab }).createAccount({ termsOfServiceAgreed: true });
+    assert.equal((await register({ kid: 'kid-1', hmacKey: macKey })).status, 'valid');
+    await assert.rejects(register(), /externalAccountBinding/);
+    await assert.rejects(register({ kid: 'kid-1', hmacKey: newEabMacKey() }), /external account binding JWS verification error/);
+    await assert.rejects(register({ kid: 'kid-2', hmacKey: macKey }), /not known/);
+  } finally {
+    await pebble.stop();
+    trustPebble(stack.pebble);
+  }
 });

@@ -2,7 +2,7 @@
 // (`* A 127.0.0.1`) reach loopback and DNS-01 TXT records written over RFC 2136 are what it sees.
 // This is what the e2e tests and `make demo` start.
 import { startBind, type BindOptions, type BindServer } from './bind.ts';
-import { startPebble, type PebbleServer } from './pebble.ts';
+import { startPebble, type PebbleOptions, type PebbleServer } from './pebble.ts';
 
 export interface AcmeStackOptions {
   /** Extra pebble environment, e.g. { PEBBLE_WFE_NONCEREJECT: '50' }. */
@@ -10,6 +10,8 @@ export interface AcmeStackOptions {
   /** Fixed HTTP-01 port pebble dials (default: a free port). */
   httpPort?: number;
   bind?: BindOptions;
+  /** A pebble that requires external account binding with these MAC keys (see PebbleOptions). */
+  externalAccountBinding?: PebbleOptions['externalAccountBinding'];
 }
 
 export interface AcmeStack {
@@ -23,7 +25,7 @@ export async function startAcmeStack(opts: AcmeStackOptions = {}): Promise<AcmeS
   const bind = await startBind(opts.bind);
   let pebble: PebbleServer;
   try {
-    pebble = await startPebble({ dnsServer: bind.address, env: opts.pebbleEnv, httpPort: opts.httpPort });
+    pebble = await startPebble({ dnsServer: bind.address, env: opts.pebbleEnv, httpPort: opts.httpPort, externalAccountBinding: opts.externalAccountBinding });
   } catch (err) {
     await bind.stop();
     throw err;
