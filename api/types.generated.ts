@@ -241,7 +241,7 @@ export interface ACMEChallengeSolverDNS01 {
   cloudDNS?: Record<string, unknown>;
   /** Cloudflare provider. Not supported by certgate; rejected by the admission webhook. */
   cloudflare?: Record<string, unknown>;
-  /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). */
+  /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow: Not supported by certgate; rejected by the admission webhook. */
   cnameStrategy?: "None" | "Follow";
   /** DigitalOcean provider. Not supported by certgate; rejected by the admission webhook. */
   digitalocean?: Record<string, unknown>;
