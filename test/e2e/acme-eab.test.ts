@@ -78,7 +78,7 @@ after(async () => {
   await stack?.stop();
 });
 
-test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-01 certificate', { timeout: 60_000 }, async () => {
+test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-01 certificate', { timeout: 120_000 }, async () => {
   await createMacSecret('eab-mac', macKey);
   await eabIssuer('eab', { secret: 'eab-mac' });
   const cond = await waitFor('Issuer eab Ready', async () => ((await readyCondition('eab'))?.status === 'True' ? readyCondition('eab') : undefined), 30_000);
@@ -106,7 +106,7 @@ test('a wrong MAC key: not Ready, the binding was rejected, and the message name
   assert.ok(!message.includes(wrongMacKey) && !message.includes(macKey), 'no MAC key in the condition');
 });
 
-test('a keySecretRef Secret that does not exist: not Ready with a clear message, Ready once it is created', { timeout: 60_000 }, async () => {
+test('a keySecretRef Secret that does not exist: not Ready with a clear message, Ready once it is created', { timeout: 120_000 }, async () => {
   await eabIssuer('eab-late', { secret: 'eab-late-mac' });
   const message = await notReadyMessage('eab-late', /Secret/);
   assert.equal(message, `Failed to register ACME account: externalAccountBinding: Secret ${NS}/eab-late-mac (keySecretRef) not found`);
