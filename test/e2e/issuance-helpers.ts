@@ -8,6 +8,7 @@ import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
+import { getTestCluster, type TestCluster } from './cluster.ts';
 
 export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
 
@@ -27,6 +28,45 @@ export function clientFor(kubeconfigPath: string): KubeClient {
 
 export function launchWorker(kubeconfigPath: string, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningWorker> {
   return startWorker(testWorkerConfig(extraArgs), loadKubeConfig({ kubeconfig: kubeconfigPath }), opts);
+}
+
+/**
+ * The leader-election tests' fixture: a test cluster with namespace `ns` holding a SelfSigned
+ * Issuer "selfsigned", in-process workers launched on it, and stop() for all of them and the cluster.
+ */
+export interface WorkerFleet {
+  readonly cluster: TestCluster;
+  readonly client: KubeClient;
+  launch(extraArgs: string[], opts: StartOptions): Promise<RunningWorker>;
+  /** Stops one worker now (the others keep running). */
+  stopWorker(w: RunningWorker): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function selfSignedFleet(ns: string): Promise<WorkerFleet> {
+  const cluster = await getTestCluster();
+  const client = clientFor(cluster.kubeconfigPath);
+  await ensureNamespace(client, ns);
+  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+  await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: ns }, spec: { selfSigned: {} } } as KubernetesObject);
+  const running = new Set<RunningWorker>();
+  return {
+    cluster,
+    client,
+    async launch(extraArgs, opts) {
+      const w = await launchWorker(cluster.kubeconfigPath, extraArgs, opts);
+      running.add(w);
+      return w;
+    },
+    async stopWorker(w) {
+      running.delete(w);
+      await w.stop();
+    },
+    async stop() {
+      for (const w of running) await w.stop();
+      await cluster.stop();
+    },
+  };
 }
 
 /** Polls fn until it returns a truthy value; fails with the last value seen after timeoutMs. */

@@ -5,11 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
-import type { Certificate, Issuer } from '../../api/types.generated.ts';
+import type { Certificate } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import type { RunningWorker } from '../../worker/main.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, launchWorker, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
 
 const NS = 'leader-e2e';
 const LEASE_ARGS = ['--leader-election-lease-duration', '5s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '200ms'];
@@ -19,9 +17,8 @@ interface Lease extends KubernetesObject {
 }
 
 describe('leader election', { timeout: 90_000 }, () => {
-  let cluster: TestCluster;
+  let fleet: WorkerFleet;
   let client: KubeClient;
-  const workers: RunningWorker[] = [];
 
   const lease = () => client.get<Lease>(Resources.Lease, CLUSTER_RESOURCE_NAMESPACE, 'certgate-worker');
   const readyCert = (name: string) =>
@@ -33,24 +30,15 @@ describe('leader election', { timeout: 90_000 }, () => {
     client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } } } as Certificate);
 
   before(async () => {
-    cluster = await getTestCluster();
-    client = clientFor(cluster.kubeconfigPath);
-    await ensureNamespace(client, NS);
-    await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
-    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } } as Issuer);
+    fleet = await selfSignedFleet(NS);
+    client = fleet.client;
   });
-
-  after(async () => {
-    for (const w of workers) await w.stop();
-    await cluster?.stop();
-  });
+  after(() => fleet?.stop());
 
   test('one leader issues; on shutdown it releases the Lease and the other takes over', async () => {
-    const a = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-a' });
-    workers.push(a);
+    const a = await fleet.launch(LEASE_ARGS, { identity: 'worker-a' });
     await waitFor('worker-a leads', async () => a.isLeader());
-    const b = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-b' });
-    workers.push(b);
+    const b = await fleet.launch(LEASE_ARGS, { identity: 'worker-b' });
     assert.equal((await lease())?.spec?.holderIdentity, 'worker-a');
 
     await createCert('first');
@@ -59,9 +47,8 @@ describe('leader election', { timeout: 90_000 }, () => {
     const standby = await fetch(`http://127.0.0.1:${b.healthPort}/readyz`);
     assert.equal(standby.status, 200, 'a standby is ready');
 
-    await a.stop();
+    await fleet.stopWorker(a);
     const stoppedAt = Date.now();
-    workers.splice(workers.indexOf(a), 1);
     await waitFor('worker-b leads', async () => b.isLeader(), 10_000, 50);
     assert.ok(Date.now() - stoppedAt < 3500, 'released lease is taken at once, not after the 5s leaseDuration');
     const l = await lease();
@@ -70,16 +57,14 @@ describe('leader election', { timeout: 90_000 }, () => {
 
     await createCert('second');
     await readyCert('second');
-    await b.stop();
-    workers.splice(workers.indexOf(b), 1);
+    await fleet.stopWorker(b);
   });
 
   test('a Lease held by a dead identity is taken over after leaseDuration', async () => {
     const current = (await lease())!;
     const now = new Date().toISOString().replace('Z', '000Z');
     await client.replace(Resources.Lease, { ...current, spec: { ...current.spec, holderIdentity: 'ghost', leaseDurationSeconds: 2, renewTime: now } } as Lease);
-    const c = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'worker-c' });
-    workers.push(c);
+    const c = await fleet.launch(LEASE_ARGS, { identity: 'worker-c' });
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(c.isLeader(), false, 'does not steal a live-looking lease');

@@ -5,11 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
-import type { Certificate, Issuer } from '../../api/types.generated.ts';
+import type { Certificate } from '../../api/types.generated.ts';
 import { isConflict, type KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, launchWorker, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, fetchText, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
 
 const NS = 'leader-metrics-e2e';
 const LEASE = 'certgate-worker-metrics';
@@ -22,9 +21,8 @@ interface Lease extends KubernetesObject {
 }
 
 describe('metrics after losing leadership', { timeout: 60_000 }, () => {
-  let cluster: TestCluster;
+  let fleet: WorkerFleet;
   let client: KubeClient;
-  const workers: RunningWorker[] = [];
   const scrape = (w: RunningWorker) => fetchText(`http://127.0.0.1:${w.metricsPort}/metrics`);
   const readyLine = /^certmanager_certificate_ready_status\{name="web",namespace="leader-metrics-e2e",issuer_name="selfsigned",issuer_kind="Issuer",issuer_group="cert-manager\.io",condition="True"\} 1$/m;
   const expirationLine = (text: string) => /^certmanager_certificate_expiration_timestamp_seconds\{name="web",[^}]*\} (\d+)$/m.exec(text)?.[1];
@@ -45,24 +43,15 @@ describe('metrics after losing leadership', { timeout: 60_000 }, () => {
     }, 5000, 20);
 
   before(async () => {
-    cluster = await getTestCluster();
-    client = clientFor(cluster.kubeconfigPath);
-    await ensureNamespace(client, NS);
-    await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
-    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } } as Issuer);
+    fleet = await selfSignedFleet(NS);
+    client = fleet.client;
   });
-
-  after(async () => {
-    for (const w of workers) await w.stop();
-    await cluster?.stop();
-  });
+  after(() => fleet?.stop());
 
   test('the replica that loses the Lease drops Certificate and issuer series, keeps process metrics and counters; leading again rebuilds them', async () => {
-    const a = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'metrics-a' });
-    workers.push(a);
+    const a = await fleet.launch(LEASE_ARGS, { identity: 'metrics-a' });
     await waitFor('metrics-a leads', async () => a.isLeader());
-    const b = await launchWorker(cluster.kubeconfigPath, LEASE_ARGS, { identity: 'metrics-b' });
-    workers.push(b);
+    const b = await fleet.launch(LEASE_ARGS, { identity: 'metrics-b' });
 
     await client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS }, spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } } } as Certificate);
     const leading = await waitFor('metrics-a exports web as Ready', async () => {

@@ -8,24 +8,23 @@ import tls from 'node:tls';
 import { pino } from 'pino';
 import { Resources } from '../../api/resources.ts';
 import { ManualClock } from '../../lib/clock.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
-import { startApiServer, type EmbeddedApiServer } from '../../test/apiserver/index.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
 import { caBundleFor, patchCaBundles, splitPemCertificates } from './ca-bundle.ts';
 import { CA_VALIDITY_MS, certFacts, createCa, createServingCert, servingNames, type ServingBundle } from './certs.ts';
 import { ServingCertRotator } from './rotation.ts';
 import { caOverlapMs, ensureServingBundle, PREVIOUS_CA_RETIRE_AT_ANNOTATION, SECRET_KEYS, type ServingCertPolicy } from './secret-store.ts';
+import { startTlsTestApi } from './test-api.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const SERVICE_NAME = 'certgate-webhook.certgate.svc';
 const quiet = pino({ level: 'silent' });
 
-let api: EmbeddedApiServer;
+let api: Awaited<ReturnType<typeof startTlsTestApi>>;
 let client: KubeClient;
 before(async () => {
-  api = await startApiServer({ crdDir: null });
-  client = new KubeClient(loadKubeConfig({ kubeconfig: api.kubeconfigPath }));
-  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'certgate' } });
+  api = await startTlsTestApi();
+  client = api.client;
 });
 after(() => api.stop());
 

@@ -2,18 +2,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
-import { startApiServer, type EmbeddedApiServer } from '../../test/apiserver/index.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
 import { patchCaBundles } from './ca-bundle.ts';
 import { bundleIsConsistent, certFacts, servingNames } from './certs.ts';
 import { ensureServingBundle, type ServingCertPolicy } from './secret-store.ts';
+import { startTlsTestApi } from './test-api.ts';
 
-let api: EmbeddedApiServer;
+let api: Awaited<ReturnType<typeof startTlsTestApi>>;
 let client: KubeClient;
 before(async () => {
-  api = await startApiServer({ crdDir: null });
-  client = new KubeClient(loadKubeConfig({ kubeconfig: api.kubeconfigPath }));
-  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'certgate' } });
+  api = await startTlsTestApi();
+  client = api.client;
 });
 after(() => api.stop());
 
