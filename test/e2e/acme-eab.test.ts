@@ -4,8 +4,6 @@
 // Events and the issued Secret. The MAC keys must never show in logs, Events or statuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { CoreV1Event, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, Issuer } from '../../api/types.generated.ts';
@@ -14,25 +12,17 @@ import { freePort, newEabMacKey, startAcmeStack, type AcmeStack } from '../servi
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, waitFor } from './issuance-helpers.ts';
+import { CertgateProcesses } from './certgate-processes.ts';
 
 const NS = 'acme-eab';
 const KID = 'kid-1';
-const CERTGATE = fileURLToPath(new URL('../../bin/certgate.js', import.meta.url));
 const macKey = newEabMacKey();
 const wrongMacKey = newEabMacKey();
 
 let stack: AcmeStack;
 let cluster: TestCluster;
 let client: KubeClient;
-const children: ChildProcess[] = [];
-const output: string[] = [];
-
-function runCertgate(args: string[]): void {
-  const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  children.push(child);
-}
+const certgate = new CertgateProcesses();
 
 async function createMacSecret(name: string, key: string): Promise<void> {
   // A trailing newline, as `kubectl create secret generic --from-file` leaves it.
@@ -63,8 +53,8 @@ before(async () => {
   await ensureNamespace(client, NS);
   await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
   await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
-  runCertgate(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
-  runCertgate([
+  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
+  certgate.start([
     'worker', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect',
     '--metrics-listen', `127.0.0.1:${await freePort()}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
@@ -73,7 +63,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) c.kill('SIGTERM');
+  certgate.killAll();
   await cluster?.stop();
   await stack?.stop();
 });
@@ -129,7 +119,7 @@ test('no externalAccountBinding against a CA that requires one: not Ready, sayin
 test('no MAC key in worker or solver logs, Events or Issuer statuses', async () => {
   await new Promise((r) => setTimeout(r, 300)); // let the last log lines arrive
   const places: Record<string, string> = {
-    'worker and solver logs': output.join(''),
+    'worker and solver logs': certgate.output(),
     Events: JSON.stringify((await client.list(Resources.Event, { namespace: NS })).items),
     'Issuer status': JSON.stringify((await client.list<Issuer>(Resources.Issuer, { namespace: NS })).items.map((i) => i.status)),
   };

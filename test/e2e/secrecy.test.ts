@@ -4,8 +4,6 @@
 // then their logs, every Event, every status and the metrics are searched for key material.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
@@ -14,23 +12,15 @@ import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, waitFor } from './issuance-helpers.ts';
+import { CertgateProcesses } from './certgate-processes.ts';
 
 const NS = 'secrecy-e2e';
-const CERTGATE = fileURLToPath(new URL('../../bin/certgate.js', import.meta.url));
 
 let stack: AcmeStack;
 let cluster: TestCluster;
 let client: KubeClient;
 let metricsPort: number;
-const children: ChildProcess[] = [];
-const output: string[] = [];
-
-function runCertgate(args: string[]): void {
-  const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  children.push(child);
-}
+const certgate = new CertgateProcesses();
 
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
@@ -39,8 +29,8 @@ before(async () => {
   await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
   await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
   metricsPort = await freePort();
-  runCertgate(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
-  runCertgate([
+  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
+  certgate.start([
     'worker', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect',
     '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
@@ -51,7 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) c.kill('SIGTERM');
+  certgate.killAll();
   await cluster?.stop();
   await stack?.stop();
 });
@@ -99,7 +89,7 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
 
   await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
   const places: Record<string, string> = {
-    'worker and solver logs': output.join(''),
+    'worker and solver logs': certgate.output(),
     Events: await dump(Resources.Event, 'all'),
     'Certificate status': await dump(Resources.Certificate, 'status'),
     'CertificateRequest status': await dump(Resources.CertificateRequest, 'status'),

@@ -1,0 +1,29 @@
+// certgate processes (bin/certgate.js, as users run them) started by an e2e test at debug log level,
+// with everything they print kept, so a test can search it for secrets that must not be there.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CERTGATE = fileURLToPath(new URL('../../bin/certgate.js', import.meta.url));
+
+export class CertgateProcesses {
+  private readonly children: ChildProcess[] = [];
+  private readonly chunks: string[] = [];
+
+  /** Starts `certgate ARGS...`; it runs until killAll(). */
+  start(args: string[]): ChildProcess {
+    const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
+    child.stderr!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
+    this.children.push(child);
+    return child;
+  }
+
+  /** Everything the processes printed so far, stdout and stderr. */
+  output(): string {
+    return this.chunks.join('');
+  }
+
+  killAll(): void {
+    for (const c of this.children) c.kill('SIGTERM');
+  }
+}
