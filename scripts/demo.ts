@@ -175,6 +175,9 @@ spec:
   console.log(`subjectAltName: ${leaf.subjectAltName}\nissuer: ${leaf.issuer.replace(/\n/g, ', ')}\nvalid: ${leaf.validFrom} → ${leaf.validTo}`);
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'inspect', 'secret', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
 
+  step('certgate status certificates -A: every Certificate, soonest expiry first');
+  console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificates', '-A', '--kubeconfig', kc])).out);
+
   step('The webhook at work: an Ingress whose TLS host has no rule is refused at kubectl apply');
   const bad = `apiVersion: networking.k8s.io/v1
 kind: Ingress
