@@ -8,15 +8,16 @@ import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 
-export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
+// per run, like every namespace the tests create: a real cluster keeps it until the run's stop()
+export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
 
 /** A WorkerConfig as `certgate worker` flags would give, with test ports and short timings. */
 export function testWorkerConfig(extraArgs: string[] = []): WorkerConfig {
   const cmd = workerCommand().exitOverride();
   cmd.parse(
-    ['--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
+    ['--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
     { from: 'user' },
   );
   return toWorkerConfig(cmd.opts());
@@ -31,7 +32,7 @@ export function launchWorker(kubeconfigPath: string, extraArgs: string[] = [], o
 }
 
 /**
- * The leader-election tests' fixture: a test cluster with namespace `ns` holding a SelfSigned
+ * The leader-election tests' fixture: a test cluster with namespace `ns` (a runName()) holding a SelfSigned
  * Issuer "selfsigned", in-process workers launched on it, and stop() for all of them and the cluster.
  */
 export interface WorkerFleet {
@@ -46,8 +47,8 @@ export interface WorkerFleet {
 export async function selfSignedFleet(ns: string): Promise<WorkerFleet> {
   const cluster = await getTestCluster();
   const client = clientFor(cluster.kubeconfigPath);
-  await ensureNamespace(client, ns);
-  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.createNamespace(ns);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: ns }, spec: { selfSigned: {} } } as KubernetesObject);
   const running = new Set<RunningWorker>();
   return {
@@ -86,6 +87,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** Creates the namespace unless it exists. Not removed on a real cluster: prefer TestCluster.createNamespace. */
 export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
   if (await client.get(Resources.Namespace, undefined, name)) return;
   await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubernetesObject);

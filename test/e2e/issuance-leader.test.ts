@@ -7,9 +7,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { runName } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
 
-const NS = 'leader-e2e';
+const NS = runName('leader-e2e');
 const LEASE_ARGS = ['--leader-election-lease-duration', '5s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '200ms'];
 
 interface Lease extends KubernetesObject {

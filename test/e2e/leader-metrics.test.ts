@@ -8,9 +8,10 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { isConflict, type KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
+import { runName } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, fetchText, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
 
-const NS = 'leader-metrics-e2e';
+const NS = runName('leader-metrics-e2e');
 const LEASE = 'certgate-worker-metrics';
 // A short renew deadline so the replica that lost the Lease stops within about a second.
 const LEASE_ARGS = ['--leader-election-id', LEASE, '--leader-election-lease-duration', '10s', '--leader-election-renew-deadline', '1s', '--leader-election-retry-period', '200ms'];
@@ -24,7 +25,7 @@ describe('metrics after losing leadership', { timeout: 60_000 }, () => {
   let fleet: WorkerFleet;
   let client: KubeClient;
   const scrape = (w: RunningWorker) => fetchText(`http://127.0.0.1:${w.metricsPort}/metrics`);
-  const readyLine = /^certmanager_certificate_ready_status\{name="web",namespace="leader-metrics-e2e",issuer_name="selfsigned",issuer_kind="Issuer",issuer_group="cert-manager\.io",condition="True"\} 1$/m;
+  const readyLine = new RegExp(`^certmanager_certificate_ready_status\\{name="web",namespace="${NS}",issuer_name="selfsigned",issuer_kind="Issuer",issuer_group="cert-manager\\.io",condition="True"\\} 1$`, 'm');
   const expirationLine = (text: string) => /^certmanager_certificate_expiration_timestamp_seconds\{name="web",[^}]*\} (\d+)$/m.exec(text)?.[1];
   const syncCount = (text: string) => Number(/^certmanager_controller_sync_call_count\{controller="certificates-readiness"\} (\d+)$/m.exec(text)?.[1] ?? NaN);
 
@@ -56,7 +57,7 @@ describe('metrics after losing leadership', { timeout: 60_000 }, () => {
     await client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS }, spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } } } as Certificate);
     const leading = await waitFor('metrics-a exports web as Ready', async () => {
       const text = await scrape(a);
-      return readyLine.test(text) && /^certgate_issuer_ready_status\{name="selfsigned",namespace="leader-metrics-e2e",kind="Issuer",condition="True"\} 1$/m.test(text) ? text : undefined;
+      return readyLine.test(text) && new RegExp(`^certgate_issuer_ready_status\\{name="selfsigned",namespace="${NS}",kind="Issuer",condition="True"\\} 1$`, 'm').test(text) ? text : undefined;
     });
     const expiration = expirationLine(leading);
     assert.ok(expiration && Number(expiration) > Date.now() / 1000, 'expiration timestamp in the future');
