@@ -13,10 +13,11 @@ import type { Certificate, CertificateRequest, ClusterIssuer, Issuer } from '../
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { chainVerifiesTo, inspectCertificate, describePrivateKey } from '../../lib/pki/index.ts';
 import type { RunningWorker } from '../../worker/main.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, launchWorker, readPair, waitFor, type StoredPair } from './issuance-helpers.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, launchWorker, readPair, waitFor, type StoredPair } from './issuance-helpers.ts';
 
-const NS = 'issuance-e2e';
+const NS = runName('issuance-e2e');
+const CLUSTER_CA = runName('cluster-ca'); // ClusterIssuer
 
 function issuer(name: string, spec: Issuer['spec']): Issuer {
   return { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace: NS }, spec };
@@ -61,8 +62,8 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
   before(async () => {
     cluster = await getTestCluster();
     client = clientFor(cluster.kubeconfigPath);
-    await ensureNamespace(client, NS);
-    await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
+    await cluster.createNamespace(NS);
+    await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
     worker = await launchWorker(cluster.kubeconfigPath, ['--no-leader-elect']);
   });
 
@@ -153,8 +154,8 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
   test('ClusterIssuer (CA in the cluster resource namespace) with an RSA PKCS8 key', async () => {
     const root = (await secretOf('root-ca-tls'))!;
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'cluster-ca', namespace: CLUSTER_RESOURCE_NAMESPACE }, data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] } } as V1Secret);
-    await client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'cluster-ca' }, spec: { ca: { secretName: 'cluster-ca' } } } as ClusterIssuer);
-    await client.create(Resources.Certificate, certificate('rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: 'cluster-ca', kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
+    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: CLUSTER_CA }, spec: { ca: { secretName: 'cluster-ca' } } } as ClusterIssuer);
+    await client.create(Resources.Certificate, certificate('rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
     const { pair } = await issued('rsa');
     assertPair(pair, ['rsa.example.test']);
     assert.match(pair.keyPem, /-----BEGIN PRIVATE KEY-----/);
@@ -263,8 +264,8 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
 
   test('metrics: cert-manager series per Certificate, removed on delete; kubectl shows READY', async () => {
     const metrics = await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`);
-    assert.match(metrics, /certmanager_certificate_expiration_timestamp_seconds\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\} \d{10}/);
-    assert.match(metrics, /certmanager_certificate_ready_status\{name="rsa",namespace="issuance-e2e",issuer_name="cluster-ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",condition="True"\} 1/);
+    assert.match(metrics, new RegExp(`certmanager_certificate_expiration_timestamp_seconds\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\\} \\d{10}`));
+    assert.match(metrics, new RegExp(`certmanager_certificate_ready_status\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",condition="True"\\} 1`));
     assert.match(metrics, /certmanager_certificate_renewal_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_certificate_not_after_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_controller_sync_call_count\{controller="certificates-trigger"\} \d+/);
@@ -281,14 +282,14 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     // Issuer readiness, as the chart's CertgateIssuerNotReady alert queries it; gone once the issuer is deleted.
     const issuerSeries = async () => (await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)).split('\n').filter((l) => l.startsWith('certgate_issuer_ready_status{'));
     const selfSigned = `name="selfsigned",namespace="${NS}",kind="Issuer"`;
-    const clusterCa = 'name="cluster-ca",namespace="",kind="ClusterIssuer"';
+    const clusterCa = `name="${CLUSTER_CA}",namespace="",kind="ClusterIssuer"`;
     const shown = await issuerSeries();
     for (const labels of [selfSigned, clusterCa]) {
       assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="True"} 1`), `${labels} Ready=True in:\n${shown.join('\n')}`);
       assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="False"} 0`), `${labels} False=0`);
       assert.ok(shown.includes(`certgate_issuer_ready_status{${labels},condition="Unknown"} 0`), `${labels} Unknown=0`);
     }
-    await client.delete(Resources.ClusterIssuer, undefined, 'cluster-ca');
+    await client.delete(Resources.ClusterIssuer, undefined, CLUSTER_CA);
     await client.delete(Resources.Certificate, NS, 'doomed');
     await client.delete(Resources.Issuer, NS, 'old-ca');
     await waitFor('deleted issuers\' series removed', async () => {
