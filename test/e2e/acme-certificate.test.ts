@@ -7,14 +7,14 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
-const NS = 'acme-certs';
+const NS = runName('acme-certs');
 let stack: AcmeStack;
 let cluster: TestCluster;
 let solver: SolverHandle;
@@ -24,9 +24,9 @@ let client: KubeClient;
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await ensureNamespace(client, NS);
-  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
-  await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   worker = await launchWorker(cluster.kubeconfigPath, [
     '--no-leader-elect',

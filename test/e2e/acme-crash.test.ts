@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, ensureNamespace, makeCsr, ordersIn,
+  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn,
   pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
 import { Resources } from '../../api/resources.ts';
 
-const NS = 'acme-crash';
+const NS = runName('acme-crash');
 let stack: AcmeStack;
 let cluster: TestCluster;
 let signer: AcmeWorker; // sign() only: the controllers run in the child process
@@ -30,9 +30,9 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack, controllers: false });
-  await ensureNamespace(signer.ctx.client, NS);
-  await ensureNamespace(signer.ctx.client, CLUSTER_RESOURCE_NAMESPACE);
-  await signer.ctx.client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   await createIssuer(signer.ctx.client, NS, 'pebble', pebbleAcmeSpec(stack));
 });
 

@@ -9,12 +9,12 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, waitFor } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 
-const NS = 'acme-eab';
+const NS = runName('acme-eab');
 const KID = 'kid-1';
 const macKey = newEabMacKey();
 const wrongMacKey = newEabMacKey();
@@ -50,9 +50,9 @@ async function notReadyMessage(name: string, re: RegExp): Promise<string> {
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ externalAccountBinding: { macKeys: { [KID]: macKey } } }), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await ensureNamespace(client, NS);
-  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
-  await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
     'worker', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect',

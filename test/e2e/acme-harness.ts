@@ -17,8 +17,10 @@ import type { Controller, IssuerBackend, SignResult, WorkerCaches, WorkerContext
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
 
-export const CLUSTER_RESOURCE_NAMESPACE = 'certgate';
+// per run (the same name as issuance-helpers'): a real cluster keeps it until the run's stop()
+export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
 
 /** The parts of a running AcmeStack the worker needs (serialisable, for a child process). */
 export interface AcmeStackPorts {
@@ -105,6 +107,7 @@ export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack):
   return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}` });
 }
 
+/** Creates the namespace unless it exists. Not removed on a real cluster: prefer TestCluster.createNamespace. */
 export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
   if (await client.get(Resources.Namespace, undefined, name)) return;
   await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -128,8 +131,9 @@ export async function createIssuer(client: KubeClient, namespace: string, name: 
   return client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace }, spec });
 }
 
-export async function createClusterIssuer(client: KubeClient, name: string, spec: Issuer['spec']): Promise<ClusterIssuer> {
-  return client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec });
+/** The ClusterIssuer belongs to the run: `name` from cluster.name(), deleted by cluster.stop() on a real cluster. */
+export async function createClusterIssuer(cluster: TestCluster, name: string, spec: Issuer['spec']): Promise<ClusterIssuer> {
+  return cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec });
 }
 
 export interface TestCsr {

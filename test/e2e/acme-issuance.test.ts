@@ -4,9 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans, ensureNamespace,
+  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans,
   makeCsr, ordersIn, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
@@ -16,18 +16,17 @@ let stack: AcmeStack;
 let cluster: TestCluster;
 let worker: AcmeWorker;
 let solver: SolverHandle;
-const NS = 'acme-issuance';
+const NS = runName('acme-issuance');
+const PEBBLE_CLUSTER = runName('pebble-cluster'); // ClusterIssuer
 
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
-  await ensureNamespace(worker.ctx.client, NS);
-  await ensureNamespace(worker.ctx.client, CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   // The class the HTTP-01 solver uses; a real cluster has it from its ingress controller.
-  if (!(await worker.ctx.client.get(Resources.IngressClass, undefined, 'nginx'))) {
-    await worker.ctx.client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any);
-  }
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
 });
 
 after(async () => {
@@ -83,7 +82,7 @@ test('Issuer with caBundle: account registered, HTTP-01 certificate for exactly 
 
 test('ClusterIssuer: account key Secret in the cluster resource namespace, reused after a restart', async () => {
   const client = worker.ctx.client;
-  const ci = await createClusterIssuer(client, 'pebble-cluster', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'cluster-acme-key', key: 'account.pem' } }) as Issuer['spec']);
+  const ci = await createClusterIssuer(cluster, PEBBLE_CLUSTER, pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'cluster-acme-key', key: 'account.pem' } }) as Issuer['spec']);
   const first = await worker.backend.checkIssuer(ci, CLUSTER_RESOURCE_NAMESPACE);
   assert.equal(first.ready, true, first.message);
   const secret = await client.get<any>(Resources.Secret, CLUSTER_RESOURCE_NAMESPACE, 'cluster-acme-key');
@@ -102,7 +101,7 @@ test('ClusterIssuer: account key Secret in the cluster resource namespace, reuse
 
   const names = ['cluster.example.test'];
   const { csrPem } = await makeCsr(names);
-  const cr = await createCertificateRequest(client, NS, 'cluster-1', csrPem, { name: 'pebble-cluster', kind: 'ClusterIssuer' });
+  const cr = await createCertificateRequest(client, NS, 'cluster-1', csrPem, { name: PEBBLE_CLUSTER, kind: 'ClusterIssuer' });
   const result = await signUntilDone(worker, cr);
   assert.equal(result.state, 'issued', JSON.stringify(result));
   if (result.state !== 'issued') return;

@@ -5,15 +5,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAcmeStack, httpsGet, type AcmeStack } from '../services/index.ts';
 import { X509Certificate } from 'node:crypto';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, ensureNamespace, makeCsr, pebbleAcmeSpec,
+  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec,
   signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { Resources } from '../../api/resources.ts';
 
-const NS = 'acme-nonce';
+const NS = runName('acme-nonce');
 let stack: AcmeStack;
 let cluster: TestCluster;
 let worker: AcmeWorker;
@@ -23,9 +23,9 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } }), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
-  await ensureNamespace(worker.ctx.client, NS);
-  await ensureNamespace(worker.ctx.client, CLUSTER_RESOURCE_NAMESPACE);
-  await worker.ctx.client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
 });
 
 after(async () => {

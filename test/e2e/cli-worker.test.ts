@@ -16,13 +16,16 @@ import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
-import { createClusterIssuer, ensureNamespace, pebbleAcmeSpec, startTestSolver, workerConfig } from './acme-harness.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { certificate, clientFor, makeCa, makeLeaf, runCli } from '../../cli/testing.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 
-const NS = 'default';
+// Per run, so a real cluster can be reused; the CLI gets -n NS (its default is the context's namespace).
+const NS = runName('cli-worker');
+const PEBBLE = runName('pebble'); // ClusterIssuer
+const WEBHOOK_CONFIG = runName('certgate-webhook');
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,24 +50,26 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
     client = clientFor(cluster.kubeconfigPath);
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-worker-'));
-    await ensureNamespace(client, 'certgate');
-    await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any);
+    await cluster.createNamespace(NS);
+    await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+    await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
     solver = await startTestSolver(cluster.kubeconfigPath, stack);
-    await createClusterIssuer(client, 'pebble', pebbleAcmeSpec(stack));
+    await createClusterIssuer(cluster, PEBBLE, pebbleAcmeSpec(stack));
     const config = { ...workerConfig(stack), leaderElect: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 };
     worker = await startWorker(Object.freeze(config), loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }), { identity: 'cli-test-worker' });
     const port = await freePort();
     for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const) {
       const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-      await client.create(Resources[kind], {
-        apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'certgate-webhook' },
+      // only this run's namespace: on a real cluster a failing-closed webhook must not reach anyone else's
+      await cluster.createClusterObject(Resources[kind], {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: WEBHOOK_CONFIG },
         webhooks: [{ name: `${path}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5,
-          clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+          clientConfig: { url: `https://127.0.0.1:${port}/${path}` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
           rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }] }],
       } as any);
     }
-    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'] }), { client });
-    await client.create(Resources.Certificate, certificate(NS, 'web', ['web.example.test'], { issuerRef: { name: 'pebble', kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }));
+    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: WEBHOOK_CONFIG }), { client });
+    await client.create(Resources.Certificate, certificate(NS, 'web', ['web.example.test'], { issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }));
   });
 
   after(async () => {
@@ -78,7 +83,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
 
   test('status of a certificate issued by the worker: exit 0 once Ready, the pebble certificate and the valid order', async () => {
     const r = await eventually('web to be Ready', async () => {
-      const s = await runCli(cluster.kubeconfigPath, ['status', 'certificate', 'web']);
+      const s = await runCli(cluster.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web']);
       return s.code === 0 && s;
     });
     assert.match(r.stdout, /Ready: True/);
@@ -89,32 +94,32 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
   });
 
   test('check api is green with the webhook running and the worker holding its lease', async () => {
-    const r = await runCli(cluster.kubeconfigPath, ['check', 'api', '--wait', '20s', '--interval', '500ms']);
+    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'check', 'api', '--wait', '20s', '--interval', '500ms', '--certgate-namespace', CLUSTER_RESOURCE_NAMESPACE]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /worker "cli-test-worker" holds Lease certgate\/certgate-worker/);
+    assert.match(r.stdout, new RegExp(`worker "cli-test-worker" holds Lease ${CLUSTER_RESOURCE_NAMESPACE}/certgate-worker`));
     assert.match(r.stdout, /The certgate API is ready/);
   });
 
   test('renew --wait gets a new certificate from pebble with a new serial', async () => {
-    const before = JSON.parse((await runCli(cluster.kubeconfigPath, ['status', 'certificate', 'web', '-o', 'json'])).stdout);
-    const r = await runCli(cluster.kubeconfigPath, ['renew', 'web', '--wait', '--timeout', '60s', '-o', 'json']);
+    const before = JSON.parse((await runCli(cluster.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web', '-o', 'json'])).stdout);
+    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'renew', 'web', '--wait', '--timeout', '60s', '-o', 'json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const [o] = JSON.parse(r.stdout);
     assert.equal(o.result, 'ready');
     assert.equal(o.previousSerial, before.secret.certificate.serialNumber);
     assert.ok(o.serial && o.serial !== o.previousSerial, `new serial ${o.serial}`);
     assert.equal(o.revision, (before.revision ?? 1) + 1);
-    const after = JSON.parse((await runCli(cluster.kubeconfigPath, ['inspect', 'secret', 'web-tls', '-o', 'json'])).stdout);
+    const after = JSON.parse((await runCli(cluster.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'web-tls', '-o', 'json'])).stdout);
     assert.equal(after.certificate.serialNumber, o.serial);
     assert.deepEqual(after.problems, []);
   });
 
   test('create certificaterequest --fetch-certificate: the worker signs it, the files hold a matching pair', async () => {
     const manifest = join(dir, 'manual.yaml');
-    writeFileSync(manifest, stringify(certificate(NS, 'manual', ['manual.example.test'], { issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } })));
+    writeFileSync(manifest, stringify(certificate(NS, 'manual', ['manual.example.test'], { issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' } })));
     const keyFile = join(dir, 'manual.key');
     const certFile = join(dir, 'manual.crt');
-    const r = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--fetch-certificate', '--timeout', '60s', '--output-key-file', keyFile, '--output-certificate-file', certFile]);
+    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--fetch-certificate', '--timeout', '60s', '--output-key-file', keyFile, '--output-certificate-file', certFile]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /issued; certificate written to/);
     const leaf = new X509Certificate(readFileSync(certFile, 'utf8'));
@@ -131,7 +136,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     writeFileSync(join(dir, 'web.pem'), manual.certPem);
     writeFileSync(join(dir, 'web.key'), manual.keyPem);
     writeFileSync(join(dir, 'ca.pem'), ca.certPem);
-    const r = await runCli(cluster.kubeconfigPath, ['import', '--secret', 'web-tls', '--cert', join(dir, 'web.pem'), '--key', join(dir, 'web.key'), '--ca', join(dir, 'ca.pem')]);
+    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'import', '--secret', 'web-tls', '--cert', join(dir, 'web.pem'), '--key', join(dir, 'web.key'), '--ca', join(dir, 'ca.pem')]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The worker has seen the imported certificate once its status carries that certificate's notAfter.
     const notAfter = new Date(new X509Certificate(manual.certPem).validTo).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -141,7 +146,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     });
     assert.equal(seen.status?.revision, before?.status?.revision, 'no new revision');
     await new Promise((res) => setTimeout(res, 1500)); // room for a wrong re-issuance to start
-    const status = JSON.parse((await runCli(cluster.kubeconfigPath, ['status', 'certificate', 'web', '-o', 'json'])).stdout);
+    const status = JSON.parse((await runCli(cluster.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web', '-o', 'json'])).stdout);
     assert.equal(status.ready, true);
     assert.equal(status.secret.certificate.serialNumber, manualSerial);
     assert.ok(!status.conditions.some((c: any) => c.type === 'Issuing' && c.status === 'True'), JSON.stringify(status.conditions));

@@ -9,12 +9,12 @@ import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, ensureNamespace, fetchText, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, waitFor } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 
-const NS = 'secrecy-e2e';
+const NS = runName('secrecy-e2e');
 
 let stack: AcmeStack;
 let cluster: TestCluster;
@@ -25,9 +25,9 @@ const certgate = new CertgateProcesses();
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await ensureNamespace(client, NS);
-  await ensureNamespace(client, CLUSTER_RESOURCE_NAMESPACE);
-  await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any).catch(() => {});
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   metricsPort = await freePort();
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
