@@ -9,10 +9,14 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { CertificateRequest } from '../../api/types.generated.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, runCli } from '../../cli/testing.ts';
 import { parseCsr, parsePrivateKeyPem, samePublicKey, describePrivateKey } from '../../lib/pki/index.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+
+// Per run, so a real cluster can be reused: the manifests' namespace, and the one -n names.
+const NS = runName('create-cr');
+const AIR_GAP = runName('air-gap');
 
 describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
   let cluster: TestCluster;
@@ -22,6 +26,7 @@ describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
   before(async () => {
     cluster = await getTestCluster();
     client = clientFor(cluster.kubeconfigPath);
+    await cluster.createNamespace(NS);
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-cr-'));
   });
 
@@ -32,15 +37,15 @@ describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
 
   test('writes the key file and creates a CertificateRequest whose CSR matches the manifest and the key', async () => {
     const manifest = join(dir, 'cert.yaml');
-    writeFileSync(manifest, stringify(certificate('default', 'manual', ['manual.example.test', 'www.manual.example.test'], { commonName: 'manual.example.test', privateKey: { algorithm: 'ECDSA', size: 384 }, duration: '720h' })));
+    writeFileSync(manifest, stringify(certificate(NS, 'manual', ['manual.example.test', 'www.manual.example.test'], { commonName: 'manual.example.test', privateKey: { algorithm: 'ECDSA', size: 384 }, duration: '720h' })));
     const keyFile = join(dir, 'manual.key');
     const r = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--output-key-file', keyFile]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /CertificateRequest default\/manual-1 created; private key written to/);
+    assert.match(r.stdout, new RegExp(`CertificateRequest ${NS}/manual-1 created; private key written to`));
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     const key = parsePrivateKeyPem(readFileSync(keyFile, 'utf8'));
     assert.deepEqual(describePrivateKey(key), { algorithm: 'ECDSA', size: 384 });
-    const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, 'default', 'manual-1');
+    const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'manual-1');
     assert.ok(cr);
     assert.deepEqual(cr.spec.issuerRef, { name: 'letsencrypt', kind: 'ClusterIssuer' });
     assert.equal(cr.spec.duration, '720h');
@@ -52,18 +57,18 @@ describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
   });
 
   test('the name defaults to the Certificate name and -n overrides the manifest namespace', async () => {
-    await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'air-gap' } } as any);
+    await cluster.createNamespace(AIR_GAP);
     const manifest = join(dir, 'gw.yaml');
-    writeFileSync(manifest, stringify(certificate('default', 'gw', ['gw.example.test'])));
+    writeFileSync(manifest, stringify(certificate(NS, 'gw', ['gw.example.test'])));
     const cwdKey = join(dir, 'gw.key');
-    const r = await runCli(cluster.kubeconfigPath, ['-n', 'air-gap', 'create', 'certificaterequest', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
+    const r = await runCli(cluster.kubeconfigPath, ['-n', AIR_GAP, 'create', 'certificaterequest', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(await client.get(Resources.CertificateRequest, 'air-gap', 'gw'));
+    assert.ok(await client.get(Resources.CertificateRequest, AIR_GAP, 'gw'));
     // an existing output file is never overwritten, and nothing is created then
     const again = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'gw-2', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /gw\.key already exists/);
-    assert.equal(await client.get(Resources.CertificateRequest, 'default', 'gw-2'), undefined);
+    assert.equal(await client.get(Resources.CertificateRequest, NS, 'gw-2'), undefined);
   });
 
   test('bad manifests are clear errors', async () => {
@@ -73,7 +78,7 @@ describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /expected exactly one Certificate manifest, found 0/);
     const noNames = join(dir, 'nonames.yaml');
-    writeFileSync(noNames, stringify(certificate('default', 'nonames', [])));
+    writeFileSync(noNames, stringify(certificate(NS, 'nonames', [])));
     const r2 = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', '--from-certificate-file', noNames, '--output-key-file', join(dir, 'x2.key')]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /cannot build a CSR from the Certificate: a certificate request needs a commonName or at least one subjectAltName/);
