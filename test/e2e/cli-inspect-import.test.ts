@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../api/resources.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
-const NS = 'default';
+const NS = runName('inspect-import'); // per run, so a real cluster can be reused; the CLI gets -n NS
+/** A message pattern written with "default/" for the namespace, matching this run's namespace instead. */
+const inNs = (re: RegExp) => new RegExp(re.source.replaceAll('default\\/', `${NS}/`), re.flags);
 const HOUR = 3_600_000;
 
 describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
@@ -30,6 +32,7 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-import-'));
     api = await getTestCluster();
     client = clientFor(api.kubeconfigPath);
+    await api.createNamespace(NS);
     root = await makeCa('Manual Root CA');
     otherRoot = await makeCa('Some Other CA');
     intermediate = await makeLeaf({ issuer: root, commonName: 'Manual Intermediate', dnsNames: [], isCA: true });
@@ -49,7 +52,7 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
 
   test('inspect: a good Secret shows names, issuer, serial, key, chain order and verification; exit 0', async () => {
     await client.create(Resources.Secret, tlsSecret(NS, 'good-tls', good.certPem + intermediate.certPem, good.keyPem, root.certPem, { 'cert-manager.io/certificate-name': 'shop', 'cert-manager.io/issuer-name': 'letsencrypt' }));
-    const r = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'good-tls']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'good-tls']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /DNS Names:\s+shop\.example\.test, www\.shop\.example\.test/);
     assert.match(r.stdout, /Issuer:\s+CN=Manual Intermediate/);
@@ -60,7 +63,7 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
     assert.match(r.stdout, /Chain verifies against ca.crt: yes/);
     assert.match(r.stdout, /cert-manager.io\/certificate-name: shop/);
     assert.match(r.stdout, /Problems:\s+none/);
-    const j = JSON.parse((await runCli(api.kubeconfigPath, ['inspect', 'secret', 'good-tls', '-o', 'json'])).stdout);
+    const j = JSON.parse((await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'good-tls', '-o', 'json'])).stdout);
     assert.equal(j.privateKey.matchesCertificate, true);
     assert.equal(j.ca.chainVerifies, true);
     assert.ok(!JSON.stringify(j).includes('PRIVATE KEY'), 'no key material in the output');
@@ -69,19 +72,19 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
   test('inspect: a broken Secret names each problem; exit 1', async () => {
     // wrong key, chain reversed, ca.crt of another CA, expired leaf
     await client.create(Resources.Secret, tlsSecret(NS, 'broken-tls', intermediate.certPem + expired.certPem, good.keyPem, otherRoot.certPem));
-    const r = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'broken-tls']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'broken-tls']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /chain out of order/);
     assert.match(r.stdout, /the private key does not match the certificate/);
     assert.match(r.stdout, /the chain does not verify against ca.crt/);
     const exp = await client.create(Resources.Secret, tlsSecret(NS, 'expired-tls', expired.certPem, expired.keyPem));
     assert.ok(exp);
-    const e = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'expired-tls']);
+    const e = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'expired-tls']);
     assert.equal(e.code, 1);
     assert.match(e.stdout, /\(EXPIRED\)/);
     assert.match(e.stdout, /the certificate expired at/);
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: NS }, data: { foo: 'YmFy' } } as any);
-    const o = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'opaque']);
+    const o = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'opaque']);
     assert.equal(o.code, 1);
     assert.match(o.stdout, /type is "Opaque", not kubernetes.io\/tls/);
     assert.match(o.stdout, /tls.crt is missing or empty/);
@@ -93,16 +96,16 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
       { name: 'chain out of order', args: ['--cert', file('c2.pem', intermediate.certPem + good.certPem), '--key', file('k2.pem', good.keyPem)], message: /chain out of order or not verifying/ },
       { name: 'chain not verifying to --ca', args: ['--cert', file('c3.pem', good.certPem + intermediate.certPem), '--key', file('k3.pem', good.keyPem), '--ca', file('ca3.pem', otherRoot.certPem)], message: /chain does not verify against --ca/ },
       { name: 'expired', args: ['--cert', file('c4.pem', expired.certPem + intermediate.certPem), '--key', file('k4.pem', expired.keyPem)], message: /expired: the certificate's notAfter is/ },
-      { name: 'names not covering the Certificate', args: ['--cert', file('c5.pem', partial.certPem + intermediate.certPem), '--key', file('k5.pem', partial.keyPem)], message: /names not covered: the certificate lacks www\.shop\.example\.test required by Certificate default\/shop/ },
+      { name: 'names not covering the Certificate', args: ['--cert', file('c5.pem', partial.certPem + intermediate.certPem), '--key', file('k5.pem', partial.keyPem)], message: inNs(/names not covered: the certificate lacks www\.shop\.example\.test required by Certificate default\/shop/) },
     ];
     for (const c of cases) {
-      const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', ...c.args]);
+      const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', ...c.args]);
       assert.equal(r.code, 1, `${c.name}: ${r.stdout}`);
-      assert.match(r.stderr, /refusing to import into Secret default\/shop-tls/, c.name);
+      assert.match(r.stderr, inNs(/refusing to import into Secret default\/shop-tls/), c.name);
       assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
       assert.equal(await secret('shop-tls'), undefined, `${c.name}: nothing written`);
     }
-    const noFile = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', '--cert', join(dir, 'missing.pem'), '--key', join(dir, 'k1.pem')]);
+    const noFile = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', '--cert', join(dir, 'missing.pem'), '--key', join(dir, 'k1.pem')]);
     assert.equal(noFile.code, 1);
     assert.match(noFile.stderr, /--cert .*missing\.pem: no such file/);
   });
@@ -114,9 +117,9 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
       { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
       { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
     ] } });
-    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'shop-tls', '--cert', file('good.pem', good.certPem + intermediate.certPem), '--key', file('good.key', good.keyPem), '--ca', file('root.pem', root.certPem)]);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', '--cert', file('good.pem', good.certPem + intermediate.certPem), '--key', file('good.key', good.keyPem), '--ca', file('root.pem', root.certPem)]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /created Secret default\/shop-tls with certificate serial/);
+    assert.match(r.stdout, inNs(/created Secret default\/shop-tls with certificate serial/));
     assert.match(r.stdout, /stopped the issuance in progress for Certificate shop/);
     const conds = (await client.get<any>(Resources.Certificate, NS, 'shop')).status.conditions;
     assert.deepEqual(conds.map((c: any) => c.type), ['Ready'], 'Issuing removed, Ready left to the worker');
@@ -142,16 +145,16 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
     assert.equal(ev.involvedObject.kind, 'Certificate');
     assert.match(ev.message, /imported by hand into Secret shop-tls/);
     assert.ok(!ev.message.includes('PRIVATE'));
-    const i = await runCli(api.kubeconfigPath, ['inspect', 'secret', 'shop-tls']);
+    const i = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'shop-tls']);
     assert.equal(i.code, 0, i.stdout);
   });
 
   test('import replaces an existing Secret in one update, keeping unrelated keys; a wildcard covers names', async () => {
     await client.create(Resources.Secret, { ...tlsSecret(NS, 'wild-tls', good.certPem, good.keyPem), data: { ...(tlsSecret(NS, 'x', good.certPem, good.keyPem) as any).data, 'extra.txt': Buffer.from('keep me').toString('base64') } } as any);
     const before = await secret('wild-tls');
-    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'wild-tls', '--cert', file('wild.pem', wildcard.certPem + intermediate.certPem), '--key', file('wild.key', wildcard.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'wild-tls', '--cert', file('wild.pem', wildcard.certPem + intermediate.certPem), '--key', file('wild.key', wildcard.keyPem)]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /updated Secret default\/wild-tls/);
+    assert.match(r.stdout, inNs(/updated Secret default\/wild-tls/));
     assert.match(r.stderr, /names differ from Certificate wild/);
     const s = await secret('wild-tls');
     assert.equal(Number(s.metadata.resourceVersion) > Number(before.metadata.resourceVersion), true);
@@ -161,7 +164,7 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
   });
 
   test('import --force writes despite failed checks, loudly, with a Warning Event', async () => {
-    const r = await runCli(api.kubeconfigPath, ['import', '--secret', 'forced-tls', '--force', '--cert', file('f.pem', partial.certPem + intermediate.certPem), '--key', file('f.key', partial.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'forced-tls', '--force', '--cert', file('f.pem', partial.certPem + intermediate.certPem), '--key', file('f.key', partial.keyPem)]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /WARNING: --force: importing DESPITE 1 failed check/);
     assert.match(r.stderr, /names not covered/);
@@ -172,9 +175,9 @@ describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
   });
 
   test('import --dry-run checks without writing', async () => {
-    const r = await runCli(api.kubeconfigPath, ['import', '--dry-run', '--secret', 'keep-tls', '--cert', file('d.pem', good.certPem + intermediate.certPem), '--key', file('d.key', good.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--dry-run', '--secret', 'keep-tls', '--cert', file('d.pem', good.certPem + intermediate.certPem), '--key', file('d.key', good.keyPem)]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /\(dry run\) would have created Secret default\/keep-tls/);
+    assert.match(r.stdout, inNs(/\(dry run\) would have created Secret default\/keep-tls/));
     assert.equal(await secret('keep-tls'), undefined);
   });
 });
