@@ -9,9 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, tlsSecret } from '../../cli/testing.ts';
 
+const NS = runName('plugin'); // per run, so a real cluster can be reused; the plugin gets -n NS
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KUBECTL = ['/usr/bin/kubectl', join(REPO, '.tools/kubectl/kubectl')].find((p) => existsSync(p));
 // bin/certgate.ts (the dispatcher) is written by the lead; without it there is no executable to install.
@@ -41,14 +42,15 @@ describe('kubectl certgate (plugin)', { timeout: 200_000, skip }, () => {
   before(async () => {
     cluster = await getTestCluster();
     const client = clientFor(cluster.kubeconfigPath);
+    await cluster.createNamespace(NS);
     const ca = await makeCa();
     const leaf = await makeLeaf({ issuer: ca, dnsNames: ['web.example.test'] });
     await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate('default', 'web', ['web.example.test']),
+      ...certificate(NS, 'web', ['web.example.test']),
       status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' }], revision: 1 },
     });
-    await client.create(Resources.Secret, tlsSecret('default', 'web-tls', leaf.certPem, leaf.keyPem));
-    await client.create(Resources.Certificate, certificate('default', 'pending', ['pending.example.test']));
+    await client.create(Resources.Secret, tlsSecret(NS, 'web-tls', leaf.certPem, leaf.keyPem));
+    await client.create(Resources.Certificate, certificate(NS, 'pending', ['pending.example.test']));
     dir = mkdtempSync(join(tmpdir(), 'certgate-plugin-'));
     symlinkSync(join(REPO, 'bin/certgate.js'), join(dir, 'kubectl-certgate'));
     env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfigPath };
@@ -65,11 +67,11 @@ describe('kubectl certgate (plugin)', { timeout: 200_000, skip }, () => {
   });
 
   test('kubectl certgate status certificate NAME: the status, exit 0 when Ready and 1 when not; help names the plugin', async () => {
-    const ready = await kubectl(['certgate', 'status', 'certificate', 'web'], env);
-    const pending = await kubectl(['certgate', 'status', 'certificate', 'pending'], env);
+    const ready = await kubectl(['certgate', '-n', NS, 'status', 'certificate', 'web'], env);
+    const pending = await kubectl(['certgate', '-n', NS, 'status', 'certificate', 'pending'], env);
     const help = await kubectl(['certgate', '--help'], env);
     assert.equal(ready.code, 0, ready.stderr);
-    assert.match(ready.stdout, /Name:\s+web\nNamespace:\s+default/);
+    assert.match(ready.stdout, new RegExp(`Name:\\s+web\nNamespace:\\s+${NS}\n`));
     assert.match(ready.stdout, /Ready:\s+True/);
     assert.match(ready.stdout, /DNS Names:\s+web\.example\.test/);
     assert.equal(pending.code, 1, pending.stderr);
