@@ -20,8 +20,8 @@ export interface CacheSet {
 export function createWorkerCaches(client: KubeClient, opts: { namespace?: string; log: Logger }): CacheSet {
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
-  const make = <T extends KubernetesObject>(r: ResourceDescriptor, labelSelector?: string): WatchedCache<T> => {
-    const cache = client.cache<T>(r, { namespace: r.namespaced ? opts.namespace : undefined, labelSelector });
+  const make = <T extends KubernetesObject>(r: ResourceDescriptor, labelSelector?: string, fieldSelector?: string): WatchedCache<T> => {
+    const cache = client.cache<T>(r, { namespace: r.namespaced ? opts.namespace : undefined, labelSelector, fieldSelector });
     cache.on('error', (err) => {
       if (stopped) return;
       opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
@@ -42,6 +42,9 @@ export function createWorkerCaches(client: KubeClient, opts: { namespace?: strin
     challenges: make(Resources.Challenge),
     secrets: make(Resources.Secret, MANAGED_SECRET_SELECTOR),
     ingresses: make(Resources.Ingress),
+    // Labels and annotations of Namespaces steer transparent TLS; a worker limited to one
+    // namespace watches only that one.
+    namespaces: make(Resources.Namespace, undefined, opts.namespace ? `metadata.name=${opts.namespace}` : undefined),
   };
   const all = Object.values(caches) as WatchedCache<KubernetesObject>[];
   return {

@@ -27,8 +27,10 @@ export interface WorkerConfig {
   /** Backoff after a failed issuance: base doubling up to max. */
   renewBackoffBaseMs: number;
   renewBackoffMaxMs: number;
-  /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true". */
+  /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true", and by transparent TLS. */
   defaultIssuer?: IssuerRef;
+  /** Transparent TLS cluster-wide (namespaces labelled certgate.io/tls=off excepted), as the webhook's --transparent-tls. */
+  transparentTls: boolean;
   acmeHttp01SelfCheckPort: number;
   /** HOST:PORT of a DNS resolver for ACME self-checks; undefined uses the system resolver. */
   acmeDnsNameserver?: ListenAddress;

@@ -1,13 +1,16 @@
 // Ingress shim: keeps one Certificate per tls[] secretName of every annotated Ingress, owned by
 // the Ingress. Changing the Ingress updates its Certificates; a tls entry removed, or the
 // annotation removed, deletes the Certificate (never the Secret, which the Certificate does not own).
-import type { V1Ingress } from '@kubernetes/client-node';
+// Where transparent TLS applies, an Ingress without a tls block first gets one (transparent-tls.ts);
+// a Namespace change (its certgate.io/tls label, its default issuer) re-checks its Ingresses.
+import type { V1Ingress, V1Namespace } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { Resources } from '../../api/resources.ts';
 import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { desiredCertificates, IngressConfigError, ingressIssuer } from './spec.ts';
+import { ensureTransparentTls } from './transparent-tls.ts';
 
 export const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
 
@@ -24,7 +27,8 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
     reconcile: async (key, log) => {
       const { namespace, name } = splitKey(key);
       const ns = namespace!;
-      const ingress = ctx.caches.ingresses.get(name, ns);
+      const cached = ctx.caches.ingresses.get(name, ns);
+      const ingress = cached && !cached.metadata?.deletionTimestamp ? await ensureTransparentTls(ctx, cached, log) : cached;
       const owned = ctx.caches.certificates.list(ns).filter((c) => ownedBy(c, name));
       const ingressRef = ingress && ({ ...ingress, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as V1Ingress);
 
@@ -71,6 +75,11 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
     },
   });
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.ingresses.on(verb, (i: V1Ingress) => ctrl.enqueue(i));
+  // Labelling a namespace certgate.io/tls=enforce (or changing its default issuer) concerns the Ingresses already in it.
+  const fromNamespace = (n: V1Namespace) => {
+    if (n.metadata?.name) for (const i of ctx.caches.ingresses.list(n.metadata.name)) ctrl.enqueue(i);
+  };
+  for (const verb of ['add', 'update'] as const) ctx.caches.namespaces?.on(verb, fromNamespace);
   // A Certificate edited or deleted by hand is put back as the Ingress says.
   const fromCert = (c: Certificate) => {
     const owner = c.metadata.ownerReferences?.find((r) => r.kind === 'Ingress' && r.controller);

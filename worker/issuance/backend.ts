@@ -1,7 +1,7 @@
 // How the CertificateRequest controller talks to issuer types (SelfSigned, CA, ACME), and the
 // context every worker controller is built from. This file is a contract between the issuance
 // controllers and the ACME backend (worker/acme/): change it only together.
-import type { V1Ingress, V1Secret } from '@kubernetes/client-node';
+import type { V1Ingress, V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { CertificateRequest, Certificate, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { EventRecorder } from '../../lib/events.ts';
@@ -48,6 +48,8 @@ export interface WorkerCaches {
   /** Only Secrets labelled controller.cert-manager.io/fao=true; GET others directly. */
   secrets: WatchedCache<V1Secret>;
   ingresses: WatchedCache<V1Ingress>;
+  /** Namespaces (their transparent TLS label and default issuer annotation); optional so harnesses without the ingress shim may leave it out. */
+  namespaces?: WatchedCache<V1Namespace>;
 }
 
 export interface WorkerContext {
