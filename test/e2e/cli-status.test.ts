@@ -7,11 +7,13 @@ import { X509Certificate } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../../cli/testing.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
-const NS = 'default';
+// Per run, so a real cluster can be reused; the CLI gets -n NS. EMPTY is never created.
+const NS = runName('status');
+const EMPTY = runName('status-empty');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 describe('certgate status certificate', { timeout: 60_000 }, () => {
@@ -22,6 +24,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   before(async () => {
     api = await getTestCluster();
     client = clientFor(api.kubeconfigPath);
+    await api.createNamespace(NS);
     const now = Date.now();
 
     // Ready: issued certificate in the Secret, request and order done, a success Event.
@@ -65,7 +68,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     });
     await createIssuanceChain(client, shop, {
       revision: 1,
-      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Pending', message: 'Waiting on certificate issuance from order default/shop-1-1234567: "pending"' }] },
+      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Pending', message: `Waiting on certificate issuance from order ${NS}/shop-1-1234567: "pending"` }] },
       order: { state: 'pending', url: 'https://acme.test/order/2' },
       challenges: [
         { dnsName: 'shop.example.test', status: { state: 'pending', presented: true, processing: true, reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" } },
@@ -96,7 +99,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   after(async () => api?.stop());
 
   test('a Ready certificate: exit 0, the Secret certificate, the request and the last events', async () => {
-    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Ready:\s+True/);
     assert.match(r.stdout, /Ready: True, Reason: Ready, Message: Certificate is up to date and has not expired/);
@@ -110,7 +113,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   });
 
   test('stuck on a broken HTTP-01 route: exit 1 and the challenge reason', async () => {
-    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'shop']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'shop']);
     if (process.env.CLI_TEST_SHOW) console.log(r.stdout);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Ready:\s+False/);
@@ -122,7 +125,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   });
 
   test('rate-limited: exit 1, the ACME error text on the order and the failed issuance', async () => {
-    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'api']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'api']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Issuing: False, Reason: Failed/);
     assert.match(r.stdout, /Failed issuance attempts: 1/);
@@ -131,22 +134,22 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   });
 
   test('a Secret whose key does not match: exit 1 and the problem under the Secret', async () => {
-    const r = await runCli(api.kubeconfigPath, ['status', 'certificate', 'bad']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'bad']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Ready: False, Reason: InvalidKeyPair/);
     assert.match(r.stdout, /  Problems:\n    - the private key does not match the certificate/);
-    const good = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web']);
+    const good = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web']);
     assert.doesNotMatch(good.stdout, /Problems:/);
   });
 
   test('-o json and -o yaml carry the same data for scripts', async () => {
-    const j = await runCli(api.kubeconfigPath, ['status', 'certificate', 'shop', '-o', 'json']);
+    const j = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'shop', '-o', 'json']);
     assert.equal(j.code, 1);
     const data = JSON.parse(j.stdout);
     assert.equal(data.ready, false);
     assert.equal(data.challenges.length, 2);
     assert.equal(data.order.state, 'pending');
-    const y = await runCli(api.kubeconfigPath, ['-o', 'yaml', 'status', 'certificate', 'web']);
+    const y = await runCli(api.kubeconfigPath, ['-n', NS, '-o', 'yaml', 'status', 'certificate', 'web']);
     assert.equal(y.code, 0);
     const doc = parseYaml(y.stdout);
     assert.equal(doc.secret.certificate.serialNumber, readySerial);
@@ -154,7 +157,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
   });
 
   test('status certificates lists every Certificate, soonest expiry first, with why each is not Ready', async () => {
-    const r = await runCli(api.kubeconfigPath, ['status', 'certificates']);
+    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificates']);
     assert.equal(r.code, 1, 'some Certificates are not Ready');
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^NAME\s+READY\s+EXPIRES\s+RENEWS\s+ISSUER\s+SECRET\s+STATUS$/);
@@ -163,21 +166,21 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     assert.match(row('shop'), /False\s+<none>\s+<none>.*Issuing \(DoesNotExist: Issuing certificate as Secret does not exist\)$/);
     assert.match(row('bad'), /InvalidKeyPair: Issuing certificate as Secret contains a private key that does not match/);
     assert.ok(lines.findIndex((l) => l.startsWith('web ')) > lines.findIndex((l) => l.startsWith('shop ')), 'never-issued Certificates come before issued ones');
-    const all = await runCli(api.kubeconfigPath, ['status', 'certs', '-A', '-o', 'json']);
+    const all = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certs', '-A', '-o', 'json']);
     const entries = JSON.parse(all.stdout) as Array<{ namespace: string; name: string; ready: boolean }>;
-    assert.deepEqual(entries.find((e) => e.name === 'web'), { ...entries.find((e) => e.name === 'web'), namespace: NS, ready: true });
-    const empty = await runCli(api.kubeconfigPath, ['-n', 'kube-system', 'status', 'certificates']);
+    assert.equal(entries.find((e) => e.namespace === NS && e.name === 'web')?.ready, true, all.stdout);
+    const empty = await runCli(api.kubeconfigPath, ['-n', EMPTY, 'status', 'certificates']);
     assert.equal(empty.code, 0);
     assert.match(empty.stdout, /No Certificates found/);
   });
 
   test('a missing Certificate, a wrong namespace and a bad -o value are clear errors', async () => {
-    const missing = await runCli(api.kubeconfigPath, ['status', 'certificate', 'nope']);
+    const missing = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'nope']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /certificate "nope" not found in namespace "default"/);
-    const otherNs = await runCli(api.kubeconfigPath, ['-n', 'kube-system', 'status', 'certificate', 'web']);
-    assert.match(otherNs.stderr, /not found in namespace "kube-system"/);
-    const badOutput = await runCli(api.kubeconfigPath, ['status', 'certificate', 'web', '-o', 'xml']);
+    assert.match(missing.stderr, new RegExp(`certificate "nope" not found in namespace "${NS}"`));
+    const otherNs = await runCli(api.kubeconfigPath, ['-n', EMPTY, 'status', 'certificate', 'web']);
+    assert.match(otherNs.stderr, new RegExp(`not found in namespace "${EMPTY}"`));
+    const badOutput = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web', '-o', 'xml']);
     assert.equal(badOutput.code, 1);
     assert.match(badOutput.stderr, /unsupported output format "xml"/);
   });
