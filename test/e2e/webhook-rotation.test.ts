@@ -10,30 +10,34 @@ import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook } from '../../webhook/main.ts';
 import { admissionReview, INGRESS_KIND } from '../../webhook/test-helpers.ts';
 import { freePort } from '../services/ports.ts';
-import { getTestCluster } from './cluster.ts';
+import { getTestCluster, runName } from './cluster.ts';
 
 // Renewed after a third of the lifetime: a new certificate every ~3 s, with 6 s of slack for a
 // renewal delayed by a busy machine (the load, the API server and the webhook share one process).
 const VALIDITY_MS = 9_000;
 const RENEW_AT = 1 / 3;
 const LOAD_MS = 10_000;
+// Per run, so a real cluster can be reused: the Ingresses' namespace, the webhook's own namespace, its configuration.
+const NS = runName('rotation');
+const CERTGATE_NS = runName('certgate');
+const CONFIG_NAME = runName('rotation-webhook');
 
-const badIngress = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: 'default' }, spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['b.example.com'], secretName: 's' }] } });
+const badIngress = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: NS }, spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['b.example.com'], secretName: 's' }] } });
 
 test('serving certificate rotation during a load run drops no request', { timeout: 90_000 }, async () => {
   const cluster = await getTestCluster();
   const client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
   const port = await freePort();
-  const configName = `rot${Date.now().toString(36)}`;
-  if (!(await client.get(Resources.Namespace, undefined, 'certgate'))) await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'certgate' } });
-  await client.create(Resources.ValidatingWebhookConfiguration, {
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CERTGATE_NS);
+  await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
-    metadata: { name: configName },
-    webhooks: [{ name: 'validate.certgate.io', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/validate` }, rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['ingresses'] }] }],
+    metadata: { name: CONFIG_NAME },
+    webhooks: [{ name: 'validate.certgate.io', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/validate` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['ingresses'] }] }],
   } as any);
   const webhook = await runWebhook(
-    defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], webhookConfig: configName, tlsSecret: `${configName}-tls`, certValidityHours: VALIDITY_MS / 3_600_000 }),
+    defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: CONFIG_NAME, tlsSecret: `${CONFIG_NAME}-tls`, certValidityHours: VALIDITY_MS / 3_600_000 }),
     { client, checkIntervalMs: 200, renewAtFraction: RENEW_AT },
   );
   const ca = webhook.rotator.bundle!.caCertPem;
@@ -41,7 +45,7 @@ test('serving certificate rotation during a load run drops no request', { timeou
   const failures: string[] = [];
   let direct = 0;
   let viaApiServer = 0;
-  const body = JSON.stringify(admissionReview(INGRESS_KIND, badIngress('x'), { namespace: 'default' }));
+  const body = JSON.stringify(admissionReview(INGRESS_KIND, badIngress('x'), { namespace: NS }));
   const keepAlive = new https.Agent({ keepAlive: true, maxSockets: 2 });
 
   // One request straight at the webhook; fresh=true forces a new TLS handshake (sees the current certificate).
@@ -85,7 +89,6 @@ test('serving certificate rotation during a load run drops no request', { timeou
   } finally {
     keepAlive.destroy();
     await webhook.stop();
-    await client.delete(Resources.ValidatingWebhookConfiguration, undefined, configName);
     await cluster.stop();
   }
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${direct + viaApiServer} requests failed`);
