@@ -12,7 +12,7 @@ import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster } from './cluster.ts';
-import { clientFor, ensureNamespace, launchWorker, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, waitFor } from './issuance-helpers.ts';
 
 function kubectlApply(kubeconfig: string, obj: unknown): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -32,22 +32,23 @@ function kubectlApply(kubeconfig: string, obj: unknown): Promise<{ code: number;
 test('a plain Ingress in a transparent-TLS namespace ends up with an issued certificate', { timeout: 90_000 }, async () => {
   const cluster = await getTestCluster();
   const client = clientFor(cluster.kubeconfigPath);
-  const run = `tt${Date.now().toString(36)}`;
-  const ns = `${run}-apps`;
-  const configName = `${run}-webhook`;
+  // per run, so a real cluster can be reused; stop() deletes them there
+  const ns = cluster.name('tt-apps');
+  const issuer = cluster.name('tt-selfsigned');
+  const configName = cluster.name('tt-webhook');
   const port = await freePort();
-  await ensureNamespace(client, 'certgate');
-  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${run}-selfsigned` } } });
-  await client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${run}-selfsigned` }, spec: { selfSigned: {} } } as any);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE); // the worker's Lease, the webhook's TLS Secret
+  await cluster.createNamespace(ns, { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuer}` } });
+  await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuer }, spec: { selfSigned: {} } } as any);
   const hook = (kind: string, path: string, resources: string[], apiGroups: string[]) => ({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: configName },
     webhooks: [{ name: `${path}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/${path}` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, rules: [{ apiGroups, apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources }] }],
   });
-  await client.create(Resources.MutatingWebhookConfiguration, hook('MutatingWebhookConfiguration', 'mutate', ['ingresses'], ['networking.k8s.io']) as any);
-  await client.create(Resources.ValidatingWebhookConfiguration, hook('ValidatingWebhookConfiguration', 'validate', ['ingresses'], ['networking.k8s.io']) as any);
-  const webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], webhookConfig: configName, tlsSecret: `${run}-tls` }), { client });
+  await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, hook('MutatingWebhookConfiguration', 'mutate', ['ingresses'], ['networking.k8s.io']) as any);
+  await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, hook('ValidatingWebhookConfiguration', 'validate', ['ingresses'], ['networking.k8s.io']) as any);
+  const webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: configName, tlsSecret: `${configName}-tls` }), { client });
   const worker = await launchWorker(cluster.kubeconfigPath);
   try {
     const hosts = ['shop.example.test', 'www.shop.example.test'];
@@ -61,7 +62,7 @@ test('a plain Ingress in a transparent-TLS namespace ends up with an issued cert
     assert.equal(applied.code, 0, applied.stderr);
     const stored = await client.get<any>(Resources.Ingress, ns, 'shop');
     assert.deepEqual(stored.spec.tls, [{ hosts, secretName: 'shop-tls' }]);
-    assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], `${run}-selfsigned`);
+    assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], issuer);
 
     const secret = await waitFor('Secret shop-tls with a certificate', async () => {
       const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
