@@ -14,10 +14,13 @@ import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
-import { getTestCluster, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 
-const RUN = `wh${Date.now().toString(36)}`; // unique names, so a real cluster can be reused
-const NS = { plain: `${RUN}-plain`, lenient: `${RUN}-warn`, auto: `${RUN}-auto` };
+// Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
+const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
+const CERTGATE_NS = runName('certgate'); // the webhook's own namespace (its TLS Secret)
+const LE_ISSUER = runName('wh-le'); // ClusterIssuer, Ready
+const PENDING_ISSUER = runName('wh-pending'); // ClusterIssuer, not Ready yet
 const READY = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }] };
 const LE = 'https://acme-v02.api.letsencrypt.org/directory';
 const acmeSpec = { acme: { server: LE, email: 'ops@example.com', privateKeySecretRef: { name: 'le-account' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } };
@@ -36,7 +39,8 @@ function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'Mutating
       failurePolicy: 'Fail',
       timeoutSeconds: 5,
       clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'certgate'] }] },
+      // this run's namespaces only: it fails closed, and a real cluster has other users
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
       rules: [
         { apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources },
         { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
@@ -54,7 +58,7 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
   let client: KubeClient;
   let webhook: RunningWebhook;
   let cacheDir: string;
-  const configName = `${RUN}-certgate-webhook`;
+  const configName = runName('wh-certgate-webhook');
 
   const kubectl = (args: string[], stdin?: unknown) =>
     runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { input: stdin === undefined ? '' : stringify(stdin), timeoutMs: 30_000 });
@@ -64,36 +68,31 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
     cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-'));
     cluster = await getTestCluster();
     client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
-    const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) =>
-      client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, annotations } });
-    if (!(await client.get(Resources.Namespace, undefined, 'certgate'))) await ns('certgate');
+    const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) => cluster.createNamespace(name, { labels, annotations });
+    await ns(CERTGATE_NS);
     await ns(NS.plain);
     await ns(NS.lenient, { 'certgate.io/tls': 'warn' });
-    await ns(NS.auto, { 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': `ClusterIssuer.${RUN}-le` });
-    const ci = await client.create<any>(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-le` }, spec: acmeSpec } as any);
+    await ns(NS.auto, { 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': `ClusterIssuer.${LE_ISSUER}` });
+    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: LE_ISSUER }, spec: acmeSpec } as any);
     await client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
-    await client.create(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-pending` }, spec: acmeSpec } as any);
+    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: PENDING_ISSUER }, spec: acmeSpec } as any);
     const port = await freePort();
-    await client.create(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
-    await client.create(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
+    await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
+    await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
     webhook = await runWebhook(
-      defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], webhookConfig: configName, tlsSecret: `${RUN}-webhook-tls` }),
+      defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: configName, tlsSecret: `${configName}-tls` }),
       { client },
     );
   });
 
   after(async () => {
     await webhook?.stop();
-    if (!cluster?.embedded && client) {
-      for (const r of [Resources.ValidatingWebhookConfiguration, Resources.MutatingWebhookConfiguration]) await client.delete(r, undefined, configName);
-      for (const n of Object.values(NS)) await client.delete(Resources.Namespace, undefined, n);
-    }
     await cluster?.stop();
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
   test('the webhook put its CA into both configurations', async () => {
-    const secret = await client.get<any>(Resources.Secret, 'certgate', `${RUN}-webhook-tls`);
+    const secret = await client.get<any>(Resources.Secret, CERTGATE_NS, `${configName}-tls`);
     for (const r of [Resources.ValidatingWebhookConfiguration, Resources.MutatingWebhookConfiguration]) {
       const cfg = await client.get<any>(r, undefined, configName);
       assert.equal(cfg.webhooks[0].clientConfig.caBundle, secret.data['ca.crt']);
@@ -103,11 +102,11 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
   const refusals: Array<{ name: string; obj: unknown; text: RegExp }> = [
     { name: 'Ingress with a tls host no rule serves', obj: ingress('typo', NS.plain, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
     { name: 'Ingress naming a ClusterIssuer that does not exist', obj: ingress('noissuer', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['a.example.com'], secretName: 'a-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }), text: /\[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists/ },
-    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress('wild', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
-    { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
-    { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
+    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress('wild', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
+    { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
+    { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
     { name: 'Issuer with a Let\'s Encrypt URL missing /directory', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'le', namespace: NS.plain }, spec: { acme: { ...acmeSpec.acme, server: 'https://acme-v02.api.letsencrypt.org/' } } }, text: /\[acme-server-invalid\] spec\.acme\.server "https:\/\/acme-v02\.api\.letsencrypt\.org\/": is not a Let's Encrypt directory URL; did you mean https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/ },
-    { name: 'ClusterIssuer with two issuer types', obj: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: `${RUN}-two` }, spec: { ...acmeSpec, selfSigned: {} } }, text: /\[issuer-type-count\] spec \["acme","selfSigned"\]: sets acme and selfSigned/ },
+    { name: 'ClusterIssuer with two issuer types', obj: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: runName('wh-two') }, spec: { ...acmeSpec, selfSigned: {} } }, text: /\[issuer-type-count\] spec \["acme","selfSigned"\]: sets acme and selfSigned/ },
   ];
 
   for (const r of refusals) {
@@ -125,16 +124,16 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
   }
 
   test('a good Ingress is stored; a not-Ready issuer only warns', async () => {
-    const ok = await apply(ingress('good', NS.plain, { rules: [rule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` }));
+    const ok = await apply(ingress('good', NS.plain, { rules: [rule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }));
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
-    const pending = await apply(ingress('pending', NS.plain, { rules: [rule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-pending` }));
+    const pending = await apply(ingress('pending', NS.plain, { rules: [rule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': PENDING_ISSUER }));
     assert.equal(pending.code, 0, pending.stderr);
-    assert.match(pending.stderr, /Warning: \[issuer-not-ready\] .*ClusterIssuer "wh\w+-pending" is not Ready/);
+    assert.match(pending.stderr, new RegExp(`Warning: \\[issuer-not-ready\\] .*ClusterIssuer "${PENDING_ISSUER}" is not Ready`));
   });
 
   test('a second Ingress writing the same Secret is refused once the cache has the first', async () => {
-    const second = ingress('copy', NS.plain, { rules: [rule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` });
+    const second = ingress('copy', NS.plain, { rules: [rule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
     const deadline = Date.now() + 10_000;
     let last;
     do {
@@ -158,15 +157,15 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
     assert.equal(r.code, 0, r.stderr);
     const stored = await client.get<any>(Resources.Ingress, NS.auto, 'shop');
     assert.deepEqual(stored.spec.tls, [{ hosts: ['shop.example.com', 'www.shop.example.com'], secretName: 'shop-tls' }]);
-    assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], `${RUN}-le`);
+    assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], LE_ISSUER);
     // The user's own tls block is kept as written.
-    const own = ingress('own', NS.auto, { rules: [rule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': `${RUN}-le` });
+    const own = ingress('own', NS.auto, { rules: [rule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
     assert.equal((await apply(own)).code, 0);
     assert.deepEqual((await client.get<any>(Resources.Ingress, NS.auto, 'own')).spec.tls, [{ hosts: ['own.example.com'], secretName: 'mine' }]);
   });
 
   test('Certificate defaults are stored explicitly', async () => {
-    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS.plain }, spec: { secretName: 'web-cert', dnsNames: ['web.example.com'], issuerRef: { name: `${RUN}-le`, kind: 'ClusterIssuer' } } };
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS.plain }, spec: { secretName: 'web-cert', dnsNames: ['web.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } };
     const r = await apply(cert);
     assert.equal(r.code, 0, r.stderr);
     const stored = await client.get<any>(Resources.Certificate, NS.plain, 'web');
