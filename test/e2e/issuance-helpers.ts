@@ -87,12 +87,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** Creates the namespace unless it exists. Not removed on a real cluster: prefer TestCluster.createNamespace. */
-export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
-  if (await client.get(Resources.Namespace, undefined, name)) return;
-  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubernetesObject);
-}
-
 export interface StoredPair {
   chain: X509Certificate[];
   certificatePem: string;
