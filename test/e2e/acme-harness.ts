@@ -107,6 +107,12 @@ export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack):
   return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}` });
 }
 
+/** Creates the namespace unless it exists (bench/ on its own embedded server). Tests use TestCluster.createNamespace, which a real cluster gets cleaned. */
+export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+  if (await client.get(Resources.Namespace, undefined, name)) return;
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
 /** ACME issuer spec for the pebble of `stack`, HTTP-01 by default. */
 export function pebbleAcmeSpec(stack: AcmeStack, extra: Record<string, unknown> = {}): Issuer['spec'] {
   return {
