@@ -31,6 +31,8 @@ export interface WorkerConfig {
   defaultIssuer?: IssuerRef;
   /** Transparent TLS cluster-wide (namespaces labelled certgate.io/tls=off excepted), as the webhook's --transparent-tls. */
   transparentTls: boolean;
+  /** Namespaces transparent TLS never touches, labelled or not: the ones the webhook never sees (kube-system, certgate's own, ...). */
+  transparentTlsExcludedNamespaces: readonly string[];
   acmeHttp01SelfCheckPort: number;
   /** HOST:PORT of a DNS resolver for ACME self-checks; undefined uses the system resolver. */
   acmeDnsNameserver?: ListenAddress;

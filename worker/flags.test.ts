@@ -20,6 +20,7 @@ describe('worker flags', () => {
     assert.deepEqual(c.solverService, { namespace: 'certgate', name: 'certgate-solver', port: 8089 });
     assert.equal(c.leaseDurationMs, 60_000);
     assert.equal(c.transparentTls, false);
+    assert.deepEqual(c.transparentTlsExcludedNamespaces, []);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.metricsListen));
   });
 
@@ -29,7 +30,7 @@ describe('worker flags', () => {
       '--leader-election-namespace', 'le', '--leader-election-id', 'lock', '--metrics-listen', '127.0.0.1:0', '--health-listen', '[::1]:8080',
       '--renew-backoff-base', '2s', '--renew-backoff-max', '1m', '--default-issuer', 'ClusterIssuer/letsencrypt',
       '--acme-http01-self-check-port', '5002', '--acme-dns-nameserver', '127.0.0.1:5353', '--acme-backoff-min-ms', '50', '--solver-service', 'infra/solver:9000',
-      '--transparent-tls',
+      '--transparent-tls', '--transparent-tls-exclude-namespace', 'kube-system', '--transparent-tls-exclude-namespace', 'certgate',
     ]);
     assert.equal(c.kubeconfig, '/tmp/kc');
     assert.equal(c.namespace, 'apps');
@@ -41,6 +42,7 @@ describe('worker flags', () => {
     assert.deepEqual(c.acmeDnsNameserver, { host: '127.0.0.1', port: 5353 });
     assert.deepEqual(c.solverService, { namespace: 'infra', name: 'solver', port: 9000 });
     assert.equal(c.transparentTls, true);
+    assert.deepEqual(c.transparentTlsExcludedNamespaces, ['kube-system', 'certgate']);
   });
 
   const bad: Array<[string, string[], RegExp]> = [

@@ -58,6 +58,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances').default(32 * 3_600_000, '32h').argParser(durationArg))
     .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true" and for transparent TLS').argParser(issuerRefArg))
     .option('--transparent-tls', 'give every Ingress without a tls block one, cluster-wide (as the webhook\'s flag; namespaces labelled certgate.io/tls=enforce get it anyway)', false)
+    .option('--transparent-tls-exclude-namespace <ns>', 'never add a tls block in this namespace (repeatable; the chart passes the namespaces its webhook never sees)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
     .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseHostPort))
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
@@ -84,6 +85,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     renewBackoffMaxMs: o.renewBackoffMax,
     defaultIssuer: o.defaultIssuer,
     transparentTls: o.transparentTls === true,
+    transparentTlsExcludedNamespaces: [...new Set<string>(o.transparentTlsExcludeNamespace ?? [])],
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
     acmeBackoffMinMs: o.acmeBackoffMinMs,

@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { chartDir, renderChart, repoRoot, runHelm } from '../../scripts/render-manifests.ts';
 import { all, find, podTemplates, renderObjects, validateObject, type K8sObject } from './render.ts';
 import { parseWebhookConfig } from '../../webhook/config.ts';
+import { parseWorkerArgs } from '../../worker/flags.ts';
 import { parseHostPort as parseSolverListen } from '../../lib/listen.ts';
 
 interface ValueSet { name: string; values: Record<string, unknown>; release: string; namespace: string }
@@ -152,6 +153,8 @@ for (const set of valueSets) {
       assert.equal(w.timeoutSeconds, values.webhook?.timeoutSeconds ?? 10);
       const excluded = w.namespaceSelector.matchExpressions.find((e: any) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn').values;
       for (const n of ['kube-system', ns, ...(values.webhook?.excludeNamespaces ?? [])]) assert.ok(excluded.includes(n), `${n} excluded`);
+      // The worker's transparent TLS leaves exactly the namespaces alone that the webhook never sees.
+      assert.deepEqual(parseWorkerArgs(worker.args.slice(1)).transparentTlsExcludedNamespaces, excluded);
     }
     assert.deepEqual(mutating.webhooks[0].clientConfig.service.path, '/mutate');
     assert.deepEqual(validating.webhooks[0].clientConfig.service.path, '/validate');

@@ -32,7 +32,7 @@ describe('ensureTransparentTls', { timeout: 60_000 }, () => {
 
   /** A worker context with only what transparent TLS reads: client, namespace cache, recorder, config. */
   const ctxFor = (client: KubeClient, config: Partial<WorkerConfig>): WorkerContext =>
-    ({ client, caches: { namespaces }, recorder: createEventRecorder({ client, component: 'certgate-test', log: quiet }), config: { transparentTls: false, ...config }, log: quiet }) as unknown as WorkerContext;
+    ({ client, caches: { namespaces }, recorder: createEventRecorder({ client, component: 'certgate-test', log: quiet }), config: { transparentTls: false, transparentTlsExcludedNamespaces: [], ...config }, log: quiet }) as unknown as WorkerContext;
   const create = (ns: string, name: string, metadata: Record<string, unknown> = {}) =>
     admin.create<V1Ingress>(Resources.Ingress, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns, ...metadata }, spec: { rules: [{ host: `${name}.example.test` }] } } as V1Ingress);
   const eventsFor = async (ns: string, name: string) => (await admin.list<any>(Resources.Event, { namespace: ns })).items.filter((e) => e.involvedObject?.name === name);
@@ -71,6 +71,15 @@ describe('ensureTransparentTls', { timeout: 60_000 }, () => {
     const quietOne = await create('off', 'web');
     assert.equal(await ensureTransparentTls(ctx, quietOne, quiet), quietOne);
     assert.equal((await admin.get<V1Ingress>(Resources.Ingress, 'off', 'web'))?.metadata?.resourceVersion, quietOne.metadata?.resourceVersion);
+  });
+
+  it('an excluded namespace (one the webhook never sees) is left alone, even labelled enforce', async () => {
+    const ctx = ctxFor(admin, { transparentTls: true, defaultIssuer: issuer, transparentTlsExcludedNamespaces: ['kube-system', 'enforce'] });
+    const web = await create('enforce', 'excluded');
+    assert.equal(await ensureTransparentTls(ctx, web, quiet), web);
+    assert.equal((await admin.get<V1Ingress>(Resources.Ingress, 'enforce', 'excluded'))?.metadata?.resourceVersion, web.metadata?.resourceVersion);
+    await flush(ctx);
+    assert.deepEqual(await eventsFor('enforce', 'excluded'), []);
   });
 
   it('without a default issuer the Ingress is left alone and gets a Warning that says why', async () => {

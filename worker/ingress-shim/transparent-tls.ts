@@ -44,6 +44,8 @@ const isRefused = (e: KubeApiError) => e.statusCode >= 400 && e.statusCode < 500
 export async function ensureTransparentTls(ctx: WorkerContext, ingress: V1Ingress, log: Logger): Promise<V1Ingress | undefined> {
   let current: V1Ingress | undefined = ingress;
   for (let attempt = 1; current && !current.metadata?.deletionTimestamp; attempt++) {
+    // The namespaces the webhook never sees are left alone here too, whatever their labels say.
+    if (ctx.config.transparentTlsExcludedNamespaces.includes(current.metadata?.namespace ?? '')) return current;
     const namespace = current.metadata?.namespace ? ctx.caches.namespaces?.get(current.metadata.namespace) : undefined;
     const why = transparentTlsApplies(namespace as V1Namespace | undefined, ctx.config.transparentTls);
     if (!why) return current;

@@ -100,3 +100,9 @@ podAntiAffinity:
 {{- $mult := get (dict "s" 1 "m" 60 "h" 3600 "d" 86400 "w" 604800) $unit -}}
 {{- mul $m $mult -}}
 {{- end -}}
+
+{{- /* Namespaces certgate's admission webhook never sees, one name per line: kube-system, the release
+namespace and webhook.excludeNamespaces. The worker's transparent TLS leaves the same ones alone. */ -}}
+{{- define "certgate.webhook.excludedNamespaces" -}}
+{{- concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq | join "\n" -}}
+{{- end -}}
