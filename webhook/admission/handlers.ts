@@ -3,9 +3,9 @@
 import type { ClusterView } from '../cluster-view.ts';
 import type { WebhookConfig } from '../config.ts';
 import type { AdmissionResult } from '../metrics.ts';
-import { addTransparentTls, defaultIssuerFor } from '../mutate/transparent-tls.ts';
+import { addTransparentTls, defaultIssuerFor, transparentTlsApplies } from '../mutate/transparent-tls.ts';
 import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
-import { decide, NAMESPACE_MODE_LABEL, namespaceMode, type NamespaceMode } from '../policy.ts';
+import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
 import { formatFinding, type Finding } from '../rules/ids.ts';
 import { validateIngress } from '../rules/ingress.ts';
@@ -100,8 +100,7 @@ export function handleMutate(req: AdmissionRequest, ctx: HandlerContext): Handle
     rule = 'certificate-defaults';
   } else if (kind === 'Ingress') {
     const namespace = req.namespace ? ctx.view.namespace(req.namespace) : undefined;
-    const namespaceWantsTls = namespace?.metadata?.labels?.[NAMESPACE_MODE_LABEL] === 'enforce';
-    if (namespaceWantsTls || ctx.config.transparentTls) {
+    if (transparentTlsApplies(namespace, ctx.config.transparentTls)) {
       const outcome = addTransparentTls(req.object, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
       if (outcome.changed) {
         after = outcome.object;

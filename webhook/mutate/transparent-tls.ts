@@ -7,5 +7,6 @@ export {
   defaultIssuerFor,
   secretNameFor,
   TRANSPARENT_TLS_OPT_OUT,
+  transparentTlsApplies,
   type TransparentTlsOutcome,
 } from '../../lib/transparent-tls.ts';
