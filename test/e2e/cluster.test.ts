@@ -15,7 +15,7 @@ describe('TestCluster on a cluster that outlives the run', { timeout: 60_000 }, 
   });
   after(async () => server?.stop());
 
-  /** What an e2e file does: a namespace, a ClusterIssuer, a Certificate, an Order the worker finalizes, the shared IngressClass. */
+  /** What an e2e file does: a namespace, a ClusterIssuer and its Event, a Certificate, an Order the worker finalizes, the shared IngressClass. */
   async function fixture(runId: string) {
     const cluster = await getTestCluster({}, { kubeconfig: server.kubeconfigPath, runId, cleanupTimeoutMs: 20_000 });
     assert.equal(cluster.real, true);
@@ -24,6 +24,8 @@ describe('TestCluster on a cluster that outlives the run', { timeout: 60_000 }, 
     const issuer = cluster.name('selfsigned');
     await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuer }, spec: { selfSigned: {} } } as KubernetesObject);
     await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+    // an Event about the ClusterIssuer, in "default" where lib/events.ts puts those of cluster-scoped objects
+    await cluster.client.create(Resources.Event, { apiVersion: 'v1', kind: 'Event', metadata: { name: `${issuer}.ready`, namespace: 'default' }, involvedObject: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: issuer }, reason: 'IsReady', message: 'Issuer is ready', type: 'Normal' } as KubernetesObject);
     await cluster.client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: ns }, spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: issuer, kind: 'ClusterIssuer' } } } as KubernetesObject);
     // a finalizer only the (stopped) worker would remove: stop() must still get the namespace deleted
     await cluster.client.create(Resources.Order, { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'web-1', namespace: ns, finalizers: ['acme.cert-manager.io/finalizer'] }, spec: { request: 'LS0t', issuerRef: { name: issuer, kind: 'ClusterIssuer' } } } as KubernetesObject);
@@ -48,6 +50,7 @@ describe('TestCluster on a cluster that outlives the run', { timeout: 60_000 }, 
     const { client } = first.cluster;
     assert.equal(await client.get(Resources.Namespace, undefined, first.ns), undefined, 'namespace deleted and gone');
     assert.equal(await client.get(Resources.ClusterIssuer, undefined, first.issuer), undefined, 'ClusterIssuer deleted');
+    assert.equal(await client.get(Resources.Event, 'default', `${first.issuer}.ready`), undefined, 'its Event in default deleted');
     assert.ok(await client.get(Resources.IngressClass, undefined, 'nginx'), 'shared IngressClass left alone');
 
     const second = await fixture('rerun1');

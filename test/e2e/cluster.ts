@@ -119,7 +119,11 @@ export async function getTestCluster(embeddedOptions: StartOptions = {}, opts: C
 
 async function deleteOwned(client: KubeClient, owned: Array<{ r: ResourceDescriptor; name: string }>, timeoutMs: number): Promise<void> {
   const ordered = [...owned.filter((o) => DELETE_FIRST.has(o.r.kind)), ...owned.filter((o) => !DELETE_FIRST.has(o.r.kind))];
-  for (const { r, name } of ordered) await client.delete(r, undefined, name);
+  for (const { r, name } of ordered) {
+    await client.delete(r, undefined, name);
+    // Events about a cluster-scoped object live in "default" (lib/events.ts) and would outlive the run there
+    if (r !== Resources.Namespace) await deleteEventsAbout(client, r, name);
+  }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left: string[] = [];
@@ -132,6 +136,11 @@ async function deleteOwned(client: KubeClient, owned: Array<{ r: ResourceDescrip
     if (Date.now() > deadline) throw new Error(`test cleanup: still present after ${timeoutMs / 1000} s: ${left.join(', ')}`);
     await sleep(250);
   }
+}
+
+async function deleteEventsAbout(client: KubeClient, r: ResourceDescriptor, name: string): Promise<void> {
+  const events = await client.list(Resources.Event, { namespace: 'default', fieldSelector: `involvedObject.kind=${r.kind},involvedObject.name=${name}` });
+  for (const e of events.items) await client.delete(Resources.Event, 'default', e.metadata!.name!);
 }
 
 async function releaseWorkerFinalizers(client: KubeClient, namespace: string): Promise<void> {
