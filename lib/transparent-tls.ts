@@ -4,9 +4,9 @@
 // HTTPS. The user's own tls blocks and issuer annotations are never touched. Pure functions; the
 // objects may be untrusted (the webhook sees them before schema validation), so every read is
 // defensive and nothing here throws on shape.
-import { isIP } from 'node:net';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { IngressAnnotations, Labels, LabelValues } from '../api/constants.ts';
+import { dnsNameProblem } from './identity-names.ts';
 
 /** Namespace annotation naming the issuer for transparent TLS: "ClusterIssuer.letsencrypt-prod" or "Issuer.name". */
 export const DEFAULT_ISSUER_ANNOTATION = 'certgate.io/default-issuer';
@@ -63,19 +63,6 @@ export function secretNameFor(ingressName: string): string {
   return `${ingressName.slice(0, 253 - 4).replace(/[.-]+$/, '')}-tls`;
 }
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/**
- * Whether a rule host can go into a certificate: a lower-case RFC 1123 name, optionally with one
- * leading "*." over at least two more labels, and not an IP. The same verdict as the webhook's
- * dnsNameProblem(host) === undefined (webhook/mutate/transparent-tls.test.ts checks that).
- */
-export function isCertificateHost(host: string): boolean {
-  if (host.length === 0 || host.length > 253 || isIP(host) !== 0) return false;
-  const labels = host.split('.');
-  return labels.every((l, i) => (l === '*' ? i === 0 && labels.length >= 3 : LABEL.test(l)));
-}
-
 export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer | { error: string } | undefined): TransparentTlsOutcome {
   const spec = asObj(asObj(ingress)?.spec);
   if (!spec || asArr(spec.tls).length > 0 || spec.tls !== undefined && !Array.isArray(spec.tls)) return { changed: false };
@@ -85,7 +72,7 @@ export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer
   if (metaString(ingress, 'labels', Labels.HTTP01Solver) === LabelValues.True) return { changed: false };
   const name = asStr(asObj(asObj(ingress)?.metadata)?.name);
   if (!name) return { changed: false, reason: 'transparent TLS needs metadata.name to derive the Secret name; set a name instead of generateName' };
-  const hosts = [...new Set(asArr(spec.rules).map((r) => asStr(asObj(r)?.host)).filter((h): h is string => !!h && isCertificateHost(h)))];
+  const hosts = [...new Set(asArr(spec.rules).map((r) => asStr(asObj(r)?.host)).filter((h): h is string => !!h && dnsNameProblem(h) === undefined))];
   if (hosts.length === 0) return { changed: false };
   if (issuer && 'error' in issuer) return { changed: false, reason: `transparent TLS skipped: ${issuer.error}` };
   const hasIssuer = metaString(ingress, 'annotations', IngressAnnotations.Issuer) || metaString(ingress, 'annotations', IngressAnnotations.ClusterIssuer);

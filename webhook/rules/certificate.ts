@@ -5,7 +5,7 @@ import { DEFAULT_DURATION_MS, MIN_DURATION_MS, MIN_RENEW_BEFORE_MS } from '../..
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import type { ClusterView } from '../cluster-view.ts';
 import type { Finding } from './ids.ts';
-import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from './names.ts';
+import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf } from './read.ts';
 
 /** Sizes each key algorithm accepts (cert-manager's validation). */

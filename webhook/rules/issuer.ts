@@ -2,7 +2,7 @@
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import { isLetsEncryptDirectory, isProductionServer, letsEncryptSuggestion } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
-import { emailProblem } from './names.ts';
+import { emailProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, specOf } from './read.ts';
 
 const ISSUER_TYPES = ['acme', 'ca', 'selfSigned', 'vault', 'venafi'] as const;
