@@ -184,6 +184,8 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
     const controlRatio = control ? median(ratiosTo(control)) : undefined;
     const sendLag = targets.flatMap((t) => fixed.get(t)!.flatMap((s) => s.sendLagMs)).sort((a, b) => a - b);
     const fmt = (n: number, d = 2) => n.toFixed(d);
+    const unthrottledCpu = (t: Target) => rows.find((r) => r.target === t.name && r.load.endsWith('unthrottled'))!.cpuMicrosPerRequest;
+    const addedCpu = (t: Target) => unthrottledCpu(t) - unthrottledCpu(bare);
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     const markdown = [
       `Webhook benchmark: Ingress AdmissionReviews to /validate, ${ingressCount} Ingresses in the cache, TLS 1.3 keep-alive. Each row is ${rounds} slices of ${sliceSeconds} s, the two targets taking turns.`,
@@ -193,7 +195,8 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
       ...rows.map((r) => `| ${r.target} | ${r.load} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${r.errors} |`),
       '',
       `Throughput ratio (webhook / bare server, unthrottled): median ${pct(throughputRatio)} over ${rounds} rounds (${roundRatios.map(pct).join(', ')}; target at least 60%).`,
-      ...(control ? [`Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}).`] : []),
+      `Server CPU the webhook adds per request over the bare server, unthrottled: ${fmt(addedCpu(webhook), 0)} µs.`,
+      ...(control ? [`Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}) and adds ${fmt(addedCpu(control), 0)} µs of server CPU per request.`] : []),
       `p99 at ${rate} requests/s, paced: median of the rounds ${fmt(pacedP99Ms.webhookMedian)} ms (${pacedP99Ms.webhook.map((x) => fmt(x)).join(', ')}; target under 5 ms); bare server ${fmt(pacedP99Ms.bareMedian)} ms (${pacedP99Ms.bare.map((x) => fmt(x)).join(', ')}). The generator sent 99% of requests within ${fmt(percentile(sendLag, 99))} ms of their due time.`,
       `${pinned ? `Targets pinned to CPU ${targetCpu}, load generator to CPU 0-${cpuCount - 2}` : 'Not pinned to CPUs (taskset missing or a single CPU)'}; load average after the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpuCount} CPUs.`,
     ].join('\n');
