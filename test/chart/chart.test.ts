@@ -93,10 +93,15 @@ for (const set of valueSets) {
     const fullname = set.release.includes('certgate') ? set.release : `${set.release}-certgate`;
     const ns = set.namespace;
 
-    // Every namespaced object lands in the release namespace; names are unique per kind.
+    // Every namespaced object lands in the release namespace, except the controller's Roles when
+    // watchNamespace narrows them (watched namespace, cluster resource namespace, Events in default);
+    // names are unique per kind.
     const clusterScoped = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    const watched = (set.values as any).watchNamespace as string | undefined;
+    const rbacNamespaces = new Set([ns, ...(watched ? [watched, (set.values as any).clusterResourceNamespace ?? ns, 'default'] : [])]);
     for (const o of objects) {
       if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind}/${o.metadata.name}`);
+      else if (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.name.startsWith(`${fullname}-controller`)) assert.ok(rbacNamespaces.has(o.metadata.namespace!), `${o.kind}/${o.metadata.name} namespace ${o.metadata.namespace}`);
       else assert.equal(o.metadata.namespace, ns, `${o.kind}/${o.metadata.name} namespace`);
     }
     const keys = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
@@ -118,7 +123,8 @@ for (const set of valueSets) {
     assert.equal(argValue(worker.args, '--cluster-resource-namespace'), values.clusterResourceNamespace ?? ns);
 
     const solver = container(objects, `${fullname}-controller`, 'solver');
-    assert.deepEqual(solver.args, ['solver', '--listen=0.0.0.0:8089']);
+    // The solver sidecar shares the worker's ServiceAccount, so it watches the same namespace.
+    assert.deepEqual(solver.args, ['solver', '--listen=0.0.0.0:8089', ...(values.watchNamespace ? [`--namespace=${values.watchNamespace}`] : [])]);
     assert.deepEqual(parseSolverListen(argValue(solver.args, '--listen')!), { host: '0.0.0.0', port: 8089 });
 
     // Webhook: the Secret, configurations and Service it names are the ones rendered and granted.
@@ -263,6 +269,31 @@ test('RBAC is explicit: no wildcards, Secrets only where needed, webhook writes 
       }
     });
   }
+});
+
+test('watchNamespace moves every namespaced permission of the controller into a Role there and keeps only cluster-scoped kinds cluster-wide', () => {
+  const grants = (rules: any[]) => new Set(rules.flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g}/${res}:${v}`)))));
+  const wide = grants(find(renderObjects(), 'ClusterRole', 'certgate-controller').rules);
+  const objects = renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'platform' });
+  const byNs = (ns: string, name: string) => objects.find((o) => o.kind === 'Role' && o.metadata.namespace === ns && o.metadata.name === name)!;
+  const inWatched = grants(byNs('shop', 'certgate-controller').rules);
+  const clusterWide = grants(find(objects, 'ClusterRole', 'certgate-controller').rules);
+  const clusterScoped = /^(cert-manager\.io\/clusterissuers|networking\.k8s\.io\/ingressclasses|\/namespaces)(\/|:)/;
+  // Nothing lost, nothing added: each grant of the cluster-wide default is in exactly one of the two.
+  for (const g of wide) assert.ok(clusterScoped.test(g) ? clusterWide.has(g) && !inWatched.has(g) : inWatched.has(g) && !clusterWide.has(g), g);
+  for (const g of [...inWatched, ...clusterWide]) assert.ok(wide.has(g), `${g} is not granted without watchNamespace`);
+  // ClusterIssuers' Secrets: read and first-use create in the cluster resource namespace, no list.
+  assert.deepEqual([...grants(byNs('platform', 'certgate-controller-cluster-resources').rules)].sort(), ['/secrets:create', '/secrets:get']);
+  assert.deepEqual([...grants(byNs('default', 'certgate-controller-cluster-events').rules)].sort(), ['/events:create', '/events:patch', 'events.k8s.io/events:create', 'events.k8s.io/events:patch']);
+  for (const role of ['certgate-controller', 'certgate-controller-cluster-resources', 'certgate-controller-cluster-events']) {
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === role)!;
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'certgate-controller', namespace: 'certgate' }]);
+  }
+  // The leader election Role stays as it is, in the release namespace.
+  assert.deepEqual(byNs('certgate', 'certgate-controller-leader-election'), find(renderObjects(), 'Role', 'certgate-controller-leader-election'));
+  // When the cluster resource namespace is the watched one, the Role there already covers it.
+  assert.equal(renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'shop' }).filter((o) => o.metadata.name === 'certgate-controller-cluster-resources').length, 0);
 });
 
 test('CRDs are rendered from crds/ unchanged, with keep when asked and not at all when disabled', () => {

@@ -3,7 +3,9 @@
 // with the arguments the chart gives their containers and their own ServiceAccounts' tokens,
 // against real pebble and BIND. A Certificate and an annotated Ingress get their Secrets through
 // admission, leader election, ACME account registration, HTTP-01 solver objects and events.
-// Without its leader election Role the worker never starts issuing.
+// Without its leader election Role the worker never starts issuing. With watchNamespace, the
+// chart's Roles in that namespace (plus a ClusterRole for cluster-scoped kinds only) suffice to
+// issue there, and the worker's ServiceAccount cannot read Secrets anywhere else.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCommand, type CommandResult } from '../run-command.ts';
@@ -13,10 +15,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { deployManifestPath, renderAlertRules } from '../../scripts/render-manifests.ts';
+import { deployManifestPath, renderAlertRules, renderChart } from '../../scripts/render-manifests.ts';
 import https from 'node:https';
+import { X509Certificate } from 'node:crypto';
 import { kubectlBin, parseManifests, type K8sObject } from './render.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import { KubeApiError, KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { Resources } from '../../api/resources.ts';
 import { runWebhook } from '../../webhook/main.ts';
 import { parseWebhookConfig } from '../../webhook/config.ts';
@@ -224,5 +227,113 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     assert.match(line('certmanager_certificate_ready_status', 'condition="True"') ?? '', / 1$/);
     assert.match(line('certgate_issuer_ready_status', 'name="pebble",namespace="",kind="ClusterIssuer",condition="True"') ?? '', / 1$/, 'ClusterIssuer readiness with the labels CertgateIssuerNotReady groups by');
     assert.ok(workerMetrics.split('\n').some((l) => l.startsWith('certmanager_http_acme_client_request_count{') && l.includes('host="127.0.0.1') && /status="2\d\d"/.test(l)), 'ACME requests counted by host and status');
+  });
+});
+
+describe('with watchNamespace, the worker runs on Roles in that namespace and reads no other namespace\'s Secrets', { timeout: 60_000 }, () => {
+  const WATCHED = 'team-a';
+  const OTHER = 'team-b';
+  let server: EmbeddedApiServer;
+  let workDir: string;
+  let admin: KubeClient;
+  let workerClient: KubeClient;
+  let worker: RunningWorker | undefined;
+
+  const kubectl = (args: string[], input = ''): Promise<Run> =>
+    runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { input });
+  const apply = async (...objs: unknown[]) => {
+    const r = await kubectl(['apply', '-f', '-'], objs.map((o) => stringify(o)).join('---\n'));
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const secretWithCert = (ns: string, name: string) => admin.get<any>(Resources.Secret, ns, name).then((s) => (s?.data?.['tls.crt'] ? s : undefined));
+
+  before(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'certgate-rbac-watch-'));
+    server = await startApiServer({ rbac: true, crdDir: null, dir: join(workDir, 'apiserver') });
+    admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'test-admin');
+    const objects = parseManifests(renderChart({ watchNamespace: WATCHED }, { release: 'certgate', namespace: NS }));
+    // The CRDs, ServiceAccounts and RBAC as rendered; no webhook runs here, so no webhook configurations.
+    const wanted = ['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+    await apply(...[NS, WATCHED, OTHER].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+    await apply(...objects.filter((o) => wanted.includes(o.kind)));
+    // Nothing namespaced is granted cluster-wide: the only cluster-wide rules are on cluster-scoped kinds.
+    const clusterRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'certgate-controller')!;
+    assert.deepEqual(clusterRole.rules.flatMap((r: any) => r.resources).sort(), ['clusterissuers', 'clusterissuers/status', 'ingressclasses', 'namespaces']);
+
+    const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'certgate-controller')!;
+    const args = (deployment.spec.template.spec.containers.find((c: any) => c.name === 'worker').args as string[]).slice(1).filter((a) => !/^--(metrics-|health-)?listen=/.test(a));
+    assert.ok(args.includes(`--namespace=${WATCHED}`));
+    const kubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
+    workerClient = new KubeClient(loadKubeConfig({ kubeconfig }), 'certgate-controller');
+    worker = await startWorker(
+      parseWorkerArgs([
+        ...args,
+        '--metrics-listen=127.0.0.1:0',
+        '--health-listen=127.0.0.1:0',
+        `--kubeconfig=${kubeconfig}`,
+        '--leader-election-retry-period=500ms',
+        '--leader-election-renew-deadline=2s',
+        '--leader-election-lease-duration=3s',
+      ]),
+      loadKubeConfig({ kubeconfig }),
+    );
+  });
+
+  after(async () => {
+    await worker?.stop().catch(() => {});
+    await server?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('a SelfSigned Issuer and a CA ClusterIssuer (key pair in the cluster resource namespace) issue in the watched namespace', async () => {
+    await apply(
+      { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: WATCHED }, spec: { selfSigned: {} } },
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'team-ca', namespace: WATCHED },
+        spec: { isCA: true, commonName: 'team-a CA', secretName: 'team-ca', issuerRef: { name: 'selfsigned' } },
+      },
+    );
+    const caSecret = await waitFor('SelfSigned CA Secret', () => secretWithCert(WATCHED, 'team-ca'), 20_000);
+    // The platform team keeps the CA key pair in the cluster resource namespace, out of the team's reach.
+    await apply(
+      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'team-ca', namespace: NS }, data: { 'tls.crt': caSecret.data['tls.crt'], 'tls.key': caSecret.data['tls.key'] } },
+      { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'team-ca' }, spec: { ca: { secretName: 'team-ca' } } },
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'www', namespace: WATCHED },
+        spec: { dnsNames: ['www.team-a.test'], secretName: 'www-tls', issuerRef: { name: 'team-ca', kind: 'ClusterIssuer' } },
+      },
+    );
+    const leaf = await waitFor('Secret www-tls', () => secretWithCert(WATCHED, 'www-tls'), 20_000);
+    const ca = new X509Certificate(Buffer.from(caSecret.data['tls.crt'], 'base64'));
+    const cert = new X509Certificate(Buffer.from(leaf.data['tls.crt'], 'base64'));
+    assert.match(cert.subjectAltName ?? '', /DNS:www\.team-a\.test/);
+    assert.ok(cert.verify(ca.publicKey), 'signed by the CA key pair from the cluster resource namespace');
+    const ready = (c: any) => c?.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True');
+    await waitFor('Certificate www Ready', async () => ready(await admin.get<any>(Resources.Certificate, WATCHED, 'www')), 10_000);
+    await waitFor('ClusterIssuer team-ca Ready (status written cluster-wide)', async () => ready(await admin.get<any>(Resources.ClusterIssuer, undefined, 'team-ca')), 10_000);
+    // Events about the ClusterIssuer land in default, where kubectl describe looks.
+    await waitFor('ClusterIssuer event in default', async () =>
+      (await admin.list<any>(Resources.Event, { namespace: 'default' })).items.some((e: any) => e.involvedObject?.kind === 'ClusterIssuer' && e.involvedObject?.name === 'team-ca'), 10_000);
+  });
+
+  test('the worker\'s ServiceAccount is forbidden to read Secrets outside the watched namespace', async () => {
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-password', namespace: OTHER }, stringData: { password: 'not for certgate' } });
+    const forbidden = (e: unknown) => e instanceof KubeApiError && e.statusCode === 403;
+    await assert.rejects(workerClient.get(Resources.Secret, OTHER, 'db-password'), forbidden, 'get in another namespace');
+    await assert.rejects(workerClient.list(Resources.Secret, { namespace: OTHER }), forbidden, 'list in another namespace');
+    await assert.rejects(workerClient.list(Resources.Secret, {}), forbidden, 'list cluster-wide');
+    // In the cluster resource namespace only by name: no listing what else is kept there.
+    await assert.rejects(workerClient.list(Resources.Secret, { namespace: NS }), forbidden, 'list in the cluster resource namespace');
+    await assert.rejects(workerClient.list(Resources.Certificate, {}), forbidden, 'Certificates cluster-wide');
+    // What it needs stays allowed.
+    assert.ok(await workerClient.get(Resources.Secret, WATCHED, 'www-tls'));
+    assert.ok(await workerClient.get(Resources.Secret, NS, 'team-ca'));
+    // The same answer from the authorizer, as an administrator would ask it.
+    const r = await kubectl(['auth', 'can-i', 'get', 'secrets', '-n', OTHER, `--as=system:serviceaccount:${NS}:certgate-controller`]);
+    assert.equal(r.stdout.trim(), 'no', r.stderr);
   });
 });
