@@ -27,8 +27,8 @@ before(async () => {
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack);
-  worker = await launchWorker(cluster.kubeconfigPath, [
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  worker = await launchWorker(cluster.kubeconfigPath, NS, [
     '--no-leader-elect',
     '--acme-http01-self-check-port', String(stack.pebble.httpPort),
     '--acme-dns-nameserver', stack.bind.address,

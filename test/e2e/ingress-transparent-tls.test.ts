@@ -131,7 +131,7 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 6
     }, (r, status) => {
       if (held.has(r)) heldAnswers.set(ingressPath.exec(r.path)![1], status);
     });
-    worker = await launchWorker(proxyKubeconfig(dir, proxy.url), ['--no-leader-elect']);
+    worker = await launchWorker(proxyKubeconfig(dir, proxy.url), ns, ['--no-leader-elect']);
   }, { timeout: 30_000 });
 
   after(async () => {

@@ -13,27 +13,42 @@ import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 // per run, like every namespace the tests create: a real cluster keeps it until the run's stop()
 export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
 
-/** A WorkerConfig as `certgate worker` flags would give, with test ports and short timings. */
-export function testWorkerConfig(extraArgs: string[] = []): WorkerConfig {
+/**
+ * A WorkerConfig as `certgate worker --namespace NAMESPACE` flags would give, with test ports and short
+ * timings. The namespace is required: on a real cluster (CERTGATE_E2E_KUBECONFIG) a worker watching every
+ * namespace would renew or re-issue the cluster's own Certificates. Pass the test's runName() namespace.
+ */
+export function testWorkerConfig(namespace: string, extraArgs: string[] = []): WorkerConfig {
   const cmd = workerCommand().exitOverride();
   cmd.parse(
-    ['--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
+    [...scopeArgs(namespace, extraArgs), '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
     { from: 'user' },
   );
   return toWorkerConfig(cmd.opts());
+}
+
+/**
+ * `--namespace NAMESPACE` for a certgate process (worker or solver) an e2e test starts; throws on an empty
+ * namespace or extra args that set their own, so no test process watches the whole cluster.
+ */
+export function scopeArgs(namespace: string, extraArgs: readonly string[] = []): string[] {
+  if (!namespace) throw new Error('e2e certgate processes need the namespace they may touch (a runName()); none given');
+  if (extraArgs.some((a) => a === '--namespace' || a.startsWith('--namespace='))) throw new Error('pass the namespace as its own argument, not in extraArgs');
+  return ['--namespace', namespace];
 }
 
 export function clientFor(kubeconfigPath: string): KubeClient {
   return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-e2e');
 }
 
-export function launchWorker(kubeconfigPath: string, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningWorker> {
-  return startWorker(testWorkerConfig(extraArgs), loadKubeConfig({ kubeconfig: kubeconfigPath }), opts);
+/** Starts an in-process worker that watches only `namespace` (see testWorkerConfig). */
+export function launchWorker(kubeconfigPath: string, namespace: string, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningWorker> {
+  return startWorker(testWorkerConfig(namespace, extraArgs), loadKubeConfig({ kubeconfig: kubeconfigPath }), opts);
 }
 
 /**
  * The leader-election tests' fixture: a test cluster with namespace `ns` (a runName()) holding a SelfSigned
- * Issuer "selfsigned", in-process workers launched on it, and stop() for all of them and the cluster.
+ * Issuer "selfsigned", in-process workers launched on it (watching only `ns`), and stop() for all of them and the cluster.
  */
 export interface WorkerFleet {
   readonly cluster: TestCluster;
@@ -55,7 +70,7 @@ export async function selfSignedFleet(ns: string): Promise<WorkerFleet> {
     cluster,
     client,
     async launch(extraArgs, opts) {
-      const w = await launchWorker(cluster.kubeconfigPath, extraArgs, opts);
+      const w = await launchWorker(cluster.kubeconfigPath, ns, extraArgs, opts);
       running.add(w);
       return w;
     },

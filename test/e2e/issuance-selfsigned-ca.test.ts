@@ -64,7 +64,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     client = clientFor(cluster.kubeconfigPath);
     await cluster.createNamespace(NS);
     await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-    worker = await launchWorker(cluster.kubeconfigPath, ['--no-leader-elect']);
+    worker = await launchWorker(cluster.kubeconfigPath, NS, ['--no-leader-elect']);
   });
 
   after(async () => {

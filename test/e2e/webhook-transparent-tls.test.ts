@@ -49,7 +49,7 @@ test('a plain Ingress in a transparent-TLS namespace ends up with an issued cert
   await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, hook('MutatingWebhookConfiguration', 'mutate', ['ingresses'], ['networking.k8s.io']) as any);
   await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, hook('ValidatingWebhookConfiguration', 'validate', ['ingresses'], ['networking.k8s.io']) as any);
   const webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: configName, tlsSecret: `${configName}-tls` }), { client });
-  const worker = await launchWorker(cluster.kubeconfigPath);
+  const worker = await launchWorker(cluster.kubeconfigPath, ns);
   try {
     const hosts = ['shop.example.test', 'www.shop.example.test'];
     const backend = { service: { name: 'shop', port: { number: 80 } } };
