@@ -9,7 +9,7 @@ import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
   CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn,
-  pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker,
+  pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker, type AcmeWorkerOptions,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
@@ -28,8 +28,8 @@ const pool: WarmChild[] = [];
 before(async () => {
   for (let i = 0; i < 3; i++) pool.push(spawnChild());
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack);
-  signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack, controllers: false });
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack, controllers: false });
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
@@ -64,7 +64,7 @@ function spawnChild(): WarmChild {
 async function go(w: WarmChild): Promise<ChildProcess> {
   await w.loaded;
   const ready = waitForLine(w.child, 'ready', 30_000);
-  const opts = { kubeconfigPath: cluster.kubeconfigPath, stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } } };
+  const opts: AcmeWorkerOptions = { kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } } };
   w.child.stdin!.write(JSON.stringify(opts) + '\n');
   await ready;
   return w.child;
@@ -128,7 +128,7 @@ test('killing the worker at each point never creates a second ACME order', async
     const atKill = await orderOf(cr);
     if (i < 3) assert.ok(!atKill?.status?.certificate, `${point.name}: the worker was killed before the order completed`);
     // The restarted worker runs in this process: fresh caches, fresh ACME clients, no memory of the first.
-    const restarted = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
+    const restarted = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
     try {
       const result = await signUntilDone(signer, cr, 40_000);
       assert.equal(result.state, 'issued', `${point.name}: ${JSON.stringify(result)}`);

@@ -30,6 +30,8 @@ export interface AcmeStackPorts {
 
 export interface AcmeWorkerOptions {
   kubeconfigPath: string;
+  /** The only namespace it watches (the test's runName()): on a real cluster nothing else is touched. */
+  namespace: string;
   stack: AcmeStackPorts;
   /** Start the Order and Challenge controllers (default true); false for a process that only calls sign(). */
   controllers?: boolean;
@@ -44,8 +46,10 @@ export interface AcmeWorker {
   stop(): Promise<void>;
 }
 
-export function workerConfig(stack: AcmeStackPorts, backoffMinMs = 20): WorkerConfig {
+/** A worker configuration scoped to `namespace` (as `certgate worker --namespace`), for pebble and BIND. */
+export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMinMs = 20): WorkerConfig {
   return Object.freeze({
+    namespace: requireNamespace(namespace),
     clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
     leaderElect: false,
     leaderElectionNamespace: CLUSTER_RESOURCE_NAMESPACE,
@@ -64,18 +68,25 @@ export function workerConfig(stack: AcmeStackPorts, backoffMinMs = 20): WorkerCo
   } as WorkerConfig);
 }
 
-/** Builds a WorkerContext with started caches, the ACME backend and controllers (started). */
+/** Refuses an empty namespace: a test process without one would watch the whole cluster. */
+function requireNamespace(namespace: string): string {
+  if (!namespace) throw new Error('e2e certgate processes need the namespace they may touch (a runName()); none given');
+  return namespace;
+}
+
+/** Builds a WorkerContext with started caches (opts.namespace only), the ACME backend and controllers (started). */
 export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWorker> {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfigPath }));
+  const namespace = requireNamespace(opts.namespace);
   const caches: WorkerCaches = {
-    certificates: client.cache(Resources.Certificate),
-    certificateRequests: client.cache(Resources.CertificateRequest),
-    issuers: client.cache(Resources.Issuer),
+    certificates: client.cache(Resources.Certificate, { namespace }),
+    certificateRequests: client.cache(Resources.CertificateRequest, { namespace }),
+    issuers: client.cache(Resources.Issuer, { namespace }),
     clusterIssuers: client.cache(Resources.ClusterIssuer),
-    orders: client.cache(Resources.Order),
-    challenges: client.cache(Resources.Challenge),
-    secrets: client.cache(Resources.Secret, { labelSelector: 'controller.cert-manager.io/fao=true' }),
-    ingresses: client.cache(Resources.Ingress),
+    orders: client.cache(Resources.Order, { namespace }),
+    challenges: client.cache(Resources.Challenge, { namespace }),
+    secrets: client.cache(Resources.Secret, { namespace, labelSelector: 'controller.cert-manager.io/fao=true' }),
+    ingresses: client.cache(Resources.Ingress, { namespace }),
   };
   const ctx: WorkerContext = {
     client,
@@ -83,7 +94,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     recorder: createEventRecorder({ client, component: 'certgate-worker' }),
     clock: realClock,
     log: log.child({ component: 'acme-test-worker' }),
-    config: workerConfig(opts.stack, opts.backoffMinMs),
+    config: workerConfig(opts.stack, namespace, opts.backoffMinMs),
     metrics: createWorkerMetrics(),
   };
   const backend = createAcmeBackend(ctx);
@@ -102,9 +113,14 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
   };
 }
 
-export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack): Promise<SolverHandle> {
+/**
+ * The HTTP-01 solver on pebble's HTTP-01 port, watching Challenges in `namespace` (as `certgate solver
+ * --namespace`). Tests must pass their runName() namespace; only bench/, on its own embedded server,
+ * leaves it out and watches every namespace.
+ */
+export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack, namespace?: string): Promise<SolverHandle> {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }));
-  return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}` });
+  return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}`, namespace });
 }
 
 /** Creates the namespace unless it exists (bench/ on its own embedded server). Tests use TestCluster.createNamespace, which a real cluster gets cleaned. */

@@ -21,8 +21,8 @@ const PEBBLE_CLUSTER = runName('pebble-cluster'); // ClusterIssuer
 
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack);
-  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   // The class the HTTP-01 solver uses; a real cluster has it from its ingress controller.
@@ -89,7 +89,7 @@ test('ClusterIssuer: account key Secret in the cluster resource namespace, reuse
   assert.ok(secret?.data?.['account.pem'], 'account key stored under the configured entry');
 
   // A second worker (restart / another replica) finds the same account from the same key.
-  const other = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
+  const other = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
   try {
     const second = await other.backend.checkIssuer(ci, CLUSTER_RESOURCE_NAMESPACE);
     assert.equal((second.status?.acme as any)?.uri, (first.status?.acme as any)?.uri);
@@ -146,7 +146,7 @@ test('a blocked route: the challenge is not accepted, its status and the request
     assert.notEqual(ch.status?.state, 'invalid');
     pendingMessage = await pendingMatching(worker, cr, /Waiting for HTTP-01 challenge propagation/);
   } finally {
-    solver = await startTestSolver(cluster.kubeconfigPath, stack);
+    solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   }
   assert.match(pendingMessage, /ECONNREFUSED/);
   const result = await signUntilDone(worker, cr);
@@ -199,7 +199,7 @@ test('edit in place (the ingress shim\'s override annotation): the challenge pat
     const solverIngresses = await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' });
     assert.equal(solverIngresses.items.length, 0, 'no temporary Ingress when editing in place');
   } finally {
-    solver = await startTestSolver(cluster.kubeconfigPath, stack);
+    solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   }
   const result = await signUntilDone(worker, cr);
   assert.equal(result.state, 'issued', JSON.stringify(result));

@@ -21,8 +21,8 @@ let solver: SolverHandle;
 
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } }), getTestCluster()]);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack);
-  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, stack });
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);

@@ -53,9 +53,9 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     await cluster.createNamespace(NS);
     await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
     await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
-    solver = await startTestSolver(cluster.kubeconfigPath, stack);
+    solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
     await createClusterIssuer(cluster, PEBBLE, pebbleAcmeSpec(stack));
-    const config = { ...workerConfig(stack), leaderElect: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 };
+    const config = { ...workerConfig(stack, NS), leaderElect: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 };
     worker = await startWorker(Object.freeze(config), loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }), { identity: 'cli-test-worker' });
     const port = await freePort();
     for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const) {
