@@ -29,9 +29,9 @@ before(async () => {
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   metricsPort = await freePort();
-  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
+  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
-    'worker', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect',
+    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--no-leader-elect',
     '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
     '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',
