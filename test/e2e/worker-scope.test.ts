@@ -16,6 +16,7 @@ import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, testWorkerConfig, 
 
 const INSIDE = runName('scope-in');
 const OUTSIDE = runName('scope-out'); // stands in for a team's namespace on a shared cluster
+const FOREIGN_CLUSTER_ISSUER = runName('scope-foreign'); // stands in for a team's ClusterIssuer
 
 function objectsIn(namespace: string): KubernetesObject[] {
   const issuer: Issuer = { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace }, spec: { selfSigned: {} } };
@@ -45,6 +46,7 @@ describe('e2e workers stay in their namespace', { timeout: 60_000 }, () => {
       await client.create(Resources.Certificate, cert);
       await client.create(Resources.Ingress, ingress);
     }
+    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: FOREIGN_CLUSTER_ISSUER }, spec: { selfSigned: {} } } as KubernetesObject);
     worker = await launchWorker(cluster.kubeconfigPath, INSIDE, ['--no-leader-elect']);
   }, { timeout: 30_000 });
 
@@ -68,6 +70,15 @@ describe('e2e workers stay in their namespace', { timeout: 60_000 }, () => {
     assert.deepEqual((await client.list<CertificateRequest>(Resources.CertificateRequest, { namespace: OUTSIDE })).items, [], 'no CertificateRequest outside');
     const events = (await client.list<any>(Resources.Event, { namespace: OUTSIDE })).items.filter((e) => e.source?.component?.startsWith('certgate') || e.reportingComponent?.startsWith('certgate'));
     assert.deepEqual(events.map((e) => e.reason), [], 'no certgate Events outside');
+  });
+
+  // Known gap (worker/, not the tests): --namespace still reconciles every ClusterIssuer (cluster-scoped
+  // cache), so a test worker writes the status of a cluster's own ClusterIssuers. Drop `todo` once the
+  // worker can be told which ClusterIssuers are its own.
+  test('leaves a ClusterIssuer it was not started for alone', { todo: 'worker --namespace still reconciles every ClusterIssuer' }, async () => {
+    await waitFor('Certificate web Ready inside', async () => (await client.get<Certificate>(Resources.Certificate, INSIDE, 'web'))?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    const foreign = await client.get<KubernetesObject & { status?: unknown }>(Resources.ClusterIssuer, undefined, FOREIGN_CLUSTER_ISSUER);
+    assert.equal(foreign?.status, undefined, 'no status on a ClusterIssuer the tests did not start the worker for');
   });
 
   test('the helpers refuse a worker without a namespace', async () => {
