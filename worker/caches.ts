@@ -17,7 +17,7 @@ export interface CacheSet {
   stop(): Promise<void>;
 }
 
-export function createWorkerCaches(client: KubeClient, opts: { namespace?: string; log: Logger }): CacheSet {
+export function createWorkerCaches(client: KubeClient, opts: { namespace?: string; clusterIssuerSelector?: string; log: Logger }): CacheSet {
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const make = <T extends KubernetesObject>(r: ResourceDescriptor, labelSelector?: string, fieldSelector?: string): WatchedCache<T> => {
@@ -37,7 +37,7 @@ export function createWorkerCaches(client: KubeClient, opts: { namespace?: strin
     certificates: make(Resources.Certificate),
     certificateRequests: make(Resources.CertificateRequest),
     issuers: make(Resources.Issuer),
-    clusterIssuers: make(Resources.ClusterIssuer),
+    clusterIssuers: make(Resources.ClusterIssuer, opts.clusterIssuerSelector),
     orders: make(Resources.Order),
     challenges: make(Resources.Challenge),
     secrets: make(Resources.Secret, MANAGED_SECRET_SELECTOR),

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   kubeconfig?: string;
   /** Only watch this namespace; undefined watches all. */
   namespace?: string;
+  /** "key=value": only ClusterIssuers with this label are this worker's (watched, made Ready, used); undefined: all. */
+  clusterIssuerSelector?: string;
   /** Where ClusterIssuers' Secrets live. */
   clusterResourceNamespace: string;
   leaderElect: boolean;

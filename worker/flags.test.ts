@@ -31,6 +31,7 @@ describe('worker flags', () => {
       '--renew-backoff-base', '2s', '--renew-backoff-max', '1m', '--default-issuer', 'ClusterIssuer/letsencrypt',
       '--acme-http01-self-check-port', '5002', '--acme-dns-nameserver', '127.0.0.1:5353', '--acme-backoff-min-ms', '50', '--solver-service', 'infra/solver:9000',
       '--transparent-tls', '--transparent-tls-exclude-namespace', 'kube-system', '--transparent-tls-exclude-namespace', 'certgate',
+      '--cluster-issuer-selector', 'certgate.io/owner=team-a',
     ]);
     assert.equal(c.kubeconfig, '/tmp/kc');
     assert.equal(c.namespace, 'apps');
@@ -43,6 +44,7 @@ describe('worker flags', () => {
     assert.deepEqual(c.solverService, { namespace: 'infra', name: 'solver', port: 9000 });
     assert.equal(c.transparentTls, true);
     assert.deepEqual(c.transparentTlsExcludedNamespaces, ['kube-system', 'certgate']);
+    assert.equal(c.clusterIssuerSelector, 'certgate.io/owner=team-a');
   });
 
   const bad: Array<[string, string[], RegExp]> = [
@@ -51,6 +53,7 @@ describe('worker flags', () => {
     ['bad listen', ['--metrics-listen', 'nope'], /not HOST:PORT/],
     ['bad issuer', ['--default-issuer', 'letsencrypt'], /KIND\/NAME/],
     ['bad port', ['--acme-http01-self-check-port', '70000'], /not a port/],
+    ['a selector that is not key=value', ['--cluster-issuer-selector', 'team in (a,b)'], /not a label selector of the form key=value/],
   ];
   for (const [name, args, want] of bad) {
     it(`rejects ${name}`, () => {

@@ -5,6 +5,13 @@ import { parseHostPort } from '../lib/listen.ts';
 import { parseDuration } from '../api/duration.ts';
 import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
 
+/** A "key=value" label selector (equality only: what a ClusterIssuer selector needs). */
+function labelEqualityArg(v: string): string {
+  const m = /^([A-Za-z0-9][-A-Za-z0-9_./]{0,252})=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a label selector of the form key=value`);
+  return v;
+}
+
 function durationArg(value: string): number {
   try {
     const ms = parseDuration(value);
@@ -44,6 +51,7 @@ export function workerCommand(): Command {
     .description('Run the certificate controllers (issuance, renewal, ingress-shim)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--namespace <ns>', 'only watch this namespace (default: all)')
+    .addOption(new Option('--cluster-issuer-selector <key=value>', 'only manage ClusterIssuers with this label (default: all); others are treated as absent').argParser(labelEqualityArg))
     .option('--cluster-resource-namespace <ns>', 'namespace of ClusterIssuer Secrets', 'certgate')
     .option('--leader-elect', 'elect a leader with a Lease before running controllers', true)
     .option('--no-leader-elect', 'run controllers without leader election')
@@ -72,6 +80,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
   const config: WorkerConfig = {
     kubeconfig: o.kubeconfig,
     namespace: o.namespace || undefined,
+    clusterIssuerSelector: o.clusterIssuerSelector,
     clusterResourceNamespace: o.clusterResourceNamespace,
     leaderElect: o.leaderElect !== false,
     leaderElectionNamespace: o.leaderElectionNamespace,

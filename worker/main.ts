@@ -44,7 +44,7 @@ export interface RunningWorker {
 /** The controllers running while this worker leads, sharing one set of caches. */
 async function startControllers(config: WorkerConfig, client: KubeClient, base: Omit<WorkerContext, 'caches' | 'recorder'>) {
   const log = base.log;
-  const cacheSet = createWorkerCaches(client, { namespace: config.namespace, log });
+  const cacheSet = createWorkerCaches(client, { namespace: config.namespace, clusterIssuerSelector: config.clusterIssuerSelector, log });
   const recorder = createEventRecorder({ client, component: 'certgate-worker', clock: base.clock });
   const ctx: WorkerContext = { ...base, caches: cacheSet.caches, recorder };
   const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(ctx) };

@@ -9,7 +9,7 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, clientFor, waitFor } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
@@ -55,7 +55,7 @@ before(async () => {
   await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
-    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--no-leader-elect',
+    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',
     '--metrics-listen', `127.0.0.1:${await freePort()}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
     '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',

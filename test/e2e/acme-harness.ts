@@ -17,7 +17,7 @@ import type { Controller, IssuerBackend, SignResult, WorkerCaches, WorkerContext
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { AcmeStack } from '../services/index.ts';
-import { runName, type TestCluster } from './cluster.ts';
+import { runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 
 // per run (the same name as issuance-helpers'): a real cluster keeps it until the run's stop()
 export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
@@ -50,6 +50,7 @@ export interface AcmeWorker {
 export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMinMs = 20): WorkerConfig {
   return Object.freeze({
     namespace: requireNamespace(namespace),
+    clusterIssuerSelector: runClusterIssuerSelector(),
     clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE,
     leaderElect: false,
     leaderElectionNamespace: CLUSTER_RESOURCE_NAMESPACE,
@@ -78,11 +79,12 @@ function requireNamespace(namespace: string): string {
 export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWorker> {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfigPath }));
   const namespace = requireNamespace(opts.namespace);
+  const config = workerConfig(opts.stack, namespace, opts.backoffMinMs);
   const caches: WorkerCaches = {
     certificates: client.cache(Resources.Certificate, { namespace }),
     certificateRequests: client.cache(Resources.CertificateRequest, { namespace }),
     issuers: client.cache(Resources.Issuer, { namespace }),
-    clusterIssuers: client.cache(Resources.ClusterIssuer),
+    clusterIssuers: client.cache(Resources.ClusterIssuer, { labelSelector: config.clusterIssuerSelector }),
     orders: client.cache(Resources.Order, { namespace }),
     challenges: client.cache(Resources.Challenge, { namespace }),
     secrets: client.cache(Resources.Secret, { namespace, labelSelector: 'controller.cert-manager.io/fao=true' }),
@@ -94,7 +96,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     recorder: createEventRecorder({ client, component: 'certgate-worker' }),
     clock: realClock,
     log: log.child({ component: 'acme-test-worker' }),
-    config: workerConfig(opts.stack, namespace, opts.backoffMinMs),
+    config,
     metrics: createWorkerMetrics(),
   };
   const backend = createAcmeBackend(ctx);

@@ -17,6 +17,14 @@ import { startApiServer, type EmbeddedApiServer, type StartOptions } from '../ap
 /** This process's run id: a test file's module-level names (e.g. the cluster resource namespace) use it. */
 export const RUN_ID = `r${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
 
+/** The label createClusterObject() puts on every cluster-scoped object, valued with the run id. */
+export const RUN_LABEL = 'certgate.io/e2e-run';
+
+/** `--cluster-issuer-selector` for the run's workers: only the ClusterIssuers this run created are theirs. */
+export function runClusterIssuerSelector(runId: string = RUN_ID): string {
+  return `${RUN_LABEL}=${runId}`;
+}
+
 /** `${base}-${runId}`, within the 63 characters a namespace or label-safe name allows. */
 export function runName(base: string, runId: string = RUN_ID): string {
   const name = `${base}-${runId}`;
@@ -99,7 +107,9 @@ export async function getTestCluster(embeddedOptions: StartOptions = {}, opts: C
       return name;
     },
     async createClusterObject(r, obj) {
-      const created = await client.create(r, obj);
+      // Labelled with the run, so the run's workers can be told which ClusterIssuers are theirs.
+      const labelled = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata?.labels, [RUN_LABEL]: runId } } };
+      const created = await client.create(r, labelled);
       track(r, obj.metadata!.name!);
       return created;
     },

@@ -8,7 +8,7 @@ import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 
 // per run, like every namespace the tests create: a real cluster keeps it until the run's stop()
 export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
@@ -21,7 +21,7 @@ export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
 export function testWorkerConfig(namespace: string, extraArgs: string[] = []): WorkerConfig {
   const cmd = workerCommand().exitOverride();
   cmd.parse(
-    [...scopeArgs(namespace, extraArgs), '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
+    [...scopeArgs(namespace, extraArgs), '--cluster-issuer-selector', runClusterIssuerSelector(), '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
     { from: 'user' },
   );
   return toWorkerConfig(cmd.opts());

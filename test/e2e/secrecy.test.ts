@@ -9,7 +9,7 @@ import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, waitFor } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
@@ -31,7 +31,7 @@ before(async () => {
   metricsPort = await freePort();
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
-    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--no-leader-elect',
+    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',
     '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
     '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',

@@ -22,6 +22,15 @@ export async function resolveAcmeIssuer(ctx: WorkerContext, ref: IssuerReference
     : (ctx.caches.issuers.get(ref.name, namespace) ?? (await ctx.client.get<Issuer>(Resources.Issuer, namespace, ref.name)));
   const where = cluster ? `ClusterIssuer ${ref.name}` : `Issuer ${namespace}/${ref.name}`;
   if (!issuer) throw new IssuerConfigError(`${where} not found`);
+  // The direct read (for an issuer the cache has not seen yet) must not reach past --cluster-issuer-selector.
+  if (cluster && !matchesLabel(issuer, ctx.config.clusterIssuerSelector)) throw new IssuerConfigError(`${where} is not selected by this worker's --cluster-issuer-selector ${ctx.config.clusterIssuerSelector}`);
   if (!issuer.spec?.acme) throw new IssuerConfigError(`${where} is not an ACME issuer`);
   return { issuer, acme: issuer.spec.acme, resourceNamespace: cluster ? ctx.config.clusterResourceNamespace : namespace };
+}
+
+/** Whether obj carries the "key=value" label; true when there is no selector. */
+function matchesLabel(obj: Issuer | ClusterIssuer, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const eq = selector.indexOf('=');
+  return obj.metadata?.labels?.[selector.slice(0, eq)] === selector.slice(eq + 1);
 }
