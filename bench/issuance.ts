@@ -202,7 +202,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
     await ensureNamespace(client, NS);
     await ensureNamespace(client, 'certgate');
     await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any);
-    solver = await startTestSolver(apiServer.kubeconfigPath, stack);
+    solver = await startTestSolver(apiServer.kubeconfigPath, stack, NS);
     const config = parseWorkerArgs([
       '--no-leader-elect',
       '--metrics-listen', '127.0.0.1:0',

@@ -11,17 +11,19 @@ import { KubeClient, loadKubeConfig } from './kube/client.ts';
 describe('EventRecorder', { timeout: 60_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
+  let ns: string; // per run, so a real cluster keeps nothing of this test
 
   before(async () => {
     cluster = await getTestCluster();
     client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
+    ns = await cluster.createNamespace(cluster.name('events'));
   });
   after(async () => cluster?.stop());
 
   it('creates an Event with involvedObject and aggregates repeats into count', async () => {
     const clock = new ManualClock(Date.now());
     const recorder = createEventRecorder({ client, component: 'certgate-test', clock, aggregateWindowMs: 60_000 });
-    const obj: KubernetesObject = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'default', uid: 'uid-web' } };
+    const obj: KubernetesObject = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: ns, uid: 'uid-web' } };
     recorder.event(obj, 'Normal', 'Issuing', 'Issuing certificate as Secret does not exist');
     recorder.event(obj, 'Normal', 'Issuing', 'Issuing certificate as Secret does not exist');
     recorder.event(obj, 'Warning', 'Failed', 'boom');
@@ -30,14 +32,14 @@ describe('EventRecorder', { timeout: 60_000 }, () => {
     recorder.event(obj, 'Warning', 'Failed', 'boom');
     await recorder.flush();
 
-    const events = (await client.list<any>(Resources.Event, { namespace: 'default' })).items.filter((e) => e.involvedObject?.uid === 'uid-web');
+    const events = (await client.list<any>(Resources.Event, { namespace: ns })).items.filter((e) => e.involvedObject?.uid === 'uid-web');
     const issuing = events.filter((e) => e.reason === 'Issuing');
     assert.equal(issuing.length, 1);
     assert.equal(issuing[0].count, 2);
     assert.equal(issuing[0].type, 'Normal');
     assert.deepEqual(
       { kind: issuing[0].involvedObject.kind, name: issuing[0].involvedObject.name, namespace: issuing[0].involvedObject.namespace, apiVersion: issuing[0].involvedObject.apiVersion },
-      { kind: 'Certificate', name: 'web', namespace: 'default', apiVersion: 'cert-manager.io/v1' },
+      { kind: 'Certificate', name: 'web', namespace: ns, apiVersion: 'cert-manager.io/v1' },
     );
     assert.equal(issuing[0].source.component, 'certgate-test');
     const failed = events.filter((e) => e.reason === 'Failed');
@@ -47,7 +49,7 @@ describe('EventRecorder', { timeout: 60_000 }, () => {
 
   it('never throws when the API refuses the Event', async () => {
     const recorder = createEventRecorder({ client, component: 'certgate-test' });
-    recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'no-such-namespace' } }, 'Normal', 'Test', 'lost');
+    recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: cluster.name('no-such-namespace') } }, 'Normal', 'Test', 'lost');
     await recorder.flush();
   });
 });

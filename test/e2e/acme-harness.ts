@@ -116,13 +116,12 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
 }
 
 /**
- * The HTTP-01 solver on pebble's HTTP-01 port, watching Challenges in `namespace` (as `certgate solver
- * --namespace`). Tests must pass their runName() namespace; only bench/, on its own embedded server,
- * leaves it out and watches every namespace.
+ * The HTTP-01 solver on pebble's HTTP-01 port, watching Challenges in `namespace` only (as `certgate
+ * solver --namespace`): tests pass their runName() namespace.
  */
-export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack, namespace?: string): Promise<SolverHandle> {
+export async function startTestSolver(kubeconfigPath: string, stack: AcmeStack, namespace: string): Promise<SolverHandle> {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }));
-  return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}`, namespace });
+  return startSolver({ client, listen: `127.0.0.1:${stack.pebble.httpPort}`, namespace: requireNamespace(namespace) });
 }
 
 /** Creates the namespace unless it exists (bench/ on its own embedded server). Tests use TestCluster.createNamespace, which a real cluster gets cleaned. */
