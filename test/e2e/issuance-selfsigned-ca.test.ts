@@ -11,7 +11,7 @@ import type { V1Ingress, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, CertificateRequest, ClusterIssuer, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { chainVerifiesTo, inspectCertificate, describePrivateKey } from '../../lib/pki/index.ts';
+import { chainVerifiesTo, inspectCertificate, describePrivateKey, privateKeyPemEncoding } from '../../lib/pki/index.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, launchWorker, readPair, waitFor, type StoredPair } from './issuance-helpers.ts';
@@ -158,7 +158,7 @@ describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
     await client.create(Resources.Certificate, certificate('rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
     const { pair } = await issued('rsa');
     assertPair(pair, ['rsa.example.test']);
-    assert.match(pair.keyPem, /-----BEGIN PRIVATE KEY-----/);
+    assert.equal(privateKeyPemEncoding(pair.keyPem), 'PKCS8', 'encoding: PKCS8 as the spec asks');
     assert.deepEqual(describePrivateKey(createPrivateKey(pair.keyPem)), { algorithm: 'RSA', size: 2048 });
     assert.deepEqual(inspectCertificate(pair.chain[0]).names.ipAddresses, ['10.1.2.3']);
     assert.equal(pair.secret.metadata!.annotations!['cert-manager.io/issuer-kind'], 'ClusterIssuer');
