@@ -75,8 +75,3 @@ export async function pacedLoad(opts: PacedLoadOptions): Promise<PacedLoadResult
     agent.destroy();
   }
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}

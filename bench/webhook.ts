@@ -21,7 +21,8 @@ import { defaultWebhookConfig } from '../webhook/config.ts';
 import { handleValidate } from '../webhook/admission/handlers.ts';
 import { decodeReview, encodeReview } from '../webhook/admission/review.ts';
 import { admissionReview, INGRESS_KIND, testTls } from '../webhook/test-helpers.ts';
-import { pacedLoad, percentile } from './paced-load.ts';
+import { pacedLoad } from './paced-load.ts';
+import { percentile } from './report.ts';
 import { benchObjects, NAMESPACE, reviewedIngress, type BenchSetup } from './webhook-data.ts';
 
 export interface WebhookBenchOptions {

@@ -7,6 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { IngressAnnotations, Labels, LabelValues } from '../api/constants.ts';
 import { dnsNameProblem } from './identity-names.ts';
+import { asArr, asObj, asStr, metaOf, type Obj } from './untrusted.ts';
 
 /** Namespace annotation naming the issuer for transparent TLS: "ClusterIssuer.letsencrypt-prod" or "Issuer.name". */
 export const DEFAULT_ISSUER_ANNOTATION = 'certgate.io/default-issuer';
@@ -25,12 +26,6 @@ export type TransparentTlsOutcome =
   | { changed: true; object: unknown; secretName: string; hosts: string[]; addedIssuer?: TransparentTlsIssuer }
   | { changed: false; reason?: string };
 
-type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const asStr = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-/** A string label or annotation of obj; anything else (missing, not a string) is undefined. */
-const metaString = (obj: unknown, field: 'labels' | 'annotations', key: string) => asStr(asObj(asObj(asObj(obj)?.metadata)?.[field])?.[key]);
 
 const ISSUER_REF = /^(Issuer|ClusterIssuer)[/.]([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
@@ -46,7 +41,7 @@ export function parseTransparentTlsIssuer(text: string): TransparentTlsIssuer | 
  * cluster-wide and the namespace is not labelled off.
  */
 export function transparentTlsApplies(namespace: KubernetesObject | undefined, clusterWide: boolean): string | undefined {
-  const label = namespace ? metaString(namespace, 'labels', NAMESPACE_TLS_LABEL) : undefined;
+  const label = namespace ? metaOf(namespace).labels[NAMESPACE_TLS_LABEL] : undefined;
   if (label === 'enforce') return `namespace "${namespace!.metadata?.name ?? ''}" is labelled ${NAMESPACE_TLS_LABEL}=enforce`;
   if (clusterWide && label !== 'off') return 'transparent TLS is on cluster-wide (--transparent-tls)';
   return undefined;
@@ -54,7 +49,7 @@ export function transparentTlsApplies(namespace: KubernetesObject | undefined, c
 
 /** The issuer for transparent TLS in a namespace: its annotation, else the cluster default. */
 export function defaultIssuerFor<I extends TransparentTlsIssuer>(namespace: KubernetesObject | undefined, clusterDefault: I | undefined): I | TransparentTlsIssuer | { error: string } | undefined {
-  const text = namespace ? metaString(namespace, 'annotations', DEFAULT_ISSUER_ANNOTATION) : undefined;
+  const text = namespace ? metaOf(namespace).annotations[DEFAULT_ISSUER_ANNOTATION] : undefined;
   if (text === undefined) return clusterDefault;
   return parseTransparentTlsIssuer(text) ?? { error: `namespace annotation ${DEFAULT_ISSUER_ANNOTATION}="${text}" is not Issuer.NAME or ClusterIssuer.NAME` };
 }
@@ -66,16 +61,17 @@ export function secretNameFor(ingressName: string): string {
 export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer | { error: string } | undefined): TransparentTlsOutcome {
   const spec = asObj(asObj(ingress)?.spec);
   if (!spec || asArr(spec.tls).length > 0 || spec.tls !== undefined && !Array.isArray(spec.tls)) return { changed: false };
-  if (metaString(ingress, 'annotations', TRANSPARENT_TLS_OPT_OUT) === 'false') return { changed: false };
+  const { labels, annotations } = metaOf(ingress);
+  if (annotations[TRANSPARENT_TLS_OPT_OUT] === 'false') return { changed: false };
   // cert-manager's HTTP-01 solver Ingresses serve the challenge over plain HTTP; a Certificate for
   // one would start another challenge with its own solver Ingress.
-  if (metaString(ingress, 'labels', Labels.HTTP01Solver) === LabelValues.True) return { changed: false };
+  if (labels[Labels.HTTP01Solver] === LabelValues.True) return { changed: false };
   const name = asStr(asObj(asObj(ingress)?.metadata)?.name);
   if (!name) return { changed: false, reason: 'transparent TLS needs metadata.name to derive the Secret name; set a name instead of generateName' };
   const hosts = [...new Set(asArr(spec.rules).map((r) => asStr(asObj(r)?.host)).filter((h): h is string => !!h && dnsNameProblem(h) === undefined))];
   if (hosts.length === 0) return { changed: false };
   if (issuer && 'error' in issuer) return { changed: false, reason: `transparent TLS skipped: ${issuer.error}` };
-  const hasIssuer = metaString(ingress, 'annotations', IngressAnnotations.Issuer) || metaString(ingress, 'annotations', IngressAnnotations.ClusterIssuer);
+  const hasIssuer = annotations[IngressAnnotations.Issuer] || annotations[IngressAnnotations.ClusterIssuer];
   if (!issuer && !hasIssuer) return { changed: false, reason: `transparent TLS skipped: no default issuer; set --default-issuer or the namespace annotation ${DEFAULT_ISSUER_ANNOTATION}` };
 
   const copy = structuredClone(ingress) as { metadata: Obj; spec: Obj };

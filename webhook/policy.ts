@@ -4,7 +4,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Labels } from '../api/constants.ts';
 import { formatFinding, type Finding, type RuleId } from './rules/ids.ts';
-import { metaOf } from './rules/read.ts';
+import { metaOf } from '../lib/untrusted.ts';
 
 export const MODES = ['enforce', 'warn', 'audit'] as const;
 export type Mode = (typeof MODES)[number];

@@ -3,7 +3,7 @@
 // the secret-name-conflict rules are one map lookup, not a scan of every Ingress per request.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { asksForCertificate } from './rules/ingress.ts';
-import { asArr, asObj, asStr, metaOf, specOf } from './rules/read.ts';
+import { asArr, asObj, asStr, metaOf, specOf } from '../lib/untrusted.ts';
 
 export interface SecretWriter {
   readonly kind: 'Ingress' | 'Certificate';

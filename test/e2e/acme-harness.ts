@@ -6,14 +6,15 @@ import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Resources } from '../../api/resources.ts';
 import type { CertificateRequest, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
-import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/client.ts';
+import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { createEventRecorder } from '../../lib/events.ts';
 import { realClock } from '../../lib/clock.ts';
 import { log } from '../../lib/log.ts';
 import { createWorkerMetrics } from '../../lib/metrics/worker.ts';
 import { x509, toCryptoKeyPair } from '../../lib/pki/webcrypto.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
-import type { Controller, IssuerBackend, SignResult, WorkerCaches, WorkerContext } from '../../worker/issuance/backend.ts';
+import { createWorkerCaches } from '../../worker/caches.ts';
+import type { Controller, IssuerBackend, SignResult, WorkerContext } from '../../worker/issuance/backend.ts';
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { AcmeStack } from '../services/index.ts';
@@ -80,28 +81,22 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfigPath }));
   const namespace = requireNamespace(opts.namespace);
   const config = workerConfig(opts.stack, namespace, opts.backoffMinMs);
-  const caches: WorkerCaches = {
-    certificates: client.cache(Resources.Certificate, { namespace }),
-    certificateRequests: client.cache(Resources.CertificateRequest, { namespace }),
-    issuers: client.cache(Resources.Issuer, { namespace }),
-    clusterIssuers: client.cache(Resources.ClusterIssuer, { labelSelector: config.clusterIssuerSelector }),
-    orders: client.cache(Resources.Order, { namespace }),
-    challenges: client.cache(Resources.Challenge, { namespace }),
-    secrets: client.cache(Resources.Secret, { namespace, labelSelector: 'controller.cert-manager.io/fao=true' }),
-    ingresses: client.cache(Resources.Ingress, { namespace }),
-  };
+  // The worker's own caches (worker/caches.ts), scoped as `certgate worker --namespace` scopes them.
+  const workerLog = log.child({ component: 'acme-test-worker' });
+  const cacheSet = createWorkerCaches(client, { namespace, clusterIssuerSelector: config.clusterIssuerSelector, log: workerLog });
+  const caches = cacheSet.caches;
   const ctx: WorkerContext = {
     client,
     caches,
     recorder: createEventRecorder({ client, component: 'certgate-worker' }),
     clock: realClock,
-    log: log.child({ component: 'acme-test-worker' }),
+    log: workerLog,
     config,
     metrics: createWorkerMetrics(),
   };
   const backend = createAcmeBackend(ctx);
   const controllers = opts.controllers === false ? [] : createAcmeControllers(ctx);
-  for (const c of Object.values(caches) as WatchedCache<any>[]) await c.start();
+  await cacheSet.start();
   for (const c of controllers) c.start();
   return {
     ctx,
@@ -109,7 +104,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     controllers,
     stop: async () => {
       for (const c of controllers) await c.stop();
-      for (const c of Object.values(caches) as WatchedCache<any>[]) await c.stop();
+      await cacheSet.stop();
       await ctx.recorder.flush();
     },
   };

@@ -10,8 +10,8 @@ import { validateCertificate } from '../rules/certificate.ts';
 import { formatFinding, type Finding } from '../rules/ids.ts';
 import { validateIngress } from '../rules/ingress.ts';
 import { validateIssuer } from '../rules/issuer.ts';
-import { asObj } from '../rules/read.ts';
-import { diffToJsonPatch } from './json-patch.ts';
+import { asObj } from '../../lib/untrusted.ts';
+import { diffToJsonPatch } from '../../lib/json-patch.ts';
 import type { AdmissionRequest, AdmissionResponse } from './review.ts';
 
 export type HandlerConfig = Pick<WebhookConfig, 'mode' | 'disabledRules' | 'transparentTls' | 'defaultIssuer' | 'productionLabel'>;

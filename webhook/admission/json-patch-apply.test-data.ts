@@ -1,5 +1,5 @@
 // A minimal RFC 6902 applier (add/remove/replace) so tests check what a patch does to the object,
-// independently of how json-patch.ts computed it.
+// independently of how lib/json-patch.ts computed it.
 export function jsonPatchApply(doc: any, ops: Array<{ op: string; path: string; value?: unknown }>): any {
   const out = structuredClone(doc);
   for (const op of ops) {

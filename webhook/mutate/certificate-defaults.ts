@@ -3,7 +3,7 @@
 // Edits a copy; the caller diffs it into a JSONPatch.
 import { DEFAULT_USAGES, defaultPrivateKey } from '../../api/defaults.ts';
 import type { CertificatePrivateKey } from '../../api/types.generated.ts';
-import { asObj, asStr } from '../rules/read.ts';
+import { asObj, asStr } from '../../lib/untrusted.ts';
 
 const ALGORITHMS = new Set(['RSA', 'ECDSA', 'Ed25519']);
 

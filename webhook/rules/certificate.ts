@@ -6,7 +6,7 @@ import { findUnsupportedFields } from '../../api/unsupported.ts';
 import type { ClusterView } from '../cluster-view.ts';
 import type { Finding } from './ids.ts';
 import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
-import { asArr, asObj, asStr, metaOf, specOf } from './read.ts';
+import { asArr, asObj, asStr, metaOf, specOf } from '../../lib/untrusted.ts';
 
 /** Sizes each key algorithm accepts (cert-manager's validation). */
 export const KEY_SIZES: Readonly<Record<string, (size: number) => boolean>> = {

@@ -1,7 +1,7 @@
 // Facts about an Issuer/ClusterIssuer the Ingress and Certificate rules need, read from the cache.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterView } from '../cluster-view.ts';
-import { asArr, asObj, asStr, type Obj, specOf } from './read.ts';
+import { asArr, asObj, asStr, type Obj, specOf } from '../../lib/untrusted.ts';
 
 export interface IssuerRefInput {
   kind: 'Issuer' | 'ClusterIssuer';

@@ -3,7 +3,7 @@ import { findUnsupportedFields } from '../../api/unsupported.ts';
 import { isLetsEncryptDirectory, isProductionServer, letsEncryptSuggestion } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { emailProblem } from '../../lib/identity-names.ts';
-import { asArr, asObj, asStr, specOf } from './read.ts';
+import { asArr, asObj, asStr, specOf } from '../../lib/untrusted.ts';
 
 const ISSUER_TYPES = ['acme', 'ca', 'selfSigned', 'vault', 'venafi'] as const;
 const DNS01_PROVIDERS = ['rfc2136', 'acmeDNS', 'akamai', 'azureDNS', 'cloudDNS', 'cloudflare', 'digitalocean', 'route53', 'webhook'];

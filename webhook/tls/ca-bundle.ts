@@ -8,18 +8,12 @@ import { X509Certificate } from 'node:crypto';
 import { Resources } from '../../api/resources.ts';
 import { isConflict, type KubeClient, type KubernetesObject } from '../../lib/kube/client.ts';
 import { childLogger, type Logger } from '../../lib/log.ts';
+import { splitPemCertificates } from '../../lib/pki/index.ts';
 import { CA_COMMON_NAME, certFacts, type ServingBundle } from './certs.ts';
 import { previousCaIsTrusted } from './secret-store.ts';
 
 interface WebhookConfiguration extends KubernetesObject {
   webhooks?: Array<{ name: string; clientConfig?: { caBundle?: string } }>;
-}
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
-
-/** The certificates of a PEM bundle, each normalised to one PEM block with a trailing newline. */
-export function splitPemCertificates(pem: string): string[] {
-  return (pem.match(PEM_BLOCK) ?? []).map((block) => `${block}\n`);
 }
 
 /** The CAs to publish at `now`: the current one, then the previous one while it is still trusted. Expired CAs never. */

@@ -79,7 +79,7 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
   const fromNamespace = (n: V1Namespace) => {
     if (n.metadata?.name) for (const i of ctx.caches.ingresses.list(n.metadata.name)) ctrl.enqueue(i);
   };
-  for (const verb of ['add', 'update'] as const) ctx.caches.namespaces?.on(verb, fromNamespace);
+  for (const verb of ['add', 'update'] as const) ctx.caches.namespaces.on(verb, fromNamespace);
   // A Certificate edited or deleted by hand is put back as the Ingress says.
   const fromCert = (c: Certificate) => {
     const owner = c.metadata.ownerReferences?.find((r) => r.kind === 'Ingress' && r.controller);

@@ -7,6 +7,7 @@ import type { V1Ingress, V1Namespace } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import { KubeApiError } from '../../lib/kube/client.ts';
 import type { Logger } from '../../lib/log.ts';
+import { diffToJsonPatch } from '../../lib/json-patch.ts';
 import { addTransparentTls, defaultIssuerFor, issuerAnnotation, transparentTlsApplies } from '../../lib/transparent-tls.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 
@@ -16,21 +17,11 @@ export const TRANSPARENT_TLS_FAILED_REASON = 'TransparentTLSFailed';
 /** Fresh reads and patch attempts before giving the key back to the queue (which retries with backoff). */
 const MAX_ATTEMPTS = 5;
 
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 const asIngress = (i: V1Ingress): V1Ingress => ({ ...i, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' });
 
-/** The JSON patch adding the tls block (and maybe one annotation), valid only at the resourceVersion `ingress` was read at. */
-function patchFor(ingress: V1Ingress, tls: unknown, annotation?: [string, string]): unknown[] {
-  const ops: unknown[] = [
-    { op: 'test', path: '/metadata/resourceVersion', value: ingress.metadata?.resourceVersion },
-    { op: 'add', path: '/spec/tls', value: tls },
-  ];
-  if (annotation) {
-    ops.push(ingress.metadata?.annotations
-      ? { op: 'add', path: `/metadata/annotations/${escapePointer(annotation[0])}`, value: annotation[1] }
-      : { op: 'add', path: '/metadata/annotations', value: { [annotation[0]]: annotation[1] } });
-  }
-  return ops;
+/** The JSON patch from `ingress` to `wanted`, valid only at the resourceVersion `ingress` was read at. */
+function patchFor(ingress: V1Ingress, wanted: unknown): unknown[] {
+  return [{ op: 'test', path: '/metadata/resourceVersion', value: ingress.metadata?.resourceVersion }, ...diffToJsonPatch(ingress, wanted)];
 }
 
 /** Refused for good (an admission webhook denied it, RBAC lacks patch): retrying with backoff would not help; the next change to the Ingress tries again. */
@@ -46,7 +37,7 @@ export async function ensureTransparentTls(ctx: WorkerContext, ingress: V1Ingres
   for (let attempt = 1; current && !current.metadata?.deletionTimestamp; attempt++) {
     // The namespaces the webhook never sees are left alone here too, whatever their labels say.
     if (ctx.config.transparentTlsExcludedNamespaces.includes(current.metadata?.namespace ?? '')) return current;
-    const namespace = current.metadata?.namespace ? ctx.caches.namespaces?.get(current.metadata.namespace) : undefined;
+    const namespace = current.metadata?.namespace ? ctx.caches.namespaces.get(current.metadata.namespace) : undefined;
     const why = transparentTlsApplies(namespace as V1Namespace | undefined, ctx.config.transparentTls);
     if (!why) return current;
     const outcome = addTransparentTls(current, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
@@ -59,9 +50,8 @@ export async function ensureTransparentTls(ctx: WorkerContext, ingress: V1Ingres
     }
     const issuer = outcome.addedIssuer;
     const annotation: [string, string] | undefined = issuer ? [issuerAnnotation(issuer), issuer.name] : undefined;
-    const tls = (outcome.object as V1Ingress).spec!.tls;
     try {
-      const patched = await ctx.client.patch<V1Ingress>(Resources.Ingress, current.metadata!.namespace, current.metadata!.name!, patchFor(current, tls, annotation), { type: 'json' });
+      const patched = await ctx.client.patch<V1Ingress>(Resources.Ingress, current.metadata!.namespace, current.metadata!.name!, patchFor(current, outcome.object), { type: 'json' });
       const added = `tls for Secret "${outcome.secretName}" (hosts ${outcome.hosts.join(', ')})${annotation ? ` and annotation ${annotation[0]}=${annotation[1]}` : ''}`;
       ctx.recorder.event(asIngress(patched), 'Normal', TRANSPARENT_TLS_REASON, `Added ${added}: ${why}`);
       log.info({ secretName: outcome.secretName, hosts: outcome.hosts, issuerAnnotation: annotation?.join('=') }, 'transparent TLS added');

@@ -48,8 +48,8 @@ export interface WorkerCaches {
   /** Only Secrets labelled controller.cert-manager.io/fao=true; GET others directly. */
   secrets: WatchedCache<V1Secret>;
   ingresses: WatchedCache<V1Ingress>;
-  /** Namespaces (their transparent TLS label and default issuer annotation); optional so harnesses without the ingress shim may leave it out. */
-  namespaces?: WatchedCache<V1Namespace>;
+  /** Namespaces (their transparent TLS label and default issuer annotation). */
+  namespaces: WatchedCache<V1Namespace>;
 }
 
 export interface WorkerContext {

@@ -1,5 +1,5 @@
 // RFC 6902 JSON Patch from the difference of two JSON documents: objects are compared key by key,
-// arrays and scalars that differ are replaced whole (mutators here append or set, never reorder).
+// arrays and scalars that differ are replaced whole. Used by the webhook (mutations) and the worker (transparent TLS).
 type Json = unknown;
 
 const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

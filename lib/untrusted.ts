@@ -1,5 +1,5 @@
-// Defensive readers for untrusted admission objects: a mutating webhook sees objects before schema
-// validation, and the fuzz test sends anything. Rules read through these and never throw on shape.
+// Defensive readers for untrusted objects (admission requests are seen before schema validation,
+// the fuzz test sends anything): webhook rules and transparent TLS read through these, never throwing on shape.
 export type Obj = Record<string, unknown>;
 
 export function asObj(v: unknown): Obj | undefined {
