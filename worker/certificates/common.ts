@@ -1,10 +1,12 @@
-// Helpers the certificate controllers share: their watches (Certificates, the Secrets and
+// Helpers the certificate controllers share: their shape (createCertificateController), their watches (Certificates, the Secrets and
 // CertificateRequests that belong to them) and a compare-then-write status update.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
 import { SecretAnnotations } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
-import { controllerOwner, keyOf, splitKey, type QueueController } from '../controller.ts';
+import type { ReconcileResult } from '../../lib/workqueue.ts';
+import type { Logger } from '../../lib/log.ts';
+import { controllerOwner, createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 
 export function certificateKeys(ctx: WorkerContext): string[] {
@@ -39,6 +41,27 @@ export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController
     };
     for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.certificateRequests.on(verb, fromRequest);
   }
+}
+
+/**
+ * A controller keyed by Certificate, the shape of every certificate controller: all Certificates
+ * queued at start and re-queued when they, their Secrets (and with `requests` their
+ * CertificateRequests) change; reconcile sees only a live Certificate (not gone, not being deleted).
+ */
+export function createCertificateController(
+  ctx: WorkerContext,
+  opts: { name: string; requests?: boolean; reconcile: (cert: Certificate, log: Logger) => Promise<ReconcileResult> },
+): QueueController {
+  const ctrl = createQueueController(ctx, {
+    name: opts.name,
+    initialKeys: () => certificateKeys(ctx),
+    reconcile: async (key, log) => {
+      const cert = liveCertificate(ctx, key);
+      return cert ? opts.reconcile(cert, log) : undefined;
+    },
+  });
+  watchCertificateInputs(ctx, ctrl, { requests: opts.requests });
+  return ctrl;
 }
 
 /** Writes status when it differs from the cached one; a stale resourceVersion fails with 409 and the key is retried. */

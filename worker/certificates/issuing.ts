@@ -7,10 +7,10 @@ import { CertificateRequestAnnotations, CertificateRequestReasons, ConditionType
 import { Resources } from '../../api/resources.ts';
 import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { getCondition, hasCondition, removeCondition, setCondition, timestamp } from '../conditions.ts';
-import { controllerOwner, createQueueController, type QueueController } from '../controller.ts';
+import { controllerOwner, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
+import { updateCertificateStatus, createCertificateController } from './common.ts';
 import { requestNameFor } from './naming.ts';
 import { failureBackoffMs } from './policy.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
@@ -28,12 +28,10 @@ export function requestFailure(cr: CertificateRequest): string | undefined {
 }
 
 export function createIssuingController(ctx: WorkerContext): QueueController {
-  const ctrl = createQueueController(ctx, {
+  const ctrl = createCertificateController(ctx, {
     name: ISSUING_CONTROLLER,
-    initialKeys: () => certificateKeys(ctx),
-    reconcile: async (key, log) => {
-      const cert = liveCertificate(ctx, key);
-      if (!cert) return;
+    requests: true,
+    reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
       const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
@@ -88,7 +86,6 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
     ctx.recorder.event(cert, 'Warning', 'Failed', full);
   }
 
-  watchCertificateInputs(ctx, ctrl, { requests: true });
   return ctrl;
 }
 

@@ -8,22 +8,19 @@ import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
-import { createQueueController, type QueueController } from '../controller.ts';
+import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
+import { updateCertificateStatus, createCertificateController } from './common.ts';
 import { keySpecOf, nextKeySecretNameFor } from './naming.ts';
 
 export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
 export const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';
 
 export function createKeyManagerController(ctx: WorkerContext): QueueController {
-  const ctrl = createQueueController(ctx, {
+  const ctrl = createCertificateController(ctx, {
     name: KEY_MANAGER_CONTROLLER,
-    initialKeys: () => certificateKeys(ctx),
-    reconcile: async (key, log) => {
-      const cert = liveCertificate(ctx, key);
-      if (!cert) return;
+    reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
       const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
@@ -65,7 +62,6 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
     },
   });
-  watchCertificateInputs(ctx, ctrl);
   return ctrl;
 }
 

@@ -8,21 +8,19 @@ import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { createCsr, diffNames, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
-import { createQueueController, type QueueController } from '../controller.ts';
+import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { certificateKeys, watchCertificateInputs, liveCertificate } from './common.ts';
+import { createCertificateController } from './common.ts';
 import { requestedNames, requestNameFor } from './naming.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
 
 export function createRequestManagerController(ctx: WorkerContext): QueueController {
-  const ctrl = createQueueController(ctx, {
+  const ctrl = createCertificateController(ctx, {
     name: REQUEST_MANAGER_CONTROLLER,
-    initialKeys: () => certificateKeys(ctx),
-    reconcile: async (key, log) => {
-      const cert = liveCertificate(ctx, key);
-      if (!cert) return;
+    requests: true,
+    reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
       const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
@@ -76,7 +74,6 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
       log.info({ request: requestName }, 'created CertificateRequest');
     },
   });
-  watchCertificateInputs(ctx, ctrl, { requests: true });
   return ctrl;
 }
 

@@ -3,21 +3,18 @@
 // a failed issuance, waits out the backoff (base doubling to max) unless the spec changed since.
 import { ConditionTypes } from '../../api/constants.ts';
 import { hasCondition, setCondition } from '../conditions.ts';
-import { createQueueController, type QueueController } from '../controller.ts';
+import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs, liveCertificate } from './common.ts';
+import { updateCertificateStatus, createCertificateController } from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
 
 export function createTriggerController(ctx: WorkerContext): QueueController {
-  const ctrl = createQueueController(ctx, {
+  const ctrl = createCertificateController(ctx, {
     name: TRIGGER_CONTROLLER,
-    initialKeys: () => certificateKeys(ctx),
-    reconcile: async (key, log) => {
-      const cert = liveCertificate(ctx, key);
-      if (!cert) return;
+    reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
       if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const now = ctx.clock.now();
@@ -48,6 +45,5 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     return renewal ? { requeueAfterMs: Math.max(1, renewal.getTime() - now) } : undefined;
   }
 
-  watchCertificateInputs(ctx, ctrl);
   return ctrl;
 }
