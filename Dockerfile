@@ -23,7 +23,6 @@ COPY worker ./worker
 COPY solver ./solver
 COPY cli ./cli
 COPY bin ./bin
-COPY charts/certgate/crds ./charts/certgate/crds
 RUN npm run build
 
 # ---- deps: production dependencies only ----
@@ -39,8 +38,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /src/dist ./dist
-# The CRDs are read at run time (api/crds.ts) for schema checks; the chart's copy is the source.
-COPY charts/certgate/crds ./charts/certgate/crds
+# At run time the image reads only dist/ (the compiled code), node_modules/ (production dependencies)
+# and package.json ("type": "module" makes Node load dist/ as ES modules). Everything else comes from
+# outside: the API server, the service account token and CA the kubelet mounts, and for the CLI a
+# kubeconfig and the files named on its command line.
+# No CRD file is read: the chart installs the CRDs, and api/crds.ts is used by tests and code generation only.
 # 65532 is the conventional "nonroot" uid; the Helm chart runs every pod with it and a read-only
 # root filesystem, so nothing here needs to be writable.
 USER 65532:65532

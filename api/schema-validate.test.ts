@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { loadCrds } from './crds.ts';
-import { createSchemaChecker } from './schema-validate.ts';
+import { createSchemaChecker } from './schema-validate.test-support.ts';
 import { findUnsupportedFields } from './unsupported.ts';
 
 const check = createSchemaChecker(loadCrds());

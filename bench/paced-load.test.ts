@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { testTls } from '../webhook/test-helpers.ts';
+import { testTls } from '../test/webhook/admission.ts';
 import { pacedLoad } from './paced-load.ts';
 
 test('a slow server does not slow the paced load down, and its delay shows in the latencies', { timeout: 20_000 }, async () => {

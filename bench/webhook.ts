@@ -20,7 +20,7 @@ import { staticClusterView } from '../webhook/cluster-view.ts';
 import { defaultWebhookConfig } from '../webhook/config.ts';
 import { handleValidate } from '../webhook/admission/handlers.ts';
 import { decodeReview, encodeReview } from '../webhook/admission/review.ts';
-import { admissionReview, INGRESS_KIND, testTls } from '../webhook/test-helpers.ts';
+import { admissionReview, INGRESS_KIND, testTls } from '../test/webhook/admission.ts';
 import { pacedLoad } from './paced-load.ts';
 import { percentile } from './report.ts';
 import { benchObjects, NAMESPACE, reviewedIngress, type BenchSetup } from './webhook-data.ts';

@@ -1,7 +1,7 @@
 // Generators of mangled AdmissionReview bodies for the fuzz test: valid seeds of every checked kind,
 // edited at random paths, truncated, or replaced by arbitrary text.
 import fc from 'fast-check';
-import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND, INGRESS_KIND, ISSUER_KIND } from './test-helpers.ts';
+import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND, INGRESS_KIND, ISSUER_KIND } from '../test/webhook/admission.ts';
 import { certificate, http01Acme, ingress } from './rules/fixtures.test-data.ts';
 
 export const seeds = [

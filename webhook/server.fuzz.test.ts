@@ -9,7 +9,7 @@ import { log } from '../lib/log.ts';
 import { staticClusterView } from './cluster-view.ts';
 import { defaultWebhookConfig } from './config.ts';
 import { startWebhookServer } from './server.ts';
-import { httpsRequest, postReview, testTls } from './test-helpers.ts';
+import { httpsRequest, postReview, testTls } from '../test/webhook/admission.ts';
 import { baseObjects } from './rules/fixtures.test-data.ts';
 import { bodyArb, seeds } from './fuzz-bodies.test-data.ts';
 

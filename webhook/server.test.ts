@@ -5,7 +5,7 @@ import { log } from '../lib/log.ts';
 import { staticClusterView, type ClusterView } from './cluster-view.ts';
 import { defaultWebhookConfig } from './config.ts';
 import { startWebhookServer, type RunningWebhookServer } from './server.ts';
-import { admissionReview, decodePatch, httpsRequest, INGRESS_KIND, postReview, testTls, type TestTls } from './test-helpers.ts';
+import { admissionReview, decodePatch, httpsRequest, INGRESS_KIND, postReview, testTls, type TestTls } from '../test/webhook/admission.ts';
 
 let tls: TestTls;
 let srv: RunningWebhookServer;

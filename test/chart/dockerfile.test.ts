@@ -1,36 +1,32 @@
-// No container engine runs here, so the Dockerfile is checked by construction: everything the
-// TypeScript build compiles is copied into the build stage, every copied path exists and is not
-// excluded by .dockerignore, and the final stage matches what the chart assumes (uid, entry point).
+// No container engine runs here, so the Dockerfile is checked by construction: the build stage's COPY
+// set (after .dockerignore) compiles on its own with tsc, production code loads only production
+// dependencies, and the final stage matches what the chart assumes (uid, entry point).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/render-manifests.ts';
+import { runCommand } from '../run-command.ts';
 import { renderObjects, podTemplates } from './render.ts';
-
-interface Stage { name?: string; from: string; lines: string[] }
-
-function stages(dockerfile: string): Stage[] {
-  const out: Stage[] = [];
-  for (const raw of dockerfile.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (from) out.push({ from: from[1], name: from[2], lines: [] });
-    else out.at(-1)?.lines.push(line);
-  }
-  return out;
-}
+import { contextCopies, materializeCopySet, readDockerignore, runtimePackageImports, stages } from './docker-context.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
-const dockerignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const dockerignore = readDockerignore(repoRoot);
+const buildStage = () => stages(dockerfile).find((x) => x.name === 'build')!;
+const tscBin = join(repoRoot, 'node_modules/typescript/bin/tsc');
+
+/** tsc over the build stage's tsconfig in dir, as `npm run build` would run it, without writing output. */
+async function compile(dir: string): Promise<{ code: number; output: string }> {
+  const r = await runCommand(process.execPath, [tscBin, '-p', join(dir, 'tsconfig.build.json'), '--noEmit'], { timeoutMs: 300_000 });
+  return { code: r.code, output: r.stdout + r.stderr };
+}
 
 test('Dockerfile: multi-stage on one Node LTS image, dev dependencies only in the build stage', () => {
   const s = stages(dockerfile);
   assert.ok(s.length >= 3, 'build, production deps and runtime stages');
   assert.match(dockerfile, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
   for (const stage of s) assert.equal(stage.from, '${NODE_IMAGE}');
-  const build = s.find((x) => x.name === 'build')!;
+  const build = buildStage();
   assert.ok(build.lines.some((l) => /^RUN npm ci\b/.test(l) && !l.includes('--omit=dev')));
   assert.ok(build.lines.some((l) => l === 'RUN npm run build'));
   const runtime = s.at(-1)!;
@@ -42,14 +38,43 @@ test('Dockerfile: multi-stage on one Node LTS image, dev dependencies only in th
 });
 
 test('Dockerfile: the build stage copies every folder the TypeScript build compiles, and each exists', () => {
-  const build = stages(dockerfile).find((x) => x.name === 'build')!;
-  const copied = build.lines.filter((l) => /^COPY\s/.test(l) && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+  const copied = contextCopies(buildStage()).flatMap((c) => c.sources);
   const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
   for (const dir of tsconfig.include) assert.ok(copied.includes(dir), `tsconfig.build.json compiles ${dir}/ but the build stage does not copy it`);
   for (const src of copied) {
     assert.ok(existsSync(join(repoRoot, src)), `COPY ${src}: no such path`);
     assert.ok(!dockerignore.some((p) => p === src || p.replace(/\/$/, '') === src), `${src} is excluded by .dockerignore`);
   }
+});
+
+test('Dockerfile: exactly the build stage COPY set compiles (imports of test/ or of excluded files fail)', async (t) => {
+  const { dir, files } = materializeCopySet(repoRoot, contextCopies(buildStage()), dockerignore);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.ok(files.includes('bin/certgate.ts') && files.includes('tsconfig.build.json'), 'the copy holds the entry point and the build config');
+  assert.ok(!files.some((f) => f.startsWith('test/') || /\.test(-[a-z]+)?\.ts$/.test(f)), 'no test code reaches the build context');
+
+  const clean = await compile(dir);
+  assert.equal(clean.code, 0, `tsc over the Dockerfile's COPY set failed:\n${clean.output}`);
+
+  // The same run with one production module importing test code must fail, or the check above proves nothing.
+  writeFileSync(join(dir, 'webhook/copy-set-probe.ts'), "export { startApiServer } from '../test/apiserver/index.ts';\n");
+  const probed = await compile(dir);
+  assert.notEqual(probed.code, 0);
+  assert.match(probed.output, /copy-set-probe\.ts.*TS2307/);
+});
+
+test('Dockerfile: production code loads only packages the runtime stage installs (dependencies, not devDependencies)', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const { dir, files } = materializeCopySet(repoRoot, contextCopies(buildStage()), dockerignore);
+  try {
+    const offenders = files
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => runtimePackageImports(readFileSync(join(dir, f), 'utf8'), f).filter((name) => !(name in pkg.dependencies)).map((name) => `${f} imports ${name}`));
+    assert.deepEqual(offenders, [], 'move the package to dependencies, or the module out of the production folders');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(runtimePackageImports("import type { A } from 'dev-only';\nimport { type B } from 'dev-too';\nimport x from 'prod/sub';\nexport * from '@scope/pkg/deep';\nawait import('lazy');\nimport 'node:fs';", 'probe.ts').join(','), 'prod,@scope/pkg,lazy');
 });
 
 test('Dockerfile: runs as the uid the chart expects, with certgate as the entry point', () => {
@@ -65,6 +90,6 @@ test('Dockerfile: runs as the uid the chart expects, with certgate as the entry 
       assert.ok(['worker', 'solver', 'webhook'].includes(c.args[0]), `${pod.owner}/${c.name} subcommand`);
     }
   }
-  // The CRDs are read at run time (api/crds.ts), so they are in the image.
-  assert.ok(runtime.lines.includes('COPY charts/certgate/crds ./charts/certgate/crds'));
+  // Nothing reads the CRD files at run time (the chart installs them), so the image carries none.
+  assert.ok(!runtime.lines.some((l) => l.includes('charts/')), 'the runtime stage copies no chart files');
 });

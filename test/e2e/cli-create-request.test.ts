@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { CertificateRequest } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, runCli } from '../../cli/testing.ts';
+import { certificate, clientFor, runCli } from '../cli/harness.ts';
 import { parseCsr, parsePrivateKeyPem, samePublicKey, describePrivateKey } from '../../lib/pki/index.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 

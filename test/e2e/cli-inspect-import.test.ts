@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../api/resources.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
+import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
 const NS = runName('inspect-import'); // per run, so a real cluster can be reused; the CLI gets -n NS

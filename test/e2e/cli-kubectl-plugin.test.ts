@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, tlsSecret } from '../../cli/testing.ts';
+import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, tlsSecret } from '../cli/harness.ts';
 
 const NS = runName('plugin'); // per run, so a real cluster can be reused; the plugin gets -n NS
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -12,7 +12,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../../cli/testing.ts';
+import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
 // Per run, so a real cluster can be reused: DEF stands where "default" was (the CLI gets -n DEF).

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../../cli/testing.ts';
+import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS. EMPTY is never created.

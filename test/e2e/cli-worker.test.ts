@@ -19,7 +19,7 @@ import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
-import { certificate, clientFor, makeCa, makeLeaf, runCli } from '../../cli/testing.ts';
+import { certificate, clientFor, makeCa, makeLeaf, runCli } from '../cli/harness.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS (its default is the context's namespace).

@@ -8,7 +8,7 @@ import { Resources } from '../../api/resources.ts';
 import { KubeApiError, KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook } from '../../webhook/main.ts';
-import { admissionReview, INGRESS_KIND } from '../../webhook/test-helpers.ts';
+import { admissionReview, INGRESS_KIND } from '../webhook/admission.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName } from './cluster.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { staticClusterView } from '../cluster-view.ts';
 import { defaultWebhookConfig, parseIssuerRef } from '../config.ts';
-import { admissionReview, CERTIFICATE_KIND, decodePatch, INGRESS_KIND } from '../test-helpers.ts';
+import { admissionReview, CERTIFICATE_KIND, decodePatch, INGRESS_KIND } from '../../test/webhook/admission.ts';
 import { handleMutate, handleValidate, type HandlerContext } from './handlers.ts';
 import { jsonPatchApply } from './json-patch-apply.test-data.ts';
 import { decodeReview } from './review.ts';

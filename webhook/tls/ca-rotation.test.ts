@@ -14,7 +14,7 @@ import { caBundleFor, patchCaBundles } from './ca-bundle.ts';
 import { CA_VALIDITY_MS, certFacts, createCa, createServingCert, servingNames, type ServingBundle } from './certs.ts';
 import { ServingCertRotator } from './rotation.ts';
 import { caOverlapMs, ensureServingBundle, PREVIOUS_CA_RETIRE_AT_ANNOTATION, SECRET_KEYS, type ServingCertPolicy } from './secret-store.ts';
-import { startTlsTestApi } from './test-api.ts';
+import { startTlsTestApi } from '../../test/webhook/tls-api.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -6,7 +6,7 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import { patchCaBundles } from './ca-bundle.ts';
 import { bundleIsConsistent, certFacts, servingNames } from './certs.ts';
 import { ensureServingBundle, type ServingCertPolicy } from './secret-store.ts';
-import { startTlsTestApi } from './test-api.ts';
+import { startTlsTestApi } from '../../test/webhook/tls-api.ts';
 
 let api: Awaited<ReturnType<typeof startTlsTestApi>>;
 let client: KubeClient;

@@ -2,7 +2,7 @@
 // serving certificate for 127.0.0.1, and an HTTPS client that trusts it.
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { createCa, createServingCert } from './tls/certs.ts';
+import { createCa, createServingCert } from '../../webhook/tls/certs.ts';
 
 export const INGRESS_KIND = { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' };
 export const CERTIFICATE_KIND = { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' };

@@ -1,7 +1,7 @@
 // The embedded API server with the "certgate" namespace, for the tests of the webhook's TLS Secret.
 import { Resources } from '../../api/resources.ts';
 import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
-import { startApiServer } from '../../test/apiserver/index.ts';
+import { startApiServer } from '../apiserver/index.ts';
 
 export async function startTlsTestApi(): Promise<{ client: KubeClient; stop(): Promise<void> }> {
   const api = await startApiServer({ crdDir: null });

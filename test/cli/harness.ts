@@ -3,12 +3,12 @@
 // with status, Secret, CertificateRequest -> Order -> Challenges linked by ownerReferences).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KeyObject } from 'node:crypto';
-import type { Certificate, CertificateRequest, Challenge, Order } from '../api/types.generated.ts';
-import { Resources, type ResourceDescriptor } from '../api/resources.ts';
-import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
-import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
-import { run } from './main.ts';
-import type { CliIo } from './io.ts';
+import type { Certificate, CertificateRequest, Challenge, Order } from '../../api/types.generated.ts';
+import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
+import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
+import { run } from '../../cli/main.ts';
+import type { CliIo } from '../../cli/io.ts';
 
 export interface CliRun { code: number; stdout: string; stderr: string }
 
