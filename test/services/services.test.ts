@@ -125,3 +125,21 @@ test('a pebble with externalAccountBinding requires EAB and accepts only its MAC
     trustPebble(stack.pebble);
   }
 });
+
+test('pebble 2.10 (from Debian sid, in .tools/) serves renewalInfo and the profiles default and shortlived; 2.4 neither', async () => {
+  const dir = async (url: string, ca: string) => JSON.parse((await httpsGet(url, ca)).body);
+  const old = await dir(stack.pebble.directoryUrl, stack.pebble.caBundlePem);
+  assert.equal(stack.pebble.version, '2.4');
+  assert.equal(old.renewalInfo, undefined);
+  assert.equal(old.meta?.profiles, undefined);
+  const pebble = await startPebble({ dnsServer: stack.bind.address, version: '2.10' });
+  try {
+    assert.equal(pebble.version, '2.10');
+    assert.match(readFileSync(new URL('../../.tools/pebble-2.10/VERSION', import.meta.url), 'utf8'), /^2\.10\./);
+    const d = await dir(pebble.directoryUrl, pebble.caBundlePem);
+    assert.match(d.renewalInfo, /^https:\/\/127\.0\.0\.1:\d+\/.*renewalInfo$/);
+    assert.deepEqual(Object.keys(d.meta.profiles).sort(), ['default', 'shortlived']);
+  } finally {
+    await pebble.stop();
+  }
+});

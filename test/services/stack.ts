@@ -12,6 +12,8 @@ export interface AcmeStackOptions {
   bind?: BindOptions;
   /** A pebble that requires external account binding with these MAC keys (see PebbleOptions). */
   externalAccountBinding?: PebbleOptions['externalAccountBinding'];
+  /** Which pebble: '2.4' (default) or '2.10' (ARI and profiles; see PebbleOptions). */
+  pebbleVersion?: PebbleOptions['version'];
 }
 
 export interface AcmeStack {
@@ -25,7 +27,7 @@ export async function startAcmeStack(opts: AcmeStackOptions = {}): Promise<AcmeS
   const bind = await startBind(opts.bind);
   let pebble: PebbleServer;
   try {
-    pebble = await startPebble({ dnsServer: bind.address, env: opts.pebbleEnv, httpPort: opts.httpPort, externalAccountBinding: opts.externalAccountBinding });
+    pebble = await startPebble({ dnsServer: bind.address, env: opts.pebbleEnv, httpPort: opts.httpPort, externalAccountBinding: opts.externalAccountBinding, version: opts.pebbleVersion });
   } catch (err) {
     await bind.stop();
     throw err;
