@@ -20,14 +20,18 @@ test('bench/run.ts --quick --only issuance prints certgate and baseline figures 
     const written = readFileSync(out, 'utf8');
     assert.ok(run.stdout.includes(written.trim().split('\n')[0]), 'stdout and results file carry the same report');
     assert.match(written, /Machine: \d+ CPUs .* Node v\d+/);
-    for (const label of ['HTTP-01 via pebble', 'CA issuer, no ACME']) {
-      const row = written.split('\n').find((l) => l.startsWith(`| ${label}: certificates/s |`));
+    for (const label of ['ACME HTTP-01, ECDSA: certificates/s', 'ACME HTTP-01, RSA: certificates/s', 'CA issuer, ECDSA: 50 Certificates created at once, s until every Secret holds tls.crt']) {
+      const row = written.split('\n').find((l) => l.startsWith(`| ${label} |`));
       assert.ok(row, `row for ${label} in:\n${written}`);
-      const m = /\| ([\d.]+) \| ([\d.]+) \(.+\) \| ([\d.]+)× \|$/.exec(row);
+      const m = /\| ([\d.]+) \| ([\d.]+) \(.+\) \| ([\d.]+)× \| [^|]* \|$/.exec(row);
       assert.ok(m, `figure, baseline and ratio in "${row}"`);
       const [figure, baseline, ratio] = m.slice(1).map(Number);
       assert.ok(figure > 0 && baseline > 0, `positive rates in "${row}"`);
       assert.ok(Math.abs(ratio - figure / baseline) < 0.02 + 0.01 * ratio, `ratio is figure / baseline in "${row}"`);
+    }
+    for (const label of ['Kubernetes API requests per certificate (worker)', 'new API-server TLS connections per certificate (worker)']) {
+      const row = written.split('\n').find((l) => l.startsWith(`| ACME HTTP-01, ECDSA: ${label} |`));
+      assert.ok(row && Number(row.split('|')[2]) > 0, `a positive count in the row for ${label}:\n${written}`);
     }
     assert.ok(!/PRIVATE KEY/.test(run.stdout + run.stderr), 'no key material printed');
   } finally {

@@ -60,7 +60,7 @@ for (const name of args.only) {
   process.stderr.write(`[bench] ${name}...\n`);
   if (name === 'issuance') {
     const { runIssuanceBench } = await import('./issuance.ts');
-    const r = await runIssuanceBench({ count: args.count ?? (args.quick ? 5 : 20), ca: args.ca });
+    const r = await runIssuanceBench({ count: args.count ?? (args.quick ? 5 : 20), ca: args.ca, caBurst: args.quick ? 50 : 500 });
     say(r.markdown);
   } else if (name === 'memory') {
     const { runMemoryBench } = await import('./memory.ts');

@@ -143,6 +143,7 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
       if (elector) await elector.stop();
       await end();
       await Promise.all([metricsListener.close(), healthListener.close()]);
+      client.close();
     },
   };
 }

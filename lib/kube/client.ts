@@ -80,8 +80,23 @@ export interface WatchedCache<T extends KubernetesObject> {
   stop(): Promise<void>;
 }
 
+/** Requests sent and TCP/TLS connections opened by one KubeClient (watches excluded: client-node opens those). */
+export interface KubeClientStats {
+  requests: number;
+  connections: number;
+}
+
+// TLS settings client-node puts on request options; an agent is reused while they stay the same
+// (a rotated client certificate gets a fresh agent).
+const TLS_OPTION_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+// Enough parallel requests for the worker's controllers; more wait in the agent's queue rather than
+// opening connections without bound (kube-apiserver speaks HTTP/2 to client-go: one connection).
+const MAX_SOCKETS = 16;
+
 export class KubeClient {
   private readonly server: URL;
+  private agent: { agent: http.Agent; tls: unknown[] } | undefined;
+  private readonly counters: KubeClientStats = { requests: 0, connections: 0 };
 
   constructor(readonly kubeConfig: KubeConfig, private readonly defaultFieldManager = 'certgate') {
     const cluster = kubeConfig.getCurrentCluster();
@@ -89,19 +104,55 @@ export class KubeClient {
     this.server = new URL(cluster.server);
   }
 
+  stats(): KubeClientStats {
+    return { ...this.counters };
+  }
+
+  /** Closes idle keep-alive connections (a process that ends its work need not wait for their timeout). */
+  close(): void {
+    this.agent?.agent.destroy();
+    this.agent = undefined;
+  }
+
+  /**
+   * One keep-alive agent for every request: client-node's applyToHTTPSOptions builds a new agent
+   * per call, which would make every API call a new TLS handshake. Its proxy agents are kept as they are.
+   */
+  private agentFor(reqOpts: https.RequestOptions, protocol: string): http.Agent | undefined {
+    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return (reqOpts.agent as http.Agent | undefined) || undefined;
+    const tls = TLS_OPTION_KEYS.map((k) => (reqOpts as Record<string, unknown>)[k]);
+    const same = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
+    if (this.agent && this.agent.tls.every((v, i) => same(v, tls[i]))) return this.agent.agent;
+    const previous = this.agent?.agent;
+    const options = { keepAlive: true, maxSockets: MAX_SOCKETS, ...Object.fromEntries(TLS_OPTION_KEYS.map((k, i) => [k, tls[i]]).filter(([, v]) => v !== undefined)) };
+    const agent = protocol === 'http:' ? new http.Agent(options) : new https.Agent(options);
+    const createConnection = agent.createConnection.bind(agent) as (...args: unknown[]) => unknown;
+    (agent as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
+      this.counters.connections++;
+      return createConnection(...args);
+    };
+    this.agent = { agent, tls };
+    // Requests in flight on the old agent finish; its idle sockets close.
+    if (previous) setTimeout(() => previous.destroy(), 60_000).unref();
+    return agent;
+  }
+
   /** Raw API call. Resolves with the parsed JSON body; throws KubeApiError on a non-2xx answer. */
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    // Authentication and TLS material on every call (tokens and exec credentials rotate), then our own agent.
     await this.kubeConfig.applyToHTTPSOptions(reqOpts);
+    reqOpts.agent = this.agentFor(reqOpts, url.protocol);
+    this.counters.requests++;
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (body !== undefined) {
       (reqOpts.headers as Record<string, string>)['Content-Type'] = opts.contentType ?? 'application/json';
       (reqOpts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
     }
     const transport = url.protocol === 'http:' ? http : https;
-    return new Promise<T>((resolve, reject) => {
+    const send = (retryOnStaleSocket: boolean): Promise<T> => new Promise<T>((resolve, reject) => {
       const req = transport.request(url, reqOpts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -117,10 +168,16 @@ export class KubeClient {
         });
       });
       req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed just as we reused it: the request never reached
+        // the server, so send it again once on a fresh connection (Node's documented pattern).
+        if (retryOnStaleSocket && req.reusedSocket && err.code === 'ECONNRESET' && method !== 'POST') send(false).then(resolve, reject);
+        else reject(err);
+      });
       if (body !== undefined) req.write(body);
       req.end();
     });
+    return send(true);
   }
 
   /** The object, or undefined when it does not exist. */

@@ -1,6 +1,7 @@
 // The embedded Kubernetes API server: HTTPS on loopback, bearer tokens, a kubeconfig on disk.
 // Wires storage, registry, admission, REST verbs, watches and background controllers.
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,8 +51,8 @@ export interface StartOptions {
   bookmarkIntervalMs?: number;
   /** where webhooks with clientConfig.service are reached (no cluster network here) */
   serviceResolver?: ServiceResolver;
-  /** observe every request (tests assert e.g. that an informer relisted) */
-  onRequest?: (method: string, url: string) => void;
+  /** observe every request (tests assert e.g. that an informer relisted; benchmarks count requests and connections per client) */
+  onRequest?: (method: string, url: string, req: IncomingMessage) => void;
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -130,7 +131,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   let address = '';
-  if (opts.onRequest) server.on('request', (req) => opts.onRequest!(req.method ?? '', req.url ?? ''));
+  if (opts.onRequest) server.on('request', (req) => opts.onRequest!(req.method ?? '', req.url ?? '', req));
   server.on(
     'request',
     createHandler({
