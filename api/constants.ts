@@ -10,6 +10,10 @@ export const IngressAnnotations = Object.freeze({
   IssuerGroup: 'cert-manager.io/issuer-group',
   CommonName: 'cert-manager.io/common-name',
   EmailSANs: 'cert-manager.io/email-sans',
+  /** Extra DNS names, comma-separated, added to every tls entry's hosts. */
+  AltNames: 'cert-manager.io/alt-names',
+  /** Extra IP addresses, comma-separated, added to every tls entry's IP hosts. */
+  IPSANs: 'cert-manager.io/ip-sans',
   Duration: 'cert-manager.io/duration',
   RenewBefore: 'cert-manager.io/renew-before',
   RenewBeforePercentage: 'cert-manager.io/renew-before-percentage',
@@ -36,6 +40,18 @@ export const IngressAnnotations = Object.freeze({
   HTTP01IngressClass: 'acme.cert-manager.io/http01-ingress-class',
   /** spec.ingressClassName set on the solver Ingress for this Ingress's challenges. */
   HTTP01IngressClassName: 'acme.cert-manager.io/http01-ingress-ingressclassname',
+});
+
+/** Annotations on Certificates (set by the ingress shim or by hand), cert-manager's names. */
+export const CertificateAnnotations = Object.freeze({
+  /** Solve HTTP-01 by adding a path to this Ingress (set from http01-edit-in-place). */
+  HTTP01IngressNameOverride: 'acme.cert-manager.io/http01-override-ingress-name',
+  /** Ingress class annotation for the solver Ingress. */
+  HTTP01IngressClassOverride: 'acme.cert-manager.io/http01-override-ingress-class',
+  /** spec.ingressClassName for the solver Ingress. */
+  HTTP01IngressClassNameOverride: 'acme.cert-manager.io/http01-override-ingress-ingressclassname',
+  /** "true": put a temporary self-signed certificate in the Secret while the real one is issued. */
+  IssueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
 });
 
 /** Annotations certgate writes on Secrets, as cert-manager does. */

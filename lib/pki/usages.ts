@@ -32,6 +32,11 @@ const EXT_KEY_USAGE_OIDS: Record<string, string> = {
 
 export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
 
+/** Whether `name` is one of cert-manager's key usage names. */
+export function isKnownUsage(name: string): boolean {
+  return Object.hasOwn(KEY_USAGE_FLAGS, name) || Object.hasOwn(EXT_KEY_USAGE_OIDS, name);
+}
+
 /** KeyUsage and ExtendedKeyUsage extensions for the usage names; "cert sign" is added for a CA. Throws on an unknown name. */
 export function usageExtensions(usages: readonly string[] = DEFAULT_USAGES, isCA = false): x509.Extension[] {
   let flags = 0;

@@ -1,154 +1,120 @@
 // Pure translation of an annotated Ingress into the Certificates it asks for, with cert-manager's
-// ingress-shim semantics: one Certificate per tls[] secretName (hosts as dnsNames), the issuer
-// from cert-manager.io/issuer or cluster-issuer (or kubernetes.io/tls-acme + the default issuer),
-// and the common-name, duration, renew-before, private-key-*, usages ... annotations.
-import type { V1Ingress } from '@kubernetes/client-node';
-import type { Certificate, CertificateSpec, KeyUsage } from '../../api/types.generated.ts';
-import { IngressAnnotations } from '../../api/constants.ts';
-import { parseDuration } from '../../api/duration.ts';
+// ingress-shim semantics: one Certificate per tls[] secretName (hosts as dnsNames, IP hosts as
+// ipAddresses), the issuer from cert-manager.io/issuer or cluster-issuer (or kubernetes.io/tls-acme
+// + the default issuer), and the annotations translated in annotations.ts. A tls entry without
+// hosts or secretName is skipped with a warning (the others are still issued); two entries sharing
+// a secretName make the whole Ingress unusable, as in cert-manager.
+import { isIP } from 'node:net';
+import type { V1Ingress, V1IngressTLS } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
+import { CertificateAnnotations, IngressAnnotations } from '../../api/constants.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import type { IssuerRef } from '../config.ts';
+import { annotationSpec, IngressConfigError } from './annotations.ts';
 
-export const HTTP01_OVERRIDE_INGRESS_NAME = 'acme.cert-manager.io/http01-override-ingress-name';
+export { IngressConfigError } from './annotations.ts';
 
-export class IngressConfigError extends Error {
-  override name = 'IngressConfigError';
-}
+/** kubectl's ApplySet label: copied to the Certificate it would make kubectl prune it (cert-manager#7306). */
+export const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
 
-/** The issuer an Ingress asks for; undefined when it is not annotated for certgate. Throws IngressConfigError on conflicting annotations. */
+/**
+ * The issuer an Ingress asks for; undefined when it is not annotated for certgate. Throws
+ * IngressConfigError on conflicting annotations or an empty issuer name, with cert-manager's words.
+ */
 export function ingressIssuer(ingress: V1Ingress, defaultIssuer?: IssuerRef): IssuerRef | undefined {
   const a = ingress.metadata?.annotations ?? {};
-  const issuer = a[IngressAnnotations.Issuer];
-  const clusterIssuer = a[IngressAnnotations.ClusterIssuer];
-  if (issuer && clusterIssuer) throw new IngressConfigError(`both ${IngressAnnotations.Issuer} and ${IngressAnnotations.ClusterIssuer} are set; use one`);
-  const group = a[IngressAnnotations.IssuerGroup] || 'cert-manager.io';
-  if (issuer) return { name: issuer, kind: (a[IngressAnnotations.IssuerKind] as IssuerRef['kind']) || 'Issuer', group };
-  if (clusterIssuer) return { name: clusterIssuer, kind: 'ClusterIssuer', group };
-  if (a[IngressAnnotations.TLSACME] === 'true') {
-    if (!defaultIssuer) throw new IngressConfigError(`${IngressAnnotations.TLSACME} is set but the worker has no --default-issuer`);
-    return defaultIssuer;
+  const A = IngressAnnotations;
+  const has = (k: string) => Object.hasOwn(a, k);
+  const tlsAcme = /^(1|t|T|true|TRUE|True)$/.test(a[A.TLSACME] ?? ''); // Go's strconv.ParseBool
+  if (!has(A.Issuer) && !has(A.ClusterIssuer) && !tlsAcme) return undefined;
+  const errors: string[] = [];
+  let ref: IssuerRef | undefined = defaultIssuer && { ...defaultIssuer };
+  if (has(A.Issuer)) ref = { name: a[A.Issuer], kind: 'Issuer', group: 'cert-manager.io' };
+  if (has(A.ClusterIssuer)) ref = { name: a[A.ClusterIssuer], kind: 'ClusterIssuer', group: 'cert-manager.io' };
+  if (ref && has(A.IssuerKind)) ref.kind = a[A.IssuerKind] as IssuerRef['kind'];
+  if (ref && has(A.IssuerGroup)) ref.group = a[A.IssuerGroup] || 'cert-manager.io';
+  if (!ref?.name) errors.push(tlsAcme && !defaultIssuer ? `${A.TLSACME} is set but the worker has no --default-issuer` : 'failed to determine issuer name to be used for ingress resource');
+  if (has(A.Issuer) && has(A.ClusterIssuer)) errors.push(`both "${A.Issuer}" and "${A.ClusterIssuer}" may not be set; use one`);
+  if (has(A.ClusterIssuer) && has(A.IssuerGroup)) errors.push(`both "${A.ClusterIssuer}" and "${A.IssuerGroup}" may not be set`);
+  if (has(A.ClusterIssuer) && has(A.IssuerKind)) errors.push(`both "${A.ClusterIssuer}" and "${A.IssuerKind}" may not be set`);
+  if (errors.length) throw new IngressConfigError(`Could not determine issuer for ingress due to bad annotations: ${errors.join(', ')}`);
+  return ref;
+}
+
+/** Annotations for the Certificate that steer HTTP-01 solving, cert-manager's names (read by the ACME backend via the request). */
+function solverAnnotations(ingress: V1Ingress): Record<string, string> {
+  const a = ingress.metadata?.annotations ?? {};
+  const C = CertificateAnnotations;
+  const out: Record<string, string> = {};
+  if (a[IngressAnnotations.HTTP01EditInPlace] === 'true') {
+    out[C.HTTP01IngressNameOverride] = ingress.metadata!.name!;
+    // As cert-manager: controllers that serve one certificate per Ingress (ingress-gce) need a Secret before the real one exists.
+    out[C.IssueTemporaryCertificate] = 'true';
+  }
+  if (a[IngressAnnotations.HTTP01IngressClass]) out[C.HTTP01IngressClassOverride] = a[IngressAnnotations.HTTP01IngressClass];
+  if (a[IngressAnnotations.HTTP01IngressClassName]) out[C.HTTP01IngressClassNameOverride] = a[IngressAnnotations.HTTP01IngressClassName];
+  return out;
+}
+
+/** cert-manager's message for two tls entries sharing a secretName (the first pair found). */
+function duplicateSecretName(tls: V1IngressTLS[]): string | undefined {
+  const first = new Map<string, number>();
+  for (const [i, entry] of tls.entries()) {
+    const name = entry.secretName ?? '';
+    if (!first.has(name)) first.set(name, i);
+    else return `spec.tls[${first.get(name)}].secretName: Invalid value: "${name}": this secret name must only appear in a single TLS entry but is also used in spec.tls[${i}].secretName`;
   }
   return undefined;
 }
 
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function checkedDuration(annotation: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    parseDuration(value);
-  } catch (e) {
-    throw new IngressConfigError(`${annotation}: ${(e as Error).message}`);
-  }
-  return value;
-}
-
-/** The spec fields every Certificate of this Ingress shares, from its annotations. */
-function annotationSpec(a: Record<string, string>): Partial<CertificateSpec> {
-  const A = IngressAnnotations;
-  const spec: Partial<CertificateSpec> = {};
-  if (a[A.CommonName]) spec.commonName = a[A.CommonName];
-  const emails = list(a[A.EmailSANs]);
-  if (emails?.length) spec.emailAddresses = emails;
-  const duration = checkedDuration(A.Duration, a[A.Duration]);
-  if (duration) spec.duration = duration;
-  const renewBefore = checkedDuration(A.RenewBefore, a[A.RenewBefore]);
-  if (renewBefore) spec.renewBefore = renewBefore;
-  if (a[A.RenewBeforePercentage] !== undefined) {
-    const p = Number(a[A.RenewBeforePercentage]);
-    if (!Number.isInteger(p) || p < 1 || p > 99) throw new IngressConfigError(`${A.RenewBeforePercentage}: "${a[A.RenewBeforePercentage]}" is not an integer from 1 to 99`);
-    spec.renewBeforePercentage = p;
-  }
-  const usages = list(a[A.Usages]);
-  if (usages?.length) spec.usages = usages as KeyUsage[];
-  if (a[A.RevisionHistoryLimit] !== undefined) {
-    const n = Number(a[A.RevisionHistoryLimit]);
-    if (!Number.isInteger(n) || n < 1) throw new IngressConfigError(`${A.RevisionHistoryLimit}: "${a[A.RevisionHistoryLimit]}" is not a positive integer`);
-    spec.revisionHistoryLimit = n;
-  }
-  const pk: NonNullable<CertificateSpec['privateKey']> = {};
-  const algorithm = a[A.PrivateKeyAlgorithm];
-  if (algorithm !== undefined) {
-    if (!['RSA', 'ECDSA', 'Ed25519'].includes(algorithm)) throw new IngressConfigError(`${A.PrivateKeyAlgorithm}: "${algorithm}" is not RSA, ECDSA or Ed25519`);
-    pk.algorithm = algorithm as 'RSA' | 'ECDSA' | 'Ed25519';
-  }
-  if (a[A.PrivateKeySize] !== undefined) {
-    const size = Number(a[A.PrivateKeySize]);
-    if (!Number.isInteger(size) || size <= 0) throw new IngressConfigError(`${A.PrivateKeySize}: "${a[A.PrivateKeySize]}" is not a key size`);
-    pk.size = size;
-  }
-  const encoding = a[A.PrivateKeyEncoding];
-  if (encoding !== undefined) {
-    if (encoding !== 'PKCS1' && encoding !== 'PKCS8') throw new IngressConfigError(`${A.PrivateKeyEncoding}: "${encoding}" is not PKCS1 or PKCS8`);
-    pk.encoding = encoding;
-  }
-  const rotation = a[A.PrivateKeyRotationPolicy];
-  if (rotation !== undefined) {
-    if (rotation !== 'Always' && rotation !== 'Never') throw new IngressConfigError(`${A.PrivateKeyRotationPolicy}: "${rotation}" is not Always or Never`);
-    pk.rotationPolicy = rotation;
-  }
-  if (Object.keys(pk).length) spec.privateKey = pk;
-  const subject: NonNullable<CertificateSpec['subject']> = {};
-  const fields: Array<[string, keyof typeof subject]> = [
-    [A.SubjectOrganizations, 'organizations'],
-    [A.SubjectOrganizationalUnits, 'organizationalUnits'],
-    [A.SubjectCountries, 'countries'],
-    [A.SubjectProvinces, 'provinces'],
-    [A.SubjectLocalities, 'localities'],
-    [A.SubjectPostalCodes, 'postalCodes'],
-    [A.SubjectStreetAddresses, 'streetAddresses'],
-  ];
-  for (const [ann, field] of fields) {
-    const v = list(a[ann]);
-    if (v?.length) (subject as Record<string, string[]>)[field] = v;
-  }
-  if (a[A.SubjectSerialNumber]) subject.serialNumber = a[A.SubjectSerialNumber];
-  if (Object.keys(subject).length) spec.subject = subject;
-  return spec;
-}
-
-/** Annotations for the Certificate that steer HTTP-01 solving (read by the ACME backend via the request). */
-function solverAnnotations(ingress: V1Ingress): Record<string, string> {
-  const a = ingress.metadata?.annotations ?? {};
-  const out: Record<string, string> = {};
-  if (a[IngressAnnotations.HTTP01EditInPlace] === 'true') out[HTTP01_OVERRIDE_INGRESS_NAME] = ingress.metadata!.name!;
-  if (a[IngressAnnotations.HTTP01IngressClass]) out[IngressAnnotations.HTTP01IngressClass] = a[IngressAnnotations.HTTP01IngressClass];
-  if (a[IngressAnnotations.HTTP01IngressClassName]) out[IngressAnnotations.HTTP01IngressClassName] = a[IngressAnnotations.HTTP01IngressClassName];
-  return out;
+export interface DesiredCertificates {
+  certificates: Certificate[];
+  /** One message per tls entry left out (no hosts or no secretName); the others are still issued. */
+  skipped: string[];
 }
 
 /**
- * The Certificates this Ingress asks for, keyed by name (= secretName). Entries sharing a
- * secretName are merged. Throws IngressConfigError for annotations or tls entries certgate cannot use.
+ * The Certificates this Ingress asks for, named after their secretName. Throws IngressConfigError
+ * for annotations certgate cannot use and for two tls entries sharing a secretName.
  */
-export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): Certificate[] {
+export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): DesiredCertificates {
   const namespace = ingress.metadata!.namespace!;
-  const shared = annotationSpec(ingress.metadata?.annotations ?? {});
-  const byName = new Map<string, string[]>();
-  for (const [i, tls] of (ingress.spec?.tls ?? []).entries()) {
-    if (!tls.secretName) throw new IngressConfigError(`TLS entry ${i} has no secretName`);
-    const hosts = (tls.hosts ?? []).filter(Boolean);
-    if (hosts.length === 0) throw new IngressConfigError(`TLS entry ${i} for secret "${tls.secretName}" has no hosts`);
-    byName.set(tls.secretName, [...new Set([...(byName.get(tls.secretName) ?? []), ...hosts])]);
+  const tls = ingress.spec?.tls ?? [];
+  const duplicate = duplicateSecretName(tls);
+  if (duplicate) throw new IngressConfigError(duplicate);
+  const { spec: shared, altNames, ipSans } = annotationSpec(ingress.metadata?.annotations ?? {});
+  const labels = { ...(ingress.metadata?.labels ?? {}) };
+  delete labels[APPLYSET_LABEL];
+  const annotations = solverAnnotations(ingress);
+  const certificates: Certificate[] = [];
+  const skipped: string[] = [];
+  for (const [i, entry] of tls.entries()) {
+    const missing = [!entry.hosts?.length && `spec.tls[${i}].hosts: Required value`, !entry.secretName && `spec.tls[${i}].secretName: Required value`].filter(Boolean);
+    if (missing.length) {
+      skipped.push(`Skipped a TLS block: ${missing.length > 1 ? `[${missing.join(', ')}]` : missing[0]}`);
+      continue;
+    }
+    const hosts = [...new Set(entry.hosts!.filter(Boolean))];
+    const dnsNames = [...hosts.filter((h) => !isIP(h)), ...altNames];
+    const ipAddresses = [...hosts.filter((h) => isIP(h)), ...ipSans];
+    certificates.push({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: entry.secretName,
+        namespace,
+        labels: { ...labels },
+        ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+        ownerReferences: [{ apiVersion: apiVersionOf(Resources.Ingress), kind: 'Ingress', name: ingress.metadata!.name!, uid: ingress.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: {
+        ...structuredClone(shared),
+        ...(dnsNames.length ? { dnsNames } : {}),
+        ...(ipAddresses.length ? { ipAddresses } : {}),
+        secretName: entry.secretName!,
+        issuerRef: { name: issuer.name, kind: issuer.kind, group: issuer.group },
+      },
+    });
   }
-  return [...byName].map(([secretName, hosts]) => ({
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: {
-      name: secretName,
-      namespace,
-      labels: { ...(ingress.metadata?.labels ?? {}) },
-      annotations: solverAnnotations(ingress),
-      ownerReferences: [{ apiVersion: apiVersionOf(Resources.Ingress), kind: 'Ingress', name: ingress.metadata!.name!, uid: ingress.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
-    },
-    spec: {
-      ...shared,
-      dnsNames: hosts,
-      secretName,
-      issuerRef: { name: issuer.name, kind: issuer.kind, group: issuer.group },
-    },
-  }));
+  return { certificates, skipped };
 }

@@ -1,4 +1,5 @@
 // Builds the Challenge object for one pending authorization of an Order.
+import { CertificateAnnotations } from '../../../api/constants.ts';
 import { Resources, apiVersionOf } from '../../../api/resources.ts';
 import type { ACMEAuthorization, Challenge, Order } from '../../../api/types.generated.ts';
 import type { SelectedSolver } from './solver-selection.ts';
@@ -30,11 +31,14 @@ export function buildChallenge(order: Order, authz: ACMEAuthorization, selected:
   };
 }
 
-/** Annotations (set by the ingress shim, copied CR -> Order) that override the HTTP-01 ingress, as in cert-manager. */
+/**
+ * Certificate annotations (set by the ingress shim or by hand, copied Certificate -> CR -> Order)
+ * that override the HTTP-01 ingress, cert-manager's names.
+ */
 export const OverrideAnnotations = Object.freeze({
-  IngressName: 'acme.cert-manager.io/http01-override-ingress-name',
-  IngressClass: 'acme.cert-manager.io/http01-ingress-class',
-  IngressClassName: 'acme.cert-manager.io/http01-ingress-ingressclassname',
+  IngressName: CertificateAnnotations.HTTP01IngressNameOverride,
+  IngressClass: CertificateAnnotations.HTTP01IngressClassOverride,
+  IngressClassName: CertificateAnnotations.HTTP01IngressClassNameOverride,
 });
 
 function applyOverrides(selected: SelectedSolver, annotations: Record<string, string>): SelectedSolver['solver'] {

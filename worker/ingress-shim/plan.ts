@@ -1,0 +1,113 @@
+// What the ingress shim does for one Ingress, as a pure function of the Ingress, the Certificates in
+// its namespace and the default issuer: the Certificates to create, update and delete and the
+// Events to record. The controller only carries the plan out, so the ported cert-manager table
+// (plan.test.ts) runs the same decisions the worker makes.
+import type { V1Ingress } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
+import { CertificateAnnotations } from '../../api/constants.ts';
+import { DEFAULT_DURATION, defaultCertificateSpec } from '../../api/defaults.ts';
+import { parseDuration } from '../../api/duration.ts';
+import type { IssuerRef } from '../config.ts';
+import { desiredCertificates, IngressConfigError, ingressIssuer } from './spec.ts';
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface IngressPlan {
+  create: Certificate[];
+  update: Certificate[];
+  delete: Certificate[];
+  events: PlannedEvent[];
+}
+
+/** Whether the Certificate is controlled by this Ingress (by uid when known, as metav1.IsControlledBy). */
+export function ownedBy(cert: Certificate, ingressName: string, uid?: string): boolean {
+  return !!cert.metadata.ownerReferences?.some((r) => r.kind === 'Ingress' && r.controller && r.name === ingressName && (!uid || r.uid === uid));
+}
+
+/** Being deleted: its Certificates are left to the garbage collector, as cert-manager does. */
+export function beingDeleted(ingress: V1Ingress): boolean {
+  return !!ingress.metadata?.deletionTimestamp || !!ingress.metadata?.finalizers?.includes('foregroundDeletion');
+}
+
+/** Annotations the shim manages on its Certificates: removed again when the Ingress stops asking for them. */
+const managedAnnotation = (key: string) => key.startsWith('acme.cert-manager.io/') || key === CertificateAnnotations.IssueTemporaryCertificate;
+
+/** A spec as the shim compares it: defaults filled in, durations by value ("7200s" is "2h0m0s"), the default issuer group spelled out. */
+function comparableSpec(spec: Certificate['spec']): unknown {
+  const s: Record<string, unknown> = { ...defaultCertificateSpec(spec) };
+  s.duration = durationValue(spec.duration ?? DEFAULT_DURATION);
+  if (spec.renewBefore !== undefined) s.renewBefore = durationValue(spec.renewBefore);
+  s.issuerRef = { kind: 'Issuer', ...spec.issuerRef, group: spec.issuerRef.group || 'cert-manager.io' };
+  return s;
+}
+
+function durationValue(d: string): string | number {
+  try {
+    return parseDuration(d);
+  } catch {
+    return d; // compared as written; the webhook refuses it anyway
+  }
+}
+
+const canonical = (v: unknown) => JSON.stringify(v, (_k, val) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val));
+
+/**
+ * The plan for the Ingress named `name` (undefined when it is gone). `certificates` are the
+ * Certificates of its namespace. A not usable Ingress yields one BadConfig Event and no change.
+ */
+export function planIngress(name: string, ingress: V1Ingress | undefined, certificates: readonly Certificate[], defaultIssuer?: IssuerRef): IngressPlan {
+  const plan: IngressPlan = { create: [], update: [], delete: [], events: [] };
+  if (ingress && beingDeleted(ingress)) return plan;
+  let desired: Certificate[] = [];
+  if (ingress) {
+    try {
+      const issuer = ingressIssuer(ingress, defaultIssuer);
+      if (issuer) {
+        const d = desiredCertificates(ingress, issuer);
+        for (const message of d.skipped) plan.events.push({ type: 'Warning', reason: 'BadConfig', message });
+        desired = d.certificates;
+      }
+    } catch (e) {
+      if (!(e instanceof IngressConfigError)) throw e;
+      plan.events.push({ type: 'Warning', reason: 'BadConfig', message: e.message });
+      return plan; // leave existing Certificates as they are until the Ingress is fixed
+    }
+  }
+  const byName = new Map(certificates.map((c) => [c.metadata.name!, c]));
+  for (const want of desired) {
+    const existing = byName.get(want.metadata.name!);
+    if (!existing) {
+      plan.create.push(want);
+      plan.events.push({ type: 'Normal', reason: 'CreateCertificate', message: `Successfully created Certificate "${want.metadata.name}"` });
+      continue;
+    }
+    if (!ownedBy(existing, name, ingress!.metadata?.uid)) {
+      plan.events.push({ type: 'Warning', reason: 'BadConfig', message: `Certificate "${existing.metadata.name}" exists and is not owned by this Ingress; leaving it alone` });
+      continue;
+    }
+    const annotations = Object.fromEntries(Object.entries(existing.metadata.annotations ?? {}).filter(([k]) => !managedAnnotation(k) || k in (want.metadata.annotations ?? {})));
+    Object.assign(annotations, want.metadata.annotations);
+    // Labels are reset to the Ingress's, as cert-manager does.
+    const labels = want.metadata.labels ?? {};
+    // Compare with defaults filled in on both sides: the mutating webhook (or a user) may have made
+    // defaults explicit, and rewriting them away would fight it forever.
+    const same =
+      canonical(comparableSpec(existing.spec)) === canonical(comparableSpec(want.spec)) &&
+      canonical(existing.metadata.annotations ?? {}) === canonical(annotations) &&
+      canonical(existing.metadata.labels ?? {}) === canonical(labels);
+    if (same) continue;
+    plan.update.push({ ...existing, metadata: { ...existing.metadata, annotations, labels }, spec: want.spec });
+    plan.events.push({ type: 'Normal', reason: 'UpdateCertificate', message: `Successfully updated Certificate "${want.metadata.name}"` });
+  }
+  const wanted = new Set(desired.map((c) => c.metadata.name));
+  for (const cert of certificates) {
+    if (!ownedBy(cert, name) || wanted.has(cert.metadata.name)) continue;
+    plan.delete.push(cert);
+    plan.events.push({ type: 'Normal', reason: 'DeleteCertificate', message: `Successfully deleted unrequired Certificate "${cert.metadata.name}"` });
+  }
+  return plan;
+}
