@@ -229,6 +229,16 @@ export interface ACMEIssuerDNS01ProviderRFC2136 {
   tsigSecretSecretRef?: SecretKeySelector;
 }
 
+/** A DNS-01 solver speaking cert-manager's webhook API (webhook.acme.cert-manager.io/v1alpha1), reached through the Kubernetes API server's aggregation layer. */
+export interface ACMEIssuerDNS01ProviderWebhook {
+  /** Solver-specific configuration, passed to the solver unchanged. */
+  config?: Record<string, unknown>;
+  /** API group of the solver's APIService; certgate POSTs to /apis/<groupName>/v1alpha1/<solverName>. */
+  groupName: string;
+  /** Name of the solver within the group (the resource the ChallengePayload is POSTed to). */
+  solverName: string;
+}
+
 /** Solve challenges with the DNS-01 flow. */
 export interface ACMEChallengeSolverDNS01 {
   /** acme-dns provider. Not supported by certgate; rejected by the admission webhook. */
@@ -241,7 +251,7 @@ export interface ACMEChallengeSolverDNS01 {
   cloudDNS?: Record<string, unknown>;
   /** Cloudflare provider. Not supported by certgate; rejected by the admission webhook. */
   cloudflare?: Record<string, unknown>;
-  /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow: Not supported by certgate; rejected by the admission webhook. */
+  /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow resolves the CNAME chain through the recursive nameservers and writes the TXT record at its target. */
   cnameStrategy?: "None" | "Follow";
   /** DigitalOcean provider. Not supported by certgate; rejected by the admission webhook. */
   digitalocean?: Record<string, unknown>;
@@ -249,8 +259,8 @@ export interface ACMEChallengeSolverDNS01 {
   rfc2136?: ACMEIssuerDNS01ProviderRFC2136;
   /** AWS Route53 provider. Not supported by certgate; rejected by the admission webhook. */
   route53?: Record<string, unknown>;
-  /** External webhook DNS-01 provider. Not supported by certgate; rejected by the admission webhook. */
-  webhook?: Record<string, unknown>;
+  /** A DNS-01 solver speaking cert-manager's webhook API (webhook.acme.cert-manager.io/v1alpha1), reached through the Kubernetes API server's aggregation layer. */
+  webhook?: ACMEIssuerDNS01ProviderWebhook;
 }
 
 /** Overrides for the solver Ingress. */

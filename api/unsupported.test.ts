@@ -6,7 +6,7 @@ describe('findUnsupportedFields', () => {
   it('finds a DNS-01 provider in the second solver, with its index', () => {
     const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1' } } }] } } };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136 or http01.ingress' },
+      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136, dns01.webhook or http01.ingress' },
     ]);
   });
   it('accepts supported solvers', () => {
@@ -23,12 +23,12 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: false } } }), []);
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: true } } }).map((u) => u.path), ['spec.acme.enableDurationFeature']);
   });
-  it('rejects cnameStrategy Follow (it would be ignored) but accepts None', () => {
+  it('accepts cnameStrategy Follow and None, and the webhook solver', () => {
     const issuer = (cnameStrategy: string) => ({ spec: { acme: { solvers: [{ dns01: { cnameStrategy, rfc2136: { nameserver: '1.2.3.4' } } }] } } });
-    assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer('Follow')), [
-      { path: 'spec.acme.solvers[0].dns01.cnameStrategy', reason: 'CNAMEs of _acme-challenge names are not followed; the TXT record goes to the name itself' },
-    ]);
+    assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer('Follow')), []);
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer('None')), []);
+    const webhook = { spec: { acme: { solvers: [{ dns01: { webhook: { groupName: 'acme.example.com', solverName: 'hetzner', config: { zone: 'x' } } } }] } } };
+    assert.deepEqual(findUnsupportedFields('Issuer', webhook), []);
   });
   it('reports scalar fields such as literalSubject', () => {
     assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);

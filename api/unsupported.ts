@@ -22,16 +22,14 @@ const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
   ['cloudflare', 'Cloudflare'],
   ['digitalocean', 'DigitalOcean'],
   ['route53', 'AWS Route53'],
-  ['webhook', 'webhook'],
 ];
 
 function solverFields(prefix: string): UnsupportedField[] {
   return [
     ...DNS01_PROVIDERS.map(([field, name]) => ({
       path: `${prefix}.dns01.${field}`,
-      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136 or http01.ingress`,
+      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136, dns01.webhook or http01.ingress`,
     })),
-    { path: `${prefix}.dns01.cnameStrategy`, reason: 'CNAMEs of _acme-challenge names are not followed; the TXT record goes to the name itself', harmlessValue: 'None' },
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.http01.ingress.podTemplate`, reason: 'certgate answers HTTP-01 from its shared solver and starts no per-challenge pods' },
   ];

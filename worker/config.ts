@@ -39,5 +39,16 @@ export interface WorkerConfig {
   /** HOST:PORT of a DNS resolver for ACME self-checks; undefined uses the system resolver. */
   acmeDnsNameserver?: ListenAddress;
   acmeBackoffMinMs: number;
+  /** DNS-01 propagation checks, as cert-manager's --dns01-recursive-nameservers(-only). */
+  dns01: Dns01CheckConfig;
   solverService: { namespace: string; name: string; port: number };
+}
+
+export interface Dns01CheckConfig {
+  /** Resolvers for zone/NS/CNAME lookups; empty: --acme-dns-nameserver, else the system's. */
+  recursiveNameservers: readonly ListenAddress[];
+  /** Check TXT values through the recursive nameservers only, not the zone's authoritative ones. */
+  recursiveOnly: boolean;
+  /** Port the authoritative nameservers are asked on (53; another only for test or lab setups). */
+  authoritativePort: number;
 }

@@ -40,6 +40,14 @@ function portArg(value: string): number {
   return n;
 }
 
+/** "host:port,host:port" (port 53 when left out), as cert-manager's --dns01-recursive-nameservers. */
+function nameserverListArg(value: string): ListenAddress[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    if (/^https?:\/\//.test(s)) throw new InvalidArgumentError(`"${s}": DNS over HTTPS nameservers are not supported; give host:port`);
+    return parseHostPort(/^\[.*\]$|^[^:]*$/.test(s) ? `${s}:53` : s);
+  });
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
@@ -69,6 +77,9 @@ export function workerCommand(): Command {
     .option('--transparent-tls-exclude-namespace <ns>', 'never add a tls block in this namespace (repeatable; the chart passes the namespaces its webhook never sees)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
     .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseHostPort))
+    .addOption(new Option('--dns01-recursive-nameservers <host:port,...>', 'resolvers for DNS-01 zone, NS and CNAME lookups (default: --acme-dns-nameserver, else the system resolvers)').default([], '').argParser(nameserverListArg))
+    .option('--dns01-recursive-nameservers-only', 'check DNS-01 propagation through the recursive nameservers only, not the zone\'s authoritative nameservers', false)
+    .addOption(new Option('--dns01-authoritative-port <port>', 'port the zone\'s authoritative nameservers are asked on').default(53).argParser(portArg))
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
     .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
 }
@@ -98,6 +109,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
     acmeBackoffMinMs: o.acmeBackoffMinMs,
+    dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53 },
     solverService: o.solverService,
   };
   return deepFreeze(config);

@@ -63,9 +63,13 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     healthListen: { host: '127.0.0.1', port: 0 },
     renewBackoffBaseMs: 1000,
     renewBackoffMaxMs: 10_000,
+    transparentTls: false,
+    transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,
     acmeDnsNameserver: { host: stack.bind.host, port: stack.bind.port },
     acmeBackoffMinMs: backoffMinMs,
+    // BIND is both the recursive and (on its own port) the authoritative server of the test zones
+    dns01: { recursiveNameservers: [{ host: stack.bind.host, port: stack.bind.port }], recursiveOnly: false, authoritativePort: stack.bind.port },
     solverService: { namespace: CLUSTER_RESOURCE_NAMESPACE, name: 'certgate-solver', port: 8089 },
   } as WorkerConfig);
 }

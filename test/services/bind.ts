@@ -21,6 +21,8 @@ export interface BindServer {
   /** "127.0.0.1:<port>", the form pebble's -dnsserver and Rfc2136Client take. */
   address: string;
   zone: string;
+  /** Every zone served: `zone` first, then BindOptions.extraZones. */
+  zones: string[];
   /** Key granted `zonesub ANY` on the zone. */
   tsig: TsigKey;
   /** A key BIND knows but that no update-policy grants: updates signed with it are REFUSED. */
@@ -40,6 +42,10 @@ export interface BindOptions {
   tsigAlgorithm?: TsigKey['algorithm'];
   /** Accept unsigned updates from 127.0.0.1 (`allow-update`) instead of the key-based update-policy. */
   allowUnsignedUpdates?: boolean;
+  /** More zones served the same way (e.g. a delegation target for `cnameStrategy: Follow`). */
+  extraZones?: string[];
+  /** Extra zone-file lines for `zone` (e.g. "_acme-challenge.app CNAME app.delegated.test."). */
+  records?: string[];
 }
 
 export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
@@ -50,20 +56,28 @@ export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
   const port = await freePort({ udp: true });
   const dir = makeLogDir('bind');
   const confPath = join(dir, 'named.conf');
-  const zonePath = join(dir, `${zone}.zone`);
-
-  writeFileSync(
-    zonePath,
-    [
-      '$TTL 60',
-      `@ IN SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
-      `@ IN NS ns.${zone}.`,
-      '@ IN A 127.0.0.1',
-      'ns IN A 127.0.0.1',
-      '* IN A 127.0.0.1',
-      '',
-    ].join('\n'),
-  );
+  const zones = [zone, ...(opts.extraZones ?? []).map((z) => z.replace(/\.$/, '').toLowerCase())];
+  const zoneBlocks = zones.map((z) => {
+    const zonePath = join(dir, `${z}.zone`);
+    writeFileSync(
+      zonePath,
+      [
+        '$TTL 60',
+        `@ IN SOA ns.${z}. hostmaster.${z}. 1 3600 600 86400 60`,
+        `@ IN NS ns.${z}.`,
+        '@ IN A 127.0.0.1',
+        'ns IN A 127.0.0.1',
+        '* IN A 127.0.0.1',
+        ...(z === zone ? (opts.records ?? []) : []),
+        '',
+      ].join('\n'),
+    );
+    return `zone "${z}" {
+  type primary;
+  file "${zonePath}";
+  ${opts.allowUnsignedUpdates ? 'allow-update { 127.0.0.1; };' : `update-policy { grant ${tsig.name} zonesub ANY; };`}
+};`;
+  });
   writeFileSync(
     confPath,
     `options {
@@ -81,11 +95,7 @@ export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
 controls { };
 key "${tsig.name}" { algorithm ${tsig.algorithm}; secret "${tsig.secret}"; };
 key "${deniedTsig.name}" { algorithm ${deniedTsig.algorithm}; secret "${deniedTsig.secret}"; };
-zone "${zone}" {
-  type primary;
-  file "${zonePath}";
-  ${opts.allowUnsignedUpdates ? 'allow-update { 127.0.0.1; };' : `update-policy { grant ${tsig.name} zonesub ANY; };`}
-};
+${zoneBlocks.join('\n')}
 `,
   );
 
@@ -93,7 +103,7 @@ zone "${zone}" {
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([`127.0.0.1:${port}`]);
   try {
-    await proc.waitUntil(`zone ${zone} to answer SOA on port ${port}`, async () => ((await resolver.resolveSoa(zone)) ? true : undefined));
+    for (const z of zones) await proc.waitUntil(`zone ${z} to answer SOA on port ${port}`, async () => ((await resolver.resolveSoa(z)) ? true : undefined));
   } catch (err) {
     await proc.stop();
     throw err;
@@ -103,6 +113,7 @@ zone "${zone}" {
     port,
     address: `127.0.0.1:${port}`,
     zone,
+    zones,
     tsig,
     deniedTsig,
     logDir: dir,

@@ -11,6 +11,7 @@ import { namesOf } from '../../lib/pki/names.ts';
 import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult, WorkerContext } from '../issuance/backend.ts';
 import { acmeRuntime } from './runtime.ts';
 import { orderName } from './names.ts';
+import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 
 /** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
 export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
@@ -63,6 +64,8 @@ export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
       const acme = issuer.spec.acme;
       if (!acme) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'issuer is not an ACME issuer' };
       if (acme.caBundle && acme.skipTLSVerify) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'caBundle and skipTLSVerify are mutually exclusive' };
+      const missing = await solverCredentialProblems(ctx.client, resourceNamespace, acme.solvers ?? []);
+      if (missing.length) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: `DNS-01 solver credentials missing: ${missing.join('; ')}` };
       try {
         const reg = await rt.accounts.clientFor(acme, resourceNamespace);
         if (acme.profile) {

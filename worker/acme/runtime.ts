@@ -11,6 +11,8 @@ export interface AcmeRuntime {
   pollIntervalMs: number;
   /** Delay between failed self-checks. */
   selfCheckIntervalMs: number;
+  /** Challenge uid -> when its self-check first failed (for "waiting since" in its status). */
+  selfCheckStarted: Map<string, number>;
 }
 
 const runtimes = new WeakMap<WorkerContext, AcmeRuntime>();
@@ -27,6 +29,7 @@ export function acmeRuntime(ctx: WorkerContext): AcmeRuntime {
       }),
       pollIntervalMs: min,
       selfCheckIntervalMs: Math.max(min * 2, 20),
+      selfCheckStarted: new Map(),
     };
     runtimes.set(ctx, rt);
   }

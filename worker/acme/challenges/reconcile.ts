@@ -3,8 +3,8 @@
 // even when the Challenge is deleted first. Level-triggered: a pass re-reads the Challenge (GET,
 // not the cache) and the ACME challenge state, so a restart after accept never accepts twice.
 import { Resources } from '../../../api/resources.ts';
-import { FINAL_ACME_STATES, Finalizers } from '../../../api/constants.ts';
-import type { Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
+import { CertificateRequestAnnotations, FINAL_ACME_STATES, Finalizers } from '../../../api/constants.ts';
+import type { Certificate, CertificateRequest, Challenge, ChallengeStatus, Order } from '../../../api/types.generated.ts';
 import { fetchResource } from '../../../lib/acme/client.ts';
 import { formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
 import type { ReconcileResult } from '../../../lib/workqueue.ts';
@@ -14,7 +14,8 @@ import { resolveAcmeIssuer } from '../issuers.ts';
 import { ensureSolverService, deleteSolverService } from './http01/service.ts';
 import { ensureRoute, removeRoute, SolverConfigError } from './http01/ingress.ts';
 import { http01SelfCheck } from './http01/self-check.ts';
-import { dns01SelfCheck, presentTxt, removeTxt, rfc2136ClientFor } from './dns01/rfc2136.ts';
+import { cleanUpDns01, dns01SelfCheck, presentDns01 } from './dns01/solve.ts';
+import { Dns01ProviderError } from './dns01/provider.ts';
 
 const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy];
 
@@ -71,14 +72,25 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
     }
     const problem = await selfCheck(ctx, ch, issuer.resourceNamespace);
     if (problem) {
-      const reason = `Waiting for ${ch.spec.type} challenge propagation: ${problem}`;
+      const since = waitingSince(rt.selfCheckStarted, ch, ctx.clock.now());
+      const reason = `Waiting for ${ch.spec.type} challenge propagation: ${problem} (waiting since ${since})`;
       if (st.reason !== reason) await patchStatus(ctx, ch, { reason, processing: true, presented: true, state: 'pending' });
       return { requeueAfterMs: rt.selfCheckIntervalMs };
     }
+    rt.selfCheckStarted.delete(ch.metadata.uid!);
     await client.completeChallenge({ url: ch.spec.url } as any);
     await patchStatus(ctx, ch, { state: 'processing', processing: true, presented: true, reason: 'Accepted challenge; waiting for the ACME server to validate it' });
     return { requeueAfterMs: rt.pollIntervalMs };
   } catch (err) {
+    if (err instanceof Dns01ProviderError) {
+      // The provider's words are the Challenge's reason, and the Certificate's owner hears of it.
+      if (st.reason !== err.message) await patchStatus(ctx, ch, { reason: err.message, processing: false });
+      ctx.recorder.event(ch, 'Warning', 'PresentError', err.message);
+      const cert = await certificateOf(ctx, ch);
+      if (cert) ctx.recorder.event(cert, 'Warning', 'DNS01ProviderError', `Challenge ${ch.metadata.name} for ${ch.spec.dnsName}: ${err.message}`);
+      if (err.retryable) throw err; // the queue's backoff
+      return { requeueAfterMs: 30_000 };
+    }
     if (err instanceof SolverConfigError) {
       await patchStatus(ctx, ch, { reason: err.message, processing: false });
       return { requeueAfterMs: 30_000 };
@@ -103,7 +115,7 @@ async function present(ctx: WorkerContext, ch: Challenge, resourceNamespace: str
     const serviceName = await ensureSolverService(ctx.client, ch, svc);
     await ensureRoute(ctx.client, ch, serviceName, svc.port);
   } else {
-    await presentTxt(await rfc2136ClientFor(ctx.client, ch, resourceNamespace), ch);
+    await presentDns01(ctx, ch, resourceNamespace);
   }
 }
 
@@ -111,11 +123,30 @@ async function selfCheck(ctx: WorkerContext, ch: Challenge, resourceNamespace: s
   if (ch.spec.type === 'HTTP-01') {
     return http01SelfCheck(ch.spec.dnsName, ch.spec.token, ch.spec.key, { port: ctx.config.acmeHttp01SelfCheckPort, nameserver: ctx.config.acmeDnsNameserver });
   }
-  return dns01SelfCheck(await rfc2136ClientFor(ctx.client, ch, resourceNamespace), ch);
+  return dns01SelfCheck(ctx, ch, resourceNamespace);
+}
+
+/** When this worker first saw the self-check fail, as an ISO time (kept in memory; a restart starts over). */
+function waitingSince(started: Map<string, number>, ch: Challenge, now: number): string {
+  const uid = ch.metadata.uid!;
+  if (!started.has(uid)) started.set(uid, now);
+  return new Date(started.get(uid)!).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The Certificate behind a Challenge (Challenge -> Order -> CertificateRequest -> annotation), if any. */
+async function certificateOf(ctx: WorkerContext, ch: Challenge): Promise<Certificate | undefined> {
+  const ns = ch.metadata.namespace!;
+  const orderName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
+  const order = orderName ? (ctx.caches.orders.get(orderName, ns) ?? (await ctx.client.get<Order>(Resources.Order, ns, orderName))) : undefined;
+  const crName = order?.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
+  const cr = crName ? (ctx.caches.certificateRequests.get(crName, ns) ?? (await ctx.client.get<CertificateRequest>(Resources.CertificateRequest, ns, crName))) : undefined;
+  const certName = cr?.metadata.annotations?.[CertificateRequestAnnotations.CertificateName];
+  return certName ? (ctx.caches.certificates.get(certName, ns) ?? (await ctx.client.get<Certificate>(Resources.Certificate, ns, certName))) : undefined;
 }
 
 /** Idempotent: removes whatever present() may have made. */
 async function cleanup(ctx: WorkerContext, ch: Challenge): Promise<void> {
+  acmeRuntime(ctx).selfCheckStarted.delete(ch.metadata.uid!);
   if (ch.spec.type === 'HTTP-01') {
     await removeRoute(ctx.client, ch);
     await deleteSolverService(ctx.client, ch);
@@ -123,12 +154,13 @@ async function cleanup(ctx: WorkerContext, ch: Challenge): Promise<void> {
   }
   const issuerNs = ch.spec.issuerRef.kind === 'ClusterIssuer' ? ctx.config.clusterResourceNamespace : ch.metadata.namespace!;
   try {
-    await removeTxt(await rfc2136ClientFor(ctx.client, ch, issuerNs), ch);
+    await cleanUpDns01(ctx, ch, issuerNs);
   } catch (err) {
-    // A solver that was never usable has nothing to remove.
-    if (!(err instanceof SolverConfigError)) throw err;
+    // A solver that was never usable presented nothing; one that presented must clean up (retried).
+    if (!(err instanceof Dns01ProviderError && !err.retryable && !ch.status?.presented)) throw err;
   }
 }
+
 
 async function patchStatus(ctx: WorkerContext, ch: Challenge, status: ChallengeStatus): Promise<void> {
   await ctx.client.patch(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' });
