@@ -320,7 +320,8 @@ test('CRDs are rendered from crds/ unchanged, with keep when asked and not at al
 test('values.schema.json rejects typos and bad values with a message naming the field', () => {
   const cases: { values: Record<string, unknown>; message: RegExp }[] = [
     { values: { webhook: { mdoe: 'warn' } }, message: /mdoe/ },
-    { values: { replicaCount: 3 }, message: /replicaCount/ },
+    { values: { replicaCout: 3 }, message: /replicaCout/ },
+    { values: { cainjector: { enabled: true }, replicaCount: 'three' }, message: /replicaCount/ },
     { values: { alerts: { expiryfloor: '7d' } }, message: /expiryfloor/ },
     { values: { crds: { keep: 'sometimes' } }, message: /keep/ },
     { values: { webhook: { mode: 'block' } }, message: /mode/ },

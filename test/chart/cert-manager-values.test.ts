@@ -1,0 +1,192 @@
+// cert-manager's chart values install certgate: the seed command line (`--set installCRDs=true`) and
+// a values file written as cert-manager's documentation shows (testdata/cert-manager-values.yaml),
+// rendered and checked object by object, then installed with helm into the embedded API server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartDir, helmBin, renderChart } from '../../scripts/render-manifests.ts';
+import { parseWorkerArgs, workerCommand } from '../../worker/flags.ts';
+import { parseWebhookConfig } from '../../webhook/config.ts';
+import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { runCommand } from '../run-command.ts';
+import { all, find, kubectlBin, parseManifests, podTemplates, validateObject, type K8sObject } from './render.ts';
+
+const valuesFile = join(import.meta.dirname, 'testdata/cert-manager-values.yaml');
+const certManagerValues = parse(readFileSync(valuesFile, 'utf8')) as Record<string, unknown>;
+const render = (values: Record<string, unknown>) => parseManifests(renderChart(values, { namespace: 'cert-manager' }));
+const container = (objects: K8sObject[], deployment: string, name: string) =>
+  find(objects, 'Deployment', deployment).spec.template.spec.containers.find((c: { name: string }) => c.name === name);
+
+describe('a values file written for cert-manager\'s chart', () => {
+  const objects = render(certManagerValues);
+  const controller = find(objects, 'Deployment', 'certgate-controller');
+  const webhook = find(objects, 'Deployment', 'certgate-webhook');
+
+  test('renders valid Kubernetes objects, CRDs included (installCRDs: true)', async () => {
+    for (const o of objects.filter((x) => x.kind !== 'CustomResourceDefinition')) await validateObject(o);
+    assert.equal(all(objects, 'CustomResourceDefinition').length, 6);
+  });
+
+  test('replicaCount, webhook.replicaCount, podDisruptionBudget and webhook.timeoutSeconds', () => {
+    assert.equal(controller.spec.replicas, 3);
+    assert.equal(webhook.spec.replicas, 3);
+    const pdb = find(objects, 'PodDisruptionBudget', 'certgate-controller').spec;
+    assert.equal(pdb.maxUnavailable, 1);
+    assert.equal(pdb.minAvailable, undefined, 'a PDB takes one of the two');
+    assert.equal(find(objects, 'PodDisruptionBudget', 'certgate-webhook').spec.minAvailable, 2);
+    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+      for (const w of find(objects, kind).webhooks) assert.equal(w.timeoutSeconds, 15, kind);
+    }
+  });
+
+  test('pod placement and metadata go to the controller; global.priorityClassName and imagePullSecrets to both', () => {
+    const pod = controller.spec.template;
+    assert.equal(pod.metadata.labels.team, 'platform');
+    assert.equal(pod.metadata.labels['app.kubernetes.io/component'], 'controller', 'certgate\'s own labels stay');
+    assert.equal(pod.metadata.annotations['example.com/scrape'], 'true');
+    assert.deepEqual(pod.spec.nodeSelector, { 'kubernetes.io/os': 'linux' });
+    assert.deepEqual(pod.spec.tolerations, certManagerValues.tolerations);
+    assert.deepEqual(pod.spec.affinity, certManagerValues.affinity);
+    assert.deepEqual(pod.spec.topologySpreadConstraints, certManagerValues.topologySpreadConstraints);
+    assert.deepEqual(container(objects, 'certgate-controller', 'worker').resources, certManagerValues.resources);
+    for (const { owner, spec } of podTemplates(objects)) {
+      assert.equal(spec.priorityClassName, 'system-cluster-critical', owner);
+      assert.deepEqual(spec.imagePullSecrets, [{ name: 'registry-credentials' }], owner);
+    }
+    assert.equal(webhook.spec.template.metadata.labels.team, undefined, 'top-level values are the controller\'s, as in cert-manager');
+  });
+
+  test('worker flags: ingress-shim default issuer, leader election, and the extraArgs the worker has', () => {
+    const args: string[] = container(objects, 'certgate-controller', 'worker').args;
+    const config = parseWorkerArgs(args.slice(1));
+    assert.deepEqual(config.defaultIssuer, { kind: 'ClusterIssuer', name: 'letsencrypt-prod', group: 'cert-manager.io' });
+    assert.equal(config.leaderElectionNamespace, 'cert-manager');
+    assert.equal(config.leaseDurationMs, 60_000);
+    assert.equal(config.renewDeadlineMs, 40_000);
+    assert.equal(config.retryPeriodMs, 15_000);
+    assert.equal(config.clusterResourceNamespace, 'cert-manager');
+    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates', '--dns01-recursive-nameservers', '--enable-certificate-owner-ref']) {
+      assert.ok(!args.some((a) => a.startsWith(dropped)), `${dropped} is not a worker flag and is not passed`);
+    }
+    const lease = all(objects, 'Role').find((r) => r.metadata.name === 'certgate-controller-leader-election')!;
+    assert.equal(lease.metadata.namespace, 'cert-manager');
+    assert.equal(find(objects, 'RoleBinding', 'certgate-controller-leader-election').metadata.namespace, 'cert-manager');
+    parseWebhookConfig(container(objects, 'certgate-webhook', 'webhook').args.slice(1));
+  });
+
+  test('prometheus.servicemonitor (cert-manager\'s spelling) and serviceAccount', () => {
+    const sm = find(objects, 'ServiceMonitor');
+    assert.equal(sm.metadata.labels!.release, 'kube-prometheus-stack');
+    assert.equal(sm.metadata.labels!.prometheus, 'kube-prometheus');
+    assert.equal(sm.spec.endpoints[0].interval, '30s');
+    assert.equal(sm.spec.endpoints[0].scrapeTimeout, '20s');
+    assert.equal(sm.spec.endpoints[0].honorLabels, true);
+    const sa = find(objects, 'ServiceAccount', 'certgate-controller');
+    assert.equal(sa.metadata.annotations!['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/cert-manager');
+  });
+});
+
+describe('cert-manager values, one at a time', () => {
+  test('installCRDs is an alias: true installs the CRDs even with crds.enabled=false; crds.enabled alone decides otherwise', () => {
+    assert.equal(all(render({ installCRDs: true, crds: { enabled: false } }), 'CustomResourceDefinition').length, 6);
+    assert.equal(all(render({ crds: { enabled: false } }), 'CustomResourceDefinition').length, 0);
+    assert.equal(all(render({ installCRDs: false }), 'CustomResourceDefinition').length, 6, 'certgate\'s default crds.enabled=true stays');
+  });
+
+  test('unset cert-manager values leave certgate\'s defaults', () => {
+    const objects = render({});
+    assert.equal(find(objects, 'Deployment', 'certgate-controller').spec.replicas, 2);
+    assert.equal(find(objects, 'PodDisruptionBudget', 'certgate-controller').spec.minAvailable, 1);
+    assert.equal(find(objects, 'Role', 'certgate-controller-leader-election').metadata.namespace, 'cert-manager');
+  });
+
+  test('serviceAccount.create=false runs the controller as the named ServiceAccount, bound by the chart\'s RBAC', () => {
+    const objects = render({ serviceAccount: { create: false, name: 'existing-sa' } });
+    assert.equal(all(objects, 'ServiceAccount').some((s) => s.metadata.name === 'certgate-controller'), false);
+    assert.equal(find(objects, 'Deployment', 'certgate-controller').spec.template.spec.serviceAccountName, 'existing-sa');
+    const bindings = [...all(objects, 'ClusterRoleBinding'), ...all(objects, 'RoleBinding')].filter((b) => b.metadata.name.startsWith('certgate-controller'));
+    assert.ok(bindings.length > 0);
+    for (const b of bindings) assert.deepEqual(b.subjects.map((s: { name: string }) => s.name), ['existing-sa'], b.metadata.name);
+    assert.throws(() => render({ serviceAccount: { create: false } }), /serviceAccount.create=false needs serviceAccount.name/);
+  });
+
+  test('ingressShim: Issuer is cert-manager\'s default kind; another group is refused with a clear message', () => {
+    const args: string[] = container(render({ ingressShim: { defaultIssuerName: 'local-ca' } }), 'certgate-controller', 'worker').args;
+    assert.deepEqual(parseWorkerArgs(args.slice(1)).defaultIssuer, { kind: 'Issuer', name: 'local-ca', group: 'cert-manager.io' });
+    assert.throws(() => render({ ingressShim: { defaultIssuerName: 'x', defaultIssuerGroup: 'awspca.cert-manager.io' } }), /cert-manager\.io Issuers and ClusterIssuers only/);
+  });
+
+  test('prometheus.enabled=false turns every monitoring object off', () => {
+    const on = { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } };
+    assert.equal(render({ prometheus: on }).filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).length, 2);
+    assert.equal(render({ prometheus: { ...on, enabled: false } }).filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
+  });
+
+  test('dns01RecursiveNameservers: the first resolver becomes the worker\'s; a DNS-over-HTTPS URL is refused by the schema', () => {
+    const args: string[] = container(render({ dns01RecursiveNameservers: '8.8.8.8:53,1.1.1.1:53' }), 'certgate-controller', 'worker').args;
+    assert.deepEqual(parseWorkerArgs(args.slice(1)).acmeDnsNameserver, { host: '8.8.8.8', port: 53 });
+    assert.throws(() => render({ dns01RecursiveNameservers: 'https://1.1.1.1/dns-query' }), /dns01RecursiveNameservers/);
+  });
+
+  test('the extraArgs the chart passes are all flags of `certgate worker`', () => {
+    const workerFlags = new Set(workerCommand().options.map((o) => o.long));
+    const passed: string[] = container(render({ extraArgs: ['--namespace=apps', '--cluster-resource-namespace=infra', '--leader-election-retry-period=5s', '--no-such-flag'] }), 'certgate-controller', 'worker').args;
+    assert.ok(passed.includes('--namespace=apps') && passed.includes('--leader-election-retry-period=5s'));
+    assert.ok(!passed.includes('--no-such-flag'));
+    const shared = readFileSync(join(chartDir, 'templates/_cert-manager-values.tpl'), 'utf8').match(/define "certgate\.workerFlagsSharedWithCertManager" -}}\n\{\{- list ([^|]+)\|/)![1];
+    for (const flag of shared.match(/"--[a-z0-9-]+"/g)!.map((f) => f.slice(1, -1))) assert.ok(workerFlags.has(flag), `${flag} is not a worker flag`);
+  });
+});
+
+const serviceMonitorCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: servicemonitors.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  scope: Namespaced
+  names: { kind: ServiceMonitor, listKind: ServiceMonitorList, plural: servicemonitors, singular: servicemonitor }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
+
+describe('helm install with cert-manager\'s values, into the embedded API server', { timeout: 120_000 }, () => {
+  let server: EmbeddedApiServer;
+  let workDir: string;
+  const helm = (...args: string[]) => runCommand(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args], { timeoutMs: 90_000 });
+
+  before(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'certgate-cm-values-'));
+    server = await startApiServer({ crdDir: null, dir: join(workDir, 'apiserver') });
+    // The values file asks for a ServiceMonitor: the cluster has prometheus-operator's CRD, as it would.
+    const crd = await runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), 'apply', '-f', '-'], { input: serviceMonitorCrd });
+    assert.equal(crd.code, 0, crd.stderr);
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('the seed command installs; the cert-manager values file upgrades it and NOTES list what certgate ignores', async () => {
+    const seed = await helm('install', 'certgate', chartDir, '--namespace', 'cert-manager', '--create-namespace', '--set', 'installCRDs=true');
+    assert.equal(seed.code, 0, seed.stderr);
+    assert.match(seed.stdout, /STATUS: deployed/);
+    assert.doesNotMatch(seed.stdout, /Ignored/);
+
+    const upgrade = await helm('upgrade', 'certgate', chartDir, '--namespace', 'cert-manager', '--values', valuesFile);
+    assert.equal(upgrade.code, 0, upgrade.stderr);
+    assert.match(upgrade.stdout, /STATUS: deployed/);
+    const ignored = /Ignored cert-manager values[^\n]*\n\s+([^\n]+)/.exec(upgrade.stdout)?.[1].split(', ') ?? [];
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'prometheus.podmonitor', 'webhook.hostNetwork', 'webhook.securePort']) {
+      assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
+    }
+    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--dns01-recursive-nameservers-only --dns01-recursive-nameservers=8\.8\.8\.8:53,1\.1\.1\.1:53 --enable-certificate-owner-ref=true --v=2/);
+  });
+});
