@@ -68,7 +68,9 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.equal(config.renewDeadlineMs, 40_000);
     assert.equal(config.retryPeriodMs, 15_000);
     assert.equal(config.clusterResourceNamespace, 'cert-manager');
-    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates', '--dns01-recursive-nameservers', '--enable-certificate-owner-ref']) {
+    assert.deepEqual(config.dns01.recursiveNameservers, [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }]);
+    assert.equal(config.dns01.recursiveOnly, true, '--dns01-recursive-nameservers-only=true (Go spelling) reaches the worker');
+    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates', '--enable-certificate-owner-ref']) {
       assert.ok(!args.some((a) => a.startsWith(dropped)), `${dropped} is not a worker flag and is not passed`);
     }
     const lease = all(objects, 'Role').find((r) => r.metadata.name === 'certgate-controller-leader-election')!;
@@ -125,16 +127,20 @@ describe('cert-manager values, one at a time', () => {
     assert.equal(render({ prometheus: { ...on, enabled: false } }).filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
   });
 
-  test('dns01RecursiveNameservers: the first resolver becomes the worker\'s; a DNS-over-HTTPS URL is refused by the schema', () => {
-    const args: string[] = container(render({ dns01RecursiveNameservers: '8.8.8.8:53,1.1.1.1:53' }), 'certgate-controller', 'worker').args;
-    assert.deepEqual(parseWorkerArgs(args.slice(1)).acmeDnsNameserver, { host: '8.8.8.8', port: 53 });
+  test('dns01RecursiveNameservers[Only] become the worker\'s flags; a DNS-over-HTTPS URL is refused by the schema', () => {
+    const args: string[] = container(render({ dns01RecursiveNameservers: '8.8.8.8:53,1.1.1.1', dns01RecursiveNameserversOnly: true }), 'certgate-controller', 'worker').args;
+    const { dns01 } = parseWorkerArgs(args.slice(1));
+    assert.deepEqual(dns01, { ...dns01, recursiveNameservers: [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }], recursiveOnly: true });
     assert.throws(() => render({ dns01RecursiveNameservers: 'https://1.1.1.1/dns-query' }), /dns01RecursiveNameservers/);
   });
 
   test('the extraArgs the chart passes are all flags of `certgate worker`', () => {
     const workerFlags = new Set(workerCommand().options.map((o) => o.long));
-    const passed: string[] = container(render({ extraArgs: ['--namespace=apps', '--cluster-resource-namespace=infra', '--leader-election-retry-period=5s', '--no-such-flag'] }), 'certgate-controller', 'worker').args;
+    const passed: string[] = container(render({ extraArgs: ['--namespace=apps', '--cluster-resource-namespace=infra', '--leader-election-retry-period=5s', '--leader-elect=false', '--dns01-recursive-nameservers-only=false', '--no-such-flag'] }), 'certgate-controller', 'worker').args;
     assert.ok(passed.includes('--namespace=apps') && passed.includes('--leader-election-retry-period=5s'));
+    const config = parseWorkerArgs(passed.slice(1));
+    assert.equal(config.leaderElect, false, '--leader-elect=false becomes --no-leader-elect');
+    assert.equal(config.dns01.recursiveOnly, false);
     assert.ok(!passed.includes('--no-such-flag'));
     const shared = readFileSync(join(chartDir, 'templates/_cert-manager-values.tpl'), 'utf8').match(/define "certgate\.workerFlagsSharedWithCertManager" -}}\n\{\{- list ([^|]+)\|/)![1];
     for (const flag of shared.match(/"--[a-z0-9-]+"/g)!.map((f) => f.slice(1, -1))) assert.ok(workerFlags.has(flag), `${flag} is not a worker flag`);
@@ -187,6 +193,6 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'prometheus.podmonitor', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
-    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--dns01-recursive-nameservers-only --dns01-recursive-nameservers=8\.8\.8\.8:53,1\.1\.1\.1:53 --enable-certificate-owner-ref=true --v=2/);
+    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--enable-certificate-owner-ref=true --v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
   });
 });

@@ -105,7 +105,7 @@ Flags of `certgate worker` that cert-manager's controller has too, with the same
 extraArgs passes these and drops the others (test/chart/cert-manager-values.test.ts checks each exists).
 */ -}}
 {{- define "certgate.workerFlagsSharedWithCertManager" -}}
-{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" | toYaml -}}
+{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" | toYaml -}}
 {{- end -}}
 
 {{/* cert-manager's extraArgs split into {passed: [...], dropped: [...]}: passed are the worker flags listed above. */}}
@@ -114,7 +114,12 @@ extraArgs passes these and drops the others (test/chart/cert-manager-values.test
 {{- $out := dict "passed" list "dropped" list -}}
 {{- range .Values.extraArgs -}}
 {{- $flag := regexReplaceAll "=.*$" (toString .) "" -}}
-{{- if has $flag $known }}{{ $_ := set $out "passed" (append $out.passed .) }}{{ else }}{{ $_ := set $out "dropped" (append $out.dropped .) }}{{ end -}}
+{{- if has $flag $known }}
+{{- /* Go flags take --bool=true|false; the worker's boolean flags are bare (and --no-leader-elect). */}}
+{{- $arg := toString . }}
+{{- if hasSuffix "=true" $arg }}{{ $arg = $flag }}{{ else if eq $arg "--leader-elect=false" }}{{ $arg = "--no-leader-elect" }}{{ else if hasSuffix "=false" $arg }}{{ $arg = "" }}{{ end }}
+{{- if $arg }}{{ $_ := set $out "passed" (append $out.passed $arg) }}{{ end }}
+{{- else }}{{ $_ := set $out "dropped" (append $out.dropped .) }}{{ end -}}
 {{- end -}}
 {{- toYaml $out -}}
 {{- end -}}
