@@ -141,6 +141,20 @@ export interface CertificateSpec {
   otherNames?: Record<string, unknown>[];
   /** Options for the private key of the certificate. */
   privateKey?: CertificatePrivateKey;
+  /** How the certificate is renewed (cert-manager 1.21). policy RenewBefore without windows is what certgate does, and is accepted; see policy and windows. */
+  renewal?: {
+    /** RenewBefore (honour renewBefore / renewBeforePercentage) or Disabled. Disabled: Not supported by certgate; rejected by the admission webhook. */
+    policy?: "RenewBefore" | "Disabled";
+    /** Cron windows during which a renewal may start. Not supported by certgate; rejected by the admission webhook. */
+    windows?: Array<{
+      /** Cron expression (minute hour day-of-month month day-of-week) that opens a window. */
+      cron: string;
+      /** IANA time zone of the cron expression; UTC when unset. */
+      timezone?: string;
+      /** How long each window stays open, as a Go duration. */
+      windowDuration: string;
+    }>;
+  };
   /** How long before expiry the certificate is renewed, as a Go duration. Default: when 1/3 of the lifetime is left. Minimum 5m. Mutually exclusive with renewBeforePercentage. */
   renewBefore?: string;
   /** Renew when this percentage of the lifetime is left (1 to 99). Mutually exclusive with renewBefore. */
@@ -255,6 +269,8 @@ export interface ACMEChallengeSolverDNS01 {
   cnameStrategy?: "None" | "Follow";
   /** DigitalOcean provider. Not supported by certgate; rejected by the admission webhook. */
   digitalocean?: Record<string, unknown>;
+  /** DNS servers (host:port or a DoH https URL) for this solver's propagation checks (cert-manager main). Not supported by certgate; rejected by the admission webhook. */
+  nameservers?: string[];
   /** Manage the challenge TXT records with RFC 2136 dynamic updates. */
   rfc2136?: ACMEIssuerDNS01ProviderRFC2136;
   /** AWS Route53 provider. Not supported by certgate; rejected by the admission webhook. */
@@ -284,7 +300,7 @@ export interface ACMEChallengeSolverHTTP01Ingress {
   ingressTemplate?: ACMEChallengeSolverHTTP01IngressTemplate;
   /** Name of an existing Ingress to edit in place, adding the challenge route to it. */
   name?: string;
-  /** Overrides for per-challenge solver pods (certgate answers from its shared solver). Not supported by certgate; rejected by the admission webhook. */
+  /** Overrides for per-challenge solver pods. Accepted with a warning that it has no effect (certgate answers from its shared solver and starts no pods). */
   podTemplate?: Record<string, unknown>;
   /** Type of the solver Service: ClusterIP or NodePort (default NodePort). */
   serviceType?: string;
@@ -316,6 +332,8 @@ export interface ACMEChallengeSolver {
   http01?: ACMEChallengeSolverHTTP01;
   /** Selects the Certificates and DNS names this solver is used for. Without a selector the solver is the default with the lowest priority. */
   selector?: CertificateDNSNameSelector;
+  /** Skip the self-check and wait this long after presenting before asking the CA (cert-manager main). Not supported by certgate; rejected by the admission webhook. */
+  waitInsteadOfSelfCheck?: string;
 }
 
 /** ACME (RFC 8555) issuer configuration. */
@@ -520,6 +538,8 @@ export interface ChallengeSpec {
 export interface ChallengeStatus {
   /** True once the challenge record or HTTP response is in place. */
   presented?: boolean;
+  /** When the solver was first set up for this challenge (cert-manager main; certgate does not write it). */
+  presentedAt?: string;
   /** True while the controller is working on this challenge. */
   processing?: boolean;
   /** Why the challenge is in its current state. */

@@ -31,7 +31,8 @@ function solverFields(prefix: string): UnsupportedField[] {
       reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136, dns01.webhook or http01.ingress`,
     })),
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
-    { path: `${prefix}.http01.ingress.podTemplate`, reason: 'certgate answers HTTP-01 from its shared solver and starts no per-challenge pods' },
+    { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },
+    { path: `${prefix}.waitInsteadOfSelfCheck`, reason: 'certgate always checks a challenge itself before asking the CA to validate it, so a broken route shows in status instead of a failed authorization' },
   ];
 }
 
@@ -55,6 +56,8 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<CrdKind, readonly UnsupportedFi
     { path: 'spec.otherNames', reason: 'otherName SANs are not supported; use dnsNames, ipAddresses, uris or emailAddresses' },
     { path: 'spec.signatureAlgorithm', reason: 'the signature algorithm follows privateKey.algorithm and cannot be chosen' },
     { path: 'spec.encodeUsagesInRequest', reason: 'certgate decides itself whether usages are encoded in the CSR' },
+    { path: 'spec.renewal.policy', reason: 'only RenewBefore (renew at renewBefore / renewBeforePercentage) is implemented; to stop renewals, delete the Certificate and keep its Secret', harmlessValue: 'RenewBefore' },
+    { path: 'spec.renewal.windows', reason: 'renewal windows (cron) are not implemented; certgate renews at renewBefore / renewBeforePercentage' },
   ],
   Issuer: ISSUER_FIELDS,
   ClusterIssuer: ISSUER_FIELDS,

@@ -101,7 +101,7 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
 
   const refusals: Array<{ name: string; obj: unknown; text: RegExp }> = [
     { name: 'Ingress with a tls host no rule serves', obj: ingress('typo', NS.plain, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
-    { name: 'Ingress naming a ClusterIssuer that does not exist', obj: ingress('noissuer', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['a.example.com'], secretName: 'a-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }), text: /\[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists/ },
+    { name: 'Certificate whose secretName is not a Secret name (cert-manager refuses it too)', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'badname', namespace: NS.plain }, spec: { secretName: 'testFoo', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[secret-name-invalid\] spec\.secretName "testFoo": is not a valid Secret name/ },
     { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress('wild', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
     { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
     { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
@@ -130,6 +130,10 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
     const pending = await apply(ingress('pending', NS.plain, { rules: [rule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': PENDING_ISSUER }));
     assert.equal(pending.code, 0, pending.stderr);
     assert.match(pending.stderr, new RegExp(`Warning: \\[issuer-not-ready\\] .*ClusterIssuer "${PENDING_ISSUER}" is not Ready`));
+    // GitOps tools often apply the Ingress before its Issuer: stored, with a warning (as cert-manager stores it).
+    const early = await apply(ingress('noissuer', NS.plain, { rules: [rule('early.example.com')], tls: [{ hosts: ['early.example.com'], secretName: 'early-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }));
+    assert.equal(early.code, 0, early.stderr);
+    assert.match(early.stderr, /Warning: \[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists yet/);
   });
 
   test('a second Ingress writing the same Secret is refused once the cache has the first', async () => {

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../../api/duration.ts';
 import { DEFAULT_DURATION_MS, MIN_DURATION_MS, MIN_RENEW_BEFORE_MS } from '../../api/defaults.ts';
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import type { ClusterView } from '../cluster-view.ts';
+import { certificateSpecFindings } from './certificate-spec.ts';
 import type { Finding } from './ids.ts';
 import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf } from '../../lib/untrusted.ts';
@@ -43,7 +44,7 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
     });
   }
 
-  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec));
+  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec), ...certificateSpecFindings(spec));
 
   const secretName = asStr(spec.secretName);
   if (secretName) {
@@ -77,15 +78,32 @@ function durationFindings(spec: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   const duration = durationField(spec, 'duration', out);
   const renewBefore = durationField(spec, 'renewBefore', out);
+  const effective = duration ?? DEFAULT_DURATION_MS;
+  const durationText = `${duration === undefined ? 'default ' : ''}${formatDuration(effective)}`;
   if (duration !== undefined && duration < MIN_DURATION_MS) {
     out.push({ rule: 'duration-too-short', field: 'spec.duration', value: spec.duration, message: `must be at least ${formatDuration(MIN_DURATION_MS)}; certificates this short are renewed before they can be used`, severity: 'deny' });
   }
   if (renewBefore !== undefined) {
-    const effective = duration ?? DEFAULT_DURATION_MS;
     if (renewBefore < MIN_RENEW_BEFORE_MS) {
       out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be at least ${formatDuration(MIN_RENEW_BEFORE_MS)} so a renewal has time to finish`, severity: 'deny' });
     } else if (renewBefore >= effective) {
-      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be shorter than the duration (${duration === undefined ? 'default ' : ''}${formatDuration(effective)}), or the certificate is renewed as soon as it is issued; try a third of the duration`, severity: 'deny' });
+      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be shorter than the duration (${durationText}), or the certificate is renewed as soon as it is issued; try a third of the duration`, severity: 'deny' });
+    }
+  }
+  const percentage = spec.renewBeforePercentage;
+  if (percentage === undefined || percentage === null) return out;
+  if (spec.renewBefore !== undefined && spec.renewBefore !== null) {
+    out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: 'renewBefore and renewBeforePercentage are mutually exclusive; keep one', severity: 'deny' });
+  } else if (typeof percentage !== 'number' || !Number.isInteger(percentage)) {
+    out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: 'must be a whole number of percent', severity: 'deny' });
+  } else {
+    // cert-manager's webhook checks (100 - p)% of the duration here (its controller renews at p%); the same
+    // formula gives the same verdicts: 0 and 100 are refused, and so is a percentage too close to 100 on a short duration.
+    const renewBeforeMs = (effective * (100 - percentage)) / 100;
+    if (renewBeforeMs < MIN_RENEW_BEFORE_MS) {
+      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: `leaves less than ${formatDuration(MIN_RENEW_BEFORE_MS)} before expiry for the renewal (duration ${durationText}); use a smaller percentage`, severity: 'deny' });
+    } else if (renewBeforeMs >= effective) {
+      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: `would renew as soon as the certificate is issued (duration ${durationText}); use a percentage between 1 and 99`, severity: 'deny' });
     }
   }
   return out;
@@ -116,7 +134,8 @@ function issuerRefFindings(spec: Record<string, unknown>): Finding[] {
     return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.group', value: group, message: `certgate signs only with ${ISSUER_GROUP} issuers; this Certificate waits for an external issuer controller`, severity: 'warn' }];
   }
   if (kind !== '' && kind !== 'Issuer' && kind !== 'ClusterIssuer') {
-    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.kind', value: kind, message: 'must be Issuer or ClusterIssuer (case matters)', severity: 'deny' }];
+    const hint = group === '' ? '; for an external issuer, set spec.issuerRef.group too' : '';
+    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.kind', value: kind, message: `must be Issuer or ClusterIssuer (case matters)${hint}`, severity: 'deny' }];
   }
   return [];
 }

@@ -5,6 +5,7 @@ export const RULE_IDS = [
   'tls-host-not-in-rules',
   'rule-host-not-in-tls',
   'tls-secret-name-missing',
+  'tls-hosts-missing',
   'secret-name-conflict',
   'wildcard-needs-dns01',
   'issuer-not-found',
@@ -25,6 +26,16 @@ export const RULE_IDS = [
   'key-algorithm-invalid',
   'issuer-ref-invalid',
   'unsupported-field',
+  'no-effect',
+  'secret-name-invalid',
+  'secret-template-invalid',
+  'revision-history-limit-invalid',
+  'usage-invalid',
+  'name-constraints-invalid',
+  // CertificateRequest
+  'certificate-request-invalid',
+  'certificate-request-immutable',
+  'approval-condition-invalid',
   // Issuer and ClusterIssuer
   'issuer-type-count',
   'acme-server-invalid',
@@ -32,6 +43,9 @@ export const RULE_IDS = [
   'acme-private-key-secret-missing',
   'acme-solver-invalid',
   'acme-skip-tls-verify',
+  'acme-ca-bundle-invalid',
+  'acme-eab-invalid',
+  'ca-issuer-invalid',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

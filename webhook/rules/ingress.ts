@@ -5,6 +5,7 @@ import type { ClusterView } from '../cluster-view.ts';
 import { isStagingServer } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
+import { isIP } from 'node:net';
 import { byteLength, covers, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
@@ -14,9 +15,14 @@ export interface IngressRuleOptions {
 
 interface TlsEntry {
   index: number;
+  /** DNS names; IP addresses are apart (cert-manager puts them in the Certificate's ipAddresses). */
   hosts: Array<{ index: number; host: string }>;
+  hasIps: boolean;
   secretName?: string;
 }
+
+// Only strings made of hex digits, dots and colons can be IPs; skip isIP's long regex for the rest.
+const mayBeIp = (h: string) => /^[0-9a-fA-F.:]+$/.test(h) && isIP(h) !== 0;
 
 // Plain loops: these run on every Ingress request, and flatMap allocates an array per element.
 function tlsEntries(spec: Record<string, unknown>): TlsEntry[] {
@@ -26,11 +32,14 @@ function tlsEntries(spec: Record<string, unknown>): TlsEntry[] {
     const o = asObj(tls[index]) ?? {};
     const rawHosts = asArr(o.hosts);
     const hosts: TlsEntry['hosts'] = [];
+    let hasIps = false;
     for (let i = 0; i < rawHosts.length; i++) {
       const h = rawHosts[i];
-      if (typeof h === 'string') hosts.push({ index: i, host: h });
+      if (typeof h !== 'string') continue;
+      if (mayBeIp(h)) hasIps = true;
+      else hosts.push({ index: i, host: h });
     }
-    out.push({ index, hosts, secretName: asStr(o.secretName) || undefined });
+    out.push({ index, hosts, hasIps, secretName: asStr(o.secretName) || undefined });
   }
   return out;
 }
@@ -84,7 +93,10 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   }
 
   // tls hosts that no rule serves, and rule hosts that a tls-enabled Ingress leaves on plain HTTP.
-  for (const t of tls) {
+  // A defaultBackend serves every host, and a tls entry without hosts covers every host (the
+  // controller's default certificate): cert-manager accepts both shapes, and so does certgate.
+  const servesEveryHost = asObj(spec.defaultBackend) !== undefined;
+  for (const t of servesEveryHost ? [] : tls) {
     for (const h of t.hosts) {
       if (!rules.some((r) => covers(h.host, r.host) || r.host === h.host)) {
         findings.push({
@@ -97,7 +109,7 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
       }
     }
   }
-  if (tls.length > 0) {
+  if (tls.length > 0 && tls.every((t) => t.hosts.length > 0 || t.hasIps)) {
     const reported = new Set<string>();
     for (const r of rules) {
       if (reported.has(r.host) || tls.some((t) => t.hosts.some((h) => covers(h.host, r.host)))) continue;
@@ -124,13 +136,21 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   }
 
   if (wantsCert) {
+    // cert-manager skips such entries and issues the others; so does certgate, with a warning.
     for (const t of tls) {
       if (!t.secretName) {
         findings.push({
           rule: 'tls-secret-name-missing',
           field: `spec.tls[${t.index}].secretName`,
-          message: 'an issuer annotation asks for a certificate, but this tls entry has no secretName to store it in; set secretName (e.g. <ingress-name>-tls)',
-          severity: 'deny',
+          message: 'an issuer annotation asks for a certificate, but this tls entry has no secretName to store it in, so it gets none (the other entries do); set secretName (e.g. <ingress-name>-tls)',
+          severity: 'warn',
+        });
+      } else if (t.hosts.length === 0 && !t.hasIps) {
+        findings.push({
+          rule: 'tls-hosts-missing',
+          field: `spec.tls[${t.index}].hosts`,
+          message: 'this tls entry lists no hosts, so no certificate is made for it (the other entries get theirs); list the hosts the certificate should cover',
+          severity: 'warn',
         });
       }
     }
@@ -176,7 +196,8 @@ function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Fi
     if (other?.kind === 'Ingress') {
       out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Ingress "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
     } else if (other) {
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${other.name}" already writes this Secret, and the two would replace each other's certificate forever; use a different secretName or drop the issuer annotation`, severity: 'deny' });
+      // cert-manager stores such an Ingress and leaves the Certificate alone; so does certgate, with a warning.
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${other.name}" already writes this Secret and is not this Ingress's; it is left alone and keeps the Secret, so this entry gets no certificate of its own; use a different secretName or drop the issuer annotation`, severity: 'warn' });
     }
   }
   return out;
@@ -200,7 +221,8 @@ function issuerFindings(meta: Meta, tls: TlsEntry[], view: ClusterView, opts: In
   const issuer = lookupIssuer(view, meta.namespace, ref);
   if (!issuer) {
     const where = ref.kind === 'Issuer' ? ` in namespace "${meta.namespace}"` : '';
-    out.push({ rule: 'issuer-not-found', field: ref.field, value: ref.name, message: `no ${ref.kind} named "${ref.name}" exists${where}; create it first or fix the name`, severity: 'deny' });
+    // A warning, not a denial: GitOps tools (Argo CD waves, Flux) often apply the Ingress before its Issuer.
+    out.push({ rule: 'issuer-not-found', field: ref.field, value: ref.name, message: `no ${ref.kind} named "${ref.name}" exists${where} yet; the certificate waits until it does (check the name if you did not mean to create it later)`, severity: 'warn' });
     return out;
   }
   if (!isReady(issuer)) {

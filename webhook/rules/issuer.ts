@@ -2,12 +2,13 @@
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import { isLetsEncryptDirectory, isProductionServer, letsEncryptSuggestion } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
+import { acmeCaBundleFindings, acmeEabFindings, caIssuerFindings, http01Findings, rfc2136Findings } from './issuer-fields.ts';
 import { emailProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, specOf } from '../../lib/untrusted.ts';
 
 const ISSUER_TYPES = ['acme', 'ca', 'selfSigned', 'vault', 'venafi'] as const;
 const DNS01_PROVIDERS = ['rfc2136', 'acmeDNS', 'akamai', 'azureDNS', 'cloudDNS', 'cloudflare', 'digitalocean', 'route53', 'webhook'];
-const DNS01_OPTIONS = new Set(['cnameStrategy']);
+const DNS01_OPTIONS = new Set(['cnameStrategy', 'nameservers']);
 
 const present = (v: unknown) => v !== undefined && v !== null;
 
@@ -25,7 +26,9 @@ export function validateIssuer(kind: 'Issuer' | 'ClusterIssuer', issuer: unknown
     });
   }
   const acme = asObj(spec.acme);
-  if (acme) out.push(...acmeFindings(acme));
+  if (acme) out.push(...acmeFindings(acme), ...acmeCaBundleFindings(acme), ...acmeEabFindings(acme));
+  const ca = asObj(spec.ca);
+  if (ca) out.push(...caIssuerFindings(ca));
   for (const use of findUnsupportedFields(kind, issuer)) {
     out.push({ rule: 'unsupported-field', field: use.path, message: `certgate does not support this field: ${use.reason}; remove it`, severity: 'deny' });
   }
@@ -74,7 +77,9 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
   if (types.length !== 1) {
     out.push({ rule: 'acme-solver-invalid', field: at, value: types, message: types.length === 0 ? 'a solver needs one of http01 or dns01' : 'a solver has exactly one of http01 and dns01; split it into two solvers with selectors', severity: 'deny' });
   }
-  const ingress = asObj(asObj(solver.http01)?.ingress);
+  const http01 = asObj(solver.http01);
+  if (http01) out.push(...http01Findings(http01, at));
+  const ingress = asObj(http01?.ingress);
   if (ingress) {
     const set = ['class', 'ingressClassName', 'name'].filter((k) => present(ingress[k]));
     if (set.length > 1) {
@@ -88,6 +93,8 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
     if (known.length !== 1) {
       out.push({ rule: 'acme-solver-invalid', field: `${at}.dns01`, value: providers, message: known.length === 0 ? 'a dns01 solver needs a provider: rfc2136' : `sets ${known.join(' and ')}; a dns01 solver has exactly one provider`, severity: 'deny' });
     }
+    const rfc2136 = asObj(dns01.rfc2136);
+    if (rfc2136) out.push(...rfc2136Findings(rfc2136, at));
   }
   return out;
 }
