@@ -4,4 +4,4 @@ export * from './names.ts';
 export * from './csr.ts';
 export * from './sign.ts';
 export * from './certificate.ts';
-export { usageExtensions, isKnownUsage, DEFAULT_USAGES } from './usages.ts';
+export { usageExtensions, DEFAULT_USAGES } from './usages.ts';

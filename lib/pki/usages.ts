@@ -30,9 +30,6 @@ const EXT_KEY_USAGE_OIDS: Record<string, string> = {
   'netscape sgc': '2.16.840.1.113730.4.1',
 };
 
-/** Whether name is one of cert-manager's key usage names (spec.usages). */
-export const isKnownUsage = (name: string): boolean => Object.hasOwn(KEY_USAGE_FLAGS, name) || Object.hasOwn(EXT_KEY_USAGE_OIDS, name);
-
 export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
 
 /** Whether `name` is one of cert-manager's key usage names. */
