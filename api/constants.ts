@@ -75,6 +75,11 @@ export const CertificateRequestAnnotations = Object.freeze({
   CertificateRevision: 'cert-manager.io/certificate-revision',
   /** Name of the Secret holding the private key whose public key is in the CSR. */
   PrivateKeySecretName: 'cert-manager.io/private-key-secret-name',
+  /**
+   * certgate: ARI id (RFC 9773) of the certificate this request renews; copied to the Order, whose
+   * new-order then carries it as `replaces` (the CA exempts such renewals from rate limits).
+   */
+  Replaces: 'certgate.io/ari-replaces',
 });
 
 /** Labels. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultCertificateSpec, defaultPrivateKey, renewalTime, renewBeforeMs, certificateDurationMs, DEFAULT_DURATION_MS } from './defaults.ts';
+import { defaultCertificateSpec, defaultPrivateKey, renewalTime, renewalPlan, renewBeforeMs, certificateDurationMs, DEFAULT_DURATION_MS } from './defaults.ts';
 import type { CertificateSpec } from './types.generated.ts';
 
 const H = 3_600_000;
@@ -62,11 +62,21 @@ describe('renewalTime', () => {
     { name: 'renewBefore just under the lifetime: renew right after issuance', notAfter: ninetyDays, renewBefore: '2159h', expected: '2026-01-01T01:00:00.000Z' },
     { name: 'renewBeforePercentage 25 of 60 minutes: at minute 45', notAfter: new Date(notBefore.getTime() + H), pct: 25, expected: '2026-01-01T00:45:00.000Z' },
     { name: 'renewBeforePercentage 50 of 90 days: day 45', notAfter: ninetyDays, pct: 50, expected: '2026-02-15T00:00:00.000Z' },
-    { name: 'truncated to whole seconds', notAfter: new Date(notBefore.getTime() + 10_000), expected: '2026-01-01T00:00:06.000Z' },
+    { name: 'truncated to whole seconds', notAfter: new Date(notBefore.getTime() + 11 * 24 * H + 10_000), expected: '2026-01-08T08:00:06.000Z' },
+    { name: 'short-lived (6 days): default at half the lifetime (day 3)', notAfter: new Date(notBefore.getTime() + 144 * H), expected: '2026-01-04T00:00:00.000Z' },
+    { name: 'exactly 10 days is short-lived: day 5', notAfter: new Date(notBefore.getTime() + 240 * H), expected: '2026-01-06T00:00:00.000Z' },
+    { name: '11 days is not: a third left (day 7 8h)', notAfter: new Date(notBefore.getTime() + 264 * H), expected: '2026-01-08T08:00:00.000Z' },
+    { name: 'short-lived with renewBeforePercentage 25: day 4.5', notAfter: new Date(notBefore.getTime() + 144 * H), pct: 25, expected: '2026-01-05T12:00:00.000Z' },
   ];
   for (const c of cases) {
     it(c.name, () => assert.equal(renewalTime(notBefore, c.notAfter, c.renewBefore, c.pct).toISOString(), c.expected));
   }
+  it('says which rule decided', () => {
+    assert.equal(renewalPlan(notBefore, ninetyDays).source, 'DefaultFraction');
+    assert.equal(renewalPlan(notBefore, ninetyDays, '360h').source, 'RenewBefore');
+    assert.equal(renewalPlan(notBefore, ninetyDays, '2400h').source, 'DefaultFraction');
+    assert.equal(renewalPlan(notBefore, ninetyDays, '360h', 10).source, 'RenewBeforePercentage');
+  });
   it('rejects notAfter before notBefore', () => assert.throws(() => renewalTime(ninetyDays, notBefore), /must be after notBefore/));
   it('rejects invalid dates', () => assert.throws(() => renewalTime(new Date('nope'), ninetyDays), /valid notBefore and notAfter/));
   it('rejects a percentage outside 1..99', () => {

@@ -61,34 +61,51 @@ export function certificateDurationMs(spec: Pick<CertificateSpec, 'duration'>): 
   return spec.duration === undefined ? DEFAULT_DURATION_MS : parseDuration(spec.duration);
 }
 
+/** Lifetimes up to this are short-lived (Let's Encrypt's `shortlived` profile gives 6 days; the CA/B Forum's limit was 10). */
+export const SHORT_LIVED_MAX_MS = 10 * 24 * 3600 * 1000;
+
+/** Where a renewal time comes from (status.renewalTimeSource); ARIWindow is decided by the worker. */
+export type RenewBeforeSource = 'RenewBeforePercentage' | 'RenewBefore' | 'DefaultFraction';
+
 /**
- * How long before notAfter to renew, in ms, for a certificate whose real lifetime is lifetimeMs.
- * cert-manager's rules: renewBeforePercentage p gives p% of the lifetime; renewBefore is used only
- * when shorter than the lifetime; otherwise (and by default) one third of the lifetime.
+ * How long before notAfter to renew, in ms, for a certificate whose real lifetime is lifetimeMs,
+ * and which rule decided it. cert-manager's rules: renewBeforePercentage p gives p% of the
+ * lifetime; renewBefore is used only when shorter than the lifetime; otherwise (and by default)
+ * one third of the lifetime, or half of it for a short-lived certificate (10 days or less), so a
+ * 6-day certificate renews after 3 days and a failed renewal has 3 days to succeed.
  */
-export function renewBeforeMs(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): number {
+export function renewBeforeRule(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): { ms: number; source: RenewBeforeSource } {
   if (renewBeforePercentage !== undefined) {
     if (!Number.isInteger(renewBeforePercentage) || renewBeforePercentage <= 0 || renewBeforePercentage >= 100) {
       throw new RangeError(`renewBeforePercentage must be an integer between 1 and 99, got ${renewBeforePercentage}`);
     }
-    return Math.floor((lifetimeMs * renewBeforePercentage) / 100);
+    return { ms: Math.floor((lifetimeMs * renewBeforePercentage) / 100), source: 'RenewBeforePercentage' };
   }
   if (renewBefore !== undefined) {
     const ms = parseDuration(renewBefore);
-    if (ms < lifetimeMs) return ms;
+    if (ms < lifetimeMs) return { ms, source: 'RenewBefore' };
   }
-  return Math.floor(lifetimeMs / 3);
+  return { ms: Math.floor(lifetimeMs / (lifetimeMs <= SHORT_LIVED_MAX_MS ? 2 : 3)), source: 'DefaultFraction' };
+}
+
+export function renewBeforeMs(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): number {
+  return renewBeforeRule(lifetimeMs, renewBefore, renewBeforePercentage).ms;
 }
 
 /**
- * When a certificate valid from notBefore to notAfter should be renewed: by default when a third
- * of its lifetime is left. Truncated to whole seconds, as status.renewalTime is stored in seconds
+ * When a certificate valid from notBefore to notAfter should be renewed, without ARI: by default
+ * when a third of its lifetime is left (half for short-lived ones). Truncated to whole seconds, as status.renewalTime is stored in seconds
  * and cert-manager compares against the stored value.
  */
 export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: string, renewBeforePercentage?: number): Date {
+  return renewalPlan(notBefore, notAfter, renewBefore, renewBeforePercentage).time;
+}
+
+/** renewalTime and the rule that decided it. */
+export function renewalPlan(notBefore: Date, notAfter: Date, renewBefore?: string, renewBeforePercentage?: number): { time: Date; source: RenewBeforeSource } {
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw new RangeError('renewalTime needs valid notBefore and notAfter dates');
   const lifetime = notAfter.getTime() - notBefore.getTime();
   if (!(lifetime > 0)) throw new RangeError(`notAfter (${notAfter.toISOString()}) must be after notBefore (${notBefore.toISOString()})`);
-  const at = notAfter.getTime() - renewBeforeMs(lifetime, renewBefore, renewBeforePercentage);
-  return new Date(Math.floor(at / 1000) * 1000);
+  const rule = renewBeforeRule(lifetime, renewBefore, renewBeforePercentage);
+  return { time: new Date(Math.floor((notAfter.getTime() - rule.ms) / 1000) * 1000), source: rule.source };
 }

@@ -191,6 +191,24 @@ export interface Condition {
   type: string;
 }
 
+/** certgate: the ACME Renewal Information (ARI, RFC 9773) the CA last gave for the certificate in the Secret; absent when the issuer is not ACME or its CA has no renewalInfo. */
+export interface CertificateRenewalInfo {
+  /** ARI identifier of the certificate it describes (base64url authority key identifier, a dot, base64url serial number). Ignored once the Secret holds another certificate. */
+  certID?: string;
+  /** Page where the CA explains why it suggests this window (for example an incident). */
+  explanationURL?: string;
+  /** When renewalInfo was last fetched (or the fetch failed). */
+  lastCheckTime?: string;
+  /** Why the last fetch failed; empty when it succeeded. */
+  message?: string;
+  /** When it is fetched again: after the CA's Retry-After but at least a 360th of the lifetime (6 hours for 90 days, 24 minutes for 6 days), within 1 minute to 1 day. */
+  nextCheckTime?: string;
+  /** End of the renewal window the CA suggests. */
+  suggestedWindowEnd?: string;
+  /** Start of the renewal window the CA suggests. */
+  suggestedWindowStart?: string;
+}
+
 /** Observed state of the Certificate. */
 export interface CertificateStatus {
   /** List of status conditions indicating the status of the Certificate. Known types: Ready, Issuing. */
@@ -205,8 +223,12 @@ export interface CertificateStatus {
   notAfter?: string;
   /** Start of validity of the certificate stored in the Secret. */
   notBefore?: string;
+  /** certgate: the ACME Renewal Information (ARI, RFC 9773) the CA last gave for the certificate in the Secret; absent when the issuer is not ACME or its CA has no renewalInfo. */
+  renewalInfo?: CertificateRenewalInfo;
   /** Time the certificate will next be renewed. */
   renewalTime?: string;
+  /** certgate: where renewalTime comes from. ARIWindow: a random time inside the CA's suggested window (status.renewalInfo); RenewBefore or RenewBeforePercentage: the spec asks for an earlier time than ARI, or there is no ARI; DefaultFraction: when a third of the lifetime is left (half for certificates of 10 days or less). */
+  renewalTimeSource?: "ARIWindow" | "RenewBefore" | "RenewBeforePercentage" | "DefaultFraction";
   /** Current revision, incremented on every issuance; matches the cert-manager.io/certificate-revision annotation of the CertificateRequest. */
   revision?: number;
 }

@@ -19,6 +19,7 @@ const TYPE_NAMES: Record<string, string> = {
   'CertificateSpec.secretTemplate': 'CertificateSecretTemplate',
   'CertificateSpec.usages[]': 'KeyUsage',
   'CertificateStatus.conditions[]': 'Condition',
+  'CertificateStatus.renewalInfo': 'CertificateRenewalInfo',
   'Issuer.spec': 'IssuerSpec',
   'Issuer.status': 'IssuerStatus',
   'ClusterIssuer.spec': 'IssuerSpec',

@@ -2,7 +2,7 @@
 // the Order's progress. All ACME traffic for issuance happens in the Order and Challenge
 // controllers; this file only creates and reads Orders (and registers accounts for checkIssuer).
 import { Resources, apiVersionOf } from '../../api/resources.ts';
-import { FINAL_ACME_STATES, IssuerReasons } from '../../api/constants.ts';
+import { CertificateRequestAnnotations, FINAL_ACME_STATES, IssuerReasons } from '../../api/constants.ts';
 import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { advertisedProfiles } from '../../lib/acme/client.ts';
@@ -13,8 +13,11 @@ import { acmeRuntime } from './runtime.ts';
 import { orderName } from './names.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 
-/** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
-export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
+/**
+ * CertificateRequest annotations copied to the Order: solver overrides set by the ingress shim, and
+ * the ARI id of the certificate being renewed (sent as the new order's `replaces`).
+ */
+export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/', CertificateRequestAnnotations.Replaces];
 
 export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
   const rt = acmeRuntime(ctx);

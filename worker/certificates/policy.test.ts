@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
-import { evaluateSecret, failureBackoffMs, remainingBackoffMs } from './policy.ts';
+import { X509Certificate } from 'node:crypto';
+import { ariCertId } from '../../lib/acme/ari.ts';
+import { backoffCapMs, decideRenewalTime, evaluateSecret, failureBackoffMs, remainingBackoffMs } from './policy.ts';
 
 const HOUR = 3_600_000;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -44,6 +46,8 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
       ['a name added to the spec', () => [{ ...cert, spec: { ...cert.spec, dnsNames: ['web.example.test', 'www.example.test'] } }, good, now], 'SecretMismatch'],
       ['key algorithm changed in the spec', () => [cert, rsaSecret, now], 'SecretMismatch'],
       ['issuer changed', () => [{ ...cert, spec: { ...cert.spec, issuerRef: { name: 'other' } } }, good, now], 'IncorrectIssuer'],
+      ['due for renewal (half of a short-lived lifetime passed)', () => [cert, good, now + 1.5 * HOUR + 1000], 'Renewing'],
+      ['not yet due just before half of the lifetime', () => [cert, good, now + 1.5 * HOUR - 2000], undefined],
       ['due for renewal (2/3 of the lifetime passed)', () => [cert, good, now + 2 * HOUR + 1000], 'Renewing'],
       ['expired', () => [cert, good, now + 3 * HOUR + 1000], 'Expired'],
       ['renewBefore moves renewal earlier', () => [{ ...cert, spec: { ...cert.spec, renewBefore: '2h30m' } }, good, now + 31 * 60_000], 'Renewing'],
@@ -54,11 +58,51 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
     }
   });
 
-  it('reports renewalTime at 2/3 of the lifetime', () => {
+  it('reports renewalTime at half the lifetime of a short-lived (3-hour) certificate, from the default fraction', () => {
     const e = evaluateSecret(cert, good, now);
     const lifetime = e.info!.notAfter.getTime() - e.info!.notBefore.getTime();
-    assert.equal(e.renewalTime!.getTime(), Math.floor((e.info!.notBefore.getTime() + (2 * lifetime) / 3) / 1000) * 1000);
+    assert.equal(e.renewalTime!.getTime(), Math.floor((e.info!.notBefore.getTime() + lifetime / 2) / 1000) * 1000);
+    assert.equal(e.renewalTimeSource, 'DefaultFraction');
   });
+
+  it('an ARI window for the stored certificate decides, unless renewBefore asks earlier', () => {
+    const leaf = new X509Certificate(Buffer.from(good.data!['tls.crt'], 'base64').toString());
+    const id = ariCertId(leaf);
+    const e0 = evaluateSecret(cert, good, now);
+    const nb = e0.info!.notBefore.getTime();
+    const window = (fromH: number, toH: number, certID = id) => ({ certID, suggestedWindowStart: new Date(nb + fromH * HOUR).toISOString(), suggestedWindowEnd: new Date(nb + toH * HOUR).toISOString() });
+    const withAri = (renewalInfo: object, spec: Partial<Certificate['spec']> = {}): Certificate => ({ ...cert, spec: { ...cert.spec, ...spec }, status: { renewalInfo } });
+    // Later than the default (1.5 h): ARI still wins over the default fraction.
+    const late = evaluateSecret(withAri(window(2, 2.5)), good, now);
+    assert.equal(late.renewalTimeSource, 'ARIWindow');
+    assert.ok(late.renewalTime!.getTime() >= nb + 2 * HOUR && late.renewalTime!.getTime() <= nb + 2.5 * HOUR, 'inside the window');
+    assert.equal(evaluateSecret(withAri(window(2, 2.5)), good, now).renewalTime!.getTime(), late.renewalTime!.getTime(), 'the same point on every evaluation');
+    assert.equal(evaluateSecret(withAri(window(2, 2.5)), good, late.renewalTime!.getTime()).reason, 'Renewing');
+    assert.match(evaluateSecret(withAri(window(2, 2.5)), good, late.renewalTime!.getTime()).message!, /inside the CA's suggested renewal window/);
+    // renewBefore asking for an earlier time than the window wins; a later one does not.
+    assert.equal(evaluateSecret(withAri(window(2, 2.5), { renewBefore: '2h' }), good, now).renewalTimeSource, 'RenewBefore');
+    assert.equal(evaluateSecret(withAri(window(2, 2.5), { renewBeforePercentage: 10 }), good, now).renewalTimeSource, 'ARIWindow');
+    // A window moved into the past: due now.
+    assert.equal(evaluateSecret(withAri(window(-2, -1)), good, now).reason, 'Renewing');
+    // A window for another certificate, or an invalid one, is ignored.
+    assert.equal(evaluateSecret(withAri(window(2, 2.5, 'AAAA.BBBB')), good, now).renewalTimeSource, 'DefaultFraction');
+    assert.equal(evaluateSecret(withAri(window(2.5, 2)), good, now).renewalTimeSource, 'DefaultFraction');
+  });
+});
+
+describe('decideRenewalTime', () => {
+  const nb = new Date('2026-01-01T00:00:00Z');
+  const days = (d: number) => new Date(nb.getTime() + d * 24 * HOUR);
+  const c = (spec: Partial<Certificate['spec']> = {}): Certificate => ({ ...cert, spec: { ...cert.spec, ...spec } });
+  const cases: Array<[string, Certificate, number, string, string]> = [
+    ['90 days, no ARI: a third left', c(), 90, '2026-03-02T00:00:00.000Z', 'DefaultFraction'],
+    ['6 days (shortlived), no ARI: half', c(), 6, '2026-01-04T00:00:00.000Z', 'DefaultFraction'],
+    ['45 days, renewBefore 240h', c({ renewBefore: '240h' }), 45, '2026-02-05T00:00:00.000Z', 'RenewBefore'],
+    ['6 days, renewBeforePercentage 20', c({ renewBeforePercentage: 20 }), 6, '2026-01-05T19:12:00.000Z', 'RenewBeforePercentage'],
+  ];
+  for (const [name, certificate, d, time, source] of cases) {
+    it(name, () => assert.deepEqual(Object.values(decideRenewalTime(certificate, { notBefore: nb, notAfter: days(d) }, 'id')).map(String), [new Date(time).toString(), source]));
+  }
 });
 
 describe('failure backoff', () => {
@@ -88,4 +132,23 @@ describe('remaining backoff before a retry', () => {
     ['spec changed since the failure', failed(3, 1, 2), failedAt + 1000, 0],
   ];
   for (const [name, c, now, want] of cases) it(name, () => assert.equal(remainingBackoffMs(c, now, HOUR, 32 * HOUR), want));
+
+  it('caps the backoff at an eighth of the validity left: a 6-day certificate with 3 days left waits 9 h, not 32', () => {
+    const notAfter = new Date(failedAt + 72 * HOUR);
+    assert.equal(remainingBackoffMs(failed(10, 1, 1), failedAt, HOUR, 32 * HOUR, notAfter), 9 * HOUR);
+    assert.equal(remainingBackoffMs(failed(2, 1, 1), failedAt, HOUR, 32 * HOUR, notAfter), 2 * HOUR, 'below the cap: unchanged');
+    // 90 days with 30 left: the cap (3.75 days) is above 32 h.
+    assert.equal(remainingBackoffMs(failed(10, 1, 1), failedAt, HOUR, 32 * HOUR, new Date(failedAt + 720 * HOUR)), 32 * HOUR);
+  });
+});
+
+describe('backoffCapMs', () => {
+  const cases: Array<[string, number | undefined, number]> = [
+    ['no certificate: the configured max', undefined, 32 * HOUR],
+    ['expired: the configured max', -HOUR, 32 * HOUR],
+    ['30 days left: the configured max', 720 * HOUR, 32 * HOUR],
+    ['3 days left: 9 hours', 72 * HOUR, 9 * HOUR],
+    ['4 minutes left: a minute', 4 * 60_000, 60_000],
+  ];
+  for (const [name, remaining, want] of cases) it(name, () => assert.equal(backoffCapMs(32 * HOUR, remaining), want));
 });

@@ -1,10 +1,13 @@
 // Whether a Certificate's Secret needs a new certificate, and why: cert-manager's policy chain,
 // as one pure function of (Certificate, Secret, now). The trigger uses every reason; readiness
-// treats "Renewing" as still Ready. Also the one failure backoff (--renew-backoff-base/-max).
+// treats "Renewing" as still Ready. Also when to renew (ARI window, renewBefore, default fraction)
+// and the one failure backoff (--renew-backoff-base/-max, capped by the time left).
+import type { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Certificate } from '../../api/types.generated.ts';
+import type { Certificate, CertificateStatus } from '../../api/types.generated.ts';
 import { CertificateReasons, ConditionTypes, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
-import { renewalTime } from '../../api/defaults.ts';
+import { renewalPlan } from '../../api/defaults.ts';
+import { ariCertId, pointInWindow } from '../../lib/acme/ari.ts';
 import {
   certificateMatchesKey,
   diffNames,
@@ -25,6 +28,37 @@ export interface SecretEvaluation {
   info?: CertificateInfo;
   /** When the stored certificate is due for renewal. */
   renewalTime?: Date;
+  /** Which rule set renewalTime (status.renewalTimeSource). */
+  renewalTimeSource?: RenewalTimeSource;
+}
+
+export type RenewalTimeSource = NonNullable<CertificateStatus['renewalTimeSource']>;
+
+/** ARI id of a certificate; undefined when it has none (no authority key identifier). */
+export function ariIdOf(leaf: X509Certificate): string | undefined {
+  try {
+    return ariCertId(leaf);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When to renew the stored certificate, in this order of precedence:
+ * 1. the CA's ARI window (status.renewalInfo, for this very certificate): a random point inside it,
+ *    unless renewBefore or renewBeforePercentage asks for an earlier time;
+ * 2. renewBeforePercentage, or renewBefore when shorter than the lifetime;
+ * 3. when a third of the lifetime is left (half for short-lived certificates of 10 days or less).
+ */
+export function decideRenewalTime(cert: Certificate, info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, leafAriId: string | undefined): { time: Date; source: RenewalTimeSource } {
+  const plan = renewalPlan(info.notBefore, info.notAfter, cert.spec.renewBefore, cert.spec.renewBeforePercentage);
+  const ari = cert.status?.renewalInfo;
+  const start = ari?.suggestedWindowStart ? new Date(ari.suggestedWindowStart) : undefined;
+  const end = ari?.suggestedWindowEnd ? new Date(ari.suggestedWindowEnd) : undefined;
+  if (!leafAriId || ari?.certID !== leafAriId || !start || !end || !(start.getTime() < end.getTime())) return plan;
+  const inWindow = pointInWindow(leafAriId, start, end);
+  if (plan.source !== 'DefaultFraction' && plan.time.getTime() < inWindow.getTime()) return plan;
+  return { time: inWindow, source: 'ARIWindow' };
 }
 
 const decode = (secret: V1Secret, key: string): string | undefined => {
@@ -53,12 +87,13 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
     return { reason: R.InvalidCertificate, message: `Issuing certificate as Secret contains an invalid certificate: ${(e as Error).message}` };
   }
   let due: Date | undefined;
+  let source: RenewalTimeSource | undefined;
   try {
-    due = renewalTime(info.notBefore, info.notAfter, cert.spec.renewBefore, cert.spec.renewBeforePercentage);
+    ({ time: due, source } = decideRenewalTime(cert, info, ariIdOf(leaf)));
   } catch {
     due = undefined;
   }
-  const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due });
+  const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source });
   if (!certificateMatchesKey(leaf, key)) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
   const names = diffNames(requestedNames(cert), info.names);
   if (names.length) return withInfo(R.SecretMismatch, `Issuing certificate as Secret does not match the Certificate spec: ${names.join('; ')}`);
@@ -70,8 +105,8 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
     return withInfo(R.IncorrectIssuer, `Issuing certificate as Secret was previously issued by ${a[SecretAnnotations.IssuerKind] ?? 'an unknown issuer'} "${a[SecretAnnotations.IssuerName] ?? ''}"`);
   }
   if (info.notAfter.getTime() <= nowMs) return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
-  if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}`);
-  return { info, renewalTime: due };
+  if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}${source === 'ARIWindow' ? " inside the CA's suggested renewal window" : ''}`);
+  return { info, renewalTime: due, renewalTimeSource: source };
 }
 
 /**
@@ -83,15 +118,27 @@ export function failureBackoffMs(attempts: number, baseMs: number, maxMs: number
 }
 
 /**
+ * The backoff cap for a certificate with `remainingMs` of validity left: --renew-backoff-max, but
+ * at most an eighth of the time left (at least a minute), so a 6-day certificate renewed with 3
+ * days left retries within 9 hours rather than 32. Without a valid certificate: the plain max.
+ */
+export function backoffCapMs(maxMs: number, remainingMs: number | undefined): number {
+  if (remainingMs === undefined || remainingMs <= 0) return maxMs;
+  return Math.min(maxMs, Math.max(60_000, remainingMs / 8));
+}
+
+/**
  * Time left before a Certificate whose last issuance failed is tried again: counted from
  * status.lastFailureTime with status.failedIssuanceAttempts; 0 when there was no failure or the
- * spec changed since (a new generation resets the backoff, as in cert-manager).
+ * spec changed since (a new generation resets the backoff, as in cert-manager). With the stored
+ * certificate's notAfter, the backoff is capped by backoffCapMs.
  */
-export function remainingBackoffMs(cert: Certificate, nowMs: number, baseMs: number, maxMs: number): number {
+export function remainingBackoffMs(cert: Certificate, nowMs: number, baseMs: number, maxMs: number, notAfter?: Date): number {
   const attempts = cert.status?.failedIssuanceAttempts ?? 0;
   const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
   if (!attempts || Number.isNaN(last)) return 0;
   const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
   if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
-  return Math.max(0, last + failureBackoffMs(attempts, baseMs, maxMs) - nowMs);
+  const cap = backoffCapMs(maxMs, notAfter ? notAfter.getTime() - last : undefined);
+  return Math.max(0, last + failureBackoffMs(attempts, Math.min(baseMs, cap), cap) - nowMs);
 }

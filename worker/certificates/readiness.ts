@@ -39,6 +39,7 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
         notBefore: evaluation.info ? timestamp(evaluation.info.notBefore.getTime()) : undefined,
         notAfter: evaluation.info ? timestamp(evaluation.info.notAfter.getTime()) : undefined,
         renewalTime: evaluation.renewalTime ? timestamp(evaluation.renewalTime.getTime()) : undefined,
+        renewalTimeSource: evaluation.renewalTime ? evaluation.renewalTimeSource : undefined,
       });
       const updated = await updateCertificateStatus(ctx, cert, status);
       ctx.metrics.certificates.observe({ ...updated, status });

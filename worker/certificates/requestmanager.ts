@@ -6,13 +6,14 @@ import { CertificateRequestAnnotations, ConditionTypes, SecretKeys } from '../..
 import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
-import { createCsr, diffNames, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
+import { createCsr, diffNames, parseCertificateChain, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController } from './common.ts';
 import { requestedNames, requestNameFor } from './naming.ts';
+import { ariIdOf } from './policy.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
 
@@ -39,6 +40,7 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
         return { requeueAfterMs: 0 };
       }
       const spec = defaultCertificateSpec(cert.spec);
+      const replaces = await replacedAriId(ctx, cert);
       const csr = await createCsr(privateKey, { ...requestedNames(cert), subject: cert.spec.subject });
       const request: CertificateRequest = {
         apiVersion: 'cert-manager.io/v1',
@@ -52,6 +54,7 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
             [CertificateRequestAnnotations.CertificateName]: name,
             [CertificateRequestAnnotations.CertificateRevision]: String((cert.status?.revision ?? 0) + 1),
             [CertificateRequestAnnotations.PrivateKeySecretName]: keySecretName,
+            ...(replaces ? { [CertificateRequestAnnotations.Replaces]: replaces } : {}),
           },
           labels: { ...(cert.metadata.labels ?? {}) },
           ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
@@ -75,6 +78,22 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
     },
   });
   return ctrl;
+}
+
+/**
+ * ARI id of the certificate this request renews: the one in the Secret, when the CA gave renewal
+ * information for it (status.renewalInfo), so the CA knows the certificate and offers ARI.
+ */
+async function replacedAriId(ctx: WorkerContext, cert: Certificate): Promise<string | undefined> {
+  const known = cert.status?.renewalInfo;
+  if (!known?.certID || !known.suggestedWindowStart) return undefined;
+  const pem = secretValue(await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName), SecretKeys.Certificate);
+  if (!pem) return undefined;
+  try {
+    return ariIdOf(parseCertificateChain(pem)[0]) === known.certID ? known.certID : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why an existing request does not fit the Certificate's current spec and key; undefined when it fits. */

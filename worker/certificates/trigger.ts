@@ -21,7 +21,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
-      const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs);
+      const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
       if (backoff > 0) {
         log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
         return { requeueAfterMs: backoff };

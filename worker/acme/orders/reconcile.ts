@@ -7,7 +7,7 @@
 // Everything after it (authorizations, challenges, finalize, download) resumes from the ACME
 // order's own state, so a restart at any later point never creates a second order.
 import { Resources } from '../../../api/resources.ts';
-import { FINAL_ACME_STATES } from '../../../api/constants.ts';
+import { CertificateRequestAnnotations, FINAL_ACME_STATES } from '../../../api/constants.ts';
 import type { ACMEAuthorization, ACMEState, Challenge, Order, OrderStatus } from '../../../api/types.generated.ts';
 import { isAlreadyExists } from '../../../lib/kube/client.ts';
 import { AcmeProblemError, formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
@@ -95,10 +95,25 @@ async function createAcmeOrder(ctx: WorkerContext, client: AcmeClient, order: Or
       return failOrder(ctx, order, 'errored', `ACME server does not offer profile "${profile}" (advertised profiles: ${profiles.length ? profiles.join(', ') : 'none'})`);
     }
   }
-  const created = await client.createOrder({ identifiers, ...(profile ? { profile } : {}) } as Parameters<AcmeClient['createOrder']>[0]);
+  // acme-client 5.4 knows neither profiles nor ARI: both go into the newOrder payload as they are.
+  const newOrder = (extra: Record<string, string>) => client.createOrder({ identifiers, ...(profile ? { profile } : {}), ...extra } as Parameters<AcmeClient['createOrder']>[0]);
+  const replaces = order.metadata.annotations?.[CertificateRequestAnnotations.Replaces];
+  let created;
+  let replaced = '';
+  try {
+    created = await newOrder(replaces ? { replaces } : {});
+    if (replaces) replaced = ` replacing certificate ${replaces} (ARI)`;
+  } catch (err) {
+    // The CA may refuse `replaces` (already replaced by another order, a certificate it no longer
+    // knows): a renewal without it still renews; only the rate-limit exemption is lost.
+    if (isRateLimited(err)) throw err;
+    if (!replaces || !(err instanceof AcmeProblemError)) throw err;
+    ctx.recorder.event(order, 'Warning', 'ReplacesRefused', `The ACME server refused replaces=${replaces} (${formatProblem(err.type, err.detail)}); ordering without it`);
+    created = await newOrder({});
+  }
   // Written at once: from here on a restart resumes this order (see the comment at the top).
   await patchStatus(ctx, order, { url: created.url, finalizeURL: created.finalize, state: created.status, reason: '' });
-  ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}`);
+  ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}${replaced}`);
   return { requeueAfterMs: 0 };
 }
 

@@ -1,0 +1,102 @@
+// Renewal information: for each Certificate whose issuer is ACME and whose CA offers ARI (RFC 9773),
+// asks the CA when to renew the certificate in the Secret and records the answer in
+// status.renewalInfo. The renewal policy (worker/certificates/policy.ts) turns that window into
+// status.renewalTime; this controller only fetches. It asks again after the CA's Retry-After (at
+// least a 360th of the lifetime apart), so a window the CA moves (a revocation, an incident) is
+// seen within hours and the certificate renews promptly. A failed fetch is recorded in
+// status.renewalInfo.message and the default renewal time applies meanwhile.
+import type { Certificate, CertificateRenewalInfo } from '../../api/types.generated.ts';
+import { SecretKeys } from '../../api/constants.ts';
+import { fetchRenewalInfo, nextCheckDelayMs, type RenewalInfo } from '../../lib/acme/ari.ts';
+import { AcmeProblemError } from '../../lib/acme/errors.ts';
+import { parseCertificateChain } from '../../lib/pki/index.ts';
+import type { Logger } from '../../lib/log.ts';
+import { timestamp } from '../conditions.ts';
+import type { QueueController } from '../controller.ts';
+import type { WorkerContext } from '../issuance/backend.ts';
+import { readSecret, secretValue } from '../secrets.ts';
+import { createCertificateController, updateCertificateStatus, withoutUndefined } from '../certificates/common.ts';
+import { ariIdOf } from '../certificates/policy.ts';
+import { IssuerConfigError, resolveAcmeIssuer } from './issuers.ts';
+import { acmeRuntime } from './runtime.ts';
+
+export const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
+
+export function createRenewalInfoController(ctx: WorkerContext): QueueController {
+  return createCertificateController(ctx, { name: RENEWAL_INFO_CONTROLLER, reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log) });
+}
+
+async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logger) {
+  const namespace = cert.metadata.namespace!;
+  const ref = cert.spec.issuerRef;
+  if ((ref.group || 'cert-manager.io') !== 'cert-manager.io') return;
+  const leaf = storedLeaf(secretValue(await readSecret(ctx, namespace, cert.spec.secretName), SecretKeys.Certificate));
+  const certID = leaf && ariIdOf(leaf);
+  if (!leaf || !certID) return;
+  const now = ctx.clock.now();
+  const previous = cert.status?.renewalInfo;
+  const known = previous?.certID === certID ? previous : undefined;
+  const due = known?.nextCheckTime ? Date.parse(known.nextCheckTime) : NaN;
+  if (due > now) return { requeueAfterMs: due - now };
+
+  let client;
+  try {
+    const resolved = await resolveAcmeIssuer(ctx, ref, namespace);
+    ({ client } = await acmeRuntime(ctx).accounts.clientFor(resolved.acme, resolved.resourceNamespace));
+  } catch (err) {
+    if (err instanceof IssuerConfigError) return; // not an ACME issuer (or not ours): no ARI
+    throw err;
+  }
+  const lifetimeMs = Date.parse(leaf.validTo) - Date.parse(leaf.validFrom);
+  let info: RenewalInfo | undefined;
+  try {
+    info = await fetchRenewalInfo(client, certID);
+  } catch (err) {
+    const failure = `fetching renewalInfo failed: ${(err as Error).message}`;
+    log.warn({ err: (err as Error).message }, 'ARI renewalInfo fetch failed; the default renewal time applies until it succeeds');
+    const retryAfterMs = err instanceof AcmeProblemError ? err.retryAfterMs : undefined;
+    return record({ ...known, certID, message: failure }, nextCheckDelayMs(lifetimeMs, retryAfterMs));
+  }
+  if (!info) {
+    // The CA has no renewalInfo (any more): drop what an earlier answer said.
+    if (previous) await updateCertificateStatus(ctx, cert, withoutUndefined({ ...cert.status, renewalInfo: undefined }));
+    return;
+  }
+  const fresh: CertificateRenewalInfo = withoutUndefined({
+    certID,
+    suggestedWindowStart: timestamp(info.windowStart.getTime()),
+    suggestedWindowEnd: timestamp(info.windowEnd.getTime()),
+    explanationURL: info.explanationURL,
+  });
+  announce(ctx, cert, known, fresh);
+  return record(fresh, nextCheckDelayMs(lifetimeMs, info.retryAfterMs));
+
+  async function record(renewalInfo: CertificateRenewalInfo, nextInMs: number) {
+    const status = { ...cert.status, renewalInfo: withoutUndefined({ ...renewalInfo, lastCheckTime: timestamp(now), nextCheckTime: timestamp(now + nextInMs) }) };
+    await updateCertificateStatus(ctx, cert, status);
+    return { requeueAfterMs: nextInMs };
+  }
+}
+
+/** An Event when the CA's window for this certificate is new or moved; a Warning when it explains why. */
+function announce(ctx: WorkerContext, cert: Certificate, known: CertificateRenewalInfo | undefined, fresh: CertificateRenewalInfo): void {
+  const moved = known?.suggestedWindowStart !== undefined && (known.suggestedWindowStart !== fresh.suggestedWindowStart || known.suggestedWindowEnd !== fresh.suggestedWindowEnd);
+  if (known?.suggestedWindowStart !== undefined && !moved && known.explanationURL === fresh.explanationURL) return;
+  const window = `${fresh.suggestedWindowStart} to ${fresh.suggestedWindowEnd}`;
+  const why = fresh.explanationURL ? `; the CA explains why at ${fresh.explanationURL}` : '';
+  ctx.recorder.event(
+    cert,
+    fresh.explanationURL ? 'Warning' : 'Normal',
+    moved ? 'RenewalWindowChanged' : 'RenewalWindow',
+    `${moved ? 'The CA moved the suggested renewal window (ARI) to' : 'The CA suggests renewing (ARI) between'} ${window}${why}`,
+  );
+}
+
+function storedLeaf(pem: string | undefined) {
+  if (!pem) return undefined;
+  try {
+    return parseCertificateChain(pem)[0];
+  } catch {
+    return undefined;
+  }
+}
