@@ -134,7 +134,10 @@ async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<
         identifier: a.identifier?.value,
         wildcard: !!a.wildcard,
         initialState: a.status,
-        challenges: (a.challenges ?? []).map((c: any) => ({ type: c.type, token: c.token, url: c.url })),
+        // Only token-based challenges (http-01, dns-01, tls-alpn-01): newer CAs also offer kinds
+        // without a token (pebble 2.10's dns-persist-01), which certgate does not solve and the
+        // Order's status (cert-manager's schema) cannot hold.
+        challenges: (a.challenges ?? []).filter((c: any) => typeof c.token === 'string' && c.token).map((c: any) => ({ type: c.type, token: c.token, url: c.url })),
       };
     }),
   );
