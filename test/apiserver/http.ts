@@ -13,6 +13,7 @@ import type { UserInfo } from './admission.ts';
 import type { Registry, ResourceType } from './registry.ts';
 import type { RequestContext, Rest } from './rest.ts';
 import type { WatchHub } from './watch.ts';
+import type { Aggregator } from './aggregation.ts';
 
 export interface AuthorizationAttributes { user: UserInfo; verb: string; group: string; resource: string; subresource?: string; name?: string; namespace?: string }
 export type Authorizer = (a: AuthorizationAttributes) => boolean;
@@ -25,6 +26,8 @@ export interface HttpDeps {
   authorizer?: Authorizer;
   address: () => string;
   bookmarkIntervalMs: number;
+  /** APIServices backed by a Service (the aggregation layer) */
+  aggregator?: Aggregator;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -158,6 +161,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const q = url.searchParams;
   const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
   const method = req.method ?? 'GET';
+
+  const aggregated = segments[0] === 'apis' && segments.length >= 3 ? deps.aggregator?.find(segments[1], segments[2]) : undefined;
+  if (aggregated) {
+    authorizeAggregated(deps, user, method, segments);
+    return deps.aggregator!.proxy(aggregated, req, await readRawBody(req), res, user);
+  }
 
   const r = route(deps.registry, segments);
   if (!r) {
@@ -296,6 +305,20 @@ async function tokenRequest(deps: HttpDeps, ctx: RequestContext, req: IncomingMe
     spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds, boundObjectRef: null },
     status: { token: deps.auth.tokenFor(ctx.namespace!, ctx.name!), expirationTimestamp: new Date(Date.now() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
   };
+}
+
+/** RBAC for a proxied resource request, as the real server checks before proxying: /apis/<g>/<v>[/namespaces/<ns>]/<resource>[/<name>[/<sub>]]. */
+function authorizeAggregated(deps: HttpDeps, user: UserInfo, method: string, segments: string[]): void {
+  let parts = segments.slice(3);
+  if (!deps.authorizer || parts.length === 0) return; // discovery of the group version: allowed to every authenticated user
+  let namespace: string | undefined;
+  if (parts[0] === 'namespaces' && parts.length >= 3) {
+    namespace = parts[1];
+    parts = parts.slice(2);
+  }
+  const [resource, name, subresource] = parts;
+  const verb = verbOf(method, { name } as ResourceRoute, false);
+  if (!deps.authorizer({ user, verb, group: segments[1], resource, subresource, name, namespace })) throw forbidden(user.username, verb, segments[1], resource, name, namespace, subresource);
 }
 
 /** Impersonate-User / Impersonate-Group (kubectl --as, --as-group), allowed by RBAC's "impersonate" verb. */

@@ -20,6 +20,7 @@ import { crdToTypes } from './crd.ts';
 import { createTestCa, type KeyPairPem } from './tls.ts';
 import { ApiError } from './errors.ts';
 import { RbacAuthorizer } from './rbac.ts';
+import { Aggregator } from './aggregation.ts';
 
 export { createTestCa, type TestCa, type KeyPairPem } from './tls.ts';
 
@@ -49,7 +50,7 @@ export interface StartOptions {
   historyWindow?: number;
   /** interval of BOOKMARK events for watches that allow them (default 1000 ms) */
   bookmarkIntervalMs?: number;
-  /** where webhooks with clientConfig.service are reached (no cluster network here) */
+  /** where webhooks with clientConfig.service, and APIServices whose Service is not ExternalName, are reached (no cluster network here) */
   serviceResolver?: ServiceResolver;
   /** observe every request (tests assert e.g. that an informer relisted; benchmarks count requests and connections per client) */
   onRequest?: (method: string, url: string, req: IncomingMessage) => void;
@@ -139,6 +140,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
       authorizer: opts.rbac ? new RbacAuthorizer(storage).authorize : undefined,
       address: () => address,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
+      aggregator: new Aggregator(storage, opts.serviceResolver),
     }),
   );
   await new Promise<void>((res, rej) => {

@@ -73,6 +73,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
   builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
   builtin('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
+  builtin('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, { categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Service', get: (o) => (o.spec?.service ? `${o.spec.service.namespace}/${o.spec.service.name}` : 'Local') }] }),
   builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Created At', get: (o) => o.metadata?.creationTimestamp ?? '' }], noAgeColumn: true }),
   builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),

@@ -44,6 +44,11 @@ export interface BindOptions {
   allowUnsignedUpdates?: boolean;
   /** More zones served the same way (e.g. a delegation target for `cnameStrategy: Follow`). */
   extraZones?: string[];
+  /**
+   * Also answer as the recursive resolver pebble would use on the Internet: a CNAME into another
+   * zone served here is followed in the answer (an authoritative-only server stops at the CNAME).
+   */
+  recursion?: boolean;
   /** Extra zone-file lines for `zone` (e.g. "_acme-challenge.app CNAME app.delegated.test."). */
   records?: string[];
 }
@@ -87,7 +92,7 @@ export async function startBind(opts: BindOptions = {}): Promise<BindServer> {
   pid-file none;
   session-keyfile none;
   managed-keys-directory "${dir}";
-  recursion no;
+  ${opts.recursion ? 'recursion yes;\n  allow-recursion { 127.0.0.1; };' : 'recursion no;'}
   dnssec-validation no;
   notify no;
   allow-query { any; };
