@@ -36,7 +36,8 @@ export interface WebhookSolver {
 }
 
 export interface WebhookSolverOptions {
-  bind: BindServer;
+  /** Where TXT values are written; without it only `publish: "never"` and `fail` configs work. */
+  bind?: BindServer;
   groupName: string;
   solverName: string;
   /** Names the serving certificate carries besides localhost/127.0.0.1: "<service>.<namespace>.svc". */
@@ -46,7 +47,12 @@ export interface WebhookSolverOptions {
 export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<WebhookSolver> {
   const ca = createTestCa('certgate-test-webhook-solver-ca');
   const serving = ca.issue(['localhost', '127.0.0.1', ...opts.serviceDnsNames]);
-  const dns = new Rfc2136Client({ nameserver: opts.bind.address, tsigKeyName: opts.bind.tsig.name, tsigAlgorithm: opts.bind.tsig.algorithm, tsigSecret: opts.bind.tsig.secret, timeoutMs: 5000 });
+  const bind = opts.bind;
+  const dnsClient = bind ? new Rfc2136Client({ nameserver: bind.address, tsigKeyName: bind.tsig.name, tsigAlgorithm: bind.tsig.algorithm, tsigSecret: bind.tsig.secret, timeoutMs: 5000 }) : undefined;
+  const dns = (): Rfc2136Client => {
+    if (!dnsClient) throw new Error('this test solver has no DNS server to write to');
+    return dnsClient;
+  };
   const requests: RecordedRequest[] = [];
   const held: Array<{ fqdn: string; key: string }> = [];
   const base = `/apis/${opts.groupName}/v1alpha1`;
@@ -59,13 +65,13 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
     if (r.action === 'Present') {
       if (cfg.publish === 'never') return { success: true };
       if (cfg.publish === 'held') held.push({ fqdn: r.resolvedFQDN, key: r.key });
-      else await dns.addTxt(r.resolvedFQDN, r.key, 60);
+      else await dns().addTxt(r.resolvedFQDN, r.key, 60);
       return { success: true };
     }
     if (r.action === 'CleanUp') {
       const i = held.findIndex((h) => h.fqdn === r.resolvedFQDN && h.key === r.key);
       if (i >= 0) held.splice(i, 1);
-      await dns.removeTxt(r.resolvedFQDN, r.key);
+      if (cfg.publish !== 'never') await dns().removeTxt(r.resolvedFQDN, r.key);
       return { success: true };
     }
     return { success: false, message: `unknown action ${r.action}` };
@@ -112,7 +118,7 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
     caBundle: Buffer.from(ca.certPem).toString('base64'),
     requests,
     async release() {
-      for (const h of held.splice(0)) await dns.addTxt(h.fqdn, h.key, 60);
+      for (const h of held.splice(0)) await dns().addTxt(h.fqdn, h.key, 60);
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -85,7 +85,7 @@ function apiError(err: unknown, where: string, path: string): Dns01ProviderError
     case 404:
       return new Dns01ProviderError(`${where}: the API server does not serve ${path}; install the solver and its APIService, and check groupName and solverName`, false, { cause: err });
     case 403:
-      return new Dns01ProviderError(`${where}: certgate may not create ${path} (${err.message}); add the group to the chart's dns01.webhookGroups (RBAC "create" on it)`, false, { cause: err });
+      return new Dns01ProviderError(`${where}: certgate may not create ${path} (${err.message}); add the group to the chart's dns01WebhookGroups (RBAC "create" on it)`, false, { cause: err });
     case 503:
       return new Dns01ProviderError(`${where}: the API server cannot reach the solver (${err.message}); check the solver's Service and APIService status`, true, { cause: err });
     default:
