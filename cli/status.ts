@@ -2,7 +2,8 @@
 // Reads the Certificate, its Secret, the issuer, the newest CertificateRequest owned by it, that
 // request's Order and the Order's Challenges, and the Certificate's last Events.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Certificate, CertificateRequest, Challenge, Condition, Order } from '../api/types.generated.ts';
+import type { Certificate, CertificateRenewalInfo, CertificateRequest, Challenge, Condition, Order } from '../api/types.generated.ts';
+import { SHORT_LIVED_MAX_MS } from '../api/defaults.ts';
 import { ConditionTypes, CertificateRequestAnnotations, SecretKeys } from '../api/constants.ts';
 import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
@@ -27,6 +28,10 @@ export interface CertificateStatusView {
   notBefore?: string;
   notAfter?: string;
   renewalTime?: string;
+  /** Which rule set renewalTime, in words (from status.renewalTimeSource and the spec). */
+  renewalFrom?: string;
+  /** The CA's renewal information (ARI), when it gave any for the stored certificate. */
+  renewalInfo?: CertificateRenewalInfo;
   revision?: number;
   failedIssuanceAttempts?: number;
   lastFailureTime?: string;
@@ -63,6 +68,8 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
     notBefore: st.notBefore,
     notAfter: st.notAfter,
     renewalTime: st.renewalTime,
+    renewalFrom: describeRenewalSource(cert),
+    renewalInfo: st.renewalInfo,
     revision: st.revision,
     failedIssuanceAttempts: st.failedIssuanceAttempts,
     lastFailureTime: st.lastFailureTime,
@@ -139,6 +146,36 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
   return out;
 }
 
+/** Where status.renewalTime comes from, in the words of the README's order of precedence. */
+export function describeRenewalSource(cert: Certificate): string | undefined {
+  const st = cert.status ?? {};
+  switch (st.renewalTimeSource) {
+    case 'ARIWindow':
+      return `a random time inside the window the CA suggests (ARI): ${st.renewalInfo?.suggestedWindowStart} to ${st.renewalInfo?.suggestedWindowEnd}`;
+    case 'RenewBefore':
+      return `spec.renewBefore (${cert.spec.renewBefore} before expiry)`;
+    case 'RenewBeforePercentage':
+      return `spec.renewBeforePercentage (${cert.spec.renewBeforePercentage}% of the lifetime before expiry)`;
+    case 'DefaultFraction': {
+      const lifetime = Date.parse(st.notAfter ?? '') - Date.parse(st.notBefore ?? '');
+      return lifetime <= SHORT_LIVED_MAX_MS ? 'default: when half of the lifetime is left (short-lived, 10 days or less)' : 'default: when a third of the lifetime is left';
+    }
+    default:
+      return undefined;
+  }
+}
+
+function renewalInfoLines(s: CertificateStatusView): string[] {
+  const ri = s.renewalInfo;
+  if (!ri) return [];
+  return [
+    ...(ri.suggestedWindowStart ? [`  ARI Window:   ${ri.suggestedWindowStart} to ${ri.suggestedWindowEnd}`] : []),
+    ...(ri.explanationURL ? [`  ARI Explanation: ${ri.explanationURL}`] : []),
+    ...(ri.message ? [`  ARI Error:    ${ri.message}`] : []),
+    ...(ri.nextCheckTime ? [`  ARI Next Check: ${ri.nextCheckTime}`] : []),
+  ];
+}
+
 function conditionLine(c: ConditionView): string {
   return `${c.type}: ${c.status}${c.reason ? `, Reason: ${c.reason}` : ''}${c.message ? `, Message: ${c.message}` : ''}`;
 }
@@ -175,6 +212,8 @@ export function renderCertificateStatus(s: CertificateStatusView, nowMs: number)
       `  Not Before:   ${c.notBefore}`,
       `  Not After:    ${c.notAfter}${Date.parse(c.notAfter) < nowMs ? '  (EXPIRED)' : ''}`,
       `  Renewal Time: ${s.renewalTime ?? '<not scheduled>'}`,
+      ...(s.renewalFrom ? [`  Renewal From: ${s.renewalFrom}`] : []),
+      ...renewalInfoLines(s),
     );
   }
   if (s.secret.found && s.secret.problems.length) lines.push('  Problems:', ...s.secret.problems.map((p) => `    - ${p}`));

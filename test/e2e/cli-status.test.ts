@@ -36,6 +36,8 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
       status: {
         conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now) }],
         notBefore: iso(now - 60_000), notAfter: iso(now + 12 * 3600_000), renewalTime: iso(now + 8 * 3600_000), revision: 1,
+        renewalTimeSource: 'ARIWindow',
+        renewalInfo: { certID: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', suggestedWindowStart: iso(now + 7 * 3600_000), suggestedWindowEnd: iso(now + 9 * 3600_000), explanationURL: 'https://ca.example.test/incidents/7', nextCheckTime: iso(now + 3600_000) },
       },
     });
     await client.create(Resources.Secret, tlsSecret(NS, 'web-tls', leaf.certPem + ca.certPem, leaf.keyPem, undefined, { 'cert-manager.io/certificate-name': 'web' }));
@@ -107,6 +109,9 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     assert.match(r.stdout, /Issuer:\s+CN=Fake LE Intermediate X1/);
     assert.ok(r.stdout.includes(`Serial:       ${readySerial}`), r.stdout);
     assert.match(r.stdout, /Renewal Time: \d{4}-\d\d-\d\dT/);
+    assert.match(r.stdout, /Renewal From: a random time inside the window the CA suggests \(ARI\): \d{4}-\S+ to \d{4}-\S+\n/);
+    assert.match(r.stdout, /ARI Window: +\d{4}-\S+ to \d{4}-\S+\n/);
+    assert.match(r.stdout, /ARI Explanation: https:\/\/ca\.example\.test\/incidents\/7\n/);
     assert.match(r.stdout, /Name: web-1, Revision: 1/);
     assert.match(r.stdout, /Order:\n  Name: web-1-1234567, State: valid/);
     assert.match(r.stdout, /Issuing\s+The certificate has been successfully issued/);
