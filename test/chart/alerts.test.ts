@@ -84,31 +84,36 @@ async function assertPasses(rules: string, groups: TestGroup[], evaluationInterv
 }
 
 // ---- certificate lifetimes ---------------------------------------------------------------
-// Time starts at 0 (promtool's time()), samples every hour, renewal at 2/3 of the lifetime
-// (cert-manager's default), so the renewal window is the last third.
+// Time starts at 0 (promtool's time()), samples every hour. Renewal where the worker puts it:
+// certgate's default (half the lifetime for short-lived certificates of 10 days or less, 2/3
+// otherwise), or a point late in the CA's ARI window (a 6-day certificate renewed at day 4.5,
+// inside Let's Encrypt-style window of days 3 to 5), so the renewal window is what is left.
 
-interface Lifetime { name: string; days: number }
+interface Lifetime { name: string; days: number; renewAt: number }
 const lifetimes: Lifetime[] = [
-  { name: 'six-day', days: 6 },
-  { name: 'forty-five-day', days: 45 },
-  { name: 'ninety-day', days: 90 },
+  { name: 'six-day', days: 6, renewAt: 1 / 2 },
+  { name: 'six-day-ari-late', days: 6, renewAt: 3 / 4 },
+  { name: 'forty-five-day', days: 45, renewAt: 2 / 3 },
+  { name: 'ninety-day', days: 90, renewAt: 2 / 3 },
 ];
+/** The worker's default renewal point as a fraction of the lifetime (api/defaults.ts). */
+const defaultRenewAt = (days: number) => (days <= 10 ? 1 / 2 : 2 / 3);
 
 const certLabels = (name: string): Labels => ({ name, namespace: NS, ...ISSUER });
 
 /** A certificate issued at 0 whose renewal keeps failing: expiry and renewal times never move. Samples every `step` hours. */
-function stuckCertificate(name: string, days: number, horizonHours: number, step: number): Series[] {
+function stuckCertificate(name: string, days: number, horizonHours: number, step: number, renewAt = defaultRenewAt(days)): Series[] {
   const lifetime = days * DAY;
   const samples = Math.floor(horizonHours / step) + 1;
   return [
     series('certmanager_certificate_expiration_timestamp_seconds', certLabels(name), runs([[lifetime, samples]])),
     series('certmanager_certificate_not_after_timestamp_seconds', certLabels(name), runs([[lifetime, samples]])),
-    series('certmanager_certificate_renewal_timestamp_seconds', certLabels(name), runs([[(lifetime * 2) / 3, samples]])),
+    series('certmanager_certificate_renewal_timestamp_seconds', certLabels(name), runs([[lifetime * renewAt, samples]])),
   ];
 }
 
 /** A certificate renewed on schedule: each renewal shows up at the first sample at least an hour after its renewal time. */
-function healthyCertificate(name: string, days: number, horizonHours: number, step: number): Series[] {
+function healthyCertificate(name: string, days: number, horizonHours: number, step: number, renewAt: number): Series[] {
   const lifetimeH = days * 24;
   const total = Math.floor(horizonHours / step) + 1;
   const expiry: [number, number][] = [];
@@ -116,7 +121,7 @@ function healthyCertificate(name: string, days: number, horizonHours: number, st
   let issuedAt = 0; // hours
   let sample = 0;
   while (sample < total) {
-    const renewAtH = issuedAt + (lifetimeH * 2) / 3;
+    const renewAtH = issuedAt + lifetimeH * renewAt;
     const nextSample = Math.min(Math.ceil((renewAtH + 1) / step), total);
     expiry.push([(issuedAt + lifetimeH) * HOUR, nextSample - sample]);
     renewal.push([renewAtH * HOUR, nextSample - sample]);
@@ -132,9 +137,9 @@ function healthyCertificate(name: string, days: number, horizonHours: number, st
 }
 
 /** Hours after issuance at which each alert's condition turns true for a stuck certificate, from values.yaml's defaults. */
-function thresholds(days: number): { overdue: number; expiring: number } {
+function thresholds(days: number, renewAt = defaultRenewAt(days)): { overdue: number; expiring: number } {
   const lifetimeH = days * 24;
-  const renewalH = (lifetimeH * 2) / 3;
+  const renewalH = lifetimeH * renewAt;
   const windowH = lifetimeH - renewalH;
   const overdueAfterH = Math.max(1, windowH * 0.25); // renewalOverdueFraction, renewalOverdueMinimum
   const floorH = Math.min(7 * 24, windowH * 0.5); // expiryFloor clamped to half the window
@@ -147,27 +152,29 @@ const stepFor = (days: number) => (days <= 6 ? 1 : 6);
 
 test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the documented times, not before', async () => {
   const rules = withoutAnnotations(renderAlertRules());
-  // The table in values.yaml: 6-day certificates warn at 4.5 days and page at 5; 45-day at 33.75
+  // The table in values.yaml: 6-day certificates (renewed at half) warn at 3.75 days and page at
+  // 4.5; renewed late in an ARI window (day 4.5), at 4.875 and 5.25 days; 45-day at 33.75
   // and 38 days; 90-day at 67.5 and 83 days.
-  assert.deepEqual(lifetimes.map(({ days }) => thresholds(days)), [
-    { overdue: 108, expiring: 120 },
+  assert.deepEqual(lifetimes.map(({ days, renewAt }) => thresholds(days, renewAt)), [
+    { overdue: 90, expiring: 108 },
+    { overdue: 117, expiring: 126 },
     { overdue: 810, expiring: 912 },
     { overdue: 1620, expiring: 1992 },
   ]);
-  await Promise.all(lifetimes.map(async ({ name, days }) => {
+  await Promise.all(lifetimes.map(async ({ name, days, renewAt }) => {
     const step = stepFor(days);
-    const at = thresholds(days);
+    const at = thresholds(days, renewAt);
     const firing = (alertname: string, t: number): AlertCheck => ({
       eval_time: hours(t),
       alertname,
       exp_alerts: [{ exp_labels: { ...certLabels(name), severity: alertname.endsWith('ExpiringSoon') ? 'critical' : 'warning' } }],
     });
     const silent = (alertname: string, t: number): AlertCheck => ({ eval_time: hours(t), alertname, exp_alerts: [] });
-    const renewalH = (days * 24 * 2) / 3;
+    const renewalH = days * 24 * renewAt;
     // The condition turns true one step after the threshold; `for: 5m` makes it fire one step later.
     const group: TestGroup = {
       interval: `${step}h`,
-      input_series: stuckCertificate(name, days, days * 24 + 24, step),
+      input_series: stuckCertificate(name, days, days * 24 + 24, step, renewAt),
       alert_rule_test: [
         silent('CertgateCertificateRenewalOverdue', renewalH),
         silent('CertgateCertificateExpiringSoon', renewalH),
@@ -206,7 +213,7 @@ test('expiry alerts: the text names the certificate, its namespace, issuer and t
         exp_labels: { ...certLabels('six-day'), severity: 'warning' },
         exp_annotations: {
           summary: `Certificate ${NS}/six-day was not renewed on time`,
-          description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) should have been renewed 1d 2h 0m 0s ago. Check why with: kubectl certgate status certificate six-day -n ${NS}`,
+          description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) should have been renewed 2d 2h 0m 0s ago. Check why with: kubectl certgate status certificate six-day -n ${NS}`,
           runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificaterenewaloverdue',
         },
       }],
@@ -218,7 +225,7 @@ test('expiry alerts: the text names the certificate, its namespace, issuer and t
 test('expiry alerts: certificates renewed on time never alert over several lifetimes', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   // Two and a half lifetimes each (at least 15 days), so every certificate goes through two renewals.
-  await Promise.all(lifetimes.map(async ({ name, days }) => {
+  await Promise.all(lifetimes.map(async ({ name, days, renewAt }) => {
     const step = days >= 90 ? 12 : stepFor(days);
     const span = Math.max(days * 60, 15 * 24);
     const horizon = span - (span % step);
@@ -228,7 +235,7 @@ test('expiry alerts: certificates renewed on time never alert over several lifet
         checks.push({ eval_time: hours(t), alertname, exp_alerts: [] });
       }
     }
-    const input = healthyCertificate(name, days, horizon, step);
+    const input = healthyCertificate(name, days, horizon, step, renewAt);
     // Guard against a vacuous pass: every series covers the whole horizon, and renewals happened.
     for (const s of input) assert.equal(sampleCount(s.values), horizon / step + 1, s.series);
     assert.ok(input[0].values.split(' ').length >= 3, `${name}: at least two renewals in ${horizon}h`);
