@@ -141,6 +141,8 @@ export const CertificateReasons = Object.freeze({
   IncorrectIssuer: 'IncorrectIssuer',
   IncorrectCertificate: 'IncorrectCertificate',
   SecretMismatch: 'SecretMismatch',
+  /** The current revision's CertificateRequest asked for another duration or isCA. */
+  RequestChanged: 'RequestChanged',
   Expired: 'Expired',
   Renewing: 'Renewing',
   Issuing: 'Issuing',

@@ -2,7 +2,7 @@
 // CertificateRequests that belong to them) and a compare-then-write status update.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
-import { SecretAnnotations } from '../../api/constants.ts';
+import { CertificateRequestAnnotations, ConditionTypes, SecretAnnotations } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
 import type { ReconcileResult } from '../../lib/workqueue.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -18,6 +18,20 @@ export function liveCertificate(ctx: WorkerContext, key: string): Certificate | 
   const { namespace, name } = splitKey(key);
   const cert = ctx.caches.certificates.get(name, namespace);
   return cert && !cert.metadata.deletionTimestamp ? cert : undefined;
+}
+
+/** The issued CertificateRequest of the Certificate's current revision, from the cache; undefined when there is none. */
+export function currentRevisionRequest(ctx: WorkerContext, cert: Certificate): CertificateRequest | undefined {
+  const revision = cert.status?.revision;
+  if (!revision) return undefined;
+  return ctx.caches.certificateRequests
+    .list(cert.metadata.namespace)
+    .find(
+      (cr) =>
+        controllerOwner(cr, 'Certificate') === cert.metadata.name &&
+        cr.metadata.annotations?.[CertificateRequestAnnotations.CertificateRevision] === String(revision) &&
+        !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'),
+    );
 }
 
 /** Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. */

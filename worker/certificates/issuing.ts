@@ -1,7 +1,8 @@
 // Issuing: when the CertificateRequest for the next revision is done, either store the result
 // (checked, one Secret write), bump status.revision and end the Issuing condition, or record the
 // failure (failedIssuanceAttempts, lastFailureTime) so the trigger backs off. Also removes the
-// temporary key Secret once issuance is over and prunes old CertificateRequests.
+// temporary key Secret once issuance is over, keeps the Secret's labels and annotations
+// (secret-upkeep.ts) and prunes old CertificateRequests.
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { CertificateRequestAnnotations, CertificateRequestReasons, ConditionTypes, SecretKeys } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
@@ -14,6 +15,8 @@ import { updateCertificateStatus, createCertificateController } from './common.t
 import { requestNameFor } from './naming.ts';
 import { failureBackoffMs } from './policy.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
+import { upkeepSecretMetadata } from './secret-upkeep.ts';
+import { issueTemporaryCertificate } from './temporary.ts';
 
 export const ISSUING_CONTROLLER = 'certificates-issuing';
 
@@ -36,8 +39,10 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
       const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
         await removeNextKey(ctx, cert);
+        await upkeepSecretMetadata(ctx, cert, log);
         return;
       }
+      await issueTemporaryCertificate(ctx, cert, log);
       const cr = ctx.caches.certificateRequests.get(requestNameFor(cert), namespace);
       if (!cr) return;
       const failure = requestFailure(cr);

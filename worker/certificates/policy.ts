@@ -1,12 +1,16 @@
 // Whether a Certificate's Secret needs a new certificate, and why: cert-manager's policy chain,
-// as one pure function of (Certificate, Secret, now). The trigger uses every reason; readiness
-// treats "Renewing" as still Ready. Also when to renew (ARI window, renewBefore, default fraction)
-// and the one failure backoff (--renew-backoff-base/-max, capped by the time left).
+// as one pure function of (Certificate, Secret, now, the current revision's CertificateRequest).
+// The trigger uses every reason; readiness treats "Renewing" as still Ready. Also when to renew
+// (ARI window, renewBefore, default fraction) and the one failure backoff (--renew-backoff-base/-max,
+// capped by the time left). Deliberately absent: cert-manager's "the Secret's key is not the one the
+// current CertificateRequest was made with" (a valid pair put there by `certgate import` or by hand
+// stays until its renewal time).
 import type { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Certificate, CertificateStatus } from '../../api/types.generated.ts';
+import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
 import { CertificateReasons, ConditionTypes, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
-import { renewalPlan } from '../../api/defaults.ts';
+import { certificateDurationMs, renewalPlan } from '../../api/defaults.ts';
+import { parseDuration } from '../../api/duration.ts';
 import { ariCertId, pointInWindow } from '../../lib/acme/ari.ts';
 import {
   certificateMatchesKey,
@@ -18,7 +22,7 @@ import {
   type CertificateInfo,
 } from '../../lib/pki/index.ts';
 import { getCondition } from '../conditions.ts';
-import { issuerGroupOf, issuerKindOf, keySpecOf, requestedNames } from './naming.ts';
+import { issuerGroupOf, keySpecOf, requestedNames } from './naming.ts';
 
 export interface SecretEvaluation {
   /** Why a new certificate is needed; undefined when the Secret is up to date. */
@@ -66,7 +70,37 @@ const decode = (secret: V1Secret, key: string): string | undefined => {
   return v ? Buffer.from(v, 'base64').toString('utf8') : undefined;
 };
 
-export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, nowMs: number): SecretEvaluation {
+/** spec.renewal.policy: Disabled (cert-manager v1.21): never renewed by itself; re-issued only when the Secret is unusable, the spec changes or on `certgate renew`. */
+export function renewalDisabled(cert: Certificate): boolean {
+  return (cert.spec as { renewal?: { policy?: string } }).renewal?.policy === 'Disabled';
+}
+
+/** The spec fields of the request that made the current certificate which no longer match the Certificate (cert-manager's RequestChanged). */
+export function requestChanges(cert: Certificate, request: CertificateRequest): string[] {
+  const out: string[] = [];
+  const ms = (d: string | undefined) => {
+    try {
+      return d === undefined ? undefined : parseDuration(d);
+    } catch {
+      return d;
+    }
+  };
+  let want: number | string;
+  try {
+    want = certificateDurationMs(cert.spec);
+  } catch {
+    want = cert.spec.duration!;
+  }
+  if (ms(request.spec.duration) !== undefined && ms(request.spec.duration) !== want) out.push('spec.duration');
+  if (!!request.spec.isCA !== !!cert.spec.isCA) out.push('spec.isCA');
+  return out;
+}
+
+/**
+ * `currentRequest` is the CertificateRequest of status.revision (undefined when it was pruned or
+ * never existed, e.g. an imported certificate): a duration or isCA change re-issues through it.
+ */
+export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, nowMs: number, currentRequest?: CertificateRequest): SecretEvaluation {
   const R = CertificateReasons;
   if (!secret) return { reason: R.DoesNotExist, message: 'Issuing certificate as Secret does not exist' };
   const certPem = decode(secret, SecretKeys.Certificate);
@@ -95,16 +129,24 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   }
   const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source });
   if (!certificateMatchesKey(leaf, key)) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
-  const names = diffNames(requestedNames(cert), info.names);
-  if (names.length) return withInfo(R.SecretMismatch, `Issuing certificate as Secret does not match the Certificate spec: ${names.join('; ')}`);
-  const keySpec = keySpecOf(cert);
-  if (!keyMatchesSpec(key, keySpec)) return withInfo(R.SecretMismatch, `Issuing certificate as Secret's private key is not ${keySpec.algorithm}${keySpec.size ? ` ${keySpec.size}` : ''} as the Certificate spec asks`);
+  // cert-manager's order: issuer annotations, certificate-name annotation, key spec, then names and the request.
   const a = secret.metadata?.annotations ?? {};
   const ref = cert.spec.issuerRef;
-  if ((a[SecretAnnotations.IssuerName] ?? '') !== ref.name || (a[SecretAnnotations.IssuerKind] ?? 'Issuer') !== issuerKindOf(ref) || (a[SecretAnnotations.IssuerGroup] || 'cert-manager.io') !== issuerGroupOf(ref)) {
-    return withInfo(R.IncorrectIssuer, `Issuing certificate as Secret was previously issued by ${a[SecretAnnotations.IssuerKind] ?? 'an unknown issuer'} "${a[SecretAnnotations.IssuerName] ?? ''}"`);
+  if ((a[SecretAnnotations.IssuerName] ?? '') !== ref.name || (a[SecretAnnotations.IssuerKind] || 'Issuer') !== (ref.kind || 'Issuer') || (a[SecretAnnotations.IssuerGroup] || 'cert-manager.io') !== issuerGroupOf(ref)) {
+    return withInfo(R.IncorrectIssuer, `Issuing certificate as Secret was previously issued by "${a[SecretAnnotations.IssuerKind] || 'Issuer'}.${a[SecretAnnotations.IssuerGroup] || 'cert-manager.io'}/${a[SecretAnnotations.IssuerName] ?? ''}"`);
   }
+  const issuedFor = a[SecretAnnotations.CertificateName];
+  if (issuedFor !== undefined && issuedFor !== cert.metadata.name) {
+    return withInfo(R.IncorrectCertificate, `Secret was issued for "${issuedFor}". If this message is not transient, you might have two conflicting Certificates pointing to the same secret.`);
+  }
+  const keySpec = keySpecOf(cert);
+  if (!keyMatchesSpec(key, keySpec)) return withInfo(R.SecretMismatch, `Issuing certificate as Secret's private key is not ${keySpec.algorithm}${keySpec.size ? ` ${keySpec.size}` : ''} as the Certificate spec asks`);
+  const names = diffNames(requestedNames(cert), info.names);
+  if (names.length) return withInfo(R.SecretMismatch, `Issuing certificate as Secret does not match the Certificate spec: ${names.join('; ')}`);
+  const changed = currentRequest ? requestChanges(cert, currentRequest) : [];
+  if (changed.length) return withInfo(R.RequestChanged, `Fields on existing CertificateRequest resource not up to date: [${changed.join(' ')}]`);
   if (info.notAfter.getTime() <= nowMs) return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
+  if (renewalDisabled(cert)) return { info };
   if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}${source === 'ARIWindow' ? " inside the CA's suggested renewal window" : ''}`);
   return { info, renewalTime: due, renewalTimeSource: source };
 }

@@ -6,7 +6,7 @@ import { setCondition, timestamp } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
-import { certificateKeys, updateCertificateStatus, watchCertificateInputs, withoutUndefined } from './common.ts';
+import { certificateKeys, currentRevisionRequest, updateCertificateStatus, watchCertificateInputs, withoutUndefined } from './common.ts';
 import { evaluateSecret } from './policy.ts';
 
 export const READINESS_CONTROLLER = 'certificates-readiness';
@@ -24,7 +24,7 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
       }
       if (cert.metadata.deletionTimestamp) return;
       const now = ctx.clock.now();
-      const evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
+      const evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, currentRevisionRequest(ctx, cert));
       const ready = !evaluation.reason || evaluation.reason === CertificateReasons.Renewing;
       const conditions = setCondition(
         cert.status?.conditions,

@@ -9,7 +9,7 @@ import { Resources } from '../../api/resources.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret } from '../secrets.ts';
-import { issuerGroupOf, issuerKindOf, requestedNames } from './naming.ts';
+import { issuerGroupOf, requestedNames } from './naming.ts';
 
 export interface IssuedBundle {
   certificatePem: string;
@@ -27,12 +27,21 @@ export function secretAnnotationsFor(cert: Certificate, names: CertificateNames)
   return {
     [SecretAnnotations.CertificateName]: cert.metadata.name!,
     [SecretAnnotations.IssuerName]: ref.name,
-    [SecretAnnotations.IssuerKind]: issuerKindOf(ref),
+    [SecretAnnotations.IssuerKind]: ref.kind || 'Issuer',
     [SecretAnnotations.IssuerGroup]: issuerGroupOf(ref),
     [SecretAnnotations.CommonName]: names.commonName ?? '',
     [SecretAnnotations.AltNames]: names.dnsNames.join(','),
     [SecretAnnotations.IPSANs]: names.ipAddresses.join(','),
     [SecretAnnotations.URISANs]: names.uris.join(','),
+  };
+}
+
+/** The labels and annotations the Secret must carry: secretTemplate's, the fao label, and the certificate details. */
+export function wantedSecretMetadata(cert: Certificate, names: CertificateNames): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const template = cert.spec.secretTemplate ?? {};
+  return {
+    labels: { ...(template.labels ?? {}), [Labels.ControllerFAO]: LabelValues.True },
+    annotations: { ...(template.annotations ?? {}), ...secretAnnotationsFor(cert, names) },
   };
 }
 
@@ -52,10 +61,7 @@ export async function writeCertificateSecret(ctx: WorkerContext, cert: Certifica
   checkBundle(cert, bundle, ctx.clock.now());
   const namespace = cert.metadata.namespace!;
   const name = cert.spec.secretName;
-  const leaf = inspectCertificate(bundle.certificatePem);
-  const template = cert.spec.secretTemplate ?? {};
-  const labels = { ...(template.labels ?? {}), [Labels.ControllerFAO]: LabelValues.True };
-  const annotations = { ...(template.annotations ?? {}), ...secretAnnotationsFor(cert, leaf.names) };
+  const { labels, annotations } = wantedSecretMetadata(cert, inspectCertificate(bundle.certificatePem).names);
   const data: Record<string, string> = {
     [SecretKeys.Certificate]: b64(bundle.certificatePem),
     [SecretKeys.PrivateKey]: b64(bundle.privateKeyPem),

@@ -6,7 +6,7 @@ import { hasCondition, setCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
-import { updateCertificateStatus, createCertificateController } from './common.ts';
+import { createCertificateController, currentRevisionRequest, updateCertificateStatus } from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
@@ -18,7 +18,8 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       const namespace = cert.metadata.namespace!;
       if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const now = ctx.clock.now();
-      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now);
+      const current = currentRevisionRequest(ctx, cert);
+      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, current);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
       const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
@@ -27,7 +28,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
         return { requeueAfterMs: backoff };
       }
       // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
-      evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now);
+      evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now, current);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
       const conditions = setCondition(
