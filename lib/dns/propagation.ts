@@ -136,13 +136,17 @@ export class DnsLookup {
   }
 }
 
-/** One line for a Challenge's status: what each nameserver answered for `fqdn`. */
-export function describeAnswers(fqdn: string, answers: ServerAnswer[]): string {
+/**
+ * One line for a Challenge's status: what each nameserver answered for `fqdn`. Values are counted,
+ * never quoted: the expected one is the challenge key, and another may be a sibling challenge's.
+ */
+export function describeAnswers(fqdn: string, expected: string, answers: ServerAnswer[]): string {
   const parts = answers.map((a) => {
     if (a.error) return `${a.server} failed (${a.error})`;
-    if (!a.values?.length) return `${a.server} has no TXT record`;
-    const shown = a.values.slice(0, 3).map((v) => JSON.stringify(v)).join(', ');
-    return `${a.server} answered ${shown}${a.values.length > 3 ? ` and ${a.values.length - 3} more` : ''}`;
+    const values = a.values ?? [];
+    if (!values.length) return `${a.server} has no TXT record`;
+    if (values.includes(expected)) return `${a.server} has the value`;
+    return `${a.server} has ${values.length} other TXT value${values.length === 1 ? '' : 's'}, not this challenge's`;
   });
   return `TXT ${bare(fqdn)}: ${parts.join('; ')}`;
 }

@@ -1,7 +1,9 @@
 // Private keys and key authorizations never leave the Secrets (and the Challenge spec, where
 // cert-manager keeps the key authorization too). The real `certgate worker` and `certgate solver`
-// processes run at debug log level while an ACME (HTTP-01) and a SelfSigned certificate are issued;
-// then their logs, every Event, every status and the metrics are searched for key material.
+// processes run at debug log level while an ACME (HTTP-01), an ACME DNS-01 (RFC 2136, wildcard)
+// and a SelfSigned certificate are issued, and a DNS-01 issuer with a refused TSIG key fails; then
+// their logs, every Event, every status and the metrics are searched for key material and for
+// the DNS provider credentials (both TSIG secrets).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
@@ -35,8 +37,17 @@ before(async () => {
     '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
     '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',
+    '--dns01-authoritative-port', String(stack.bind.port),
   ]);
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
+  // DNS-01 credentials: the granted TSIG key, and one BIND refuses (its error lands in statuses and Events)
+  for (const [name, key] of [['tsig', stack.bind.tsig], ['tsig-denied', stack.bind.deniedTsig]] as const) {
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, data: { secret: Buffer.from(key.secret).toString('base64') } } as KubernetesObject);
+    await createIssuer(client, NS, `pebble-${name}`, pebbleAcmeSpec(stack, {
+      privateKeySecretRef: { name: 'acme-account-key' },
+      solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name, key: 'secret' } } } }],
+    }));
+  }
   await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
 });
 
@@ -46,8 +57,8 @@ after(async () => {
   await stack?.stop();
 });
 
-const certificate = (name: string, issuer: string, dnsName: string) =>
-  ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [dnsName], issuerRef: { name: issuer } } }) as Certificate;
+const certificate = (name: string, issuer: string, ...dnsNames: string[]) =>
+  ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames, issuerRef: { name: issuer } } }) as Certificate;
 
 /** The base64 body of a PEM key, in slices long enough to be unmistakable in any text. */
 function keyFingerprints(pem: string): string[] {
@@ -70,18 +81,23 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
   await challenges.start();
   await client.create(Resources.Certificate, certificate('acme', 'pebble', 'secrecy.example.test'));
   await client.create(Resources.Certificate, certificate('local', 'selfsigned', 'local.secrecy.test'));
-  for (const name of ['acme', 'local']) {
+  await client.create(Resources.Certificate, certificate('dns', 'pebble-tsig', 'dns.example.test', '*.dns.example.test'));
+  await client.create(Resources.Certificate, certificate('refused', 'pebble-tsig-denied', 'refused.example.test'));
+  for (const name of ['acme', 'local', 'dns']) {
     await waitFor(`Certificate ${name} Ready`, async () => {
       const c = await client.get<Certificate>(Resources.Certificate, NS, name);
       return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
     }, 90_000);
   }
+  await waitFor('the refused DNS-01 update reported on its Certificate', async () =>
+    (await client.list<any>(Resources.Event, { namespace: NS })).items.some((e) => e.involvedObject?.name === 'refused' && e.reason === 'DNS01ProviderError'), 60_000);
   await challenges.stop();
-  assert.ok(keyAuthorizations.size > 0, 'the HTTP-01 challenge was seen, with its key authorization');
+  assert.ok(keyAuthorizations.size >= 4, 'the HTTP-01 and DNS-01 challenges were seen, with their keys');
 
   const secrets: V1Secret[] = [
     (await client.get<V1Secret>(Resources.Secret, NS, 'acme-tls'))!,
     (await client.get<V1Secret>(Resources.Secret, NS, 'local-tls'))!,
+    (await client.get<V1Secret>(Resources.Secret, NS, 'dns-tls'))!,
     (await client.get<V1Secret>(Resources.Secret, NS, 'acme-account-key'))!,
   ];
   const keys = secrets.map((s) => Buffer.from(s.data?.['tls.key'] ?? '', 'base64').toString());
@@ -103,5 +119,7 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
     assert.doesNotMatch(text, /PRIVATE KEY/, `a PEM private key in ${where}`);
     for (const key of keys) for (const fp of keyFingerprints(key)) assert.ok(!text.includes(fp), `private key material in ${where}`);
     for (const ka of keyAuthorizations) assert.ok(!text.includes(ka), `a key authorization in ${where}`);
+    for (const tsig of [stack.bind.tsig, stack.bind.deniedTsig]) assert.ok(!text.includes(tsig.secret), `the TSIG secret of ${tsig.name} in ${where}`);
   }
+  assert.match(places['Challenge status'] + places.Events, /REFUSED/, 'the refused update was reported (and searched)');
 });

@@ -53,7 +53,7 @@ export async function dns01SelfCheck(ctx: WorkerContext, ch: Challenge, resource
   }
   try {
     const result = await dnsLookupFor(ctx).checkTxt(record.fqdn, record.zone, record.value);
-    return result.visible ? undefined : `${describeAnswers(record.fqdn, result.answers)} (expecting "${record.value}")`;
+    return result.visible ? undefined : describeAnswers(record.fqdn, record.value, result.answers);
   } catch (err) {
     return `DNS lookup of TXT ${record.fqdn} failed: ${(err as Error).message}`;
   }
