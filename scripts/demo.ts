@@ -97,6 +97,8 @@ try {
     '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     '--acme-http01-self-check-port', String(stack.pebble.httpPort),
     '--acme-dns-nameserver', `127.0.0.1:${stack.bind.port}`, '--acme-backoff-min-ms', '50',
+    // BIND is the zone's authoritative nameserver, on its own port instead of 53
+    '--dns01-authoritative-port', String(stack.bind.port),
   ]);
   await waitFor('the webhook to answer', 120_000, async () => {
     const r = await kubectl(kc, ['get', 'validatingwebhookconfiguration', 'certgate-webhook', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
@@ -198,11 +200,60 @@ spec:
   console.log(refused.out);
   if (refused.status === 0) throw new Error('the webhook accepted an Ingress it should refuse');
 
+  step('A wildcard certificate over DNS-01: a ClusterIssuer with an RFC 2136 solver writing TXT records into BIND');
+  const wildcard = `
+apiVersion: v1
+kind: Secret
+metadata:
+  name: bind-tsig
+  namespace: certgate
+stringData:
+  secret: ${stack.bind.tsig.secret}
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: pebble-dns
+spec:
+  acme:
+    server: ${stack.pebble.directoryUrl}
+    email: admin@example.test
+    caBundle: ${caBundle}
+    privateKeySecretRef:
+      name: pebble-account-key
+    solvers:
+      - dns01:
+          rfc2136:
+            nameserver: ${stack.bind.address}
+            tsigKeyName: ${stack.bind.tsig.name}
+            tsigAlgorithm: HMACSHA256
+            tsigSecretSecretRef: { name: bind-tsig, key: secret }
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: wildcard
+  namespace: demo
+spec:
+  secretName: wildcard-tls
+  dnsNames: [example.test, "*.example.test"]
+  issuerRef: { name: pebble-dns, kind: ClusterIssuer }
+`;
+  console.log((await kubectl(kc, ['apply', '-f', '-'], wildcard)).out);
+  const wildcardStarted = Date.now();
+  await waitFor('Certificate demo/wildcard to be Ready', 180_000, async () => {
+    const r = await kubectl(kc, ['get', 'certificate', 'wildcard', '-n', 'demo', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+    return r.out === 'True' ? true : undefined;
+  });
+  console.log(`issued in ${((Date.now() - wildcardStarted) / 1000).toFixed(1)} s`);
+  const wildcardSecret = JSON.parse((await kubectl(kc, ['get', 'secret', 'wildcard-tls', '-n', 'demo', '-o', 'json'])).out);
+  console.log(`subjectAltName: ${new X509Certificate(Buffer.from(wildcardSecret.data['tls.crt'], 'base64')).subjectAltName}`);
+
   step('Metrics (cert-manager compatible names)');
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('certmanager_certificate_')).join('\n'));
 
-  console.log(`\ncertgate demo: OK. Certificate issued by pebble and stored in demo/shop-tls.`);
+  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01) and demo/wildcard-tls (DNS-01, *.example.test).`);
   if (keep) {
     console.log(`Still running (Ctrl-C to stop). kubectl --kubeconfig ${kc} get certificates -A`);
     await new Promise(() => undefined);

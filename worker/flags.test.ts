@@ -32,6 +32,7 @@ describe('worker flags', () => {
       '--acme-http01-self-check-port', '5002', '--acme-dns-nameserver', '127.0.0.1:5353', '--acme-backoff-min-ms', '50', '--solver-service', 'infra/solver:9000',
       '--transparent-tls', '--transparent-tls-exclude-namespace', 'kube-system', '--transparent-tls-exclude-namespace', 'certgate',
       '--cluster-issuer-selector', 'certgate.io/owner=team-a',
+      '--dns01-recursive-nameservers', '10.0.0.53, 10.0.0.54:5353,[2001:db8::53]', '--dns01-recursive-nameservers-only', '--dns01-authoritative-port', '5300',
     ]);
     assert.equal(c.kubeconfig, '/tmp/kc');
     assert.equal(c.namespace, 'apps');
@@ -45,6 +46,15 @@ describe('worker flags', () => {
     assert.equal(c.transparentTls, true);
     assert.deepEqual(c.transparentTlsExcludedNamespaces, ['kube-system', 'certgate']);
     assert.equal(c.clusterIssuerSelector, 'certgate.io/owner=team-a');
+    assert.deepEqual(c.dns01, {
+      recursiveNameservers: [{ host: '10.0.0.53', port: 53 }, { host: '10.0.0.54', port: 5353 }, { host: '2001:db8::53', port: 53 }],
+      recursiveOnly: true,
+      authoritativePort: 5300,
+    });
+  });
+
+  it('defaults the DNS-01 checks to the authoritative nameservers on port 53', () => {
+    assert.deepEqual(parseWorkerArgs([]).dns01, { recursiveNameservers: [], recursiveOnly: false, authoritativePort: 53 });
   });
 
   const bad: Array<[string, string[], RegExp]> = [
@@ -53,6 +63,7 @@ describe('worker flags', () => {
     ['bad listen', ['--metrics-listen', 'nope'], /not HOST:PORT/],
     ['bad issuer', ['--default-issuer', 'letsencrypt'], /KIND\/NAME/],
     ['bad port', ['--acme-http01-self-check-port', '70000'], /not a port/],
+    ['a DNS-over-HTTPS nameserver', ['--dns01-recursive-nameservers', 'https://1.1.1.1/dns-query'], /DNS over HTTPS nameservers are not supported/],
     ['a selector that is not key=value', ['--cluster-issuer-selector', 'team in (a,b)'], /not a label selector of the form key=value/],
   ];
   for (const [name, args, want] of bad) {
