@@ -4,7 +4,9 @@ import { parseHostPort } from '../lib/listen.ts';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
-import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { KubeClient, loadKubeConfig, type WatchedCache } from '../lib/kube/client.ts';
+import { DEFAULT_STALE_AFTER_MS, staleCaches, staleReason } from '../lib/kube/informer.ts';
+import { durationArg } from '../lib/flags.ts';
 import { childLogger } from '../lib/log.ts';
 import { listenSolver, type SolverServer } from './server.ts';
 import { TokenIndex } from './token-index.ts';
@@ -13,6 +15,8 @@ export interface SolverHandle {
   server: SolverServer;
   /** Tokens currently answerable (for tests and diagnostics). */
   tokens: TokenIndex;
+  /** The Challenge cache (tests and the soak compare it with the API server). */
+  challenges: WatchedCache<Challenge>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +26,8 @@ export interface StartSolverOptions {
   listen: string;
   /** Watch Challenges in this namespace only; default all namespaces. */
   namespace?: string;
+  /** /readyz fails when the Challenge cache has been disconnected this long (default 60 s). */
+  cacheStaleAfterMs?: number;
 }
 
 export async function startSolver(opts: StartSolverOptions): Promise<SolverHandle> {
@@ -36,21 +42,19 @@ export async function startSolver(opts: StartSolverOptions): Promise<SolverHandl
   }
   const tokens = new TokenIndex();
   const cache = opts.client.cache<Challenge>(Resources.Challenge, { namespace: opts.namespace });
-  let synced = false;
-  let stopping = false;
   cache.on('add', (c) => tokens.upsert(c));
   cache.on('update', (c) => tokens.upsert(c));
   cache.on('delete', (c) => tokens.remove(c));
-  cache.on('error', (err) => stopping || log.warn({ err: err instanceof Error ? err.message : String(err) }, 'challenge watch error; retrying'));
   await cache.start();
-  synced = true;
-  const server = await listenSolver({ host, port, lookup: (t) => tokens.keyAuthorization(t), ready: () => synced });
+  const staleAfterMs = opts.cacheStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const ready = () => staleCaches({ challenges: cache }, staleAfterMs).length === 0 || staleReason(['challenges'], staleAfterMs);
+  const server = await listenSolver({ host, port, lookup: (t) => tokens.keyAuthorization(t), ready });
   log.info({ listen: server.url, namespace: opts.namespace ?? '(all)' }, 'HTTP-01 solver listening');
   return {
     server,
     tokens,
+    challenges: cache,
     stop: async () => {
-      stopping = true;
       await server.close();
       await cache.stop();
     },
@@ -63,6 +67,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--listen <host:port>', 'address to serve HTTP-01 on', '0.0.0.0:8089')
     .option('--namespace <ns>', 'only watch Challenges in this namespace')
+    .option('--cache-stale-after <duration>', '/readyz fails when the Challenge watch has been disconnected from the API server this long', durationArg, DEFAULT_STALE_AFTER_MS)
     .exitOverride();
   try {
     program.parse(argv, { from: 'user' });
@@ -71,10 +76,10 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help')) return;
     throw err;
   }
-  const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string }>();
+  const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string; cacheStaleAfter: number }>();
   parseHostPort(o.listen);
   const client = new KubeClient(loadKubeConfig({ kubeconfig: o.kubeconfig }));
-  const handle = await startSolver({ client, listen: o.listen, namespace: o.namespace });
+  const handle = await startSolver({ client, listen: o.listen, namespace: o.namespace, cacheStaleAfterMs: o.cacheStaleAfter });
   const shutdown = async () => {
     await handle.stop();
     process.exit(0);

@@ -66,13 +66,16 @@ test('a removed challenge stops being served; a newer object with the same token
   await res.text();
 });
 
-test('/healthz reflects cache readiness', async () => {
-  let ready = false;
+test('/readyz reflects cache readiness with its reason; /healthz only says the process is alive', async () => {
+  let ready: true | string = 'Challenge cache not synced';
   const s = await listenSolver({ host: '127.0.0.1', port: 0, lookup: () => undefined, ready: () => ready });
   try {
-    assert.equal((await fetch(`${s.url}/healthz`)).status, 503);
-    ready = true;
+    const notReady = await fetch(`${s.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.match(await notReady.text(), /Challenge cache not synced/);
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+    ready = true;
+    assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
   } finally {
     await s.close();
   }

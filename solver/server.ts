@@ -1,5 +1,6 @@
 // The HTTP-01 responder: GET/HEAD /.well-known/acme-challenge/<token> answers the key
-// authorization as text/plain, unknown tokens 404, /healthz for probes. Request size is bounded
+// authorization as text/plain, unknown tokens 404, /healthz (alive) and /readyz (Challenge cache
+// synced and current) for probes. Request size is bounded
 // (URL length, header bytes, no bodies) because this port faces the internet.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,8 @@ export interface SolverServerOptions {
   host: string;
   port: number;
   lookup(token: string): string | undefined;
-  /** Ready once the Challenge cache has synced. */
-  ready(): boolean;
+  /** true once the Challenge cache has synced and while it is current; otherwise why not. */
+  ready(): true | string;
 }
 
 export interface SolverServer {
@@ -55,7 +56,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: Solve
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
   if (req.headers['content-length'] && req.headers['content-length'] !== '0') return reply(413, 'request body not allowed\n');
   const path = url.split('?')[0];
-  if (path === '/healthz') return opts.ready() ? reply(200, 'ok\n') : reply(503, 'challenge cache not synced\n');
+  if (path === '/healthz') return reply(200, 'ok\n');
+  if (path === '/readyz') {
+    const r = opts.ready();
+    return r === true ? reply(200, 'ok\n') : reply(503, `not ready: ${r}\n`);
+  }
   if (!path.startsWith(CHALLENGE_PATH_PREFIX)) return reply(404, 'not found\n');
   const token = path.slice(CHALLENGE_PATH_PREFIX.length);
   if (!TOKEN_RE.test(token)) return reply(404, 'not found\n');

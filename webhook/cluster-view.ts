@@ -4,7 +4,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../api/resources.ts';
 import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
-import type { Logger } from '../lib/log.ts';
+import { staleCaches } from '../lib/kube/informer.ts';
 import { SecretWriterIndex, type SecretWriter } from './secret-index.ts';
 
 /** Any Kubernetes object as the caches hold it (spec, status and the rest stay untyped: rules read defensively). */
@@ -68,10 +68,14 @@ export interface WatchedClusterView extends ClusterView {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly synced: boolean;
+  /** Names of the caches not known current for longer than thresholdMs (empty: all fresh). */
+  stale(thresholdMs: number): string[];
+  /** The caches themselves (tests and the soak compare them with the API server). */
+  readonly caches: Readonly<Record<string, WatchedCache<KubernetesObject>>>;
 }
 
-/** The production view: five list+watch caches. Ingresses and Certificates are indexed by the cache per namespace. */
-export function watchedClusterView(client: KubeClient, logger: Logger): WatchedClusterView {
+/** The production view: five list+watch caches (lib/kube/informer.ts). Ingresses and Certificates are indexed by the cache per namespace. */
+export function watchedClusterView(client: KubeClient): WatchedClusterView {
   const caches = {
     ingresses: client.cache(Resources.Ingress),
     certificates: client.cache(Resources.Certificate),
@@ -87,12 +91,6 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     cache.on('delete', (o) => index.remove(o));
   }
   let synced = false;
-  let stopped = false;
-  for (const [name, cache] of Object.entries(caches)) {
-    cache.on('error', (err?: unknown) => {
-      if (!stopped) logger.warn({ cache: name, err: String(err) }, 'watch failed; the cache relists and resumes');
-    });
-  }
   return {
     ingresses: (ns) => caches.ingresses.list(ns),
     certificates: (ns) => caches.certificates.list(ns),
@@ -103,14 +101,14 @@ export function watchedClusterView(client: KubeClient, logger: Logger): WatchedC
     get synced() {
       return synced;
     },
+    stale: (thresholdMs) => staleCaches(caches, thresholdMs),
+    caches,
     async start() {
-      stopped = false;
       await Promise.all(Object.values(caches).map((c) => c.start()));
       synced = true;
     },
     async stop() {
       synced = false;
-      stopped = true;
       await Promise.all(Object.values(caches).map((c) => c.stop()));
     },
   };

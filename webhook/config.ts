@@ -1,6 +1,7 @@
 // Flags of `certgate webhook`, parsed once into a frozen typed object. The Helm chart passes exactly
 // these names; keep them in step with charts/certgate/templates (webhook Deployment).
 import { parseHostPort } from '../lib/listen.ts';
+import { durationArg } from '../lib/flags.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMode, type Mode } from './policy.ts';
 import { RULE_IDS, type RuleId } from './rules/ids.ts';
@@ -27,6 +28,7 @@ export interface WebhookConfig {
   readonly productionLabel: { readonly key: string; readonly value: string };
   readonly certValidityHours: number; // serving certificate lifetime; renewed at two thirds
   readonly maxBodyBytes: number;
+  readonly cacheStaleAfterMs: number; // /readyz fails when a watch cache has been disconnected this long
 }
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation). */
@@ -73,7 +75,8 @@ export function webhookCommand(): Command {
     .option('--default-issuer <kind/name>', 'issuer for transparent TLS, e.g. ClusterIssuer/letsencrypt-prod', parseIssuerRef)
     .addOption(new Option('--production-label <key=value>', 'label that marks production namespaces and Ingresses').argParser(parseLabel).default(parseLabel('certgate.io/environment=production'), 'certgate.io/environment=production'))
     .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
-    .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted', parsePositive, 4 * 1024 * 1024);
+    .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted', parsePositive, 4 * 1024 * 1024)
+    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'));
 }
 
 /** Parses argv (without node and script, e.g. ['--mode', 'warn']) into a frozen config. Throws on bad input. */
@@ -99,6 +102,7 @@ export function parseWebhookConfig(argv: string[]): WebhookConfig {
     productionLabel: Object.freeze(o.productionLabel),
     certValidityHours: o.certValidityHours,
     maxBodyBytes: o.maxBodyBytes,
+    cacheStaleAfterMs: o.cacheStaleAfter,
   });
 }
 

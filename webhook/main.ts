@@ -2,7 +2,8 @@
 // HTTPS server. No logic here beyond order: caches and certificate first, then listen.
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { childLogger } from '../lib/log.ts';
-import { watchedClusterView } from './cluster-view.ts';
+import { watchedClusterView, type WatchedClusterView } from './cluster-view.ts';
+import { staleReason } from '../lib/kube/informer.ts';
 import { parseWebhookConfig, webhookCommand, type WebhookConfig } from './config.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { startMetricsServer, startWebhookServer, type RunningWebhookServer } from './server.ts';
@@ -14,6 +15,7 @@ import { ensureServingBundle } from './tls/secret-store.ts';
 export interface RunningWebhook {
   readonly server: RunningWebhookServer;
   readonly rotator: ServingCertRotator;
+  readonly view: WatchedClusterView;
   stop(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export interface RunningWebhook {
 export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {}): Promise<RunningWebhook> {
   const logger = childLogger({ component: 'webhook' });
   const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
-  const view = watchedClusterView(client, logger);
+  const view = watchedClusterView(client);
   const policy = {
     namespace: config.namespace,
     secretName: config.tlsSecret,
@@ -50,13 +52,18 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
     listen: config.listen,
     metrics,
     logger,
-    ready: () => view.synced && rotator.bundle !== undefined,
+    ready: () => {
+      if (rotator.bundle === undefined) return 'no serving certificate yet';
+      const stale = view.stale(config.cacheStaleAfterMs);
+      return stale.length === 0 || staleReason(stale, config.cacheStaleAfterMs);
+    },
   });
   const metricsServer = config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
   logger.info({ url: server.url, mode: config.mode, transparentTls: config.transparentTls }, 'webhook serving');
   return {
     server,
     rotator,
+    view,
     async stop() {
       rotator.stop();
       await Promise.all([server!.close(), metricsServer?.close(), view.stop()]);

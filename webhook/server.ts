@@ -18,8 +18,8 @@ export interface WebhookServerDeps {
   readonly listen?: { readonly host: string; readonly port: number }; // default 127.0.0.1:0
   readonly metrics?: WebhookMetrics;
   readonly logger?: Logger;
-  /** /readyz answers 200 only when this returns true (caches synced, certificate loaded). */
-  readonly ready?: () => boolean;
+  /** /readyz answers 200 only when this returns true (caches current, certificate loaded); a string says why not. */
+  readonly ready?: () => boolean | string;
 }
 
 export interface RunningWebhookServer {
@@ -92,8 +92,9 @@ export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'>
   app.post('/mutate', admission.mutate);
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
   app.get('/readyz', (_req, res) => {
-    const ok = deps.ready ? deps.ready() : true;
-    res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready: caches not synced or no serving certificate');
+    const r = deps.ready ? deps.ready() : true;
+    if (r === true) return void res.status(200).type('text/plain').send('ok');
+    res.status(503).type('text/plain').send(`not ready: ${typeof r === 'string' ? r : 'caches not synced or no serving certificate'}`);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

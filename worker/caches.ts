@@ -1,38 +1,25 @@
-// The worker's list+watch caches. Secrets are filtered by the fao label so memory does not grow
-// with unrelated Secrets; a watch that fails is restarted (client-node's ListWatch does not
-// restart by itself after an error) and resumes from its last resourceVersion or relists.
+// The worker's list+watch caches (lib/kube/informer.ts: restart with backoff, relist on 410,
+// staleness). Secrets are filtered by the fao label so memory does not grow with unrelated Secrets.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Labels, LabelValues } from '../api/constants.ts';
 import { Resources, type ResourceDescriptor } from '../api/resources.ts';
 import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
-import type { Logger } from '../lib/log.ts';
+import { staleCaches } from '../lib/kube/informer.ts';
 import type { WorkerCaches } from './issuance/backend.ts';
 
 export const MANAGED_SECRET_SELECTOR = `${Labels.ControllerFAO}=${LabelValues.True}`;
-const RESTART_DELAY_MS = 1000;
 
 export interface CacheSet {
   caches: WorkerCaches;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Names of the caches not known current for longer than thresholdMs (empty: all fresh). */
+  stale(thresholdMs: number): string[];
 }
 
-export function createWorkerCaches(client: KubeClient, opts: { namespace?: string; clusterIssuerSelector?: string; log: Logger }): CacheSet {
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const make = <T extends KubernetesObject>(r: ResourceDescriptor, labelSelector?: string, fieldSelector?: string): WatchedCache<T> => {
-    const cache = client.cache<T>(r, { namespace: r.namespaced ? opts.namespace : undefined, labelSelector, fieldSelector });
-    cache.on('error', (err) => {
-      if (stopped) return;
-      opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (!stopped) cache.start().catch(() => {}); // a failure lands in the error handler again
-      }, RESTART_DELAY_MS);
-      timers.add(t);
-    });
-    return cache;
-  };
+export function createWorkerCaches(client: KubeClient, opts: { namespace?: string; clusterIssuerSelector?: string }): CacheSet {
+  const make = <T extends KubernetesObject>(r: ResourceDescriptor, labelSelector?: string, fieldSelector?: string): WatchedCache<T> =>
+    client.cache<T>(r, { namespace: r.namespaced ? opts.namespace : undefined, labelSelector, fieldSelector });
   const caches: WorkerCaches = {
     certificates: make(Resources.Certificate),
     certificateRequests: make(Resources.CertificateRequest),
@@ -49,15 +36,8 @@ export function createWorkerCaches(client: KubeClient, opts: { namespace?: strin
   const all = Object.values(caches) as WatchedCache<KubernetesObject>[];
   return {
     caches,
-    async start() {
-      stopped = false;
-      await Promise.all(all.map((c) => c.start()));
-    },
-    async stop() {
-      stopped = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await Promise.all(all.map((c) => c.stop()));
-    },
+    start: async () => void (await Promise.all(all.map((c) => c.start()))),
+    stop: async () => void (await Promise.all(all.map((c) => c.stop()))),
+    stale: (thresholdMs) => staleCaches(caches as unknown as Record<string, WatchedCache<KubernetesObject>>, thresholdMs),
   };
 }

@@ -42,6 +42,8 @@ export interface WorkerConfig {
   /** DNS-01 propagation checks, as cert-manager's --dns01-recursive-nameservers(-only). */
   dns01: Dns01CheckConfig;
   solverService: { namespace: string; name: string; port: number };
+  /** /readyz fails when a cache has not been known current (no open watch, no list) for this long. */
+  cacheStaleAfterMs: number;
 }
 
 export interface Dns01CheckConfig {

@@ -2,7 +2,7 @@
 // names; lease timings keep cert-manager's flag names and defaults.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from '../lib/listen.ts';
-import { parseDuration } from '../api/duration.ts';
+import { durationArg } from '../lib/flags.ts';
 import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
 
 /** A "key=value" label selector (equality only: what a ClusterIssuer selector needs). */
@@ -10,16 +10,6 @@ function labelEqualityArg(v: string): string {
   const m = /^([A-Za-z0-9][-A-Za-z0-9_./]{0,252})=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.exec(v);
   if (!m) throw new InvalidArgumentError(`"${v}" is not a label selector of the form key=value`);
   return v;
-}
-
-function durationArg(value: string): number {
-  try {
-    const ms = parseDuration(value);
-    if (!(ms > 0)) throw new Error('must be positive');
-    return ms;
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
 }
 
 function issuerRefArg(value: string): IssuerRef {
@@ -81,6 +71,7 @@ export function workerCommand(): Command {
     .option('--dns01-recursive-nameservers-only', 'check DNS-01 propagation through the recursive nameservers only, not the zone\'s authoritative nameservers', false)
     .addOption(new Option('--dns01-authoritative-port <port>', 'port the zone\'s authoritative nameservers are asked on').default(53).argParser(portArg))
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
+    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').default(60_000, '60s').argParser(durationArg))
     .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
 }
 
@@ -111,6 +102,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeBackoffMinMs: o.acmeBackoffMinMs,
     dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53 },
     solverService: o.solverService,
+    cacheStaleAfterMs: o.cacheStaleAfter,
   };
   return deepFreeze(config);
 }

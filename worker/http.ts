@@ -42,12 +42,16 @@ export function serveMetrics(addr: ListenAddress, registry: Registry): Promise<L
   });
 }
 
-/** /healthz: the process is alive. /readyz: ready() says the worker can do its job (caches synced or standing by). */
-export function serveHealth(addr: ListenAddress, ready: () => boolean): Promise<Listener> {
+/** /healthz: the process is alive. /readyz: ready() says the worker can do its job (true), or why not (false or a reason). */
+export function serveHealth(addr: ListenAddress, ready: () => boolean | string): Promise<Listener> {
   return listen(addr, (req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/healthz') res.writeHead(200).end('ok\n');
-    else if (path === '/readyz') (ready() ? res.writeHead(200).end('ok\n') : res.writeHead(503).end('not ready\n'));
+    else if (path === '/readyz') {
+      const r = ready();
+      if (r === true) res.writeHead(200).end('ok\n');
+      else res.writeHead(503).end(`not ready${typeof r === 'string' ? `: ${r}` : ''}\n`);
+    }
     else res.writeHead(404).end('not found\n');
   });
 }

@@ -11,7 +11,7 @@ import { LeaderElector } from '../lib/leader.ts';
 import { childLogger } from '../lib/log.ts';
 import { createWorkerMetrics } from '../lib/metrics/worker.ts';
 import { createAcmeBackend, createAcmeControllers } from './acme/index.ts';
-import { createWorkerCaches } from './caches.ts';
+import { createWorkerCaches, type CacheSet } from './caches.ts';
 import { createCertificateRequestController } from './certificaterequests/controller.ts';
 import { createIssuingController } from './certificates/issuing.ts';
 import { createKeyManagerController } from './certificates/keymanager.ts';
@@ -22,7 +22,8 @@ import type { WorkerConfig } from './config.ts';
 import { parseWorkerArgs } from './flags.ts';
 import { serveHealth, serveMetrics } from './http.ts';
 import { createIngressShimController } from './ingress-shim/controller.ts';
-import type { Controller, WorkerContext } from './issuance/backend.ts';
+import type { Controller, WorkerCaches, WorkerContext } from './issuance/backend.ts';
+import { staleReason } from '../lib/kube/informer.ts';
 import { createCaBackend } from './issuance/ca.ts';
 import { createSelfSignedBackend } from './issuance/selfsigned.ts';
 import { createIssuerControllers } from './issuers/controller.ts';
@@ -38,13 +39,20 @@ export interface RunningWorker {
   healthPort: number;
   identity: string;
   isLeader(): boolean;
+  /** The caches while this worker leads (tests and the soak compare them with the API server). */
+  caches(): WorkerCaches | undefined;
+  stop(): Promise<void>;
+}
+
+interface RunningControllers {
+  cacheSet: CacheSet;
   stop(): Promise<void>;
 }
 
 /** The controllers running while this worker leads, sharing one set of caches. */
-async function startControllers(config: WorkerConfig, client: KubeClient, base: Omit<WorkerContext, 'caches' | 'recorder'>) {
+async function startControllers(config: WorkerConfig, client: KubeClient, base: Omit<WorkerContext, 'caches' | 'recorder'>): Promise<RunningControllers> {
   const log = base.log;
-  const cacheSet = createWorkerCaches(client, { namespace: config.namespace, clusterIssuerSelector: config.clusterIssuerSelector, log });
+  const cacheSet = createWorkerCaches(client, { namespace: config.namespace, clusterIssuerSelector: config.clusterIssuerSelector });
   const recorder = createEventRecorder({ client, component: 'certgate-worker', clock: base.clock });
   const ctx: WorkerContext = { ...base, caches: cacheSet.caches, recorder };
   const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(ctx) };
@@ -68,7 +76,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
   }
   for (const c of controllers) c.start();
   log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
-  return async () => {
+  const stop = async () => {
     try {
       await Promise.all(controllers.map((c) => c.stop()));
       await cacheSet.stop();
@@ -80,6 +88,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     }
     log.info('controllers stopped');
   };
+  return { cacheSet, stop };
 }
 
 export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, opts: StartOptions = {}): Promise<RunningWorker> {
@@ -93,27 +102,31 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
   collectDefaultMetrics({ register: metrics.registry });
   const base = { client, clock, log, config, metrics };
 
-  let stopControllers: (() => Promise<void>) | undefined;
+  let running: RunningControllers | undefined;
   let transition: Promise<void> = Promise.resolve();
   // Start and stop run one after the other; a failed step does not block the next one.
   const begin = () => {
     transition = transition.catch(() => {}).then(async () => {
-      if (!stopControllers) stopControllers = await startControllers(config, client, base);
+      if (!running) running = await startControllers(config, client, base);
     });
     return transition;
   };
   const end = () => {
     transition = transition.catch(() => {}).then(async () => {
-      const stop = stopControllers;
-      stopControllers = undefined;
-      await stop?.();
+      const stopping = running;
+      running = undefined;
+      await stopping?.stop();
     });
     return transition;
   };
 
   const metricsListener = await serveMetrics(config.metricsListen, metrics.registry);
-  // Ready when controllers run, or when standing by as a non-leader.
-  const healthListener = await serveHealth(config.healthListen, () => !!stopControllers || (config.leaderElect && !elector?.isLeader()));
+  // Ready when controllers run on caches that are current, or when standing by as a non-leader.
+  const healthListener = await serveHealth(config.healthListen, () => {
+    if (!running) return (config.leaderElect && !elector?.isLeader()) || 'controllers not running';
+    const stale = running.cacheSet.stale(config.cacheStaleAfterMs);
+    return stale.length === 0 || staleReason(stale, config.cacheStaleAfterMs);
+  });
 
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
@@ -139,6 +152,7 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
     healthPort: healthListener.port,
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
+    caches: () => running?.cacheSet.caches,
     async stop() {
       if (elector) await elector.stop();
       await end();

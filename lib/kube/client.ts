@@ -1,14 +1,15 @@
 // A small typed REST client for the Kubernetes API, built on @kubernetes/client-node's KubeConfig
-// (auth, TLS, contexts) and its ListWatch informer. One generic client for every resource keeps
+// (auth, TLS, contexts) and its Watch stream (lib/kube/informer.ts builds caches on it). One generic client for every resource keeps
 // subresources (status), dry-run and every patch type available, which the generated per-group
 // APIs of client-node make awkward. Business code receives a KubeClient; tests pass one bound to
 // the embedded API server.
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig, ListWatch, Watch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
+import { KubeConfig, Watch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
 import { resourcePath, type ResourceDescriptor } from '../../api/resources.ts';
+import { Informer, type WatchedCache } from './informer.ts';
 
-export { KubeConfig, type KubernetesObject };
+export { KubeConfig, type KubernetesObject, type WatchedCache };
 
 export interface KubeConfigOptions {
   kubeconfig?: string; // a path; default: KUBECONFIG, ~/.kube/config, then in-cluster
@@ -69,15 +70,6 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
-}
-
-export interface WatchedCache<T extends KubernetesObject> {
-  get(name: string, namespace?: string): T | undefined;
-  list(namespace?: string): ReadonlyArray<T>;
-  on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
-  on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** Requests sent and TCP/TLS connections opened by one KubeClient (watches excluded: client-node opens those). */
@@ -239,14 +231,18 @@ export class KubeClient {
   }
 
   /**
-   * A list+watch cache of one resource (client-node's ListWatch: relists on 410, resumes from the
-   * last resourceVersion). Not started: register handlers, then call start().
+   * A list+watch cache of one resource (lib/kube/informer.ts: restarts with backoff, relists on
+   * 410, reports staleness). Not started: register handlers, then call start().
    * Use selectors to keep memory bounded (e.g. only Secrets certgate manages).
    */
   cache<T extends KubernetesObject>(r: ResourceDescriptor, opts: ListOptions = {}): WatchedCache<T> {
-    const path = resourcePath(r, opts.namespace);
-    const listFn = () => this.list<T>(r, opts);
-    return new ListWatch<T>(path, new Watch(this.kubeConfig), listFn, false, opts.labelSelector, opts.fieldSelector) as unknown as WatchedCache<T>;
+    return new Informer<T>({
+      path: resourcePath(r, opts.namespace),
+      list: () => this.list<T>(r, opts),
+      watch: new Watch(this.kubeConfig),
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+    });
   }
 
   private writeQuery(opts: WriteOptions): Record<string, string | undefined> {

@@ -49,6 +49,8 @@ export const methodNotSupported = (group: string, plural: string, verb: string):
 
 export const gone = (message: string): ApiError => new ApiError(410, 'Expired', message);
 
+export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError => new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds });
+
 export const unsupportedMediaType = (message: string): ApiError => new ApiError(415, 'UnsupportedMediaType', message);
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');

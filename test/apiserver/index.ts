@@ -38,6 +38,12 @@ export interface EmbeddedApiServer {
   compactHistory(): void;
   /** end every open watch connection, as a server restart or network drop would */
   closeWatches(): void;
+  /**
+   * End every watch and refuse new ones (429 "storage is (re)initializing", as a restarting real
+   * server does) until release() is called; lists and writes go on. Tests make changes in this gap
+   * and compactHistory() to force clients through the 410 relist path.
+   */
+  holdWatches(): () => void;
 }
 
 export interface StartOptions {
@@ -167,6 +173,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
     kubeconfigFor: async (ns, sa) => writeKubeconfig(`kubeconfig-${ns}-${sa}`, `system:serviceaccount:${ns}:${sa}`, auth.tokenFor(ns, sa)),
     compactHistory: () => storage.compactAll(),
     closeWatches: () => watches.closeAll(),
+    holdWatches: () => watches.hold(),
     async stop() {
       controllers?.stop();
       watches.closeAll();
@@ -192,11 +199,15 @@ function kubeconfigYaml(server: string, caPem: string, user: string, token: stri
 
 /** A CRD change (re)defines its served types; deleting it deletes its objects. */
 function syncCrd(registry: Registry, storage: Storage, rest: Rest, crd: KObj, deleted: boolean): void {
+  const types = crdToTypes(crd);
+  // The real server starts a watch cache per served resource: watches from before it get 410.
+  const key = resourceKey(crd.spec?.group ?? '', crd.spec?.names?.plural ?? '');
   if (!deleted) {
-    registry.setCustom(crd.metadata.name, crdToTypes(crd));
+    registry.setCustom(crd.metadata.name, types);
+    storage.startWatchCache(key);
     return;
   }
-  const types = crdToTypes(crd);
+  storage.dropWatchCache(key);
   registry.setCustom(crd.metadata.name, []);
   if (types.length === 0) return;
   for (const obj of storage.list(resourceKey(types[0].group, types[0].plural))) rest.remove(types[0], obj);

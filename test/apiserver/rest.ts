@@ -52,10 +52,23 @@ function decodeContinue(token: string): number {
 
 export const keyOf = (t: ResourceType): string => resourceKey(t.group, t.plural);
 
-/** Output form: the requested version's apiVersion and kind (no conversion between CR versions beyond that). */
+/**
+ * Output form: the requested version's apiVersion and kind (no conversion between CR versions beyond
+ * that). Custom resources come out with every object's keys sorted, as the real server encodes the
+ * maps it decoded them into; code that compares serialized objects must not depend on key order.
+ */
 export function present(t: ResourceType, obj: KObj): KObj {
   const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return { apiVersion: apiVersionOf(t), kind: t.kind, ...rest };
+  const out = { apiVersion: apiVersionOf(t), kind: t.kind, ...rest };
+  return t.builtin ? out : sortKeysDeep(out);
+}
+
+function sortKeysDeep<V>(v: V): V {
+  if (Array.isArray(v)) return v.map(sortKeysDeep) as V;
+  if (v === null || typeof v !== 'object') return v;
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) sorted[k] = sortKeysDeep((v as Record<string, unknown>)[k]);
+  return sorted as V;
 }
 
 export class Rest {

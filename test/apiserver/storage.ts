@@ -20,6 +20,8 @@ export class Storage {
   private listeners = new Set<Listener>();
   /** oldest resourceVersion a watch can still resume from */
   private compactedRv = 1;
+  /** resource -> the resourceVersion its watch cache started at (a CRD's types: when the CRD was created) */
+  private watchCacheStart = new Map<string, number>();
 
   constructor(private historyWindow = 1000) {}
 
@@ -86,9 +88,26 @@ export class Storage {
     return structuredClone(gone);
   }
 
-  /** Changes after `rv` for a resource, or 'expired' when history no longer reaches back that far. */
+  /**
+   * The real server serves watches from a per-resource watch cache filled by a list at the moment
+   * the resource began to be served: a watch from any older resourceVersion gets 410, however much
+   * history the store itself still has. Called when a CRD starts serving its types.
+   */
+  startWatchCache(resource: string): void {
+    if (!this.watchCacheStart.has(resource)) this.watchCacheStart.set(resource, this.rv);
+  }
+  dropWatchCache(resource: string): void {
+    this.watchCacheStart.delete(resource);
+  }
+
+  /** The oldest resourceVersion a watch of this resource can start from. */
+  oldestWatchableRv(resource: string): number {
+    return Math.max(this.compactedRv, this.watchCacheStart.get(resource) ?? 0);
+  }
+
+  /** Changes after `rv` for a resource, or 'expired' when history (or the resource's watch cache) no longer reaches back that far. */
   eventsSince(resource: string, rv: number): StoreEvent[] | 'expired' {
-    if (rv < this.compactedRv) return 'expired';
+    if (rv < this.oldestWatchableRv(resource)) return 'expired';
     return this.history.filter((e) => e.rv > rv && e.resource === resource);
   }
 

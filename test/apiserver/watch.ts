@@ -1,7 +1,7 @@
 // Watch streams: newline-delimited JSON events over a chunked HTTP response, resumable from a
 // resourceVersion within the storage history window, with bookmarks and timeoutSeconds.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gone } from './errors.ts';
+import { gone, tooManyRequests } from './errors.ts';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { present, keyOf } from './rest.ts';
 import type { ResourceType } from './registry.ts';
@@ -23,6 +23,7 @@ export interface WatchParams {
 
 export class WatchHub {
   private open = new Set<() => void>();
+  private held = 0;
 
   constructor(private storage: Storage) {}
 
@@ -31,7 +32,23 @@ export class WatchHub {
     for (const close of [...this.open]) close();
   }
 
+  /**
+   * Ends every watch and answers new ones 429 "storage is (re)initializing", as a real API server
+   * does while its watch cache re-initializes after a restart, until the returned release() is
+   * called. Lists and writes keep working: tests change objects in the gap.
+   */
+  hold(): () => void {
+    this.held++;
+    this.closeAll();
+    let released = false;
+    return () => {
+      if (!released) this.held--;
+      released = true;
+    };
+  }
+
   serve(req: IncomingMessage, res: ServerResponse, p: WatchParams): void {
+    if (this.held > 0) throw tooManyRequests('storage is (re)initializing', 1);
     const labels = p.labelSelector ? parseLabelSelector(p.labelSelector) : undefined;
     const fields = p.fieldSelector ? parseFieldSelector(p.fieldSelector, p.type.kind) : undefined; // throws before headers are sent
     const matches = (o: KObj | undefined): boolean =>
@@ -62,7 +79,7 @@ export class WatchHub {
     } else {
       const past = this.storage.eventsSince(key, rv);
       if (past === 'expired') {
-        send('ERROR', gone(`too old resource version: ${rv} (${this.storage.oldestRv()})`).toStatus());
+        send('ERROR', gone(`too old resource version: ${rv} (${this.storage.oldestWatchableRv(key)})`).toStatus());
         res.end();
         return;
       }

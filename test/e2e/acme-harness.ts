@@ -71,6 +71,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     // BIND is both the recursive and (on its own port) the authoritative server of the test zones
     dns01: { recursiveNameservers: [{ host: stack.bind.host, port: stack.bind.port }], recursiveOnly: false, authoritativePort: stack.bind.port },
     solverService: { namespace: CLUSTER_RESOURCE_NAMESPACE, name: 'certgate-solver', port: 8089 },
+    cacheStaleAfterMs: 60_000,
   } as WorkerConfig);
 }
 
@@ -87,7 +88,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
   const config = workerConfig(opts.stack, namespace, opts.backoffMinMs);
   // The worker's own caches (worker/caches.ts), scoped as `certgate worker --namespace` scopes them.
   const workerLog = log.child({ component: 'acme-test-worker' });
-  const cacheSet = createWorkerCaches(client, { namespace, clusterIssuerSelector: config.clusterIssuerSelector, log: workerLog });
+  const cacheSet = createWorkerCaches(client, { namespace, clusterIssuerSelector: config.clusterIssuerSelector });
   const caches = cacheSet.caches;
   const ctx: WorkerContext = {
     client,

@@ -342,6 +342,45 @@ describe('watch', () => {
     assert.match(events[0].object.message, /^too old resource version: \d+ \(\d+\)$/);
   });
 
+  it('answers 410 Expired to a watch from before the resource\'s watch cache started (a version from just before its CRD was created)', async () => {
+    // A version still inside the history window (no compaction since), but older than the CRD.
+    const before = (await api('GET', '/api/v1/namespaces')).body.metadata.resourceVersion;
+    const gadgets = { ...widgetCrd, metadata: { name: `gadgets.${GROUP}` }, spec: { ...widgetCrd.spec, names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' } } };
+    const crd = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', gadgets);
+    assert.equal(crd.status, 201, JSON.stringify(crd.body));
+    const path = `/apis/${GROUP}/v1/namespaces/default/gadgets`;
+    const listed = await eventually(async () => ((await api('GET', path)).status === 200 ? (await api('GET', path)).body : undefined), 'gadgets served');
+    const events = await watchEvents(`${path}?watch=true&resourceVersion=${before}`, (ev) => ev.length > 0);
+    assert.equal(events[0]?.type, 'ERROR', JSON.stringify(events));
+    assert.equal(events[0].object.code, 410);
+    assert.equal(events[0].object.reason, 'Expired');
+    assert.match(events[0].object.message, new RegExp(`^too old resource version: ${before} \\(\\d+\\)$`));
+    // The same version still resumes a watch of a resource served since before it.
+    const widgetsFromBefore = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${before}&timeoutSeconds=1`, () => false, 3000);
+    assert.ok(!widgetsFromBefore.some((e) => e.type === 'ERROR'), JSON.stringify(widgetsFromBefore));
+    // From the list's resourceVersion the watch works and sees later changes.
+    const later = watchEvents(`${path}?watch=true&resourceVersion=${listed.metadata.resourceVersion}`, (ev) => ev.some((e) => e.type === 'ADDED'));
+    await api('POST', path, { ...widget('g-1'), kind: 'Gadget' });
+    assert.deepEqual((await later).filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type}:${e.object.metadata.name}`), ['ADDED:g-1']);
+  });
+
+  it('returns custom resources with every object\'s keys sorted, as the real server encodes them (create, get, list, watch)', async () => {
+    const sortedDeep = (v: unknown): boolean =>
+      Array.isArray(v) ? v.every(sortedDeep) : v === null || typeof v !== 'object' ? true : Object.keys(v).join() === Object.keys(v).sort().join() && Object.values(v).every(sortedDeep);
+    const from = (await api('GET', WIDGETS)).body.metadata.resourceVersion;
+    const watched = watchEvents(`${WIDGETS}?watch=true&resourceVersion=${from}`, (ev) => ev.some((e) => e.object?.metadata?.name === 'w-keys'));
+    // Keys deliberately out of order at every level.
+    const created = await api('POST', WIDGETS, { spec: { size: 2, extra: { zeta: 1, alpha: { y: 1, b: 2 } }, color: 'red' }, metadata: { name: 'w-keys', labels: { zz: 'a', aa: 'b' } }, kind: 'Widget', apiVersion: `${GROUP}/v1` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const got = (await api('GET', `${WIDGETS}/w-keys`)).body;
+    const listed = (await api('GET', WIDGETS)).body.items.find((o: any) => o.metadata.name === 'w-keys');
+    const event = (await watched).find((e) => e.object?.metadata?.name === 'w-keys');
+    for (const [what, obj] of Object.entries({ created: created.body, got, listed, watched: event?.object })) {
+      assert.ok(obj && sortedDeep(obj), `${what}: keys sorted at every level: ${JSON.stringify(obj)}`);
+    }
+    assert.deepEqual(Object.keys(got.spec.extra), ['alpha', 'zeta']);
+  });
+
   it('drives the client-node informer: add/update/delete, resume after reconnect, relist after 410', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
