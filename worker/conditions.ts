@@ -1,6 +1,7 @@
 // Status conditions as cert-manager writes them: lastTransitionTime changes only when the status
 // flips, observedGeneration records the spec generation the condition was computed from.
 import type { Condition } from '../api/types.generated.ts';
+import { semanticallyEqual } from '../lib/semantic-equal.ts';
 
 export type ConditionStatus = Condition['status'];
 
@@ -46,6 +47,6 @@ export function removeCondition(conditions: Condition[] | undefined, type: strin
 
 /** Whether two condition lists say the same thing (ignoring lastTransitionTime). */
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
-  const strip = (l: Condition[] | undefined) => JSON.stringify((l ?? []).map(({ lastTransitionTime: _t, ...rest }) => rest).sort((x, y) => x.type.localeCompare(y.type)));
-  return strip(a) === strip(b);
+  const strip = (l: Condition[] | undefined) => (l ?? []).map(({ lastTransitionTime: _t, ...rest }) => rest).sort((x, y) => x.type.localeCompare(y.type));
+  return semanticallyEqual(strip(a), strip(b));
 }

@@ -234,6 +234,8 @@ for (const set of valueSets) {
     const webhookPod = pods.find((p) => p.owner.endsWith('-webhook'))!;
     assert.equal(webhookPod.spec.containers[0].readinessProbe.httpGet.scheme, 'HTTPS');
     assert.equal(webhookPod.spec.containers[0].readinessProbe.httpGet.path, '/readyz');
+    // Every process reports stale watch caches on /readyz (and only liveness on /healthz).
+    for (const p of pods) for (const c of p.spec.containers) assert.equal(c.readinessProbe.httpGet.path, '/readyz', `${p.owner}/${c.name}: readiness probe`);
   });
 }
 

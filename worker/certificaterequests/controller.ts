@@ -9,6 +9,7 @@ import { controllerOwner, createQueueController, keyOf, type QueueController } f
 import type { SignResult, WorkerContext } from '../issuance/backend.ts';
 import { backendFor, isOurIssuerRef, resolveIssuer, type IssuerBackends } from '../issuance/issuers.ts';
 import { b64 } from '../secrets.ts';
+import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
 const RECHECK_MS = 5000;
@@ -70,7 +71,7 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
   });
 
   async function write(cr: CertificateRequest, status: CertificateRequest['status']): Promise<void> {
-    if (JSON.stringify(cr.status ?? {}) === JSON.stringify(status ?? {})) return;
+    if (semanticallyEqual(cr.status ?? {}, status ?? {})) return;
     await ctx.client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, { ...cr, status });
   }
 

@@ -8,6 +8,7 @@ import type { ReconcileResult } from '../../lib/workqueue.ts';
 import type { Logger } from '../../lib/log.ts';
 import { controllerOwner, createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
+import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export function certificateKeys(ctx: WorkerContext): string[] {
   return ctx.caches.certificates.list().map(keyOf);
@@ -80,14 +81,8 @@ export function createCertificateController(
 
 /** Writes status when it differs from the cached one; a stale resourceVersion fails with 409 and the key is retried. */
 export async function updateCertificateStatus(ctx: WorkerContext, cert: Certificate, status: CertificateStatus): Promise<Certificate> {
-  if (JSON.stringify(normalise(cert.status)) === JSON.stringify(normalise(status))) return cert;
+  if (semanticallyEqual(cert.status ?? {}, status)) return cert;
   return ctx.client.replaceStatus<Certificate>(Resources.Certificate, { ...cert, status });
-}
-
-function normalise(s: CertificateStatus | undefined): CertificateStatus {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s ?? {}).sort(([a], [b]) => a.localeCompare(b))) if (v !== undefined) out[k] = v;
-  return out as CertificateStatus;
 }
 
 export function withoutUndefined<T extends object>(o: T): T {

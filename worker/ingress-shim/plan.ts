@@ -9,6 +9,7 @@ import { DEFAULT_DURATION, defaultCertificateSpec } from '../../api/defaults.ts'
 import { parseDuration } from '../../api/duration.ts';
 import type { IssuerRef } from '../config.ts';
 import { desiredCertificates, IngressConfigError, ingressIssuer } from './spec.ts';
+import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -53,8 +54,6 @@ function durationValue(d: string): string | number {
   }
 }
 
-const canonical = (v: unknown) => JSON.stringify(v, (_k, val) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val));
-
 /**
  * The plan for the Ingress named `name` (undefined when it is gone). `certificates` are the
  * Certificates of its namespace. A not usable Ingress yields one BadConfig Event and no change.
@@ -96,9 +95,9 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
     // Compare with defaults filled in on both sides: the mutating webhook (or a user) may have made
     // defaults explicit, and rewriting them away would fight it forever.
     const same =
-      canonical(comparableSpec(existing.spec)) === canonical(comparableSpec(want.spec)) &&
-      canonical(existing.metadata.annotations ?? {}) === canonical(annotations) &&
-      canonical(existing.metadata.labels ?? {}) === canonical(labels);
+      semanticallyEqual(comparableSpec(existing.spec), comparableSpec(want.spec)) &&
+      semanticallyEqual(existing.metadata.annotations ?? {}, annotations) &&
+      semanticallyEqual(existing.metadata.labels ?? {}, labels);
     if (same) continue;
     plan.update.push({ ...existing, metadata: { ...existing.metadata, annotations, labels }, spec: want.spec });
     plan.events.push({ type: 'Normal', reason: 'UpdateCertificate', message: `Successfully updated Certificate "${want.metadata.name}"` });

@@ -10,6 +10,7 @@ import { getCondition, setCondition } from '../conditions.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { backendFor, type IssuerBackends } from '../issuance/issuers.ts';
+import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export const ISSUERS_CONTROLLER = 'issuers';
 export const CLUSTER_ISSUERS_CONTROLLER = 'clusterissuers';
@@ -48,7 +49,7 @@ function make(ctx: WorkerContext, backends: IssuerBackends, cluster: boolean): Q
         ctx.clock.now(),
       );
       const status: IssuerStatus = { ...issuer.status, ...(readiness.status ?? {}), conditions };
-      if (JSON.stringify(status) !== JSON.stringify(issuer.status ?? {})) {
+      if (!semanticallyEqual(status, issuer.status ?? {})) {
         await ctx.client.replaceStatus(resource, { ...issuer, status });
         if (prior?.status !== (readiness.ready ? 'True' : 'False') || prior?.reason !== readiness.reason) {
           ctx.recorder.event(issuer, readiness.ready ? 'Normal' : 'Warning', readiness.reason, readiness.message || (readiness.ready ? 'Issuer is ready' : 'Issuer is not ready'));
