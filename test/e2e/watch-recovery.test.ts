@@ -106,6 +106,8 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     for (const r of await readiness()) assert.match(r.body, /not ready: caches not synced or without a working watch for over 1 s: /, r.who);
     server = await startApiServer(options(port));
     await until(async () => (await readiness()).every((r) => r.status === 200), 'every /readyz back to 200');
+    // The fixture client may hold a keep-alive socket the stopped server closed: one failed read drops it.
+    await until(() => client.list(Resources.Namespace).then(() => true, () => false), 'the fixture client to reach the new server');
 
     await client.create(Resources.Challenge, challenge('after-restart', 'tokenAfterRestart', 'key-1'));
     await client.create(Resources.Ingress, ingress('after-restart'));
