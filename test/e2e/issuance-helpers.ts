@@ -8,6 +8,7 @@ import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
+import type { StartOptions as ApiServerOptions } from '../apiserver/index.ts';
 import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 
 // per run, like every namespace the tests create: a real cluster keeps it until the run's stop()
@@ -59,8 +60,8 @@ export interface WorkerFleet {
   stop(): Promise<void>;
 }
 
-export async function selfSignedFleet(ns: string): Promise<WorkerFleet> {
-  const cluster = await getTestCluster();
+export async function selfSignedFleet(ns: string, embeddedOptions: ApiServerOptions = {}): Promise<WorkerFleet> {
+  const cluster = await getTestCluster(embeddedOptions);
   const client = clientFor(cluster.kubeconfigPath);
   await cluster.createNamespace(ns);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
