@@ -33,17 +33,27 @@ export interface Decision {
 export const MAX_WARNING_LENGTH = 256;
 const clip = (s: string) => (s.length <= MAX_WARNING_LENGTH ? s : `${s.slice(0, MAX_WARNING_LENGTH - 3)}...`);
 
+// An object with thousands of bad hosts gets the first few problems and a count, not a message
+// of megabytes that the API server and kubectl would have to carry.
+export const MAX_LISTED_FINDINGS = 20;
+function listed(lines: string[]): string[] {
+  if (lines.length <= MAX_LISTED_FINDINGS) return lines;
+  return [...lines.slice(0, MAX_LISTED_FINDINGS), `... and ${lines.length - MAX_LISTED_FINDINGS} more like these`];
+}
+
 export function decide(findings: ReadonlyArray<Finding>, mode: NamespaceMode, disabled: ReadonlySet<RuleId>): Decision {
   const active = mode === 'off' ? [] : findings.filter((f) => !disabled.has(f.rule));
   if (active.length === 0) return { allowed: true, warnings: [], results: [] }; // the common case, without the array passes below
-  const denying = mode === 'enforce' ? active.filter((f) => f.severity === 'deny') : [];
+  // A finding denies when the mode enforces and its severity is deny (a per-finding test, not a list search: linear in findings).
+  const denies = (f: Finding) => mode === 'enforce' && f.severity === 'deny';
+  const denying = active.filter(denies);
   const results = active.map((f) => ({
     rule: f.rule,
-    result: (mode === 'audit' ? 'audited' : denying.includes(f) ? 'denied' : 'warned') as RuleResult,
+    result: (mode === 'audit' ? 'audited' : denies(f) ? 'denied' : 'warned') as RuleResult,
   }));
-  const warnings = mode === 'audit' ? [] : active.filter((f) => !denying.includes(f)).map((f) => clip(formatFinding(f)));
+  const warnings = mode === 'audit' ? [] : listed(active.filter((f) => !denies(f)).map((f) => clip(formatFinding(f))));
   if (denying.length === 0) return { allowed: true, warnings, results };
-  const lines = denying.map(formatFinding);
-  const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${lines.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
+  const lines = listed(denying.map(formatFinding));
+  const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${denying.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
   return { allowed: false, message, warnings, results };
 }

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import net from 'node:net';
+import { once } from 'node:events';
 import { log } from '../lib/log.ts';
 import { staticClusterView, type ClusterView } from './cluster-view.ts';
 import { defaultWebhookConfig } from './config.ts';
@@ -104,5 +106,21 @@ test('a rule that fails inside answers a denial that names the problem, and the 
     assert.equal((await httpsRequest(`${other.url}/healthz`, { method: 'GET', ca: tls.caPem })).status, 200);
   } finally {
     await other.close();
+  }
+});
+
+test('a connection that never starts its TLS handshake is closed after the handshake timeout', async () => {
+  const short = await startWebhookServer({ config: defaultWebhookConfig(), view: staticClusterView({}), tls, handshakeTimeoutMs: 300, logger: log.child({}, { level: 'silent' }) });
+  try {
+    const socket = net.connect(short.port, '127.0.0.1');
+    await once(socket, 'connect');
+    // Nothing is sent. Node's default would keep the socket for 120 s; the ceiling here is generous for a busy machine.
+    const closed = await Promise.race([once(socket, 'close').then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 30_000).unref())]);
+    assert.equal(closed, true, 'the server closed the idle connection');
+    // A real client still gets answers.
+    const res = await httpsRequest(`${short.url}/healthz`, { method: 'GET', ca: tls.caPem });
+    assert.equal(res.status, 200);
+  } finally {
+    await short.close();
   }
 });

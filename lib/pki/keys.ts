@@ -15,8 +15,10 @@ export interface KeySpec {
 }
 
 const RSA_SIZES = new Set([2048, 3072, 4096, 8192]);
-const EC_CURVES: Record<number, string> = { 256: 'prime256v1', 384: 'secp384r1', 521: 'secp521r1' };
-const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
+// Maps, not object literals: the size comes from user input, and a plain object answers
+// "constructor" or "__proto__" with what it inherits.
+const EC_CURVES: ReadonlyMap<unknown, string> = new Map([[256, 'prime256v1'], [384, 'secp384r1'], [521, 'secp521r1']]);
+const CURVE_BITS: ReadonlyMap<string, number> = new Map([['prime256v1', 256], ['secp384r1', 384], ['secp521r1', 521]]);
 
 export class InvalidKeyError extends Error {
   override name = 'InvalidKeyError';
@@ -32,7 +34,7 @@ export async function generatePrivateKey(spec: KeySpec): Promise<KeyObject> {
     }
     case 'ECDSA': {
       const size = spec.size ?? 256;
-      const namedCurve = EC_CURVES[size];
+      const namedCurve = EC_CURVES.get(size);
       if (!namedCurve) throw new InvalidKeyError(`unsupported ECDSA key size ${size}: use 256, 384 or 521`);
       return (await generateKeyPairAsync('ec', { namedCurve })).privateKey;
     }
@@ -78,7 +80,7 @@ export function describePrivateKey(key: KeyObject): Required<Pick<KeySpec, 'algo
       return { algorithm: 'RSA', size: key.asymmetricKeyDetails?.modulusLength };
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
-      const size = CURVE_BITS[curve];
+      const size = CURVE_BITS.get(curve);
       if (!size) throw new InvalidKeyError(`unsupported elliptic curve "${curve}"`);
       return { algorithm: 'ECDSA', size };
     }

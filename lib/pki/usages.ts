@@ -1,7 +1,10 @@
 // cert-manager's key usage names (spec.usages) mapped to X.509 KeyUsage flags and extended key usage OIDs.
 import { x509 } from './webcrypto.ts';
 
-const KEY_USAGE_FLAGS: Record<string, number> = {
+const toMap = <V>(o: Record<string, V>): ReadonlyMap<string, V> => new Map(Object.entries(o));
+
+// Maps, not object literals: usage names come from user input, and "constructor" is "in" every object.
+const KEY_USAGE_FLAGS: ReadonlyMap<string, number> = toMap({
   signing: x509.KeyUsageFlags.digitalSignature,
   'digital signature': x509.KeyUsageFlags.digitalSignature,
   'content commitment': x509.KeyUsageFlags.nonRepudiation,
@@ -12,9 +15,9 @@ const KEY_USAGE_FLAGS: Record<string, number> = {
   'crl sign': x509.KeyUsageFlags.cRLSign,
   'encipher only': x509.KeyUsageFlags.encipherOnly,
   'decipher only': x509.KeyUsageFlags.decipherOnly,
-};
+});
 
-const EXT_KEY_USAGE_OIDS: Record<string, string> = {
+const EXT_KEY_USAGE_OIDS: ReadonlyMap<string, string> = toMap({
   any: '2.5.29.37.0',
   'server auth': '1.3.6.1.5.5.7.3.1',
   'client auth': '1.3.6.1.5.5.7.3.2',
@@ -28,7 +31,7 @@ const EXT_KEY_USAGE_OIDS: Record<string, string> = {
   'ocsp signing': '1.3.6.1.5.5.7.3.9',
   'microsoft sgc': '1.3.6.1.4.1.311.10.3.3',
   'netscape sgc': '2.16.840.1.113730.4.1',
-};
+});
 
 export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
 
@@ -42,8 +45,10 @@ export function usageExtensions(usages: readonly string[] = DEFAULT_USAGES, isCA
   let flags = 0;
   const ekus: string[] = [];
   for (const u of usages) {
-    if (u in KEY_USAGE_FLAGS) flags |= KEY_USAGE_FLAGS[u];
-    else if (u in EXT_KEY_USAGE_OIDS) ekus.push(EXT_KEY_USAGE_OIDS[u]);
+    const flag = KEY_USAGE_FLAGS.get(u);
+    const oid = EXT_KEY_USAGE_OIDS.get(u);
+    if (flag !== undefined) flags |= flag;
+    else if (oid !== undefined) ekus.push(oid);
     else throw new Error(`unknown key usage "${u}"`);
   }
   if (isCA) flags |= x509.KeyUsageFlags.keyCertSign;

@@ -7,11 +7,12 @@ import { addTransparentTls, defaultIssuerFor, transparentTlsApplies } from '../m
 import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
 import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
-import { formatFinding, type Finding } from '../rules/ids.ts';
+import { formatFinding, type Finding, type RuleId } from '../rules/ids.ts';
 import { validateIngress } from '../rules/ingress.ts';
 import { validateIssuer } from '../rules/issuer.ts';
 import { asObj } from '../../lib/untrusted.ts';
 import { diffToJsonPatch } from '../../lib/json-patch.ts';
+import { MAX_OBJECT_BYTES, oversizedObjectBytes } from './object-size.ts';
 import type { AdmissionRequest, AdmissionResponse } from './review.ts';
 
 export type HandlerConfig = Pick<WebhookConfig, 'mode' | 'disabledRules' | 'transparentTls' | 'defaultIssuer' | 'productionLabel'>;
@@ -65,9 +66,25 @@ function modeFor(kind: Checked, namespace: string | undefined, ctx: HandlerConte
 const allowed = (uid: string): HandlerResult => ({ response: { uid, allowed: true }, outcomes: [{ rule: 'none', result: 'allowed' }] });
 const isDeleting = (obj: unknown) => asObj(asObj(obj)?.metadata)?.deletionTimestamp != null;
 
-export function handleValidate(req: AdmissionRequest, ctx: HandlerContext): HandlerResult {
+/** A finding for an object over the size cap: the rules are skipped for it. */
+function tooLarge(kind: Checked, bytes: number): Finding {
+  return {
+    rule: 'object-too-large',
+    field: 'object',
+    message: `this ${kind} is ${bytes} bytes; certgate checks objects of at most ${MAX_OBJECT_BYTES} bytes, the API server's own limit on a request; split it into smaller objects`,
+    severity: 'deny',
+  };
+}
+
+/** bodyBytes: size of the AdmissionReview as received, which bounds the object's size (see object-size.ts). */
+export function handleValidate(req: AdmissionRequest, ctx: HandlerContext, bodyBytes = 0): HandlerResult {
   const kind = checkedKind(req);
   if (!kind || (req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !asObj(req.object) || isDeleting(req.object)) return allowed(req.uid);
+  // Decided before any rule runs: a namespace labelled off costs one cache lookup, whatever it holds.
+  const mode = modeFor(kind, req.namespace, ctx);
+  if (mode === 'off') return allowed(req.uid);
+  const oversized = oversizedObjectBytes(req.object, bodyBytes);
+  if (oversized !== undefined) return respond(req.uid, [tooLarge(kind, oversized)], mode, NO_RULES_DISABLED);
   const obj = inNamespace(req.object, req.namespace);
   let findings = findingsFor(kind, obj, ctx);
   // On UPDATE, problems the stored object already had only warn: an edit that does not make
@@ -76,22 +93,30 @@ export function handleValidate(req: AdmissionRequest, ctx: HandlerContext): Hand
     const before = new Set(findingsFor(kind, inNamespace(req.oldObject, req.namespace), ctx).map(formatFinding));
     findings = findings.map((f) => (f.severity === 'deny' && before.has(formatFinding(f)) ? { ...f, severity: 'warn' as const } : f));
   }
-  const decision = decide(findings, modeFor(kind, req.namespace, ctx), ctx.config.disabledRules);
-  const response: AdmissionResponse = { uid: req.uid, allowed: decision.allowed };
+  return respond(req.uid, findings, mode, ctx.config.disabledRules);
+}
+
+// The size cap cannot be switched off: it is what keeps one object from holding the webhook.
+const NO_RULES_DISABLED: ReadonlySet<RuleId> = new Set();
+
+function respond(uid: string, findings: Finding[], mode: NamespaceMode, disabledRules: ReadonlySet<RuleId>): HandlerResult {
+  const decision = decide(findings, mode, disabledRules);
+  const response: AdmissionResponse = { uid, allowed: decision.allowed };
   if (!decision.allowed) response.status = { code: 403, reason: 'Forbidden', message: decision.message! };
   if (decision.warnings.length > 0) response.warnings = decision.warnings;
   if (decision.results.some((r) => r.result === 'audited')) {
-    response.auditAnnotations = { findings: findings.filter((f) => !ctx.config.disabledRules.has(f.rule)).map(formatFinding).join('\n').slice(0, 4096) };
+    response.auditAnnotations = { findings: findings.filter((f) => !disabledRules.has(f.rule)).map(formatFinding).join('\n').slice(0, 4096) };
   }
   const outcomes = decision.results.length > 0 ? decision.results : [{ rule: 'none', result: 'allowed' as const }];
   return { response, outcomes };
 }
 
-export function handleMutate(req: AdmissionRequest, ctx: HandlerContext): HandlerResult {
+export function handleMutate(req: AdmissionRequest, ctx: HandlerContext, bodyBytes = 0): HandlerResult {
   const kind = checkedKind(req);
   if (!kind || (req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !asObj(req.object) || isDeleting(req.object)) return allowed(req.uid);
   const mode = modeFor(kind, req.namespace, ctx);
-  if (mode === 'off') return allowed(req.uid);
+  // An oversized object is left untouched here; validation denies it with the reason.
+  if (mode === 'off' || oversizedObjectBytes(req.object, bodyBytes) !== undefined) return allowed(req.uid);
   let after: unknown = req.object;
   let rule = 'none';
   const warnings: string[] = [];

@@ -3,7 +3,8 @@
 export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
-const LETSENCRYPT_HOSTS: Record<string, string> = {
+// A Map: the host comes from the user's URL, and an object literal would answer "constructor".
+const LETSENCRYPT_HOSTS: ReadonlyMap<string, string> = new Map(Object.entries({
   'acme-v02.api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
   'acme-staging-v02.api.letsencrypt.org': LETSENCRYPT_STAGING,
   // Old v1 endpoints and bare hosts people still paste.
@@ -11,7 +12,7 @@ const LETSENCRYPT_HOSTS: Record<string, string> = {
   'acme-staging.api.letsencrypt.org': LETSENCRYPT_STAGING,
   'api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
   'letsencrypt.org': LETSENCRYPT_PRODUCTION,
-};
+}));
 
 const STAGING_HOSTS = new Set(['acme-staging-v02.api.letsencrypt.org', 'acme-staging.api.letsencrypt.org', 'dv.acme-v02.test-api.pki.goog', 'api.test4.buypass.com']);
 const PRODUCTION_HOSTS = new Set(['acme-v02.api.letsencrypt.org', 'dv.acme-v02.api.pki.goog', 'acme.zerossl.com', 'api.buypass.com', 'acme.ssl.com']);
@@ -40,7 +41,8 @@ function hostOf(url: string): string | undefined {
 export function letsEncryptSuggestion(url: string): string | undefined {
   const host = hostOf(url);
   if (!host) return undefined;
-  if (LETSENCRYPT_HOSTS[host]) return LETSENCRYPT_HOSTS[host];
+  const exact = LETSENCRYPT_HOSTS.get(host);
+  if (exact) return exact;
   if (!host.includes('letsencrypt') && !host.includes('lets-encrypt') && !host.includes('letsencrpyt')) return undefined;
   return host.includes('staging') ? LETSENCRYPT_STAGING : LETSENCRYPT_PRODUCTION;
 }

@@ -9,13 +9,15 @@ import type { Finding } from './ids.ts';
 import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf } from '../../lib/untrusted.ts';
 
-/** Sizes each key algorithm accepts (cert-manager's validation). */
-export const KEY_SIZES: Readonly<Record<string, (size: number) => boolean>> = {
-  RSA: (s) => Number.isInteger(s) && s >= 2048 && s <= 8192,
-  ECDSA: (s) => s === 256 || s === 384 || s === 521,
-  Ed25519: () => true, // the size is ignored
-};
-const KEY_SIZE_HELP: Record<string, string> = { RSA: '2048 to 8192 (usually 2048, 3072 or 4096)', ECDSA: '256, 384 or 521', Ed25519: 'ignored' };
+/**
+ * Sizes each key algorithm accepts (cert-manager's validation), with the help text. A Map: the
+ * algorithm is user input, and an object literal answers "__proto__" or "constructor" with what it inherits.
+ */
+const KEY_SIZES: ReadonlyMap<string, { accepts: (size: number) => boolean; help: string }> = new Map([
+  ['RSA', { accepts: (s: number) => Number.isInteger(s) && s >= 2048 && s <= 8192, help: '2048 to 8192 (usually 2048, 3072 or 4096)' }],
+  ['ECDSA', { accepts: (s: number) => s === 256 || s === 384 || s === 521, help: '256, 384 or 521' }],
+  ['Ed25519', { accepts: () => true, help: 'ignored' }], // the size is ignored
+]);
 
 function identities(spec: Record<string, unknown>): { name: string; values: unknown[] }[] {
   return ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'].map((name) => ({ name, values: asArr(spec[name]) }));
@@ -113,12 +115,13 @@ function keyFindings(spec: Record<string, unknown>): Finding[] {
   const key = asObj(spec.privateKey);
   if (!key) return [];
   const algorithm = key.algorithm ?? 'RSA';
-  if (typeof algorithm !== 'string' || !KEY_SIZES[algorithm]) {
+  const sizes = typeof algorithm === 'string' ? KEY_SIZES.get(algorithm) : undefined;
+  if (!sizes) {
     return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.algorithm', value: key.algorithm, message: 'must be RSA, ECDSA or Ed25519', severity: 'deny' }];
   }
   if (key.size === undefined || key.size === null || key.size === 0) return [];
-  if (typeof key.size !== 'number' || !KEY_SIZES[algorithm](key.size)) {
-    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${KEY_SIZE_HELP[algorithm]}`, severity: 'deny' }];
+  if (typeof key.size !== 'number' || !sizes.accepts(key.size)) {
+    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${sizes.help}`, severity: 'deny' }];
   }
   return [];
 }

@@ -46,6 +46,8 @@ export const RULE_IDS = [
   'acme-ca-bundle-invalid',
   'acme-eab-invalid',
   'ca-issuer-invalid',
+  // Any kind: an object over the API server's request limit (never disabled, see admission/object-size.ts)
+  'object-too-large',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

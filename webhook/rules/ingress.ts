@@ -6,7 +6,7 @@ import { isStagingServer } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
 import { isIP } from 'node:net';
-import { byteLength, covers, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-names.ts';
+import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
 export interface IngressRuleOptions {
@@ -72,6 +72,30 @@ export function asksForCertificate(a: Record<string, string>): boolean {
   return Boolean(a[IngressAnnotations.Issuer] || a[IngressAnnotations.ClusterIssuer] || a[IngressAnnotations.TLSACME] === 'true');
 }
 
+/** Rule hosts, and the parent domains (".example.com") of the plain ones, for wildcard matches. */
+function hostIndex(hosts: ReadonlyArray<{ host: string }>): { exact: Set<string>; parents: Set<string> } {
+  const exact = new Set<string>();
+  const parents = new Set<string>();
+  for (const { host } of hosts) {
+    exact.add(host);
+    const dot = host.indexOf('.');
+    if (dot > 0 && !isWildcard(host)) parents.add(host.slice(dot));
+  }
+  return { exact, parents };
+}
+
+/** Whether a tls host serves some rule: the same name, or a wildcard covering one (as covers() decides). */
+function servesHost(rules: { exact: Set<string>; parents: Set<string> }, tlsHost: string): boolean {
+  return rules.exact.has(tlsHost) || (isWildcard(tlsHost) && rules.parents.has(tlsHost.slice(1)));
+}
+
+/** Whether one of the tls names covers host: the same name, or "*.<parent>" (as covers() decides). */
+function isCovered(tlsHosts: ReadonlySet<string>, host: string): boolean {
+  if (tlsHosts.has(host)) return true;
+  const dot = host.indexOf('.');
+  return dot > 0 && !isWildcard(host) && tlsHosts.has(`*${host.slice(dot)}`);
+}
+
 export function validateIngress(ingress: unknown, view: ClusterView, opts: IngressRuleOptions): Finding[] {
   const meta = metaOf(ingress);
   const spec = specOf(ingress);
@@ -95,10 +119,13 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   // tls hosts that no rule serves, and rule hosts that a tls-enabled Ingress leaves on plain HTTP.
   // A defaultBackend serves every host, and a tls entry without hosts covers every host (the
   // controller's default certificate): cert-manager accepts both shapes, and so does certgate.
+  // Set lookups, not a scan of one list per entry of the other: an Ingress may hold tens of
+  // thousands of hosts, and every other admission request waits while this one is checked.
   const servesEveryHost = asObj(spec.defaultBackend) !== undefined;
+  const ruleIndex = hostIndex(rules);
   for (const t of servesEveryHost ? [] : tls) {
     for (const h of t.hosts) {
-      if (!rules.some((r) => covers(h.host, r.host) || r.host === h.host)) {
+      if (!servesHost(ruleIndex, h.host)) {
         findings.push({
           rule: 'tls-host-not-in-rules',
           field: `spec.tls[${t.index}].hosts[${h.index}]`,
@@ -110,9 +137,11 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     }
   }
   if (tls.length > 0 && tls.every((t) => t.hosts.length > 0 || t.hasIps)) {
+    const tlsHosts = new Set<string>();
+    for (const t of tls) for (const h of t.hosts) tlsHosts.add(h.host);
     const reported = new Set<string>();
     for (const r of rules) {
-      if (reported.has(r.host) || tls.some((t) => t.hosts.some((h) => covers(h.host, r.host)))) continue;
+      if (reported.has(r.host) || isCovered(tlsHosts, r.host)) continue;
       reported.add(r.host);
       findings.push({
         rule: 'rule-host-not-in-tls',
