@@ -1,16 +1,16 @@
 // `make bench`: runs every benchmark one after another, prints one markdown section per benchmark
 // (figure, baseline measured in the same run, ratio) and the machine line, and writes the same
 // text to bench/results.md for the README.
-//   npx tsx bench/run.ts [--quick] [--only issuance,memory,webhook] [--count N] [--no-ca] [--out FILE|-]
+//   npx tsx bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--out FILE|-]
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineLine } from './report.ts';
 
-const BENCHMARKS = ['issuance', 'memory', 'webhook'] as const;
+const BENCHMARKS = ['issuance', 'memory', 'webhook', 'admission-cost'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
-const USAGE = 'usage: bench/run.ts [--quick] [--only issuance,memory,webhook] [--count N] [--no-ca] [--out FILE|-]';
+const USAGE = 'usage: bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--out FILE|-]';
 
 function parseRunArgs(argv: string[]) {
   const { values } = parseArgs({
@@ -65,6 +65,10 @@ for (const name of args.only) {
   } else if (name === 'memory') {
     const { runMemoryBench } = await import('./memory.ts');
     const r = await runMemoryBench(args.quick ? { secrets: 500, certificates: 10 } : { secrets: 2000, certificates: 50 });
+    say(r.markdown);
+  } else if (name === 'admission-cost') {
+    const { runAdmissionCostBench } = await import('./admission-cost.ts');
+    const r = await runAdmissionCostBench({ requests: args.quick ? 5 : 20 });
     say(r.markdown);
   } else {
     const { runWebhookBench } = await import('./webhook.ts');

@@ -72,9 +72,9 @@ function pinToCpus(pid: number, cpuList: string): boolean {
   }
 }
 
-async function startTarget(kind: 'webhook' | 'bare' | 'bare+spin', name: TargetName, setup: BenchSetup, cpu: string | undefined): Promise<Target> {
+export async function startTarget(kind: 'webhook' | 'bare' | 'bare+spin', name: TargetName, setup: BenchSetup, cpu: string | undefined, execArgv: string[] = []): Promise<Target> {
   const profile = process.env.BENCH_CPU_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof2'] : [];
-  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...profile], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
+  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...profile, ...execArgv], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: any) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));
@@ -83,7 +83,7 @@ async function startTarget(kind: 'webhook' | 'bare' | 'bare+spin', name: TargetN
   return { name, child, port };
 }
 
-function cpuOf(child: ChildProcess): Promise<number> {
+export function cpuOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     child.once('message', (m: any) => resolve(m.cpuMicros));
     child.send('cpu');

@@ -75,7 +75,8 @@ export function webhookCommand(): Command {
     .option('--default-issuer <kind/name>', 'issuer for transparent TLS, e.g. ClusterIssuer/letsencrypt-prod', parseIssuerRef)
     .addOption(new Option('--production-label <key=value>', 'label that marks production namespaces and Ingresses').argParser(parseLabel).default(parseLabel('certgate.io/environment=production'), 'certgate.io/environment=production'))
     .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
-    .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted', parsePositive, 4 * 1024 * 1024)
+    // An UPDATE carries the object and the old one, each up to the API server's 3 MiB: 8 MiB holds both.
+    .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted (objects over 3 MiB are denied by rule object-too-large)', parsePositive, 8 * 1024 * 1024)
     .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'));
 }
 

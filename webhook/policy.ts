@@ -34,11 +34,12 @@ export const MAX_WARNING_LENGTH = 256;
 const clip = (s: string) => (s.length <= MAX_WARNING_LENGTH ? s : `${s.slice(0, MAX_WARNING_LENGTH - 3)}...`);
 
 // An object with thousands of bad hosts gets the first few problems and a count, not a message
-// of megabytes that the API server and kubectl would have to carry.
+// of megabytes that the API server and kubectl would have to carry. Only those few are formatted.
 export const MAX_LISTED_FINDINGS = 20;
-function listed(lines: string[]): string[] {
-  if (lines.length <= MAX_LISTED_FINDINGS) return lines;
-  return [...lines.slice(0, MAX_LISTED_FINDINGS), `... and ${lines.length - MAX_LISTED_FINDINGS} more like these`];
+function listed(findings: ReadonlyArray<Finding>, format: (f: Finding) => string): string[] {
+  const lines = findings.slice(0, MAX_LISTED_FINDINGS).map(format);
+  if (findings.length > MAX_LISTED_FINDINGS) lines.push(`... and ${findings.length - MAX_LISTED_FINDINGS} more like these`);
+  return lines;
 }
 
 export function decide(findings: ReadonlyArray<Finding>, mode: NamespaceMode, disabled: ReadonlySet<RuleId>): Decision {
@@ -47,13 +48,20 @@ export function decide(findings: ReadonlyArray<Finding>, mode: NamespaceMode, di
   // A finding denies when the mode enforces and its severity is deny (a per-finding test, not a list search: linear in findings).
   const denies = (f: Finding) => mode === 'enforce' && f.severity === 'deny';
   const denying = active.filter(denies);
-  const results = active.map((f) => ({
-    rule: f.rule,
-    result: (mode === 'audit' ? 'audited' : denies(f) ? 'denied' : 'warned') as RuleResult,
-  }));
-  const warnings = mode === 'audit' ? [] : listed(active.filter((f) => !denies(f)).map((f) => clip(formatFinding(f))));
+  // One result per rule and outcome, however many findings a rule has: a request counts once per rule that fired.
+  const results: Array<{ rule: RuleId; result: RuleResult }> = [];
+  const seen = new Map<RuleId, Set<RuleResult>>();
+  for (const f of active) {
+    const result: RuleResult = mode === 'audit' ? 'audited' : denies(f) ? 'denied' : 'warned';
+    let outcomes = seen.get(f.rule);
+    if (!outcomes) seen.set(f.rule, (outcomes = new Set()));
+    if (outcomes.has(result)) continue;
+    outcomes.add(result);
+    results.push({ rule: f.rule, result });
+  }
+  const warnings = mode === 'audit' ? [] : listed(active.filter((f) => !denies(f)), (f) => clip(formatFinding(f)));
   if (denying.length === 0) return { allowed: true, warnings, results };
-  const lines = listed(denying.map(formatFinding));
+  const lines = listed(denying, formatFinding);
   const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${denying.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
   return { allowed: false, message, warnings, results };
 }

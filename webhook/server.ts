@@ -42,7 +42,7 @@ export type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) 
 export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics; logger: Logger }): { validate: NodeHandler; mutate: NodeHandler } {
   const { metrics, logger } = deps;
   const ctx = { view: deps.view, config: deps.config };
-  const maxBody = deps.config.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxBody = deps.config.maxBodyBytes ?? 8 * 1024 * 1024;
   // The admission path reads and writes the raw body itself: body-parser and res.json cost more
   // CPU than the rules do (see the benchmark), and each answer goes out as one TLS write.
   const admit = (handler: Handler, path: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -96,6 +96,17 @@ export function handleValidate(req: AdmissionRequest, ctx: HandlerContext, bodyB
   return respond(req.uid, findings, mode, ctx.config.disabledRules);
 }
 
+// Audit annotations are short; format findings only until the text is full.
+const MAX_AUDIT_TEXT = 4096;
+function auditText(findings: ReadonlyArray<Finding>): string {
+  let text = '';
+  for (const f of findings) {
+    text += (text ? '\n' : '') + formatFinding(f);
+    if (text.length >= MAX_AUDIT_TEXT) break;
+  }
+  return text.slice(0, MAX_AUDIT_TEXT);
+}
+
 // The size cap cannot be switched off: it is what keeps one object from holding the webhook.
 const NO_RULES_DISABLED: ReadonlySet<RuleId> = new Set();
 
@@ -105,7 +116,7 @@ function respond(uid: string, findings: Finding[], mode: NamespaceMode, disabled
   if (!decision.allowed) response.status = { code: 403, reason: 'Forbidden', message: decision.message! };
   if (decision.warnings.length > 0) response.warnings = decision.warnings;
   if (decision.results.some((r) => r.result === 'audited')) {
-    response.auditAnnotations = { findings: findings.filter((f) => !disabledRules.has(f.rule)).map(formatFinding).join('\n').slice(0, 4096) };
+    response.auditAnnotations = { findings: auditText(findings.filter((f) => !disabledRules.has(f.rule))) };
   }
   const outcomes = decision.results.length > 0 ? decision.results : [{ rule: 'none', result: 'allowed' as const }];
   return { response, outcomes };

@@ -5,6 +5,7 @@ import { DEFAULT_DURATION_MS, MIN_DURATION_MS, MIN_RENEW_BEFORE_MS } from '../..
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import type { ClusterView } from '../cluster-view.ts';
 import { certificateSpecFindings } from './certificate-spec.ts';
+import { acmeOf, lookupIssuer } from './issuer-lookup.ts';
 import type { Finding } from './ids.ts';
 import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
 import { asArr, asObj, asStr, metaOf, specOf } from '../../lib/untrusted.ts';
@@ -46,7 +47,7 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
     });
   }
 
-  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec), ...certificateSpecFindings(spec));
+  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec), ...certificateSpecFindings(spec), ...acmeCommonNameFindings(meta.namespace, spec, view));
 
   const secretName = asStr(spec.secretName);
   if (secretName) {
@@ -124,6 +125,23 @@ function keyFindings(spec: Record<string, unknown>): Finding[] {
     return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${sizes.help}`, severity: 'deny' }];
   }
   return [];
+}
+
+/**
+ * An ACME CA orders every name of the certificate and refuses a CSR whose commonName is not also a
+ * SAN ("Order includes different number of DNSnames identifiers than CSR specifies"), after the
+ * challenges were solved. Refused here, before any order spends the CA's rate limits.
+ */
+function acmeCommonNameFindings(namespace: string, spec: Record<string, unknown>, view: ClusterView): Finding[] {
+  const commonName = asStr(spec.commonName);
+  const ref = asObj(spec.issuerRef);
+  const name = asStr(ref?.name);
+  if (!commonName || !name || (asStr(ref?.group) || ISSUER_GROUP) !== ISSUER_GROUP) return [];
+  const issuer = lookupIssuer(view, namespace, { kind: ref?.kind === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer', name });
+  if (!issuer || !acmeOf(issuer)) return [];
+  const sans = new Set([...asArr(spec.dnsNames), ...asArr(spec.ipAddresses)]);
+  if (sans.has(commonName)) return [];
+  return [{ rule: 'acme-common-name-not-in-dns-names', field: 'spec.commonName', value: commonName, message: `the ACME issuer "${name}" orders every name in the certificate, and the CA refuses a commonName that is not also in spec.dnsNames or spec.ipAddresses (after the challenges are solved); add it to spec.dnsNames, or drop commonName`, severity: 'deny' }];
 }
 
 function issuerRefFindings(spec: Record<string, unknown>): Finding[] {

@@ -36,6 +36,7 @@ export const RULE_IDS = [
   'certificate-request-invalid',
   'certificate-request-immutable',
   'approval-condition-invalid',
+  'acme-common-name-not-in-dns-names',
   // Issuer and ClusterIssuer
   'issuer-type-count',
   'acme-server-invalid',

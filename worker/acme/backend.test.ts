@@ -30,3 +30,12 @@ test('buildOrder: names from the CSR, owner, copied labels and ACME annotations,
 test('buildOrder: a request that is not a CSR is rejected clearly', () => {
   assert.throws(() => buildOrder(cr('not a csr')));
 });
+
+test('buildOrder: a commonName missing from the SANs is refused before any order is made', async () => {
+  const { key } = await makeCsr(['example.test']);
+  const { createCsr } = await import('../../lib/pki/index.ts');
+  const csr = await createCsr(key, { commonName: 'www.example.test', dnsNames: ['example.test'] });
+  assert.throws(() => buildOrder(cr(csr)), /the commonName "www\.example\.test" is not among the request's dnsNames or ipAddresses, and an ACME CA refuses such a request at finalize; add it to spec\.dnsNames or drop commonName/);
+  const among = await createCsr(key, { commonName: 'www.example.test', dnsNames: ['example.test', 'www.example.test'] });
+  assert.deepEqual(buildOrder(cr(among)).spec.dnsNames, ['example.test', 'www.example.test']);
+});

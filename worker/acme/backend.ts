@@ -51,16 +51,11 @@ export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
       if (st.state && FINAL_ACME_STATES.has(st.state)) {
         return { state: 'failed', reason: 'Failed', message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}` };
       }
-      // A rate-limited Order says when it retries (orders/reconcile.ts): check back then.
-      const retryAfter = /rateLimited.*\(retrying after (\d+) s\)/.exec(st.reason ?? '');
-      // The Order mirrors why its challenges are stuck (see orders/reconcile.ts).
+      // The Order's reason (why its challenges are stuck, or the CA's rate limit) is shown, never
+      // parsed: the Order controller retries at the CA's time, and every change of the Order
+      // wakes this request through the Order watch (certificaterequests/controller.ts).
       const why = st.reason ?? '';
-      return {
-        state: 'pending',
-        reason: 'Pending',
-        message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}`,
-        recheckAfterMs: retryAfter ? Number(retryAfter[1]) * 1000 : undefined,
-      };
+      return { state: 'pending', reason: 'Pending', message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}` };
     },
 
     async checkIssuer(issuer: Issuer | ClusterIssuer, resourceNamespace: string): Promise<IssuerReadiness> {
@@ -102,6 +97,12 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
   const ipAddresses = [...new Set(names.ipAddresses)].sort();
   if (!dnsNames.length && !ipAddresses.length && !names.commonName) throw new Error('the CSR names no DNS name, IP address or common name');
   if (names.uris.length || names.emailAddresses.length) throw new Error('ACME certificates cannot contain URI or email subjectAltNames');
+  // The webhook refuses this on the Certificate; this is the second line for requests it never saw.
+  // The CA would refuse the CSR only at finalize, after every challenge was solved.
+  const cn = names.commonName;
+  if (cn && (dnsNames.length || ipAddresses.length) && !dnsNames.includes(cn.toLowerCase()) && !ipAddresses.includes(cn)) {
+    throw new Error(`the commonName "${cn}" is not among the request's dnsNames or ipAddresses, and an ACME CA refuses such a request at finalize; add it to spec.dnsNames or drop commonName`);
+  }
   const spec: Order['spec'] = {
     request: cr.spec.request,
     issuerRef: cr.spec.issuerRef,
