@@ -5,8 +5,8 @@
 //   npx tsx bench/admission-cost.ts [--requests 20]
 import https from 'node:https';
 import { parseArgs } from 'node:util';
-import { LARGE_HOST_COUNT, largeCertificate, manyHostIngress } from '../webhook/large-objects.test-data.ts';
-import { admissionReview, CERTIFICATE_KIND, INGRESS_KIND, testTls } from '../webhook/test-helpers.ts';
+import { LARGE_HOST_COUNT, largeCertificate, manyHostIngress } from '../test/webhook/large-objects.ts';
+import { admissionReview, CERTIFICATE_KIND, INGRESS_KIND, testTls } from '../test/webhook/admission.ts';
 import { fmt, machineLine, markdownTable, percentile, ratio } from './report.ts';
 import { cpuOf, startTarget } from './webhook.ts';
 import { NAMESPACE, reviewedIngress } from './webhook-data.ts';

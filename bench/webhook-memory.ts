@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { bodyArb } from '../webhook/fuzz-bodies.test-data.ts';
-import { testTls } from '../webhook/test-helpers.ts';
+import { testTls } from '../test/webhook/admission.ts';
 import { fmt, machineLine, markdownTable, MiB, procMemory } from './report.ts';
 import { startTarget } from './webhook.ts';
 

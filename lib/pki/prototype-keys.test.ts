@@ -20,3 +20,10 @@ for (const name of ['__proto__', 'constructor', 'toString']) {
 test('known usages still map to extensions', () => {
   assert.equal(usageExtensions(['digital signature', 'server auth']).length, 2);
 });
+
+test('isKnownUsage: own names only (the webhook and the ingress shim ask it about user input)', async () => {
+  const { isKnownUsage } = await import('./usages.ts');
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.equal(isKnownUsage(name), false, name);
+  assert.equal(isKnownUsage('server auth'), true);
+  assert.equal(isKnownUsage('digital signature'), true);
+});

@@ -37,7 +37,7 @@ export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
 
 /** Whether `name` is one of cert-manager's key usage names. */
 export function isKnownUsage(name: string): boolean {
-  return Object.hasOwn(KEY_USAGE_FLAGS, name) || Object.hasOwn(EXT_KEY_USAGE_OIDS, name);
+  return KEY_USAGE_FLAGS.has(name) || EXT_KEY_USAGE_OIDS.has(name);
 }
 
 /** KeyUsage and ExtendedKeyUsage extensions for the usage names; "cert sign" is added for a CA. Throws on an unknown name. */

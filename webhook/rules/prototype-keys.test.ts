@@ -6,7 +6,7 @@ import { staticClusterView } from '../cluster-view.ts';
 import { defaultWebhookConfig } from '../config.ts';
 import { handleValidate } from '../admission/handlers.ts';
 import { decodeReview } from '../admission/review.ts';
-import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND } from '../test-helpers.ts';
+import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND } from '../../test/webhook/admission.ts';
 import { letsEncryptSuggestion } from './acme-servers.ts';
 import { certificate, view } from './fixtures.test-data.ts';
 

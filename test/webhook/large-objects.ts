@@ -1,7 +1,7 @@
 // Objects at the size limits, shared by the admission-cost test and the benchmark: an Ingress with
 // 20,000 tls hosts and 20,000 rule hosts (about 1 MB, valid for Kubernetes), and a Certificate
 // whose JSON is just under the API server's 3 MiB request limit.
-import { MAX_OBJECT_BYTES } from './admission/object-size.ts';
+import { MAX_OBJECT_BYTES } from '../../webhook/admission/object-size.ts';
 
 export const LARGE_HOST_COUNT = 20_000;
 
