@@ -251,6 +251,26 @@ export interface ACMEExternalAccountBinding {
   keySecretRef: SecretKeySelector;
 }
 
+/** Cloudflare (API v4, official SDK): an API token, or the global API key with the account email. */
+export interface ACMEIssuerDNS01ProviderCloudflare {
+  /** Global API key (with email). */
+  apiKeySecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** API token with Zone:Read and DNS:Edit on the zone (recommended). */
+  apiTokenSecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** Account email; needed with apiKeySecretRef. */
+  email?: string;
+}
+
 /** Manage the challenge TXT records with RFC 2136 dynamic updates. */
 export interface ACMEIssuerDNS01ProviderRFC2136 {
   /** IP address or hostname of an authoritative DNS server supporting RFC 2136, as host:port (port optional, default 53; IPv6 in brackets). */
@@ -285,8 +305,8 @@ export interface ACMEChallengeSolverDNS01 {
   azureDNS?: Record<string, unknown>;
   /** Google Cloud DNS provider. Not supported by certgate; rejected by the admission webhook. */
   cloudDNS?: Record<string, unknown>;
-  /** Cloudflare provider. Not supported by certgate; rejected by the admission webhook. */
-  cloudflare?: Record<string, unknown>;
+  /** Cloudflare (API v4, official SDK): an API token, or the global API key with the account email. */
+  cloudflare?: ACMEIssuerDNS01ProviderCloudflare;
   /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow resolves the CNAME chain through the recursive nameservers and writes the TXT record at its target. */
   cnameStrategy?: "None" | "Follow";
   /** DigitalOcean provider. Not supported by certgate; rejected by the admission webhook. */

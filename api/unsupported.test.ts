@@ -6,7 +6,7 @@ describe('findUnsupportedFields', () => {
   it('finds a DNS-01 provider in the second solver, with its index', () => {
     const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1' } } }] } } };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136, dns01.webhook or http01.ingress' },
+      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136, dns01.cloudflare, dns01.webhook (a cert-manager webhook solver) or http01.ingress' },
     ]);
   });
   it('accepts supported solvers', () => {

@@ -19,7 +19,6 @@ const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
   ['akamai', 'Akamai'],
   ['azureDNS', 'Azure DNS'],
   ['cloudDNS', 'Google Cloud DNS'],
-  ['cloudflare', 'Cloudflare'],
   ['digitalocean', 'DigitalOcean'],
   ['route53', 'AWS Route53'],
 ];
@@ -28,7 +27,7 @@ function solverFields(prefix: string): UnsupportedField[] {
   return [
     ...DNS01_PROVIDERS.map(([field, name]) => ({
       path: `${prefix}.dns01.${field}`,
-      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136, dns01.webhook or http01.ingress`,
+      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136, dns01.cloudflare, dns01.webhook (a cert-manager webhook solver) or http01.ingress`,
     })),
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },

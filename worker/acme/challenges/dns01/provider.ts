@@ -51,6 +51,11 @@ export interface ProviderContext {
    * servers). As cert-manager's defaults: true for ClusterIssuers, false for Issuers.
    */
   allowAmbientCredentials: boolean;
+  /**
+   * Where a cloud provider's API is reached instead of its public endpoint, and the CA to trust
+   * there: how the contract tests point the official SDKs at a local HTTPS server.
+   */
+  endpoint?: { url: string; caPem?: string };
 }
 
 type ProviderFactory = (solver: ACMEChallengeSolverDNS01, ctx: ProviderContext) => Promise<Dns01Provider>;
@@ -59,6 +64,7 @@ type ProviderFactory = (solver: ACMEChallengeSolverDNS01, ctx: ProviderContext) 
 const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   rfc2136: async () => (await import('./rfc2136.ts')).rfc2136Provider,
   webhook: async () => (await import('./webhook.ts')).webhookProvider,
+  cloudflare: async () => (await import('./cloudflare.ts')).cloudflareProvider,
 };
 
 export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
