@@ -8,7 +8,7 @@ setup:
 	@bash scripts/ensure-tools.sh
 
 demo: setup
-	npx tsx scripts/demo.ts
+	npx tsx scripts/demo.ts $(DEMO_ARGS)
 
 test: setup typecheck
 	node scripts/run-tests.mjs

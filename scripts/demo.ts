@@ -4,7 +4,8 @@
 // solver, webhook), then drives them the way a user would: kubectl apply of a ClusterIssuer and
 // an annotated Ingress, a wait for the Secret, and a kubectl apply the webhook refuses.
 // Pass --keep to leave everything running (Ctrl-C stops it); the API server's state is kept in
-// .demo/ so a second run starts where the first ended.
+// .demo/ so a second run starts where the first ended. Pass --short-lived for pebble 2.10 and its
+// `shortlived` profile: a 6-day certificate whose renewal time comes from the CA's ARI window.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { runCommand } from '../test/run-command.ts';
 const repo = resolve(import.meta.dirname, '..');
 const demoDir = join(repo, '.demo');
 const keep = process.argv.includes('--keep');
+const shortLived = process.argv.includes('--short-lived');
 const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 
 // A fresh start each run, so the demo shows issuance every time (the API server itself persists
@@ -65,8 +67,8 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | unde
 }
 
 try {
-  step('Starting pebble (ACME test CA) and BIND (DNS for *.example.test)');
-  const stack = await startAcmeStack();
+  step(`Starting pebble ${shortLived ? '2.10 (ARI, profiles) ' : ''}(ACME test CA) and BIND (DNS for *.example.test)`);
+  const stack = await startAcmeStack(shortLived ? { pebbleVersion: '2.10' } : {});
   cleanups.push(() => stack.stop());
   console.log(`ACME directory ${stack.pebble.directoryUrl}; pebble dials HTTP-01 on port ${stack.pebble.httpPort}`);
 
@@ -131,7 +133,7 @@ spec:
     email: admin@example.test
     caBundle: ${caBundle}
     privateKeySecretRef:
-      name: pebble-account-key
+      name: pebble-account-key${shortLived ? '\n    profile: shortlived' : ''}
     solvers:
       - http01:
           ingress:
@@ -176,6 +178,17 @@ spec:
   const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
   console.log(`subjectAltName: ${leaf.subjectAltName}\nissuer: ${leaf.issuer.replace(/\n/g, ', ')}\nvalid: ${leaf.validFrom} → ${leaf.validTo}`);
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'inspect', 'secret', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
+
+  if (shortLived) {
+    const days = (Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 86_400_000;
+    if (days > 7) throw new Error(`the shortlived profile gave a ${days.toFixed(1)}-day certificate`);
+    step(`A ${days.toFixed(0)}-day certificate: its renewal time comes from the CA's ARI window`);
+    await waitFor('the ARI renewal window in the Certificate status', 30_000, async () => {
+      const r = await kubectl(kc, ['get', 'certificate', 'shop-tls', '-n', 'demo', '-o', 'jsonpath={.status.renewalTimeSource}']);
+      return r.out === 'ARIWindow' ? true : undefined;
+    });
+    console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificate', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
+  }
 
   step('certgate status certificates -A: every Certificate, soonest expiry first');
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificates', '-A', '--kubeconfig', kc])).out);
@@ -253,7 +266,7 @@ spec:
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('certmanager_certificate_')).join('\n'));
 
-  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01) and demo/wildcard-tls (DNS-01, *.example.test).`);
+  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01${shortLived ? ', shortlived profile: 6 days' : ''}) and demo/wildcard-tls (DNS-01, *.example.test).`);
   if (keep) {
     console.log(`Still running (Ctrl-C to stop). kubectl --kubeconfig ${kc} get certificates -A`);
     await new Promise(() => undefined);

@@ -23,10 +23,13 @@ import { acmeRuntime } from './runtime.ts';
 export const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
 
 export function createRenewalInfoController(ctx: WorkerContext): QueueController {
-  return createCertificateController(ctx, { name: RENEWAL_INFO_CONTROLLER, reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log) });
+  // The last check per Certificate, so a cache that has not yet seen our own status write does
+  // not cause a second fetch (and a second Event) for the same certificate.
+  const checked = new Map<string, { certID: string; nextCheck: number }>();
+  return createCertificateController(ctx, { name: RENEWAL_INFO_CONTROLLER, reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log, checked) });
 }
 
-async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logger) {
+async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logger, checked: Map<string, { certID: string; nextCheck: number }>) {
   const namespace = cert.metadata.namespace!;
   const ref = cert.spec.issuerRef;
   if ((ref.group || 'cert-manager.io') !== 'cert-manager.io') return;
@@ -36,7 +39,9 @@ async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logg
   const now = ctx.clock.now();
   const previous = cert.status?.renewalInfo;
   const known = previous?.certID === certID ? previous : undefined;
-  const due = known?.nextCheckTime ? Date.parse(known.nextCheckTime) : NaN;
+  const key = `${namespace}/${cert.metadata.name}`;
+  const memo = checked.get(key);
+  const due = Math.max(known?.nextCheckTime ? Date.parse(known.nextCheckTime) : NaN, memo?.certID === certID ? memo.nextCheck : NaN);
   if (due > now) return { requeueAfterMs: due - now };
 
   let client;
@@ -68,12 +73,14 @@ async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logg
     suggestedWindowEnd: timestamp(info.windowEnd.getTime()),
     explanationURL: info.explanationURL,
   });
-  announce(ctx, cert, known, fresh);
-  return record(fresh, nextCheckDelayMs(lifetimeMs, info.retryAfterMs));
+  const next = await record(fresh, nextCheckDelayMs(lifetimeMs, info.retryAfterMs));
+  announce(ctx, cert, known, fresh); // after the write: a conflict retried must not announce twice
+  return next;
 
   async function record(renewalInfo: CertificateRenewalInfo, nextInMs: number) {
     const status = { ...cert.status, renewalInfo: withoutUndefined({ ...renewalInfo, lastCheckTime: timestamp(now), nextCheckTime: timestamp(now + nextInMs) }) };
     await updateCertificateStatus(ctx, cert, status);
+    checked.set(key, { certID: certID!, nextCheck: now + nextInMs });
     return { requeueAfterMs: nextInMs };
   }
 }
@@ -82,13 +89,13 @@ async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logg
 function announce(ctx: WorkerContext, cert: Certificate, known: CertificateRenewalInfo | undefined, fresh: CertificateRenewalInfo): void {
   const moved = known?.suggestedWindowStart !== undefined && (known.suggestedWindowStart !== fresh.suggestedWindowStart || known.suggestedWindowEnd !== fresh.suggestedWindowEnd);
   if (known?.suggestedWindowStart !== undefined && !moved && known.explanationURL === fresh.explanationURL) return;
-  const window = `${fresh.suggestedWindowStart} to ${fresh.suggestedWindowEnd}`;
+  const [start, end] = [fresh.suggestedWindowStart, fresh.suggestedWindowEnd];
   const why = fresh.explanationURL ? `; the CA explains why at ${fresh.explanationURL}` : '';
   ctx.recorder.event(
     cert,
     fresh.explanationURL ? 'Warning' : 'Normal',
     moved ? 'RenewalWindowChanged' : 'RenewalWindow',
-    `${moved ? 'The CA moved the suggested renewal window (ARI) to' : 'The CA suggests renewing (ARI) between'} ${window}${why}`,
+    moved ? `The CA moved the suggested renewal window (ARI) to ${start} - ${end}${why}` : `The CA suggests renewing (ARI) between ${start} and ${end}${why}`,
   );
 }
 

@@ -64,6 +64,11 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
       return { requeueAfterMs: rt.pollIntervalMs };
     }
 
+    // Accepted already, and the CA has not started yet: pebble 2.10 keeps an accepted challenge
+    // "pending" until its validation task runs, and a second accept of a challenge that turned
+    // valid meanwhile is refused (malformed). Accept once; then only poll.
+    if (st.state === 'processing') return { requeueAfterMs: rt.pollIntervalMs };
+
     // pending on the CA: make it answerable, self-check, then accept.
     if (!st.presented) {
       await present(ctx, ch, issuer.resourceNamespace);
