@@ -25,6 +25,7 @@ chart: setup
 
 manifests: setup
 	npx tsx scripts/render-manifests.ts
+	npx tsx scripts/dashboard.ts
 
 build:
 	npx tsc -p tsconfig.build.json

@@ -75,6 +75,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     throw err;
   }
   for (const c of controllers) c.start();
+  base.metrics.challenges.track(() => cacheSet.caches.challenges.list());
   log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
   const stop = async () => {
     try {
@@ -82,6 +83,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
       await cacheSet.stop();
       await recorder.flush();
     } finally {
+      base.metrics.challenges.untrack();
       // After the controllers stopped (no reconcile sets them again): a follower exports no
       // per-object series, so only the leader's are scraped; leading again rebuilds them.
       base.metrics.forgetObjects();
@@ -105,14 +107,18 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
   let running: RunningControllers | undefined;
   let transition: Promise<void> = Promise.resolve();
   // Start and stop run one after the other; a failed step does not block the next one.
+  const leading = { name: config.leaderElectionId };
+  metrics.leader.set(leading, 0);
   const begin = () => {
     transition = transition.catch(() => {}).then(async () => {
       if (!running) running = await startControllers(config, client, base);
+      metrics.leader.set(leading, 1);
     });
     return transition;
   };
   const end = () => {
     transition = transition.catch(() => {}).then(async () => {
+      metrics.leader.set(leading, 0);
       const stopping = running;
       running = undefined;
       await stopping?.stop();

@@ -1,4 +1,5 @@
-// cert-manager's Certificate metrics, same names and labels so existing dashboards and alerts work.
+// cert-manager's Certificate metrics, same names and labels so existing dashboards and alerts work,
+// plus certgate's own: why a Certificate is not Ready, and issuances by outcome.
 // Each Certificate's series are removed when it is deleted (or its issuer labels change), and all of
 // them when the worker stops leading.
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -43,13 +44,24 @@ export function registerCertificateMetrics(registry: Registry): CertificateMetri
     labelNames: [...CERT_LABELS, 'condition'],
     registers: [registry],
   });
+  const notReady = new Gauge({
+    name: 'certgate_certificate_not_ready',
+    help: '1 for each Certificate whose Ready condition is not True, with the reason of that condition (Unknown when it has none).',
+    labelNames: [...CERT_LABELS, 'reason'],
+    registers: [registry],
+  });
   const known = new Map<string, CertLabels>();
+  const notReadyReasons = new Map<string, string>();
 
   function remove(labels: CertLabels): void {
     expiration.remove(labels);
     notAfter.remove(labels);
     renewal.remove(labels);
     for (const condition of READY_CONDITIONS) ready.remove({ ...labels, condition });
+    const id = `${labels.namespace}/${labels.name}`;
+    const reason = notReadyReasons.get(id);
+    if (reason !== undefined) notReady.remove({ ...labels, reason });
+    notReadyReasons.delete(id);
   }
 
   return {
@@ -69,8 +81,17 @@ export function registerCertificateMetrics(registry: Registry): CertificateMetri
       expiration.set(labels, seconds(cert.status?.notAfter));
       notAfter.set(labels, seconds(cert.status?.notAfter));
       renewal.set(labels, seconds(cert.status?.renewalTime));
-      const status = cert.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+      const readyCondition = cert.status?.conditions?.find((c) => c.type === 'Ready');
+      const status = readyCondition?.status ?? 'Unknown';
       for (const condition of READY_CONDITIONS) ready.set({ ...labels, condition }, condition === status ? 1 : 0);
+      const priorReason = notReadyReasons.get(id);
+      const reason = status === 'True' ? undefined : readyCondition?.reason || 'Unknown';
+      if (priorReason !== undefined && priorReason !== reason) notReady.remove({ ...labels, reason: priorReason });
+      if (reason === undefined) notReadyReasons.delete(id);
+      else {
+        notReady.set({ ...labels, reason }, 1);
+        notReadyReasons.set(id, reason);
+      }
     },
     forget(namespace, name) {
       const id = `${namespace}/${name}`;
@@ -80,8 +101,9 @@ export function registerCertificateMetrics(registry: Registry): CertificateMetri
       known.delete(id);
     },
     forgetAll() {
-      for (const gauge of [expiration, notAfter, renewal, ready]) gauge.reset();
+      for (const gauge of [expiration, notAfter, renewal, ready, notReady]) gauge.reset();
       known.clear();
+      notReadyReasons.clear();
     },
   };
 }
@@ -91,6 +113,18 @@ export function registerControllerSyncCounter(registry: Registry): Counter<'cont
     name: 'certmanager_controller_sync_call_count',
     help: 'The number of sync() calls made by a controller.',
     labelNames: ['controller'],
+    registers: [registry],
+  });
+}
+
+export type IssuanceResult = 'issued' | 'renewed' | 'failed';
+
+/** Issuances by outcome: a first certificate, a renewal (a later revision), or a failed attempt. */
+export function registerIssuanceCounter(registry: Registry): Counter<'namespace' | 'issuer_name' | 'issuer_kind' | 'result'> {
+  return new Counter({
+    name: 'certgate_certificate_issuances_total',
+    help: 'Certificate issuances by result: issued (first revision), renewed (later revisions) or failed (a failed attempt).',
+    labelNames: ['namespace', 'issuer_name', 'issuer_kind', 'result'],
     registers: [registry],
   });
 }

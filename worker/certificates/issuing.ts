@@ -14,6 +14,7 @@ import { readSecret, secretValue } from '../secrets.ts';
 import { updateCertificateStatus, createCertificateController } from './common.ts';
 import { requestNameFor } from './naming.ts';
 import { failureBackoffMs } from './policy.ts';
+import type { IssuanceResult } from '../../lib/metrics/certificates.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
 import { upkeepSecretMetadata } from './secret-upkeep.ts';
 import { issueTemporaryCertificate } from './temporary.ts';
@@ -70,12 +71,18 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
       delete status.lastFailureTime;
       delete status.nextPrivateKeySecretName;
       const updated = await updateCertificateStatus(ctx, cert, status);
+      countIssuance(cert, status.revision > 1 ? 'renewed' : 'issued');
       ctx.recorder.event(cert, 'Normal', 'Issuing', 'The certificate has been successfully issued');
       log.info({ revision: status.revision, request: cr.metadata.name }, 'certificate issued and stored');
       if (keySecretName) await ctx.client.delete(Resources.Secret, namespace, keySecretName);
       await pruneRequests(ctx, updated);
     },
   });
+
+  function countIssuance(cert: Certificate, result: IssuanceResult) {
+    const ref = cert.spec.issuerRef;
+    ctx.metrics.issuances.inc({ namespace: cert.metadata.namespace!, issuer_name: ref.name, issuer_kind: ref.kind || 'Issuer', result });
+  }
 
   async function fail(cert: Certificate, message: string) {
     const now = ctx.clock.now();
@@ -88,6 +95,7 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
     const full = `${message} (failed attempt ${attempts}; next attempt after ${retryAt}, or sooner when the spec changes or on certgate renew)`;
     status.conditions = setCondition(cert.status?.conditions, { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message: full, observedGeneration: cert.metadata.generation }, now);
     await updateCertificateStatus(ctx, cert, status);
+    countIssuance(cert, 'failed');
     ctx.recorder.event(cert, 'Warning', 'Failed', full);
   }
 

@@ -51,12 +51,13 @@ unset (null, or absent) leaves certgate's value and default alone; a set one win
 {{- $_ := set $.Values "defaultIssuer" (printf "%s/%s" (default "Issuer" $.Values.ingressShim.defaultIssuerKind) .) }}
 {{- end }}
 {{- end -}}
-{{- /* prometheus.servicemonitor (cert-manager's spelling) onto prometheus.serviceMonitor; prometheus.enabled=false turns every monitoring object off. */ -}}
+{{- /* prometheus.servicemonitor (cert-manager's spelling) onto prometheus.serviceMonitor; prometheus.enabled=false turns every monitoring object off (the dashboard too). */ -}}
 {{- $p := $v.prometheus -}}
 {{- range $key, $given := $p.servicemonitor }}{{ $_ := set $p.serviceMonitor $key $given }}{{ end -}}
 {{- if eq (toString $p.enabled) "false" }}
 {{- $_ := set $p.serviceMonitor "enabled" false }}
 {{- $_ := set $p.prometheusRule "enabled" false }}
+{{- $_ := set $v.dashboard "enabled" false }}
 {{- end -}}
 {{- /* global.* */ -}}
 {{- with $g.priorityClassName }}
