@@ -31,6 +31,8 @@ export interface WorkerConfig {
   renewBackoffMaxMs: number;
   /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true", and by transparent TLS. */
   defaultIssuer?: IssuerRef;
+  /** Issued Secrets get an ownerReference to their Certificate (cert-manager's --enable-certificate-owner-ref). */
+  enableCertificateOwnerRef: boolean;
   /** Transparent TLS cluster-wide (namespaces labelled certgate.io/tls=off excepted), as the webhook's --transparent-tls. */
   transparentTls: boolean;
   /** Namespaces transparent TLS never touches, labelled or not: the ones the webhook never sees (kube-system, certgate's own, ...). */

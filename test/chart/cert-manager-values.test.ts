@@ -70,7 +70,8 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.equal(config.clusterResourceNamespace, 'cert-manager');
     assert.deepEqual(config.dns01.recursiveNameservers, [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }]);
     assert.equal(config.dns01.recursiveOnly, true, '--dns01-recursive-nameservers-only=true (Go spelling) reaches the worker');
-    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates', '--enable-certificate-owner-ref']) {
+    assert.equal(config.enableCertificateOwnerRef, true, 'enableCertificateOwnerRef and --enable-certificate-owner-ref=true');
+    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates']) {
       assert.ok(!args.some((a) => a.startsWith(dropped)), `${dropped} is not a worker flag and is not passed`);
     }
     const lease = all(objects, 'Role').find((r) => r.metadata.name === 'certgate-controller-leader-election')!;
@@ -193,6 +194,6 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'prometheus.podmonitor', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
-    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--enable-certificate-owner-ref=true --v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
+    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
   });
 });

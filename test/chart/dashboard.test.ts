@@ -2,7 +2,7 @@
 // as a ConfigMap for Grafana's sidecar behind a value, and every panel query proven against a real
 // Prometheus (Debian's) scraping a live worker and webhook: the worker issues through pebble (which
 // rejects half the nonces, so ACME errors exist), a Certificate stays not Ready, the webhook denies
-// an Ingress. A query naming a metric or a label nothing exports returns no series and fails.
+// a Certificate. A query naming a metric or a label nothing exports returns no series and fails.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -144,15 +144,15 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     // Issued through pebble; and one that cannot be (its issuer does not exist), so it stays not Ready.
     await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'www', namespace: USER_NS }, spec: { secretName: 'www-tls', dnsNames: ['www.example.test'], issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } } });
     await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'orphan', namespace: USER_NS }, spec: { secretName: 'orphan-tls', dnsNames: ['orphan.example.test'], issuerRef: { name: 'missing', kind: 'Issuer' } } });
-    // The webhook denies an Ingress that names an issuer that does not exist.
+    // The webhook denies a Certificate without a name to certify (as cert-manager's webhook does).
     const denied = await kubectl(['apply', '-f', '-'], stringify({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'typo', namespace: USER_NS, annotations: { 'cert-manager.io/cluster-issuer': 'pebbel' } },
-      spec: { ingressClassName: 'nginx', tls: [{ hosts: ['typo.example.test'], secretName: 'typo-tls' }], rules: [{ host: 'typo.example.test' }] },
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'nameless', namespace: USER_NS },
+      spec: { secretName: 'nameless-tls', issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } },
     }));
     assert.notEqual(denied.code, 0, 'the webhook denies it');
-    assert.match(denied.stderr, /issuer-not-found/);
+    assert.match(denied.stderr, /certificate-no-identity/);
     await waitFor('Secret www-tls', async () => (await admin.get<V1Secret>(Resources.Secret, USER_NS, 'www-tls'))?.data?.['tls.crt']);
 
     prometheus = await startPrometheus([
@@ -189,7 +189,7 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     });
   }
 
-  test('what the panels show is what happened: www renewed nothing yet, orphan not Ready, the denial is issuer-not-found, one leader', async () => {
+  test('what the panels show is what happened: www renewed nothing yet, orphan not Ready, the denial is certificate-no-identity, one leader', async () => {
     const q = (expr: string) => prometheus!.query(grafanaMacros(expr));
     const expiry = await q(PANELS.find((p) => p.title === 'Certificates by time to expiry')!.queries[0].expr);
     assert.deepEqual(expiry.map((s) => s.metric.name), ['www']);
@@ -197,7 +197,7 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     const notReady = await q(PANELS.find((p) => p.title === 'Certificates not Ready')!.queries[0].expr);
     assert.deepEqual(notReady.map((s) => s.metric.name), ['orphan']);
     const denials = await q(PANELS.find((p) => p.title === 'Webhook denials by rule')!.queries[0].expr);
-    assert.ok(denials.some((s) => s.metric.rule === 'issuer-not-found' && s.metric.result === 'denied'), JSON.stringify(denials));
+    assert.ok(denials.some((s) => s.metric.rule === 'certificate-no-identity' && s.metric.result === 'denied'), JSON.stringify(denials));
     const acmeErrors = await q(PANELS.find((p) => p.title === 'ACME errors by status')!.queries[0].expr);
     assert.ok(acmeErrors.some((s) => s.metric.status === '400'), 'badNonce answers are counted as errors');
     const leader = await q(PANELS.find((p) => p.title === 'Leader')!.queries[0].expr);

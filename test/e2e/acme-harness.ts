@@ -63,6 +63,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     healthListen: { host: '127.0.0.1', port: 0 },
     renewBackoffBaseMs: 1000,
     renewBackoffMaxMs: 10_000,
+    enableCertificateOwnerRef: false,
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,

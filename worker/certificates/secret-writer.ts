@@ -2,10 +2,10 @@
 // ca.crt, cert-manager's annotations and the fao label, secretTemplate labels and annotations.
 // The pair is checked (certificate matches key and the requested names) before anything is
 // written, and the Secret is created or replaced in ONE request, keeping unrelated keys.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { Labels, LabelValues, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
-import { Resources } from '../../api/resources.ts';
+import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { b64, readSecret } from '../secrets.ts';
@@ -57,6 +57,19 @@ export function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: numb
   if (problems.length) throw new CertificateCheckError(`the issued certificate cannot be stored: ${problems.join('; ')}`);
 }
 
+/**
+ * The Secret's ownerReferences: with --enable-certificate-owner-ref, one controller reference to the
+ * Certificate (the garbage collector then deletes the Secret with it); without, none to the Certificate.
+ * References to other owners are kept either way.
+ */
+export function secretOwnerReferences(cert: Certificate, existing: V1OwnerReference[] = [], enabled: boolean): V1OwnerReference[] | undefined {
+  const others = existing.filter((r) => r.uid !== cert.metadata.uid);
+  const refs = enabled
+    ? [...others, { apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name: cert.metadata.name!, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }]
+    : others;
+  return refs.length > 0 ? refs : undefined;
+}
+
 export async function writeCertificateSecret(ctx: WorkerContext, cert: Certificate, bundle: IssuedBundle): Promise<V1Secret> {
   checkBundle(cert, bundle, ctx.clock.now());
   const namespace = cert.metadata.namespace!;
@@ -74,7 +87,7 @@ export async function writeCertificateSecret(ctx: WorkerContext, cert: Certifica
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/tls',
-      metadata: { name, namespace, labels, annotations },
+      metadata: { name, namespace, labels, annotations, ownerReferences: secretOwnerReferences(cert, [], ctx.config.enableCertificateOwnerRef) },
       data: { [SecretKeys.CA]: '', ...data },
     } as V1Secret);
   }
@@ -84,6 +97,7 @@ export async function writeCertificateSecret(ctx: WorkerContext, cert: Certifica
       ...existing.metadata,
       labels: { ...(existing.metadata?.labels ?? {}), ...labels },
       annotations: { ...(existing.metadata?.annotations ?? {}), ...annotations },
+      ownerReferences: secretOwnerReferences(cert, existing.metadata?.ownerReferences, ctx.config.enableCertificateOwnerRef),
     },
     // Unrelated keys stay; a ca.crt from an earlier issuer is dropped when the new one has none.
     data: { ...(existing.data ?? {}), [SecretKeys.CA]: '', ...data },

@@ -106,7 +106,7 @@ Flags of `certgate worker` that cert-manager's controller has too, with the same
 extraArgs passes these and drops the others (test/chart/cert-manager-values.test.ts checks each exists).
 */ -}}
 {{- define "certgate.workerFlagsSharedWithCertManager" -}}
-{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" | toYaml -}}
+{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" | toYaml -}}
 {{- end -}}
 
 {{/* cert-manager's extraArgs split into {passed: [...], dropped: [...]}: passed are the worker flags listed above. */}}

@@ -1,0 +1,65 @@
+// cert-manager's --enable-certificate-owner-ref (the chart's enableCertificateOwnerRef): the issued
+// Secret gets a controller ownerReference to its Certificate, so deleting the Certificate deletes the
+// Secret; without the flag the Secret outlives its Certificate. Real worker on the API server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate } from '../../api/types.generated.ts';
+import type { RunningWorker } from '../../worker/main.ts';
+import { secretOwnerReferences } from '../../worker/certificates/secret-writer.ts';
+import { runName } from './cluster.ts';
+import { selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+
+const NS = runName('owner-ref-e2e');
+
+const certificate = (name: string): Certificate => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name, namespace: NS },
+  spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned', kind: 'Issuer' } },
+});
+
+describe('--enable-certificate-owner-ref', { timeout: 120_000 }, () => {
+  let fleet: WorkerFleet;
+  let worker: RunningWorker | undefined;
+  const secret = (name: string) => fleet.client.get<V1Secret>(Resources.Secret, NS, name);
+  const issuedSecret = (name: string) => waitFor(`Secret ${name}`, async () => ((await secret(name))?.data?.['tls.crt'] ? secret(name) : undefined), 30_000);
+
+  before(async () => {
+    fleet = await selfSignedFleet(NS);
+  });
+  after(async () => {
+    await fleet?.stop();
+  });
+
+  test('with the flag, the Secret is owned by its Certificate and goes with it', async () => {
+    worker = await fleet.launch(['--no-leader-elect', '--enable-certificate-owner-ref'], {});
+    const cert = await fleet.client.create<Certificate>(Resources.Certificate, certificate('owned'));
+    const s = await issuedSecret('owned-tls');
+    assert.deepEqual(s.metadata?.ownerReferences, [{ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    await fleet.client.delete(Resources.Certificate, NS, 'owned');
+    await waitFor('the garbage collector deletes the Secret', async () => !(await secret('owned-tls')), 30_000);
+    await fleet.stopWorker(worker);
+  });
+
+  test('without it (the default), the Secret has no owner and outlives its Certificate', async () => {
+    worker = await fleet.launch(['--no-leader-elect'], {});
+    await fleet.client.create<Certificate>(Resources.Certificate, certificate('kept'));
+    const s = await issuedSecret('kept-tls');
+    assert.equal(s.metadata?.ownerReferences, undefined);
+    await fleet.client.delete(Resources.Certificate, NS, 'kept');
+    await waitFor('the Certificate is gone', async () => !(await fleet.client.get(Resources.Certificate, NS, 'kept')));
+    assert.ok(await secret('kept-tls'), 'the Secret stays');
+    await fleet.stopWorker(worker);
+  });
+
+  test('at issuance a reference written earlier goes when the flag is off, and other owners stay', () => {
+    const cert = { ...certificate('c'), metadata: { name: 'c', namespace: NS, uid: 'u1' } } as Certificate;
+    const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u2' };
+    const mine = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'c', uid: 'u1', controller: true, blockOwnerDeletion: true };
+    assert.deepEqual(secretOwnerReferences(cert, [mine, other], false), [other]);
+    assert.equal(secretOwnerReferences(cert, [mine], false), undefined);
+    assert.deepEqual(secretOwnerReferences(cert, [other, mine], true), [other, mine], 'no duplicate');
+  });
+});
