@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { x509, toCryptoKeyPair } from '../pki/webcrypto.ts';
-import { ariCertId, AriError, nextCheckDelayMs, parseRenewalInfo, pointInWindow } from './ari.ts';
+import { ariCertId, AriError, fetchRenewalInfo, nextCheckDelayMs, parseRenewalInfo, pointInWindow } from './ari.ts';
+import { createAcmeClient } from './client.ts';
+import { AcmeProblemError } from './errors.ts';
 
 const HOUR = 3_600_000;
 
@@ -79,4 +83,32 @@ describe('nextCheckDelayMs', () => {
     ['one hour lifetime, Retry-After 1 s: at least a minute', HOUR, 1000, 60_000],
   ];
   for (const [name, lifetime, retryAfter, want] of cases) it(name, () => assert.equal(nextCheckDelayMs(lifetime, retryAfter), want));
+});
+
+describe('fetchRenewalInfo over HTTP', () => {
+  it("GETs <renewalInfo>/<ARI id>, reads Retry-After, turns a problem into AcmeProblemError, and is undefined for a CA without ARI", async () => {
+    const window = { suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' }, explanationURL: 'https://ca.example/why' };
+    const seen: string[] = [];
+    let withAri = true;
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      if (req.url === '/dir') return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ newNonce: `${base}/nonce`, ...(withAri ? { renewalInfo: `${base}/ari` } : {}) }));
+      if (req.url === '/ari/aaa.bbb') return res.writeHead(200, { 'Content-Type': 'application/json', 'Retry-After': '3600' }).end(JSON.stringify(window));
+      res.writeHead(404, { 'Content-Type': 'application/problem+json' }).end(JSON.stringify({ type: 'urn:ietf:params:acme:error:malformed', detail: 'no such certificate', status: 404 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const accountKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const client = () => createAcmeClient({ directoryUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dir`, accountKeyPem, retryAttempts: 0 });
+      const info = await fetchRenewalInfo(client(), 'aaa.bbb');
+      assert.deepEqual(info, { windowStart: new Date('2026-01-03T00:00:00Z'), windowEnd: new Date('2026-01-05T00:00:00Z'), explanationURL: 'https://ca.example/why', retryAfterMs: 3_600_000 });
+      assert.ok(seen.includes('GET /ari/aaa.bbb'), seen.join(', '));
+      await assert.rejects(fetchRenewalInfo(client(), 'ccc.ddd'), (e: unknown) => e instanceof AcmeProblemError && e.httpStatus === 404 && /no such certificate/.test(e.message));
+      withAri = false;
+      assert.equal(await fetchRenewalInfo(client(), 'aaa.bbb'), undefined);
+    } finally {
+      server.close();
+    }
+  });
 });
