@@ -1,6 +1,6 @@
 // ARI, profiles and short lifetimes against pebble 2.10 (Debian sid), through the whole worker:
 // 6-day certificates from the `shortlived` profile, the renewal window pebble suggests (RFC 9773),
-// a window the CA moves (pebble's /set-renewal-info/, with an explanationURL), renewal orders that
+// a window the CA moves (pebble's /set-renewal-info/, with an explanationURL), a malformed answer, renewal orders that
 // carry `replaces`, and an unknown profile. The worker runs on a clock the test moves forward, so
 // "three days later" takes seconds; pebble keeps real time.
 import { test, before, after } from 'node:test';
@@ -134,6 +134,24 @@ test('a window moved by the CA (with an explanationURL) renews at the next check
   assert.match(stack.pebble.log(), /ARI: order "[^"]+" is a replacement of/);
   assert.ok(order.metadata.name);
   assert.ok(Math.abs(Date.parse(renewed.validTo) - Date.parse(renewed.validFrom) - 6 * DAY) <= 60_000, 'still the shortlived profile');
+});
+
+test('a malformed renewalInfo answer is recorded in status and the last good window stays in force', async () => {
+  const leaf = (await leafOf())!;
+  const id = ariCertId(leaf);
+  const before = await settledOn(id);
+  await stack.pebble.setRenewalInfo(leaf.toString(), { suggestedWindow: { start: 'tomorrow', end: 'later' } });
+  clock.advanceTo(Date.parse(before.status!.renewalInfo!.nextCheckTime!) + 1000);
+  const after = await waitFor('the failed check in status', async () => {
+    const c = await getCert();
+    return c?.status?.renewalInfo?.message ? c : undefined;
+  }, 60_000);
+  assert.match(after.status!.renewalInfo!.message!, /fetching renewalInfo failed: renewalInfo has no valid suggestedWindow/);
+  assert.equal(after.status!.renewalInfo!.suggestedWindowStart, before.status!.renewalInfo!.suggestedWindowStart);
+  assert.equal(after.status!.renewalTime, before.status!.renewalTime);
+  assert.equal(after.status!.renewalTimeSource, 'ARIWindow');
+  assert.ok(Date.parse(after.status!.renewalInfo!.nextCheckTime!) > clock.now(), 'tries again later');
+  assert.equal(ariCertId((await leafOf())!), id, 'no renewal because of it');
 });
 
 test('clock moved forward into the ARI window: renewal with replaces, in the Secret before the window ends', async () => {
