@@ -2,8 +2,8 @@
 // an embedded API server that is restarted every few minutes, with watches forced through 410
 // Expired (a watch gap, changes made in it, history compacted), while Certificates are issued,
 // replaced and renewed throughout and Challenges and Ingresses come and go. It ends by checking
-// that every Certificate is Ready, every cache equals the API server, and the child's RSS did not
-// grow over the second half of the run. Not part of `make test`:
+// that every Certificate is Ready, every cache equals the API server, and (runs of 30 minutes or
+// more) the child's RSS did not grow over the second half of the run. Not part of `make test`:
 //   npx tsx scripts/soak.ts                 # one hour (restart every 4 min, 410 every 3 min)
 //   npx tsx scripts/soak.ts --minutes 5     # short mode (restart every 60 s, 410 every 45 s)
 // Prints a summary and a JSON line of figures; exits 1 when a final check fails.
@@ -217,18 +217,20 @@ const rssEndMb = mean(half.slice(-fifth).map((s) => s.rssMb));
 const growthMb = slopeMbPerMin * (minutes / 2);
 const rssFlat = growthMb < Math.max(5, 0.05 * rssStartMb);
 
-const checks = {
+const checks: Record<string, boolean> = {
   everyCertificateReady: notReady.length === 0,
   everyCacheEqualsTheApiServer: drift.length === 0,
   everyProcessReady: Object.values(ready).every((s) => s === 200),
-  rssFlatOverSecondHalf: rssFlat,
 };
+// A short run is still warming up (JIT, heap sizing): its RSS trend is printed, not judged.
+if (!short) checks.rssFlatOverSecondHalf = rssFlat;
 note('');
 note(`ran ${minutes} min: ${figures.restarts} API server restarts, ${figures.expiries} forced 410s, ${figures.created} Certificates issued (${figures.replaced} replaced), ${figures.renewalsTriggered} renewals triggered, ${figures.challengesChurned} Challenge and Ingress churns, ${figures.failedDriverCalls} driver calls failed during restarts`);
 note(`end: ${certificatesAtEnd} Certificates, ${notReady.length} not Ready ${notReady.slice(0, 5).join(' ')}; cache drift: ${drift.length} ${drift.slice(0, 5).join('; ')}; /readyz ${JSON.stringify(ready)}`);
 note(`stack RSS over the second half: ${rssStartMb.toFixed(1)} MB -> ${rssEndMb.toFixed(1)} MB (trend ${slopeMbPerMin.toFixed(3)} MB/min, ${growthMb.toFixed(1)} MB over the half), peak ${Math.max(...rssSamples.map((s) => s.rssMb)).toFixed(1)} MB`);
 for (const [name, ok] of Object.entries(checks)) note(`${ok ? 'PASS' : 'FAIL'} ${name}`);
-process.stdout.write(JSON.stringify({ minutes, ...figures, certificatesAtEnd, notReady: notReady.length, drift: drift.length, rssStartMb, rssEndMb, slopeMbPerMin, checks }) + '\n');
+if (short) note('not judged: rssFlatOverSecondHalf (runs of 30 minutes or more judge it)');
+process.stdout.write(JSON.stringify({ minutes, ...figures, certificatesAtEnd, notReady: notReady.length, drift: drift.length, rssStartMb, rssEndMb, slopeMbPerMin, rssFlat, checks }) + '\n');
 
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
