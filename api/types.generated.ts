@@ -285,6 +285,32 @@ export interface ACMEIssuerDNS01ProviderRFC2136 {
   tsigSecretSecretRef?: SecretKeySelector;
 }
 
+/** AWS Route53 (official SDK): static keys from Secrets, or for ClusterIssuers the pod's ambient AWS credentials; optionally a role assumed with STS. */
+export interface ACMEIssuerDNS01ProviderRoute53 {
+  /** Access key ID (not secret); or use accessKeyIDSecretRef. */
+  accessKeyID?: string;
+  /** Access key ID from a Secret. */
+  accessKeyIDSecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** Hosted zone to update; found by the zone name when empty. */
+  hostedZoneID?: string;
+  /** AWS region for the API clients (Route53 is global; default us-east-1). */
+  region?: string;
+  /** ARN of a role to assume with STS before calling Route53. */
+  role?: string;
+  /** Secret access key. */
+  secretAccessKeySecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+}
+
 /** A DNS-01 solver speaking cert-manager's webhook API (webhook.acme.cert-manager.io/v1alpha1), reached through the Kubernetes API server's aggregation layer. */
 export interface ACMEIssuerDNS01ProviderWebhook {
   /** Solver-specific configuration, passed to the solver unchanged. */
@@ -315,8 +341,8 @@ export interface ACMEChallengeSolverDNS01 {
   nameservers?: string[];
   /** Manage the challenge TXT records with RFC 2136 dynamic updates. */
   rfc2136?: ACMEIssuerDNS01ProviderRFC2136;
-  /** AWS Route53 provider. Not supported by certgate; rejected by the admission webhook. */
-  route53?: Record<string, unknown>;
+  /** AWS Route53 (official SDK): static keys from Secrets, or for ClusterIssuers the pod's ambient AWS credentials; optionally a role assumed with STS. */
+  route53?: ACMEIssuerDNS01ProviderRoute53;
   /** A DNS-01 solver speaking cert-manager's webhook API (webhook.acme.cert-manager.io/v1alpha1), reached through the Kubernetes API server's aggregation layer. */
   webhook?: ACMEIssuerDNS01ProviderWebhook;
 }

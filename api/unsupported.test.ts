@@ -4,9 +4,9 @@ import { findUnsupportedFields, UNSUPPORTED_FIELDS } from './unsupported.ts';
 
 describe('findUnsupportedFields', () => {
   it('finds a DNS-01 provider in the second solver, with its index', () => {
-    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1' } } }] } } };
+    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { akamai: { serviceConsumerDomain: 'x' } } }] } } };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.route53', reason: 'the AWS Route53 DNS-01 provider is not implemented; use dns01.rfc2136, dns01.cloudflare, dns01.webhook (a cert-manager webhook solver) or http01.ingress' },
+      { path: 'spec.acme.solvers[1].dns01.akamai', reason: 'the Akamai DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, a webhook solver, or http01' },
     ]);
   });
   it('accepts supported solvers', () => {

@@ -20,14 +20,13 @@ const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
   ['azureDNS', 'Azure DNS'],
   ['cloudDNS', 'Google Cloud DNS'],
   ['digitalocean', 'DigitalOcean'],
-  ['route53', 'AWS Route53'],
 ];
 
 function solverFields(prefix: string): UnsupportedField[] {
   return [
     ...DNS01_PROVIDERS.map(([field, name]) => ({
       path: `${prefix}.dns01.${field}`,
-      reason: `the ${name} DNS-01 provider is not implemented; use dns01.rfc2136, dns01.cloudflare, dns01.webhook (a cert-manager webhook solver) or http01.ingress`,
+      reason: `the ${name} DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, a webhook solver, or http01`,
     })),
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },

@@ -65,6 +65,7 @@ const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   rfc2136: async () => (await import('./rfc2136.ts')).rfc2136Provider,
   webhook: async () => (await import('./webhook.ts')).webhookProvider,
   cloudflare: async () => (await import('./cloudflare.ts')).cloudflareProvider,
+  route53: async () => (await import('./route53.ts')).route53Provider,
 };
 
 export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
