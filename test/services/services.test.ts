@@ -135,7 +135,9 @@ test('pebble 2.10 (from Debian sid, in .tools/) serves renewalInfo and the profi
   const pebble = await startPebble({ dnsServer: stack.bind.address, version: '2.10' });
   try {
     assert.equal(pebble.version, '2.10');
-    assert.match(readFileSync(new URL('../../.tools/pebble-2.10/VERSION', import.meta.url), 'utf8'), /^2\.10\./);
+    // sid moves on: whatever it has must be 2.10 or later (ARI with /set-renewal-info/, profiles).
+    const [major, minor] = readFileSync(new URL('../../.tools/pebble-2.10/VERSION', import.meta.url), 'utf8').split(/[.+~-]/).map(Number);
+    assert.ok(major > 2 || (major === 2 && minor >= 10), `pebble ${major}.${minor}`);
     const d = await dir(pebble.directoryUrl, pebble.caBundlePem);
     assert.match(d.renewalInfo, /^https:\/\/127\.0\.0\.1:\d+\/.*renewalInfo$/);
     assert.deepEqual(Object.keys(d.meta.profiles).sort(), ['default', 'shortlived']);
