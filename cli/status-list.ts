@@ -17,6 +17,8 @@ export interface CertificateListEntry {
   secretName: string;
   notAfter?: string;
   renewalTime?: string;
+  /** status.renewalTimeSource: ARIWindow, RenewBefore, RenewBeforePercentage or DefaultFraction. */
+  renewalTimeSource?: string;
   issuing: boolean;
 }
 
@@ -34,6 +36,7 @@ export async function listCertificates(client: KubeClient, namespace: string | u
       secretName: c.spec.secretName,
       notAfter: c.status?.notAfter,
       renewalTime: c.status?.renewalTime,
+      renewalTimeSource: c.status?.renewalTimeSource,
       issuing: conditions.some((x) => x.type === ConditionTypes.Issuing && x.status === 'True'),
     };
   });
@@ -60,7 +63,7 @@ export function renderCertificateList(entries: CertificateListEntry[], nowMs: nu
       e.name,
       e.ready ? 'True' : 'False',
       e.notAfter ? `${relative(e.notAfter, nowMs)}${expired ? ' EXPIRED' : ''}` : undefined,
-      relative(e.renewalTime, nowMs),
+      e.renewalTime ? `${relative(e.renewalTime, nowMs)}${e.renewalTimeSource === 'ARIWindow' ? ' (ARI)' : ''}` : undefined,
       e.issuer,
       e.secretName,
       status,

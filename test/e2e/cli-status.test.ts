@@ -167,7 +167,7 @@ describe('certgate status certificate', { timeout: 60_000 }, () => {
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^NAME\s+READY\s+EXPIRES\s+RENEWS\s+ISSUER\s+SECRET\s+STATUS$/);
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? assert.fail(`no row for ${name} in:\n${r.stdout}`);
-    assert.match(row('web'), /^web\s+True\s+in 1[12]h\s+in [78]h\s+ClusterIssuer\/letsencrypt\s+web-tls\s+Up to date$/);
+    assert.match(row('web'), /^web\s+True\s+in 1[12]h\s+in [78]h \(ARI\)\s+ClusterIssuer\/letsencrypt\s+web-tls\s+Up to date$/);
     assert.match(row('shop'), /False\s+<none>\s+<none>.*Issuing \(DoesNotExist: Issuing certificate as Secret does not exist\)$/);
     assert.match(row('bad'), /InvalidKeyPair: Issuing certificate as Secret contains a private key that does not match/);
     assert.ok(lines.findIndex((l) => l.startsWith('web ')) > lines.findIndex((l) => l.startsWith('shop ')), 'never-issued Certificates come before issued ones');
