@@ -12,6 +12,8 @@ export interface UnsupportedField {
   readonly reason: string;
   /** A value that matches certgate's behaviour and so is accepted (e.g. a feature flag set to false). */
   readonly harmlessValue?: unknown;
+  /** Refused even when empty ({}): setting it at all asks for something certgate does not have (an issuer type). */
+  readonly refuseEmpty?: boolean;
 }
 
 const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
@@ -35,8 +37,8 @@ function solverFields(prefix: string): UnsupportedField[] {
 }
 
 const ISSUER_FIELDS: readonly UnsupportedField[] = [
-  { path: 'spec.vault', reason: 'the Vault issuer is not implemented; use acme, ca or selfSigned' },
-  { path: 'spec.venafi', reason: 'the Venafi issuer is not implemented; use acme, ca or selfSigned' },
+  { path: 'spec.vault', reason: 'the Vault issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
+  { path: 'spec.venafi', reason: 'the Venafi issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
   { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValue: false },
   ...solverFields('spec.acme.solvers[]'),
   { path: 'spec.ca.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
@@ -104,7 +106,7 @@ export function findUnsupportedFields(kind: CrdKind, obj: unknown): UnsupportedF
   const uses: UnsupportedFieldUse[] = [];
   for (const field of fields) {
     for (const { path, value } of lookup(obj, field.path)) {
-      if (isEmpty(value)) continue;
+      if (value === undefined || value === null || (isEmpty(value) && !field.refuseEmpty)) continue;
       if ('harmlessValue' in field && value === field.harmlessValue) continue;
       uses.push({ path, reason: field.reason });
     }

@@ -60,3 +60,7 @@ export function metaOf(obj: unknown): Meta {
 export function specOf(obj: unknown): Obj {
   return asObj(asObj(obj)?.spec) ?? {};
 }
+
+export function statusOf(obj: unknown): Obj {
+  return asObj(asObj(obj)?.status) ?? {};
+}

@@ -40,6 +40,34 @@ export function isKnownUsage(name: string): boolean {
   return KEY_USAGE_FLAGS.has(name) || EXT_KEY_USAGE_OIDS.has(name);
 }
 
+export interface UsageBits {
+  /** X.509 KeyUsage flags (@peculiar/x509 KeyUsageFlags numbering). */
+  keyUsage: number;
+  /** Extended key usage OIDs in the order the names were given. */
+  extKeyUsages: string[];
+  unknown: string[];
+}
+
+/** What a usage list asks for, as cert-manager computes it: the defaults when empty, "cert sign" added for a CA. */
+export function usageBits(usages: readonly string[], isCA: boolean): UsageBits {
+  const out: UsageBits = { keyUsage: isCA ? x509.KeyUsageFlags.keyCertSign : 0, extKeyUsages: [], unknown: [] };
+  for (const u of usages.length > 0 ? usages : DEFAULT_USAGES) {
+    const flag = KEY_USAGE_FLAGS.get(u);
+    const oid = EXT_KEY_USAGE_OIDS.get(u);
+    if (flag !== undefined) out.keyUsage |= flag;
+    else if (oid !== undefined) out.extKeyUsages.push(oid);
+    else out.unknown.push(u);
+  }
+  return out;
+}
+
+/** Readable names for KeyUsage flags and EKU OIDs, for messages ("digital signature", "server auth"). */
+export function usageNames(bits: Pick<UsageBits, 'keyUsage' | 'extKeyUsages'>): { keyUsages: string[]; extKeyUsages: string[] } {
+  const keyUsages = [...KEY_USAGE_FLAGS].filter(([name, flag]) => name !== 'signing' && (bits.keyUsage & flag) !== 0).map(([name]) => name);
+  const byOid = new Map([...EXT_KEY_USAGE_OIDS].filter(([name]) => name !== 's/mime').map(([name, oid]) => [oid, name]));
+  return { keyUsages, extKeyUsages: bits.extKeyUsages.map((oid) => byOid.get(oid) ?? oid) };
+}
+
 /** KeyUsage and ExtendedKeyUsage extensions for the usage names; "cert sign" is added for a CA. Throws on an unknown name. */
 export function usageExtensions(usages: readonly string[] = DEFAULT_USAGES, isCA = false): x509.Extension[] {
   let flags = 0;

@@ -15,6 +15,7 @@ import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
@@ -27,7 +28,7 @@ const acmeSpec = { acme: { server: LE, email: 'ops@example.com', privateKeySecre
 
 function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
   const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-  const resources = kind === 'ValidatingWebhookConfiguration' ? ['certificates', 'issuers', 'clusterissuers'] : ['certificates'];
+  const resources = kind === 'ValidatingWebhookConfiguration' ? ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] : ['certificates'];
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
@@ -175,6 +176,24 @@ describe('admission webhook through the API server', { timeout: 120_000 }, () =>
     const stored = await client.get<any>(Resources.Certificate, NS.plain, 'web');
     assert.deepEqual(stored.spec.privateKey, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' });
     assert.deepEqual(stored.spec.usages, ['digital signature', 'key encipherment']);
+  });
+
+  test('CertificateRequests: a non-CSR is refused; Approved (status subresource) and the spec cannot change once set', async () => {
+    const notCsr = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'notcsr', namespace: NS.plain }, spec: { request: Buffer.from('hello').toString('base64'), issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } };
+    const refused = await apply(notCsr);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /\[certificate-request-invalid\] spec\.request: is not a PEM certificate request/);
+    const csr = await createCsr(await generatePrivateKey({ algorithm: 'ECDSA', size: 256 }), { dnsNames: ['cr.example.com'] });
+    const good = { ...notCsr, metadata: { name: 'good', namespace: NS.plain }, spec: { ...notCsr.spec, request: Buffer.from(csr).toString('base64') } };
+    const stored = await apply(good);
+    assert.equal(stored.code, 0, stored.stderr);
+    let cr = await client.get<any>(Resources.CertificateRequest, NS.plain, 'good');
+    const approvedCondition = { type: 'Approved', status: 'True', reason: 'cert-manager.io', message: 'approved', lastTransitionTime: new Date().toISOString() };
+    cr = await client.replaceStatus(Resources.CertificateRequest, { ...cr, status: { conditions: [approvedCondition] } });
+    await assert.rejects(client.replaceStatus(Resources.CertificateRequest, { ...cr, status: { conditions: [{ ...approvedCondition, type: 'Denied', reason: 'Nope' }] } }), /\[approval-condition-invalid\]/);
+    const edited = await apply({ ...good, spec: { ...good.spec, isCA: true } });
+    assert.notEqual(edited.code, 0);
+    assert.match(edited.stderr, /\[certificate-request-immutable\] spec: the spec of a CertificateRequest cannot change after creation/);
   });
 
   test('metrics count the denials by rule', async () => {

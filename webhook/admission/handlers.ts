@@ -7,6 +7,7 @@ import { addTransparentTls, defaultIssuerFor, transparentTlsApplies } from '../m
 import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
 import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
+import { validateCertificateRequest } from '../rules/certificate-request.ts';
 import { formatFinding, type Finding, type RuleId } from '../rules/ids.ts';
 import { validateIngress } from '../rules/ingress.ts';
 import { validateIssuer } from '../rules/issuer.ts';
@@ -28,13 +29,13 @@ export interface HandlerResult {
   readonly outcomes: ReadonlyArray<{ rule: string; result: AdmissionResult }>;
 }
 
-type Checked = 'Ingress' | 'Certificate' | 'Issuer' | 'ClusterIssuer';
+type Checked = 'Ingress' | 'Certificate' | 'CertificateRequest' | 'Issuer' | 'ClusterIssuer';
 
 /** The kinds certgate checks, or undefined for anything else (allowed untouched). */
 export function checkedKind(req: AdmissionRequest): Checked | undefined {
   const { group, kind } = req.kind;
   if (group === 'networking.k8s.io' && kind === 'Ingress') return 'Ingress';
-  if (group === 'cert-manager.io' && (kind === 'Certificate' || kind === 'Issuer' || kind === 'ClusterIssuer')) return kind;
+  if (group === 'cert-manager.io' && (kind === 'Certificate' || kind === 'CertificateRequest' || kind === 'Issuer' || kind === 'ClusterIssuer')) return kind;
   return undefined;
 }
 
@@ -46,8 +47,11 @@ function inNamespace(obj: unknown, namespace: string | undefined): unknown {
   return metadata.namespace === namespace ? obj : { ...o, metadata: { ...metadata, namespace } };
 }
 
-function findingsFor(kind: Checked, obj: unknown, ctx: HandlerContext): Finding[] {
+/** oldObj: the stored object on UPDATE (CertificateRequests check what may not change). */
+function findingsFor(kind: Checked, obj: unknown, ctx: HandlerContext, oldObj?: unknown): Finding[] {
   switch (kind) {
+    case 'CertificateRequest':
+      return validateCertificateRequest(obj, oldObj);
     case 'Ingress':
       return validateIngress(obj, ctx.view, { productionLabel: ctx.config.productionLabel });
     case 'Certificate':
@@ -86,11 +90,12 @@ export function handleValidate(req: AdmissionRequest, ctx: HandlerContext, bodyB
   const oversized = oversizedObjectBytes(req.object, bodyBytes);
   if (oversized !== undefined) return respond(req.uid, [tooLarge(kind, oversized)], mode, NO_RULES_DISABLED);
   const obj = inNamespace(req.object, req.namespace);
-  let findings = findingsFor(kind, obj, ctx);
+  const old = req.operation === 'UPDATE' && asObj(req.oldObject) ? inNamespace(req.oldObject, req.namespace) : undefined;
+  let findings = findingsFor(kind, obj, ctx, old);
   // On UPDATE, problems the stored object already had only warn: an edit that does not make
   // things worse (a label, a finalizer, a partial fix) is never blocked by old mistakes.
   if (req.operation === 'UPDATE' && asObj(req.oldObject) && findings.some((f) => f.severity === 'deny')) {
-    const before = new Set(findingsFor(kind, inNamespace(req.oldObject, req.namespace), ctx).map(formatFinding));
+    const before = new Set(findingsFor(kind, old, ctx).map(formatFinding));
     findings = findings.map((f) => (f.severity === 'deny' && before.has(formatFinding(f)) ? { ...f, severity: 'warn' as const } : f));
   }
   return respond(req.uid, findings, mode, ctx.config.disabledRules);

@@ -144,7 +144,7 @@ function acmeCommonNameFindings(namespace: string, spec: Record<string, unknown>
   return [{ rule: 'acme-common-name-not-in-dns-names', field: 'spec.commonName', value: commonName, message: `the ACME issuer "${name}" orders every name in the certificate, and the CA refuses a commonName that is not also in spec.dnsNames or spec.ipAddresses (after the challenges are solved); add it to spec.dnsNames, or drop commonName`, severity: 'deny' }];
 }
 
-function issuerRefFindings(spec: Record<string, unknown>): Finding[] {
+export function issuerRefFindings(spec: Record<string, unknown>): Finding[] {
   const ref = asObj(spec.issuerRef);
   if (!ref || !asStr(ref.name)) {
     return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.name', message: 'name the Issuer or ClusterIssuer that signs this certificate', severity: 'deny' }];
