@@ -23,7 +23,9 @@ import { parseWebhookConfig } from '../../webhook/config.ts';
 import { startSolver } from '../../solver/main.ts';
 import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import { parseWorkerArgs } from '../../worker/flags.ts';
-import { find, kubectlBin, parseManifests } from './render.ts';
+import { pebbleAcmeSpec } from '../e2e/acme-harness.ts';
+import { waitFor } from '../e2e/issuance-helpers.ts';
+import { acmeStackWorkerFlags, chartContainerArgs, chartWebhookServiceResolver, find, kubectlBin, parseManifests, testWorkerFlags } from './render.ts';
 
 const NS = 'certgate';
 const USER_NS = 'shop';
@@ -35,16 +37,6 @@ const grafanaMacros = (expr: string) => expr.replaceAll('$__rate_interval', '1m'
 function groupedLabels(expr: string): string[] {
   const by = /\bby \(([^)]*)\)/.exec(expr);
   return by ? by[1].split(',').map((l) => l.trim()).filter((l) => l && l !== 'le') : [];
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 test('the chart\'s dashboard is the one scripts/dashboard.ts builds, and every panel has a description and queries', () => {
@@ -95,52 +87,26 @@ describe('every dashboard query returns series from Prometheus scraping a live w
       startApiServer({
         crdDir: null,
         dir: join(workDir, 'apiserver'),
-        serviceResolver: (namespace, name, port) => {
-          if (namespace === NS && name === 'certgate-webhook' && port === 443) return `https://127.0.0.1:${webhookPort}`;
-          throw new Error(`no such service ${namespace}/${name}:${port}`);
-        },
+        serviceResolver: chartWebhookServiceResolver(webhookPort),
       }),
     ]);
     admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'test-admin');
     const r = await kubectl(['apply', '-f', deployManifestPath]);
     assert.equal(r.code, 0, r.stderr);
     const objects = parseManifests(readFileSync(deployManifestPath, 'utf8'));
-    const args = (deployment: string, container: string): string[] =>
-      find(objects, 'Deployment', deployment).spec.template.spec.containers.find((c: { name: string }) => c.name === container).args.slice(1)
-        .filter((a: string) => !/^--(metrics-|health-)?listen=/.test(a));
+    const args = (deployment: string, container: string) => chartContainerArgs(objects, deployment, container);
 
     // The webhook, solver and worker with the chart's arguments; metrics on loopback for Prometheus.
     running.push(await runWebhook(parseWebhookConfig([...args('certgate-webhook', 'webhook'), `--listen=127.0.0.1:${webhookPort}`, `--metrics-listen=127.0.0.1:${webhookMetricsPort}`, '--tls-extra-san=127.0.0.1', `--kubeconfig=${server.kubeconfigPath}`]), { client: admin }));
     running.push(await startSolver({ client: admin, listen: `127.0.0.1:${stack.pebble.httpPort}` }));
-    worker = await startWorker(parseWorkerArgs([
-      ...args('certgate-controller', 'worker'),
-      '--metrics-listen=127.0.0.1:0',
-      '--health-listen=127.0.0.1:0',
-      `--kubeconfig=${server.kubeconfigPath}`,
-      `--acme-http01-self-check-port=${stack.pebble.httpPort}`,
-      `--acme-dns-nameserver=127.0.0.1:${stack.bind.port}`,
-      '--acme-backoff-min-ms=20',
-      '--leader-election-retry-period=500ms',
-      '--leader-election-renew-deadline=2s',
-      '--leader-election-lease-duration=3s',
-    ]), loadKubeConfig({ kubeconfig: server.kubeconfigPath }));
+    worker = await startWorker(
+      parseWorkerArgs([...args('certgate-controller', 'worker'), ...testWorkerFlags(server.kubeconfigPath), ...acmeStackWorkerFlags(stack)]),
+      loadKubeConfig({ kubeconfig: server.kubeconfigPath }),
+    );
 
     await apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } });
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: USER_NS } });
-    await apply({
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: 'pebble' },
-      spec: {
-        acme: {
-          server: stack.pebble.directoryUrl,
-          email: 'ops@example.test',
-          caBundle: Buffer.from(stack.pebble.caBundlePem).toString('base64'),
-          privateKeySecretRef: { name: 'pebble-account' },
-          solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
-        },
-      },
-    });
+    await apply({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'pebble' }, spec: pebbleAcmeSpec(stack) });
     // Issued through pebble; and one that cannot be (its issuer does not exist), so it stays not Ready.
     await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'www', namespace: USER_NS }, spec: { secretName: 'www-tls', dnsNames: ['www.example.test'], issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } } });
     await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'orphan', namespace: USER_NS }, spec: { secretName: 'orphan-tls', dnsNames: ['orphan.example.test'], issuerRef: { name: 'missing', kind: 'Issuer' } } });
@@ -153,7 +119,7 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     }));
     assert.notEqual(denied.code, 0, 'the webhook denies it');
     assert.match(denied.stderr, /certificate-no-identity/);
-    await waitFor('Secret www-tls', async () => (await admin.get<V1Secret>(Resources.Secret, USER_NS, 'www-tls'))?.data?.['tls.crt']);
+    await waitFor('Secret www-tls', async () => (await admin.get<V1Secret>(Resources.Secret, USER_NS, 'www-tls'))?.data?.['tls.crt'], 90_000, 250);
 
     prometheus = await startPrometheus([
       { job: 'certgate-metrics', address: `127.0.0.1:${worker.metricsPort}` },
@@ -162,7 +128,7 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     await waitFor('both targets scraped up, twice', async () => {
       const up = await prometheus!.query('count_over_time(up[1m]) >= 2 and up == 1');
       return up.length === 2;
-    });
+    }, 90_000, 250);
   });
 
   after(async () => {
@@ -181,7 +147,7 @@ describe('every dashboard query returns series from Prometheus scraping a live w
         const series: PromSeries[] = await waitFor(`series for ${query}`, async () => {
           const r = await prometheus!.query(query);
           return r.length > 0 && r;
-        }, 60_000);
+        }, 60_000, 250);
         for (const label of groupedLabels(expr)) {
           assert.ok(series.some((s) => s.metric[label] !== undefined), `${query}: no series carries ${label}: ${JSON.stringify(series)}`);
         }

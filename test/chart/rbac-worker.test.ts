@@ -18,7 +18,7 @@ import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { deployManifestPath, renderAlertRules, renderChart } from '../../scripts/render-manifests.ts';
 import https from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import { kubectlBin, parseManifests, type K8sObject } from './render.ts';
+import { acmeStackWorkerFlags, chartContainerArgs, chartWebhookServiceResolver, kubectlBin, parseManifests, testWorkerFlags, type K8sObject } from './render.ts';
 import { KubeApiError, KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { Resources } from '../../api/resources.ts';
 import { runWebhook } from '../../webhook/main.ts';
@@ -59,9 +59,6 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     assert.equal(r.code, 0, r.stderr);
   };
   const rendered = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
-  const containerArgs = (deployment: string, container: string): string[] =>
-    rendered('Deployment', deployment).spec.template.spec.containers.find((c: any) => c.name === container).args;
-  const withoutListen = (args: string[]) => args.filter((a) => !/^--(metrics-|health-)?listen=/.test(a));
 
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'certgate-rbac-'));
@@ -72,10 +69,7 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
         rbac: true,
         crdDir: null,
         dir: join(workDir, 'apiserver'),
-        serviceResolver: (namespace, name, port) => {
-          if (namespace === NS && name === 'certgate-webhook' && port === 443) return `https://127.0.0.1:${webhookPort}`;
-          throw new Error(`no such service ${namespace}/${name}:${port}`);
-        },
+        serviceResolver: chartWebhookServiceResolver(webhookPort),
       }),
     ]);
     admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'test-admin');
@@ -85,13 +79,13 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
 
     // The webhook and the solver, each as its own ServiceAccount, with the chart's arguments.
     const webhookKubeconfig = await server.kubeconfigFor(NS, 'certgate-webhook');
-    const webhookArgs = withoutListen(containerArgs('certgate-webhook', 'webhook').slice(1));
+    const webhookArgs = chartContainerArgs(objects, 'certgate-webhook', 'webhook');
     webhookUrl = `https://127.0.0.1:${webhookPort}`;
     running.push(await runWebhook(parseWebhookConfig([...webhookArgs, `--listen=127.0.0.1:${webhookPort}`, '--tls-extra-san=127.0.0.1', `--kubeconfig=${webhookKubeconfig}`]), {
       client: new KubeClient(loadKubeConfig({ kubeconfig: webhookKubeconfig }), 'certgate-webhook'),
     }));
     const controllerKubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
-    assert.deepEqual(withoutListen(containerArgs('certgate-controller', 'solver').slice(1)), []);
+    assert.deepEqual(chartContainerArgs(objects, 'certgate-controller', 'solver'), []);
     running.push(await startSolver({ client: new KubeClient(loadKubeConfig({ kubeconfig: controllerKubeconfig }), 'certgate-solver'), listen: `127.0.0.1:${stack.pebble.httpPort}` }));
 
     await apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } });
@@ -121,21 +115,8 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
   });
 
   async function startChartWorker(): Promise<RunningWorker> {
-    const args = withoutListen(containerArgs('certgate-controller', 'worker').slice(1));
     const kubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
-    const config = parseWorkerArgs([
-      ...args,
-      '--metrics-listen=127.0.0.1:0',
-      '--health-listen=127.0.0.1:0',
-      `--kubeconfig=${kubeconfig}`,
-      // Test-only: where pebble and BIND are, and short waits.
-      `--acme-http01-self-check-port=${stack.pebble.httpPort}`,
-      `--acme-dns-nameserver=127.0.0.1:${stack.bind.port}`,
-      '--acme-backoff-min-ms=20',
-      '--leader-election-retry-period=500ms',
-      '--leader-election-renew-deadline=2s',
-      '--leader-election-lease-duration=3s',
-    ]);
+    const config = parseWorkerArgs([...chartContainerArgs(objects, 'certgate-controller', 'worker'), ...testWorkerFlags(kubeconfig), ...acmeStackWorkerFlags(stack)]);
     assert.equal(config.leaderElect, true);
     return startWorker(config, loadKubeConfig({ kubeconfig }));
   }
@@ -261,22 +242,11 @@ describe('with watchNamespace, the worker runs on Roles in that namespace and re
     assert.deepEqual(clusterRole.rules.flatMap((r: any) => r.resources).sort(), ['clusterissuers', 'clusterissuers/status', 'ingressclasses', 'namespaces']);
 
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'certgate-controller')!;
-    const args = (deployment.spec.template.spec.containers.find((c: any) => c.name === 'worker').args as string[]).slice(1).filter((a) => !/^--(metrics-|health-)?listen=/.test(a));
+    const args = chartContainerArgs(objects, 'certgate-controller', 'worker');
     assert.ok(args.includes(`--namespace=${WATCHED}`));
     const kubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
     workerClient = new KubeClient(loadKubeConfig({ kubeconfig }), 'certgate-controller');
-    worker = await startWorker(
-      parseWorkerArgs([
-        ...args,
-        '--metrics-listen=127.0.0.1:0',
-        '--health-listen=127.0.0.1:0',
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-election-retry-period=500ms',
-        '--leader-election-renew-deadline=2s',
-        '--leader-election-lease-duration=3s',
-      ]),
-      loadKubeConfig({ kubeconfig }),
-    );
+    worker = await startWorker(parseWorkerArgs([...args, ...testWorkerFlags(kubeconfig)]), loadKubeConfig({ kubeconfig }));
   });
 
   after(async () => {

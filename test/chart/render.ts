@@ -73,3 +73,30 @@ export function podTemplates(objects: K8sObject[]): { owner: string; spec: any; 
     .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind))
     .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, labels: o.spec.template.metadata.labels }));
 }
+
+/**
+ * The arguments the chart gives one container (subcommand left out), without its listen addresses:
+ * a test runs the process in-process and picks free loopback ports itself.
+ */
+export function chartContainerArgs(objects: K8sObject[], deployment: string, container: string): string[] {
+  const args: string[] = find(objects, 'Deployment', deployment).spec.template.spec.containers.find((c: { name: string }) => c.name === container).args;
+  return args.slice(1).filter((a) => !/^--(metrics-|health-)?listen=/.test(a));
+}
+
+/** Worker flags a test adds to the chart's: loopback listeners, its kubeconfig, and leader election in seconds. */
+export function testWorkerFlags(kubeconfig: string): string[] {
+  return ['--metrics-listen=127.0.0.1:0', '--health-listen=127.0.0.1:0', `--kubeconfig=${kubeconfig}`, '--leader-election-retry-period=500ms', '--leader-election-renew-deadline=2s', '--leader-election-lease-duration=3s'];
+}
+
+/** ...and where the test's pebble and BIND are, with short ACME waits. */
+export function acmeStackWorkerFlags(stack: { pebble: { httpPort: number }; bind: { port: number } }): string[] {
+  return [`--acme-http01-self-check-port=${stack.pebble.httpPort}`, `--acme-dns-nameserver=127.0.0.1:${stack.bind.port}`, '--acme-backoff-min-ms=20'];
+}
+
+/** The embedded API server's route to the chart's webhook Service (certgate/certgate-webhook:443) at a loopback port. */
+export function chartWebhookServiceResolver(webhookPort: number) {
+  return (namespace: string, name: string, port: number): string => {
+    if (namespace === 'certgate' && name === 'certgate-webhook' && port === 443) return `https://127.0.0.1:${webhookPort}`;
+    throw new Error(`no such service ${namespace}/${name}:${port}`);
+  };
+}

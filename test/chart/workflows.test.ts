@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, repoRoot } from '../../scripts/render-manifests.ts';
+import { chartDir, repoRoot, runHelm } from '../../scripts/render-manifests.ts';
+import { parseManifests } from './render.ts';
 import { releaseInfo } from '../../scripts/release-info.ts';
 import { runCommand } from '../run-command.ts';
 
@@ -106,4 +107,24 @@ test('CHANGELOG.md has a section for the current version (the release notes) wit
   const section = changelog.split(/^## /m).find((s) => s.startsWith(version));
   assert.ok(section, `## ${version} in CHANGELOG.md`);
   assert.match(section!, /^### Upgrade notes$/m);
+});
+
+test('the release\'s `helm package` command makes a chart that renders from the archive: CRDs, dashboard file and the release\'s image', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'certgate-package-'));
+  try {
+    const version = '9.8.7';
+    const pkg = runHelm(['package', chartDir, '--version', version, '--app-version', version, '--destination', dir]);
+    assert.equal(pkg.status, 0, pkg.stderr);
+    const archive = join(dir, `certgate-${version}.tgz`);
+    const r = runHelm(['template', 'certgate', archive, '--namespace', 'certgate', '--set', 'dashboard.enabled=true']);
+    assert.equal(r.status, 0, r.stderr);
+    const objects = parseManifests(r.stdout);
+    assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 6, 'the CRDs behind the files/crds symlink are in the archive');
+    assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'certgate-dashboard' && o.data['certgate.json'].includes('"uid": "certgate"')));
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      for (const c of d.spec.template.spec.containers) assert.equal(c.image, `ghcr.io/certgate/certgate:${version}`, `${d.metadata.name}/${c.name}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
