@@ -251,6 +251,19 @@ export interface ACMEExternalAccountBinding {
   keySecretRef: SecretKeySelector;
 }
 
+/** acme-dns server (joohoi/acme-dns): update the TXT value of the account registered for the domain; _acme-challenge.<domain> must be a CNAME to the account's fulldomain. */
+export interface ACMEIssuerDNS01ProviderAcmeDNS {
+  /** Secret entry holding the registration JSON, keyed by domain. */
+  accountSecretRef: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** URL of the acme-dns server, e.g. https://auth.acme-dns.io. */
+  host: string;
+}
+
 /** Cloudflare (API v4, official SDK): an API token, or the global API key with the account email. */
 export interface ACMEIssuerDNS01ProviderCloudflare {
   /** Global API key (with email). */
@@ -323,8 +336,8 @@ export interface ACMEIssuerDNS01ProviderWebhook {
 
 /** Solve challenges with the DNS-01 flow. */
 export interface ACMEChallengeSolverDNS01 {
-  /** acme-dns provider. Not supported by certgate; rejected by the admission webhook. */
-  acmeDNS?: Record<string, unknown>;
+  /** acme-dns server (joohoi/acme-dns): update the TXT value of the account registered for the domain; _acme-challenge.<domain> must be a CNAME to the account's fulldomain. */
+  acmeDNS?: ACMEIssuerDNS01ProviderAcmeDNS;
   /** Akamai provider. Not supported by certgate; rejected by the admission webhook. */
   akamai?: Record<string, unknown>;
   /** Azure DNS provider. Not supported by certgate; rejected by the admission webhook. */

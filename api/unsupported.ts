@@ -17,7 +17,6 @@ export interface UnsupportedField {
 }
 
 const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
-  ['acmeDNS', 'acme-dns'],
   ['akamai', 'Akamai'],
   ['azureDNS', 'Azure DNS'],
   ['cloudDNS', 'Google Cloud DNS'],
@@ -28,7 +27,7 @@ function solverFields(prefix: string): UnsupportedField[] {
   return [
     ...DNS01_PROVIDERS.map(([field, name]) => ({
       path: `${prefix}.dns01.${field}`,
-      reason: `the ${name} DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, a webhook solver, or http01`,
+      reason: `the ${name} DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, acmeDNS, a webhook solver, or http01`,
     })),
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },

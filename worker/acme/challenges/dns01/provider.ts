@@ -66,6 +66,7 @@ const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   webhook: async () => (await import('./webhook.ts')).webhookProvider,
   cloudflare: async () => (await import('./cloudflare.ts')).cloudflareProvider,
   route53: async () => (await import('./route53.ts')).route53Provider,
+  acmeDNS: async () => (await import('./acmedns.ts')).acmeDnsProvider,
 };
 
 export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
