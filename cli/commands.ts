@@ -4,13 +4,14 @@
 // verb runs, so `--help` and a mistyped flag answer without loading them.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import tab from '@bomb.sh/tab/commander';
 import { parseDuration } from '../api/duration.ts';
 import { Resources } from '../api/resources.ts';
 import type { CliContext, GlobalFlags } from './context.ts';
 import type { RenewOutcome } from './renew.ts';
 import type { CheckResult } from './check-api.ts';
 import { CliError, type CliIo, type ExitCode } from './io.ts';
-import { printResult } from './output.ts';
+import { parseOutputFormat, printResult } from './output.ts';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<ExitCode>;
 
@@ -34,7 +35,15 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <namespace>', "namespace (default: the context's namespace, else default)")
-    .option('-o, --output <format>', 'output format: json or yaml (default: human text)');
+    .option('-o, --output <format>', 'output format: json or yaml (default: human text)')
+    // kubectl's connection flags, applied to the kubeconfig's current context (cli/kubectl-flags.ts).
+    .option('-s, --server <address>', 'the address and port of the Kubernetes API server')
+    .option('--token <token>', 'bearer token for authentication to the API server')
+    .option('--certificate-authority <file>', 'path to a cert file for the certificate authority')
+    .option('--insecure-skip-tls-verify', "do not check the server's certificate (insecure)")
+    .option('--as <user>', 'username to impersonate for the operation')
+    .option('--as-group <group>', 'group to impersonate for the operation (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--request-timeout <duration>', 'how long to wait for one server request: seconds or a duration (1s, 2m); 0 waits forever (default 30s)');
 
   // Runs a verb with the context built from the global flags (commander passes the command last).
   const wrap = (action: Action) => async (...args: any[]) => {
@@ -73,13 +82,14 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
     .argument('[names...]', 'Certificate names')
     .description('trigger re-issuance now (resets the failure backoff), like cmctl renew')
     .option('--all', 'renew every Certificate in the namespace')
-    .option('-A, --all-namespaces', 'with --all: in every namespace')
+    .option('-l, --selector <selector>', "renew the Certificates matching this label selector (supports '=', '==' and '!='), as cmctl renew -l")
+    .option('-A, --all-namespaces', 'with --all or -l: in every namespace')
     .option('--wait', 'follow each Certificate until it is Ready with a new revision, or failed')
     .option('--timeout <duration>', 'how long --wait waits (Go duration)', '5m')
-    .action(wrap(async (ctx, names: string[], opts: { all?: boolean; allNamespaces?: boolean; wait?: boolean; timeout: string }) => {
+    .action(wrap(async (ctx, names: string[], opts: { all?: boolean; selector?: string; allNamespaces?: boolean; wait?: boolean; timeout: string }) => {
       const timeoutMs = durationFlag(opts.timeout);
       const { resolveTargets, secretSerial, triggerRenewal, waitForRenewal } = await import('./renew.ts');
-      const targets = await resolveTargets(ctx.client, names, { all: !!opts.all, allNamespaces: !!opts.allNamespaces, namespace: ctx.namespace });
+      const targets = await resolveTargets(ctx.client, names, { all: !!opts.all, selector: opts.selector, allNamespaces: !!opts.allNamespaces, namespace: ctx.namespace });
       const serialOf = (c: any) => secretSerial(ctx.client, c);
       let outcomes: RenewOutcome[] = [];
       // Like kubectl with several names: a missing one is reported and the others still go ahead.
@@ -102,6 +112,43 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       if (targets.length === 0) ctx.io.stderr.write('no Certificates found\n');
       return missing === 0 && outcomes.every((o) => !o.result || o.result === 'ready') ? 0 : 1;
     }));
+
+  for (const decision of ['Approved', 'Denied'] as const) {
+    const verb = decision === 'Approved' ? 'approve' : 'deny';
+    program
+      .command(verb)
+      .argument('<name>', 'CertificateRequest name')
+      .description(decision === 'Approved' ? 'mark a CertificateRequest as Approved, so its issuer may sign it (as cmctl approve)' : 'mark a CertificateRequest as Denied, so it is never signed (as cmctl deny)')
+      .option('--reason <reason>', `who ${verb === 'approve' ? 'approved' : 'denied'} it (the condition's reason)`, 'KubectlCertManager')
+      .option('--message <message>', `why it is ${decision.toLowerCase()} (the condition's message)`, `manually ${decision.toLowerCase()} by "${name.split(' ').pop()}"`)
+      .action(wrap(async (ctx, crName: string, opts: { reason: string; message: string }) => {
+        const { decideRequest } = await import('./approval.ts');
+        const cr = await decideRequest(ctx.client, ctx.namespace, crName, decision, opts.reason, opts.message, ctx.io.now());
+        printResult(ctx.io, ctx.output, cr, () => `${decision} CertificateRequest '${ctx.namespace}/${crName}'`);
+        return 0;
+      }));
+  }
+
+  program
+    .command('version')
+    .description('print the CLI version and the certgate installed in the cluster (its CRDs and Deployments), as cmctl version; exit 1 when the installed version cannot be told')
+    .option('--client', 'the CLI version only (no cluster needed)')
+    .option('--short', 'version numbers only')
+    .action(async (opts: { client?: boolean; short?: boolean }, cmd: Command) => {
+      const { clientVersion, renderVersion, serverVersion } = await import('./version.ts');
+      const flags = cmd.optsWithGlobals() as GlobalFlags;
+      const data: { clientVersion: ReturnType<typeof clientVersion>; serverVersion?: Awaited<ReturnType<typeof serverVersion>> } = { clientVersion: clientVersion() };
+      let output = parseOutputFormat(flags.output);
+      if (!opts.client) {
+        const { buildContext } = await import('./context.ts');
+        const ctx = buildContext(flags, io);
+        output = ctx.output;
+        data.serverVersion = await serverVersion(ctx.client);
+      }
+      printResult(io, output, data, (d) => renderVersion(d, !!opts.short));
+      for (const p of data.serverVersion?.problems ?? []) io.stderr.write(`error: ${p}\n`);
+      setExit(data.serverVersion && !data.serverVersion.detected ? 1 : 0);
+    });
 
   program
     .command('check')
@@ -233,6 +280,15 @@ export function buildProgram(io: CliIo, name: string, setExit: (code: ExitCode) 
       return 0;
     }));
 
+  program.addHelpText(
+    'after',
+    `\ncmctl's convert is not needed: certgate serves only cert-manager.io/v1 and acme.cert-manager.io/v1, the versions
+cert-manager has served since v1.0, so manifests need no conversion (older versions are refused by the API server).\n`,
+  );
+  // Shell completion, as cmctl completion: \`${name} completion bash|zsh|fish|powershell\` prints the script,
+  // which calls the hidden \`${name} complete -- ARGS\` for suggestions. Added last: it reads the command tree.
+  // As a kubectl plugin the name has a space and no script can be written for it; use certgate directly.
+  if (!name.includes(' ')) tab(program, { completionCommandName: 'completion' });
   return program;
 }
 

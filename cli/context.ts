@@ -1,10 +1,11 @@
-// Turns the global flags (--kubeconfig, --context, -n, -A, -o) into what a verb needs:
-// a KubeClient, the namespace to act in and the output format.
+// Turns the global flags (--kubeconfig, --context, kubectl's connection flags, -n, -o) into what a
+// verb needs: a KubeClient, the namespace to act in and the output format.
 import { KubeClient, loadKubeConfig, type KubeConfig } from '../lib/kube/client.ts';
 import { CliError, type CliIo } from './io.ts';
+import { applyKubectlFlags, impersonationHeaders, requestTimeoutMs, type KubectlFlags } from './kubectl-flags.ts';
 import { parseOutputFormat, type OutputFormat } from './output.ts';
 
-export interface GlobalFlags {
+export interface GlobalFlags extends KubectlFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
@@ -34,6 +35,9 @@ export function buildContext(flags: GlobalFlags, io: CliIo): CliContext {
   } catch (e) {
     throw new CliError(`cannot load kubeconfig: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const timeoutMs = requestTimeoutMs(flags.requestTimeout);
+  kc = applyKubectlFlags(kc, flags);
   const namespace = flags.namespace || contextNamespace(kc) || 'default';
-  return { io, client: new KubeClient(kc, 'certgate-cli'), namespace, namespaceFromFlag: !!flags.namespace, output };
+  const client = new KubeClient(kc, 'certgate-cli', { requestTimeoutMs: timeoutMs, headers: impersonationHeaders(flags) });
+  return { io, client, namespace, namespaceFromFlag: !!flags.namespace, output };
 }

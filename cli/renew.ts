@@ -28,13 +28,14 @@ export interface RenewOutcome {
 
 export const MANUAL_TRIGGER_MESSAGE = 'Certificate re-issuance manually triggered';
 
-/** Certificates named on the command line, or every one in a namespace (or all namespaces). */
-export async function resolveTargets(client: KubeClient, names: string[], opts: { all: boolean; namespace: string; allNamespaces: boolean }): Promise<RenewTarget[]> {
-  if (opts.all && names.length) throw new CliError('give Certificate names or --all, not both');
-  if (!opts.all && !names.length) throw new CliError('name at least one Certificate, or use --all');
-  if (opts.allNamespaces && !opts.all) throw new CliError('-A/--all-namespaces needs --all');
-  if (!opts.all) return names.map((name) => ({ namespace: opts.namespace, name }));
-  const list = await client.list<Certificate>(Resources.Certificate, { namespace: opts.allNamespaces ? undefined : opts.namespace });
+/** Certificates named on the command line, or every one (matching -l/--selector) in a namespace or all namespaces. */
+export async function resolveTargets(client: KubeClient, names: string[], opts: { all: boolean; namespace: string; allNamespaces: boolean; selector?: string }): Promise<RenewTarget[]> {
+  const chosen = [names.length && 'Certificate names', opts.all && '--all', opts.selector && '-l/--selector'].filter(Boolean);
+  if (chosen.length > 1) throw new CliError(`give one of Certificate names, --all or -l/--selector, not both (got ${chosen.join(' and ')})`);
+  if (!chosen.length) throw new CliError('name at least one Certificate, or use --all or -l/--selector');
+  if (opts.allNamespaces && names.length) throw new CliError('-A/--all-namespaces needs --all or -l/--selector');
+  if (names.length) return names.map((name) => ({ namespace: opts.namespace, name }));
+  const list = await client.list<Certificate>(Resources.Certificate, { namespace: opts.allNamespaces ? undefined : opts.namespace, labelSelector: opts.selector });
   return list.items.map((c) => ({ namespace: c.metadata.namespace!, name: c.metadata.name! }));
 }
 

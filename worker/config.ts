@@ -33,6 +33,12 @@ export interface WorkerConfig {
   defaultIssuer?: IssuerRef;
   /** Issued Secrets get an ownerReference to their Certificate (cert-manager's --enable-certificate-owner-ref). */
   enableCertificateOwnerRef: boolean;
+  /**
+   * Whether the built-in approver approves CertificateRequests for certgate's issuers. Off
+   * (--disable-auto-approval, chart value disableAutoApproval) leaves approval to another approver
+   * such as approver-policy, or to `certgate approve`.
+   */
+  autoApproval: boolean;
   /** Transparent TLS cluster-wide (namespaces labelled certgate.io/tls=off excepted), as the webhook's --transparent-tls. */
   transparentTls: boolean;
   /** Namespaces transparent TLS never touches, labelled or not: the ones the webhook never sees (kube-system, certgate's own, ...). */

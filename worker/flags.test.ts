@@ -21,7 +21,12 @@ describe('worker flags', () => {
     assert.equal(c.leaseDurationMs, 60_000);
     assert.equal(c.transparentTls, false);
     assert.deepEqual(c.transparentTlsExcludedNamespaces, []);
+    assert.equal(c.autoApproval, true, 'the built-in approver is on, as in cert-manager');
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.metricsListen));
+  });
+
+  it('--disable-auto-approval turns the built-in approver off', () => {
+    assert.equal(parseWorkerArgs(['--disable-auto-approval']).autoApproval, false);
   });
 
   it('parses every flag', () => {

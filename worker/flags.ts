@@ -64,6 +64,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances').default(32 * 3_600_000, '32h').argParser(durationArg))
     .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true" and for transparent TLS').argParser(issuerRefArg))
     .option('--enable-certificate-owner-ref', 'give each Certificate\'s Secret an ownerReference to it, so deleting the Certificate deletes the Secret (as cert-manager\'s flag); without it, a reference written earlier is removed at the next issuance', false)
+    .option('--disable-auto-approval', 'do not approve CertificateRequests: leave it to another approver (approver-policy) or `certgate approve` (cert-manager: --controllers=*,-certificaterequests-approver)', false)
     .option('--transparent-tls', 'give every Ingress without a tls block one, cluster-wide (as the webhook\'s flag; namespaces labelled certgate.io/tls=enforce get it anyway)', false)
     .option('--transparent-tls-exclude-namespace <ns>', 'never add a tls block in this namespace (repeatable; the chart passes the namespaces its webhook never sees)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
@@ -97,6 +98,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     renewBackoffMaxMs: o.renewBackoffMax,
     defaultIssuer: o.defaultIssuer,
     enableCertificateOwnerRef: o.enableCertificateOwnerRef === true,
+    autoApproval: o.disableAutoApproval !== true,
     transparentTls: o.transparentTls === true,
     transparentTlsExcludedNamespaces: [...new Set<string>(o.transparentTlsExcludeNamespace ?? [])],
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,

@@ -90,7 +90,12 @@ export class KubeClient {
   private agent: { agent: http.Agent; tls: unknown[] } | undefined;
   private readonly counters: KubeClientStats = { requests: 0, connections: 0 };
 
-  constructor(readonly kubeConfig: KubeConfig, private readonly defaultFieldManager = 'certgate') {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly defaultFieldManager = 'certgate',
+    /** requestTimeoutMs: per request (default 30 s, 0 none); headers: sent on every request (the CLI's --as-group, which KubeConfig cannot carry). */
+    private readonly options: { requestTimeoutMs?: number; headers?: Record<string, string | string[]> } = {},
+  ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -133,7 +138,7 @@ export class KubeClient {
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json', ...this.options.headers } };
     // Authentication and TLS material on every call (tokens and exec credentials rotate), then our own agent.
     await this.kubeConfig.applyToHTTPSOptions(reqOpts);
     reqOpts.agent = this.agentFor(reqOpts, url.protocol);
@@ -159,7 +164,7 @@ export class KubeClient {
           reject(new KubeApiError(code, parsed?.reason ?? '', message, parsed));
         });
       });
-      req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+      req.setTimeout(opts.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive socket the server closed just as we reused it: the request never reached
         // the server, so send it again once on a fresh connection (Node's documented pattern).

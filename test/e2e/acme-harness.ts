@@ -64,6 +64,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     renewBackoffBaseMs: 1000,
     renewBackoffMaxMs: 10_000,
     enableCertificateOwnerRef: false,
+    autoApproval: true,
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,

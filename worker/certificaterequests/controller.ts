@@ -1,4 +1,5 @@
-// CertificateRequest controller: approves requests (certgate's built-in approver), then asks the
+// CertificateRequest controller: approves requests (certgate's built-in approver, unless
+// --disable-auto-approval leaves that to another approver), then asks the
 // backend of the referenced issuer to sign them and mirrors the answer in status (Ready
 // condition Pending/Issued/Failed, certificate, ca, failureTime). Final requests are left alone.
 import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
@@ -23,20 +24,31 @@ export function isFinal(cr: CertificateRequest): boolean {
   return hasCondition(c, ConditionTypes.Denied, 'True') || hasCondition(c, ConditionTypes.InvalidRequest, 'True');
 }
 
+/** Denied by an approver, and its Ready condition does not say so yet. */
+function deniedUnmarked(cr: CertificateRequest): boolean {
+  return hasCondition(cr.status?.conditions, ConditionTypes.Denied, 'True') && getCondition(cr.status?.conditions, ConditionTypes.Ready)?.reason !== CertificateRequestReasons.Denied;
+}
+
 export function createCertificateRequestController(ctx: WorkerContext, backends: IssuerBackends): QueueController {
   const requests = ctx.caches.certificateRequests;
   const ctrl = createQueueController(ctx, {
     name: CERTIFICATE_REQUEST_CONTROLLER,
     concurrency: 4,
-    initialKeys: () => requests.list().filter((cr) => !isFinal(cr)).map(keyOf),
+    initialKeys: () => requests.list().filter((cr) => !isFinal(cr) || deniedUnmarked(cr)).map(keyOf),
     reconcile: async (key, log) => {
       const [namespace, name] = key.split('/');
       const cr = requests.get(name, namespace);
-      if (!cr || cr.metadata.deletionTimestamp || isFinal(cr)) return;
-      if (!isOurIssuerRef(cr.spec.issuerRef)) return;
+      if (!cr || cr.metadata.deletionTimestamp || !isOurIssuerRef(cr.spec.issuerRef)) return;
       const now = ctx.clock.now();
+      if (deniedUnmarked(cr)) {
+        // As cert-manager: a denied request is over, and its Ready condition says so.
+        const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason: CertificateRequestReasons.Denied, message: 'The CertificateRequest was denied by an approval controller' }, now);
+        await write(cr, { ...cr.status, conditions, failureTime: cr.status?.failureTime ?? timestamp(now) });
+        return;
+      }
+      if (isFinal(cr)) return;
 
-      if (!getCondition(cr.status?.conditions, ConditionTypes.Approved) && !getCondition(cr.status?.conditions, ConditionTypes.Denied)) {
+      if (ctx.config.autoApproval && !getCondition(cr.status?.conditions, ConditionTypes.Approved) && !getCondition(cr.status?.conditions, ConditionTypes.Denied)) {
         const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Approved, status: 'True', reason: CertificateRequestReasons.AutoApproved, message: 'Certificate request has been approved by cert-manager.io' }, now);
         await write(cr, { ...cr.status, conditions });
         return; // the status update re-queues the request

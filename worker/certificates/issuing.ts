@@ -24,9 +24,11 @@ export const ISSUING_CONTROLLER = 'certificates-issuing';
 /** Whether the request ended without a certificate (Failed, Denied or InvalidRequest). */
 export function requestFailure(cr: CertificateRequest): string | undefined {
   const c = cr.status?.conditions;
+  // Denied first, as cert-manager: an approver's no stands even when a non-compliant issuer signed anyway.
+  const denied = getCondition(c, ConditionTypes.Denied);
+  if (denied?.status === 'True') return `the request was denied by ${denied.reason || 'an approver'}: ${denied.message ?? ''}`;
   const ready = getCondition(c, ConditionTypes.Ready);
   if (ready?.status === 'False' && ready.reason === CertificateRequestReasons.Failed) return ready.message ?? 'the request failed';
-  if (hasCondition(c, ConditionTypes.Denied, 'True')) return `the request was denied: ${getCondition(c, ConditionTypes.Denied)?.message ?? ''}`;
   if (hasCondition(c, ConditionTypes.InvalidRequest, 'True')) return `the request is invalid: ${getCondition(c, ConditionTypes.InvalidRequest)?.message ?? ''}`;
   return undefined;
 }
