@@ -211,6 +211,8 @@ export interface CertificateRenewalInfo {
 
 /** Observed state of the Certificate. */
 export interface CertificateStatus {
+  /** ACME details such as cert-manager's ARI status (cert-manager main). certgate does not write it; see renewalTime. */
+  acme?: Record<string, unknown>;
   /** List of status conditions indicating the status of the Certificate. Known types: Ready, Issuing. */
   conditions?: Condition[];
   /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits base * 2^(failedIssuanceAttempts - 1), at most max (the worker's --renew-backoff-base and --renew-backoff-max, 1h and 32h by default). */
@@ -309,6 +311,8 @@ export interface ACMEIssuerDNS01ProviderRoute53 {
     /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
     name: string;
   };
+  /** Authenticate to AWS with a Kubernetes ServiceAccount token (cert-manager main). Not supported by certgate; rejected by the admission webhook. */
+  auth?: Record<string, unknown>;
   /** Hosted zone to update; found by the zone name when empty. */
   hostedZoneID?: string;
   /** AWS region for the API clients (Route53 is global; default us-east-1). */
@@ -435,6 +439,8 @@ export interface ACMEIssuer {
   privateKeySecretRef: SecretKeySelector;
   /** ACME certificate profile to request on new orders (draft-aaron-acme-profiles). */
   profile?: string;
+  /** Where renewal information comes from: ARI (default; certgate asks the CA when its directory offers renewalInfo) or None. None: Not supported by certgate; rejected by the admission webhook. */
+  renewalInformationSource?: "ARI" | "None";
   /** URL of the ACME server directory endpoint, for example https://acme-v02.api.letsencrypt.org/directory. */
   server: string;
   /** Do not verify the ACME server TLS certificate. Development only. Defaults to false. */
@@ -541,6 +547,8 @@ export interface OrderSpec {
   issuerRef: IssuerReference;
   /** ACME profile requested for this order. */
   profile?: string;
+  /** ARI CertID (RFC 9773) of the certificate this order replaces (cert-manager main). certgate does not read it from the Order. */
+  replaces?: string;
   /** PEM encoded x509 CSR, base64 encoded, submitted when the order is finalized. */
   request: string;
 }

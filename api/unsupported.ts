@@ -29,6 +29,7 @@ function solverFields(prefix: string): UnsupportedField[] {
       path: `${prefix}.dns01.${field}`,
       reason: `the ${name} DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, acmeDNS, a webhook solver, or http01`,
     })),
+    { path: `${prefix}.dns01.route53.auth`, reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },
     { path: `${prefix}.waitInsteadOfSelfCheck`, reason: 'certgate always checks a challenge itself before asking the CA to validate it, so a broken route shows in status instead of a failed authorization' },
@@ -38,6 +39,7 @@ function solverFields(prefix: string): UnsupportedField[] {
 const ISSUER_FIELDS: readonly UnsupportedField[] = [
   { path: 'spec.vault', reason: 'the Vault issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
   { path: 'spec.venafi', reason: 'the Venafi issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
+  { path: 'spec.acme.renewalInformationSource', reason: 'certgate always asks for renewal information when the CA offers it (ARI); None is not implemented', harmlessValue: 'ARI' },
   { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValue: false },
   ...solverFields('spec.acme.solvers[]'),
   { path: 'spec.ca.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
