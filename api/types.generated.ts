@@ -286,6 +286,17 @@ export interface ACMEIssuerDNS01ProviderCloudflare {
   email?: string;
 }
 
+/** DigitalOcean DNS (API v2 domain records) with an API token. */
+export interface ACMEIssuerDNS01ProviderDigitalOcean {
+  /** API token with write scope. */
+  tokenSecretRef: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+}
+
 /** Manage the challenge TXT records with RFC 2136 dynamic updates. */
 export interface ACMEIssuerDNS01ProviderRFC2136 {
   /** IP address or hostname of an authoritative DNS server supporting RFC 2136, as host:port (port optional, default 53; IPv6 in brackets). */
@@ -352,8 +363,8 @@ export interface ACMEChallengeSolverDNS01 {
   cloudflare?: ACMEIssuerDNS01ProviderCloudflare;
   /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow resolves the CNAME chain through the recursive nameservers and writes the TXT record at its target. */
   cnameStrategy?: "None" | "Follow";
-  /** DigitalOcean provider. Not supported by certgate; rejected by the admission webhook. */
-  digitalocean?: Record<string, unknown>;
+  /** DigitalOcean DNS (API v2 domain records) with an API token. */
+  digitalocean?: ACMEIssuerDNS01ProviderDigitalOcean;
   /** DNS servers (host:port or a DoH https URL) for this solver's propagation checks (cert-manager main). Not supported by certgate; rejected by the admission webhook. */
   nameservers?: string[];
   /** Manage the challenge TXT records with RFC 2136 dynamic updates. */

@@ -6,7 +6,7 @@ describe('findUnsupportedFields', () => {
   it('finds a DNS-01 provider in the second solver, with its index', () => {
     const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { akamai: { serviceConsumerDomain: 'x' } } }] } } };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.akamai', reason: 'the Akamai DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, acmeDNS, a webhook solver, or http01' },
+      { path: 'spec.acme.solvers[1].dns01.akamai', reason: 'the Akamai DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, digitalocean, acmeDNS, a webhook solver or http01' },
     ]);
   });
   it('accepts supported solvers', () => {

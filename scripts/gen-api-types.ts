@@ -39,6 +39,7 @@ const TYPE_NAMES: Record<string, string> = {
   'ACMEChallengeSolverHTTP01.ingress': 'ACMEChallengeSolverHTTP01Ingress',
   'ACMEChallengeSolverHTTP01Ingress.ingressTemplate': 'ACMEChallengeSolverHTTP01IngressTemplate',
   'ACMEChallengeSolverDNS01.cloudflare': 'ACMEIssuerDNS01ProviderCloudflare',
+  'ACMEChallengeSolverDNS01.digitalocean': 'ACMEIssuerDNS01ProviderDigitalOcean',
   'ACMEChallengeSolverDNS01.acmeDNS': 'ACMEIssuerDNS01ProviderAcmeDNS',
   'ACMEChallengeSolverDNS01.route53': 'ACMEIssuerDNS01ProviderRoute53',
   'ACMEChallengeSolverDNS01.rfc2136': 'ACMEIssuerDNS01ProviderRFC2136',

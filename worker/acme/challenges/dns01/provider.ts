@@ -67,6 +67,7 @@ const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   cloudflare: async () => (await import('./cloudflare.ts')).cloudflareProvider,
   route53: async () => (await import('./route53.ts')).route53Provider,
   acmeDNS: async () => (await import('./acmedns.ts')).acmeDnsProvider,
+  digitalocean: async () => (await import('./digitalocean.ts')).digitaloceanProvider,
 };
 
 export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
