@@ -215,7 +215,7 @@ export interface CertificateStatus {
   acme?: Record<string, unknown>;
   /** List of status conditions indicating the status of the Certificate. Known types: Ready, Issuing. */
   conditions?: Condition[];
-  /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits base * 2^(failedIssuanceAttempts - 1), at most max (the worker's --renew-backoff-base and --renew-backoff-max, 1h and 32h by default). */
+  /** Number of consecutive failed issuance attempts; removed on success. The next attempt waits base * 2^(failedIssuanceAttempts - 1), at most max (the worker's --renew-backoff-base and --renew-backoff-max, 1h and 32h by default) and at most an eighth of the validity the stored certificate had left at the failure. */
   failedIssuanceAttempts?: number;
   /** Time of the last failed issuance attempt. */
   lastFailureTime?: string;
