@@ -2,7 +2,7 @@
 // reconcile that re-reads state from the caches, a sync counter, and an initial resync on start
 // (caches may already be full when the controller starts, e.g. after winning leader election).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict } from '../lib/kube/client.ts';
+import { classifyError } from '../lib/reconcile-errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
 import type { Controller, WorkerContext } from './issuance/backend.ts';
@@ -25,7 +25,7 @@ export interface QueueController extends Controller {
 /** Backoff for transient reconcile errors (conflicts, API hiccups); issuance failures have their own, longer backoff. */
 export const RECONCILE_BACKOFF = Object.freeze({ baseMs: 200, maxMs: 60_000 });
 
-const CONFLICT_RETRY_MS = 100;
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function keyOf(obj: KubernetesObject): string {
   const ns = obj.metadata?.namespace;
@@ -54,12 +54,19 @@ export function createQueueController(ctx: QueueControllerContext, opts: Control
       try {
         return await opts.reconcile(key, log.child({ namespace, name }));
       } catch (e) {
-        // A write based on a stale cache: normal with several controllers; retry once the cache caught up.
-        if (isConflict(e)) {
-          log.debug({ key }, 'conflict; retrying');
-          return { requeueAfterMs: CONFLICT_RETRY_MS };
+        // The one place that turns a failure's kind into a schedule (lib/reconcile-errors.ts).
+        const disposition = classifyError(e);
+        switch (disposition.kind) {
+          case 'retry-at':
+            log.debug({ key, retryInMs: disposition.afterMs, err: errorText(e) }, 'retrying at a known time');
+            return { requeueAfterMs: disposition.afterMs };
+          case 'terminal':
+            // Recorded on the object by the reconciler; a change of the object brings the key back.
+            log.info({ key, err: errorText(e) }, 'not retried: fixing it needs a change');
+            return;
+          case 'transient':
+            throw e; // the queue's exponential backoff
         }
-        throw e;
       }
     },
   });

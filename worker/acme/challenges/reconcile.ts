@@ -10,6 +10,7 @@ import { formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/ac
 import type { ReconcileResult } from '../../../lib/workqueue.ts';
 import type { WorkerContext } from '../../issuance/backend.ts';
 import { acmeRuntime } from '../runtime.ts';
+import { acceptOnce, challengeEndpoint } from './accept.ts';
 import { resolveAcmeIssuer } from '../issuers.ts';
 import { ensureSolverService, deleteSolverService } from './http01/service.ts';
 import { ensureRoute, removeRoute, SolverConfigError } from './http01/ingress.ts';
@@ -66,13 +67,14 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
 
     // Accepted already, and the CA has not started yet: pebble 2.10 keeps an accepted challenge
     // "pending" until its validation task runs, and a second accept of a challenge that turned
-    // valid meanwhile is refused (malformed). Accept once; then only poll.
+    // valid meanwhile is refused (malformed). Accept once (see accept.ts); then only poll.
     if (st.state === 'processing') return { requeueAfterMs: rt.pollIntervalMs };
 
-    // pending on the CA: make it answerable, self-check, then accept.
+    // pending on the CA: make it answerable, self-check, then accept. The reason stays empty until
+    // something is wrong: the Order shows the reasons of its pending Challenges to the user.
     if (!st.presented) {
       await present(ctx, ch, issuer.resourceNamespace);
-      await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: 'Presented challenge; waiting for it to be reachable' });
+      await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
       ctx.recorder.event(ch, 'Normal', 'Presented', `Presented challenge using ${ch.spec.type} challenge mechanism`);
     }
     const problem = await selfCheck(ctx, ch, issuer.resourceNamespace);
@@ -83,7 +85,8 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
       return { requeueAfterMs: rt.selfCheckIntervalMs };
     }
     rt.selfCheckStarted.delete(ch.metadata.uid!);
-    await client.completeChallenge({ url: ch.spec.url } as any);
+    const accepted = await acceptOnce(challengeEndpoint(client), ch.spec.url);
+    if (accepted === 'already-moved-on') return { requeueAfterMs: 0 }; // the next pass records the CA's state
     await patchStatus(ctx, ch, { state: 'processing', processing: true, presented: true, reason: 'Accepted challenge; waiting for the ACME server to validate it' });
     return { requeueAfterMs: rt.pollIntervalMs };
   } catch (err) {
@@ -102,7 +105,7 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
     }
     if (isRateLimited(err)) {
       await patchStatus(ctx, ch, { reason: formatProblem(err.type, err.detail) });
-      return { requeueAfterMs: err.retryAfterMs ?? 60_000 };
+      throw err; // the queue controller waits for the CA's Retry-After (lib/reconcile-errors.ts)
     }
     if (isTerminalProblem(err)) {
       const reason = formatProblem(err.type, err.detail);

@@ -13,6 +13,7 @@ import { isAlreadyExists } from '../../../lib/kube/client.ts';
 import { AcmeProblemError, formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
 import { advertisedProfiles, fetchResource, type AcmeClient } from '../../../lib/acme/client.ts';
 import type { ReconcileResult } from '../../../lib/workqueue.ts';
+import { DEFAULT_RATE_LIMIT_WAIT_MS } from '../../../lib/reconcile-errors.ts';
 import type { WorkerContext } from '../../issuance/backend.ts';
 import { acmeRuntime } from '../runtime.ts';
 import { resolveAcmeIssuer, IssuerConfigError } from '../issuers.ts';
@@ -76,10 +77,10 @@ export async function reconcileOrder(ctx: WorkerContext, namespace: string, name
     }
   } catch (err) {
     if (isRateLimited(err)) {
-      const wait = err.retryAfterMs ?? 60_000;
+      const wait = err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
       await patchStatus(ctx, order, { reason: `${formatProblem(err.type, err.detail)} (retrying after ${Math.ceil(wait / 1000)} s)` });
       ctx.recorder.event(order, 'Warning', 'RateLimited', `The ACME server rate limited this order: ${err.detail}`);
-      return { requeueAfterMs: wait };
+      throw err; // the queue controller waits for the CA's Retry-After (lib/reconcile-errors.ts)
     }
     if (isTerminalProblem(err)) return failOrder(ctx, order, 'errored', formatProblem(err.type, err.detail));
     throw err;
@@ -182,7 +183,8 @@ async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: O
   // Mirror why challenges are stuck (e.g. a failing self-check) into the Order, where the
   // CertificateRequest (and so the user) sees it.
   const waiting = states
-    .filter((c) => c?.status?.reason && c.status.state !== 'valid' && !c.status.reason.startsWith('Accepted') && !c.status.reason.startsWith('Presented'))
+    // By state, never by wording: a Challenge not yet accepted (pending) with a reason is stuck on it.
+    .filter((c) => c?.status?.reason && (c.status.state ?? 'pending') === 'pending')
     .map((c) => `challenge for "${c!.spec.wildcard ? '*.' : ''}${c!.spec.dnsName}": ${c!.status!.reason}`)
     .join('; ');
   if ((order.status?.reason ?? '') !== waiting) await patchStatus(ctx, order, { reason: waiting });
