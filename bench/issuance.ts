@@ -28,7 +28,7 @@ import { startWorker, type RunningWorker } from '../worker/main.ts';
 import type { SolverHandle } from '../solver/main.ts';
 import { fmt, machineLine, markdownTable, percentile, ratio } from './report.ts';
 import { recordStages, type StageRecorder } from './stages.ts';
-import { ApiTrafficCounter, countTlsConnections, perItem, type TrafficCount } from './traffic.ts';
+import { ApiTrafficCounter, countTlsConnections, perItem, routesPerItem, type TrafficCount } from './traffic.ts';
 
 export type KeyType = 'ECDSA' | 'RSA';
 const KEY_TYPES: readonly KeyType[] = ['ECDSA', 'RSA'];
@@ -65,6 +65,8 @@ export interface AcmeKeyTypeResult {
   api: TrafficCount;
   /** New TLS connections to the ACME CA per certificate: certgate's worker, and the bare loop. */
   acmeConnections: { certgate: number; raw: number };
+  /** The worker's requests per certificate by route, largest first. */
+  routes: Array<[string, number]>;
 }
 
 export interface CaBurstResult {
@@ -274,19 +276,24 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       solver = await startTestSolver(apiServer.kubeconfigPath, stack, NS);
       const acmeConnections = countTlsConnections(pebblePort(stack));
       let apiBefore = traffic.of(workerToken);
+      let routesBefore = traffic.routes(workerToken);
       let connectionsBefore = 0;
       const figures = await runCertgate(client, secrets, stages, `acme-${prefix}`, 'pebble', keyType, count, timeoutMs, () => {
         apiBefore = traffic.of(workerToken);
+        routesBefore = traffic.routes(workerToken);
         connectionsBefore = acmeConnections.count();
       });
+      // Writes that follow the last Secret (Ready condition, Events) belong to the run too.
+      await settled(() => traffic.of(workerToken).requests);
       const api = perItem(traffic.of(workerToken), apiBefore, count);
+      const routes = routesPerItem(traffic.routes(workerToken), routesBefore, count);
       const certgateConnections = (acmeConnections.count() - connectionsBefore) / count;
       acmeConnections.stop();
       await solver.stop();
       solver = undefined;
       const rawAfter = await runRawAcme(stack, count, backoffMs, `raw-${prefix}-after`, keyType);
       if (keyType === 'ECDSA') stagesMarkdown = stages.markdown(Array.from({ length: count }, (_, i) => `acme-${prefix}-${i}`));
-      acmeResults.push({ keyType, certgate: figures, rawBefore: rawBefore.figures, rawAfter: rawAfter.figures, api, acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 } });
+      acmeResults.push({ keyType, certgate: figures, rawBefore: rawBefore.figures, rawAfter: rawAfter.figures, api, acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 }, routes });
     }
 
     let ca: CaBurstResult | undefined;
@@ -302,6 +309,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       await waitFor('CA Issuer Ready', async () => issuerReady(await client.get<Issuer>(Resources.Issuer, NS, 'ca')), 30_000);
       const apiBefore = traffic.of(workerToken);
       const seconds = await runCaBurst(client, secrets, burst);
+      await settled(() => traffic.of(workerToken).requests);
       const api = perItem(traffic.of(workerToken), apiBefore, burst);
       const directSign = await runDirectSign((await client.get<V1Secret>(Resources.Secret, NS, 'root-ca-tls'))!, burst);
       ca = { count: burst, seconds, directSign, api };
@@ -316,6 +324,18 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
     await solver?.stop().catch(() => {});
     await apiServer?.stop().catch(() => {});
     await stack?.stop().catch(() => {});
+  }
+}
+
+/** Resolves once the counter has not moved for quietMs (a worker finishing its last writes). */
+async function settled(counter: () => number, quietMs = 500, maxMs = 10_000): Promise<void> {
+  const start = performance.now();
+  let last = counter();
+  let since = performance.now();
+  while (performance.now() - since < quietMs && performance.now() - start < maxMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = counter();
+    if (now !== last) [last, since] = [now, performance.now()];
   }
 }
 
@@ -349,6 +369,8 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
       `no Kubernetes; ${n} before and ${n} after certgate, the faster of the two is the baseline (a large gap means the machine's load changed). ` +
       'Requests and connections are counted by the embedded API server for the worker\'s own identity (watches included), and TLS connections to pebble in this process. ' +
       'For times, a ratio above 1× means certgate is slower.',
+    '',
+    ...r.acme.map((k) => `The worker's API requests per ${k.keyType} certificate by route: ${k.routes.map(([route, n]) => `${route} ${fmt(n, 1)}`).join(', ')}.`),
     '',
     'Where certgate\'s time goes, ACME ECDSA run:',
     '',

@@ -16,6 +16,7 @@ export interface TrafficCount {
 /** Pass `onRequest` to startApiServer; read `of(token)` before and after a run. */
 export class ApiTrafficCounter {
   private readonly byToken = new Map<string, TrafficCount>();
+  private readonly byRoute = new Map<string, Map<string, number>>();
   private readonly seenSockets = new WeakSet<Socket>();
 
   readonly onRequest = (_method: string, _url: string, req: IncomingMessage): void => {
@@ -23,6 +24,10 @@ export class ApiTrafficCounter {
     let count = this.byToken.get(token);
     if (!count) this.byToken.set(token, (count = { requests: 0, connections: 0 }));
     count.requests++;
+    let routes = this.byRoute.get(token);
+    if (!routes) this.byRoute.set(token, (routes = new Map()));
+    const route = routeOf(_method, _url, req.headers['content-type']);
+    routes.set(route, (routes.get(route) ?? 0) + 1);
     if (!this.seenSockets.has(req.socket)) {
       this.seenSockets.add(req.socket);
       count.connections++;
@@ -32,6 +37,32 @@ export class ApiTrafficCounter {
   of(token: string): TrafficCount {
     return { ...(this.byToken.get(token) ?? { requests: 0, connections: 0 }) };
   }
+
+  /** Requests per route ("GET secrets", "PUT certificates/status", "GET secrets watch") so far. */
+  routes(token: string): Map<string, number> {
+    return new Map(this.byRoute.get(token) ?? []);
+  }
+}
+
+/** "VERB resource[/subresource][ watch]": the object's name and namespace left out. */
+function routeOf(method: string, url: string, contentType: string | undefined): string {
+  const u = new URL(url, 'https://x');
+  const parts = u.pathname.split('/').filter(Boolean);
+  const ns = parts.indexOf('namespaces');
+  const rest = ns >= 0 && parts.length > ns + 2 ? parts.slice(ns + 2) : parts.slice(parts[0] === 'api' ? 2 : 3);
+  const [resource, name, sub] = rest;
+  const watch = u.searchParams.get('watch') === 'true' || u.searchParams.get('watch') === '1' ? ' watch' : '';
+  const verb = method === 'GET' && !name ? 'LIST' : method;
+  const patch = method === 'PATCH' && contentType ? ` (${contentType.split(';')[0].split('/').pop()})` : '';
+  return `${verb} ${resource ?? '?'}${sub ? `/${sub}` : ''}${watch}${patch}`;
+}
+
+/** The difference of two route counts, per item, largest first. */
+export function routesPerItem(after: Map<string, number>, before: Map<string, number>, items: number): Array<[string, number]> {
+  return [...after]
+    .map(([route, n]): [string, number] => [route, (n - (before.get(route) ?? 0)) / items])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 /** Counts TLS connections this process opens to `port` until stop() (restores tls.connect). */

@@ -49,6 +49,9 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
     if (prior && now - prior.lastSeenMs < windowMs) {
       prior.count++;
       prior.lastSeenMs = now;
+      // Re-insert: `seen` stays ordered by lastSeenMs, so expiry only ever looks at its head.
+      seen.delete(key);
+      seen.set(key, prior);
       try {
         await opts.client.patch(Resources.Event, prior.namespace, prior.name, { count: prior.count, lastTimestamp: stamp });
         return;
@@ -79,9 +82,12 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
       source: { component: opts.component },
       reportingComponent: opts.component,
     } as KubernetesObject);
+    seen.delete(key);
     seen.set(key, { name, namespace, count: 1, lastSeenMs: now });
-    if (seen.size > 4096) {
-      for (const [k, v] of seen) if (now - v.lastSeenMs >= windowMs) seen.delete(k);
+    // Oldest first: drop expired entries from the head, O(1) per Event however many are remembered.
+    for (const [k, v] of seen) {
+      if (now - v.lastSeenMs < windowMs) break;
+      seen.delete(k);
     }
   }
 

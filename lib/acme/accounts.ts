@@ -14,7 +14,15 @@ export interface AcmeAccountsOptions {
   metrics?: AcmeMetrics;
   pollBackoff?: PollBackoff;
   retryBaseMs?: number;
+  /**
+   * How long an issuer configuration's answer stands before its account key and EAB Secrets are
+   * read again (default 10 s): every Order and Challenge pass asks, and a GET plus a key parse each
+   * time cost more API requests than the issuance itself. A rotated key is picked up within this time.
+   */
+  recheckSecretsMs?: number;
 }
+
+const DEFAULT_RECHECK_SECRETS_MS = 10_000;
 
 export interface RegisteredClient {
   client: AcmeClient;
@@ -24,11 +32,25 @@ export interface RegisteredClient {
 
 export class AcmeAccounts {
   private readonly entries = new Map<string, Promise<RegisteredClient>>();
+  /** Issuer configuration -> its registered client, and when its Secrets were read. */
+  private readonly recent = new Map<string, { readAt: number; entry: Promise<RegisteredClient> }>();
 
   constructor(private readonly kube: KubeClient, private readonly opts: AcmeAccountsOptions = {}) {}
 
   /** The registered client for an ACME issuer spec whose Secrets live in `resourceNamespace`. */
   async clientFor(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {
+    const specKey = JSON.stringify([resourceNamespace, spec]);
+    const now = Date.now();
+    const known = this.recent.get(specKey);
+    if (known && now - known.readAt < (this.opts.recheckSecretsMs ?? DEFAULT_RECHECK_SECRETS_MS)) return known.entry;
+    const entry = this.resolve(spec, resourceNamespace);
+    if (this.recent.size > 1000) this.recent.clear(); // bounded: a few issuers in practice
+    this.recent.set(specKey, { readAt: now, entry });
+    entry.catch(() => this.recent.delete(specKey));
+    return entry;
+  }
+
+  private async resolve(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {
     const key = await ensureAccountKey(this.kube, resourceNamespace, spec.privateKeySecretRef, { allowGenerate: !spec.disableAccountKeyGeneration });
     const eab = await readExternalAccountBinding(this.kube, resourceNamespace, spec.externalAccountBinding);
     // Hashed: the key includes the EAB MAC key, which should not sit around in plain text.

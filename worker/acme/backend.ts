@@ -34,10 +34,12 @@ export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
         return { state: 'failed', reason: 'Failed', message: `invalid CSR: ${(err as Error).message}` };
       }
       const name = desired.metadata.name!;
-      let order = await ctx.client.get<Order>(Resources.Order, ns, name);
+      // From the cache (the Order controller's writes reach this reconcile through the watch).
+      let order = await rt.orders.get(ns, name);
       if (!order) {
         try {
           order = await ctx.client.create(Resources.Order, desired);
+          rt.orders.wrote(order);
           ctx.recorder.event(cr, 'Normal', 'OrderCreated', `Created Order resource ${ns}/${name}`);
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;

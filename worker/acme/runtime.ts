@@ -2,7 +2,10 @@
 // the registered ACME clients (one account registration per issuer configuration) and metrics.
 import { AcmeAccounts } from '../../lib/acme/accounts.ts';
 import { createAcmeMetrics } from '../../lib/metrics/acme.ts';
+import { Resources } from '../../api/resources.ts';
+import type { Challenge, Order } from '../../api/types.generated.ts';
 import type { WorkerConfig } from '../config.ts';
+import { createFreshReader, type FreshReader } from '../fresh-reads.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 
 export interface AcmeRuntime {
@@ -13,6 +16,9 @@ export interface AcmeRuntime {
   selfCheckIntervalMs: number;
   /** Challenge uid -> when its self-check first failed (for "waiting since" in its status). */
   selfCheckStarted: Map<string, number>;
+  /** Orders and Challenges as this worker last wrote them: from the cache once it caught up, else a GET. */
+  orders: FreshReader<Order>;
+  challenges: FreshReader<Challenge>;
 }
 
 const runtimes = new WeakMap<WorkerContext, AcmeRuntime>();
@@ -30,6 +36,8 @@ export function acmeRuntime(ctx: WorkerContext): AcmeRuntime {
       pollIntervalMs: min,
       selfCheckIntervalMs: Math.max(min * 2, 20),
       selfCheckStarted: new Map(),
+      orders: createFreshReader(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
+      challenges: createFreshReader(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
     };
     runtimes.set(ctx, rt);
   }

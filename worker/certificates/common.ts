@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/log.ts';
 import { controllerOwner, createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
+import { cacheIndex, type CacheIndex } from '../cache-index.ts';
 
 export function certificateKeys(ctx: WorkerContext): string[] {
   return ctx.caches.certificates.list().map(keyOf);
@@ -25,19 +26,32 @@ export function liveCertificate(ctx: WorkerContext, key: string): Certificate | 
 export function currentRevisionRequest(ctx: WorkerContext, cert: Certificate): CertificateRequest | undefined {
   const revision = cert.status?.revision;
   if (!revision) return undefined;
-  return ctx.caches.certificateRequests
-    .list(cert.metadata.namespace)
+  return requestsByCertificate(ctx)
+    .get(`${cert.metadata.namespace}/${cert.metadata.name}`)
     .find(
       (cr) =>
-        controllerOwner(cr, 'Certificate') === cert.metadata.name &&
         cr.metadata.annotations?.[CertificateRequestAnnotations.CertificateRevision] === String(revision) &&
         !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'),
     );
 }
 
+/** Certificates by "namespace/spec.secretName". */
+export function certificatesBySecret(ctx: WorkerContext): CacheIndex<Certificate> {
+  return cacheIndex(ctx.caches.certificates, 'secretName', (c) => (c.spec?.secretName ? [`${c.metadata.namespace}/${c.spec.secretName}`] : []));
+}
+
+/** CertificateRequests by "namespace/name" of the Certificate that controls them. */
+export function requestsByCertificate(ctx: WorkerContext): CacheIndex<CertificateRequest> {
+  return cacheIndex(ctx.caches.certificateRequests, 'certificate', (cr) => {
+    const owner = controllerOwner(cr, 'Certificate');
+    return owner ? [`${cr.metadata.namespace}/${owner}`] : [];
+  });
+}
+
 /** Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. */
 export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
   const certs = ctx.caches.certificates;
+  const bySecret = certificatesBySecret(ctx);
   for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c));
   const fromSecret = (s: V1Secret) => {
     const ns = s.metadata?.namespace;
@@ -46,7 +60,7 @@ export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController
     if (byAnnotation) ctrl.queue.add(`${ns}/${byAnnotation}`);
     const owner = controllerOwner(s, 'Certificate');
     if (owner) ctrl.queue.add(`${ns}/${owner}`);
-    for (const c of certs.list(ns)) if (c.spec.secretName === s.metadata?.name) ctrl.enqueue(c);
+    for (const c of bySecret.get(`${ns}/${s.metadata?.name}`)) ctrl.enqueue(c);
   };
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.secrets.on(verb, fromSecret);
   if (opts.requests) {

@@ -8,10 +8,10 @@ import { CertificateRequestAnnotations, CertificateRequestReasons, ConditionType
 import { Resources } from '../../api/resources.ts';
 import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { getCondition, hasCondition, removeCondition, setCondition, timestamp } from '../conditions.ts';
-import { controllerOwner, type QueueController } from '../controller.ts';
+import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret, secretValue } from '../secrets.ts';
-import { updateCertificateStatus, createCertificateController } from './common.ts';
+import { updateCertificateStatus, createCertificateController, requestsByCertificate } from './common.ts';
 import { requestNameFor } from './naming.ts';
 import { failureBackoffMs } from './policy.ts';
 import type { IssuanceResult } from '../../lib/metrics/certificates.ts';
@@ -118,9 +118,9 @@ async function removeNextKey(ctx: WorkerContext, cert: Certificate): Promise<voi
 async function pruneRequests(ctx: WorkerContext, cert: Certificate): Promise<void> {
   const limit = defaultCertificateSpec(cert.spec).revisionHistoryLimit;
   if (!(limit >= 1)) return;
-  const owned = ctx.caches.certificateRequests
-    .list(cert.metadata.namespace)
-    .filter((cr) => controllerOwner(cr, 'Certificate') === cert.metadata.name && !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'))
+  const owned = requestsByCertificate(ctx)
+    .get(`${cert.metadata.namespace}/${cert.metadata.name}`)
+    .filter((cr) => !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'))
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   for (const cr of owned.slice(limit)) await ctx.client.delete(Resources.CertificateRequest, cr.metadata.namespace, cr.metadata.name!);
 }

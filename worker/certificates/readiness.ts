@@ -24,7 +24,7 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
       }
       if (cert.metadata.deletionTimestamp) return;
       const now = ctx.clock.now();
-      const evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, currentRevisionRequest(ctx, cert));
+      const evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { managed: true }), now, currentRevisionRequest(ctx, cert));
       const ready = !evaluation.reason || evaluation.reason === CertificateReasons.Renewing;
       const conditions = setCondition(
         cert.status?.conditions,

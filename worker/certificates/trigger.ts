@@ -19,7 +19,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const now = ctx.clock.now();
       const current = currentRevisionRequest(ctx, cert);
-      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, current);
+      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { managed: true }), now, current);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
       const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);

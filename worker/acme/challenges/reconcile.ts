@@ -1,7 +1,8 @@
 // One pass of the Challenge controller: present (route or TXT record), self-check, accept once,
 // poll the CA, record the outcome verbatim, clean up. A finalizer makes sure the cleanup runs
-// even when the Challenge is deleted first. Level-triggered: a pass re-reads the Challenge (GET,
-// not the cache) and the ACME challenge state, so a restart after accept never accepts twice.
+// even when the Challenge is deleted first. Level-triggered: a pass re-reads the Challenge (from
+// the cache once it holds our own last write, else with a GET: worker/fresh-reads.ts) and the ACME
+// challenge state, so a restart after accept never accepts twice.
 import { Resources } from '../../../api/resources.ts';
 import { CertificateRequestAnnotations, FINAL_ACME_STATES, Finalizers } from '../../../api/constants.ts';
 import type { Certificate, CertificateRequest, Challenge, ChallengeStatus, Order } from '../../../api/types.generated.ts';
@@ -22,16 +23,16 @@ const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy
 
 export async function reconcileChallenge(ctx: WorkerContext, namespace: string, name: string): Promise<ReconcileResult> {
   const rt = acmeRuntime(ctx);
-  const ch = await ctx.client.get<Challenge>(Resources.Challenge, namespace, name);
+  const ch = await rt.challenges.get(namespace, name);
   if (!ch) return;
   const st = ch.status ?? {};
 
   if (ch.metadata.deletionTimestamp) {
     if (!ch.metadata.finalizers?.some((f) => OUR_FINALIZERS.includes(f as any))) return;
     await cleanup(ctx, ch);
-    await ctx.client.patch(Resources.Challenge, namespace, name, {
+    rt.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
       metadata: { finalizers: (ch.metadata.finalizers ?? []).filter((f) => !OUR_FINALIZERS.includes(f as any)), resourceVersion: ch.metadata.resourceVersion },
-    });
+    }));
     return;
   }
   if (st.state && FINAL_ACME_STATES.has(st.state)) {
@@ -42,9 +43,9 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
     return;
   }
   if (!ch.metadata.finalizers?.includes(Finalizers.ACMEChallenge)) {
-    await ctx.client.patch(Resources.Challenge, namespace, name, {
+    rt.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
       metadata: { finalizers: [...(ch.metadata.finalizers ?? []), Finalizers.ACMEChallenge], resourceVersion: ch.metadata.resourceVersion },
-    });
+    }));
     return { requeueAfterMs: 0 };
   }
 
@@ -171,5 +172,5 @@ async function cleanup(ctx: WorkerContext, ch: Challenge): Promise<void> {
 
 
 async function patchStatus(ctx: WorkerContext, ch: Challenge, status: ChallengeStatus): Promise<void> {
-  await ctx.client.patch(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' });
+  acmeRuntime(ctx).challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' }));
 }

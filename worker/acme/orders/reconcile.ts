@@ -1,5 +1,5 @@
-// One pass of the Order controller. Level-triggered: every pass re-reads the Order with a direct
-// GET (never the cache, which may lag behind our own status writes) and the ACME order itself.
+// One pass of the Order controller. Level-triggered: every pass re-reads the Order (from the cache
+// once it holds our own last status write, else with a GET: worker/fresh-reads.ts) and the ACME order itself.
 //
 // Crash safety: the ACME order is created only when status.url is empty, and its URL is written
 // to status immediately after newOrder answers. The only window that can leak an ACME order is a
@@ -16,6 +16,7 @@ import type { ReconcileResult } from '../../../lib/workqueue.ts';
 import { DEFAULT_RATE_LIMIT_WAIT_MS } from '../../../lib/reconcile-errors.ts';
 import type { WorkerContext } from '../../issuance/backend.ts';
 import { acmeRuntime } from '../runtime.ts';
+import { cacheIndex } from '../../cache-index.ts';
 import { resolveAcmeIssuer, IssuerConfigError } from '../issuers.ts';
 import { selectSolver } from './solver-selection.ts';
 import { buildChallenge } from './challenge-spec.ts';
@@ -25,7 +26,7 @@ const FINAL_ORDER_STATES = FINAL_ACME_STATES;
 
 export async function reconcileOrder(ctx: WorkerContext, namespace: string, name: string): Promise<ReconcileResult> {
   const rt = acmeRuntime(ctx);
-  const order = await ctx.client.get<Order>(Resources.Order, namespace, name);
+  const order = await rt.orders.get(namespace, name);
   if (!order || order.metadata.deletionTimestamp) return;
   const st = order.status ?? {};
   if (st.state && FINAL_ORDER_STATES.has(st.state)) return cleanupChallenges(ctx, order);
@@ -44,7 +45,13 @@ export async function reconcileOrder(ctx: WorkerContext, namespace: string, name
   const preferredChain = resolved.acme.preferredChain;
 
   try {
-    if (!st.url) return await createAcmeOrder(ctx, client, order);
+    if (!st.url) {
+      // Never two ACME orders: confirm "no URL yet" with the server, whatever the cache says.
+      const confirmed = await rt.orders.live(namespace, name);
+      if (!confirmed || confirmed.metadata.deletionTimestamp) return;
+      if (confirmed.status?.url) return { requeueAfterMs: 0 };
+      return await createAcmeOrder(ctx, client, confirmed);
+    }
     const acmeOrder = await fetchResource(client, st.url);
     acmeOrder.url = st.url;
     if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired') return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
@@ -162,12 +169,13 @@ async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: O
       return failOrder(ctx, order, 'errored', `Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for ${authz.wildcard ? '*.' : ''}${authz.identifier}`);
     }
     const name = challengeName(order.metadata.name!, authz.url, selected.type);
-    let ch = await ctx.client.get<Challenge>(Resources.Challenge, ns, name);
+    let ch = await rt.challenges.get(ns, name);
     if (!ch) {
       const offered = authz.challenges!.find((c) => c.type === selected.type.toLowerCase())!;
       const key = await client.getChallengeKeyAuthorization(offered as any);
       try {
         ch = await ctx.client.create(Resources.Challenge, buildChallenge(order, authz, selected, key));
+        rt.challenges.wrote(ch);
         ctx.recorder.event(order, 'Normal', 'Created', `Created Challenge resource "${name}" for domain "${authz.identifier}"`);
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
@@ -194,7 +202,7 @@ async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: O
 
 async function invalidReason(ctx: WorkerContext, order: Order, acmeOrder: any): Promise<string> {
   if (acmeOrder.error) return formatProblem(acmeOrder.error.type, acmeOrder.error.detail);
-  const chs = ctx.caches.challenges.list(order.metadata.namespace).filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === order.metadata.uid));
+  const chs = challengesOf(ctx, order);
   const bad = chs.find((c) => c.status?.state === 'invalid');
   return bad?.status?.reason ?? `order is ${acmeOrder.status}`;
 }
@@ -207,13 +215,19 @@ async function failOrder(ctx: WorkerContext, order: Order, state: ACMEState, rea
 
 /** A final Order no longer needs its Challenges; their finalizers clean up routes and records. */
 async function cleanupChallenges(ctx: WorkerContext, order: Order): Promise<ReconcileResult> {
-  const owned = ctx.caches.challenges.list(order.metadata.namespace).filter((c) => c.metadata.ownerReferences?.some((o) => o.uid === order.metadata.uid));
+  const owned = challengesOf(ctx, order);
   for (const c of owned) if (!c.metadata.deletionTimestamp) await ctx.client.delete(Resources.Challenge, c.metadata.namespace, c.metadata.name!);
   return;
 }
 
+/** The Challenges an Order owns, by owner uid. */
+function challengesOf(ctx: WorkerContext, order: Order): Challenge[] {
+  const index = cacheIndex(ctx.caches.challenges, 'ownerUid', (c) => (c.metadata.ownerReferences ?? []).map((o) => o.uid));
+  return index.get(order.metadata.uid!);
+}
+
 async function patchStatus(ctx: WorkerContext, order: Order, status: OrderStatus): Promise<void> {
-  await ctx.client.patch(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' });
+  acmeRuntime(ctx).orders.wrote(await ctx.client.patch<Order>(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' }));
 }
 
 export { AcmeProblemError };

@@ -1,0 +1,73 @@
+// Cache-side reads of the worker: secondary indexes follow the cache's events, and a fresh reader
+// serves the cache only once it holds this worker's own last write (a live GET until then).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject, WatchedCache } from '../lib/kube/client.ts';
+import { cacheIndex } from './cache-index.ts';
+import { createFreshReader } from './fresh-reads.ts';
+
+type Obj = KubernetesObject & { spec?: { secretName?: string } };
+
+/** A cache driven by hand: emit() plays the role of the watch. */
+function handCache(initial: Obj[] = []) {
+  const objects = new Map(initial.map((o) => [`${o.metadata!.namespace}/${o.metadata!.name}`, o]));
+  const handlers: Record<string, Array<(o: Obj) => void>> = { add: [], update: [], delete: [] };
+  const cache = {
+    get: (name: string, namespace?: string) => objects.get(`${namespace}/${name}`),
+    list: () => [...objects.values()],
+    on: (verb: string, cb: (o: Obj) => void) => handlers[verb]?.push(cb),
+  } as unknown as WatchedCache<Obj>;
+  const emit = (verb: 'add' | 'update' | 'delete', o: Obj) => {
+    const key = `${o.metadata!.namespace}/${o.metadata!.name}`;
+    if (verb === 'delete') objects.delete(key);
+    else objects.set(key, o);
+    for (const h of handlers[verb]) h(o);
+  };
+  return { cache, emit };
+}
+const obj = (name: string, extra: Partial<Obj> = {}, rv = '1'): Obj => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, ...extra });
+
+describe('cacheIndex', () => {
+  it('indexes what the cache held, then follows adds, key changes and deletes', () => {
+    const { cache, emit } = handCache([obj('a', { spec: { secretName: 's1' } })]);
+    const index = cacheIndex(cache, 'secret', (o) => (o.spec?.secretName ? [o.spec.secretName] : []));
+    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name), ['a']);
+    emit('add', obj('b', { spec: { secretName: 's1' } }));
+    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name).sort(), ['a', 'b']);
+    emit('update', obj('a', { spec: { secretName: 's2' } }));
+    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name), ['b']);
+    assert.deepEqual(index.get('s2').map((o) => o.metadata!.name), ['a']);
+    emit('delete', obj('b', { spec: { secretName: 's1' } }));
+    assert.deepEqual(index.get('s1'), []);
+    assert.equal(cacheIndex(cache, 'secret', () => []), index, 'one index per cache and name');
+  });
+});
+
+describe('createFreshReader', () => {
+  it('reads the cache until we write, then GETs until the watch delivers our write', async () => {
+    const { cache, emit } = handCache([obj('o', {}, '5')]);
+    let gets = 0;
+    const reader = createFreshReader(cache, async (ns, name) => {
+      gets++;
+      return obj(name, {}, '6');
+    });
+    assert.equal((await reader.get('ns', 'o'))?.metadata?.resourceVersion, '5');
+    assert.equal(gets, 0);
+    reader.wrote(obj('o', {}, '6'));
+    assert.equal((await reader.get('ns', 'o'))?.metadata?.resourceVersion, '6', 'the cache lags: a live read');
+    assert.equal(gets, 1);
+    emit('update', obj('o', {}, '6'));
+    assert.equal((await reader.get('ns', 'o'))?.metadata?.resourceVersion, '6');
+    assert.equal(gets, 1, 'the cache caught up: no request');
+  });
+
+  it('lets a later version in the cache clear an outstanding write (watch relisted past it)', async () => {
+    const { cache, emit } = handCache([obj('o', {}, '5')]);
+    let gets = 0;
+    const reader = createFreshReader(cache, async () => (gets++, undefined));
+    reader.wrote(obj('o', {}, '6'));
+    emit('update', obj('o', {}, '9'));
+    assert.equal((await reader.get('ns', 'o'))?.metadata?.resourceVersion, '9');
+    assert.equal(gets, 0);
+  });
+});
