@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from './clock.ts';
-import { WorkQueue } from './workqueue.ts';
+import { Priority, WorkQueue } from './workqueue.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -16,6 +16,21 @@ describe('WorkQueue', () => {
     q.start();
     await q.whenIdle();
     assert.deepEqual(seen, ['a', 'b']);
+    await q.stop();
+  });
+
+  it('serves High before Normal before Low, FIFO within a tier, and moves a re-added key up', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue({ name: 't', reconcile: async (k) => void seen.push(k) });
+    for (let i = 0; i < 3; i++) q.add(`resync-${i}`, Priority.Low);
+    q.add('news-a');
+    q.add('urgent-a', Priority.High);
+    q.add('news-b');
+    q.add('resync-2', Priority.High); // the user now waits on this one
+    q.add('urgent-a', Priority.Low); // a worse priority never demotes
+    q.start();
+    await q.whenIdle();
+    assert.deepEqual(seen, ['urgent-a', 'resync-2', 'news-a', 'news-b', 'resync-0', 'resync-1']);
     await q.stop();
   });
 

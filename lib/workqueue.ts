@@ -5,6 +5,9 @@
 // - addAfter keeps the earliest due time per key in a min-heap served by a single timer, so
 //   thousands of renewal times cost one timer, never a periodic scan.
 // - A throw backs off exponentially (per key); success resets the key's failure count.
+// - Ready keys wait in three priority tiers (FIFO within each): High for work in progress that
+//   the user waits on, Normal for news from watches, Low for resyncs (every key at start). Adding a
+//   waiting key again with a better priority moves it up.
 import { realClock, type Clock, type TimerHandle } from './clock.ts';
 import { childLogger, type Logger } from './log.ts';
 
@@ -20,6 +23,43 @@ export interface WorkQueueOptions {
 }
 
 const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 60_000 };
+
+export const Priority = Object.freeze({ High: 0, Normal: 1, Low: 2 });
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+/** De-duplicated keys in priority tiers, insertion-ordered within a tier. */
+class ReadyTiers {
+  private readonly tiers: Array<Set<string>> = [new Set(), new Set(), new Set()];
+  private readonly tierOf = new Map<string, Priority>();
+
+  add(key: string, priority: Priority): void {
+    const current = this.tierOf.get(key);
+    if (current !== undefined && current <= priority) return;
+    if (current !== undefined) this.tiers[current].delete(key);
+    this.tiers[priority].add(key);
+    this.tierOf.set(key, priority);
+  }
+
+  shift(): string | undefined {
+    for (const tier of this.tiers) {
+      for (const key of tier) {
+        tier.delete(key);
+        this.tierOf.delete(key);
+        return key;
+      }
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.tierOf.size;
+  }
+
+  clear(): void {
+    for (const tier of this.tiers) tier.clear();
+    this.tierOf.clear();
+  }
+}
 
 /** Earliest due time per key, kept in a binary min-heap with lazy deletion of superseded entries. */
 class DueHeap {
@@ -103,9 +143,9 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly log: Logger;
 
-  private readonly ready = new Set<string>(); // insertion-ordered, de-duplicated
+  private readonly ready = new ReadyTiers();
   private readonly processing = new Set<string>();
-  private readonly dirty = new Set<string>(); // added while processing: run again afterwards
+  private readonly dirty = new Map<string, Priority>(); // added while processing: run again afterwards
   private readonly delayed = new DueHeap();
   private readonly failures = new Map<string, number>();
   private timer: TimerHandle | undefined;
@@ -124,12 +164,12 @@ export class WorkQueue {
     this.log = opts.log ?? childLogger({ queue: opts.name });
   }
 
-  add(key: string): void {
+  add(key: string, priority: Priority = Priority.Normal): void {
     if (this.processing.has(key)) {
-      this.dirty.add(key);
+      this.dirty.set(key, Math.min(priority, this.dirty.get(key) ?? priority) as Priority);
       return;
     }
-    this.ready.add(key);
+    this.ready.add(key, priority);
     this.pump();
   }
 
@@ -208,11 +248,7 @@ export class WorkQueue {
   }
 
   private nextKey(): string | undefined {
-    for (const key of this.ready) {
-      this.ready.delete(key);
-      return key;
-    }
-    return undefined;
+    return this.ready.shift();
   }
 
   private async process(key: string): Promise<void> {
@@ -235,7 +271,9 @@ export class WorkQueue {
       this.failures.delete(key);
       if (result && result.requeueAfterMs >= 0 && this.running) this.addAfter(key, result.requeueAfterMs);
     }
-    if (this.dirty.delete(key) && this.running) this.ready.add(key);
+    const again = this.dirty.get(key);
+    this.dirty.delete(key);
+    if (again !== undefined && this.running) this.ready.add(key, again);
     this.pump();
   }
 

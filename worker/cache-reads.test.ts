@@ -2,29 +2,10 @@
 // serves the cache only once it holds this worker's own last write (a live GET until then).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, WatchedCache } from '../lib/kube/client.ts';
 import { cacheIndex } from './cache-index.ts';
 import { createFreshReader } from './fresh-reads.ts';
+import { handCache, type Obj } from './hand-cache.test-fixture.ts';
 
-type Obj = KubernetesObject & { spec?: { secretName?: string } };
-
-/** A cache driven by hand: emit() plays the role of the watch. */
-function handCache(initial: Obj[] = []) {
-  const objects = new Map(initial.map((o) => [`${o.metadata!.namespace}/${o.metadata!.name}`, o]));
-  const handlers: Record<string, Array<(o: Obj) => void>> = { add: [], update: [], delete: [] };
-  const cache = {
-    get: (name: string, namespace?: string) => objects.get(`${namespace}/${name}`),
-    list: () => [...objects.values()],
-    on: (verb: string, cb: (o: Obj) => void) => handlers[verb]?.push(cb),
-  } as unknown as WatchedCache<Obj>;
-  const emit = (verb: 'add' | 'update' | 'delete', o: Obj) => {
-    const key = `${o.metadata!.namespace}/${o.metadata!.name}`;
-    if (verb === 'delete') objects.delete(key);
-    else objects.set(key, o);
-    for (const h of handlers[verb]) h(o);
-  };
-  return { cache, emit };
-}
 const obj = (name: string, extra: Partial<Obj> = {}, rv = '1'): Obj => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, ...extra });
 
 describe('cacheIndex', () => {

@@ -29,6 +29,8 @@ export interface WorkerConfig {
   /** Backoff after a failed issuance: base doubling up to max. */
   renewBackoffBaseMs: number;
   renewBackoffMaxMs: number;
+  /** Certificates issued at once; the rest wait their turn (worker/certificates/slots.ts). */
+  maxConcurrentIssuances: number;
   /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true", and by transparent TLS. */
   defaultIssuer?: IssuerRef;
   /** Issued Secrets get an ownerReference to their Certificate (cert-manager's --enable-certificate-owner-ref). */

@@ -4,7 +4,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { classifyError } from '../lib/reconcile-errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
+import { Priority, WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
 import type { Controller, WorkerContext } from './issuance/backend.ts';
 
 export interface ControllerOptions {
@@ -19,7 +19,7 @@ export interface ControllerOptions {
 
 export interface QueueController extends Controller {
   readonly queue: WorkQueue;
-  enqueue(obj: KubernetesObject | undefined): void;
+  enqueue(obj: KubernetesObject | undefined, priority?: Priority): void;
 }
 
 /** Backoff for transient reconcile errors (conflicts, API hiccups); issuance failures have their own, longer backoff. */
@@ -73,11 +73,12 @@ export function createQueueController(ctx: QueueControllerContext, opts: Control
   return {
     name: opts.name,
     queue,
-    enqueue(obj) {
-      if (obj?.metadata?.name) queue.add(keyOf(obj));
+    enqueue(obj, priority) {
+      if (obj?.metadata?.name) queue.add(keyOf(obj), priority);
     },
     start() {
-      for (const key of opts.initialKeys()) queue.add(key);
+      // The resync of everything cached goes behind news from the watches.
+      for (const key of opts.initialKeys()) queue.add(key, Priority.Low);
       queue.start();
     },
     stop: () => queue.stop(),

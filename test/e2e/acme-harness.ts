@@ -65,6 +65,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     renewBackoffMaxMs: 10_000,
     enableCertificateOwnerRef: false,
     autoApproval: true,
+    maxConcurrentIssuances: 50,
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,

@@ -11,6 +11,7 @@ import type { SignResult, WorkerContext } from '../issuance/backend.ts';
 import { backendFor, isOurIssuerRef, resolveIssuer, type IssuerBackends } from '../issuance/issuers.ts';
 import { b64 } from '../secrets.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
+import { Priority } from '../../lib/workqueue.ts';
 
 export const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
 const RECHECK_MS = 5000;
@@ -102,11 +103,12 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
     ctx.recorder.event(cr, 'Warning', 'Failed', message);
   }
 
-  for (const verb of ['add', 'update'] as const) requests.on(verb, (cr: CertificateRequest) => ctrl.enqueue(cr));
+  // A request in flight is a Certificate's pipeline in progress: ahead of the resync.
+  for (const verb of ['add', 'update'] as const) requests.on(verb, (cr: CertificateRequest) => ctrl.enqueue(cr, Priority.High));
   // An Order changing (owned by its request) means sign() has news.
   const fromOrder = (o: Order) => {
     const owner = controllerOwner(o, 'CertificateRequest');
-    if (owner && o.metadata.namespace) ctrl.queue.add(`${o.metadata.namespace}/${owner}`);
+    if (owner && o.metadata.namespace) ctrl.queue.add(`${o.metadata.namespace}/${owner}`, Priority.High);
   };
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.orders.on(verb, fromOrder);
   // An issuer appearing or becoming Ready unblocks the requests that wait for it.

@@ -4,7 +4,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
 import { CertificateRequestAnnotations, ConditionTypes, SecretAnnotations } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
-import type { ReconcileResult } from '../../lib/workqueue.ts';
+import { Priority, type ReconcileResult } from '../../lib/workqueue.ts';
 import type { Logger } from '../../lib/log.ts';
 import { controllerOwner, createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
@@ -48,25 +48,32 @@ export function requestsByCertificate(ctx: WorkerContext): CacheIndex<Certificat
   });
 }
 
-/** Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. */
+/** A Certificate being issued: its pipeline goes before Certificates that have not started, so one finishes before the next starts. */
+export const isIssuing = (c: Certificate): boolean => !!c.status?.conditions?.some((x) => x.type === ConditionTypes.Issuing && x.status === 'True');
+const priorityOf = (c: Certificate): Priority => (isIssuing(c) ? Priority.High : Priority.Normal);
+
+/**
+ * Re-queues the Certificate whenever it, its Secret or its CertificateRequests change. A Secret or
+ * CertificateRequest changing is progress of an issuance in flight: High priority.
+ */
 export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
   const certs = ctx.caches.certificates;
   const bySecret = certificatesBySecret(ctx);
-  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c));
+  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
   const fromSecret = (s: V1Secret) => {
     const ns = s.metadata?.namespace;
     if (!ns) return;
     const byAnnotation = s.metadata?.annotations?.[SecretAnnotations.CertificateName];
-    if (byAnnotation) ctrl.queue.add(`${ns}/${byAnnotation}`);
+    if (byAnnotation) ctrl.queue.add(`${ns}/${byAnnotation}`, Priority.High);
     const owner = controllerOwner(s, 'Certificate');
-    if (owner) ctrl.queue.add(`${ns}/${owner}`);
-    for (const c of bySecret.get(`${ns}/${s.metadata?.name}`)) ctrl.enqueue(c);
+    if (owner) ctrl.queue.add(`${ns}/${owner}`, Priority.High);
+    for (const c of bySecret.get(`${ns}/${s.metadata?.name}`)) ctrl.enqueue(c, Priority.High);
   };
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.secrets.on(verb, fromSecret);
   if (opts.requests) {
     const fromRequest = (cr: CertificateRequest) => {
       const owner = controllerOwner(cr, 'Certificate');
-      if (owner && cr.metadata.namespace) ctrl.queue.add(`${cr.metadata.namespace}/${owner}`);
+      if (owner && cr.metadata.namespace) ctrl.queue.add(`${cr.metadata.namespace}/${owner}`, Priority.High);
     };
     for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.certificateRequests.on(verb, fromRequest);
   }

@@ -1,17 +1,20 @@
 // Trigger: decides when a Certificate needs a new certificate and sets Issuing=True with the
 // reason. Schedules the renewal as a delayed re-queue at renewalTime (no periodic scan) and, after
 // a failed issuance, waits out the backoff (base doubling to max) unless the spec changed since.
-import { ConditionTypes } from '../../api/constants.ts';
+import { CertificateReasons, ConditionTypes } from '../../api/constants.ts';
+import { Priority } from '../../lib/workqueue.ts';
 import { hasCondition, setCondition } from '../conditions.ts';
-import type { QueueController } from '../controller.ts';
+import { keyOf, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../issuance/backend.ts';
 import { readSecret } from '../secrets.ts';
 import { createCertificateController, currentRevisionRequest, updateCertificateStatus } from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
+import { createIssuanceSlots } from './slots.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
 
 export function createTriggerController(ctx: WorkerContext): QueueController {
+  const slots = createIssuanceSlots(ctx.caches.certificates, ctx.config.maxConcurrentIssuances, (key) => ctrl.queue.add(key, Priority.High), () => ctx.clock.now());
   const ctrl = createCertificateController(ctx, {
     name: TRIGGER_CONTROLLER,
     reconcile: async (cert, log) => {
@@ -26,6 +29,11 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       if (backoff > 0) {
         log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
         return { requeueAfterMs: backoff };
+      }
+      const renewal = evaluation.reason === CertificateReasons.Renewing || evaluation.reason === CertificateReasons.Expired;
+      if (!slots.acquire(keyOf(cert), { urgent: !renewal, dueMs: evaluation.renewalTime?.getTime() ?? now })) {
+        log.debug({ reason: evaluation.reason, ...slots.counts() }, 'waiting for an issuance slot');
+        return;
       }
       // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
       evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now, current);

@@ -1,0 +1,95 @@
+// At most `limit` Certificates are being issued at once (Issuing=True). The trigger parks the rest
+// and starts them as slots free up: issuances a user is waiting on (a new Certificate, a changed
+// spec) first, the most recent first; then renewals, due soonest first. With 10,000 Certificates
+// this finishes pipelines one after another instead of moving all 10,000 through every stage
+// together, and a Certificate applied meanwhile starts at the next free slot.
+// Slots are counted from the cache (level-based: a restart or a new leader counts the same).
+import type { Certificate } from '../../api/types.generated.ts';
+import type { WatchedCache } from '../../lib/kube/client.ts';
+import { keyOf } from '../controller.ts';
+import { isIssuing } from './common.ts';
+
+export interface Waiting {
+  /** A user waits on it (new Certificate, spec changed); otherwise a renewal. */
+  urgent: boolean;
+  /** Renewals: when due (ms since epoch); the soonest goes first. */
+  dueMs: number;
+}
+
+export interface IssuanceSlots {
+  /** True: go ahead and start issuing. False: parked; `start(key)` is called when a slot frees. */
+  acquire(key: string, waiting: Waiting): boolean;
+  /** Certificates issuing or granted a slot, and parked. */
+  counts(): { busy: number; parked: number };
+}
+
+/** A slot granted to a trigger pass that never set Issuing (it failed) is given back after this. */
+const GRANT_TTL_MS = 60_000;
+
+export function createIssuanceSlots(certificates: WatchedCache<Certificate>, limit: number, start: (key: string) => void, now: () => number = Date.now): IssuanceSlots {
+  const issuing = new Set<string>();
+  const granted = new Map<string, number>(); // key -> granted at
+  const urgent = new Set<string>(); // insertion order; served newest first
+  const renewals = new Map<string, number>(); // key -> due
+
+  const busy = () => {
+    const t = now();
+    for (const [key, at] of granted) if (issuing.has(key) || t - at > GRANT_TTL_MS) granted.delete(key);
+    return issuing.size + granted.size;
+  };
+  const nextParked = (): string | undefined => {
+    let newest: string | undefined;
+    for (const key of urgent) newest = key;
+    if (newest !== undefined) return newest;
+    let best: string | undefined;
+    let bestDue = Infinity;
+    for (const [key, due] of renewals) if (due < bestDue) [best, bestDue] = [key, due];
+    return best;
+  };
+  const unpark = (key: string) => {
+    urgent.delete(key);
+    renewals.delete(key);
+  };
+  const release = () => {
+    while (busy() < limit) {
+      const key = nextParked();
+      if (key === undefined) return;
+      unpark(key);
+      granted.set(key, now());
+      start(key);
+    }
+  };
+  const observe = (c: Certificate) => {
+    const key = keyOf(c);
+    if (isIssuing(c) && !c.metadata?.deletionTimestamp) {
+      issuing.add(key);
+      unpark(key);
+    } else if (issuing.delete(key)) release();
+  };
+  for (const c of certificates.list()) observe(c);
+  certificates.on('add', observe);
+  certificates.on('update', observe);
+  certificates.on('delete', (c: Certificate) => {
+    const key = keyOf(c);
+    unpark(key);
+    granted.delete(key);
+    if (issuing.delete(key)) release();
+  });
+
+  return {
+    acquire(key, waiting) {
+      if (issuing.has(key) || granted.has(key)) return true;
+      if (busy() < limit) {
+        unpark(key);
+        granted.set(key, now());
+        return true;
+      }
+      if (waiting.urgent) {
+        urgent.delete(key); // re-inserted: the latest request of a user goes first
+        urgent.add(key);
+      } else renewals.set(key, waiting.dueMs);
+      return false;
+    },
+    counts: () => ({ busy: busy(), parked: urgent.size + renewals.size }),
+  };
+}
