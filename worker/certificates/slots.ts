@@ -19,6 +19,8 @@ export interface Waiting {
 export interface IssuanceSlots {
   /** True: go ahead and start issuing. False: parked; `start(key)` is called when a slot frees. */
   acquire(key: string, waiting: Waiting): boolean;
+  /** Give back a slot acquired by a pass that then found nothing to issue. */
+  giveBack(key: string): void;
   /** Certificates issuing or granted a slot, and parked. */
   counts(): { busy: number; parked: number };
 }
@@ -89,6 +91,9 @@ export function createIssuanceSlots(certificates: WatchedCache<Certificate>, lim
         urgent.add(key);
       } else renewals.set(key, waiting.dueMs);
       return false;
+    },
+    giveBack(key) {
+      if (granted.delete(key)) release();
     },
     counts: () => ({ busy: busy(), parked: urgent.size + renewals.size }),
   };

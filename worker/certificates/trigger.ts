@@ -37,7 +37,10 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       }
       // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
       evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now, current);
-      if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
+      if (!evaluation.reason) {
+        slots.giveBack(keyOf(cert));
+        return scheduleRenewal(evaluation.renewalTime, now);
+      }
 
       const conditions = setCondition(
         cert.status?.conditions,
