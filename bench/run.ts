@@ -1,7 +1,8 @@
 // `make bench`: runs every benchmark one after another, prints one markdown section per benchmark
 // (figure, baseline measured in the same run, ratio) and the machine line, and writes the same
 // text to bench/results.md for the README.
-//   npx tsx bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--out FILE|-]
+//   npx tsx bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--ca-burst N] [--out FILE|-]
+// The scale run (10,000 Certificates, minutes) is separate: npx tsx bench/scale.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { machineLine } from './report.ts';
 const BENCHMARKS = ['issuance', 'memory', 'webhook', 'admission-cost'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
-const USAGE = 'usage: bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--out FILE|-]';
+const USAGE = 'usage: bench/run.ts [--quick] [--only issuance,memory,webhook,admission-cost] [--count N] [--no-ca] [--ca-burst N] [--out FILE|-]';
 
 function parseRunArgs(argv: string[]) {
   const { values } = parseArgs({
@@ -20,6 +21,7 @@ function parseRunArgs(argv: string[]) {
       only: { type: 'string' },
       count: { type: 'string' },
       'no-ca': { type: 'boolean', default: false },
+      'ca-burst': { type: 'string' },
       out: { type: 'string', default: fileURLToPath(new URL('./results.md', import.meta.url)) },
       help: { type: 'boolean', default: false },
     },
@@ -29,7 +31,9 @@ function parseRunArgs(argv: string[]) {
   if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')}: choose from ${BENCHMARKS.join(', ')}`);
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new Error(`--count must be a positive integer, got "${values.count}"`);
-  return { quick: values.quick, only: only as BenchName[], count, ca: !values['no-ca'], out: values.out, help: values.help };
+  const caBurst = values['ca-burst'] === undefined ? undefined : Number(values['ca-burst']);
+  if (caBurst !== undefined && !(Number.isInteger(caBurst) && caBurst > 0)) throw new Error(`--ca-burst must be a positive integer, got "${values['ca-burst']}"`);
+  return { quick: values.quick, only: only as BenchName[], count, ca: !values['no-ca'], caBurst, out: values.out, help: values.help };
 }
 
 let args: ReturnType<typeof parseRunArgs>;
@@ -60,7 +64,7 @@ for (const name of args.only) {
   process.stderr.write(`[bench] ${name}...\n`);
   if (name === 'issuance') {
     const { runIssuanceBench } = await import('./issuance.ts');
-    const r = await runIssuanceBench({ count: args.count ?? (args.quick ? 5 : 20), ca: args.ca, caBurst: args.quick ? 50 : 500 });
+    const r = await runIssuanceBench({ count: args.count ?? (args.quick ? 5 : 20), ca: args.ca, caBurst: args.caBurst ?? (args.quick ? 50 : 500) });
     say(r.markdown);
   } else if (name === 'memory') {
     const { runMemoryBench } = await import('./memory.ts');

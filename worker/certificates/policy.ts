@@ -96,6 +96,37 @@ export function requestChanges(cert: Certificate, request: CertificateRequest): 
   return out;
 }
 
+/** What a Secret's tls.crt and tls.key parse to: a pure function of its data. */
+interface ParsedPair {
+  key?: ReturnType<typeof parsePrivateKeyPem>;
+  leaf?: ReturnType<typeof parseCertificateChain>[number];
+  info?: CertificateInfo;
+  /** An unreadable key, or the certificate's error message. */
+  error?: { key: true } | { certificate: string };
+  keyMatches?: boolean;
+}
+
+// Parsing a certificate and key costs milliseconds, and the trigger and readiness controllers
+// evaluate the same Secret on every pass: memoised per `data` object, which the cache keeps
+// (and replaces with each new version of the Secret), so nothing is held once it is gone.
+const parsedPairs = new WeakMap<object, ParsedPair>();
+
+function parsePair(data: object, certPem: string, keyPem: string): ParsedPair {
+  let parsed = parsedPairs.get(data);
+  if (parsed) return parsed;
+  parsed = {};
+  try {
+    parsed.key = parsePrivateKeyPem(keyPem);
+    parsed.leaf = parseCertificateChain(certPem)[0];
+    parsed.info = inspectCertificate(parsed.leaf);
+    parsed.keyMatches = certificateMatchesKey(parsed.leaf, parsed.key);
+  } catch (e) {
+    parsed.error = parsed.key ? { certificate: (e as Error).message } : { key: true };
+  }
+  parsedPairs.set(data, parsed);
+  return parsed;
+}
+
 /**
  * `currentRequest` is the CertificateRequest of status.revision (undefined when it was pruned or
  * never existed, e.g. an imported certificate): a duration or isCA change re-issues through it.
@@ -106,20 +137,12 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   const certPem = decode(secret, SecretKeys.Certificate);
   const keyPem = decode(secret, SecretKeys.PrivateKey);
   if (!certPem || !keyPem) return { reason: R.MissingData, message: 'Issuing certificate as Secret does not contain a certificate and a private key' };
-  let key;
-  try {
-    key = parsePrivateKeyPem(keyPem);
-  } catch {
-    return { reason: R.InvalidKeyPair, message: 'Issuing certificate as Secret contains an invalid private key' };
-  }
-  let info: CertificateInfo;
-  let leaf;
-  try {
-    leaf = parseCertificateChain(certPem)[0];
-    info = inspectCertificate(leaf);
-  } catch (e) {
-    return { reason: R.InvalidCertificate, message: `Issuing certificate as Secret contains an invalid certificate: ${(e as Error).message}` };
-  }
+  const parsed = parsePair(secret.data!, certPem, keyPem);
+  if (parsed.error && 'key' in parsed.error) return { reason: R.InvalidKeyPair, message: 'Issuing certificate as Secret contains an invalid private key' };
+  if (parsed.error) return { reason: R.InvalidCertificate, message: `Issuing certificate as Secret contains an invalid certificate: ${parsed.error.certificate}` };
+  const key = parsed.key!;
+  const leaf = parsed.leaf!;
+  const info = parsed.info!;
   let due: Date | undefined;
   let source: RenewalTimeSource | undefined;
   try {
@@ -128,7 +151,7 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
     due = undefined;
   }
   const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source });
-  if (!certificateMatchesKey(leaf, key)) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
+  if (!parsed.keyMatches) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
   // cert-manager's order: issuer annotations, certificate-name annotation, key spec, then names and the request.
   const a = secret.metadata?.annotations ?? {};
   const ref = cert.spec.issuerRef;

@@ -1,7 +1,7 @@
 // The CA issuer: signs requests with the key pair in spec.ca.secretName (in the Issuer's
 // namespace, or the cluster-resource namespace for a ClusterIssuer). tls.crt of the result is
 // the leaf plus the CA's intermediates; ca.crt is the root of the CA's chain.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { IssuerReasons, SecretKeys } from '../../api/constants.ts';
 import type { ClusterIssuer, Issuer } from '../../api/types.generated.ts';
 import { certificateMatchesKey, parseCertificateChain, parsePrivateKeyPem, signCertificate, splitPemCertificates } from '../../lib/pki/index.ts';
@@ -12,10 +12,19 @@ import { requestDurationMs } from './selfsigned.ts';
 interface CaKeyPair {
   certificatePem: string;
   keyPem: string;
+  signerKey: KeyObject;
+  signerCertificatePem: string;
+  intermediates: string;
+  root: string;
 }
+type CaCheck = CaKeyPair | { problem: string; reason: string };
+
+// Checking the pair and parsing the key cost milliseconds per signature: memoised per Secret
+// `data` object, which the cache keeps until the Secret changes.
+const checked = new WeakMap<object, CaCheck>();
 
 /** Reads and checks the CA key pair; returns a problem message instead when unusable. */
-async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namespace: string): Promise<CaKeyPair | { problem: string; reason: string }> {
+async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namespace: string): Promise<CaCheck> {
   const secretName = issuer.spec.ca?.secretName;
   if (!secretName) return { problem: 'spec.ca.secretName is not set', reason: IssuerReasons.ErrInitIssuer };
   const secret = await readSecret(ctx, namespace, secretName);
@@ -23,14 +32,23 @@ async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namesp
   const certificatePem = secretValue(secret, SecretKeys.Certificate);
   const keyPem = secretValue(secret, SecretKeys.PrivateKey);
   if (!certificatePem || !keyPem) return { problem: `Error getting keypair for CA issuer: secret "${namespace}/${secretName}" has no tls.crt or tls.key`, reason: IssuerReasons.ErrGetKeyPair };
+  const known = checked.get(secret.data!);
+  if (known) return known;
+  const result = checkPair(secretName, certificatePem, keyPem);
+  checked.set(secret.data!, result);
+  return result;
+}
+
+function checkPair(secretName: string, certificatePem: string, keyPem: string): CaCheck {
   try {
     const leaf = parseCertificateChain(certificatePem)[0];
     if (!leaf.ca) return { problem: `Error getting keypair for CA issuer: the certificate in "${secretName}" is not a CA`, reason: IssuerReasons.ErrInvalidKeyPair };
-    if (!certificateMatchesKey(leaf, parsePrivateKeyPem(keyPem))) return { problem: `Error getting keypair for CA issuer: the private key in "${secretName}" does not match its certificate`, reason: IssuerReasons.ErrInvalidKeyPair };
+    const signerKey = parsePrivateKeyPem(keyPem);
+    if (!certificateMatchesKey(leaf, signerKey)) return { problem: `Error getting keypair for CA issuer: the private key in "${secretName}" does not match its certificate`, reason: IssuerReasons.ErrInvalidKeyPair };
+    return { certificatePem, keyPem, signerKey, signerCertificatePem: splitPemCertificates(certificatePem)[0], ...splitChain(certificatePem) };
   } catch (e) {
     return { problem: `Error getting keypair for CA issuer: ${(e as Error).message}`, reason: IssuerReasons.ErrInvalidKeyPair };
   }
-  return { certificatePem, keyPem };
 }
 
 /** The CA chain split into intermediates (sent with the leaf) and the root (ca.crt). */
@@ -48,19 +66,17 @@ export function createCaBackend(ctx: WorkerContext): IssuerBackend {
     async sign({ request, issuer, resourceNamespace }) {
       const ca = await loadCa(ctx, issuer, resourceNamespace);
       if ('problem' in ca) return { state: 'pending', reason: 'Pending', message: ca.problem, recheckAfterMs: 5000 };
-      const caChain = splitPemCertificates(ca.certificatePem);
       try {
         const leaf = await signCertificate({
           csr: request.spec.request,
           durationMs: requestDurationMs(request.spec.duration),
           isCA: request.spec.isCA,
           usages: request.spec.usages,
-          signerKey: parsePrivateKeyPem(ca.keyPem),
-          signerCertificatePem: caChain[0],
+          signerKey: ca.signerKey,
+          signerCertificatePem: ca.signerCertificatePem,
           now: new Date(ctx.clock.now()),
         });
-        const { intermediates, root } = splitChain(ca.certificatePem);
-        return { state: 'issued', certificatePem: leaf + intermediates, caPem: root };
+        return { state: 'issued', certificatePem: leaf + ca.intermediates, caPem: ca.root };
       } catch (e) {
         return { state: 'failed', reason: 'Failed', message: `Error signing certificate: ${(e as Error).message}` };
       }

@@ -1,0 +1,211 @@
+// Scale run (minutes; not part of `make test` or the default `make bench`): N Certificates on a CA
+// Issuer (ECDSA) beside M unrelated Secrets of about 8 KiB, with the worker compiled as the image
+// runs it and the embedded API server each in its own process.
+//   npx tsx bench/scale.ts [--certificates 10000] [--secrets 30000] [--secret-bytes 6144] [--late-after 1000] [--no-build]
+// Prints: time from worker start until every Certificate is Ready; how long a Certificate applied
+// while the others are in flight took to become Ready; the worker's RSS over time (sampled from
+// /proc) and the API server's; the worker's API requests per Certificate.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../api/resources.ts';
+import type { Certificate } from '../api/types.generated.ts';
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
+import { fmt, machineLine, markdownTable, MiB, procMemory } from './report.ts';
+
+export interface ScaleOptions {
+  certificates?: number;
+  secrets?: number;
+  secretBytes?: number;
+  /** Apply the late Certificate once this many are Ready (default: a tenth). */
+  lateAfter?: number;
+  build?: boolean;
+  timeoutMs?: number;
+}
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const BUILD_DIR = join(REPO, '.bench', 'dist');
+const NS = 'bench-scale';
+const started = performance.now();
+const progress = (msg: string) => process.stderr.write(`[scale ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn', ...env } });
+  let out = '';
+  let firstLineSeen: (line: string) => void;
+  const firstLine = new Promise<string>((resolve) => (firstLineSeen = resolve));
+  child.stdout!.on('data', (b: Buffer) => {
+    out = (out + b.toString()).slice(-8000);
+    const nl = out.indexOf('\n');
+    if (nl >= 0) firstLineSeen(out.slice(0, nl).trim());
+  });
+  child.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-8000)));
+  return { child, output: () => out, firstLine };
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** A CA key pair made in this process (the worker's issuance is what is measured, not the CA's). */
+async function caSecret(): Promise<V1Secret> {
+  const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+  const csr = await createCsr(key, { commonName: 'certgate scale bench CA' } as any);
+  const certPem = await signCertificate({ csr, durationMs: 365 * 86_400_000, isCA: true, signerKey: key });
+  const keyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'scale-ca', namespace: NS }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(certPem), 'tls.key': b64(keyPem) } };
+}
+
+const certificate = (name: string): Certificate => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name, namespace: NS },
+  spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } },
+});
+const isReady = (c: Certificate) => !!c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+
+export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
+  const certificates = opts.certificates ?? 10_000;
+  const secrets = opts.secrets ?? 30_000;
+  const secretBytes = opts.secretBytes ?? 6 * 1024; // base64: about 8 KiB stored
+  const lateAfter = opts.lateAfter ?? Math.max(1, Math.floor(certificates / 10));
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+  const dir = mkdtempSync(join(tmpdir(), 'certgate-scale-'));
+  let api: ReturnType<typeof startChild> | undefined;
+  let worker: ReturnType<typeof startChild> | undefined;
+  try {
+    if (opts.build !== false) {
+      progress(`compiling the worker (tsconfig.build.json) into ${BUILD_DIR}`);
+      const built = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: REPO, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
+    }
+    api = startChild(['--import', 'tsx', 'test/apiserver/main.ts', '--dir', dir]);
+    const kubeconfig = await Promise.race([api.firstLine, new Promise<never>((_, rej) => api!.child.once('exit', () => rej(new Error(`API server exited:\n${api!.output()}`))))]);
+    const client = new KubeClient(loadKubeConfig({ kubeconfig }), 'certgate-bench');
+    await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+
+    progress(`seeding ${secrets} unrelated Secrets`);
+    const payload = randomBytes(secretBytes).toString('base64');
+    await inParallel(Array.from({ length: secrets }, (_, i) => i), 32, (i) =>
+      client.create<V1Secret>(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `app-${i}`, namespace: i % 2 ? NS : 'default' }, type: 'Opaque', data: { payload } }),
+    );
+    await client.create(Resources.Secret, await caSecret());
+    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'ca', namespace: NS }, spec: { ca: { secretName: 'scale-ca' } } });
+    progress(`seeding ${certificates} Certificates`);
+    await inParallel(Array.from({ length: certificates }, (_, i) => i), 32, (i) => client.create(Resources.Certificate, certificate(`c-${i}`)));
+    const apiSeeded = procMemory(api.child.pid!);
+
+    // Ready is counted from a watch: the bench's own requests stay off the clock.
+    const ready = new Set<string>();
+    const readyAt = new Map<string, number>();
+    const cache = client.cache<Certificate>(Resources.Certificate, { namespace: NS });
+    const seen = (c: Certificate) => {
+      if (isReady(c) && !ready.has(c.metadata!.name!)) {
+        ready.add(c.metadata!.name!);
+        readyAt.set(c.metadata!.name!, performance.now());
+      }
+    };
+    cache.on('add', seen);
+    cache.on('update', seen);
+    await cache.start();
+
+    progress('starting the compiled worker');
+    const workerMain = join(BUILD_DIR, 'bin', 'certgate.js');
+    // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker alone.
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    worker = startChild([...nodeArgs, workerMain, 'worker', '--kubeconfig', kubeconfig, '--no-leader-elect', '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--namespace', NS]);
+    const t0 = performance.now();
+    const samples: Array<{ s: number; ready: number; workerRss: number; apiRss: number }> = [];
+    let late: { appliedAt: number; readyMs?: number } | undefined;
+    const total = certificates + 1;
+    await new Promise<void>((resolve, reject) => {
+      const exit = () => reject(new Error(`worker exited:\n${worker!.output()}`));
+      worker!.child.once('exit', exit);
+      const timer = setInterval(() => {
+        const now = performance.now();
+        try {
+          const w = procMemory(worker!.child.pid!);
+          const a = procMemory(api!.child.pid!);
+          if (samples.length === 0 || now - t0 - samples[samples.length - 1].s * 1000 >= 5000) samples.push({ s: (now - t0) / 1000, ready: ready.size, workerRss: w.rssBytes, apiRss: a.rssBytes });
+        } catch {
+          /* a process ended: the exit handler reports it */
+        }
+        if (!late && ready.size >= lateAfter) {
+          late = { appliedAt: now };
+          progress(`${ready.size} Ready: applying one more Certificate`);
+          client.create(Resources.Certificate, certificate('late-arrival')).catch(reject);
+        }
+        if (late && late.readyMs === undefined && readyAt.has('late-arrival')) late.readyMs = readyAt.get('late-arrival')! - late.appliedAt;
+        if (ready.size >= total) {
+          clearInterval(timer);
+          worker!.child.off('exit', exit);
+          resolve();
+        } else if (now - t0 > timeoutMs) {
+          clearInterval(timer);
+          reject(new Error(`${ready.size}/${total} Ready after ${timeoutMs / 1000} s`));
+        }
+      }, 250);
+    });
+    const allReadyS = (performance.now() - t0) / 1000;
+    progress(`all ${total} Ready after ${fmt(allReadyS)} s; settling`);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const workerAfter = procMemory(worker.child.pid!);
+    const apiAfter = procMemory(api.child.pid!);
+    await cache.stop();
+
+    const mib = (b: number) => fmt(b / MiB, 0);
+    const rows = [
+      [`${certificates} CA Certificates (ECDSA) + 1 applied later: worker start until all Ready, s`, fmt(allReadyS, 1), 'under 300'],
+      [`a Certificate applied once ${lateAfter} were Ready: until it is Ready, s`, late?.readyMs === undefined ? 'n/a' : fmt(late.readyMs / 1000, 1), 'within 5'],
+      ['worker (compiled) RSS 10 s after all Ready, MiB', mib(workerAfter.rssBytes), 'under 200'],
+      ['worker (compiled) peak RSS, MiB', mib(workerAfter.peakRssBytes), ''],
+      [`embedded API server RSS with the seeded objects, before the worker, MiB`, mib(apiSeeded.rssBytes), ''],
+      ['embedded API server peak RSS, MiB', mib(apiAfter.peakRssBytes), 'under 1536'],
+    ];
+    const timeline = samples.filter((_, i) => i % Math.max(1, Math.ceil(samples.length / 12)) === 0 || i === samples.length - 1);
+    return [
+      `### Scale: ${certificates} CA Certificates beside ${secrets} unrelated Secrets of ~${Math.round((secretBytes * 4) / 3 / 1024)} KiB`,
+      '',
+      markdownTable(['figure', 'certgate', 'target'], rows),
+      '',
+      'Worker and embedded API server each in their own process; the worker compiled (`tsconfig.build.json`) as the image runs it, ' +
+        `limited to namespace ${NS}; the Certificates and Secrets exist before the worker starts. RSS from /proc/PID/status.`,
+      '',
+      'Over time (s since the worker started: Certificates Ready, worker RSS MiB, API server RSS MiB): ' +
+        timeline.map((s) => `${fmt(s.s, 0)} s: ${s.ready}, ${mib(s.workerRss)}, ${mib(s.apiRss)}`).join('; ') + '.',
+    ].join('\n');
+  } finally {
+    await stop(worker?.child);
+    await stop(api?.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: { certificates: { type: 'string' }, secrets: { type: 'string' }, 'secret-bytes': { type: 'string' }, 'late-after': { type: 'string' }, 'no-build': { type: 'boolean' } },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const markdown = await runScaleBench({ certificates: num(values.certificates), secrets: num(values.secrets), secretBytes: num(values['secret-bytes']), lateAfter: num(values['late-after']), build: !values['no-build'] });
+  console.log(`${markdown}\n\n${machineLine()}`);
+  process.exit(0);
+}
