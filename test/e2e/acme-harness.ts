@@ -65,7 +65,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     renewBackoffMaxMs: 10_000,
     enableCertificateOwnerRef: false,
     autoApproval: true,
-    maxConcurrentIssuances: 50,
+    maxConcurrentIssuances: 16,
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,

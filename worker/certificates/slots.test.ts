@@ -31,6 +31,7 @@ describe('createIssuanceSlots', () => {
     assert.equal(slots.acquire('ns/early-renewal', renewal(1000)), false);
     assert.equal(slots.acquire('ns/old-user', user), false);
     assert.equal(slots.acquire('ns/new-user', user), false);
+    assert.equal(slots.acquire('ns/old-user', user), false, 'asking again keeps its place in line');
     assert.deepEqual(slots.counts(), { busy: 2, parked: 4 });
 
     emit('update', cert('a', false)); // a finished

@@ -86,10 +86,12 @@ export function createIssuanceSlots(certificates: WatchedCache<Certificate>, lim
         granted.set(key, now());
         return true;
       }
+      // A parked key asked again (its Certificate changed meanwhile) keeps its place: recency is
+      // when it first asked, so the Certificate a user applied last really goes first.
       if (waiting.urgent) {
-        urgent.delete(key); // re-inserted: the latest request of a user goes first
+        renewals.delete(key);
         urgent.add(key);
-      } else renewals.set(key, waiting.dueMs);
+      } else if (!urgent.has(key)) renewals.set(key, waiting.dueMs);
       return false;
     },
     giveBack(key) {

@@ -19,9 +19,10 @@ interface CaKeyPair {
 }
 type CaCheck = CaKeyPair | { problem: string; reason: string };
 
-// Checking the pair and parsing the key cost milliseconds per signature: memoised per Secret
-// `data` object, which the cache keeps until the Secret changes.
-const checked = new WeakMap<object, CaCheck>();
+// Checking the pair and parsing the key cost milliseconds per signature: memoised by the pair's
+// content (a CA Secret without certgate's label is read with a GET each time, a new object).
+const checked = new Map<string, CaCheck>();
+const MAX_CHECKED = 64;
 
 /** Reads and checks the CA key pair; returns a problem message instead when unusable. */
 async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namespace: string): Promise<CaCheck> {
@@ -32,10 +33,12 @@ async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namesp
   const certificatePem = secretValue(secret, SecretKeys.Certificate);
   const keyPem = secretValue(secret, SecretKeys.PrivateKey);
   if (!certificatePem || !keyPem) return { problem: `Error getting keypair for CA issuer: secret "${namespace}/${secretName}" has no tls.crt or tls.key`, reason: IssuerReasons.ErrGetKeyPair };
-  const known = checked.get(secret.data!);
+  const memoKey = `${secretName}\0${certificatePem}\0${keyPem}`;
+  const known = checked.get(memoKey);
   if (known) return known;
   const result = checkPair(secretName, certificatePem, keyPem);
-  checked.set(secret.data!, result);
+  if (checked.size >= MAX_CHECKED) checked.clear();
+  checked.set(memoKey, result);
   return result;
 }
 
