@@ -64,12 +64,18 @@ const leafOf = async () => {
 };
 const events = async () => (await client.list<CoreV1Event>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject.name === 'web');
 
-/** The Certificate once its status describes the renewal of the certificate now in the Secret. */
+/**
+ * The Certificate once its status describes the renewal of the certificate now in the Secret: the
+ * CA's window recorded and the renewal time taken from it (the readiness controller writes
+ * renewalTime after the renewal-info controller writes the window).
+ */
 async function settledOn(certID: string) {
   return waitFor(`renewal information for ${certID}`, async () => {
     const c = await getCert();
     const info = c?.status?.renewalInfo;
-    return info?.certID === certID && info.suggestedWindowEnd && c!.status!.renewalTimeSource && c!.status!.renewalTime ? c : undefined;
+    const renewal = Date.parse(c?.status?.renewalTime ?? '');
+    const inWindow = renewal >= Date.parse(info?.suggestedWindowStart ?? '') && renewal <= Date.parse(info?.suggestedWindowEnd ?? '');
+    return info?.certID === certID && c!.status!.renewalTimeSource === 'ARIWindow' && inWindow ? c : undefined;
   }, 60_000);
 }
 
