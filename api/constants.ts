@@ -76,8 +76,8 @@ export const CertificateRequestAnnotations = Object.freeze({
   /** Name of the Secret holding the private key whose public key is in the CSR. */
   PrivateKeySecretName: 'cert-manager.io/private-key-secret-name',
   /**
-   * certgate: ARI id (RFC 9773) of the certificate this request renews; copied to the Order, whose
-   * new-order then carries it as `replaces` (the CA exempts such renewals from rate limits).
+   * certgate: ARI id (RFC 9773) of the certificate this request renews; becomes the Order's
+   * spec.replaces, sent in newOrder as `replaces` (the CA exempts such renewals from rate limits).
    */
   Replaces: 'certgate.io/ari-replaces',
 });

@@ -558,7 +558,7 @@ export interface OrderSpec {
   issuerRef: IssuerReference;
   /** ACME profile requested for this order. */
   profile?: string;
-  /** ARI CertID (RFC 9773) of the certificate this order replaces (cert-manager main). certgate does not read it from the Order. */
+  /** ARI CertID (RFC 9773) of the certificate this order replaces (cert-manager main); sent as `replaces` in the ACME newOrder. certgate sets it on renewals from the CertificateRequest's certgate.io/ari-replaces annotation. */
   replaces?: string;
   /** PEM encoded x509 CSR, base64 encoded, submitted when the order is finalized. */
   request: string;

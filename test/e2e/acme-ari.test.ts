@@ -7,7 +7,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreV1Event, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
-import { CertificateRequestAnnotations } from '../../api/constants.ts';
 import type { Certificate, Issuer, Order } from '../../api/types.generated.ts';
 import { ariCertId } from '../../lib/acme/ari.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
@@ -82,7 +81,7 @@ async function settledOn(certID: string) {
 /** The Order pebble accepted as the renewal of `certID`. */
 async function orderReplacing(certID: string): Promise<Order> {
   return waitFor(`an Order with replaces=${certID}`, async () =>
-    (await client.list<Order>(Resources.Order, { namespace: NS })).items.find((o) => o.metadata.annotations?.[CertificateRequestAnnotations.Replaces] === certID && o.status?.state === 'valid'),
+    (await client.list<Order>(Resources.Order, { namespace: NS })).items.find((o) => o.spec.replaces === certID && o.status?.state === 'valid'),
   60_000);
 }
 

@@ -13,11 +13,8 @@ import { acmeRuntime } from './runtime.ts';
 import { orderName } from './names.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 
-/**
- * CertificateRequest annotations copied to the Order: solver overrides set by the ingress shim, and
- * the ARI id of the certificate being renewed (sent as the new order's `replaces`).
- */
-export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/', CertificateRequestAnnotations.Replaces];
+/** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
+export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
 
 export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
   const rt = acmeRuntime(ctx);
@@ -99,6 +96,7 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
   const ipAddresses = [...new Set(names.ipAddresses)].sort();
   if (!dnsNames.length && !ipAddresses.length && !names.commonName) throw new Error('the CSR names no DNS name, IP address or common name');
   if (names.uris.length || names.emailAddresses.length) throw new Error('ACME certificates cannot contain URI or email subjectAltNames');
+  const replaces = cr.metadata.annotations?.[CertificateRequestAnnotations.Replaces];
   // The webhook refuses this on the Certificate; this is the second line for requests it never saw.
   // The CA would refuse the CSR only at finalize, after every challenge was solved.
   const cn = names.commonName;
@@ -113,6 +111,8 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
     ...(ipAddresses.length ? { ipAddresses } : {}),
     ...(cr.spec.duration ? { duration: cr.spec.duration } : {}),
     ...(profile ? { profile } : {}),
+    // The ARI id of the certificate being renewed (cert-manager's Order spec.replaces), sent in newOrder.
+    ...(replaces ? { replaces } : {}),
   };
   const annotations = Object.fromEntries(Object.entries(cr.metadata.annotations ?? {}).filter(([k]) => ORDER_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))));
   return {

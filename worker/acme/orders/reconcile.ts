@@ -7,7 +7,7 @@
 // Everything after it (authorizations, challenges, finalize, download) resumes from the ACME
 // order's own state, so a restart at any later point never creates a second order.
 import { Resources } from '../../../api/resources.ts';
-import { CertificateRequestAnnotations, FINAL_ACME_STATES } from '../../../api/constants.ts';
+import { FINAL_ACME_STATES } from '../../../api/constants.ts';
 import type { ACMEAuthorization, ACMEState, Challenge, Order, OrderStatus } from '../../../api/types.generated.ts';
 import { isAlreadyExists } from '../../../lib/kube/client.ts';
 import { AcmeProblemError, formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
@@ -105,7 +105,7 @@ async function createAcmeOrder(ctx: WorkerContext, client: AcmeClient, order: Or
   }
   // acme-client 5.4 knows neither profiles nor ARI: both go into the newOrder payload as they are.
   const newOrder = (extra: Record<string, string>) => client.createOrder({ identifiers, ...(profile ? { profile } : {}), ...extra } as Parameters<AcmeClient['createOrder']>[0]);
-  const replaces = order.metadata.annotations?.[CertificateRequestAnnotations.Replaces];
+  const replaces = order.spec.replaces;
   let created;
   let replaced = '';
   try {
