@@ -43,7 +43,16 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
     logger,
     checkIntervalMs: opts.checkIntervalMs,
   });
-  const [bundle] = await Promise.all([rotator.start(), view.start()]);
+  let bundle: Awaited<ReturnType<typeof rotator.start>>;
+  try {
+    [bundle] = await Promise.all([rotator.start(), view.start()]);
+  } catch (err) {
+    // A webhook that cannot start (e.g. forbidden to publish its CA) leaves nothing running: its
+    // caches would otherwise retry their watches for as long as the process lives.
+    rotator.stop();
+    await view.stop().catch(() => {});
+    throw err;
+  }
   const metrics = createWebhookMetrics();
   server = await startWebhookServer({
     config,
