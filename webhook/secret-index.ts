@@ -10,6 +10,8 @@ export interface SecretWriter {
   readonly name: string;
   /** Names of the Ingresses that own this object (ingress-shim Certificates). */
   readonly ownerIngresses: ReadonlyArray<string>;
+  /** metadata.creationTimestamp: of two Ingresses asking for one Secret, the older gets it (lib/secret-claims.ts). */
+  readonly created?: string;
 }
 
 export function secretsWrittenBy(kind: SecretWriter['kind'], obj: unknown): string[] {
@@ -34,7 +36,8 @@ export class SecretWriterIndex {
     const objKey = `${meta.namespace}/${meta.name}`;
     const secrets = secretsWrittenBy(this.kind, obj).map((s) => `${meta.namespace}/${s}`);
     if (secrets.length === 0) return;
-    const writer: SecretWriter = { kind: this.kind, name: meta.name, ownerIngresses: meta.ownerReferences.filter((o) => o.kind === 'Ingress' && o.name).map((o) => o.name!) };
+    const created = asStr(asObj(asObj(obj)?.metadata)?.creationTimestamp);
+    const writer: SecretWriter = { kind: this.kind, name: meta.name, ownerIngresses: meta.ownerReferences.filter((o) => o.kind === 'Ingress' && o.name).map((o) => o.name!), created };
     for (const key of secrets) {
       let writers = this.bySecret.get(key);
       if (!writers) this.bySecret.set(key, (writers = new Map()));

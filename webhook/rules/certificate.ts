@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../../api/duration.ts';
 import { DEFAULT_DURATION_MS, MIN_DURATION_MS, MIN_RENEW_BEFORE_MS } from '../../api/defaults.ts';
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import type { ClusterView } from '../cluster-view.ts';
+import { secretWinner } from '../../lib/secret-claims.ts';
 import { certificateSpecFindings } from './certificate-spec.ts';
 import { acmeOf, lookupIssuer } from './issuer-lookup.ts';
 import type { Finding } from './ids.ts';
@@ -53,7 +54,12 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
   if (secretName) {
     // Not a conflict: this Certificate itself, and the Ingress that owns it (ingress-shim).
     const ownerIngresses = meta.ownerReferences.filter((o) => o.kind === 'Ingress').map((o) => o.name);
-    const other = view.secretWriters(meta.namespace, secretName).find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind === 'Ingress' && ownerIngresses.includes(w.name)));
+    const writers = view.secretWriters(meta.namespace, secretName);
+    // Two Ingresses that asked for this Secret at once were both admitted; the shim makes the
+    // Certificate only for the older one, and the other Ingress gets a Warning naming it.
+    const winner = secretWinner(writers.filter((w) => w.kind === 'Ingress'));
+    const ownerWins = winner !== undefined && ownerIngresses.includes(winner.name);
+    const other = writers.find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind === 'Ingress' && (ownerWins || ownerIngresses.includes(w.name))));
     if (other) {
       out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `${other.kind} "${other.name}" already ${other.kind === 'Ingress' ? 'requests a certificate into' : 'writes'} this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
     }

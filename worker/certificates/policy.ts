@@ -34,6 +34,8 @@ export interface SecretEvaluation {
   renewalTime?: Date;
   /** Which rule set renewalTime (status.renewalTimeSource). */
   renewalTimeSource?: RenewalTimeSource;
+  /** Why the spec's renewal rule was set aside for the default one (an invalid renewBeforePercentage or renewBefore). */
+  renewalRuleIgnored?: string;
 }
 
 export type RenewalTimeSource = NonNullable<CertificateStatus['renewalTimeSource']>;
@@ -128,6 +130,25 @@ function parsePair(data: object, certPem: string, keyPem: string): ParsedPair {
 }
 
 /**
+ * The renewal time; when the spec's renewBeforePercentage or renewBefore cannot be used (0 or 100
+ * percent, a duration that does not parse: the webhook refuses them, but it may have been off),
+ * the default rule instead and why. Never no renewal time: that would replace the certificate
+ * only after it expired.
+ */
+function renewalTimeOrDefault(cert: Certificate, info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, ariId: string | undefined): { time?: Date; source?: RenewalTimeSource; ignored?: string } {
+  try {
+    return decideRenewalTime(cert, info, ariId);
+  } catch (e) {
+    const fallback = { ...cert, spec: { ...cert.spec, renewBefore: undefined, renewBeforePercentage: undefined } };
+    try {
+      return { ...decideRenewalTime(fallback, info, ariId), ignored: (e as Error).message };
+    } catch {
+      return {}; // notBefore/notAfter themselves are unusable; the certificate is re-issued anyway
+    }
+  }
+}
+
+/**
  * `currentRequest` is the CertificateRequest of status.revision (undefined when it was pruned or
  * never existed, e.g. an imported certificate): a duration or isCA change re-issues through it.
  */
@@ -143,14 +164,8 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   const key = parsed.key!;
   const leaf = parsed.leaf!;
   const info = parsed.info!;
-  let due: Date | undefined;
-  let source: RenewalTimeSource | undefined;
-  try {
-    ({ time: due, source } = decideRenewalTime(cert, info, ariIdOf(leaf)));
-  } catch {
-    due = undefined;
-  }
-  const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source });
+  const { time: due, source, ignored } = renewalTimeOrDefault(cert, info, ariIdOf(leaf));
+  const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source, renewalRuleIgnored: ignored });
   if (!parsed.keyMatches) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
   // cert-manager's order: issuer annotations, certificate-name annotation, key spec, then names and the request.
   const a = secret.metadata?.annotations ?? {};
@@ -171,7 +186,7 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   if (info.notAfter.getTime() <= nowMs) return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
   if (renewalDisabled(cert)) return { info };
   if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}${source === 'ARIWindow' ? " inside the CA's suggested renewal window" : ''}`);
-  return { info, renewalTime: due, renewalTimeSource: source };
+  return { info, renewalTime: due, renewalTimeSource: source, renewalRuleIgnored: ignored };
 }
 
 /**

@@ -11,6 +11,15 @@ import { evaluateSecret } from './policy.ts';
 
 export const READINESS_CONTROLLER = 'certificates-readiness';
 
+export const RENEWAL_RULE_IGNORED_REASON = 'RenewalRuleIgnored';
+const DEFAULT_RULE_TEXT = 'a third of the lifetime is left (half for certificates of 10 days or less)';
+
+function readyMessage(renewalRuleIgnored: string | undefined): string {
+  return renewalRuleIgnored
+    ? `Certificate is up to date and has not expired; it renews when ${DEFAULT_RULE_TEXT}, because ${renewalRuleIgnored}`
+    : 'Certificate is up to date and has not expired';
+}
+
 export function createReadinessController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
     name: READINESS_CONTROLLER,
@@ -29,7 +38,7 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
       const conditions = setCondition(
         cert.status?.conditions,
         ready
-          ? { type: ConditionTypes.Ready, status: 'True', reason: CertificateReasons.Ready, message: 'Certificate is up to date and has not expired', observedGeneration: cert.metadata.generation }
+          ? { type: ConditionTypes.Ready, status: 'True', reason: CertificateReasons.Ready, message: readyMessage(evaluation.renewalRuleIgnored), observedGeneration: cert.metadata.generation }
           : { type: ConditionTypes.Ready, status: 'False', reason: evaluation.reason!, message: evaluation.message ?? '', observedGeneration: cert.metadata.generation },
         now,
       );
@@ -41,7 +50,12 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
         renewalTime: evaluation.renewalTime ? timestamp(evaluation.renewalTime.getTime()) : undefined,
         renewalTimeSource: evaluation.renewalTime ? evaluation.renewalTimeSource : undefined,
       });
+      const previous = cert.status?.conditions?.find((c) => c.type === ConditionTypes.Ready)?.message;
       const updated = await updateCertificateStatus(ctx, cert, status);
+      // Once per change of the message, not per pass: the Event says what to fix.
+      if (ready && evaluation.renewalRuleIgnored && previous !== readyMessage(evaluation.renewalRuleIgnored)) {
+        ctx.recorder.event(cert, 'Warning', RENEWAL_RULE_IGNORED_REASON, `${evaluation.renewalRuleIgnored}; renewing when ${DEFAULT_RULE_TEXT} instead. Fix spec.renewBeforePercentage (1 to 99) or spec.renewBefore (shorter than spec.duration)`);
+      }
       ctx.metrics.certificates.observe({ ...updated, status });
       // Ready flips to Expired at notAfter without any event: look again then.
       if (ready && evaluation.info) return { requeueAfterMs: Math.max(1000, evaluation.info.notAfter.getTime() - now) };

@@ -15,6 +15,8 @@ export interface PlannedEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** The Certificate a create or update Event is about (the controller drops it when the write is refused). */
+  certificate?: string;
 }
 
 export interface IngressPlan {
@@ -81,7 +83,7 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
     const existing = byName.get(want.metadata.name!);
     if (!existing) {
       plan.create.push(want);
-      plan.events.push({ type: 'Normal', reason: 'CreateCertificate', message: `Successfully created Certificate "${want.metadata.name}"` });
+      plan.events.push({ type: 'Normal', reason: 'CreateCertificate', message: `Successfully created Certificate "${want.metadata.name}"`, certificate: want.metadata.name });
       continue;
     }
     if (!ownedBy(existing, name, ingress!.metadata?.uid)) {
@@ -100,7 +102,7 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
       semanticallyEqual(existing.metadata.labels ?? {}, labels);
     if (same) continue;
     plan.update.push({ ...existing, metadata: { ...existing.metadata, annotations, labels }, spec: want.spec });
-    plan.events.push({ type: 'Normal', reason: 'UpdateCertificate', message: `Successfully updated Certificate "${want.metadata.name}"` });
+    plan.events.push({ type: 'Normal', reason: 'UpdateCertificate', message: `Successfully updated Certificate "${want.metadata.name}"`, certificate: want.metadata.name });
   }
   const wanted = new Set(desired.map((c) => c.metadata.name));
   for (const cert of certificates) {

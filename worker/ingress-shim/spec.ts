@@ -11,6 +11,7 @@ import { CertificateAnnotations, IngressAnnotations } from '../../api/constants.
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import type { IssuerRef } from '../config.ts';
 import { annotationSpec, IngressConfigError } from './annotations.ts';
+import { subdomainProblem } from '../../lib/kube-names.ts';
 
 export { IngressConfigError } from './annotations.ts';
 
@@ -77,6 +78,11 @@ export interface DesiredCertificates {
  * The Certificates this Ingress asks for, named after their secretName. Throws IngressConfigError
  * for annotations certgate cannot use and for two tls entries sharing a secretName.
  */
+/** A valid name close to the given one: lower case, other characters as "-". */
+function suggestedName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 253) || 'web-tls';
+}
+
 export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): DesiredCertificates {
   const namespace = ingress.metadata!.namespace!;
   const tls = ingress.spec?.tls ?? [];
@@ -92,6 +98,13 @@ export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): Desi
     const missing = [!entry.hosts?.length && `spec.tls[${i}].hosts: Required value`, !entry.secretName && `spec.tls[${i}].secretName: Required value`].filter(Boolean);
     if (missing.length) {
       skipped.push(`Skipped a TLS block: ${missing.length > 1 ? `[${missing.join(', ')}]` : missing[0]}`);
+      continue;
+    }
+    // The Certificate is named after the Secret: a name the API server refuses (Web_TLS) would fail
+    // on every pass with nothing on the Ingress. Said once, as a BadConfig Event, with the fix.
+    const badName = subdomainProblem(entry.secretName!);
+    if (badName) {
+      skipped.push(`Skipped a TLS block: spec.tls[${i}].secretName "${entry.secretName}" is not a valid Secret or Certificate name: it ${badName}; rename it (for example "${suggestedName(entry.secretName!)}")`);
       continue;
     }
     const hosts = [...new Set(entry.hosts!.filter(Boolean))];
