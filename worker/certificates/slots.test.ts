@@ -44,6 +44,17 @@ describe('createIssuanceSlots', () => {
     assert.deepEqual(slots.counts(), { busy: 2, parked: 1 });
   });
 
+  it('frees the slot when an issuance ends, however many come one after another', () => {
+    const { cache, emit } = handCache<Certificate>();
+    const slots = createIssuanceSlots(cache, 2, () => {});
+    for (let i = 0; i < 20; i++) {
+      assert.equal(slots.acquire(`ns/c-${i}`, { urgent: true, dueMs: 0 }), true, `certificate ${i} starts`);
+      emit('add', cert(`c-${i}`, true));
+      emit('update', cert(`c-${i}`, false));
+    }
+    assert.deepEqual(slots.counts(), { busy: 0, parked: 0 });
+  });
+
   it('counts the Certificates already issuing in the cache (a restart, a new leader)', () => {
     const { cache } = handCache<Certificate>([cert('x', true), cert('y', true), cert('z', false)]);
     const slots = createIssuanceSlots(cache, 2, () => {});

@@ -65,6 +65,7 @@ export function createIssuanceSlots(certificates: WatchedCache<Certificate>, lim
     const key = keyOf(c);
     if (isIssuing(c) && !c.metadata?.deletionTimestamp) {
       issuing.add(key);
+      granted.delete(key); // the grant became an issuance: counted once, and not again after it ends
       unpark(key);
     } else if (issuing.delete(key)) release();
   };
