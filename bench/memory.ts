@@ -14,7 +14,7 @@ import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.ts';
-import { fmt, machineLine, markdownTable, MiB, procMemory, ratio } from './report.ts';
+import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory, ratio } from './report.ts';
 
 export interface MemoryBenchOptions {
   /** Unrelated Secrets in the measured run (default 2000; the baseline has 0). */
@@ -46,14 +46,6 @@ const CHILD_TIMEOUT_MS = 240_000;
 const started = performance.now();
 /** Progress on stderr, so stdout stays the markdown. */
 const progress = (msg: string) => process.stderr.write(`[memory ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
-
-/** Runs `limit` workers over the items; resolves when all are done, rejects on the first error. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 async function seedCluster(client: KubeClient, secretCount: number, certificateCount: number, secretBytes: number): Promise<void> {
   await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });

@@ -48,3 +48,11 @@ export function metricValue(text: string, name: string): number {
   if (!m) throw new Error(`metric ${name} not found`);
   return Number(m[1]);
 }
+
+/** Runs fn over the items with at most `limit` in flight; rejects on the first error. */
+export async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}

@@ -17,7 +17,7 @@ import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
-import { fmt, machineLine, markdownTable, MiB, procMemory } from './report.ts';
+import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory } from './report.ts';
 
 export interface ScaleOptions {
   certificates?: number;
@@ -34,13 +34,6 @@ const BUILD_DIR = join(REPO, '.bench', 'dist');
 const NS = 'bench-scale';
 const started = performance.now();
 const progress = (msg: string) => process.stderr.write(`[scale ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
-
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 function startChild(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; firstLine: Promise<string> } {
   const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn', ...env } });
