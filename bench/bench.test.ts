@@ -34,10 +34,11 @@ test('bench/run.ts --quick --only issuance prints certgate and baseline figures 
       const high = (figure + ef) / Math.max(baseline - eb, 1e-9) + 0.01;
       assert.ok(ratio >= low && ratio <= high, `ratio is figure / baseline in "${row}"`);
     }
-    for (const label of ['Kubernetes API requests per certificate (worker)', 'new API-server TLS connections per certificate (worker)']) {
-      const row = written.split('\n').find((l) => l.startsWith(`| ACME HTTP-01, ECDSA: ${label} |`));
-      assert.ok(row && Number(row.split('|')[2]) > 0, `a positive count in the row for ${label}:\n${written}`);
-    }
+    const countIn = (label: string) => Number(written.split('\n').find((l) => l.startsWith(`| ACME HTTP-01, ECDSA: ${label} |`))?.split('|')[2]);
+    assert.ok(countIn('Kubernetes API requests per certificate (worker)') > 0, `the worker's requests are counted:\n${written}`);
+    // Kept-alive connections: a certificate opens none (or the odd one after an idle close).
+    const connections = countIn('new API-server TLS connections per certificate (worker)');
+    assert.ok(connections >= 0 && connections <= 2, `new connections per certificate ${connections}:\n${written}`);
     assert.ok(!/PRIVATE KEY/.test(run.stdout + run.stderr), 'no key material printed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
