@@ -1,9 +1,10 @@
 // Validation the real server applies to metadata and to the built-in kinds certgate writes
-// (Secrets, Ingresses, Leases), so that code which would be rejected by a real cluster is
+// (Secrets, Ingresses, Leases, webhook configurations), so that code which would be rejected by a real cluster is
 // rejected here too: label syntax, Secret type immutability and TLS keys, Ingress paths.
 import { causes, type StatusCause } from './errors.ts';
 import type { ResourceType } from './registry.ts';
 import type { KObj } from './storage.ts';
+import { validateWebhookConfiguration } from './webhook-config-validation.ts';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -104,5 +105,6 @@ export function validateBuiltin(t: ResourceType, obj: KObj, old: KObj | undefine
   if (t.group === '' && t.kind === 'Secret') return validateSecret(obj, old);
   if (t.group === '' && t.kind === 'ConfigMap') return immutableData(obj, old);
   if (t.group === 'networking.k8s.io' && t.kind === 'Ingress') return validateIngress(obj);
+  if (t.group === 'admissionregistration.k8s.io' && t.kind.endsWith('WebhookConfiguration')) return validateWebhookConfiguration(t.kind, obj, old);
   return [];
 }

@@ -286,6 +286,95 @@ describe('CRUD semantics', () => {
   });
 });
 
+describe('webhook configurations (validated as admissionregistration.k8s.io/v1)', () => {
+  const VWC = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+  const MWC = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+  const rule = { apiGroups: [GROUP], apiVersions: ['v1'], resources: ['widgets'], operations: ['CREATE'], scope: 'Namespaced' };
+  // Registered by url, like the e2e suite's webhooks (https on loopback), and valid as written.
+  const hook = (overrides: Record<string, unknown> = {}) => ({
+    name: 'check.conformance.certgate.io',
+    clientConfig: { url: 'https://127.0.0.1:9443/validate' },
+    rules: [rule],
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    // never called: matches no object
+    objectSelector: { matchLabels: { 'conformance-never': 'true' } },
+    ...overrides,
+  });
+  const refusal = async (path: string, name: string, webhooks: unknown[]): Promise<string> => {
+    const res = await api('POST', path, { metadata: { name }, webhooks });
+    assert.equal(res.status, 422, `${name}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.reason, 'Invalid');
+    const prefix = `${path === VWC ? 'Validating' : 'Mutating'}WebhookConfiguration.admissionregistration.k8s.io "${name}" is invalid: `;
+    assert.ok(res.body.message.startsWith(prefix), res.body.message);
+    return res.body.message.slice(prefix.length);
+  };
+
+  it('accepts a valid configuration addressed by https url or by Service', async () => {
+    const byUrl = await api('POST', VWC, { metadata: { name: 'valid-url' }, webhooks: [hook(), hook({ name: 'other.conformance.certgate.io', timeoutSeconds: 30, failurePolicy: 'Ignore', matchPolicy: 'Exact', sideEffects: 'NoneOnDryRun', admissionReviewVersions: ['v2', 'v1beta1'] })] });
+    assert.equal(byUrl.status, 201, JSON.stringify(byUrl.body));
+    const byService = await api('POST', MWC, { metadata: { name: 'valid-service' }, webhooks: [hook({ clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate', port: 8443 } }, reinvocationPolicy: 'IfNeeded', rules: [{ ...rule, operations: ['*'], scope: '*' }] })] });
+    assert.equal(byService.status, 201, JSON.stringify(byService.body));
+    await api('DELETE', `${VWC}/valid-url`);
+    await api('DELETE', `${MWC}/valid-service`);
+  });
+
+  it('refuses a clientConfig that is not exactly one of url/service, or a url that is not plain https', async () => {
+    assert.equal(await refusal(VWC, 'both', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/', service: { namespace: 'a', name: 'b' } } })]), 'webhooks[0].clientConfig: Required value: exactly one of url or service is required');
+    assert.equal(await refusal(VWC, 'neither', [hook({ clientConfig: { caBundle: '' } })]), 'webhooks[0].clientConfig: Required value: exactly one of url or service is required');
+    assert.equal(await refusal(VWC, 'plain-http', [hook({ clientConfig: { url: 'http://127.0.0.1:9443/validate' } })]), "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]");
+    assert.equal(await refusal(VWC, 'query', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate?timeout=5s' } })]), 'webhooks[0].clientConfig.url: Invalid value: "timeout=5s": query parameters are not permitted in the URL');
+    assert.equal(await refusal(VWC, 'fragment', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate#top' } })]), 'webhooks[0].clientConfig.url: Invalid value: "top": fragments are not permitted in the URL');
+    assert.equal(await refusal(VWC, 'userinfo', [hook({ clientConfig: { url: 'https://admin@127.0.0.1:9443/validate' } })]), 'webhooks[0].clientConfig.url: Invalid value: "admin": user information is not permitted in the URL');
+    assert.equal(await refusal(MWC, 'bad-service', [hook({ clientConfig: { service: { name: 'hook', port: 70000, path: 'mutate' } } })]),
+      "[webhooks[0].clientConfig.service.namespace: Required value: service namespace is required, webhooks[0].clientConfig.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive, webhooks[0].clientConfig.service.path: Invalid value: \"mutate\": must start with a '/']");
+  });
+
+  it('refuses sideEffects other than None/NoneOnDryRun, and a missing one', async () => {
+    assert.equal(await refusal(VWC, 'side-some', [hook({ sideEffects: 'Some' })]), 'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"');
+    assert.equal(await refusal(VWC, 'side-unknown', [hook({ sideEffects: 'Unknown' })]), 'webhooks[0].sideEffects: Unsupported value: "Unknown": supported values: "None", "NoneOnDryRun"');
+    assert.equal(await refusal(MWC, 'side-missing', [hook({ sideEffects: undefined })]), 'webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun');
+  });
+
+  it('refuses webhook names that are not a DNS subdomain of three labels, or repeat within the configuration', async () => {
+    assert.equal(await refusal(VWC, 'two-labels', [hook({ name: 'certgate.io' })]), 'webhooks[0].name: Invalid value: "certgate.io": should be a domain with at least three segments separated by dots');
+    assert.match(await refusal(VWC, 'upper', [hook({ name: 'Check.certgate.io' })]), /^webhooks\[0\]\.name: Invalid value: "Check\.certgate\.io": a lowercase RFC 1123 subdomain must consist of/);
+    assert.equal(await refusal(VWC, 'no-name', [hook({ name: '' })]), 'webhooks[0].name: Required value');
+    assert.equal(await refusal(MWC, 'twice', [hook(), hook()]), 'webhooks[1].name: Duplicate value: "check.conformance.certgate.io"');
+  });
+
+  it('refuses timeoutSeconds outside 1..30 and admissionReviewVersions without a known version', async () => {
+    assert.equal(await refusal(VWC, 'slow', [hook({ timeoutSeconds: 31 })]), 'webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds');
+    assert.equal(await refusal(VWC, 'instant', [hook({ timeoutSeconds: 0 })]), 'webhooks[0].timeoutSeconds: Invalid value: 0: the timeout value must be between 1 and 30 seconds');
+    assert.equal(await refusal(VWC, 'no-versions', [hook({ admissionReviewVersions: [] })]), 'webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1');
+    assert.equal(await refusal(VWC, 'future-version', [hook({ admissionReviewVersions: ['v2'] })]), 'webhooks[0].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1');
+    assert.equal(await refusal(VWC, 'twice-version', [hook({ admissionReviewVersions: ['v1', 'v1'] })]), 'webhooks[0].admissionReviewVersions[1]: Invalid value: "v1": duplicate version');
+  });
+
+  it('refuses unknown failurePolicy, matchPolicy, reinvocationPolicy, rule operations and scope', async () => {
+    assert.equal(await refusal(VWC, 'failure', [hook({ failurePolicy: 'Retry' })]), 'webhooks[0].failurePolicy: Unsupported value: "Retry": supported values: "Fail", "Ignore"');
+    assert.equal(await refusal(VWC, 'match', [hook({ matchPolicy: 'Fuzzy' })]), 'webhooks[0].matchPolicy: Unsupported value: "Fuzzy": supported values: "Equivalent", "Exact"');
+    assert.equal(await refusal(MWC, 'reinvoke', [hook({ reinvocationPolicy: 'Always' })]), 'webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"');
+    assert.equal(await refusal(VWC, 'patch-op', [hook({ rules: [{ ...rule, operations: ['CREATE', 'PATCH'] }] })]), 'webhooks[0].rules[0].operations[1]: Unsupported value: "PATCH": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"');
+    assert.equal(await refusal(VWC, 'star-op', [hook({ rules: [{ ...rule, operations: ['*', 'CREATE'] }] })]), "webhooks[0].rules[0].operations: Invalid value: []string{\"*\", \"CREATE\"}: if '*' is present, must not specify other operations");
+    assert.equal(await refusal(VWC, 'scope', [hook({ rules: [{ ...rule, scope: 'Global' }] })]), 'webhooks[0].rules[0].scope: Unsupported value: "Global": supported values: "*", "Cluster", "Namespaced"');
+    assert.equal(await refusal(VWC, 'no-ops', [hook({ rules: [{ ...rule, operations: [] }] })]), 'webhooks[0].rules[0].operations: Required value');
+  });
+
+  it('validates updates too, leaving the stored configuration unchanged', async () => {
+    assert.equal((await api('POST', VWC, { metadata: { name: 'updated' }, webhooks: [hook()] })).status, 201);
+    try {
+      const patched = await api('PATCH', `${VWC}/updated`, [{ op: 'replace', path: '/webhooks/0/clientConfig/url', value: 'http://127.0.0.1:9443/validate' }], 'application/json-patch+json');
+      assert.equal(patched.status, 422);
+      assert.equal(patched.body.message, "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"updated\" is invalid: webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]");
+      assert.deepEqual(patched.body.details.causes, [{ reason: 'FieldValueInvalid', field: 'webhooks[0].clientConfig.url', message: "Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]" }]);
+      assert.equal((await api('GET', `${VWC}/updated`)).body.webhooks[0].clientConfig.url, 'https://127.0.0.1:9443/validate');
+    } finally {
+      await api('DELETE', `${VWC}/updated`);
+    }
+  });
+});
+
 describe('schema validation', () => {
   it('rejects CRD-schema violations with 422 Invalid and field causes', async () => {
     const r = await api('POST', WIDGETS, widget('bad', { color: 'purple', hosts: ['a.com', 'B!', 'c.com'], port: 1.5 }));
@@ -531,7 +620,7 @@ spec:
     assert.match(secrets.stdout, /^NAME\s+TYPE\s+DATA\s+AGE\n/);
   });
 
-  it('shows a webhook denial and a webhook warning on kubectl apply; dry runs need sideEffects None', async () => {
+  it('shows a webhook denial and a webhook warning on kubectl apply; dry runs reach both webhooks with dryRun: true', async () => {
     const ca = createTestCa('conformance-webhook-ca');
     const leaf = ca.issue(['127.0.0.1']);
     const reviews: any[] = [];
@@ -573,10 +662,14 @@ spec:
       assert.equal(fixed.status, 200);
       // the mutating webhook is addressed as a Service, resolved through the serviceResolver option
       hookPort = port;
-      await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      // v1 has no webhooks with side effects (sideEffects Some/Unknown were v1beta1's): every v1 webhook is called on dry runs
+      const mwidget = (sideEffects: string) => ({
         metadata: { name: 'mwidget' },
-        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate' }, caBundle: Buffer.from(ca.certPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects: 'Some' }],
+        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate' }, caBundle: Buffer.from(ca.certPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects }],
       });
+      const withSideEffects = await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mwidget('Some'));
+      assert.equal(withSideEffects.status, 422);
+      assert.equal((await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mwidget('NoneOnDryRun'))).status, 201);
       const denied = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: red}\nspec: {size: 1, color: red}\n`);
       assert.notEqual(denied.code, 0);
       assert.match(denied.stderr, /admission webhook "vwidget.conformance.certgate.io" denied the request: red widgets are not allowed/);
@@ -587,10 +680,6 @@ spec:
       assert.equal(stored.metadata.labels.mutated, 'true', 'mutating webhook JSONPatch applied');
       const seen = reviews.find((r) => r.name === 'blue' && r.operation === 'CREATE');
       assert.deepEqual([seen.kind.kind, seen.resource.resource, seen.namespace, seen.dryRun, seen.userInfo.username], ['Widget', 'widgets', 'default', false, 'kubernetes-admin']);
-      const dry = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
-      assert.equal(dry.status, 400);
-      assert.equal(dry.body.message, 'admission webhook "mwidget.conformance.certgate.io" does not support dry run');
-      await api('PATCH', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget', { webhooks: [{ name: 'mwidget.conformance.certgate.io', sideEffects: 'None' }] }, 'application/strategic-merge-patch+json');
       const dryOk = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
       assert.equal(dryOk.status, 201);
       assert.equal(dryOk.body.metadata.labels.mutated, 'true');
