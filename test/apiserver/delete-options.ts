@@ -112,13 +112,19 @@ function fromQuery(q: URLSearchParams): DeleteOptions {
   return out;
 }
 
+/** ValidateDryRun's cause: "All" is the only dry-run value (422 on every write verb's options). */
+export const unsupportedDryRun = (values: string[]): StatusCause => ({
+  reason: 'FieldValueNotSupported',
+  field: 'dryRun',
+  message: `Unsupported value: []string{${values.map((d) => JSON.stringify(d)).join(', ')}}: supported values: "All"`,
+});
+
 function validateDeleteOptions(o: DeleteOptions): void {
   const errs: StatusCause[] = [];
   if (o.orphanDependents !== undefined && o.propagationPolicy !== undefined)
     errs.push(causes.invalid('propagationPolicy', o.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set'));
   if (o.propagationPolicy !== undefined && !PROPAGATION_POLICIES.includes(o.propagationPolicy))
     errs.push(causes.notSupported('propagationPolicy', o.propagationPolicy, [...PROPAGATION_POLICIES, 'nil']));
-  if ((o.dryRun ?? []).some((d) => d !== 'All'))
-    errs.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: []string{${o.dryRun!.map((d) => JSON.stringify(d)).join(', ')}}: supported values: "All"` });
+  if ((o.dryRun ?? []).some((d) => d !== 'All')) errs.push(unsupportedDryRun(o.dryRun!));
   if (errs.length > 0) throw invalid('DeleteOptions', 'meta.k8s.io', '', errs);
 }

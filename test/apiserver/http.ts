@@ -2,12 +2,12 @@
 // REST paths /api/v1/... and /apis/<group>/<version>/... mapped onto Rest and WatchHub.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest, forbidden, methodNotSupported, unauthorized, unsupportedMediaType } from './errors.ts';
+import { ApiError, badRequest, forbidden, invalid, methodNotSupported, unauthorized, unsupportedMediaType } from './errors.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, typesIn, versionInfo } from './discovery.ts';
 import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { toTable } from './table.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
-import { isDryRun, PROTOBUF_MEDIA_TYPE, readDeleteOptions } from './delete-options.ts';
+import { isDryRun, PROTOBUF_MEDIA_TYPE, readDeleteOptions, unsupportedDryRun } from './delete-options.ts';
 import type { Authenticator } from './auth.ts';
 import type { UserInfo } from './admission.ts';
 import type { Registry, ResourceType } from './registry.ts';
@@ -42,6 +42,7 @@ function send(res: ServerResponse, code: number, body: unknown, warnings: string
 }
 
 const notFoundPath = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+const WRITE_OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' };
 
 async function readBody(req: IncomingMessage): Promise<string> {
   return (await readRawBody(req)).toString('utf8');
@@ -188,7 +189,9 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     throw forbidden(user.username, verb, t.group, t.plural, r.name, r.namespace, r.subresource);
 
   const dryRunParam = q.getAll('dryRun');
-  if (dryRunParam.some((d) => d !== 'All')) throw badRequest(`Invalid dry run value: ${dryRunParam.join(',')}; only "All" is supported`);
+  // Like ValidateCreate/Update/PatchOptions: 422 on the verb's options kind (delete's are checked with the rest of DeleteOptions; reads ignore dryRun).
+  const writeOptionsKind = WRITE_OPTIONS_KIND[verb];
+  if (writeOptionsKind && dryRunParam.some((d) => d !== 'All')) throw invalid(writeOptionsKind, 'meta.k8s.io', '', [unsupportedDryRun(dryRunParam)]);
   const fv = q.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`invalid fieldValidation directive: ${fv}`);
   const ctx: RequestContext = {

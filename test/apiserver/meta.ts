@@ -51,6 +51,16 @@ export function carryMeta(next: KObj, old: KObj): void {
   delete m.selfLink;
 }
 
+/** ValidateNoNewFinalizers: once an object is being deleted, updates may only remove finalizers. */
+export function noNewFinalizers(next: KObj, old: KObj): StatusCause[] {
+  if (!old.metadata.deletionTimestamp) return [];
+  const had = new Set<string>(old.metadata.finalizers ?? []);
+  const added = [...new Set<string>(next.metadata.finalizers ?? [])].filter((f) => !had.has(f)).sort();
+  if (added.length === 0) return [];
+  const list = `[]string{${added.map((f) => JSON.stringify(f)).join(', ')}}`;
+  return [causes.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${list}`)];
+}
+
 /** Everything except metadata (and status when it is a subresource) decides whether generation moves. */
 export function specChanged(a: KObj, b: KObj, statusIsSubresource: boolean): boolean {
   const strip = (o: KObj) => {

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, notFound, preconditionFailed, unsupportedMediaType, type StatusCause } from './errors.ts';
 import { failedPrecondition, type DeleteOptions } from './delete-options.ts';
 import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
-import { carryMeta, deepEqual, generateNameSuffix, initMeta, now, specChanged, validateName } from './meta.ts';
+import { carryMeta, deepEqual, generateNameSuffix, initMeta, noNewFinalizers, now, specChanged, validateName } from './meta.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { BUILTIN_FIELD_TREES } from './builtin-schemas.ts';
 import { secretDataDecodeError, validateBuiltin, validateMetadata } from './builtin-validation.ts';
@@ -260,7 +260,7 @@ export class Rest {
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
     // Like kube-apiserver's PrepareForUpdate: generation moves only when the spec changed after mutating admission.
     if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    this.validateObject(t, obj, [], old);
+    this.validateObject(t, obj, noNewFinalizers(obj, old), old);
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
     const { resourceVersion: _a, managedFields: _b, ...newMeta } = obj.metadata;
     const { resourceVersion: _c, managedFields: _d, ...oldMeta } = old.metadata;

@@ -539,6 +539,35 @@ describe('controllers', () => {
     assert.equal((await api('GET', `${WIDGETS}/fin`)).status, 404);
   });
 
+  it('refuses a new finalizer on an object being deleted (422), while removing one still works', async () => {
+    await api('POST', WIDGETS, widget('fin-late', { size: 1 }, { finalizers: ['example.com/hold'] }));
+    assert.equal((await api('DELETE', `${WIDGETS}/fin-late`)).status, 200);
+    const added = await api('PATCH', `${WIDGETS}/fin-late`, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/late' }], 'application/json-patch+json');
+    assert.equal(added.status, 422);
+    assert.equal(added.body.message, 'Widget.conformance.certgate.io "fin-late" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}');
+    assert.deepEqual(added.body.details.causes.map((c: any) => `${c.field} ${c.reason}`), ['metadata.finalizers FieldValueForbidden']);
+    assert.deepEqual((await api('GET', `${WIDGETS}/fin-late`)).body.metadata.finalizers, ['example.com/hold']);
+    await api('PATCH', `${WIDGETS}/fin-late`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    assert.equal((await api('GET', `${WIDGETS}/fin-late`)).status, 404);
+  });
+
+  it('answers a dryRun value other than All with 422 on the verb\'s options', async () => {
+    const created = await api('POST', `${WIDGETS}?dryRun=Yes`, widget('dry-yes', { size: 1 }));
+    assert.equal(created.status, 422);
+    assert.equal(created.body.reason, 'Invalid');
+    assert.equal(created.body.message, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"');
+    assert.equal((await api('GET', `${WIDGETS}/dry-yes`)).status, 404, 'nothing was written');
+    await api('POST', WIDGETS, widget('dry-yes', { size: 1 }));
+    const patched = await api('PATCH', `${WIDGETS}/dry-yes?dryRun=Yes`, { spec: { size: 2 } }, 'application/merge-patch+json');
+    assert.equal(patched.status, 422);
+    assert.equal(patched.body.message, 'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"');
+    const deleted = await api('DELETE', `${WIDGETS}/dry-yes?dryRun=Yes`);
+    assert.equal(deleted.status, 422);
+    assert.equal(deleted.body.message, 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"');
+    assert.equal((await api('GET', `${WIDGETS}/dry-yes`)).body.spec.size, 1);
+    await api('DELETE', `${WIDGETS}/dry-yes`);
+  });
+
   it('deletes the content of a deleted namespace, then the namespace', async () => {
     await api('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
     await api('POST', '/api/v1/namespaces/doomed/secrets', { metadata: { name: 's' } });
