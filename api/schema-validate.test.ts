@@ -18,7 +18,8 @@ function manifests(file: string): Array<{ kind: string; metadata: { name: string
 describe('schema validation of example manifests', () => {
   for (const file of readdirSync(testdata).filter((f) => f.endsWith('.yaml'))) {
     it(`${file} is valid and loses no field to pruning`, () => {
-      for (const obj of manifests(file)) {
+      // Files may mix in the Ingresses the examples annotate: only cert-manager objects have a CRD schema.
+      for (const obj of manifests(file).filter((o) => /cert-manager\.io\//.test(String(o.apiVersion ?? '')))) {
         const result = check(obj.kind, obj);
         assert.deepEqual(result.errors, [], `${file} ${obj.kind}/${obj.metadata.name}`);
         assert.ok(result.valid);

@@ -354,7 +354,7 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
     rows.push([`${label}: new TLS connections to the ACME CA per certificate`, fmt(k.acmeConnections.certgate, 2), `${fmt(k.acmeConnections.raw, 2)} (bare loop)`, '', '']);
   }
   if (r.ca) {
-    rows.push([`CA issuer, ECDSA: ${r.ca.count} Certificates created at once, s until every Secret holds tls.crt`, fmt(r.ca.seconds, 1), `${fmt(r.ca.directSign.totalMs / 1000, 1)} (the same keys and signatures in-process, one by one)`, ratio(r.ca.seconds, r.ca.directSign.totalMs / 1000), 'under 20 s']);
+    rows.push([`CA issuer, ECDSA: ${r.ca.count} Certificates created at once, s until every Secret holds tls.crt`, fmt(r.ca.seconds, 2), `${fmt(r.ca.directSign.totalMs / 1000, 3)} (the same keys and signatures in-process, one by one)`, ratio(r.ca.seconds, r.ca.directSign.totalMs / 1000), 'under 20 s']);
     rows.push([`CA issuer burst: Kubernetes API requests per certificate (worker)`, fmt(r.ca.api.requests, 1), '', '', 'at most 15']);
     rows.push([`CA issuer burst: new API-server TLS connections per certificate (worker)`, fmt(r.ca.api.connections, 3), '', '', 'at most 2']);
   }
