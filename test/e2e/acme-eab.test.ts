@@ -68,10 +68,10 @@ after(async () => {
   await stack?.stop();
 });
 
-test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-01 certificate', { timeout: 120_000 }, async () => {
+test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-01 certificate', { timeout: 240_000 }, async () => {
   await createMacSecret('eab-mac', macKey);
   await eabIssuer('eab', { secret: 'eab-mac' });
-  const cond = await waitFor('Issuer eab Ready', async () => ((await readyCondition('eab'))?.status === 'True' ? readyCondition('eab') : undefined), 30_000);
+  const cond = await waitFor('Issuer eab Ready', async () => ((await readyCondition('eab'))?.status === 'True' ? readyCondition('eab') : undefined), 90_000); // a busy 2-core machine may take a while to start the worker
   assert.equal(cond!.reason, 'ACMEAccountRegistered');
   const issuer = await client.get<Issuer>(Resources.Issuer, NS, 'eab');
   assert.match(String(issuer?.status?.acme?.uri), /^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
@@ -81,7 +81,7 @@ test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-0
     spec: { secretName: 'eab-web-tls', dnsNames: ['eab.example.test'], issuerRef: { name: 'eab' } },
   } as Certificate);
   await waitFor('Certificate eab-web Ready', async () =>
-    (await client.get<Certificate>(Resources.Certificate, NS, 'eab-web'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 45_000);
+    (await client.get<Certificate>(Resources.Certificate, NS, 'eab-web'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 90_000);
   const secret = await client.get<V1Secret>(Resources.Secret, NS, 'eab-web-tls');
   const chain = splitPemChain(Buffer.from(secret?.data?.['tls.crt'] ?? '', 'base64').toString());
   assert.deepEqual(dnsSans(chain[0]), ['eab.example.test']);

@@ -149,13 +149,13 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 6
   test('labelling the namespace enforce patches the plain Ingress, and its Secret is issued', async () => {
     await client.patch(Resources.Namespace, undefined, ns, { metadata: { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuerName}` } } });
     const hosts = ['shop.example.test', 'www.shop.example.test'];
-    const shop = await waitFor('tls block on Ingress shop', async () => ((await getIngress('shop'))?.spec?.tls ? getIngress('shop') : undefined), 15_000);
+    const shop = await waitFor('tls block on Ingress shop', async () => ((await getIngress('shop'))?.spec?.tls ? getIngress('shop') : undefined), 60_000);
     assert.deepEqual(shop!.spec!.tls, [{ hosts, secretName: 'shop-tls' }]);
     assert.equal(shop!.metadata!.annotations!['cert-manager.io/cluster-issuer'], issuerName);
     const secret = await waitFor('Secret shop-tls with a certificate', async () => {
       const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
       return s?.data?.['tls.crt'] ? s : undefined;
-    }, 20_000);
+    }, 90_000);
     const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
     assert.deepEqual(cert.subjectAltName?.split(', ').sort(), hosts.map((h) => `DNS:${h}`).sort());
     const events = await waitFor('TransparentTLS event on Ingress shop', async () => {
