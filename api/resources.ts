@@ -14,6 +14,7 @@ function describe(group: string, version: string, kind: string, plural: string, 
 
 export const CERT_MANAGER_GROUP = 'cert-manager.io';
 export const ACME_GROUP = 'acme.cert-manager.io';
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 export const Resources = Object.freeze({
   Certificate: describe(CERT_MANAGER_GROUP, 'v1', 'Certificate', 'certificates'),
@@ -31,6 +32,13 @@ export const Resources = Object.freeze({
   Lease: describe('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   MutatingWebhookConfiguration: describe('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false),
   ValidatingWebhookConfiguration: describe('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false),
+  CustomResourceDefinition: describe('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
+  // Gateway API: present only where its CRDs are installed. ReferenceGrant is read as v1beta1, the
+  // version every Gateway API release since v0.6 serves (v1.6 adds v1 with the same schema).
+  Gateway: describe(GATEWAY_API_GROUP, 'v1', 'Gateway', 'gateways'),
+  HTTPRoute: describe(GATEWAY_API_GROUP, 'v1', 'HTTPRoute', 'httproutes'),
+  ReferenceGrant: describe(GATEWAY_API_GROUP, 'v1beta1', 'ReferenceGrant', 'referencegrants'),
+  GatewayClass: describe(GATEWAY_API_GROUP, 'v1', 'GatewayClass', 'gatewayclasses', false),
 });
 
 export function apiVersionOf(r: ResourceDescriptor): string {

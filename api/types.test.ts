@@ -3,12 +3,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadCrds } from './crds.ts';
-import { generateTypes, GENERATED_PATH } from '../scripts/gen-api-types.ts';
+import { generateGatewayApiTypes, generateTypes, GATEWAY_GENERATED_PATH, GENERATED_PATH } from '../scripts/gen-api-types.ts';
+import { gatewayApiCrds } from '../test/gateway-api/install.ts';
 import type { Certificate, ClusterIssuer } from './types.generated.ts';
 
 describe('api/types.generated.ts', () => {
   it('is up to date with charts/certgate/crds (run: npx tsx scripts/gen-api-types.ts)', () => {
     assert.equal(readFileSync(GENERATED_PATH, 'utf8'), generateTypes(loadCrds()));
+  });
+
+  it('api/gateway-api.generated.ts is up to date with test/gateway-api/crds (run: npx tsx scripts/gen-api-types.ts)', () => {
+    assert.equal(readFileSync(GATEWAY_GENERATED_PATH, 'utf8'), generateGatewayApiTypes(gatewayApiCrds()));
   });
 
   it('changes when a CRD gains a field', () => {
