@@ -1,15 +1,14 @@
 // Contract test of the acmeDNS provider against a local HTTPS server implementing acme-dns's
 // /update endpoint as the server does it: X-Api-User / X-Api-Key authentication, the two latest
 // TXT values kept per subdomain, and its error bodies ({"error": "unauthorized"}, "bad_subdomain").
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../../../../test/services/fake-api.ts';
-import { contextWith, txtRequest } from '../../../../test/services/dns01-contract.ts';
+import type { FakeRequest, FakeResponse } from '../../../../test/services/fake-api.ts';
+import { contextWith, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { acmeDnsProvider } from './acmedns.ts';
 import { Dns01ProviderError } from './provider.ts';
 
 const ACCOUNT = { username: 'c36f50e8-4632-44f0-83fe-e070fef28a10', password: 'htB9mR9DYgcu9bX_afHF62erXaH2TS7bg9KW3F7Z', fulldomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf.auth.example.org', subdomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf', allowfrom: [] };
-let api: FakeApi;
 let txt: string[];
 
 function acmeDns(req: FakeRequest): FakeResponse {
@@ -21,19 +20,12 @@ function acmeDns(req: FakeRequest): FakeResponse {
   return { body: { txt: req.json.txt } };
 }
 
-before(async () => {
-  api = await startFakeApi((req) => acmeDns(req));
-});
-after(async () => {
-  await api?.stop();
-});
-beforeEach(() => {
+const fake = useFakeApi(acmeDns, () => {
   txt = [];
-  api.requests.length = 0;
 });
 
-const solver = () => ({ acmeDNS: { host: api.url, accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } });
-const ctxWith = (accounts: unknown) => contextWith({ 'acme-dns': { 'acmedns.json': JSON.stringify(accounts) } }, api);
+const solver = () => ({ acmeDNS: { host: fake.api.url, accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } });
+const ctxWith = (accounts: unknown) => contextWith({ 'acme-dns': { 'acmedns.json': JSON.stringify(accounts) } }, fake.api);
 const value = (c: string) => c.repeat(43);
 
 test('present updates the account of the domain, apex and wildcard values both kept', async () => {
@@ -41,12 +33,12 @@ test('present updates the account of the domain, apex and wildcard values both k
   await provider.present(txtRequest('_acme-challenge.example.com.', 'example.com.', value('a')));
   await provider.present(txtRequest('_acme-challenge.example.com.', 'example.com.', value('b')));
   assert.deepEqual(txt, [value('a'), value('b')]);
-  const r = api.requests[0];
+  const r = fake.requests[0];
   assert.equal(r.headers['x-api-user'], ACCOUNT.username);
   assert.equal(r.headers['x-api-key'], ACCOUNT.password);
   assert.deepEqual(r.json, { subdomain: ACCOUNT.subdomain, txt: value('a') });
   await provider.cleanUp(txtRequest('_acme-challenge.example.com.', 'example.com.', value('a')));
-  assert.equal(api.requests.length, 2, 'acme-dns has no delete: clean-up sends nothing');
+  assert.equal(fake.requests.length, 2, 'acme-dns has no delete: clean-up sends nothing');
 });
 
 test('wrong password: a configuration error without the password', async () => {
@@ -62,7 +54,7 @@ test('wrong password: a configuration error without the password', async () => {
 test('a domain with no account, a Secret that is not JSON, a server that is down', async () => {
   const provider = await acmeDnsProvider(solver(), ctxWith({ 'example.com': ACCOUNT }));
   await assert.rejects(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', value('a'))), /no acme-dns account for example\.org in the Secret \(domains there: example\.com\)/);
-  await assert.rejects(acmeDnsProvider(solver(), contextWith({ 'acme-dns': { 'acmedns.json': 'nope' } }, api)), /is not JSON/);
+  await assert.rejects(acmeDnsProvider(solver(), contextWith({ 'acme-dns': { 'acmedns.json': 'nope' } }, fake.api)), /is not JSON/);
   const down = await acmeDnsProvider({ acmeDNS: { host: 'https://127.0.0.1:1', accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } }, ctxWith({ 'example.com': ACCOUNT }));
   await assert.rejects(down.present(txtRequest('_acme-challenge.example.com.', 'example.com.', value('a'))), (err: unknown) => err instanceof Dns01ProviderError && err.retryable && /unreachable/.test(err.message));
 });

@@ -2,10 +2,10 @@
 // implements the part of Cloudflare's API v4 it calls (zone lookup, TXT record list, create,
 // delete) with Cloudflare's response envelope and real error bodies (invalid token, rate limit,
 // identical record exists, zone not in the account).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../../../../test/services/fake-api.ts';
-import { contextWith, txtRequest } from '../../../../test/services/dns01-contract.ts';
+import type { FakeRequest, FakeResponse } from '../../../../test/services/fake-api.ts';
+import { contextWith, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { cloudflareProvider } from './cloudflare.ts';
 import { Dns01ProviderError } from './provider.ts';
 
@@ -15,14 +15,10 @@ const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const envelope = (result: unknown, extra: Record<string, unknown> = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
 const failure = (status: number, code: number, message: string, headers: Record<string, string> = {}): FakeResponse => ({ status, headers, body: { success: false, errors: [{ code, message }], messages: [], result: null } });
 
-let api: FakeApi;
 let records: Array<{ id: string; type: string; name: string; content: string; ttl: number }>;
-let override: ((req: FakeRequest) => FakeResponse | undefined) | undefined;
 let nextId = 1;
 
 function cloudflare(req: FakeRequest): FakeResponse {
-  const forced = override?.(req);
-  if (forced) return forced;
   const auth = req.headers.authorization === `Bearer ${TOKEN}` || (req.headers['x-auth-key'] === GLOBAL_KEY && req.headers['x-auth-email'] === 'ops@example.com');
   if (!auth) return failure(403, 9109, 'Invalid access token');
   if (req.method === 'GET' && req.path === '/zones') {
@@ -49,20 +45,12 @@ function cloudflare(req: FakeRequest): FakeResponse {
   return failure(405, 10000, 'Method not allowed');
 }
 
-before(async () => {
-  api = await startFakeApi((req) => cloudflare(req));
-});
-after(async () => {
-  await api?.stop();
-});
-beforeEach(() => {
+const fake = useFakeApi(cloudflare, () => {
   records = [];
-  override = undefined;
-  api.requests.length = 0;
 });
 
 const tokenSolver = { cloudflare: { apiTokenSecretRef: { name: 'cloudflare', key: 'api-token' } } };
-const tokenCtx = () => contextWith({ cloudflare: { 'api-token': TOKEN } }, api);
+const tokenCtx = () => contextWith({ cloudflare: { 'api-token': TOKEN } }, fake.api);
 
 test('API token: zone found by name, one TXT record per value, each removed on its own', async () => {
   const provider = await cloudflareProvider(tokenSolver, tokenCtx());
@@ -73,15 +61,15 @@ test('API token: zone found by name, one TXT record per value, each removed on i
   await provider.present(apex); // again: no duplicate
   assert.deepEqual(records.map((r) => [r.name, r.content, r.ttl]), [['_acme-challenge.example.com', 'apex-value', 120], ['_acme-challenge.example.com', 'wildcard-value', 120]]);
 
-  const first = api.requests[0];
+  const first = fake.requests[0];
   assert.equal(first.method, 'GET');
   assert.equal(first.path, '/zones');
   assert.equal(first.query.get('name'), 'example.com');
-  assert.ok(api.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}` && !r.headers['x-auth-key']), 'the token as a Bearer header on every call');
-  const create = api.requests.find((r) => r.method === 'POST')!;
+  assert.ok(fake.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}` && !r.headers['x-auth-key']), 'the token as a Bearer header on every call');
+  const create = fake.requests.find((r) => r.method === 'POST')!;
   assert.equal(create.path, `/zones/${ZONE_ID}/dns_records`);
   assert.deepEqual(create.json, { type: 'TXT', name: '_acme-challenge.example.com', content: 'apex-value', ttl: 120 });
-  assert.equal(api.requests.filter((r) => r.method === 'POST').length, 2, 'the repeated present created nothing');
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 2, 'the repeated present created nothing');
 
   await provider.cleanUp(apex);
   assert.deepEqual(records.map((r) => r.content), ['wildcard-value'], 'only the apex value was removed');
@@ -91,14 +79,14 @@ test('API token: zone found by name, one TXT record per value, each removed on i
 });
 
 test('global API key with email: X-Auth-Key and X-Auth-Email headers', async () => {
-  const provider = await cloudflareProvider({ cloudflare: { email: 'ops@example.com', apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } }, contextWith({ cloudflare: { 'api-key': GLOBAL_KEY } }, api));
+  const provider = await cloudflareProvider({ cloudflare: { email: 'ops@example.com', apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } }, contextWith({ cloudflare: { 'api-key': GLOBAL_KEY } }, fake.api));
   await provider.present(txtRequest('_acme-challenge.www.example.com.', 'example.com.', 'v'));
-  assert.ok(api.requests.every((r) => r.headers['x-auth-key'] === GLOBAL_KEY && r.headers['x-auth-email'] === 'ops@example.com' && !r.headers.authorization));
+  assert.ok(fake.requests.every((r) => r.headers['x-auth-key'] === GLOBAL_KEY && r.headers['x-auth-email'] === 'ops@example.com' && !r.headers.authorization));
   assert.equal(records[0].name, '_acme-challenge.www.example.com');
 });
 
 test('a bad token is a configuration error that says what to check, without the token', async () => {
-  const provider = await cloudflareProvider(tokenSolver, contextWith({ cloudflare: { 'api-token': 'wrong-token' } }, api));
+  const provider = await cloudflareProvider(tokenSolver, contextWith({ cloudflare: { 'api-token': 'wrong-token' } }, fake.api));
   await assert.rejects(provider.present(txtRequest('_acme-challenge.example.com.', 'example.com.', 'v')), (err: unknown) => {
     assert.ok(err instanceof Dns01ProviderError);
     assert.equal(err.retryable, false);
@@ -114,19 +102,19 @@ test('a zone the account does not have', async () => {
 });
 
 test('rate limited: retried by the SDK, then a retryable error', async () => {
-  override = () => failure(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': '0' });
+  fake.force(() => failure(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': '0' }));
   const provider = await cloudflareProvider(tokenSolver, tokenCtx());
   await assert.rejects(provider.present(txtRequest('_acme-challenge.example.com.', 'example.com.', 'v')), (err: unknown) => {
     assert.ok(err instanceof Dns01ProviderError && err.retryable);
     assert.match(err.message, /rate limit/);
     return true;
   });
-  assert.equal(api.requests.length, 3, 'the first call and the SDK\'s two retries');
+  assert.equal(fake.requests.length, 3, 'the first call and the SDK\'s two retries');
 });
 
 test('an identical record created meanwhile counts as presented', async () => {
   let listed = false;
-  override = (req) => {
+  fake.force((req) => {
     // the list sees nothing, then someone else creates the same record before our POST
     if (req.method === 'GET' && req.path.endsWith('/dns_records') && !listed) {
       listed = true;
@@ -134,7 +122,7 @@ test('an identical record created meanwhile counts as presented', async () => {
       return { body: envelope([], { result_info: { page: 1, per_page: 100, count: 0, total_count: 0, total_pages: 1 } }) };
     }
     return undefined;
-  };
+  });
   const provider = await cloudflareProvider(tokenSolver, tokenCtx());
   await provider.present(txtRequest('_acme-challenge.example.com.', 'example.com.', 'v'));
   assert.equal(records.length, 1);

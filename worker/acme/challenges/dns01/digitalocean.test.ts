@@ -2,15 +2,14 @@
 // domain-records calls it makes (list by type and name, create, delete), with DigitalOcean's
 // bodies: {"domain_records": [...]} / {"domain_record": {...}}, 204 on delete, and its errors
 // (401 Unauthorized, 404 not_found, 429 too_many_requests).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../../../../test/services/fake-api.ts';
-import { contextWith, txtRequest } from '../../../../test/services/dns01-contract.ts';
+import type { FakeRequest, FakeResponse } from '../../../../test/services/fake-api.ts';
+import { contextWith, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { digitaloceanProvider } from './digitalocean.ts';
 import { Dns01ProviderError } from './provider.ts';
 
 const TOKEN = 'dop_v1_0123456789abcdef0123456789abcdef';
-let api: FakeApi;
 let records: Array<{ id: number; type: string; name: string; data: string; ttl: number }>;
 let nextId = 100;
 let rateLimited = false;
@@ -38,20 +37,13 @@ function digitalocean(req: FakeRequest): FakeResponse {
   return { status: 405, body: { id: 'method_not_allowed', message: 'method not allowed' } };
 }
 
-before(async () => {
-  api = await startFakeApi((req) => digitalocean(req));
-});
-after(async () => {
-  await api?.stop();
-});
-beforeEach(() => {
+const fake = useFakeApi(digitalocean, () => {
   records = [];
   rateLimited = false;
-  api.requests.length = 0;
 });
 
 const solver = { digitalocean: { tokenSecretRef: { name: 'do', key: 'token' } } };
-const ctx = (token = TOKEN) => contextWith({ do: { token } }, api);
+const ctx = (token = TOKEN) => contextWith({ do: { token } }, fake.api);
 const apex = txtRequest('_acme-challenge.example.com.', 'example.com.', 'apex-value');
 const wildcard = txtRequest('_acme-challenge.example.com.', 'example.com.', 'wildcard-value');
 
@@ -61,15 +53,15 @@ test('one record per value, each deleted on its own, with the Bearer token', asy
   await provider.present(wildcard);
   await provider.present(apex);
   assert.deepEqual(records.map((r) => [r.name, r.data, r.ttl]), [['_acme-challenge', 'apex-value', 60], ['_acme-challenge', 'wildcard-value', 60]]);
-  const create = api.requests.find((r) => r.method === 'POST')!;
+  const create = fake.requests.find((r) => r.method === 'POST')!;
   assert.equal(create.path, '/v2/domains/example.com/records');
   assert.deepEqual(create.json, { type: 'TXT', name: '_acme-challenge.example.com.', data: 'apex-value', ttl: 60 });
-  assert.equal(api.requests[0].query.get('name'), '_acme-challenge.example.com');
+  assert.equal(fake.requests[0].query.get('name'), '_acme-challenge.example.com');
   await provider.cleanUp(apex);
   assert.deepEqual(records.map((r) => r.data), ['wildcard-value']);
   await provider.cleanUp(wildcard);
   assert.deepEqual(records, []);
-  assert.ok(api.requests.some((r) => r.method === 'DELETE'));
+  assert.ok(fake.requests.some((r) => r.method === 'DELETE'));
 });
 
 test('DigitalOcean errors: bad token, unknown domain, rate limit', async () => {

@@ -1,12 +1,15 @@
 // Contract test of the Route53 provider: the official AWS SDK (and STS for role assumption)
 // against a local HTTPS server implementing the REST-XML calls it makes (ListHostedZonesByName,
-// ListResourceRecordSets, ChangeResourceRecordSets, GetChange, STS AssumeRole), asserting on the
-// SigV4 Authorization header, the session token of an assumed role and the change batches, with
-// AWS's error documents (invalid token, no such hosted zone, throttling).
-import { test, before, after, beforeEach } from 'node:test';
+// ListResourceRecordSets, ChangeResourceRecordSets, GetChange, STS AssumeRole). Like AWS, the fake
+// checks each SigV4 signature against the secret key it knows for the access key id (a wrong
+// secret is SignatureDoesNotMatch), and the session token of an assumed role; it asserts on the
+// change batches and answers with AWS's error documents (invalid token, no such hosted zone,
+// throttling).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../../../../test/services/fake-api.ts';
-import { contextWith, txtRequest } from '../../../../test/services/dns01-contract.ts';
+import type { FakeRequest, FakeResponse } from '../../../../test/services/fake-api.ts';
+import { checkSigV4, type AwsKey } from '../../../../test/services/aws-sigv4.ts';
+import { contextWith, rejectsAsProviderError, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { route53Provider } from './route53.ts';
 import { Dns01ProviderError } from './provider.ts';
 
@@ -16,10 +19,12 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ROLE = 'arn:aws:iam::123456789012:role/dns-editor';
 const ZONE_ID = 'Z1PA6795UKMFR9';
 
-let api: FakeApi;
+/** The keys this fake AWS account knows: the user's, and the temporary ones AssumeRole hands out. */
+const KEYS: Record<string, AwsKey> = { [KEY_ID]: { secretAccessKey: SECRET }, ASIATEMPORARY: { secretAccessKey: 'temporary-secret', sessionToken: 'session-token-1' } };
+const SIGNATURE_MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
 let rrsets: Map<string, string[]>; // name -> quoted values
 let changes: Array<{ action: string; name: string; ttl: string; values: string[] }>;
-let override: ((req: FakeRequest) => FakeResponse | undefined) | undefined;
 
 const xml = (body: string, status = 200): FakeResponse => ({ status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': 'req-1' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` });
 const awsError = (status: number, code: string, message: string, ns = NS_XML) =>
@@ -27,18 +32,17 @@ const awsError = (status: number, code: string, message: string, ns = NS_XML) =>
 const tags = (body: string, tag: string) => [...body.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1].replace(/&quot;/g, '"'));
 const credentialOf = (req: FakeRequest) => /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
 
-function aws(req: FakeRequest): FakeResponse {
-  const forced = override?.(req);
-  if (forced) return forced;
-  if (req.method === 'POST' && req.path === '/') {
-    // STS
+async function aws(req: FakeRequest): Promise<FakeResponse> {
+  const sts = req.method === 'POST' && req.path === '/';
+  const ns = sts ? 'https://sts.amazonaws.com/doc/2011-06-15/' : NS_XML;
+  const refused = await checkSigV4(req, sts ? { [KEY_ID]: KEYS[KEY_ID] } : KEYS);
+  if (refused === 'SignatureDoesNotMatch') return awsError(403, refused, SIGNATURE_MISMATCH, ns);
+  if (refused) return awsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', ns);
+  if (sts) {
     const form = new URLSearchParams(req.body);
-    if (credentialOf(req) !== KEY_ID) return awsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', 'https://sts.amazonaws.com/doc/2011-06-15/');
     assert.equal(form.get('Action'), 'AssumeRole');
     return xml(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temporary-secret</SecretAccessKey><SessionToken>session-token-1</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>${form.get('RoleArn')}/${form.get('RoleSessionName')}</Arn><AssumedRoleId>AROA:${form.get('RoleSessionName')}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></AssumeRoleResponse>`);
   }
-  const who = credentialOf(req);
-  if (who !== KEY_ID && !(who === 'ASIATEMPORARY' && req.headers['x-amz-security-token'] === 'session-token-1')) return awsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
   if (req.method === 'GET' && req.path === '/2013-04-01/hostedzonesbyname') {
     const zones = [`<HostedZone><Id>/hostedzone/${ZONE_ID}</Id><Name>example.com.</Name><CallerReference>ref</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>`].filter(() => req.query.get('dnsname') === 'example.com.');
     return xml(`<ListHostedZonesByNameResponse xmlns="${NS_XML}"><HostedZones>${zones.join('')}</HostedZones><DNSName>${req.query.get('dnsname')}</DNSName><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></ListHostedZonesByNameResponse>`);
@@ -69,21 +73,13 @@ function aws(req: FakeRequest): FakeResponse {
   return awsError(404, 'UnknownOperationException', `${req.method} ${req.path}`);
 }
 
-before(async () => {
-  api = await startFakeApi((req) => aws(req));
-});
-after(async () => {
-  await api?.stop();
-});
-beforeEach(() => {
+const fake = useFakeApi(aws, () => {
   rrsets = new Map([['other.example.com.', ['"unrelated"']]]);
   changes = [];
-  override = undefined;
-  api.requests.length = 0;
 });
 
 const staticSolver = (extra: Record<string, unknown> = {}) => ({ route53: { region: 'eu-west-1', accessKeyIDSecretRef: { name: 'aws', key: 'id' }, secretAccessKeySecretRef: { name: 'aws', key: 'secret' }, ...extra } });
-const staticCtx = () => contextWith({ aws: { id: KEY_ID, secret: SECRET } }, api);
+const staticCtx = () => contextWith({ aws: { id: KEY_ID, secret: SECRET } }, fake.api);
 const apex = txtRequest('_acme-challenge.example.com.', 'example.com.', 'apex-value');
 const wildcard = txtRequest('_acme-challenge.example.com.', 'example.com.', 'wildcard-value');
 
@@ -95,15 +91,15 @@ test('static keys: zone found by name, values added to and removed from one RRse
   assert.deepEqual(rrsets.get('_acme-challenge.example.com.'), ['"apex-value"', '"wildcard-value"']);
   assert.deepEqual(changes.map((c) => [c.action, c.name, c.ttl, c.values.length]), [['UPSERT', '_acme-challenge.example.com.', '10', 1], ['UPSERT', '_acme-challenge.example.com.', '10', 2]]);
 
-  const first = api.requests[0];
+  const first = fake.requests[0];
   assert.equal(first.path, '/2013-04-01/hostedzonesbyname');
   assert.equal(first.query.get('dnsname'), 'example.com.');
-  for (const r of api.requests) assert.match(String(r.headers.authorization), new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/eu-west-1/route53/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$`));
-  assert.ok(!JSON.stringify(api.requests.map((r) => r.headers)).includes(SECRET), 'the secret key is never sent');
-  const post = api.requests.find((r) => r.method === 'POST')!;
+  for (const r of fake.requests) assert.match(String(r.headers.authorization), new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/eu-west-1/route53/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$`));
+  assert.ok(!JSON.stringify(fake.requests.map((r) => r.headers)).includes(SECRET), 'the secret key is never sent');
+  const post = fake.requests.find((r) => r.method === 'POST')!;
   assert.equal(post.path, `/2013-04-01/hostedzone/${ZONE_ID}/rrset`);
   assert.match(post.body, /<Comment>certgate DNS-01 challenge<\/Comment>/);
-  assert.ok(api.requests.some((r) => r.path === '/2013-04-01/change/C2682N5HXP0BZ4'), 'the change status was polled until INSYNC');
+  assert.ok(fake.requests.some((r) => r.path === '/2013-04-01/change/C2682N5HXP0BZ4'), 'the change status was polled until INSYNC');
 
   await provider.cleanUp(apex);
   assert.deepEqual(rrsets.get('_acme-challenge.example.com.'), ['"wildcard-value"'], 'the wildcard value stays');
@@ -117,7 +113,7 @@ test('static keys: zone found by name, values added to and removed from one RRse
 test('hostedZoneID skips the lookup; a wrong one is NoSuchHostedZone', async () => {
   const provider = await route53Provider(staticSolver({ hostedZoneID: ZONE_ID }), staticCtx());
   await provider.present(apex);
-  assert.ok(!api.requests.some((r) => r.path.includes('hostedzonesbyname')));
+  assert.ok(!fake.requests.some((r) => r.path.includes('hostedzonesbyname')));
   const wrong = await route53Provider(staticSolver({ hostedZoneID: 'ZNOPE' }), staticCtx());
   await assert.rejects(wrong.present(apex), /hosted zone not found \(NoSuchHostedZone: No hosted zone found with ID: ZNOPE\); check hostedZoneID/);
 });
@@ -125,12 +121,12 @@ test('hostedZoneID skips the lookup; a wrong one is NoSuchHostedZone', async () 
 test('role assumption: STS AssumeRole signed with the static keys, Route53 called with the temporary ones', async () => {
   const provider = await route53Provider(staticSolver({ role: ROLE }), staticCtx());
   await provider.present(apex);
-  const sts = api.requests.find((r) => r.path === '/')!;
+  const sts = fake.requests.find((r) => r.path === '/')!;
   const form = new URLSearchParams(sts.body);
   assert.equal(form.get('RoleArn'), ROLE);
   assert.equal(form.get('RoleSessionName'), 'certgate-dns01');
   assert.match(String(sts.headers.authorization), new RegExp(`Credential=${KEY_ID}/\\d{8}/eu-west-1/sts/aws4_request`));
-  const route53Calls = api.requests.filter((r) => r.path.startsWith('/2013-04-01/'));
+  const route53Calls = fake.requests.filter((r) => r.path.startsWith('/2013-04-01/'));
   assert.ok(route53Calls.length > 0 && route53Calls.every((r) => credentialOf(r) === 'ASIATEMPORARY' && r.headers['x-amz-security-token'] === 'session-token-1'));
 });
 
@@ -139,10 +135,10 @@ test('ambient credentials from the environment for ClusterIssuers only', async (
   process.env.AWS_ACCESS_KEY_ID = KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = SECRET;
   try {
-    await assert.rejects(route53Provider({ route53: { region: 'eu-west-1' } }, contextWith({}, api)), /ambient credentials \(the pod's AWS identity\) are only used for ClusterIssuers/);
-    const provider = await route53Provider({ route53: { region: 'eu-west-1' } }, { ...contextWith({}, api), allowAmbientCredentials: true });
+    await assert.rejects(route53Provider({ route53: { region: 'eu-west-1' } }, contextWith({}, fake.api)), /ambient credentials \(the pod's AWS identity\) are only used for ClusterIssuers/);
+    const provider = await route53Provider({ route53: { region: 'eu-west-1' } }, { ...contextWith({}, fake.api), allowAmbientCredentials: true });
     await provider.present(apex);
-    assert.ok(api.requests.every((r) => credentialOf(r) === KEY_ID), 'the default chain found the environment keys');
+    assert.ok(fake.requests.every((r) => credentialOf(r) === KEY_ID), 'the default chain found the environment keys');
   } finally {
     if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
     else process.env.AWS_ACCESS_KEY_ID = saved.id;
@@ -151,24 +147,22 @@ test('ambient credentials from the environment for ClusterIssuers only', async (
   }
 });
 
-test('an invalid key is a configuration error naming what to check, without the secret', async () => {
-  const provider = await route53Provider(staticSolver(), contextWith({ aws: { id: 'AKIAWRONGWRONGWRONG0', secret: SECRET } }, api));
-  await assert.rejects(provider.present(apex), (err: unknown) => {
-    assert.ok(err instanceof Dns01ProviderError);
-    assert.equal(err.retryable, false);
-    assert.match(err.message, /AWS refused the credentials or their permissions \(InvalidClientTokenId: The security token included in the request is invalid\.\)/);
-    assert.ok(!err.message.includes(SECRET));
-    return true;
-  });
+test('an unknown key id, or the right one with a wrong secret, is a configuration error naming what to check, without the secret', async () => {
+  const unknown = await route53Provider(staticSolver(), contextWith({ aws: { id: 'AKIAWRONGWRONGWRONG0', secret: SECRET } }, fake.api));
+  await rejectsAsProviderError(unknown.present(apex), { retryable: false, message: /AWS refused the credentials or their permissions \(InvalidClientTokenId: The security token included in the request is invalid\.\)/, secrets: [SECRET] });
+  const wrongSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGSECRET';
+  const mismatched = await route53Provider(staticSolver(), contextWith({ aws: { id: KEY_ID, secret: wrongSecret } }, fake.api));
+  await rejectsAsProviderError(mismatched.present(apex), { retryable: false, message: /AWS refused the credentials or their permissions \(SignatureDoesNotMatch: The request signature we calculated does not match/, secrets: [wrongSecret] });
+  assert.equal(changes.length, 0, 'nothing was changed with a bad signature');
 });
 
 test('a zone not in the account, and throttling (retried by the SDK, then retryable)', async () => {
   const provider = await route53Provider(staticSolver(), staticCtx());
   await assert.rejects(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), /no hosted zone named example\.org\. in this AWS account/);
-  override = () => awsError(400, 'Throttling', 'Rate exceeded');
-  api.requests.length = 0;
+  fake.force(() => awsError(400, 'Throttling', 'Rate exceeded'));
+  fake.requests.length = 0;
   await assert.rejects(provider.present(apex), (err: unknown) => err instanceof Dns01ProviderError && err.retryable && /rate limit reached \(Throttling: Rate exceeded\)/.test(err.message));
-  assert.equal(api.requests.length, 3, 'maxAttempts 3');
+  assert.equal(fake.requests.length, 3, 'maxAttempts 3');
 });
 
 test('configuration errors name the field', async () => {
