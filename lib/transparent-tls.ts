@@ -6,7 +6,7 @@
 // defensive and nothing here throws on shape.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { IngressAnnotations, Labels, LabelValues } from '../api/constants.ts';
-import { dnsNameProblem } from './identity-names.ts';
+import { dnsNameProblem } from './identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, type Obj } from './untrusted.ts';
 
 /** Namespace annotation naming the issuer for transparent TLS: "ClusterIssuer.letsencrypt-prod" or "Issuer.name". */

@@ -5,7 +5,7 @@ import { Labels, LabelValues } from '../api/constants.ts';
 import { Resources, type ResourceDescriptor } from '../api/resources.ts';
 import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
 import { staleCaches } from '../lib/kube/informer.ts';
-import type { WorkerCaches } from './issuance/backend.ts';
+import type { WorkerCaches } from './context.ts';
 
 export const MANAGED_SECRET_SELECTOR = `${Labels.ControllerFAO}=${LabelValues.True}`;
 

@@ -5,7 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { classifyError } from '../lib/reconcile-errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { Priority, WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
-import type { Controller, WorkerContext } from './issuance/backend.ts';
+import type { Controller, WorkerContext } from './context.ts';
 
 export interface ControllerOptions {
   name: string;

@@ -11,6 +11,7 @@ import { LeaderElector } from '../lib/leader.ts';
 import { childLogger } from '../lib/log.ts';
 import { createWorkerMetrics } from '../lib/metrics/worker.ts';
 import { createAcmeBackend, createAcmeControllers } from './acme/index.ts';
+import { withAcmeRuntime } from './acme/runtime.ts';
 import { createWorkerCaches, type CacheSet } from './caches.ts';
 import { createCertificateRequestController } from './certificaterequests/controller.ts';
 import { createIssuingController } from './certificates/issuing.ts';
@@ -22,7 +23,7 @@ import type { WorkerConfig } from './config.ts';
 import { parseWorkerArgs } from './flags.ts';
 import { serveHealth, serveMetrics } from './http.ts';
 import { createIngressShimController } from './ingress-shim/controller.ts';
-import type { Controller, WorkerCaches, WorkerContext } from './issuance/backend.ts';
+import type { Controller, WorkerCaches, WorkerContext } from './context.ts';
 import { staleReason } from '../lib/kube/informer.ts';
 import { createCaBackend } from './issuance/ca.ts';
 import { createSelfSignedBackend } from './issuance/selfsigned.ts';
@@ -55,7 +56,9 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
   const cacheSet = createWorkerCaches(client, { namespace: config.namespace, clusterIssuerSelector: config.clusterIssuerSelector });
   const recorder = createEventRecorder({ client, component: 'certgate-worker', clock: base.clock });
   const ctx: WorkerContext = { ...base, caches: cacheSet.caches, recorder };
-  const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(ctx) };
+  // One ACME runtime (accounts, fresh reads of our own writes) for the ACME backend and controllers.
+  const acmeCtx = withAcmeRuntime(ctx);
+  const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(acmeCtx) };
   // Controllers register their watch handlers before the caches list, so nothing is missed.
   const controllers: Controller[] = [
     createTriggerController(ctx),
@@ -66,7 +69,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     createCertificateRequestController(ctx, backends),
     ...createIssuerControllers(ctx, backends),
     createIngressShimController(ctx),
-    ...createAcmeControllers(ctx),
+    ...createAcmeControllers(acmeCtx),
   ];
   try {
     await cacheSet.start();

@@ -7,7 +7,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
-import type { WorkerContext } from './issuance/backend.ts';
+import type { WorkerContext } from './context.ts';
 
 export const ABSENT_SECRET_TTL_MS = 5_000;
 

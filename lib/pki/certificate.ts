@@ -2,7 +2,7 @@
 // order, verification to a CA bundle, key match and requested names. Used by the Secret writer
 // before every write, by the readiness checks, and by the CLI (inspect, import).
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { diffNames, namesOf, type CertificateNames } from './names.ts';
+import { diffNames, namesOf, type CertificateNames } from './certificate-names.ts';
 import { x509 } from './webcrypto.ts';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;

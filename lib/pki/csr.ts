@@ -1,7 +1,7 @@
 // PKCS#10 certificate signing requests: created from a private key and the requested names,
 // parsed back (signature checked) by issuers and by the Secret writer's checks.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { emptyNames, namesOf, subjectAltNames, type CertificateNames } from './names.ts';
+import { emptyNames, namesOf, subjectAltNames, type CertificateNames } from './certificate-names.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
 export interface SubjectFields {

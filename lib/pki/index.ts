@@ -1,6 +1,6 @@
 // Public surface of lib/pki: keys, CSRs, signing and certificate checks.
 export * from './keys.ts';
-export * from './names.ts';
+export * from './certificate-names.ts';
 export * from './csr.ts';
 export * from './sign.ts';
 export * from './certificate.ts';

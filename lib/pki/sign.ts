@@ -3,7 +3,7 @@
 import { createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCsr } from './csr.ts';
 import { samePublicKey } from './keys.ts';
-import { SAN_OID } from './names.ts';
+import { SAN_OID } from './certificate-names.ts';
 import { usageExtensions } from './usages.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 

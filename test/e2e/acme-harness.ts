@@ -14,7 +14,9 @@ import { createWorkerMetrics } from '../../lib/metrics/worker.ts';
 import { x509, toCryptoKeyPair } from '../../lib/pki/webcrypto.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { createWorkerCaches } from '../../worker/caches.ts';
-import type { Controller, IssuerBackend, SignResult, WorkerContext } from '../../worker/issuance/backend.ts';
+import type { IssuerBackend, SignResult } from '../../worker/issuance/backend.ts';
+import type { Controller } from '../../worker/context.ts';
+import { withAcmeRuntime, type AcmeContext } from '../../worker/acme/runtime.ts';
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { AcmeStack } from '../services/index.ts';
@@ -41,7 +43,7 @@ export interface AcmeWorkerOptions {
 }
 
 export interface AcmeWorker {
-  ctx: WorkerContext;
+  ctx: AcmeContext;
   backend: IssuerBackend;
   controllers: Controller[];
   stop(): Promise<void>;
@@ -93,7 +95,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
   const workerLog = log.child({ component: 'acme-test-worker' });
   const cacheSet = createWorkerCaches(client, { namespace, clusterIssuerSelector: config.clusterIssuerSelector });
   const caches = cacheSet.caches;
-  const ctx: WorkerContext = {
+  const ctx: AcmeContext = withAcmeRuntime({
     client,
     caches,
     recorder: createEventRecorder({ client, component: 'certgate-worker' }),
@@ -101,7 +103,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     log: workerLog,
     config,
     metrics: createWorkerMetrics(),
-  };
+  });
   const backend = createAcmeBackend(ctx);
   const controllers = opts.controllers === false ? [] : createAcmeControllers(ctx);
   await cacheSet.start();

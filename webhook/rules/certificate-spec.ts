@@ -2,7 +2,7 @@
 // name and template, the revision history, usages and name constraints. Refused with the same
 // meaning as cert-manager's webhook, so a manifest it refuses is refused here too.
 import type { Finding } from './ids.ts';
-import { annotationsBytes, labelValueProblem, MAX_ANNOTATIONS_BYTES, qualifiedNameProblem, subdomainProblem } from '../../lib/kube-names.ts';
+import { annotationsBytes, labelValueProblem, MAX_ANNOTATIONS_BYTES, qualifiedNameProblem, subdomainProblem } from '../../lib/kube-name-syntax.ts';
 import { isKnownUsage } from '../../lib/pki/usages.ts';
 import { asArr, asObj, stringMap } from '../../lib/untrusted.ts';
 

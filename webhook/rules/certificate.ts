@@ -8,7 +8,7 @@ import { secretWinner } from '../../lib/secret-claims.ts';
 import { certificateSpecFindings } from './certificate-spec.ts';
 import { acmeOf, lookupIssuer } from './issuer-lookup.ts';
 import type { Finding } from './ids.ts';
-import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-names.ts';
+import { byteLength, dnsNameProblem, emailProblem, ipProblem, MAX_COMMON_NAME_BYTES, uriProblem } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf } from '../../lib/untrusted.ts';
 
 /**

@@ -6,7 +6,7 @@ import { isStagingServer } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
 import { isIP } from 'node:net';
-import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-names.ts';
+import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
 export interface IngressRuleOptions {

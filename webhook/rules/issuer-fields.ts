@@ -3,7 +3,7 @@
 // issuer's Secret. Refused with the same meaning as cert-manager's webhook.
 import { X509Certificate } from 'node:crypto';
 import type { Finding } from './ids.ts';
-import { subdomainProblem } from '../../lib/kube-names.ts';
+import { subdomainProblem } from '../../lib/kube-name-syntax.ts';
 import { asObj, asStr, type Obj } from '../../lib/untrusted.ts';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;

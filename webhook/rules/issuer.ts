@@ -3,7 +3,7 @@ import { findUnsupportedFields } from '../../api/unsupported.ts';
 import { isLetsEncryptDirectory, isProductionServer, letsEncryptSuggestion } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { acmeCaBundleFindings, acmeEabFindings, caIssuerFindings, http01Findings, rfc2136Findings } from './issuer-fields.ts';
-import { emailProblem } from '../../lib/identity-names.ts';
+import { emailProblem } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, specOf } from '../../lib/untrusted.ts';
 
 const ISSUER_TYPES = ['acme', 'ca', 'selfSigned', 'vault', 'venafi'] as const;

@@ -7,17 +7,17 @@ import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { advertisedProfiles } from '../../lib/acme/client.ts';
 import { x509 } from '../../lib/pki/webcrypto.ts';
-import { namesOf } from '../../lib/pki/names.ts';
-import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult, WorkerContext } from '../issuance/backend.ts';
-import { acmeRuntime } from './runtime.ts';
-import { orderName } from './names.ts';
+import { namesOf } from '../../lib/pki/certificate-names.ts';
+import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult } from '../issuance/backend.ts';
+import type { AcmeContext } from './runtime.ts';
+import { orderName } from '../object-names.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 
 /** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
 export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
 
-export function createAcmeBackend(ctx: WorkerContext): IssuerBackend {
-  const rt = acmeRuntime(ctx);
+export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
+  const rt = ctx.acme;
   return {
     async sign(req: SignRequest): Promise<SignResult> {
       const cr = req.request;

@@ -13,26 +13,25 @@ import { parseCertificateChain } from '../../lib/pki/index.ts';
 import type { Logger } from '../../lib/log.ts';
 import { timestamp } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { AcmeContext } from './runtime.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController, updateCertificateStatus, withoutUndefined } from '../certificates/common.ts';
 import { ariIdOf } from '../certificates/policy.ts';
-import { IssuerConfigError, resolveAcmeIssuer } from './issuers.ts';
-import { acmeRuntime } from './runtime.ts';
+import { IssuerConfigError, isOurIssuerRef, resolveAcmeIssuer } from '../issuer-ref.ts';
 
 export const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
 
-export function createRenewalInfoController(ctx: WorkerContext): QueueController {
+export function createRenewalInfoController(ctx: AcmeContext): QueueController {
   // The last check per Certificate, so a cache that has not yet seen our own status write does
   // not cause a second fetch (and a second Event) for the same certificate.
   const checked = new Map<string, { certID: string; nextCheck: number }>();
   return createCertificateController(ctx, { name: RENEWAL_INFO_CONTROLLER, reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log, checked) });
 }
 
-async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logger, checked: Map<string, { certID: string; nextCheck: number }>) {
+async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger, checked: Map<string, { certID: string; nextCheck: number }>) {
   const namespace = cert.metadata.namespace!;
   const ref = cert.spec.issuerRef;
-  if ((ref.group || 'cert-manager.io') !== 'cert-manager.io') return;
+  if (!isOurIssuerRef(ref)) return;
   const leaf = storedLeaf(secretValue(await readSecret(ctx, namespace, cert.spec.secretName), SecretKeys.Certificate));
   const certID = leaf && ariIdOf(leaf);
   if (!leaf || !certID) return;
@@ -47,7 +46,7 @@ async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logg
   let client;
   try {
     const resolved = await resolveAcmeIssuer(ctx, ref, namespace);
-    ({ client } = await acmeRuntime(ctx).accounts.clientFor(resolved.acme, resolved.resourceNamespace));
+    ({ client } = await ctx.acme.accounts.clientFor(resolved.acme, resolved.resourceNamespace));
   } catch (err) {
     if (err instanceof IssuerConfigError) return; // not an ACME issuer (or not ours): no ARI
     throw err;
@@ -86,7 +85,7 @@ async function checkRenewalInfo(ctx: WorkerContext, cert: Certificate, log: Logg
 }
 
 /** An Event when the CA's window for this certificate is new or moved; a Warning when it explains why. */
-function announce(ctx: WorkerContext, cert: Certificate, known: CertificateRenewalInfo | undefined, fresh: CertificateRenewalInfo): void {
+function announce(ctx: AcmeContext, cert: Certificate, known: CertificateRenewalInfo | undefined, fresh: CertificateRenewalInfo): void {
   const moved = known?.suggestedWindowStart !== undefined && (known.suggestedWindowStart !== fresh.suggestedWindowStart || known.suggestedWindowEnd !== fresh.suggestedWindowEnd);
   if (known?.suggestedWindowStart !== undefined && !moved && known.explanationURL === fresh.explanationURL) return;
   const [start, end] = [fresh.suggestedWindowStart, fresh.suggestedWindowEnd];

@@ -1,12 +1,14 @@
-// State shared by the ACME backend and the Order and Challenge controllers of one worker:
-// the registered ACME clients (one account registration per issuer configuration) and metrics.
+// State shared by the ACME backend and the Order, Challenge and renewal-information controllers of
+// one worker: the registered ACME clients (one account registration per issuer configuration),
+// poll intervals and fresh reads of our own writes. worker/main.ts creates it once per leadership
+// term and hands the ACME parts an AcmeContext.
 import { AcmeAccounts } from '../../lib/acme/accounts.ts';
 import { createAcmeMetrics } from '../../lib/metrics/acme.ts';
 import { Resources } from '../../api/resources.ts';
 import type { Challenge, Order } from '../../api/types.generated.ts';
 import type { WorkerConfig } from '../config.ts';
 import { createFreshReader, type FreshReader } from '../fresh-reads.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 
 export interface AcmeRuntime {
   accounts: AcmeAccounts;
@@ -21,27 +23,30 @@ export interface AcmeRuntime {
   challenges: FreshReader<Challenge>;
 }
 
-const runtimes = new WeakMap<WorkerContext, AcmeRuntime>();
+/** The worker context plus the ACME runtime: what every ACME controller and the ACME backend take. */
+export interface AcmeContext extends WorkerContext {
+  acme: AcmeRuntime;
+}
 
-export function acmeRuntime(ctx: WorkerContext): AcmeRuntime {
-  let rt = runtimes.get(ctx);
-  if (!rt) {
-    const min = Math.max(1, ctx.config.acmeBackoffMinMs);
-    rt = {
-      accounts: new AcmeAccounts(ctx.client, {
-        metrics: createAcmeMetrics(ctx.metrics.registry),
-        pollBackoff: { minMs: min, maxMs: Math.max(min, min * 8), attempts: 10 },
-        retryBaseMs: Math.min(500, min * 4),
-      }),
-      pollIntervalMs: min,
-      selfCheckIntervalMs: Math.max(min * 2, 20),
-      selfCheckStarted: new Map(),
-      orders: createFreshReader(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
-      challenges: createFreshReader(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
-    };
-    runtimes.set(ctx, rt);
-  }
-  return rt;
+export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
+  const min = Math.max(1, ctx.config.acmeBackoffMinMs);
+  return {
+    accounts: new AcmeAccounts(ctx.client, {
+      metrics: createAcmeMetrics(ctx.metrics.registry),
+      pollBackoff: { minMs: min, maxMs: Math.max(min, min * 8), attempts: 10 },
+      retryBaseMs: Math.min(500, min * 4),
+    }),
+    pollIntervalMs: min,
+    selfCheckIntervalMs: Math.max(min * 2, 20),
+    selfCheckStarted: new Map(),
+    orders: createFreshReader(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
+    challenges: createFreshReader(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
+  };
+}
+
+/** The ACME context for a worker context: one runtime, shared by everything built from the result. */
+export function withAcmeRuntime(ctx: WorkerContext): AcmeContext {
+  return { ...ctx, acme: createAcmeRuntime(ctx) };
 }
 
 /**

@@ -7,8 +7,9 @@ import { CertificateRequestReasons, ConditionTypes } from '../../api/constants.t
 import { Resources } from '../../api/resources.ts';
 import { getCondition, hasCondition, setCondition, timestamp } from '../conditions.ts';
 import { controllerOwner, createQueueController, keyOf, type QueueController } from '../controller.ts';
-import type { SignResult, WorkerContext } from '../issuance/backend.ts';
-import { backendFor, isOurIssuerRef, resolveIssuer, type IssuerBackends } from '../issuance/issuers.ts';
+import { backendFor, type IssuerBackends, type SignResult } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
+import { isOurIssuerRef, resolveIssuer } from '../issuer-ref.ts';
 import { b64 } from '../secrets.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { Priority } from '../../lib/workqueue.ts';

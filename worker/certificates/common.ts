@@ -7,7 +7,7 @@ import { Resources } from '../../api/resources.ts';
 import { Priority, type ReconcileResult } from '../../lib/workqueue.ts';
 import type { Logger } from '../../lib/log.ts';
 import { controllerOwner, createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { cacheIndex, type CacheIndex } from '../cache-index.ts';
 

@@ -9,10 +9,11 @@ import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
 import { updateCertificateStatus, createCertificateController } from './common.ts';
-import { keySpecOf, nextKeySecretNameFor } from './naming.ts';
+import { keySpecOf } from './spec-fields.ts';
+import { nextKeySecretNameFor } from '../object-names.ts';
 
 export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
 export const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';

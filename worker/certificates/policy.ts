@@ -22,7 +22,8 @@ import {
   type CertificateInfo,
 } from '../../lib/pki/index.ts';
 import { getCondition } from '../conditions.ts';
-import { issuerGroupOf, keySpecOf, requestedNames } from './naming.ts';
+import { keySpecOf, requestedNames } from './spec-fields.ts';
+import { issuerGroupOf } from '../issuer-ref.ts';
 
 export interface SecretEvaluation {
   /** Why a new certificate is needed; undefined when the Secret is up to date. */

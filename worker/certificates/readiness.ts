@@ -4,7 +4,7 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { CertificateReasons, ConditionTypes } from '../../api/constants.ts';
 import { setCondition, timestamp } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { readSecret } from '../secrets.ts';
 import { certificateKeys, currentRevisionRequest, updateCertificateStatus, watchCertificateInputs, withoutUndefined } from './common.ts';
 import { evaluateSecret } from './policy.ts';

@@ -9,10 +9,11 @@ import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { createCsr, diffNames, parseCertificateChain, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController } from './common.ts';
-import { requestedNames, requestNameFor } from './naming.ts';
+import { requestedNames } from './spec-fields.ts';
+import { requestNameFor } from '../object-names.ts';
 import { ariIdOf } from './policy.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';

@@ -9,7 +9,7 @@ import { CertificateReasons, Labels, SecretAnnotations, SecretKeys } from '../..
 import { Resources } from '../../api/resources.ts';
 import { inspectCertificate } from '../../lib/pki/index.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { currentRevisionRequest } from './common.ts';
 import { evaluateSecret } from './policy.ts';

@@ -7,9 +7,10 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { Labels, LabelValues, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { b64, readSecret } from '../secrets.ts';
-import { issuerGroupOf, requestedNames } from './naming.ts';
+import { requestedNames } from './spec-fields.ts';
+import { issuerGroupOf } from '../issuer-ref.ts';
 
 export interface IssuedBundle {
   certificatePem: string;

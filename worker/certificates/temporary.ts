@@ -11,9 +11,9 @@ import { certificateDurationMs } from '../../api/defaults.ts';
 import { Resources } from '../../api/resources.ts';
 import { createCsr, parsePrivateKeyPem, signCertificate } from '../../lib/pki/index.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { requestedNames } from './naming.ts';
+import { requestedNames } from './spec-fields.ts';
 import { evaluateSecret } from './policy.ts';
 
 /** The Secret has nothing an Ingress controller could serve. */

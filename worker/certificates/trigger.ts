@@ -5,7 +5,7 @@ import { CertificateReasons, ConditionTypes } from '../../api/constants.ts';
 import { Priority } from '../../lib/workqueue.ts';
 import { hasCondition, setCondition } from '../conditions.ts';
 import { keyOf, type QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { readSecret } from '../secrets.ts';
 import { createCertificateController, currentRevisionRequest, updateCertificateStatus } from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';

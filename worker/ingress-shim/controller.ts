@@ -8,7 +8,7 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { Resources } from '../../api/resources.ts';
 import { KubeApiError } from '../../lib/kube/client.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { beingDeleted, planIngress } from './plan.ts';
 import { ensureTransparentTls } from './transparent-tls.ts';
 import { withoutLostSecretClaims } from './secret-claims.ts';

@@ -11,7 +11,7 @@ import { CertificateAnnotations, IngressAnnotations } from '../../api/constants.
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import type { IssuerRef } from '../config.ts';
 import { annotationSpec, IngressConfigError } from './annotations.ts';
-import { subdomainProblem } from '../../lib/kube-names.ts';
+import { subdomainProblem } from '../../lib/kube-name-syntax.ts';
 
 export { IngressConfigError } from './annotations.ts';
 

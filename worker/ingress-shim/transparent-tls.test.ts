@@ -14,7 +14,7 @@ import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/cl
 import { log } from '../../lib/log.ts';
 import { startApiServer, type EmbeddedApiServer } from '../../test/apiserver/index.ts';
 import type { WorkerConfig } from '../config.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { ensureTransparentTls } from './transparent-tls.ts';
 
 const quiet = log.child({}, { level: 'silent' });

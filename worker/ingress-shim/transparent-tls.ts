@@ -9,7 +9,7 @@ import { KubeApiError } from '../../lib/kube/client.ts';
 import type { Logger } from '../../lib/log.ts';
 import { diffToJsonPatch } from '../../lib/json-patch.ts';
 import { addTransparentTls, defaultIssuerFor, issuerAnnotation, transparentTlsApplies } from '../../lib/transparent-tls.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
+import type { WorkerContext } from '../context.ts';
 
 export const TRANSPARENT_TLS_REASON = 'TransparentTLS';
 export const TRANSPARENT_TLS_SKIPPED_REASON = 'TransparentTLSSkipped';

@@ -1,14 +1,7 @@
-// How the CertificateRequest controller talks to issuer types (SelfSigned, CA, ACME), and the
-// context every worker controller is built from. This file is a contract between the issuance
-// controllers and the ACME backend (worker/acme/): change it only together.
-import type { V1Ingress, V1Namespace, V1Secret } from '@kubernetes/client-node';
-import type { CertificateRequest, Certificate, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
-import type { Clock } from '../../lib/clock.ts';
-import type { EventRecorder } from '../../lib/events.ts';
-import type { KubeClient, WatchedCache } from '../../lib/kube/client.ts';
-import type { Logger } from '../../lib/log.ts';
-import type { WorkerMetrics } from '../../lib/metrics/worker.ts';
-import type { WorkerConfig } from '../config.ts';
+// How the CertificateRequest and issuer controllers talk to issuer types (SelfSigned, CA, ACME).
+// This file is a contract between those controllers and the backends (worker/issuance/ca.ts,
+// selfsigned.ts, worker/acme/backend.ts): change it only together.
+import type { CertificateRequest, ClusterIssuer, Issuer } from '../../api/types.generated.ts';
 
 export interface SignRequest {
   request: CertificateRequest;
@@ -37,34 +30,23 @@ export interface IssuerBackend {
   checkIssuer(issuer: Issuer | ClusterIssuer, resourceNamespace: string): Promise<IssuerReadiness>;
 }
 
-/** Started list+watch caches shared by every controller. */
-export interface WorkerCaches {
-  certificates: WatchedCache<Certificate>;
-  certificateRequests: WatchedCache<CertificateRequest>;
-  issuers: WatchedCache<Issuer>;
-  clusterIssuers: WatchedCache<ClusterIssuer>;
-  orders: WatchedCache<Order>;
-  challenges: WatchedCache<Challenge>;
-  /** Only Secrets labelled controller.cert-manager.io/fao=true; GET others directly. */
-  secrets: WatchedCache<V1Secret>;
-  ingresses: WatchedCache<V1Ingress>;
-  /** Namespaces (their transparent TLS label and default issuer annotation). */
-  namespaces: WatchedCache<V1Namespace>;
+
+/** The backend per issuer type; ACME is absent in tests that need only the local types. */
+export interface IssuerBackends {
+  selfSigned: IssuerBackend;
+  ca: IssuerBackend;
+  acme?: IssuerBackend;
 }
 
-export interface WorkerContext {
-  client: KubeClient;
-  caches: WorkerCaches;
-  recorder: EventRecorder;
-  clock: Clock;
-  log: Logger;
-  config: WorkerConfig;
-  metrics: WorkerMetrics;
+function issuerType(issuer: Issuer | ClusterIssuer): keyof IssuerBackends | undefined {
+  const s = issuer.spec;
+  if (s.acme) return 'acme';
+  if (s.ca) return 'ca';
+  if (s.selfSigned) return 'selfSigned';
+  return undefined;
 }
 
-/** A controller: registers its watches on ctx.caches when constructed, runs its queue between start and stop. */
-export interface Controller {
-  readonly name: string;
-  start(): void;
-  stop(): Promise<void>;
+export function backendFor(backends: IssuerBackends, issuer: Issuer | ClusterIssuer): IssuerBackend | undefined {
+  const t = issuerType(issuer);
+  return t ? backends[t] : undefined;
 }

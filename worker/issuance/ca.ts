@@ -6,7 +6,8 @@ import { IssuerReasons, SecretKeys } from '../../api/constants.ts';
 import type { ClusterIssuer, Issuer } from '../../api/types.generated.ts';
 import { certificateMatchesKey, parseCertificateChain, parsePrivateKeyPem, signCertificate, splitPemCertificates } from '../../lib/pki/index.ts';
 import { readSecret, secretValue } from '../secrets.ts';
-import type { IssuerBackend, WorkerContext } from './backend.ts';
+import type { IssuerBackend } from './backend.ts';
+import type { WorkerContext } from '../context.ts';
 import { requestDurationMs } from './selfsigned.ts';
 
 interface CaKeyPair {

@@ -5,7 +5,8 @@ import { parseDuration } from '../../api/duration.ts';
 import { DEFAULT_DURATION_MS } from '../../api/defaults.ts';
 import { parsePrivateKeyPem, signCertificate, SigningError } from '../../lib/pki/index.ts';
 import { readSecret, secretValue } from '../secrets.ts';
-import type { IssuerBackend, WorkerContext } from './backend.ts';
+import type { IssuerBackend } from './backend.ts';
+import type { WorkerContext } from '../context.ts';
 
 export function requestDurationMs(duration: string | undefined): number {
   return duration ? parseDuration(duration) : DEFAULT_DURATION_MS;

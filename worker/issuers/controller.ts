@@ -8,8 +8,9 @@ import { Resources } from '../../api/resources.ts';
 import type { WatchedCache } from '../../lib/kube/client.ts';
 import { getCondition, setCondition } from '../conditions.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
-import type { WorkerContext } from '../issuance/backend.ts';
-import { backendFor, type IssuerBackends } from '../issuance/issuers.ts';
+import type { WorkerContext } from '../context.ts';
+import { backendFor, type IssuerBackends } from '../issuance/backend.ts';
+import { resourceNamespaceFor } from '../issuer-ref.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export const ISSUERS_CONTROLLER = 'issuers';
@@ -37,7 +38,7 @@ function make(ctx: WorkerContext, backends: IssuerBackends, cluster: boolean): Q
       if (issuer.metadata.deletionTimestamp) return;
       // Exported before the backend check, so an issuer whose check keeps throwing still shows up.
       ctx.metrics.issuers.observe(kind, issuer);
-      const resourceNamespace = cluster ? ctx.config.clusterResourceNamespace : namespace!;
+      const resourceNamespace = resourceNamespaceFor(ctx.config, { kind }, namespace!);
       const backend = backendFor(backends, issuer);
       const readiness = backend
         ? await backend.checkIssuer(issuer, resourceNamespace)

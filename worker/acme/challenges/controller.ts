@@ -1,13 +1,13 @@
 // The Challenge controller: watches Challenges and runs reconcileChallenge for each key.
 import type { Challenge } from '../../../api/types.generated.ts';
 import { createQueueController, keyOf, type QueueController } from '../../controller.ts';
-import type { WorkerContext } from '../../issuance/backend.ts';
+import type { AcmeContext } from '../runtime.ts';
 import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileChallenge } from './reconcile.ts';
 
 export const CHALLENGES_CONTROLLER = 'challenges';
 
-export function createChallengeController(ctx: WorkerContext, opts: { concurrency?: number } = {}): QueueController {
+export function createChallengeController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const challenges = ctx.caches.challenges;
   const ctrl = createQueueController(ctx, {
     name: CHALLENGES_CONTROLLER,

@@ -9,10 +9,9 @@ import type { Certificate, CertificateRequest, Challenge, ChallengeStatus, Order
 import { fetchResource } from '../../../lib/acme/client.ts';
 import { formatProblem, isRateLimited, isTerminalProblem } from '../../../lib/acme/errors.ts';
 import type { ReconcileResult } from '../../../lib/workqueue.ts';
-import type { WorkerContext } from '../../issuance/backend.ts';
-import { acmeRuntime } from '../runtime.ts';
+import type { AcmeContext } from '../runtime.ts';
 import { acceptOnce, challengeEndpoint } from './accept.ts';
-import { resolveAcmeIssuer } from '../issuers.ts';
+import { resolveAcmeIssuer, resourceNamespaceFor } from '../../issuer-ref.ts';
 import { ensureSolverService, deleteSolverService } from './http01/service.ts';
 import { ensureRoute, removeRoute, SolverConfigError } from './http01/ingress.ts';
 import { http01SelfCheck } from './http01/self-check.ts';
@@ -21,8 +20,8 @@ import { Dns01ProviderError } from './dns01/provider.ts';
 
 const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy];
 
-export async function reconcileChallenge(ctx: WorkerContext, namespace: string, name: string): Promise<ReconcileResult> {
-  const rt = acmeRuntime(ctx);
+export async function reconcileChallenge(ctx: AcmeContext, namespace: string, name: string): Promise<ReconcileResult> {
+  const rt = ctx.acme;
   const ch = await rt.challenges.get(namespace, name);
   if (!ch) return;
   const st = ch.status ?? {};
@@ -118,7 +117,7 @@ export async function reconcileChallenge(ctx: WorkerContext, namespace: string, 
   }
 }
 
-async function present(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<void> {
+async function present(ctx: AcmeContext, ch: Challenge, resourceNamespace: string): Promise<void> {
   if (ch.spec.type === 'HTTP-01') {
     const svc = ctx.config.solverService;
     const serviceName = await ensureSolverService(ctx.client, ch, svc);
@@ -128,7 +127,7 @@ async function present(ctx: WorkerContext, ch: Challenge, resourceNamespace: str
   }
 }
 
-async function selfCheck(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<string | undefined> {
+async function selfCheck(ctx: AcmeContext, ch: Challenge, resourceNamespace: string): Promise<string | undefined> {
   if (ch.spec.type === 'HTTP-01') {
     return http01SelfCheck(ch.spec.dnsName, ch.spec.token, ch.spec.key, { port: ctx.config.acmeHttp01SelfCheckPort, nameserver: ctx.config.acmeDnsNameserver });
   }
@@ -143,7 +142,7 @@ function waitingSince(started: Map<string, number>, ch: Challenge, now: number):
 }
 
 /** The Certificate behind a Challenge (Challenge -> Order -> CertificateRequest -> annotation), if any. */
-async function certificateOf(ctx: WorkerContext, ch: Challenge): Promise<Certificate | undefined> {
+async function certificateOf(ctx: AcmeContext, ch: Challenge): Promise<Certificate | undefined> {
   const ns = ch.metadata.namespace!;
   const orderName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
   const order = orderName ? (ctx.caches.orders.get(orderName, ns) ?? (await ctx.client.get<Order>(Resources.Order, ns, orderName))) : undefined;
@@ -154,14 +153,14 @@ async function certificateOf(ctx: WorkerContext, ch: Challenge): Promise<Certifi
 }
 
 /** Idempotent: removes whatever present() may have made. */
-async function cleanup(ctx: WorkerContext, ch: Challenge): Promise<void> {
-  acmeRuntime(ctx).selfCheckStarted.delete(ch.metadata.uid!);
+async function cleanup(ctx: AcmeContext, ch: Challenge): Promise<void> {
+  ctx.acme.selfCheckStarted.delete(ch.metadata.uid!);
   if (ch.spec.type === 'HTTP-01') {
     await removeRoute(ctx.client, ch);
     await deleteSolverService(ctx.client, ch);
     return;
   }
-  const issuerNs = ch.spec.issuerRef.kind === 'ClusterIssuer' ? ctx.config.clusterResourceNamespace : ch.metadata.namespace!;
+  const issuerNs = resourceNamespaceFor(ctx.config, ch.spec.issuerRef, ch.metadata.namespace!);
   try {
     await cleanUpDns01(ctx, ch, issuerNs);
   } catch (err) {
@@ -171,6 +170,6 @@ async function cleanup(ctx: WorkerContext, ch: Challenge): Promise<void> {
 }
 
 
-async function patchStatus(ctx: WorkerContext, ch: Challenge, status: ChallengeStatus): Promise<void> {
-  acmeRuntime(ctx).challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' }));
+async function patchStatus(ctx: AcmeContext, ch: Challenge, status: ChallengeStatus): Promise<void> {
+  ctx.acme.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' }));
 }

@@ -3,7 +3,7 @@ import { CertificateAnnotations } from '../../../api/constants.ts';
 import { Resources, apiVersionOf } from '../../../api/resources.ts';
 import type { ACMEAuthorization, Challenge, Order } from '../../../api/types.generated.ts';
 import type { SelectedSolver } from './solver-selection.ts';
-import { challengeName } from '../names.ts';
+import { challengeName } from '../../object-names.ts';
 
 export function buildChallenge(order: Order, authz: ACMEAuthorization, selected: SelectedSolver, key: string): Challenge {
   const offered = authz.challenges!.find((c) => c.type === selected.type.toLowerCase())!;

@@ -2,13 +2,13 @@
 // runs reconcileOrder for each key.
 import type { Challenge, Order } from '../../../api/types.generated.ts';
 import { controllerOwner, createQueueController, keyOf, type QueueController } from '../../controller.ts';
-import type { WorkerContext } from '../../issuance/backend.ts';
+import type { AcmeContext } from '../runtime.ts';
 import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileOrder } from './reconcile.ts';
 
 export const ORDERS_CONTROLLER = 'orders';
 
-export function createOrderController(ctx: WorkerContext, opts: { concurrency?: number } = {}): QueueController {
+export function createOrderController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const orders = ctx.caches.orders;
   const ctrl = createQueueController(ctx, {
     name: ORDERS_CONTROLLER,

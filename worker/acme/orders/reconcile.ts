@@ -14,18 +14,17 @@ import { AcmeProblemError, formatProblem, isRateLimited, isTerminalProblem } fro
 import { advertisedProfiles, fetchResource, type AcmeClient } from '../../../lib/acme/client.ts';
 import type { ReconcileResult } from '../../../lib/workqueue.ts';
 import { DEFAULT_RATE_LIMIT_WAIT_MS } from '../../../lib/reconcile-errors.ts';
-import type { WorkerContext } from '../../issuance/backend.ts';
-import { acmeRuntime } from '../runtime.ts';
+import type { AcmeContext } from '../runtime.ts';
 import { cacheIndex } from '../../cache-index.ts';
-import { resolveAcmeIssuer, IssuerConfigError } from '../issuers.ts';
+import { resolveAcmeIssuer, IssuerConfigError } from '../../issuer-ref.ts';
 import { selectSolver } from './solver-selection.ts';
 import { buildChallenge } from './challenge-spec.ts';
-import { challengeName } from '../names.ts';
+import { challengeName } from '../../object-names.ts';
 
 const FINAL_ORDER_STATES = FINAL_ACME_STATES;
 
-export async function reconcileOrder(ctx: WorkerContext, namespace: string, name: string): Promise<ReconcileResult> {
-  const rt = acmeRuntime(ctx);
+export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: string): Promise<ReconcileResult> {
+  const rt = ctx.acme;
   const order = await rt.orders.get(namespace, name);
   if (!order || order.metadata.deletionTimestamp) return;
   const st = order.status ?? {};
@@ -94,7 +93,7 @@ export async function reconcileOrder(ctx: WorkerContext, namespace: string, name
   }
 }
 
-async function createAcmeOrder(ctx: WorkerContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
+async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
   const identifiers = identifiersOf(order);
   const profile = order.spec.profile;
   if (profile) {
@@ -152,8 +151,8 @@ async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<
 }
 
 /** Creates one Challenge per pending authorization, then waits on their states. */
-async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
-  const rt = acmeRuntime(ctx);
+async function ensureChallenges(ctx: AcmeContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
+  const rt = ctx.acme;
   const resolved = await resolveAcmeIssuer(ctx, order.spec.issuerRef, order.metadata.namespace!);
   const ns = order.metadata.namespace!;
   const states: Array<Challenge | undefined> = [];
@@ -200,34 +199,33 @@ async function ensureChallenges(ctx: WorkerContext, client: AcmeClient, order: O
   return { requeueAfterMs: Math.max(rt.pollIntervalMs * 20, 1000) };
 }
 
-async function invalidReason(ctx: WorkerContext, order: Order, acmeOrder: any): Promise<string> {
+async function invalidReason(ctx: AcmeContext, order: Order, acmeOrder: any): Promise<string> {
   if (acmeOrder.error) return formatProblem(acmeOrder.error.type, acmeOrder.error.detail);
   const chs = challengesOf(ctx, order);
   const bad = chs.find((c) => c.status?.state === 'invalid');
   return bad?.status?.reason ?? `order is ${acmeOrder.status}`;
 }
 
-async function failOrder(ctx: WorkerContext, order: Order, state: ACMEState, reason: string): Promise<ReconcileResult> {
+async function failOrder(ctx: AcmeContext, order: Order, state: ACMEState, reason: string): Promise<ReconcileResult> {
   await patchStatus(ctx, order, { state, reason, failureTime: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') });
   ctx.recorder.event(order, 'Warning', 'Failed', reason);
   return cleanupChallenges(ctx, order);
 }
 
 /** A final Order no longer needs its Challenges; their finalizers clean up routes and records. */
-async function cleanupChallenges(ctx: WorkerContext, order: Order): Promise<ReconcileResult> {
+async function cleanupChallenges(ctx: AcmeContext, order: Order): Promise<ReconcileResult> {
   const owned = challengesOf(ctx, order);
   for (const c of owned) if (!c.metadata.deletionTimestamp) await ctx.client.delete(Resources.Challenge, c.metadata.namespace, c.metadata.name!);
   return;
 }
 
 /** The Challenges an Order owns, by owner uid. */
-function challengesOf(ctx: WorkerContext, order: Order): Challenge[] {
+function challengesOf(ctx: AcmeContext, order: Order): Challenge[] {
   const index = cacheIndex(ctx.caches.challenges, 'ownerUid', (c) => (c.metadata.ownerReferences ?? []).map((o) => o.uid));
   return index.get(order.metadata.uid!);
 }
 
-async function patchStatus(ctx: WorkerContext, order: Order, status: OrderStatus): Promise<void> {
-  acmeRuntime(ctx).orders.wrote(await ctx.client.patch<Order>(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' }));
+async function patchStatus(ctx: AcmeContext, order: Order, status: OrderStatus): Promise<void> {
+  ctx.acme.orders.wrote(await ctx.client.patch<Order>(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' }));
 }
 
-export { AcmeProblemError };

@@ -4,7 +4,7 @@
 // authoritative nameservers (or the recursive ones with --dns01-recursive-nameservers-only).
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { DnsLookup, describeAnswers, fqdnOf } from '../../../../lib/dns/propagation.ts';
-import type { WorkerContext } from '../../../issuance/backend.ts';
+import type { WorkerContext } from '../../../context.ts';
 import { dns01ProviderFor, Dns01ProviderError, type TxtRecordRequest } from './provider.ts';
 
 export const challengeRecordName = (ch: Challenge): string => fqdnOf(`_acme-challenge.${ch.spec.dnsName.replace(/^\*\./, '')}`);

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { Resources } from '../../../../api/resources.ts';
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, isConflict, type KubeClient } from '../../../../lib/kube/client.ts';
-import { http01SolverName } from '../../names.ts';
+import { http01SolverName } from '../../../object-names.ts';
 import { ownerRef, solverObjectLabels } from './service.ts';
 
 const challengePath = (ch: Challenge) => `/.well-known/acme-challenge/${ch.spec.token}`;

@@ -9,7 +9,7 @@ import { Resources, apiVersionOf } from '../../../../api/resources.ts';
 import { Labels, LabelValues } from '../../../../api/constants.ts';
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, type KubeClient } from '../../../../lib/kube/client.ts';
-import { http01SolverName, shortHash } from '../../names.ts';
+import { http01SolverName, shortHash } from '../../../object-names.ts';
 
 export interface SolverServiceRef {
   namespace: string;

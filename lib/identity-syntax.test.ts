@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { covers, dnsNameProblem, emailProblem } from './identity-names.ts';
+import { covers, dnsNameProblem, emailProblem } from './identity-syntax.ts';
 
 test('dns names: valid and invalid', () => {
   for (const ok of ['example.com', 'a-b.example.com', '*.example.com', 'xn--bcher-kva.example']) assert.equal(dnsNameProblem(ok), undefined, ok);
