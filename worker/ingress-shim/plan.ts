@@ -1,7 +1,8 @@
-// What the ingress shim does for one Ingress, as a pure function of the Ingress, the Certificates in
-// its namespace and the default issuer: the Certificates to create, update and delete and the
-// Events to record. The controller only carries the plan out, so the ported cert-manager table
-// (plan.test.ts) runs the same decisions the worker makes.
+// What the ingress shim does for one Ingress (and the gateway shim for one Gateway, through
+// planShim), as a pure function of the object, the Certificates in its namespace and the default
+// issuer: the Certificates to create, update and delete and the Events to record. The controllers
+// only carry the plan out, so the ported cert-manager tables (cert-manager-sync.test.ts) run the
+// same decisions the worker makes.
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { CertificateAnnotations } from '../../api/constants.ts';
@@ -26,14 +27,17 @@ export interface IngressPlan {
   events: PlannedEvent[];
 }
 
-/** Whether the Certificate is controlled by this Ingress (by uid when known, as metav1.IsControlledBy). */
-export function ownedBy(cert: Certificate, ingressName: string, uid?: string): boolean {
-  return !!cert.metadata.ownerReferences?.some((r) => r.kind === 'Ingress' && r.controller && r.name === ingressName && (!uid || r.uid === uid));
+/** The kind of object a shim makes Certificates for. */
+export type ShimOwnerKind = 'Ingress' | 'Gateway';
+
+/** Whether the Certificate is controlled by this object (by uid when known, as metav1.IsControlledBy). */
+export function ownedBy(cert: Certificate, kind: ShimOwnerKind, name: string, uid?: string): boolean {
+  return !!cert.metadata.ownerReferences?.some((r) => r.kind === kind && r.controller && r.name === name && (!uid || r.uid === uid));
 }
 
 /** Being deleted: its Certificates are left to the garbage collector, as cert-manager does. */
-export function beingDeleted(ingress: V1Ingress): boolean {
-  return !!ingress.metadata?.deletionTimestamp || !!ingress.metadata?.finalizers?.includes('foregroundDeletion');
+export function beingDeleted(obj: { metadata?: { deletionTimestamp?: unknown; finalizers?: string[] } }): boolean {
+  return !!obj.metadata?.deletionTimestamp || !!obj.metadata?.finalizers?.includes('foregroundDeletion');
 }
 
 /** Annotations the shim manages on its Certificates: removed again when the Ingress stops asking for them. */
@@ -61,21 +65,38 @@ function durationValue(d: string): string | number {
  * Certificates of its namespace. A not usable Ingress yields one BadConfig Event and no change.
  */
 export function planIngress(name: string, ingress: V1Ingress | undefined, certificates: readonly Certificate[], defaultIssuer?: IssuerRef): IngressPlan {
+  const desire = ingress && (() => {
+    const issuer = ingressIssuer(ingress, defaultIssuer);
+    return issuer && desiredCertificates(ingress, issuer);
+  });
+  return planShim({ kind: 'Ingress', name, object: ingress }, desire, certificates);
+}
+
+/** What a shim wants for one object: its Certificates and the Events saying what was left out, or undefined when not annotated. */
+export type Desire = () => { certificates: Certificate[]; skipped: string[]; notes?: PlannedEvent[] } | undefined;
+
+/**
+ * The plan for one annotated object (an Ingress or a Gateway; undefined when it is gone): create
+ * what `desire` asks for, update what differs, delete what this object owns and no longer asks
+ * for. `desire` throwing IngressConfigError yields one BadConfig Event and no change.
+ */
+export function planShim(owner: { kind: ShimOwnerKind; name: string; object: { metadata?: V1Ingress['metadata'] } | undefined }, desire: Desire | undefined, certificates: readonly Certificate[]): IngressPlan {
   const plan: IngressPlan = { create: [], update: [], delete: [], events: [] };
-  if (ingress && beingDeleted(ingress)) return plan;
+  const { kind, name, object } = owner;
+  if (object && beingDeleted(object)) return plan;
   let desired: Certificate[] = [];
-  if (ingress) {
+  if (object && desire) {
     try {
-      const issuer = ingressIssuer(ingress, defaultIssuer);
-      if (issuer) {
-        const d = desiredCertificates(ingress, issuer);
+      const d = desire();
+      if (d) {
         for (const message of d.skipped) plan.events.push({ type: 'Warning', reason: 'BadConfig', message });
+        plan.events.push(...(d.notes ?? []));
         desired = d.certificates;
       }
     } catch (e) {
       if (!(e instanceof IngressConfigError)) throw e;
       plan.events.push({ type: 'Warning', reason: 'BadConfig', message: e.message });
-      return plan; // leave existing Certificates as they are until the Ingress is fixed
+      return plan; // leave existing Certificates as they are until the object is fixed
     }
   }
   const byName = new Map(certificates.map((c) => [c.metadata.name!, c]));
@@ -86,13 +107,13 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
       plan.events.push({ type: 'Normal', reason: 'CreateCertificate', message: `Successfully created Certificate "${want.metadata.name}"`, certificate: want.metadata.name });
       continue;
     }
-    if (!ownedBy(existing, name, ingress!.metadata?.uid)) {
-      plan.events.push({ type: 'Warning', reason: 'BadConfig', message: `Certificate "${existing.metadata.name}" exists and is not owned by this Ingress; leaving it alone` });
+    if (!ownedBy(existing, kind, name, object!.metadata?.uid)) {
+      plan.events.push({ type: 'Warning', reason: 'BadConfig', message: `Certificate "${existing.metadata.name}" exists and is not owned by this ${kind}; leaving it alone` });
       continue;
     }
     const annotations = Object.fromEntries(Object.entries(existing.metadata.annotations ?? {}).filter(([k]) => !managedAnnotation(k) || k in (want.metadata.annotations ?? {})));
     Object.assign(annotations, want.metadata.annotations);
-    // Labels are reset to the Ingress's, as cert-manager does.
+    // Labels are reset to the owner's, as cert-manager does.
     const labels = want.metadata.labels ?? {};
     // Compare with defaults filled in on both sides: the mutating webhook (or a user) may have made
     // defaults explicit, and rewriting them away would fight it forever.
@@ -106,7 +127,7 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
   }
   const wanted = new Set(desired.map((c) => c.metadata.name));
   for (const cert of certificates) {
-    if (!ownedBy(cert, name) || wanted.has(cert.metadata.name)) continue;
+    if (!ownedBy(cert, kind, name) || wanted.has(cert.metadata.name)) continue;
     plan.delete.push(cert);
     plan.events.push({ type: 'Normal', reason: 'DeleteCertificate', message: `Successfully deleted unrequired Certificate "${cert.metadata.name}"` });
   }

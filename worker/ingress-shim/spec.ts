@@ -23,10 +23,17 @@ export const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
  * IngressConfigError on conflicting annotations or an empty issuer name, with cert-manager's words.
  */
 export function ingressIssuer(ingress: V1Ingress, defaultIssuer?: IssuerRef): IssuerRef | undefined {
-  const a = ingress.metadata?.annotations ?? {};
+  return shimIssuer(ingress.metadata?.annotations ?? {}, defaultIssuer, { tlsAcme: true });
+}
+
+/**
+ * The issuer an annotated Ingress or Gateway asks for (cert-manager's issuerForIngressLike).
+ * kubernetes.io/tls-acme counts only for Ingresses, as in cert-manager.
+ */
+export function shimIssuer(a: Record<string, string>, defaultIssuer: IssuerRef | undefined, opts: { tlsAcme: boolean }): IssuerRef | undefined {
   const A = IngressAnnotations;
   const has = (k: string) => Object.hasOwn(a, k);
-  const tlsAcme = /^(1|t|T|true|TRUE|True)$/.test(a[A.TLSACME] ?? ''); // Go's strconv.ParseBool
+  const tlsAcme = opts.tlsAcme && /^(1|t|T|true|TRUE|True)$/.test(a[A.TLSACME] ?? ''); // Go's strconv.ParseBool
   if (!has(A.Issuer) && !has(A.ClusterIssuer) && !tlsAcme) return undefined;
   const errors: string[] = [];
   let ref: IssuerRef | undefined = defaultIssuer && { ...defaultIssuer };
@@ -42,13 +49,15 @@ export function ingressIssuer(ingress: V1Ingress, defaultIssuer?: IssuerRef): Is
   return ref;
 }
 
-/** Annotations for the Certificate that steer HTTP-01 solving, cert-manager's names (read by the ACME backend via the request). */
-function solverAnnotations(ingress: V1Ingress): Record<string, string> {
-  const a = ingress.metadata?.annotations ?? {};
+/**
+ * Annotations for the Certificate that steer HTTP-01 solving, cert-manager's names (read by the
+ * ACME backend via the request), from the annotations of the Ingress or Gateway named `name`.
+ */
+export function solverAnnotations(a: Record<string, string>, name: string): Record<string, string> {
   const C = CertificateAnnotations;
   const out: Record<string, string> = {};
   if (a[IngressAnnotations.HTTP01EditInPlace] === 'true') {
-    out[C.HTTP01IngressNameOverride] = ingress.metadata!.name!;
+    out[C.HTTP01IngressNameOverride] = name;
     // As cert-manager: controllers that serve one certificate per Ingress (ingress-gce) need a Secret before the real one exists.
     out[C.IssueTemporaryCertificate] = 'true';
   }
@@ -74,24 +83,72 @@ export interface DesiredCertificates {
   skipped: string[];
 }
 
-/**
- * The Certificates this Ingress asks for, named after their secretName. Throws IngressConfigError
- * for annotations certgate cannot use and for two tls entries sharing a secretName.
- */
 /** A valid name close to the given one: lower case, other characters as "-". */
 function suggestedName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 253) || 'web-tls';
 }
 
+/** Why `secretName` cannot name a Certificate, with a valid name to use instead; undefined when it can. */
+export function secretNameProblem(secretName: string): string | undefined {
+  const problem = subdomainProblem(secretName);
+  return problem && `"${secretName}" is not a valid Secret or Certificate name: it ${problem}; rename it (for example "${suggestedName(secretName)}")`;
+}
+
+/** What every Certificate of one annotated object shares: owner, labels, annotations, spec parts from its annotations, issuer. */
+export interface ShimCertificateBase {
+  owner: { apiVersion: string; kind: string; name: string; uid: string; namespace: string };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  annotationParts: ReturnType<typeof annotationSpec>;
+  issuer: IssuerRef;
+}
+
+/** The base for an annotated object: its labels without the ApplySet one, its annotations translated. */
+export function shimCertificateBase(owner: ShimCertificateBase['owner'], metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }, annotations: Record<string, string>, issuer: IssuerRef): ShimCertificateBase {
+  const labels = { ...(metadata.labels ?? {}) };
+  delete labels[APPLYSET_LABEL];
+  return { owner, labels, annotations, annotationParts: annotationSpec(metadata.annotations ?? {}), issuer };
+}
+
+/** The Certificate for one Secret: hosts (de-duplicated, first seen first) as dnsNames, IP hosts as ipAddresses, plus alt-names and ip-sans. */
+export function shimCertificate(base: ShimCertificateBase, secretName: string, hosts: readonly string[]): Certificate {
+  const { spec: shared, altNames, ipSans } = base.annotationParts;
+  const unique = [...new Set(hosts.filter(Boolean))];
+  const dnsNames = [...unique.filter((h) => !isIP(h)), ...altNames];
+  const ipAddresses = [...unique.filter((h) => isIP(h)), ...ipSans];
+  const { apiVersion, kind, name, uid, namespace } = base.owner;
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: {
+      name: secretName,
+      namespace,
+      labels: { ...base.labels },
+      ...(Object.keys(base.annotations).length ? { annotations: { ...base.annotations } } : {}),
+      ownerReferences: [{ apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      ...structuredClone(shared),
+      ...(dnsNames.length ? { dnsNames } : {}),
+      ...(ipAddresses.length ? { ipAddresses } : {}),
+      secretName,
+      issuerRef: { name: base.issuer.name, kind: base.issuer.kind, group: base.issuer.group },
+    },
+  };
+}
+
+/**
+ * The Certificates this Ingress asks for, named after their secretName. Throws IngressConfigError
+ * for annotations certgate cannot use and for two tls entries sharing a secretName.
+ */
+
 export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): DesiredCertificates {
-  const namespace = ingress.metadata!.namespace!;
   const tls = ingress.spec?.tls ?? [];
   const duplicate = duplicateSecretName(tls);
   if (duplicate) throw new IngressConfigError(duplicate);
-  const { spec: shared, altNames, ipSans } = annotationSpec(ingress.metadata?.annotations ?? {});
-  const labels = { ...(ingress.metadata?.labels ?? {}) };
-  delete labels[APPLYSET_LABEL];
-  const annotations = solverAnnotations(ingress);
+  const m = ingress.metadata!;
+  const owner = { apiVersion: apiVersionOf(Resources.Ingress), kind: 'Ingress', name: m.name!, uid: m.uid!, namespace: m.namespace! };
+  const base = shimCertificateBase(owner, m, solverAnnotations(m.annotations ?? {}, m.name!), issuer);
   const certificates: Certificate[] = [];
   const skipped: string[] = [];
   for (const [i, entry] of tls.entries()) {
@@ -102,32 +159,12 @@ export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): Desi
     }
     // The Certificate is named after the Secret: a name the API server refuses (Web_TLS) would fail
     // on every pass with nothing on the Ingress. Said once, as a BadConfig Event, with the fix.
-    const badName = subdomainProblem(entry.secretName!);
+    const badName = secretNameProblem(entry.secretName!);
     if (badName) {
-      skipped.push(`Skipped a TLS block: spec.tls[${i}].secretName "${entry.secretName}" is not a valid Secret or Certificate name: it ${badName}; rename it (for example "${suggestedName(entry.secretName!)}")`);
+      skipped.push(`Skipped a TLS block: spec.tls[${i}].secretName ${badName}`);
       continue;
     }
-    const hosts = [...new Set(entry.hosts!.filter(Boolean))];
-    const dnsNames = [...hosts.filter((h) => !isIP(h)), ...altNames];
-    const ipAddresses = [...hosts.filter((h) => isIP(h)), ...ipSans];
-    certificates.push({
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: {
-        name: entry.secretName,
-        namespace,
-        labels: { ...labels },
-        ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
-        ownerReferences: [{ apiVersion: apiVersionOf(Resources.Ingress), kind: 'Ingress', name: ingress.metadata!.name!, uid: ingress.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
-      },
-      spec: {
-        ...structuredClone(shared),
-        ...(dnsNames.length ? { dnsNames } : {}),
-        ...(ipAddresses.length ? { ipAddresses } : {}),
-        secretName: entry.secretName!,
-        issuerRef: { name: issuer.name, kind: issuer.kind, group: issuer.group },
-      },
-    });
+    certificates.push(shimCertificate(base, entry.secretName!, entry.hosts!));
   }
   return { certificates, skipped };
 }
