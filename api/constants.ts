@@ -40,6 +40,8 @@ export const IngressAnnotations = Object.freeze({
   HTTP01IngressClass: 'acme.cert-manager.io/http01-ingress-class',
   /** spec.ingressClassName set on the solver Ingress for this Ingress's challenges. */
   HTTP01IngressClassName: 'acme.cert-manager.io/http01-ingress-ingressclassname',
+  /** Gateways: comma-separated names of listeners that get no Certificate. */
+  IgnoreTLSListeners: 'cert-manager.io/ignore-tls-listeners',
 });
 
 /** Annotations on Certificates (set by the ingress shim or by hand), cert-manager's names. */
@@ -52,6 +54,10 @@ export const CertificateAnnotations = Object.freeze({
   HTTP01IngressClassNameOverride: 'acme.cert-manager.io/http01-override-ingress-ingressclassname',
   /** "true": put a temporary self-signed certificate in the Secret while the real one is issued. */
   IssueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
+  /** The parent (kind and name, namespace optional) the HTTP-01 HTTPRoute attaches to; the gateway shim sets kind Gateway and its name. */
+  HTTP01ParentRefKind: 'acme.cert-manager.io/http01-parentrefkind',
+  HTTP01ParentRefName: 'acme.cert-manager.io/http01-parentrefname',
+  HTTP01ParentRefNamespace: 'acme.cert-manager.io/http01-parentrefnamespace',
 });
 
 /** Annotations certgate writes on Secrets, as cert-manager does. */
