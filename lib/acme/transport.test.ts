@@ -41,7 +41,7 @@ test('rateLimited is a typed error with Retry-After in ms, not a blocking sleep'
   assert.ok(isRateLimited(err));
   assert.equal(err.retryAfterMs, 120_000);
   assert.equal(isTerminalProblem(err), false);
-  assert.ok(Date.now() - started < 1000);
+  assert.ok(Date.now() - started < 30_000, 'answered at once, not after the 120 s Retry-After');
   assert.equal(hits.get('/limited'), 1, 'not retried in place');
 });
 
