@@ -50,7 +50,32 @@ export function crdToTypes(crd: KObj): ResourceType[] {
       schema: v.schema?.openAPIV3Schema as StructuralSchema,
       printerColumns: v.additionalPrinterColumns ?? [],
       storageVersion,
+      ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(v.name, spec) } : {}),
     }));
+}
+
+/** apiextensions-apiserver's default: "<group>/<version> <Kind> is deprecated; use <group>/<newest served newer version> <Kind>". */
+function defaultDeprecationWarning(deprecated: string, spec: KObj): string {
+  const msg = `${spec.group}/${deprecated} ${spec.names.kind} is deprecated`;
+  const newer = (spec.versions as KObj[]).filter((v) => v.served !== false && !v.deprecated && compareKubeVersions(deprecated, v.name) < 0).map((v) => v.name as string);
+  if (newer.length === 0) return msg;
+  newer.sort((a, b) => compareKubeVersions(b, a));
+  return `${msg}; use ${spec.group}/${newer[0]} ${spec.names.kind}`;
+}
+
+/** Like CompareKubeAwareVersionStrings: GA > beta > alpha, then major, then minor; other names sort below, reversed lexically. */
+export function compareKubeVersions(a: string, b: string): number {
+  if (a === b) return 0;
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    return m ? { major: Number(m[1]), type: m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, minor: Number(m[3] ?? 0) } : undefined;
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (!pa && !pb) return b < a ? -1 : 1;
+  if (!pa) return -1;
+  if (!pb) return 1;
+  return pa.type - pb.type || pa.major - pb.major || pa.minor - pb.minor;
 }
 
 /** Status written by the naming and establishing controllers of the real server. */

@@ -34,8 +34,13 @@ const MAX_BODY = 3 * 1024 * 1024;
 
 interface ResourceRoute { type: ResourceType; namespace?: string; name?: string; subresource?: string; watchPath: boolean }
 
+/** RFC 7234 Warning headers as the real server writes them: code 299, agent "-", the text quoted. */
+export function warningHeaders(warnings: string[]): string[] {
+  return warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => '\\' + c)}"`);
+}
+
 function send(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
-  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => '\\' + c)}"`));
+  if (warnings.length) res.setHeader('Warning', warningHeaders(warnings));
   const data = JSON.stringify(body);
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-cache, private' });
   res.end(data);
@@ -197,7 +202,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const ctx: RequestContext = {
     type: t, namespace: t.namespaced ? r.namespace : undefined, name: r.name, subresource: r.subresource, user,
     dryRun: dryRunParam.includes('All'), fieldValidation: fv as RequestContext['fieldValidation'],
-    fieldManager: q.get('fieldManager') ?? undefined, warnings: [],
+    fieldManager: q.get('fieldManager') ?? undefined, warnings: t.deprecationWarning ? [t.deprecationWarning] : [],
   };
   if (t.namespaced && r.namespace === undefined && !['list', 'watch', 'deletecollection'].includes(verb)) throw notFoundPath();
   const accept = req.headers.accept ?? '';
@@ -207,11 +212,11 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   switch (verb) {
     case 'get': {
       const obj = deps.rest.get(ctx);
-      return send(res, 200, wantsTable ? toTable(t, [obj], obj.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : obj);
+      return send(res, 200, wantsTable ? toTable(t, [obj], obj.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : obj, ctx.warnings);
     }
     case 'list': {
       const list = deps.rest.list(ctx, listQuery(q));
-      return send(res, 200, wantsTable ? { ...toTable(t, list.items, list.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata'), metadata: list.metadata } : list);
+      return send(res, 200, wantsTable ? { ...toTable(t, list.items, list.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata'), metadata: list.metadata } : list, ctx.warnings);
     }
     case 'watch':
       return deps.watches.serve(req, res, {
@@ -223,6 +228,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
         sendInitialEvents: q.get('sendInitialEvents') === 'true',
         timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
         bookmarkIntervalMs: deps.bookmarkIntervalMs,
+        warnings: ctx.warnings,
         asTable: wantsTable ? (o) => toTable(t, [o], o.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : undefined,
       });
     case 'create': {

@@ -30,6 +30,8 @@ export interface ResourceType {
   noAgeColumn?: boolean;
   /** only create (reviews) */
   createOnly?: boolean;
+  /** a deprecated CRD version: the Warning every request to it gets */
+  deprecationWarning?: string;
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

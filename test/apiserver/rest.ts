@@ -9,7 +9,7 @@ import { carryMeta, deepEqual, generateNameSuffix, initMeta, noNewFinalizers, no
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { BUILTIN_FIELD_TREES } from './builtin-schemas.ts';
 import { secretDataDecodeError, validateBuiltin, validateMetadata } from './builtin-validation.ts';
-import { prepareBuiltin, tracksGeneration, unknownTopLevelFields } from './strategies.ts';
+import { prepareBuiltin, tracksGeneration, unknownTopLevelFields, warningsOnCreate } from './strategies.ts';
 import { crdStatus, validateCrd } from './crd.ts';
 import { apiVersionOf, resourceKey, type ResourceType } from './registry.ts';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -132,6 +132,7 @@ export class Rest {
     obj = this.afterMutation(t, obj);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') obj.status = crdStatus(obj);
     this.validateObject(t, obj, [...validateName(name, t.kind)]);
+    ctx.warnings.push(...warningsOnCreate(t, obj));
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
     if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
     if (ctx.dryRun) return present(t, obj);

@@ -44,6 +44,15 @@ export function unknownTopLevelFields(t: ResourceType, obj: KObj): string[] {
   return Object.keys(obj).filter((k) => !COMMON.includes(k) && !known.includes(k));
 }
 
+const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+/** The registry strategies' WarningsOnCreate (the Ingress strategy's update warnings are empty). */
+export function warningsOnCreate(t: ResourceType, obj: KObj): string[] {
+  if (t.builtin && t.kind === 'Ingress' && obj.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] !== undefined)
+    return [`annotation "${INGRESS_CLASS_ANNOTATION}" is deprecated, please use 'spec.ingressClassName' instead`];
+  return [];
+}
+
 export function prepareBuiltin(t: ResourceType, obj: KObj, old: KObj | undefined): void {
   if (!t.builtin || t.group !== '') return;
   switch (t.kind) {

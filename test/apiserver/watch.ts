@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gone, tooManyRequests } from './errors.ts';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { present, keyOf } from './rest.ts';
+import { warningHeaders } from './http.ts';
 import type { ResourceType } from './registry.ts';
 import type { KObj, Storage, StoreEvent } from './storage.ts';
 
@@ -17,6 +18,8 @@ export interface WatchParams {
   timeoutSeconds?: number;
   bookmarkIntervalMs: number;
   sendInitialEvents?: boolean;
+  /** Warning headers for the response (a deprecated CRD version) */
+  warnings?: string[];
   /** kubectl get -w asks for each event's object as a one-row Table */
   asTable?: (obj: KObj) => KObj;
 }
@@ -56,6 +59,7 @@ export class WatchHub {
     const key = keyOf(p.type);
     const rv = p.resourceVersion ? Number(p.resourceVersion) : 0;
 
+    if (p.warnings?.length) res.setHeader('Warning', warningHeaders(p.warnings));
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const render = (obj: KObj) => (p.asTable ? p.asTable(present(p.type, obj)) : present(p.type, obj));
@@ -69,7 +73,9 @@ export class WatchHub {
         if (now || before) send('DELETED', e.obj);
       } else if (now && before) send('MODIFIED', e.obj);
       else if (now) send('ADDED', e.obj);
-      else if (before) send('DELETED', e.obj); // left the selection
+      // Left the selection: like the real server's cacheWatcher, DELETED carries the old state (the
+      // one that matched) with the new resourceVersion, so a label-selected cache drops it.
+      else if (before) send('DELETED', { ...e.prev, metadata: { ...e.prev!.metadata, resourceVersion: e.obj.metadata.resourceVersion } });
     };
 
     if (!p.resourceVersion || rv === 0 || p.sendInitialEvents) {

@@ -470,6 +470,18 @@ describe('watch', () => {
     assert.deepEqual(Object.keys(got.spec.extra), ['alpha', 'zeta']);
   });
 
+  it('sends DELETED with the old (matching) state when an object leaves a selector, ADDED when it enters', async () => {
+    const from = (await api('GET', WIDGETS)).body.metadata.resourceVersion;
+    const done = (ev: any[]) => ev.filter((e) => e.type !== 'BOOKMARK').length >= 3;
+    const byLabel = watchEvents(`${WIDGETS}?watch=true&resourceVersion=${from}&labelSelector=${encodeURIComponent('tier=front')}`, done);
+    await api('POST', WIDGETS, widget('w-sel', { size: 1 }, { labels: { tier: 'front' } }));
+    const left = (await api('PATCH', `${WIDGETS}/w-sel`, { metadata: { labels: { tier: 'back' } }, spec: { size: 2 } }, 'application/merge-patch+json')).body;
+    await api('PATCH', `${WIDGETS}/w-sel`, { metadata: { labels: { tier: 'front' } }, spec: { size: 3 } }, 'application/merge-patch+json');
+    const events = (await byLabel).filter((e) => e.type !== 'BOOKMARK');
+    assert.deepEqual(events.map((e) => `${e.type}:${e.object.metadata.labels.tier}:${e.object.spec.size}`), ['ADDED:front:1', 'DELETED:front:1', 'ADDED:front:3'], 'DELETED carries the state that matched');
+    assert.equal(events[1].object.metadata.resourceVersion, left.metadata.resourceVersion, "with the change's resourceVersion");
+  });
+
   it('drives the client-node informer: add/update/delete, resume after reconnect, relist after 410', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
@@ -575,6 +587,55 @@ describe('controllers', () => {
     assert.equal(del.body.status.phase, 'Terminating');
     await eventually(async () => (await api('GET', '/api/v1/namespaces/doomed')).status === 404, 'namespace gone');
     assert.equal((await api('GET', '/api/v1/namespaces/doomed/secrets/s')).status, 404);
+  });
+});
+
+describe('warnings (Warning: 299 headers)', () => {
+  const INGRESSES = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
+  const ingress = (name: string, annotations: Record<string, string>) => ({ metadata: { name, annotations }, spec: { rules: [{ host: `${name}.example.com` }] } });
+
+  it('warns that the kubernetes.io/ingress.class annotation is deprecated when an Ingress with it is created (also in a dry run)', async () => {
+    const expected = '299 - "annotation \\"kubernetes.io/ingress.class\\" is deprecated, please use \'spec.ingressClassName\' instead"';
+    const dry = await api('POST', `${INGRESSES}?dryRun=All`, ingress('classic', { 'kubernetes.io/ingress.class': 'nginx' }));
+    assert.equal(dry.status, 201, JSON.stringify(dry.body));
+    assert.equal(dry.headers.warning, expected);
+    const created = await api('POST', INGRESSES, ingress('classic', { 'kubernetes.io/ingress.class': 'nginx' }));
+    assert.equal(created.headers.warning, expected);
+    const plain = await api('POST', INGRESSES, ingress('modern', { 'cert-manager.io/cluster-issuer': 'x' }));
+    assert.equal(plain.status, 201);
+    assert.equal(plain.headers.warning, undefined);
+    writeFileSync(join(workDir, 'classic.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: classic-cli\n  annotations:\n    kubernetes.io/ingress.class: nginx\nspec:\n  rules:\n  - host: cli.example.com\n');
+    const cli = await kubectl(['apply', '-f', join(workDir, 'classic.yaml')]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stderr, /^Warning: annotation "kubernetes\.io\/ingress\.class" is deprecated, please use 'spec\.ingressClassName' instead$/m);
+  });
+
+  it('warns on every request to a deprecated CRD version: its deprecationWarning, else "<group>/<version> <Kind> is deprecated; use <newest version>"', async () => {
+    const version = (name: string, extra: Record<string, unknown>) => ({ name, served: true, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, ...extra });
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `relics.${GROUP}` },
+      spec: { group: GROUP, scope: 'Namespaced', names: { plural: 'relics', singular: 'relic', kind: 'Relic' },
+        versions: [version('v1alpha1', { deprecated: true, deprecationWarning: 'relics v1alpha1 goes away in 2027' }), version('v1beta1', { deprecated: true }), version('v1', {})] },
+    };
+    assert.equal((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+    const path = (v: string) => `/apis/${GROUP}/${v}/namespaces/default/relics`;
+    await eventually(async () => (await api('GET', path('v1'))).status === 200, 'relics served');
+    const created = await api('POST', path('v1beta1'), { metadata: { name: 'r1' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const defaultText = `299 - "${GROUP}/v1beta1 Relic is deprecated; use ${GROUP}/v1 Relic"`;
+    assert.equal(created.headers.warning, defaultText);
+    assert.equal((await api('GET', `${path('v1beta1')}/r1`)).headers.warning, defaultText);
+    assert.equal((await api('GET', path('v1beta1'))).headers.warning, defaultText);
+    assert.equal((await api('GET', path('v1alpha1'))).headers.warning, '299 - "relics v1alpha1 goes away in 2027"');
+    assert.equal((await api('GET', path('v1'))).headers.warning, undefined);
+    const watched = await new Promise<string | string[] | undefined>((resolve, reject) => {
+      const req = https.get(`${server.url}${path('v1beta1')}?watch=true&timeoutSeconds=1`, { ca: server.caPem, headers: { authorization: `Bearer ${server.token}` } }, (res) => {
+        resolve(res.headers.warning);
+        req.destroy();
+      });
+      req.on('error', reject);
+    });
+    assert.equal(watched, defaultText);
   });
 });
 
