@@ -20,6 +20,7 @@ import { crdToTypes } from './crd.ts';
 import { createTestCa, type KeyPairPem } from './tls.ts';
 import { ApiError } from './errors.ts';
 import { RbacAuthorizer } from './rbac.ts';
+import { checkEscalation } from './rbac-escalation.ts';
 import { Aggregator } from './aggregation.ts';
 
 export { createTestCa, type TestCa, type KeyPairPem } from './tls.ts';
@@ -110,7 +111,9 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
     renameSync(opts.statePath + '.tmp', opts.statePath);
   };
   let controllers: Controllers | undefined;
+  const rbac = opts.rbac ? new RbacAuthorizer(storage) : undefined;
   const rest = new Rest(storage, admission, {
+    guard: rbac ? (ctx, obj, old) => checkEscalation(rbac, { type: ctx.type, user: ctx.user, namespace: ctx.namespace, name: ctx.name ?? obj.metadata.name }, obj, old) : undefined,
     changed(t, obj, deleted) {
       if (t.group === 'apiextensions.k8s.io' && t.kind === 'CustomResourceDefinition') syncCrd(registry, storage, rest, obj, deleted);
       // only deletions, owner references and terminating namespaces give the controllers work
@@ -143,7 +146,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
     'request',
     createHandler({
       registry, rest, watches, auth,
-      authorizer: opts.rbac ? new RbacAuthorizer(storage).authorize : undefined,
+      authorizer: rbac?.authorize,
       address: () => address,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
       aggregator: new Aggregator(storage, opts.serviceResolver),

@@ -31,6 +31,8 @@ export interface RequestContext {
 export interface RestHooks {
   /** called after every stored change (not for dry runs) */
   changed(type: ResourceType, obj: KObj, deleted: boolean): void;
+  /** checks a create or update after mutating admission, before validation (RBAC escalation prevention); throws to refuse */
+  guard?(ctx: RequestContext, obj: KObj, old?: KObj): void;
 }
 
 export interface ListQuery {
@@ -130,6 +132,7 @@ export class Rest {
     const attrs = { operation: 'CREATE' as Operation, type: t, name, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
+    this.hooks.guard?.({ ...ctx, name }, obj);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') obj.status = crdStatus(obj);
     this.validateObject(t, obj, [...validateName(name, t.kind)]);
     ctx.warnings.push(...warningsOnCreate(t, obj));
@@ -258,6 +261,7 @@ export class Rest {
     const attrs = { operation: 'UPDATE' as Operation, type: t, subresource: ctx.subresource, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
+    if (ctx.subresource !== 'status') this.hooks.guard?.(ctx, obj, old);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
     // Like kube-apiserver's PrepareForUpdate: generation moves only when the spec changed after mutating admission.
     if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;

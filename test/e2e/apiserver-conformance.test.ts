@@ -850,6 +850,51 @@ describe('RBAC (rbac: true)', () => {
     const botImpersonates = await kubectl(['get', 'secrets', '--as=kubernetes-admin'], undefined, kubeconfig);
     assert.match(botImpersonates.stderr, /users "kubernetes-admin" is forbidden: User "system:serviceaccount:default:bot" cannot impersonate resource "users"/);
   });
+
+  it('refuses Roles and bindings that grant rights the user does not hold, unless it may escalate or bind (403 with the real text)', async () => {
+    const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+    const admin = (m: string, p: string, b?: unknown) => request(rbacServer, rbacServer.token, m, p, b);
+    const asDelegate = (m: string, p: string, b?: unknown) => request(rbacServer, delegate, m, p, b);
+    const delegate = rbacServer.tokenFor('default', 'delegate');
+    const bind = (name: string, roleKind: string, roleName: string) => ({ metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects: [{ kind: 'ServiceAccount', name: 'delegate', namespace: 'default' }] });
+    // The delegate may manage Roles and RoleBindings in "default" and read ConfigMaps there, nothing more.
+    assert.equal((await admin('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'rbac-manager' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'get', 'update'] }, { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] })).status, 201);
+    assert.equal((await admin('POST', `${RBAC}/namespaces/default/rolebindings`, bind('delegate-manages-rbac', 'Role', 'rbac-manager'))).status, 201);
+    assert.equal((await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'secret-admin' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] })).status, 201);
+    const groups = '(groups=["system:serviceaccounts" "system:serviceaccounts:default" "system:authenticated"])';
+
+    const steal = { metadata: { name: 'steal-secrets' }, rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list'] }] };
+    for (const path of [`${RBAC}/namespaces/default/roles?dryRun=All`, `${RBAC}/namespaces/default/roles`]) {
+      const refused = await asDelegate('POST', path, steal);
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.reason, 'Forbidden');
+      assert.equal(refused.body.message, `roles.rbac.authorization.k8s.io "steal-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["configmaps"], Verbs:["list"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}`);
+      assert.deepEqual(refused.body.details, { name: 'steal-secrets', group: 'rbac.authorization.k8s.io', kind: 'roles' });
+    }
+    // Rights it holds it may hand on, and a Role it made may not later grow beyond them.
+    const held = await asDelegate('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'read-config' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] });
+    assert.equal(held.status, 201, JSON.stringify(held.body));
+    const grown = await asDelegate('PUT', `${RBAC}/namespaces/default/roles/read-config`, { ...held.body, rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }] });
+    assert.equal(grown.status, 403);
+    assert.match(grown.body.message, /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get"\]\}$/);
+    assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, { ...bind('read-config', 'Role', 'read-config'), subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }] })).status, 201);
+
+    // Binding a role whose rules it lacks is refused; a binding to a missing role is 404.
+    const bound = await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('grab-secrets', 'ClusterRole', 'secret-admin'));
+    assert.equal(bound.status, 403);
+    assert.equal(bound.body.message, `rolebindings.rbac.authorization.k8s.io "grab-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["*"]}`);
+    const missing = await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('to-nothing', 'ClusterRole', 'no-such-role'));
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.message, 'clusterroles.rbac.authorization.k8s.io "no-such-role" not found');
+
+    // The "bind" verb on that ClusterRole, and the "escalate" verb on roles, lift the check.
+    await admin('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'may-bind-escalate' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['secret-admin'], verbs: ['bind'] }, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] }] });
+    await admin('POST', `${RBAC}/namespaces/default/rolebindings`, bind('delegate-may-bind-escalate', 'Role', 'may-bind-escalate'));
+    assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('grab-secrets', 'ClusterRole', 'secret-admin'))).status, 201);
+    assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/roles`, { ...steal, metadata: { name: 'steal-more' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }] })).status, 201);
+    // The admin (system:masters) is never checked.
+    assert.equal((await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'aggregate-all' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { x: 'y' } }] } })).status, 201);
+  });
 });
 
 describe('persistence (statePath)', () => {
