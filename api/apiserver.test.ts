@@ -13,7 +13,7 @@ import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.
 const KUBECTL = '/usr/bin/kubectl';
 const testdata = fileURLToPath(new URL('./testdata/', import.meta.url));
 
-describe('CRDs in the embedded API server', { skip: !existsSync(KUBECTL) && 'kubectl not installed', timeout: 120_000 }, () => {
+describe('CRDs in the embedded API server', { skip: !existsSync(KUBECTL) && 'kubectl not installed', timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let work: string;
 

@@ -8,7 +8,7 @@ import { ManualClock } from './clock.ts';
 import { createEventRecorder } from './events.ts';
 import { KubeClient, loadKubeConfig } from './kube/client.ts';
 
-describe('EventRecorder', { timeout: 60_000 }, () => {
+describe('EventRecorder', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let ns: string; // per run, so a real cluster keeps nothing of this test

@@ -7,7 +7,7 @@ import { Resources } from '../../api/resources.ts';
 import { startApiServer, type EmbeddedApiServer } from '../../test/apiserver/index.ts';
 import { KubeClient, loadKubeConfig } from './client.ts';
 
-describe('KubeClient transport', { timeout: 60_000 }, () => {
+describe('KubeClient transport', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   const sockets = new Set<Socket>();
   let requests = 0;

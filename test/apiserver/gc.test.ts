@@ -34,7 +34,7 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 const CM = '/api/v1/namespaces/default/configmaps';
 const ownerRef = (o: any) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: o.metadata.name, uid: o.metadata.uid });
 
-describe('garbage collector', { timeout: 60_000 }, () => {
+describe('garbage collector', { timeout: 240_000 }, () => {
   const servers: EmbeddedApiServer[] = [];
   const dirs: string[] = [];
   after(async () => {

@@ -164,7 +164,7 @@ spec:
         openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
 `;
 
-describe('helm install with cert-manager\'s values, into the embedded API server', { timeout: 120_000 }, () => {
+describe('helm install with cert-manager\'s values, into the embedded API server', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
   const helm = (...args: string[]) => runCommand(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args], { timeoutMs: 90_000 });

@@ -15,7 +15,7 @@ import { kubectlBin } from './render.ts';
 
 const NS = 'certgate';
 
-describe('helm install, upgrade, uninstall', { timeout: 120_000 }, () => {
+describe('helm install, upgrade, uninstall', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
 

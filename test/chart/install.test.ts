@@ -24,7 +24,7 @@ const USER_NS = 'shop';
 
 type Run = CommandResult;
 
-describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 120_000 }, () => {
+describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
   let webhookPort: number;

@@ -211,7 +211,7 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
   });
 });
 
-describe('with watchNamespace, the worker runs on Roles in that namespace and reads no other namespace\'s Secrets', { timeout: 60_000 }, () => {
+describe('with watchNamespace, the worker runs on Roles in that namespace and reads no other namespace\'s Secrets', { timeout: 240_000 }, () => {
   const WATCHED = 'team-a';
   const OTHER = 'team-b';
   let server: EmbeddedApiServer;
@@ -283,8 +283,8 @@ describe('with watchNamespace, the worker runs on Roles in that namespace and re
     assert.match(cert.subjectAltName ?? '', /DNS:www\.team-a\.test/);
     assert.ok(cert.verify(ca.publicKey), 'signed by the CA key pair from the cluster resource namespace');
     const ready = (c: any) => c?.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True');
-    await waitFor('Certificate www Ready', async () => ready(await admin.get<any>(Resources.Certificate, WATCHED, 'www')), 10_000);
-    await waitFor('ClusterIssuer team-ca Ready (status written cluster-wide)', async () => ready(await admin.get<any>(Resources.ClusterIssuer, undefined, 'team-ca')), 10_000);
+    await waitFor('Certificate www Ready', async () => ready(await admin.get<any>(Resources.Certificate, WATCHED, 'www')), 45_000);
+    await waitFor('ClusterIssuer team-ca Ready (status written cluster-wide)', async () => ready(await admin.get<any>(Resources.ClusterIssuer, undefined, 'team-ca')), 45_000);
     // Events about the ClusterIssuer land in default, where kubectl describe looks.
     await waitFor('ClusterIssuer event in default', async () =>
       (await admin.list<any>(Resources.Event, { namespace: 'default' })).items.some((e: any) => e.involvedObject?.kind === 'ClusterIssuer' && e.involvedObject?.name === 'team-ca'), 10_000);

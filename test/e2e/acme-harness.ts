@@ -241,7 +241,7 @@ export async function challengesIn(client: KubeClient, ns: string): Promise<Chal
   return (await client.list<Challenge>(Resources.Challenge, { namespace: ns })).items;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {

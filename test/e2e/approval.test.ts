@@ -11,7 +11,7 @@ import { selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.t
 
 const NS = runName('approval-e2e');
 
-describe('approval left to another approver', { timeout: 120_000 }, () => {
+describe('approval left to another approver', { timeout: 240_000 }, () => {
   let fleet: WorkerFleet;
   const client = () => fleet.client;
   const condition = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);

@@ -20,7 +20,7 @@ const certificate = (name: string): Certificate => ({
   spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned', kind: 'Issuer' } },
 });
 
-describe('--enable-certificate-owner-ref', { timeout: 120_000 }, () => {
+describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
   let fleet: WorkerFleet;
   let worker: RunningWorker | undefined;
   const secret = (name: string) => fleet.client.get<V1Secret>(Resources.Secret, NS, name);

@@ -38,7 +38,7 @@ function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'Mutating
   } as any;
 }
 
-describe('certgate check api', { timeout: 90_000 }, () => {
+describe('certgate check api', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let webhook: RunningWebhook | undefined;

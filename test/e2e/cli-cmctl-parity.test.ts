@@ -35,7 +35,7 @@ function certgate(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-describe('cmctl parity in the CLI', { timeout: 120_000 }, () => {
+describe('cmctl parity in the CLI', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let dir: string;

@@ -18,7 +18,7 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 const NS = runName('create-cr');
 const AIR_GAP = runName('air-gap');
 
-describe('certgate create certificaterequest', { timeout: 60_000 }, () => {
+describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let dir: string;

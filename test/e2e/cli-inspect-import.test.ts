@@ -16,7 +16,7 @@ const NS = runName('inspect-import'); // per run, so a real cluster can be reuse
 const inNs = (re: RegExp) => new RegExp(re.source.replaceAll('default\\/', `${NS}/`), re.flags);
 const HOUR = 3_600_000;
 
-describe('certgate inspect secret and import', { timeout: 90_000 }, () => {
+describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   let api: TestCluster;
   let client: KubeClient;
   let dir: string;

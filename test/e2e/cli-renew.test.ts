@@ -27,7 +27,7 @@ const readyStatus = (revision: number) => ({
   revision,
 });
 
-describe('certgate renew', { timeout: 60_000 }, () => {
+describe('certgate renew', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let ca: KeyPair;

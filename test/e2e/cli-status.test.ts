@@ -16,7 +16,7 @@ const NS = runName('status');
 const EMPTY = runName('status-empty');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-describe('certgate status certificate', { timeout: 60_000 }, () => {
+describe('certgate status certificate', { timeout: 240_000 }, () => {
   let api: TestCluster;
   let client: KubeClient;
   let readySerial: string;

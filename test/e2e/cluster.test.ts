@@ -8,7 +8,7 @@ import { Resources } from '../../api/resources.ts';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName } from './cluster.ts';
 
-describe('TestCluster on a cluster that outlives the run', { timeout: 60_000 }, () => {
+describe('TestCluster on a cluster that outlives the run', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   before(async () => {
     server = await startApiServer();

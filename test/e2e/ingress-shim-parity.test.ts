@@ -14,7 +14,7 @@ import { readPair, selfSignedFleet, waitFor, type WorkerFleet } from './issuance
 
 const NS = runName('shim-parity-e2e');
 
-describe('ingress shim as cert-manager, end to end', { timeout: 120_000 }, () => {
+describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () => {
   let fleet: WorkerFleet;
   const client = () => fleet.client;
   const events = async (about: string) =>

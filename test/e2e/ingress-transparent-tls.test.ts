@@ -79,7 +79,7 @@ function proxyKubeconfig(dir: string, url: string): string {
 const backend = { service: { name: 'web', port: { number: 80 } } };
 const rule = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend } ] } });
 
-describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 60_000 }, () => {
+describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 240_000 }, () => {
   let ns = '';
   let issuerName = '';
   let cluster: TestCluster;
@@ -179,9 +179,9 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 6
 
   test('a concurrent edit is not lost', async () => {
     // The worker's PATCH of each, sent before the user's edit landed, was refused as stale.
-    await waitFor('the held PATCHes answered', async () => heldAnswers.size === 2, 15_000);
+    await waitFor('the held PATCHes answered', async () => heldAnswers.size === 2, 45_000);
     for (const [name, status] of heldAnswers) assert.ok(status === 409 || status === 422, `${name}: ${status}`);
-    const busy = await waitFor('tls block on Ingress busy', async () => ((await getIngress('busy'))?.spec?.tls ? getIngress('busy') : undefined), 15_000);
+    const busy = await waitFor('tls block on Ingress busy', async () => ((await getIngress('busy'))?.spec?.tls ? getIngress('busy') : undefined), 45_000);
     assert.equal(busy!.metadata!.labels?.team, 'blue', 'the label added meanwhile is kept');
     assert.deepEqual(busy!.spec!.tls, [{ hosts: ['busy.example.test'], secretName: 'busy-tls' }]);
     await waitFor('Certificate busy-tls', () => client.get(Resources.Certificate, ns, 'busy-tls'));

@@ -87,7 +87,7 @@ export async function selfSignedFleet(ns: string, embeddedOptions: ApiServerOpti
 }
 
 /** Polls fn until it returns a truthy value; fails with the last value seen after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

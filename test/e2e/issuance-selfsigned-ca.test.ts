@@ -27,7 +27,7 @@ function certificate(name: string, spec: Partial<Certificate['spec']> & { issuer
   return { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, ...spec } };
 }
 
-describe('SelfSigned and CA issuance', { timeout: 120_000 }, () => {
+describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let worker: RunningWorker;

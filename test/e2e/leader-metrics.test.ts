@@ -21,7 +21,7 @@ interface Lease extends KubernetesObject {
   spec?: { holderIdentity?: string; renewTime?: string };
 }
 
-describe('metrics after losing leadership', { timeout: 60_000 }, () => {
+describe('metrics after losing leadership', { timeout: 180_000 }, () => {
   let fleet: WorkerFleet;
   let client: KubeClient;
   const scrape = (w: RunningWorker) => fetchText(`http://127.0.0.1:${w.metricsPort}/metrics`);
@@ -65,8 +65,8 @@ describe('metrics after losing leadership', { timeout: 60_000 }, () => {
 
     // A live handover: metrics-b now holds the Lease while metrics-a keeps running.
     await handLeaseTo('metrics-b');
-    await waitFor('metrics-b leads', async () => b.isLeader(), 10_000, 50);
-    await waitFor('metrics-a stops leading', async () => !a.isLeader(), 10_000, 50);
+    await waitFor('metrics-b leads', async () => b.isLeader(), 30_000, 50);
+    await waitFor('metrics-a stops leading', async () => !a.isLeader(), 30_000, 50);
     const follower = await waitFor('metrics-a drops per-object series', async () => {
       const text = await scrape(a);
       return OBJECT_SERIES.test(text) ? undefined : text;
@@ -83,12 +83,12 @@ describe('metrics after losing leadership', { timeout: 60_000 }, () => {
 
     // Back to metrics-a: its series are rebuilt from the caches, and metrics-b drops its own.
     await handLeaseTo('metrics-a');
-    await waitFor('metrics-a leads again', async () => a.isLeader(), 10_000, 50);
+    await waitFor('metrics-a leads again', async () => a.isLeader(), 30_000, 50);
     const rebuilt = await waitFor('metrics-a exports web again', async () => {
       const text = await scrape(a);
       return readyLine.test(text) ? text : undefined;
     });
     assert.equal(expirationLine(rebuilt), expiration);
-    await waitFor('metrics-b drops per-object series', async () => !OBJECT_SERIES.test(await scrape(b)), 10_000, 50);
+    await waitFor('metrics-b drops per-object series', async () => !OBJECT_SERIES.test(await scrape(b)), 30_000, 50);
   });
 });

@@ -54,7 +54,7 @@ const ingress = (name: string, namespace: string, spec: unknown, annotations: Re
 const backend = { service: { name: 'web', port: { number: 80 } } };
 const rule = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } });
 
-describe('admission webhook through the API server', { timeout: 120_000 }, () => {
+describe('admission webhook through the API server', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let webhook: RunningWebhook;

@@ -30,7 +30,7 @@ function objectsIn(namespace: string): KubernetesObject[] {
   return [issuer, cert, ingress as KubernetesObject];
 }
 
-describe('e2e workers stay in their namespace', { timeout: 60_000 }, () => {
+describe('e2e workers stay in their namespace', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let worker: RunningWorker | undefined;

@@ -24,7 +24,7 @@ const ClusterRole = rbac('ClusterRole', 'clusterroles');
 const ClusterRoleBinding = rbac('ClusterRoleBinding', 'clusterrolebindings');
 const issuer = { kind: 'ClusterIssuer' as const, name: 'le', group: 'cert-manager.io' };
 
-describe('ensureTransparentTls', { timeout: 60_000 }, () => {
+describe('ensureTransparentTls', { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let dir: string;
   let admin: KubeClient;
