@@ -266,6 +266,82 @@ export interface ACMEIssuerDNS01ProviderAcmeDNS {
   host: string;
 }
 
+/** Akamai Edge DNS (config-dns v2 API), requests signed with EdgeGrid by the API client's credentials. */
+export interface ACMEIssuerDNS01ProviderAkamai {
+  /** The API client's access token. */
+  accessTokenSecretRef: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** The API client's client secret. */
+  clientSecretSecretRef: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** The API client's client token. */
+  clientTokenSecretRef: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** Host of the Akamai API client, e.g. akab-xxxx.luna.akamaiapis.net. */
+  serviceConsumerDomain: string;
+}
+
+/** Azure DNS (Azure Resource Manager, official SDK): a service principal's client secret, or for ClusterIssuers the pod's managed or workload identity. */
+export interface ACMEIssuerDNS01ProviderAzureDNS {
+  /** Application (client) ID of the service principal; with clientSecretSecretRef and tenantID. */
+  clientID?: string;
+  /** The service principal's client secret. */
+  clientSecretSecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+  /** Azure cloud: AzurePublicCloud (default), AzureChinaCloud, AzureGermanCloud or AzureUSGovernmentCloud. */
+  environment?: "AzurePublicCloud" | "AzureChinaCloud" | "AzureGermanCloud" | "AzureUSGovernmentCloud";
+  /** Name of the DNS zone; default: the zone found by SOA lookup. */
+  hostedZoneName?: string;
+  /** Which managed (or workload) identity to use when no client secret is given; ClusterIssuers only. */
+  managedIdentity?: {
+    /** Client ID of the identity. */
+    clientID?: string;
+    /** Resource ID of the identity (managed identity only). */
+    resourceID?: string;
+    /** Tenant of the identity (workload identity only). */
+    tenantID?: string;
+  };
+  /** Resource group holding the DNS zone. */
+  resourceGroupName: string;
+  /** Subscription holding the DNS zone. */
+  subscriptionID: string;
+  /** Microsoft Entra tenant of the service principal. */
+  tenantID?: string;
+  /** AzurePublicZone (default: an Azure DNS zone) or AzurePrivateZone (an Azure Private DNS zone). AzurePrivateZone: Not supported by certgate; rejected by the admission webhook. */
+  zoneType?: "AzurePublicZone" | "AzurePrivateZone";
+}
+
+/** Google Cloud DNS (REST API v1 with google-auth-library): a service account key from a Secret, or for ClusterIssuers the pod's application default credentials. */
+export interface ACMEIssuerDNS01ProviderCloudDNS {
+  /** Name of the managed zone (not its DNS name); default: the zone whose DNS name is the one found by SOA lookup. */
+  hostedZoneName?: string;
+  /** Google Cloud project holding the managed zone. */
+  project: string;
+  /** JSON key of a service account allowed to change the zone (roles/dns.admin). */
+  serviceAccountSecretRef?: {
+    /** Entry of the Secret holding the value. */
+    key?: string;
+    /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
+    name: string;
+  };
+}
+
 /** Cloudflare (API v4, official SDK): an API token, or the global API key with the account email. */
 export interface ACMEIssuerDNS01ProviderCloudflare {
   /** Global API key (with email). */
@@ -353,12 +429,12 @@ export interface ACMEIssuerDNS01ProviderWebhook {
 export interface ACMEChallengeSolverDNS01 {
   /** acme-dns server (joohoi/acme-dns): update the TXT value of the account registered for the domain; _acme-challenge.<domain> must be a CNAME to the account's fulldomain. */
   acmeDNS?: ACMEIssuerDNS01ProviderAcmeDNS;
-  /** Akamai provider. Not supported by certgate; rejected by the admission webhook. */
-  akamai?: Record<string, unknown>;
-  /** Azure DNS provider. Not supported by certgate; rejected by the admission webhook. */
-  azureDNS?: Record<string, unknown>;
-  /** Google Cloud DNS provider. Not supported by certgate; rejected by the admission webhook. */
-  cloudDNS?: Record<string, unknown>;
+  /** Akamai Edge DNS (config-dns v2 API), requests signed with EdgeGrid by the API client's credentials. */
+  akamai?: ACMEIssuerDNS01ProviderAkamai;
+  /** Azure DNS (Azure Resource Manager, official SDK): a service principal's client secret, or for ClusterIssuers the pod's managed or workload identity. */
+  azureDNS?: ACMEIssuerDNS01ProviderAzureDNS;
+  /** Google Cloud DNS (REST API v1 with google-auth-library): a service account key from a Secret, or for ClusterIssuers the pod's application default credentials. */
+  cloudDNS?: ACMEIssuerDNS01ProviderCloudDNS;
   /** Cloudflare (API v4, official SDK): an API token, or the global API key with the account email. */
   cloudflare?: ACMEIssuerDNS01ProviderCloudflare;
   /** How CNAME records on _acme-challenge names are handled: None (default, update the name itself) or Follow (follow CNAMEs and update the target zone). Follow resolves the CNAME chain through the recursive nameservers and writes the TXT record at its target. */

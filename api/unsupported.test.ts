@@ -3,11 +3,16 @@ import assert from 'node:assert/strict';
 import { findUnsupportedFields, UNSUPPORTED_FIELDS } from './unsupported.ts';
 
 describe('findUnsupportedFields', () => {
-  it('finds a DNS-01 provider in the second solver, with its index', () => {
-    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { akamai: { serviceConsumerDomain: 'x' } } }] } } };
+  it('finds an unsupported DNS-01 field in the second solver, with its index', () => {
+    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }] } } };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.akamai', reason: 'the Akamai DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, digitalocean, acmeDNS, a webhook solver or http01' },
+      { path: 'spec.acme.solvers[1].dns01.route53.auth', reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
     ]);
+  });
+  it('accepts every DNS-01 provider of cert-manager', () => {
+    const dns01 = [{ akamai: { serviceConsumerDomain: 'x' } }, { azureDNS: { subscriptionID: 's', resourceGroupName: 'g' } }, { cloudDNS: { project: 'p' } }];
+    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: dns01.map((d) => ({ dns01: d })) } } };
+    assert.deepEqual(findUnsupportedFields('Issuer', issuer), []);
   });
   it('accepts supported solvers', () => {
     const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ dns01: { rfc2136: { nameserver: '1.2.3.4' } } }] } } };

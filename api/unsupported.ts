@@ -16,18 +16,10 @@ export interface UnsupportedField {
   readonly refuseEmpty?: boolean;
 }
 
-const DNS01_PROVIDERS: ReadonlyArray<[string, string]> = [
-  ['akamai', 'Akamai'],
-  ['azureDNS', 'Azure DNS'],
-  ['cloudDNS', 'Google Cloud DNS'],
-];
-
+// Every DNS-01 provider of cert-manager is implemented (worker/acme/challenges/dns01/).
 function solverFields(prefix: string): UnsupportedField[] {
   return [
-    ...DNS01_PROVIDERS.map(([field, name]) => ({
-      path: `${prefix}.dns01.${field}`,
-      reason: `the ${name} DNS-01 provider is not implemented; use rfc2136, cloudflare, route53, digitalocean, acmeDNS, a webhook solver or http01`,
-    })),
+    { path: `${prefix}.dns01.azureDNS.zoneType`, reason: 'Azure Private DNS zones are not implemented; certgate writes to public Azure DNS zones (AzurePublicZone)', harmlessValue: 'AzurePublicZone' },
     { path: `${prefix}.dns01.route53.auth`, reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
     { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },

@@ -27,7 +27,7 @@ const cases: Array<{ name: string; spec: unknown; rule: string; field: string; s
   { name: 'solver with no type', spec: acme({ solvers: [{ selector: {} }] }), rule: 'acme-solver-invalid', field: 'spec.acme.solvers[0]', text: /needs one of http01 or dns01/ },
   { name: 'class and ingressClassName', spec: acme({ solvers: [{ http01: { ingress: { class: 'nginx', ingressClassName: 'nginx' } } }] }), rule: 'acme-solver-invalid', field: 'spec.acme.solvers[0].http01.ingress', text: /set only one of class, ingressClassName and name/ },
   { name: 'skipTLSVerify against Let\'s Encrypt', spec: acme({ skipTLSVerify: true }), rule: 'acme-skip-tls-verify', field: 'spec.acme.skipTLSVerify', severity: 'warn', text: /remove skipTLSVerify/ },
-  { name: 'unsupported akamai solver', spec: acme({ solvers: [{ dns01: { akamai: { serviceConsumerDomain: 'x' } } }] }), rule: 'unsupported-field', field: 'spec.acme.solvers[0].dns01.akamai', text: /Akamai DNS-01 provider is not implemented/ },
+  { name: 'unsupported route53 auth', spec: acme({ solvers: [{ dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }] }), rule: 'unsupported-field', field: 'spec.acme.solvers[0].dns01.route53.auth', text: /Route53 authentication with a Kubernetes ServiceAccount token is not implemented/ },
 ];
 
 for (const c of cases) {

@@ -68,6 +68,9 @@ const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   route53: async () => (await import('./route53.ts')).route53Provider,
   acmeDNS: async () => (await import('./acmedns.ts')).acmeDnsProvider,
   digitalocean: async () => (await import('./digitalocean.ts')).digitaloceanProvider,
+  akamai: async () => (await import('./akamai.ts')).akamaiProvider,
+  azureDNS: async () => (await import('./azuredns.ts')).azureDnsProvider,
+  cloudDNS: async () => (await import('./clouddns.ts')).cloudDnsProvider,
 };
 
 export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
