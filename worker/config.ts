@@ -31,6 +31,8 @@ export interface WorkerConfig {
   renewBackoffMaxMs: number;
   /** Certificates issued at once; the rest wait their turn (worker/certificates/slots.ts). */
   maxConcurrentIssuances: number;
+  /** Challenges presented and validated at once; the rest wait in pending (worker/acme/challenges/slots.ts). */
+  maxConcurrentChallenges: number;
   /** Issuer used for Ingresses annotated kubernetes.io/tls-acme: "true", and by transparent TLS. */
   defaultIssuer?: IssuerRef;
   /** Issued Secrets get an ownerReference to their Certificate (cert-manager's --enable-certificate-owner-ref). */

@@ -63,6 +63,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--renew-backoff-base <duration>', 'first wait after a failed issuance').default(3_600_000, '1h').argParser(durationArg))
     .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances (also at most an eighth of the validity the certificate has left)').default(32 * 3_600_000, '32h').argParser(durationArg))
     .addOption(new Option('--max-concurrent-issuances <n>', 'Certificates issued at once; others wait, user-applied ones first, then renewals due soonest').default(16).argParser(positiveInt))
+    .addOption(new Option('--max-concurrent-challenges <n>', 'ACME challenges presented and validated at once; others wait in pending, oldest first (as cert-manager\'s flag)').default(60).argParser(positiveInt))
     .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true" and for transparent TLS').argParser(issuerRefArg))
     .option('--enable-certificate-owner-ref', 'give each Certificate\'s Secret an ownerReference to it, so deleting the Certificate deletes the Secret (as cert-manager\'s flag); without it, a reference written earlier is removed at the next issuance', false)
     .option('--disable-auto-approval', 'do not approve CertificateRequests: leave it to another approver (approver-policy) or `certgate approve` (cert-manager: --controllers=*,-certificaterequests-approver)', false)
@@ -98,6 +99,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     renewBackoffBaseMs: o.renewBackoffBase,
     renewBackoffMaxMs: o.renewBackoffMax,
     maxConcurrentIssuances: o.maxConcurrentIssuances,
+    maxConcurrentChallenges: o.maxConcurrentChallenges,
     defaultIssuer: o.defaultIssuer,
     enableCertificateOwnerRef: o.enableCertificateOwnerRef === true,
     autoApproval: o.disableAutoApproval !== true,

@@ -47,7 +47,8 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.equal(pod.metadata.labels.team, 'platform');
     assert.equal(pod.metadata.labels['app.kubernetes.io/component'], 'controller', 'certgate\'s own labels stay');
     assert.equal(pod.metadata.annotations['example.com/scrape'], 'true');
-    assert.deepEqual(pod.spec.nodeSelector, { 'kubernetes.io/os': 'linux' });
+    assert.deepEqual(pod.spec.nodeSelector, { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' }, 'nodeSelector and global.nodeSelector');
+    assert.deepEqual(webhook.spec.template.spec.nodeSelector, { 'kubernetes.io/arch': 'amd64' }, 'global.nodeSelector is every pod\'s');
     assert.deepEqual(pod.spec.tolerations, certManagerValues.tolerations);
     assert.deepEqual(pod.spec.affinity, certManagerValues.affinity);
     assert.deepEqual(pod.spec.topologySpreadConstraints, certManagerValues.topologySpreadConstraints);
@@ -71,6 +72,7 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.deepEqual(config.dns01.recursiveNameservers, [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }]);
     assert.equal(config.dns01.recursiveOnly, true, '--dns01-recursive-nameservers-only=true (Go spelling) reaches the worker');
     assert.equal(config.enableCertificateOwnerRef, true, 'enableCertificateOwnerRef and --enable-certificate-owner-ref=true');
+    assert.equal(config.maxConcurrentChallenges, 30, 'maxConcurrentChallenges becomes --max-concurrent-challenges');
     for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates']) {
       assert.ok(!args.some((a) => a.startsWith(dropped)), `${dropped} is not a worker flag and is not passed`);
     }
@@ -89,6 +91,13 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.equal(sm.spec.endpoints[0].honorLabels, true);
     const sa = find(objects, 'ServiceAccount', 'certgate-controller');
     assert.equal(sa.metadata.annotations!['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/cert-manager');
+    assert.equal(sa.automountServiceAccountToken, true, 'serviceAccount.automountServiceAccountToken');
+    assert.equal(all(objects, 'PodMonitor').length, 0, 'prometheus.podmonitor.enabled: false');
+  });
+
+  test('global.commonLabels label every object and pod template', () => {
+    for (const o of objects) assert.equal(o.metadata.labels?.['cost-center'], 'platform-42', `${o.kind} ${o.metadata.name}`);
+    for (const { owner, labels } of podTemplates(objects)) assert.equal(labels['cost-center'], 'platform-42', owner);
   });
 });
 
@@ -133,6 +142,57 @@ describe('cert-manager values, one at a time', () => {
     const { dns01 } = parseWorkerArgs(args.slice(1));
     assert.deepEqual(dns01, { ...dns01, recursiveNameservers: [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }], recursiveOnly: true });
     assert.throws(() => render({ dns01RecursiveNameservers: 'https://1.1.1.1/dns-query' }), /dns01RecursiveNameservers/);
+  });
+
+  test('maxConcurrentChallenges: 0 leaves the worker\'s default (cert-manager\'s chart omits the flag); extraArgs may set it', () => {
+    const worker = (values: Record<string, unknown>) => parseWorkerArgs(container(render(values), 'certgate-controller', 'worker').args.slice(1));
+    assert.equal(worker({}).maxConcurrentChallenges, 60);
+    assert.equal(worker({ maxConcurrentChallenges: 0 }).maxConcurrentChallenges, 60);
+    assert.equal(worker({ maxConcurrentChallenges: 5 }).maxConcurrentChallenges, 5);
+    assert.equal(worker({ extraArgs: ['--max-concurrent-challenges=7'] }).maxConcurrentChallenges, 7);
+  });
+
+  test('global.nodeSelector goes to every pod; a component\'s own nodeSelector wins on the same key', () => {
+    const objects = render({ global: { nodeSelector: { pool: 'system', zone: 'a' } }, nodeSelector: { zone: 'b' }, webhook: { nodeSelector: { disk: 'ssd' } } });
+    assert.deepEqual(find(objects, 'Deployment', 'certgate-controller').spec.template.spec.nodeSelector, { pool: 'system', zone: 'b' });
+    assert.deepEqual(find(objects, 'Deployment', 'certgate-webhook').spec.template.spec.nodeSelector, { pool: 'system', zone: 'a', disk: 'ssd' });
+  });
+
+  test('global.commonLabels: on every object; a key certgate sets itself is refused with a message', async () => {
+    const objects = render({ global: { commonLabels: { team: 'platform', 'example.com/owner': 'sre' } }, prometheus: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } }, dashboard: { enabled: true }, networkPolicy: { enabled: true } });
+    for (const o of objects) assert.deepEqual([o.metadata.labels?.team, o.metadata.labels?.['example.com/owner']], ['platform', 'sre'], `${o.kind} ${o.metadata.name}`);
+    for (const o of objects.filter((x) => x.kind !== 'CustomResourceDefinition')) await validateObject(o);
+    for (const key of ['app.kubernetes.io/name', 'helm.sh/chart', 'certgate.io/metrics']) {
+      assert.throws(() => render({ global: { commonLabels: { [key]: 'x' } } }), new RegExp(`global.commonLabels: ${key.replace(/\./g, '\\.')} is a label certgate sets itself`));
+    }
+  });
+
+  test('prometheus.podmonitor: a PodMonitor for the controller and webhook pods, not with the ServiceMonitor', async () => {
+    const podmonitor = { enabled: true, namespace: 'monitoring', prometheusInstance: 'kube-prometheus', interval: '15s', labels: { release: 'kps' }, honorLabels: true };
+    const objects = render({ prometheus: { podmonitor } });
+    const pm = find(objects, 'PodMonitor', 'certgate');
+    await validateObject(pm);
+    assert.equal(pm.metadata.namespace, 'monitoring');
+    assert.deepEqual([pm.metadata.labels!.release, pm.metadata.labels!.prometheus], ['kps', 'kube-prometheus']);
+    assert.deepEqual(pm.spec.namespaceSelector, { matchNames: ['cert-manager'] });
+    assert.deepEqual(pm.spec.podMetricsEndpoints[0], { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '30s', honorLabels: true });
+    // The selector picks exactly the controller and webhook pods, and each has a container port named metrics.
+    const selected = podTemplates(objects).filter(({ labels }) =>
+      Object.entries(pm.spec.selector.matchLabels).every(([k, v]) => labels[k] === v) && pm.spec.selector.matchExpressions[0].values.includes(labels[pm.spec.selector.matchExpressions[0].key]));
+    assert.deepEqual(selected.map((p) => p.owner).sort(), ['Deployment/certgate-controller', 'Deployment/certgate-webhook']);
+    for (const { spec, owner } of selected) assert.ok(spec.containers.some((c: { ports?: { name: string }[] }) => c.ports?.some((p) => p.name === 'metrics')), owner);
+    assert.equal(all(render({ prometheus: { enabled: false, podmonitor } }), 'PodMonitor').length, 0, 'prometheus.enabled=false');
+    assert.throws(() => render({ prometheus: { podmonitor, servicemonitor: { enabled: true } } }), /enable one of them/);
+  });
+
+  test('serviceAccount.automountServiceAccountToken sets the ServiceAccount\'s field; certgate\'s pods mount their token either way', () => {
+    const sa = (objects: K8sObject[], name: string) => find(objects, 'ServiceAccount', name).automountServiceAccountToken;
+    const defaults = render({});
+    assert.deepEqual([sa(defaults, 'certgate-controller'), sa(defaults, 'certgate-webhook')], [false, false], 'certgate\'s default');
+    const on = render({ serviceAccount: { automountServiceAccountToken: true }, webhook: { serviceAccount: { automountServiceAccountToken: true } } });
+    assert.deepEqual([sa(on, 'certgate-controller'), sa(on, 'certgate-webhook')], [true, true]);
+    const off = render({ serviceAccount: { automountServiceAccountToken: false } });
+    for (const { spec, owner } of podTemplates(off)) assert.equal(spec.automountServiceAccountToken, true, owner);
   });
 
   test('the extraArgs the chart passes are all flags of `certgate worker`', () => {
@@ -181,6 +241,31 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     rmSync(workDir, { recursive: true, force: true });
   });
 
+  const ignoredIn = (notes: string) => /Ignored cert-manager values[^\n]*\n\s+([^\n]+)/.exec(notes)?.[1].split(', ') ?? [];
+  const kubectl = (...args: string[]) => runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args]);
+
+  test('a fresh helm install with the cert-manager values file', async () => {
+    const install = await helm('install', 'certgate', chartDir, '--namespace', 'cert-manager', '--create-namespace', '--values', valuesFile);
+    assert.equal(install.code, 0, install.stderr);
+    assert.match(install.stdout, /STATUS: deployed/);
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork']) assert.ok(ignoredIn(install.stdout).includes(name), name);
+    // What the API server stored, read back: the values reached the objects.
+    const got = await kubectl('get', 'deployment/certgate-controller', 'serviceaccount/certgate-controller', 'servicemonitor/certgate', '-n', 'cert-manager', '-o', 'json');
+    assert.equal(got.code, 0, got.stderr);
+    const [deployment, sa, sm] = JSON.parse(got.stdout).items;
+    assert.equal(deployment.spec.replicas, 3);
+    assert.equal(deployment.metadata.labels['cost-center'], 'platform-42');
+    assert.ok(deployment.spec.template.spec.containers[0].args.includes('--max-concurrent-challenges=30'));
+    assert.deepEqual(deployment.spec.template.spec.nodeSelector, { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' });
+    assert.equal(sa.automountServiceAccountToken, true);
+    assert.equal(sm.metadata.labels.release, 'kube-prometheus-stack');
+    const crds = await kubectl('get', 'crd', '-o', 'name');
+    assert.equal(crds.stdout.split('\n').filter((l) => l.endsWith('.cert-manager.io')).length, 6, 'installCRDs: true');
+
+    const uninstall = await helm('uninstall', 'certgate', '--namespace', 'cert-manager', '--wait');
+    assert.equal(uninstall.code, 0, uninstall.stderr);
+  });
+
   test('the seed command installs; the cert-manager values file upgrades it and NOTES list what certgate ignores', async () => {
     const seed = await helm('install', 'certgate', chartDir, '--namespace', 'cert-manager', '--create-namespace', '--set', 'installCRDs=true');
     assert.equal(seed.code, 0, seed.stderr);
@@ -190,10 +275,11 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     const upgrade = await helm('upgrade', 'certgate', chartDir, '--namespace', 'cert-manager', '--values', valuesFile);
     assert.equal(upgrade.code, 0, upgrade.stderr);
     assert.match(upgrade.stdout, /STATUS: deployed/);
-    const ignored = /Ignored cert-manager values[^\n]*\n\s+([^\n]+)/.exec(upgrade.stdout)?.[1].split(', ') ?? [];
-    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'prometheus.podmonitor', 'webhook.hostNetwork', 'webhook.securePort']) {
+    const ignored = ignoredIn(upgrade.stdout);
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
+    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken']) assert.ok(!ignored.includes(mapped), `${mapped} is mapped, not ignored`);
     assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
   });
 });

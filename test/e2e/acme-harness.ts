@@ -40,6 +40,8 @@ export interface AcmeWorkerOptions {
   controllers?: boolean;
   /** Poll/backoff base; tens of ms against pebble. */
   backoffMinMs?: number;
+  /** --max-concurrent-challenges (default 60, cert-manager's). */
+  maxConcurrentChallenges?: number;
 }
 
 export interface AcmeWorker {
@@ -50,7 +52,7 @@ export interface AcmeWorker {
 }
 
 /** A worker configuration scoped to `namespace` (as `certgate worker --namespace`), for pebble and BIND. */
-export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMinMs = 20): WorkerConfig {
+export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMinMs = 20, maxConcurrentChallenges = 60): WorkerConfig {
   return Object.freeze({
     namespace: requireNamespace(namespace),
     clusterIssuerSelector: runClusterIssuerSelector(),
@@ -68,6 +70,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     enableCertificateOwnerRef: false,
     autoApproval: true,
     maxConcurrentIssuances: 16,
+    maxConcurrentChallenges,
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,
@@ -90,7 +93,7 @@ function requireNamespace(namespace: string): string {
 export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWorker> {
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfigPath }));
   const namespace = requireNamespace(opts.namespace);
-  const config = workerConfig(opts.stack, namespace, opts.backoffMinMs);
+  const config = workerConfig(opts.stack, namespace, opts.backoffMinMs, opts.maxConcurrentChallenges);
   // The worker's own caches (worker/caches.ts), scoped as `certgate worker --namespace` scopes them.
   const workerLog = log.child({ component: 'acme-test-worker' });
   const cacheSet = createWorkerCaches(client, { namespace, clusterIssuerSelector: config.clusterIssuerSelector });

@@ -25,6 +25,11 @@ unset (null, or absent) leaves certgate's value and default alone; a set one win
 {{- $given := index $v $key }}
 {{- if not (empty $given) }}{{ $_ := set $c $key (merge (deepCopy $given) (default dict (index $c $key))) }}{{ end }}
 {{- end -}}
+{{- /* global.nodeSelector: every pod's; a component's own nodeSelector wins on the same key (cert-manager's documented precedence). */ -}}
+{{- with $g.nodeSelector }}
+{{- $_ := set $c "nodeSelector" (merge (default dict $c.nodeSelector) (deepCopy .)) }}
+{{- $_ := set $w "nodeSelector" (merge (default dict $w.nodeSelector) (deepCopy .)) }}
+{{- end -}}
 {{- with $v.podDisruptionBudget }}
 {{- $pdb := $c.podDisruptionBudget }}
 {{- if hasKey . "enabled" }}{{ $_ := set $pdb "enabled" .enabled }}{{ end }}
@@ -106,7 +111,7 @@ Flags of `certgate worker` that cert-manager's controller has too, with the same
 extraArgs passes these and drops the others (test/chart/cert-manager-values.test.ts checks each exists).
 */ -}}
 {{- define "certgate.workerFlagsSharedWithCertManager" -}}
-{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" | toYaml -}}
+{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" "--max-concurrent-challenges" | toYaml -}}
 {{- end -}}
 
 {{/* cert-manager's extraArgs split into {passed: [...], dropped: [...]}: passed are the worker flags listed above. */}}
@@ -132,7 +137,7 @@ Dotted paths; each is reported when present in the user's values (none has a def
 {{- define "certgate.ignoredCertManagerValues" -}}
 {{- $values := .Values | toYaml | fromYaml -}}
 {{- $found := list -}}
-{{- range $path := list "cainjector" "startupapicheck" "acmesolver" "global.commonLabels" "global.rbac" "global.podSecurityPolicy" "global.logLevel" "global.nodeSelector" "global.revisionHistoryLimit" "global.hostUsers" "featureGates" "imageRegistry" "imageNamespace" "image.name" "image.registry" "strategy" "config" "namespace" "extraContainers" "extraEnv" "securityContext" "containerSecurityContext" "volumes" "volumeMounts" "hostAliases" "livenessProbe" "enableServiceLinks" "runtimeClassName" "deploymentAnnotations" "serviceAnnotations" "serviceLabels" "serviceIPFamilyPolicy" "serviceIPFamilies" "podDnsPolicy" "podDnsConfig" "http_proxy" "https_proxy" "no_proxy" "extraObjects" "creator" "enabled" "prometheus.podmonitor" "serviceAccount.automountServiceAccountToken" "webhook.config" "webhook.strategy" "webhook.securityContext" "webhook.containerSecurityContext" "webhook.validatingWebhookConfiguration" "webhook.mutatingWebhookConfiguration" "webhook.extraEnv" "webhook.featureGates" "webhook.livenessProbe" "webhook.readinessProbe" "webhook.runtimeClassName" "webhook.serviceLabels" "webhook.serviceAnnotations" "webhook.deploymentAnnotations" "webhook.serviceIPFamilyPolicy" "webhook.serviceIPFamilies" "webhook.image" "webhook.securePort" "webhook.hostNetwork" "webhook.serviceType" "webhook.loadBalancerIP" "webhook.url" "webhook.networkPolicy" "webhook.volumes" "webhook.volumeMounts" "webhook.enableServiceLinks" "webhook.enableClientVerification" "webhook.clientCAFile" "webhook.apiserverClientCertSubjects" "webhook.serviceAccount.automountServiceAccountToken" "networkPolicy.ingress" "networkPolicy.egress" }}
+{{- range $path := list "cainjector" "startupapicheck" "acmesolver" "global.rbac" "global.podSecurityPolicy" "global.logLevel" "global.revisionHistoryLimit" "global.hostUsers" "featureGates" "imageRegistry" "imageNamespace" "image.name" "image.registry" "strategy" "config" "namespace" "extraContainers" "extraEnv" "securityContext" "containerSecurityContext" "volumes" "volumeMounts" "hostAliases" "livenessProbe" "enableServiceLinks" "runtimeClassName" "deploymentAnnotations" "serviceAnnotations" "serviceLabels" "serviceIPFamilyPolicy" "serviceIPFamilies" "podDnsPolicy" "podDnsConfig" "http_proxy" "https_proxy" "no_proxy" "extraObjects" "creator" "enabled" "webhook.config" "webhook.strategy" "webhook.securityContext" "webhook.containerSecurityContext" "webhook.validatingWebhookConfiguration" "webhook.mutatingWebhookConfiguration" "webhook.extraEnv" "webhook.featureGates" "webhook.livenessProbe" "webhook.readinessProbe" "webhook.runtimeClassName" "webhook.serviceLabels" "webhook.serviceAnnotations" "webhook.deploymentAnnotations" "webhook.serviceIPFamilyPolicy" "webhook.serviceIPFamilies" "webhook.image" "webhook.securePort" "webhook.hostNetwork" "webhook.serviceType" "webhook.loadBalancerIP" "webhook.url" "webhook.networkPolicy" "webhook.volumes" "webhook.volumeMounts" "webhook.enableServiceLinks" "webhook.enableClientVerification" "webhook.clientCAFile" "webhook.apiserverClientCertSubjects" "networkPolicy.ingress" "networkPolicy.egress" }}
 {{- $node := $values -}}
 {{- range $key := splitList "." $path }}
 {{- if and (kindIs "map" $node) (hasKey $node $key) }}{{ $node = index $node $key }}{{ else }}{{ $node = "certgate-absent" }}{{ end }}

@@ -34,7 +34,7 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Labels on every object. */}}
+{{/* Labels on every object: certgate's, then global.commonLabels (cert-manager's value). */}}
 {{- define "certgate.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 app.kubernetes.io/name: {{ include "certgate.name" . }}
@@ -42,6 +42,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: certgate
+{{- with (default dict .Values.global).commonLabels }}
+{{- range $key, $value := . }}
+{{- if or (hasPrefix "app.kubernetes.io/" $key) (hasPrefix "helm.sh/" $key) (contains "certgate.io/" $key) }}
+{{- fail (printf "global.commonLabels: %s is a label certgate sets itself (selectors and tooling rely on it); choose another key" $key) }}
+{{- end }}
+{{ $key }}: {{ $value | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Selector labels of one component; call with (dict "root" $ "component" "webhook"). */}}

@@ -1,14 +1,17 @@
-// The Challenge controller: watches Challenges and runs reconcileChallenge for each key.
+// The Challenge controller: watches Challenges and runs reconcileChallenge for each key, with at
+// most --max-concurrent-challenges presented at once (slots.ts).
 import type { Challenge } from '../../../api/types.generated.ts';
 import { createQueueController, keyOf, type QueueController } from '../../controller.ts';
 import type { AcmeContext } from '../runtime.ts';
 import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileChallenge } from './reconcile.ts';
+import { createChallengeSlots } from './slots.ts';
 
 export const CHALLENGES_CONTROLLER = 'challenges';
 
 export function createChallengeController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const challenges = ctx.caches.challenges;
+  const slots = createChallengeSlots(challenges, ctx.config.maxConcurrentChallenges, (key) => ctrl.queue.add(key), () => ctx.clock.now());
   const ctrl = createQueueController(ctx, {
     name: CHALLENGES_CONTROLLER,
     concurrency: opts.concurrency ?? 5,
@@ -17,7 +20,7 @@ export function createChallengeController(ctx: AcmeContext, opts: { concurrency?
     initialKeys: () => challenges.list().map(keyOf),
     reconcile: (key) => {
       const [namespace, name] = key.split('/');
-      return reconcileChallenge(ctx, namespace, name);
+      return reconcileChallenge(ctx, namespace, name, slots);
     },
   });
   for (const verb of ['add', 'update'] as const) challenges.on(verb, (c: Challenge) => ctrl.enqueue(c));

@@ -17,10 +17,11 @@ import { ensureRoute, removeRoute, SolverConfigError } from './http01/ingress.ts
 import { http01SelfCheck } from './http01/self-check.ts';
 import { cleanUpDns01, dns01SelfCheck, presentDns01 } from './dns01/solve.ts';
 import { Dns01ProviderError } from './dns01/provider.ts';
+import type { ChallengeSlots } from './slots.ts';
 
 const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy];
 
-export async function reconcileChallenge(ctx: AcmeContext, namespace: string, name: string): Promise<ReconcileResult> {
+export async function reconcileChallenge(ctx: AcmeContext, namespace: string, name: string, slots: ChallengeSlots): Promise<ReconcileResult> {
   const rt = ctx.acme;
   const ch = await rt.challenges.get(namespace, name);
   if (!ch) return;
@@ -73,6 +74,12 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
     // pending on the CA: make it answerable, self-check, then accept. The reason stays empty until
     // something is wrong: the Order shows the reasons of its pending Challenges to the user.
     if (!st.presented) {
+      if (!slots.acquire(ch)) {
+        // Waits its turn (--max-concurrent-challenges); the slots start it when one frees up.
+        const reason = `Waiting for a free challenge slot: ${slots.limit} challenges are being presented or validated (--max-concurrent-challenges=${slots.limit})`;
+        if (st.reason !== reason || st.processing || st.state !== 'pending') await patchStatus(ctx, ch, { state: 'pending', processing: false, reason });
+        return;
+      }
       await present(ctx, ch, issuer.resourceNamespace);
       await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
       ctx.recorder.event(ch, 'Normal', 'Presented', `Presented challenge using ${ch.spec.type} challenge mechanism`);

@@ -1,0 +1,67 @@
+// --max-concurrent-challenges (cert-manager's flag, chart value maxConcurrentChallenges) against real
+// pebble and the API server: with a limit of 1, three certificates requested together are issued one
+// challenge at a time. An observer of its own watches every Challenge change as the API server
+// stores it: never two with status.processing at once, and the others wait in pending with a reason.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Resources } from '../../api/resources.ts';
+import type { Challenge } from '../../api/types.generated.ts';
+import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/client.ts';
+import type { SolverHandle } from '../../solver/main.ts';
+import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, createCertificateRequest, createIssuer, makeCsr, pebbleAcmeSpec, signUntilDone, startAcmeWorker, startTestSolver, type AcmeWorker } from './acme-harness.ts';
+
+let stack: AcmeStack;
+let cluster: TestCluster;
+let worker: AcmeWorker;
+let solver: SolverHandle;
+let observer: WatchedCache<Challenge>;
+const NS = runName('max-challenges');
+
+before(async () => {
+  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  await cluster.createNamespace(NS);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack, maxConcurrentChallenges: 1 });
+  observer = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath })).cache<Challenge>(Resources.Challenge, { namespace: NS });
+  await observer.start();
+});
+
+after(async () => {
+  await observer?.stop();
+  await worker?.stop();
+  await solver?.stop();
+  await cluster?.stop();
+  await stack?.stop();
+});
+
+test('maxConcurrentChallenges=1: three certificates, never more than one Challenge processing at once', { timeout: 240_000 }, async () => {
+  const seen = new Set<string>();
+  const waitingReasons = new Set<string>();
+  let mostProcessing = 0;
+  const count = () => {
+    const processing = observer.list(NS).filter((c) => c.status?.processing === true);
+    mostProcessing = Math.max(mostProcessing, processing.length);
+  };
+  const onChange = (c: Challenge) => {
+    seen.add(c.metadata.name!);
+    if (c.status?.state === 'pending' && c.status.processing === false && c.status.reason) waitingReasons.add(c.status.reason);
+    count();
+  };
+  observer.on('add', onChange);
+  observer.on('update', onChange);
+
+  const issuer = await createIssuer(worker.ctx.client, NS, 'pebble', pebbleAcmeSpec(stack));
+  assert.equal((await worker.backend.checkIssuer(issuer, NS)).ready, true);
+  const requests = await Promise.all(['one', 'two', 'three'].map(async (n) => createCertificateRequest(worker.ctx.client, NS, n, (await makeCsr([`${n}.${NS}.example.test`])).csrPem, { name: 'pebble' })));
+  const results = await Promise.all(requests.map((cr) => signUntilDone(worker, cr, 200_000)));
+
+  for (const r of results) assert.equal(r.state, 'issued', JSON.stringify(r));
+  assert.equal(seen.size, 3, `one Challenge per certificate: ${[...seen].join(', ')}`);
+  assert.equal(mostProcessing, 1, 'at most one Challenge had status.processing=true at any time');
+  assert.ok(waitingReasons.size > 0, 'the Challenges that waited said so in their status');
+  for (const reason of waitingReasons) assert.match(reason, /^Waiting for a free challenge slot: 1 challenges are being presented or validated \(--max-concurrent-challenges=1\)$/);
+});
