@@ -40,8 +40,6 @@ export const IngressAnnotations = Object.freeze({
   HTTP01IngressClass: 'acme.cert-manager.io/http01-ingress-class',
   /** spec.ingressClassName set on the solver Ingress for this Ingress's challenges. */
   HTTP01IngressClassName: 'acme.cert-manager.io/http01-ingress-ingressclassname',
-  /** Gateways: comma-separated names of listeners that get no Certificate. */
-  IgnoreTLSListeners: 'cert-manager.io/ignore-tls-listeners',
 });
 
 /** Annotations on Certificates (set by the ingress shim or by hand), cert-manager's names. */

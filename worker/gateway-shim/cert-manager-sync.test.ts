@@ -13,6 +13,7 @@ import { defaultCertificateSpec } from '../../api/defaults.ts';
 import type { IssuerRef } from '../config.ts';
 import type { IngressPlan } from '../ingress-shim/plan.ts';
 import { planGateway } from './plan.ts';
+import { gatewayListeners } from '../../lib/gateway-listeners.ts';
 import { listenerProblems } from './spec.ts';
 
 const NS = 'default-unit-test-ns';
@@ -400,7 +401,7 @@ const LISTENER_CASES: Array<[string, Listener, string, string]> = [
 
 describe("cert-manager's Test_validateGatewayListenerBlock", () => {
   for (const [name, l, namespace, want] of LISTENER_CASES) {
-    it(name, () => assert.deepEqual(listenerProblems(l, 0, namespace), want ? [want] : []));
+    it(name, () => assert.deepEqual(listenerProblems(gatewayListeners({ spec: { listeners: [l] } })[0], namespace), want ? [want] : []));
   }
 
   it('a listener referencing a Secret in another namespace gets no Certificate and a BadConfig Event saying why; the other listeners still do', () => {

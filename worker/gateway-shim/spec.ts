@@ -4,51 +4,44 @@
 // every listener naming that Secret, with the parent-ref annotations that make HTTP-01 attach its
 // HTTPRoute to this Gateway. The issuer and the other annotations are read as for Ingresses
 // (worker/ingress-shim/spec.ts, annotations.ts); kubernetes.io/tls-acme does not apply to Gateways.
-import type { Gateway, Listener } from '../../api/gateway-api.generated.ts';
-import { CertificateAnnotations, IngressAnnotations } from '../../api/constants.ts';
+import type { Gateway } from '../../api/gateway-api.generated.ts';
+import { CertificateAnnotations } from '../../api/constants.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import type { IssuerRef } from '../config.ts';
 import type { PlannedEvent } from '../ingress-shim/plan.ts';
+import { gatewayListeners, IGNORE_TLS_LISTENERS_ANNOTATION, isSecretRef, TLS_PROTOCOLS, type ListenerRef } from '../../lib/gateway-listeners.ts';
 import { secretNameProblem, shimCertificate, shimCertificateBase, shimIssuer, solverAnnotations, type DesiredCertificates } from '../ingress-shim/spec.ts';
 
 /** Normal Event for a TLS listener the shim leaves out on purpose (cert-manager skips Passthrough silently). */
 export const SKIPPED_LISTENER_REASON = 'SkippedListener';
 
-/** Listener protocols that carry TLS (Gateway API's HTTPS and TLS), plus those of --gateway-api-extra-protocols. */
-function isTlsProtocol(protocol: string, extraProtocols: readonly string[]): boolean {
-  return protocol === 'HTTPS' || protocol === 'TLS' || extraProtocols.includes(protocol);
-}
-
 /** cert-manager.io/ignore-tls-listeners: comma-separated listener names, matched exactly. */
 function ignoredListeners(annotations: Record<string, string>): Set<string> {
-  const value = annotations[IngressAnnotations.IgnoreTLSListeners];
+  const value = annotations[IGNORE_TLS_LISTENERS_ANNOTATION];
   return new Set(value === undefined ? [] : value.split(',').map((s) => s.trim()));
 }
 
 /**
- * Why a TLS listener gets no Certificate, in cert-manager's field-error words
- * (validateGatewayListenerBlock); empty when it is usable. The CRD defaults tls.mode to Terminate
- * and a certificateRef's group to "" and kind to Secret; absent fields are read with those defaults.
+ * Why a TLS listener gets no Certificate, in cert-manager's field-error words, every problem
+ * (validateGatewayListenerBlock; the webhook states the first one its own way through
+ * lib/gateway-listeners.ts). Empty when it is usable. Absent fields are read with the CRD's
+ * defaults (tls.mode Terminate, a certificateRef's group "" and kind Secret).
  */
-export function listenerProblems(listener: Listener, index: number, gatewayNamespace: string): string[] {
-  const at = `spec.listeners[${index}]`;
+export function listenerProblems(listener: ListenerRef, gatewayNamespace: string): string[] {
+  const at = `spec.listeners[${listener.index}]`;
   const out: string[] = [];
   if (!listener.hostname) out.push(`${at}.hostname: Required value: the hostname cannot be empty`);
-  const tls = listener.tls;
-  if (!tls) return [...out, `${at}.tls: Required value: the TLS block cannot be empty`];
-  const refs = tls.certificateRefs ?? [];
-  if (refs.length === 0) out.push(`${at}.tls.certificateRef: Required value: listener has no certificateRefs`);
-  for (const [i, ref] of refs.entries()) {
-    const group = ref.group ?? '';
-    const kind = ref.kind ?? 'Secret';
-    if (group !== 'core' && group !== '') out.push(`${at}.tls.certificateRef[${i}].group: Unsupported value: "${group}": supported values: "core", ""`);
-    if (kind !== 'Secret' && kind !== '') out.push(`${at}.tls.certificateRef[${i}].kind: Unsupported value: "${kind}": supported values: "Secret", ""`);
+  if (!listener.hasTls) return [...out, `${at}.tls: Required value: the TLS block cannot be empty`];
+  if (listener.certificateRefs.length === 0) out.push(`${at}.tls.certificateRef: Required value: listener has no certificateRefs`);
+  for (const ref of listener.certificateRefs) {
+    const field = `${at}.tls.certificateRef[${ref.index}]`;
+    if (!isSecretRef({ group: ref.group, kind: 'Secret' })) out.push(`${field}.group: Unsupported value: "${ref.group}": supported values: "core", ""`);
+    if (!isSecretRef({ group: '', kind: ref.kind })) out.push(`${field}.kind: Unsupported value: "${ref.kind}": supported values: "Secret", ""`);
     if (ref.namespace !== undefined && ref.namespace !== gatewayNamespace) {
-      out.push(`${at}.tls.certificateRef[${i}].namespace: Invalid value: "${ref.namespace}": cross-namespace secret references are not allowed in listeners`);
+      out.push(`${field}.namespace: Invalid value: "${ref.namespace}": cross-namespace secret references are not allowed in listeners`);
     }
   }
-  const mode = tls.mode ?? 'Terminate';
-  if (mode !== 'Terminate') out.push(`${at}.tls.mode: Unsupported value: "${mode}": supported values: "Terminate"`);
+  if (listener.mode !== 'Terminate') out.push(`${at}.tls.mode: Unsupported value: "${listener.mode}": supported values: "Terminate"`);
   return out;
 }
 
@@ -79,19 +72,19 @@ export function desiredGatewayCertificates(gateway: Gateway, issuer: IssuerRef, 
   const hostsBySecret = new Map<string, string[]>();
   const skipped: string[] = [];
   const notes: PlannedEvent[] = [];
-  for (const [i, listener] of (gateway.spec?.listeners ?? []).entries()) {
-    if (!isTlsProtocol(listener.protocol, opts.extraProtocols ?? [])) continue;
-    if (listener.tls?.mode === 'Passthrough') {
-      notes.push({ type: 'Normal', reason: SKIPPED_LISTENER_REASON, message: `Skipped listener "${listener.name}" (spec.listeners[${i}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate` });
+  for (const listener of gatewayListeners(gateway)) {
+    if (!TLS_PROTOCOLS.has(listener.protocol) && !opts.extraProtocols?.includes(listener.protocol)) continue;
+    if (listener.mode === 'Passthrough') {
+      notes.push({ type: 'Normal', reason: SKIPPED_LISTENER_REASON, message: `Skipped listener "${listener.name}" (spec.listeners[${listener.index}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate` });
       continue;
     }
     if (ignored.has(listener.name)) continue;
-    const problems = listenerProblems(listener, i, m.namespace!);
+    const problems = listenerProblems(listener, m.namespace!);
     if (problems.length) {
       skipped.push(`Skipped a listener block: ${aggregate(problems)}`);
       continue;
     }
-    for (const ref of listener.tls!.certificateRefs!) {
+    for (const ref of listener.certificateRefs) {
       const hosts = hostsBySecret.get(ref.name) ?? [];
       hosts.push(listener.hostname!);
       hostsBySecret.set(ref.name, hosts);
