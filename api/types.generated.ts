@@ -480,8 +480,30 @@ export interface ACMEChallengeSolverHTTP01Ingress {
 
 /** Solve challenges with the HTTP-01 flow. Cannot be used for wildcard names. */
 export interface ACMEChallengeSolverHTTP01 {
-  /** Gateway API HTTPRoute based HTTP-01 solver. Not supported by certgate; rejected by the admission webhook. */
-  gatewayHTTPRoute?: Record<string, unknown>;
+  /** Solve HTTP-01 challenges with a temporary Gateway API HTTPRoute attached to the parentRefs (usually Gateways), routing /.well-known/acme-challenge/<token> for the challenge's host to the solver. Watched only while the cluster serves gateway.networking.k8s.io/v1. */
+  gatewayHTTPRoute?: {
+    /** Labels added to the HTTPRoute certgate creates for a challenge. */
+    labels?: Record<string, string>;
+    /** The Gateways (or other parents) the HTTPRoute attaches to, as HTTPRoute spec.parentRefs. A Certificate made by the gateway shim adds its own Gateway (annotations acme.cert-manager.io/http01-parentrefkind and -parentrefname). */
+    parentRefs?: Array<{
+      /** Group of the parent; gateway.networking.k8s.io when unset. */
+      group?: string;
+      /** Kind of the parent; Gateway when unset. */
+      kind?: string;
+      /** Name of the parent. */
+      name: string;
+      /** Namespace of the parent; the challenge's namespace when unset. */
+      namespace?: string;
+      /** Port of the parent's listeners the route attaches to. */
+      port?: number;
+      /** Name of the parent's listener the route attaches to. */
+      sectionName?: string;
+    }>;
+    /** Overrides for per-challenge solver pods. Has no effect in certgate (it answers from its shared solver and starts no pods). */
+    podTemplate?: Record<string, unknown>;
+    /** Type of the solver Service: ClusterIP or NodePort (default NodePort). certgate's per-challenge Service is always an ExternalName alias of the solver Service, so this is checked but has no effect. */
+    serviceType?: string;
+  };
   /** Solve HTTP-01 challenges by creating or editing Ingress resources that route /.well-known/acme-challenge/ to the solver. */
   ingress?: ACMEChallengeSolverHTTP01Ingress;
 }

@@ -39,7 +39,10 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);
   });
   it('checks the solver of a Challenge', () => {
-    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' } } } } } }).map((u) => u.path), ['spec.solver.http01.gatewayHTTPRoute']);
+    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { dns01: { akamai: { serviceConsumerDomain: 'x' } } } } }).map((u) => u.path), ['spec.solver.dns01.akamai']);
+  });
+  it('accepts the Gateway API HTTP-01 solver (http01.gatewayHTTPRoute)', () => {
+    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' }, parentRefs: [{ name: 'gw', kind: 'Gateway' }] } } } } }), []);
   });
   it('survives objects of the wrong shape', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { solvers: 'nope' } } }), []);

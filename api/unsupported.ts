@@ -21,7 +21,6 @@ function solverFields(prefix: string): UnsupportedField[] {
   return [
     { path: `${prefix}.dns01.azureDNS.zoneType`, reason: 'Azure Private DNS zones are not implemented; certgate writes to public Azure DNS zones (AzurePublicZone)', harmlessValue: 'AzurePublicZone' },
     { path: `${prefix}.dns01.route53.auth`, reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
-    { path: `${prefix}.http01.gatewayHTTPRoute`, reason: 'Gateway API HTTP-01 routes are not implemented; use http01.ingress' },
     { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },
     { path: `${prefix}.waitInsteadOfSelfCheck`, reason: 'certgate always checks a challenge itself before asking the CA to validate it, so a broken route shows in status instead of a failed authorization' },
   ];

@@ -54,6 +54,8 @@ export interface WorkerConfig {
   /** DNS-01 propagation checks, as cert-manager's --dns01-recursive-nameservers(-only). */
   dns01: Dns01CheckConfig;
   solverService: { namespace: string; name: string; port: number };
+  /** Gateway API: watched while gateway.networking.k8s.io/v1 is served (looked for every discoveryIntervalMs). */
+  gatewayApi: { extraProtocols: readonly string[]; discoveryIntervalMs: number };
   /** /readyz fails when a cache has not been known current (no open watch, no list) for this long. */
   cacheStaleAfterMs: number;
 }

@@ -9,6 +9,7 @@ import type { KubeClient, WatchedCache } from '../lib/kube/client.ts';
 import type { Logger } from '../lib/log.ts';
 import type { WorkerMetrics } from '../lib/metrics/worker.ts';
 import type { WorkerConfig } from './config.ts';
+import type { GatewayApiSupport } from './gateway-api.ts';
 
 /** Started list+watch caches shared by every controller. */
 export interface WorkerCaches {
@@ -33,6 +34,8 @@ export interface WorkerContext {
   log: Logger;
   config: WorkerConfig;
   metrics: WorkerMetrics;
+  /** Gateway API caches while gateway.networking.k8s.io/v1 is served (worker/gateway-api.ts); absent in contexts built without it. */
+  gatewayApi?: GatewayApiSupport;
 }
 
 /** A controller: registers its watches on ctx.caches when constructed, runs its queue between start and stop. */

@@ -23,6 +23,8 @@ import type { WorkerConfig } from './config.ts';
 import { parseWorkerArgs } from './flags.ts';
 import { serveHealth, serveMetrics } from './http.ts';
 import { createIngressShimController } from './ingress-shim/controller.ts';
+import { createGatewayApiSupport, type GatewayApiSupport } from './gateway-api.ts';
+import { createGatewayShimController } from './gateway-shim/controller.ts';
 import type { Controller, WorkerCaches, WorkerContext } from './context.ts';
 import { staleReason } from '../lib/kube/informer.ts';
 import { createCaBackend } from './issuance/ca.ts';
@@ -47,6 +49,7 @@ export interface RunningWorker {
 
 interface RunningControllers {
   cacheSet: CacheSet;
+  gatewayApi: GatewayApiSupport;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,9 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
   const cacheSet = createWorkerCaches(client, { namespace: config.namespace, clusterIssuerSelector: config.clusterIssuerSelector });
   const recorder = createEventRecorder({ client, component: 'certgate-worker', clock: base.clock });
   const ctx: WorkerContext = { ...base, caches: cacheSet.caches, recorder };
+  // Gateways and HTTPRoutes, watched while the cluster serves Gateway API (found and lost at run time).
+  const gatewayApi = createGatewayApiSupport(ctx, (gateways) => createGatewayShimController(ctx, gateways));
+  ctx.gatewayApi = gatewayApi;
   // One ACME runtime (accounts, fresh reads of our own writes) for the ACME backend and controllers.
   const acmeCtx = withAcmeRuntime(ctx);
   const backends = { selfSigned: createSelfSignedBackend(ctx), ca: createCaBackend(ctx), acme: createAcmeBackend(acmeCtx) };
@@ -70,6 +76,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     ...createIssuerControllers(ctx, backends),
     createIngressShimController(ctx),
     ...createAcmeControllers(acmeCtx),
+    gatewayApi,
   ];
   try {
     await cacheSet.start();
@@ -93,7 +100,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     }
     log.info('controllers stopped');
   };
-  return { cacheSet, stop };
+  return { cacheSet, gatewayApi, stop };
 }
 
 export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, opts: StartOptions = {}): Promise<RunningWorker> {
@@ -133,7 +140,7 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
   // Ready when controllers run on caches that are current, or when standing by as a non-leader.
   const healthListener = await serveHealth(config.healthListen, () => {
     if (!running) return (config.leaderElect && !elector?.isLeader()) || 'controllers not running';
-    const stale = running.cacheSet.stale(config.cacheStaleAfterMs);
+    const stale = [...running.cacheSet.stale(config.cacheStaleAfterMs), ...running.gatewayApi.stale(config.cacheStaleAfterMs)];
     return stale.length === 0 || staleReason(stale, config.cacheStaleAfterMs);
   });
 

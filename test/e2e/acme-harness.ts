@@ -79,6 +79,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     // BIND is both the recursive and (on its own port) the authoritative server of the test zones
     dns01: { recursiveNameservers: [{ host: stack.bind.host, port: stack.bind.port }], recursiveOnly: false, authoritativePort: stack.bind.port },
     solverService: { namespace: CLUSTER_RESOURCE_NAMESPACE, name: 'certgate-solver', port: 8089 },
+    gatewayApi: { extraProtocols: [], discoveryIntervalMs: 1000 },
     cacheStaleAfterMs: 60_000,
   } as WorkerConfig);
 }

@@ -35,7 +35,6 @@ const venafi = (v: Record<string, unknown>) => ({ venafi: v });
 const VENAFI = UNSUPPORTED('the Venafi issuer is not implemented');
 const ngts = { url: 'https://api.example.paloaltonetworks.com/ngts', tokenEndpoint: 'https://auth.example.com/oauth2/token', tsgID: '123456789', credentialsRef: { name: 'ngts-secret' } };
 const gateway = (parentRefs: unknown[]) => http01({ gatewayHTTPRoute: { parentRefs } });
-const GATEWAY = UNSUPPORTED('Gateway API HTTP-01 routes are not implemented; use http01.ingress');
 const NAMESERVERS = UNSUPPORTED('per-solver propagation-check nameservers are not implemented');
 
 export const issuerTable: ParityTable = {
@@ -89,7 +88,7 @@ export const issuerTable: ParityTable = {
     ok('acme solver with a valid external account binding and keyAlgorithm set', acme({ externalAccountBinding: { keyID: 'test', keySecretRef: secretRef, keyAlgorithm: 'HS384' }, solvers: [{ dns01: rfc2136 }] })),
     no('acme solver with missing http01 config type', http01({}), 'spec.acme.solvers[0].http01'),
     ok('acme solver with valid http01 ingress config', http01({ ingress: {} })),
-    ok('acme solver with valid http01 gateway config', gateway([{ name: 'blah', kind: 'Gateway' }]), GATEWAY),
+    ok('acme solver with valid http01 gateway config', gateway([{ name: 'blah', kind: 'Gateway' }])),
     no('acme solver with invalid http01 gateway config', gateway([{ kind: 'Gateway' }]), 'spec.acme.solvers[0].http01'),
     no('acme solver with multiple http01 solver configs', http01({ ingress: {}, gatewayHTTPRoute: { labels: { a: 'b' }, parentRefs: [{ name: 'blah', kind: 'Gateway' }] } }), 'spec.acme.solvers[0].http01'),
     ok('acme issue with valid pod template ObjectMeta attributes', http01({ ingress: { podTemplate: { metadata: { labels: { valid_to_contain: 'labels' }, annotations: { valid_to_contain: 'annotations' } } } } })),
@@ -98,9 +97,9 @@ export const issuerTable: ParityTable = {
     // TestValidateACMEIssuerGatewayParentRefs
     no('kind without name', gateway([{ kind: 'Gateway' }]), 'gatewayHTTPRoute'),
     no('name without kind', gateway([{ name: 'test-gateway' }]), 'gatewayHTTPRoute'),
-    ok('empty parentRefs array', gateway([]), GATEWAY),
-    ok('both name and kind present', gateway([{ name: 'test-gateway', kind: 'Gateway' }]), GATEWAY),
-    ok('multiple valid parentRefs', gateway([{ name: 'gateway-1', kind: 'Gateway' }, { name: 'gateway-2', kind: 'Gateway' }]), GATEWAY),
+    ok('empty parentRefs array', gateway([])),
+    ok('both name and kind present', gateway([{ name: 'test-gateway', kind: 'Gateway' }])),
+    ok('multiple valid parentRefs', gateway([{ name: 'gateway-1', kind: 'Gateway' }, { name: 'gateway-2', kind: 'Gateway' }])),
 
     // TestValidateIssuerSpec
     ok('valid ca issuer', { ca: { secretName: 'valid' } }),

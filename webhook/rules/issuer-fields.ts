@@ -61,6 +61,8 @@ export function http01Findings(http01: Obj, at: string): Finding[] {
   const types = ['ingress', 'gatewayHTTPRoute'].filter((t) => present(http01[t]));
   if (types.length === 0) return [{ rule: 'acme-solver-invalid', field: `${at}.http01`, message: 'configures no HTTP-01 solver; add ingress: {} (and a class) or remove http01', severity: 'deny' }];
   if (types.length > 1) return [{ rule: 'acme-solver-invalid', field: `${at}.http01`, value: types, message: 'sets more than one HTTP-01 solver type; keep one', severity: 'deny' }];
+  const route = asObj(http01.gatewayHTTPRoute);
+  if (route) return gatewayRouteFindings(route, `${at}.http01.gatewayHTTPRoute`);
   const ingress = asObj(http01.ingress);
   if (!ingress) return [];
   const out: Finding[] = [];
@@ -69,12 +71,30 @@ export function http01Findings(http01: Obj, at: string): Finding[] {
     const problem = subdomainProblem(className);
     if (problem) out.push({ rule: 'acme-solver-invalid', field: `${at}.http01.ingress.ingressClassName`, value: className, message: `is not a valid IngressClass name: it ${problem}`, severity: 'deny' });
   }
-  const serviceType = ingress.serviceType;
+  return [...out, ...serviceFindings(ingress, `${at}.http01.ingress`)];
+}
+
+/** serviceType and podTemplate, which http01.ingress and http01.gatewayHTTPRoute share. */
+function serviceFindings(solver: Obj, at: string): Finding[] {
+  const out: Finding[] = [];
+  const serviceType = solver.serviceType;
   if (present(serviceType) && !SERVICE_TYPES.includes(serviceType as string)) {
-    out.push({ rule: 'acme-solver-invalid', field: `${at}.http01.ingress.serviceType`, value: serviceType, message: 'must be empty, ClusterIP or NodePort', severity: 'deny' });
+    out.push({ rule: 'acme-solver-invalid', field: `${at}.serviceType`, value: serviceType, message: 'must be empty, ClusterIP or NodePort', severity: 'deny' });
   }
-  if (present(ingress.podTemplate)) {
-    out.push({ rule: 'no-effect', field: `${at}.http01.ingress.podTemplate`, message: 'has no effect: certgate answers HTTP-01 from its shared solver and starts no per-challenge pods, so these pod settings are not used', severity: 'warn' });
+  if (present(solver.podTemplate)) {
+    out.push({ rule: 'no-effect', field: `${at}.podTemplate`, message: 'has no effect: certgate answers HTTP-01 from its shared solver and starts no per-challenge pods, so these pod settings are not used', severity: 'warn' });
+  }
+  return out;
+}
+
+/** cert-manager's checks of http01.gatewayHTTPRoute: a parentRef names both kind and name, or neither. */
+function gatewayRouteFindings(route: Obj, at: string): Finding[] {
+  const out = serviceFindings(route, at);
+  const refs = Array.isArray(route.parentRefs) ? route.parentRefs : [];
+  for (const [i, r] of refs.entries()) {
+    const ref = asObj(r) ?? {};
+    if (present(ref.kind) && !asStr(ref.name)) out.push({ rule: 'acme-solver-invalid', field: `${at}.parentRefs[${i}].name`, message: 'is required when kind is set', severity: 'deny' });
+    else if (asStr(ref.name) && !present(ref.kind)) out.push({ rule: 'acme-solver-invalid', field: `${at}.parentRefs[${i}].kind`, message: 'is required when name is set (usually Gateway)', severity: 'deny' });
   }
   return out;
 }

@@ -5,19 +5,14 @@
 // a Namespace change (its certgate.io/tls label, its default issuer) re-checks its Ingresses.
 import type { V1Ingress, V1Namespace } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
-import { Resources } from '../../api/resources.ts';
-import { KubeApiError } from '../../lib/kube/client.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { beingDeleted, planIngress } from './plan.ts';
 import { ensureTransparentTls } from './transparent-tls.ts';
 import { withoutLostSecretClaims } from './secret-claims.ts';
+import { applyShimPlan } from './apply-plan.ts';
 
 export const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
-export const CERTIFICATE_REFUSED_REASON = 'CertificateRefused';
-
-/** The API server refused the object itself (admission denial, invalid): retrying the same write cannot help. */
-const isRefusal = (e: unknown): e is KubeApiError => e instanceof KubeApiError && [400, 403, 422].includes(e.statusCode);
 
 export function createIngressShimController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
@@ -32,32 +27,7 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
       const claimed = ingressRef && withoutLostSecretClaims(ingressRef, ctx.caches.ingresses.list(ns), ctx.config.defaultIssuer);
       const plan = planIngress(name, claimed?.ingress, ctx.caches.certificates.list(ns), ctx.config.defaultIssuer);
       plan.events.push(...(claimed?.events ?? []));
-      for (const cert of plan.delete) {
-        await ctx.client.delete(Resources.Certificate, ns, cert.metadata.name!);
-        log.info({ certificate: cert.metadata.name }, 'deleted certificate no longer asked for (the Secret is kept)');
-      }
-      // A Certificate the API server refuses (the webhook denies a bad annotation value, an invalid
-      // name) is a fact about the Ingress: a Warning on it with the API server's reason and the fix,
-      // and no retry until the Ingress changes (its update brings the key back).
-      const write = async (verb: 'create' | 'update', cert: Certificate) => {
-        try {
-          await (verb === 'create' ? ctx.client.create(Resources.Certificate, cert) : ctx.client.replace(Resources.Certificate, cert));
-          return true;
-        } catch (e) {
-          if (!isRefusal(e)) throw e;
-          plan.events.push({ type: 'Warning', reason: CERTIFICATE_REFUSED_REASON, message: `Could not ${verb} Certificate "${cert.metadata.name}": ${e.message}. Fix the Ingress's cert-manager.io annotations or tls entry; the Certificate is made when the Ingress changes` });
-          return false;
-        }
-      };
-      const refusedNames = new Set<string>();
-      for (const cert of plan.create) if (!(await write('create', cert))) refusedNames.add(cert.metadata.name!);
-      for (const cert of plan.update) if (!(await write('update', cert))) refusedNames.add(cert.metadata.name!);
-      // The "Successfully created/updated" Events of refused Certificates would be false.
-      plan.events = plan.events.filter((e) => !(e.certificate && refusedNames.has(e.certificate)));
-      for (const e of plan.events) {
-        if (ingressRef) ctx.recorder.event(ingressRef, e.type, e.reason, e.message);
-        if (e.type === 'Warning') log.warn({ reason: e.reason, message: e.message }, 'ingress not fully usable');
-      }
+      await applyShimPlan(ctx, ns, plan, ingressRef, "Fix the Ingress's cert-manager.io annotations or tls entry; the Certificate is made when the Ingress changes", log);
     },
   });
   // Ingresses asking for the same Secret decide between them (secret-claims.ts): a change of one,

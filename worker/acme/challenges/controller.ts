@@ -1,7 +1,7 @@
 // The Challenge controller: watches Challenges and runs reconcileChallenge for each key, with at
 // most --max-concurrent-challenges presented at once (slots.ts).
 import type { Challenge } from '../../../api/types.generated.ts';
-import { createQueueController, keyOf, type QueueController } from '../../controller.ts';
+import { controllerOwner, createQueueController, keyOf, type QueueController } from '../../controller.ts';
 import type { AcmeContext } from '../runtime.ts';
 import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileChallenge } from './reconcile.ts';
@@ -24,5 +24,11 @@ export function createChallengeController(ctx: AcmeContext, opts: { concurrency?
     },
   });
   for (const verb of ['add', 'update'] as const) challenges.on(verb, (c: Challenge) => ctrl.enqueue(c));
+  // A solver HTTPRoute deleted by someone: its Challenge puts it back (status updates by the
+  // Gateway controller are not news; an edited spec shows in the self-check, which re-presents).
+  ctx.gatewayApi?.onHttpRoute('delete', (route) => {
+    const owner = controllerOwner(route, 'Challenge');
+    if (owner && route.metadata?.namespace) ctrl.queue.add(`${route.metadata.namespace}/${owner}`);
+  });
   return ctrl;
 }

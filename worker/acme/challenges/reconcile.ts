@@ -14,6 +14,7 @@ import { acceptOnce, challengeEndpoint } from './accept.ts';
 import { resolveAcmeIssuer, resourceNamespaceFor } from '../../issuer-ref.ts';
 import { ensureSolverService, deleteSolverService } from './http01/service.ts';
 import { ensureRoute, removeRoute, SolverConfigError } from './http01/ingress.ts';
+import { ensureHttpRoute, removeHttpRoute, usesGatewayRoute } from './http01/httproute.ts';
 import { http01SelfCheck } from './http01/self-check.ts';
 import { cleanUpDns01, dns01SelfCheck, presentDns01 } from './dns01/solve.ts';
 import { Dns01ProviderError } from './dns01/provider.ts';
@@ -85,6 +86,8 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
       ctx.recorder.event(ch, 'Normal', 'Presented', `Presented challenge using ${ch.spec.type} challenge mechanism`);
     }
     const problem = await selfCheck(ctx, ch, issuer.resourceNamespace);
+    // An HTTPRoute deleted or edited by someone meanwhile is put back (read from the route cache).
+    if (problem && st.presented && usesGatewayRoute(ch)) await present(ctx, ch, issuer.resourceNamespace);
     if (problem) {
       const since = waitingSince(rt.selfCheckStarted, ch, ctx.clock.now());
       const reason = `Waiting for ${ch.spec.type} challenge propagation: ${problem} (waiting since ${since})`;
@@ -128,7 +131,8 @@ async function present(ctx: AcmeContext, ch: Challenge, resourceNamespace: strin
   if (ch.spec.type === 'HTTP-01') {
     const svc = ctx.config.solverService;
     const serviceName = await ensureSolverService(ctx.client, ch, svc);
-    await ensureRoute(ctx.client, ch, serviceName, svc.port);
+    if (usesGatewayRoute(ch)) await ensureHttpRoute(ctx, ch, serviceName, svc.port);
+    else await ensureRoute(ctx.client, ch, serviceName, svc.port);
   } else {
     await presentDns01(ctx, ch, resourceNamespace);
   }
@@ -163,7 +167,8 @@ async function certificateOf(ctx: AcmeContext, ch: Challenge): Promise<Certifica
 async function cleanup(ctx: AcmeContext, ch: Challenge): Promise<void> {
   ctx.acme.selfCheckStarted.delete(ch.metadata.uid!);
   if (ch.spec.type === 'HTTP-01') {
-    await removeRoute(ctx.client, ch);
+    if (usesGatewayRoute(ch)) await removeHttpRoute(ctx, ch);
+    else await removeRoute(ctx.client, ch);
     await deleteSolverService(ctx.client, ch);
     return;
   }

@@ -7,7 +7,7 @@ import { challengeName } from '../../object-names.ts';
 
 export function buildChallenge(order: Order, authz: ACMEAuthorization, selected: SelectedSolver, key: string): Challenge {
   const offered = authz.challenges!.find((c) => c.type === selected.type.toLowerCase())!;
-  const solver = applyOverrides(selected, order.metadata.annotations ?? {});
+  const solver = applyOverrides(selected, order.metadata.annotations ?? {}, order.metadata.namespace!);
   return {
     apiVersion: 'acme.cert-manager.io/v1',
     kind: 'Challenge',
@@ -41,8 +41,9 @@ export const OverrideAnnotations = Object.freeze({
   IngressClassName: CertificateAnnotations.HTTP01IngressClassNameOverride,
 });
 
-function applyOverrides(selected: SelectedSolver, annotations: Record<string, string>): SelectedSolver['solver'] {
+function applyOverrides(selected: SelectedSolver, annotations: Record<string, string>, namespace: string): SelectedSolver['solver'] {
   const solver = structuredClone(selected.solver);
+  applyParentRefOverride(solver, annotations, namespace);
   const ing = solver.http01?.ingress;
   if (!ing) return solver;
   if (annotations[OverrideAnnotations.IngressName]) {
@@ -59,4 +60,19 @@ function applyOverrides(selected: SelectedSolver, annotations: Record<string, st
     delete ing.name;
   }
   return solver;
+}
+
+/**
+ * acme.cert-manager.io/http01-parentrefkind and -parentrefname (with -parentrefnamespace, default the
+ * Order's namespace), set by the gateway shim: the HTTPRoute also attaches to that parent, replacing
+ * an issuer parentRef to the same one (cert-manager's applyGatewayAPIAnnotationParentRefOverride).
+ */
+function applyParentRefOverride(solver: SelectedSolver['solver'], annotations: Record<string, string>, namespace: string): void {
+  const route = solver.http01?.gatewayHTTPRoute;
+  const kind = annotations[CertificateAnnotations.HTTP01ParentRefKind];
+  const name = annotations[CertificateAnnotations.HTTP01ParentRefName];
+  if (!route || !kind || !name) return;
+  const ns = annotations[CertificateAnnotations.HTTP01ParentRefNamespace] || namespace;
+  const others = (route.parentRefs ?? []).filter((p) => !(p.namespace === ns && p.name === name && (p.kind === undefined || p.kind === kind)));
+  route.parentRefs = [...others, { name, namespace: ns, kind }];
 }
