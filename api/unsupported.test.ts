@@ -39,7 +39,7 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);
   });
   it('checks the solver of a Challenge', () => {
-    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { dns01: { akamai: { serviceConsumerDomain: 'x' } } } } }).map((u) => u.path), ['spec.solver.dns01.akamai']);
+    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { waitInsteadOfSelfCheck: '30s', http01: { ingress: {} } } } }).map((u) => u.path), ['spec.solver.waitInsteadOfSelfCheck']);
   });
   it('accepts the Gateway API HTTP-01 solver (http01.gatewayHTTPRoute)', () => {
     assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' }, parentRefs: [{ name: 'gw', kind: 'Gateway' }] } } } } }), []);
