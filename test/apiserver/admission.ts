@@ -152,7 +152,25 @@ function denial(name: string, status: any): ApiError {
   return new ApiError(code, s.reason ?? '', message, s.details);
 }
 
-function post(url: string, caBundle: string | undefined, review: unknown, timeoutMs: number): Promise<any> {
+/**
+ * A connection failure in the words of Go's net/http and crypto/tls (kube-apiserver is a Go
+ * program): users see these quoted in API errors, so docs and CLI output match a real cluster.
+ */
+function goNetError(e: NodeJS.ErrnoException, u: URL): string {
+  const host = `${u.hostname}:${u.port || 443}`;
+  switch (e.code) {
+    case 'ECONNREFUSED': return `dial tcp ${host}: connect: connection refused`;
+    case 'ECONNRESET': return `read tcp ${host}: read: connection reset by peer`;
+    case 'ENOTFOUND': return `dial tcp: lookup ${u.hostname}: no such host`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': case 'UNABLE_TO_GET_ISSUER_CERT':
+      return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    case 'CERT_HAS_EXPIRED': case 'CERT_NOT_YET_VALID': return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': return `tls: failed to verify certificate: x509: certificate is not valid for ${u.hostname}`;
+    default: return e.message;
+  }
+}
+
+function post(url: string, caBundle: string | undefined, review: unknown, timeoutMs: number, retried = false): Promise<any> {
   const data = Buffer.from(JSON.stringify(review));
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -179,7 +197,11 @@ function post(url: string, caBundle: string | undefined, review: unknown, timeou
       },
     );
     req.on('timeout', () => req.destroy(new Error(`failed to call webhook: Post "${url}": context deadline exceeded`)));
-    req.on('error', (e) => reject(e.message.startsWith('failed to call webhook') ? e : new Error(`failed to call webhook: Post "${url}": ${e.message}`)));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // a kept-alive connection the webhook closed meanwhile: retry once on a new one, as Go's transport does
+      if (req.reusedSocket && e.code === 'ECONNRESET' && !retried) return resolve(post(url, caBundle, review, timeoutMs, true));
+      reject(e.message.startsWith('failed to call webhook') ? e : new Error(`failed to call webhook: Post "${url}": ${goNetError(e, new URL(url))}`));
+    });
     req.end(data);
   });
 }

@@ -2,7 +2,7 @@
 // REST paths /api/v1/... and /apis/<group>/<version>/... mapped onto Rest and WatchHub.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest, forbidden, invalid, methodNotSupported, unauthorized, unsupportedMediaType } from './errors.ts';
+import { ApiError, badRequest, causes, forbidden, invalid, methodNotSupported, unauthorized, unsupportedMediaType, type StatusCause } from './errors.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, typesIn, versionInfo } from './discovery.ts';
 import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { toTable } from './table.ts';
@@ -197,12 +197,16 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   // Like ValidateCreate/Update/PatchOptions: 422 on the verb's options kind (delete's are checked with the rest of DeleteOptions; reads ignore dryRun).
   const writeOptionsKind = WRITE_OPTIONS_KIND[verb];
   if (writeOptionsKind && dryRunParam.some((d) => d !== 'All')) throw invalid(writeOptionsKind, 'meta.k8s.io', '', [unsupportedDryRun(dryRunParam)]);
+  if (writeOptionsKind) {
+    const optionErrors = fieldManagerErrors(verb, (req.headers['content-type'] ?? '').split(';')[0].trim() === 'application/apply-patch+yaml', q);
+    if (optionErrors.length > 0) throw invalid(writeOptionsKind, 'meta.k8s.io', '', optionErrors);
+  }
   const fv = q.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`invalid fieldValidation directive: ${fv}`);
   const ctx: RequestContext = {
     type: t, namespace: t.namespaced ? r.namespace : undefined, name: r.name, subresource: r.subresource, user,
     dryRun: dryRunParam.includes('All'), fieldValidation: fv as RequestContext['fieldValidation'],
-    fieldManager: q.get('fieldManager') ?? undefined, warnings: t.deprecationWarning ? [t.deprecationWarning] : [],
+    fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'], force: q.get('force') === 'true', warnings: t.deprecationWarning ? [t.deprecationWarning] : [],
   };
   if (t.namespaced && r.namespace === undefined && !['list', 'watch', 'deletecollection'].includes(verb)) throw notFoundPath();
   const accept = req.headers.accept ?? '';
@@ -271,6 +275,16 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     default:
       throw methodNotSupported(t.group, t.plural, verb);
   }
+}
+
+/** ValidatePatchOptions / ValidateFieldManager: apply needs a fieldManager, only apply takes force, names are at most 128 characters. */
+function fieldManagerErrors(verb: string, isApply: boolean, q: URLSearchParams): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const manager = q.get('fieldManager') ?? '';
+  if (verb === 'patch' && !isApply && q.has('force')) errs.push(causes.forbidden('force', 'may not be specified for non-apply patch'));
+  if (isApply && manager === '') errs.push({ ...causes.required('fieldManager'), message: 'Required value: is required for apply patch' });
+  if (manager.length > 128) errs.push(causes.tooLong('fieldManager', 128));
+  return errs;
 }
 
 function safeExists(rest: Rest, ctx: RequestContext): boolean {

@@ -55,7 +55,7 @@ export interface StartOptions {
   rbac?: boolean;
   /** how many changes watches can resume across before 410 Gone (default 1000) */
   historyWindow?: number;
-  /** interval of BOOKMARK events for watches that allow them (default 1000 ms) */
+  /** how often watches that allow BOOKMARKs get one when their deadline is further (default 60 s, the real server's minute); always 2 s before the deadline */
   bookmarkIntervalMs?: number;
   /** where webhooks with clientConfig.service, and APIServices whose Service is not ExternalName, are reached (no cluster network here) */
   serviceResolver?: ServiceResolver;
@@ -148,7 +148,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
       registry, rest, watches, auth,
       authorizer: rbac?.authorize,
       address: () => address,
-      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
       aggregator: new Aggregator(storage, opts.serviceResolver),
     }),
   );

@@ -85,7 +85,7 @@ export function jsonPatch(target: Json, ops: Json): Json {
 }
 
 /** patchMergeKey of list fields in built-in types (by field name; 'ports' depends on the parent). */
-function mergeKeyFor(kind: string, path: string, field: string): string | 'primitive' | undefined {
+export function listMergeKey(kind: string, path: string, field: string): string | 'primitive' | undefined {
   switch (field) {
     case 'containers': case 'initContainers': case 'ephemeralContainers': case 'volumes': case 'env': case 'imagePullSecrets':
     case 'webhooks': case 'secrets': case 'envFrom': return field === 'envFrom' ? undefined : 'name';
@@ -131,14 +131,14 @@ function smpMap(kind: string, path: string, orig: Record<string, any>, patch: Re
       const merged = smpMap(kind, childPath, {}, v);
       if (merged !== undefined) out[k] = merged;
     } else if (Array.isArray(v)) {
-      const key = mergeKeyFor(kind, path, k);
+      const key = listMergeKey(kind, path, k);
       const current = Array.isArray(out[k]) ? out[k] : [];
       if (key === 'primitive') out[k] = [...current, ...v.filter((x) => !current.includes(x))];
       else if (key) out[k] = smpList(kind, childPath, current, v, key);
       else out[k] = structuredClone(v);
     } else out[k] = v;
   }
-  for (const [f, order] of Object.entries(orders)) if (Array.isArray(out[f])) out[f] = reorder(out[f], order, mergeKeyFor(kind, path, f));
+  for (const [f, order] of Object.entries(orders)) if (Array.isArray(out[f])) out[f] = reorder(out[f], order, listMergeKey(kind, path, f));
   if (Array.isArray(patch.$retainKeys)) {
     for (const k of Object.keys(out)) if (!patch.$retainKeys.includes(k)) delete out[k];
   }

@@ -7,6 +7,7 @@ import { failedPrecondition, type DeleteOptions } from './delete-options.ts';
 import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
 import { carryMeta, deepEqual, generateNameSuffix, initMeta, noNewFinalizers, now, specChanged, validateName } from './meta.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { applyConfig, recordUpdate, type WriteInfo } from './managed-fields.ts';
 import { BUILTIN_FIELD_TREES } from './builtin-schemas.ts';
 import { secretDataDecodeError, validateBuiltin, validateMetadata } from './builtin-validation.ts';
 import { prepareBuiltin, tracksGeneration, unknownTopLevelFields, warningsOnCreate } from './strategies.ts';
@@ -25,8 +26,20 @@ export interface RequestContext {
   dryRun: boolean;
   fieldValidation: 'Strict' | 'Warn' | 'Ignore';
   fieldManager?: string;
+  /** the request's User-Agent: names the field manager when fieldManager is not given */
+  userAgent?: string;
+  /** server-side apply: take ownership of conflicting fields */
+  force?: boolean;
   warnings: string[];
 }
+
+/** prefixFromUserAgent: without a fieldManager, writes are owned by the User-Agent's product name (up to the first "/"). */
+export function managerOf(ctx: RequestContext): string {
+  if (ctx.fieldManager) return ctx.fieldManager;
+  return [...(ctx.userAgent ?? '').split('/')[0]].filter((c) => c >= ' ' && c !== '\x7f').join('').slice(0, 128);
+}
+
+const writeInfo = (ctx: RequestContext): WriteInfo => ({ type: ctx.type, manager: managerOf(ctx), apiVersion: apiVersionOf(ctx.type), subresource: ctx.subresource });
 
 export interface RestHooks {
   /** called after every stored change (not for dry runs) */
@@ -105,18 +118,22 @@ export class Rest {
     const listRv = q.resourceVersionMatch === 'Exact' && rv !== undefined ? rv : current;
     const metadata: KObj = { resourceVersion: String(listRv) };
     const start = q.continue ? decodeContinue(q.continue) : 0;
-    if (q.limit && q.limit > 0) {
+    // resourceVersion=0 (any version) is served from the watch cache, which ignores limit
+    const fromWatchCache = q.resourceVersion === '0' && q.resourceVersionMatch !== 'Exact' && !q.continue;
+    if (q.limit && q.limit > 0 && !fromWatchCache) {
       const page = items.slice(start, start + q.limit);
       if (start + q.limit < items.length) {
         metadata.continue = Buffer.from(JSON.stringify({ start: start + q.limit })).toString('base64url');
-        metadata.remainingItemCount = items.length - start - q.limit;
+        // etcd can count what is left only without a selector
+        if (!labels && !fields) metadata.remainingItemCount = items.length - start - q.limit;
       }
       items = page;
     } else items = items.slice(start);
     return { apiVersion: apiVersionOf(t), kind: t.listKind, metadata, items: items.map((o) => present(t, o)) };
   }
 
-  async create(ctx: RequestContext, body: unknown): Promise<KObj> {
+  /** `applied`: the body is a server-side apply result that already carries its managedFields. */
+  async create(ctx: RequestContext, body: unknown, applied = false): Promise<KObj> {
     const t = ctx.type;
     this.checkNamespaceWritable(ctx);
     let obj = this.decode(ctx, body);
@@ -129,6 +146,7 @@ export class Rest {
     initMeta(obj, tracksGeneration(t));
     if (t.statusSubresource && t.kind !== 'Namespace') delete obj.status;
     prepareBuiltin(t, obj, undefined);
+    if (!applied) recordUpdate(writeInfo(ctx), undefined, obj);
     const attrs = { operation: 'CREATE' as Operation, type: t, name, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
@@ -166,14 +184,19 @@ export class Rest {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
     if (contentType === 'application/apply-patch+yaml') {
-      if (!ctx.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
-      if (!old) return this.create(ctx, body); // server-side apply creates missing objects
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('error decoding patch: the applied configuration is not an object');
+      // the configuration as applied (checked and pruned, not defaulted): its fields are what the manager owns
+      const config = this.decode(ctx, { ...body, metadata: { ...(body.metadata ?? {}), name: body.metadata?.name ?? ctx.name } }, false);
+      delete config.metadata.managedFields;
+      const merged = applyConfig(writeInfo(ctx), old ?? undefined, config, ctx.force === true);
+      if (!old) return this.create(ctx, merged, true); // server-side apply creates missing objects
+      merged.metadata.resourceVersion = old.metadata.resourceVersion;
+      return this.writeUpdate(ctx, old, this.decode(ctx, merged), true);
     }
     if (!old) throw notFound(t.group, t.plural, ctx.name!);
     let patched: KObj;
     switch (contentType) {
       case 'application/merge-patch+json':
-      case 'application/apply-patch+yaml':
         patched = mergePatch(old, body);
         break;
       case 'application/json-patch+json':
@@ -241,7 +264,7 @@ export class Rest {
   }
 
   /** Shared tail of update and patch: status/subresource rules, generation, admission, finalizers, no-op detection. */
-  private async writeUpdate(ctx: RequestContext, old: KObj, incoming: KObj): Promise<KObj> {
+  private async writeUpdate(ctx: RequestContext, old: KObj, incoming: KObj, applied = false): Promise<KObj> {
     const t = ctx.type;
     let obj: KObj;
     if (ctx.subresource === 'status') {
@@ -257,6 +280,8 @@ export class Rest {
       }
       prepareBuiltin(t, obj, old);
     }
+    if (applied && ctx.subresource === 'status') obj.metadata.managedFields = incoming.metadata.managedFields;
+    else if (!applied) recordUpdate(writeInfo(ctx), old, obj);
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
     const attrs = { operation: 'UPDATE' as Operation, type: t, subresource: ctx.subresource, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
@@ -265,7 +290,7 @@ export class Rest {
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
     // Like kube-apiserver's PrepareForUpdate: generation moves only when the spec changed after mutating admission.
     if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    this.validateObject(t, obj, noNewFinalizers(obj, old), old);
+    this.validateObject(t, obj, noNewFinalizers(obj, old), old, ctx.subresource);
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
     const { resourceVersion: _a, managedFields: _b, ...newMeta } = obj.metadata;
     const { resourceVersion: _c, managedFields: _d, ...oldMeta } = old.metadata;
@@ -283,7 +308,7 @@ export class Rest {
   }
 
   /** Decoding rules: apiVersion/kind defaults and checks, namespace, unknown fields (strict/warn/ignore), CR defaults. */
-  private decode(ctx: RequestContext, body: unknown): KObj {
+  private decode(ctx: RequestContext, body: unknown, withDefaults = true): KObj {
     const t = ctx.type;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`the body of the request was not a JSON object`);
     const obj = structuredClone(body) as KObj;
@@ -311,7 +336,7 @@ export class Rest {
       if (ctx.fieldValidation === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${list.join(', ')}`);
       if (ctx.fieldValidation === 'Warn') ctx.warnings.push(...list);
     }
-    if (t.schema) applyDefaults(t.schema, obj);
+    if (t.schema && withDefaults) applyDefaults(t.schema, obj);
     const decodeError = secretDataDecodeError(t, obj);
     if (decodeError) throw badRequest(decodeError);
     return obj;
@@ -327,9 +352,14 @@ export class Rest {
     return out;
   }
 
-  private validateObject(t: ResourceType, obj: KObj, extra: StatusCause[], old?: KObj): void {
+  private validateObject(t: ResourceType, obj: KObj, extra: StatusCause[], old?: KObj, subresource?: string): void {
     const errs = [...extra, ...validateMetadata(obj), ...validateBuiltin(t, obj, old)];
-    if (t.schema) errs.push(...validate(t.schema, obj, ''));
+    // The status strategy validates the status alone against the status schema, so its errors name
+    // fields relative to status ("conditions[0].type", no "status." prefix), as the real server's do.
+    if (t.schema && subresource === 'status') {
+      const statusSchema = t.schema.properties?.status;
+      if (statusSchema && obj.status !== undefined) errs.push(...validate(statusSchema, obj.status, ''));
+    } else if (t.schema) errs.push(...validate(t.schema, obj, ''));
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') errs.push(...validateCrd(obj));
     if (errs.length > 0) throw invalid(t.kind, t.group, obj.metadata.name ?? '', errs);
   }

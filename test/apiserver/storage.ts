@@ -22,6 +22,8 @@ export class Storage {
   private compactedRv = 1;
   /** resource -> the resourceVersion its watch cache started at (a CRD's types: when the CRD was created) */
   private watchCacheStart = new Map<string, number>();
+  /** resource -> resourceVersion of its latest change since this server started (what its watch cache last processed) */
+  private lastEvent = new Map<string, number>();
 
   constructor(private historyWindow = 1000) {}
 
@@ -132,7 +134,13 @@ export class Storage {
     return () => this.listeners.delete(fn);
   }
 
+  /** The version of the latest change to a resource since the server started, undefined before the first. */
+  lastEventRv(resource: string): number | undefined {
+    return this.lastEvent.get(resource);
+  }
+
   private record(e: StoreEvent): void {
+    this.lastEvent.set(e.resource, e.rv);
     this.history.push(e);
     this.compact();
     for (const l of [...this.listeners]) l(e);

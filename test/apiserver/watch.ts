@@ -16,6 +16,7 @@ export interface WatchParams {
   resourceVersion?: string;
   allowWatchBookmarks: boolean;
   timeoutSeconds?: number;
+  /** how often a watch without a near deadline gets a BOOKMARK (the real server: every minute) */
   bookmarkIntervalMs: number;
   sendInitialEvents?: boolean;
   /** Warning headers for the response (a deprecated CRD version) */
@@ -93,11 +94,28 @@ export class WatchHub {
     }
     const unsubscribe = this.storage.subscribe(translate);
     const timers: NodeJS.Timeout[] = [];
-    if (p.allowWatchBookmarks)
-      timers.push(setInterval(() => send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(this.storage.currentRv()) } }), p.bookmarkIntervalMs));
+    if (p.allowWatchBookmarks) {
+      // Like the watch cache's nextBookmarkTime: 2 s before the watch's deadline, else every
+      // bookmarkIntervalMs (the real server: a minute); none once the deadline is that close.
+      const deadline = p.timeoutSeconds !== undefined && p.timeoutSeconds > 0 ? Date.now() + p.timeoutSeconds * 1000 : undefined;
+      let last = 0;
+      const schedule = (): void => {
+        const now = Date.now();
+        const at = Math.min(now + p.bookmarkIntervalMs, deadline === undefined ? Infinity : deadline - 2000);
+        if (at < now || at <= last) return;
+        timers.push(setTimeout(() => {
+          last = at;
+          // the watch cache bookmarks only once it has seen an event of this resource, with that event's version
+          const rv = this.storage.lastEventRv(key);
+          if (rv !== undefined) send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(rv) } });
+          schedule();
+        }, at - now));
+      };
+      schedule();
+    }
     const close = (): void => {
       unsubscribe();
-      timers.forEach((t) => clearInterval(t));
+      timers.forEach((t) => clearTimeout(t));
       this.open.delete(close);
       if (!res.writableEnded) res.end();
     };

@@ -270,6 +270,21 @@ describe('CRUD semantics', () => {
     assert.deepEqual(await names('labelSelector=tier'), ['sel-b'], 'deletecollection removed only the selected objects');
   });
 
+  it('pages lists: remainingItemCount only without a selector; resourceVersion=0 (the watch cache) ignores limit', async () => {
+    for (const n of ['page-1', 'page-2', 'page-3']) await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: n, labels: { paged: 'yes' } } });
+    const plain = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1')).body;
+    assert.ok(plain.metadata.continue);
+    assert.equal(typeof plain.metadata.remainingItemCount, 'number');
+    const selected = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1&labelSelector=paged%3Dyes')).body;
+    assert.ok(selected.metadata.continue, 'still paged');
+    assert.equal(selected.metadata.remainingItemCount, undefined, 'not counted with a label selector');
+    const byField = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1&fieldSelector=metadata.namespace%3Ddefault')).body;
+    assert.equal(byField.metadata.remainingItemCount, undefined, 'nor with a field selector');
+    const cached = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1&resourceVersion=0&labelSelector=paged%3Dyes')).body;
+    assert.deepEqual(cached.items.map((i: any) => i.metadata.name), ['page-1', 'page-2', 'page-3']);
+    assert.equal(cached.metadata.continue, undefined);
+  });
+
   it('lists the state at an exact past resourceVersion, and 410 once it left the history', async () => {
     const v1 = (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'exact' }, data: { v: '1' } })).body.metadata.resourceVersion;
     await api('PATCH', '/api/v1/namespaces/default/configmaps/exact', { data: { v: '2' } }, 'application/merge-patch+json');
@@ -393,6 +408,14 @@ describe('schema validation', () => {
     assert.equal(one.body.message, `Widget.${GROUP} "bad2" is invalid: spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10`);
   });
 
+  it('names status-subresource errors relative to status (no "status." prefix), FieldValueTypeInvalid for a wrong type', async () => {
+    const w = (await api('POST', WIDGETS, widget('bad-status', { size: 1 }))).body;
+    const bad = await api('PUT', `${WIDGETS}/bad-status/status`, { ...w, status: { conditions: [{ type: 7, status: 'True' }] } });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.message, 'Widget.conformance.certgate.io "bad-status" is invalid: conditions[0].type: Invalid value: "integer": conditions[0].type in body must be of type string: "integer"');
+    assert.deepEqual(bad.body.details.causes, [{ reason: 'FieldValueTypeInvalid', message: 'Invalid value: "integer": conditions[0].type in body must be of type string: "integer"', field: 'conditions[0].type' }]);
+  });
+
   it('handles unknown fields per fieldValidation: Strict rejects, Warn warns, Ignore prunes silently', async () => {
     const body = widget('unknown', { size: 2, foo: 1, extra: { anything: true } });
     const strict = await api('POST', `${WIDGETS}?fieldValidation=Strict`, body);
@@ -414,10 +437,45 @@ describe('watch', () => {
     const a = (await api('POST', WIDGETS, widget('w-a'))).body;
     await api('PATCH', `${WIDGETS}/w-a`, { spec: { size: 8 } }, 'application/merge-patch+json');
     await api('DELETE', `${WIDGETS}/w-a`);
-    const events = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=1`, () => false, 4000);
+    const events = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=3`, () => false, 8000);
     const changes = events.filter((e) => e.type !== 'BOOKMARK' && e.object.metadata.name === 'w-a').map((e) => `${e.type}:${e.object.spec.size}`);
     assert.deepEqual(changes, ['MODIFIED:8', 'DELETED:8'], 'only changes after the given resourceVersion');
     assert.ok(events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0), 'bookmark sent');
+  });
+
+  it('sends BOOKMARKs 2 s before the watch\'s deadline (else every minute), only once the resource has had an event, with that event\'s version', async () => {
+    const fresh = await startApiServer({ dir: join(workDir, 'bookmarks'), crdDir: null });
+    try {
+      const watchFor = (path: string, timeoutSeconds: number) =>
+        new Promise<Array<{ type: string; rv: string; atMs: number }>>((resolve, reject) => {
+          const started = Date.now();
+          const events: Array<{ type: string; rv: string; atMs: number }> = [];
+          let buf = '';
+          const req = https.get(`${fresh.url}${path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}`, { ca: fresh.caPem, headers: { authorization: `Bearer ${fresh.token}` } }, (res) => {
+            res.on('data', (c) => {
+              buf += c;
+              for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+                const e = JSON.parse(buf.slice(0, i));
+                events.push({ type: e.type, rv: e.object.metadata.resourceVersion, atMs: Date.now() - started });
+              }
+            });
+            res.on('end', () => resolve(events));
+          });
+          req.on('error', reject);
+        });
+      // ConfigMaps have had no event since this server started: no bookmark at all
+      const quiet = watchFor('/api/v1/namespaces/default/configmaps', 4);
+      const created = await request(fresh, fresh.token, 'POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'b' } });
+      await request(fresh, fresh.token, 'POST', '/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'later' } }); // a newer version elsewhere
+      const secrets = await watchFor('/api/v1/namespaces/default/secrets', 4);
+      assert.deepEqual((await quiet).filter((e) => e.type === 'BOOKMARK'), []);
+      const bookmarks = secrets.filter((e) => e.type === 'BOOKMARK');
+      assert.equal(bookmarks.length, 1, JSON.stringify(secrets));
+      assert.ok(bookmarks[0].atMs >= 1500, `not on a timer from the start: ${bookmarks[0].atMs} ms`);
+      assert.equal(bookmarks[0].rv, created.body.metadata.resourceVersion, 'the version of the last Secret event');
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('answers 410 Gone for a resourceVersion older than the history window', async () => {
@@ -590,6 +648,114 @@ describe('controllers', () => {
   });
 });
 
+describe('managedFields and server-side apply', () => {
+  const CMS = '/api/v1/namespaces/default/configmaps';
+  const apply = (name: string, manager: string | undefined, data: Record<string, string> | undefined, extra = '') =>
+    api('PATCH', `${CMS}/${name}?${manager ? `fieldManager=${manager}` : ''}${extra}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, ...(data ? { data } : {}) }, 'application/apply-patch+yaml');
+  const owners = (obj: any) => Object.fromEntries(obj.metadata.managedFields.map((m: any) => [`${m.manager}/${m.operation}`, Object.keys(m.fieldsV1['f:data'] ?? {}).filter((k) => k !== '.').sort().join(',')]));
+  const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+  it('records managedFields on every write: the fieldManager, else the User-Agent\'s product', async () => {
+    const created = await api('POST', `${CMS}?fieldManager=kubectl-create`, { metadata: { name: 'mf', labels: { app: 'x' } }, data: { a: '1' } });
+    assert.equal(created.status, 201);
+    const [entry] = created.body.metadata.managedFields;
+    assert.match(entry.time, ISO_SECONDS);
+    assert.deepEqual({ ...entry, time: undefined }, { manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: undefined, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } } });
+    // no fieldManager: the User-Agent up to its first "/" (here Node's https client sends none, so the raw request sets one)
+    const ua = await new Promise<any>((resolve, reject) => {
+      const data = JSON.stringify({ data: { b: '2' } });
+      const req = https.request(`${server.url}${CMS}/mf`, { method: 'PATCH', ca: server.caPem, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(data), 'user-agent': 'certgate-worker/0.1.0 (linux)' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text)));
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+    assert.deepEqual(owners(ua), { 'kubectl-create/Update': 'f:a', 'certgate-worker/Update': 'f:b' });
+    // a status write is recorded with its subresource
+    const w = (await api('POST', `${WIDGETS}?fieldManager=maker`, widget('mf-w', { size: 2 }))).body;
+    const st = await api('PUT', `${WIDGETS}/mf-w/status?fieldManager=reporter`, { ...w, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    const reporter = st.body.metadata.managedFields.find((m: any) => m.manager === 'reporter');
+    assert.equal(reporter.subresource, 'status');
+    assert.deepEqual(reporter.fieldsV1, { 'f:status': { '.': {}, 'f:conditions': {} } }, 'a list without x-kubernetes-list-type is atomic');
+    assert.deepEqual(Object.keys(st.body.metadata.managedFields.find((m: any) => m.manager === 'maker').fieldsV1['f:spec']), ['.', 'f:color', 'f:size'], 'the creator owns defaulted fields too');
+  });
+
+  it('applies server-side: conflicts are 409 naming the owner, equal values share ownership, force takes it, unapplied fields go', async () => {
+    const first = await apply('ssa', 'alpha', { a: '1', b: '2' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.deepEqual(first.body.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.fieldsV1]), [['alpha', 'Apply', { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } }]]);
+
+    const clash = await apply('ssa', 'beta', { a: 'x' });
+    assert.equal(clash.status, 409);
+    assert.equal(clash.body.reason, 'Conflict');
+    assert.equal(clash.body.message, 'Apply failed with 1 conflict: conflict with "alpha": .data.a');
+    assert.deepEqual(clash.body.details, { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "alpha"', field: '.data.a' }] });
+    assert.equal((await api('GET', `${CMS}/ssa`)).body.data.a, '1', 'nothing changed');
+
+    const shared = await apply('ssa', 'beta', { a: '1', c: '3' });
+    assert.equal(shared.status, 200, JSON.stringify(shared.body));
+    assert.deepEqual(owners(shared.body), { 'alpha/Apply': 'f:a,f:b', 'beta/Apply': 'f:a,f:c' });
+
+    const two = await apply('ssa', 'gamma', { a: 'y', b: 'z' });
+    assert.equal(two.status, 409);
+    assert.equal(two.body.message, 'Apply failed with 3 conflicts: conflicts with "alpha":\n- .data.a\n- .data.b\nconflicts with "beta":\n- .data.a');
+
+    const forced = await apply('ssa', 'beta', { a: 'x', c: '3' }, '&force=true');
+    assert.equal(forced.status, 200);
+    assert.equal(forced.body.data.a, 'x');
+    assert.deepEqual(owners(forced.body), { 'alpha/Apply': 'f:b', 'beta/Apply': 'f:a,f:c' });
+
+    // alpha stops applying b: its only owner, so it goes; beta's fields stay; alpha, owning nothing, leaves managedFields
+    const dropped = await apply('ssa', 'alpha', undefined);
+    assert.equal(dropped.status, 200);
+    assert.deepEqual(dropped.body.data, { a: 'x', c: '3' });
+    assert.deepEqual(owners(dropped.body), { 'beta/Apply': 'f:a,f:c' });
+
+    // an ordinary update takes fields silently; applying over it is a conflict with that Update manager
+    const edited = await api('PATCH', `${CMS}/ssa?fieldManager=kubectl-edit`, { data: { c: 'edited' } }, 'application/merge-patch+json');
+    const editTime = edited.body.metadata.managedFields.find((m: any) => m.manager === 'kubectl-edit').time;
+    const reapply = await apply('ssa', 'beta', { a: 'x', c: '3' });
+    assert.equal(reapply.status, 409);
+    assert.equal(reapply.body.message, `Apply failed with 1 conflict: conflict with "kubectl-edit" using v1 at ${editTime}: .data.c`);
+    // beta no longer applying c while kubectl-edit owns it: c stays
+    assert.deepEqual((await apply('ssa', 'beta', { a: 'x' })).body.data, { a: 'x', c: 'edited' });
+  });
+
+  it('refuses an apply without fieldManager, and force on other patches (422 on PatchOptions)', async () => {
+    const noManager = await apply('ssa-nm', undefined, { a: '1' });
+    assert.equal(noManager.status, 422);
+    assert.equal(noManager.body.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    assert.equal((await api('GET', `${CMS}/ssa-nm`)).status, 404);
+    await api('POST', CMS, { metadata: { name: 'ssa-nm' } });
+    const force = await api('PATCH', `${CMS}/ssa-nm?force=true`, { data: { a: '1' } }, 'application/merge-patch+json');
+    assert.equal(force.status, 422);
+    assert.equal(force.body.message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+  });
+
+  it('merges associative lists by key and keeps other managers\' items, as kubectl apply --server-side sees it', async () => {
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-cli\n  finalizers: [example.com/a]\ndata:\n${data}`;
+    writeFileSync(join(workDir, 'ssa.yaml'), cm('  k: one\n'));
+    const first = await kubectl(['apply', '--server-side', '--field-manager=argocd', '-f', join(workDir, 'ssa.yaml')]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /configmap\/ssa-cli serverside-applied/);
+    await api('PATCH', `${CMS}/ssa-cli?fieldManager=operator`, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/b' }, { op: 'replace', path: '/data/k', value: 'two' }], 'application/json-patch+json');
+    writeFileSync(join(workDir, 'ssa.yaml'), cm('  k: three\n'));
+    const clash = await kubectl(['apply', '--server-side', '--field-manager=argocd', '-f', join(workDir, 'ssa.yaml')]);
+    assert.notEqual(clash.code, 0);
+    assert.match(clash.stderr, /Apply failed with 1 conflict: conflict with "operator" using v1 at [0-9TZ:-]+: \.data\.k/);
+    const forced = await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd', '-f', join(workDir, 'ssa.yaml')]);
+    assert.equal(forced.code, 0, forced.stderr);
+    const got = (await api('GET', `${CMS}/ssa-cli`)).body;
+    assert.equal(got.data.k, 'three');
+    assert.deepEqual(got.metadata.finalizers, ['example.com/a', 'example.com/b'], 'a set list keeps the other manager\'s member');
+    const operator = got.metadata.managedFields.find((m: any) => m.manager === 'operator');
+    assert.deepEqual(operator.fieldsV1, { 'f:metadata': { 'f:finalizers': { 'v:"example.com/b"': {} } } });
+    await api('PATCH', `${CMS}/ssa-cli`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+  });
+});
+
 describe('warnings (Warning: 299 headers)', () => {
   const INGRESSES = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
   const ingress = (name: string, annotations: Record<string, string>) => ({ metadata: { name, annotations }, spec: { rules: [{ host: `${name}.example.com` }] } });
@@ -747,7 +913,7 @@ spec:
       });
       const untrusted = await api('POST', WIDGETS, widget('untrusted', { size: 1 }));
       assert.equal(untrusted.status, 500);
-      assert.match(untrusted.body.message, /^Internal error occurred: failed calling webhook "vwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/validate\?timeout=10s": /);
+      assert.match(untrusted.body.message, /^Internal error occurred: failed calling webhook "vwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/validate\?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority$/, 'in Go\'s words');
       const fixed = await api('PATCH', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget', [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: Buffer.from(ca.certPem).toString('base64') }], 'application/json-patch+json');
       assert.equal(fixed.status, 200);
       // the mutating webhook is addressed as a Service, resolved through the serviceResolver option
@@ -780,7 +946,7 @@ spec:
       hook.closeAllConnections();
       const unreachable = await api('POST', WIDGETS, widget('unreachable', { size: 1 }, { labels: { skip: 'validation' } }));
       assert.equal(unreachable.status, 500);
-      assert.match(unreachable.body.message, /failed calling webhook "mwidget.conformance.certgate.io"/);
+      assert.match(unreachable.body.message, /^Internal error occurred: failed calling webhook "mwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/mutate\?timeout=10s": dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/, 'in Go\'s words');
     } finally {
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget');
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget');
