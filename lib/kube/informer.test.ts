@@ -11,7 +11,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { startApiServer, type EmbeddedApiServer, type StartOptions } from '../../test/apiserver/index.ts';
 import type { ResourceDescriptor } from '../../api/resources.ts';
 import { KubeClient, loadKubeConfig, type WatchedCache } from './client.ts';
-import { backoffDelay, DEFAULT_BACKOFF } from './informer.ts';
+import { backoffDelay, DEFAULT_BACKOFF, Informer } from './informer.ts';
 
 const ConfigMaps: ResourceDescriptor = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const NS = 'default';
@@ -150,4 +150,38 @@ test('backoff doubles from its initial delay up to the cap, with jitter in the u
   assert.equal(backoffDelay(50, p, () => 0), p.maxMs / 2);
   const spread = new Set(Array.from({ length: 20 }, () => backoffDelay(4, p)));
   assert.ok(spread.size > 1, 'jittered');
+});
+
+/** An informer over an empty list whose watches never answer (a connection stuck before the server's headers). */
+function silentWatchInformer(opts: { watchOpenTimeoutMs?: number } = {}) {
+  let watchCalls = 0;
+  const errors: string[] = [];
+  const informer = new Informer<KubernetesObject>({
+    path: '/api/v1/namespaces/default/configmaps',
+    list: async () => ({ apiVersion: 'v1', kind: 'ConfigMapList', items: [], metadata: { resourceVersion: '1' } }),
+    watch: { watch: () => (watchCalls++, new Promise<AbortController>(() => {})) },
+    backoff: { initialMs: 10, maxMs: 20 },
+    ...opts,
+  });
+  informer.on('error', (e) => errors.push(String(e)));
+  return { informer, errors, watchCalls: () => watchCalls };
+}
+
+test('stop() returns while a watch has not answered yet', { timeout: 60_000 }, async () => {
+  const { informer, watchCalls } = silentWatchInformer();
+  await informer.start();
+  await until(() => watchCalls() >= 1, 'the watch to be started');
+  await informer.stop(); // hung forever when stop() could only abort a watch that had answered
+});
+
+test('a watch that does not answer in time counts as failed and is started again', { timeout: 60_000 }, async () => {
+  const { informer, errors, watchCalls } = silentWatchInformer({ watchOpenTimeoutMs: 50 });
+  await informer.start();
+  try {
+    await until(() => watchCalls() >= 2, 'a second watch after the first one went unanswered');
+    assert.match(errors[0] ?? '', /watch not answered in time/);
+    await until(() => informer.staleFor() > 0, '/readyz to learn that no watch is open');
+  } finally {
+    await informer.stop();
+  }
 });

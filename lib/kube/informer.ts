@@ -52,6 +52,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoff?: Partial<BackoffPolicy>;
   /** Server-side timeout of each watch; default a random 5–10 minutes, as client-go does, so watches do not end in step. */
   watchTimeoutSeconds?: number;
+  /** How long a watch may take to answer with its headers before it counts as failed (default 30 s, like a request). */
+  watchOpenTimeoutMs?: number;
   log?: Logger;
   now?: () => number;
   random?: () => number;
@@ -193,16 +195,30 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
       const timeoutSeconds = this.opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.random()));
       // A connection that dies silently (no FIN, no RST) would keep us "watching" forever: the
       // server ends every watch after timeoutSeconds, so one still open well after that is dead.
-      const watchdog = setTimeout(() => controller?.abort(), (timeoutSeconds + 30) * 1000);
+      const watchdog = setTimeout(() => {
+        controller?.abort();
+        finish({ kind: 'failed', err: new Error(`watch still open ${timeoutSeconds + 30} s after its ${timeoutSeconds} s timeout`) });
+      }, (timeoutSeconds + 30) * 1000);
+      // client-node hands out the watch's AbortController only once the server has answered: a
+      // watch whose answer never comes (a connection stuck in its TLS handshake) cannot be aborted,
+      // so give up on it here and abort it if it ever answers.
+      const openTimer = setTimeout(
+        () => finish({ kind: 'failed', err: new Error('watch not answered in time') }),
+        this.opts.watchOpenTimeoutMs ?? 30_000,
+      );
       const finish = (outcome: WatchOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(watchdog);
+        clearTimeout(openTimer);
         if (this.watching) this.lastCurrent = this.now();
         this.watching = false;
         this.abortWatch = undefined;
+        controller?.abort();
         resolve(outcome);
       };
+      // stop() ends this attempt at once, whether or not the watch has answered yet.
+      this.abortWatch = () => finish({ kind: 'ended' });
       const onEvent = (type: string, obj: any) => {
         if (type === 'ERROR') {
           if (isGoneCode(obj?.code)) expired = true;
@@ -227,10 +243,10 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
       this.opts.watch.watch(this.opts.path, query, onEvent, done).then(
         (c) => {
           controller = c;
+          clearTimeout(openTimer);
           if (settled || expired || this.stopped) return c.abort();
           this.watching = true;
           this.lastCurrent = this.now();
-          this.abortWatch = () => c.abort();
         },
         (err) => finish({ kind: 'failed', err }),
       );

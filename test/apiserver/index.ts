@@ -2,6 +2,7 @@
 // Wires storage, registry, admission, REST verbs, watches and background controllers.
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,6 +141,14 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   // never reuses a socket the server is closing at that moment (ECONNRESET under load).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Every TCP connection, including those still in their TLS handshake: closeAllConnections() only
+  // knows connections that finished it, and one finishing after stop() would keep serving (a new
+  // watch on it keeps server.close() from ever completing).
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   let address = '';
   if (opts.onRequest) server.on('request', (req) => opts.onRequest!(req.method ?? '', req.url ?? '', req));
   server.on(
@@ -184,6 +193,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
       await new Promise<void>((res) => {
         server.close(() => res());
         server.closeAllConnections();
+        for (const s of sockets) s.destroy();
       });
     },
   };
