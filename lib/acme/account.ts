@@ -4,6 +4,7 @@
 import { AcmeProblemError } from './errors.ts';
 import type { AcmeClient } from './client.ts';
 import { explainNewAccountError, type EabSource } from './eab.ts';
+import { semanticallyEqual } from '../semantic-equal.ts';
 
 export interface AccountRegistration {
   /** The account URI (also the JWS kid). */
@@ -31,7 +32,7 @@ export async function registerAccount(client: AcmeClient, email: string | undefi
       throw explainNewAccountError(err, eab);
     }
     created = true;
-  } else if (JSON.stringify(account.contact ?? []) !== JSON.stringify(contact)) {
+  } else if (!semanticallyEqual(account.contact ?? [], contact)) {
     // The email changed since registration: update the contact, as cert-manager does.
     account = await client.updateAccount({ contact });
   }

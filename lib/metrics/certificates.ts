@@ -4,6 +4,7 @@
 // them when the worker stops leading.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Certificate } from '../../api/types.generated.ts';
+import { semanticallyEqual } from '../semantic-equal.ts';
 
 const CERT_LABELS = ['name', 'namespace', 'issuer_name', 'issuer_kind', 'issuer_group'] as const;
 const READY_CONDITIONS = ['True', 'False', 'Unknown'] as const;
@@ -75,7 +76,7 @@ export function registerCertificateMetrics(registry: Registry): CertificateMetri
       };
       const id = `${labels.namespace}/${labels.name}`;
       const prior = known.get(id);
-      if (prior && JSON.stringify(prior) !== JSON.stringify(labels)) remove(prior);
+      if (prior && !semanticallyEqual(prior, labels)) remove(prior);
       known.set(id, labels);
       const seconds = (iso?: string) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
       expiration.set(labels, seconds(cert.status?.notAfter));

@@ -15,6 +15,7 @@ import { createCertificateController } from './common.ts';
 import { requestedNames } from './spec-fields.ts';
 import { requestNameFor } from '../object-names.ts';
 import { ariIdOf } from './policy.ts';
+import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
 
@@ -107,7 +108,7 @@ async function requestMismatch(cert: Certificate, cr: CertificateRequest, keySec
   const spec = defaultCertificateSpec(cert.spec);
   if ((cr.spec.duration ?? '') !== spec.duration) return 'duration differs';
   if (!!cr.spec.isCA !== !!cert.spec.isCA) return 'isCA differs';
-  if (JSON.stringify([...(cr.spec.usages ?? [])].sort()) !== JSON.stringify([...spec.usages].sort())) return 'usages differ';
+  if (!semanticallyEqual([...(cr.spec.usages ?? [])].sort(), [...spec.usages].sort())) return 'usages differ';
   let parsed;
   try {
     parsed = await parseCsr(cr.spec.request);
