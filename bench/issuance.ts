@@ -22,13 +22,14 @@ import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index
 import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.ts';
 import { startAcmeStack, type AcmeStack } from '../test/services/index.ts';
 import { issueCertificate, type ChallengeSolver } from '../test/services/acme-test-client.ts';
-import { createIssuer, ensureNamespace, pebbleAcmeSpec, startTestSolver, waitFor } from '../test/e2e/acme-harness.ts';
+import { createIssuer, ensureNamespace, pebbleAcmeSpec, startTestSolver } from '../test/e2e/acme-harness.ts';
 import { parseWorkerArgs } from '../worker/flags.ts';
 import { startWorker, type RunningWorker } from '../worker/main.ts';
 import type { SolverHandle } from '../solver/main.ts';
 import { fmt, machineLine, markdownTable, percentile, ratio } from './report.ts';
 import { recordStages, type StageRecorder } from './stages.ts';
 import { ApiTrafficCounter, countTlsConnections, perItem, routesPerItem, type TrafficCount } from './traffic.ts';
+import { waitFor } from '../test/fixtures.ts';
 
 export type KeyType = 'ECDSA' | 'RSA';
 const KEY_TYPES: readonly KeyType[] = ['ECDSA', 'RSA'];

@@ -24,8 +24,9 @@ import { startSolver } from '../../solver/main.ts';
 import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import { parseWorkerArgs } from '../../worker/flags.ts';
 import { pebbleAcmeSpec } from '../e2e/acme-harness.ts';
-import { waitFor } from '../e2e/issuance-helpers.ts';
+
 import { acmeStackWorkerFlags, chartContainerArgs, chartWebhookServiceResolver, find, kubectlBin, parseManifests, testWorkerFlags } from './render.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = 'certgate';
 const USER_NS = 'shop';

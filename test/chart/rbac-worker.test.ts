@@ -26,21 +26,12 @@ import { parseWebhookConfig } from '../../webhook/config.ts';
 import { startSolver } from '../../solver/main.ts';
 import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import { parseWorkerArgs } from '../../worker/flags.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = 'certgate';
 const USER_NS = 'shop';
 
 type Run = CommandResult;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 180_000 }, () => {
   let server: EmbeddedApiServer;

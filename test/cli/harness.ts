@@ -21,10 +21,6 @@ export async function runCli(kubeconfigPath: string, argv: string[], now: () => 
   return { code, stdout, stderr };
 }
 
-export function clientFor(kubeconfigPath: string): KubeClient {
-  return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-cli-test');
-}
-
 export interface KeyPair { key: KeyObject; keyPem: string; certPem: string }
 
 const HOUR = 3_600_000;
@@ -75,14 +71,8 @@ export function tlsSecret(namespace: string, name: string, certPem: string, keyP
   } as KubernetesObject;
 }
 
-export function certificate(namespace: string, name: string, dnsNames: string[], extra: Partial<Certificate['spec']> = {}): Certificate {
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name, namespace },
-    spec: { secretName: `${name}-tls`, dnsNames, issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' }, ...extra },
-  };
-}
+/** The ClusterIssuer the CLI tests' Certificates name (test/fixtures.ts certificate() defaults to a SelfSigned Issuer). */
+export const LETSENCRYPT = { name: 'letsencrypt', kind: 'ClusterIssuer' } as const;
 
 export function ownerRef(owner: KubernetesObject) {
   return [{ apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true }];

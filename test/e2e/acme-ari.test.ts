@@ -14,9 +14,10 @@ import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
+import { chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
 import { ShiftedClock } from './shifted-clock.ts';
+import { clientFor, waitFor, certificate } from '../fixtures.ts';
 
 const NS = runName('acme-ari');
 const DAY = 86_400_000;
@@ -30,9 +31,7 @@ const clock = new ShiftedClock();
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ pebbleVersion: '2.10' }), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   worker = await launchWorker(
     cluster.kubeconfigPath,
@@ -41,12 +40,7 @@ before(async () => {
     { clock },
   );
   await createIssuer(client, NS, 'short', pebbleAcmeSpec(stack, { profile: 'shortlived' }));
-  await client.create(Resources.Certificate, {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name: 'web', namespace: NS },
-    spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: 'short' } },
-  } as Certificate);
+  await client.create(Resources.Certificate, certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: 'short' } }));
 });
 
 after(async () => {

@@ -8,11 +8,12 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
+import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { clientFor, waitFor, certificate } from '../fixtures.ts';
 
 const NS = runName('acme-certs');
 let stack: AcmeStack;
@@ -24,9 +25,7 @@ let client: KubeClient;
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   worker = await launchWorker(cluster.kubeconfigPath, NS, [
     '--no-leader-elect',
@@ -89,12 +88,7 @@ test('a Certificate with an RSA key, no Ingress', async () => {
 
 test('a solver class that does not exist: the Certificate stays not Ready and the cause is visible', async () => {
   await createIssuer(client, NS, 'wrong-class', pebbleAcmeSpec(stack, { solvers: [{ http01: { ingress: { ingressClassName: 'missing-class' } } }] }));
-  await client.create(Resources.Certificate, {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name: 'blocked', namespace: NS },
-    spec: { secretName: 'blocked-tls', dnsNames: ['blocked.example.test'], issuerRef: { name: 'wrong-class' } },
-  } as Certificate);
+  await client.create(Resources.Certificate, certificate(NS, 'blocked', { dnsNames: ['blocked.example.test'], issuerRef: { name: 'wrong-class' } }));
   const cause = /IngressClass "missing-class" not found/;
   const ch = await waitFor('Challenge names the missing class', async () =>
     (await client.list<any>(Resources.Challenge, { namespace: NS })).items.find((c: any) => c.spec.dnsName === 'blocked.example.test' && cause.test(c.status?.reason ?? '')), 30_000);

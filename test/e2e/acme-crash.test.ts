@@ -7,13 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn,
-  pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker, type AcmeWorkerOptions,
-} from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, type AcmeWorkerOptions, prepareAcmeNamespaces } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
 import { Resources } from '../../api/resources.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = runName('acme-crash');
 let stack: AcmeStack;
@@ -30,9 +28,7 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack, controllers: false });
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   await createIssuer(signer.ctx.client, NS, 'pebble', pebbleAcmeSpec(stack));
 });
 

@@ -12,10 +12,8 @@ import { Rfc2136Client } from '../../lib/dns/rfc2136.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { startWebhookSolver, type WebhookSolver } from '../services/webhook-solver.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import {
-  chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain,
-  startAcmeWorker, waitFor, type AcmeWorker,
-} from './acme-harness.ts';
+import { chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, type AcmeWorker, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
+import { waitFor } from '../fixtures.ts';
 
 const APIService: ResourceDescriptor = { group: 'apiregistration.k8s.io', version: 'v1', kind: 'APIService', plural: 'apiservices', namespaced: false };
 const NS = runName('acme-dns01');
@@ -50,7 +48,7 @@ before(async () => {
     spec: { group: groupName, version: 'v1alpha1', service: { namespace: NS, name: SOLVER_SERVICE, port: solver.port }, caBundle: solver.caBundle, groupPriorityMinimum: 1000, versionPriority: 15 },
   } as KubernetesObject);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
-  await worker.ctx.client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tsig', namespace: NS }, data: { secret: Buffer.from(stack.bind.tsig.secret).toString('base64') } } as KubernetesObject);
+  await createTsigSecret(worker.ctx.client, NS, 'tsig', stack.bind.tsig);
 });
 
 after(async () => {
@@ -144,7 +142,7 @@ test('propagation: a record that is never published leaves a Challenge saying wh
 test('RFC 2136 with cnameStrategy Follow: the TXT values go to the CNAME target in the other zone', async () => {
   await createIssuer(worker.ctx.client, NS, 'follow', pebbleAcmeSpec(stack, {
     privateKeySecretRef: { name: 'acme-account' },
-    solvers: [{ dns01: { cnameStrategy: 'Follow', rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } }],
+    solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig', { cnameStrategy: 'Follow' })],
   }));
   const names = [`alias.${ZONE}`, `*.alias.${ZONE}`];
   const { csrPem } = await makeCsr(names);
@@ -162,10 +160,10 @@ test('RFC 2136 with cnameStrategy Follow: the TXT values go to the CNAME target 
 
 test('a provider error is the Challenge reason and a Warning Event on the Certificate', async () => {
   const client = worker.ctx.client;
-  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wrong-tsig', namespace: NS }, data: { secret: Buffer.from(stack.bind.deniedTsig.secret).toString('base64') } } as KubernetesObject);
+  await createTsigSecret(client, NS, 'wrong-tsig', stack.bind.deniedTsig);
   await createIssuer(client, NS, 'denied', pebbleAcmeSpec(stack, {
     privateKeySecretRef: { name: 'acme-account' },
-    solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.deniedTsig.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'wrong-tsig', key: 'secret' } } } }],
+    solvers: [rfc2136Solver(stack, stack.bind.deniedTsig, 'wrong-tsig')],
   }));
   await client.create(Resources.Certificate, {
     apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'denied', namespace: NS },

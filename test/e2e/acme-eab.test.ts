@@ -10,9 +10,10 @@ import type { Certificate, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, waitFor } from './issuance-helpers.ts';
+import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain, prepareAcmeNamespaces } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('acme-eab');
 const KID = 'kid-1';
@@ -50,9 +51,7 @@ async function notReadyMessage(name: string, re: RegExp): Promise<string> {
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ externalAccountBinding: { macKeys: { [KID]: macKey } } }), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
     'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',

@@ -5,7 +5,8 @@
 import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Resources } from '../../api/resources.ts';
-import type { CertificateRequest, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ACMEChallengeSolver, CertificateRequest, Challenge, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { createEventRecorder } from '../../lib/events.ts';
 import { realClock } from '../../lib/clock.ts';
@@ -20,7 +21,9 @@ import { withAcmeRuntime, type AcmeContext } from '../../worker/acme/runtime.ts'
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { AcmeStack } from '../services/index.ts';
-import { runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import type { TsigKey } from '../services/bind.ts';
+import { waitFor } from '../fixtures.ts';
+import { NGINX_INGRESS_CLASS, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 
 // per run (the same name as issuance-helpers'): a real cluster keeps it until the run's stop()
 export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
@@ -153,6 +156,23 @@ export function pebbleAcmeSpec(stack: AcmeStack, extra: Record<string, unknown> 
   };
 }
 
+/** The Secret holding a TSIG key's secret (key "secret"), as an rfc2136 solver references it. */
+export async function createTsigSecret(client: KubeClient, namespace: string, name: string, key: TsigKey): Promise<void> {
+  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { secret: Buffer.from(key.secret).toString('base64') } } as KubernetesObject);
+}
+
+/** A DNS-01 solver updating the test BIND by RFC 2136, signed with `key` read from the Secret `secretName`. */
+export function rfc2136Solver(stack: AcmeStack, key: TsigKey, secretName: string, dns01: Record<string, unknown> = {}): ACMEChallengeSolver {
+  return { dns01: { ...dns01, rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: secretName, key: 'secret' } } } };
+}
+
+/** Namespace `ns`, the cluster-resource namespace and the nginx IngressClass: what every ACME e2e file needs first. */
+export async function prepareAcmeNamespaces(cluster: TestCluster, ns: string): Promise<void> {
+  await cluster.createNamespace(ns);
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
+  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+}
+
 export async function createIssuer(client: KubeClient, namespace: string, name: string, spec: Issuer['spec']): Promise<Issuer> {
   return client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace }, spec });
 }
@@ -243,21 +263,6 @@ export async function ordersIn(client: KubeClient, ns: string): Promise<Order[]>
 
 export async function challengesIn(client: KubeClient, ns: string): Promise<Challenge[]> {
   return (await client.list<Challenge>(Resources.Challenge, { namespace: ns })).items;
-}
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
 }
 
 /** Calls sign() until it reports pending with a message matching `re` (the Order mirrors challenge causes asynchronously). */

@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans,
-  makeCsr, ordersIn, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, waitFor, type AcmeWorker,
-} from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { Issuer } from '../../api/types.generated.ts';
+import { waitFor } from '../fixtures.ts';
 
 let stack: AcmeStack;
 let cluster: TestCluster;
@@ -23,10 +21,7 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  // The class the HTTP-01 solver uses; a real cluster has it from its ingress controller.
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
 });
 
 after(async () => {
@@ -112,11 +107,8 @@ test('ClusterIssuer: account key Secret in the cluster resource namespace, reuse
 
 test('DNS-01 via RFC 2136: apex and wildcard on one TXT name', async () => {
   const client = worker.ctx.client;
-  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tsig', namespace: NS }, data: { secret: Buffer.from(stack.bind.tsig.secret).toString('base64') } } as any);
-  await createIssuer(client, NS, 'pebble-dns', pebbleAcmeSpec(stack, {
-    privateKeySecretRef: { name: 'acme-dns-account' },
-    solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } }],
-  }));
+  await createTsigSecret(client, NS, 'tsig', stack.bind.tsig);
+  await createIssuer(client, NS, 'pebble-dns', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-dns-account' }, solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig')] }));
   const names = [stack.bind.zone, `*.${stack.bind.zone}`];
   const { csrPem } = await makeCsr(names);
   const cr = await createCertificateRequest(client, NS, 'wildcard-1', csrPem, { name: 'pebble-dns' });

@@ -12,6 +12,7 @@ import {
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { Resources } from '../../api/resources.ts';
+import { prepareAcmeNamespaces } from './acme-harness.ts';
 
 const NS = runName('acme-nonce');
 let stack: AcmeStack;
@@ -23,9 +24,7 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } }), getTestCluster()]);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
 });
 
 after(async () => {

@@ -7,30 +7,22 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate, CertificateRequest, Issuer } from '../../api/types.generated.ts';
 import { runCli } from '../cli/harness.ts';
 import { runName } from './cluster.ts';
-import { selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { useSelfSignedFleet } from './issuance-helpers.ts';
+import { certificate, waitFor } from '../fixtures.ts';
 
 const NS = runName('approval-e2e');
 
 describe('approval left to another approver', { timeout: 240_000 }, () => {
-  let fleet: WorkerFleet;
-  const client = () => fleet.client;
+  const fleet = useSelfSignedFleet(NS, ['--no-leader-elect', '--disable-auto-approval']);
+  const client = () => fleet().client;
   const condition = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
-  const cli = (...argv: string[]) => runCli(fleet.cluster.kubeconfigPath, ['-n', NS, ...argv]);
+  const cli = (...argv: string[]) => runCli(fleet().cluster.kubeconfigPath, ['-n', NS, ...argv]);
 
   async function certificateWithRequest(name: string): Promise<CertificateRequest> {
-    const cert: Certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' } } };
+    const cert = certificate(NS, name);
     await client().create(Resources.Certificate, cert);
     return waitFor(`CertificateRequest of ${name}`, async () => (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.find((cr) => cr.metadata.ownerReferences?.some((o) => o.name === name)));
   }
-
-  before(async () => {
-    fleet = await selfSignedFleet(NS);
-    await fleet.launch(['--no-leader-elect', '--disable-auto-approval'], {});
-  }, { timeout: 60_000 });
-
-  after(async () => {
-    await fleet?.stop();
-  }, { timeout: 60_000 });
 
   test('nothing is approved by the worker; certgate approve lets the request be signed', async () => {
     const cr = await certificateWithRequest('approved');

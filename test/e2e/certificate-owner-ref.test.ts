@@ -9,16 +9,10 @@ import type { Certificate } from '../../api/types.generated.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { secretOwnerReferences } from '../../worker/certificates/secret-writer.ts';
 import { runName } from './cluster.ts';
-import { selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { selfSignedFleet, type WorkerFleet } from './issuance-helpers.ts';
+import { certificate, waitFor } from '../fixtures.ts';
 
 const NS = runName('owner-ref-e2e');
-
-const certificate = (name: string): Certificate => ({
-  apiVersion: 'cert-manager.io/v1',
-  kind: 'Certificate',
-  metadata: { name, namespace: NS },
-  spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned', kind: 'Issuer' } },
-});
 
 describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
   let fleet: WorkerFleet;
@@ -35,7 +29,7 @@ describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
 
   test('with the flag, the Secret is owned by its Certificate and goes with it', async () => {
     worker = await fleet.launch(['--no-leader-elect', '--enable-certificate-owner-ref'], {});
-    const cert = await fleet.client.create<Certificate>(Resources.Certificate, certificate('owned'));
+    const cert = await fleet.client.create<Certificate>(Resources.Certificate, certificate(NS, 'owned'));
     const s = await issuedSecret('owned-tls');
     assert.deepEqual(s.metadata?.ownerReferences, [{ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     await fleet.client.delete(Resources.Certificate, NS, 'owned');
@@ -45,7 +39,7 @@ describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
 
   test('without it (the default), the Secret has no owner and outlives its Certificate', async () => {
     worker = await fleet.launch(['--no-leader-elect'], {});
-    await fleet.client.create<Certificate>(Resources.Certificate, certificate('kept'));
+    await fleet.client.create<Certificate>(Resources.Certificate, certificate(NS, 'kept'));
     const s = await issuedSecret('kept-tls');
     assert.equal(s.metadata?.ownerReferences, undefined);
     await fleet.client.delete(Resources.Certificate, NS, 'kept');
@@ -55,7 +49,7 @@ describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
   });
 
   test('at issuance a reference written earlier goes when the flag is off, and other owners stay', () => {
-    const cert = { ...certificate('c'), metadata: { name: 'c', namespace: NS, uid: 'u1' } } as Certificate;
+    const cert = { ...certificate(NS, 'c'), metadata: { name: 'c', namespace: NS, uid: 'u1' } } as Certificate;
     const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u2' };
     const mine = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'c', uid: 'u1', controller: true, blockOwnerDeletion: true };
     assert.deepEqual(secretOwnerReferences(cert, [mine, other], false), [other]);

@@ -10,23 +10,23 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { inspectCertificate } from '../../lib/pki/index.ts';
 import { runName } from './cluster.ts';
-import { readPair, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { readPair, useSelfSignedFleet } from './issuance-helpers.ts';
+import { certificate, waitFor } from '../fixtures.ts';
 
 const NS = runName('upkeep-e2e');
 const HOUR = 3_600_000;
 
 describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
-  let fleet: WorkerFleet;
+  const fleet = useSelfSignedFleet(NS, ['--no-leader-elect']);
 
-  const client = () => fleet.client;
+  const client = () => fleet().client;
   const getCert = (name: string) => client().get<Certificate>(Resources.Certificate, NS, name);
   const getSecret = (name: string) => client().get<V1Secret>(Resources.Secret, NS, name);
   const ready = (c: Certificate | undefined) => c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
   const serialOf = (s: V1Secret | undefined) => (s ? inspectCertificate(readPair(s).certificatePem).serialNumber : undefined);
 
   async function create(name: string, spec: Partial<Certificate['spec']> = {}, annotations?: Record<string, string>) {
-    const cert: Certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS, annotations }, spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, ...spec } };
-    await client().create(Resources.Certificate, cert);
+    await client().create(Resources.Certificate, certificate(NS, name, spec, { annotations }));
   }
 
   /** Ready at `revision`, with status describing the certificate now in the Secret; returns that Secret. */
@@ -40,15 +40,6 @@ describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
   }
 
   const requestsOf = async (name: string) => (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.filter((cr) => cr.metadata.ownerReferences?.some((o) => o.name === name));
-
-  before(async () => {
-    fleet = await selfSignedFleet(NS);
-    await fleet.launch(['--no-leader-elect'], {});
-  }, { timeout: 60_000 });
-
-  after(async () => {
-    await fleet?.stop();
-  }, { timeout: 60_000 });
 
   test('a duration change re-issues with the new lifetime', async () => {
     await create('duration', { duration: '24h' });

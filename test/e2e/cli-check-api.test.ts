@@ -8,8 +8,9 @@ import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { freePort } from '../services/index.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { clientFor, runCli } from '../cli/harness.ts';
+import { runCli } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { clientFor } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused (and a certgate installed there is not looked at).
 const NS = runName('check-api'); // where the dry-run Certificate goes

@@ -14,8 +14,9 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { loadKubeConfig } from '../../lib/kube/client.ts';
-import { certificate, clientFor, createWithStatus, makeCa, runCli } from '../cli/harness.ts';
+import { createWithStatus, makeCa, runCli, LETSENCRYPT } from '../cli/harness.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 const NS = runName('cmctl-parity');
 const OTHER = runName('cmctl-parity-b');
@@ -49,7 +50,7 @@ describe('cmctl parity in the CLI', { timeout: 240_000 }, () => {
     for (const ns of [NS, OTHER]) await cluster.createNamespace(ns);
     const ready = { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'ok' }], revision: 1 };
     for (const [ns, name, team] of [[NS, 'web', 'a'], [NS, 'shop', 'b'], [OTHER, 'api', 'a']] as const) {
-      const c = certificate(ns, name, [`${name}.example.test`]);
+      const c = certificate(ns, name, { dnsNames: [`${name}.example.test`], issuerRef: LETSENCRYPT });
       await createWithStatus<Certificate>(client, Resources.Certificate, { ...c, metadata: { ...c.metadata, labels: { team } }, status: ready });
     }
   });

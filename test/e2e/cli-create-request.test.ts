@@ -10,9 +10,10 @@ import { stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { CertificateRequest } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, runCli } from '../cli/harness.ts';
+import { runCli, LETSENCRYPT } from '../cli/harness.ts';
 import { parseCsr, parsePrivateKeyPem, samePublicKey, describePrivateKey } from '../../lib/pki/index.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused: the manifests' namespace, and the one -n names.
 const NS = runName('create-cr');
@@ -37,7 +38,7 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
 
   test('writes the key file and creates a CertificateRequest whose CSR matches the manifest and the key', async () => {
     const manifest = join(dir, 'cert.yaml');
-    writeFileSync(manifest, stringify(certificate(NS, 'manual', ['manual.example.test', 'www.manual.example.test'], { commonName: 'manual.example.test', privateKey: { algorithm: 'ECDSA', size: 384 }, duration: '720h' })));
+    writeFileSync(manifest, stringify(certificate(NS, 'manual', { dnsNames: ['manual.example.test', 'www.manual.example.test'], issuerRef: LETSENCRYPT, commonName: 'manual.example.test', privateKey: { algorithm: 'ECDSA', size: 384 }, duration: '720h' })));
     const keyFile = join(dir, 'manual.key');
     const r = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--output-key-file', keyFile]);
     assert.equal(r.code, 0, r.stderr);
@@ -59,7 +60,7 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
   test('the name defaults to the Certificate name and -n overrides the manifest namespace', async () => {
     await cluster.createNamespace(AIR_GAP);
     const manifest = join(dir, 'gw.yaml');
-    writeFileSync(manifest, stringify(certificate(NS, 'gw', ['gw.example.test'])));
+    writeFileSync(manifest, stringify(certificate(NS, 'gw', { dnsNames: ['gw.example.test'], issuerRef: LETSENCRYPT })));
     const cwdKey = join(dir, 'gw.key');
     const r = await runCli(cluster.kubeconfigPath, ['-n', AIR_GAP, 'create', 'certificaterequest', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
     assert.equal(r.code, 0, r.stderr);
@@ -78,7 +79,7 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /expected exactly one Certificate manifest, found 0/);
     const noNames = join(dir, 'nonames.yaml');
-    writeFileSync(noNames, stringify(certificate(NS, 'nonames', [])));
+    writeFileSync(noNames, stringify(certificate(NS, 'nonames', { dnsNames: [], issuerRef: LETSENCRYPT })));
     const r2 = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', '--from-certificate-file', noNames, '--output-key-file', join(dir, 'x2.key')]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /cannot build a CSR from the Certificate: a certificate request needs a commonName or at least one subjectAltName/);

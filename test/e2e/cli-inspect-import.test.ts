@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../api/resources.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../cli/harness.ts';
+import { makeCa, makeLeaf, runCli, tlsSecret, type KeyPair, LETSENCRYPT } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 const NS = runName('inspect-import'); // per run, so a real cluster can be reused; the CLI gets -n NS
 /** A message pattern written with "default/" for the namespace, matching this run's namespace instead. */
@@ -41,7 +42,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
     wildcard = await makeLeaf({ issuer: intermediate, dnsNames: ['*.shop.example.test', 'shop.example.test'] });
     expired = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test', 'www.shop.example.test'], notBefore: new Date(Date.now() - 2 * 24 * HOUR), durationMs: HOUR });
     for (const name of ['shop', 'forced', 'wild', 'keep']) {
-      await client.create(Resources.Certificate, certificate(NS, name, ['shop.example.test', 'www.shop.example.test']));
+      await client.create(Resources.Certificate, certificate(NS, name, { dnsNames: ['shop.example.test', 'www.shop.example.test'], issuerRef: LETSENCRYPT }));
     }
   });
 

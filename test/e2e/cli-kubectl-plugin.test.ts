@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, tlsSecret } from '../cli/harness.ts';
+import { createWithStatus, makeCa, makeLeaf, tlsSecret, LETSENCRYPT } from '../cli/harness.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 const NS = runName('plugin'); // per run, so a real cluster can be reused; the plugin gets -n NS
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,11 +47,11 @@ describe('kubectl certgate (plugin)', { timeout: 200_000, skip }, () => {
     const ca = await makeCa();
     const leaf = await makeLeaf({ issuer: ca, dnsNames: ['web.example.test'] });
     await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate(NS, 'web', ['web.example.test']),
+      ...certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: LETSENCRYPT }),
       status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' }], revision: 1 },
     });
     await client.create(Resources.Secret, tlsSecret(NS, 'web-tls', leaf.certPem, leaf.keyPem));
-    await client.create(Resources.Certificate, certificate(NS, 'pending', ['pending.example.test']));
+    await client.create(Resources.Certificate, certificate(NS, 'pending', { dnsNames: ['pending.example.test'], issuerRef: LETSENCRYPT }));
     dir = mkdtempSync(join(tmpdir(), 'certgate-plugin-'));
     symlinkSync(join(REPO, 'bin/certgate.js'), join(dir, 'kubectl-certgate'));
     env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfigPath };

@@ -12,8 +12,9 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair } from '../cli/harness.ts';
+import { createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, type KeyPair, LETSENCRYPT } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused: DEF stands where "default" was (the CLI gets -n DEF).
 const DEF = runName('renew');
@@ -39,7 +40,7 @@ describe('certgate renew', { timeout: 240_000 }, () => {
     await cluster.createNamespace(DEF);
     await cluster.createNamespace(TEAM_B);
     for (const [ns, name] of [[DEF, 'web'], [DEF, 'shop'], [TEAM_B, 'api'], [DEF, 'slow'], [DEF, 'broken']]) {
-      await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(ns!, name!, [`${name}.example.test`]), status: readyStatus(1) });
+      await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(ns!, name!, { dnsNames: [`${name}.example.test`], issuerRef: LETSENCRYPT }), status: readyStatus(1) });
     }
   });
 
@@ -123,7 +124,7 @@ describe('certgate renew', { timeout: 240_000 }, () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`certificate "ghost" not found in namespace "${DEF}"`));
     // One missing name does not stop the others, and the command still fails.
-    await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(DEF, 'fresh', ['fresh.example.test']), status: readyStatus(1) });
+    await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(DEF, 'fresh', { dnsNames: ['fresh.example.test'], issuerRef: LETSENCRYPT }), status: readyStatus(1) });
     const mixed = await runCli(cluster.kubeconfigPath, ['-n', DEF, 'renew', 'ghost', 'fresh']);
     assert.equal(mixed.code, 1);
     assert.match(mixed.stderr, /certificate "ghost" not found/);

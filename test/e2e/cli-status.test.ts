@@ -8,8 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { certificate, clientFor, createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret } from '../cli/harness.ts';
+import { createEvent, createIssuanceChain, createWithStatus, makeCa, makeLeaf, runCli, tlsSecret, LETSENCRYPT } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
+import { certificate, clientFor } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS. EMPTY is never created.
 const NS = runName('status');
@@ -32,7 +33,7 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     const leaf = await makeLeaf({ issuer: ca, dnsNames: ['web.example.test'] });
     readySerial = new X509Certificate(leaf.certPem).serialNumber.toLowerCase();
     const web = await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate(NS, 'web', ['web.example.test']),
+      ...certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: LETSENCRYPT }),
       status: {
         conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now) }],
         notBefore: iso(now - 60_000), notAfter: iso(now + 12 * 3600_000), renewalTime: iso(now + 8 * 3600_000), revision: 1,
@@ -53,14 +54,14 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     const other = await makeLeaf({ issuer: ca, dnsNames: ['bad.example.test'] });
     const badLeaf = await makeLeaf({ issuer: ca, dnsNames: ['bad.example.test'] });
     await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate(NS, 'bad', ['bad.example.test']),
+      ...certificate(NS, 'bad', { dnsNames: ['bad.example.test'], issuerRef: LETSENCRYPT }),
       status: { conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidKeyPair', message: 'Issuing certificate as Secret contains a private key that does not match the certificate', lastTransitionTime: iso(now) }], revision: 1 },
     });
     await client.create(Resources.Secret, tlsSecret(NS, 'bad-tls', badLeaf.certPem, other.keyPem));
 
     // Stuck: the HTTP-01 route answers 404, the challenge keeps its reason.
     const shop = await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate(NS, 'shop', ['shop.example.test', 'www.shop.example.test']),
+      ...certificate(NS, 'shop', { dnsNames: ['shop.example.test', 'www.shop.example.test'], issuerRef: LETSENCRYPT }),
       status: {
         conditions: [
           { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },
@@ -81,7 +82,7 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
 
     // Rate-limited: the order failed with the ACME rateLimited problem, the issuance backs off.
     const api2 = await createWithStatus<Certificate>(client, Resources.Certificate, {
-      ...certificate(NS, 'api', ['api.example.test']),
+      ...certificate(NS, 'api', { dnsNames: ['api.example.test'], issuerRef: LETSENCRYPT }),
       status: {
         conditions: [
           { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },

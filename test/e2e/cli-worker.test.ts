@@ -17,25 +17,16 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig, prepareAcmeNamespaces } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
-import { certificate, clientFor, makeCa, makeLeaf, runCli } from '../cli/harness.ts';
+import { makeCa, makeLeaf, runCli } from '../cli/harness.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
+import { certificate, clientFor, waitFor } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS (its default is the context's namespace).
 const NS = runName('cli-worker');
 const PEBBLE = runName('pebble'); // ClusterIssuer
 const WEBHOOK_CONFIG = runName('certgate-webhook');
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('CLI against the running worker and pebble', { timeout: 180_000 }, () => {
   let cluster: TestCluster;
@@ -50,9 +41,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
     client = clientFor(cluster.kubeconfigPath);
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-worker-'));
-    await cluster.createNamespace(NS);
-    await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-    await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+    await prepareAcmeNamespaces(cluster, NS);
     solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
     await createClusterIssuer(cluster, PEBBLE, pebbleAcmeSpec(stack));
     const config = { ...workerConfig(stack, NS), leaderElect: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 };
@@ -69,7 +58,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
       } as any);
     }
     webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: WEBHOOK_CONFIG }), { client });
-    await client.create(Resources.Certificate, certificate(NS, 'web', ['web.example.test'], { issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }));
   });
 
   after(async () => {
@@ -82,7 +71,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
   });
 
   test('status of a certificate issued by the worker: exit 0 once Ready, the pebble certificate and the valid order', async () => {
-    const r = await eventually('web to be Ready', async () => {
+    const r = await waitFor('web to be Ready', async () => {
       const s = await runCli(cluster.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web']);
       return s.code === 0 && s;
     });
@@ -116,7 +105,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
 
   test('create certificaterequest --fetch-certificate: the worker signs it, the files hold a matching pair', async () => {
     const manifest = join(dir, 'manual.yaml');
-    writeFileSync(manifest, stringify(certificate(NS, 'manual', ['manual.example.test'], { issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' } })));
+    writeFileSync(manifest, stringify(certificate(NS, 'manual', { dnsNames: ['manual.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' } })));
     const keyFile = join(dir, 'manual.key');
     const certFile = join(dir, 'manual.crt');
     const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--fetch-certificate', '--timeout', '60s', '--output-key-file', keyFile, '--output-certificate-file', certFile]);
@@ -140,7 +129,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The worker has seen the imported certificate once its status carries that certificate's notAfter.
     const notAfter = new Date(new X509Certificate(manual.certPem).validTo).toISOString().replace(/\.\d+Z$/, 'Z');
-    const seen = await eventually('the worker to read the imported certificate', async () => {
+    const seen = await waitFor('the worker to read the imported certificate', async () => {
       const c = await client.get<Certificate>(Resources.Certificate, NS, 'web');
       return c?.status?.notAfter === notAfter && c;
     });

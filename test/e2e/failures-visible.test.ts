@@ -12,7 +12,8 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
 
 const PERCENTAGES = [100, 0];
 

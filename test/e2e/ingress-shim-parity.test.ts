@@ -10,24 +10,16 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { inspectCertificate } from '../../lib/pki/index.ts';
 import { runName } from './cluster.ts';
-import { readPair, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { readPair, useSelfSignedFleet } from './issuance-helpers.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = runName('shim-parity-e2e');
 
 describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () => {
-  let fleet: WorkerFleet;
-  const client = () => fleet.client;
+  const fleet = useSelfSignedFleet(NS, ['--no-leader-elect']);
+  const client = () => fleet().client;
   const events = async (about: string) =>
     (await client().list<KubernetesObject & { involvedObject?: { name?: string }; reason?: string; message?: string }>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.name === about);
-
-  before(async () => {
-    fleet = await selfSignedFleet(NS);
-    await fleet.launch(['--no-leader-elect'], {});
-  }, { timeout: 60_000 });
-
-  after(async () => {
-    await fleet?.stop();
-  }, { timeout: 60_000 });
 
   test('IPs, alt-names, ip-sans and secret-template reach the Secret; an entry without hosts is skipped', async () => {
     const ingress: V1Ingress = {

@@ -19,7 +19,8 @@ import { Resources } from '../../api/resources.ts';
 import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
-import { launchWorker, waitFor } from './issuance-helpers.ts';
+import { launchWorker } from './issuance-helpers.ts';
+import { ingress, ingressRule, waitFor } from '../fixtures.ts';
 
 interface HeldRequest { method: string; path: string; body: string }
 
@@ -76,8 +77,6 @@ function proxyKubeconfig(dir: string, url: string): string {
   return path;
 }
 
-const backend = { service: { name: 'web', port: { number: 80 } } };
-const rule = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend } ] } });
 
 describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 240_000 }, () => {
   let ns = '';
@@ -93,8 +92,6 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
   const heldAnswers = new Map<string, number>();
   let ingressPath: RegExp;
 
-  const ingress = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): V1Ingress =>
-    ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, spec }) as V1Ingress;
   const getIngress = (name: string) => client.get<V1Ingress>(Resources.Ingress, ns, name);
   const stored = new Map<string, V1Ingress>();
 
@@ -108,11 +105,11 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
     await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuerName }, spec: { selfSigned: {} } } as KubernetesObject);
     // Created while nothing gives them TLS (no webhook, namespace not labelled yet).
     const ingresses = [
-      ingress('shop', { rules: [rule('shop.example.test'), rule('www.shop.example.test')] }),
-      ingress('own', { tls: [{ hosts: ['own.example.test'], secretName: 'own-cert' }], rules: [rule('own.example.test')] }),
-      ingress('optout', { rules: [rule('optout.example.test')] }, { 'certgate.io/transparent-tls': 'false' }),
-      ingress('busy', { rules: [rule('busy.example.test')] }),
-      ingress('taken', { rules: [rule('taken.example.test')] }),
+      ingress(ns, 'shop', { rules: [ingressRule('shop.example.test'), ingressRule('www.shop.example.test')] }),
+      ingress(ns, 'own', { tls: [{ hosts: ['own.example.test'], secretName: 'own-cert' }], rules: [ingressRule('own.example.test')] }),
+      ingress(ns, 'optout', { rules: [ingressRule('optout.example.test')] }, { 'certgate.io/transparent-tls': 'false' }),
+      ingress(ns, 'busy', { rules: [ingressRule('busy.example.test')] }),
+      ingress(ns, 'taken', { rules: [ingressRule('taken.example.test')] }),
     ];
     for (const i of ingresses) stored.set(i.metadata!.name!, await client.create(Resources.Ingress, i));
 

@@ -1,10 +1,11 @@
 // Helpers for the SelfSigned/CA issuance e2e tests: a worker started in-process on a test
-// cluster, polling with a deadline, and readers for the Secret a user would look at.
-import { setTimeout as sleep } from 'node:timers/promises';
+// cluster and readers for the Secret a user would look at.
 import { X509Certificate } from 'node:crypto';
+import { after, before } from 'node:test';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
+import { clientFor } from '../fixtures.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
@@ -36,10 +37,6 @@ export function scopeArgs(namespace: string, extraArgs: readonly string[] = []):
   if (!namespace) throw new Error('e2e certgate processes need the namespace they may touch (a runName()); none given');
   if (extraArgs.some((a) => a === '--namespace' || a.startsWith('--namespace='))) throw new Error('pass the namespace as its own argument, not in extraArgs');
   return ['--namespace', namespace];
-}
-
-export function clientFor(kubeconfigPath: string): KubeClient {
-  return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-e2e');
 }
 
 /** Starts an in-process worker that watches only `namespace` (see testWorkerConfig). */
@@ -86,21 +83,23 @@ export async function selfSignedFleet(ns: string, embeddedOptions: ApiServerOpti
   };
 }
 
-/** Polls fn until it returns a truthy value; fails with the last value seen after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(everyMs);
-  }
+/**
+ * The usual fleet of a describe block: before() starts a selfSignedFleet on `ns` and, given `launchArgs`,
+ * one worker with them; after() stops it all. Returns the fleet for use inside the tests.
+ */
+export function useSelfSignedFleet(ns: string, launchArgs?: string[]): () => WorkerFleet {
+  let fleet: WorkerFleet | undefined;
+  before(async () => {
+    fleet = await selfSignedFleet(ns);
+    if (launchArgs) await fleet.launch(launchArgs, {});
+  }, { timeout: 60_000 });
+  after(async () => {
+    await fleet?.stop();
+  }, { timeout: 60_000 });
+  return () => {
+    if (!fleet) throw new Error('the fleet is started by before(): use it inside tests');
+    return fleet;
+  };
 }
 
 export interface StoredPair {

@@ -8,7 +8,8 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { runName } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, selfSignedFleet, type WorkerFleet } from './issuance-helpers.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = runName('leader-e2e');
 const LEASE_ARGS = ['--leader-election-lease-duration', '30s', '--leader-election-renew-deadline', '20s', '--leader-election-retry-period', '200ms'];

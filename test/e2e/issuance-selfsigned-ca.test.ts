@@ -14,17 +14,14 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import { chainVerifiesTo, inspectCertificate, describePrivateKey, privateKeyPemEncoding } from '../../lib/pki/index.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, launchWorker, readPair, waitFor, type StoredPair } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, fetchText, launchWorker, readPair, type StoredPair } from './issuance-helpers.ts';
+import { certificate, clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('issuance-e2e');
 const CLUSTER_CA = runName('cluster-ca'); // ClusterIssuer
 
 function issuer(name: string, spec: Issuer['spec']): Issuer {
   return { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name, namespace: NS }, spec };
-}
-
-function certificate(name: string, spec: Partial<Certificate['spec']> & { issuerRef: Certificate['spec']['issuerRef'] }): Certificate {
-  return { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, ...spec } };
 }
 
 describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
@@ -74,7 +71,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('SelfSigned issuer: an ECDSA Certificate becomes Ready with a Secret and annotations', async () => {
     await client.create(Resources.Issuer, issuer('selfsigned', { selfSigned: {} }));
-    await client.create(Resources.Certificate, certificate('self', { dnsNames: ['self.example.test'], commonName: 'self.example.test', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 384 }, secretTemplate: { labels: { team: 'blue' }, annotations: { note: 'hi' } } }));
+    await client.create(Resources.Certificate, certificate(NS, 'self', { dnsNames: ['self.example.test'], commonName: 'self.example.test', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 384 }, secretTemplate: { labels: { team: 'blue' }, annotations: { note: 'hi' } } }));
     const { cert, pair } = await issued('self');
     assertPair(pair, ['self.example.test']);
     assert.deepEqual(describePrivateKey(createPrivateKey(pair.keyPem)), { algorithm: 'ECDSA', size: 384 });
@@ -105,7 +102,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
   });
 
   test('CA issuer bootstrapped from a SelfSigned CA Certificate; an Ingress gets one Secret per tls entry', async () => {
-    await client.create(Resources.Certificate, certificate('root-ca', { isCA: true, commonName: 'certgate e2e root', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'root-ca', { dnsNames: undefined, isCA: true, commonName: 'certgate e2e root', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } }));
     const { pair: caPair } = await issued('root-ca');
     assert.equal(caPair.chain[0].ca, true);
     await client.create(Resources.Issuer, issuer('ca', { ca: { secretName: 'root-ca-tls' } }));
@@ -155,7 +152,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     const root = (await secretOf('root-ca-tls'))!;
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'cluster-ca', namespace: CLUSTER_RESOURCE_NAMESPACE }, data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] } } as V1Secret);
     await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: CLUSTER_CA }, spec: { ca: { secretName: 'cluster-ca' } } } as ClusterIssuer);
-    await client.create(Resources.Certificate, certificate('rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
     const { pair } = await issued('rsa');
     assertPair(pair, ['rsa.example.test']);
     assert.equal(privateKeyPemEncoding(pair.keyPem), 'PKCS8', 'encoding: PKCS8 as the spec asks');
@@ -167,8 +164,8 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('renews by itself when due: new serial and new key (rotationPolicy Always); Never keeps the key', async () => {
     // renewalTime = notAfter - renewBefore = notBefore + 2s
-    await client.create(Resources.Certificate, certificate('short', { dnsNames: ['short.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
-    await client.create(Resources.Certificate, certificate('keep', { dnsNames: ['keep.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'short', { dnsNames: ['short.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'keep', { dnsNames: ['keep.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' } }));
     const first = await issued('short');
     const keepFirst = await issued('keep');
     const second = await issued('short', 2, 15_000);
@@ -201,7 +198,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     const b64 = (t: string) => Buffer.from(t).toString('base64');
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'old-ca', namespace: NS }, data: { 'tls.crt': b64(oldCa), 'tls.key': b64(encodePrivateKeyPem(oldKey)) } } as V1Secret);
     await client.create(Resources.Issuer, issuer('old-ca', { ca: { secretName: 'old-ca' } }));
-    await client.create(Resources.Certificate, certificate('doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }));
 
     const failed = await waitFor('first failure recorded', async () => {
       const c = await getCert('doomed');
@@ -243,7 +240,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('an existing Secret keeps its unrelated keys; Events tell the story', async () => {
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'mixed-tls', namespace: NS, labels: { mine: 'yes' } }, data: { 'tls.crt': '', 'tls.key': '', 'extra.conf': Buffer.from('keep me').toString('base64') } } as V1Secret);
-    await client.create(Resources.Certificate, certificate('mixed', { dnsNames: ['mixed.example.test'], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Certificate, certificate(NS, 'mixed', { dnsNames: ['mixed.example.test'], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
     const { pair } = await issued('mixed');
     assertPair(pair, ['mixed.example.test']);
     assert.equal(Buffer.from(pair.secret.data!['extra.conf'], 'base64').toString(), 'keep me');

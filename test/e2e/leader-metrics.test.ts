@@ -9,7 +9,8 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { isConflict, type KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { runName } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, fetchText, selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, fetchText, selfSignedFleet, type WorkerFleet } from './issuance-helpers.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = runName('leader-metrics-e2e');
 const LEASE = 'certgate-worker-metrics';

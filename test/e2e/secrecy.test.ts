@@ -12,9 +12,10 @@ import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
-import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, waitFor } from './issuance-helpers.ts';
+import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, fetchText } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
+import { certificate, clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('secrecy-e2e');
 
@@ -27,9 +28,7 @@ const certgate = new CertgateProcesses();
 before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   metricsPort = await freePort();
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
@@ -42,11 +41,8 @@ before(async () => {
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
   // DNS-01 credentials: the granted TSIG key, and one BIND refuses (its error lands in statuses and Events)
   for (const [name, key] of [['tsig', stack.bind.tsig], ['tsig-denied', stack.bind.deniedTsig]] as const) {
-    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, data: { secret: Buffer.from(key.secret).toString('base64') } } as KubernetesObject);
-    await createIssuer(client, NS, `pebble-${name}`, pebbleAcmeSpec(stack, {
-      privateKeySecretRef: { name: 'acme-account-key' },
-      solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name, key: 'secret' } } } }],
-    }));
+    await createTsigSecret(client, NS, name, key);
+    await createIssuer(client, NS, `pebble-${name}`, pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [rfc2136Solver(stack, key, name)] }));
   }
   await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
 });
@@ -56,9 +52,6 @@ after(async () => {
   await cluster?.stop();
   await stack?.stop();
 });
-
-const certificate = (name: string, issuer: string, ...dnsNames: string[]) =>
-  ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames, issuerRef: { name: issuer } } }) as Certificate;
 
 /** The base64 body of a PEM key, in slices long enough to be unmistakable in any text. */
 function keyFingerprints(pem: string): string[] {
@@ -79,10 +72,10 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
   challenges.on('add', remember);
   challenges.on('update', remember);
   await challenges.start();
-  await client.create(Resources.Certificate, certificate('acme', 'pebble', 'secrecy.example.test'));
-  await client.create(Resources.Certificate, certificate('local', 'selfsigned', 'local.secrecy.test'));
-  await client.create(Resources.Certificate, certificate('dns', 'pebble-tsig', 'dns.example.test', '*.dns.example.test'));
-  await client.create(Resources.Certificate, certificate('refused', 'pebble-tsig-denied', 'refused.example.test'));
+  await client.create(Resources.Certificate, certificate(NS, 'acme', { dnsNames: ['secrecy.example.test'], issuerRef: { name: 'pebble' } }));
+  await client.create(Resources.Certificate, certificate(NS, 'local', { dnsNames: ['local.secrecy.test'], issuerRef: { name: 'selfsigned' } }));
+  await client.create(Resources.Certificate, certificate(NS, 'dns', { dnsNames: ['dns.example.test', '*.dns.example.test'], issuerRef: { name: 'pebble-tsig' } }));
+  await client.create(Resources.Certificate, certificate(NS, 'refused', { dnsNames: ['refused.example.test'], issuerRef: { name: 'pebble-tsig-denied' } }));
   for (const name of ['acme', 'local', 'dns']) {
     await waitFor(`Certificate ${name} Ready`, async () => {
       const c = await client.get<Certificate>(Resources.Certificate, NS, name);

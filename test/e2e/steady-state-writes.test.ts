@@ -19,6 +19,7 @@ import { ISSUING_CONTROLLER } from '../../worker/certificates/issuing.ts';
 import { READINESS_CONTROLLER } from '../../worker/certificates/readiness.ts';
 import { runName } from './cluster.ts';
 import { selfSignedFleet, type WorkerFleet } from './issuance-helpers.ts';
+import { waitFor } from '../fixtures.ts';
 
 const NS = runName('steady-writes');
 const CERTIFICATES = 50;
@@ -50,8 +51,8 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
     // The positive sign that the worker has processed everything: every Certificate issued to the
     // end (revision 1, no next private key left, its "Issuing" Event recorded) and exported as
     // Ready by the worker's own metrics, which the readiness controller sets last.
-    await until(async () => (await unfinished()).length === 0, `all ${CERTIFICATES} Certificates issued to the end`, 240_000, unfinished);
-    await until(async () => (await readyInMetrics()) === CERTIFICATES, 'the worker to export every Certificate as Ready', 120_000);
+    await waitFor(`all ${CERTIFICATES} Certificates issued to the end`, async () => (await unfinished()).length === 0, { timeoutMs: 240_000, everyMs: 250, explain: unfinished });
+    await waitFor('the worker to export every Certificate as Ready', async () => (await readyInMetrics()) === CERTIFICATES, { timeoutMs: 120_000, everyMs: 250 });
   });
 
   after(async () => {
@@ -71,10 +72,10 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
       ours.add(`MODIFIED Certificate steady-${i} ${patched.metadata!.resourceVersion}`);
     }
     // Every certificate controller reconciled every relabelled Certificate inside the window.
-    await until(async () => {
+    await waitFor('each certificate controller to reconcile every relabelled Certificate', async () => {
       const now = await syncCalls();
       return CERTIFICATE_CONTROLLERS.every((c) => (now.get(c) ?? 0) - (syncsBefore.get(c) ?? 0) >= CERTIFICATES);
-    }, 'each certificate controller to reconcile every relabelled Certificate', QUIET_MS / 2);
+    }, { timeoutMs: QUIET_MS / 2, everyMs: 250 });
     const changes = (await counting).filter((c) => !ours.has(c));
     assert.deepEqual(changes, [], 'changes in the namespace during the quiet minute, besides the test\'s label patches');
     if (fleet.cluster.embedded) {
@@ -137,11 +138,3 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
     return out;
   }
 });
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs: number, explain?: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${explain ? `: ${JSON.stringify(await explain())}` : ''}`);
-    await sleep(250);
-  }
-}

@@ -21,8 +21,9 @@ import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { freePort } from '../services/ports.ts';
 import { realClusterKubeconfig, runName } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
 import { cacheDrift } from './cache-truth.ts';
+import { clientFor } from '../fixtures.ts';
 
 const NS = runName('watch-recovery');
 const WEBHOOK_NS = runName('watch-recovery-wh');

@@ -12,7 +12,8 @@ import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
 
 function kubectlApply(kubeconfig: string, obj: unknown): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -16,6 +16,7 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
+import { ingress, ingressRule } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
@@ -50,9 +51,6 @@ function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'Mutating
   } as any;
 }
 
-const ingress = (name: string, namespace: string, spec: unknown, annotations: Record<string, string> = {}) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace, annotations }, spec });
-const backend = { service: { name: 'web', port: { number: 80 } } };
-const rule = (host: string) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } });
 
 describe('admission webhook through the API server', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -101,9 +99,9 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   const refusals: Array<{ name: string; obj: unknown; text: RegExp }> = [
-    { name: 'Ingress with a tls host no rule serves', obj: ingress('typo', NS.plain, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
+    { name: 'Ingress with a tls host no rule serves', obj: ingress(NS.plain, 'typo', { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
     { name: 'Certificate whose secretName is not a Secret name (cert-manager refuses it too)', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'badname', namespace: NS.plain }, spec: { secretName: 'testFoo', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[secret-name-invalid\] spec\.secretName "testFoo": is not a valid Secret name/ },
-    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress('wild', NS.plain, { rules: [rule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
+    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress(NS.plain, 'wild', { rules: [ingressRule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
     { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
     { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
     { name: 'Issuer with a Let\'s Encrypt URL missing /directory', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'le', namespace: NS.plain }, spec: { acme: { ...acmeSpec.acme, server: 'https://acme-v02.api.letsencrypt.org/' } } }, text: /\[acme-server-invalid\] spec\.acme\.server "https:\/\/acme-v02\.api\.letsencrypt\.org\/": is not a Let's Encrypt directory URL; did you mean https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/ },
@@ -125,20 +123,20 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   }
 
   test('a good Ingress is stored; a not-Ready issuer only warns', async () => {
-    const ok = await apply(ingress('good', NS.plain, { rules: [rule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }));
+    const ok = await apply(ingress(NS.plain, 'good', { rules: [ingressRule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }));
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
-    const pending = await apply(ingress('pending', NS.plain, { rules: [rule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': PENDING_ISSUER }));
+    const pending = await apply(ingress(NS.plain, 'pending', { rules: [ingressRule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': PENDING_ISSUER }));
     assert.equal(pending.code, 0, pending.stderr);
     assert.match(pending.stderr, new RegExp(`Warning: \\[issuer-not-ready\\] .*ClusterIssuer "${PENDING_ISSUER}" is not Ready`));
     // GitOps tools often apply the Ingress before its Issuer: stored, with a warning (as cert-manager stores it).
-    const early = await apply(ingress('noissuer', NS.plain, { rules: [rule('early.example.com')], tls: [{ hosts: ['early.example.com'], secretName: 'early-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }));
+    const early = await apply(ingress(NS.plain, 'noissuer', { rules: [ingressRule('early.example.com')], tls: [{ hosts: ['early.example.com'], secretName: 'early-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }));
     assert.equal(early.code, 0, early.stderr);
     assert.match(early.stderr, /Warning: \[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists yet/);
   });
 
   test('a second Ingress writing the same Secret is refused once the cache has the first', async () => {
-    const second = ingress('copy', NS.plain, { rules: [rule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
+    const second = ingress(NS.plain, 'copy', { rules: [ingressRule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
     const deadline = Date.now() + 10_000;
     let last;
     do {
@@ -150,7 +148,7 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   test('warn mode (namespace label) stores the object and kubectl prints the warnings', async () => {
-    const bad = ingress('typo', NS.lenient, { rules: [rule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] });
+    const bad = ingress(NS.lenient, 'typo', { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] });
     const r = await apply(bad);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com"/);
@@ -158,13 +156,13 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   test('transparent TLS: a plain Ingress in a namespace labelled enforce is stored with a tls block and the issuer', async () => {
-    const r = await apply(ingress('shop', NS.auto, { rules: [rule('shop.example.com'), rule('www.shop.example.com')] }));
+    const r = await apply(ingress(NS.auto, 'shop', { rules: [ingressRule('shop.example.com'), ingressRule('www.shop.example.com')] }));
     assert.equal(r.code, 0, r.stderr);
     const stored = await client.get<any>(Resources.Ingress, NS.auto, 'shop');
     assert.deepEqual(stored.spec.tls, [{ hosts: ['shop.example.com', 'www.shop.example.com'], secretName: 'shop-tls' }]);
     assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], LE_ISSUER);
     // The user's own tls block is kept as written.
-    const own = ingress('own', NS.auto, { rules: [rule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
+    const own = ingress(NS.auto, 'own', { rules: [ingressRule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
     assert.equal((await apply(own)).code, 0);
     assert.deepEqual((await client.get<any>(Resources.Ingress, NS.auto, 'own')).spec.tls, [{ hosts: ['own.example.com'], secretName: 'mine' }]);
   });

@@ -12,7 +12,8 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { startAcmeWorker } from './acme-harness.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, testWorkerConfig, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, testWorkerConfig } from './issuance-helpers.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
 
 const INSIDE = runName('scope-in');
 const OUTSIDE = runName('scope-out'); // stands in for a team's namespace on a shared cluster

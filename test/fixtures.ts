@@ -1,0 +1,78 @@
+// The objects and waits the e2e tests share, defined once: a Certificate and an Ingress as a user
+// writes them, an API client for a kubeconfig, the Events about one object, and the one polling
+// helper (positive signs only, generous ceilings: tests run on a busy 2-core machine).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CoreV1Event, V1Ingress, V1IngressRule, V1IngressSpec, V1ObjectMeta } from '@kubernetes/client-node';
+import { Resources } from '../api/resources.ts';
+import type { Certificate } from '../api/types.generated.ts';
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+
+/** Default ceiling of waitFor: far above what a step needs on an idle machine, so load does not fail it. */
+export const WAIT_CEILING_MS = 60_000;
+
+export interface WaitOptions {
+  /** Ceiling; WAIT_CEILING_MS by default. */
+  timeoutMs?: number;
+  everyMs?: number;
+  /** Called on timeout; its answer goes into the error (e.g. what is still missing). */
+  explain?: () => Promise<unknown> | unknown;
+}
+
+/** Polls fn until it returns a truthy value; fails with the last value or error seen after the ceiling. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, options: number | WaitOptions = {}, pollMs?: number): Promise<T> {
+  const { timeoutMs = WAIT_CEILING_MS, everyMs = pollMs ?? 100, explain } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = explain ? JSON.stringify(await explain()) : last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${detail}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+export function clientFor(kubeconfigPath: string): KubeClient {
+  return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-e2e');
+}
+
+/**
+ * A Certificate as a user applies it. Defaults: Secret `<name>-tls`, DNS name `<name>.example.test`,
+ * the Issuer "selfsigned" in the same namespace; `spec` overrides any of them.
+ */
+export function certificate(namespace: string, name: string, spec: Partial<Certificate['spec']> = {}, metadata: Partial<V1ObjectMeta> = {}): Certificate {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { ...metadata, name, namespace },
+    spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, ...spec },
+  };
+}
+
+/** An Ingress rule sending every path of `host` to the Service `service` port 80. */
+export function ingressRule(host: string, service = 'web'): V1IngressRule {
+  return { host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } };
+}
+
+/** An Ingress; without a spec, one rule for `<name>.example.test` and no TLS. */
+export function ingress(namespace: string, name: string, spec?: V1IngressSpec, annotations?: Record<string, string>, labels?: Record<string, string>): V1Ingress {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace, ...(annotations ? { annotations } : {}), ...(labels ? { labels } : {}) },
+    spec: spec ?? { rules: [ingressRule(`${name}.example.test`)] },
+  };
+}
+
+/** The Events in `namespace` about the object named `name` (of `kind`, when given). */
+export async function eventsAbout(client: KubeClient, namespace: string, name: string, kind?: string): Promise<CoreV1Event[]> {
+  const events = (await client.list<CoreV1Event>(Resources.Event, { namespace })).items;
+  return events.filter((e) => e.involvedObject?.name === name && (!kind || e.involvedObject.kind === kind));
+}
