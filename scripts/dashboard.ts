@@ -26,6 +26,17 @@ export interface PanelSpec {
   queries: Array<{ expr: string; legend?: string }>;
 }
 
+/** A counter's per-second rate summed by the labels `by` (optionally filtered by `selector`), one line per label set. */
+function rateByPanel(title: string, description: string, counter: string, by: string[], selector = ''): PanelSpec {
+  return {
+    title,
+    description,
+    kind: 'timeseries',
+    unit: 'reqps',
+    queries: [{ expr: `sum by (${by.join(', ')}) (rate(${counter}${selector}[$__rate_interval]))`, legend: by.map((l) => `{{${l}}}`).join(' ') }],
+  };
+}
+
 // Only the leader exports per-Certificate series, so max by (...) is the value whatever the replicas.
 export const PANELS: readonly PanelSpec[] = [
   {
@@ -47,40 +58,16 @@ export const PANELS: readonly PanelSpec[] = [
     kind: 'timeseries',
     queries: [{ expr: 'sum by (result) (increase(certgate_certificate_issuances_total[$__rate_interval]))', legend: '{{result}}' }],
   },
-  {
-    title: 'ACME requests by status',
-    description: 'Requests to each ACME CA per second by HTTP status; anything but 2xx is an error (badNonce retries show as 400).',
-    kind: 'timeseries',
-    unit: 'reqps',
-    queries: [{ expr: 'sum by (host, status) (rate(certmanager_http_acme_client_request_count[$__rate_interval]))', legend: '{{host}} {{status}}' }],
-  },
-  {
-    title: 'ACME errors by status',
-    description: 'The failed ACME requests alone, by CA, status and endpoint.',
-    kind: 'timeseries',
-    unit: 'reqps',
-    queries: [{ expr: 'sum by (host, status, path) (rate(certmanager_http_acme_client_request_count{status!~"2.."}[$__rate_interval]))', legend: '{{host}} {{status}} {{path}}' }],
-  },
+  rateByPanel('ACME requests by status', 'Requests to each ACME CA per second by HTTP status; anything but 2xx is an error (badNonce retries show as 400).', 'certmanager_http_acme_client_request_count', ['host', 'status']),
+  rateByPanel('ACME errors by status', 'The failed ACME requests alone, by CA, status and endpoint.', 'certmanager_http_acme_client_request_count', ['host', 'status', 'path'], '{status!~"2.."}'),
   {
     title: 'Challenges pending',
     description: 'ACME Challenges not yet decided (unknown, pending or processing), by type.',
     kind: 'stat',
     queries: [{ expr: 'sum by (type) (max by (type, state) (certgate_acme_challenges{state=~"unknown|pending|processing"}))', legend: '{{type}}' }],
   },
-  {
-    title: 'Webhook admissions',
-    description: 'Admission requests per second by kind and result (allowed, denied, warned, audited, error).',
-    kind: 'timeseries',
-    unit: 'reqps',
-    queries: [{ expr: 'sum by (kind, result) (rate(certgate_webhook_admission_requests_total[$__rate_interval]))', legend: '{{kind}} {{result}}' }],
-  },
-  {
-    title: 'Webhook denials by rule',
-    description: 'Requests a rule denied, warned about or audited, per second, by rule id.',
-    kind: 'timeseries',
-    unit: 'reqps',
-    queries: [{ expr: 'sum by (rule, result) (rate(certgate_webhook_admission_requests_total{result=~"denied|warned|audited"}[$__rate_interval]))', legend: '{{rule}} {{result}}' }],
-  },
+  rateByPanel('Webhook admissions', 'Admission requests per second by kind and result (allowed, denied, warned, audited, error).', 'certgate_webhook_admission_requests_total', ['kind', 'result']),
+  rateByPanel('Webhook denials by rule', 'Requests a rule denied, warned about or audited, per second, by rule id.', 'certgate_webhook_admission_requests_total', ['rule', 'result'], '{result=~"denied|warned|audited"}'),
   {
     title: 'Webhook latency',
     description: 'Time to answer one admission request: median, 90th and 99th percentiles (the API server waits at most webhook.timeoutSeconds).',

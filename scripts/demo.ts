@@ -109,6 +109,19 @@ try {
 
   step('kubectl apply: a ClusterIssuer for pebble and an Ingress annotated cert-manager.io/cluster-issuer');
   const caBundle = Buffer.from(stack.pebble.caBundlePem).toString('base64');
+  /** A ClusterIssuer on the demo's pebble; `solvers` is the YAML list under spec.acme.solvers. */
+  const pebbleClusterIssuer = (name: string, solvers: string, profile?: string) => `apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: ${name}
+spec:
+  acme:
+    server: ${stack.pebble.directoryUrl}
+    email: admin@example.test
+    caBundle: ${caBundle}
+    privateKeySecretRef:
+      name: pebble-account-key${profile ? `\n    profile: ${profile}` : ''}
+    solvers:${solvers}`;
   const manifests = `
 apiVersion: v1
 kind: Namespace
@@ -123,21 +136,10 @@ metadata:
 spec:
   controller: k8s.io/ingress-nginx
 ---
-apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: pebble
-spec:
-  acme:
-    server: ${stack.pebble.directoryUrl}
-    email: admin@example.test
-    caBundle: ${caBundle}
-    privateKeySecretRef:
-      name: pebble-account-key${shortLived ? '\n    profile: shortlived' : ''}
-    solvers:
+${pebbleClusterIssuer('pebble', `
       - http01:
           ingress:
-            ingressClassName: nginx
+            ingressClassName: nginx`, shortLived ? 'shortlived' : undefined)}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -223,24 +225,13 @@ metadata:
 stringData:
   secret: ${stack.bind.tsig.secret}
 ---
-apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: pebble-dns
-spec:
-  acme:
-    server: ${stack.pebble.directoryUrl}
-    email: admin@example.test
-    caBundle: ${caBundle}
-    privateKeySecretRef:
-      name: pebble-account-key
-    solvers:
+${pebbleClusterIssuer('pebble-dns', `
       - dns01:
           rfc2136:
             nameserver: ${stack.bind.address}
             tsigKeyName: ${stack.bind.tsig.name}
             tsigAlgorithm: HMACSHA256
-            tsigSecretSecretRef: { name: bind-tsig, key: secret }
+            tsigSecretSecretRef: { name: bind-tsig, key: secret }`)}
 ---
 apiVersion: cert-manager.io/v1
 kind: Certificate
