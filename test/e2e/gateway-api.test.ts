@@ -16,8 +16,9 @@ import { installGatewayApiCrds } from '../gateway-api/install.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec } from './acme-harness.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, launchWorker, readPair, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
 import { startTestGateway, type TestGateway } from './test-gateway.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('gateway-api');
 const GATEWAY = 'public';
