@@ -1,5 +1,5 @@
 // Table-driven tests of the embedded server's pure parts: patches, selectors, structural schema
-// handling and printer-column JSONPath. The HTTP behaviour is covered by test/e2e/apiserver-conformance.
+// handling and printer-column JSONPath. The HTTP behaviour is covered by test/apiserver/conformance.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';

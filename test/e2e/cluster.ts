@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import { KubeClient, isAlreadyExists, isNotFound, loadKubeConfig } from '../../lib/kube/client.ts';
-import { startApiServer, type EmbeddedApiServer, type StartOptions } from '../apiserver/index.ts';
+import { startApiServer, type EmbeddedApiServer, type StartOptions } from '@certgate/embedded-apiserver';
 
 /** This process's run id: a test file's module-level names (e.g. the cluster resource namespace) use it. */
 export const RUN_ID = `r${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;

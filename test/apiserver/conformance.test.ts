@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, makeInformer, type KubernetesObject } from '@kubernetes/client-node';
-import { startApiServer, createTestCa, type EmbeddedApiServer } from '../apiserver/index.ts';
+import { startApiServer, createTestCa, type EmbeddedApiServer } from './index.ts';
 
 const GROUP = 'conformance.certgate.io';
 const WIDGETS = `/apis/${GROUP}/v1/namespaces/default/widgets`;
