@@ -1,14 +1,16 @@
-// Reads that must see this worker's own writes, served from the cache whenever it already holds
-// them. The Order and Challenge controllers decide from status they wrote themselves (the ACME
-// order URL, a challenge already accepted) and must not act on a cache that lags behind those
-// writes. After each write they record the object the server answered; a read returns the cached
-// object when nothing of ours is outstanding or the watch has delivered our write (same
-// resourceVersion), and a live GET otherwise, so a reconcile that follows its own write's watch
-// event costs no request.
+// Reads that must see this worker's own writes, without a request. Controllers decide from status
+// they wrote themselves (the ACME order URL, a challenge already accepted, Issuing=True) and must not
+// act on a cache that lags behind those writes. After each write they record the object the server
+// answered; a read returns the cached object when nothing of ours is outstanding or the watch has
+// delivered our write (same or later resourceVersion), and the server's answer to our write
+// otherwise: it is what a GET right after the write would have returned, and anything newer reaches
+// the cache through the watch and re-queues the key. So a reconcile right after its own write (or
+// another controller's write of the same object) costs no request and no 409.
 import type { KubernetesObject, WatchedCache } from '../lib/kube/client.ts';
 
 export interface FreshReader<T extends KubernetesObject> {
-  get(namespace: string, name: string): Promise<T | undefined>;
+  /** The newest of the cache's object and our last write of it. */
+  get(namespace: string | undefined, name: string): T | undefined;
   /** Record what a write of ours returned (the server's object, with its new resourceVersion). */
   wrote(obj: T | undefined): void;
   /** Read live whatever the cache holds (a decision that must not repeat, e.g. creating an ACME order). */
@@ -28,32 +30,40 @@ function atOrAfter(seen: string | undefined, written: string): boolean {
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
 
 export function createFreshReader<T extends KubernetesObject>(cache: WatchedCache<T>, live: (namespace: string, name: string) => Promise<T | undefined>): FreshReader<T> {
-  // key -> resourceVersion of our latest write that the cache has not shown yet
-  const outstanding = new Map<string, string>();
+  // key -> the server's answer to our latest write that the cache has not shown yet
+  const outstanding = new Map<string, T>();
   const caughtUp = (obj: T) => {
     const key = keyOf(obj.metadata?.namespace, obj.metadata?.name);
     const pending = outstanding.get(key);
-    if (pending !== undefined && atOrAfter(obj.metadata?.resourceVersion, pending)) outstanding.delete(key);
+    if (pending && atOrAfter(obj.metadata?.resourceVersion, pending.metadata!.resourceVersion!)) outstanding.delete(key);
   };
   cache.on('add', caughtUp);
   cache.on('update', caughtUp);
   cache.on('delete', (obj: T) => outstanding.delete(keyOf(obj.metadata?.namespace, obj.metadata?.name)));
   return {
-    async get(namespace, name) {
+    get(namespace, name) {
       const key = keyOf(namespace, name);
       const cached = cache.get(name, namespace);
       const pending = outstanding.get(key);
-      if (pending === undefined) return cached;
-      if (cached && atOrAfter(cached.metadata?.resourceVersion, pending)) {
+      if (!pending) return cached;
+      if (cached && atOrAfter(cached.metadata?.resourceVersion, pending.metadata!.resourceVersion!)) {
         outstanding.delete(key);
         return cached;
       }
-      return live(namespace, name);
+      return pending;
     },
     wrote(obj) {
-      const rv = obj?.metadata?.resourceVersion;
-      if (rv) outstanding.set(keyOf(obj.metadata?.namespace, obj.metadata?.name), rv);
+      if (obj?.metadata?.resourceVersion) outstanding.set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
     },
     live,
   };
+}
+
+const shared = new WeakMap<WatchedCache<any>, FreshReader<any>>();
+
+/** The one fresh reader of a cache, shared by every controller that writes its objects (each sees the others' writes). */
+export function freshReaderFor<T extends KubernetesObject>(cache: WatchedCache<T>, live: (namespace: string, name: string) => Promise<T | undefined>): FreshReader<T> {
+  let reader = shared.get(cache) as FreshReader<T> | undefined;
+  if (!reader) shared.set(cache, (reader = createFreshReader(cache, live)));
+  return reader;
 }

@@ -1,46 +1,80 @@
 // Reading Secrets without caching every Secret in the cluster: managed Secrets (label
 // controller.cert-manager.io/fao=true) come from the cache, others by a direct GET.
-// A Certificate's own Secret does not exist until it is issued, and five controllers read it on
-// every pass: with `managed`, a GET that found nothing is remembered for a few seconds (or until the
-// cache sees the Secret, since certgate labels what it writes), so those passes cost no request.
-// Decisions that must not act on a stale answer read with `fresh`.
+// A Certificate's own Secret does not exist until it is issued, five controllers read it on every
+// pass, and an issuer's CA Secret is read for every request it signs: so the answer of a GET
+// (found or not) is remembered for a few seconds (an absent Secret until the cache sees it, since
+// certgate labels what it writes), and concurrent reads of one Secret share one GET. Decisions
+// that must not act on a stale answer read with `fresh`; a first look that such a read confirms
+// before acting can skip the request with `noRequest`.
 import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
 import type { WorkerContext } from './context.ts';
 
-export const ABSENT_SECRET_TTL_MS = 5_000;
+export const SECRET_MEMO_TTL_MS = 5_000;
+/** At most this many remembered answers (the oldest go first). */
+const MEMO_LIMIT = 20_000;
 
-/** Per managed-Secret cache: "namespace/name" -> until when it is known to be absent. */
-const absentByCache = new WeakMap<WatchedCache<V1Secret>, Map<string, number>>();
+interface SecretMemo {
+  /** "namespace/name" -> the GET's answer and until when it stands; insertion order is expiry order. */
+  answers: Map<string, { secret: V1Secret | undefined; until: number }>;
+  inFlight: Map<string, Promise<V1Secret | undefined>>;
+}
 
-function absentSecrets(cache: WatchedCache<V1Secret>): Map<string, number> {
-  let absent = absentByCache.get(cache);
-  if (!absent) {
-    const known = (absent = new Map());
-    absentByCache.set(cache, known);
-    cache.on('add', (s: V1Secret) => known.delete(`${s.metadata?.namespace}/${s.metadata?.name}`));
+/** One memo per managed-Secret cache (so per worker). */
+const memos = new WeakMap<WatchedCache<V1Secret>, SecretMemo>();
+
+function memoOf(cache: WatchedCache<V1Secret>): SecretMemo {
+  let memo = memos.get(cache);
+  if (!memo) {
+    const answers = new Map<string, { secret: V1Secret | undefined; until: number }>();
+    memo = { answers, inFlight: new Map() };
+    memos.set(cache, memo);
+    // The cache's view wins from here on (a Secret certgate wrote, or one labelled later).
+    const forget = (s: V1Secret) => answers.delete(`${s.metadata?.namespace}/${s.metadata?.name}`);
+    cache.on('add', forget);
+    cache.on('update', forget);
+    cache.on('delete', forget);
   }
-  return absent;
+  return memo;
+}
+
+function remember(memo: SecretMemo, key: string, secret: V1Secret | undefined, now: number): void {
+  memo.answers.delete(key);
+  memo.answers.set(key, { secret, until: now + SECRET_MEMO_TTL_MS });
+  for (const [k, v] of memo.answers) {
+    if (v.until > now && memo.answers.size <= MEMO_LIMIT) break;
+    memo.answers.delete(k);
+  }
 }
 
 export async function readSecret(
   ctx: Pick<WorkerContext, 'caches' | 'client'>,
   namespace: string,
   name: string,
-  opts: { fresh?: boolean; managed?: boolean } = {},
+  opts: { fresh?: boolean; noRequest?: boolean } = {},
 ): Promise<V1Secret | undefined> {
   const key = `${namespace}/${name}`;
-  const absent = absentSecrets(ctx.caches.secrets);
+  const memo = memoOf(ctx.caches.secrets);
   if (!opts.fresh) {
     const cached = ctx.caches.secrets.get(name, namespace);
     if (cached) return cached;
-    if (opts.managed && (absent.get(key) ?? 0) > Date.now()) return undefined;
+    const known = memo.answers.get(key);
+    if (known && known.until > Date.now()) return known.secret;
+    const pending = memo.inFlight.get(key);
+    if (pending) return pending;
+    // "Not known here": for a first look that a fresh read confirms before acting on it.
+    if (opts.noRequest) return undefined;
   }
-  const secret = await ctx.client.get<V1Secret>(Resources.Secret, namespace, name);
-  if (secret) absent.delete(key);
-  else if (absent.size < 100_000) absent.set(key, Date.now() + ABSENT_SECRET_TTL_MS);
-  return secret;
+  const read = ctx.client.get<V1Secret>(Resources.Secret, namespace, name);
+  if (!opts.fresh) memo.inFlight.set(key, read);
+  try {
+    const secret = await read;
+    remember(memo, key, secret, Date.now());
+    return secret;
+  } finally {
+    if (memo.inFlight.get(key) === read) memo.inFlight.delete(key);
+  }
 }
 
 export function secretValue(secret: V1Secret | undefined, key: string): string | undefined {

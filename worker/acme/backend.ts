@@ -37,6 +37,7 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
         try {
           order = await ctx.client.create(Resources.Order, desired);
           rt.orders.wrote(order);
+          rt.createdOrders.add(order.metadata.uid!);
           ctx.recorder.event(cr, 'Normal', 'OrderCreated', `Created Order resource ${ns}/${name}`);
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;

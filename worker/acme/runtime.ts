@@ -7,7 +7,7 @@ import { createAcmeMetrics } from '../../lib/metrics/acme.ts';
 import { Resources } from '../../api/resources.ts';
 import type { Challenge, Order } from '../../api/types.generated.ts';
 import type { WorkerConfig } from '../config.ts';
-import { createFreshReader, type FreshReader } from '../fresh-reads.ts';
+import { freshReaderFor, type FreshReader } from '../fresh-reads.ts';
 import type { WorkerContext } from '../context.ts';
 
 export interface AcmeRuntime {
@@ -18,9 +18,13 @@ export interface AcmeRuntime {
   selfCheckIntervalMs: number;
   /** Challenge uid -> when its self-check first failed (for "waiting since" in its status). */
   selfCheckStarted: Map<string, number>;
-  /** Orders and Challenges as this worker last wrote them: from the cache once it caught up, else a GET. */
+  /** Orders and Challenges as this worker last wrote them: from the cache once it caught up, else that write's answer. */
   orders: FreshReader<Order>;
   challenges: FreshReader<Challenge>;
+  /** uids of Orders this process created and has not yet given an ACME order URL (no other writer can have). */
+  createdOrders: Set<string>;
+  /** uids of Challenges this process asked to delete (the cache may not show it yet). */
+  deletedChallenges: Set<string>;
 }
 
 /** The worker context plus the ACME runtime: what every ACME controller and the ACME backend take. */
@@ -30,7 +34,7 @@ export interface AcmeContext extends WorkerContext {
 
 export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
   const min = Math.max(1, ctx.config.acmeBackoffMinMs);
-  return {
+  const rt: AcmeRuntime = {
     accounts: new AcmeAccounts(ctx.client, {
       metrics: createAcmeMetrics(ctx.metrics.registry),
       pollBackoff: { minMs: min, maxMs: Math.max(min, min * 8), attempts: 10 },
@@ -39,9 +43,14 @@ export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
     pollIntervalMs: min,
     selfCheckIntervalMs: Math.max(min * 2, 20),
     selfCheckStarted: new Map(),
-    orders: createFreshReader(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
-    challenges: createFreshReader(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
+    orders: freshReaderFor(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
+    challenges: freshReaderFor(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
+    createdOrders: new Set(),
+    deletedChallenges: new Set(),
   };
+  ctx.caches.orders.on('delete', (o: Order) => rt.createdOrders.delete(o.metadata?.uid ?? ''));
+  ctx.caches.challenges.on('delete', (c: Challenge) => rt.deletedChallenges.delete(c.metadata?.uid ?? ''));
+  return rt;
 }
 
 /** The ACME context for a worker context: one runtime, shared by everything built from the result. */

@@ -13,6 +13,7 @@ import { isOurIssuerRef, resolveIssuer } from '../issuer-ref.ts';
 import { b64 } from '../secrets.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { Priority } from '../../lib/workqueue.ts';
+import { requestReader } from '../certificates/common.ts';
 
 export const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
 const RECHECK_MS = 5000;
@@ -33,13 +34,17 @@ function deniedUnmarked(cr: CertificateRequest): boolean {
 
 export function createCertificateRequestController(ctx: WorkerContext, backends: IssuerBackends): QueueController {
   const requests = ctx.caches.certificateRequests;
+  // Our own status writes are read back without waiting for the watch (approve, then sign, in one pass).
+  const reader = requestReader(ctx);
+  /** Requests whose status this pass changed in memory only (the approval). */
+  const unsaved = new WeakSet<CertificateRequest>();
   const ctrl = createQueueController(ctx, {
     name: CERTIFICATE_REQUEST_CONTROLLER,
     concurrency: 4,
     initialKeys: () => requests.list().filter((cr) => !isFinal(cr) || deniedUnmarked(cr)).map(keyOf),
     reconcile: async (key, log) => {
       const [namespace, name] = key.split('/');
-      const cr = requests.get(name, namespace);
+      let cr = reader.get(namespace, name);
       if (!cr || cr.metadata.deletionTimestamp || !isOurIssuerRef(cr.spec.issuerRef)) return;
       const now = ctx.clock.now();
       if (deniedUnmarked(cr)) {
@@ -52,8 +57,10 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
 
       if (ctx.config.autoApproval && !getCondition(cr.status?.conditions, ConditionTypes.Approved) && !getCondition(cr.status?.conditions, ConditionTypes.Denied)) {
         const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Approved, status: 'True', reason: CertificateRequestReasons.AutoApproved, message: 'Certificate request has been approved by cert-manager.io' }, now);
-        await write(cr, { ...cr.status, conditions });
-        return; // the status update re-queues the request
+        // Written with the signer's first answer (one status write instead of two); a failure
+        // before that write leaves the request unapproved, and the retry approves it again.
+        cr = { ...cr, status: { ...cr.status, conditions } };
+        unsaved.add(cr);
       }
       if (!hasCondition(cr.status?.conditions, ConditionTypes.Approved, 'True')) return;
 
@@ -84,16 +91,20 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
     },
   });
 
-  async function write(cr: CertificateRequest, status: CertificateRequest['status']): Promise<void> {
-    if (semanticallyEqual(cr.status ?? {}, status ?? {})) return;
-    await ctx.client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, { ...cr, status });
+  async function write(cr: CertificateRequest, status: CertificateRequest['status']): Promise<CertificateRequest> {
+    if (!unsaved.has(cr) && semanticallyEqual(cr.status ?? {}, status ?? {})) return cr;
+    const updated = await ctx.client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, { ...cr, status });
+    reader.wrote(updated);
+    return updated;
   }
 
   async function pending(cr: CertificateRequest, message: string, recheckAfterMs?: number, reason: string = CertificateRequestReasons.Pending) {
     const prior = getCondition(cr.status?.conditions, ConditionTypes.Ready);
     const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason, message }, ctx.clock.now());
     await write(cr, { ...cr.status, conditions });
-    if (prior?.message !== message) ctx.recorder.event(cr, 'Normal', 'Pending', message);
+    // Once when the request starts waiting (or waits for another reason), not for every step of
+    // an Order's progress: the condition's message has the detail.
+    if (prior?.reason !== reason) ctx.recorder.event(cr, 'Normal', 'Pending', message);
     return recheckAfterMs ? { requeueAfterMs: recheckAfterMs } : undefined;
   }
 

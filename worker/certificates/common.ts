@@ -10,15 +10,54 @@ import { controllerOwner, createQueueController, keyOf, splitKey, type QueueCont
 import type { WorkerContext } from '../context.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { cacheIndex, type CacheIndex } from '../cache-index.ts';
+import { freshReaderFor, type FreshReader } from '../fresh-reads.ts';
 
 export function certificateKeys(ctx: WorkerContext): string[] {
   return ctx.caches.certificates.list().map(keyOf);
 }
 
-/** The Certificate a queue key names, from the cache; undefined when it is gone or being deleted. */
+/**
+ * Certificates as the cache holds them or, until the watch delivers it, as this worker's last status
+ * write left them: five controllers write one Certificate's status in turn, and one that read the
+ * cache before the previous write arrived would fail with a conflict and back off.
+ */
+export function certificateReader(ctx: WorkerContext): FreshReader<Certificate> {
+  return freshReaderFor(ctx.caches.certificates, (ns, name) => ctx.client.get<Certificate>(Resources.Certificate, ns, name));
+}
+
+/** CertificateRequests as the cache holds them or as this worker last created or wrote them. */
+export function requestReader(ctx: Pick<WorkerContext, 'caches' | 'client'>): FreshReader<CertificateRequest> {
+  return freshReaderFor(ctx.caches.certificateRequests, (ns, name) => ctx.client.get<CertificateRequest>(Resources.CertificateRequest, ns, name));
+}
+
+const locks = new WeakMap<WorkerContext['caches']['certificates'], Map<string, Promise<unknown>>>();
+
+/**
+ * Runs fn while no other certificate controller works on the same Certificate. The five
+ * controllers take turns on one Certificate's status: one that read it while another was writing
+ * would write on a stale resourceVersion, fail with a conflict and back off. In turn, each sees
+ * the previous one's write (certificateReader). Different Certificates still run in parallel.
+ */
+export function oneAtATime<T>(ctx: WorkerContext, key: string, fn: () => Promise<T>): Promise<T> {
+  let byKey = locks.get(ctx.caches.certificates);
+  if (!byKey) locks.set(ctx.caches.certificates, (byKey = new Map()));
+  const previous = byKey.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const settled = run.then(
+    () => {},
+    () => {},
+  );
+  byKey.set(key, settled);
+  void settled.then(() => {
+    if (byKey.get(key) === settled) byKey.delete(key);
+  });
+  return run;
+}
+
+/** The Certificate a queue key names (cache or our last write); undefined when it is gone or being deleted. */
 export function liveCertificate(ctx: WorkerContext, key: string): Certificate | undefined {
   const { namespace, name } = splitKey(key);
-  const cert = ctx.caches.certificates.get(name, namespace);
+  const cert = certificateReader(ctx).get(namespace, name);
   return cert && !cert.metadata.deletionTimestamp ? cert : undefined;
 }
 
@@ -91,10 +130,11 @@ export function createCertificateController(
   const ctrl = createQueueController(ctx, {
     name: opts.name,
     initialKeys: () => certificateKeys(ctx),
-    reconcile: async (key, log) => {
-      const cert = liveCertificate(ctx, key);
-      return cert ? opts.reconcile(cert, log) : undefined;
-    },
+    reconcile: (key, log) =>
+      oneAtATime(ctx, key, async () => {
+        const cert = liveCertificate(ctx, key);
+        return cert ? opts.reconcile(cert, log) : undefined;
+      }),
   });
   watchCertificateInputs(ctx, ctrl, { requests: opts.requests });
   return ctrl;
@@ -103,7 +143,9 @@ export function createCertificateController(
 /** Writes status when it differs from the cached one; a stale resourceVersion fails with 409 and the key is retried. */
 export async function updateCertificateStatus(ctx: WorkerContext, cert: Certificate, status: CertificateStatus): Promise<Certificate> {
   if (semanticallyEqual(cert.status ?? {}, status)) return cert;
-  return ctx.client.replaceStatus<Certificate>(Resources.Certificate, { ...cert, status });
+  const updated = await ctx.client.replaceStatus<Certificate>(Resources.Certificate, { ...cert, status });
+  certificateReader(ctx).wrote(updated);
+  return updated;
 }
 
 export function withoutUndefined<T extends object>(o: T): T {

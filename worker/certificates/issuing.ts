@@ -18,6 +18,7 @@ import type { IssuanceResult } from '../../lib/metrics/certificates.ts';
 import { CertificateCheckError, writeCertificateSecret } from './secret-writer.ts';
 import { upkeepSecretMetadata } from './secret-upkeep.ts';
 import { issueTemporaryCertificate } from './temporary.ts';
+import { readinessStatus, warnIfRenewalRuleIgnored } from './readiness.ts';
 
 export const ISSUING_CONTROLLER = 'certificates-issuing';
 
@@ -60,22 +61,27 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
       }
       const certificatePem = Buffer.from(cr.status.certificate, 'base64').toString('utf8');
       const caPem = cr.status.ca ? Buffer.from(cr.status.ca, 'base64').toString('utf8') : undefined;
+      let written;
       try {
-        await writeCertificateSecret(ctx, cert, { certificatePem, privateKeyPem: keyPem, caPem });
+        written = await writeCertificateSecret(ctx, cert, { certificatePem, privateKeyPem: keyPem, caPem });
       } catch (e) {
         if (e instanceof CertificateCheckError) return fail(cert, e.message);
         throw e;
       }
-      const status = { ...cert.status };
-      status.revision = (cert.status?.revision ?? 0) + 1;
-      status.conditions = removeCondition(cert.status?.conditions, ConditionTypes.Issuing);
-      delete status.failedIssuanceAttempts;
-      delete status.lastFailureTime;
-      delete status.nextPrivateKeySecretName;
+      const issued = { ...cert.status };
+      issued.revision = (cert.status?.revision ?? 0) + 1;
+      issued.conditions = removeCondition(cert.status?.conditions, ConditionTypes.Issuing);
+      delete issued.failedIssuanceAttempts;
+      delete issued.lastFailureTime;
+      delete issued.nextPrivateKeySecretName;
+      // Ready, notAfter and renewalTime from the Secret just written, in the same status write.
+      const readiness = readinessStatus({ ...cert, status: issued }, written, ctx.clock.now(), cr);
+      const status = readiness.status;
       const updated = await updateCertificateStatus(ctx, cert, status);
-      countIssuance(cert, status.revision > 1 ? 'renewed' : 'issued');
+      warnIfRenewalRuleIgnored(ctx, cert, readiness);
+      countIssuance(cert, issued.revision > 1 ? 'renewed' : 'issued');
       ctx.recorder.event(cert, 'Normal', 'Issuing', 'The certificate has been successfully issued');
-      log.info({ revision: status.revision, request: cr.metadata.name }, 'certificate issued and stored');
+      log.info({ revision: issued.revision, request: cr.metadata.name }, 'certificate issued and stored');
       if (keySecretName) await ctx.client.delete(Resources.Secret, namespace, keySecretName);
       await pruneRequests(ctx, updated);
     },

@@ -27,7 +27,14 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
       const spec = keySpecOf(cert);
-      const existing = await readSecret(ctx, namespace, secretName);
+      // The key Secret carries the managed label, so the cache sees it; a create that finds it
+      // already there (the cache lags, or someone stripped the label) reads it and goes on from there.
+      const existing = ctx.caches.secrets.get(secretName, namespace) ?? (await createKeySecret(ctx, cert, secretName, spec));
+      if (existing === 'created') {
+        await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+        ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
+        return;
+      }
       if (existing) {
         // A Secret not (yet) recorded in status may be a left-over copy of the current key, which would defeat rotationPolicy Always.
         const leftover = cert.status?.nextPrivateKeySecretName !== secretName && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
@@ -41,29 +48,34 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
         await ctx.client.delete(Resources.Secret, namespace, secretName);
         return { requeueAfterMs: 0 };
       }
-      const keyPem = await nextKeyPem(ctx, cert, spec);
-      try {
-        await ctx.client.create<V1Secret>(Resources.Secret, {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: 'Opaque',
-          metadata: {
-            name: secretName,
-            namespace,
-            labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
-            ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
-          },
-          data: { [SecretKeys.PrivateKey]: b64(keyPem) },
-        } as V1Secret);
-      } catch (e) {
-        if (!isAlreadyExists(e)) throw e;
-        return { requeueAfterMs: 0 }; // created by an earlier run the cache has not seen yet
-      }
-      await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
-      ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
+      return { requeueAfterMs: 0 }; // gone between the create and the read: start over
     },
   });
   return ctrl;
+}
+
+/** Creates the next-key Secret; when one of that name exists already, returns it instead (live). */
+async function createKeySecret(ctx: WorkerContext, cert: Certificate, secretName: string, spec: ReturnType<typeof keySpecOf>): Promise<V1Secret | 'created' | undefined> {
+  const namespace = cert.metadata.namespace!;
+  const keyPem = await nextKeyPem(ctx, cert, spec);
+  try {
+    await ctx.client.create<V1Secret>(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: {
+        name: secretName,
+        namespace,
+        labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
+        ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name: cert.metadata.name!, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      data: { [SecretKeys.PrivateKey]: b64(keyPem) },
+    } as V1Secret);
+    return 'created';
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    return readSecret(ctx, namespace, secretName, { fresh: true });
+  }
 }
 
 async function isCurrentKey(ctx: WorkerContext, cert: Certificate, next: V1Secret): Promise<boolean> {

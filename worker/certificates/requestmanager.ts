@@ -11,7 +11,7 @@ import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { b64, readSecret, secretValue } from '../secrets.ts';
-import { createCertificateController } from './common.ts';
+import { createCertificateController, requestReader } from './common.ts';
 import { requestedNames } from './spec-fields.ts';
 import { requestNameFor } from '../object-names.ts';
 import { ariIdOf } from './policy.ts';
@@ -33,7 +33,8 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
       if (!keyPem) return; // the key manager has not stored it yet; its Secret event re-queues us
       const privateKey = parsePrivateKeyPem(keyPem);
       const requestName = requestNameFor(cert);
-      const existing = ctx.caches.certificateRequests.get(requestName, namespace) ?? (await ctx.client.get<CertificateRequest>(Resources.CertificateRequest, namespace, requestName));
+      // From the cache or our own create (the watch may not have brought it yet).
+      const existing = requestReader(ctx).get(namespace, requestName);
       if (existing) {
         const mismatch = await requestMismatch(cert, existing, keySecretName, privateKey);
         if (!mismatch) return;
@@ -70,7 +71,7 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
         },
       };
       try {
-        await ctx.client.create(Resources.CertificateRequest, request);
+        requestReader(ctx).wrote(await ctx.client.create(Resources.CertificateRequest, request));
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
         return { requeueAfterMs: 0 };

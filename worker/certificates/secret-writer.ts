@@ -6,6 +6,7 @@ import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { Labels, LabelValues, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { isAlreadyExists, isConflict } from '../../lib/kube/client.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
 import type { WorkerContext } from '../context.ts';
 import { b64, readSecret } from '../secrets.ts';
@@ -82,26 +83,43 @@ export async function writeCertificateSecret(ctx: WorkerContext, cert: Certifica
   };
   if (bundle.caPem) data[SecretKeys.CA] = b64(bundle.caPem);
 
-  const existing = await readSecret(ctx, namespace, name, { fresh: true });
+  // Create when nothing is known of the Secret (the usual first issuance, no GET first); a Secret
+  // that exists after all, or one known from the cache, is replaced with its resourceVersion (a
+  // stale copy fails with a conflict: then once more on a fresh read).
+  let existing = await readSecret(ctx, namespace, name, { noRequest: true });
   if (!existing) {
-    return ctx.client.create<V1Secret>(Resources.Secret, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/tls',
-      metadata: { name, namespace, labels, annotations, ownerReferences: secretOwnerReferences(cert, [], ctx.config.enableCertificateOwnerRef) },
-      data: { [SecretKeys.CA]: '', ...data },
-    } as V1Secret);
+    try {
+      return await ctx.client.create<V1Secret>(Resources.Secret, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name, namespace, labels, annotations, ownerReferences: secretOwnerReferences(cert, [], ctx.config.enableCertificateOwnerRef) },
+        data: { [SecretKeys.CA]: '', ...data },
+      } as V1Secret);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      existing = await readSecret(ctx, namespace, name, { fresh: true });
+      if (!existing) throw e; // deleted meanwhile: the retry creates it
+    }
   }
-  const merged: V1Secret = {
-    ...existing,
+  const merge = (base: V1Secret): V1Secret => ({
+    ...base,
     metadata: {
-      ...existing.metadata,
-      labels: { ...(existing.metadata?.labels ?? {}), ...labels },
-      annotations: { ...(existing.metadata?.annotations ?? {}), ...annotations },
-      ownerReferences: secretOwnerReferences(cert, existing.metadata?.ownerReferences, ctx.config.enableCertificateOwnerRef),
+      ...base.metadata,
+      labels: { ...(base.metadata?.labels ?? {}), ...labels },
+      annotations: { ...(base.metadata?.annotations ?? {}), ...annotations },
+      ownerReferences: secretOwnerReferences(cert, base.metadata?.ownerReferences, ctx.config.enableCertificateOwnerRef),
     },
     // Unrelated keys stay; a ca.crt from an earlier issuer is dropped when the new one has none.
-    data: { ...(existing.data ?? {}), [SecretKeys.CA]: '', ...data },
-  };
-  return ctx.client.replace<V1Secret>(Resources.Secret, merged);
+    data: { ...(base.data ?? {}), [SecretKeys.CA]: '', ...data },
+  });
+  try {
+    return await ctx.client.replace<V1Secret>(Resources.Secret, merge(existing));
+  } catch (e) {
+    if (!isConflict(e)) throw e;
+    // Our copy was stale: once more on the current one.
+    const current = await readSecret(ctx, namespace, name, { fresh: true });
+    if (!current) throw e;
+    return ctx.client.replace<V1Secret>(Resources.Secret, merge(current));
+  }
 }

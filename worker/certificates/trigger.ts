@@ -10,6 +10,7 @@ import { readSecret } from '../secrets.ts';
 import { createCertificateController, currentRevisionRequest, updateCertificateStatus } from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 import { createIssuanceSlots } from './slots.ts';
+import { readinessStatus } from './readiness.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
 
@@ -22,7 +23,8 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const now = ctx.clock.now();
       const current = currentRevisionRequest(ctx, cert);
-      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { managed: true }), now, current);
+      // A first look without a request: issuing is confirmed with a fresh read below.
+      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { noRequest: true }), now, current);
       if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
 
       const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
@@ -36,18 +38,21 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
         return;
       }
       // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
-      evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true }), now, current);
+      const secret = await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true });
+      evaluation = evaluateSecret(cert, secret, now, current);
       if (!evaluation.reason) {
         slots.giveBack(keyOf(cert));
         return scheduleRenewal(evaluation.renewalTime, now);
       }
 
-      const conditions = setCondition(
-        cert.status?.conditions,
+      // Readiness's view of the same Secret goes into the same write (a new Certificate is Ready=False from here).
+      const status = readinessStatus(cert, secret, now, current).status;
+      status.conditions = setCondition(
+        status.conditions,
         { type: ConditionTypes.Issuing, status: 'True', reason: evaluation.reason, message: evaluation.message ?? '', observedGeneration: cert.metadata.generation },
         now,
       );
-      await updateCertificateStatus(ctx, cert, { ...cert.status, conditions });
+      await updateCertificateStatus(ctx, cert, status);
       ctx.recorder.event(cert, 'Normal', 'Issuing', evaluation.message ?? 'Issuing certificate');
       log.info({ reason: evaluation.reason }, 'issuance triggered');
     },

@@ -11,8 +11,39 @@ import { beingDeleted, planIngress } from './plan.ts';
 import { ensureTransparentTls } from './transparent-tls.ts';
 import { withoutLostSecretClaims } from './secret-claims.ts';
 import { applyShimPlan } from './apply-plan.ts';
+import { cacheIndex } from '../cache-index.ts';
 
 export const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
+
+/** Ingresses by "namespace/secretName" of each tls entry (rivals for a Secret find each other without a list). */
+const ingressesBySecret = (ctx: WorkerContext) =>
+  cacheIndex(ctx.caches.ingresses, 'tlsSecret', (i: V1Ingress) => (i.spec?.tls ?? []).flatMap((t) => (t.secretName ? [`${i.metadata?.namespace}/${t.secretName}`] : [])));
+
+/** Certificates by "namespace/name" of the Ingress that controls them. */
+const certificatesByIngress = (ctx: WorkerContext) =>
+  cacheIndex(ctx.caches.certificates, 'ingressOwner', (c: Certificate) => (c.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Ingress' && r.controller).map((r) => `${c.metadata.namespace}/${r.name}`));
+
+/**
+ * The Certificates the plan for an Ingress can touch, from indexes instead of a list of the
+ * namespace (O(1) per Ingress however many Certificates there are): the ones it controls, and the
+ * ones named like its tls secretNames (the shim names a Certificate after its Secret).
+ */
+function certificatesFor(ctx: WorkerContext, ns: string, name: string, ingress: V1Ingress | undefined): Certificate[] {
+  const found = new Map<string, Certificate>();
+  for (const c of certificatesByIngress(ctx).get(`${ns}/${name}`)) found.set(c.metadata.name!, c);
+  for (const t of ingress?.spec?.tls ?? []) {
+    const c = t.secretName ? ctx.caches.certificates.get(t.secretName, ns) : undefined;
+    if (c) found.set(c.metadata.name!, c);
+  }
+  return [...found.values()];
+}
+
+/** The other Ingresses of the namespace that ask for one of these Secrets. */
+function ingressesWanting(ctx: WorkerContext, ns: string, secretNames: ReadonlyArray<string | undefined>): V1Ingress[] {
+  const found = new Map<string, V1Ingress>();
+  for (const s of secretNames) if (s) for (const i of ingressesBySecret(ctx).get(`${ns}/${s}`)) found.set(i.metadata!.name!, i);
+  return [...found.values()];
+}
 
 export function createIngressShimController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
@@ -24,8 +55,9 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
       const cached = ctx.caches.ingresses.get(name, ns);
       const ingress = cached && !beingDeleted(cached) ? await ensureTransparentTls(ctx, cached, log) : cached;
       const ingressRef = ingress && ({ ...ingress, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as V1Ingress);
-      const claimed = ingressRef && withoutLostSecretClaims(ingressRef, ctx.caches.ingresses.list(ns), ctx.config.defaultIssuer);
-      const plan = planIngress(name, claimed?.ingress, ctx.caches.certificates.list(ns), ctx.config.defaultIssuer);
+      const rivals = ingressRef ? ingressesWanting(ctx, ns, (ingressRef.spec?.tls ?? []).map((t) => t.secretName)) : [];
+      const claimed = ingressRef && withoutLostSecretClaims(ingressRef, rivals, ctx.config.defaultIssuer);
+      const plan = planIngress(name, claimed?.ingress, certificatesFor(ctx, ns, name, claimed?.ingress), ctx.config.defaultIssuer);
       plan.events.push(...(claimed?.events ?? []));
       await applyShimPlan(ctx, ns, plan, ingressRef, "Fix the Ingress's cert-manager.io annotations or tls entry; the Certificate is made when the Ingress changes", log);
     },
@@ -33,9 +65,8 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
   // Ingresses asking for the same Secret decide between them (secret-claims.ts): a change of one,
   // or of the Certificate for that Secret, is news for the others.
   const enqueueRivals = (namespace: string | undefined, secretNames: ReadonlyArray<string | undefined>) => {
-    const wanted = new Set(secretNames.filter(Boolean));
-    if (!namespace || wanted.size === 0) return;
-    for (const other of ctx.caches.ingresses.list(namespace)) if (other.spec?.tls?.some((t) => wanted.has(t.secretName))) ctrl.enqueue(other);
+    if (!namespace) return;
+    for (const other of ingressesWanting(ctx, namespace, secretNames)) ctrl.enqueue(other);
   };
   for (const verb of ['add', 'update', 'delete'] as const) {
     ctx.caches.ingresses.on(verb, (i: V1Ingress) => {

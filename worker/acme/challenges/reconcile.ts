@@ -1,7 +1,7 @@
 // One pass of the Challenge controller: present (route or TXT record), self-check, accept once,
 // poll the CA, record the outcome verbatim, clean up. A finalizer makes sure the cleanup runs
 // even when the Challenge is deleted first. Level-triggered: a pass re-reads the Challenge (from
-// the cache once it holds our own last write, else with a GET: worker/fresh-reads.ts) and the ACME
+// the cache once it holds our own last write, else that write's answer: worker/fresh-reads.ts) and the ACME
 // challenge state, so a restart after accept never accepts twice.
 import { Resources } from '../../../api/resources.ts';
 import { CertificateRequestAnnotations, FINAL_ACME_STATES, Finalizers } from '../../../api/constants.ts';
@@ -30,7 +30,9 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
 
   if (ch.metadata.deletionTimestamp) {
     if (!ch.metadata.finalizers?.some((f) => OUR_FINALIZERS.includes(f as any))) return;
-    await cleanup(ctx, ch);
+    // A Challenge that reached a final state cleaned up then (presented: false); anything else may
+    // have presented part of its route or record.
+    if (st.presented || !(st.state && FINAL_ACME_STATES.has(st.state))) await cleanup(ctx, ch);
     rt.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
       metadata: { finalizers: (ch.metadata.finalizers ?? []).filter((f) => !OUR_FINALIZERS.includes(f as any)), resourceVersion: ch.metadata.resourceVersion },
     }));
@@ -74,6 +76,8 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
 
     // pending on the CA: make it answerable, self-check, then accept. The reason stays empty until
     // something is wrong: the Order shows the reasons of its pending Challenges to the user.
+    // presented: true is written with the self-check's outcome or the acceptance, whichever
+    // comes first (cleanup on deletion does not depend on it: see above).
     if (!st.presented) {
       if (!slots.acquire(ch)) {
         // Waits its turn (--max-concurrent-challenges); the slots start it when one frees up.
@@ -82,7 +86,6 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
         return;
       }
       await present(ctx, ch, issuer.resourceNamespace);
-      await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
       ctx.recorder.event(ch, 'Normal', 'Presented', `Presented challenge using ${ch.spec.type} challenge mechanism`);
     }
     const problem = await selfCheck(ctx, ch, issuer.resourceNamespace);
@@ -91,12 +94,15 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
     if (problem) {
       const since = waitingSince(rt.selfCheckStarted, ch, ctx.clock.now());
       const reason = `Waiting for ${ch.spec.type} challenge propagation: ${problem} (waiting since ${since})`;
-      if (st.reason !== reason) await patchStatus(ctx, ch, { reason, processing: true, presented: true, state: 'pending' });
+      if (st.reason !== reason || !st.presented) await patchStatus(ctx, ch, { reason, processing: true, presented: true, state: 'pending' });
       return { requeueAfterMs: rt.selfCheckIntervalMs };
     }
     rt.selfCheckStarted.delete(ch.metadata.uid!);
     const accepted = await acceptOnce(challengeEndpoint(client), ch.spec.url);
-    if (accepted === 'already-moved-on') return { requeueAfterMs: 0 }; // the next pass records the CA's state
+    if (accepted === 'already-moved-on') {
+      if (!st.presented) await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
+      return { requeueAfterMs: 0 }; // the next pass records the CA's state
+    }
     await patchStatus(ctx, ch, { state: 'processing', processing: true, presented: true, reason: 'Accepted challenge; waiting for the ACME server to validate it' });
     return { requeueAfterMs: rt.pollIntervalMs };
   } catch (err) {

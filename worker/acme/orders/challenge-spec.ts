@@ -1,5 +1,5 @@
 // Builds the Challenge object for one pending authorization of an Order.
-import { CertificateAnnotations } from '../../../api/constants.ts';
+import { CertificateAnnotations, Finalizers } from '../../../api/constants.ts';
 import { Resources, apiVersionOf } from '../../../api/resources.ts';
 import type { ACMEAuthorization, Challenge, Order } from '../../../api/types.generated.ts';
 import type { SelectedSolver } from './solver-selection.ts';
@@ -15,6 +15,9 @@ export function buildChallenge(order: Order, authz: ACMEAuthorization, selected:
       name: challengeName(order.metadata.name!, authz.url, selected.type),
       namespace: order.metadata.namespace,
       labels: { ...(order.metadata.labels ?? {}) },
+      // Set at creation (one request less than adding it on the first pass): the Challenge
+      // controller's cleanup runs even when the Challenge is deleted first.
+      finalizers: [Finalizers.ACMEChallenge],
       ownerReferences: [{ apiVersion: apiVersionOf(Resources.Order), kind: 'Order', name: order.metadata.name!, uid: order.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
     spec: {

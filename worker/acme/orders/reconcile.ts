@@ -1,5 +1,5 @@
 // One pass of the Order controller. Level-triggered: every pass re-reads the Order (from the cache
-// once it holds our own last status write, else with a GET: worker/fresh-reads.ts) and the ACME order itself.
+// once it holds our own last status write, else that write's answer: worker/fresh-reads.ts) and the ACME order itself.
 //
 // Crash safety: the ACME order is created only when status.url is empty, and its URL is written
 // to status immediately after newOrder answers. The only window that can leak an ACME order is a
@@ -25,7 +25,7 @@ const FINAL_ORDER_STATES = FINAL_ACME_STATES;
 
 export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: string): Promise<ReconcileResult> {
   const rt = ctx.acme;
-  const order = await rt.orders.get(namespace, name);
+  let order = rt.orders.get(namespace, name);
   if (!order || order.metadata.deletionTimestamp) return;
   const st = order.status ?? {};
   if (st.state && FINAL_ORDER_STATES.has(st.state)) return cleanupChallenges(ctx, order);
@@ -44,20 +44,24 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
   const preferredChain = resolved.acme.preferredChain;
 
   try {
+    let acmeOrder;
     if (!st.url) {
-      // Never two ACME orders: confirm "no URL yet" with the server, whatever the cache says.
-      const confirmed = await rt.orders.live(namespace, name);
+      // Never two ACME orders: confirm "no URL yet" with the server, whatever the cache says,
+      // unless this process created the Order and so wrote everything it holds.
+      const confirmed = rt.createdOrders.has(order.metadata.uid!) ? order : await rt.orders.live(namespace, name);
       if (!confirmed || confirmed.metadata.deletionTimestamp) return;
       if (confirmed.status?.url) return { requeueAfterMs: 0 };
-      return await createAcmeOrder(ctx, client, confirmed);
+      const created = await createAcmeOrder(ctx, client, confirmed);
+      if (!created || !('acmeOrder' in created)) return created;
+      ({ order, acmeOrder } = created);
+    } else {
+      acmeOrder = await fetchResource(client, st.url);
+      acmeOrder.url = st.url;
     }
-    const acmeOrder = await fetchResource(client, st.url);
-    acmeOrder.url = st.url;
     if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired') return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
-    if (!st.authorizations?.length) {
+    if (!order.status?.authorizations?.length) {
       const authorizations = await fetchAuthorizations(client, acmeOrder.authorizations ?? []);
-      await patchStatus(ctx, order, { authorizations, state: acmeOrder.status, finalizeURL: acmeOrder.finalize });
-      order.status = { ...st, authorizations, state: acmeOrder.status };
+      order = await patchStatus(ctx, order, { authorizations, state: acmeOrder.status, finalizeURL: acmeOrder.finalize });
     }
     switch (acmeOrder.status as ACMEState) {
       case 'pending':
@@ -65,19 +69,15 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
       case 'ready': {
         const csrPem = Buffer.from(order.spec.request, 'base64').toString('utf8');
         const finalized = await client.finalizeOrder(acmeOrder, csrPem);
-        await patchStatus(ctx, order, { state: finalized.status, reason: '' });
-        ctx.recorder.event(order, 'Normal', 'Finalized', 'Finalized the ACME order with the certificate signing request');
-        return { requeueAfterMs: finalized.status === 'valid' ? 0 : rt.pollIntervalMs };
+        // Usually "processing": the next poll records it, or downloads straight away once valid.
+        if (finalized.status === 'valid') return await complete(ctx, client, order, { ...finalized, url: acmeOrder.url }, preferredChain);
+        return { requeueAfterMs: rt.pollIntervalMs };
       }
       case 'processing':
-        if (st.state !== 'processing') await patchStatus(ctx, order, { state: 'processing' });
+        if (order.status?.state !== 'processing') await patchStatus(ctx, order, { state: 'processing' });
         return { requeueAfterMs: rt.pollIntervalMs };
-      case 'valid': {
-        const pem = await client.getCertificate(acmeOrder, preferredChain || undefined);
-        await patchStatus(ctx, order, { state: 'valid', reason: '', certificate: Buffer.from(pem).toString('base64') });
-        ctx.recorder.event(order, 'Normal', 'Complete', 'Order completed successfully');
-        return cleanupChallenges(ctx, order);
-      }
+      case 'valid':
+        return await complete(ctx, client, order, acmeOrder, preferredChain);
       default:
         return { requeueAfterMs: rt.pollIntervalMs };
     }
@@ -93,7 +93,20 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
   }
 }
 
-async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
+/** Downloads the certificate of a valid ACME order into status, then removes the Challenges. */
+async function complete(ctx: AcmeContext, client: AcmeClient, order: Order, acmeOrder: any, preferredChain: string | undefined): Promise<ReconcileResult> {
+  const pem = await client.getCertificate(acmeOrder, preferredChain || undefined);
+  await patchStatus(ctx, order, { state: 'valid', reason: '', certificate: Buffer.from(pem).toString('base64') });
+  ctx.recorder.event(order, 'Normal', 'Complete', 'Order completed successfully');
+  return cleanupChallenges(ctx, order);
+}
+
+/**
+ * Creates the ACME order and writes its URL with its authorizations in one status write (one
+ * more round trip to the CA before the write; when fetching them fails, the URL alone is written
+ * at once, so a restart resumes this order instead of creating another).
+ */
+async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Order): Promise<ReconcileResult | { order: Order; acmeOrder: any }> {
   const identifiers = identifiersOf(order);
   const profile = order.spec.profile;
   if (profile) {
@@ -118,10 +131,18 @@ async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Orde
     ctx.recorder.event(order, 'Warning', 'ReplacesRefused', `The ACME server refused replaces=${replaces} (${formatProblem(err.type, err.detail)}); ordering without it`);
     created = await newOrder({});
   }
-  // Written at once: from here on a restart resumes this order (see the comment at the top).
-  await patchStatus(ctx, order, { url: created.url, finalizeURL: created.finalize, state: created.status, reason: '' });
-  ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}${replaced}`);
-  return { requeueAfterMs: 0 };
+  let authorizations: ACMEAuthorization[] | undefined;
+  try {
+    authorizations = await fetchAuthorizations(client, created.authorizations ?? []);
+  } catch {
+    // written below without them; the next pass fetches them again
+  }
+  // From here on a restart resumes this order (see the comment at the top).
+  const updated = await patchStatus(ctx, order, { url: created.url, finalizeURL: created.finalize, state: created.status, reason: '', ...(authorizations ? { authorizations } : {}) });
+  ctx.acme.createdOrders.delete(order.metadata.uid!);
+  // cert-manager records no Event here; the renewal of an ARI-known certificate is worth one.
+  if (replaced) ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}${replaced}`);
+  return { order: updated, acmeOrder: created };
 }
 
 function identifiersOf(order: Order): Array<{ type: 'dns' | 'ip'; value: string }> {
@@ -214,8 +235,12 @@ async function failOrder(ctx: AcmeContext, order: Order, state: ACMEState, reaso
 
 /** A final Order no longer needs its Challenges; their finalizers clean up routes and records. */
 async function cleanupChallenges(ctx: AcmeContext, order: Order): Promise<ReconcileResult> {
-  const owned = challengesOf(ctx, order);
-  for (const c of owned) if (!c.metadata.deletionTimestamp) await ctx.client.delete(Resources.Challenge, c.metadata.namespace, c.metadata.name!);
+  const deleted = ctx.acme.deletedChallenges;
+  for (const c of challengesOf(ctx, order)) {
+    if (c.metadata.deletionTimestamp || deleted.has(c.metadata.uid!)) continue;
+    await ctx.client.delete(Resources.Challenge, c.metadata.namespace, c.metadata.name!);
+    deleted.add(c.metadata.uid!);
+  }
   return;
 }
 
@@ -225,7 +250,9 @@ function challengesOf(ctx: AcmeContext, order: Order): Challenge[] {
   return index.get(order.metadata.uid!);
 }
 
-async function patchStatus(ctx: AcmeContext, order: Order, status: OrderStatus): Promise<void> {
-  ctx.acme.orders.wrote(await ctx.client.patch<Order>(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' }));
+async function patchStatus(ctx: AcmeContext, order: Order, status: OrderStatus): Promise<Order> {
+  const updated = await ctx.client.patch<Order>(Resources.Order, order.metadata.namespace, order.metadata.name!, { status }, { subresource: 'status' });
+  ctx.acme.orders.wrote(updated);
+  return updated;
 }
 

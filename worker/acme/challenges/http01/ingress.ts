@@ -22,15 +22,27 @@ export class SolverConfigError extends Error {
   override name = 'SolverConfigError';
 }
 
+/** IngressClasses seen to exist, and until when that answer stands (one GET per class a minute, not per challenge). */
+const knownClasses = new WeakMap<KubeClient, Map<string, number>>();
+const CLASS_MEMO_MS = 60_000;
+
+async function ingressClassExists(kube: KubeClient, name: string): Promise<boolean> {
+  let known = knownClasses.get(kube);
+  if (!known) knownClasses.set(kube, (known = new Map()));
+  if ((known.get(name) ?? 0) > Date.now()) return true;
+  const found = !!(await kube.get(Resources.IngressClass, undefined, name));
+  if (found) known.set(name, Date.now() + CLASS_MEMO_MS);
+  return found;
+}
+
 export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: string, port: number): Promise<void> {
   const ing = ch.spec.solver.http01?.ingress ?? {};
   if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port);
   // A class nobody implements means the route is never served: say so instead of timing out.
-  if (ing.ingressClassName && !(await kube.get(Resources.IngressClass, undefined, ing.ingressClassName))) {
+  if (ing.ingressClassName && !(await ingressClassExists(kube, ing.ingressClassName))) {
     throw new SolverConfigError(`IngressClass "${ing.ingressClassName}" not found: no ingress controller will serve the HTTP-01 route (check http01.ingress.ingressClassName)`);
   }
   const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
-  if (await kube.get(Resources.Ingress, ch.metadata.namespace, name)) return;
   const tmpl = ing.ingressTemplate?.metadata ?? {};
   const annotations: Record<string, string> = { ...(tmpl.annotations ?? {}) };
   if (ing.class) annotations['kubernetes.io/ingress.class'] = ing.class;
@@ -45,7 +57,7 @@ export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: 
       },
     } as any);
   } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
+    if (!isAlreadyExists(err)) throw err; // a previous pass made it
   }
 }
 

@@ -32,8 +32,7 @@ export function ownerRef(ch: Challenge) {
 
 export async function ensureSolverService(kube: KubeClient, ch: Challenge, solver: SolverServiceRef, clusterDomain = 'cluster.local'): Promise<string> {
   const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
-  const existing = await kube.get(Resources.Service, ch.metadata.namespace, name);
-  if (existing) return name;
+  // Created blind: AlreadyExists says a previous pass made it (cheaper than a GET first).
   try {
     await kube.create(Resources.Service, {
       apiVersion: 'v1',
