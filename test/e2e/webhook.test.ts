@@ -176,6 +176,27 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     assert.deepEqual(stored.spec.usages, ['digital signature', 'key encipherment']);
   });
 
+  test('server-side apply (GitOps) over the webhook\'s defaults: re-applying is a no-op without conflicts; the defaults belong to no manager', async () => {
+    const cert = (privateKey?: Record<string, unknown>) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'gitops', namespace: NS.plain }, spec: { secretName: 'gitops-cert', dnsNames: ['gitops.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, ...(privateKey ? { privateKey } : {}) } });
+    const ssa = (obj: unknown) => apply(obj, '--server-side', '--field-manager=argocd-controller');
+    const first = await ssa(cert());
+    assert.equal(first.code, 0, first.stderr);
+    const stored = await client.get<any>(Resources.Certificate, NS.plain, 'gitops');
+    assert.deepEqual(stored.spec.privateKey, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' }, 'defaulted by the webhook');
+    const argo = stored.metadata.managedFields.find((m: any) => m.manager === 'argocd-controller');
+    assert.equal(argo.operation, 'Apply');
+    assert.equal(argo.fieldsV1['f:spec']['f:privateKey'], undefined, 'the webhook\'s defaults are not the applier\'s');
+    const again = await ssa(cert());
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await client.get<any>(Resources.Certificate, NS.plain, 'gitops')).metadata.resourceVersion, stored.metadata.resourceVersion, 'nothing changed');
+    // applying a value over a default is no conflict either: nobody owns the default
+    const ecdsa = await ssa(cert({ algorithm: 'ECDSA', size: 256 }));
+    assert.equal(ecdsa.code, 0, ecdsa.stderr);
+    const changed = await client.get<any>(Resources.Certificate, NS.plain, 'gitops');
+    assert.equal(changed.spec.privateKey.algorithm, 'ECDSA');
+    assert.equal(changed.spec.privateKey.size, 256);
+  });
+
   test('CertificateRequests: a non-CSR is refused; Approved (status subresource) and the spec cannot change once set', async () => {
     const notCsr = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'notcsr', namespace: NS.plain }, spec: { request: Buffer.from('hello').toString('base64'), issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } };
     const refused = await apply(notCsr);
