@@ -6,6 +6,8 @@
 // Pass --keep to leave everything running (Ctrl-C stops it); the API server's state is kept in
 // .demo/ so a second run starts where the first ended. Pass --short-lived for pebble 2.10 and its
 // `shortlived` profile: a 6-day certificate whose renewal time comes from the CA's ARI window.
+// Pass --gateway to also install the Gateway API CRDs and issue a certificate for an annotated
+// Gateway, HTTP-01 answered through an HTTPRoute (the demo plays the Gateway controller).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,11 +16,15 @@ import { startApiServer } from '../test/apiserver/index.ts';
 import { startAcmeStack } from '../test/services/index.ts';
 import { freePort } from '../test/services/ports.ts';
 import { runCommand } from '../test/run-command.ts';
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { GATEWAY_API_CRD_DIR } from '../test/gateway-api/install.ts';
+import { startTestGateway, type TestGateway } from '../test/e2e/test-gateway.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const demoDir = join(repo, '.demo');
 const keep = process.argv.includes('--keep');
 const shortLived = process.argv.includes('--short-lived');
+const gateway = process.argv.includes('--gateway');
 const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 
 // A fresh start each run, so the demo shows issuance every time (the API server itself persists
@@ -92,7 +98,13 @@ try {
 
   step('Starting certgate webhook, solver and worker (logs in .demo/*.log)');
   certgate('webhook', ['webhook', '--kubeconfig', kc, '--listen', `127.0.0.1:${webhookPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--namespace', 'certgate', '--tls-extra-san', '127.0.0.1']);
-  certgate('solver', ['solver', '--kubeconfig', kc, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
+  // With --gateway the solver sits behind the demo's Gateway controller, which owns pebble's HTTP-01 port.
+  const solverPort = gateway ? await freePort() : stack.pebble.httpPort;
+  certgate('solver', ['solver', '--kubeconfig', kc, '--listen', `127.0.0.1:${solverPort}`]);
+  // The Gateway controller's part: route pebble's HTTP-01 requests by the HTTPRoutes attached to
+  // demo/public; requests no HTTPRoute matches (the Ingress challenges) go to the solver as before.
+  const demoGateway = gateway ? await startTestGateway({ client: new KubeClient(loadKubeConfig({ kubeconfig: kc })), namespace: 'demo', gateway: 'public', port: stack.pebble.httpPort, backendPort: solverPort, fallbackPort: solverPort }) : undefined;
+  if (demoGateway) cleanups.push(() => demoGateway.stop());
   const metricsPort = await freePort();
   certgate('worker', [
     'worker', '--kubeconfig', kc,
@@ -101,6 +113,7 @@ try {
     '--acme-dns-nameserver', `127.0.0.1:${stack.bind.port}`, '--acme-backoff-min-ms', '50',
     // BIND is the zone's authoritative nameserver, on its own port instead of 53
     '--dns01-authoritative-port', String(stack.bind.port),
+    ...(gateway ? ['--gateway-api-discovery-interval', '2s'] : []),
   ]);
   await waitFor('the webhook to answer', 120_000, async () => {
     const r = await kubectl(kc, ['get', 'validatingwebhookconfiguration', 'certgate-webhook', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
@@ -192,6 +205,8 @@ spec:
     console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificate', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
   }
 
+  if (demoGateway) await gatewayDemo(kc, caBundle, stack.pebble.directoryUrl, demoGateway);
+
   step('certgate status certificates -A: every Certificate, soonest expiry first');
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificates', '-A', '--kubeconfig', kc])).out);
 
@@ -257,7 +272,7 @@ spec:
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('certmanager_certificate_')).join('\n'));
 
-  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01${shortLived ? ', shortlived profile: 6 days' : ''}) and demo/wildcard-tls (DNS-01, *.example.test).`);
+  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01${shortLived ? ', shortlived profile: 6 days' : ''})${gateway ? ', demo/store-tls (Gateway demo/public, HTTP-01 through an HTTPRoute)' : ''} and demo/wildcard-tls (DNS-01, *.example.test).`);
   if (keep) {
     console.log(`Still running (Ctrl-C to stop). kubectl --kubeconfig ${kc} get certificates -A`);
     await new Promise(() => undefined);
@@ -266,4 +281,71 @@ spec:
 } catch (err) {
   console.error(`\ncertgate demo failed: ${err instanceof Error ? err.message : String(err)}\nlogs: ${demoDir}/*.log`);
   await shutdown(1);
+}
+
+/** --gateway: Gateway API CRDs, a ClusterIssuer solving HTTP-01 through HTTPRoutes, and an annotated Gateway. */
+async function gatewayDemo(kc: string, caBundle: string, directoryUrl: string, demoGateway: TestGateway): Promise<void> {
+  step('Gateway API: installing its CRDs (upstream, standard channel) as a cluster with a Gateway controller has them');
+  // create, not apply: the HTTPRoute CRD is too large for kubectl's last-applied annotation.
+  const crds = await kubectl(kc, ['create', '-f', GATEWAY_API_CRD_DIR]);
+  console.log(crds.out);
+  if (crds.status !== 0) throw new Error('could not install the Gateway API CRDs');
+
+  step('kubectl apply: a ClusterIssuer solving HTTP-01 with gatewayHTTPRoute and a Gateway annotated cert-manager.io/cluster-issuer');
+  const manifests = `apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: pebble-gateway
+spec:
+  acme:
+    server: ${directoryUrl}
+    email: admin@example.test
+    caBundle: ${caBundle}
+    privateKeySecretRef:
+      name: pebble-account-key
+    solvers:
+      - http01:
+          gatewayHTTPRoute: {}   # the HTTPRoute attaches to the annotated Gateway
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: demo
+  annotations:
+    cert-manager.io/cluster-issuer: pebble-gateway
+spec:
+  gatewayClassName: demo
+  listeners:
+    - name: http
+      port: 80
+      protocol: HTTP
+    - name: store
+      hostname: store.example.test
+      port: 443
+      protocol: HTTPS
+      tls:
+        mode: Terminate
+        certificateRefs: [{ name: store-tls }]
+`;
+  writeFileSync(join(demoDir, 'gateway.yaml'), manifests);
+  await waitFor('the Gateway manifests to be accepted', 30_000, async () => {
+    const r = await kubectl(kc, ['apply', '-f', join(demoDir, 'gateway.yaml')]);
+    if (r.status === 0) { console.log(r.out); return true; }
+    return undefined;
+  });
+  const started = Date.now();
+  await waitFor('Certificate demo/store-tls to be Ready', 180_000, async () => {
+    const r = await kubectl(kc, ['get', 'certificate', 'store-tls', '-n', 'demo', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+    return r.out === 'True' ? true : undefined;
+  });
+  console.log(`issued in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const cert = JSON.parse((await kubectl(kc, ['get', 'certificate', 'store-tls', '-n', 'demo', '-o', 'json'])).out);
+  console.log(`Certificate demo/store-tls: dnsNames ${cert.spec.dnsNames.join(', ')}, controlled by ${cert.metadata.ownerReferences[0].kind} ${cert.metadata.ownerReferences[0].name}`);
+  const routed = demoGateway.routed.filter((r) => r.host === 'store.example.test');
+  console.log(`pebble's HTTP-01 requests for store.example.test routed by certgate's HTTPRoute: ${routed.length} (${[...new Set(routed.map((r) => r.route))].join(', ')})`);
+  if (routed.length === 0) throw new Error('no HTTP-01 request was routed through an HTTPRoute');
+  const secret = JSON.parse((await kubectl(kc, ['get', 'secret', 'store-tls', '-n', 'demo', '-o', 'json'])).out);
+  const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+  console.log(`Secret demo/store-tls: subjectAltName ${leaf.subjectAltName}, issuer ${leaf.issuer.replace(/\n/g, ', ')}`);
 }

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { HTTPRoute } from '../../api/gateway-api.generated.ts';
 import { Resources } from '../../api/resources.ts';
-import type { KubeClient } from '../../lib/kube/client.ts';
+import { isNotFound, type KubeClient } from '../../lib/kube/client.ts';
 
 export interface TestGateway {
   /** Requests routed to the backend, each with the HTTPRoute that matched. */
@@ -21,7 +21,11 @@ const attachedTo = (route: HTTPRoute, gateway: string, namespace: string) =>
   (route.spec.parentRefs ?? []).some((p) => p.name === gateway && (p.kind ?? 'Gateway') === 'Gateway' && (p.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' && (p.namespace ?? route.metadata.namespace) === namespace);
 
 async function matchRoute(client: KubeClient, namespace: string, gateway: string, host: string, path: string): Promise<{ route: HTTPRoute; service: string } | undefined> {
-  const routes = (await client.list<HTTPRoute>(Resources.HTTPRoute, { namespace })).items;
+  // Before the Gateway API CRDs are installed there are no routes (the demo starts this first).
+  const routes = await client.list<HTTPRoute>(Resources.HTTPRoute, { namespace }).then((l) => l.items, (e) => {
+    if (isNotFound(e)) return [];
+    throw e;
+  });
   for (const route of routes) {
     if (!attachedTo(route, gateway, namespace)) continue;
     if (route.spec.hostnames?.length && !route.spec.hostnames.includes(host)) continue;
@@ -34,7 +38,17 @@ async function matchRoute(client: KubeClient, namespace: string, gateway: string
   return undefined;
 }
 
-export async function startTestGateway(opts: { client: KubeClient; namespace: string; gateway: string; port: number; backendPort: number }): Promise<TestGateway> {
+/** Forwards the request to 127.0.0.1:port and the answer back. */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
+  const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
+  upstream.on('error', () => res.writeHead(502).end());
+  req.pipe(upstream);
+}
+
+export async function startTestGateway(opts: { client: KubeClient; namespace: string; gateway: string; port: number; backendPort: number; fallbackPort?: number }): Promise<TestGateway> {
   const routed: TestGateway['routed'] = [];
   const unrouted: TestGateway['unrouted'] = [];
   const server = http.createServer((req, res) => {
@@ -44,16 +58,12 @@ export async function startTestGateway(opts: { client: KubeClient; namespace: st
       (match) => {
         if (!match) {
           unrouted.push({ host, path });
-          res.writeHead(404).end('no route\n');
+          if (opts.fallbackPort) forward(req, res, opts.fallbackPort);
+          else res.writeHead(404).end('no route\n');
           return;
         }
         routed.push({ host, path, route: match.route.metadata.name! });
-        const upstream = http.request({ host: '127.0.0.1', port: opts.backendPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
-        upstream.on('error', () => res.writeHead(502).end());
-        req.pipe(upstream);
+        forward(req, res, opts.backendPort);
       },
       () => res.writeHead(503).end(),
     );
