@@ -205,7 +205,7 @@ spec:
     console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificate', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
   }
 
-  if (demoGateway) await gatewayDemo(kc, caBundle, stack.pebble.directoryUrl, demoGateway);
+  if (demoGateway) await gatewayDemo(kc, pebbleClusterIssuer('pebble-gateway', '\n      - http01:\n          gatewayHTTPRoute: {}   # the HTTPRoute attaches to the annotated Gateway'), demoGateway);
 
   step('certgate status certificates -A: every Certificate, soonest expiry first');
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificates', '-A', '--kubeconfig', kc])).out);
@@ -284,7 +284,7 @@ spec:
 }
 
 /** --gateway: Gateway API CRDs, a ClusterIssuer solving HTTP-01 through HTTPRoutes, and an annotated Gateway. */
-async function gatewayDemo(kc: string, caBundle: string, directoryUrl: string, demoGateway: TestGateway): Promise<void> {
+async function gatewayDemo(kc: string, clusterIssuer: string, demoGateway: TestGateway): Promise<void> {
   step('Gateway API: installing its CRDs (upstream, standard channel) as a cluster with a Gateway controller has them');
   // create, not apply: the HTTPRoute CRD is too large for kubectl's last-applied annotation.
   const crds = await kubectl(kc, ['create', '-f', GATEWAY_API_CRD_DIR]);
@@ -292,20 +292,7 @@ async function gatewayDemo(kc: string, caBundle: string, directoryUrl: string, d
   if (crds.status !== 0) throw new Error('could not install the Gateway API CRDs');
 
   step('kubectl apply: a ClusterIssuer solving HTTP-01 with gatewayHTTPRoute and a Gateway annotated cert-manager.io/cluster-issuer');
-  const manifests = `apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: pebble-gateway
-spec:
-  acme:
-    server: ${directoryUrl}
-    email: admin@example.test
-    caBundle: ${caBundle}
-    privateKeySecretRef:
-      name: pebble-account-key
-    solvers:
-      - http01:
-          gatewayHTTPRoute: {}   # the HTTPRoute attaches to the annotated Gateway
+  const manifests = `${clusterIssuer}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -13,7 +13,8 @@ import type { RunningWorker } from '../../worker/main.ts';
 import { gatewayApiServed } from '../../worker/gateway-api.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
 import { runName } from './cluster.ts';
-import { selfSignedFleet, waitFor, type WorkerFleet } from './issuance-helpers.ts';
+import { waitFor } from '../fixtures.ts';
+import { selfSignedFleet, type WorkerFleet } from './issuance-helpers.ts';
 
 const NS = runName('gateway-discovery');
 
