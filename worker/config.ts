@@ -67,4 +67,6 @@ export interface Dns01CheckConfig {
   recursiveOnly: boolean;
   /** Port the authoritative nameservers are asked on (53; another only for test or lab setups). */
   authoritativePort: number;
+  /** Provider API URLs in place of the public ones, by dns01 field (--dns01-api-endpoint). */
+  apiEndpoints?: Readonly<Record<string, string>>;
 }

@@ -38,6 +38,7 @@ describe('worker flags', () => {
       '--transparent-tls', '--transparent-tls-exclude-namespace', 'kube-system', '--transparent-tls-exclude-namespace', 'certgate',
       '--cluster-issuer-selector', 'certgate.io/owner=team-a',
       '--dns01-recursive-nameservers', '10.0.0.53, 10.0.0.54:5353,[2001:db8::53]', '--dns01-recursive-nameservers-only', '--dns01-authoritative-port', '5300',
+      '--dns01-api-endpoint', 'cloudflare=https://cf-proxy.internal:8443/', '--dns01-api-endpoint', 'azureDNS=https://127.0.0.1:9443',
     ]);
     assert.equal(c.kubeconfig, '/tmp/kc');
     assert.equal(c.namespace, 'apps');
@@ -55,11 +56,12 @@ describe('worker flags', () => {
       recursiveNameservers: [{ host: '10.0.0.53', port: 53 }, { host: '10.0.0.54', port: 5353 }, { host: '2001:db8::53', port: 53 }],
       recursiveOnly: true,
       authoritativePort: 5300,
+      apiEndpoints: { cloudflare: 'https://cf-proxy.internal:8443', azureDNS: 'https://127.0.0.1:9443' },
     });
   });
 
   it('defaults the DNS-01 checks to the authoritative nameservers on port 53', () => {
-    assert.deepEqual(parseWorkerArgs([]).dns01, { recursiveNameservers: [], recursiveOnly: false, authoritativePort: 53 });
+    assert.deepEqual(parseWorkerArgs([]).dns01, { recursiveNameservers: [], recursiveOnly: false, authoritativePort: 53, apiEndpoints: {} });
   });
 
   const bad: Array<[string, string[], RegExp]> = [
@@ -68,6 +70,8 @@ describe('worker flags', () => {
     ['bad listen', ['--metrics-listen', 'nope'], /not HOST:PORT/],
     ['bad issuer', ['--default-issuer', 'letsencrypt'], /KIND\/NAME/],
     ['bad port', ['--acme-http01-self-check-port', '70000'], /not a port/],
+    ['an API endpoint for a provider that names its own host', ['--dns01-api-endpoint', 'acmeDNS=https://x'], /provider among cloudflare, route53, digitalocean, cloudDNS, azureDNS/],
+    ['an API endpoint over plain HTTP', ['--dns01-api-endpoint', 'route53=http://localhost:4566'], /give <provider>=https:\/\/host/],
     ['a DNS-over-HTTPS nameserver', ['--dns01-recursive-nameservers', 'https://1.1.1.1/dns-query'], /DNS over HTTPS nameservers are not supported/],
     ['a selector that is not key=value', ['--cluster-issuer-selector', 'team in (a,b)'], /not a label selector of the form key=value/],
   ];

@@ -38,6 +38,21 @@ function nameserverListArg(value: string): ListenAddress[] {
   });
 }
 
+/** Providers whose API host is fixed (the others name theirs in the issuer: acmeDNS host, akamai serviceConsumerDomain). */
+const DNS01_API_PROVIDERS = ['cloudflare', 'route53', 'digitalocean', 'cloudDNS', 'azureDNS'];
+
+/** "provider=https://host[:port]", repeatable, into a map. */
+function dns01ApiEndpointArg(value: string, prev: Record<string, string> = {}): Record<string, string> {
+  const m = /^([^=]+)=(https:\/\/.+)$/.exec(value.trim());
+  if (!m || !DNS01_API_PROVIDERS.includes(m[1])) throw new InvalidArgumentError(`"${value}": give <provider>=https://host[:port] with a provider among ${DNS01_API_PROVIDERS.join(', ')}`);
+  try {
+    new URL(m[2]);
+  } catch {
+    throw new InvalidArgumentError(`"${m[2]}" is not a URL`);
+  }
+  return { ...prev, [m[1]]: m[2].replace(/\/+$/, '') };
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
@@ -74,6 +89,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--dns01-recursive-nameservers <host:port,...>', 'resolvers for DNS-01 zone, NS and CNAME lookups (default: --acme-dns-nameserver, else the system resolvers)').default([], '').argParser(nameserverListArg))
     .option('--dns01-recursive-nameservers-only', 'check DNS-01 propagation through the recursive nameservers only, not the zone\'s authoritative nameservers', false)
     .addOption(new Option('--dns01-authoritative-port <port>', 'port the zone\'s authoritative nameservers are asked on').default(53).argParser(portArg))
+    .addOption(new Option('--dns01-api-endpoint <provider=url>', 'send a DNS-01 provider\'s API calls (and, for azureDNS and cloudDNS, its token requests) to this URL instead of the public endpoint: a proxy, a private endpoint, a test double (repeatable; trust its CA with NODE_EXTRA_CA_CERTS)').default({}, '').argParser(dns01ApiEndpointArg))
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
     .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').default(60_000, '60s').argParser(durationArg))
     .addOption(new Option('--gateway-api-extra-protocols <protocol,...>', 'Gateway listener protocols besides HTTPS and TLS that carry TLS (cert-manager\'s flag)').default([], '').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
@@ -110,7 +126,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
     acmeBackoffMinMs: o.acmeBackoffMinMs,
-    dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53 },
+    dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53, apiEndpoints: o.dns01ApiEndpoint ?? {} },
     solverService: o.solverService,
     gatewayApi: { extraProtocols: o.gatewayApiExtraProtocols ?? [], discoveryIntervalMs: o.gatewayApiDiscoveryInterval ?? 60_000 },
     cacheStaleAfterMs: o.cacheStaleAfter,

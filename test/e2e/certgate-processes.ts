@@ -9,13 +9,13 @@ export class CertgateProcesses {
   private readonly children: ChildProcess[] = [];
   private readonly chunks: string[] = [];
 
-  /** Starts `certgate ARGS...`; it runs until killAll(). A worker or solver must be given --namespace. */
-  start(args: string[]): ChildProcess {
+  /** Starts `certgate ARGS...` (with `env` added to the environment); it runs until killAll(). A worker or solver must be given --namespace. */
+  start(args: string[], env: Record<string, string> = {}): ChildProcess {
     // On a real cluster an unscoped worker or solver would act on the cluster's own objects.
     if ((args[0] === 'worker' || args[0] === 'solver') && !args.some((a) => a === '--namespace' || a.startsWith('--namespace='))) {
       throw new Error(`e2e: certgate ${args[0]} needs --namespace <the test's run namespace>`);
     }
-    const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, ...env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
     child.stderr!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
     this.children.push(child);

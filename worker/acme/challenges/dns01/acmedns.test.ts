@@ -3,26 +3,12 @@
 // TXT values kept per subdomain, and its error bodies ({"error": "unauthorized"}, "bad_subdomain").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FakeRequest, FakeResponse } from '../../../../test/services/fake-api.ts';
 import { contextWith, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { acmeDnsProvider } from './acmedns.ts';
 import { Dns01ProviderError } from './provider.ts';
+import { ACCOUNT, txt, acmeDns, reset } from '../../../../test/services/dns01-fakes/acmedns.ts';
 
-const ACCOUNT = { username: 'c36f50e8-4632-44f0-83fe-e070fef28a10', password: 'htB9mR9DYgcu9bX_afHF62erXaH2TS7bg9KW3F7Z', fulldomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf.auth.example.org', subdomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf', allowfrom: [] };
-let txt: string[];
-
-function acmeDns(req: FakeRequest): FakeResponse {
-  if (req.method !== 'POST' || req.path !== '/update') return { status: 404, body: { error: 'not_found' } };
-  if (req.headers['x-api-user'] !== ACCOUNT.username || req.headers['x-api-key'] !== ACCOUNT.password) return { status: 401, body: { error: 'unauthorized' } };
-  if (req.json?.subdomain !== ACCOUNT.subdomain) return { status: 401, body: { error: 'unauthorized' } };
-  if (typeof req.json?.txt !== 'string' || req.json.txt.length !== 43) return { status: 400, body: { error: 'bad_txt' } };
-  txt = [...txt, req.json.txt].slice(-2);
-  return { body: { txt: req.json.txt } };
-}
-
-const fake = useFakeApi(acmeDns, () => {
-  txt = [];
-});
+const fake = useFakeApi(acmeDns, reset);
 
 const solver = () => ({ acmeDNS: { host: fake.api.url, accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } });
 const ctxWith = (accounts: unknown) => contextWith({ 'acme-dns': { 'acmedns.json': JSON.stringify(accounts) } }, fake.api);

@@ -5,7 +5,7 @@
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { DnsLookup, describeAnswers, fqdnOf } from '../../../../lib/dns/propagation.ts';
 import type { WorkerContext } from '../../../context.ts';
-import { dns01ProviderFor, Dns01ProviderError, type TxtRecordRequest } from './provider.ts';
+import { dns01ProviderFor, Dns01ProviderError, providerField, type TxtRecordRequest } from './provider.ts';
 
 export const challengeRecordName = (ch: Challenge): string => fqdnOf(`_acme-challenge.${ch.spec.dnsName.replace(/^\*\./, '')}`);
 
@@ -30,7 +30,10 @@ export async function txtRecordFor(ctx: WorkerContext, ch: Challenge, resourceNa
 }
 
 function providerFor(ctx: WorkerContext, ch: Challenge, resourceNamespace: string) {
-  return dns01ProviderFor(ch.spec.solver.dns01, { client: ctx.client, resourceNamespace, allowAmbientCredentials: ch.spec.issuerRef.kind === 'ClusterIssuer' });
+  const solver = ch.spec.solver.dns01;
+  const field = solver ? providerField(solver) : undefined;
+  const url = field ? ctx.config.dns01?.apiEndpoints?.[field] : undefined;
+  return dns01ProviderFor(solver, { client: ctx.client, resourceNamespace, allowAmbientCredentials: ch.spec.issuerRef.kind === 'ClusterIssuer', ...(url ? { endpoint: { url } } : {}) });
 }
 
 export async function presentDns01(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<void> {
