@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
-import type { ACMEChallengeSolverDNS01, Certificate } from '../../api/types.generated.ts';
+import { Resources } from '../../api/resources.ts';
+import type { ACMEChallengeSolverDNS01 } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../services/fake-api.ts';
@@ -26,8 +26,10 @@ import * as digitaloceanFake from '../services/dns01-fakes/digitalocean.ts';
 import * as route53Fake from '../services/dns01-fakes/route53.ts';
 import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, clientFor, fetchText, waitFor } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
+import { certificate, clientFor, eventsAbout, waitFor } from '../fixtures.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
+import { placesToSearch } from './secrecy-places.ts';
 
 const NS = runName('dns01-secrecy-e2e');
 const ZONE = 'example.com'; // the zone every fake serves; BIND answers its SOA
@@ -168,13 +170,6 @@ after(async () => {
   await stack?.stop();
 });
 
-const certificate = (name: string, issuer: string, dnsName: string) =>
-  ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [dnsName], issuerRef: { name: issuer } } }) as Certificate;
-
-async function dump(r: ResourceDescriptor, part: 'status' | 'all'): Promise<string> {
-  const list = await client.list<KubernetesObject & { status?: unknown }>(r, { namespace: r.namespaced ? NS : undefined });
-  return JSON.stringify(list.items.map((o) => (part === 'status' ? o.status : o)));
-}
 
 /** Long enough slices of a credential to be unmistakable: the whole value, and for a PEM key two slices of its body. */
 function fingerprints(value: string): string[] {
@@ -187,26 +182,17 @@ function fingerprints(value: string): string[] {
 test('no DNS provider credential or access token in logs, Events, statuses or metrics', { timeout: 240_000 }, async () => {
   for (const p of PROVIDERS) {
     const host = `${p.field.toLowerCase()}.${ZONE}`;
-    await client.create(Resources.Certificate, certificate(p.field.toLowerCase(), p.field.toLowerCase(), host));
-    await client.create(Resources.Certificate, certificate(`${p.field.toLowerCase()}-refused`, `${p.field.toLowerCase()}-wrong`, `refused-${host}`));
+    await client.create(Resources.Certificate, certificate(NS, p.field.toLowerCase(), { dnsNames: [host], issuerRef: { name: p.field.toLowerCase() } }));
+    await client.create(Resources.Certificate, certificate(NS, `${p.field.toLowerCase()}-refused`, { dnsNames: [`refused-${host}`], issuerRef: { name: `${p.field.toLowerCase()}-wrong` } }));
   }
   for (const p of PROVIDERS) {
     await waitFor(`${p.field}: the TXT record written with the right credentials`, async () => p.written(), 120_000);
     await waitFor(`${p.field}: the refused credentials reported on their Certificate`, async () =>
-      (await client.list<any>(Resources.Event, { namespace: NS })).items.some((e) => e.involvedObject?.name === `${p.field.toLowerCase()}-refused` && e.reason === 'DNS01ProviderError'), 120_000);
+      (await eventsAbout(client, NS, `${p.field.toLowerCase()}-refused`, 'Certificate')).some((e) => e.reason === 'DNS01ProviderError'), 120_000);
   }
 
   await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
-  const places: Record<string, string> = {
-    'worker logs': certgate.output(),
-    Events: await dump(Resources.Event, 'all'),
-    'Certificate status': await dump(Resources.Certificate, 'status'),
-    'CertificateRequest status': await dump(Resources.CertificateRequest, 'status'),
-    'Order status': await dump(Resources.Order, 'status'),
-    'Challenge status': await dump(Resources.Challenge, 'status'),
-    'Issuer status': await dump(Resources.Issuer, 'status'),
-    metrics: await fetchText(`http://127.0.0.1:${metricsPort}/metrics`),
-  };
+  const places = await placesToSearch(client, NS, { label: 'worker logs', text: certgate.output() }, `http://127.0.0.1:${metricsPort}/metrics`);
   assert.ok(places['worker logs'].includes('"level":20'), 'the worker really logged at debug level');
   for (const p of PROVIDERS) {
     const secrets = [...Object.entries(p.good), ...Object.entries(p.wrong)]

@@ -7,14 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
+import { Resources } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, fetchText } from './issuance-helpers.ts';
+import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
+import { placesToSearch } from './secrecy-places.ts';
 import { certificate, clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('secrecy-e2e');
@@ -59,10 +60,6 @@ function keyFingerprints(pem: string): string[] {
   return [body.slice(0, 40), body.slice(body.length / 2, body.length / 2 + 40)];
 }
 
-async function dump(r: ResourceDescriptor, part: 'status' | 'all'): Promise<string> {
-  const list = await client.list<KubernetesObject & { status?: unknown }>(r, { namespace: r.namespaced ? NS : undefined });
-  return JSON.stringify(list.items.map((o) => (part === 'status' ? o.status : o)));
-}
 
 test('no private key or key authorization in logs, Events, statuses or metrics', { timeout: 120_000 }, async () => {
   // Challenges are deleted once their Order completes: remember each key authorization as it appears.
@@ -97,16 +94,7 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
   for (const k of keys) assert.match(k, /PRIVATE KEY/, 'each Secret holds a key to look for');
 
   await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
-  const places: Record<string, string> = {
-    'worker and solver logs': certgate.output(),
-    Events: await dump(Resources.Event, 'all'),
-    'Certificate status': await dump(Resources.Certificate, 'status'),
-    'CertificateRequest status': await dump(Resources.CertificateRequest, 'status'),
-    'Order status': await dump(Resources.Order, 'status'),
-    'Challenge status': await dump(Resources.Challenge, 'status'),
-    'Issuer status': await dump(Resources.Issuer, 'status'),
-    metrics: await fetchText(`http://127.0.0.1:${metricsPort}/metrics`),
-  };
+  const places = await placesToSearch(client, NS, { label: 'worker and solver logs', text: certgate.output() }, `http://127.0.0.1:${metricsPort}/metrics`);
   assert.ok(places['worker and solver logs'].includes('"level":20'), 'the processes really logged at debug level');
   for (const [where, text] of Object.entries(places)) {
     assert.doesNotMatch(text, /PRIVATE KEY/, `a PEM private key in ${where}`);
