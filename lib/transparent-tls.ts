@@ -27,6 +27,9 @@ export type TransparentTlsOutcome =
   | { changed: false; reason?: string };
 
 
+/** Why transparent TLS left an object alone that names no issuer when no default is known. */
+export const NO_DEFAULT_ISSUER = `transparent TLS skipped: no default issuer; set --default-issuer or the namespace annotation ${DEFAULT_ISSUER_ANNOTATION}`;
+
 const ISSUER_REF = /^(Issuer|ClusterIssuer)[/.]([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation); undefined when it is neither. */
@@ -72,7 +75,7 @@ export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer
   if (hosts.length === 0) return { changed: false };
   if (issuer && 'error' in issuer) return { changed: false, reason: `transparent TLS skipped: ${issuer.error}` };
   const hasIssuer = annotations[IngressAnnotations.Issuer] || annotations[IngressAnnotations.ClusterIssuer];
-  if (!issuer && !hasIssuer) return { changed: false, reason: `transparent TLS skipped: no default issuer; set --default-issuer or the namespace annotation ${DEFAULT_ISSUER_ANNOTATION}` };
+  if (!issuer && !hasIssuer) return { changed: false, reason: NO_DEFAULT_ISSUER };
 
   const copy = structuredClone(ingress) as { metadata: Obj; spec: Obj };
   const secretName = secretNameFor(name);

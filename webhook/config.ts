@@ -29,6 +29,8 @@ export interface WebhookConfig {
   readonly certValidityHours: number; // serving certificate lifetime; renewed at two thirds
   readonly maxBodyBytes: number;
   readonly cacheStaleAfterMs: number; // /readyz fails when a watch cache has been disconnected this long
+  readonly gatewayApi: 'auto' | 'off'; // auto: check Gateways while the cluster serves the Gateway API
+  readonly gatewayApiCheckIntervalMs: number; // how often API discovery is asked whether it does
 }
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation). */
@@ -77,7 +79,9 @@ export function webhookCommand(): Command {
     .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
     // An UPDATE carries the object and the old one, each up to the API server's 3 MiB: 8 MiB holds both.
     .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted (objects over 3 MiB are denied by rule object-too-large)', parsePositive, 8 * 1024 * 1024)
-    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'));
+    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'))
+    .addOption(new Option('--gateway-api <mode>', 'auto: check Gateways (and watch Gateways and ReferenceGrants) while the cluster serves the Gateway API; off: never').choices(['auto', 'off']).default('auto'))
+    .addOption(new Option('--gateway-api-check-interval <duration>', 'how often API discovery is asked whether the Gateway API CRDs are installed').argParser(durationArg).default(30_000, '30s'));
 }
 
 /** Parses argv (without node and script, e.g. ['--mode', 'warn']) into a frozen config. Throws on bad input. */
@@ -104,6 +108,8 @@ export function parseWebhookConfig(argv: string[]): WebhookConfig {
     certValidityHours: o.certValidityHours,
     maxBodyBytes: o.maxBodyBytes,
     cacheStaleAfterMs: o.cacheStaleAfter,
+    gatewayApi: o.gatewayApi,
+    gatewayApiCheckIntervalMs: o.gatewayApiCheckInterval,
   });
 }
 

@@ -1,5 +1,6 @@
 // `certgate webhook`: wires config, Kubernetes client, caches, the serving certificate and the
 // HTTPS server. No logic here beyond order: caches and certificate first, then listen.
+import { Resources } from '../api/resources.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { childLogger } from '../lib/log.ts';
 import { watchedClusterView, type WatchedClusterView } from './cluster-view.ts';
@@ -23,7 +24,7 @@ export interface RunningWebhook {
 export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {}): Promise<RunningWebhook> {
   const logger = childLogger({ component: 'webhook' });
   const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
-  const view = watchedClusterView(client);
+  const view = watchedClusterView(client, { gatewayApi: config.gatewayApi, gatewayApiCheckIntervalMs: config.gatewayApiCheckIntervalMs });
   const policy = {
     namespace: config.namespace,
     secretName: config.tlsSecret,
@@ -68,7 +69,7 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
     },
   });
   const metricsServer = config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
-  logger.info({ url: server.url, mode: config.mode, transparentTls: config.transparentTls }, 'webhook serving');
+  logger.info({ url: server.url, mode: config.mode, transparentTls: config.transparentTls, gatewayApi: view.gatewayApi?.get(Resources.Gateway) ? 'watched' : config.gatewayApi === 'off' ? 'off' : 'not served' }, 'webhook serving');
   return {
     server,
     rotator,

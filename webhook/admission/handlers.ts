@@ -9,8 +9,10 @@ import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
 import { validateCertificateRequest } from '../rules/certificate-request.ts';
 import { formatFinding, type Finding, type RuleId } from '../rules/ids.ts';
+import { validateGateway } from '../rules/gateway.ts';
 import { validateIngress } from '../rules/ingress.ts';
 import { validateIssuer } from '../rules/issuer.ts';
+import { addGatewayTransparentTls } from '../../lib/gateway-transparent-tls.ts';
 import { asObj } from '../../lib/untrusted.ts';
 import { diffToJsonPatch } from '../../lib/json-patch.ts';
 import { MAX_OBJECT_BYTES, oversizedObjectBytes } from './object-size.ts';
@@ -29,12 +31,13 @@ export interface HandlerResult {
   readonly outcomes: ReadonlyArray<{ rule: string; result: AdmissionResult }>;
 }
 
-type Checked = 'Ingress' | 'Certificate' | 'CertificateRequest' | 'Issuer' | 'ClusterIssuer';
+type Checked = 'Ingress' | 'Gateway' | 'Certificate' | 'CertificateRequest' | 'Issuer' | 'ClusterIssuer';
 
 /** The kinds certgate checks, or undefined for anything else (allowed untouched). */
 export function checkedKind(req: AdmissionRequest): Checked | undefined {
   const { group, kind } = req.kind;
   if (group === 'networking.k8s.io' && kind === 'Ingress') return 'Ingress';
+  if (group === 'gateway.networking.k8s.io' && kind === 'Gateway') return 'Gateway';
   if (group === 'cert-manager.io' && (kind === 'Certificate' || kind === 'CertificateRequest' || kind === 'Issuer' || kind === 'ClusterIssuer')) return kind;
   return undefined;
 }
@@ -54,6 +57,8 @@ function findingsFor(kind: Checked, obj: unknown, ctx: HandlerContext, oldObj?: 
       return validateCertificateRequest(obj, oldObj);
     case 'Ingress':
       return validateIngress(obj, ctx.view, { productionLabel: ctx.config.productionLabel });
+    case 'Gateway':
+      return validateGateway(obj, ctx.view, { productionLabel: ctx.config.productionLabel });
     case 'Certificate':
       return validateCertificate(obj, ctx.view);
     case 'Issuer':
@@ -139,10 +144,11 @@ export function handleMutate(req: AdmissionRequest, ctx: HandlerContext, bodyByt
   if (kind === 'Certificate') {
     after = withCertificateDefaults(req.object);
     rule = 'certificate-defaults';
-  } else if (kind === 'Ingress') {
+  } else if (kind === 'Ingress' || kind === 'Gateway') {
     const namespace = req.namespace ? ctx.view.namespace(req.namespace) : undefined;
     if (transparentTlsApplies(namespace, ctx.config.transparentTls)) {
-      const outcome = addTransparentTls(req.object, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
+      const addTls = kind === 'Ingress' ? addTransparentTls : addGatewayTransparentTls;
+      const outcome = addTls(req.object, defaultIssuerFor(namespace, ctx.config.defaultIssuer));
       if (outcome.changed) {
         after = outcome.object;
         rule = 'transparent-tls';

@@ -52,16 +52,17 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
 
   const secretName = asStr(spec.secretName);
   if (secretName) {
-    // Not a conflict: this Certificate itself, and the Ingress that owns it (ingress-shim).
-    const ownerIngresses = meta.ownerReferences.filter((o) => o.kind === 'Ingress').map((o) => o.name);
+    // Not a conflict: this Certificate itself, and the Ingress or Gateway that owns it (the shims).
+    const owners = new Set(meta.ownerReferences.filter((o) => o.kind === 'Ingress' || o.kind === 'Gateway').map((o) => `${o.kind}/${o.name}`));
+    const isOwner = (w: { kind: string; name: string }) => owners.has(`${w.kind}/${w.name}`);
     const writers = view.secretWriters(meta.namespace, secretName);
-    // Two Ingresses that asked for this Secret at once were both admitted; the shim makes the
-    // Certificate only for the older one, and the other Ingress gets a Warning naming it.
-    const winner = secretWinner(writers.filter((w) => w.kind === 'Ingress'));
-    const ownerWins = winner !== undefined && ownerIngresses.includes(winner.name);
-    const other = writers.find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind === 'Ingress' && (ownerWins || ownerIngresses.includes(w.name))));
+    // Two Ingresses (or Gateways) that asked for this Secret at once were both admitted; the shim
+    // makes the Certificate only for the older one, and the other gets a Warning naming it.
+    const winner = secretWinner(writers.filter((w) => w.kind !== 'Certificate'));
+    const ownerWins = winner !== undefined && isOwner(winner);
+    const other = writers.find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind !== 'Certificate' && (ownerWins || isOwner(w))));
     if (other) {
-      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `${other.kind} "${other.name}" already ${other.kind === 'Ingress' ? 'requests a certificate into' : 'writes'} this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `${other.kind} "${other.name}" already ${other.kind === 'Certificate' ? 'writes' : 'requests a certificate into'} this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
     }
   }
 

@@ -16,6 +16,15 @@ export function ingress(name: string, spec: unknown, annotations: Record<string,
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: 'apps', annotations, ...extra }, spec };
 }
 
+export function gateway(name: string, listeners: unknown[], annotations: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'apps', annotations, ...extra }, spec: { gatewayClassName: 'example', listeners } };
+}
+
+/** An HTTPS listener; refs are certificateRefs (Secret names, or objects). */
+export function httpsListener(name: string, hostname: string | undefined, refs: Array<string | Record<string, unknown>> = []) {
+  return { name, protocol: 'HTTPS', port: 443, ...(hostname ? { hostname } : {}), tls: { mode: 'Terminate', certificateRefs: refs.map((r) => (typeof r === 'string' ? { group: '', kind: 'Secret', name: r } : { group: '', kind: 'Secret', ...r })) } };
+}
+
 export function certificate(name: string, spec: unknown, namespace = 'apps', metadata: Record<string, unknown> = {}) {
   return { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace, ...metadata }, spec };
 }
@@ -31,5 +40,9 @@ export const baseObjects: StaticObjects = {
   certificates: [certificate('explicit', { secretName: 'taken-by-cert', dnsNames: ['y.example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer' } })],
 };
 
-export const view = (extra: StaticObjects = {}) =>
-  staticClusterView(Object.fromEntries(Object.entries(baseObjects).map(([k, v]) => [k, [...(v ?? []), ...((extra as any)[k] ?? [])]])) as StaticObjects);
+/** baseObjects plus extra; a kind only in extra (gateways, referenceGrants) is taken as given, undefined included. */
+export const view = (extra: StaticObjects = {}) => {
+  const merged: Record<string, unknown> = { ...extra };
+  for (const [k, v] of Object.entries(baseObjects)) merged[k] = [...(v ?? []), ...((extra as any)[k] ?? [])];
+  return staticClusterView(merged as StaticObjects);
+};

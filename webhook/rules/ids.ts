@@ -15,6 +15,11 @@ export const RULE_IDS = [
   'common-name-too-long',
   'duplicate-host',
   'staging-issuer-on-production',
+  // Gateway (gateway.networking.k8s.io); the Ingress ids above apply too where the meaning carries over
+  'listener-certificate-missing',
+  'listener-host-not-in-certificate',
+  'certificate-ref-not-permitted',
+  'listener-not-issued',
   // Certificate
   'certificate-no-identity',
   'invalid-ip-address',

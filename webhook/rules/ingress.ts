@@ -1,17 +1,14 @@
 // Validation rules for networking.k8s.io/v1 Ingress: the mistakes that make cert-manager's
 // ingress-shim fail later, silently, or loop. Pure: (ingress, view, options) -> findings.
-import { IngressAnnotations, ISSUER_GROUP } from '../../api/constants.ts';
+import { IngressAnnotations } from '../../api/constants.ts';
 import type { ClusterView } from '../cluster-view.ts';
-import { isStagingServer } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
-import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
+import { asksForCertificate, issuerFindings, type IssuerRuleOptions } from './issuer-annotations.ts';
 import { isIP } from 'node:net';
 import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
-export interface IngressRuleOptions {
-  readonly productionLabel: { readonly key: string; readonly value: string };
-}
+export type IngressRuleOptions = IssuerRuleOptions;
 
 interface TlsEntry {
   index: number;
@@ -52,24 +49,6 @@ function ruleHosts(spec: Record<string, unknown>): Array<{ index: number; host: 
     if (host) out.push({ index, host });
   }
   return out;
-}
-
-/** The issuer the annotations name (cert-manager's ingress-shim reading), or undefined. */
-export function issuerFromAnnotations(a: Record<string, string>): (IssuerRefInput & { group: string; field: string }) | undefined {
-  const group = a[IngressAnnotations.IssuerGroup] || ISSUER_GROUP;
-  if (a[IngressAnnotations.ClusterIssuer]) {
-    return { kind: 'ClusterIssuer', name: a[IngressAnnotations.ClusterIssuer], group, field: `metadata.annotations["${IngressAnnotations.ClusterIssuer}"]` };
-  }
-  if (a[IngressAnnotations.Issuer]) {
-    const kind = a[IngressAnnotations.IssuerKind] === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer';
-    return { kind, name: a[IngressAnnotations.Issuer], group, field: `metadata.annotations["${IngressAnnotations.Issuer}"]` };
-  }
-  return undefined;
-}
-
-/** Whether cert-manager (or certgate) would create a Certificate for this Ingress. */
-export function asksForCertificate(a: Record<string, string>): boolean {
-  return Boolean(a[IngressAnnotations.Issuer] || a[IngressAnnotations.ClusterIssuer] || a[IngressAnnotations.TLSACME] === 'true');
 }
 
 /** Rule hosts, and the parent domains (".example.com") of the plain ones, for wildcard matches. */
@@ -186,7 +165,9 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     findings.push(...commonNameFindings(meta, tls), ...secretNameConflicts(meta, tls, view));
   }
 
-  findings.push(...issuerFindings(meta, tls, view, opts));
+  const certificateHosts: Array<{ field: string; host: string }> = [];
+  for (const t of tls) for (const h of t.hosts) certificateHosts.push({ field: tlsHostField(t, h), host: h.host });
+  findings.push(...issuerFindings('Ingress', meta, certificateHosts, view, opts));
   return findings;
 }
 
@@ -221,9 +202,9 @@ function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Fi
     const field = `spec.tls[${t.index}].secretName`;
     // Not a conflict: this Ingress itself, and the Certificate ingress-shim made for it.
     const others = view.secretWriters(meta.namespace, t.secretName).filter((w) => !(w.kind === 'Ingress' && w.name === meta.name) && !w.ownerIngresses.includes(meta.name));
-    const other = others.find((w) => w.kind === 'Ingress') ?? others[0];
-    if (other?.kind === 'Ingress') {
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Ingress "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+    const other = others.find((w) => w.kind !== 'Certificate') ?? others[0];
+    if (other && other.kind !== 'Certificate') {
+      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `${other.kind} "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
     } else if (other) {
       // cert-manager stores such an Ingress and leaves the Certificate alone; so does certgate, with a warning.
       out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${other.name}" already writes this Secret and is not this Ingress's; it is left alone and keeps the Secret, so this entry gets no certificate of its own; use a different secretName or drop the issuer annotation`, severity: 'warn' });
@@ -232,58 +213,3 @@ function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Fi
   return out;
 }
 
-function issuerFindings(meta: Meta, tls: TlsEntry[], view: ClusterView, opts: IngressRuleOptions): Finding[] {
-  const a = meta.annotations;
-  const out: Finding[] = [];
-  if (a[IngressAnnotations.Issuer] && a[IngressAnnotations.ClusterIssuer]) {
-    out.push({
-      rule: 'issuer-annotation-conflict',
-      field: 'metadata.annotations',
-      value: { [IngressAnnotations.Issuer]: a[IngressAnnotations.Issuer], [IngressAnnotations.ClusterIssuer]: a[IngressAnnotations.ClusterIssuer] },
-      message: `set only one of ${IngressAnnotations.Issuer} and ${IngressAnnotations.ClusterIssuer}`,
-      severity: 'deny',
-    });
-    return out;
-  }
-  const ref = issuerFromAnnotations(a);
-  if (!ref || ref.group !== ISSUER_GROUP) return out; // external issuers are not ours to check
-  const issuer = lookupIssuer(view, meta.namespace, ref);
-  if (!issuer) {
-    const where = ref.kind === 'Issuer' ? ` in namespace "${meta.namespace}"` : '';
-    // A warning, not a denial: GitOps tools (Argo CD waves, Flux) often apply the Ingress before its Issuer.
-    out.push({ rule: 'issuer-not-found', field: ref.field, value: ref.name, message: `no ${ref.kind} named "${ref.name}" exists${where} yet; the certificate waits until it does (check the name if you did not mean to create it later)`, severity: 'warn' });
-    return out;
-  }
-  if (!isReady(issuer)) {
-    const why = readyMessage(issuer);
-    out.push({ rule: 'issuer-not-ready', field: ref.field, value: ref.name, message: `${ref.kind} "${ref.name}" is not Ready${why ? ` (${why})` : ''}; certificates wait until it is`, severity: 'warn' });
-  }
-  if (acmeHttp01Only(issuer)) {
-    for (const t of tls) {
-      for (const h of t.hosts) {
-        if (isWildcard(h.host)) {
-          out.push({ rule: 'wildcard-needs-dns01', field: `spec.tls[${t.index}].hosts[${h.index}]`, value: h.host, message: `${ref.kind} "${ref.name}" only has HTTP-01 solvers, and ACME CAs issue wildcards only over DNS-01; add a dns01 solver or list the names one by one`, severity: 'deny' });
-        }
-      }
-    }
-  }
-  const server = asStr(acmeOf(issuer)?.server);
-  if (server && isStagingServer(server) && isProduction(meta, view, opts)) {
-    out.push({
-      rule: 'staging-issuer-on-production',
-      field: ref.field,
-      value: ref.name,
-      message: `${ref.kind} "${ref.name}" uses the staging endpoint ${server}, whose certificates browsers do not trust, on a production Ingress (${opts.productionLabel.key}=${opts.productionLabel.value}); use a production issuer`,
-      severity: 'warn',
-    });
-  }
-  return out;
-}
-
-/** An Ingress is production when it or its namespace carries the production label. */
-function isProduction(meta: Meta, view: ClusterView, opts: IngressRuleOptions): boolean {
-  const { key, value } = opts.productionLabel;
-  if (meta.labels[key] === value) return true;
-  const ns = view.namespace(meta.namespace);
-  return ns !== undefined && metaOf(ns).labels[key] === value;
-}
