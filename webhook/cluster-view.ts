@@ -102,7 +102,7 @@ export interface WatchedClusterViewOptions {
   /** 'auto' (default): watch Gateways and ReferenceGrants while their CRDs are installed; 'off': never */
   gatewayApi?: 'auto' | 'off';
   /** how often API discovery is asked whether the Gateway API is served (default 30 s) */
-  gatewayApiCheckIntervalMs?: number;
+  gatewayApiDiscoveryIntervalMs?: number;
 }
 
 /**
@@ -125,7 +125,7 @@ export function watchedClusterView(client: KubeClient, opts: WatchedClusterViewO
     opts.gatewayApi === 'off'
       ? undefined
       : new CachesWhenServed(client, [Resources.Gateway, Resources.ReferenceGrant], {
-          intervalMs: opts.gatewayApiCheckIntervalMs,
+          intervalMs: opts.gatewayApiDiscoveryIntervalMs,
           onStart: (r, cache) => {
             if (r === Resources.Gateway) SecretWriters.follow(cache, writers.gateways);
           },

@@ -19,12 +19,12 @@ test('defaults', () => {
   const c = parseWebhookConfig([]);
   assert.deepEqual([c.mode, c.namespace, c.tlsSecret, c.webhookConfig, c.serviceName, c.transparentTls], ['enforce', 'certgate', 'certgate-webhook-tls', 'certgate-webhook', 'certgate-webhook', false]);
   assert.deepEqual(c.productionLabel, { key: 'certgate.io/environment', value: 'production' });
-  assert.deepEqual([c.gatewayApi, c.gatewayApiCheckIntervalMs], ['auto', 30_000]);
+  assert.deepEqual([c.gatewayApi, c.gatewayApiDiscoveryIntervalMs], ['auto', 60_000]);
 });
 
 test('Gateway API switch', () => {
-  const c = parseWebhookConfig(['--gateway-api', 'off', '--gateway-api-check-interval', '5s']);
-  assert.deepEqual([c.gatewayApi, c.gatewayApiCheckIntervalMs], ['off', 5_000]);
+  const c = parseWebhookConfig(['--gateway-api', 'off', '--gateway-api-discovery-interval', '5s']);
+  assert.deepEqual([c.gatewayApi, c.gatewayApiDiscoveryIntervalMs], ['off', 5_000]);
   assert.throws(() => parseWebhookConfig(['--gateway-api', 'on']), /Allowed choices are auto, off/);
 });
 

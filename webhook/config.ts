@@ -30,7 +30,7 @@ export interface WebhookConfig {
   readonly maxBodyBytes: number;
   readonly cacheStaleAfterMs: number; // /readyz fails when a watch cache has been disconnected this long
   readonly gatewayApi: 'auto' | 'off'; // auto: check Gateways while the cluster serves the Gateway API
-  readonly gatewayApiCheckIntervalMs: number; // how often API discovery is asked whether it does
+  readonly gatewayApiDiscoveryIntervalMs: number; // how often API discovery is asked whether it does
 }
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation). */
@@ -81,7 +81,7 @@ export function webhookCommand(): Command {
     .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted (objects over 3 MiB are denied by rule object-too-large)', parsePositive, 8 * 1024 * 1024)
     .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'))
     .addOption(new Option('--gateway-api <mode>', 'auto: check Gateways (and watch Gateways and ReferenceGrants) while the cluster serves the Gateway API; off: never').choices(['auto', 'off']).default('auto'))
-    .addOption(new Option('--gateway-api-check-interval <duration>', 'how often API discovery is asked whether the Gateway API CRDs are installed').argParser(durationArg).default(30_000, '30s'));
+    .addOption(new Option('--gateway-api-discovery-interval <duration>', 'how often API discovery is asked whether the Gateway API CRDs are installed (as the worker\'s flag)').argParser(durationArg).default(60_000, '60s'));
 }
 
 /** Parses argv (without node and script, e.g. ['--mode', 'warn']) into a frozen config. Throws on bad input. */
@@ -109,7 +109,7 @@ export function parseWebhookConfig(argv: string[]): WebhookConfig {
     maxBodyBytes: o.maxBodyBytes,
     cacheStaleAfterMs: o.cacheStaleAfter,
     gatewayApi: o.gatewayApi,
-    gatewayApiCheckIntervalMs: o.gatewayApiCheckInterval,
+    gatewayApiDiscoveryIntervalMs: o.gatewayApiDiscoveryInterval,
   });
 }
 

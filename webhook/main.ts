@@ -24,7 +24,7 @@ export interface RunningWebhook {
 export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {}): Promise<RunningWebhook> {
   const logger = childLogger({ component: 'webhook' });
   const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
-  const view = watchedClusterView(client, { gatewayApi: config.gatewayApi, gatewayApiCheckIntervalMs: config.gatewayApiCheckIntervalMs });
+  const view = watchedClusterView(client, { gatewayApi: config.gatewayApi, gatewayApiDiscoveryIntervalMs: config.gatewayApiDiscoveryIntervalMs });
   const policy = {
     namespace: config.namespace,
     secretName: config.tlsSecret,

@@ -8,7 +8,7 @@ import type { SecretWriter } from '../secret-index.ts';
 import type { Finding } from './ids.ts';
 import { asksForCertificate, issuerFindings, type IssuerRuleOptions } from './issuer-annotations.ts';
 import { certificateListeners, gatewayCertificatePlan, isSecretRef, listenerSkipReason, type GatewaySecretRequest, type ListenerRef } from '../../lib/gateway-listeners.ts';
-import { isWildcard } from '../../lib/identity-names.ts';
+import { isWildcard } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
 export type GatewayRuleOptions = IssuerRuleOptions;

@@ -5,7 +5,7 @@ import type { ClusterView } from '../cluster-view.ts';
 import { isStagingServer } from './acme-servers.ts';
 import type { Finding } from './ids.ts';
 import { acmeHttp01Only, acmeOf, isReady, lookupIssuer, readyMessage, type IssuerRefInput } from './issuer-lookup.ts';
-import { isWildcard } from '../../lib/identity-names.ts';
+import { isWildcard } from '../../lib/identity-syntax.ts';
 import { asStr, metaOf, type Meta } from '../../lib/untrusted.ts';
 
 export interface IssuerRuleOptions {
