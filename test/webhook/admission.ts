@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createCa, createServingCert } from '../../webhook/tls/certs.ts';
 
 export const INGRESS_KIND = { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' };
+export const GATEWAY_KIND = { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' };
 export const CERTIFICATE_KIND = { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' };
 export const ISSUER_KIND = { group: 'cert-manager.io', version: 'v1', kind: 'Issuer' };
 export const CLUSTER_ISSUER_KIND = { group: 'cert-manager.io', version: 'v1', kind: 'ClusterIssuer' };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { staticClusterView } from '../cluster-view.ts';
 import { defaultWebhookConfig, parseIssuerRef } from '../config.ts';
-import { admissionReview, CERTIFICATE_KIND, decodePatch, INGRESS_KIND } from '../../test/webhook/admission.ts';
+import { admissionReview, CERTIFICATE_KIND, decodePatch, GATEWAY_KIND, INGRESS_KIND } from '../../test/webhook/admission.ts';
 import { handleMutate, handleValidate, type HandlerContext } from './handlers.ts';
 import { jsonPatchApply } from './json-patch-apply.test-data.ts';
 import { decodeReview } from './review.ts';
@@ -104,4 +104,53 @@ test('mutate: Certificate defaults made explicit, user values kept', () => {
   assert.deepEqual(p2.spec.usages, ['server auth']);
   const done = handleMutate(req(p2, 'plain', CERTIFICATE_KIND), ctx());
   assert.equal(done.response.patch, undefined, 'idempotent: a defaulted Certificate gets no patch');
+});
+
+const plainGateway = {
+  metadata: { name: 'edge', annotations: { team: 'x' } },
+  spec: {
+    gatewayClassName: 'example',
+    listeners: [
+      { name: 'http', protocol: 'HTTP', port: 80, hostname: 'a.example.com' },
+      { name: 'a', protocol: 'HTTPS', port: 443, hostname: 'a.example.com' },
+      { name: 'b', protocol: 'HTTPS', port: 443, hostname: 'b.example.com', tls: { mode: 'Terminate' } },
+      { name: 'any', protocol: 'HTTPS', port: 8443 },
+      { name: 'own', protocol: 'HTTPS', port: 9443, hostname: 'c.example.com', tls: { certificateRefs: [{ name: 'mine' }] } },
+    ],
+  },
+};
+
+test('gateway: an HTTPS listener without certificateRefs and without an issuer annotation is denied, with the fix', () => {
+  const r = handleValidate(req(plainGateway, 'plain', GATEWAY_KIND), ctx());
+  assert.equal(r.response.allowed, false);
+  assert.match(r.response.status!.message, /\[listener-certificate-missing\] spec\.listeners\[1\]\.tls\.certificateRefs "a": this HTTPS listener has no certificateRefs/);
+  assert.deepEqual(r.outcomes, [{ rule: 'listener-certificate-missing', result: 'denied' }]);
+  assert.equal(handleValidate(req(plainGateway, 'lenient', GATEWAY_KIND), ctx()).response.allowed, true, 'warn mode');
+});
+
+test('gateway: transparent TLS in a namespace labelled enforce gives the bare HTTPS listeners with a hostname a Secret and the issuer', () => {
+  const r = handleMutate(req(plainGateway, 'tls', GATEWAY_KIND), ctx());
+  assert.deepEqual(r.outcomes, [{ rule: 'transparent-tls', result: 'allowed' }]);
+  const patched = jsonPatchApply(plainGateway, decodePatch(r.response));
+  const ref = [{ group: '', kind: 'Secret', name: 'edge-tls' }];
+  assert.deepEqual(patched.spec.listeners.map((l: any) => l.tls), [undefined, { mode: 'Terminate', certificateRefs: ref }, { mode: 'Terminate', certificateRefs: ref }, undefined, { certificateRefs: [{ name: 'mine' }] }]);
+  assert.deepEqual(patched.metadata.annotations, { team: 'x', 'cert-manager.io/issuer': 'team-ca' });
+  // The patched Gateway passes validation except for the listener without a hostname, which gets a warning.
+  const v = handleValidate(req(patched, 'tls', GATEWAY_KIND), ctx());
+  assert.equal(v.response.allowed, true);
+  assert.deepEqual(v.outcomes, [{ rule: 'tls-hosts-missing', result: 'warned' }]);
+  assert.match(v.response.warnings![0]!, /\[tls-hosts-missing\] spec\.listeners\[3\]\.hostname/);
+});
+
+test('gateway: transparent TLS leaves alone opted-out Gateways, namespaces not enforcing, and warns without a default issuer', () => {
+  assert.equal(handleMutate(req(plainGateway, 'plain', GATEWAY_KIND), ctx()).response.patch, undefined, 'not enforcing');
+  const optOut = { ...plainGateway, metadata: { name: 'edge', annotations: { 'certgate.io/transparent-tls': 'false' } } };
+  assert.equal(handleMutate(req(optOut, 'tls', GATEWAY_KIND), ctx()).response.patch, undefined, 'opt-out');
+  const r = handleMutate(req(plainGateway, 'plain', GATEWAY_KIND), ctx({ transparentTls: true }));
+  assert.equal(r.response.patch, undefined);
+  assert.match(r.response.warnings![0]!, /no default issuer; set --default-issuer/);
+  const own = { ...plainGateway, metadata: { name: 'edge', annotations: { 'cert-manager.io/cluster-issuer': 'mine' } } };
+  const p = jsonPatchApply(own, decodePatch(handleMutate(req(own, 'plain', GATEWAY_KIND), ctx({ transparentTls: true })).response));
+  assert.deepEqual(p.metadata.annotations, { 'cert-manager.io/cluster-issuer': 'mine' }, 'its own issuer annotation is kept');
+  assert.equal(p.spec.listeners[1].tls.certificateRefs[0].name, 'edge-tls');
 });
