@@ -1,13 +1,13 @@
 // cert-manager's re-issuance policy tables (internal/controller/certificates/policies/checks_test.go:
 // Test_NewTriggerPolicyChain, Test_SecretSecretTemplateMismatch,
-// Test_SecretCertificateNameAnnotationsMismatch), carried over as facts: the Certificate, Secret and
+// Test_SecretCertificateNameAnnotationsMismatch, Test_SecretOwnerReferenceMismatch), carried over as facts: the Certificate, Secret and
 // current CertificateRequest going in, and whether cert-manager re-issues and with which reason.
 // Each case runs certgate's own policy functions (evaluateSecret: what the trigger and readiness
 // controllers decide; secretMetadataDrift: what the issuing controller puts back without
-// re-issuing) and states certgate's outcome: the same, or a deliberate difference naming the
+// re-issuing; secretOwnerRefMismatch: the owner reference it puts back) and states certgate's outcome: the same, or a deliberate difference naming the
 // README rule ("Migrating from cert-manager", controller side).
 // Not carried over, with the reason in the README: the tables built on server-side apply
-// managedFields, additionalOutputFormats and --enable-certificate-owner-ref.
+// managedFields and additionalOutputFormats.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
@@ -15,7 +15,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateSpec } from '../../api/types.generated.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
 import { evaluateSecret } from './policy.ts';
-import { secretMetadataDrift } from './secret-upkeep.ts';
+import { secretMetadataDrift, secretOwnerRefMismatch } from './secret-upkeep.ts';
 import { secretAnnotationsFor } from './secret-writer.ts';
 import { inspectCertificate } from '../../lib/pki/index.ts';
 
@@ -330,11 +330,48 @@ describe("cert-manager's Test_SecretSecretTemplateMismatch", () => {
   }
 });
 
+type OwnerRef = { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean };
+const FOO_REF: OwnerRef = { apiVersion: 'foo.bar/v1', kind: 'Foo', name: 'foo', uid: 'abc', controller: false, blockOwnerDeletion: false };
+const BAR_REF: OwnerRef = { apiVersion: 'bar.foo/v1', kind: 'Bar', name: 'bar', uid: 'def', controller: true, blockOwnerDeletion: true };
+const CERT_REF: OwnerRef = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'test-certificate', uid: 'uid-123', controller: true, blockOwnerDeletion: true };
+const OWNER_REF_MESSAGE = 'unexpected Secret Owner Reference value on Secret --enable-certificate-owner-ref=true';
+
+/** [name, --enable-certificate-owner-ref, the Secret's ownerReferences, whether cert-manager reports SecretOwnerRefMismatch]. */
+const OWNER_REF_CASES: Array<[string, boolean, OwnerRef[], boolean]> = [
+  ['ownerReferenceEnabled=false no secret owner reference should return false', false, [], false],
+  ['ownerReferenceEnabled=false secret has random owner reference should return false', false, [FOO_REF], false],
+  ['ownerReferenceEnabled=false secret has multiple random owner reference should return false', false, [FOO_REF, BAR_REF], false],
+  ['ownerReferenceEnabled=false secret has owner reference for certificate with correct value should return false', false, [FOO_REF, BAR_REF, CERT_REF], false],
+  ['ownerReferenceEnabled=false secret has owner reference for certificate with in-correct value should return false', false, [FOO_REF, BAR_REF, { ...CERT_REF, name: 'foo' }], false],
+  ['ownerReferenceEnabled=false no secret owner reference should return true', true, [], true],
+  ['ownerReferenceEnabled=true secret has random owner reference should return true', true, [FOO_REF], true],
+  ['ownerReferenceEnabled=true secret has multiple random owner reference should return true', true, [FOO_REF, BAR_REF], true],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with correct value should return false', true, [FOO_REF, BAR_REF, CERT_REF], false],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with wrong Name value should return true', true, [FOO_REF, BAR_REF, { ...CERT_REF, name: 'foo' }], true],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with wrong APIVersion value should return true', true, [FOO_REF, BAR_REF, { ...CERT_REF, apiVersion: 'acme.cert-manager.io/v1' }], true],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with wrong Kind value should return true', true, [FOO_REF, BAR_REF, { ...CERT_REF, kind: 'Issuer' }], true],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with wrong Controller value should return true', true, [FOO_REF, BAR_REF, { ...CERT_REF, controller: false }], true],
+  ['ownerReferenceEnabled=true secret has owner reference for certificate with wrong BlockDeletion value should return true', true, [FOO_REF, BAR_REF, { ...CERT_REF, blockOwnerDeletion: false }], true],
+];
+
+describe("cert-manager's Test_SecretOwnerReferenceMismatch", () => {
+  for (const [name, enabled, refs, violation] of OWNER_REF_CASES) {
+    it(name, () => {
+      const crt = certificate({});
+      crt.metadata.uid = 'uid-123';
+      const found = secretOwnerRefMismatch(crt, { metadata: { name: 'something', ownerReferences: refs } }, enabled);
+      assert.deepEqual(found && [found.reason, found.message], violation ? ['SecretOwnerRefMismatch', OWNER_REF_MESSAGE] : undefined);
+      // What is put back: the Certificate's controller reference once, other owners kept.
+      if (found) assert.deepEqual(found.ownerReferences, [...refs.filter((r) => r.uid !== 'uid-123'), CERT_REF]);
+    });
+  }
+});
+
 describe('ported re-issuance tables: counts', () => {
   it('every case is the same as cert-manager or names its rule', () => {
     const differences = TRIGGER_CASES.filter((c) => c.certgate).length + Object.keys(TEMPLATE_DIFFERENCES).length;
-    const total = TRIGGER_CASES.length + CERTIFICATE_NAME_CASES.length + TEMPLATE_CASES.length;
+    const total = TRIGGER_CASES.length + CERTIFICATE_NAME_CASES.length + TEMPLATE_CASES.length + OWNER_REF_CASES.length;
     // Reported in README "Migrating from cert-manager" (controller side); keep both in step.
-    assert.deepEqual({ total, same: total - differences, deliberate: differences }, { total: 34, same: 29, deliberate: 5 });
+    assert.deepEqual({ total, same: total - differences, deliberate: differences }, { total: 48, same: 43, deliberate: 5 });
   });
 });

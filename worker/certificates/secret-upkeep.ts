@@ -1,9 +1,10 @@
 // Secret upkeep without re-issuing, cert-manager's post-issuance policies: the fao label, the
 // cert-manager.io/* annotations describing the stored certificate, and the secretTemplate's labels
-// and annotations are put back when someone removes or edits them, or when secretTemplate changes.
+// and annotations are put back when someone removes or edits them, or when secretTemplate changes;
+// with --enable-certificate-owner-ref, the Secret's controller reference to its Certificate too.
 // Labels and annotations a template no longer names stay on the Secret (cert-manager finds those
 // through server-side apply field ownership, which certgate does not use).
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { CertificateReasons, Labels, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
 import { Resources } from '../../api/resources.ts';
@@ -13,7 +14,7 @@ import type { WorkerContext } from '../context.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { currentRevisionRequest } from './common.ts';
 import { evaluateSecret } from './policy.ts';
-import { wantedSecretMetadata } from './secret-writer.ts';
+import { secretOwnerReferences, wantedSecretMetadata } from './secret-writer.ts';
 
 export interface MetadataDrift {
   reason: 'SecretManagedMetadataMismatch' | 'SecretTemplateMismatch';
@@ -49,6 +50,21 @@ export function secretMetadataDrift(cert: Certificate, secret: V1Secret): Metada
   return { reason: 'SecretTemplateMismatch', message: `Certificate's SecretTemplate ${which} missing or incorrect value on Secret`, ...fixed };
 }
 
+/**
+ * With --enable-certificate-owner-ref, the Secret must carry exactly the controller reference certgate
+ * writes (apiVersion, kind, name, controller, blockOwnerDeletion) for the Certificate's uid; the
+ * references it should have instead, else undefined. Without the flag nothing is checked (a reference
+ * left from earlier goes at the next issuance), as cert-manager's SecretOwnerReferenceMismatch.
+ */
+export function secretOwnerRefMismatch(cert: Certificate, secret: V1Secret, enabled: boolean): { reason: 'SecretOwnerRefMismatch'; message: string; ownerReferences: V1OwnerReference[] } | undefined {
+  if (!enabled) return undefined;
+  const want = secretOwnerReferences(cert, secret.metadata?.ownerReferences, true)!;
+  const expected = want[want.length - 1];
+  const same = (r: V1OwnerReference) => (['apiVersion', 'kind', 'name', 'uid', 'controller', 'blockOwnerDeletion'] as const).every((k) => r[k] === expected[k]);
+  if ((secret.metadata?.ownerReferences ?? []).some(same)) return undefined;
+  return { reason: 'SecretOwnerRefMismatch', message: `unexpected Secret Owner Reference value on Secret --enable-certificate-owner-ref=${enabled}`, ownerReferences: want };
+}
+
 /** Puts the Secret's metadata back when it drifted; one update, testing the resourceVersion it was read at. */
 export async function upkeepSecretMetadata(ctx: WorkerContext, cert: Certificate, log: Logger): Promise<void> {
   const secret = await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName);
@@ -57,8 +73,11 @@ export async function upkeepSecretMetadata(ctx: WorkerContext, cert: Certificate
   const evaluation = evaluateSecret(cert, secret, ctx.clock.now(), currentRevisionRequest(ctx, cert));
   if (evaluation.reason && evaluation.reason !== CertificateReasons.Renewing) return;
   const drift = secretMetadataDrift(cert, secret);
-  if (!drift) return;
-  await ctx.client.replace<V1Secret>(Resources.Secret, { ...secret, metadata: { ...secret.metadata, labels: drift.labels, annotations: drift.annotations } });
-  ctx.recorder.event(cert, 'Normal', 'SecretUpdated', `Updated the Secret's labels and annotations without re-issuing (${drift.reason}: ${drift.message})`);
-  log.info({ reason: drift.reason }, 'secret metadata put back');
+  const owners = secretOwnerRefMismatch(cert, secret, ctx.config.enableCertificateOwnerRef);
+  if (!drift && !owners) return;
+  const metadata = { ...secret.metadata, ...(drift && { labels: drift.labels, annotations: drift.annotations }), ...(owners && { ownerReferences: owners.ownerReferences }) };
+  await ctx.client.replace<V1Secret>(Resources.Secret, { ...secret, metadata });
+  const why = [drift, owners].filter((d) => d !== undefined).map((d) => `${d.reason}: ${d.message}`).join('; ');
+  ctx.recorder.event(cert, 'Normal', 'SecretUpdated', `Updated the Secret's ${drift ? 'labels and annotations' : 'owner references'}${drift && owners ? ' and owner references' : ''} without re-issuing (${why})`);
+  log.info({ reasons: [drift?.reason, owners?.reason].filter(Boolean) }, 'secret metadata put back');
 }
