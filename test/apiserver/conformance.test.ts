@@ -720,7 +720,15 @@ describe('managedFields and server-side apply', () => {
     assert.equal(reapply.status, 409);
     assert.equal(reapply.body.message, `Apply failed with 1 conflict: conflict with "kubectl-edit" using v1 at ${editTime}: .data.c`);
     // beta no longer applying c while kubectl-edit owns it: c stays
-    assert.deepEqual((await apply('ssa', 'beta', { a: 'x' })).body.data, { a: 'x', c: 'edited' });
+    const kept = await apply('ssa', 'beta', { a: 'x' });
+    assert.deepEqual(kept.body.data, { a: 'x', c: 'edited' });
+    // sharing a field is a change of ownership alone: stored (new resourceVersion); the same apply again is a no-op
+    const coOwned = await apply('ssa', 'delta', { a: 'x' });
+    assert.notEqual(coOwned.body.metadata.resourceVersion, kept.body.metadata.resourceVersion);
+    assert.deepEqual(owners(coOwned.body), { 'beta/Apply': 'f:a', 'delta/Apply': 'f:a', 'kubectl-edit/Update': 'f:c' });
+    const repeated = await apply('ssa', 'delta', { a: 'x' });
+    assert.equal(repeated.body.metadata.resourceVersion, coOwned.body.metadata.resourceVersion);
+    assert.deepEqual(repeated.body.metadata.managedFields, coOwned.body.metadata.managedFields);
   });
 
   it('refuses an apply without fieldManager, and force on other patches (422 on PatchOptions)', async () => {

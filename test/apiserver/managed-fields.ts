@@ -174,7 +174,14 @@ export function recordUpdate(w: WriteInfo, old: KObj | undefined, next: KObj): v
   const mine = managers.get(id);
   const set = union(minus(mine?.set ?? new Set(), removed), changed);
   if (!mine || !sameSet(mine.set, set)) managers.set(id, { entry: { ...entry, fieldsType: 'FieldsV1', time: now() }, set });
-  next.metadata.managedFields = encodeManagers(managers);
+  setManagedFields(next, managers);
+}
+
+/** No entries: no managedFields at all (an untracked object stays as it was). */
+function setManagedFields(obj: KObj, managers: Map<string, Manager>): void {
+  const encoded = encodeManagers(managers);
+  if (encoded.length > 0) obj.metadata.managedFields = encoded;
+  else delete obj.metadata.managedFields;
 }
 
 /** The managers to start from: those the writer sent (a client may replace them), else the stored ones. */
@@ -197,9 +204,10 @@ export function applyConfig(w: WriteInfo, live: KObj | undefined, config: KObj, 
     const before = { manager: 'before-first-apply', operation: 'Update' as const, apiVersion: w.apiVersion };
     managers.set(managerId(before), { entry: { ...before, fieldsType: 'FieldsV1', time: now() }, set: pathsOf(flatten(w.type, live, scope)) });
   }
-  const lastSet = managers.get(id)?.set ?? new Set<PathKey>();
+  const previous = managers.get(id);
+  const lastSet = previous?.set ?? new Set<PathKey>();
   let merged = mergeApplied(w.type, live ?? {}, config, [], undefined);
-  managers.set(id, { entry: { ...entry, fieldsType: 'FieldsV1', time: now() }, set: applied });
+  managers.set(id, { entry: { ...entry, fieldsType: 'FieldsV1', time: previous?.entry.time ?? now() }, set: applied });
   // fields this manager applied before and applies no more go, unless someone else still owns them
   const ownedByAnyone = union(...[...managers.values()].map((m) => m.set));
   merged = prune(merged, [...lastSet].filter((p) => !ownedByAnyone.has(p)));
@@ -211,8 +219,10 @@ export function applyConfig(w: WriteInfo, live: KObj | undefined, config: KObj, 
   }
   if (conflicts.length > 0 && !force) throw conflictError(conflicts);
   for (const [mid, m] of managers) if (mid !== id) m.set = minus(minus(m.set, changed), removed);
+  // the applier's time moves only when the apply changed the object (a repeated apply stays a no-op)
+  if (changed.size > 0 || removed.size > 0) managers.get(id)!.entry.time = now();
   merged.metadata ??= {};
-  merged.metadata.managedFields = encodeManagers(managers);
+  setManagedFields(merged, managers);
   return merged;
 }
 

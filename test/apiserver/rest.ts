@@ -292,9 +292,10 @@ export class Rest {
     if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     this.validateObject(t, obj, noNewFinalizers(obj, old), old, ctx.subresource);
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
-    const { resourceVersion: _a, managedFields: _b, ...newMeta } = obj.metadata;
-    const { resourceVersion: _c, managedFields: _d, ...oldMeta } = old.metadata;
-    if (deepEqual({ ...obj, metadata: newMeta }, { ...old, metadata: oldMeta })) return present(t, old); // no-op: no new resourceVersion
+    // no-op (nothing changed, field ownership included): no new resourceVersion
+    const { resourceVersion: _a, ...newMeta } = obj.metadata;
+    const { resourceVersion: _c, ...oldMeta } = old.metadata;
+    if (deepEqual({ ...obj, metadata: newMeta }, { ...old, metadata: oldMeta })) return present(t, old);
     if (ctx.dryRun) return present(t, obj);
     if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && t.kind !== 'Namespace') {
       const last = this.storage.put(keyOf(t), obj); // MODIFIED, then DELETED, like etcd sees it
