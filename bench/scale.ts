@@ -1,7 +1,7 @@
 // Scale run (minutes; not part of `make test` or the default `make bench`): N Certificates on a CA
 // Issuer (ECDSA) beside M unrelated Secrets of about 8 KiB, with the worker compiled as the image
 // runs it and the embedded API server each in its own process.
-//   npx tsx bench/scale.ts [--certificates 10000] [--secrets 30000] [--secret-bytes 6144] [--late-after 1000] [--no-build]
+//   npx tsx bench/scale.ts [--certificates 10000] [--secrets 30000] [--secret-bytes 6144] [--late-after 1000] [--timeout-min 30] [--no-build]
 // Prints: time from worker start until every Certificate is Ready; how long a Certificate applied
 // while the others are in flight took to become Ready; the worker's RSS over time (sampled from
 // /proc) and the API server's; the worker's API requests per Certificate.
@@ -129,6 +129,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     const t0 = performance.now();
     const samples: Array<{ s: number; ready: number; workerRss: number; apiRss: number }> = [];
     let late: { appliedAt: number; readyMs?: number } | undefined;
+    let timedOut = false;
     const total = certificates + 1;
     await new Promise<void>((resolve, reject) => {
       const exit = () => reject(new Error(`worker exited:\n${worker!.output()}`));
@@ -153,13 +154,16 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
           worker!.child.off('exit', exit);
           resolve();
         } else if (now - t0 > timeoutMs) {
+          // Report what was reached: the figures of a run that ran out of time are still figures.
           clearInterval(timer);
-          reject(new Error(`${ready.size}/${total} Ready after ${timeoutMs / 1000} s`));
+          worker!.child.off('exit', exit);
+          timedOut = true;
+          resolve();
         }
       }, 250);
     });
     const allReadyS = (performance.now() - t0) / 1000;
-    progress(`all ${total} Ready after ${fmt(allReadyS)} s; settling`);
+    progress(`${ready.size}/${total} Ready after ${fmt(allReadyS)} s; settling`);
     await new Promise((r) => setTimeout(r, 10_000));
     const workerAfter = procMemory(worker.child.pid!);
     const apiAfter = procMemory(api.child.pid!);
@@ -167,7 +171,9 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
 
     const mib = (b: number) => fmt(b / MiB, 0);
     const rows = [
-      [`${certificates} CA Certificates (ECDSA) + 1 applied later: worker start until all Ready, s`, fmt(allReadyS, 1), 'under 300'],
+      timedOut
+        ? [`${certificates} CA Certificates (ECDSA) + 1 applied later: NOT all Ready, stopped after ${fmt(allReadyS, 0)} s`, `${ready.size}/${total} Ready`, 'under 300 s']
+        : [`${certificates} CA Certificates (ECDSA) + 1 applied later: worker start until all Ready, s`, fmt(allReadyS, 1), 'under 300'],
       [`a Certificate applied once ${lateAfter} were Ready: until it is Ready, s`, late?.readyMs === undefined ? 'n/a' : fmt(late.readyMs / 1000, 1), 'within 5'],
       ['worker (compiled) RSS 10 s after all Ready, MiB', mib(workerAfter.rssBytes), 'under 200'],
       ['worker (compiled) peak RSS, MiB', mib(workerAfter.peakRssBytes), ''],
@@ -195,10 +201,10 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { certificates: { type: 'string' }, secrets: { type: 'string' }, 'secret-bytes': { type: 'string' }, 'late-after': { type: 'string' }, 'no-build': { type: 'boolean' } },
+    options: { certificates: { type: 'string' }, secrets: { type: 'string' }, 'secret-bytes': { type: 'string' }, 'late-after': { type: 'string' }, 'timeout-min': { type: 'string' }, 'no-build': { type: 'boolean' } },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const markdown = await runScaleBench({ certificates: num(values.certificates), secrets: num(values.secrets), secretBytes: num(values['secret-bytes']), lateAfter: num(values['late-after']), build: !values['no-build'] });
+  const markdown = await runScaleBench({ certificates: num(values.certificates), secrets: num(values.secrets), secretBytes: num(values['secret-bytes']), lateAfter: num(values['late-after']), timeoutMs: values['timeout-min'] ? Number(values['timeout-min']) * 60_000 : undefined, build: !values['no-build'] });
   console.log(`${markdown}\n\n${machineLine()}`);
   process.exit(0);
 }

@@ -22,7 +22,7 @@ before(async () => {
     if (req.url === '/limited') return problem(429, 'rateLimited', 'too many certificates already issued', { 'Retry-After': '120' });
     if (req.url === '/flaky' && n < 3) return problem(503, 'serverInternal', 'try later');
     if (req.url === '/down') return problem(500, 'serverInternal', 'always down');
-    if (req.url === '/nonce') return problem(400, 'badNonce', 'JWS has an invalid anti-replay nonce');
+    if (req.url === '/nonce') return problem(400, 'badNonce', 'JWS has an invalid anti-replay nonce', { 'Replay-Nonce': 'fresh' });
     if (req.url === '/rejected') return problem(400, 'rejectedIdentifier', 'Error creating new order :: Cannot issue for "bad_name"');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Replay-Nonce': 'abc' });
     res.end(JSON.stringify({ ok: true, n }));
@@ -70,4 +70,21 @@ test('other problems are terminal and keep type and detail verbatim', async () =
   const err = await transport.request(`${base}/rejected`, 'post', { data: { payload: 'x' } }).catch((e) => e);
   assert.ok(isTerminalProblem(err));
   assert.equal(err.message, 'urn:ietf:params:acme:error:rejectedIdentifier: Error creating new order :: Cannot issue for "bad_name"');
+});
+
+test('a newNonce HEAD is answered from the nonces of earlier answers; a badNonce answer keeps its nonce for acme-client', async () => {
+  const t = createAcmeTransport({ retryAttempts: 0 });
+  const heads = () => hits.get('/new-nonce') ?? 0;
+  const first = await t.request(`${base}/new-nonce`, 'head');
+  assert.equal(first.headers['replay-nonce'], 'abc');
+  assert.equal(heads(), 1, 'an empty pool: the CA is asked');
+  await t.request(`${base}/order`, 'post', { data: { payload: '' } });
+  const pooled = await t.request(`${base}/new-nonce`, 'head');
+  assert.equal(pooled.headers['replay-nonce'], 'abc');
+  assert.equal(heads(), 1, 'the nonce of the POST answer served the HEAD');
+  const bad = await t.request(`${base}/nonce`, 'post', { data: { payload: 'x' } });
+  assert.equal(bad.headers['replay-nonce'], 'fresh', 'acme-client retries with this one');
+  assert.equal((await t.request(`${base}/new-nonce`, 'head')).headers['replay-nonce'], 'abc');
+  assert.equal(heads(), 2, 'the badNonce answer was not pooled');
+  t.close();
 });

@@ -4,10 +4,17 @@
 // (caBundle / skipTLSVerify), records cert-manager's ACME metrics, retries 5xx and network errors
 // with jittered backoff, and turns problem documents into AcmeProblemError (rateLimited carries
 // Retry-After, so the caller can report "pending" instead of blocking a worker).
+// It also keeps the Replay-Nonce of every answer: acme-client 5.4 asks newNonce (a HEAD, on which
+// pebble and others close the connection) before every signed request, and the transport answers
+// that HEAD from the nonces the CA already handed out, so a signed request costs one round trip
+// and no new TLS connection.
 import http from 'node:http';
 import https from 'node:https';
 import { AcmeProblemError, parseRetryAfter } from './errors.ts';
 import type { AcmeMetrics } from '../metrics/acme.ts';
+import { childLogger } from '../log.ts';
+
+const log = childLogger({ component: 'acme-http' });
 
 export interface AcmeTransportOptions {
   /** PEM bundle trusted for the ACME server's TLS certificate instead of the system roots. */
@@ -39,8 +46,25 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
   });
   const attempts = opts.retryAttempts ?? 4;
   const baseMs = opts.retryBaseMs ?? 500;
+  const nonces = new NoncePool();
 
   const request: AcmeRequestFn = async (url, method, reqOpts = {}) => {
+    // acme-client only sends HEAD for a fresh nonce (newNonce).
+    if (method.toUpperCase() === 'HEAD') {
+      const nonce = nonces.take();
+      if (nonce) {
+        log.debug({ method: 'HEAD', path: new URL(url).pathname }, 'ACME nonce from an earlier answer');
+        return { status: 200, headers: { 'replay-nonce': nonce }, data: '' };
+      }
+    }
+    const res = await requestWithRetries(url, method, reqOpts);
+    // A badNonce answer's nonce is what acme-client retries with; any other is ours to keep.
+    const nonce = res.headers['replay-nonce'];
+    if (nonce && method.toUpperCase() !== 'HEAD' && !(res.data && typeof res.data === 'object' && String(res.data.type ?? '').endsWith(':badNonce'))) nonces.put(nonce);
+    return res;
+  };
+
+  const requestWithRetries: AcmeRequestFn = async (url, method, reqOpts = {}) => {
     const body = reqOpts.data === undefined ? undefined : JSON.stringify(reqOpts.data);
     // A signed POST with an empty payload is POST-as-GET: safe to resend after a network error.
     const idempotent = method.toLowerCase() !== 'post' || (reqOpts.data as { payload?: string } | undefined)?.payload === '';
@@ -72,8 +96,12 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
   function send(url: string, method: string, body: string | undefined, agent: https.Agent, o: AcmeTransportOptions): Promise<AcmeHttpResponse> {
     const u = new URL(url);
     const started = process.hrtime.bigint();
-    const observe = (status: number) =>
-      o.metrics?.observeRequest({ url, method, status, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    const observe = (status: number) => {
+      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      o.metrics?.observeRequest({ url, method, status, durationSeconds });
+      // Path only: an ACME URL carries ids, never secrets (bodies and JWS are not logged).
+      log.debug({ method, host: u.host, path: u.pathname, status, ms: Math.round(durationSeconds * 1000) }, 'ACME request');
+    };
     const headers: Record<string, string> = { 'User-Agent': o.userAgent ?? 'certgate (acme-client)', Accept: 'application/json, application/pem-certificate-chain' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/jose+json';
@@ -111,6 +139,28 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
       if (body !== undefined) req.write(body);
       req.end();
     });
+  }
+}
+
+/**
+ * Unused nonces, newest first, each for a minute at most (a CA forgets old ones; a stale one costs a
+ * badNonce answer, which carries a fresh nonce that acme-client retries with).
+ */
+export class NoncePool {
+  private readonly pool: Array<{ nonce: string; at: number }> = [];
+  constructor(
+    private readonly limit = 16,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  put(nonce: string): void {
+    this.pool.push({ nonce, at: Date.now() });
+    if (this.pool.length > this.limit) this.pool.shift();
+  }
+
+  take(): string | undefined {
+    for (let e = this.pool.pop(); e; e = this.pool.pop()) if (Date.now() - e.at < this.maxAgeMs) return e.nonce;
+    return undefined;
   }
 }
 

@@ -31,7 +31,8 @@ const GRANT_TTL_MS = 60_000;
 export function createIssuanceSlots(certificates: WatchedCache<Certificate>, limit: number, start: (key: string) => void, now: () => number = Date.now): IssuanceSlots {
   const issuing = new Set<string>();
   const granted = new Map<string, number>(); // key -> granted at
-  const urgent = new Set<string>(); // insertion order; served newest first
+  const urgent = new Set<string>();
+  const urgentOrder: string[] = []; // a stack: newest on top; entries no longer in `urgent` are skipped
   const renewals = new Map<string, number>(); // key -> due
 
   const busy = () => {
@@ -40,9 +41,9 @@ export function createIssuanceSlots(certificates: WatchedCache<Certificate>, lim
     return issuing.size + granted.size;
   };
   const nextParked = (): string | undefined => {
-    let newest: string | undefined;
-    for (const key of urgent) newest = key;
-    if (newest !== undefined) return newest;
+    // O(1) amortised: 10,000 parked Certificates must not cost 10,000 steps per freed slot.
+    while (urgentOrder.length && !urgent.has(urgentOrder[urgentOrder.length - 1])) urgentOrder.pop();
+    if (urgentOrder.length) return urgentOrder[urgentOrder.length - 1];
     let best: string | undefined;
     let bestDue = Infinity;
     for (const [key, due] of renewals) if (due < bestDue) [best, bestDue] = [key, due];
@@ -91,6 +92,7 @@ export function createIssuanceSlots(certificates: WatchedCache<Certificate>, lim
       // when it first asked, so the Certificate a user applied last really goes first.
       if (waiting.urgent) {
         renewals.delete(key);
+        if (!urgent.has(key)) urgentOrder.push(key);
         urgent.add(key);
       } else if (!urgent.has(key)) renewals.set(key, waiting.dueMs);
       return false;
