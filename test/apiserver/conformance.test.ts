@@ -538,6 +538,14 @@ describe('watch', () => {
     const events = (await byLabel).filter((e) => e.type !== 'BOOKMARK');
     assert.deepEqual(events.map((e) => `${e.type}:${e.object.metadata.labels.tier}:${e.object.spec.size}`), ['ADDED:front:1', 'DELETED:front:1', 'ADDED:front:3'], 'DELETED carries the state that matched');
     assert.equal(events[1].object.metadata.resourceVersion, left.metadata.resourceVersion, "with the change's resourceVersion");
+    // the same with a field selector (core Events by reason)
+    const EVENTS = '/api/v1/namespaces/default/events';
+    const fromEvents = (await api('GET', EVENTS)).body.metadata.resourceVersion;
+    const byReason = watchEvents(`${EVENTS}?watch=true&resourceVersion=${fromEvents}&fieldSelector=${encodeURIComponent('reason=Pending')}`, (ev) => ev.filter((e) => e.type !== 'BOOKMARK').length >= 2);
+    await api('POST', EVENTS, { metadata: { name: 'ev-sel' }, involvedObject: { kind: 'Widget', name: 'w-sel', namespace: 'default' }, reason: 'Pending', message: 'waiting', type: 'Normal' });
+    const moved = (await api('PATCH', `${EVENTS}/ev-sel`, { reason: 'Issued', message: 'done' }, 'application/merge-patch+json')).body;
+    const reasons = (await byReason).filter((e) => e.type !== 'BOOKMARK');
+    assert.deepEqual(reasons.map((e) => `${e.type}:${e.object.reason}:${e.object.message}:${e.object.metadata.resourceVersion === moved.metadata.resourceVersion}`), ['ADDED:Pending:waiting:false', 'DELETED:Pending:waiting:true']);
   });
 
   it('drives the client-node informer: add/update/delete, resume after reconnect, relist after 410', async () => {
