@@ -13,7 +13,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 # ---- build: compile TypeScript with the dev dependencies ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY package.json package-lock.json ./
+# .npmrc holds legacy-peer-deps: without it npm ci refuses the lockfile (peers of a dev-only package).
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
@@ -28,7 +29,7 @@ RUN npm run build
 # ---- deps: production dependencies only ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # ---- runtime ----

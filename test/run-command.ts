@@ -8,9 +8,9 @@ export interface CommandResult {
   stderr: string;
 }
 
-export function runCommand(command: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCommand(command: string, args: string[], opts: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);

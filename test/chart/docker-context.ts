@@ -56,7 +56,7 @@ export function contextFiles(root: string, path: string, ignore: string[]): stri
  * .dockerignore lets into the context, at the destinations the Dockerfile names. node_modules is linked
  * from the checkout (the build stage installs every dependency, dev ones included, from the same lockfile).
  */
-export function materializeCopySet(root: string, copies: Copy[], ignore: string[]): { dir: string; files: string[] } {
+export function materializeCopySet(root: string, copies: Copy[], ignore: string[], linkNodeModules = true): { dir: string; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'certgate-copyset-'));
   const files: string[] = [];
   for (const { sources, dest } of copies) {
@@ -71,7 +71,7 @@ export function materializeCopySet(root: string, copies: Copy[], ignore: string[
       }
     }
   }
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  if (linkNodeModules) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return { dir, files };
 }
 

@@ -66,6 +66,24 @@ test('Dockerfile: exactly the build stage COPY set compiles (imports of test/ or
   assert.match(probed.output, /copy-set-probe\.ts.*TS2307/);
 });
 
+// npm reads .npmrc (legacy-peer-deps) and the lockfile's workspaces: a stage that copies only
+// package.json and the lockfile can fail `npm ci` where the checkout succeeds. npm's dry run checks
+// the lockfile against what the stage copied, without downloading anything.
+test('Dockerfile: each `npm ci` runs on what its stage has copied by then', { timeout: 300_000 }, async (t) => {
+  const installs = stages(dockerfile).flatMap((stage) => {
+    const at = stage.lines.findIndex((l) => /^RUN npm ci\b/.test(l));
+    return at < 0 ? [] : [{ stage, copies: contextCopies({ ...stage, lines: stage.lines.slice(0, at) }), command: stage.lines[at]! }];
+  });
+  assert.ok(installs.length >= 2, 'the build and deps stages install packages');
+  for (const { stage, copies, command } of installs) {
+    const { dir } = materializeCopySet(repoRoot, copies, dockerignore, false);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const flags = command.replace(/&&.*$/, '').split(/\s+/).slice(3);
+    const r = await runCommand('npm', ['ci', ...flags, '--dry-run', '--prefer-offline'], { cwd: dir, timeoutMs: 240_000 });
+    assert.equal(r.code, 0, `stage ${stage.name ?? '(final)'}: ${command} fails on the files copied before it:\n${r.stderr.split('\n').filter((l) => !l.includes('EBADENGINE')).slice(0, 12).join('\n')}`);
+  }
+});
+
 test('Dockerfile: production code loads only packages the runtime stage installs (dependencies, not devDependencies)', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const { dir, files } = materializeCopySet(repoRoot, contextCopies(buildStage()), dockerignore);
