@@ -7,6 +7,7 @@ export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CLIENT_ID = '0f9a2c1e-8d3b-4c6a-9e51-7b2d4f6a8c10';
 export const CLIENT_SECRET = 'Qm18Q~azure.client-secret_value0123456789';
 export const SUBSCRIPTION = '1c9f5d4e-2b7a-4e3c-8f61-0a9b8c7d6e5f';
+export const FEDERATED_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.projected-service-account-token.sig';
 export const ACCESS_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-arm-token.sig';
 const RECORD = `/subscriptions/${SUBSCRIPTION}/resourceGroups/dns-rg/providers/Microsoft.Network/dnsZones/`;
 
@@ -30,7 +31,10 @@ function entraId(req: FakeRequest, base: string): FakeResponse {
     const form = new URLSearchParams(req.body);
     tokenRequests.push(form);
     if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== CLIENT_ID) return { status: 400, body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`, error_codes: [700016] } };
-    if (form.get('client_secret') !== CLIENT_SECRET) return { status: 401, body: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT_ID}'.`, error_codes: [7000215] } };
+    // workload identity: the service account token Kubernetes projected into the pod, federated with the app
+    const federated = form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && form.get('client_assertion') === FEDERATED_TOKEN;
+    if (form.get('client_assertion') && !federated) return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found for presented assertion subject.', error_codes: [700213] } };
+    if (!federated && form.get('client_secret') !== CLIENT_SECRET) return { status: 401, body: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT_ID}'.`, error_codes: [7000215] } };
     return { body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: ACCESS_TOKEN } };
   }
   return { status: 404, body: { error: 'not_found' } };

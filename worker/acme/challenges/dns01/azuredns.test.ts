@@ -6,9 +6,12 @@
 // ParentResourceNotFound, TooManyRequests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { contextWith, rejectsAsProviderError, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { azureDnsProvider } from './azuredns.ts';
-import { TENANT, CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, ACCESS_TOKEN, recordSets, tokenRequests, armError, azure, reset } from '../../../../test/services/dns01-fakes/azuredns.ts';
+import { FEDERATED_TOKEN, TENANT, CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, ACCESS_TOKEN, recordSets, tokenRequests, armError, azure, reset } from '../../../../test/services/dns01-fakes/azuredns.ts';
 
 const fake = useFakeApi((req) => azure(req, fake.api.url), reset);
 
@@ -60,6 +63,25 @@ test('a zone not in the resource group, and throttling (retried by the SDK, then
   fake.requests.length = 0;
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Azure rate limit reached/ });
   assert.equal(fake.requests.filter((r) => r.path.startsWith('/subscriptions/')).length, 3, 'the first call and the SDK\'s two retries');
+});
+
+test('workload identity (ClusterIssuers): the projected token exchanged for the managedIdentity client', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'azure-wi-'));
+  writeFileSync(join(dir, 'token'), FEDERATED_TOKEN);
+  process.env.AZURE_FEDERATED_TOKEN_FILE = join(dir, 'token');
+  try {
+    const ambient = { azureDNS: { subscriptionID: SUBSCRIPTION, resourceGroupName: 'dns-rg', managedIdentity: { clientID: CLIENT_ID, tenantID: TENANT } } };
+    await assert.rejects(azureDnsProvider(ambient, ctx()), /managed or workload identity is only used for ClusterIssuers/);
+    const provider = await azureDnsProvider(ambient, { ...ctx(), allowAmbientCredentials: true });
+    await provider.present(apex);
+    assert.deepEqual(recordSets.get('example.com/_acme-challenge'), ['apex-value']);
+    assert.equal(tokenRequests[0].get('client_id'), CLIENT_ID);
+    assert.equal(tokenRequests[0].get('client_assertion'), FEDERATED_TOKEN);
+    assert.equal(tokenRequests[0].get('client_secret'), null);
+  } finally {
+    delete process.env.AZURE_FEDERATED_TOKEN_FILE;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no client secret: ambient identity for ClusterIssuers only; configuration errors name the field', async () => {

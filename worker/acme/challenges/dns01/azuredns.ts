@@ -79,20 +79,21 @@ export async function azureDnsProvider(solver: ACMEChallengeSolverDNS01, ctx: Pr
 
 async function credentialFor(cfg: AzureDnsConfig, ctx: ProviderContext, authorityHost: string, transport: object): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
+  // a custom endpoint has no Microsoft instance metadata to discover
+  const entra = { authorityHost, disableInstanceDiscovery: !!ctx.endpoint, ...transport };
   if (cfg.clientID || cfg.clientSecretSecretRef) {
     if (!cfg.clientID) throw new Dns01ProviderError(`${AT}.clientID: set the service principal's application (client) ID to go with clientSecretSecretRef`, false);
     if (!cfg.tenantID) throw new Dns01ProviderError(`${AT}.tenantID: set the service principal's tenant to go with clientID`, false);
     if (!cfg.clientSecretSecretRef) throw new Dns01ProviderError(`${AT}.clientSecretSecretRef: set the Secret holding the client secret of ${cfg.clientID}`, false);
     const secret = (await readSecretEntry(ctx, cfg.clientSecretSecretRef, `${AT}.clientSecretSecretRef`)).trim();
-    // a custom endpoint has no Microsoft instance metadata to discover
-    return new identity.ClientSecretCredential(cfg.tenantID, cfg.clientID, secret, { authorityHost, disableInstanceDiscovery: authorityHost !== CLOUDS.AzurePublicCloud.login, ...transport });
+    return new identity.ClientSecretCredential(cfg.tenantID, cfg.clientID, secret, entra);
   }
   if (!ctx.allowAmbientCredentials) {
     throw new Dns01ProviderError(`${AT}: no credentials: set clientID, tenantID and clientSecretSecretRef; the pod's managed or workload identity is only used for ClusterIssuers`, false);
   }
   const mi = cfg.managedIdentity ?? {};
   if (process.env.AZURE_FEDERATED_TOKEN_FILE) {
-    return new identity.WorkloadIdentityCredential({ clientId: mi.clientID, tenantId: mi.tenantID, authorityHost, ...transport });
+    return new identity.WorkloadIdentityCredential({ clientId: mi.clientID, tenantId: mi.tenantID, ...entra });
   }
   if (mi.clientID && mi.resourceID) throw new Dns01ProviderError(`${AT}.managedIdentity: set clientID or resourceID, not both`, false);
   return mi.resourceID ? new identity.ManagedIdentityCredential({ resourceId: mi.resourceID, ...transport }) : new identity.ManagedIdentityCredential({ clientId: mi.clientID, ...transport });

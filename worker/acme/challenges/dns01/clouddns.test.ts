@@ -7,6 +7,9 @@
 // Google's error bodies (invalid_grant, notFound, conditionNotMet, rateLimitExceeded).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { contextWith, rejectsAsProviderError, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { cloudDnsProvider } from './clouddns.ts';
 import { other, serviceAccountKey, DNS, rrsets, changes, assertions, googleError, token, google, privateKey, reset } from '../../../../test/services/dns01-fakes/clouddns.ts';
@@ -64,6 +67,21 @@ test('a zone not in the project, a lost race, and a rate limit', async () => {
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Cloud DNS answered 412 \(conditionNotMet: / });
   fake.force((req) => (req.path.startsWith(DNS) ? googleError(429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'RESOURCE_EXHAUSTED') : undefined));
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Cloud DNS rate limit reached \(rateLimitExceeded: Rate Limit Exceeded\)/ });
+});
+
+test('application default credentials (ClusterIssuers): the key file GOOGLE_APPLICATION_CREDENTIALS names', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gcp-adc-'));
+  writeFileSync(join(dir, 'key.json'), serviceAccountKey());
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = join(dir, 'key.json');
+  try {
+    const provider = await cloudDnsProvider({ cloudDNS: { project: 'my-project' } }, { ...ctx(), allowAmbientCredentials: true });
+    await provider.present(apex);
+    assert.deepEqual(rrsets.get(AT_NAME)?.rrdatas, ['"apex-value"']);
+    assert.equal(assertions.length, 1, 'the key file\'s JWT was exchanged at the token endpoint');
+  } finally {
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no key: application default credentials for ClusterIssuers only; configuration errors name the field', async () => {
