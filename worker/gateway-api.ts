@@ -8,7 +8,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Gateway, HTTPRoute } from '../api/gateway-api.generated.ts';
 import { Labels, LabelValues } from '../api/constants.ts';
 import { GATEWAY_API_GROUP, Resources } from '../api/resources.ts';
-import { isNotFound, type WatchedCache } from '../lib/kube/client.ts';
+import { isNotFound, KubeApiError, type WatchedCache } from '../lib/kube/client.ts';
 import { staleCaches, type CacheVerb } from '../lib/kube/informer.ts';
 import type { QueueController } from './controller.ts';
 import type { Controller, WorkerContext } from './context.ts';
@@ -90,16 +90,30 @@ export function createGatewayApiSupport(ctx: WorkerContext, createShim: (gateway
     log.info('Gateway API is no longer served: stopped watching Gateways and HTTPRoutes');
   };
   const checkOnce = async () => {
-    let served: boolean;
     try {
-      served = await gatewayApiServed(ctx);
+      const served = await gatewayApiServed(ctx);
+      if (stopped) return;
+      if (served && !running && (await mayWatch())) await begin();
+      else if (!served && running) await end();
     } catch (err) {
       log.warn({ err: String(err) }, 'could not look for the Gateway API; trying again at the next interval');
-      return;
     }
-    if (stopped) return;
-    if (served && !running) await begin();
-    else if (!served && running) await end();
+  };
+  // Served but not ours to read (a chart without the Gateway API RBAC): caches that can never list
+  // would hold /readyz down, so say once what is missing and look again at the next interval.
+  let forbiddenSaid = false;
+  const mayWatch = async () => {
+    try {
+      await ctx.client.list(Resources.Gateway, { namespace: ctx.config.namespace });
+      await ctx.client.list(Resources.HTTPRoute, { namespace: ctx.config.namespace, labelSelector: SOLVER_ROUTE_SELECTOR });
+      forbiddenSaid = false;
+      return true;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.statusCode === 403)) throw err;
+      if (!forbiddenSaid) log.warn({ err: err.message }, 'Gateway API is served but the worker may not list Gateways or HTTPRoutes: give it get/list/watch on gateways and get/list/watch/create/update/delete on httproutes (the chart does), or turn Gateway API off; Gateways are not watched until then');
+      forbiddenSaid = true;
+      return false;
+    }
   };
   const check = () => (checking = checking.then(checkOnce, checkOnce));
   const schedule = () => {
