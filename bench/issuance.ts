@@ -68,6 +68,8 @@ export interface AcmeKeyTypeResult {
   acmeConnections: { certgate: number; raw: number };
   /** The worker's requests per certificate by route, largest first. */
   routes: Array<[string, number]>;
+  /** CPU ms per certificate of this process: certgate (worker, embedded API server and solver together), and the bare loop. */
+  cpuMs: { certgate: number; raw: number };
 }
 
 export interface CaBurstResult {
@@ -157,7 +159,13 @@ const pebblePort = (stack: AcmeStack) => Number(new URL(stack.pebble.directoryUr
  * The fastest bare acme-client loop: one EC account, keep-alive, the lower-level order flow, a tiny
  * HTTP-01 responder on pebble's port, the same polling as certgate and a fresh key of the same type per certificate.
  */
-async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, prefix: string, keyType: KeyType): Promise<{ figures: RunFigures; connections: number }> {
+/** CPU time of this process (user + system) since `before`, in ms. */
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1000;
+}
+
+async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, prefix: string, keyType: KeyType): Promise<{ figures: RunFigures; connections: number; cpuMs: number }> {
   const tokens = new Map<string, string>();
   const responder = http.createServer((req, res) => {
     const token = (req.url ?? '').split('/').pop() ?? '';
@@ -182,8 +190,9 @@ async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, pr
     const keyOpts = { keyType: keyType === 'RSA' ? ('rsa' as const) : ('ecdsa' as const) };
     await issueCertificate(client, [`${prefix}-warmup.example.test`], solver, keyOpts); // JIT, connections
     const before = connections.count();
+    const cpuBefore = process.cpuUsage();
     const figures = await timeSequential(count, (i) => issueCertificate(client, [`${prefix}-${i}.example.test`], solver, keyOpts).then(() => {}));
-    return { figures, connections: (connections.count() - before) / count };
+    return { figures, connections: (connections.count() - before) / count, cpuMs: cpuMsSince(cpuBefore) / count };
   } finally {
     connections.stop();
     agent.destroy();
@@ -279,13 +288,16 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       let apiBefore = traffic.of(workerToken);
       let routesBefore = traffic.routes(workerToken);
       let connectionsBefore = 0;
+      let cpuBefore = process.cpuUsage();
       const figures = await runCertgate(client, secrets, stages, `acme-${prefix}`, 'pebble', keyType, count, timeoutMs, () => {
         apiBefore = traffic.of(workerToken);
         routesBefore = traffic.routes(workerToken);
         connectionsBefore = acmeConnections.count();
+        cpuBefore = process.cpuUsage();
       });
       // Writes that follow the last Secret (Ready condition, Events) belong to the run too.
       await settled(() => traffic.of(workerToken).requests);
+      const certgateCpuMs = cpuMsSince(cpuBefore) / count;
       const api = perItem(traffic.of(workerToken), apiBefore, count);
       const routes = routesPerItem(traffic.routes(workerToken), routesBefore, count);
       const certgateConnections = (acmeConnections.count() - connectionsBefore) / count;
@@ -294,7 +306,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       solver = undefined;
       const rawAfter = await runRawAcme(stack, count, backoffMs, `raw-${prefix}-after`, keyType);
       if (keyType === 'ECDSA') stagesMarkdown = stages.markdown(Array.from({ length: count }, (_, i) => `acme-${prefix}-${i}`));
-      acmeResults.push({ keyType, certgate: figures, rawBefore: rawBefore.figures, rawAfter: rawAfter.figures, api, acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 }, routes });
+      acmeResults.push({ keyType, certgate: figures, rawBefore: rawBefore.figures, rawAfter: rawAfter.figures, api, acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 }, routes, cpuMs: { certgate: certgateCpuMs, raw: (rawBefore.cpuMs + rawAfter.cpuMs) / 2 } });
     }
 
     let ca: CaBurstResult | undefined;
@@ -353,6 +365,7 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
     rows.push([`${label}: Kubernetes API requests per certificate (worker)`, fmt(k.api.requests, 1), 'before this work: ~112', ratio(k.api.requests, 112), 'at most 15']);
     rows.push([`${label}: new API-server TLS connections per certificate (worker)`, fmt(k.api.connections, 2), 'before this work: ~122', ratio(k.api.connections, 122), 'at most 2']);
     rows.push([`${label}: new TLS connections to the ACME CA per certificate`, fmt(k.acmeConnections.certgate, 2), `${fmt(k.acmeConnections.raw, 2)} (bare loop)`, '', '']);
+    rows.push([`${label}: CPU ms per certificate (certgate: worker, embedded API server, solver and the bench's watches share this process)`, fmt(k.cpuMs.certgate, 0), `${fmt(k.cpuMs.raw, 0)} (bare loop)`, ratio(k.cpuMs.certgate, k.cpuMs.raw), '']);
   }
   if (r.ca) {
     rows.push([`CA issuer, ECDSA: ${r.ca.count} Certificates created at once, s until every Secret holds tls.crt`, fmt(r.ca.seconds, 2), `${fmt(r.ca.directSign.totalMs / 1000, 3)} (the same keys and signatures in-process, one by one)`, ratio(r.ca.seconds, r.ca.directSign.totalMs / 1000), 'under 20 s']);
