@@ -93,6 +93,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
     .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').default(60_000, '60s').argParser(durationArg))
     .addOption(new Option('--gateway-api-extra-protocols <protocol,...>', 'Gateway listener protocols besides HTTPS and TLS that carry TLS (cert-manager\'s flag)').default([], '').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .addOption(new Option('--gateway-api <mode>', 'auto: watch Gateways and HTTPRoutes while the Gateway API is served; off: never (no RBAC for it needed)').choices(['auto', 'off']).default('auto'))
     .addOption(new Option('--gateway-api-discovery-interval <duration>', 'how often to look for the Gateway API (gateway.networking.k8s.io/v1); Gateways and HTTPRoutes are watched while it is served').default(60_000, '60s').argParser(durationArg))
     .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
 }
@@ -128,7 +129,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeBackoffMinMs: o.acmeBackoffMinMs,
     dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53, apiEndpoints: o.dns01ApiEndpoint ?? {} },
     solverService: o.solverService,
-    gatewayApi: { extraProtocols: o.gatewayApiExtraProtocols ?? [], discoveryIntervalMs: o.gatewayApiDiscoveryInterval ?? 60_000 },
+    gatewayApi: { extraProtocols: o.gatewayApiExtraProtocols ?? [], discoveryIntervalMs: o.gatewayApiDiscoveryInterval ?? 60_000, off: o.gatewayApi === 'off' },
     cacheStaleAfterMs: o.cacheStaleAfter,
   };
   return deepFreeze(config);

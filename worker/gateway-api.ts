@@ -132,6 +132,7 @@ export function createGatewayApiSupport(ctx: WorkerContext, createShim: (gateway
     },
     check,
     start() {
+      if (ctx.config.gatewayApi.off) return;
       stopped = false;
       void check().finally(schedule);
     },
