@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { chartDir, renderChart, repoRoot, runHelm } from '../../scripts/render-manifests.ts';
-import { all, find, podTemplates, renderObjects, validateObject, type K8sObject } from './render.ts';
+import { all, chartContainerArgs, find, podTemplates, renderObjects, validateObject, type K8sObject } from './render.ts';
 import { parseWebhookConfig } from '../../webhook/config.ts';
 import { parseWorkerArgs } from '../../worker/flags.ts';
 import { parseHostPort as parseSolverListen } from '../../lib/listen.ts';
@@ -296,6 +296,27 @@ test('watchNamespace moves every namespaced permission of the controller into a 
   assert.deepEqual(byNs('certgate', 'certgate-controller-leader-election'), find(renderObjects(), 'Role', 'certgate-controller-leader-election'));
   // When the cluster resource namespace is the watched one, the Role there already covers it.
   assert.equal(renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'shop' }).filter((o) => o.metadata.name === 'certgate-controller-cluster-resources').length, 0);
+});
+
+test('gatewayAPI.enabled: RBAC for Gateways, HTTPRoutes and ReferenceGrants and webhook rules for Gateways; false drops them and turns both processes off', () => {
+  const gatewayGrants = (objects: K8sObject[], kind: string, name: string) =>
+    (find(objects, kind, name).rules as any[]).filter((r) => r.apiGroups.includes('gateway.networking.k8s.io')).flatMap((r) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${res}:${v}`))).sort();
+  const webhookResources = (objects: K8sObject[], kind: string) => find(objects, kind, 'certgate-webhook').webhooks[0].rules.flatMap((r: any) => r.resources);
+  const on = renderObjects();
+  assert.deepEqual(gatewayGrants(on, 'ClusterRole', 'certgate-webhook'), ['gateways:list', 'gateways:watch', 'referencegrants:list', 'referencegrants:watch']);
+  const controller = gatewayGrants(on, 'ClusterRole', 'certgate-controller');
+  for (const g of ['gateways:watch', 'referencegrants:get', 'httproutes:create', 'httproutes:delete', 'gateways/finalizers:update']) assert.ok(controller.includes(g), g);
+  assert.ok(!controller.some((g) => /^(gateways|referencegrants):(create|update|patch|delete)$/.test(g)), 'Gateways and ReferenceGrants are only read');
+  for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) assert.ok(webhookResources(on, kind).includes('gateways'), kind);
+  assert.ok(!chartContainerArgs(on, 'certgate-webhook', 'webhook').includes('--gateway-api=off'));
+  assert.equal(parseWebhookConfig(chartContainerArgs(on, 'certgate-webhook', 'webhook')).gatewayApi, 'auto');
+
+  const off = renderObjects({ gatewayAPI: { enabled: false } });
+  assert.deepEqual(gatewayGrants(off, 'ClusterRole', 'certgate-webhook'), []);
+  assert.deepEqual(gatewayGrants(off, 'ClusterRole', 'certgate-controller'), []);
+  for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) assert.ok(!webhookResources(off, kind).includes('gateways'), kind);
+  assert.equal(parseWebhookConfig(chartContainerArgs(off, 'certgate-webhook', 'webhook')).gatewayApi, 'off');
+  assert.ok(chartContainerArgs(off, 'certgate-controller', 'worker').includes('--gateway-api=off'));
 });
 
 test('CRDs are rendered from crds/ unchanged, with keep when asked and not at all when disabled', () => {
