@@ -107,6 +107,14 @@ test('a wrong secret is rejected with BADSIG naming the zone and key, and change
   assert.deepEqual(await client.queryTxt(name), []);
 });
 
+test('checkKey() tells a key the server refuses (BADSIG, BADKEY) from a good one, without updating anything', async () => {
+  await client.checkKey();
+  await clientWith({ tsigKeyName: bind.deniedTsig.name, tsigSecret: bind.deniedTsig.secret }).checkKey(); // known key; what it may update is another matter
+  await new Rfc2136Client({ nameserver: bind.address }).checkKey(); // unsigned: nothing to check
+  await assert.rejects(clientWith({ tsigSecret: Buffer.alloc(32, 7).toString('base64') }).checkKey(), { code: 'BADSIG', message: new RegExp(`rejected the signature of TSIG key "${bind.tsig.name}" .*\\(BADSIG\\): the secret does not match`) });
+  await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).checkKey(), { code: 'BADKEY', message: /does not know TSIG key "no-such-key" .*\(BADKEY\): check the key name and algorithm/ });
+});
+
 test('an unknown key name or algorithm is rejected with BADKEY', async () => {
   await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).addTxt(`x.${bind.zone}`, 'v'), { name: 'Rfc2136Error', code: 'BADKEY', message: /"no-such-key".*BADKEY/ });
   await assert.rejects(clientWith({ tsigAlgorithm: 'hmac-sha512' }).addTxt(`x.${bind.zone}`, 'v'), { code: 'BADKEY', message: /hmac-sha512/ });

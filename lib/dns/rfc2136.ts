@@ -91,6 +91,20 @@ export class Rfc2136Client {
       .map((a) => (Array.isArray(a.data) ? a.data : [a.data]).map((part) => part.toString()).join(''));
   }
 
+  /**
+   * Asks the server whether it accepts this client's TSIG key, changing nothing: a signed SOA query
+   * (servers check the signature of every message before answering). Throws the BADSIG/BADKEY
+   * Rfc2136Error an update would get; resolves for any other answer, and without a key.
+   */
+  async checkKey(): Promise<void> {
+    const key = this.key;
+    if (!key) return;
+    const question = dnsPacket.encode({ type: 'query', id: randomInt(0, 65536), flags: 0, questions: [{ type: 'SOA', name: this.fixedZone ?? '.', class: 'IN' }] });
+    const signed = signRequest(question, key);
+    const check = verifyResponse(await this.exchange(signed.message), key, signed.mac);
+    if (check.status === 'server-error' && check.name !== 'BADTIME') throw this.tsigError(check.name);
+  }
+
   /** The zone `fqdn` belongs to on this server: the owner of the SOA found walking up from `fqdn`. */
   async findZone(fqdn: string): Promise<string> {
     if (this.fixedZone) return this.fixedZone;
@@ -148,18 +162,21 @@ export class Rfc2136Client {
     }
   }
 
-  private tsigError(code: string, zone: string): Rfc2136Error {
+  /** `zone` is left out for checkKey(), which updates none. */
+  private tsigError(code: string, zone?: string): Rfc2136Error {
     const who = `DNS server ${this.serverName}`;
     const key = this.describeKey();
+    const updating = zone ? ` updating zone ${zone}` : '';
+    const forZone = zone ? ` for zone ${zone}` : '';
     switch (code) {
       case 'BADSIG':
-        return new Rfc2136Error(`${who} rejected the signature of ${key} updating zone ${zone} (BADSIG): the secret does not match the server's copy of the key`, code, false);
+        return new Rfc2136Error(`${who} rejected the signature of ${key}${updating} (BADSIG): the secret does not match the server's copy of the key`, code, false);
       case 'BADKEY':
-        return new Rfc2136Error(`${who} does not know ${key} (BADKEY) for zone ${zone}: check the key name and algorithm`, code, false);
+        return new Rfc2136Error(`${who} does not know ${key} (BADKEY)${forZone}: check the key name and algorithm`, code, false);
       case 'BADTIME':
-        return new Rfc2136Error(`${who} rejected ${key} for zone ${zone} because the clocks differ by more than the allowed fudge (BADTIME)`, code, true);
+        return new Rfc2136Error(`${who} rejected ${key}${forZone} because the clocks differ by more than the allowed fudge (BADTIME)`, code, true);
       default:
-        return new Rfc2136Error(`${who} rejected ${key} for zone ${zone} (${code})`, code, false);
+        return new Rfc2136Error(`${who} rejected ${key}${forZone} (${code})`, code, false);
     }
   }
 

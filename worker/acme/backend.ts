@@ -12,6 +12,7 @@ import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult } from '..
 import type { AcmeContext } from './runtime.ts';
 import { orderName } from '../object-names.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
+import { rejectedTsigKeys } from './challenges/dns01/rfc2136.ts';
 
 /** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
 export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
@@ -64,6 +65,8 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
       if (acme.caBundle && acme.skipTLSVerify) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'caBundle and skipTLSVerify are mutually exclusive' };
       const missing = await solverCredentialProblems(ctx.client, resourceNamespace, acme.solvers ?? []);
       if (missing.length) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: `DNS-01 solver credentials missing: ${missing.join('; ')}` };
+      const rejected = await rejectedTsigKeys(ctx.client, resourceNamespace, acme.solvers ?? []);
+      if (rejected.length) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: `DNS-01 solver credentials refused: ${rejected.join('; ')}` };
       try {
         const reg = await rt.accounts.clientFor(acme, resourceNamespace);
         if (acme.profile) {
