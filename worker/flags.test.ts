@@ -25,6 +25,12 @@ describe('worker flags', () => {
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.metricsListen));
   });
 
+  it('--gateway-api=off: the worker never looks for the Gateway API (auto by default)', () => {
+    assert.equal(parseWorkerArgs([]).gatewayApi.off, false);
+    assert.equal(parseWorkerArgs(['--gateway-api=off']).gatewayApi.off, true);
+    assert.throws(() => parseWorkerArgs(['--gateway-api=on']), /Allowed choices are auto, off/);
+  });
+
   it('--disable-auto-approval turns the built-in approver off', () => {
     assert.equal(parseWorkerArgs(['--disable-auto-approval']).autoApproval, false);
   });
