@@ -43,4 +43,6 @@ export interface Controller {
   readonly name: string;
   start(): void;
   stop(): Promise<void>;
+  /** Queue controllers: resolves once no key is ready or in flight (delayed keys do not count), so what was queued before has been processed. */
+  whenIdle?(): Promise<void>;
 }

@@ -82,6 +82,7 @@ export function createQueueController(ctx: QueueControllerContext, opts: Control
       queue.start();
     },
     stop: () => queue.stop(),
+    whenIdle: () => queue.whenIdle(),
   };
 }
 

@@ -44,12 +44,18 @@ export interface RunningWorker {
   isLeader(): boolean;
   /** The caches while this worker leads (tests and the soak compare them with the API server). */
   caches(): WorkerCaches | undefined;
+  /**
+   * Resolves once every controller's queue has been idle since the call: everything listed or
+   * watched before has been reconciled. Tests wait for it before asserting that nothing happened.
+   */
+  whenIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 interface RunningControllers {
   cacheSet: CacheSet;
   gatewayApi: GatewayApiSupport;
+  controllers: Controller[];
   stop(): Promise<void>;
 }
 
@@ -100,7 +106,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
     }
     log.info('controllers stopped');
   };
-  return { cacheSet, gatewayApi, stop };
+  return { cacheSet, gatewayApi, controllers, stop };
 }
 
 export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, opts: StartOptions = {}): Promise<RunningWorker> {
@@ -169,6 +175,9 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
     caches: () => running?.cacheSet.caches,
+    whenIdle: async () => {
+      await Promise.all((running?.controllers ?? []).map((c) => c.whenIdle?.()));
+    },
     async stop() {
       if (elector) await elector.stop();
       await end();

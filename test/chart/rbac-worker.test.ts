@@ -42,6 +42,8 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
   let worker: RunningWorker | undefined;
   let webhookUrl = '';
   const running: { stop(): Promise<void> }[] = [];
+  /** Requests to Leases seen by the API server: the elector's attempts, one at a time. */
+  let leaseRequests = 0;
 
   const kubectl = (args: string[], input = ''): Promise<Run> =>
     runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), ...args], { input });
@@ -61,6 +63,9 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
         crdDir: null,
         dir: join(workDir, 'apiserver'),
         serviceResolver: chartWebhookServiceResolver(webhookPort),
+        onRequest: (_method, url) => {
+          if (url.includes('/leases')) leaseRequests++;
+        },
       }),
     ]);
     admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'test-admin');
@@ -124,7 +129,9 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
       metadata: { name: 'www', namespace: USER_NS },
       spec: { secretName: 'www-tls', dnsNames: ['www.example.test'], issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } },
     });
-    await new Promise((r) => setTimeout(r, 4000));
+    // The elector tries again after each refusal: a third attempt means two were answered (403).
+    const attemptsBefore = leaseRequests;
+    await waitFor('the worker to try for the Lease three times', () => leaseRequests - attemptsBefore >= 3);
     assert.equal(worker.isLeader(), false, 'no lease without the Role');
     assert.equal(await tlsSecret('www-tls'), undefined, 'nothing issued without a leader');
 
@@ -168,10 +175,10 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     assert.equal(cert.metadata.ownerReferences?.[0]?.kind, 'Ingress');
     assert.equal(cert.metadata.ownerReferences?.[0]?.name, 'web');
     // The shim and the mutating webhook (which makes Certificate defaults explicit) settle: no write loop.
-    await new Promise((r) => setTimeout(r, 2000));
-    const later = await admin.get<any>(Resources.Certificate, USER_NS, 'web-tls');
-    assert.ok(later.metadata.generation <= 2, `Certificate rewritten ${later.metadata.generation} times in 2 s`);
     await waitFor('Secret web-tls', () => tlsSecret('web-tls'));
+    await worker!.whenIdle(); // every change so far has been reconciled, the shim's answers to them too
+    const later = await admin.get<any>(Resources.Certificate, USER_NS, 'web-tls');
+    assert.ok(later.metadata.generation <= 2, `Certificate rewritten ${later.metadata.generation} times`);
   });
 
   test('the series the alerts query are the ones the worker and webhook export, shaped as the alert tests assume', async () => {

@@ -30,4 +30,14 @@ export class CertgateProcesses {
   killAll(): void {
     for (const c of this.children) c.kill('SIGTERM');
   }
+
+  /** SIGTERM to each process, resolved once each has exited and closed its output: output() is then complete. */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      this.children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise<void>((resolve) => {
+        c.once('close', () => resolve());
+        c.kill('SIGTERM');
+      }))),
+    );
+  }
 }

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject, V1Ingress } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
@@ -139,7 +138,7 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
   }, { timeout: 30_000 });
 
   test('nothing happens while the namespace is not labelled', async () => {
-    await sleep(1000); // the worker has listed and reconciled every Ingress by now
+    await worker!.whenIdle(); // the worker has listed and reconciled every Ingress
     for (const name of ['shop', 'busy', 'taken']) assert.equal((await getIngress(name))!.spec!.tls, undefined, name);
   });
 

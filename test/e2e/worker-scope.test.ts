@@ -4,7 +4,6 @@
 // Ingress in another namespace untouched; the helpers refuse to start a worker without a namespace.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject, V1Ingress, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, CertificateRequest, Issuer } from '../../api/types.generated.ts';
@@ -62,7 +61,7 @@ describe('e2e workers stay in their namespace', { timeout: 240_000 }, () => {
     const ready = (c: Certificate | undefined) => c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
     await waitFor('Certificate web Ready inside', async () => ready(await client.get<Certificate>(Resources.Certificate, INSIDE, 'web')));
     await waitFor('Certificate for the annotated Ingress inside', () => client.get<Certificate>(Resources.Certificate, INSIDE, 'shop-tls'));
-    await sleep(1000); // a worker watching every namespace would have reconciled the other one by now too
+    await worker!.whenIdle(); // everything it listed is reconciled: a worker watching every namespace would have touched the other one
 
     const cert = await client.get<Certificate>(Resources.Certificate, OUTSIDE, 'web');
     assert.equal(cert?.status, undefined, 'no status on the Certificate outside');
