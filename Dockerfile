@@ -43,7 +43,7 @@ COPY --from=build /src/dist ./dist
 # and package.json ("type": "module" makes Node load dist/ as ES modules). Everything else comes from
 # outside: the API server, the service account token and CA the kubelet mounts, and for the CLI a
 # kubeconfig and the files named on its command line.
-# No CRD file is read: the chart installs the CRDs, and api/crds.ts is used by tests and code generation only.
+# No CRD file is read: the chart installs the CRDs, and api/crds.test-support.ts (read by tests and code generation) is not even in the build context.
 # 65532 is the conventional "nonroot" uid; the Helm chart runs every pod with it and a read-only
 # root filesystem, so nothing here needs to be writable.
 USER 65532:65532

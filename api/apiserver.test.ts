@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCrdDirectory, loadCrds } from './crds.ts';
+import { defaultCrdDirectory, loadCrds } from './crds.test-support.ts';
 import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.ts';
 
 const KUBECTL = '/usr/bin/kubectl';

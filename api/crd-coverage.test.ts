@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadCrds, schemaForKind, type JSONSchemaProps } from './crds.ts';
+import { loadCrds, schemaForKind, type JSONSchemaProps } from './crds.test-support.ts';
 
 const crds = loadCrds();
 const lines = readFileSync(fileURLToPath(new URL('./testdata/cert-manager-crd-fields.txt', import.meta.url)), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCrds, schemaForKind, defaultCrdDirectory, type JSONSchemaProps } from './crds.ts';
+import { loadCrds, schemaForKind, defaultCrdDirectory, type JSONSchemaProps } from './crds.test-support.ts';
 import { Resources } from './resources.ts';
 import { UNSUPPORTED_FIELDS, type CrdKind } from './unsupported.ts';
 

@@ -2,8 +2,8 @@
 // and required fields, and prunedFields() for fields the API server would silently drop.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { CustomResourceDefinition, JSONSchemaProps } from './crds.ts';
-import { schemaForKind } from './crds.ts';
+import type { CustomResourceDefinition, JSONSchemaProps } from './crds.test-support.ts';
+import { schemaForKind } from './crds.test-support.ts';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its callable sits on .default.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { loadCrds } from './crds.ts';
+import { loadCrds } from './crds.test-support.ts';
 import { createSchemaChecker } from './schema-validate.test-support.ts';
 import { findUnsupportedFields } from './unsupported.ts';
 

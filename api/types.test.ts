@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadCrds } from './crds.ts';
+import { loadCrds } from './crds.test-support.ts';
 import { generateGatewayApiTypes, generateTypes, GATEWAY_GENERATED_PATH, GENERATED_PATH } from '../scripts/gen-api-types.ts';
 import { gatewayApiCrds } from '../test/gateway-api/install.ts';
 import type { Certificate, ClusterIssuer } from './types.generated.ts';

@@ -6,7 +6,7 @@ import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { bodyArb } from '../webhook/fuzz-bodies.test-data.ts';
+import { bodyArb } from '../test/webhook/fuzz-bodies.ts';
 import { testTls } from '../test/webhook/admission.ts';
 import { fmt, machineLine, markdownTable, MiB, procMemory } from './report.ts';
 import { startTarget } from './webhook.ts';

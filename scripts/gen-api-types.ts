@@ -4,7 +4,7 @@
 // --check exits 1 when a file on disk differs from what the CRDs produce (api/types.test.ts does the same).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadCrds, type CustomResourceDefinition, type JSONSchemaProps } from '../api/crds.ts';
+import { loadCrds, type CustomResourceDefinition, type JSONSchemaProps } from '../api/crds.test-support.ts';
 import { gatewayApiCrds } from '../test/gateway-api/install.ts';
 
 /**

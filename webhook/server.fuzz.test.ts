@@ -11,7 +11,7 @@ import { defaultWebhookConfig } from './config.ts';
 import { startWebhookServer } from './server.ts';
 import { httpsRequest, postReview, testTls } from '../test/webhook/admission.ts';
 import { baseObjects } from './rules/fixtures.test-data.ts';
-import { bodyArb, seeds } from './fuzz-bodies.test-data.ts';
+import { bodyArb, seeds } from '../test/webhook/fuzz-bodies.ts';
 
 const RUNS = 10_000;
 const CONCURRENCY = 16;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { CustomResourceDefinition } from '../../api/crds.ts';
+import type { CustomResourceDefinition } from '../../api/crds.test-support.ts';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../lib/kube/client.ts';
 

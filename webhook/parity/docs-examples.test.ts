@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { loadCrds } from '../../api/crds.ts';
+import { loadCrds } from '../../api/crds.test-support.ts';
 import { createSchemaChecker } from '../../api/schema-validate.test-support.ts';
 import { findUnsupportedFields, type CrdKind } from '../../api/unsupported.ts';
 import { handleValidate } from '../admission/handlers.ts';

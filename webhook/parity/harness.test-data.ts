@@ -3,7 +3,7 @@
 // kubectl's strict field validation) and then the real validating webhook handler in enforce mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCrds } from '../../api/crds.ts';
+import { loadCrds } from '../../api/crds.test-support.ts';
 import { createSchemaChecker } from '../../api/schema-validate.test-support.ts';
 import { handleValidate } from '../admission/handlers.ts';
 import type { AdmissionRequest } from '../admission/review.ts';

@@ -1,8 +1,8 @@
 // Generators of mangled AdmissionReview bodies for the fuzz test: valid seeds of every checked kind,
 // edited at random paths, truncated, or replaced by arbitrary text.
 import fc from 'fast-check';
-import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND, INGRESS_KIND, ISSUER_KIND } from '../test/webhook/admission.ts';
-import { certificate, http01Acme, ingress } from './rules/fixtures.test-data.ts';
+import { admissionReview, CERTIFICATE_KIND, CLUSTER_ISSUER_KIND, INGRESS_KIND, ISSUER_KIND } from './admission.ts';
+import { certificate, http01Acme, ingress } from '../../webhook/rules/fixtures.test-data.ts';
 
 export const seeds = [
   admissionReview(INGRESS_KIND, ingress('web', { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } }] } }], tls: [{ hosts: ['a.example.com', '*.example.com'], secretName: 'taken-by-ingress' }] }, { 'cert-manager.io/cluster-issuer': 'le-prod' }), { namespace: 'apps' }),
