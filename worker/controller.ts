@@ -19,6 +19,8 @@ export interface ControllerOptions {
 
 export interface QueueController extends Controller {
   readonly queue: WorkQueue;
+  /** One reconcile of key outside the queue, with the queue's error handling: what table tests drive. */
+  sync(key: string): Promise<ReconcileResult>;
   enqueue(obj: KubernetesObject | undefined, priority?: Priority): void;
 }
 
@@ -42,37 +44,40 @@ export type QueueControllerContext = Pick<WorkerContext, 'log' | 'clock' | 'metr
 
 export function createQueueController(ctx: QueueControllerContext, opts: ControllerOptions): QueueController {
   const log = ctx.log.child({ controller: opts.name });
+  /** One pass over key as the queue runs it: the reconcile, with its failure turned into a schedule. */
+  const sync = async (key: string): Promise<ReconcileResult> => {
+    ctx.metrics.controllerSyncCalls.inc({ controller: opts.name });
+    const { namespace, name } = splitKey(key);
+    try {
+      return await opts.reconcile(key, log.child({ namespace, name }));
+    } catch (e) {
+      // The one place that turns a failure's kind into a schedule (lib/reconcile-errors.ts).
+      const disposition = classifyError(e);
+      switch (disposition.kind) {
+        case 'retry-at':
+          log.debug({ key, retryInMs: disposition.afterMs, err: errorText(e) }, 'retrying at a known time');
+          return { requeueAfterMs: disposition.afterMs };
+        case 'terminal':
+          // Recorded on the object by the reconciler; a change of the object brings the key back.
+          log.info({ key, err: errorText(e) }, 'not retried: fixing it needs a change');
+          return;
+        case 'transient':
+          throw e; // the queue's exponential backoff
+      }
+    }
+  };
   const queue = new WorkQueue({
     name: opts.name,
     clock: ctx.clock,
     concurrency: opts.concurrency ?? 2,
     backoff: opts.backoff ?? RECONCILE_BACKOFF,
     log,
-    reconcile: async (key) => {
-      ctx.metrics.controllerSyncCalls.inc({ controller: opts.name });
-      const { namespace, name } = splitKey(key);
-      try {
-        return await opts.reconcile(key, log.child({ namespace, name }));
-      } catch (e) {
-        // The one place that turns a failure's kind into a schedule (lib/reconcile-errors.ts).
-        const disposition = classifyError(e);
-        switch (disposition.kind) {
-          case 'retry-at':
-            log.debug({ key, retryInMs: disposition.afterMs, err: errorText(e) }, 'retrying at a known time');
-            return { requeueAfterMs: disposition.afterMs };
-          case 'terminal':
-            // Recorded on the object by the reconciler; a change of the object brings the key back.
-            log.info({ key, err: errorText(e) }, 'not retried: fixing it needs a change');
-            return;
-          case 'transient':
-            throw e; // the queue's exponential backoff
-        }
-      }
-    },
+    reconcile: sync,
   });
   return {
     name: opts.name,
     queue,
+    sync,
     enqueue(obj, priority) {
       if (obj?.metadata?.name) queue.add(keyOf(obj), priority);
     },
