@@ -44,8 +44,10 @@ interface Case {
   objects: KubernetesObject[];
   sign?: SignResult;
   config?: { autoApproval: boolean };
-  /** The Ready condition written (status reason), or 'Approved' for the approval write, undefined for none. */
+  /** The condition written, undefined for no write. */
   written?: { type: 'Ready' | 'Approved'; status: string; reason: string };
+  /** The same write also approves the request. */
+  approvedToo?: boolean;
   certificate?: string;
   event?: string;
   requeueAfterMs?: number;
@@ -53,7 +55,16 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'not approved, auto-approval on: approved', objects: [request([]), issuer(true)], written: { type: 'Approved', status: 'True', reason: 'cert-manager.io' } },
+  {
+    name: 'not approved, auto-approval on: approved and signed, in one write',
+    objects: [request([]), issuer(true)],
+    sign: { state: 'issued', certificatePem: 'LEAF PEM' },
+    written: { type: 'Ready', status: 'True', reason: 'Issued' },
+    approvedToo: true,
+    certificate: 'LEAF PEM',
+    event: 'CertificateIssued',
+    signed: true,
+  },
   { name: 'not approved, auto-approval off: left for another approver', objects: [request([]), issuer(true)], config: { autoApproval: false } },
   {
     name: 'denied: Ready=False Denied',
@@ -112,6 +123,7 @@ describe('CertificateRequest controller', () => {
         const cond = stored.status!.conditions!.find((x) => x.type === c.written!.type)!;
         assert.equal(cond.status, c.written.status);
         assert.equal(cond.reason, c.written.reason);
+        if (c.approvedToo) assert.equal(stored.status!.conditions!.find((x) => x.type === 'Approved')?.status, 'True', 'approved in the same write');
         if (c.certificate) assert.equal(Buffer.from(stored.status!.certificate!, 'base64').toString(), c.certificate);
       } else {
         assert.deepEqual(w.writes, [], 'no writes');
