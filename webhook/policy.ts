@@ -36,32 +36,44 @@ const clip = (s: string) => (s.length <= MAX_WARNING_LENGTH ? s : `${s.slice(0, 
 // An object with thousands of bad hosts gets the first few problems and a count, not a message
 // of megabytes that the API server and kubectl would have to carry. Only those few are formatted.
 export const MAX_LISTED_FINDINGS = 20;
-function listed(findings: ReadonlyArray<Finding>, format: (f: Finding) => string): string[] {
-  const lines = findings.slice(0, MAX_LISTED_FINDINGS).map(format);
-  if (findings.length > MAX_LISTED_FINDINGS) lines.push(`... and ${findings.length - MAX_LISTED_FINDINGS} more like these`);
-  return lines;
+
+/** The first MAX_LISTED_FINDINGS findings of a kind and how many there are. */
+class Listing {
+  readonly first: Finding[] = [];
+  count = 0;
+  add(f: Finding): void {
+    if (this.count++ < MAX_LISTED_FINDINGS) this.first.push(f);
+  }
+  lines(format: (f: Finding) => string): string[] {
+    const lines = this.first.map(format);
+    if (this.count > MAX_LISTED_FINDINGS) lines.push(`... and ${this.count - MAX_LISTED_FINDINGS} more like these`);
+    return lines;
+  }
 }
 
 export function decide(findings: ReadonlyArray<Finding>, mode: NamespaceMode, disabled: ReadonlySet<RuleId>): Decision {
-  const active = mode === 'off' ? [] : findings.filter((f) => !disabled.has(f.rule));
-  if (active.length === 0) return { allowed: true, warnings: [], results: [] }; // the common case, without the array passes below
-  // A finding denies when the mode enforces and its severity is deny (a per-finding test, not a list search: linear in findings).
-  const denies = (f: Finding) => mode === 'enforce' && f.severity === 'deny';
-  const denying = active.filter(denies);
-  // One result per rule and outcome, however many findings a rule has: a request counts once per rule that fired.
+  if (mode === 'off') return { allowed: true, warnings: [], results: [] };
+  // One pass, linear in findings (an object can carry tens of thousands): each finding counts for
+  // its rule once per outcome, and only the listed few are kept for the texts.
+  const denying = new Listing();
+  const warning = new Listing();
   const results: Array<{ rule: RuleId; result: RuleResult }> = [];
   const seen = new Map<RuleId, Set<RuleResult>>();
-  for (const f of active) {
-    const result: RuleResult = mode === 'audit' ? 'audited' : denies(f) ? 'denied' : 'warned';
+  for (const f of findings) {
+    if (disabled.has(f.rule)) continue;
+    // A finding denies when the mode enforces and its severity is deny.
+    const result: RuleResult = mode === 'audit' ? 'audited' : mode === 'enforce' && f.severity === 'deny' ? 'denied' : 'warned';
+    if (result === 'denied') denying.add(f);
+    else if (result === 'warned') warning.add(f);
     let outcomes = seen.get(f.rule);
     if (!outcomes) seen.set(f.rule, (outcomes = new Set()));
     if (outcomes.has(result)) continue;
     outcomes.add(result);
     results.push({ rule: f.rule, result });
   }
-  const warnings = mode === 'audit' ? [] : listed(active.filter((f) => !denies(f)), (f) => clip(formatFinding(f)));
-  if (denying.length === 0) return { allowed: true, warnings, results };
-  const lines = listed(denying, formatFinding);
-  const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${denying.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
+  const warnings = warning.lines((f) => clip(formatFinding(f)));
+  if (denying.count === 0) return { allowed: true, warnings, results };
+  const lines = denying.lines(formatFinding);
+  const message = lines.length === 1 ? `certgate: ${lines[0]}` : `certgate found ${denying.count} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`;
   return { allowed: false, message, warnings, results };
 }

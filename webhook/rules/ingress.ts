@@ -10,10 +10,16 @@ import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrus
 
 export type IngressRuleOptions = IssuerRuleOptions;
 
+interface TlsHost {
+  entry: number; // index in spec.tls
+  index: number; // index in that entry's hosts
+  host: string;
+}
+
 interface TlsEntry {
   index: number;
   /** DNS names; IP addresses are apart (cert-manager puts them in the Certificate's ipAddresses). */
-  hosts: Array<{ index: number; host: string }>;
+  hosts: TlsHost[];
   hasIps: boolean;
   secretName?: string;
 }
@@ -34,7 +40,7 @@ function tlsEntries(spec: Record<string, unknown>): TlsEntry[] {
       const h = rawHosts[i];
       if (typeof h !== 'string') continue;
       if (mayBeIp(h)) hasIps = true;
-      else hosts.push({ index: i, host: h });
+      else hosts.push({ entry: index, index: i, host: h });
     }
     out.push({ index, hosts, hasIps, secretName: asStr(o.secretName) || undefined });
   }
@@ -51,12 +57,16 @@ function ruleHosts(spec: Record<string, unknown>): Array<{ index: number; host: 
   return out;
 }
 
-/** Rule hosts, and the parent domains (".example.com") of the plain ones, for wildcard matches. */
-function hostIndex(hosts: ReadonlyArray<{ host: string }>): { exact: Set<string>; parents: Set<string> } {
+/**
+ * Rule hosts, and the parent domains (".example.com") of the plain ones for wildcard matches:
+ * only when some tls host is a wildcard, since each parent is a new string to hash.
+ */
+function hostIndex(hosts: ReadonlyArray<{ host: string }>, withParents: boolean): { exact: Set<string>; parents: Set<string> } {
   const exact = new Set<string>();
   const parents = new Set<string>();
   for (const { host } of hosts) {
     exact.add(host);
+    if (!withParents) continue;
     const dot = host.indexOf('.');
     if (dot > 0 && !isWildcard(host)) parents.add(host.slice(dot));
   }
@@ -69,11 +79,14 @@ function servesHost(rules: { exact: Set<string>; parents: Set<string> }, tlsHost
 }
 
 /** Whether one of the tls names covers host: the same name, or "*.<parent>" (as covers() decides). */
-function isCovered(tlsHosts: ReadonlySet<string>, host: string): boolean {
+function isCovered(tlsHosts: ReadonlyMap<string, unknown>, anyWildcard: boolean, host: string): boolean {
   if (tlsHosts.has(host)) return true;
+  if (!anyWildcard) return false;
   const dot = host.indexOf('.');
   return dot > 0 && !isWildcard(host) && tlsHosts.has(`*${host.slice(dot)}`);
 }
+
+const tlsHostField = (h: TlsHost) => `spec.tls[${h.entry}].hosts[${h.index}]`;
 
 export function validateIngress(ingress: unknown, view: ClusterView, opts: IngressRuleOptions): Finding[] {
   const meta = metaOf(ingress);
@@ -91,7 +104,7 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   for (const t of tls) {
     for (const h of t.hosts) {
       const problem = dnsNameProblem(h.host);
-      if (problem) findings.push({ rule: 'invalid-dns-name', field: `spec.tls[${t.index}].hosts[${h.index}]`, value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+      if (problem) findings.push({ rule: 'invalid-dns-name', field: tlsHostField(h), value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
     }
   }
 
@@ -100,14 +113,26 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   // controller's default certificate): cert-manager accepts both shapes, and so does certgate.
   // Set lookups, not a scan of one list per entry of the other: an Ingress may hold tens of
   // thousands of hosts, and every other admission request waits while this one is checked.
+  // Each tls host at its first listing, for the coverage checks and the duplicate check below.
+  const firstListing = new Map<string, TlsHost>();
+  const duplicates: TlsHost[] = [];
+  const wildcards: TlsHost[] = [];
+  for (const t of tls) {
+    for (const h of t.hosts) {
+      if (firstListing.has(h.host)) duplicates.push(h);
+      else firstListing.set(h.host, h);
+      if (isWildcard(h.host)) wildcards.push(h);
+    }
+  }
+  const anyWildcard = wildcards.length > 0;
   const servesEveryHost = asObj(spec.defaultBackend) !== undefined;
-  const ruleIndex = hostIndex(rules);
+  const ruleIndex = hostIndex(rules, anyWildcard);
   for (const t of servesEveryHost ? [] : tls) {
     for (const h of t.hosts) {
       if (!servesHost(ruleIndex, h.host)) {
         findings.push({
           rule: 'tls-host-not-in-rules',
-          field: `spec.tls[${t.index}].hosts[${h.index}]`,
+          field: tlsHostField(h),
           value: h.host,
           message: 'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)',
           severity: 'deny',
@@ -116,11 +141,9 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     }
   }
   if (tls.length > 0 && tls.every((t) => t.hosts.length > 0 || t.hasIps)) {
-    const tlsHosts = new Set<string>();
-    for (const t of tls) for (const h of t.hosts) tlsHosts.add(h.host);
     const reported = new Set<string>();
     for (const r of rules) {
-      if (reported.has(r.host) || isCovered(tlsHosts, r.host)) continue;
+      if (isCovered(firstListing, anyWildcard, r.host) || reported.has(r.host)) continue;
       reported.add(r.host);
       findings.push({
         rule: 'rule-host-not-in-tls',
@@ -133,14 +156,8 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   }
 
   // Duplicate hosts across the tls entries: two certificates (or one listed twice) for one name.
-  const tlsHostField = (t: TlsEntry, h: TlsEntry['hosts'][number]) => `spec.tls[${t.index}].hosts[${h.index}]`;
-  const seen = new Map<string, [TlsEntry, TlsEntry['hosts'][number]]>();
-  for (const t of tls) {
-    for (const h of t.hosts) {
-      const first = seen.get(h.host);
-      if (first) findings.push({ rule: 'duplicate-host', field: tlsHostField(t, h), value: h.host, message: `already listed at ${tlsHostField(...first)}; list each host once`, severity: 'deny' });
-      else seen.set(h.host, [t, h]);
-    }
+  for (const h of duplicates) {
+    findings.push({ rule: 'duplicate-host', field: tlsHostField(h), value: h.host, message: `already listed at ${tlsHostField(firstListing.get(h.host)!)}; list each host once`, severity: 'deny' });
   }
 
   if (wantsCert) {
@@ -165,9 +182,8 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     findings.push(...commonNameFindings(meta, tls), ...secretNameConflicts(meta, tls, view));
   }
 
-  const certificateHosts: Array<{ field: string; host: string }> = [];
-  for (const t of tls) for (const h of t.hosts) certificateHosts.push({ field: tlsHostField(t, h), host: h.host });
-  findings.push(...issuerFindings('Ingress', meta, certificateHosts, view, opts));
+  // Of the names the certificates will hold, issuerFindings looks only at the wildcards.
+  findings.push(...issuerFindings('Ingress', meta, wildcards.map((h) => ({ field: tlsHostField(h), host: h.host })), view, opts));
   return findings;
 }
 
