@@ -8,7 +8,7 @@ import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
 import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';
 import { validateCertificateRequest } from '../rules/certificate-request.ts';
-import { formatFinding, type Finding, type RuleId } from '../rules/ids.ts';
+import { asWarning, formatFinding, type Finding, type RuleId } from '../rules/ids.ts';
 import { validateGateway } from '../rules/gateway.ts';
 import { validateIngress } from '../rules/ingress.ts';
 import { validateIssuer } from '../rules/issuer.ts';
@@ -101,7 +101,7 @@ export function handleValidate(req: AdmissionRequest, ctx: HandlerContext, bodyB
   // things worse (a label, a finalizer, a partial fix) is never blocked by old mistakes.
   if (req.operation === 'UPDATE' && asObj(req.oldObject) && findings.some((f) => f.severity === 'deny')) {
     const before = new Set(findingsFor(kind, old, ctx).map(formatFinding));
-    findings = findings.map((f) => (f.severity === 'deny' && before.has(formatFinding(f)) ? { ...f, severity: 'warn' as const } : f));
+    findings = findings.map((f) => (f.severity === 'deny' && before.has(formatFinding(f)) ? asWarning(f) : f));
   }
   return respond(req.uid, findings, mode, ctx.config.disabledRules);
 }

@@ -2,7 +2,7 @@
 // ingress-shim fail later, silently, or loop. Pure: (ingress, view, options) -> findings.
 import { IngressAnnotations } from '../../api/constants.ts';
 import type { ClusterView } from '../cluster-view.ts';
-import type { Finding } from './ids.ts';
+import { FindingAt, type Finding } from './ids.ts';
 import { asksForCertificate, issuerFindings, type IssuerRuleOptions } from './issuer-annotations.ts';
 import { isIP } from 'node:net';
 import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-syntax.ts';
@@ -87,6 +87,11 @@ function isCovered(tlsHosts: ReadonlyMap<string, unknown>, anyWildcard: boolean,
 }
 
 const tlsHostField = (h: TlsHost) => `spec.tls[${h.entry}].hosts[${h.index}]`;
+const ruleHostField = (r: { index: number }) => `spec.rules[${r.index}].host`;
+
+// The findings an Ingress can have once per host, hence FindingAt (field paths built when shown).
+const TLS_HOST_NOT_IN_RULES = 'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)';
+const RULE_HOST_NOT_IN_TLS = 'this Ingress has a tls block but none of its entries lists this host, so it is served without a valid certificate; add it to spec.tls[].hosts';
 
 export function validateIngress(ingress: unknown, view: ClusterView, opts: IngressRuleOptions): Finding[] {
   const meta = metaOf(ingress);
@@ -99,7 +104,7 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   // Host syntax, rules and tls alike.
   for (const r of rules) {
     const problem = dnsNameProblem(r.host);
-    if (problem) findings.push({ rule: 'invalid-dns-name', field: `spec.rules[${r.index}].host`, value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+    if (problem) findings.push({ rule: 'invalid-dns-name', field: ruleHostField(r), value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
   }
   for (const t of tls) {
     for (const h of t.hosts) {
@@ -130,13 +135,7 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   for (const t of servesEveryHost ? [] : tls) {
     for (const h of t.hosts) {
       if (!servesHost(ruleIndex, h.host)) {
-        findings.push({
-          rule: 'tls-host-not-in-rules',
-          field: tlsHostField(h),
-          value: h.host,
-          message: 'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)',
-          severity: 'deny',
-        });
+        findings.push(new FindingAt('tls-host-not-in-rules', h, tlsHostField, h.host, TLS_HOST_NOT_IN_RULES, 'deny'));
       }
     }
   }
@@ -145,13 +144,7 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
     for (const r of rules) {
       if (isCovered(firstListing, anyWildcard, r.host) || reported.has(r.host)) continue;
       reported.add(r.host);
-      findings.push({
-        rule: 'rule-host-not-in-tls',
-        field: `spec.rules[${r.index}].host`,
-        value: r.host,
-        message: 'this Ingress has a tls block but none of its entries lists this host, so it is served without a valid certificate; add it to spec.tls[].hosts',
-        severity: 'deny',
-      });
+      findings.push(new FindingAt('rule-host-not-in-tls', r, ruleHostField, r.host, RULE_HOST_NOT_IN_TLS, 'deny'));
     }
   }
 
