@@ -2,7 +2,7 @@
 # kubectl from the machine first; the copy unpacked from the helm npm package otherwise.
 export PATH := $(PATH):$(CURDIR)/.tools/kubectl
 
-.PHONY: setup demo test typecheck bench chart manifests build clean
+.PHONY: setup demo test typecheck lint knip bench chart manifests build clean
 
 setup:
 	@bash scripts/ensure-tools.sh
@@ -10,11 +10,19 @@ setup:
 demo: setup
 	npx tsx scripts/demo.ts $(DEMO_ARGS)
 
-test: setup typecheck
+test: setup typecheck lint knip
 	node scripts/run-tests.mjs
 
 typecheck:
 	npx tsc --noEmit
+
+# typescript-eslint with type information (eslint.config.js).
+lint:
+	npx eslint .
+
+# Unused files and dependencies (knip.json). Unused exports are listed by `npx knip` but not enforced yet.
+knip:
+	npx knip --no-progress --include dependencies,unlisted,files,binaries
 
 bench: setup
 	npx tsx bench/run.ts

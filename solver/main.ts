@@ -1,7 +1,7 @@
 // `certgate solver`: the HTTP-01 sidecar. Watches HTTP-01 Challenge objects and answers their
 // tokens. Only wiring lives here (flags, kube client, cache, server).
 import { parseHostPort } from '../lib/listen.ts';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig, type WatchedCache } from '../lib/kube/client.ts';

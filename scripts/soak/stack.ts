@@ -63,7 +63,7 @@ const control = http.createServer((req, res) => {
   const answer = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (req.url === '/drift') drift().then((d) => answer({ drift: d }), (e) => answer({ drift: [`check failed: ${String(e)}`] }));
   else if (req.url === '/ready')
-    Promise.all([status(`http://127.0.0.1:${worker.healthPort}/readyz`), status(`${webhook.server.url}/readyz`, true), status(`${solver.server.url}/readyz`)]).then(([w, h, s]) => answer({ worker: w, webhook: h, solver: s }));
+    void Promise.all([status(`http://127.0.0.1:${worker.healthPort}/readyz`), status(`${webhook.server.url}/readyz`, true), status(`${solver.server.url}/readyz`)]).then(([w, h, s]) => answer({ worker: w, webhook: h, solver: s }));
   else res.writeHead(404).end();
 });
 control.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ control: (control.address() as AddressInfo).port }) + '\n'));

@@ -28,7 +28,6 @@ import { pebbleAcmeSpec } from '../e2e/acme-harness.ts';
 import { acmeStackWorkerFlags, chartContainerArgs, chartWebhookServiceResolver, find, kubectlBin, parseManifests, testWorkerFlags } from './render.ts';
 import { waitFor } from '../fixtures.ts';
 
-const NS = 'certgate';
 const USER_NS = 'shop';
 
 /** What Grafana substitutes before sending a query to Prometheus. */

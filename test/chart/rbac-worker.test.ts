@@ -239,7 +239,6 @@ describe('with watchNamespace, the worker runs on Roles in that namespace and re
     const clusterRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'certgate-controller')!;
     assert.deepEqual(clusterRole.rules.flatMap((r: any) => r.resources).sort(), ['clusterissuers', 'clusterissuers/status', 'ingressclasses', 'namespaces']);
 
-    const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'certgate-controller')!;
     const args = chartContainerArgs(objects, 'certgate-controller', 'worker');
     assert.ok(args.includes(`--namespace=${WATCHED}`));
     const kubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');

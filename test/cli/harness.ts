@@ -5,7 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KeyObject } from 'node:crypto';
 import type { Certificate, CertificateRequest, Challenge, Order } from '../../api/types.generated.ts';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
+import { KubeClient } from '../../lib/kube/client.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
 import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';

@@ -13,9 +13,9 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
+import { launchWorker, readPair } from './issuance-helpers.ts';
 import { ShiftedClock } from './shifted-clock.ts';
 import { clientFor, waitFor, certificate } from '../fixtures.ts';
 

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, type AcmeWorkerOptions, prepareAcmeNamespaces } from './acme-harness.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, type AcmeWorkerOptions, prepareAcmeNamespaces } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
-import { Resources } from '../../api/resources.ts';
 import { waitFor } from '../fixtures.ts';
 
 const NS = runName('acme-crash');

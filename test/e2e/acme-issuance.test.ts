@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { Issuer } from '../../api/types.generated.ts';

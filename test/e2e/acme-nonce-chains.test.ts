@@ -5,13 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAcmeStack, httpsGet, type AcmeStack } from '../services/index.ts';
 import { X509Certificate } from 'node:crypto';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
-  CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec,
+  chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec,
   signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
-import { Resources } from '../../api/resources.ts';
 import { prepareAcmeNamespaces } from './acme-harness.ts';
 
 const NS = runName('acme-nonce');

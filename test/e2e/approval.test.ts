@@ -1,7 +1,7 @@
 // CertificateRequest approval by someone other than certgate: a worker started with
 // --disable-auto-approval (chart value disableAutoApproval) approves nothing; `certgate approve`
 // lets a request be signed, `certgate deny` ends it, and the Certificate says why.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, CertificateRequest, Issuer } from '../../api/types.generated.ts';

@@ -3,7 +3,7 @@
 // cert-manager.io/* detail annotations and the secretTemplate are put back without re-issuing;
 // cert-manager.io/issue-temporary-certificate puts a temporary certificate in the Secret while the
 // real one cannot be issued.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';

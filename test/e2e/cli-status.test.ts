@@ -114,7 +114,7 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     assert.match(r.stdout, /ARI Window: +\d{4}-\S+ to \d{4}-\S+\n/);
     assert.match(r.stdout, /ARI Explanation: https:\/\/ca\.example\.test\/incidents\/7\n/);
     assert.match(r.stdout, /Name: web-1, Revision: 1/);
-    assert.match(r.stdout, /Order:\n  Name: web-1-1234567, State: valid/);
+    assert.match(r.stdout, /Order:\n {2}Name: web-1-1234567, State: valid/);
     assert.match(r.stdout, /Issuing\s+The certificate has been successfully issued/);
   });
 
@@ -123,10 +123,10 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     if (process.env.CLI_TEST_SHOW) console.log(r.stdout);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Ready:\s+False/);
-    assert.match(r.stdout, /Secret:\n  Name: shop-tls\n  Not found/);
+    assert.match(r.stdout, /Secret:\n {2}Name: shop-tls\n {2}Not found/);
     assert.match(r.stdout, /Reason: Pending, Message: Waiting on certificate issuance from order/);
-    assert.match(r.stdout, /Order:\n  Name: shop-1-1234567, State: pending/);
-    assert.match(r.stdout, /Type: HTTP-01, Domain: shop\.example\.test, State: pending, Presented: true, Processing: true\n    Reason: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'/);
+    assert.match(r.stdout, /Order:\n {2}Name: shop-1-1234567, State: pending/);
+    assert.match(r.stdout, /Type: HTTP-01, Domain: shop\.example\.test, State: pending, Presented: true, Processing: true\n {4}Reason: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'/);
     assert.match(r.stdout, /Domain: www\.shop\.example\.test, State: valid/);
   });
 
@@ -135,7 +135,7 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Issuing: False, Reason: Failed/);
     assert.match(r.stdout, /Failed issuance attempts: 1/);
-    assert.match(r.stdout, /State: errored\n  Reason: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued/);
+    assert.match(r.stdout, /State: errored\n {2}Reason: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued/);
     assert.match(r.stdout, /Failure Time: /);
   });
 
@@ -143,7 +143,7 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     const r = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'bad']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Ready: False, Reason: InvalidKeyPair/);
-    assert.match(r.stdout, /  Problems:\n    - the private key does not match the certificate/);
+    assert.match(r.stdout, / {2}Problems:\n {4}- the private key does not match the certificate/);
     const good = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web']);
     assert.doesNotMatch(good.stdout, /Problems:/);
   });

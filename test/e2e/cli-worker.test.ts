@@ -16,7 +16,7 @@ import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig, prepareAcmeNamespaces } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { makeCa, makeLeaf, runCli } from '../cli/harness.ts';
@@ -79,7 +79,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     assert.match(r.stdout, /DNS Names:\s+web\.example\.test/);
     assert.match(r.stdout, /Issuer:\s+CN=Pebble Intermediate/);
     assert.match(r.stdout, /Renewal Time: \d{4}-/);
-    assert.match(r.stdout, /Order:\n  Name: \S+, State: valid/);
+    assert.match(r.stdout, /Order:\n {2}Name: \S+, State: valid/);
   });
 
   test('check api is green with the webhook running and the worker holding its lease', async () => {

@@ -3,7 +3,7 @@
 // secret-template on the Secret, a tls entry without hosts skipped while the others are issued,
 // labels reset to the Ingress's without the applyset label, and a Certificate not owned by the
 // Ingress left alone. The ported decision table: worker/ingress-shim/cert-manager-sync.test.ts.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Ingress, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';

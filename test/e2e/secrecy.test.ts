@@ -6,12 +6,12 @@
 // the DNS provider credentials (both TSIG secrets).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';

@@ -40,7 +40,6 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
     requests: true,
     reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
-      const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
         await removeNextKey(ctx, cert);
         await upkeepSecretMetadata(ctx, cert, log);

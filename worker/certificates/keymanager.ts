@@ -23,7 +23,6 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
     name: KEY_MANAGER_CONTROLLER,
     reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
-      const name = cert.metadata.name!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
       const spec = keySpecOf(cert);

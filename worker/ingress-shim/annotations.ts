@@ -35,7 +35,10 @@ export function splitCsvRecord(annotation: string, value: string): string[] {
       i++;
       for (;;) {
         if (i >= value.length) throw new IngressConfigError(`${annotation}: unterminated quote in ${JSON.stringify(value)}`);
-        if (value[i] === '"' && value[i + 1] === '"') (field += '"'), (i += 2);
+        if (value[i] === '"' && value[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        }
         else if (value[i] === '"') break;
         else field += value[i++];
       }

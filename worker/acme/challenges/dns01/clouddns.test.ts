@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextWith, rejectsAsProviderError, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { cloudDnsProvider } from './clouddns.ts';
-import { other, serviceAccountKey, DNS, rrsets, changes, assertions, googleError, token, google, privateKey, reset } from '../../../../test/services/dns01-fakes/clouddns.ts';
+import { other, serviceAccountKey, DNS, rrsets, changes, assertions, googleError, google, reset } from '../../../../test/services/dns01-fakes/clouddns.ts';
 
 const fake = useFakeApi(google, reset);
 
