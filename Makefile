@@ -2,7 +2,7 @@
 # kubectl from the machine first; the copy unpacked from the helm npm package otherwise.
 export PATH := $(PATH):$(CURDIR)/.tools/kubectl
 
-.PHONY: setup demo test typecheck lint knip bench chart manifests build clean
+.PHONY: setup demo test typecheck lint format knip bench chart manifests build clean
 
 setup:
 	@bash scripts/ensure-tools.sh
@@ -10,7 +10,7 @@ setup:
 demo: setup
 	npx tsx scripts/demo.ts $(DEMO_ARGS)
 
-test: setup typecheck lint knip
+test: setup typecheck lint format knip
 	node scripts/run-tests.mjs
 
 typecheck:
@@ -19,6 +19,10 @@ typecheck:
 # typescript-eslint with type information (eslint.config.js).
 lint:
 	npx eslint .
+
+# Prettier (.prettierrc.json: 160 columns, the existing single-quote style); `npx prettier --write "**/*.{ts,js,mjs}"` fixes.
+format:
+	npx prettier --check --log-level warn "**/*.{ts,js,mjs}"
 
 # Unused files and dependencies (knip.json). Unused exports are listed by `npx knip` but not enforced yet.
 knip:
