@@ -42,10 +42,18 @@ describe('CRDs in the embedded API server', { skip: !existsSync(KUBECTL) && 'kub
     for (const crd of loadCrds()) assert.match(out, new RegExp(`${crd.metadata.name.replace(/\./g, '\\.')} created`));
     await ok('wait', '--for=condition=Established', '--timeout=20s', ...loadCrds().map((c) => `crd/${c.metadata.name}`));
     // kubectl create namespace would send protobuf, which the embedded server does not speak; apply sends JSON.
-    await ok('apply', '-f', manifest('namespaces.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: sandbox}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: cert-manager}\n'));
+    await ok(
+      'apply',
+      '-f',
+      manifest(
+        'namespaces.yaml',
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: sandbox}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: cert-manager}\n',
+      ),
+    );
     // cert-manager's documentation examples go through the webhook in webhook/parity/docs-examples.test.ts
     // (they use namespaces of their own, some placeholders); the other files are applied here.
-    for (const file of readdirSync(testdata).filter((f) => f.endsWith('.yaml') && f !== 'cert-manager-docs-examples.yaml')) await ok('apply', '-f', join(testdata, file));
+    for (const file of readdirSync(testdata).filter((f) => f.endsWith('.yaml') && f !== 'cert-manager-docs-examples.yaml'))
+      await ok('apply', '-f', join(testdata, file));
   });
 
   after(async () => {
@@ -75,7 +83,9 @@ describe('CRDs in the embedded API server', { skip: !existsSync(KUBECTL) && 'kub
   });
 
   it('rejects a v1alpha2-style lowercase key algorithm with the enum in the message', async () => {
-    const path = manifest('bad-alg.yaml', `apiVersion: cert-manager.io/v1
+    const path = manifest(
+      'bad-alg.yaml',
+      `apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata: {name: bad-alg, namespace: default}
 spec:
@@ -83,28 +93,38 @@ spec:
   dnsNames: [a.example.com]
   issuerRef: {name: x}
   privateKey: {algorithm: rsa}
-`);
+`,
+    );
     const r = await kubectl('apply', '-f', path);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.privateKey\.algorithm: Unsupported value: "rsa": supported values: "RSA", "ECDSA", "Ed25519"/);
   });
 
   it('rejects a Certificate without issuerRef', async () => {
-    const path = manifest('no-issuer.yaml', 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: no-issuer, namespace: default}\nspec: {secretName: s}\n');
+    const path = manifest(
+      'no-issuer.yaml',
+      'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: no-issuer, namespace: default}\nspec: {secretName: s}\n',
+    );
     const r = await kubectl('apply', '-f', path);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.issuerRef: Required value/);
   });
 
   it('reports a misspelled field with kubectl default (strict) validation', async () => {
-    const path = manifest('typo-strict.yaml', 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: typo-strict, namespace: default}\nspec: {secretName: s, issuerRef: {name: x}, dnsName: [a.example.com]}\n');
+    const path = manifest(
+      'typo-strict.yaml',
+      'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: typo-strict, namespace: default}\nspec: {secretName: s, issuerRef: {name: x}, dnsName: [a.example.com]}\n',
+    );
     const r = await kubectl('apply', '-f', path);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown field "spec\.dnsName"/);
   });
 
   it('prunes a misspelled field when validation is off, as a real API server does', async () => {
-    const path = manifest('typo.yaml', 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: typo, namespace: default}\nspec: {secretName: s, issuerRef: {name: x}, dnsName: [a.example.com]}\n');
+    const path = manifest(
+      'typo.yaml',
+      'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: typo, namespace: default}\nspec: {secretName: s, issuerRef: {name: x}, dnsName: [a.example.com]}\n',
+    );
     await ok('apply', '--validate=false', '-f', path);
     const cert = JSON.parse(await ok('get', 'certificate', 'typo', '-n', 'default', '-o', 'json'));
     assert.equal(cert.spec.dnsName, undefined);
@@ -112,8 +132,19 @@ spec:
   });
 
   it('keeps status apart from spec (status subresource)', async () => {
-    await ok('patch', 'certificate', 'example-com', '-n', 'sandbox', '--subresource=status', '--type=merge', '-p',
-      JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' }] } }));
+    await ok(
+      'patch',
+      'certificate',
+      'example-com',
+      '-n',
+      'sandbox',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' }] },
+      }),
+    );
     const [, row] = (await ok('get', 'certificates', 'example-com', '-n', 'sandbox', '-o', 'wide')).split('\n');
     assert.match(row!, /^example-com\s+True\s+example-com-tls\s+letsencrypt-prod\s+Certificate is up to date and has not expired/);
   });

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { loadCrds, schemaForKind, type JSONSchemaProps } from './crds.test-support.ts';
 
 const crds = loadCrds();
-const lines = readFileSync(fileURLToPath(new URL('./testdata/cert-manager-crd-fields.txt', import.meta.url)), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+const lines = readFileSync(fileURLToPath(new URL('./testdata/cert-manager-crd-fields.txt', import.meta.url)), 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'));
 
 /** True when path is declared, or lies below a node that preserves unknown fields. */
 function covered(root: JSONSchemaProps, path: string): boolean {

@@ -55,7 +55,9 @@ function markedUnsupported(schema: JSONSchemaProps, path = ''): string[] {
   const here = path && schema.description?.includes('Not supported by certgate') ? [path] : [];
   const children = Object.entries(schema.properties ?? {}).flatMap(([k, child]) => {
     const p = path ? `${path}.${k}` : k;
-    return child.type === 'array' && child.items?.properties ? [...markedUnsupported(child, p), ...markedUnsupported(child.items, `${p}[]`)] : markedUnsupported(child, p);
+    return child.type === 'array' && child.items?.properties
+      ? [...markedUnsupported(child, p), ...markedUnsupported(child.items, `${p}[]`)]
+      : markedUnsupported(child, p);
   });
   return [...here, ...children];
 }
@@ -70,7 +72,10 @@ describe('CRD files', () => {
       assert.equal(crd.spec.names.plural, r.plural);
       assert.equal(crd.metadata.name, `${r.plural}.${r.group}`);
       assert.equal(crd.spec.scope, r.namespaced ? 'Namespaced' : 'Cluster');
-      assert.deepEqual(crd.spec.versions.map((v) => [v.name, v.served, v.storage]), [[r.version, true, true]]);
+      assert.deepEqual(
+        crd.spec.versions.map((v) => [v.name, v.served, v.storage]),
+        [[r.version, true, true]],
+      );
       assert.deepEqual(crd.spec.versions[0]!.subresources, { status: {} }, `${crd.metadata.name} status subresource`);
       assert.equal(crd.metadata.labels?.['app.kubernetes.io/name'], 'certgate');
       assert.ok(crd.spec.names.categories?.includes('cert-manager'), `${crd.metadata.name} category cert-manager`);
@@ -101,7 +106,10 @@ describe('CRD files', () => {
   for (const [kind, names] of columnCases) {
     it(`${kind} printer columns are ${names.join(', ')}`, () => {
       const cols = byKind.get(kind)!.spec.versions[0]!.additionalPrinterColumns ?? [];
-      assert.deepEqual(cols.map((c) => c.name), names);
+      assert.deepEqual(
+        cols.map((c) => c.name),
+        names,
+      );
       const age = cols.at(-1)!;
       assert.deepEqual([age.jsonPath, age.type], ['.metadata.creationTimestamp', 'date']);
       for (const c of cols.filter((c) => c.name === 'Status')) assert.equal(c.priority, 1);
@@ -136,7 +144,8 @@ describe('CRD files', () => {
         assert.ok(node, `${kind} ${field.path} missing from the CRD (the API server would prune it)`);
         assert.match(node.description ?? '', /Not supported by certgate; rejected by the admission webhook/, `${kind} ${field.path}`);
         if (node.type === 'object') assert.equal(node['x-kubernetes-preserve-unknown-fields'], true, `${kind} ${field.path} must preserve unknown fields`);
-        if (node.type === 'array' && node.items?.type === 'object') assert.equal(node.items['x-kubernetes-preserve-unknown-fields'], true, `${kind} ${field.path}[]`);
+        if (node.type === 'array' && node.items?.type === 'object')
+          assert.equal(node.items['x-kubernetes-preserve-unknown-fields'], true, `${kind} ${field.path}[]`);
       }
       assert.deepEqual(markedUnsupported(schema).sort(), fields.map((f) => f.path).sort(), `${kind}: described as unsupported <> api/unsupported.ts`);
     }
@@ -169,8 +178,19 @@ describe('CRD files', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-cache-'));
     try {
       const { port } = server.address() as AddressInfo;
-      const out = await run('kubectl', ['--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir, 'apply', '--dry-run=client', '--validate=false', '-f', defaultCrdDirectory()]);
-      for (const crd of crds) assert.match(out, new RegExp(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name.replace(/\./g, '\\.')} created \\(dry run\\)`));
+      const out = await run('kubectl', [
+        '--server',
+        `http://127.0.0.1:${port}`,
+        '--cache-dir',
+        cacheDir,
+        'apply',
+        '--dry-run=client',
+        '--validate=false',
+        '-f',
+        defaultCrdDirectory(),
+      ]);
+      for (const crd of crds)
+        assert.match(out, new RegExp(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name.replace(/\./g, '\\.')} created \\(dry run\\)`));
     } finally {
       server.close();
       rmSync(cacheDir, { recursive: true, force: true });
@@ -196,8 +216,18 @@ function discoveryServer(): Promise<Server> {
     '/api/v1': { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'v1', resources: [] },
     '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apiextensions.k8s.io', versions: [gv], preferredVersion: gv }] },
     '/apis/apiextensions.k8s.io/v1': {
-      kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.groupVersion,
-      resources: [{ name: 'customresourcedefinitions', singularName: 'customresourcedefinition', namespaced: false, kind: 'CustomResourceDefinition', verbs: ['create', 'get', 'list', 'patch', 'update', 'delete', 'watch'] }],
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: gv.groupVersion,
+      resources: [
+        {
+          name: 'customresourcedefinitions',
+          singularName: 'customresourcedefinition',
+          namespaced: false,
+          kind: 'CustomResourceDefinition',
+          verbs: ['create', 'get', 'list', 'patch', 'update', 'delete', 'watch'],
+        },
+      ],
     },
   };
   const server = createServer((req, res) => {

@@ -11,7 +11,11 @@ describe('defaultPrivateKey', () => {
     ['nothing set', undefined, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' }],
     ['ECDSA without size', { algorithm: 'ECDSA' }, { algorithm: 'ECDSA', size: 256, encoding: 'PKCS1', rotationPolicy: 'Always' }],
     ['ECDSA 384 PKCS8', { algorithm: 'ECDSA', size: 384, encoding: 'PKCS8' }, { algorithm: 'ECDSA', size: 384, encoding: 'PKCS8', rotationPolicy: 'Always' }],
-    ['RSA 4096 never rotated', { algorithm: 'RSA', size: 4096, rotationPolicy: 'Never' }, { algorithm: 'RSA', size: 4096, encoding: 'PKCS1', rotationPolicy: 'Never' }],
+    [
+      'RSA 4096 never rotated',
+      { algorithm: 'RSA', size: 4096, rotationPolicy: 'Never' },
+      { algorithm: 'RSA', size: 4096, encoding: 'PKCS1', rotationPolicy: 'Never' },
+    ],
     ['size 0 means default', { size: 0 }, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' }],
     ['Ed25519 has no size', { algorithm: 'Ed25519', size: 256 }, { algorithm: 'Ed25519', size: undefined, encoding: 'PKCS1', rotationPolicy: 'Always' }],
   ];
@@ -59,14 +63,33 @@ describe('renewalTime', () => {
     { name: 'renewBefore 360h: 15 days before expiry', notAfter: ninetyDays, renewBefore: '360h', expected: '2026-03-17T00:00:00.000Z' },
     { name: 'renewBefore longer than the lifetime: default applies', notAfter: ninetyDays, renewBefore: '2400h', expected: '2026-03-02T00:00:00.000Z' },
     { name: 'renewBefore equal to the lifetime: default applies', notAfter: ninetyDays, renewBefore: '2160h', expected: '2026-03-02T00:00:00.000Z' },
-    { name: 'renewBefore just under the lifetime: renew right after issuance', notAfter: ninetyDays, renewBefore: '2159h', expected: '2026-01-01T01:00:00.000Z' },
-    { name: 'renewBeforePercentage 25 of 60 minutes: at minute 45', notAfter: new Date(notBefore.getTime() + H), pct: 25, expected: '2026-01-01T00:45:00.000Z' },
+    {
+      name: 'renewBefore just under the lifetime: renew right after issuance',
+      notAfter: ninetyDays,
+      renewBefore: '2159h',
+      expected: '2026-01-01T01:00:00.000Z',
+    },
+    {
+      name: 'renewBeforePercentage 25 of 60 minutes: at minute 45',
+      notAfter: new Date(notBefore.getTime() + H),
+      pct: 25,
+      expected: '2026-01-01T00:45:00.000Z',
+    },
     { name: 'renewBeforePercentage 50 of 90 days: day 45', notAfter: ninetyDays, pct: 50, expected: '2026-02-15T00:00:00.000Z' },
     { name: 'truncated to whole seconds', notAfter: new Date(notBefore.getTime() + 11 * 24 * H + 10_000), expected: '2026-01-08T08:00:06.000Z' },
-    { name: 'short-lived (6 days): default at half the lifetime (day 3)', notAfter: new Date(notBefore.getTime() + 144 * H), expected: '2026-01-04T00:00:00.000Z' },
+    {
+      name: 'short-lived (6 days): default at half the lifetime (day 3)',
+      notAfter: new Date(notBefore.getTime() + 144 * H),
+      expected: '2026-01-04T00:00:00.000Z',
+    },
     { name: 'exactly 10 days is short-lived: day 5', notAfter: new Date(notBefore.getTime() + 240 * H), expected: '2026-01-06T00:00:00.000Z' },
     { name: '11 days is not: a third left (day 7 8h)', notAfter: new Date(notBefore.getTime() + 264 * H), expected: '2026-01-08T08:00:00.000Z' },
-    { name: 'short-lived with renewBeforePercentage 25: day 4.5', notAfter: new Date(notBefore.getTime() + 144 * H), pct: 25, expected: '2026-01-05T12:00:00.000Z' },
+    {
+      name: 'short-lived with renewBeforePercentage 25: day 4.5',
+      notAfter: new Date(notBefore.getTime() + 144 * H),
+      pct: 25,
+      expected: '2026-01-05T12:00:00.000Z',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => assert.equal(renewalTime(notBefore, c.notAfter, c.renewBefore, c.pct).toISOString(), c.expected));

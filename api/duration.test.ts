@@ -43,7 +43,10 @@ describe('parseDuration', () => {
   ];
   for (const [name, input, message] of invalid) {
     it(`${name}: ${JSON.stringify(input)} is rejected`, () => {
-      assert.throws(() => parseDuration(input), (e: unknown) => e instanceof DurationParseError && message.test(e.message) && /expected a Go duration/.test(e.message));
+      assert.throws(
+        () => parseDuration(input),
+        (e: unknown) => e instanceof DurationParseError && message.test(e.message) && /expected a Go duration/.test(e.message),
+      );
     });
   }
 });

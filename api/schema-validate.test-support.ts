@@ -47,7 +47,11 @@ export function createSchemaChecker(crds: CustomResourceDefinition[]): SchemaChe
 }
 
 function formatError(e: ErrorObject): string {
-  const path = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)';
+  const path =
+    e.instancePath
+      .replace(/^\//, '')
+      .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+      .replace(/\//g, '.') || '(root)';
   const allowed = e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
   return `${path}: ${e.message ?? e.keyword}${allowed}`;
 }

@@ -32,7 +32,9 @@ describe('schema validation of example manifests', () => {
   const chartExamples = new URL('../charts/certgate/examples/', import.meta.url);
   for (const file of existsSync(chartExamples) ? readdirSync(chartExamples).filter((f) => f.endsWith('.yaml')) : []) {
     it(`chart example ${file}: its cert-manager objects are valid and lose no field`, () => {
-      const docs = parseAllDocuments(readFileSync(new URL(file, chartExamples), 'utf8')).map((d) => d.toJS()).filter((o) => /cert-manager\.io\//.test(o?.apiVersion ?? ''));
+      const docs = parseAllDocuments(readFileSync(new URL(file, chartExamples), 'utf8'))
+        .map((d) => d.toJS())
+        .filter((o) => /cert-manager\.io\//.test(o?.apiVersion ?? ''));
       for (const obj of docs) {
         const result = check(obj.kind, obj);
         assert.deepEqual([result.errors, result.pruned], [[], []], `${file} ${obj.kind}/${obj.metadata?.name}`);
@@ -42,18 +44,46 @@ describe('schema validation of example manifests', () => {
 
   it('certificate-unsupported.yaml keeps its unsupported fields for the webhook to reject', () => {
     const [cert] = manifests('certificate-unsupported.yaml');
-    assert.deepEqual(findUnsupportedFields('Certificate', cert).map((u) => u.path), ['spec.keystores', 'spec.additionalOutputFormats']);
+    assert.deepEqual(
+      findUnsupportedFields('Certificate', cert).map((u) => u.path),
+      ['spec.keystores', 'spec.additionalOutputFormats'],
+    );
   });
 
   const broken: Array<{ name: string; kind: string; edit: (o: any) => void; error: RegExp }> = [
     { name: 'missing secretName', kind: 'Certificate', edit: (o) => delete o.spec.secretName, error: /^spec: must have required property 'secretName'$/ },
-    { name: 'missing issuerRef.name', kind: 'Certificate', edit: (o) => delete o.spec.issuerRef.name, error: /^spec\.issuerRef: must have required property 'name'$/ },
-    { name: 'lowercase key algorithm (v1alpha2 spelling)', kind: 'Certificate', edit: (o) => (o.spec.privateKey = { algorithm: 'rsa' }), error: /^spec\.privateKey\.algorithm: must be equal to one of the allowed values: RSA, ECDSA, Ed25519$/ },
-    { name: 'unknown usage', kind: 'Certificate', edit: (o) => (o.spec.usages = ['server-auth']), error: /^spec\.usages\[0\]: must be equal to one of the allowed values/ },
+    {
+      name: 'missing issuerRef.name',
+      kind: 'Certificate',
+      edit: (o) => delete o.spec.issuerRef.name,
+      error: /^spec\.issuerRef: must have required property 'name'$/,
+    },
+    {
+      name: 'lowercase key algorithm (v1alpha2 spelling)',
+      kind: 'Certificate',
+      edit: (o) => (o.spec.privateKey = { algorithm: 'rsa' }),
+      error: /^spec\.privateKey\.algorithm: must be equal to one of the allowed values: RSA, ECDSA, Ed25519$/,
+    },
+    {
+      name: 'unknown usage',
+      kind: 'Certificate',
+      edit: (o) => (o.spec.usages = ['server-auth']),
+      error: /^spec\.usages\[0\]: must be equal to one of the allowed values/,
+    },
     { name: 'dnsNames as a string', kind: 'Certificate', edit: (o) => (o.spec.dnsNames = 'a.example.com'), error: /^spec\.dnsNames: must be array$/ },
     { name: 'size as a string', kind: 'Certificate', edit: (o) => (o.spec.privateKey = { size: '2048' }), error: /^spec\.privateKey\.size: must be integer$/ },
-    { name: 'ACME issuer without server', kind: 'ClusterIssuer', edit: (o) => delete o.spec.acme.server, error: /^spec\.acme: must have required property 'server'$/ },
-    { name: 'unknown cnameStrategy', kind: 'ClusterIssuer', edit: (o) => (o.spec.acme.solvers[0].dns01 = { cnameStrategy: 'Always' }), error: /cnameStrategy: must be equal to one of the allowed values: None, Follow$/ },
+    {
+      name: 'ACME issuer without server',
+      kind: 'ClusterIssuer',
+      edit: (o) => delete o.spec.acme.server,
+      error: /^spec\.acme: must have required property 'server'$/,
+    },
+    {
+      name: 'unknown cnameStrategy',
+      kind: 'ClusterIssuer',
+      edit: (o) => (o.spec.acme.solvers[0].dns01 = { cnameStrategy: 'Always' }),
+      error: /cnameStrategy: must be equal to one of the allowed values: None, Follow$/,
+    },
   ];
   for (const c of broken) {
     it(`rejects ${c.kind} with ${c.name}`, () => {
@@ -62,7 +92,10 @@ describe('schema validation of example manifests', () => {
       c.edit(obj);
       const result = check(c.kind, obj);
       assert.equal(result.valid, false);
-      assert.ok(result.errors.some((e) => c.error.test(e)), `errors were: ${result.errors.join(' | ')}`);
+      assert.ok(
+        result.errors.some((e) => c.error.test(e)),
+        `errors were: ${result.errors.join(' | ')}`,
+      );
     });
   }
 

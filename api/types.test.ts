@@ -37,13 +37,25 @@ describe('api/types.generated.ts', () => {
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
       metadata: { name: 'www', namespace: 'default' },
-      spec: { secretName: 'www-tls', dnsNames: ['www.example.com'], issuerRef: { name: 'le', kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' }, usages: ['server auth'] },
+      spec: {
+        secretName: 'www-tls',
+        dnsNames: ['www.example.com'],
+        issuerRef: { name: 'le', kind: 'ClusterIssuer' },
+        privateKey: { algorithm: 'ECDSA' },
+        usages: ['server auth'],
+      },
     };
     const issuer: ClusterIssuer = {
       apiVersion: 'cert-manager.io/v1',
       kind: 'ClusterIssuer',
       metadata: { name: 'le' },
-      spec: { acme: { server: 'https://acme.example/dir', privateKeySecretRef: { name: 'le-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } },
+      spec: {
+        acme: {
+          server: 'https://acme.example/dir',
+          privateKeySecretRef: { name: 'le-key' },
+          solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+        },
+      },
     };
     assert.equal(cert.spec.issuerRef.name, issuer.metadata.name);
   });

@@ -4,9 +4,20 @@ import { findUnsupportedFields, UNSUPPORTED_FIELDS } from './unsupported.ts';
 
 describe('findUnsupportedFields', () => {
   it('finds an unsupported DNS-01 field in the second solver, with its index', () => {
-    const issuer = { spec: { acme: { server: 's', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }] } } };
+    const issuer = {
+      spec: {
+        acme: {
+          server: 's',
+          privateKeySecretRef: { name: 'k' },
+          solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }],
+        },
+      },
+    };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
-      { path: 'spec.acme.solvers[1].dns01.route53.auth', reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
+      {
+        path: 'spec.acme.solvers[1].dns01.route53.auth',
+        reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role',
+      },
     ]);
   });
   it('accepts every DNS-01 provider of cert-manager', () => {
@@ -19,14 +30,23 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', issuer), []);
   });
   it('reports vault and venafi issuers', () => {
-    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { vault: { server: 'x' } } }).map((u) => u.path), ['spec.vault']);
-    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { venafi: { zone: 'z' } } }).map((u) => u.path), ['spec.venafi']);
+    assert.deepEqual(
+      findUnsupportedFields('Issuer', { spec: { vault: { server: 'x' } } }).map((u) => u.path),
+      ['spec.vault'],
+    );
+    assert.deepEqual(
+      findUnsupportedFields('Issuer', { spec: { venafi: { zone: 'z' } } }).map((u) => u.path),
+      ['spec.venafi'],
+    );
   });
   it('ignores empty values and harmless ones', () => {
     const cert = { spec: { keystores: {}, otherNames: [], literalSubject: null } };
     assert.deepEqual(findUnsupportedFields('Certificate', cert), []);
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: false } } }), []);
-    assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: true } } }).map((u) => u.path), ['spec.acme.enableDurationFeature']);
+    assert.deepEqual(
+      findUnsupportedFields('Issuer', { spec: { acme: { enableDurationFeature: true } } }).map((u) => u.path),
+      ['spec.acme.enableDurationFeature'],
+    );
   });
   it('accepts cnameStrategy Follow and None, and the webhook solver', () => {
     const issuer = (cnameStrategy: string) => ({ spec: { acme: { solvers: [{ dns01: { cnameStrategy, rfc2136: { nameserver: '1.2.3.4' } } }] } } });
@@ -36,13 +56,24 @@ describe('findUnsupportedFields', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', webhook), []);
   });
   it('reports scalar fields such as literalSubject', () => {
-    assert.deepEqual(findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path), ['spec.literalSubject']);
+    assert.deepEqual(
+      findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path),
+      ['spec.literalSubject'],
+    );
   });
   it('checks the solver of a Challenge', () => {
-    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { waitInsteadOfSelfCheck: '30s', http01: { ingress: {} } } } }).map((u) => u.path), ['spec.solver.waitInsteadOfSelfCheck']);
+    assert.deepEqual(
+      findUnsupportedFields('Challenge', { spec: { solver: { waitInsteadOfSelfCheck: '30s', http01: { ingress: {} } } } }).map((u) => u.path),
+      ['spec.solver.waitInsteadOfSelfCheck'],
+    );
   });
   it('accepts the Gateway API HTTP-01 solver (http01.gatewayHTTPRoute)', () => {
-    assert.deepEqual(findUnsupportedFields('Challenge', { spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' }, parentRefs: [{ name: 'gw', kind: 'Gateway' }] } } } } }), []);
+    assert.deepEqual(
+      findUnsupportedFields('Challenge', {
+        spec: { solver: { http01: { gatewayHTTPRoute: { labels: { a: 'b' }, parentRefs: [{ name: 'gw', kind: 'Gateway' }] } } } },
+      }),
+      [],
+    );
   });
   it('survives objects of the wrong shape', () => {
     assert.deepEqual(findUnsupportedFields('Issuer', { spec: { acme: { solvers: 'nope' } } }), []);

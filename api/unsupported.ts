@@ -19,17 +19,35 @@ export interface UnsupportedField {
 // Every DNS-01 provider of cert-manager is implemented (worker/acme/challenges/dns01/).
 function solverFields(prefix: string): UnsupportedField[] {
   return [
-    { path: `${prefix}.dns01.azureDNS.zoneType`, reason: 'Azure Private DNS zones are not implemented; certgate writes to public Azure DNS zones (AzurePublicZone)', harmlessValue: 'AzurePublicZone' },
-    { path: `${prefix}.dns01.route53.auth`, reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role' },
-    { path: `${prefix}.dns01.nameservers`, reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers" },
-    { path: `${prefix}.waitInsteadOfSelfCheck`, reason: 'certgate always checks a challenge itself before asking the CA to validate it, so a broken route shows in status instead of a failed authorization' },
+    {
+      path: `${prefix}.dns01.azureDNS.zoneType`,
+      reason: 'Azure Private DNS zones are not implemented; certgate writes to public Azure DNS zones (AzurePublicZone)',
+      harmlessValue: 'AzurePublicZone',
+    },
+    {
+      path: `${prefix}.dns01.route53.auth`,
+      reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role',
+    },
+    {
+      path: `${prefix}.dns01.nameservers`,
+      reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers",
+    },
+    {
+      path: `${prefix}.waitInsteadOfSelfCheck`,
+      reason:
+        'certgate always checks a challenge itself before asking the CA to validate it, so a broken route shows in status instead of a failed authorization',
+    },
   ];
 }
 
 const ISSUER_FIELDS: readonly UnsupportedField[] = [
   { path: 'spec.vault', reason: 'the Vault issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
   { path: 'spec.venafi', reason: 'the Venafi issuer is not implemented; use acme, ca or selfSigned', refuseEmpty: true },
-  { path: 'spec.acme.renewalInformationSource', reason: 'certgate always asks for renewal information when the CA offers it (ARI); None is not implemented', harmlessValue: 'ARI' },
+  {
+    path: 'spec.acme.renewalInformationSource',
+    reason: 'certgate always asks for renewal information when the CA offers it (ARI); None is not implemented',
+    harmlessValue: 'ARI',
+  },
   { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValue: false },
   ...solverFields('spec.acme.solvers[]'),
   { path: 'spec.ca.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
@@ -47,7 +65,11 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<CrdKind, readonly UnsupportedFi
     { path: 'spec.otherNames', reason: 'otherName SANs are not supported; use dnsNames, ipAddresses, uris or emailAddresses' },
     { path: 'spec.signatureAlgorithm', reason: 'the signature algorithm follows privateKey.algorithm and cannot be chosen' },
     { path: 'spec.encodeUsagesInRequest', reason: 'certgate decides itself whether usages are encoded in the CSR' },
-    { path: 'spec.renewal.policy', reason: 'only RenewBefore (renew at renewBefore / renewBeforePercentage) is implemented; to stop renewals, delete the Certificate and keep its Secret', harmlessValue: 'RenewBefore' },
+    {
+      path: 'spec.renewal.policy',
+      reason: 'only RenewBefore (renew at renewBefore / renewBeforePercentage) is implemented; to stop renewals, delete the Certificate and keep its Secret',
+      harmlessValue: 'RenewBefore',
+    },
     { path: 'spec.renewal.windows', reason: 'renewal windows (cron) are not implemented; certgate renews at renewBefore / renewBeforePercentage' },
   ],
   Issuer: ISSUER_FIELDS,

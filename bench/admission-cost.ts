@@ -27,8 +27,14 @@ function bodies(): Array<{ object: string; body: string }> {
   const cert = largeCertificate(undefined, NAMESPACE);
   return [
     { object: 'normal Ingress (1 host)', body: review(INGRESS_KIND, reviewedIngress()) },
-    { object: `Ingress, ${LARGE_HOST_COUNT.toLocaleString('en')} tls + ${LARGE_HOST_COUNT.toLocaleString('en')} rule hosts`, body: review(INGRESS_KIND, manyHostIngress(LARGE_HOST_COUNT, { namespace: NAMESPACE, annotations: ISSUER })) },
-    { object: `the same, every host wrong (${2 * LARGE_HOST_COUNT} findings)`, body: review(INGRESS_KIND, manyHostIngress(LARGE_HOST_COUNT, { namespace: NAMESPACE, annotations: ISSUER, shift: LARGE_HOST_COUNT })) },
+    {
+      object: `Ingress, ${LARGE_HOST_COUNT.toLocaleString('en')} tls + ${LARGE_HOST_COUNT.toLocaleString('en')} rule hosts`,
+      body: review(INGRESS_KIND, manyHostIngress(LARGE_HOST_COUNT, { namespace: NAMESPACE, annotations: ISSUER })),
+    },
+    {
+      object: `the same, every host wrong (${2 * LARGE_HOST_COUNT} findings)`,
+      body: review(INGRESS_KIND, manyHostIngress(LARGE_HOST_COUNT, { namespace: NAMESPACE, annotations: ISSUER, shift: LARGE_HOST_COUNT })),
+    },
     { object: `Certificate, ${cert.spec.dnsNames.length.toLocaleString('en')} dnsNames (just under 3 MiB)`, body: review(CERTIFICATE_KIND, cert) },
     { object: 'Certificate over 3 MiB (denied unread)', body: review(CERTIFICATE_KIND, largeCertificate(3 * 1024 * 1024 + 64 * 1024, NAMESPACE)) },
   ];
@@ -37,18 +43,29 @@ function bodies(): Array<{ object: string; body: string }> {
 function post(port: number, body: string, ca: string, agent: https.Agent): Promise<{ ms: number; allowed: boolean }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = https.request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', ca, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const ms = performance.now() - started;
-        try {
-          resolve({ ms, allowed: JSON.parse(Buffer.concat(chunks).toString()).response.allowed });
-        } catch (e) {
-          reject(new Error(`status ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-        }
-      });
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/validate',
+        method: 'POST',
+        ca,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          try {
+            resolve({ ms, allowed: JSON.parse(Buffer.concat(chunks).toString()).response.allowed });
+          } catch (e) {
+            reject(new Error(`status ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -74,12 +91,27 @@ export async function runAdmissionCostBench(opts: { requests?: number } = {}): P
     }
     const rows = cases.map((c, i): AdmissionCostRow => {
       const sorted = [...samples[i].ms].sort((a, b) => a - b);
-      return { object: c.object, bodyBytes: Buffer.byteLength(c.body), allowed: samples[i].allowed, p50Ms: percentile(sorted, 50), maxMs: sorted[sorted.length - 1], cpuMsPerRequest: samples[i].cpuMicros / requests / 1000 };
+      return {
+        object: c.object,
+        bodyBytes: Buffer.byteLength(c.body),
+        allowed: samples[i].allowed,
+        p50Ms: percentile(sorted, 50),
+        maxMs: sorted[sorted.length - 1],
+        cpuMsPerRequest: samples[i].cpuMicros / requests / 1000,
+      };
     });
     const baseline = rows[0].p50Ms;
     const table = markdownTable(
       ['object', 'AdmissionReview size', 'answer', 'median answer time', 'slowest', 'webhook CPU per request', 'median vs normal Ingress'],
-      rows.map((r) => [r.object, `${fmt(r.bodyBytes / 1024, 0)} KiB`, r.allowed ? 'allowed' : 'denied', `${fmt(r.p50Ms, 1)} ms`, `${fmt(r.maxMs, 1)} ms`, `${fmt(r.cpuMsPerRequest, 1)} ms`, ratio(r.p50Ms, baseline)]),
+      rows.map((r) => [
+        r.object,
+        `${fmt(r.bodyBytes / 1024, 0)} KiB`,
+        r.allowed ? 'allowed' : 'denied',
+        `${fmt(r.p50Ms, 1)} ms`,
+        `${fmt(r.maxMs, 1)} ms`,
+        `${fmt(r.cpuMsPerRequest, 1)} ms`,
+        ratio(r.p50Ms, baseline),
+      ]),
       [false, true, false, true, true, true, true],
     );
     const markdown = `### Admission cost of large objects\n\n${requests} requests per object, one at a time over one keep-alive connection, objects taking turns; target: well under 100 ms each.\n\n${table}\n\n${machineLine()}`;

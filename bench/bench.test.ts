@@ -15,12 +15,20 @@ test('bench/run.ts --quick --only issuance prints certgate and baseline figures 
   const dir = mkdtempSync(join(tmpdir(), 'certgate-bench-'));
   try {
     const out = join(dir, 'results.md');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'issuance', '--count', '2', '--ca-burst', '10', '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 540_000 });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--quick', '--only', 'issuance', '--count', '2', '--ca-burst', '10', '--out', out],
+      { cwd: REPO, encoding: 'utf8', timeout: 540_000 },
+    );
     assert.equal(run.status, 0, `bench/run.ts failed:\n${run.stderr}\n${run.stdout}`);
     const written = readFileSync(out, 'utf8');
     assert.ok(run.stdout.includes(written.trim().split('\n')[0]), 'stdout and results file carry the same report');
     assert.match(written, /Machine: \d+ CPUs .* Node v\d+/);
-    for (const label of ['ACME HTTP-01, ECDSA: certificates/s', 'ACME HTTP-01, RSA: certificates/s', 'CA issuer, ECDSA: 10 Certificates created at once, s until every Secret holds tls.crt']) {
+    for (const label of [
+      'ACME HTTP-01, ECDSA: certificates/s',
+      'ACME HTTP-01, RSA: certificates/s',
+      'CA issuer, ECDSA: 10 Certificates created at once, s until every Secret holds tls.crt',
+    ]) {
       const row = written.split('\n').find((l) => l.startsWith(`| ${label} |`));
       assert.ok(row, `row for ${label} in:\n${written}`);
       const m = /\| ([\d.]+) \| ([\d.]+) \(.+\) \| ([\d.]+)× \| [^|]* \|$/.exec(row);
@@ -34,7 +42,13 @@ test('bench/run.ts --quick --only issuance prints certgate and baseline figures 
       const high = (figure + ef) / Math.max(baseline - eb, 1e-9) + 0.01;
       assert.ok(ratio >= low && ratio <= high, `ratio is figure / baseline in "${row}"`);
     }
-    const countIn = (label: string) => Number(written.split('\n').find((l) => l.startsWith(`| ACME HTTP-01, ECDSA: ${label} |`))?.split('|')[2]);
+    const countIn = (label: string) =>
+      Number(
+        written
+          .split('\n')
+          .find((l) => l.startsWith(`| ACME HTTP-01, ECDSA: ${label} |`))
+          ?.split('|')[2],
+      );
     assert.ok(countIn('Kubernetes API requests per certificate (worker)') > 0, `the worker's requests are counted:\n${written}`);
     // Kept-alive connections: a certificate opens none (or the odd one after an idle close).
     const connections = countIn('new API-server TLS connections per certificate (worker)');

@@ -148,7 +148,12 @@ function certificate(name: string, issuerName: string, keyType: KeyType): Certif
     apiVersion: 'cert-manager.io/v1',
     kind: 'Certificate',
     metadata: { name, namespace: NS },
-    spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: issuerName }, privateKey: keyType === 'RSA' ? { algorithm: 'RSA', size: 2048 } : { algorithm: 'ECDSA' } },
+    spec: {
+      secretName: `${name}-tls`,
+      dnsNames: [`${name}.example.test`],
+      issuerRef: { name: issuerName },
+      privateKey: keyType === 'RSA' ? { algorithm: 'RSA', size: 2048 } : { algorithm: 'ECDSA' },
+    },
   };
 }
 
@@ -165,7 +170,13 @@ function cpuMsSince(before: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, prefix: string, keyType: KeyType): Promise<{ figures: RunFigures; connections: number; cpuMs: number }> {
+async function runRawAcme(
+  stack: AcmeStack,
+  count: number,
+  backoffMs: number,
+  prefix: string,
+  keyType: KeyType,
+): Promise<{ figures: RunFigures; connections: number; cpuMs: number }> {
   const tokens = new Map<string, string>();
   const responder = http.createServer((req, res) => {
     const token = (req.url ?? '').split('/').pop() ?? '';
@@ -178,7 +189,13 @@ async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, pr
   try {
     acme.axios.defaults.httpsAgent = agent;
     // The same polling as certgate's ACME clients (worker/acme/runtime.ts: min, 8 × min, 10 attempts).
-    const client = new acme.Client({ directoryUrl: stack.pebble.directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey(), backoffMin: backoffMs, backoffMax: backoffMs * 8, backoffAttempts: 10 });
+    const client = new acme.Client({
+      directoryUrl: stack.pebble.directoryUrl,
+      accountKey: await acme.crypto.createPrivateEcdsaKey(),
+      backoffMin: backoffMs,
+      backoffMax: backoffMs * 8,
+      backoffAttempts: 10,
+    });
     await client.createAccount({ termsOfServiceAgreed: true });
     const solver: ChallengeSolver = {
       type: 'http-01',
@@ -202,7 +219,17 @@ async function runRawAcme(stack: AcmeStack, count: number, backoffMs: number, pr
 }
 
 /** Creates Certificates one at a time for issuerName and times each until its Secret is filled. */
-async function runCertgate(client: KubeClient, secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>, stages: StageRecorder, prefix: string, issuerName: string, keyType: KeyType, count: number, timeoutMs: number, afterWarmup: () => void): Promise<RunFigures> {
+async function runCertgate(
+  client: KubeClient,
+  secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>,
+  stages: StageRecorder,
+  prefix: string,
+  issuerName: string,
+  keyType: KeyType,
+  count: number,
+  timeoutMs: number,
+  afterWarmup: () => void,
+): Promise<RunFigures> {
   const one = async (name: string) => {
     const issued = secrets.expect(`${name}-tls`, timeoutMs);
     stages.begin(name);
@@ -221,9 +248,11 @@ async function runCaBurst(client: KubeClient, secrets: Awaited<ReturnType<typeof
   const start = performance.now();
   const issued = Promise.all(names.map((n) => secrets.expect(`${n}-tls`, 600_000)));
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < names.length) await client.create(Resources.Certificate, certificate(names[next++], 'ca', 'ECDSA'));
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < names.length) await client.create(Resources.Certificate, certificate(names[next++], 'ca', 'ECDSA'));
+    }),
+  );
   await issued;
   return (performance.now() - start) / 1000;
 }
@@ -258,14 +287,24 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
     const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfigPath }), 'certgate-bench');
     await ensureNamespace(client, NS);
     await ensureNamespace(client, 'certgate');
-    await client.create(Resources.IngressClass, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as any);
+    await client.create(Resources.IngressClass, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx' },
+      spec: { controller: 'k8s.io/ingress-nginx' },
+    } as any);
     const config = parseWorkerArgs([
       '--no-leader-elect',
-      '--metrics-listen', '127.0.0.1:0',
-      '--health-listen', '127.0.0.1:0',
-      '--acme-http01-self-check-port', String(stack.pebble.httpPort),
-      '--acme-dns-nameserver', stack.bind.address,
-      '--acme-backoff-min-ms', String(backoffMs),
+      '--metrics-listen',
+      '127.0.0.1:0',
+      '--health-listen',
+      '127.0.0.1:0',
+      '--acme-http01-self-check-port',
+      String(stack.pebble.httpPort),
+      '--acme-dns-nameserver',
+      stack.bind.address,
+      '--acme-backoff-min-ms',
+      String(backoffMs),
     ]);
     // The worker has its own identity, so the API server counts its requests apart from ours and the solver's.
     const workerKubeConfig = loadKubeConfig({ kubeconfig: await apiServer.kubeconfigFor('certgate', 'certgate-worker') });
@@ -306,7 +345,16 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       solver = undefined;
       const rawAfter = await runRawAcme(stack, count, backoffMs, `raw-${prefix}-after`, keyType);
       if (keyType === 'ECDSA') stagesMarkdown = stages.markdown(Array.from({ length: count }, (_, i) => `acme-${prefix}-${i}`));
-      acmeResults.push({ keyType, certgate: figures, rawBefore: rawBefore.figures, rawAfter: rawAfter.figures, api, acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 }, routes, cpuMs: { certgate: certgateCpuMs, raw: (rawBefore.cpuMs + rawAfter.cpuMs) / 2 } });
+      acmeResults.push({
+        keyType,
+        certgate: figures,
+        rawBefore: rawBefore.figures,
+        rawAfter: rawAfter.figures,
+        api,
+        acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 },
+        routes,
+        cpuMs: { certgate: certgateCpuMs, raw: (rawBefore.cpuMs + rawAfter.cpuMs) / 2 },
+      });
     }
 
     let ca: CaBurstResult | undefined;
@@ -314,7 +362,13 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       const burst = opts.caBurst ?? 500;
       await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
       const root = certificate('root-ca', 'selfsigned', 'ECDSA');
-      root.spec = { secretName: 'root-ca-tls', isCA: true, commonName: 'certgate bench root', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } };
+      root.spec = {
+        secretName: 'root-ca-tls',
+        isCA: true,
+        commonName: 'certgate bench root',
+        issuerRef: { name: 'selfsigned' },
+        privateKey: { algorithm: 'ECDSA' },
+      };
       const rootIssued = secrets.expect('root-ca-tls', timeoutMs);
       await client.create(Resources.Certificate, root);
       await rootIssued;
@@ -359,16 +413,52 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
   for (const k of r.acme) {
     const base = fastest(k.rawBefore, k.rawAfter);
     const label = `ACME HTTP-01, ${k.keyType}`;
-    rows.push([`${label}: certificates/s`, fmt(k.certgate.perSecond, 2), `${fmt(base.perSecond, 2)} (fastest bare acme-client loop; before ${fmt(k.rawBefore.perSecond, 2)}, after ${fmt(k.rawAfter.perSecond, 2)})`, ratio(k.certgate.perSecond, base.perSecond), 'at least 0.5×']);
+    rows.push([
+      `${label}: certificates/s`,
+      fmt(k.certgate.perSecond, 2),
+      `${fmt(base.perSecond, 2)} (fastest bare acme-client loop; before ${fmt(k.rawBefore.perSecond, 2)}, after ${fmt(k.rawAfter.perSecond, 2)})`,
+      ratio(k.certgate.perSecond, base.perSecond),
+      'at least 0.5×',
+    ]);
     rows.push([`${label}: p50 time to Secret, ms`, fmt(k.certgate.p50Ms, 0), fmt(base.p50Ms, 0), ratio(k.certgate.p50Ms, base.p50Ms), '']);
     rows.push([`${label}: p95 time to Secret, ms`, fmt(k.certgate.p95Ms, 0), fmt(base.p95Ms, 0), ratio(k.certgate.p95Ms, base.p95Ms), '']);
-    rows.push([`${label}: Kubernetes API requests per certificate (worker)`, fmt(k.api.requests, 1), 'before this work: ~112', ratio(k.api.requests, 112), 'at most 15']);
-    rows.push([`${label}: new API-server TLS connections per certificate (worker)`, fmt(k.api.connections, 2), 'before this work: ~122', ratio(k.api.connections, 122), 'at most 2']);
-    rows.push([`${label}: new TLS connections to the ACME CA per certificate`, fmt(k.acmeConnections.certgate, 2), `${fmt(k.acmeConnections.raw, 2)} (bare loop)`, '', '']);
-    rows.push([`${label}: CPU ms per certificate (certgate: worker, embedded API server, solver and the bench's watches share this process)`, fmt(k.cpuMs.certgate, 0), `${fmt(k.cpuMs.raw, 0)} (bare loop)`, ratio(k.cpuMs.certgate, k.cpuMs.raw), '']);
+    rows.push([
+      `${label}: Kubernetes API requests per certificate (worker)`,
+      fmt(k.api.requests, 1),
+      'before this work: ~112',
+      ratio(k.api.requests, 112),
+      'at most 15',
+    ]);
+    rows.push([
+      `${label}: new API-server TLS connections per certificate (worker)`,
+      fmt(k.api.connections, 2),
+      'before this work: ~122',
+      ratio(k.api.connections, 122),
+      'at most 2',
+    ]);
+    rows.push([
+      `${label}: new TLS connections to the ACME CA per certificate`,
+      fmt(k.acmeConnections.certgate, 2),
+      `${fmt(k.acmeConnections.raw, 2)} (bare loop)`,
+      '',
+      '',
+    ]);
+    rows.push([
+      `${label}: CPU ms per certificate (certgate: worker, embedded API server, solver and the bench's watches share this process)`,
+      fmt(k.cpuMs.certgate, 0),
+      `${fmt(k.cpuMs.raw, 0)} (bare loop)`,
+      ratio(k.cpuMs.certgate, k.cpuMs.raw),
+      '',
+    ]);
   }
   if (r.ca) {
-    rows.push([`CA issuer, ECDSA: ${r.ca.count} Certificates created at once, s until every Secret holds tls.crt`, fmt(r.ca.seconds, 2), `${fmt(r.ca.directSign.totalMs / 1000, 3)} (the same keys and signatures in-process, one by one)`, ratio(r.ca.seconds, r.ca.directSign.totalMs / 1000), 'under 20 s']);
+    rows.push([
+      `CA issuer, ECDSA: ${r.ca.count} Certificates created at once, s until every Secret holds tls.crt`,
+      fmt(r.ca.seconds, 2),
+      `${fmt(r.ca.directSign.totalMs / 1000, 3)} (the same keys and signatures in-process, one by one)`,
+      ratio(r.ca.seconds, r.ca.directSign.totalMs / 1000),
+      'under 20 s',
+    ]);
     rows.push([`CA issuer burst: Kubernetes API requests per certificate (worker)`, fmt(r.ca.api.requests, 1), '', '', 'at most 15']);
     rows.push([`CA issuer burst: new API-server TLS connections per certificate (worker)`, fmt(r.ca.api.connections, 3), '', '', 'at most 2']);
   }
@@ -381,20 +471,29 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
     'certgate = create a Certificate on the embedded API server, worker and HTTP-01 solver in this process, until its Secret holds tls.crt (watched). ' +
       'Bare acme-client loop = one EC account key, a keep-alive agent, createOrder, authorizations, HTTP-01 responder, finalize, download, a fresh key of the same type per certificate, the same polling; ' +
       `no Kubernetes; ${n} before and ${n} after certgate, the faster of the two is the baseline (a large gap means the machine's load changed). ` +
-      'Requests and connections are counted by the embedded API server for the worker\'s own identity (watches included), and TLS connections to pebble in this process. ' +
+      "Requests and connections are counted by the embedded API server for the worker's own identity (watches included), and TLS connections to pebble in this process. " +
       'For times, a ratio above 1× means certgate is slower.',
     '',
-    ...r.acme.map((k) => `The worker's API requests per ${k.keyType} certificate by route: ${k.routes.map(([route, n]) => `${route} ${fmt(n, 1)}`).join(', ')}.`),
+    ...r.acme.map(
+      (k) => `The worker's API requests per ${k.keyType} certificate by route: ${k.routes.map(([route, n]) => `${route} ${fmt(n, 1)}`).join(', ')}.`,
+    ),
     '',
-    'Where certgate\'s time goes, ACME ECDSA run:',
+    "Where certgate's time goes, ACME ECDSA run:",
     '',
     r.stages,
   ].join('\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { count: { type: 'string' }, 'backoff-ms': { type: 'string' }, 'no-ca': { type: 'boolean' }, 'ca-burst': { type: 'string' } } });
-  const result = await runIssuanceBench({ count: values.count ? Number(values.count) : undefined, backoffMs: values['backoff-ms'] ? Number(values['backoff-ms']) : undefined, ca: !values['no-ca'], caBurst: values['ca-burst'] ? Number(values['ca-burst']) : undefined });
+  const { values } = parseArgs({
+    options: { count: { type: 'string' }, 'backoff-ms': { type: 'string' }, 'no-ca': { type: 'boolean' }, 'ca-burst': { type: 'string' } },
+  });
+  const result = await runIssuanceBench({
+    count: values.count ? Number(values.count) : undefined,
+    backoffMs: values['backoff-ms'] ? Number(values['backoff-ms']) : undefined,
+    ca: !values['no-ca'],
+    caBurst: values['ca-burst'] ? Number(values['ca-burst']) : undefined,
+  });
   console.log(`${result.markdown}\n\n${machineLine()}`);
   process.exit(0);
 }

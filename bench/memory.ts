@@ -53,16 +53,35 @@ async function seedCluster(client: KubeClient, secretCount: number, certificateC
   const payload = randomBytes(secretBytes).toString('base64');
   const indexes = Array.from({ length: secretCount }, (_, i) => i);
   await inParallel(indexes, 16, (i) =>
-    client.create<V1Secret>(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `app-secret-${i}`, namespace: i % 2 ? NS : 'default' }, type: 'Opaque', data: { payload } }),
-  );
-  await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } });
-  await inParallel(Array.from({ length: certificateCount }, (_, i) => i), 8, (i) =>
-    client.create<Certificate>(Resources.Certificate, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: { name: `managed-${i}`, namespace: NS },
-      spec: { secretName: `managed-${i}-tls`, dnsNames: [`managed-${i}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } },
+    client.create<V1Secret>(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `app-secret-${i}`, namespace: i % 2 ? NS : 'default' },
+      type: 'Opaque',
+      data: { payload },
     }),
+  );
+  await client.create(Resources.Issuer, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'selfsigned', namespace: NS },
+    spec: { selfSigned: {} },
+  });
+  await inParallel(
+    Array.from({ length: certificateCount }, (_, i) => i),
+    8,
+    (i) =>
+      client.create<Certificate>(Resources.Certificate, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: `managed-${i}`, namespace: NS },
+        spec: {
+          secretName: `managed-${i}-tls`,
+          dnsNames: [`managed-${i}.example.test`],
+          issuerRef: { name: 'selfsigned' },
+          privateKey: { algorithm: 'ECDSA' },
+        },
+      }),
   );
 }
 
@@ -108,7 +127,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 function failIfExits(child: ChildProcess, what: string, output: () => string): Promise<never> {
-  return new Promise((_, reject) => child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}) before it was measured:\n${output()}`))));
+  return new Promise((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}) before it was measured:\n${output()}`))),
+  );
 }
 
 async function withDeadline<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
@@ -123,7 +144,17 @@ async function withDeadline<T>(what: string, p: Promise<T>, ms: number): Promise
 
 /** The real worker binary until every Certificate is Ready, then a short settle and the reading. */
 async function measureWorker(api: EmbeddedApiServer, client: KubeClient, certificateCount: number): Promise<MemoryFigures> {
-  const { child, output } = spawnProbed(['bin/certgate.js', 'worker', '--kubeconfig', api.kubeconfigPath, '--no-leader-elect', '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0']);
+  const { child, output } = spawnProbed([
+    'bin/certgate.js',
+    'worker',
+    '--kubeconfig',
+    api.kubeconfigPath,
+    '--no-leader-elect',
+    '--metrics-listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+  ]);
   const exited = failIfExits(child, 'worker', output);
   exited.catch(() => {});
   const t0 = performance.now();
@@ -202,7 +233,12 @@ export async function runMemoryBench(opts: MemoryBenchOptions = {}): Promise<Mem
       ['figure', `${secrets} unrelated Secrets`, 'baseline: 0 unrelated Secrets', 'ratio'],
       [
         ...rows('certgate worker', result.worker.baseline, result.worker.loaded),
-        ['certgate worker: start until all Certificates Ready, s', fmt(result.worker.loaded.syncMs! / 1000), fmt(result.worker.baseline.syncMs! / 1000), ratio(result.worker.loaded.syncMs!, result.worker.baseline.syncMs!)],
+        [
+          'certgate worker: start until all Certificates Ready, s',
+          fmt(result.worker.loaded.syncMs! / 1000),
+          fmt(result.worker.baseline.syncMs! / 1000),
+          ratio(result.worker.loaded.syncMs!, result.worker.baseline.syncMs!),
+        ],
         ...rows('what an unfiltered cache would cost (all-Secrets informer alone)', c.baseline, c.loaded),
       ],
     ),
@@ -215,6 +251,9 @@ export async function runMemoryBench(opts: MemoryBenchOptions = {}): Promise<Mem
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({ options: { secrets: { type: 'string' }, certificates: { type: 'string' } } });
-  const result = await runMemoryBench({ secrets: values.secrets ? Number(values.secrets) : undefined, certificates: values.certificates ? Number(values.certificates) : undefined });
+  const result = await runMemoryBench({
+    secrets: values.secrets ? Number(values.secrets) : undefined,
+    certificates: values.certificates ? Number(values.certificates) : undefined,
+  });
   console.log(`${result.markdown}\n\n${machineLine()}`);
 }

@@ -25,7 +25,11 @@ test('a slow server does not slow the paced load down, and its delay shows in th
     assert.equal(r.sent, 200);
     assert.equal(r.answered + r.errors, 200);
     assert.equal(r.errors, 0);
-    assert.deepEqual(r.latenciesMs, [...r.latenciesMs].sort((a, b) => a - b), 'sorted');
+    assert.deepEqual(
+      r.latenciesMs,
+      [...r.latenciesMs].sort((a, b) => a - b),
+      'sorted',
+    );
     // About a tenth of the answers were slow; p95 and above must carry the 60 ms.
     const slow = r.latenciesMs.filter((ms) => ms >= 60).length;
     assert.ok(slow >= 15 && slow <= 25, `${slow} slow answers of 200`);

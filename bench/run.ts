@@ -32,7 +32,8 @@ function parseRunArgs(argv: string[]) {
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new Error(`--count must be a positive integer, got "${values.count}"`);
   const caBurst = values['ca-burst'] === undefined ? undefined : Number(values['ca-burst']);
-  if (caBurst !== undefined && !(Number.isInteger(caBurst) && caBurst > 0)) throw new Error(`--ca-burst must be a positive integer, got "${values['ca-burst']}"`);
+  if (caBurst !== undefined && !(Number.isInteger(caBurst) && caBurst > 0))
+    throw new Error(`--ca-burst must be a positive integer, got "${values['ca-burst']}"`);
   return { quick: values.quick, only: only as BenchName[], count, ca: !values['no-ca'], caBurst, out: values.out, help: values.help };
 }
 

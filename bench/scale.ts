@@ -65,7 +65,13 @@ async function caSecret(): Promise<V1Secret> {
   const certPem = await signCertificate({ csr, durationMs: 365 * 86_400_000, isCA: true, signerKey: key });
   const keyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'scale-ca', namespace: NS }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(certPem), 'tls.key': b64(keyPem) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'scale-ca', namespace: NS },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': b64(certPem), 'tls.key': b64(keyPem) },
+  };
 }
 
 const certificate = (name: string): Certificate => ({
@@ -88,23 +94,47 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
   try {
     if (opts.build !== false) {
       progress(`compiling the worker (tsconfig.build.json) into ${BUILD_DIR}`);
-      const built = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: REPO, encoding: 'utf8' });
+      const built = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
+        cwd: REPO,
+        encoding: 'utf8',
+      });
       if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
     }
     api = startChild(['--import', 'tsx', 'test/apiserver/main.ts', '--dir', dir]);
-    const kubeconfig = await Promise.race([api.firstLine, new Promise<never>((_, rej) => api!.child.once('exit', () => rej(new Error(`API server exited:\n${api!.output()}`))))]);
+    const kubeconfig = await Promise.race([
+      api.firstLine,
+      new Promise<never>((_, rej) => api!.child.once('exit', () => rej(new Error(`API server exited:\n${api!.output()}`)))),
+    ]);
     const client = new KubeClient(loadKubeConfig({ kubeconfig }), 'certgate-bench');
     await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
 
     progress(`seeding ${secrets} unrelated Secrets`);
     const payload = randomBytes(secretBytes).toString('base64');
-    await inParallel(Array.from({ length: secrets }, (_, i) => i), 32, (i) =>
-      client.create<V1Secret>(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `app-${i}`, namespace: i % 2 ? NS : 'default' }, type: 'Opaque', data: { payload } }),
+    await inParallel(
+      Array.from({ length: secrets }, (_, i) => i),
+      32,
+      (i) =>
+        client.create<V1Secret>(Resources.Secret, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `app-${i}`, namespace: i % 2 ? NS : 'default' },
+          type: 'Opaque',
+          data: { payload },
+        }),
     );
     await client.create(Resources.Secret, await caSecret());
-    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'ca', namespace: NS }, spec: { ca: { secretName: 'scale-ca' } } });
+    await client.create(Resources.Issuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: { name: 'ca', namespace: NS },
+      spec: { ca: { secretName: 'scale-ca' } },
+    });
     progress(`seeding ${certificates} Certificates`);
-    await inParallel(Array.from({ length: certificates }, (_, i) => i), 32, (i) => client.create(Resources.Certificate, certificate(`c-${i}`)));
+    await inParallel(
+      Array.from({ length: certificates }, (_, i) => i),
+      32,
+      (i) => client.create(Resources.Certificate, certificate(`c-${i}`)),
+    );
     const apiSeeded = procMemory(api.child.pid!);
 
     // Ready is counted from a watch: the bench's own requests stay off the clock.
@@ -125,7 +155,20 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     const workerMain = join(BUILD_DIR, 'bin', 'certgate.js');
     // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker alone.
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    worker = startChild([...nodeArgs, workerMain, 'worker', '--kubeconfig', kubeconfig, '--no-leader-elect', '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--namespace', NS]);
+    worker = startChild([
+      ...nodeArgs,
+      workerMain,
+      'worker',
+      '--kubeconfig',
+      kubeconfig,
+      '--no-leader-elect',
+      '--metrics-listen',
+      '127.0.0.1:0',
+      '--health-listen',
+      '127.0.0.1:0',
+      '--namespace',
+      NS,
+    ]);
     const t0 = performance.now();
     const samples: Array<{ s: number; ready: number; workerRss: number; apiRss: number }> = [];
     let late: { appliedAt: number; readyMs?: number } | undefined;
@@ -139,7 +182,8 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
         try {
           const w = procMemory(worker!.child.pid!);
           const a = procMemory(api!.child.pid!);
-          if (samples.length === 0 || now - t0 - samples[samples.length - 1].s * 1000 >= 5000) samples.push({ s: (now - t0) / 1000, ready: ready.size, workerRss: w.rssBytes, apiRss: a.rssBytes });
+          if (samples.length === 0 || now - t0 - samples[samples.length - 1].s * 1000 >= 5000)
+            samples.push({ s: (now - t0) / 1000, ready: ready.size, workerRss: w.rssBytes, apiRss: a.rssBytes });
         } catch {
           /* a process ended: the exit handler reports it */
         }
@@ -172,9 +216,17 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     const mib = (b: number) => fmt(b / MiB, 0);
     const rows = [
       timedOut
-        ? [`${certificates} CA Certificates (ECDSA) + 1 applied later: NOT all Ready, stopped after ${fmt(allReadyS, 0)} s`, `${ready.size}/${total} Ready`, 'under 300 s']
+        ? [
+            `${certificates} CA Certificates (ECDSA) + 1 applied later: NOT all Ready, stopped after ${fmt(allReadyS, 0)} s`,
+            `${ready.size}/${total} Ready`,
+            'under 300 s',
+          ]
         : [`${certificates} CA Certificates (ECDSA) + 1 applied later: worker start until all Ready, s`, fmt(allReadyS, 1), 'under 300'],
-      [`a Certificate applied once ${lateAfter} were Ready: until it is Ready, s`, late?.readyMs === undefined ? 'n/a' : fmt(late.readyMs / 1000, 1), 'within 5'],
+      [
+        `a Certificate applied once ${lateAfter} were Ready: until it is Ready, s`,
+        late?.readyMs === undefined ? 'n/a' : fmt(late.readyMs / 1000, 1),
+        'within 5',
+      ],
       ['worker (compiled) RSS 10 s after all Ready, MiB', mib(workerAfter.rssBytes), 'under 200'],
       ['worker (compiled) peak RSS, MiB', mib(workerAfter.peakRssBytes), ''],
       [`embedded API server RSS with the seeded objects, before the worker, MiB`, mib(apiSeeded.rssBytes), ''],
@@ -190,7 +242,8 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
         `limited to namespace ${NS}; the Certificates and Secrets exist before the worker starts. RSS from /proc/PID/status.`,
       '',
       'Over time (s since the worker started: Certificates Ready, worker RSS MiB, API server RSS MiB): ' +
-        timeline.map((s) => `${fmt(s.s, 0)} s: ${s.ready}, ${mib(s.workerRss)}, ${mib(s.apiRss)}`).join('; ') + '.',
+        timeline.map((s) => `${fmt(s.s, 0)} s: ${s.ready}, ${mib(s.workerRss)}, ${mib(s.apiRss)}`).join('; ') +
+        '.',
     ].join('\n');
   } finally {
     await stop(worker?.child);
@@ -201,10 +254,24 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { certificates: { type: 'string' }, secrets: { type: 'string' }, 'secret-bytes': { type: 'string' }, 'late-after': { type: 'string' }, 'timeout-min': { type: 'string' }, 'no-build': { type: 'boolean' } },
+    options: {
+      certificates: { type: 'string' },
+      secrets: { type: 'string' },
+      'secret-bytes': { type: 'string' },
+      'late-after': { type: 'string' },
+      'timeout-min': { type: 'string' },
+      'no-build': { type: 'boolean' },
+    },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const markdown = await runScaleBench({ certificates: num(values.certificates), secrets: num(values.secrets), secretBytes: num(values['secret-bytes']), lateAfter: num(values['late-after']), timeoutMs: values['timeout-min'] ? Number(values['timeout-min']) * 60_000 : undefined, build: !values['no-build'] });
+  const markdown = await runScaleBench({
+    certificates: num(values.certificates),
+    secrets: num(values.secrets),
+    secretBytes: num(values['secret-bytes']),
+    lateAfter: num(values['late-after']),
+    timeoutMs: values['timeout-min'] ? Number(values['timeout-min']) * 60_000 : undefined,
+    build: !values['no-build'],
+  });
   console.log(`${markdown}\n\n${machineLine()}`);
   process.exit(0);
 }

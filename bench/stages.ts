@@ -88,7 +88,13 @@ export async function recordStages(client: KubeClient, namespace: string): Promi
           .sort((a, b) => a - b);
         if (since.length === 0) continue;
         const median = percentile(since, 50);
-        rows.push([stage === 'end' ? 'Secret holds tls.crt' : stage, `${since.length}/${certificates.length}`, fmt(median, 0), fmt(percentile(since, 95), 0), fmt(median - previousMedian, 0)]);
+        rows.push([
+          stage === 'end' ? 'Secret holds tls.crt' : stage,
+          `${since.length}/${certificates.length}`,
+          fmt(median, 0),
+          fmt(percentile(since, 95), 0),
+          fmt(median - previousMedian, 0),
+        ]);
         previousMedian = median;
       }
       return markdownTable(['stage (first seen by a watch)', 'certificates', 'p50 ms since Certificate created', 'p95 ms', 'p50 step ms'], rows);

@@ -17,14 +17,32 @@ function ingress(i: number): KubeObject {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: `app-${i}`, namespace: NAMESPACE, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' } },
-    spec: { ingressClassName: 'nginx', rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `app-${i}`, port: { number: 80 } } } }] } }], tls: [{ hosts: [host], secretName: `app-${i}-tls` }] },
+    spec: {
+      ingressClassName: 'nginx',
+      rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `app-${i}`, port: { number: 80 } } } }] } }],
+      tls: [{ hosts: [host], secretName: `app-${i}-tls` }],
+    },
   };
 }
 
 export function benchObjects(ingressCount: number): StaticObjects {
   return {
     ingresses: Array.from({ length: ingressCount }, (_, i) => ingress(i)),
-    clusterIssuers: [{ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' }, spec: { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+    clusterIssuers: [
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: 'letsencrypt-prod' },
+        spec: {
+          acme: {
+            server: 'https://acme-v02.api.letsencrypt.org/directory',
+            privateKeySecretRef: { name: 'k' },
+            solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+          },
+        },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    ],
     namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }],
   };
 }

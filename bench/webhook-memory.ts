@@ -45,7 +45,9 @@ function post(port: number, path: string, body: string, ca: string, agent: https
   });
 }
 
-export async function runWebhookMemoryBench(opts: { requests?: number; concurrency?: number; samples?: number; newConnections?: boolean } = {}): Promise<{ samples: MemorySample[]; markdown: string }> {
+export async function runWebhookMemoryBench(
+  opts: { requests?: number; concurrency?: number; samples?: number; newConnections?: boolean } = {},
+): Promise<{ samples: MemorySample[]; markdown: string }> {
   const requests = opts.requests ?? 24_000;
   const concurrency = opts.concurrency ?? 16;
   const every = Math.ceil(requests / (opts.samples ?? 8));
@@ -57,7 +59,14 @@ export async function runWebhookMemoryBench(opts: { requests?: number; concurren
   const samples: MemorySample[] = [];
   const sample = async (done: number) => {
     const m = await memoryOf(target.child);
-    samples.push({ requests: done, rssMiB: procMemory(target.child.pid!).rssBytes / MiB, heapUsedMiB: m.heapUsed / MiB, heapTotalMiB: m.heapTotal / MiB, externalMiB: m.external / MiB, arrayBuffersMiB: m.arrayBuffers / MiB });
+    samples.push({
+      requests: done,
+      rssMiB: procMemory(target.child.pid!).rssBytes / MiB,
+      heapUsedMiB: m.heapUsed / MiB,
+      heapTotalMiB: m.heapTotal / MiB,
+      externalMiB: m.external / MiB,
+      arrayBuffersMiB: m.arrayBuffers / MiB,
+    });
   };
   try {
     await sample(0);
@@ -67,12 +76,14 @@ export async function runWebhookMemoryBench(opts: { requests?: number; concurren
       // Bodies are generated per slice, so the load generator does not hold 24,000 of them.
       const bodies = fc.sample(bodyArb, { numRuns: Math.min(every, requests - sent), seed: seed++ });
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < bodies.length) {
-          const i = next++;
-          await post(target.port, i % 2 === 0 ? '/validate' : '/mutate', bodies[i], tls.caPem, agent);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < bodies.length) {
+            const i = next++;
+            await post(target.port, i % 2 === 0 ? '/validate' : '/mutate', bodies[i], tls.caPem, agent);
+          }
+        }),
+      );
       sent += bodies.length;
       await sample(sent);
     }
@@ -91,6 +102,15 @@ export async function runWebhookMemoryBench(opts: { requests?: number; concurren
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '24000' }, concurrency: { type: 'string', default: '16' }, 'new-connections': { type: 'boolean', default: false } } });
-  console.log((await runWebhookMemoryBench({ requests: Number(values.requests), concurrency: Number(values.concurrency), newConnections: values['new-connections'] })).markdown);
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '24000' },
+      concurrency: { type: 'string', default: '16' },
+      'new-connections': { type: 'boolean', default: false },
+    },
+  });
+  console.log(
+    (await runWebhookMemoryBench({ requests: Number(values.requests), concurrency: Number(values.concurrency), newConnections: values['new-connections'] }))
+      .markdown,
+  );
 }

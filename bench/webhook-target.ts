@@ -13,7 +13,12 @@ const kind = process.argv[2];
 const setup = JSON.parse(process.argv[3]) as BenchSetup;
 
 if (kind === 'webhook') {
-  const srv = await startWebhookServer({ config: defaultWebhookConfig(), view: staticClusterView(benchObjects(setup.ingressCount)), tls: setup.tls, metrics: createWebhookMetrics({ processMetrics: false }) });
+  const srv = await startWebhookServer({
+    config: defaultWebhookConfig(),
+    view: staticClusterView(benchObjects(setup.ingressCount)),
+    tls: setup.tls,
+    metrics: createWebhookMetrics({ processMetrics: false }),
+  });
   process.send!({ port: srv.port });
 } else {
   const answer = setup.answer;
@@ -23,7 +28,7 @@ if (kind === 'webhook') {
   const server = https.createServer({ key: setup.tls.key, cert: setup.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
     req.on('data', () => {});
     req.on('end', () => {
-      if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until; );
+      if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until;);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
       res.end(answer);
     });

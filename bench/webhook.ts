@@ -72,9 +72,18 @@ function pinToCpus(pid: number, cpuList: string): boolean {
   }
 }
 
-export async function startTarget(kind: 'webhook' | 'bare' | 'bare+spin', name: TargetName, setup: BenchSetup, cpu: string | undefined, execArgv: string[] = []): Promise<Target> {
+export async function startTarget(
+  kind: 'webhook' | 'bare' | 'bare+spin',
+  name: TargetName,
+  setup: BenchSetup,
+  cpu: string | undefined,
+  execArgv: string[] = [],
+): Promise<Target> {
   const profile = process.env.BENCH_CPU_PROF === kind ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof2'] : [];
-  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], { execArgv: ['--import', 'tsx', ...profile, ...execArgv], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
+  const child = fork(fileURLToPath(new URL('./webhook-target.ts', import.meta.url)), [kind, JSON.stringify(setup)], {
+    execArgv: ['--import', 'tsx', ...profile, ...execArgv],
+    env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: any) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));
@@ -115,7 +124,14 @@ async function unthrottled(t: Target, body: string, connections: number, seconds
 
 async function paced(t: Target, body: string, connections: number, seconds: number, rate: number): Promise<Slice & { sendLagMs: number[] }> {
   const cpuBefore = await cpuOf(t.child);
-  const r = await pacedLoad({ url: `https://127.0.0.1:${t.port}/validate`, body, headers: { 'content-type': 'application/json' }, ratePerSecond: rate, durationSeconds: seconds, connections });
+  const r = await pacedLoad({
+    url: `https://127.0.0.1:${t.port}/validate`,
+    body,
+    headers: { 'content-type': 'application/json' },
+    ratePerSecond: rate,
+    durationSeconds: seconds,
+    connections,
+  });
   const cpuMicros = (await cpuOf(t.child)) - cpuBefore;
   return { requests: r.answered, seconds, errors: r.errors, cpuMicros, latenciesMs: r.latenciesMs, sendLagMs: r.sendLagMs };
 }
@@ -147,7 +163,9 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
   const review = admissionReview(INGRESS_KIND, reviewedIngress(), { namespace: NAMESPACE, uid: '5a1e0c9a-0000-4000-8000-000000000001' });
   const body = JSON.stringify(review);
   // The exact answer the webhook gives, so the bare server sends identical bytes.
-  const answer = JSON.stringify(encodeReview(handleValidate(decodeReview(review), { view: staticClusterView(benchObjects(ingressCount)), config: defaultWebhookConfig() }).response));
+  const answer = JSON.stringify(
+    encodeReview(handleValidate(decodeReview(review), { view: staticClusterView(benchObjects(ingressCount)), config: defaultWebhookConfig() }).response),
+  );
   const setup: BenchSetup = { ingressCount, tls: { key: tls.key, cert: tls.cert }, answer, spinMicros: opts.spinControlMicros };
 
   const cpuCount = cpus().length;
@@ -155,7 +173,9 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
   const pinned = targetCpu !== undefined && pinToCpus(process.pid, `0-${cpuCount - 2}`);
   const webhook = await startTarget('webhook', 'certgate webhook', setup, pinned ? targetCpu : undefined);
   const bare = await startTarget('bare', 'bare node:https', setup, pinned ? targetCpu : undefined);
-  const control = opts.spinControlMicros ? await startTarget('bare+spin', `bare node:https + ${opts.spinControlMicros} µs busy-wait`, setup, pinned ? targetCpu : undefined) : undefined;
+  const control = opts.spinControlMicros
+    ? await startTarget('bare+spin', `bare node:https + ${opts.spinControlMicros} µs busy-wait`, setup, pinned ? targetCpu : undefined)
+    : undefined;
   const targets = control ? [webhook, bare, control] : [webhook, bare];
   // Each round runs every target once; the order rotates so drift does not favour one.
   const inRoundOrder = (r: number) => targets.map((_, i) => targets[(i + r) % targets.length]!);
@@ -193,13 +213,22 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
       '',
       '| target | load | requests/s | p50 ms | p99 ms | server CPU µs/request | errors |',
       '|---|---|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.target} | ${r.load} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${r.errors} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.target} | ${r.load} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${r.errors} |`,
+      ),
       '',
       `Throughput ratio (webhook / bare server, unthrottled): median ${pct(throughputRatio)} over ${rounds} rounds (${roundRatios.map(pct).join(', ')}; target at least 60%).`,
       `Server CPU the webhook adds per request over the bare server, unthrottled: ${fmt(addedCpu(webhook), 0)} µs.`,
-      ...(control ? [`Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}) and adds ${fmt(addedCpu(control), 0)} µs of server CPU per request.`] : []),
+      ...(control
+        ? [
+            `Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}) and adds ${fmt(addedCpu(control), 0)} µs of server CPU per request.`,
+          ]
+        : []),
       `p99 at ${rate} requests/s, paced: median of the rounds ${fmt(pacedP99Ms.webhookMedian)} ms (${pacedP99Ms.webhook.map((x) => fmt(x)).join(', ')}; target under 5 ms); bare server ${fmt(pacedP99Ms.bareMedian)} ms (${pacedP99Ms.bare.map((x) => fmt(x)).join(', ')}). The generator sent 99% of requests within ${fmt(percentile(sendLag, 99))} ms of their due time.`,
-      `${pinned ? `Targets pinned to CPU ${targetCpu}, load generator to CPU 0-${cpuCount - 2}` : 'Not pinned to CPUs (taskset missing or a single CPU)'}; load average after the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpuCount} CPUs.`,
+      `${pinned ? `Targets pinned to CPU ${targetCpu}, load generator to CPU 0-${cpuCount - 2}` : 'Not pinned to CPUs (taskset missing or a single CPU)'}; load average after the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpuCount} CPUs.`,
     ].join('\n');
     return { rows, throughputRatio, roundRatios, controlRatio, pacedP99Ms, markdown };
   } finally {
@@ -216,6 +245,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
-  const result = await runWebhookBench({ durationSeconds: arg('duration'), rounds: arg('rounds'), connections: arg('connections'), fixedRate: arg('rate'), ingressCount: arg('ingresses'), spinControlMicros: arg('spin-control') });
+  const result = await runWebhookBench({
+    durationSeconds: arg('duration'),
+    rounds: arg('rounds'),
+    connections: arg('connections'),
+    fixedRate: arg('rate'),
+    ingressCount: arg('ingresses'),
+    spinControlMicros: arg('spin-control'),
+  });
   console.log(result.markdown);
 }

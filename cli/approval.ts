@@ -10,7 +10,15 @@ import { CliError } from './io.ts';
 
 export type Decision = 'Approved' | 'Denied';
 
-export async function decideRequest(client: KubeClient, namespace: string, name: string, decision: Decision, reason: string, message: string, nowMs: number): Promise<CertificateRequest> {
+export async function decideRequest(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  decision: Decision,
+  reason: string,
+  message: string,
+  nowMs: number,
+): Promise<CertificateRequest> {
   if (!reason) throw new CliError(`a reason must be given as to who ${decision === 'Approved' ? 'approved' : 'denied'} this CertificateRequest`);
   if (!message) throw new CliError(`a message must be given as to why this CertificateRequest is ${decision === 'Approved' ? 'approved' : 'denied'}`);
   const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, namespace, name);
@@ -20,5 +28,8 @@ export async function decideRequest(client: KubeClient, namespace: string, name:
   if (conditions.some((c) => c.type === ConditionTypes.Denied && c.status === 'True')) throw new CliError('CertificateRequest is already denied');
   const condition: Condition = { type: decision, status: 'True', reason, message, lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z') };
   // The resourceVersion read above makes a concurrent decision (the worker's approver) fail with a conflict instead of being overwritten.
-  return client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, { ...cr, status: { ...cr.status, conditions: [...conditions.filter((c) => c.type !== decision), condition] } });
+  return client.replaceStatus<CertificateRequest>(Resources.CertificateRequest, {
+    ...cr,
+    status: { ...cr.status, conditions: [...conditions.filter((c) => c.type !== decision), condition] },
+  });
 }

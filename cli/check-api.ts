@@ -15,9 +15,20 @@ export interface CheckApiOptions {
   now(): number;
 }
 
-export interface CheckResult { name: 'crds' | 'webhook' | 'worker-lease'; ok: boolean; message: string }
+export interface CheckResult {
+  name: 'crds' | 'webhook' | 'worker-lease';
+  ok: boolean;
+  message: string;
+}
 
-const CRD_RESOURCES: ResourceDescriptor[] = [Resources.Certificate, Resources.CertificateRequest, Resources.Issuer, Resources.ClusterIssuer, Resources.Order, Resources.Challenge];
+const CRD_RESOURCES: ResourceDescriptor[] = [
+  Resources.Certificate,
+  Resources.CertificateRequest,
+  Resources.Issuer,
+  Resources.ClusterIssuer,
+  Resources.Order,
+  Resources.Challenge,
+];
 
 export async function checkCrds(client: KubeClient): Promise<CheckResult> {
   const missing: string[] = [];
@@ -71,9 +82,18 @@ export async function checkWebhook(client: KubeClient, namespace: string): Promi
   // Accepted: in warn or audit mode (or with the rule disabled) validation lets it through, but the
   // mutating webhook still makes the private key defaults explicit; the probe sets none.
   if (created?.spec?.privateKey?.algorithm) {
-    return { name: 'webhook', ok: true, message: 'the certgate mutating webhook answered a dry-run create (validation did not deny the probe: warn or audit mode, or the rule is disabled)' };
+    return {
+      name: 'webhook',
+      ok: true,
+      message: 'the certgate mutating webhook answered a dry-run create (validation did not deny the probe: warn or audit mode, or the rule is disabled)',
+    };
   }
-  return { name: 'webhook', ok: false, message: 'a Certificate the certgate webhook must reject was accepted: the webhook is not registered (MutatingWebhookConfiguration/ValidatingWebhookConfiguration certgate-webhook) or fails open' };
+  return {
+    name: 'webhook',
+    ok: false,
+    message:
+      'a Certificate the certgate webhook must reject was accepted: the webhook is not registered (MutatingWebhookConfiguration/ValidatingWebhookConfiguration certgate-webhook) or fails open',
+  };
 }
 
 export async function checkLease(client: KubeClient, opts: CheckApiOptions): Promise<CheckResult> {
@@ -87,7 +107,11 @@ export async function checkLease(client: KubeClient, opts: CheckApiOptions): Pro
   if (!Number.isFinite(renewed) || !durationS) return { name: 'worker-lease', ok: false, message: `${where} has no renewTime or leaseDurationSeconds` };
   const staleMs = opts.now() - renewed;
   if (staleMs > durationS * 1000) {
-    return { name: 'worker-lease', ok: false, message: `${where} held by "${holder}" expired ${Math.round(staleMs / 1000 - durationS)}s ago: the worker is not renewing it` };
+    return {
+      name: 'worker-lease',
+      ok: false,
+      message: `${where} held by "${holder}" expired ${Math.round(staleMs / 1000 - durationS)}s ago: the worker is not renewing it`,
+    };
   }
   return { name: 'worker-lease', ok: true, message: `worker "${holder}" holds ${where}` };
 }

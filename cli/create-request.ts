@@ -17,17 +17,20 @@ import { CliError } from './io.ts';
 export function parseCertificateManifest(text: string, file: string): Certificate {
   let docs: unknown[];
   try {
-    docs = parseAllDocuments(text).map((d) => {
-      if (d.errors.length) throw d.errors[0];
-      return d.toJS();
-    }).filter((d) => d != null);
+    docs = parseAllDocuments(text)
+      .map((d) => {
+        if (d.errors.length) throw d.errors[0];
+        return d.toJS();
+      })
+      .filter((d) => d != null);
   } catch (e) {
     throw new CliError(`${file}: not valid YAML or JSON: ${(e as Error).message}`);
   }
   const certs = docs.filter((d: any) => d?.kind === 'Certificate');
   if (certs.length !== 1) throw new CliError(`${file}: expected exactly one Certificate manifest, found ${certs.length}`);
   const cert = certs[0] as Certificate;
-  if (cert.apiVersion !== apiVersionOf(Resources.Certificate)) throw new CliError(`${file}: apiVersion is ${cert.apiVersion}, expected ${apiVersionOf(Resources.Certificate)}`);
+  if (cert.apiVersion !== apiVersionOf(Resources.Certificate))
+    throw new CliError(`${file}: apiVersion is ${cert.apiVersion}, expected ${apiVersionOf(Resources.Certificate)}`);
   if (!cert.spec?.issuerRef?.name) throw new CliError(`${file}: spec.issuerRef.name is required`);
   return cert;
 }
@@ -75,7 +78,11 @@ export async function buildRequest(input: CreateRequestInput): Promise<{ request
   return { request, keyPem: encodePrivateKeyPem(key, spec.privateKey.encoding) };
 }
 
-export interface FetchOptions { timeoutMs: number; pollMs?: number; now(): number }
+export interface FetchOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  now(): number;
+}
 
 /** Waits until the request is issued (returns its PEM chain) or fails, is denied, or times out. */
 export async function waitForIssued(client: KubeClient, namespace: string, name: string, opts: FetchOptions): Promise<string> {

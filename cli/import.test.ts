@@ -22,7 +22,14 @@ describe('uncoveredNames', () => {
   test('lists every requested name the certificate lacks, across kinds', () => {
     const got = { ...emptyNames(), dnsNames: ['*.example.com'], ipAddresses: ['10.0.0.1'] };
     const missing = uncoveredNames(
-      { secretName: 's', issuerRef: { name: 'i' }, dnsNames: ['a.example.com', 'example.com'], ipAddresses: ['10.0.0.1', '::1'], uris: ['spiffe://x'], commonName: 'b.example.com' },
+      {
+        secretName: 's',
+        issuerRef: { name: 'i' },
+        dnsNames: ['a.example.com', 'example.com'],
+        ipAddresses: ['10.0.0.1', '::1'],
+        uris: ['spiffe://x'],
+        commonName: 'b.example.com',
+      },
       got,
     );
     assert.deepEqual(missing, ['example.com', '::1', 'spiffe://x']);

@@ -8,8 +8,18 @@ import { LabelValues, Labels, SecretAnnotations, SecretKeys } from '../api/const
 import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
 import {
-  canonicalIp, certificateMatchesKey, chainOrderProblem, chainVerifiesTo, diffNames, encodePrivateKeyPem, inspectCertificate,
-  keyMatchesSpec, parseCertificateChain, parsePrivateKeyPem, type CertificateNames, type KeyAlgorithm,
+  canonicalIp,
+  certificateMatchesKey,
+  chainOrderProblem,
+  chainVerifiesTo,
+  diffNames,
+  encodePrivateKeyPem,
+  inspectCertificate,
+  keyMatchesSpec,
+  parseCertificateChain,
+  parsePrivateKeyPem,
+  type CertificateNames,
+  type KeyAlgorithm,
 } from '../lib/pki/index.ts';
 import { decodeBase64, describeKey, serialOf } from './certinfo.ts';
 import { CliError } from './io.ts';
@@ -81,7 +91,8 @@ export async function findOwner(client: KubeClient, namespace: string, secretNam
   }
   const all = await client.list<Certificate>(Resources.Certificate, { namespace });
   const owners = all.items.filter((c) => c.spec.secretName === secretName);
-  if (owners.length > 1) warnings.push(`several Certificates write this Secret (${owners.map((c) => c.metadata.name).join(', ')}); checking against ${owners[0]!.metadata.name}`);
+  if (owners.length > 1)
+    warnings.push(`several Certificates write this Secret (${owners.map((c) => c.metadata.name).join(', ')}); checking against ${owners[0]!.metadata.name}`);
   return owners[0];
 }
 
@@ -112,11 +123,14 @@ export async function planImport(client: KubeClient, input: ImportInput): Promis
   const leaf = chain[0]!;
   const info = inspectCertificate(leaf);
 
-  if (!certificateMatchesKey(leaf, key)) problems.push(`key mismatch: the private key (${describeKey(key)}) does not belong to the certificate (public key ${describeKey(leaf.publicKey)})`);
+  if (!certificateMatchesKey(leaf, key))
+    problems.push(`key mismatch: the private key (${describeKey(key)}) does not belong to the certificate (public key ${describeKey(leaf.publicKey)})`);
   const order = chainOrderProblem(chain);
   if (order) problems.push(`chain out of order or not verifying: ${order}; put the leaf first, then each issuer`);
   if (input.caPem !== undefined && !order && !chainVerifiesTo(chain, input.caPem)) {
-    problems.push(`chain does not verify against --ca (${caCount} CA certificate${caCount === 1 ? '' : 's'}): the last certificate (${leaf === chain[chain.length - 1] ? 'the leaf' : chain[chain.length - 1]!.subject.replace(/\n/g, ', ')}) is not issued by it`);
+    problems.push(
+      `chain does not verify against --ca (${caCount} CA certificate${caCount === 1 ? '' : 's'}): the last certificate (${leaf === chain[chain.length - 1] ? 'the leaf' : chain[chain.length - 1]!.subject.replace(/\n/g, ', ')}) is not issued by it`,
+    );
   }
   if (info.notAfter.getTime() <= input.nowMs) problems.push(`expired: the certificate's notAfter is ${info.notAfter.toISOString()}`);
   else if (info.notBefore.getTime() > input.nowMs) problems.push(`not yet valid: the certificate's notBefore is ${info.notBefore.toISOString()}`);
@@ -129,18 +143,27 @@ export async function planImport(client: KubeClient, input: ImportInput): Promis
   let keyPem = input.keyPem;
   if (owner) {
     const missing = uncoveredNames(owner.spec, info.names);
-    if (missing.length) problems.push(`names not covered: the certificate lacks ${missing.join(', ')} required by Certificate ${input.namespace}/${owner.metadata.name}`);
+    if (missing.length)
+      problems.push(`names not covered: the certificate lacks ${missing.join(', ')} required by Certificate ${input.namespace}/${owner.metadata.name}`);
     else {
       const diff = diffNames(specNames(owner.spec), info.names);
-      if (diff.length) warnings.push(`the certificate's names differ from Certificate ${owner.metadata.name} (${diff.join('; ')}): certgate may re-issue it before its renewal time`);
+      if (diff.length)
+        warnings.push(
+          `the certificate's names differ from Certificate ${owner.metadata.name} (${diff.join('; ')}): certgate may re-issue it before its renewal time`,
+        );
     }
     const pk = owner.spec.privateKey ?? {};
     const wanted = { algorithm: (pk.algorithm ?? 'RSA') as KeyAlgorithm, size: pk.size };
-    if (!keyMatchesSpec(key, wanted)) warnings.push(`the key is ${describeKey(key)} but Certificate ${owner.metadata.name} asks for ${wanted.algorithm}${wanted.size ? ' ' + wanted.size : ''}: certgate may re-issue it before its renewal time`);
+    if (!keyMatchesSpec(key, wanted))
+      warnings.push(
+        `the key is ${describeKey(key)} but Certificate ${owner.metadata.name} asks for ${wanted.algorithm}${wanted.size ? ' ' + wanted.size : ''}: certgate may re-issue it before its renewal time`,
+      );
     // Store the key in the encoding the Certificate asks for, as the worker would.
     keyPem = encodePrivateKeyPem(key, pk.encoding ?? 'PKCS1');
   } else {
-    warnings.push(`no Certificate in namespace ${input.namespace} writes Secret ${input.secretName}: names not checked, and nothing will renew this certificate`);
+    warnings.push(
+      `no Certificate in namespace ${input.namespace} writes Secret ${input.secretName}: names not checked, and nothing will renew this certificate`,
+    );
   }
 
   let caPem = input.caPem;
@@ -161,7 +184,13 @@ export async function planImport(client: KubeClient, input: ImportInput): Promis
 }
 
 function specNames(spec: Certificate['spec']): CertificateNames {
-  return { commonName: spec.commonName, dnsNames: spec.dnsNames ?? [], ipAddresses: spec.ipAddresses ?? [], uris: spec.uris ?? [], emailAddresses: spec.emailAddresses ?? [] };
+  return {
+    commonName: spec.commonName,
+    dnsNames: spec.dnsNames ?? [],
+    ipAddresses: spec.ipAddresses ?? [],
+    uris: spec.uris ?? [],
+    emailAddresses: spec.emailAddresses ?? [],
+  };
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -210,7 +239,8 @@ export async function applyImport(client: KubeClient, plan: ImportPlan): Promise
   try {
     return plan.action === 'create' ? await client.create(Resources.Secret, plan.secret) : await client.replace(Resources.Secret, plan.secret);
   } catch (e: any) {
-    if (e?.statusCode === 409) throw new CliError(`secret "${plan.secret.metadata.name}" changed while importing (${e.message}); nothing was written: run the import again`);
+    if (e?.statusCode === 409)
+      throw new CliError(`secret "${plan.secret.metadata.name}" changed while importing (${e.message}); nothing was written: run the import again`);
     throw e;
   }
 }

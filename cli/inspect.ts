@@ -5,7 +5,14 @@ import type { X509Certificate } from 'node:crypto';
 import { SecretKeys } from '../api/constants.ts';
 import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
-import { certificateMatchesKey, chainOrderProblem, chainVerifiesTo, parseCertificateChain, parsePrivateKeyPem, splitPemCertificates } from '../lib/pki/index.ts';
+import {
+  certificateMatchesKey,
+  chainOrderProblem,
+  chainVerifiesTo,
+  parseCertificateChain,
+  parsePrivateKeyPem,
+  splitPemCertificates,
+} from '../lib/pki/index.ts';
 import { decodeBase64, describeKey, oneLineDn, summarize, type CertificateSummary } from './certinfo.ts';
 import { CliError } from './io.ts';
 
@@ -24,7 +31,10 @@ export interface SecretInspection {
   problems: string[];
 }
 
-export function inspectTlsData(data: Record<string, string | undefined>, nowMs: number): Pick<SecretInspection, 'certificate' | 'chain' | 'chainInOrder' | 'privateKey' | 'ca' | 'problems'> {
+export function inspectTlsData(
+  data: Record<string, string | undefined>,
+  nowMs: number,
+): Pick<SecretInspection, 'certificate' | 'chain' | 'chainInOrder' | 'privateKey' | 'ca' | 'problems'> {
   const out: ReturnType<typeof inspectTlsData> = { chain: [], problems: [] };
   const certPem = decodeBase64(data[SecretKeys.Certificate]);
   const keyPem = decodeBase64(data[SecretKeys.PrivateKey]);
@@ -44,7 +54,12 @@ export function inspectTlsData(data: Record<string, string | undefined>, nowMs: 
     out.certificate = { ...s, expired: Date.parse(s.notAfter) <= nowMs, notYetValid: Date.parse(s.notBefore) > nowMs };
     if (out.certificate.expired) out.problems.push(`the certificate expired at ${s.notAfter}`);
     if (out.certificate.notYetValid) out.problems.push(`the certificate is not valid before ${s.notBefore}`);
-    out.chain = chain.map((c) => ({ subject: oneLineDn(c.subject), issuer: oneLineDn(c.issuer), serialNumber: c.serialNumber.toLowerCase(), notAfter: new Date(c.validTo).toISOString() }));
+    out.chain = chain.map((c) => ({
+      subject: oneLineDn(c.subject),
+      issuer: oneLineDn(c.issuer),
+      serialNumber: c.serialNumber.toLowerCase(),
+      notAfter: new Date(c.validTo).toISOString(),
+    }));
     const order = chainOrderProblem(chain);
     out.chainInOrder = !order;
     if (order) out.problems.push(`chain out of order: ${order}`);
@@ -116,7 +131,9 @@ export function renderSecretInspection(s: SecretInspection): string {
   if (s.privateKey) l.push('Private Key:', `  Type:          ${s.privateKey.type}`, `  Matches cert:  ${yesNo(s.privateKey.matchesCertificate)}`);
   if (s.chain.length) {
     l.push(`Chain (${s.chain.length}, in order: ${yesNo(s.chainInOrder)}):`);
-    s.chain.forEach((x, i) => l.push(`  ${i + 1}. ${x.subject || '<empty subject>'}  (issuer: ${x.issuer}, serial ${x.serialNumber}, not after ${x.notAfter})`));
+    s.chain.forEach((x, i) =>
+      l.push(`  ${i + 1}. ${x.subject || '<empty subject>'}  (issuer: ${x.issuer}, serial ${x.serialNumber}, not after ${x.notAfter})`),
+    );
   }
   if (s.ca) l.push(`CA (ca.crt):   ${s.ca.subjects.join('; ') || '<unparsable>'}`, `  Chain verifies against ca.crt: ${yesNo(s.ca.chainVerifies)}`);
   else l.push('CA (ca.crt):   <none>');

@@ -16,7 +16,10 @@ export const processIo: CliIo = {
 
 /** A failure the user caused or must act on: printed as one line, no stack trace. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -63,7 +63,11 @@ describe('kubectl connection flags', () => {
   });
 
   const refused: Array<[string, Parameters<typeof applyKubectlFlags>[1], RegExp]> = [
-    ['a CA file with --insecure-skip-tls-verify', { insecureSkipTlsVerify: true, certificateAuthority: '/etc/hostname' }, /root certificates file with the insecure flag is not allowed/],
+    [
+      'a CA file with --insecure-skip-tls-verify',
+      { insecureSkipTlsVerify: true, certificateAuthority: '/etc/hostname' },
+      /root certificates file with the insecure flag is not allowed/,
+    ],
     ['--as-group without --as', { asGroup: ['dev'] }, /--as-group needs --as/],
     ['a CA file that is not there', { certificateAuthority: '/no/such/ca.crt' }, /no such file/],
     ['a server that is not a URL', { server: 'not a url' }, /is not a URL/],

@@ -42,7 +42,12 @@ export function applyKubectlFlags(kc: KubeConfig, f: KubectlFlags): KubeConfig {
   const credentials = f.token !== undefined ? { token: f.token, exec: undefined, authProvider: undefined, username: undefined, password: undefined } : {};
   const newUser = { ...user, ...credentials, ...(f.as !== undefined ? { impersonateUser: f.as } : {}) };
   const out = new KubeConfig();
-  out.loadFromOptions({ clusters: [newCluster], users: [newUser], contexts: [{ ...context, cluster: newCluster.name, user: newUser.name }], currentContext: context.name });
+  out.loadFromOptions({
+    clusters: [newCluster],
+    users: [newUser],
+    contexts: [{ ...context, cluster: newCluster.name, user: newUser.name }],
+    currentContext: context.name,
+  });
   return out;
 }
 

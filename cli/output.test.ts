@@ -8,11 +8,23 @@ test('-o accepts json and yaml, text by default, and names the bad value', () =>
   assert.equal(parseOutputFormat(undefined), 'text');
   assert.equal(parseOutputFormat('json'), 'json');
   assert.equal(parseOutputFormat('yaml'), 'yaml');
-  assert.throws(() => parseOutputFormat('xml'), (e: unknown) => e instanceof CliError && /unsupported output format "xml"/.test(e.message));
+  assert.throws(
+    () => parseOutputFormat('xml'),
+    (e: unknown) => e instanceof CliError && /unsupported output format "xml"/.test(e.message),
+  );
 });
 
 test('table pads columns and shows <none> for empty cells', () => {
-  assert.equal(table(['NAME', 'READY'], [['web', 'True'], ['a-long-name', '']]), 'NAME          READY\nweb           True\na-long-name   <none>');
+  assert.equal(
+    table(
+      ['NAME', 'READY'],
+      [
+        ['web', 'True'],
+        ['a-long-name', ''],
+      ],
+    ),
+    'NAME          READY\nweb           True\na-long-name   <none>',
+  );
 });
 
 test('age uses kubectl units', () => {

@@ -45,5 +45,8 @@ export function age(fromIso: string | undefined, nowMs: number): string {
 /** Indents every line of a block of text. */
 export function indent(text: string, by = 2): string {
   const pad = ' '.repeat(by);
-  return text.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');
 }

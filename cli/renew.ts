@@ -10,7 +10,10 @@ import { parseCertificateChain } from '../lib/pki/index.ts';
 import { decodeBase64, serialOf } from './certinfo.ts';
 import { CliError } from './io.ts';
 
-export interface RenewTarget { namespace: string; name: string }
+export interface RenewTarget {
+  namespace: string;
+  name: string;
+}
 
 export interface RenewOutcome {
   namespace: string;
@@ -29,13 +32,20 @@ export interface RenewOutcome {
 export const MANUAL_TRIGGER_MESSAGE = 'Certificate re-issuance manually triggered';
 
 /** Certificates named on the command line, or every one (matching -l/--selector) in a namespace or all namespaces. */
-export async function resolveTargets(client: KubeClient, names: string[], opts: { all: boolean; namespace: string; allNamespaces: boolean; selector?: string }): Promise<RenewTarget[]> {
+export async function resolveTargets(
+  client: KubeClient,
+  names: string[],
+  opts: { all: boolean; namespace: string; allNamespaces: boolean; selector?: string },
+): Promise<RenewTarget[]> {
   const chosen = [names.length && 'Certificate names', opts.all && '--all', opts.selector && '-l/--selector'].filter(Boolean);
   if (chosen.length > 1) throw new CliError(`give one of Certificate names, --all or -l/--selector, not both (got ${chosen.join(' and ')})`);
   if (!chosen.length) throw new CliError('name at least one Certificate, or use --all or -l/--selector');
   if (opts.allNamespaces && names.length) throw new CliError('-A/--all-namespaces needs --all or -l/--selector');
   if (names.length) return names.map((name) => ({ namespace: opts.namespace, name }));
-  const list = await client.list<Certificate>(Resources.Certificate, { namespace: opts.allNamespaces ? undefined : opts.namespace, labelSelector: opts.selector });
+  const list = await client.list<Certificate>(Resources.Certificate, {
+    namespace: opts.allNamespaces ? undefined : opts.namespace,
+    labelSelector: opts.selector,
+  });
   return list.items.map((c) => ({ namespace: c.metadata.namespace!, name: c.metadata.name! }));
 }
 
@@ -44,7 +54,12 @@ export function isIssuing(cert: Certificate): boolean {
 }
 
 /** Adds Issuing=True/ManuallyTriggered; retries on a write conflict with the worker. */
-export async function triggerRenewal(client: KubeClient, target: RenewTarget, nowMs: number, serialOf: (c: Certificate) => Promise<string | undefined>): Promise<RenewOutcome> {
+export async function triggerRenewal(
+  client: KubeClient,
+  target: RenewTarget,
+  nowMs: number,
+  serialOf: (c: Certificate) => Promise<string | undefined>,
+): Promise<RenewOutcome> {
   for (let attempt = 0; ; attempt++) {
     const cert = await client.get<Certificate>(Resources.Certificate, target.namespace, target.name);
     if (!cert) throw new CliError(`certificate "${target.name}" not found in namespace "${target.namespace}"`);
@@ -70,13 +85,23 @@ export async function triggerRenewal(client: KubeClient, target: RenewTarget, no
   }
 }
 
-export interface WaitOptions { timeoutMs: number; pollMs?: number; now(): number; sleep?(ms: number): Promise<void> }
+export interface WaitOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  now(): number;
+  sleep?(ms: number): Promise<void>;
+}
 
 /**
  * Follows a triggered Certificate: ready when Ready=True with a revision above the one seen before
  * the trigger and no issuance in progress; failed when the issuance is marked failed after the trigger.
  */
-export async function waitForRenewal(client: KubeClient, o: RenewOutcome, opts: WaitOptions, serialOf: (c: Certificate) => Promise<string | undefined>): Promise<RenewOutcome> {
+export async function waitForRenewal(
+  client: KubeClient,
+  o: RenewOutcome,
+  opts: WaitOptions,
+  serialOf: (c: Certificate) => Promise<string | undefined>,
+): Promise<RenewOutcome> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const started = opts.now();
   const deadline = started + opts.timeoutMs;

@@ -13,8 +13,21 @@ import { inspectTlsData } from './inspect.ts';
 import { CliError } from './io.ts';
 import { age, indent, table } from './output.ts';
 
-export interface ConditionView { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
-export interface EventView { type?: string; reason?: string; message?: string; count?: number; lastSeen?: string; object: string }
+export interface ConditionView {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+export interface EventView {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastSeen?: string;
+  object: string;
+}
 
 export interface CertificateStatusView {
   name: string;
@@ -39,11 +52,26 @@ export interface CertificateStatusView {
   secret: { name: string; found: boolean; type?: string; certificate?: CertificateSummary; chainLength?: number; error?: string; problems: string[] };
   certificateRequest?: { name: string; revision?: string; conditions: ConditionView[]; failureTime?: string };
   order?: { name: string; state?: string; reason?: string; url?: string; failureTime?: string };
-  challenges: Array<{ name: string; dnsName: string; type: string; wildcard: boolean; state?: string; presented?: boolean; processing?: boolean; reason?: string }>;
+  challenges: Array<{
+    name: string;
+    dnsName: string;
+    type: string;
+    wildcard: boolean;
+    state?: string;
+    presented?: boolean;
+    processing?: boolean;
+    reason?: string;
+  }>;
   events: EventView[];
 }
 
-const view = (c: Condition): ConditionView => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime });
+const view = (c: Condition): ConditionView => ({
+  type: c.type,
+  status: c.status,
+  reason: c.reason,
+  message: c.message,
+  lastTransitionTime: c.lastTransitionTime,
+});
 const ownedBy = (obj: KubernetesObject, owner: KubernetesObject): boolean =>
   !!owner.metadata?.uid && (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.metadata!.uid);
 const created = (o: KubernetesObject): number => Date.parse(String(o.metadata?.creationTimestamp ?? 0)) || 0;
@@ -80,7 +108,9 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
   };
 
   const [issuer, secret, requests, events] = await Promise.all([
-    client.get<any>(issuerKind === 'ClusterIssuer' ? Resources.ClusterIssuer : Resources.Issuer, issuerKind === 'ClusterIssuer' ? undefined : namespace, ref.name).catch(() => undefined),
+    client
+      .get<any>(issuerKind === 'ClusterIssuer' ? Resources.ClusterIssuer : Resources.Issuer, issuerKind === 'ClusterIssuer' ? undefined : namespace, ref.name)
+      .catch(() => undefined),
     client.get<any>(Resources.Secret, namespace, cert.spec.secretName),
     client.list<CertificateRequest>(Resources.CertificateRequest, { namespace }),
     client.list<any>(Resources.Event, { namespace, fieldSelector: `involvedObject.name=${name}` }).catch(() => ({ items: [] })),
@@ -120,7 +150,13 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
     const orders = await client.list<Order>(Resources.Order, { namespace });
     const order = newest(orders.items.filter((o) => ownedBy(o, cr)));
     if (order) {
-      out.order = { name: order.metadata.name!, state: order.status?.state, reason: order.status?.reason, url: order.status?.url, failureTime: order.status?.failureTime };
+      out.order = {
+        name: order.metadata.name!,
+        state: order.status?.state,
+        reason: order.status?.reason,
+        url: order.status?.url,
+        failureTime: order.status?.failureTime,
+      };
       const challenges = await client.list<Challenge>(Resources.Challenge, { namespace });
       out.challenges = challenges.items
         .filter((c) => ownedBy(c, order))
@@ -142,7 +178,14 @@ export async function gatherCertificateStatus(client: KubeClient, namespace: str
     .filter((e: any) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === name)
     .sort((a: any, b: any) => (Date.parse(lastSeen(a) ?? '') || 0) - (Date.parse(lastSeen(b) ?? '') || 0))
     .slice(-10)
-    .map((e: any) => ({ type: e.type, reason: e.reason, message: e.message, count: e.count, lastSeen: lastSeen(e), object: `${e.involvedObject.kind}/${e.involvedObject.name}` }));
+    .map((e: any) => ({
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      count: e.count,
+      lastSeen: lastSeen(e),
+      object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
+    }));
   return out;
 }
 
@@ -158,7 +201,9 @@ export function describeRenewalSource(cert: Certificate): string | undefined {
       return `spec.renewBeforePercentage (${cert.spec.renewBeforePercentage}% of the lifetime before expiry)`;
     case 'DefaultFraction': {
       const lifetime = Date.parse(st.notAfter ?? '') - Date.parse(st.notBefore ?? '');
-      return lifetime <= SHORT_LIVED_MAX_MS ? 'default: when half of the lifetime is left (short-lived, 10 days or less)' : 'default: when a third of the lifetime is left';
+      return lifetime <= SHORT_LIVED_MAX_MS
+        ? 'default: when half of the lifetime is left (short-lived, 10 days or less)'
+        : 'default: when a third of the lifetime is left';
     }
     default:
       return undefined;
@@ -236,12 +281,23 @@ export function renderCertificateStatus(s: CertificateStatusView, nowMs: number)
   if (s.challenges.length) {
     lines.push('Challenges:');
     for (const c of s.challenges) {
-      lines.push(`  - Name: ${c.name}, Type: ${c.type}, Domain: ${c.wildcard ? '*.' : ''}${c.dnsName}, State: ${c.state ?? '<none>'}, Presented: ${c.presented ?? false}, Processing: ${c.processing ?? false}`);
+      lines.push(
+        `  - Name: ${c.name}, Type: ${c.type}, Domain: ${c.wildcard ? '*.' : ''}${c.dnsName}, State: ${c.state ?? '<none>'}, Presented: ${c.presented ?? false}, Processing: ${c.processing ?? false}`,
+      );
       if (c.reason) lines.push(`    Reason: ${c.reason}`);
     }
   }
 
   lines.push('Events:');
-  lines.push(s.events.length ? indent(table(['LAST SEEN', 'TYPE', 'REASON', 'MESSAGE'], s.events.map((e) => [age(e.lastSeen, nowMs), e.type, e.reason, `${e.message ?? ''}${e.count && e.count > 1 ? ` (x${e.count})` : ''}`]))) : '  <none>');
+  lines.push(
+    s.events.length
+      ? indent(
+          table(
+            ['LAST SEEN', 'TYPE', 'REASON', 'MESSAGE'],
+            s.events.map((e) => [age(e.lastSeen, nowMs), e.type, e.reason, `${e.message ?? ''}${e.count && e.count > 1 ? ` (x${e.count})` : ''}`]),
+          ),
+        )
+      : '  <none>',
+  );
   return lines.join('\n');
 }

@@ -7,7 +7,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceDescriptor } from '../api/resources.ts';
 import { KubeApiError, type KubeClient } from '../lib/kube/client.ts';
 
-const CRD: ResourceDescriptor = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false };
+const CRD: ResourceDescriptor = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  kind: 'CustomResourceDefinition',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+};
 const DEPLOYMENT: ResourceDescriptor = { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
 const VERSION_LABEL = 'app.kubernetes.io/version';
 const PART_OF = 'app.kubernetes.io/part-of=certgate';
@@ -94,7 +100,11 @@ export function renderVersion(v: { clientVersion: ClientVersion; serverVersion?:
   const s = v.serverVersion;
   if (s) {
     lines.push(`Server Version: ${s.detected ?? '<unknown>'}`);
-    if (!short) for (const comp of s.components) lines.push(`  ${comp.kind} ${comp.namespace ? `${comp.namespace}/` : ''}${comp.name}: ${comp.version ?? '<no version>'}${comp.images?.length ? ` (${comp.images.join(', ')})` : ''}`);
+    if (!short)
+      for (const comp of s.components)
+        lines.push(
+          `  ${comp.kind} ${comp.namespace ? `${comp.namespace}/` : ''}${comp.name}: ${comp.version ?? '<no version>'}${comp.images?.length ? ` (${comp.images.join(', ')})` : ''}`,
+        );
   }
   return lines.join('\n');
 }

@@ -38,13 +38,21 @@ describe('EventRecorder', { timeout: 240_000 }, () => {
     assert.equal(issuing[0].count, 2);
     assert.equal(issuing[0].type, 'Normal');
     assert.deepEqual(
-      { kind: issuing[0].involvedObject.kind, name: issuing[0].involvedObject.name, namespace: issuing[0].involvedObject.namespace, apiVersion: issuing[0].involvedObject.apiVersion },
+      {
+        kind: issuing[0].involvedObject.kind,
+        name: issuing[0].involvedObject.name,
+        namespace: issuing[0].involvedObject.namespace,
+        apiVersion: issuing[0].involvedObject.apiVersion,
+      },
       { kind: 'Certificate', name: 'web', namespace: ns, apiVersion: 'cert-manager.io/v1' },
     );
     assert.equal(issuing[0].source.component, 'certgate-test');
     const failed = events.filter((e) => e.reason === 'Failed');
     assert.equal(failed.length, 2);
-    assert.ok(failed.every((e) => e.type === 'Warning' && e.count === 1), 'two separate Warning events');
+    assert.ok(
+      failed.every((e) => e.type === 'Warning' && e.count === 1),
+      'two separate Warning events',
+    );
   });
 
   it('never throws when the API refuses the Event', async () => {

@@ -8,7 +8,13 @@ const gateway = (listeners: unknown[], annotations: Record<string, string> = {})
   metadata: { name: 'gw', namespace: 'apps', annotations },
   spec: { gatewayClassName: 'c', listeners },
 });
-const https = (name: string, hostname: string | undefined, refs: unknown[], extra: Record<string, unknown> = {}) => ({ name, protocol: 'HTTPS', port: 443, hostname, tls: { certificateRefs: refs, ...extra } });
+const https = (name: string, hostname: string | undefined, refs: unknown[], extra: Record<string, unknown> = {}) => ({
+  name,
+  protocol: 'HTTPS',
+  port: 443,
+  hostname,
+  tls: { certificateRefs: refs, ...extra },
+});
 
 describe('gatewayCertificatePlan (as cert-manager gateway-shim reads listeners)', () => {
   it('one Secret per certificateRef, hostnames of every listener that references it, without repeats', () => {
@@ -32,8 +38,18 @@ describe('gatewayCertificatePlan (as cert-manager gateway-shim reads listeners)'
     ['no hostname', https('x', undefined, [{ name: 's' }]), 'spec.listeners[0].hostname', /no hostname/],
     ['no tls block', { name: 'x', protocol: 'HTTPS', port: 443, hostname: 'x.example.com' }, 'spec.listeners[0].tls', /no tls block/],
     ['no certificateRefs', https('x', 'x.example.com', []), 'spec.listeners[0].tls.certificateRefs', /no certificateRefs/],
-    ['a ref that is not a Secret', https('x', 'x.example.com', [{ name: 's', group: 'example.com', kind: 'Vault' }]), 'spec.listeners[0].tls.certificateRefs[0]', /example\.com\/Vault, not a Secret/],
-    ['a Secret in another namespace', https('x', 'x.example.com', [{ name: 's', namespace: 'certs' }]), 'spec.listeners[0].tls.certificateRefs[0].namespace', /namespace "certs"/],
+    [
+      'a ref that is not a Secret',
+      https('x', 'x.example.com', [{ name: 's', group: 'example.com', kind: 'Vault' }]),
+      'spec.listeners[0].tls.certificateRefs[0]',
+      /example\.com\/Vault, not a Secret/,
+    ],
+    [
+      'a Secret in another namespace',
+      https('x', 'x.example.com', [{ name: 's', namespace: 'certs' }]),
+      'spec.listeners[0].tls.certificateRefs[0].namespace',
+      /namespace "certs"/,
+    ],
   ];
   for (const [name, listener, field, reason] of skips) {
     it(`skips a listener with ${name}`, () => {
@@ -57,7 +73,10 @@ describe('gatewayCertificatePlan (as cert-manager gateway-shim reads listeners)'
         { 'cert-manager.io/ignore-tls-listeners': 'other, skip-me' },
       ),
     );
-    assert.deepEqual(plan.secrets.map((s) => s.secretName), ['k']);
+    assert.deepEqual(
+      plan.secrets.map((s) => s.secretName),
+      ['k'],
+    );
     assert.deepEqual(plan.skipped, []);
   });
 

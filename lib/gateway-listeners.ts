@@ -56,7 +56,15 @@ export function gatewayListeners(gateway: unknown): ListenerRef[] {
       const o = asObj(r) ?? {};
       return { index: i, group: asStr(o.group) ?? '', kind: asStr(o.kind) ?? 'Secret', name: asStr(o.name) ?? '', namespace: asStr(o.namespace) || undefined };
     });
-    out.push({ index, name: asStr(l.name) ?? '', protocol: asStr(l.protocol) ?? '', hostname: asStr(l.hostname) || undefined, mode: asStr(tls?.mode) || 'Terminate', certificateRefs: refs, hasTls: tls !== undefined });
+    out.push({
+      index,
+      name: asStr(l.name) ?? '',
+      protocol: asStr(l.protocol) ?? '',
+      hostname: asStr(l.hostname) || undefined,
+      mode: asStr(tls?.mode) || 'Terminate',
+      certificateRefs: refs,
+      hasTls: tls !== undefined,
+    });
   }
   return out;
 }
@@ -68,7 +76,12 @@ export function isSecretRef(ref: { group: string; kind: string }): boolean {
 
 /** Listeners a certificate is considered for: TLS protocols, not Passthrough, not ignored by annotation. */
 export function certificateListeners(gateway: unknown): ListenerRef[] {
-  const ignored = new Set((metaOf(gateway).annotations[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const ignored = new Set(
+    (metaOf(gateway).annotations[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   return gatewayListeners(gateway).filter((l) => TLS_PROTOCOLS.has(l.protocol) && l.mode !== 'Passthrough' && !ignored.has(l.name));
 }
 
@@ -82,7 +95,11 @@ export function listenerSkipReason(l: ListenerRef, gatewayNamespace: string): { 
     const field = `${at}.tls.certificateRefs[${r.index}]`;
     if (!r.name) return { field: `${field}.name`, reason: `certificateRefs[${r.index}] has no name` };
     if (!isSecretRef(r)) return { field, reason: `certificateRefs[${r.index}] is a ${r.group || 'core'}/${r.kind}, not a Secret` };
-    if (r.namespace && r.namespace !== gatewayNamespace) return { field: `${field}.namespace`, reason: `certificateRefs[${r.index}] names a Secret in namespace "${r.namespace}", and certificates are only issued into the Gateway's own namespace` };
+    if (r.namespace && r.namespace !== gatewayNamespace)
+      return {
+        field: `${field}.namespace`,
+        reason: `certificateRefs[${r.index}] names a Secret in namespace "${r.namespace}", and certificates are only issued into the Gateway's own namespace`,
+      };
   }
   if (l.mode !== 'Terminate') return { field: `${at}.tls.mode`, reason: `tls.mode is ${l.mode}, not Terminate` };
   return undefined;

@@ -6,7 +6,14 @@
 // and issuer annotations already there are never changed. Pure; the object may be untrusted.
 import { IngressAnnotations, Labels, LabelValues } from '../api/constants.ts';
 import { gatewayListeners } from './gateway-listeners.ts';
-import { issuerAnnotation, NO_DEFAULT_ISSUER, secretNameFor, TRANSPARENT_TLS_OPT_OUT, type TransparentTlsIssuer, type TransparentTlsOutcome } from './transparent-tls.ts';
+import {
+  issuerAnnotation,
+  NO_DEFAULT_ISSUER,
+  secretNameFor,
+  TRANSPARENT_TLS_OPT_OUT,
+  type TransparentTlsIssuer,
+  type TransparentTlsOutcome,
+} from './transparent-tls.ts';
 import { asArr, asObj, asStr, metaOf, type Obj } from './untrusted.ts';
 
 export function addGatewayTransparentTls(gateway: unknown, issuer: TransparentTlsIssuer | { error: string } | undefined): TransparentTlsOutcome {

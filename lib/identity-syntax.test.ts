@@ -4,7 +4,16 @@ import { covers, dnsNameProblem, emailProblem } from './identity-syntax.ts';
 
 test('dns names: valid and invalid', () => {
   for (const ok of ['example.com', 'a-b.example.com', '*.example.com', 'xn--bcher-kva.example']) assert.equal(dnsNameProblem(ok), undefined, ok);
-  const bad: Array<[string, RegExp]> = [['', /empty/], ['a.*.example.com', /leftmost/], ['*.com', /two labels/], ['-a.example.com', /not start or end/], ['a.example.com.', /end with a dot/], ['10.0.0.1', /IP address/], [`${'a'.repeat(64)}.com`, /longer than 63/], ['EXAMPLE.com', /lower case/]];
+  const bad: Array<[string, RegExp]> = [
+    ['', /empty/],
+    ['a.*.example.com', /leftmost/],
+    ['*.com', /two labels/],
+    ['-a.example.com', /not start or end/],
+    ['a.example.com.', /end with a dot/],
+    ['10.0.0.1', /IP address/],
+    [`${'a'.repeat(64)}.com`, /longer than 63/],
+    ['EXAMPLE.com', /lower case/],
+  ];
   for (const [name, why] of bad) assert.match(dnsNameProblem(name) ?? '', why, name);
 });
 

@@ -14,7 +14,8 @@ export function dnsNameProblem(name: string, allowWildcard = true): string | und
   if (name !== name.toLowerCase()) return 'must be lower case';
   if (name.endsWith('.')) return 'must not end with a dot';
   // isIP runs a long IPv6 regex; only names made of digits and dots (IPv4) or holding ':' (IPv6) can be IPs.
-  if ((name.includes(':') || DIGITS_AND_DOTS.test(name)) && isIP(name) !== 0) return 'is an IP address, not a DNS name (Certificates take IPs in spec.ipAddresses)';
+  if ((name.includes(':') || DIGITS_AND_DOTS.test(name)) && isIP(name) !== 0)
+    return 'is an IP address, not a DNS name (Certificates take IPs in spec.ipAddresses)';
   // Fast path for the common case, a valid name without a wildcard: the same verdict as the loop below.
   if (VALID_PLAIN_NAME.test(name)) return undefined;
   const labels = name.split('.');

@@ -11,6 +11,8 @@ test('diff to JSON Patch: add, replace, remove, escaped keys', () => {
     { op: 'remove', path: '/spec/old' },
     { op: 'add', path: '/spec/tls', value: [{ hosts: ['h'] }] },
   ]);
-  assert.deepEqual(diffToJsonPatch({ metadata: { annotations: { a: 'b' } } }, { metadata: { annotations: { a: 'b', 'x/y~z': 'v' } } }), [{ op: 'add', path: '/metadata/annotations/x~1y~0z', value: 'v' }]);
+  assert.deepEqual(diffToJsonPatch({ metadata: { annotations: { a: 'b' } } }, { metadata: { annotations: { a: 'b', 'x/y~z': 'v' } } }), [
+    { op: 'add', path: '/metadata/annotations/x~1y~0z', value: 'v' },
+  ]);
   assert.deepEqual(diffToJsonPatch({ a: [1, 2] }, { a: [1, 2] }), []);
 });

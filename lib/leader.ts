@@ -156,7 +156,7 @@ export class LeaderElector {
       spec: {
         holderIdentity: identity,
         leaseDurationSeconds: leaseSeconds,
-        acquireTime: takingOver ? microTime(now) : spec.acquireTime ?? microTime(now),
+        acquireTime: takingOver ? microTime(now) : (spec.acquireTime ?? microTime(now)),
         renewTime: microTime(now),
         leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
       },

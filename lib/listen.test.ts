@@ -11,6 +11,10 @@ test('parseHostPort accepts IPv4, IPv6 in brackets and an empty host', () => {
 
 test('parseHostPort refuses what is not HOST:PORT, naming the value', () => {
   for (const bad of ['8089', 'a:99999', 'host:', 'a:b:c:1', '::1:80']) {
-    assert.throws(() => parseHostPort(bad), (e: Error) => e.message.includes(`"${bad}" is not HOST:PORT`), bad);
+    assert.throws(
+      () => parseHostPort(bad),
+      (e: Error) => e.message.includes(`"${bad}" is not HOST:PORT`),
+      bad,
+    );
   }
 });

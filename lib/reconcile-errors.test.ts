@@ -4,7 +4,8 @@ import { AcmeProblemError } from './acme/errors.ts';
 import { KubeApiError } from './kube/client.ts';
 import { classifyError, CONFLICT_RETRY_MS, DEFAULT_RATE_LIMIT_WAIT_MS, RetryAtError, TerminalError } from './reconcile-errors.ts';
 
-const problem = (type: string, status: number, retryAfterMs?: number) => new AcmeProblemError(`urn:ietf:params:acme:error:${type}`, 'detail', status, retryAfterMs);
+const problem = (type: string, status: number, retryAfterMs?: number) =>
+  new AcmeProblemError(`urn:ietf:params:acme:error:${type}`, 'detail', status, retryAfterMs);
 
 test('classifyError: the kind of a failure comes from its type, never its message', () => {
   assert.deepEqual(classifyError(new RetryAtError(5000, 'anything')), { kind: 'retry-at', afterMs: 5000 });

@@ -13,5 +13,8 @@ test('secretWinner: the oldest Ingress, then the first by name; one not stored y
   assert.equal(secretWinner([unstored, newer]), newer);
   assert.equal(secretWinner([]), undefined);
   assert.equal(compareClaimants(older, older), 0);
-  assert.deepEqual([newer, sameSecondB, older, unstored, sameSecondA].sort(compareClaimants).map((c) => c.name), ['a', 'b', 'zeta', 'alpha', 'aaa']);
+  assert.deepEqual(
+    [newer, sameSecondB, older, unstored, sameSecondA].sort(compareClaimants).map((c) => c.name),
+    ['a', 'b', 'zeta', 'alpha', 'aaa'],
+  );
 });

@@ -23,9 +23,7 @@ export interface TransparentTlsIssuer {
 }
 
 export type TransparentTlsOutcome =
-  | { changed: true; object: unknown; secretName: string; hosts: string[]; addedIssuer?: TransparentTlsIssuer }
-  | { changed: false; reason?: string };
-
+  { changed: true; object: unknown; secretName: string; hosts: string[]; addedIssuer?: TransparentTlsIssuer } | { changed: false; reason?: string };
 
 /** Why transparent TLS left an object alone that names no issuer when no default is known. */
 export const NO_DEFAULT_ISSUER = `transparent TLS skipped: no default issuer; set --default-issuer or the namespace annotation ${DEFAULT_ISSUER_ANNOTATION}`;
@@ -51,7 +49,10 @@ export function transparentTlsApplies(namespace: KubernetesObject | undefined, c
 }
 
 /** The issuer for transparent TLS in a namespace: its annotation, else the cluster default. */
-export function defaultIssuerFor<I extends TransparentTlsIssuer>(namespace: KubernetesObject | undefined, clusterDefault: I | undefined): I | TransparentTlsIssuer | { error: string } | undefined {
+export function defaultIssuerFor<I extends TransparentTlsIssuer>(
+  namespace: KubernetesObject | undefined,
+  clusterDefault: I | undefined,
+): I | TransparentTlsIssuer | { error: string } | undefined {
   const text = namespace ? metaOf(namespace).annotations[DEFAULT_ISSUER_ANNOTATION] : undefined;
   if (text === undefined) return clusterDefault;
   return parseTransparentTlsIssuer(text) ?? { error: `namespace annotation ${DEFAULT_ISSUER_ANNOTATION}="${text}" is not Issuer.NAME or ClusterIssuer.NAME` };
@@ -63,7 +64,7 @@ export function secretNameFor(ingressName: string): string {
 
 export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer | { error: string } | undefined): TransparentTlsOutcome {
   const spec = asObj(asObj(ingress)?.spec);
-  if (!spec || asArr(spec.tls).length > 0 || spec.tls !== undefined && !Array.isArray(spec.tls)) return { changed: false };
+  if (!spec || asArr(spec.tls).length > 0 || (spec.tls !== undefined && !Array.isArray(spec.tls))) return { changed: false };
   const { labels, annotations } = metaOf(ingress);
   if (annotations[TRANSPARENT_TLS_OPT_OUT] === 'false') return { changed: false };
   // cert-manager's HTTP-01 solver Ingresses serve the challenge over plain HTTP; a Certificate for
@@ -71,7 +72,13 @@ export function addTransparentTls(ingress: unknown, issuer: TransparentTlsIssuer
   if (labels[Labels.HTTP01Solver] === LabelValues.True) return { changed: false };
   const name = asStr(asObj(asObj(ingress)?.metadata)?.name);
   if (!name) return { changed: false, reason: 'transparent TLS needs metadata.name to derive the Secret name; set a name instead of generateName' };
-  const hosts = [...new Set(asArr(spec.rules).map((r) => asStr(asObj(r)?.host)).filter((h): h is string => !!h && dnsNameProblem(h) === undefined))];
+  const hosts = [
+    ...new Set(
+      asArr(spec.rules)
+        .map((r) => asStr(asObj(r)?.host))
+        .filter((h): h is string => !!h && dnsNameProblem(h) === undefined),
+    ),
+  ];
   if (hosts.length === 0) return { changed: false };
   if (issuer && 'error' in issuer) return { changed: false, reason: `transparent TLS skipped: ${issuer.error}` };
   const hasIssuer = annotations[IngressAnnotations.Issuer] || annotations[IngressAnnotations.ClusterIssuer];

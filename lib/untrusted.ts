@@ -50,10 +50,13 @@ export function metaOf(obj: unknown): Meta {
     namespace: asStr(m.namespace) ?? '',
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
-    ownerReferences: owners.length === 0 ? [] : owners.map((r) => {
-      const o = asObj(r) ?? {};
-      return { kind: asStr(o.kind), name: asStr(o.name), uid: asStr(o.uid) };
-    }),
+    ownerReferences:
+      owners.length === 0
+        ? []
+        : owners.map((r) => {
+            const o = asObj(r) ?? {};
+            return { kind: asStr(o.kind), name: asStr(o.name), uid: asStr(o.uid) };
+          }),
   };
 }
 

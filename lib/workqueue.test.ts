@@ -107,7 +107,10 @@ describe('WorkQueue', () => {
     assert.deepEqual(seen, [['x', t0 + 1000]]);
     clock.advance(4000);
     await q.whenIdle();
-    assert.deepEqual(seen, [['x', t0 + 1000], ['late', t0 + 5000]]);
+    assert.deepEqual(seen, [
+      ['x', t0 + 1000],
+      ['late', t0 + 5000],
+    ]);
     await q.stop();
   });
 
@@ -133,7 +136,10 @@ describe('WorkQueue', () => {
       clock.advance(step);
       await q.whenIdle();
     }
-    assert.deepEqual(runs.map((t) => t - t0), [0, 100, 300, 700, 1100]);
+    assert.deepEqual(
+      runs.map((t) => t - t0),
+      [0, 100, 300, 700, 1100],
+    );
     assert.equal(q.failuresOf('k'), 0);
     assert.equal(q.dueAt('k'), undefined);
     failUntil = 6; // next failure starts again at base

@@ -58,16 +58,38 @@ export const PANELS: readonly PanelSpec[] = [
     kind: 'timeseries',
     queries: [{ expr: 'sum by (result) (increase(certgate_certificate_issuances_total[$__rate_interval]))', legend: '{{result}}' }],
   },
-  rateByPanel('ACME requests by status', 'Requests to each ACME CA per second by HTTP status; anything but 2xx is an error (badNonce retries show as 400).', 'certmanager_http_acme_client_request_count', ['host', 'status']),
-  rateByPanel('ACME errors by status', 'The failed ACME requests alone, by CA, status and endpoint.', 'certmanager_http_acme_client_request_count', ['host', 'status', 'path'], '{status!~"2.."}'),
+  rateByPanel(
+    'ACME requests by status',
+    'Requests to each ACME CA per second by HTTP status; anything but 2xx is an error (badNonce retries show as 400).',
+    'certmanager_http_acme_client_request_count',
+    ['host', 'status'],
+  ),
+  rateByPanel(
+    'ACME errors by status',
+    'The failed ACME requests alone, by CA, status and endpoint.',
+    'certmanager_http_acme_client_request_count',
+    ['host', 'status', 'path'],
+    '{status!~"2.."}',
+  ),
   {
     title: 'Challenges pending',
     description: 'ACME Challenges not yet decided (unknown, pending or processing), by type.',
     kind: 'stat',
     queries: [{ expr: 'sum by (type) (max by (type, state) (certgate_acme_challenges{state=~"unknown|pending|processing"}))', legend: '{{type}}' }],
   },
-  rateByPanel('Webhook admissions', 'Admission requests per second by kind and result (allowed, denied, warned, audited, error).', 'certgate_webhook_admission_requests_total', ['kind', 'result']),
-  rateByPanel('Webhook denials by rule', 'Requests a rule denied, warned about or audited, per second, by rule id.', 'certgate_webhook_admission_requests_total', ['rule', 'result'], '{result=~"denied|warned|audited"}'),
+  rateByPanel(
+    'Webhook admissions',
+    'Admission requests per second by kind and result (allowed, denied, warned, audited, error).',
+    'certgate_webhook_admission_requests_total',
+    ['kind', 'result'],
+  ),
+  rateByPanel(
+    'Webhook denials by rule',
+    'Requests a rule denied, warned about or audited, per second, by rule id.',
+    'certgate_webhook_admission_requests_total',
+    ['rule', 'result'],
+    '{result=~"denied|warned|audited"}',
+  ),
   {
     title: 'Webhook latency',
     description: 'Time to answer one admission request: median, 90th and 99th percentiles (the API server waits at most webhook.timeoutSeconds).',
@@ -102,7 +124,11 @@ function panel(spec: PanelSpec) {
       : spec.kind === 'stat'
         ? new stat.PanelBuilder()
         : new timeseries.PanelBuilder();
-  b.title(spec.title).description(spec.description).datasource(datasource).height(8).span(spec.kind === 'table' ? 24 : 12);
+  b.title(spec.title)
+    .description(spec.description)
+    .datasource(datasource)
+    .height(8)
+    .span(spec.kind === 'table' ? 24 : 12);
   if (spec.unit) b.unit(spec.unit);
   for (const q of spec.queries) b.withTarget(target(q, spec.kind === 'table'));
   return b;

@@ -90,29 +90,64 @@ try {
   const kc = api.kubeconfigPath;
   console.log(`API server ${api.url}; try: kubectl --kubeconfig ${kc} get certificates -A`);
 
-  step('Installing certgate\'s namespace and webhook configurations from the Helm chart');
-  const rendered = spawnSync(join(repo, '.tools/helm/helm'), ['template', 'certgate', join(repo, 'charts/certgate'), '--namespace', 'certgate', '--show-only', 'templates/webhook-configurations.yaml'], { encoding: 'utf8' });
+  step("Installing certgate's namespace and webhook configurations from the Helm chart");
+  const rendered = spawnSync(
+    join(repo, '.tools/helm/helm'),
+    ['template', 'certgate', join(repo, 'charts/certgate'), '--namespace', 'certgate', '--show-only', 'templates/webhook-configurations.yaml'],
+    { encoding: 'utf8' },
+  );
   if (rendered.status !== 0) throw new Error(`helm template failed: ${rendered.stderr}`);
   console.log((await kubectl(kc, ['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: certgate\n')).out);
   console.log((await kubectl(kc, ['apply', '-f', '-'], rendered.stdout)).out);
 
   step('Starting certgate webhook, solver and worker (logs in .demo/*.log)');
-  certgate('webhook', ['webhook', '--kubeconfig', kc, '--listen', `127.0.0.1:${webhookPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--namespace', 'certgate', '--tls-extra-san', '127.0.0.1']);
+  certgate('webhook', [
+    'webhook',
+    '--kubeconfig',
+    kc,
+    '--listen',
+    `127.0.0.1:${webhookPort}`,
+    '--metrics-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--namespace',
+    'certgate',
+    '--tls-extra-san',
+    '127.0.0.1',
+  ]);
   // With --gateway the solver sits behind the demo's Gateway controller, which owns pebble's HTTP-01 port.
   const solverPort = gateway ? await freePort() : stack.pebble.httpPort;
   certgate('solver', ['solver', '--kubeconfig', kc, '--listen', `127.0.0.1:${solverPort}`]);
   // The Gateway controller's part: route pebble's HTTP-01 requests by the HTTPRoutes attached to
   // demo/public; requests no HTTPRoute matches (the Ingress challenges) go to the solver as before.
-  const demoGateway = gateway ? await startTestGateway({ client: new KubeClient(loadKubeConfig({ kubeconfig: kc })), namespace: 'demo', gateway: 'public', port: stack.pebble.httpPort, backendPort: solverPort, fallbackPort: solverPort }) : undefined;
+  const demoGateway = gateway
+    ? await startTestGateway({
+        client: new KubeClient(loadKubeConfig({ kubeconfig: kc })),
+        namespace: 'demo',
+        gateway: 'public',
+        port: stack.pebble.httpPort,
+        backendPort: solverPort,
+        fallbackPort: solverPort,
+      })
+    : undefined;
   if (demoGateway) cleanups.push(() => demoGateway.stop());
   const metricsPort = await freePort();
   certgate('worker', [
-    'worker', '--kubeconfig', kc,
-    '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
-    '--acme-http01-self-check-port', String(stack.pebble.httpPort),
-    '--acme-dns-nameserver', `127.0.0.1:${stack.bind.port}`, '--acme-backoff-min-ms', '50',
+    'worker',
+    '--kubeconfig',
+    kc,
+    '--metrics-listen',
+    `127.0.0.1:${metricsPort}`,
+    '--health-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    `127.0.0.1:${stack.bind.port}`,
+    '--acme-backoff-min-ms',
+    '50',
     // BIND is the zone's authoritative nameserver, on its own port instead of 53
-    '--dns01-authoritative-port', String(stack.bind.port),
+    '--dns01-authoritative-port',
+    String(stack.bind.port),
     ...(gateway ? ['--gateway-api-discovery-interval', '2s'] : []),
   ]);
   await waitFor('the webhook to answer', 120_000, async () => {
@@ -149,10 +184,14 @@ metadata:
 spec:
   controller: k8s.io/ingress-nginx
 ---
-${pebbleClusterIssuer('pebble', `
+${pebbleClusterIssuer(
+  'pebble',
+  `
       - http01:
           ingress:
-            ingressClassName: nginx`, shortLived ? 'shortlived' : undefined)}
+            ingressClassName: nginx`,
+  shortLived ? 'shortlived' : undefined,
+)}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -175,7 +214,10 @@ spec:
   writeFileSync(join(demoDir, 'demo.yaml'), manifests);
   await waitFor('the ClusterIssuer to be accepted', 20_000, async () => {
     const r = await kubectl(kc, ['apply', '-f', join(demoDir, 'demo.yaml')]);
-    if (r.status === 0) { console.log(r.out); return true; }
+    if (r.status === 0) {
+      console.log(r.out);
+      return true;
+    }
     return undefined;
   });
 
@@ -205,7 +247,12 @@ spec:
     console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificate', 'shop-tls', '-n', 'demo', '--kubeconfig', kc])).out);
   }
 
-  if (demoGateway) await gatewayDemo(kc, pebbleClusterIssuer('pebble-gateway', '\n      - http01:\n          gatewayHTTPRoute: {}   # the HTTPRoute attaches to the annotated Gateway'), demoGateway);
+  if (demoGateway)
+    await gatewayDemo(
+      kc,
+      pebbleClusterIssuer('pebble-gateway', '\n      - http01:\n          gatewayHTTPRoute: {}   # the HTTPRoute attaches to the annotated Gateway'),
+      demoGateway,
+    );
 
   step('certgate status certificates -A: every Certificate, soonest expiry first');
   console.log((await run(process.execPath, [join(repo, 'bin/certgate.js'), 'status', 'certificates', '-A', '--kubeconfig', kc])).out);
@@ -240,13 +287,16 @@ metadata:
 stringData:
   secret: ${stack.bind.tsig.secret}
 ---
-${pebbleClusterIssuer('pebble-dns', `
+${pebbleClusterIssuer(
+  'pebble-dns',
+  `
       - dns01:
           rfc2136:
             nameserver: ${stack.bind.address}
             tsigKeyName: ${stack.bind.tsig.name}
             tsigAlgorithm: HMACSHA256
-            tsigSecretSecretRef: { name: bind-tsig, key: secret }`)}
+            tsigSecretSecretRef: { name: bind-tsig, key: secret }`,
+)}
 ---
 apiVersion: cert-manager.io/v1
 kind: Certificate
@@ -270,9 +320,16 @@ spec:
 
   step('Metrics (cert-manager compatible names)');
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  console.log(metrics.split('\n').filter((l) => l.startsWith('certmanager_certificate_')).join('\n'));
+  console.log(
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith('certmanager_certificate_'))
+      .join('\n'),
+  );
 
-  console.log(`\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01${shortLived ? ', shortlived profile: 6 days' : ''})${gateway ? ', demo/store-tls (Gateway demo/public, HTTP-01 through an HTTPRoute)' : ''} and demo/wildcard-tls (DNS-01, *.example.test).`);
+  console.log(
+    `\ncertgate demo: OK. Certificates issued by pebble and stored in demo/shop-tls (HTTP-01${shortLived ? ', shortlived profile: 6 days' : ''})${gateway ? ', demo/store-tls (Gateway demo/public, HTTP-01 through an HTTPRoute)' : ''} and demo/wildcard-tls (DNS-01, *.example.test).`,
+  );
   if (keep) {
     console.log(`Still running (Ctrl-C to stop). kubectl --kubeconfig ${kc} get certificates -A`);
     await new Promise(() => undefined);
@@ -318,7 +375,10 @@ spec:
   writeFileSync(join(demoDir, 'gateway.yaml'), manifests);
   await waitFor('the Gateway manifests to be accepted', 30_000, async () => {
     const r = await kubectl(kc, ['apply', '-f', join(demoDir, 'gateway.yaml')]);
-    if (r.status === 0) { console.log(r.out); return true; }
+    if (r.status === 0) {
+      console.log(r.out);
+      return true;
+    }
     return undefined;
   });
   const started = Date.now();
@@ -328,9 +388,13 @@ spec:
   });
   console.log(`issued in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const cert = JSON.parse((await kubectl(kc, ['get', 'certificate', 'store-tls', '-n', 'demo', '-o', 'json'])).out);
-  console.log(`Certificate demo/store-tls: dnsNames ${cert.spec.dnsNames.join(', ')}, controlled by ${cert.metadata.ownerReferences[0].kind} ${cert.metadata.ownerReferences[0].name}`);
+  console.log(
+    `Certificate demo/store-tls: dnsNames ${cert.spec.dnsNames.join(', ')}, controlled by ${cert.metadata.ownerReferences[0].kind} ${cert.metadata.ownerReferences[0].name}`,
+  );
   const routed = demoGateway.routed.filter((r) => r.host === 'store.example.test');
-  console.log(`pebble's HTTP-01 requests for store.example.test routed by certgate's HTTPRoute: ${routed.length} (${[...new Set(routed.map((r) => r.route))].join(', ')})`);
+  console.log(
+    `pebble's HTTP-01 requests for store.example.test routed by certgate's HTTPRoute: ${routed.length} (${[...new Set(routed.map((r) => r.route))].join(', ')})`,
+  );
   if (routed.length === 0) throw new Error('no HTTP-01 request was routed through an HTTPRoute');
   const secret = JSON.parse((await kubectl(kc, ['get', 'secret', 'store-tls', '-n', 'demo', '-o', 'json'])).out);
   const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));

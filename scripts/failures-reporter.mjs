@@ -9,7 +9,10 @@ export default async function* failuresReporter(source) {
     // Suites fail when a child fails: report only the leaves, which carry the real error.
     if (error?.failureType === 'subtestsFailed') continue;
     const cause = error?.cause ?? error;
-    const message = String(cause?.message ?? cause ?? 'failed').split('\n').slice(0, 6).join('\n    ');
+    const message = String(cause?.message ?? cause ?? 'failed')
+      .split('\n')
+      .slice(0, 6)
+      .join('\n    ');
     failures.push(`- ${file ?? '?'}\n  ${name}\n    ${message}`);
   }
   if (failures.length === 0) return;

@@ -213,13 +213,15 @@ export function generateTypes(crds: CustomResourceDefinition[]): string {
   const gen = new Generator(TYPE_NAMES, TYPE_DOCS);
   const resources = crds.map((crd) => gen.resource(crd));
   const kinds = crds.map((c) => c.spec.names.kind);
-  return [
-    HEADER,
-    ...resources,
-    ...gen.declarations(),
-    `/** Every kind defined by certgate's CRDs. */\nexport type CertgateResource = ${kinds.join(' | ')};`,
-    `export const CRD_KINDS = ${JSON.stringify(kinds)} as const;`,
-  ].join('\n\n') + '\n';
+  return (
+    [
+      HEADER,
+      ...resources,
+      ...gen.declarations(),
+      `/** Every kind defined by certgate's CRDs. */\nexport type CertgateResource = ${kinds.join(' | ')};`,
+      `export const CRD_KINDS = ${JSON.stringify(kinds)} as const;`,
+    ].join('\n\n') + '\n'
+  );
 }
 
 export const GENERATED_PATH = fileURLToPath(new URL('../api/types.generated.ts', import.meta.url));

@@ -18,13 +18,21 @@ export const deployRulesPath = join(repoRoot, 'deploy/prometheus-rules.yaml');
 export const DEPLOY_RELEASE = 'certgate';
 export const DEPLOY_NAMESPACE = 'certgate';
 
-export interface HelmResult { status: number; stdout: string; stderr: string }
+export interface HelmResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs helm with a bounded time. Helm's note about following the files/crds symlink is dropped from stderr. */
 export function runHelm(args: string[], timeoutMs = 60_000): HelmResult {
   const r = spawnSync(helmBin, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`helm ${args[0]}: ${r.error.message} (run \`bash scripts/ensure-tools.sh\` to install helm)`);
-  const stderr = r.stderr.split('\n').filter((l) => !/found symbolic link in path/.test(l)).join('\n').trim();
+  const stderr = r.stderr
+    .split('\n')
+    .filter((l) => !/found symbolic link in path/.test(l))
+    .join('\n')
+    .trim();
   return { status: r.status ?? 1, stdout: r.stdout, stderr };
 }
 
@@ -42,8 +50,7 @@ export function renderChart(values: Record<string, unknown> = {}, opts: { releas
   }
 }
 
-const header = (what: string) =>
-  `# ${what}\n# Generated from charts/certgate by \`make manifests\` (scripts/render-manifests.ts). Do not edit.\n`;
+const header = (what: string) => `# ${what}\n# Generated from charts/certgate by \`make manifests\` (scripts/render-manifests.ts). Do not edit.\n`;
 
 /** The single file for `kubectl apply -f`: the namespace first, then the chart with default values. */
 export function renderDeployManifest(): string {

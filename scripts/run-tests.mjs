@@ -10,7 +10,11 @@ const filters = process.argv.slice(2);
 
 function walk(dir, out) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (name === 'node_modules') continue;
     const path = join(dir, name);
@@ -20,12 +24,28 @@ function walk(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((r) => walk(r, [])).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const files = roots
+  .flatMap((r) => walk(r, []))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000',
-  '--test-reporter=tap', '--test-reporter-destination=stdout',
-  '--test-reporter=./scripts/failures-reporter.mjs', '--test-reporter-destination=stdout', ...files], { stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    '--test-reporter=tap',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/failures-reporter.mjs',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

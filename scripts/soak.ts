@@ -51,7 +51,12 @@ let server: EmbeddedApiServer = await startApiServer(serverOptions());
 const port = Number(new URL(server.url).port);
 let client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'certgate-soak-driver');
 await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } } as KubernetesObject);
+await client.create(Resources.Issuer, {
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Issuer',
+  metadata: { name: 'selfsigned', namespace: NS },
+  spec: { selfSigned: {} },
+} as KubernetesObject);
 
 const child = startStack();
 process.once('exit', () => child.kill('SIGTERM')); // never leave the stack running, whatever happens here
@@ -92,7 +97,9 @@ async function issueOne(): Promise<void> {
 }
 
 async function renewOne(): Promise<void> {
-  const ready = (await client.list<Certificate>(Resources.Certificate, { namespace: NS })).items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+  const ready = (await client.list<Certificate>(Resources.Certificate, { namespace: NS })).items.filter((c) =>
+    c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+  );
   if (ready.length === 0) return;
   const pick = ready[Math.floor(Math.random() * ready.length)];
   const outcome = await triggerRenewal(client, { namespace: NS, name: pick.metadata.name! }, Date.now(), async () => undefined);
@@ -107,13 +114,26 @@ async function churnOne(): Promise<void> {
     apiVersion: 'acme.cert-manager.io/v1',
     kind: 'Challenge',
     metadata: { name: `ch-${churn}`, namespace: NS },
-    spec: { authorizationURL: 'https://ca.test/authz', dnsName: 'x.soak.test', issuerRef: { name: 'none' }, key: `k${churn}`, solver: { http01: { ingress: {} } }, token: `t${churn}`, type: 'HTTP-01', url: 'https://ca.test/chal' },
+    spec: {
+      authorizationURL: 'https://ca.test/authz',
+      dnsName: 'x.soak.test',
+      issuerRef: { name: 'none' },
+      key: `k${churn}`,
+      solver: { http01: { ingress: {} } },
+      token: `t${churn}`,
+      type: 'HTTP-01',
+      url: 'https://ca.test/chal',
+    },
   } as KubernetesObject);
   await client.create(Resources.Ingress, {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: `in-${churn}`, namespace: NS },
-    spec: { rules: [{ host: `in-${churn}.soak.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    spec: {
+      rules: [
+        { host: `in-${churn}.soak.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+      ],
+    },
   } as KubernetesObject);
   if (churn > 3) {
     await client.delete(Resources.Challenge, NS, `ch-${churn - 3}`);
@@ -225,12 +245,31 @@ const checks: Record<string, boolean> = {
 // A short run is still warming up (JIT, heap sizing): its RSS trend is printed, not judged.
 if (!short) checks.rssFlatOverSecondHalf = rssFlat;
 note('');
-note(`ran ${minutes} min: ${figures.restarts} API server restarts, ${figures.expiries} forced 410s, ${figures.created} Certificates issued (${figures.replaced} replaced), ${figures.renewalsTriggered} renewals triggered, ${figures.challengesChurned} Challenge and Ingress churns, ${figures.failedDriverCalls} driver calls failed during restarts`);
-note(`end: ${certificatesAtEnd} Certificates, ${notReady.length} not Ready ${notReady.slice(0, 5).join(' ')}; cache drift: ${drift.length} ${drift.slice(0, 5).join('; ')}; /readyz ${JSON.stringify(ready)}`);
-note(`stack RSS over the second half: ${rssStartMb.toFixed(1)} MB -> ${rssEndMb.toFixed(1)} MB (trend ${slopeMbPerMin.toFixed(3)} MB/min, ${growthMb.toFixed(1)} MB over the half), peak ${Math.max(...rssSamples.map((s) => s.rssMb)).toFixed(1)} MB`);
+note(
+  `ran ${minutes} min: ${figures.restarts} API server restarts, ${figures.expiries} forced 410s, ${figures.created} Certificates issued (${figures.replaced} replaced), ${figures.renewalsTriggered} renewals triggered, ${figures.challengesChurned} Challenge and Ingress churns, ${figures.failedDriverCalls} driver calls failed during restarts`,
+);
+note(
+  `end: ${certificatesAtEnd} Certificates, ${notReady.length} not Ready ${notReady.slice(0, 5).join(' ')}; cache drift: ${drift.length} ${drift.slice(0, 5).join('; ')}; /readyz ${JSON.stringify(ready)}`,
+);
+note(
+  `stack RSS over the second half: ${rssStartMb.toFixed(1)} MB -> ${rssEndMb.toFixed(1)} MB (trend ${slopeMbPerMin.toFixed(3)} MB/min, ${growthMb.toFixed(1)} MB over the half), peak ${Math.max(...rssSamples.map((s) => s.rssMb)).toFixed(1)} MB`,
+);
 for (const [name, ok] of Object.entries(checks)) note(`${ok ? 'PASS' : 'FAIL'} ${name}`);
 if (short) note('not judged: rssFlatOverSecondHalf (runs of 30 minutes or more judge it)');
-process.stdout.write(JSON.stringify({ minutes, ...figures, certificatesAtEnd, notReady: notReady.length, drift: drift.length, rssStartMb, rssEndMb, slopeMbPerMin, rssFlat, checks }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    minutes,
+    ...figures,
+    certificatesAtEnd,
+    notReady: notReady.length,
+    drift: drift.length,
+    rssStartMb,
+    rssEndMb,
+    slopeMbPerMin,
+    rssFlat,
+    checks,
+  }) + '\n',
+);
 
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
@@ -240,7 +279,10 @@ process.exit(Object.values(checks).every(Boolean) ? 0 : 1);
 
 function startStack(): ChildProcess {
   const stack = fileURLToPath(new URL('./soak/stack.ts', import.meta.url));
-  const c = spawn(process.execPath, ['--import', 'tsx', stack, server.kubeconfigPath, NS], { env: { ...process.env, CERTGATE_LOG_LEVEL: process.env.CERTGATE_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, ['--import', 'tsx', stack, server.kubeconfigPath, NS], {
+    env: { ...process.env, CERTGATE_LOG_LEVEL: process.env.CERTGATE_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logPath);
   c.stderr!.pipe(log);
   c.on('exit', (code) => {

@@ -27,7 +27,16 @@ const challenge = (name: string, token: string, key: string): Challenge => ({
   apiVersion: 'acme.cert-manager.io/v1',
   kind: 'Challenge',
   metadata: { name, namespace: 'default' },
-  spec: { authorizationURL: 'https://ca.test/authz/1', dnsName: 'a.example.test', issuerRef: { name: 'i' }, key, solver: { http01: { ingress: {} } }, token, type: 'HTTP-01', url: 'https://ca.test/chal/1' },
+  spec: {
+    authorizationURL: 'https://ca.test/authz/1',
+    dnsName: 'a.example.test',
+    issuerRef: { name: 'i' },
+    key,
+    solver: { http01: { ingress: {} } },
+    token,
+    type: 'HTTP-01',
+    url: 'https://ca.test/chal/1',
+  },
 });
 
 async function until(fn: () => Promise<boolean>, what: string): Promise<void> {
@@ -39,7 +48,8 @@ async function until(fn: () => Promise<boolean>, what: string): Promise<void> {
   assert.fail(`timed out: ${what}`);
 }
 
-const get = (r: SolverHandle, token: string) => fetch(`${r.server.url}/.well-known/acme-challenge/${token}`).then(async (res) => ({ status: res.status, body: await res.text() }));
+const get = (r: SolverHandle, token: string) =>
+  fetch(`${r.server.url}/.well-known/acme-challenge/${token}`).then(async (res) => ({ status: res.status, body: await res.text() }));
 
 test('any replica answers a token from a Challenge, and forgets it when the Challenge is deleted', async () => {
   await client.create(Resources.Challenge, challenge('c1', 'tokenOne_-1', 'tokenOne_-1.thumb'));

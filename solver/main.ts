@@ -67,7 +67,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--listen <host:port>', 'address to serve HTTP-01 on', '0.0.0.0:8089')
     .option('--namespace <ns>', 'only watch Challenges in this namespace')
-    .option('--cache-stale-after <duration>', '/readyz fails when the Challenge watch has been disconnected from the API server this long', durationArg, DEFAULT_STALE_AFTER_MS)
+    .option(
+      '--cache-stale-after <duration>',
+      '/readyz fails when the Challenge watch has been disconnected from the API server this long',
+      durationArg,
+      DEFAULT_STALE_AFTER_MS,
+    )
     .exitOverride();
   try {
     program.parse(argv, { from: 'user' });

@@ -29,7 +29,13 @@ test('answers a known token with its key authorization as text/plain', async () 
 });
 
 test('unknown tokens, DNS-01 tokens and other paths get 404', async () => {
-  for (const path of ['/.well-known/acme-challenge/nope', '/.well-known/acme-challenge/dnstoken', '/.well-known/acme-challenge/', '/', '/.well-known/acme-challenge/../x']) {
+  for (const path of [
+    '/.well-known/acme-challenge/nope',
+    '/.well-known/acme-challenge/dnstoken',
+    '/.well-known/acme-challenge/',
+    '/',
+    '/.well-known/acme-challenge/../x',
+  ]) {
     const res = await fetch(`${server.url}${path}`);
     assert.equal(res.status, 404, path);
     await res.text();

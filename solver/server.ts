@@ -48,7 +48,12 @@ export async function listenSolver(opts: SolverServerOptions): Promise<SolverSer
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: SolverServerOptions): void {
   const reply = (status: number, body: string, extra: Record<string, string> = {}) => {
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...extra });
+    res.writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+      'Cache-Control': 'no-store',
+      ...extra,
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   const url = req.url ?? '/';

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { repoRoot } from '../scripts/render-manifests.ts';
 
-interface LockEntry { dev?: boolean; devOptional?: boolean; engines?: { node?: string } | string[] }
+interface LockEntry {
+  dev?: boolean;
+  devOptional?: boolean;
+  engines?: { node?: string } | string[];
+}
 
 test('every production dependency accepts the oldest Node certgate declares and the image Node', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } };
@@ -19,7 +23,9 @@ test('every production dependency accepts the oldest Node certgate declares and 
     .filter(([path, e]) => path.includes('node_modules/') && !e.dev && !e.devOptional && !Array.isArray(e.engines) && e.engines?.node)
     .flatMap(([path, e]) => {
       const range = (e.engines as { node: string }).node;
-      return [oldest, `${imageNode}.0.0`].filter((v) => !semver.satisfies(v, range)).map((v) => `${path.replace(/^.*node_modules\//, '')} needs node ${range}, not ${v}`);
+      return [oldest, `${imageNode}.0.0`]
+        .filter((v) => !semver.satisfies(v, range))
+        .map((v) => `${path.replace(/^.*node_modules\//, '')} needs node ${range}, not ${v}`);
     });
   assert.deepEqual(refusing, [], 'pin an older release of these packages, or raise package.json engines.node');
 });

@@ -19,7 +19,12 @@ export interface WaitOptions {
 }
 
 /** Polls fn until it returns a truthy value; fails with the last value or error seen after the ceiling. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, options: number | WaitOptions = {}, pollMs?: number): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  options: number | WaitOptions = {},
+  pollMs?: number,
+): Promise<T> {
   const { timeoutMs = WAIT_CEILING_MS, everyMs = pollMs ?? 100, explain } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -62,7 +67,13 @@ export function ingressRule(host: string, service = 'web'): V1IngressRule {
 }
 
 /** An Ingress; without a spec, one rule for `<name>.example.test` and no TLS. */
-export function ingress(namespace: string, name: string, spec?: V1IngressSpec, annotations?: Record<string, string>, labels?: Record<string, string>): V1Ingress {
+export function ingress(
+  namespace: string,
+  name: string,
+  spec?: V1IngressSpec,
+  annotations?: Record<string, string>,
+  labels?: Record<string, string>,
+): V1Ingress {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',

@@ -43,7 +43,10 @@ export async function startWorkCounter(pathParts: ReadonlyArray<string>): Promis
           perFn.set(key, (perFn.get(key) ?? 0) + count);
         }
       }
-      const top = [...perFn].map(([fn, count]) => ({ fn, count })).sort((a, b) => b.count - a.count).slice(0, 10);
+      const top = [...perFn]
+        .map(([fn, count]) => ({ fn, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 10);
       return { total, top };
     },
     close() {

@@ -43,13 +43,19 @@ describe('webhook cluster view and the Gateway API', { skip: !!process.env.CERTG
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'edge', namespace: ns, annotations: { 'cert-manager.io/cluster-issuer': 'le' } },
-      spec: { gatewayClassName: 'example', listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: 'edge.example.com', tls: { certificateRefs: [{ name: 'edge-tls' }] } }] },
+      spec: {
+        gatewayClassName: 'example',
+        listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: 'edge.example.com', tls: { certificateRefs: [{ name: 'edge-tls' }] } }],
+      },
     } as KubernetesObject);
     const writers = await until('the Gateway in the Secret index', () => {
       const w = view.secretWriters(ns, 'edge-tls');
       return w.length > 0 && w;
     });
-    assert.deepEqual(writers.map((w) => [w.kind, w.name, w.names]), [['Gateway', 'edge', ['edge.example.com']]]);
+    assert.deepEqual(
+      writers.map((w) => [w.kind, w.name, w.names]),
+      [['Gateway', 'edge', ['edge.example.com']]],
+    );
     await until('ReferenceGrants known', () => view.referenceGrants(ns) !== undefined);
     assert.deepEqual(view.stale(60_000), []);
 

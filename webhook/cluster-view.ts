@@ -51,7 +51,8 @@ class SecretWriters {
 
   writers(ns: string, secret: string): SecretWriter[] {
     let out = this.ingresses.writers(ns, secret); // writers() returns fresh arrays
-    for (const more of [this.certificates.writers(ns, secret), this.gateways.writers(ns, secret)]) if (more.length > 0) out = out.length === 0 ? more : [...out, ...more];
+    for (const more of [this.certificates.writers(ns, secret), this.gateways.writers(ns, secret)])
+      if (more.length > 0) out = out.length === 0 ? more : [...out, ...more];
     return out;
   }
 

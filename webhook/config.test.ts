@@ -3,7 +3,33 @@ import assert from 'node:assert/strict';
 import { parseWebhookConfig } from './config.ts';
 
 test('the flags the Helm chart passes parse into a frozen config', () => {
-  const c = parseWebhookConfig(['--listen', '0.0.0.0:10250', '--metrics-listen', '0.0.0.0:9404', '--namespace', 'certgate', '--tls-secret', 'certgate-webhook-tls', '--webhook-config', 'certgate-webhook', '--service-name', 'certgate-webhook', '--mode', 'warn', '--disable-rule', 'duplicate-host', '--disable-rule', 'issuer-not-ready', '--transparent-tls', '--default-issuer', 'ClusterIssuer/letsencrypt-prod', '--production-label', 'env=prod', '--tls-extra-san', '127.0.0.1']);
+  const c = parseWebhookConfig([
+    '--listen',
+    '0.0.0.0:10250',
+    '--metrics-listen',
+    '0.0.0.0:9404',
+    '--namespace',
+    'certgate',
+    '--tls-secret',
+    'certgate-webhook-tls',
+    '--webhook-config',
+    'certgate-webhook',
+    '--service-name',
+    'certgate-webhook',
+    '--mode',
+    'warn',
+    '--disable-rule',
+    'duplicate-host',
+    '--disable-rule',
+    'issuer-not-ready',
+    '--transparent-tls',
+    '--default-issuer',
+    'ClusterIssuer/letsencrypt-prod',
+    '--production-label',
+    'env=prod',
+    '--tls-extra-san',
+    '127.0.0.1',
+  ]);
   assert.deepEqual(c.listen, { host: '0.0.0.0', port: 10250 });
   assert.deepEqual(c.metricsListen, { host: '0.0.0.0', port: 9404 });
   assert.equal(c.mode, 'warn');
@@ -17,7 +43,10 @@ test('the flags the Helm chart passes parse into a frozen config', () => {
 
 test('defaults', () => {
   const c = parseWebhookConfig([]);
-  assert.deepEqual([c.mode, c.namespace, c.tlsSecret, c.webhookConfig, c.serviceName, c.transparentTls], ['enforce', 'certgate', 'certgate-webhook-tls', 'certgate-webhook', 'certgate-webhook', false]);
+  assert.deepEqual(
+    [c.mode, c.namespace, c.tlsSecret, c.webhookConfig, c.serviceName, c.transparentTls],
+    ['enforce', 'certgate', 'certgate-webhook-tls', 'certgate-webhook', 'certgate-webhook', false],
+  );
   assert.deepEqual(c.productionLabel, { key: 'certgate.io/environment', value: 'production' });
   assert.deepEqual([c.gatewayApi, c.gatewayApiDiscoveryIntervalMs], ['auto', 60_000]);
 });

@@ -60,33 +60,65 @@ function parsePositive(text: string): number {
 }
 
 export function webhookCommand(): Command {
-  return new Command('webhook')
-    .description('admission webhook: validates Ingresses, Certificates and Issuers; adds defaults and transparent TLS')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'kubeconfig context')
-    .addOption(new Option('--listen <host:port>', 'HTTPS address for admission requests').argParser(parseHostPort).default(parseHostPort('0.0.0.0:10250'), '0.0.0.0:10250'))
-    .option('--metrics-listen <host:port>', 'plain HTTP address for /metrics (also served on the HTTPS port)', parseHostPort)
-    .option('--namespace <ns>', 'namespace of the webhook itself, where its TLS Secret lives', 'certgate')
-    .option('--tls-secret <name>', 'Secret holding the serving CA and certificate, shared by all replicas', 'certgate-webhook-tls')
-    .option('--webhook-config <name>', 'name of both webhook configurations whose caBundle is patched', 'certgate-webhook')
-    .option('--service-name <name>', 'Service in front of the webhook (names in the serving certificate)', 'certgate-webhook')
-    .option('--tls-extra-san <name>', 'extra DNS name or IP in the serving certificate (repeatable)', (v: string, p: string[] = []) => [...p, v])
-    .addOption(new Option('--mode <mode>', 'cluster-wide mode').choices(['enforce', 'warn', 'audit']).default('enforce'))
-    .option('--disable-rule <id>', 'switch a rule off (repeatable)', parseRule)
-    .option('--transparent-tls', 'add a tls block to every Ingress without one, cluster-wide', false)
-    .option('--default-issuer <kind/name>', 'issuer for transparent TLS, e.g. ClusterIssuer/letsencrypt-prod', parseIssuerRef)
-    .addOption(new Option('--production-label <key=value>', 'label that marks production namespaces and Ingresses').argParser(parseLabel).default(parseLabel('certgate.io/environment=production'), 'certgate.io/environment=production'))
-    .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
-    // An UPDATE carries the object and the old one, each up to the API server's 3 MiB: 8 MiB holds both.
-    .option('--max-body-bytes <bytes>', 'largest AdmissionReview accepted (objects over 3 MiB are denied by rule object-too-large)', parsePositive, 8 * 1024 * 1024)
-    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').argParser(durationArg).default(60_000, '60s'))
-    .addOption(new Option('--gateway-api <mode>', 'auto: check Gateways (and watch Gateways and ReferenceGrants) while the cluster serves the Gateway API; off: never').choices(['auto', 'off']).default('auto'))
-    .addOption(new Option('--gateway-api-discovery-interval <duration>', 'how often API discovery is asked whether the Gateway API CRDs are installed (as the worker\'s flag)').argParser(durationArg).default(60_000, '60s'));
+  return (
+    new Command('webhook')
+      .description('admission webhook: validates Ingresses, Certificates and Issuers; adds defaults and transparent TLS')
+      .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--context <name>', 'kubeconfig context')
+      .addOption(
+        new Option('--listen <host:port>', 'HTTPS address for admission requests')
+          .argParser(parseHostPort)
+          .default(parseHostPort('0.0.0.0:10250'), '0.0.0.0:10250'),
+      )
+      .option('--metrics-listen <host:port>', 'plain HTTP address for /metrics (also served on the HTTPS port)', parseHostPort)
+      .option('--namespace <ns>', 'namespace of the webhook itself, where its TLS Secret lives', 'certgate')
+      .option('--tls-secret <name>', 'Secret holding the serving CA and certificate, shared by all replicas', 'certgate-webhook-tls')
+      .option('--webhook-config <name>', 'name of both webhook configurations whose caBundle is patched', 'certgate-webhook')
+      .option('--service-name <name>', 'Service in front of the webhook (names in the serving certificate)', 'certgate-webhook')
+      .option('--tls-extra-san <name>', 'extra DNS name or IP in the serving certificate (repeatable)', (v: string, p: string[] = []) => [...p, v])
+      .addOption(new Option('--mode <mode>', 'cluster-wide mode').choices(['enforce', 'warn', 'audit']).default('enforce'))
+      .option('--disable-rule <id>', 'switch a rule off (repeatable)', parseRule)
+      .option('--transparent-tls', 'add a tls block to every Ingress without one, cluster-wide', false)
+      .option('--default-issuer <kind/name>', 'issuer for transparent TLS, e.g. ClusterIssuer/letsencrypt-prod', parseIssuerRef)
+      .addOption(
+        new Option('--production-label <key=value>', 'label that marks production namespaces and Ingresses')
+          .argParser(parseLabel)
+          .default(parseLabel('certgate.io/environment=production'), 'certgate.io/environment=production'),
+      )
+      .option('--cert-validity-hours <hours>', 'lifetime of the serving certificate', parsePositive, 24 * 365)
+      // An UPDATE carries the object and the old one, each up to the API server's 3 MiB: 8 MiB holds both.
+      .option(
+        '--max-body-bytes <bytes>',
+        'largest AdmissionReview accepted (objects over 3 MiB are denied by rule object-too-large)',
+        parsePositive,
+        8 * 1024 * 1024,
+      )
+      .addOption(
+        new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long')
+          .argParser(durationArg)
+          .default(60_000, '60s'),
+      )
+      .addOption(
+        new Option('--gateway-api <mode>', 'auto: check Gateways (and watch Gateways and ReferenceGrants) while the cluster serves the Gateway API; off: never')
+          .choices(['auto', 'off'])
+          .default('auto'),
+      )
+      .addOption(
+        new Option(
+          '--gateway-api-discovery-interval <duration>',
+          "how often API discovery is asked whether the Gateway API CRDs are installed (as the worker's flag)",
+        )
+          .argParser(durationArg)
+          .default(60_000, '60s'),
+      )
+  );
 }
 
 /** Parses argv (without node and script, e.g. ['--mode', 'warn']) into a frozen config. Throws on bad input. */
 export function parseWebhookConfig(argv: string[]): WebhookConfig {
-  const cmd = webhookCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const cmd = webhookCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts();
   if (!isMode(o.mode)) throw new InvalidArgumentError(`bad mode ${o.mode}`);

@@ -21,7 +21,10 @@ export interface RunningWebhook {
 }
 
 /** Starts everything the process runs; used by main() and by e2e tests in-process. */
-export async function runWebhook(config: WebhookConfig, opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {}): Promise<RunningWebhook> {
+export async function runWebhook(
+  config: WebhookConfig,
+  opts: { client?: KubeClient; checkIntervalMs?: number; renewAtFraction?: number } = {},
+): Promise<RunningWebhook> {
   const logger = childLogger({ component: 'webhook' });
   const client = opts.client ?? new KubeClient(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
   const view = watchedClusterView(client, { gatewayApi: config.gatewayApi, gatewayApiDiscoveryIntervalMs: config.gatewayApiDiscoveryIntervalMs });
@@ -69,7 +72,15 @@ export async function runWebhook(config: WebhookConfig, opts: { client?: KubeCli
     },
   });
   const metricsServer = config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
-  logger.info({ url: server.url, mode: config.mode, transparentTls: config.transparentTls, gatewayApi: view.gatewayApi?.get(Resources.Gateway) ? 'watched' : config.gatewayApi === 'off' ? 'off' : 'not served' }, 'webhook serving');
+  logger.info(
+    {
+      url: server.url,
+      mode: config.mode,
+      transparentTls: config.transparentTls,
+      gatewayApi: view.gatewayApi?.get(Resources.Gateway) ? 'watched' : config.gatewayApi === 'off' ? 'off' : 'not served',
+    },
+    'webhook serving',
+  );
   return {
     server,
     rotator,

@@ -3,16 +3,36 @@ import assert from 'node:assert/strict';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createWebhookMetrics, DURATION_BUCKETS } from './metrics.ts';
 
-const seriesLines = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#')).sort();
+const seriesLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .sort();
 
 test('the tallied counter and histogram expose exactly what prom-client would for the same observations', async () => {
   const ours = createWebhookMetrics({ processMetrics: false });
   const reference = new Registry();
-  const refCounter = new Counter({ name: 'certgate_webhook_admission_requests_total', help: 'x', labelNames: ['kind', 'operation', 'rule', 'result'], registers: [reference] });
-  const refHistogram = new Histogram({ name: 'certgate_webhook_admission_duration_seconds', help: 'x', labelNames: ['kind', 'operation'], buckets: [...DURATION_BUCKETS], registers: [reference] });
+  const refCounter = new Counter({
+    name: 'certgate_webhook_admission_requests_total',
+    help: 'x',
+    labelNames: ['kind', 'operation', 'rule', 'result'],
+    registers: [reference],
+  });
+  const refHistogram = new Histogram({
+    name: 'certgate_webhook_admission_duration_seconds',
+    help: 'x',
+    labelNames: ['kind', 'operation'],
+    buckets: [...DURATION_BUCKETS],
+    registers: [reference],
+  });
   // Values on, below and above bucket bounds, and past the last one.
   const durations = [0.0001, 0.0005, 0.0007, 0.001, 0.003, 0.2, 0.01, 0.0499];
-  const outcomes = [['Ingress', 'CREATE', 'none', 'allowed'], ['Ingress', 'CREATE', 'tls-host-not-in-rules', 'denied'], ['Certificate', 'UPDATE', 'none', 'allowed'], ['unknown', 'unknown', 'none', 'error']] as const;
+  const outcomes = [
+    ['Ingress', 'CREATE', 'none', 'allowed'],
+    ['Ingress', 'CREATE', 'tls-host-not-in-rules', 'denied'],
+    ['Certificate', 'UPDATE', 'none', 'allowed'],
+    ['unknown', 'unknown', 'none', 'error'],
+  ] as const;
   const compare = async () => {
     for (const name of ['certgate_webhook_admission_requests_total', 'certgate_webhook_admission_duration_seconds']) {
       assert.deepEqual(seriesLines(await ours.registry.getSingleMetricAsString(name)), seriesLines(await reference.getSingleMetricAsString(name)), name);

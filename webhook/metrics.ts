@@ -34,7 +34,10 @@ export function createWebhookMetrics(opts: { processMetrics?: boolean } = {}): W
       }
     },
   });
-  const duration = new DurationHistogram('certgate_webhook_admission_duration_seconds', 'Time to answer one admission request, from body parsed to answer written.');
+  const duration = new DurationHistogram(
+    'certgate_webhook_admission_duration_seconds',
+    'Time to answer one admission request, from body parsed to answer written.',
+  );
   registry.registerMetric(duration as unknown as Metric);
   return {
     registry,
@@ -62,7 +65,10 @@ class DurationHistogram {
   readonly aggregator = 'sum';
   private readonly series = new Map<string, DurationSeries>();
 
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   observe(kind: string, operation: string, seconds: number): void {
     const key = `${kind}|${operation}`;

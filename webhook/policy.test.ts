@@ -12,8 +12,14 @@ test('enforce denies deny findings and warns the rest', () => {
   assert.equal(d.allowed, false);
   assert.equal(d.message, 'certgate: [tls-host-not-in-rules] spec.tls[0].hosts[0] "a.example.com": fix it');
   assert.deepEqual(d.warnings, ['[issuer-not-ready] metadata.annotations "le": wait']);
-  assert.deepEqual(d.results, [{ rule: 'tls-host-not-in-rules', result: 'denied' }, { rule: 'issuer-not-ready', result: 'warned' }]);
-  assert.match(decide([deny, { ...deny, field: 'spec.tls[1].hosts[0]' }], 'enforce', none).message!, /^certgate found 2 problems:\n- \[tls-host-not-in-rules\]/);
+  assert.deepEqual(d.results, [
+    { rule: 'tls-host-not-in-rules', result: 'denied' },
+    { rule: 'issuer-not-ready', result: 'warned' },
+  ]);
+  assert.match(
+    decide([deny, { ...deny, field: 'spec.tls[1].hosts[0]' }], 'enforce', none).message!,
+    /^certgate found 2 problems:\n- \[tls-host-not-in-rules\]/,
+  );
 });
 
 test('warn allows with every finding as a warning; audit allows silently; off ignores', () => {
@@ -28,7 +34,10 @@ test('warn allows with every finding as a warning; audit allows silently; off ig
 test('disabled rules are dropped', () => {
   const d = decide([deny, warn], 'enforce', new Set(['tls-host-not-in-rules'] as const));
   assert.equal(d.allowed, true);
-  assert.deepEqual(d.results.map((r) => r.rule), ['issuer-not-ready']);
+  assert.deepEqual(
+    d.results.map((r) => r.rule),
+    ['issuer-not-ready'],
+  );
 });
 
 test('warnings are clipped to 256 characters', () => {

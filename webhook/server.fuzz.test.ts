@@ -39,7 +39,12 @@ function checkAnswer(body: string, res: { status: number; body: any }): void {
 
 test(`${RUNS} mangled AdmissionReviews get only well-formed answers and the server stays up`, { timeout: 120_000 }, async () => {
   const tls = await testTls();
-  const srv = await startWebhookServer({ config: defaultWebhookConfig({ transparentTls: true }), view: staticClusterView(baseObjects), tls, logger: log.child({}, { level: 'silent' }) });
+  const srv = await startWebhookServer({
+    config: defaultWebhookConfig({ transparentTls: true }),
+    view: staticClusterView(baseObjects),
+    tls,
+    logger: log.child({}, { level: 'silent' }),
+  });
   const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     const seed = Date.now();
@@ -53,7 +58,9 @@ test(`${RUNS} mangled AdmissionReviews get only well-formed answers and the serv
         try {
           checkAnswer(bodies[i], res);
         } catch (e) {
-          throw new Error(`seed ${seed}, sample ${i} to ${path}: ${(e as Error).message}\nbody: ${bodies[i].slice(0, 2000)}\nanswer: ${res.text.slice(0, 2000)}`);
+          throw new Error(
+            `seed ${seed}, sample ${i} to ${path}: ${(e as Error).message}\nbody: ${bodies[i].slice(0, 2000)}\nanswer: ${res.text.slice(0, 2000)}`,
+          );
         }
       }
     };

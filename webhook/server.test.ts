@@ -16,7 +16,9 @@ const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
 before(async () => {
   tls = await testTls();
-  const view = staticClusterView({ namespaces: [{ metadata: { name: 'auto', labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': 'ClusterIssuer.le' } } }] });
+  const view = staticClusterView({
+    namespaces: [{ metadata: { name: 'auto', labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': 'ClusterIssuer.le' } } }],
+  });
   srv = await startWebhookServer({ config: defaultWebhookConfig({ maxBodyBytes: 64 * 1024 }), view, tls, ready: () => ready });
 });
 after(async () => {
@@ -24,7 +26,10 @@ after(async () => {
   await srv.close();
 });
 
-const badIngress = { metadata: { name: 'web' }, spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['a.example.com', 'typo.example.com'], secretName: 'web-tls' }] } };
+const badIngress = {
+  metadata: { name: 'web' },
+  spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['a.example.com', 'typo.example.com'], secretName: 'web-tls' }] },
+};
 
 test('POST /validate denies a bad Ingress with the rule, field, value and fix', async () => {
   const review = admissionReview(INGRESS_KIND, badIngress, { namespace: 'default', uid: 'uid-1' });
@@ -35,12 +40,21 @@ test('POST /validate denies a bad Ingress with the rule, field, value and fix', 
   assert.equal(res.body.response.uid, 'uid-1');
   assert.equal(res.body.response.allowed, false);
   assert.equal(res.body.response.status.code, 403);
-  assert.equal(res.body.response.status.message, 'certgate: [tls-host-not-in-rules] spec.tls[0].hosts[1] "typo.example.com": no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)');
+  assert.equal(
+    res.body.response.status.message,
+    'certgate: [tls-host-not-in-rules] spec.tls[0].hosts[1] "typo.example.com": no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)',
+  );
 });
 
 test('dry-run requests get the same answer', async () => {
   const a = await postReview(srv.url, '/validate', admissionReview(INGRESS_KIND, badIngress, { namespace: 'default', uid: 'x' }), tls.caPem, agent);
-  const b = await postReview(srv.url, '/validate', admissionReview(INGRESS_KIND, badIngress, { namespace: 'default', uid: 'x', dryRun: true }), tls.caPem, agent);
+  const b = await postReview(
+    srv.url,
+    '/validate',
+    admissionReview(INGRESS_KIND, badIngress, { namespace: 'default', uid: 'x', dryRun: true }),
+    tls.caPem,
+    agent,
+  );
   assert.deepEqual(a.body, b.body);
 });
 
@@ -56,7 +70,8 @@ test('POST /mutate answers a JSONPatch that adds transparent TLS', async () => {
 });
 
 test('bad input gets a clear 4xx Status, never a crash', async () => {
-  const post = (body: string, path = '/validate', headers?: Record<string, string>) => httpsRequest(`${srv.url}${path}`, { body, ca: tls.caPem, agent, headers });
+  const post = (body: string, path = '/validate', headers?: Record<string, string>) =>
+    httpsRequest(`${srv.url}${path}`, { body, ca: tls.caPem, agent, headers });
   const notJson = await post('{"apiVersion": ');
   assert.equal(notJson.status, 400);
   assert.equal(notJson.body.kind, 'Status');
@@ -64,7 +79,9 @@ test('bad input gets a clear 4xx Status, never a crash', async () => {
   const wrongKind = await post(JSON.stringify({ apiVersion: 'v1', kind: 'Pod' }));
   assert.equal(wrongKind.status, 400);
   assert.match(wrongKind.body.message, /expected apiVersion admission\.k8s\.io\/v1 and kind AdmissionReview/);
-  const noUid = await post(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { kind: INGRESS_KIND, operation: 'CREATE' } }));
+  const noUid = await post(
+    JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { kind: INGRESS_KIND, operation: 'CREATE' } }),
+  );
   assert.match(noUid.body.message, /request\.uid must be a non-empty string/);
   const huge = await post(JSON.stringify(admissionReview(INGRESS_KIND, { metadata: { name: 'x', annotations: { a: 'x'.repeat(100_000) } } })));
   assert.equal(huge.status, 413);
@@ -77,7 +94,9 @@ test('bad input gets a clear 4xx Status, never a crash', async () => {
 });
 
 test('TLS below 1.2 is refused', async () => {
-  await assert.rejects(httpsRequest(`${srv.url}/healthz`, { method: 'GET', ca: tls.caPem, agent: new https.Agent({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }) }));
+  await assert.rejects(
+    httpsRequest(`${srv.url}/healthz`, { method: 'GET', ca: tls.caPem, agent: new https.Agent({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }) }),
+  );
 });
 
 test('/healthz, /readyz and /metrics', async () => {
@@ -94,7 +113,12 @@ test('/healthz, /readyz and /metrics', async () => {
 });
 
 test('a rule that fails inside answers a denial that names the problem, and the server goes on', async () => {
-  const failing: ClusterView = { ...staticClusterView({}), secretWriters: () => { throw new Error('cache exploded'); } };
+  const failing: ClusterView = {
+    ...staticClusterView({}),
+    secretWriters: () => {
+      throw new Error('cache exploded');
+    },
+  };
   const other = await startWebhookServer({ config: defaultWebhookConfig(), view: failing, tls, logger: log.child({}, { level: 'silent' }) });
   try {
     const withIssuer = { ...badIngress, metadata: { name: 'web', annotations: { 'cert-manager.io/cluster-issuer': 'le' } } };
@@ -110,7 +134,13 @@ test('a rule that fails inside answers a denial that names the problem, and the 
 });
 
 test('a connection that never starts its TLS handshake is closed after the handshake timeout', async () => {
-  const short = await startWebhookServer({ config: defaultWebhookConfig(), view: staticClusterView({}), tls, handshakeTimeoutMs: 300, logger: log.child({}, { level: 'silent' }) });
+  const short = await startWebhookServer({
+    config: defaultWebhookConfig(),
+    view: staticClusterView({}),
+    tls,
+    handshakeTimeoutMs: 300,
+    logger: log.child({}, { level: 'silent' }),
+  });
   try {
     const socket = net.connect(short.port, '127.0.0.1');
     await once(socket, 'connect');

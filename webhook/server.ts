@@ -39,7 +39,10 @@ type Handler = (req: AdmissionRequest, ctx: { view: ClusterView; config: Handler
 export type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** The two admission endpoints as plain node handlers (they use nothing from express). */
-export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics; logger: Logger }): { validate: NodeHandler; mutate: NodeHandler } {
+export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics; logger: Logger }): {
+  validate: NodeHandler;
+  mutate: NodeHandler;
+} {
   const { metrics, logger } = deps;
   const ctx = { view: deps.view, config: deps.config };
   const maxBody = deps.config.maxBodyBytes ?? 8 * 1024 * 1024;
@@ -69,7 +72,14 @@ export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'l
       } catch (error) {
         logger.error({ err: error, kind, uid: review.uid, path }, 'admission handler failed');
         result = {
-          response: { uid: review.uid, allowed: false, status: { code: 500, message: `certgate webhook internal error while checking this ${kind}; see the certgate-webhook logs (request ${review.uid})` } },
+          response: {
+            uid: review.uid,
+            allowed: false,
+            status: {
+              code: 500,
+              message: `certgate webhook internal error while checking this ${kind}; see the certgate-webhook logs (request ${review.uid})`,
+            },
+          },
           outcomes: [{ rule: 'none', result: 'error' }],
         };
       }
@@ -96,7 +106,10 @@ export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'>
   app.get('/readyz', (_req, res) => {
     const r = deps.ready ? deps.ready() : true;
     if (r === true) return void res.status(200).type('text/plain').send('ok');
-    res.status(503).type('text/plain').send(`not ready: ${typeof r === 'string' ? r : 'caches not synced or no serving certificate'}`);
+    res
+      .status(503)
+      .type('text/plain')
+      .send(`not ready: ${typeof r === 'string' ? r : 'caches not synced or no serving certificate'}`);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -112,7 +125,10 @@ export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'>
 }
 
 class BodyError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -218,5 +234,12 @@ export async function startMetricsServer(metrics: WebhookMetrics, listen: { host
     }
   });
   const addr = await listenOn(server, listen);
-  return { port: addr.port, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return {
+    port: addr.port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -12,26 +12,45 @@ describe('cacheIndex', () => {
   it('indexes what the cache held, then follows adds, key changes and deletes', () => {
     const { cache, emit } = handCache([obj('a', { spec: { secretName: 's1' } })]);
     const index = cacheIndex(cache, 'secret', (o) => (o.spec?.secretName ? [o.spec.secretName] : []));
-    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name), ['a']);
+    assert.deepEqual(
+      index.get('s1').map((o) => o.metadata!.name),
+      ['a'],
+    );
     emit('add', obj('b', { spec: { secretName: 's1' } }));
-    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name).sort(), ['a', 'b']);
+    assert.deepEqual(
+      index
+        .get('s1')
+        .map((o) => o.metadata!.name)
+        .sort(),
+      ['a', 'b'],
+    );
     emit('update', obj('a', { spec: { secretName: 's2' } }));
-    assert.deepEqual(index.get('s1').map((o) => o.metadata!.name), ['b']);
-    assert.deepEqual(index.get('s2').map((o) => o.metadata!.name), ['a']);
+    assert.deepEqual(
+      index.get('s1').map((o) => o.metadata!.name),
+      ['b'],
+    );
+    assert.deepEqual(
+      index.get('s2').map((o) => o.metadata!.name),
+      ['a'],
+    );
     emit('delete', obj('b', { spec: { secretName: 's1' } }));
     assert.deepEqual(index.get('s1'), []);
-    assert.equal(cacheIndex(cache, 'secret', () => []), index, 'one index per cache and name');
+    assert.equal(
+      cacheIndex(cache, 'secret', () => []),
+      index,
+      'one index per cache and name',
+    );
   });
 });
 
 describe('createFreshReader', () => {
-  it('reads the cache until we write, then our write\'s answer until the watch delivers it, with no request', async () => {
+  it("reads the cache until we write, then our write's answer until the watch delivers it, with no request", async () => {
     const { cache, emit } = handCache([obj('o', { spec: { secretName: 'cached' } }, '5')]);
     let gets = 0;
     const reader = createFreshReader(cache, async () => (gets++, undefined));
     assert.equal(reader.get('ns', 'o')?.metadata?.resourceVersion, '5');
     reader.wrote(obj('o', { spec: { secretName: 'ours' } }, '6'));
-    assert.equal(reader.get('ns', 'o')?.spec?.secretName, 'ours', 'the cache lags: the server\'s answer to our write');
+    assert.equal(reader.get('ns', 'o')?.spec?.secretName, 'ours', "the cache lags: the server's answer to our write");
     emit('update', obj('o', { spec: { secretName: 'watched' } }, '6'));
     assert.equal(reader.get('ns', 'o')?.spec?.secretName, 'watched', 'the cache caught up: its object again');
     emit('update', obj('o', { spec: { secretName: 'someone else' } }, '7'));

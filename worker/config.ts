@@ -55,7 +55,11 @@ export interface WorkerConfig {
   dns01: Dns01CheckConfig;
   solverService: { namespace: string; name: string; port: number };
   /** Gateway API: watched while gateway.networking.k8s.io/v1 is served (looked for every discoveryIntervalMs). */
-  gatewayApi: { extraProtocols: readonly string[]; discoveryIntervalMs: number; /** --gateway-api=off: never look for it (the chart's gatewayAPI.enabled=false, without RBAC for it) */ off?: boolean };
+  gatewayApi: {
+    extraProtocols: readonly string[];
+    discoveryIntervalMs: number;
+    /** --gateway-api=off: never look for it (the chart's gatewayAPI.enabled=false, without RBAC for it) */ off?: boolean;
+  };
   /** /readyz fails when a cache has not been known current (no open watch, no list) for this long. */
   cacheStaleAfterMs: number;
 }

@@ -32,10 +32,14 @@ function portArg(value: string): number {
 
 /** "host:port,host:port" (port 53 when left out), as cert-manager's --dns01-recursive-nameservers. */
 function nameserverListArg(value: string): ListenAddress[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    if (/^https?:\/\//.test(s)) throw new InvalidArgumentError(`"${s}": DNS over HTTPS nameservers are not supported; give host:port`);
-    return parseHostPort(/^\[.*\]$|^[^:]*$/.test(s) ? `${s}:53` : s);
-  });
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      if (/^https?:\/\//.test(s)) throw new InvalidArgumentError(`"${s}": DNS over HTTPS nameservers are not supported; give host:port`);
+      return parseHostPort(/^\[.*\]$|^[^:]*$/.test(s) ? `${s}:53` : s);
+    });
 }
 
 /** Providers whose API host is fixed (the others name theirs in the issuer: acmeDNS host, akamai serviceConsumerDomain). */
@@ -44,7 +48,8 @@ const DNS01_API_PROVIDERS = ['cloudflare', 'route53', 'digitalocean', 'cloudDNS'
 /** "provider=https://host[:port]", repeatable, into a map. */
 function dns01ApiEndpointArg(value: string, prev: Record<string, string> = {}): Record<string, string> {
   const m = /^([^=]+)=(https:\/\/.+)$/.exec(value.trim());
-  if (!m || !DNS01_API_PROVIDERS.includes(m[1])) throw new InvalidArgumentError(`"${value}": give <provider>=https://host[:port] with a provider among ${DNS01_API_PROVIDERS.join(', ')}`);
+  if (!m || !DNS01_API_PROVIDERS.includes(m[1]))
+    throw new InvalidArgumentError(`"${value}": give <provider>=https://host[:port] with a provider among ${DNS01_API_PROVIDERS.join(', ')}`);
   try {
     new URL(m[2]);
   } catch {
@@ -64,44 +69,141 @@ export function workerCommand(): Command {
     .description('Run the certificate controllers (issuance, renewal, ingress-shim)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--namespace <ns>', 'only watch this namespace (default: all)')
-    .addOption(new Option('--cluster-issuer-selector <key=value>', 'only manage ClusterIssuers with this label (default: all); others are treated as absent').argParser(labelEqualityArg))
+    .addOption(
+      new Option('--cluster-issuer-selector <key=value>', 'only manage ClusterIssuers with this label (default: all); others are treated as absent').argParser(
+        labelEqualityArg,
+      ),
+    )
     .option('--cluster-resource-namespace <ns>', 'namespace of ClusterIssuer Secrets', 'certgate')
     .option('--leader-elect', 'elect a leader with a Lease before running controllers', true)
     .option('--no-leader-elect', 'run controllers without leader election')
     .option('--leader-election-namespace <ns>', 'namespace of the leader election Lease', 'certgate')
     .option('--leader-election-id <name>', 'name of the leader election Lease', 'certgate-worker')
-    .addOption(new Option('--leader-election-lease-duration <duration>', 'how long a lease is valid without renewal').default(60_000, '60s').argParser(durationArg))
-    .addOption(new Option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up').default(40_000, '40s').argParser(durationArg))
+    .addOption(
+      new Option('--leader-election-lease-duration <duration>', 'how long a lease is valid without renewal').default(60_000, '60s').argParser(durationArg),
+    )
+    .addOption(
+      new Option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up')
+        .default(40_000, '40s')
+        .argParser(durationArg),
+    )
     .addOption(new Option('--leader-election-retry-period <duration>', 'time between lease attempts').default(15_000, '15s').argParser(durationArg))
-    .addOption(new Option('--metrics-listen <host:port>', 'Prometheus /metrics address').default(parseHostPort('0.0.0.0:9402'), '0.0.0.0:9402').argParser(parseHostPort))
-    .addOption(new Option('--health-listen <host:port>', '/healthz and /readyz address').default(parseHostPort('0.0.0.0:9403'), '0.0.0.0:9403').argParser(parseHostPort))
+    .addOption(
+      new Option('--metrics-listen <host:port>', 'Prometheus /metrics address').default(parseHostPort('0.0.0.0:9402'), '0.0.0.0:9402').argParser(parseHostPort),
+    )
+    .addOption(
+      new Option('--health-listen <host:port>', '/healthz and /readyz address').default(parseHostPort('0.0.0.0:9403'), '0.0.0.0:9403').argParser(parseHostPort),
+    )
     .addOption(new Option('--renew-backoff-base <duration>', 'first wait after a failed issuance').default(3_600_000, '1h').argParser(durationArg))
-    .addOption(new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances (also at most an eighth of the validity the certificate has left)').default(32 * 3_600_000, '32h').argParser(durationArg))
-    .addOption(new Option('--max-concurrent-issuances <n>', 'Certificates issued at once; others wait, user-applied ones first, then renewals due soonest').default(16).argParser(positiveInt))
-    .addOption(new Option('--max-concurrent-challenges <n>', 'ACME challenges presented and validated at once; others wait in pending, oldest first (as cert-manager\'s flag)').default(60).argParser(positiveInt))
-    .addOption(new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true" and for transparent TLS').argParser(issuerRefArg))
-    .option('--enable-certificate-owner-ref', 'give each Certificate\'s Secret an ownerReference to it, so deleting the Certificate deletes the Secret (as cert-manager\'s flag); without it, a reference written earlier is removed at the next issuance', false)
-    .option('--disable-auto-approval', 'do not approve CertificateRequests: leave it to another approver (approver-policy) or `certgate approve` (cert-manager: --controllers=*,-certificaterequests-approver)', false)
-    .option('--transparent-tls', 'give every Ingress without a tls block one, cluster-wide (as the webhook\'s flag; namespaces labelled certgate.io/tls=enforce get it anyway)', false)
-    .option('--transparent-tls-exclude-namespace <ns>', 'never add a tls block in this namespace (repeatable; the chart passes the namespaces its webhook never sees)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(
+      new Option('--renew-backoff-max <duration>', 'longest wait after failed issuances (also at most an eighth of the validity the certificate has left)')
+        .default(32 * 3_600_000, '32h')
+        .argParser(durationArg),
+    )
+    .addOption(
+      new Option('--max-concurrent-issuances <n>', 'Certificates issued at once; others wait, user-applied ones first, then renewals due soonest')
+        .default(16)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--max-concurrent-challenges <n>',
+        "ACME challenges presented and validated at once; others wait in pending, oldest first (as cert-manager's flag)",
+      )
+        .default(60)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--default-issuer <kind/name>', 'issuer for Ingresses annotated kubernetes.io/tls-acme: "true" and for transparent TLS').argParser(
+        issuerRefArg,
+      ),
+    )
+    .option(
+      '--enable-certificate-owner-ref',
+      "give each Certificate's Secret an ownerReference to it, so deleting the Certificate deletes the Secret (as cert-manager's flag); without it, a reference written earlier is removed at the next issuance",
+      false,
+    )
+    .option(
+      '--disable-auto-approval',
+      'do not approve CertificateRequests: leave it to another approver (approver-policy) or `certgate approve` (cert-manager: --controllers=*,-certificaterequests-approver)',
+      false,
+    )
+    .option(
+      '--transparent-tls',
+      "give every Ingress without a tls block one, cluster-wide (as the webhook's flag; namespaces labelled certgate.io/tls=enforce get it anyway)",
+      false,
+    )
+    .option(
+      '--transparent-tls-exclude-namespace <ns>',
+      'never add a tls block in this namespace (repeatable; the chart passes the namespaces its webhook never sees)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addOption(new Option('--acme-http01-self-check-port <port>', 'port the HTTP-01 self-check connects to').default(80).argParser(portArg))
     .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseHostPort))
-    .addOption(new Option('--dns01-recursive-nameservers <host:port,...>', 'resolvers for DNS-01 zone, NS and CNAME lookups (default: --acme-dns-nameserver, else the system resolvers)').default([], '').argParser(nameserverListArg))
-    .option('--dns01-recursive-nameservers-only', 'check DNS-01 propagation through the recursive nameservers only, not the zone\'s authoritative nameservers', false)
-    .addOption(new Option('--dns01-authoritative-port <port>', 'port the zone\'s authoritative nameservers are asked on').default(53).argParser(portArg))
-    .addOption(new Option('--dns01-api-endpoint <provider=url>', 'send a DNS-01 provider\'s API calls (and, for azureDNS and cloudDNS, its token requests) to this URL instead of the public endpoint: a proxy, a private endpoint, a test double (repeatable; trust its CA with NODE_EXTRA_CA_CERTS)').default({}, '').argParser(dns01ApiEndpointArg))
+    .addOption(
+      new Option(
+        '--dns01-recursive-nameservers <host:port,...>',
+        'resolvers for DNS-01 zone, NS and CNAME lookups (default: --acme-dns-nameserver, else the system resolvers)',
+      )
+        .default([], '')
+        .argParser(nameserverListArg),
+    )
+    .option(
+      '--dns01-recursive-nameservers-only',
+      "check DNS-01 propagation through the recursive nameservers only, not the zone's authoritative nameservers",
+      false,
+    )
+    .addOption(new Option('--dns01-authoritative-port <port>', "port the zone's authoritative nameservers are asked on").default(53).argParser(portArg))
+    .addOption(
+      new Option(
+        '--dns01-api-endpoint <provider=url>',
+        "send a DNS-01 provider's API calls (and, for azureDNS and cloudDNS, its token requests) to this URL instead of the public endpoint: a proxy, a private endpoint, a test double (repeatable; trust its CA with NODE_EXTRA_CA_CERTS)",
+      )
+        .default({}, '')
+        .argParser(dns01ApiEndpointArg),
+    )
     .addOption(new Option('--acme-backoff-min-ms <ms>', 'first wait between ACME polls').default(1000).argParser(positiveInt))
-    .addOption(new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long').default(60_000, '60s').argParser(durationArg))
-    .addOption(new Option('--gateway-api-extra-protocols <protocol,...>', 'Gateway listener protocols besides HTTPS and TLS that carry TLS (cert-manager\'s flag)').default([], '').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
-    .addOption(new Option('--gateway-api <mode>', 'auto: watch Gateways and HTTPRoutes while the Gateway API is served; off: never (no RBAC for it needed)').choices(['auto', 'off']).default('auto'))
-    .addOption(new Option('--gateway-api-discovery-interval <duration>', 'how often to look for the Gateway API (gateway.networking.k8s.io/v1); Gateways and HTTPRoutes are watched while it is served').default(60_000, '60s').argParser(durationArg))
-    .addOption(new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver').default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089').argParser(serviceArg));
+    .addOption(
+      new Option('--cache-stale-after <duration>', '/readyz fails when a watch cache has been disconnected from the API server this long')
+        .default(60_000, '60s')
+        .argParser(durationArg),
+    )
+    .addOption(
+      new Option('--gateway-api-extra-protocols <protocol,...>', "Gateway listener protocols besides HTTPS and TLS that carry TLS (cert-manager's flag)")
+        .default([], '')
+        .argParser((v: string) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+    )
+    .addOption(
+      new Option('--gateway-api <mode>', 'auto: watch Gateways and HTTPRoutes while the Gateway API is served; off: never (no RBAC for it needed)')
+        .choices(['auto', 'off'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--gateway-api-discovery-interval <duration>',
+        'how often to look for the Gateway API (gateway.networking.k8s.io/v1); Gateways and HTTPRoutes are watched while it is served',
+      )
+        .default(60_000, '60s')
+        .argParser(durationArg),
+    )
+    .addOption(
+      new Option('--solver-service <ns/name:port>', 'Service of the HTTP-01 solver')
+        .default(serviceArg('certgate/certgate-solver:8089'), 'certgate/certgate-solver:8089')
+        .argParser(serviceArg),
+    );
 }
 
 /** Turns parsed commander options into the frozen configuration; throws on inconsistent values. */
 export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
   if (o.renewBackoffMax < o.renewBackoffBase) throw new InvalidArgumentError('--renew-backoff-max must not be shorter than --renew-backoff-base');
-  if (o.leaderElectionRenewDeadline >= o.leaderElectionLeaseDuration) throw new InvalidArgumentError('--leader-election-renew-deadline must be shorter than --leader-election-lease-duration');
+  if (o.leaderElectionRenewDeadline >= o.leaderElectionLeaseDuration)
+    throw new InvalidArgumentError('--leader-election-renew-deadline must be shorter than --leader-election-lease-duration');
   const config: WorkerConfig = {
     kubeconfig: o.kubeconfig,
     namespace: o.namespace || undefined,
@@ -127,7 +229,12 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
     acmeBackoffMinMs: o.acmeBackoffMinMs,
-    dns01: { recursiveNameservers: o.dns01RecursiveNameservers ?? [], recursiveOnly: o.dns01RecursiveNameserversOnly === true, authoritativePort: o.dns01AuthoritativePort ?? 53, apiEndpoints: o.dns01ApiEndpoint ?? {} },
+    dns01: {
+      recursiveNameservers: o.dns01RecursiveNameservers ?? [],
+      recursiveOnly: o.dns01RecursiveNameserversOnly === true,
+      authoritativePort: o.dns01AuthoritativePort ?? 53,
+      apiEndpoints: o.dns01ApiEndpoint ?? {},
+    },
     solverService: o.solverService,
     gatewayApi: { extraProtocols: o.gatewayApiExtraProtocols ?? [], discoveryIntervalMs: o.gatewayApiDiscoveryInterval ?? 60_000, off: o.gatewayApi === 'off' },
     cacheStaleAfterMs: o.cacheStaleAfter,

@@ -29,7 +29,10 @@ function atOrAfter(seen: string | undefined, written: string): boolean {
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
 
-export function createFreshReader<T extends KubernetesObject>(cache: WatchedCache<T>, live: (namespace: string, name: string) => Promise<T | undefined>): FreshReader<T> {
+export function createFreshReader<T extends KubernetesObject>(
+  cache: WatchedCache<T>,
+  live: (namespace: string, name: string) => Promise<T | undefined>,
+): FreshReader<T> {
   // key -> the server's answer to our latest write that the cache has not shown yet
   const outstanding = new Map<string, T>();
   const caughtUp = (obj: T) => {
@@ -62,7 +65,10 @@ export function createFreshReader<T extends KubernetesObject>(cache: WatchedCach
 const shared = new WeakMap<WatchedCache<any>, FreshReader<any>>();
 
 /** The one fresh reader of a cache, shared by every controller that writes its objects (each sees the others' writes). */
-export function freshReaderFor<T extends KubernetesObject>(cache: WatchedCache<T>, live: (namespace: string, name: string) => Promise<T | undefined>): FreshReader<T> {
+export function freshReaderFor<T extends KubernetesObject>(
+  cache: WatchedCache<T>,
+  live: (namespace: string, name: string) => Promise<T | undefined>,
+): FreshReader<T> {
   let reader = shared.get(cache) as FreshReader<T> | undefined;
   if (!reader) shared.set(cache, (reader = createFreshReader(cache, live)));
   return reader;

@@ -57,11 +57,15 @@ describe('Gateway API served but not permitted', { timeout: 60_000 }, () => {
     assert.equal(shims, 0);
 
     await admin.create(RBAC('Role', 'roles'), {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'gateway-api', namespace: NS },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'gateway-api', namespace: NS },
       rules: [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'httproutes'], verbs: ['get', 'list', 'watch'] }],
     } as KubernetesObject);
     await admin.create(RBAC('RoleBinding', 'rolebindings'), {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'gateway-api', namespace: NS },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'gateway-api', namespace: NS },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gateway-api' },
       subjects: [{ kind: 'ServiceAccount', name: 'certgate-controller', namespace: NS }],
     } as KubernetesObject);

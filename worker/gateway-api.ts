@@ -79,7 +79,7 @@ export function createGatewayApiSupport(ctx: WorkerContext, createShim: (gateway
     await Promise.all([caches.gateways.start(), caches.httpRoutes.start()]);
     shim.start();
     running = { caches, shim };
-    log.info('Gateway API is served: watching Gateways and certgate\'s HTTPRoutes');
+    log.info("Gateway API is served: watching Gateways and certgate's HTTPRoutes");
   };
   const end = async () => {
     const r = running;
@@ -110,7 +110,11 @@ export function createGatewayApiSupport(ctx: WorkerContext, createShim: (gateway
       return true;
     } catch (err) {
       if (!(err instanceof KubeApiError && err.statusCode === 403)) throw err;
-      if (!forbiddenSaid) log.warn({ err: err.message }, 'Gateway API is served but the worker may not list Gateways or HTTPRoutes: give it get/list/watch on gateways and get/list/watch/create/update/delete on httproutes (the chart does), or turn Gateway API off; Gateways are not watched until then');
+      if (!forbiddenSaid)
+        log.warn(
+          { err: err.message },
+          'Gateway API is served but the worker may not list Gateways or HTTPRoutes: give it get/list/watch on gateways and get/list/watch/create/update/delete on httproutes (the chart does), or turn Gateway API off; Gateways are not watched until then',
+        );
       forbiddenSaid = true;
       return false;
     }
@@ -125,7 +129,8 @@ export function createGatewayApiSupport(ctx: WorkerContext, createShim: (gateway
   return {
     name: 'gateway-api',
     caches: () => running?.caches,
-    stale: (thresholdMs) => (running ? staleCaches(running.caches as unknown as Record<string, WatchedCache<KubernetesObject>>, thresholdMs).map((n) => `gateway-api/${n}`) : []),
+    stale: (thresholdMs) =>
+      running ? staleCaches(running.caches as unknown as Record<string, WatchedCache<KubernetesObject>>, thresholdMs).map((n) => `gateway-api/${n}`) : [],
     onHttpRoute(verb, cb) {
       routeHandlers.push([verb, cb]);
       running?.caches.httpRoutes.on(verb, cb);

@@ -18,10 +18,11 @@ function listen(addr: ListenAddress, handler: http.RequestListener): Promise<Lis
       server.off('error', reject);
       resolve({
         port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((r) => {
-          server.closeAllConnections();
-          server.close(() => r());
-        }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });
@@ -51,7 +52,6 @@ export function serveHealth(addr: ListenAddress, ready: () => boolean | string):
       const r = ready();
       if (r === true) res.writeHead(200).end('ok\n');
       else res.writeHead(503).end(`not ready${typeof r === 'string' ? `: ${r}` : ''}\n`);
-    }
-    else res.writeHead(404).end('not found\n');
+    } else res.writeHead(404).end('not found\n');
   });
 }

@@ -49,15 +49,22 @@ export function resolveIssuer(ctx: Pick<WorkerContext, 'caches' | 'config'>, ref
  * (the Order may be newer than the cache's copy of its issuer). Throws IssuerConfigError when the
  * issuer is missing, not selected by this worker or not ACME.
  */
-export async function resolveAcmeIssuer(ctx: Pick<WorkerContext, 'caches' | 'config' | 'client'>, ref: IssuerReference, namespace: string): Promise<ResolvedAcmeIssuer> {
+export async function resolveAcmeIssuer(
+  ctx: Pick<WorkerContext, 'caches' | 'config' | 'client'>,
+  ref: IssuerReference,
+  namespace: string,
+): Promise<ResolvedAcmeIssuer> {
   const cluster = ref.kind === 'ClusterIssuer';
   const issuer =
     resolveIssuer(ctx, ref, namespace)?.issuer ??
-    (cluster ? await ctx.client.get<ClusterIssuer>(Resources.ClusterIssuer, undefined, ref.name) : await ctx.client.get<Issuer>(Resources.Issuer, namespace, ref.name));
+    (cluster
+      ? await ctx.client.get<ClusterIssuer>(Resources.ClusterIssuer, undefined, ref.name)
+      : await ctx.client.get<Issuer>(Resources.Issuer, namespace, ref.name));
   const where = cluster ? `ClusterIssuer ${ref.name}` : `Issuer ${namespace}/${ref.name}`;
   if (!issuer) throw new IssuerConfigError(`${where} not found`);
   // The direct read (for an issuer the cache has not seen yet) must not reach past --cluster-issuer-selector.
-  if (cluster && !matchesLabel(issuer, ctx.config.clusterIssuerSelector)) throw new IssuerConfigError(`${where} is not selected by this worker's --cluster-issuer-selector ${ctx.config.clusterIssuerSelector}`);
+  if (cluster && !matchesLabel(issuer, ctx.config.clusterIssuerSelector))
+    throw new IssuerConfigError(`${where} is not selected by this worker's --cluster-issuer-selector ${ctx.config.clusterIssuerSelector}`);
   if (!issuer.spec?.acme) throw new IssuerConfigError(`${where} is not an ACME issuer`);
   return { issuer, kind: cluster ? 'ClusterIssuer' : 'Issuer', acme: issuer.spec.acme, resourceNamespace: resourceNamespaceFor(ctx.config, ref, namespace) };
 }

@@ -126,19 +126,23 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
   const leading = { name: config.leaderElectionId };
   metrics.leader.set(leading, 0);
   const begin = () => {
-    transition = transition.catch(() => {}).then(async () => {
-      if (!running) running = await startControllers(config, client, base);
-      metrics.leader.set(leading, 1);
-    });
+    transition = transition
+      .catch(() => {})
+      .then(async () => {
+        if (!running) running = await startControllers(config, client, base);
+        metrics.leader.set(leading, 1);
+      });
     return transition;
   };
   const end = () => {
-    transition = transition.catch(() => {}).then(async () => {
-      metrics.leader.set(leading, 0);
-      const stopping = running;
-      running = undefined;
-      await stopping?.stop();
-    });
+    transition = transition
+      .catch(() => {})
+      .then(async () => {
+        metrics.leader.set(leading, 0);
+        const stopping = running;
+        running = undefined;
+        await stopping?.stop();
+      });
     return transition;
   };
 

@@ -18,12 +18,7 @@ export class AccountKeyError extends Error {
   override name = 'AccountKeyError';
 }
 
-export async function ensureAccountKey(
-  kube: KubeClient,
-  namespace: string,
-  ref: SecretKeySelector,
-  opts: { allowGenerate: boolean },
-): Promise<AccountKey> {
+export async function ensureAccountKey(kube: KubeClient, namespace: string, ref: SecretKeySelector, opts: { allowGenerate: boolean }): Promise<AccountKey> {
   const entry = ref.key || DEFAULT_ACCOUNT_KEY_ENTRY;
   for (let attempt = 0; attempt < 3; attempt++) {
     const secret = await kube.get<any>(Resources.Secret, namespace, ref.name);

@@ -35,7 +35,10 @@ export class AcmeAccounts {
   /** Issuer configuration -> its registered client, and when its Secrets were read. */
   private readonly recent = new Map<string, { readAt: number; entry: Promise<RegisteredClient> }>();
 
-  constructor(private readonly kube: KubeClient, private readonly opts: AcmeAccountsOptions = {}) {}
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly opts: AcmeAccountsOptions = {},
+  ) {}
 
   /** The registered client for an ACME issuer spec whose Secrets live in `resourceNamespace`. */
   async clientFor(spec: ACMEIssuer, resourceNamespace: string): Promise<RegisteredClient> {

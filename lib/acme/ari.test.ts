@@ -43,8 +43,15 @@ describe('ariCertId (RFC 9773 section 4.1)', () => {
 
 describe('parseRenewalInfo', () => {
   it('reads the window and an explanationURL', () => {
-    const info = parseRenewalInfo({ suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' }, explanationURL: 'https://ca.example/incident' });
-    assert.deepEqual(info, { windowStart: new Date('2026-01-03T00:00:00Z'), windowEnd: new Date('2026-01-05T00:00:00Z'), explanationURL: 'https://ca.example/incident' });
+    const info = parseRenewalInfo({
+      suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' },
+      explanationURL: 'https://ca.example/incident',
+    });
+    assert.deepEqual(info, {
+      windowStart: new Date('2026-01-03T00:00:00Z'),
+      windowEnd: new Date('2026-01-05T00:00:00Z'),
+      explanationURL: 'https://ca.example/incident',
+    });
   });
   const bad: Array<[string, unknown, RegExp]> = [
     ['no window', {}, /no valid suggestedWindow/],
@@ -55,7 +62,11 @@ describe('parseRenewalInfo', () => {
   ];
   for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => parseRenewalInfo(body), re));
   it('drops an explanationURL that is not a web address', () => {
-    assert.equal(parseRenewalInfo({ suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' }, explanationURL: 'javascript:alert(1)' }).explanationURL, undefined);
+    assert.equal(
+      parseRenewalInfo({ suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' }, explanationURL: 'javascript:alert(1)' })
+        .explanationURL,
+      undefined,
+    );
   });
 });
 
@@ -86,25 +97,39 @@ describe('nextCheckDelayMs', () => {
 });
 
 describe('fetchRenewalInfo over HTTP', () => {
-  it("GETs <renewalInfo>/<ARI id>, reads Retry-After, turns a problem into AcmeProblemError, and is undefined for a CA without ARI", async () => {
+  it('GETs <renewalInfo>/<ARI id>, reads Retry-After, turns a problem into AcmeProblemError, and is undefined for a CA without ARI', async () => {
     const window = { suggestedWindow: { start: '2026-01-03T00:00:00Z', end: '2026-01-05T00:00:00Z' }, explanationURL: 'https://ca.example/why' };
     const seen: string[] = [];
     let withAri = true;
     const server = createServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      if (req.url === '/dir') return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ newNonce: `${base}/nonce`, ...(withAri ? { renewalInfo: `${base}/ari` } : {}) }));
+      if (req.url === '/dir')
+        return res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ newNonce: `${base}/nonce`, ...(withAri ? { renewalInfo: `${base}/ari` } : {}) }));
       if (req.url === '/ari/aaa.bbb') return res.writeHead(200, { 'Content-Type': 'application/json', 'Retry-After': '3600' }).end(JSON.stringify(window));
-      res.writeHead(404, { 'Content-Type': 'application/problem+json' }).end(JSON.stringify({ type: 'urn:ietf:params:acme:error:malformed', detail: 'no such certificate', status: 404 }));
+      res
+        .writeHead(404, { 'Content-Type': 'application/problem+json' })
+        .end(JSON.stringify({ type: 'urn:ietf:params:acme:error:malformed', detail: 'no such certificate', status: 404 }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const accountKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const client = () => createAcmeClient({ directoryUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dir`, accountKeyPem, retryAttempts: 0 });
+      const client = () =>
+        createAcmeClient({ directoryUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dir`, accountKeyPem, retryAttempts: 0 });
       const info = await fetchRenewalInfo(client(), 'aaa.bbb');
-      assert.deepEqual(info, { windowStart: new Date('2026-01-03T00:00:00Z'), windowEnd: new Date('2026-01-05T00:00:00Z'), explanationURL: 'https://ca.example/why', retryAfterMs: 3_600_000 });
+      assert.deepEqual(info, {
+        windowStart: new Date('2026-01-03T00:00:00Z'),
+        windowEnd: new Date('2026-01-05T00:00:00Z'),
+        explanationURL: 'https://ca.example/why',
+        retryAfterMs: 3_600_000,
+      });
       assert.ok(seen.includes('GET /ari/aaa.bbb'), seen.join(', '));
-      await assert.rejects(fetchRenewalInfo(client(), 'ccc.ddd'), (e: unknown) => e instanceof AcmeProblemError && e.httpStatus === 404 && /no such certificate/.test(e.message));
+      await assert.rejects(
+        fetchRenewalInfo(client(), 'ccc.ddd'),
+        (e: unknown) => e instanceof AcmeProblemError && e.httpStatus === 404 && /no such certificate/.test(e.message),
+      );
       withAri = false;
       assert.equal(await fetchRenewalInfo(client(), 'aaa.bbb'), undefined);
     } finally {

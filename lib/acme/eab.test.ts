@@ -27,12 +27,15 @@ test('parseMacKey: bad keys are refused with where they are, never with the key'
     ['impossible length', 'abcde', /is not a base64url MAC key/],
   ];
   for (const [name, text, re] of cases) {
-    assert.throws(() => parseMacKey(text, 'Secret ns/eab entry "k"'), (err: Error) => {
-      assert.ok(err instanceof ExternalAccountBindingError, name);
-      assert.match(err.message, re, name);
-      if (text.trim()) assert.ok(!err.message.includes(text.trim()), `${name}: the key is not in the message`);
-      return true;
-    });
+    assert.throws(
+      () => parseMacKey(text, 'Secret ns/eab entry "k"'),
+      (err: Error) => {
+        assert.ok(err instanceof ExternalAccountBindingError, name);
+        assert.match(err.message, re, name);
+        if (text.trim()) assert.ok(!err.message.includes(text.trim()), `${name}: the key is not in the message`);
+        return true;
+      },
+    );
   }
 });
 
@@ -40,7 +43,10 @@ const problem = (type: string, detail: string) => new AcmeProblemError(`urn:ietf
 const source = { keyID: 'kid-1', secret: 'team/zerossl-eab' };
 
 test('explainNewAccountError: no EAB configured and the CA requires it', () => {
-  const err = explainNewAccountError(problem('externalAccountRequired', "ACME server policy requires newAccount requests must include a value for the 'externalAccountBinding' field"), undefined);
+  const err = explainNewAccountError(
+    problem('externalAccountRequired', "ACME server policy requires newAccount requests must include a value for the 'externalAccountBinding' field"),
+    undefined,
+  );
   assert.ok(err instanceof ExternalAccountBindingError);
   assert.match(err.message, /^the ACME server requires external account binding: set spec\.acme\.externalAccountBinding/);
   assert.match(err.message, /urn:ietf:params:acme:error:externalAccountRequired/, 'the CA’s own words are kept');
@@ -55,7 +61,11 @@ test('explainNewAccountError: the CA rejected the configured binding', () => {
   for (const [name, p] of cases) {
     const err = explainNewAccountError(p, source);
     assert.ok(err instanceof ExternalAccountBindingError, name);
-    assert.match(err.message, /^the ACME server rejected the external account binding for key ID "kid-1": check keyID and the MAC key in Secret team\/zerossl-eab \(/, name);
+    assert.match(
+      err.message,
+      /^the ACME server rejected the external account binding for key ID "kid-1": check keyID and the MAC key in Secret team\/zerossl-eab \(/,
+      name,
+    );
     assert.ok(err.message.includes(p.detail), `${name}: detail kept`);
   }
 });

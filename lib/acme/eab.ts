@@ -31,7 +31,8 @@ export async function readExternalAccountBinding(
   eab: ACMEExternalAccountBinding | undefined,
 ): Promise<ExternalAccountBinding | undefined> {
   if (!eab) return undefined;
-  if (!eab.keyID?.trim()) throw new ExternalAccountBindingError('externalAccountBinding.keyID is empty: set it to the key ID (kid) your CA gave with the MAC key');
+  if (!eab.keyID?.trim())
+    throw new ExternalAccountBindingError('externalAccountBinding.keyID is empty: set it to the key ID (kid) your CA gave with the MAC key');
   const ref = eab.keySecretRef;
   if (!ref?.key) throw new ExternalAccountBindingError('externalAccountBinding.keySecretRef.key must name the Secret entry holding the MAC key');
   const where = `${namespace}/${ref.name}`;
@@ -52,7 +53,8 @@ export function parseMacKey(text: string, where: string): string {
   if (!trimmed) throw new ExternalAccountBindingError(`externalAccountBinding: ${where} is empty`);
   if (!/^[A-Za-z0-9_+/-]+=*$/.test(trimmed)) throw new ExternalAccountBindingError(`externalAccountBinding: ${where} is not a base64url MAC key`);
   const bytes = Buffer.from(trimmed.replace(/=+$/, ''), 'base64');
-  if (bytes.length === 0 || trimmed.replace(/=+$/, '').length % 4 === 1) throw new ExternalAccountBindingError(`externalAccountBinding: ${where} is not a base64url MAC key`);
+  if (bytes.length === 0 || trimmed.replace(/=+$/, '').length % 4 === 1)
+    throw new ExternalAccountBindingError(`externalAccountBinding: ${where} is not a base64url MAC key`);
   return bytes.toString('base64url');
 }
 
@@ -68,7 +70,10 @@ export function explainNewAccountError(err: unknown, eab: EabSource | undefined)
       `the ACME server requires external account binding: set spec.acme.externalAccountBinding (keyID and keySecretRef) to the EAB credentials from your CA (${err.message})`,
     );
   }
-  const aboutBinding = err.shortType === 'unauthorized' || err.shortType === 'externalAccountRequired' || (err.shortType === 'malformed' && /external|binding|\beab\b|\bkid\b/i.test(err.detail));
+  const aboutBinding =
+    err.shortType === 'unauthorized' ||
+    err.shortType === 'externalAccountRequired' ||
+    (err.shortType === 'malformed' && /external|binding|\beab\b|\bkid\b/i.test(err.detail));
   if (!aboutBinding) return err;
   return new ExternalAccountBindingError(
     `the ACME server rejected the external account binding for key ID "${eab.keyID}": check keyID and the MAC key in Secret ${eab.secret} (${err.message})`,

@@ -60,7 +60,8 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
     const res = await requestWithRetries(url, method, reqOpts);
     // A badNonce answer's nonce is what acme-client retries with; any other is ours to keep.
     const nonce = res.headers['replay-nonce'];
-    if (nonce && method.toUpperCase() !== 'HEAD' && !(res.data && typeof res.data === 'object' && String(res.data.type ?? '').endsWith(':badNonce'))) nonces.put(nonce);
+    if (nonce && method.toUpperCase() !== 'HEAD' && !(res.data && typeof res.data === 'object' && String(res.data.type ?? '').endsWith(':badNonce')))
+      nonces.put(nonce);
     return res;
   };
 
@@ -86,8 +87,14 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
       if (problem && res.status >= 400 && !problem.type.endsWith(':badNonce')) {
         throw new AcmeProblemError(problem.type, String(problem.detail ?? ''), res.status, parseRetryAfter(res.headers['retry-after']));
       }
-      if (res.status === 429) throw new AcmeProblemError('urn:ietf:params:acme:error:rateLimited', 'too many requests', 429, parseRetryAfter(res.headers['retry-after']));
-      if (res.status >= 500) throw new AcmeProblemError('urn:ietf:params:acme:error:serverInternal', `HTTP ${res.status} from ${method.toUpperCase()} ${new URL(url).pathname}`, res.status);
+      if (res.status === 429)
+        throw new AcmeProblemError('urn:ietf:params:acme:error:rateLimited', 'too many requests', 429, parseRetryAfter(res.headers['retry-after']));
+      if (res.status >= 500)
+        throw new AcmeProblemError(
+          'urn:ietf:params:acme:error:serverInternal',
+          `HTTP ${res.status} from ${method.toUpperCase()} ${new URL(url).pathname}`,
+          res.status,
+        );
       return res;
     }
   };
@@ -102,7 +109,10 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
       // Path only: an ACME URL carries ids, never secrets (bodies and JWS are not logged).
       log.debug({ method, host: u.host, path: u.pathname, status, ms: Math.round(durationSeconds * 1000) }, 'ACME request');
     };
-    const headers: Record<string, string> = { 'User-Agent': o.userAgent ?? 'certgate (acme-client)', Accept: 'application/json, application/pem-certificate-chain' };
+    const headers: Record<string, string> = {
+      'User-Agent': o.userAgent ?? 'certgate (acme-client)',
+      Accept: 'application/json, application/pem-certificate-chain',
+    };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/jose+json';
       headers['Content-Length'] = String(Buffer.byteLength(body));

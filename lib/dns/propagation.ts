@@ -66,7 +66,8 @@ export class DnsLookup {
         await r.resolveSoa(candidate);
         return fqdnOf(candidate);
       } catch (err) {
-        if (!NO_RECORD.has((err as NodeJS.ErrnoException).code ?? '')) throw new Error(`SOA lookup of ${candidate} through ${this.recursiveServers} failed: ${(err as Error).message}`);
+        if (!NO_RECORD.has((err as NodeJS.ErrnoException).code ?? ''))
+          throw new Error(`SOA lookup of ${candidate} through ${this.recursiveServers} failed: ${(err as Error).message}`);
       }
     }
     throw new Error(`no zone found for ${bare(name)}: no SOA record at or above it through ${this.recursiveServers}`);
@@ -118,7 +119,11 @@ export class DnsLookup {
   /** Asks each nameserver that must see the record; visible only when every one answers `value`. */
   async checkTxt(fqdn: string, zone: string, value: string): Promise<PropagationResult> {
     // recursiveOnly without configured servers: the system resolvers, asked as one.
-    const servers: Array<NameserverAddress | undefined> = this.opts.recursiveOnly ? (this.opts.recursive.length ? [...this.opts.recursive] : [undefined]) : await this.authoritativeNameservers(zone);
+    const servers: Array<NameserverAddress | undefined> = this.opts.recursiveOnly
+      ? this.opts.recursive.length
+        ? [...this.opts.recursive]
+        : [undefined]
+      : await this.authoritativeNameservers(zone);
     const answers = await Promise.all(servers.map((s) => this.txtAt(s, fqdn)));
     return { visible: answers.every((a) => a.values?.includes(value)), answers };
   }

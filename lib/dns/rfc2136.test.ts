@@ -18,7 +18,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'certgate-rfc2136-'));
 
 before(async () => {
   bind = await startBind();
-  client = new Rfc2136Client({ nameserver: bind.address, tsigKeyName: bind.tsig.name, tsigAlgorithm: bind.tsig.algorithm, tsigSecret: bind.tsig.secret, timeoutMs: 3000 });
+  client = new Rfc2136Client({
+    nameserver: bind.address,
+    tsigKeyName: bind.tsig.name,
+    tsigAlgorithm: bind.tsig.algorithm,
+    tsigSecret: bind.tsig.secret,
+    timeoutMs: 3000,
+  });
 });
 
 after(async () => {
@@ -32,7 +38,11 @@ function clientWith(overrides: Partial<ConstructorParameters<typeof Rfc2136Clien
 
 async function digTxt(name: string): Promise<string[]> {
   const { stdout } = await run('dig', ['+short', '+tcp', '+time=2', '+tries=1', '-p', String(bind.port), '@127.0.0.1', name, 'TXT']);
-  return stdout.split('\n').filter(Boolean).map((l) => l.replace(/^"|"$/g, '').replace(/" "/g, '')).sort();
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^"|"$/g, '').replace(/" "/g, ''))
+    .sort();
 }
 
 async function nsupdate(commands: string): Promise<void> {
@@ -81,7 +91,7 @@ test('values longer than 255 bytes are split into character-strings and read bac
   assert.deepEqual(await client.queryTxt(name), []);
 });
 
-test('nsupdate and Rfc2136Client see each other\'s records', async () => {
+test("nsupdate and Rfc2136Client see each other's records", async () => {
   const name = `_acme-challenge.cross.${bind.zone}`;
   await nsupdate(`update add ${name}. 60 TXT "from-nsupdate"`);
   assert.deepEqual(await client.queryTxt(name), ['from-nsupdate']);
@@ -111,12 +121,22 @@ test('checkKey() tells a key the server refuses (BADSIG, BADKEY) from a good one
   await client.checkKey();
   await clientWith({ tsigKeyName: bind.deniedTsig.name, tsigSecret: bind.deniedTsig.secret }).checkKey(); // known key; what it may update is another matter
   await new Rfc2136Client({ nameserver: bind.address }).checkKey(); // unsigned: nothing to check
-  await assert.rejects(clientWith({ tsigSecret: Buffer.alloc(32, 7).toString('base64') }).checkKey(), { code: 'BADSIG', message: new RegExp(`rejected the signature of TSIG key "${bind.tsig.name}" .*\\(BADSIG\\): the secret does not match`) });
-  await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).checkKey(), { code: 'BADKEY', message: /does not know TSIG key "no-such-key" .*\(BADKEY\): check the key name and algorithm/ });
+  await assert.rejects(clientWith({ tsigSecret: Buffer.alloc(32, 7).toString('base64') }).checkKey(), {
+    code: 'BADSIG',
+    message: new RegExp(`rejected the signature of TSIG key "${bind.tsig.name}" .*\\(BADSIG\\): the secret does not match`),
+  });
+  await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).checkKey(), {
+    code: 'BADKEY',
+    message: /does not know TSIG key "no-such-key" .*\(BADKEY\): check the key name and algorithm/,
+  });
 });
 
 test('an unknown key name or algorithm is rejected with BADKEY', async () => {
-  await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).addTxt(`x.${bind.zone}`, 'v'), { name: 'Rfc2136Error', code: 'BADKEY', message: /"no-such-key".*BADKEY/ });
+  await assert.rejects(clientWith({ tsigKeyName: 'no-such-key' }).addTxt(`x.${bind.zone}`, 'v'), {
+    name: 'Rfc2136Error',
+    code: 'BADKEY',
+    message: /"no-such-key".*BADKEY/,
+  });
   await assert.rejects(clientWith({ tsigAlgorithm: 'hmac-sha512' }).addTxt(`x.${bind.zone}`, 'v'), { code: 'BADKEY', message: /hmac-sha512/ });
 });
 
@@ -124,17 +144,25 @@ test('a key the update policy does not grant is REFUSED with a readable message'
   const denied = clientWith({ tsigKeyName: bind.deniedTsig.name, tsigSecret: bind.deniedTsig.secret });
   await assert.rejects(denied.addTxt(`_acme-challenge.denied.${bind.zone}`, 'v'), {
     code: 'REFUSED',
-    message: new RegExp(`refused the update of _acme-challenge\\.denied\\.${bind.zone.replace('.', '\\.')} in zone ${bind.zone.replace('.', '\\.')}.*update policy`),
+    message: new RegExp(
+      `refused the update of _acme-challenge\\.denied\\.${bind.zone.replace('.', '\\.')} in zone ${bind.zone.replace('.', '\\.')}.*update policy`,
+    ),
   });
 });
 
 test('a name in no zone the server serves fails clearly before any update is sent', async () => {
-  await assert.rejects(client.addTxt('_acme-challenge.elsewhere.invalid', 'v'), { code: 'NOZONE', message: /not authoritative for any zone containing _acme-challenge\.elsewhere\.invalid/ });
+  await assert.rejects(client.addTxt('_acme-challenge.elsewhere.invalid', 'v'), {
+    code: 'NOZONE',
+    message: /not authoritative for any zone containing _acme-challenge\.elsewhere\.invalid/,
+  });
 });
 
 test('an explicit zone that does not contain the name gets NOTZONE', async () => {
   const fixedZone = clientWith({ zone: bind.zone });
-  await assert.rejects(fixedZone.addTxt('_acme-challenge.other.test', 'v'), { code: 'NOTZONE', message: new RegExp(`_acme-challenge\\.other\\.test is not inside zone ${bind.zone}`) });
+  await assert.rejects(fixedZone.addTxt('_acme-challenge.other.test', 'v'), {
+    code: 'NOTZONE',
+    message: new RegExp(`_acme-challenge\\.other\\.test is not inside zone ${bind.zone}`),
+  });
 });
 
 test('hmac-sha512 keys sign and verify', async () => {
@@ -148,7 +176,7 @@ test('hmac-sha512 keys sign and verify', async () => {
   }
 });
 
-test('hmac-md5 keys (cert-manager\'s default algorithm) sign and verify', async () => {
+test("hmac-md5 keys (cert-manager's default algorithm) sign and verify", async () => {
   const other = await startBind({ tsigAlgorithm: 'hmac-md5' });
   try {
     const c = new Rfc2136Client({ nameserver: other.address, tsigKeyName: other.tsig.name, tsigAlgorithm: 'HMACMD5', tsigSecret: other.tsig.secret });
@@ -171,7 +199,10 @@ test('without a TSIG key, updates go unsigned: accepted where the zone allows th
     await open.stop();
   }
   const unsigned = new Rfc2136Client({ nameserver: bind.address, timeoutMs: 3000 });
-  await assert.rejects(unsigned.addTxt(`_acme-challenge.unsigned.${bind.zone}`, 'v'), { code: 'REFUSED', message: /refused the unsigned update .* requires a TSIG key/ });
+  await assert.rejects(unsigned.addTxt(`_acme-challenge.unsigned.${bind.zone}`, 'v'), {
+    code: 'REFUSED',
+    message: /refused the unsigned update .* requires a TSIG key/,
+  });
 });
 
 /** A TCP proxy to BIND that rewrites each response with `mutate` before passing it on. */
@@ -220,8 +251,14 @@ test('a response whose TSIG MAC was altered, or stripped, is not trusted', async
   });
   try {
     const zone = bind.zone;
-    await assert.rejects(clientWith({ nameserver: flipMac.address, zone }).addTxt(`_acme-challenge.mac.${zone}`, 'v'), { code: 'BADRESPONSESIG', message: /MAC does not match/ });
-    await assert.rejects(clientWith({ nameserver: stripTsig.address, zone }).addTxt(`_acme-challenge.strip.${zone}`, 'v'), { code: 'BADRESPONSESIG', message: /no TSIG signature/ });
+    await assert.rejects(clientWith({ nameserver: flipMac.address, zone }).addTxt(`_acme-challenge.mac.${zone}`, 'v'), {
+      code: 'BADRESPONSESIG',
+      message: /MAC does not match/,
+    });
+    await assert.rejects(clientWith({ nameserver: stripTsig.address, zone }).addTxt(`_acme-challenge.strip.${zone}`, 'v'), {
+      code: 'BADRESPONSESIG',
+      message: /no TSIG signature/,
+    });
   } finally {
     await flipMac.close();
     await stripTsig.close();

@@ -28,13 +28,27 @@ export interface Rfc2136Options {
 }
 
 const RCODE_NAMES: Record<number, string> = {
-  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED',
-  6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE',
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  6: 'YXDOMAIN',
+  7: 'YXRRSET',
+  8: 'NXRRSET',
+  9: 'NOTAUTH',
+  10: 'NOTZONE',
 };
 
 /** An update or lookup the server turned down. `retryable` is true for server-side hiccups only. */
 export class Rfc2136Error extends Error {
-  constructor(message: string, readonly code: string, readonly retryable: boolean, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'Rfc2136Error';
   }
@@ -83,7 +97,8 @@ export class Rfc2136Client {
     const name = normalizeName(fqdn);
     const res = await this.query(name, 'TXT');
     if (res.rcode === 'NXDOMAIN') return [];
-    if (res.rcode !== 'NOERROR') throw new Rfc2136Error(`DNS server ${this.serverName} answered ${res.rcode} for TXT ${name}`, res.rcode, res.rcode === 'SERVFAIL');
+    if (res.rcode !== 'NOERROR')
+      throw new Rfc2136Error(`DNS server ${this.serverName} answered ${res.rcode} for TXT ${name}`, res.rcode, res.rcode === 'SERVFAIL');
     const chain = new Set([name]);
     for (const a of res.answers ?? []) if (a.type === 'CNAME' && chain.has(normalizeName(a.name))) chain.add(normalizeName(a.data));
     return (res.answers ?? [])
@@ -99,7 +114,12 @@ export class Rfc2136Client {
   async checkKey(): Promise<void> {
     const key = this.key;
     if (!key) return;
-    const question = dnsPacket.encode({ type: 'query', id: randomInt(0, 65536), flags: 0, questions: [{ type: 'SOA', name: this.fixedZone ?? '.', class: 'IN' }] });
+    const question = dnsPacket.encode({
+      type: 'query',
+      id: randomInt(0, 65536),
+      flags: 0,
+      questions: [{ type: 'SOA', name: this.fixedZone ?? '.', class: 'IN' }],
+    });
     const signed = signRequest(question, key);
     const check = verifyResponse(await this.exchange(signed.message), key, signed.mac);
     if (check.status === 'server-error' && check.name !== 'BADTIME') throw this.tsigError(check.name);
@@ -117,7 +137,11 @@ export class Rfc2136Client {
       if (dot < 0) break;
       name = name.slice(dot + 1);
     }
-    throw new Rfc2136Error(`DNS server ${this.serverName} is not authoritative for any zone containing ${fqdn}; set the zone explicitly or point nameserver at the primary`, 'NOZONE', false);
+    throw new Rfc2136Error(
+      `DNS server ${this.serverName} is not authoritative for any zone containing ${fqdn}; set the zone explicitly or point nameserver at the primary`,
+      'NOZONE',
+      false,
+    );
   }
 
   private async query(name: string, type: 'TXT' | 'SOA'): Promise<dnsPacket.DecodedPacket & { rcode: string }> {
@@ -158,7 +182,11 @@ export class Rfc2136Client {
     if (rcode !== 0) throw this.rcodeError(rcode, name, zone);
     if (key && check && check.status !== 'verified') {
       const why = check.status === 'unsigned' ? 'the response carries no TSIG signature' : check.reason;
-      throw new Rfc2136Error(`DNS server ${this.serverName} accepted the update of ${name} in zone ${zone}, but its answer could not be authenticated with key "${key.name}": ${why}`, 'BADRESPONSESIG', false);
+      throw new Rfc2136Error(
+        `DNS server ${this.serverName} accepted the update of ${name} in zone ${zone}, but its answer could not be authenticated with key "${key.name}": ${why}`,
+        'BADRESPONSESIG',
+        false,
+      );
     }
   }
 
@@ -170,7 +198,11 @@ export class Rfc2136Client {
     const forZone = zone ? ` for zone ${zone}` : '';
     switch (code) {
       case 'BADSIG':
-        return new Rfc2136Error(`${who} rejected the signature of ${key}${updating} (BADSIG): the secret does not match the server's copy of the key`, code, false);
+        return new Rfc2136Error(
+          `${who} rejected the signature of ${key}${updating} (BADSIG): the secret does not match the server's copy of the key`,
+          code,
+          false,
+        );
       case 'BADKEY':
         return new Rfc2136Error(`${who} does not know ${key} (BADKEY)${forZone}: check the key name and algorithm`, code, false);
       case 'BADTIME':

@@ -30,7 +30,12 @@ export function algorithmWireName(algorithm: TsigAlgorithm): string {
 
 /** Accepts "hmac-sha256", "HMACSHA256" (cert-manager's spelling) and "hmac-sha256." alike. */
 export function parseTsigAlgorithm(input: string): TsigAlgorithm {
-  const compact = input.trim().toLowerCase().replace(/\.$/, '').replace(/\.sig-alg\.reg\.int$/, '').replace(/[-_]/g, '');
+  const compact = input
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/\.sig-alg\.reg\.int$/, '')
+    .replace(/[-_]/g, '');
   const found = (Object.keys(HASHES) as TsigAlgorithm[]).find((a) => a.replace(/-/g, '') === compact);
   if (!found) throw new Error(`unsupported TSIG algorithm ${JSON.stringify(input)}; use one of ${Object.keys(HASHES).join(', ')}`);
   return found;
@@ -151,7 +156,8 @@ export function verifyResponse(response: Buffer, key: TsigKey, requestMac: Buffe
   macLength.writeUInt16BE(requestMac.length, 0);
   const expected = hmac(key, [macLength, requestMac, unsigned, tsigVariables(key, timeSigned, fudge, error, other)]);
   if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return { status: 'invalid', reason: 'response MAC does not match' };
-  if (Math.abs(Math.floor(now / 1000) - timeSigned) > fudge) return { status: 'invalid', reason: `response signed at ${timeSigned}, outside the ${fudge}s fudge` };
+  if (Math.abs(Math.floor(now / 1000) - timeSigned) > fudge)
+    return { status: 'invalid', reason: `response signed at ${timeSigned}, outside the ${fudge}s fudge` };
   return { status: 'verified' };
 }
 

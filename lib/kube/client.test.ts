@@ -38,7 +38,11 @@ describe('KubeClient transport', { timeout: 240_000 }, () => {
     const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }));
     sockets.clear();
     const names = Array.from({ length: 100 }, (_, i) => `parallel-${i}`);
-    await Promise.all(names.map((name) => client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, stringData: { a: 'b' } } as any)));
+    await Promise.all(
+      names.map((name) =>
+        client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, stringData: { a: 'b' } } as any),
+      ),
+    );
     const afterBurst = sockets.size;
     assert.ok(afterBurst >= 1 && afterBurst <= 16, `100 concurrent requests used ${afterBurst} connections (at most 16)`);
     await Promise.all(names.map((name) => client.delete(Resources.Secret, 'default', name)));
@@ -50,7 +54,10 @@ describe('KubeClient transport', { timeout: 240_000 }, () => {
   it('still answers 404 as undefined and errors as KubeApiError', async () => {
     const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }));
     assert.equal(await client.get(Resources.Namespace, undefined, 'does-not-exist'), undefined);
-    await assert.rejects(client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }), (e: any) => e.statusCode === 409);
+    await assert.rejects(
+      client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }),
+      (e: any) => e.statusCode === 409,
+    );
     client.close();
   });
 });

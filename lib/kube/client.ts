@@ -121,7 +121,11 @@ export class KubeClient {
     const same = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
     if (this.agent && this.agent.tls.every((v, i) => same(v, tls[i]))) return this.agent.agent;
     const previous = this.agent?.agent;
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS, ...Object.fromEntries(TLS_OPTION_KEYS.map((k, i) => [k, tls[i]]).filter(([, v]) => v !== undefined)) };
+    const options = {
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS,
+      ...Object.fromEntries(TLS_OPTION_KEYS.map((k, i) => [k, tls[i]]).filter(([, v]) => v !== undefined)),
+    };
     const agent = protocol === 'http:' ? new http.Agent(options) : new https.Agent(options);
     const createConnection = agent.createConnection.bind(agent) as (...args: unknown[]) => unknown;
     (agent as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
@@ -149,31 +153,36 @@ export class KubeClient {
       (reqOpts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
     }
     const transport = url.protocol === 'http:' ? http : https;
-    const send = (retryOnStaleSocket: boolean): Promise<T> => new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, reqOpts, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any = undefined;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) return resolve(parsed as T);
-          const message = parsed?.message ?? `${method} ${url.pathname}: HTTP ${code}`;
-          reject(new KubeApiError(code, parsed?.reason ?? '', message, parsed));
+    const send = (retryOnStaleSocket: boolean): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        const req = transport.request(url, reqOpts, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: any = undefined;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = text;
+            }
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 300) return resolve(parsed as T);
+            const message = parsed?.message ?? `${method} ${url.pathname}: HTTP ${code}`;
+            reject(new KubeApiError(code, parsed?.reason ?? '', message, parsed));
+          });
         });
+        req.setTimeout(opts.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive socket the server closed just as we reused it: the request never reached
+          // the server, so send it again once on a fresh connection (Node's documented pattern).
+          if (retryOnStaleSocket && req.reusedSocket && err.code === 'ECONNRESET' && method !== 'POST') send(false).then(resolve, reject);
+          else reject(err);
+        });
+        if (body !== undefined) req.write(body);
+        req.end();
       });
-      req.setTimeout(opts.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed just as we reused it: the request never reached
-        // the server, so send it again once on a fresh connection (Node's documented pattern).
-        if (retryOnStaleSocket && req.reusedSocket && err.code === 'ECONNRESET' && method !== 'POST') send(false).then(resolve, reject);
-        else reject(err);
-      });
-      if (body !== undefined) req.write(body);
-      req.end();
-    });
     return send(true);
   }
 
@@ -223,10 +232,20 @@ export class KubeClient {
   }
 
   /** Deletes the object; resolves false when it was already gone. */
-  async delete(r: ResourceDescriptor, namespace: string | undefined, name: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {}): Promise<boolean> {
+  async delete(
+    r: ResourceDescriptor,
+    namespace: string | undefined,
+    name: string,
+    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {},
+  ): Promise<boolean> {
     try {
       await this.request('DELETE', resourcePath(r, namespace, name), {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        },
       });
       return true;
     } catch (e) {

@@ -20,7 +20,13 @@ let dir: string;
 let server: EmbeddedApiServer;
 let client: KubeClient;
 const requests: string[] = [];
-const serverOptions = (port?: number): StartOptions => ({ dir, statePath: join(dir, 'state.json'), port, crdDir: null, onRequest: (m, u) => requests.push(`${m} ${u}`) });
+const serverOptions = (port?: number): StartOptions => ({
+  dir,
+  statePath: join(dir, 'state.json'),
+  port,
+  crdDir: null,
+  onRequest: (m, u) => requests.push(`${m} ${u}`),
+});
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'certgate-informer-'));
@@ -62,7 +68,8 @@ async function startCache(label: string) {
   await cache.start();
   return { cache, events };
 }
-const labelled = (label: string, name: string, value: string) => ({ ...cm(name, value), metadata: { name, namespace: NS, labels: { 'informer-test': label } } }) as KubernetesObject;
+const labelled = (label: string, name: string, value: string) =>
+  ({ ...cm(name, value), metadata: { name, namespace: NS, labels: { 'informer-test': label } } }) as KubernetesObject;
 
 test('a watch answered with 410 Expired (HTTP 200, then an ERROR event) relists: changes and deletions made in the gap reach the cache as events', async () => {
   await client.create(ConfigMaps, labelled('gap', 'keep', 'v1'));
@@ -143,11 +150,26 @@ test('start() resolves only once the first list succeeded, retrying while the AP
 
 test('backoff doubles from its initial delay up to the cap, with jitter in the upper half', () => {
   const p = DEFAULT_BACKOFF;
-  assert.equal(backoffDelay(0, p, () => 0), p.initialMs / 2);
-  assert.equal(backoffDelay(0, p, () => 1), p.initialMs);
-  assert.equal(backoffDelay(3, p, () => 1), p.initialMs * 8);
-  assert.equal(backoffDelay(50, p, () => 1), p.maxMs);
-  assert.equal(backoffDelay(50, p, () => 0), p.maxMs / 2);
+  assert.equal(
+    backoffDelay(0, p, () => 0),
+    p.initialMs / 2,
+  );
+  assert.equal(
+    backoffDelay(0, p, () => 1),
+    p.initialMs,
+  );
+  assert.equal(
+    backoffDelay(3, p, () => 1),
+    p.initialMs * 8,
+  );
+  assert.equal(
+    backoffDelay(50, p, () => 1),
+    p.maxMs,
+  );
+  assert.equal(
+    backoffDelay(50, p, () => 0),
+    p.maxMs / 2,
+  );
   const spread = new Set(Array.from({ length: 20 }, () => backoffDelay(4, p)));
   assert.ok(spread.size > 1, 'jittered');
 });

@@ -71,7 +71,12 @@ export function backoffDelay(failures: number, policy: BackoffPolicy, random: ()
 
 export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
   private readonly objects = new Map<string, Map<string, T>>(); // namespace ('' = cluster) -> name -> object
-  private readonly handlers = { add: [] as Array<(o: T) => void>, update: [] as Array<(o: T) => void>, delete: [] as Array<(o: T) => void>, error: [] as Array<(e?: unknown) => void> };
+  private readonly handlers = {
+    add: [] as Array<(o: T) => void>,
+    update: [] as Array<(o: T) => void>,
+    delete: [] as Array<(o: T) => void>,
+    error: [] as Array<(e?: unknown) => void>,
+  };
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -195,17 +200,17 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
       const timeoutSeconds = this.opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.random()));
       // A connection that dies silently (no FIN, no RST) would keep us "watching" forever: the
       // server ends every watch after timeoutSeconds, so one still open well after that is dead.
-      const watchdog = setTimeout(() => {
-        controller?.abort();
-        finish({ kind: 'failed', err: new Error(`watch still open ${timeoutSeconds + 30} s after its ${timeoutSeconds} s timeout`) });
-      }, (timeoutSeconds + 30) * 1000);
+      const watchdog = setTimeout(
+        () => {
+          controller?.abort();
+          finish({ kind: 'failed', err: new Error(`watch still open ${timeoutSeconds + 30} s after its ${timeoutSeconds} s timeout`) });
+        },
+        (timeoutSeconds + 30) * 1000,
+      );
       // client-node hands out the watch's AbortController only once the server has answered: a
       // watch whose answer never comes (a connection stuck in its TLS handshake) cannot be aborted,
       // so give up on it here and abort it if it ever answers.
-      const openTimer = setTimeout(
-        () => finish({ kind: 'failed', err: new Error('watch not answered in time') }),
-        this.opts.watchOpenTimeoutMs ?? 30_000,
-      );
+      const openTimer = setTimeout(() => finish({ kind: 'failed', err: new Error('watch not answered in time') }), this.opts.watchOpenTimeoutMs ?? 30_000);
       const finish = (outcome: WatchOutcome) => {
         if (settled) return;
         settled = true;
@@ -299,10 +304,13 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
   private pause(failures: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, backoffDelay(failures, this.backoff, this.random));
+      const t = setTimeout(
+        () => {
+          this.wake = undefined;
+          resolve();
+        },
+        backoffDelay(failures, this.backoff, this.random),
+      );
       this.wake = () => {
         clearTimeout(t);
         this.wake = undefined;

@@ -26,5 +26,8 @@ test('observations land in cert-manager named series; registering twice reuses t
   m.observeRequest({ url: 'https://ca.example:14000/my-order/abcdefghijklmnopq', method: 'post', status: 200, durationSeconds: 0.01 });
   const text = await registry.metrics();
   assert.match(text, /certmanager_http_acme_client_request_count\{scheme="https",host="ca\.example:14000",path="\/my-order",method="POST",status="200"\} 1/);
-  assert.match(text, /certmanager_http_acme_client_request_duration_seconds_count\{scheme="https",host="ca\.example:14000",path="\/my-order",method="POST",status="200"\} 1/);
+  assert.match(
+    text,
+    /certmanager_http_acme_client_request_duration_seconds_count\{scheme="https",host="ca\.example:14000",path="\/my-order",method="POST",status="200"\} 1/,
+  );
 });

@@ -45,9 +45,14 @@ describe('certificate metrics', () => {
     };
     const series = async () => (await m.registry.metrics()).split('\n').filter((l) => l.startsWith('certgate_certificate_not_ready{'));
     m.certificates.observe(withReady('False'));
-    assert.deepEqual(await series(), ['certgate_certificate_not_ready{name="api",namespace="apps",issuer_name="ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",reason="Unknown"} 1']);
+    assert.deepEqual(await series(), [
+      'certgate_certificate_not_ready{name="api",namespace="apps",issuer_name="ca",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",reason="Unknown"} 1',
+    ]);
     m.certificates.observe(withReady('False', 'DoesNotExist'));
-    assert.deepEqual((await series()).map((l) => /reason="(\w+)"/.exec(l)![1]), ['DoesNotExist']);
+    assert.deepEqual(
+      (await series()).map((l) => /reason="(\w+)"/.exec(l)![1]),
+      ['DoesNotExist'],
+    );
     m.certificates.observe(withReady('True', 'Ready'));
     assert.deepEqual(await series(), []);
     m.certificates.observe(withReady('False', 'Expired'));
@@ -58,7 +63,8 @@ describe('certificate metrics', () => {
   it('counts challenges by type and state from the tracked list, zeros included, nothing when untracked', async () => {
     const m = createWorkerMetrics();
     const challenge = (type: 'HTTP-01' | 'DNS-01', state?: string) => ({ spec: { type }, status: state ? { state } : undefined }) as never;
-    const value = async (labels: string) => /\} (\d+)$/.exec((await m.registry.metrics()).split('\n').find((l) => l.startsWith(`certgate_acme_challenges{${labels}}`)) ?? '')?.[1];
+    const value = async (labels: string) =>
+      /\} (\d+)$/.exec((await m.registry.metrics()).split('\n').find((l) => l.startsWith(`certgate_acme_challenges{${labels}}`)) ?? '')?.[1];
     m.challenges.track(() => [challenge('HTTP-01'), challenge('HTTP-01', 'pending'), challenge('HTTP-01', 'pending'), challenge('DNS-01', 'valid')]);
     assert.equal(await value('type="HTTP-01",state="pending"'), '2');
     assert.equal(await value('type="HTTP-01",state="unknown"'), '1');

@@ -19,7 +19,11 @@ const clusterIssuer = (name: string, ready: 'True' | 'False'): ClusterIssuer => 
   status: { conditions: [{ type: 'Ready', status: ready }] },
 });
 
-const series = (text: string) => text.split('\n').filter((l) => l.startsWith('certgate_issuer_ready_status{')).sort();
+const series = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('certgate_issuer_ready_status{'))
+    .sort();
 
 describe('issuer metrics', () => {
   it('one series per condition with the labels the CertgateIssuerNotReady alert uses; removed on forget', async () => {

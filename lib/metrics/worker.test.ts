@@ -12,10 +12,22 @@ const cert: Certificate = {
   spec: { secretName: 'web-tls', issuerRef: { name: 'ca' } },
   status: { notAfter: '2027-01-01T00:00:00Z', renewalTime: '2026-12-01T00:00:00Z', conditions: [{ type: 'Ready', status: 'True' }] },
 };
-const issuer: Issuer = { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'ca', namespace: 'apps' }, spec: { selfSigned: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+const issuer: Issuer = {
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Issuer',
+  metadata: { name: 'ca', namespace: 'apps' },
+  spec: { selfSigned: {} },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+};
 
 /** Names of the series with at least one sample, e.g. "certmanager_certificate_ready_status". */
-const seriesNames = (text: string) => new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
+const seriesNames = (text: string) =>
+  new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(/[{ ]/)[0]),
+  );
 
 describe('forgetObjects (the worker stopped leading)', () => {
   it('drops every Certificate and issuer gauge, keeps counters, histograms and process metrics; observe rebuilds', async () => {
@@ -49,7 +61,10 @@ describe('forgetObjects (the worker stopped leading)', () => {
     m.certificates.observe(cert);
     m.issuers.observe('Issuer', issuer);
     const rebuilt = await m.registry.metrics();
-    assert.match(rebuilt, /certmanager_certificate_expiration_timestamp_seconds\{name="web",namespace="apps",issuer_name="ca",issuer_kind="Issuer",issuer_group="cert-manager.io"\} 1798761600/);
+    assert.match(
+      rebuilt,
+      /certmanager_certificate_expiration_timestamp_seconds\{name="web",namespace="apps",issuer_name="ca",issuer_kind="Issuer",issuer_group="cert-manager.io"\} 1798761600/,
+    );
     assert.match(rebuilt, /certgate_issuer_ready_status\{name="ca",namespace="apps",kind="Issuer",condition="True"\} 1/);
     assert.doesNotMatch(rebuilt, /name="api"/, 'a Certificate not observed again stays gone');
     m.certificates.forget('apps', 'web'); // still tracked after the reset

@@ -36,7 +36,7 @@ export function createWorkerMetrics(registry: Registry = createMetricsRegistry()
     challenges: registerChallengeMetrics(registry),
     leader: new Gauge({
       name: 'leader_election_master_status',
-      help: 'Whether this replica leads (1) or not (0), by Lease name (as client-go\'s leader election metric).',
+      help: "Whether this replica leads (1) or not (0), by Lease name (as client-go's leader election metric).",
       labelNames: ['name'],
       registers: [registry],
     }),

@@ -17,7 +17,11 @@ export function emptyNames(): CertificateNames {
 
 /** Canonical text of an IP address so "::1" and "0:0:0:0:0:0:0:1" compare equal. Throws on a non-IP. */
 export function canonicalIp(ip: string): string {
-  if (isIPv4(ip)) return ip.split('.').map((p) => String(Number(p))).join('.');
+  if (isIPv4(ip))
+    return ip
+      .split('.')
+      .map((p) => String(Number(p)))
+      .join('.');
   if (!isIPv6(ip)) throw new Error(`"${ip}" is not an IP address`);
   let text = ip.toLowerCase();
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);

@@ -43,7 +43,8 @@ function signatureValid(csr: x509.Pkcs10CertificateRequest, key: KeyObject): boo
 /** Reads a PEM CSR (or base64 of PEM, as in CertificateRequest spec.request). Throws with a readable reason. */
 export function readCsrSync(input: string): CsrFacts {
   const text = input.includes('-----BEGIN') ? input : Buffer.from(input, 'base64').toString('utf8');
-  if (!text.includes('-----BEGIN CERTIFICATE REQUEST-----') && !text.includes('-----BEGIN NEW CERTIFICATE REQUEST-----')) throw new Error('is not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)');
+  if (!text.includes('-----BEGIN CERTIFICATE REQUEST-----') && !text.includes('-----BEGIN NEW CERTIFICATE REQUEST-----'))
+    throw new Error('is not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)');
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(text);

@@ -17,8 +17,16 @@ export interface KeySpec {
 const RSA_SIZES = new Set([2048, 3072, 4096, 8192]);
 // Maps, not object literals: the size comes from user input, and a plain object answers
 // "constructor" or "__proto__" with what it inherits.
-const EC_CURVES: ReadonlyMap<unknown, string> = new Map([[256, 'prime256v1'], [384, 'secp384r1'], [521, 'secp521r1']]);
-const CURVE_BITS: ReadonlyMap<string, number> = new Map([['prime256v1', 256], ['secp384r1', 384], ['secp521r1', 521]]);
+const EC_CURVES: ReadonlyMap<unknown, string> = new Map([
+  [256, 'prime256v1'],
+  [384, 'secp384r1'],
+  [521, 'secp521r1'],
+]);
+const CURVE_BITS: ReadonlyMap<string, number> = new Map([
+  ['prime256v1', 256],
+  ['secp384r1', 384],
+  ['secp521r1', 521],
+]);
 
 export class InvalidKeyError extends Error {
   override name = 'InvalidKeyError';

@@ -69,9 +69,20 @@ describe('private keys', () => {
 });
 
 describe('CSR, signing and checks', () => {
-  const requested = { commonName: 'app.example.test', dnsNames: ['app.example.test', 'www.example.test'], ipAddresses: ['10.0.0.1', '::1'], uris: ['spiffe://example/app'], emailAddresses: [] };
+  const requested = {
+    commonName: 'app.example.test',
+    dnsNames: ['app.example.test', 'www.example.test'],
+    ipAddresses: ['10.0.0.1', '::1'],
+    uris: ['spiffe://example/app'],
+    emailAddresses: [],
+  };
 
-  for (const spec of [{ algorithm: 'RSA', size: 2048 }, { algorithm: 'ECDSA', size: 256 }, { algorithm: 'ECDSA', size: 384 }, { algorithm: 'Ed25519' }] as KeySpec[]) {
+  for (const spec of [
+    { algorithm: 'RSA', size: 2048 },
+    { algorithm: 'ECDSA', size: 256 },
+    { algorithm: 'ECDSA', size: 384 },
+    { algorithm: 'Ed25519' },
+  ] as KeySpec[]) {
     it(`${spec.algorithm} ${spec.size ?? ''}: CA-signed leaf verifies, matches key and names`, async () => {
       const caKey = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
       const caCsr = await createCsr(caKey, { commonName: 'Test CA' });
@@ -84,7 +95,13 @@ describe('CSR, signing and checks', () => {
       const csr = await parseCsr(Buffer.from(csrPem).toString('base64'));
       assert.deepEqual(diffNames(requested, csr.names), []);
 
-      const leafPem = await signCertificate({ csr: csrPem, durationMs: 2 * HOUR, usages: ['digital signature', 'server auth'], signerKey: caKey, signerCertificatePem: caPem });
+      const leafPem = await signCertificate({
+        csr: csrPem,
+        durationMs: 2 * HOUR,
+        usages: ['digital signature', 'server auth'],
+        signerKey: caKey,
+        signerCertificatePem: caPem,
+      });
       const info = inspectCertificate(leafPem);
       assert.equal(info.isCA, false);
       assert.equal(info.notAfter.getTime() - info.notBefore.getTime(), 2 * HOUR);
@@ -108,14 +125,32 @@ describe('CSR, signing and checks', () => {
     const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
     const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'CA one' }), durationMs: 10 * HOUR, isCA: true, signerKey: caKey });
     const otherCaKey = await generatePrivateKey({ algorithm: 'ECDSA' });
-    const otherCaPem = await signCertificate({ csr: await createCsr(otherCaKey, { commonName: 'CA two' }), durationMs: 10 * HOUR, isCA: true, signerKey: otherCaKey });
+    const otherCaPem = await signCertificate({
+      csr: await createCsr(otherCaKey, { commonName: 'CA two' }),
+      durationMs: 10 * HOUR,
+      isCA: true,
+      signerKey: otherCaKey,
+    });
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
     const wrongKey = await generatePrivateKey({ algorithm: 'ECDSA' });
-    const leaf = await signCertificate({ csr: await createCsr(key, { dnsNames: ['a.example.test'] }), durationMs: HOUR, signerKey: caKey, signerCertificatePem: caPem });
+    const leaf = await signCertificate({
+      csr: await createCsr(key, { dnsNames: ['a.example.test'] }),
+      durationMs: HOUR,
+      signerKey: caKey,
+      signerCertificatePem: caPem,
+    });
 
     const cases: Array<{ name: string; input: Parameters<typeof keyPairProblems>[0]; want: RegExp }> = [
       { name: 'wrong key', input: { certificatePem: leaf, privateKey: wrongKey }, want: /does not match the private key/ },
-      { name: 'extra name requested', input: { certificatePem: leaf, privateKey: key, requested: { dnsNames: ['a.example.test', 'b.example.test'], ipAddresses: [], uris: [], emailAddresses: [] } }, want: /dnsNames are \[a\.example\.test\], want/ },
+      {
+        name: 'extra name requested',
+        input: {
+          certificatePem: leaf,
+          privateKey: key,
+          requested: { dnsNames: ['a.example.test', 'b.example.test'], ipAddresses: [], uris: [], emailAddresses: [] },
+        },
+        want: /dnsNames are \[a\.example\.test\], want/,
+      },
       { name: 'chain in wrong order', input: { certificatePem: caPem + leaf, privateKey: key }, want: /not signed by certificate 2/ },
       { name: 'other CA', input: { certificatePem: leaf, privateKey: key, caPem: otherCaPem }, want: /does not verify to the CA/ },
       { name: 'expired', input: { certificatePem: leaf, privateKey: key, now: new Date(Date.now() + 2 * HOUR) }, want: /expired at/ },
@@ -123,7 +158,10 @@ describe('CSR, signing and checks', () => {
     ];
     for (const c of cases) {
       const problems = keyPairProblems(c.input);
-      assert.ok(problems.some((p) => c.want.test(p)), `${c.name}: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => c.want.test(p)),
+        `${c.name}: ${JSON.stringify(problems)}`,
+      );
     }
   });
 
@@ -131,15 +169,29 @@ describe('CSR, signing and checks', () => {
     const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
     const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'short CA' }), durationMs: HOUR, isCA: true, signerKey: caKey });
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
-    const leaf = await signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: 100 * HOUR, signerKey: caKey, signerCertificatePem: caPem });
+    const leaf = await signCertificate({
+      csr: await createCsr(key, { dnsNames: ['x.test'] }),
+      durationMs: 100 * HOUR,
+      signerKey: caKey,
+      signerCertificatePem: caPem,
+    });
     assert.ok(inspectCertificate(leaf).notAfter <= inspectCertificate(caPem).notAfter, 'leaf ends before the CA');
   });
 
   it('an expired CA cannot sign', async () => {
     const caKey = await generatePrivateKey({ algorithm: 'ECDSA' });
-    const caPem = await signCertificate({ csr: await createCsr(caKey, { commonName: 'old CA' }), durationMs: HOUR, isCA: true, signerKey: caKey, now: new Date(Date.now() - 2 * HOUR) });
+    const caPem = await signCertificate({
+      csr: await createCsr(caKey, { commonName: 'old CA' }),
+      durationMs: HOUR,
+      isCA: true,
+      signerKey: caKey,
+      now: new Date(Date.now() - 2 * HOUR),
+    });
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
-    await assert.rejects(signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: HOUR, signerKey: caKey, signerCertificatePem: caPem }), /the CA certificate expired at/);
+    await assert.rejects(
+      signCertificate({ csr: await createCsr(key, { dnsNames: ['x.test'] }), durationMs: HOUR, signerKey: caKey, signerCertificatePem: caPem }),
+      /the CA certificate expired at/,
+    );
   });
 
   it('a request without any name is refused', async () => {

@@ -7,8 +7,14 @@ import { usageExtensions } from './usages.ts';
 
 for (const name of ['__proto__', 'constructor', 'toString']) {
   test(`key algorithm or ECDSA size "${name}" is refused with InvalidKeyError`, async () => {
-    await assert.rejects(generatePrivateKey({ algorithm: name } as unknown as KeySpec), (e) => e instanceof InvalidKeyError && new RegExp(`unsupported private key algorithm "${name}"`).test(e.message));
-    await assert.rejects(generatePrivateKey({ algorithm: 'ECDSA', size: name } as unknown as KeySpec), (e) => e instanceof InvalidKeyError && /unsupported ECDSA key size/.test(e.message));
+    await assert.rejects(
+      generatePrivateKey({ algorithm: name } as unknown as KeySpec),
+      (e) => e instanceof InvalidKeyError && new RegExp(`unsupported private key algorithm "${name}"`).test(e.message),
+    );
+    await assert.rejects(
+      generatePrivateKey({ algorithm: 'ECDSA', size: name } as unknown as KeySpec),
+      (e) => e instanceof InvalidKeyError && /unsupported ECDSA key size/.test(e.message),
+    );
   });
 
   test(`key usage "${name}" is refused as unknown, not skipped`, () => {

@@ -22,10 +22,34 @@ const kubeConfig = loadKubeConfig({ kubeconfig });
 const client = new KubeClient(kubeConfig, 'certgate-soak-check');
 
 const worker = await startWorker(
-  parseWorkerArgs(['--namespace', namespace, '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--cluster-resource-namespace', namespace, '--leader-election-namespace', namespace, '--renew-backoff-base', '2s', '--renew-backoff-max', '20s']),
+  parseWorkerArgs([
+    '--namespace',
+    namespace,
+    '--metrics-listen',
+    '127.0.0.1:0',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--cluster-resource-namespace',
+    namespace,
+    '--leader-election-namespace',
+    namespace,
+    '--renew-backoff-base',
+    '2s',
+    '--renew-backoff-max',
+    '20s',
+  ]),
   kubeConfig,
 );
-const webhook = await runWebhook(defaultWebhookConfig({ kubeconfig, listen: { host: '127.0.0.1', port: 0 }, tlsExtraSans: ['127.0.0.1'], namespace, webhookConfig: 'certgate-soak', tlsSecret: 'soak-webhook-tls' }));
+const webhook = await runWebhook(
+  defaultWebhookConfig({
+    kubeconfig,
+    listen: { host: '127.0.0.1', port: 0 },
+    tlsExtraSans: ['127.0.0.1'],
+    namespace,
+    webhookConfig: 'certgate-soak',
+    tlsSecret: 'soak-webhook-tls',
+  }),
+);
 const solver = await startSolver({ client: new KubeClient(kubeConfig, 'certgate-solver'), listen: '127.0.0.1:0', namespace });
 
 async function drift(): Promise<string[]> {
@@ -61,9 +85,17 @@ const status = (url: string, insecure = false) =>
 
 const control = http.createServer((req, res) => {
   const answer = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  if (req.url === '/drift') drift().then((d) => answer({ drift: d }), (e) => answer({ drift: [`check failed: ${String(e)}`] }));
+  if (req.url === '/drift')
+    drift().then(
+      (d) => answer({ drift: d }),
+      (e) => answer({ drift: [`check failed: ${String(e)}`] }),
+    );
   else if (req.url === '/ready')
-    void Promise.all([status(`http://127.0.0.1:${worker.healthPort}/readyz`), status(`${webhook.server.url}/readyz`, true), status(`${solver.server.url}/readyz`)]).then(([w, h, s]) => answer({ worker: w, webhook: h, solver: s }));
+    void Promise.all([
+      status(`http://127.0.0.1:${worker.healthPort}/readyz`),
+      status(`${webhook.server.url}/readyz`, true),
+      status(`${solver.server.url}/readyz`),
+    ]).then(([w, h, s]) => answer({ worker: w, webhook: h, solver: s }));
   else res.writeHead(404).end();
 });
 control.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ control: (control.address() as AddressInfo).port }) + '\n'));

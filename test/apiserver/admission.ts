@@ -10,7 +10,11 @@ import type { ResourceType } from './registry.ts';
 import type { KObj, Storage } from './storage.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-export interface UserInfo { username: string; uid?: string; groups: string[] }
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+}
 export type ServiceResolver = (namespace: string, name: string, port: number) => string;
 
 export interface AdmissionAttributes {
@@ -83,7 +87,10 @@ export class Admission {
     const objLabels = [attrs.object?.metadata?.labels, attrs.oldObject?.metadata?.labels].filter((l) => l !== undefined);
     if (hook.objectSelector && !(objLabels.length ? objLabels : [{}]).some((l) => matchLabelSelectorObject(hook.objectSelector, l))) return false;
     if (hook.namespaceSelector && (t.namespaced || t.kind === 'Namespace')) {
-      const nsLabels = t.kind === 'Namespace' ? (attrs.object ?? attrs.oldObject)?.metadata?.labels : this.storage.get('/namespaces', undefined, attrs.namespace ?? '')?.metadata?.labels;
+      const nsLabels =
+        t.kind === 'Namespace'
+          ? (attrs.object ?? attrs.oldObject)?.metadata?.labels
+          : this.storage.get('/namespaces', undefined, attrs.namespace ?? '')?.metadata?.labels;
       if (!matchLabelSelectorObject(hook.namespaceSelector, nsLabels ?? {})) return false;
     }
     return true;
@@ -134,7 +141,10 @@ export class Admission {
     if (cc.url) base = cc.url;
     else if (cc.service) {
       const { namespace, name, port = 443, path = '' } = cc.service;
-      if (!this.serviceResolver) throw new Error(`failed to call webhook: service "${namespace}/${name}" cannot be reached: the embedded API server has no cluster network (pass serviceResolver to startApiServer)`);
+      if (!this.serviceResolver)
+        throw new Error(
+          `failed to call webhook: service "${namespace}/${name}" cannot be reached: the embedded API server has no cluster network (pass serviceResolver to startApiServer)`,
+        );
       base = this.serviceResolver(namespace, name, port).replace(/\/$/, '') + path;
     } else throw new Error('failed to call webhook: clientConfig has neither url nor service');
     const u = new URL(base);
@@ -159,14 +169,25 @@ function denial(name: string, status: any): ApiError {
 function goNetError(e: NodeJS.ErrnoException, u: URL): string {
   const host = `${u.hostname}:${u.port || 443}`;
   switch (e.code) {
-    case 'ECONNREFUSED': return `dial tcp ${host}: connect: connection refused`;
-    case 'ECONNRESET': return `read tcp ${host}: read: connection reset by peer`;
-    case 'ENOTFOUND': return `dial tcp: lookup ${u.hostname}: no such host`;
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'ECONNREFUSED':
+      return `dial tcp ${host}: connect: connection refused`;
+    case 'ECONNRESET':
+      return `read tcp ${host}: read: connection reset by peer`;
+    case 'ENOTFOUND':
+      return `dial tcp: lookup ${u.hostname}: no such host`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
       return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-    case 'CERT_HAS_EXPIRED': case 'CERT_NOT_YET_VALID': return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
-    case 'ERR_TLS_CERT_ALTNAME_INVALID': return `tls: failed to verify certificate: x509: certificate is not valid for ${u.hostname}`;
-    default: return e.message;
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `tls: failed to verify certificate: x509: certificate is not valid for ${u.hostname}`;
+    default:
+      return e.message;
   }
 }
 
@@ -186,7 +207,8 @@ function post(url: string, caBundle: string | undefined, review: unknown, timeou
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`failed to call webhook: the server responded with status ${res.statusCode}: ${text.slice(0, 200)}`));
+          if (res.statusCode !== 200)
+            return reject(new Error(`failed to call webhook: the server responded with status ${res.statusCode}: ${text.slice(0, 200)}`));
           try {
             resolve(JSON.parse(text));
           } catch {

@@ -70,7 +70,11 @@ export class Aggregator {
     const svc = this.storage.get(SERVICES, namespace, name);
     if (!svc) throw unavailable(`service "${namespace}/${name}" not found`, apiService);
     if (svc.spec?.type === 'ExternalName') return `https://${svc.spec.externalName}:${port}`;
-    if (!this.serviceResolver) throw unavailable(`service "${namespace}/${name}" cannot be reached: the embedded API server has no cluster network (use an ExternalName Service or pass serviceResolver)`, apiService);
+    if (!this.serviceResolver)
+      throw unavailable(
+        `service "${namespace}/${name}" cannot be reached: the embedded API server has no cluster network (use an ExternalName Service or pass serviceResolver)`,
+        apiService,
+      );
     return this.serviceResolver(namespace, name, port);
   }
 }

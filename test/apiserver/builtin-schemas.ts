@@ -20,7 +20,9 @@ export const BUILTIN_FIELD_TREES: Record<string, StructuralSchema> = {
       tls: arr(obj({ hosts: arr(str), secretName: str })),
       rules: arr(obj({ host: str, http: obj({ paths: arr(obj({ path: str, pathType: str, backend })) }) })),
     }),
-    status: obj({ loadBalancer: obj({ ingress: arr(obj({ ip: str, hostname: str, ports: arr(obj({ port: { type: 'integer' }, protocol: str, error: str })) })) }) }),
+    status: obj({
+      loadBalancer: obj({ ingress: arr(obj({ ip: str, hostname: str, ports: arr(obj({ port: { type: 'integer' }, protocol: str, error: str })) })) }),
+    }),
   }),
   'networking.k8s.io/IngressClass': obj({
     spec: obj({ controller: str, parameters: obj({ apiGroup: str, kind: str, name: str, namespace: str, scope: str }) }),

@@ -15,10 +15,31 @@ function qualifiedNameErrors(field: string, key: string): StatusCause[] {
   const name = parts.length === 2 ? parts[1] : parts[0];
   const prefix = parts.length === 2 ? parts[0] : undefined;
   const out: StatusCause[] = [];
-  if (parts.length > 2) out.push(causes.invalid(field, key, "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"));
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) out.push(causes.invalid(field, key, 'prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'));
+  if (parts.length > 2)
+    out.push(
+      causes.invalid(
+        field,
+        key,
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+      ),
+    );
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)))
+    out.push(
+      causes.invalid(
+        field,
+        key,
+        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+      ),
+    );
   if (name.length > 63) out.push(causes.invalid(field, key, 'name part must be no more than 63 characters'));
-  if (!NAME_PART.test(name)) out.push(causes.invalid(field, key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+  if (!NAME_PART.test(name))
+    out.push(
+      causes.invalid(
+        field,
+        key,
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      ),
+    );
   return out;
 }
 
@@ -28,7 +49,14 @@ export function validateMetadata(obj: KObj): StatusCause[] {
     out.push(...qualifiedNameErrors('metadata.labels', k));
     if (typeof v !== 'string') out.push(causes.typeInvalid('metadata.labels', v, 'label values must be strings'));
     else if (v.length > 63) out.push(causes.invalid('metadata.labels', v, 'must be no more than 63 characters'));
-    else if (!LABEL_VALUE.test(v)) out.push(causes.invalid('metadata.labels', v, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+    else if (!LABEL_VALUE.test(v))
+      out.push(
+        causes.invalid(
+          'metadata.labels',
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
   }
   let annotationBytes = 0;
   for (const [k, v] of Object.entries<unknown>(obj.metadata.annotations ?? {})) {
@@ -63,7 +91,8 @@ function immutableData(obj: KObj, old: KObj | undefined): StatusCause[] {
 function validateSecret(obj: KObj, old: KObj | undefined): StatusCause[] {
   const out: StatusCause[] = [...immutableData(obj, old)];
   const data = obj.data ?? {};
-  if (old && old.type !== obj.type) out.push({ ...causes.invalid('type', obj.type, 'field is immutable'), message: `Invalid value: "${obj.type}": field is immutable` });
+  if (old && old.type !== obj.type)
+    out.push({ ...causes.invalid('type', obj.type, 'field is immutable'), message: `Invalid value: "${obj.type}": field is immutable` });
   if (obj.type === 'kubernetes.io/tls') {
     for (const k of ['tls.crt', 'tls.key']) if (!(k in data)) out.push(causes.required(`data[${k}]`));
   }
@@ -71,7 +100,14 @@ function validateSecret(obj: KObj, old: KObj | undefined): StatusCause[] {
   let size = 0;
   for (const [k, v] of Object.entries<string>(data)) {
     size += Buffer.from(v, 'base64').length;
-    if (!/^[-._a-zA-Z0-9]+$/.test(k)) out.push(causes.invalid(`data[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+    if (!/^[-._a-zA-Z0-9]+$/.test(k))
+      out.push(
+        causes.invalid(
+          `data[${k}]`,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
   }
   if (size > 1048576) out.push({ reason: 'FieldValueTooLong', field: 'data', message: 'Too long: must have at most 1048576 bytes' });
   return out;
@@ -85,17 +121,33 @@ function validateIngress(obj: KObj): StatusCause[] {
   if (!spec.defaultBackend && !(spec.rules ?? []).length) out.push(causes.invalid('spec.rules', [], 'either `defaultBackend` or `rules` must be specified'));
   (spec.tls ?? []).forEach((tls: KObj, i: number) => {
     (tls.hosts ?? []).forEach((h: string, j: number) => {
-      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h)) out.push(causes.invalid(`spec.tls[${i}].hosts[${j}]`, h, "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character"));
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h))
+        out.push(
+          causes.invalid(
+            `spec.tls[${i}].hosts[${j}]`,
+            h,
+            "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+          ),
+        );
     });
   });
   (spec.rules ?? []).forEach((rule: KObj, i: number) => {
-    if (rule.host !== undefined && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(rule.host)) out.push(causes.invalid(`spec.rules[${i}].host`, rule.host, 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'));
+    if (rule.host !== undefined && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(rule.host))
+      out.push(
+        causes.invalid(
+          `spec.rules[${i}].host`,
+          rule.host,
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
     (rule.http?.paths ?? []).forEach((p: KObj, j: number) => {
       const f = `spec.rules[${i}].http.paths[${j}]`;
       if (!p.pathType) out.push({ ...causes.required(`${f}.pathType`), message: 'Required value: pathType must be specified' });
       else if (!PATH_TYPES.includes(p.pathType)) out.push(causes.notSupported(`${f}.pathType`, p.pathType, PATH_TYPES));
-      if (p.pathType !== 'ImplementationSpecific' && p.path !== undefined && !String(p.path).startsWith('/')) out.push(causes.invalid(`${f}.path`, p.path, "must be an absolute path"));
-      if (!p.backend?.service && !p.backend?.resource) out.push(causes.invalid(`${f}.backend`, p.backend ?? {}, 'must specify a service or a resource backend'));
+      if (p.pathType !== 'ImplementationSpecific' && p.path !== undefined && !String(p.path).startsWith('/'))
+        out.push(causes.invalid(`${f}.path`, p.path, 'must be an absolute path'));
+      if (!p.backend?.service && !p.backend?.resource)
+        out.push(causes.invalid(`${f}.backend`, p.backend ?? {}, 'must specify a service or a resource backend'));
     });
   });
   return out;

@@ -66,25 +66,48 @@ let hookPort = 0; // where the test's webhook Service "certgate/hook" listens
 let workDir: string;
 const requests: string[] = [];
 
-interface Reply { status: number; body: any; headers: Record<string, string | string[] | undefined> }
+interface Reply {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 function api(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
   return request(server, server.token, method, path, body, contentType, accept);
 }
 
-function request(srv: EmbeddedApiServer, token: string, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<Reply> {
+function request(
+  srv: EmbeddedApiServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  accept = 'application/json',
+): Promise<Reply> {
   const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = https.request(srv.url + path, { method, ca: srv.caPem, headers: { authorization: `Bearer ${token}`, accept, ...(data ? { 'content-type': contentType, 'content-length': data.length } : {}) }, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: any = text;
-        try { parsed = JSON.parse(text); } catch {}
-        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-      });
-    });
+    const req = https.request(
+      srv.url + path,
+      {
+        method,
+        ca: srv.caPem,
+        headers: { authorization: `Bearer ${token}`, accept, ...(data ? { 'content-type': contentType, 'content-length': data.length } : {}) },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: any = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
     req.end(data);
@@ -145,16 +168,25 @@ async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, w
   }
 }
 
-const widget = (name: string, spec: Record<string, unknown> = { size: 3 }, extra: Record<string, unknown> = {}) => ({ apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name, ...extra }, spec });
+const widget = (name: string, spec: Record<string, unknown> = { size: 3 }, extra: Record<string, unknown> = {}) => ({
+  apiVersion: `${GROUP}/v1`,
+  kind: 'Widget',
+  metadata: { name, ...extra },
+  spec,
+});
 
 before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'certgate-conformance-'));
-  server = await startApiServer({ dir: workDir, crdDir: null, bookmarkIntervalMs: 100,
+  server = await startApiServer({
+    dir: workDir,
+    crdDir: null,
+    bookmarkIntervalMs: 100,
     serviceResolver: (namespace, name, port) => {
       assert.deepEqual([namespace, name, port], ['certgate', 'hook', 443]);
       return `https://127.0.0.1:${hookPort}`;
     },
-    onRequest: (m, u) => requests.push(`${m} ${u}`) });
+    onRequest: (m, u) => requests.push(`${m} ${u}`),
+  });
   const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd);
   assert.equal(r.status, 201, JSON.stringify(r.body));
 });
@@ -172,7 +204,10 @@ describe('CRUD semantics', () => {
     const second = await api('PUT', `${WIDGETS}/stale`, { ...created, spec: { size: 5 } });
     assert.equal(second.status, 409);
     assert.equal(second.body.reason, 'Conflict');
-    assert.equal(second.body.message, `Operation cannot be fulfilled on widgets.${GROUP} "stale": the object has been modified; please apply your changes to the latest version and try again`);
+    assert.equal(
+      second.body.message,
+      `Operation cannot be fulfilled on widgets.${GROUP} "stale": the object has been modified; please apply your changes to the latest version and try again`,
+    );
   });
 
   it('answers 404 and 409 AlreadyExists as Status objects, and 404 for a missing namespace', async () => {
@@ -195,10 +230,18 @@ describe('CRUD semantics', () => {
     assert.equal(created.status, undefined, 'status is dropped on create when it is a subresource');
     const labelled = (await api('PATCH', `${WIDGETS}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).body;
     assert.equal(labelled.metadata.generation, 1);
-    const viaMain = (await api('PATCH', `${WIDGETS}/gen`, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json')).body;
+    const viaMain = (await api('PATCH', `${WIDGETS}/gen`, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json'))
+      .body;
     assert.equal(viaMain.status, undefined, 'main resource writes ignore status');
     assert.equal(viaMain.metadata.resourceVersion, labelled.metadata.resourceVersion, 'a no-op write keeps the resourceVersion');
-    const viaStatus = (await api('PATCH', `${WIDGETS}/gen/status`, { spec: { size: 9 }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json')).body;
+    const viaStatus = (
+      await api(
+        'PATCH',
+        `${WIDGETS}/gen/status`,
+        { spec: { size: 9 }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        'application/merge-patch+json',
+      )
+    ).body;
     assert.deepEqual(viaStatus.status.conditions, [{ type: 'Ready', status: 'True' }]);
     assert.equal(viaStatus.spec.size, 3, '/status writes ignore spec');
     assert.equal(viaStatus.metadata.generation, 1);
@@ -212,10 +255,27 @@ describe('CRUD semantics', () => {
     assert.equal(gen.status, 201);
     assert.match(gen.body.metadata.name, /^tok-[a-z0-9]{5}$/);
     assert.equal(gen.body.data.a, Buffer.from('b').toString('base64'));
-    const svc = await api('POST', '/api/v1/namespaces/default/services', { metadata: { name: 'svc' }, spec: { ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } });
+    const svc = await api('POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'svc' },
+      spec: {
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      },
+    });
     assert.equal(svc.status, 201);
-    const smp = await api('PATCH', '/api/v1/namespaces/default/services/svc', { spec: { ports: [{ port: 443, name: 'tls' }] } }, 'application/strategic-merge-patch+json');
-    assert.deepEqual(smp.body.spec.ports.map((p: any) => `${p.name}:${p.port}`), ['http:80', 'tls:443'], 'ports merged by their patchMergeKey');
+    const smp = await api(
+      'PATCH',
+      '/api/v1/namespaces/default/services/svc',
+      { spec: { ports: [{ port: 443, name: 'tls' }] } },
+      'application/strategic-merge-patch+json',
+    );
+    assert.deepEqual(
+      smp.body.spec.ports.map((p: any) => `${p.name}:${p.port}`),
+      ['http:80', 'tls:443'],
+      'ports merged by their patchMergeKey',
+    );
     const crSmp = await api('PATCH', `${WIDGETS}/stale`, { spec: { size: 2 } }, 'application/strategic-merge-patch+json');
     assert.equal(crSmp.status, 415);
     const jp = await api('PATCH', `${WIDGETS}/stale`, [{ op: 'replace', path: '/spec/size', value: 6 }], 'application/json-patch+json');
@@ -230,27 +290,49 @@ describe('CRUD semantics', () => {
   });
 
   it('validates built-in kinds like the real server: labels, Secret type and TLS keys, Ingress paths', async () => {
-    const longLabel = await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'long-label', labels: { 'cert-manager.io/certificate-name': 'x'.repeat(64) } } });
+    const longLabel = await api('POST', '/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'long-label', labels: { 'cert-manager.io/certificate-name': 'x'.repeat(64) } },
+    });
     assert.equal(longLabel.status, 422);
     assert.match(longLabel.body.message, /^ConfigMap "long-label" is invalid: metadata.labels: Invalid value: "x{64}": must be no more than 63 characters$/);
-    const tlsMissingKey = await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'half-tls' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '' } });
+    const tlsMissingKey = await api('POST', '/api/v1/namespaces/default/secrets', {
+      metadata: { name: 'half-tls' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '' },
+    });
     assert.equal(tlsMissingKey.status, 422);
     assert.equal(tlsMissingKey.body.message, 'Secret "half-tls" is invalid: data[tls.key]: Required value');
     await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'opaque' }, data: { a: 'YQ==' } });
-    const retype = await api('PATCH', '/api/v1/namespaces/default/secrets/opaque', { type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } }, 'application/merge-patch+json');
+    const retype = await api(
+      'PATCH',
+      '/api/v1/namespaces/default/secrets/opaque',
+      { type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } },
+      'application/merge-patch+json',
+    );
     assert.equal(retype.status, 422);
     assert.equal(retype.body.message, 'Secret "opaque" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable');
     const notBase64 = await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'raw' }, data: { a: 'not base64!' } });
     assert.equal(notBase64.status, 400);
-    const noPathType = await api('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', { metadata: { name: 'np' }, spec: { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } });
+    const noPathType = await api('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', {
+      metadata: { name: 'np' },
+      spec: { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', backend: { service: { name: 's', port: { number: 80 } } } }] } }] },
+    });
     assert.equal(noPathType.status, 422);
-    assert.equal(noPathType.body.message, 'Ingress.networking.k8s.io "np" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified');
+    assert.equal(
+      noPathType.body.message,
+      'Ingress.networking.k8s.io "np" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified',
+    );
   });
 
   it('filters lists with label and field selectors', async () => {
-    for (const [name, labels] of [['sel-a', { tier: 'web', env: 'prod' }], ['sel-b', { tier: 'db', env: 'prod' }], ['sel-c', { tier: 'web' }]] as const)
+    for (const [name, labels] of [
+      ['sel-a', { tier: 'web', env: 'prod' }],
+      ['sel-b', { tier: 'db', env: 'prod' }],
+      ['sel-c', { tier: 'web' }],
+    ] as const)
       await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name, labels } });
-    const names = async (q: string) => (await api('GET', `/api/v1/namespaces/default/configmaps?${q}`)).body.items.map((i: any) => i.metadata.name).filter((n: string) => n.startsWith('sel-'));
+    const names = async (q: string) =>
+      (await api('GET', `/api/v1/namespaces/default/configmaps?${q}`)).body.items.map((i: any) => i.metadata.name).filter((n: string) => n.startsWith('sel-'));
     assert.deepEqual(await names('labelSelector=tier%3Dweb'), ['sel-a', 'sel-c']);
     assert.deepEqual(await names('labelSelector=tier%3D%3Dweb,env!%3Dprod'), ['sel-c']);
     assert.deepEqual(await names(`labelSelector=${encodeURIComponent('tier in (db,cache)')}`), ['sel-b']);
@@ -259,7 +341,10 @@ describe('CRUD semantics', () => {
     assert.deepEqual(await names('fieldSelector=metadata.name%3Dsel-b'), ['sel-b']);
     await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'tls-1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
     const tls = await api('GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls');
-    assert.deepEqual(tls.body.items.map((i: any) => i.metadata.name), ['tls-1']);
+    assert.deepEqual(
+      tls.body.items.map((i: any) => i.metadata.name),
+      ['tls-1'],
+    );
     const cli = await kubectl(['get', 'configmaps', '-l', 'tier=web,env=prod', '-o', 'name']);
     assert.equal(cli.stdout.trim(), 'configmap/sel-a');
     const bad = await api('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.foo%3Dx');
@@ -271,7 +356,8 @@ describe('CRUD semantics', () => {
   });
 
   it('pages lists: remainingItemCount only without a selector; resourceVersion=0 (the watch cache) ignores limit', async () => {
-    for (const n of ['page-1', 'page-2', 'page-3']) await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: n, labels: { paged: 'yes' } } });
+    for (const n of ['page-1', 'page-2', 'page-3'])
+      await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: n, labels: { paged: 'yes' } } });
     const plain = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1')).body;
     assert.ok(plain.metadata.continue);
     assert.equal(typeof plain.metadata.remainingItemCount, 'number');
@@ -281,7 +367,10 @@ describe('CRUD semantics', () => {
     const byField = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1&fieldSelector=metadata.namespace%3Ddefault')).body;
     assert.equal(byField.metadata.remainingItemCount, undefined, 'nor with a field selector');
     const cached = (await api('GET', '/api/v1/namespaces/default/configmaps?limit=1&resourceVersion=0&labelSelector=paged%3Dyes')).body;
-    assert.deepEqual(cached.items.map((i: any) => i.metadata.name), ['page-1', 'page-2', 'page-3']);
+    assert.deepEqual(
+      cached.items.map((i: any) => i.metadata.name),
+      ['page-1', 'page-2', 'page-3'],
+    );
     assert.equal(cached.metadata.continue, undefined);
   });
 
@@ -291,9 +380,18 @@ describe('CRUD semantics', () => {
     const past = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=Exact&fieldSelector=metadata.name%3Dexact`);
     assert.equal(past.status, 200);
     assert.equal(past.body.metadata.resourceVersion, v1);
-    assert.deepEqual(past.body.items.map((i: any) => i.data.v), ['1']);
-    const now = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dexact`);
-    assert.deepEqual(now.body.items.map((i: any) => i.data.v), ['2']);
+    assert.deepEqual(
+      past.body.items.map((i: any) => i.data.v),
+      ['1'],
+    );
+    const now = await api(
+      'GET',
+      `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dexact`,
+    );
+    assert.deepEqual(
+      now.body.items.map((i: any) => i.data.v),
+      ['2'],
+    );
     server.compactHistory();
     const expired = await api('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${v1}&resourceVersionMatch=Exact`);
     assert.equal(expired.status, 410);
@@ -326,63 +424,167 @@ describe('webhook configurations (validated as admissionregistration.k8s.io/v1)'
   };
 
   it('accepts a valid configuration addressed by https url or by Service', async () => {
-    const byUrl = await api('POST', VWC, { metadata: { name: 'valid-url' }, webhooks: [hook(), hook({ name: 'other.conformance.certgate.io', timeoutSeconds: 30, failurePolicy: 'Ignore', matchPolicy: 'Exact', sideEffects: 'NoneOnDryRun', admissionReviewVersions: ['v2', 'v1beta1'] })] });
+    const byUrl = await api('POST', VWC, {
+      metadata: { name: 'valid-url' },
+      webhooks: [
+        hook(),
+        hook({
+          name: 'other.conformance.certgate.io',
+          timeoutSeconds: 30,
+          failurePolicy: 'Ignore',
+          matchPolicy: 'Exact',
+          sideEffects: 'NoneOnDryRun',
+          admissionReviewVersions: ['v2', 'v1beta1'],
+        }),
+      ],
+    });
     assert.equal(byUrl.status, 201, JSON.stringify(byUrl.body));
-    const byService = await api('POST', MWC, { metadata: { name: 'valid-service' }, webhooks: [hook({ clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate', port: 8443 } }, reinvocationPolicy: 'IfNeeded', rules: [{ ...rule, operations: ['*'], scope: '*' }] })] });
+    const byService = await api('POST', MWC, {
+      metadata: { name: 'valid-service' },
+      webhooks: [
+        hook({
+          clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate', port: 8443 } },
+          reinvocationPolicy: 'IfNeeded',
+          rules: [{ ...rule, operations: ['*'], scope: '*' }],
+        }),
+      ],
+    });
     assert.equal(byService.status, 201, JSON.stringify(byService.body));
     await api('DELETE', `${VWC}/valid-url`);
     await api('DELETE', `${MWC}/valid-service`);
   });
 
   it('refuses a clientConfig that is not exactly one of url/service, or a url that is not plain https', async () => {
-    assert.equal(await refusal(VWC, 'both', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/', service: { namespace: 'a', name: 'b' } } })]), 'webhooks[0].clientConfig: Required value: exactly one of url or service is required');
-    assert.equal(await refusal(VWC, 'neither', [hook({ clientConfig: { caBundle: '' } })]), 'webhooks[0].clientConfig: Required value: exactly one of url or service is required');
-    assert.equal(await refusal(VWC, 'plain-http', [hook({ clientConfig: { url: 'http://127.0.0.1:9443/validate' } })]), "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]");
-    assert.equal(await refusal(VWC, 'query', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate?timeout=5s' } })]), 'webhooks[0].clientConfig.url: Invalid value: "timeout=5s": query parameters are not permitted in the URL');
-    assert.equal(await refusal(VWC, 'fragment', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate#top' } })]), 'webhooks[0].clientConfig.url: Invalid value: "top": fragments are not permitted in the URL');
-    assert.equal(await refusal(VWC, 'userinfo', [hook({ clientConfig: { url: 'https://admin@127.0.0.1:9443/validate' } })]), 'webhooks[0].clientConfig.url: Invalid value: "admin": user information is not permitted in the URL');
-    assert.equal(await refusal(MWC, 'bad-service', [hook({ clientConfig: { service: { name: 'hook', port: 70000, path: 'mutate' } } })]),
-      "[webhooks[0].clientConfig.service.namespace: Required value: service namespace is required, webhooks[0].clientConfig.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive, webhooks[0].clientConfig.service.path: Invalid value: \"mutate\": must start with a '/']");
+    assert.equal(
+      await refusal(VWC, 'both', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/', service: { namespace: 'a', name: 'b' } } })]),
+      'webhooks[0].clientConfig: Required value: exactly one of url or service is required',
+    );
+    assert.equal(
+      await refusal(VWC, 'neither', [hook({ clientConfig: { caBundle: '' } })]),
+      'webhooks[0].clientConfig: Required value: exactly one of url or service is required',
+    );
+    assert.equal(
+      await refusal(VWC, 'plain-http', [hook({ clientConfig: { url: 'http://127.0.0.1:9443/validate' } })]),
+      'webhooks[0].clientConfig.url: Invalid value: "http": \'https\' is the only allowed URL scheme; desired format: https://host[/path]',
+    );
+    assert.equal(
+      await refusal(VWC, 'query', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate?timeout=5s' } })]),
+      'webhooks[0].clientConfig.url: Invalid value: "timeout=5s": query parameters are not permitted in the URL',
+    );
+    assert.equal(
+      await refusal(VWC, 'fragment', [hook({ clientConfig: { url: 'https://127.0.0.1:9443/validate#top' } })]),
+      'webhooks[0].clientConfig.url: Invalid value: "top": fragments are not permitted in the URL',
+    );
+    assert.equal(
+      await refusal(VWC, 'userinfo', [hook({ clientConfig: { url: 'https://admin@127.0.0.1:9443/validate' } })]),
+      'webhooks[0].clientConfig.url: Invalid value: "admin": user information is not permitted in the URL',
+    );
+    assert.equal(
+      await refusal(MWC, 'bad-service', [hook({ clientConfig: { service: { name: 'hook', port: 70000, path: 'mutate' } } })]),
+      '[webhooks[0].clientConfig.service.namespace: Required value: service namespace is required, webhooks[0].clientConfig.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive, webhooks[0].clientConfig.service.path: Invalid value: "mutate": must start with a \'/\']',
+    );
   });
 
   it('refuses sideEffects other than None/NoneOnDryRun, and a missing one', async () => {
-    assert.equal(await refusal(VWC, 'side-some', [hook({ sideEffects: 'Some' })]), 'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"');
-    assert.equal(await refusal(VWC, 'side-unknown', [hook({ sideEffects: 'Unknown' })]), 'webhooks[0].sideEffects: Unsupported value: "Unknown": supported values: "None", "NoneOnDryRun"');
-    assert.equal(await refusal(MWC, 'side-missing', [hook({ sideEffects: undefined })]), 'webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun');
+    assert.equal(
+      await refusal(VWC, 'side-some', [hook({ sideEffects: 'Some' })]),
+      'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"',
+    );
+    assert.equal(
+      await refusal(VWC, 'side-unknown', [hook({ sideEffects: 'Unknown' })]),
+      'webhooks[0].sideEffects: Unsupported value: "Unknown": supported values: "None", "NoneOnDryRun"',
+    );
+    assert.equal(
+      await refusal(MWC, 'side-missing', [hook({ sideEffects: undefined })]),
+      'webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun',
+    );
   });
 
   it('refuses webhook names that are not a DNS subdomain of three labels, or repeat within the configuration', async () => {
-    assert.equal(await refusal(VWC, 'two-labels', [hook({ name: 'certgate.io' })]), 'webhooks[0].name: Invalid value: "certgate.io": should be a domain with at least three segments separated by dots');
-    assert.match(await refusal(VWC, 'upper', [hook({ name: 'Check.certgate.io' })]), /^webhooks\[0\]\.name: Invalid value: "Check\.certgate\.io": a lowercase RFC 1123 subdomain must consist of/);
+    assert.equal(
+      await refusal(VWC, 'two-labels', [hook({ name: 'certgate.io' })]),
+      'webhooks[0].name: Invalid value: "certgate.io": should be a domain with at least three segments separated by dots',
+    );
+    assert.match(
+      await refusal(VWC, 'upper', [hook({ name: 'Check.certgate.io' })]),
+      /^webhooks\[0\]\.name: Invalid value: "Check\.certgate\.io": a lowercase RFC 1123 subdomain must consist of/,
+    );
     assert.equal(await refusal(VWC, 'no-name', [hook({ name: '' })]), 'webhooks[0].name: Required value');
     assert.equal(await refusal(MWC, 'twice', [hook(), hook()]), 'webhooks[1].name: Duplicate value: "check.conformance.certgate.io"');
   });
 
   it('refuses timeoutSeconds outside 1..30 and admissionReviewVersions without a known version', async () => {
-    assert.equal(await refusal(VWC, 'slow', [hook({ timeoutSeconds: 31 })]), 'webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds');
-    assert.equal(await refusal(VWC, 'instant', [hook({ timeoutSeconds: 0 })]), 'webhooks[0].timeoutSeconds: Invalid value: 0: the timeout value must be between 1 and 30 seconds');
-    assert.equal(await refusal(VWC, 'no-versions', [hook({ admissionReviewVersions: [] })]), 'webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1');
-    assert.equal(await refusal(VWC, 'future-version', [hook({ admissionReviewVersions: ['v2'] })]), 'webhooks[0].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1');
-    assert.equal(await refusal(VWC, 'twice-version', [hook({ admissionReviewVersions: ['v1', 'v1'] })]), 'webhooks[0].admissionReviewVersions[1]: Invalid value: "v1": duplicate version');
+    assert.equal(
+      await refusal(VWC, 'slow', [hook({ timeoutSeconds: 31 })]),
+      'webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds',
+    );
+    assert.equal(
+      await refusal(VWC, 'instant', [hook({ timeoutSeconds: 0 })]),
+      'webhooks[0].timeoutSeconds: Invalid value: 0: the timeout value must be between 1 and 30 seconds',
+    );
+    assert.equal(
+      await refusal(VWC, 'no-versions', [hook({ admissionReviewVersions: [] })]),
+      'webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1',
+    );
+    assert.equal(
+      await refusal(VWC, 'future-version', [hook({ admissionReviewVersions: ['v2'] })]),
+      'webhooks[0].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1',
+    );
+    assert.equal(
+      await refusal(VWC, 'twice-version', [hook({ admissionReviewVersions: ['v1', 'v1'] })]),
+      'webhooks[0].admissionReviewVersions[1]: Invalid value: "v1": duplicate version',
+    );
   });
 
   it('refuses unknown failurePolicy, matchPolicy, reinvocationPolicy, rule operations and scope', async () => {
-    assert.equal(await refusal(VWC, 'failure', [hook({ failurePolicy: 'Retry' })]), 'webhooks[0].failurePolicy: Unsupported value: "Retry": supported values: "Fail", "Ignore"');
-    assert.equal(await refusal(VWC, 'match', [hook({ matchPolicy: 'Fuzzy' })]), 'webhooks[0].matchPolicy: Unsupported value: "Fuzzy": supported values: "Equivalent", "Exact"');
-    assert.equal(await refusal(MWC, 'reinvoke', [hook({ reinvocationPolicy: 'Always' })]), 'webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"');
-    assert.equal(await refusal(VWC, 'patch-op', [hook({ rules: [{ ...rule, operations: ['CREATE', 'PATCH'] }] })]), 'webhooks[0].rules[0].operations[1]: Unsupported value: "PATCH": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"');
-    assert.equal(await refusal(VWC, 'star-op', [hook({ rules: [{ ...rule, operations: ['*', 'CREATE'] }] })]), "webhooks[0].rules[0].operations: Invalid value: []string{\"*\", \"CREATE\"}: if '*' is present, must not specify other operations");
-    assert.equal(await refusal(VWC, 'scope', [hook({ rules: [{ ...rule, scope: 'Global' }] })]), 'webhooks[0].rules[0].scope: Unsupported value: "Global": supported values: "*", "Cluster", "Namespaced"');
+    assert.equal(
+      await refusal(VWC, 'failure', [hook({ failurePolicy: 'Retry' })]),
+      'webhooks[0].failurePolicy: Unsupported value: "Retry": supported values: "Fail", "Ignore"',
+    );
+    assert.equal(
+      await refusal(VWC, 'match', [hook({ matchPolicy: 'Fuzzy' })]),
+      'webhooks[0].matchPolicy: Unsupported value: "Fuzzy": supported values: "Equivalent", "Exact"',
+    );
+    assert.equal(
+      await refusal(MWC, 'reinvoke', [hook({ reinvocationPolicy: 'Always' })]),
+      'webhooks[0].reinvocationPolicy: Unsupported value: "Always": supported values: "IfNeeded", "Never"',
+    );
+    assert.equal(
+      await refusal(VWC, 'patch-op', [hook({ rules: [{ ...rule, operations: ['CREATE', 'PATCH'] }] })]),
+      'webhooks[0].rules[0].operations[1]: Unsupported value: "PATCH": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"',
+    );
+    assert.equal(
+      await refusal(VWC, 'star-op', [hook({ rules: [{ ...rule, operations: ['*', 'CREATE'] }] })]),
+      'webhooks[0].rules[0].operations: Invalid value: []string{"*", "CREATE"}: if \'*\' is present, must not specify other operations',
+    );
+    assert.equal(
+      await refusal(VWC, 'scope', [hook({ rules: [{ ...rule, scope: 'Global' }] })]),
+      'webhooks[0].rules[0].scope: Unsupported value: "Global": supported values: "*", "Cluster", "Namespaced"',
+    );
     assert.equal(await refusal(VWC, 'no-ops', [hook({ rules: [{ ...rule, operations: [] }] })]), 'webhooks[0].rules[0].operations: Required value');
   });
 
   it('validates updates too, leaving the stored configuration unchanged', async () => {
     assert.equal((await api('POST', VWC, { metadata: { name: 'updated' }, webhooks: [hook()] })).status, 201);
     try {
-      const patched = await api('PATCH', `${VWC}/updated`, [{ op: 'replace', path: '/webhooks/0/clientConfig/url', value: 'http://127.0.0.1:9443/validate' }], 'application/json-patch+json');
+      const patched = await api(
+        'PATCH',
+        `${VWC}/updated`,
+        [{ op: 'replace', path: '/webhooks/0/clientConfig/url', value: 'http://127.0.0.1:9443/validate' }],
+        'application/json-patch+json',
+      );
       assert.equal(patched.status, 422);
-      assert.equal(patched.body.message, "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"updated\" is invalid: webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]");
-      assert.deepEqual(patched.body.details.causes, [{ reason: 'FieldValueInvalid', field: 'webhooks[0].clientConfig.url', message: "Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]" }]);
+      assert.equal(
+        patched.body.message,
+        'ValidatingWebhookConfiguration.admissionregistration.k8s.io "updated" is invalid: webhooks[0].clientConfig.url: Invalid value: "http": \'https\' is the only allowed URL scheme; desired format: https://host[/path]',
+      );
+      assert.deepEqual(patched.body.details.causes, [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'webhooks[0].clientConfig.url',
+          message: 'Invalid value: "http": \'https\' is the only allowed URL scheme; desired format: https://host[/path]',
+        },
+      ]);
       assert.equal((await api('GET', `${VWC}/updated`)).body.webhooks[0].clientConfig.url, 'https://127.0.0.1:9443/validate');
     } finally {
       await api('DELETE', `${VWC}/updated`);
@@ -412,8 +614,17 @@ describe('schema validation', () => {
     const w = (await api('POST', WIDGETS, widget('bad-status', { size: 1 }))).body;
     const bad = await api('PUT', `${WIDGETS}/bad-status/status`, { ...w, status: { conditions: [{ type: 7, status: 'True' }] } });
     assert.equal(bad.status, 422);
-    assert.equal(bad.body.message, 'Widget.conformance.certgate.io "bad-status" is invalid: conditions[0].type: Invalid value: "integer": conditions[0].type in body must be of type string: "integer"');
-    assert.deepEqual(bad.body.details.causes, [{ reason: 'FieldValueTypeInvalid', message: 'Invalid value: "integer": conditions[0].type in body must be of type string: "integer"', field: 'conditions[0].type' }]);
+    assert.equal(
+      bad.body.message,
+      'Widget.conformance.certgate.io "bad-status" is invalid: conditions[0].type: Invalid value: "integer": conditions[0].type in body must be of type string: "integer"',
+    );
+    assert.deepEqual(bad.body.details.causes, [
+      {
+        reason: 'FieldValueTypeInvalid',
+        message: 'Invalid value: "integer": conditions[0].type in body must be of type string: "integer"',
+        field: 'conditions[0].type',
+      },
+    ]);
   });
 
   it('handles unknown fields per fieldValidation: Strict rejects, Warn warns, Ignore prunes silently', async () => {
@@ -437,13 +648,20 @@ describe('watch', () => {
     const a = (await api('POST', WIDGETS, widget('w-a'))).body;
     await api('PATCH', `${WIDGETS}/w-a`, { spec: { size: 8 } }, 'application/merge-patch+json');
     await api('DELETE', `${WIDGETS}/w-a`);
-    const events = await watchEvents(`${WIDGETS}?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=3`, () => false, 8000);
+    const events = await watchEvents(
+      `${WIDGETS}?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=3`,
+      () => false,
+      8000,
+    );
     const changes = events.filter((e) => e.type !== 'BOOKMARK' && e.object.metadata.name === 'w-a').map((e) => `${e.type}:${e.object.spec.size}`);
     assert.deepEqual(changes, ['MODIFIED:8', 'DELETED:8'], 'only changes after the given resourceVersion');
-    assert.ok(events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0), 'bookmark sent');
+    assert.ok(
+      events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0),
+      'bookmark sent',
+    );
   });
 
-  it('sends BOOKMARKs 2 s before the watch\'s deadline (else every minute), only once the resource has had an event, with that event\'s version', async () => {
+  it("sends BOOKMARKs 2 s before the watch's deadline (else every minute), only once the resource has had an event, with that event's version", async () => {
     const fresh = await startApiServer({ dir: join(workDir, 'bookmarks'), crdDir: null });
     try {
       const watchFor = (path: string, timeoutSeconds: number) =>
@@ -451,16 +669,20 @@ describe('watch', () => {
           const started = Date.now();
           const events: Array<{ type: string; rv: string; atMs: number }> = [];
           let buf = '';
-          const req = https.get(`${fresh.url}${path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}`, { ca: fresh.caPem, headers: { authorization: `Bearer ${fresh.token}` } }, (res) => {
-            res.on('data', (c) => {
-              buf += c;
-              for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-                const e = JSON.parse(buf.slice(0, i));
-                events.push({ type: e.type, rv: e.object.metadata.resourceVersion, atMs: Date.now() - started });
-              }
-            });
-            res.on('end', () => resolve(events));
-          });
+          const req = https.get(
+            `${fresh.url}${path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}`,
+            { ca: fresh.caPem, headers: { authorization: `Bearer ${fresh.token}` } },
+            (res) => {
+              res.on('data', (c) => {
+                buf += c;
+                for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+                  const e = JSON.parse(buf.slice(0, i));
+                  events.push({ type: e.type, rv: e.object.metadata.resourceVersion, atMs: Date.now() - started });
+                }
+              });
+              res.on('end', () => resolve(events));
+            },
+          );
           req.on('error', reject);
         });
       // ConfigMaps have had no event since this server started: no bookmark at all
@@ -468,7 +690,10 @@ describe('watch', () => {
       const created = await request(fresh, fresh.token, 'POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'b' } });
       await request(fresh, fresh.token, 'POST', '/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'later' } }); // a newer version elsewhere
       const secrets = await watchFor('/api/v1/namespaces/default/secrets', 4);
-      assert.deepEqual((await quiet).filter((e) => e.type === 'BOOKMARK'), []);
+      assert.deepEqual(
+        (await quiet).filter((e) => e.type === 'BOOKMARK'),
+        [],
+      );
       const bookmarks = secrets.filter((e) => e.type === 'BOOKMARK');
       assert.equal(bookmarks.length, 1, JSON.stringify(secrets));
       assert.ok(bookmarks[0].atMs >= 1500, `not on a timer from the start: ${bookmarks[0].atMs} ms`);
@@ -489,10 +714,14 @@ describe('watch', () => {
     assert.match(events[0].object.message, /^too old resource version: \d+ \(\d+\)$/);
   });
 
-  it('answers 410 Expired to a watch from before the resource\'s watch cache started (a version from just before its CRD was created)', async () => {
+  it("answers 410 Expired to a watch from before the resource's watch cache started (a version from just before its CRD was created)", async () => {
     // A version still inside the history window (no compaction since), but older than the CRD.
     const before = (await api('GET', '/api/v1/namespaces')).body.metadata.resourceVersion;
-    const gadgets = { ...widgetCrd, metadata: { name: `gadgets.${GROUP}` }, spec: { ...widgetCrd.spec, names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' } } };
+    const gadgets = {
+      ...widgetCrd,
+      metadata: { name: `gadgets.${GROUP}` },
+      spec: { ...widgetCrd.spec, names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' } },
+    };
     const crd = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', gadgets);
     assert.equal(crd.status, 201, JSON.stringify(crd.body));
     const path = `/apis/${GROUP}/v1/namespaces/default/gadgets`;
@@ -508,16 +737,28 @@ describe('watch', () => {
     // From the list's resourceVersion the watch works and sees later changes.
     const later = watchEvents(`${path}?watch=true&resourceVersion=${listed.metadata.resourceVersion}`, (ev) => ev.some((e) => e.type === 'ADDED'));
     await api('POST', path, { ...widget('g-1'), kind: 'Gadget' });
-    assert.deepEqual((await later).filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type}:${e.object.metadata.name}`), ['ADDED:g-1']);
+    assert.deepEqual(
+      (await later).filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type}:${e.object.metadata.name}`),
+      ['ADDED:g-1'],
+    );
   });
 
-  it('returns custom resources with every object\'s keys sorted, as the real server encodes them (create, get, list, watch)', async () => {
+  it("returns custom resources with every object's keys sorted, as the real server encodes them (create, get, list, watch)", async () => {
     const sortedDeep = (v: unknown): boolean =>
-      Array.isArray(v) ? v.every(sortedDeep) : v === null || typeof v !== 'object' ? true : Object.keys(v).join() === Object.keys(v).sort().join() && Object.values(v).every(sortedDeep);
+      Array.isArray(v)
+        ? v.every(sortedDeep)
+        : v === null || typeof v !== 'object'
+          ? true
+          : Object.keys(v).join() === Object.keys(v).sort().join() && Object.values(v).every(sortedDeep);
     const from = (await api('GET', WIDGETS)).body.metadata.resourceVersion;
     const watched = watchEvents(`${WIDGETS}?watch=true&resourceVersion=${from}`, (ev) => ev.some((e) => e.object?.metadata?.name === 'w-keys'));
     // Keys deliberately out of order at every level.
-    const created = await api('POST', WIDGETS, { spec: { size: 2, extra: { zeta: 1, alpha: { y: 1, b: 2 } }, color: 'red' }, metadata: { name: 'w-keys', labels: { zz: 'a', aa: 'b' } }, kind: 'Widget', apiVersion: `${GROUP}/v1` });
+    const created = await api('POST', WIDGETS, {
+      spec: { size: 2, extra: { zeta: 1, alpha: { y: 1, b: 2 } }, color: 'red' },
+      metadata: { name: 'w-keys', labels: { zz: 'a', aa: 'b' } },
+      kind: 'Widget',
+      apiVersion: `${GROUP}/v1`,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const got = (await api('GET', `${WIDGETS}/w-keys`)).body;
     const listed = (await api('GET', WIDGETS)).body.items.find((o: any) => o.metadata.name === 'w-keys');
@@ -536,16 +777,32 @@ describe('watch', () => {
     const left = (await api('PATCH', `${WIDGETS}/w-sel`, { metadata: { labels: { tier: 'back' } }, spec: { size: 2 } }, 'application/merge-patch+json')).body;
     await api('PATCH', `${WIDGETS}/w-sel`, { metadata: { labels: { tier: 'front' } }, spec: { size: 3 } }, 'application/merge-patch+json');
     const events = (await byLabel).filter((e) => e.type !== 'BOOKMARK');
-    assert.deepEqual(events.map((e) => `${e.type}:${e.object.metadata.labels.tier}:${e.object.spec.size}`), ['ADDED:front:1', 'DELETED:front:1', 'ADDED:front:3'], 'DELETED carries the state that matched');
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.object.metadata.labels.tier}:${e.object.spec.size}`),
+      ['ADDED:front:1', 'DELETED:front:1', 'ADDED:front:3'],
+      'DELETED carries the state that matched',
+    );
     assert.equal(events[1].object.metadata.resourceVersion, left.metadata.resourceVersion, "with the change's resourceVersion");
     // the same with a field selector (core Events by reason)
     const EVENTS = '/api/v1/namespaces/default/events';
     const fromEvents = (await api('GET', EVENTS)).body.metadata.resourceVersion;
-    const byReason = watchEvents(`${EVENTS}?watch=true&resourceVersion=${fromEvents}&fieldSelector=${encodeURIComponent('reason=Pending')}`, (ev) => ev.filter((e) => e.type !== 'BOOKMARK').length >= 2);
-    await api('POST', EVENTS, { metadata: { name: 'ev-sel' }, involvedObject: { kind: 'Widget', name: 'w-sel', namespace: 'default' }, reason: 'Pending', message: 'waiting', type: 'Normal' });
+    const byReason = watchEvents(
+      `${EVENTS}?watch=true&resourceVersion=${fromEvents}&fieldSelector=${encodeURIComponent('reason=Pending')}`,
+      (ev) => ev.filter((e) => e.type !== 'BOOKMARK').length >= 2,
+    );
+    await api('POST', EVENTS, {
+      metadata: { name: 'ev-sel' },
+      involvedObject: { kind: 'Widget', name: 'w-sel', namespace: 'default' },
+      reason: 'Pending',
+      message: 'waiting',
+      type: 'Normal',
+    });
     const moved = (await api('PATCH', `${EVENTS}/ev-sel`, { reason: 'Issued', message: 'done' }, 'application/merge-patch+json')).body;
     const reasons = (await byReason).filter((e) => e.type !== 'BOOKMARK');
-    assert.deepEqual(reasons.map((e) => `${e.type}:${e.object.reason}:${e.object.message}:${e.object.metadata.resourceVersion === moved.metadata.resourceVersion}`), ['ADDED:Pending:waiting:false', 'DELETED:Pending:waiting:true']);
+    assert.deepEqual(
+      reasons.map((e) => `${e.type}:${e.object.reason}:${e.object.message}:${e.object.metadata.resourceVersion === moved.metadata.resourceVersion}`),
+      ['ADDED:Pending:waiting:false', 'DELETED:Pending:waiting:true'],
+    );
   });
 
   it('drives the client-node informer: add/update/delete, resume after reconnect, relist after 410', async () => {
@@ -598,7 +855,9 @@ describe('controllers', () => {
     await api('DELETE', '/api/v1/namespaces/default/configmaps/owner');
     await eventually(async () => (await api('GET', '/api/v1/namespaces/default/secrets/dependent')).status === 404, 'dependent deleted');
     const keeper = (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'keeper' } })).body;
-    await api('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'orphaned', ownerReferences: [{ ...ref, name: 'keeper', uid: keeper.metadata.uid }] } });
+    await api('POST', '/api/v1/namespaces/default/secrets', {
+      metadata: { name: 'orphaned', ownerReferences: [{ ...ref, name: 'keeper', uid: keeper.metadata.uid }] },
+    });
     await api('DELETE', '/api/v1/namespaces/default/configmaps/keeper', { propagationPolicy: 'Orphan' });
     const orphan = await api('GET', '/api/v1/namespaces/default/secrets/orphaned');
     assert.equal(orphan.status, 200, 'propagationPolicy Orphan keeps dependents');
@@ -620,16 +879,27 @@ describe('controllers', () => {
   it('refuses a new finalizer on an object being deleted (422), while removing one still works', async () => {
     await api('POST', WIDGETS, widget('fin-late', { size: 1 }, { finalizers: ['example.com/hold'] }));
     assert.equal((await api('DELETE', `${WIDGETS}/fin-late`)).status, 200);
-    const added = await api('PATCH', `${WIDGETS}/fin-late`, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/late' }], 'application/json-patch+json');
+    const added = await api(
+      'PATCH',
+      `${WIDGETS}/fin-late`,
+      [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/late' }],
+      'application/json-patch+json',
+    );
     assert.equal(added.status, 422);
-    assert.equal(added.body.message, 'Widget.conformance.certgate.io "fin-late" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}');
-    assert.deepEqual(added.body.details.causes.map((c: any) => `${c.field} ${c.reason}`), ['metadata.finalizers FieldValueForbidden']);
+    assert.equal(
+      added.body.message,
+      'Widget.conformance.certgate.io "fin-late" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}',
+    );
+    assert.deepEqual(
+      added.body.details.causes.map((c: any) => `${c.field} ${c.reason}`),
+      ['metadata.finalizers FieldValueForbidden'],
+    );
     assert.deepEqual((await api('GET', `${WIDGETS}/fin-late`)).body.metadata.finalizers, ['example.com/hold']);
     await api('PATCH', `${WIDGETS}/fin-late`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
     assert.equal((await api('GET', `${WIDGETS}/fin-late`)).status, 404);
   });
 
-  it('answers a dryRun value other than All with 422 on the verb\'s options', async () => {
+  it("answers a dryRun value other than All with 422 on the verb's options", async () => {
     const created = await api('POST', `${WIDGETS}?dryRun=Yes`, widget('dry-yes', { size: 1 }));
     assert.equal(created.status, 422);
     assert.equal(created.body.reason, 'Invalid');
@@ -659,24 +929,61 @@ describe('controllers', () => {
 describe('managedFields and server-side apply', () => {
   const CMS = '/api/v1/namespaces/default/configmaps';
   const apply = (name: string, manager: string | undefined, data: Record<string, string> | undefined, extra = '') =>
-    api('PATCH', `${CMS}/${name}?${manager ? `fieldManager=${manager}` : ''}${extra}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, ...(data ? { data } : {}) }, 'application/apply-patch+yaml');
-  const owners = (obj: any) => Object.fromEntries(obj.metadata.managedFields.map((m: any) => [`${m.manager}/${m.operation}`, Object.keys(m.fieldsV1['f:data'] ?? {}).filter((k) => k !== '.').sort().join(',')]));
+    api(
+      'PATCH',
+      `${CMS}/${name}?${manager ? `fieldManager=${manager}` : ''}${extra}`,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, ...(data ? { data } : {}) },
+      'application/apply-patch+yaml',
+    );
+  const owners = (obj: any) =>
+    Object.fromEntries(
+      obj.metadata.managedFields.map((m: any) => [
+        `${m.manager}/${m.operation}`,
+        Object.keys(m.fieldsV1['f:data'] ?? {})
+          .filter((k) => k !== '.')
+          .sort()
+          .join(','),
+      ]),
+    );
   const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-  it('records managedFields on every write: the fieldManager, else the User-Agent\'s product', async () => {
+  it("records managedFields on every write: the fieldManager, else the User-Agent's product", async () => {
     const created = await api('POST', `${CMS}?fieldManager=kubectl-create`, { metadata: { name: 'mf', labels: { app: 'x' } }, data: { a: '1' } });
     assert.equal(created.status, 201);
     const [entry] = created.body.metadata.managedFields;
     assert.match(entry.time, ISO_SECONDS);
-    assert.deepEqual({ ...entry, time: undefined }, { manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: undefined, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } } });
+    assert.deepEqual(
+      { ...entry, time: undefined },
+      {
+        manager: 'kubectl-create',
+        operation: 'Update',
+        apiVersion: 'v1',
+        time: undefined,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
+      },
+    );
     // no fieldManager: the User-Agent up to its first "/" (here Node's https client sends none, so the raw request sets one)
     const ua = await new Promise<any>((resolve, reject) => {
       const data = JSON.stringify({ data: { b: '2' } });
-      const req = https.request(`${server.url}${CMS}/mf`, { method: 'PATCH', ca: server.caPem, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(data), 'user-agent': 'certgate-worker/0.1.0 (linux)' } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve(JSON.parse(text)));
-      });
+      const req = https.request(
+        `${server.url}${CMS}/mf`,
+        {
+          method: 'PATCH',
+          ca: server.caPem,
+          headers: {
+            authorization: `Bearer ${server.token}`,
+            'content-type': 'application/merge-patch+json',
+            'content-length': Buffer.byteLength(data),
+            'user-agent': 'certgate-worker/0.1.0 (linux)',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(JSON.parse(text)));
+        },
+      );
       req.on('error', reject);
       req.end(data);
     });
@@ -687,13 +994,20 @@ describe('managedFields and server-side apply', () => {
     const reporter = st.body.metadata.managedFields.find((m: any) => m.manager === 'reporter');
     assert.equal(reporter.subresource, 'status');
     assert.deepEqual(reporter.fieldsV1, { 'f:status': { '.': {}, 'f:conditions': {} } }, 'a list without x-kubernetes-list-type is atomic');
-    assert.deepEqual(Object.keys(st.body.metadata.managedFields.find((m: any) => m.manager === 'maker').fieldsV1['f:spec']), ['.', 'f:color', 'f:size'], 'the creator owns defaulted fields too');
+    assert.deepEqual(
+      Object.keys(st.body.metadata.managedFields.find((m: any) => m.manager === 'maker').fieldsV1['f:spec']),
+      ['.', 'f:color', 'f:size'],
+      'the creator owns defaulted fields too',
+    );
   });
 
   it('applies server-side: conflicts are 409 naming the owner, equal values share ownership, force takes it, unapplied fields go', async () => {
     const first = await apply('ssa', 'alpha', { a: '1', b: '2' });
     assert.equal(first.status, 201, JSON.stringify(first.body));
-    assert.deepEqual(first.body.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.fieldsV1]), [['alpha', 'Apply', { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } }]]);
+    assert.deepEqual(
+      first.body.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.fieldsV1]),
+      [['alpha', 'Apply', { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } }]],
+    );
 
     const clash = await apply('ssa', 'beta', { a: 'x' });
     assert.equal(clash.status, 409);
@@ -750,13 +1064,21 @@ describe('managedFields and server-side apply', () => {
     assert.equal(force.body.message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
   });
 
-  it('merges associative lists by key and keeps other managers\' items, as kubectl apply --server-side sees it', async () => {
+  it("merges associative lists by key and keeps other managers' items, as kubectl apply --server-side sees it", async () => {
     const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-cli\n  finalizers: [example.com/a]\ndata:\n${data}`;
     writeFileSync(join(workDir, 'ssa.yaml'), cm('  k: one\n'));
     const first = await kubectl(['apply', '--server-side', '--field-manager=argocd', '-f', join(workDir, 'ssa.yaml')]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /configmap\/ssa-cli serverside-applied/);
-    await api('PATCH', `${CMS}/ssa-cli?fieldManager=operator`, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/b' }, { op: 'replace', path: '/data/k', value: 'two' }], 'application/json-patch+json');
+    await api(
+      'PATCH',
+      `${CMS}/ssa-cli?fieldManager=operator`,
+      [
+        { op: 'add', path: '/metadata/finalizers/-', value: 'example.com/b' },
+        { op: 'replace', path: '/data/k', value: 'two' },
+      ],
+      'application/json-patch+json',
+    );
     writeFileSync(join(workDir, 'ssa.yaml'), cm('  k: three\n'));
     const clash = await kubectl(['apply', '--server-side', '--field-manager=argocd', '-f', join(workDir, 'ssa.yaml')]);
     assert.notEqual(clash.code, 0);
@@ -765,7 +1087,7 @@ describe('managedFields and server-side apply', () => {
     assert.equal(forced.code, 0, forced.stderr);
     const got = (await api('GET', `${CMS}/ssa-cli`)).body;
     assert.equal(got.data.k, 'three');
-    assert.deepEqual(got.metadata.finalizers, ['example.com/a', 'example.com/b'], 'a set list keeps the other manager\'s member');
+    assert.deepEqual(got.metadata.finalizers, ['example.com/a', 'example.com/b'], "a set list keeps the other manager's member");
     const operator = got.metadata.managedFields.find((m: any) => m.manager === 'operator');
     assert.deepEqual(operator.fieldsV1, { 'f:metadata': { 'f:finalizers': { 'v:"example.com/b"': {} } } });
     await api('PATCH', `${CMS}/ssa-cli`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
@@ -774,7 +1096,10 @@ describe('managedFields and server-side apply', () => {
 
 describe('warnings (Warning: 299 headers)', () => {
   const INGRESSES = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
-  const ingress = (name: string, annotations: Record<string, string>) => ({ metadata: { name, annotations }, spec: { rules: [{ host: `${name}.example.com` }] } });
+  const ingress = (name: string, annotations: Record<string, string>) => ({
+    metadata: { name, annotations },
+    spec: { rules: [{ host: `${name}.example.com` }] },
+  });
 
   it('warns that the kubernetes.io/ingress.class annotation is deprecated when an Ingress with it is created (also in a dry run)', async () => {
     const expected = '299 - "annotation \\"kubernetes.io/ingress.class\\" is deprecated, please use \'spec.ingressClassName\' instead"';
@@ -786,18 +1111,37 @@ describe('warnings (Warning: 299 headers)', () => {
     const plain = await api('POST', INGRESSES, ingress('modern', { 'cert-manager.io/cluster-issuer': 'x' }));
     assert.equal(plain.status, 201);
     assert.equal(plain.headers.warning, undefined);
-    writeFileSync(join(workDir, 'classic.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: classic-cli\n  annotations:\n    kubernetes.io/ingress.class: nginx\nspec:\n  rules:\n  - host: cli.example.com\n');
+    writeFileSync(
+      join(workDir, 'classic.yaml'),
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: classic-cli\n  annotations:\n    kubernetes.io/ingress.class: nginx\nspec:\n  rules:\n  - host: cli.example.com\n',
+    );
     const cli = await kubectl(['apply', '-f', join(workDir, 'classic.yaml')]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stderr, /^Warning: annotation "kubernetes\.io\/ingress\.class" is deprecated, please use 'spec\.ingressClassName' instead$/m);
   });
 
   it('warns on every request to a deprecated CRD version: its deprecationWarning, else "<group>/<version> <Kind> is deprecated; use <newest version>"', async () => {
-    const version = (name: string, extra: Record<string, unknown>) => ({ name, served: true, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, ...extra });
+    const version = (name: string, extra: Record<string, unknown>) => ({
+      name,
+      served: true,
+      storage: name === 'v1',
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      ...extra,
+    });
     const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `relics.${GROUP}` },
-      spec: { group: GROUP, scope: 'Namespaced', names: { plural: 'relics', singular: 'relic', kind: 'Relic' },
-        versions: [version('v1alpha1', { deprecated: true, deprecationWarning: 'relics v1alpha1 goes away in 2027' }), version('v1beta1', { deprecated: true }), version('v1', {})] },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `relics.${GROUP}` },
+      spec: {
+        group: GROUP,
+        scope: 'Namespaced',
+        names: { plural: 'relics', singular: 'relic', kind: 'Relic' },
+        versions: [
+          version('v1alpha1', { deprecated: true, deprecationWarning: 'relics v1alpha1 goes away in 2027' }),
+          version('v1beta1', { deprecated: true }),
+          version('v1', {}),
+        ],
+      },
     };
     assert.equal((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
     const path = (v: string) => `/apis/${GROUP}/${v}/namespaces/default/relics`;
@@ -811,10 +1155,14 @@ describe('warnings (Warning: 299 headers)', () => {
     assert.equal((await api('GET', path('v1alpha1'))).headers.warning, '299 - "relics v1alpha1 goes away in 2027"');
     assert.equal((await api('GET', path('v1'))).headers.warning, undefined);
     const watched = await new Promise<string | string[] | undefined>((resolve, reject) => {
-      const req = https.get(`${server.url}${path('v1beta1')}?watch=true&timeoutSeconds=1`, { ca: server.caPem, headers: { authorization: `Bearer ${server.token}` } }, (res) => {
-        resolve(res.headers.warning);
-        req.destroy();
-      });
+      const req = https.get(
+        `${server.url}${path('v1beta1')}?watch=true&timeoutSeconds=1`,
+        { ca: server.caPem, headers: { authorization: `Bearer ${server.token}` } },
+        (res) => {
+          resolve(res.headers.warning);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
     });
     assert.equal(watched, defaultText);
@@ -875,7 +1223,10 @@ spec:
     const invalid = await kubectl(['apply', '-f', '-'], `apiVersion: ${GROUP}/v1\nkind: Widget\nmetadata: {name: nosize}\nspec: {color: red}\n`);
     assert.notEqual(invalid.code, 0);
     assert.match(invalid.stderr, /The Widget "nosize" is invalid: spec.size: Required value/);
-    const ingressTypo = await kubectl(['apply', '-f', '-'], 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: typo}\nspec:\n  tls:\n  - hosts: [a.example.com]\n    secretname: x\n');
+    const ingressTypo = await kubectl(
+      ['apply', '-f', '-'],
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: typo}\nspec:\n  tls:\n  - hosts: [a.example.com]\n    secretname: x\n',
+    );
     assert.notEqual(ingressTypo.code, 0);
     assert.match(ingressTypo.stderr, /Ingress in version "v1" cannot be handled as a Ingress: strict decoding error: unknown field "spec.tls\[0\].secretname"/);
   });
@@ -885,7 +1236,10 @@ spec:
     await api('PATCH', `${WIDGETS}/printed/status`, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/merge-patch+json');
     const res = await kubectl(['get', 'wdg', 'printed']);
     assert.equal(res.code, 0, res.stderr);
-    const [header, row] = res.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const [header, row] = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     assert.deepEqual(header, ['NAME', 'SIZE', 'COLOR', 'READY']);
     assert.deepEqual(row, ['printed', '4', 'blue', 'True']);
     const secrets = await kubectl(['get', 'secrets', 'tls-1']);
@@ -925,19 +1279,46 @@ spec:
       // registered with the wrong CA first: calls fail closed until the caBundle is fixed
       await api('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
         metadata: { name: 'vwidget' },
-        webhooks: [{ name: 'vwidget.conformance.certgate.io', rules, clientConfig: { ...clientConfig('/validate'), caBundle: Buffer.from(server.caPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] } }],
+        webhooks: [
+          {
+            name: 'vwidget.conformance.certgate.io',
+            rules,
+            clientConfig: { ...clientConfig('/validate'), caBundle: Buffer.from(server.caPem).toString('base64') },
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Fail',
+            objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] },
+          },
+        ],
       });
       const untrusted = await api('POST', WIDGETS, widget('untrusted', { size: 1 }));
       assert.equal(untrusted.status, 500);
-      assert.match(untrusted.body.message, /^Internal error occurred: failed calling webhook "vwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/validate\?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority$/, 'in Go\'s words');
-      const fixed = await api('PATCH', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget', [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: Buffer.from(ca.certPem).toString('base64') }], 'application/json-patch+json');
+      assert.match(
+        untrusted.body.message,
+        /^Internal error occurred: failed calling webhook "vwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/validate\?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority$/,
+        "in Go's words",
+      );
+      const fixed = await api(
+        'PATCH',
+        '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget',
+        [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: Buffer.from(ca.certPem).toString('base64') }],
+        'application/json-patch+json',
+      );
       assert.equal(fixed.status, 200);
       // the mutating webhook is addressed as a Service, resolved through the serviceResolver option
       hookPort = port;
       // v1 has no webhooks with side effects (sideEffects Some/Unknown were v1beta1's): every v1 webhook is called on dry runs
       const mwidget = (sideEffects: string) => ({
         metadata: { name: 'mwidget' },
-        webhooks: [{ name: 'mwidget.conformance.certgate.io', rules, clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate' }, caBundle: Buffer.from(ca.certPem).toString('base64') }, admissionReviewVersions: ['v1'], sideEffects }],
+        webhooks: [
+          {
+            name: 'mwidget.conformance.certgate.io',
+            rules,
+            clientConfig: { service: { namespace: 'certgate', name: 'hook', path: '/mutate' }, caBundle: Buffer.from(ca.certPem).toString('base64') },
+            admissionReviewVersions: ['v1'],
+            sideEffects,
+          },
+        ],
       });
       const withSideEffects = await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mwidget('Some'));
       assert.equal(withSideEffects.status, 422);
@@ -951,18 +1332,29 @@ spec:
       const stored = (await api('GET', `${WIDGETS}/blue`)).body;
       assert.equal(stored.metadata.labels.mutated, 'true', 'mutating webhook JSONPatch applied');
       const seen = reviews.find((r) => r.name === 'blue' && r.operation === 'CREATE');
-      assert.deepEqual([seen.kind.kind, seen.resource.resource, seen.namespace, seen.dryRun, seen.userInfo.username], ['Widget', 'widgets', 'default', false, 'kubernetes-admin']);
+      assert.deepEqual(
+        [seen.kind.kind, seen.resource.resource, seen.namespace, seen.dryRun, seen.userInfo.username],
+        ['Widget', 'widgets', 'default', false, 'kubernetes-admin'],
+      );
       const dryOk = await api('POST', `${WIDGETS}?dryRun=All`, widget('dry-hook', { size: 1 }));
       assert.equal(dryOk.status, 201);
       assert.equal(dryOk.body.metadata.labels.mutated, 'true');
-      assert.deepEqual(reviews.filter((r) => r.name === 'dry-hook').map((r) => r.dryRun), [true, true], 'both webhooks saw dryRun: true');
+      assert.deepEqual(
+        reviews.filter((r) => r.name === 'dry-hook').map((r) => r.dryRun),
+        [true, true],
+        'both webhooks saw dryRun: true',
+      );
       assert.equal((await api('GET', `${WIDGETS}/dry-hook`)).status, 404);
       // a webhook that cannot be reached fails closed with failurePolicy Fail
       hook.close();
       hook.closeAllConnections();
       const unreachable = await api('POST', WIDGETS, widget('unreachable', { size: 1 }, { labels: { skip: 'validation' } }));
       assert.equal(unreachable.status, 500);
-      assert.match(unreachable.body.message, /^Internal error occurred: failed calling webhook "mwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/mutate\?timeout=10s": dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/, 'in Go\'s words');
+      assert.match(
+        unreachable.body.message,
+        /^Internal error occurred: failed calling webhook "mwidget.conformance.certgate.io": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/mutate\?timeout=10s": dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/,
+        "in Go's words",
+      );
     } finally {
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/vwidget');
       await api('DELETE', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/mwidget');
@@ -1003,10 +1395,16 @@ describe('RBAC (rbac: true)', () => {
     const denied = await request(rbacServer, bot, 'GET', '/api/v1/namespaces/default/secrets');
     assert.equal(denied.status, 403);
     assert.equal(denied.body.reason, 'Forbidden');
-    assert.equal(denied.body.message, 'secrets is forbidden: User "system:serviceaccount:default:bot" cannot list resource "secrets" in API group "" in the namespace "default"');
+    assert.equal(
+      denied.body.message,
+      'secrets is forbidden: User "system:serviceaccount:default:bot" cannot list resource "secrets" in API group "" in the namespace "default"',
+    );
     const noToken = await request(rbacServer, 'wrong', 'GET', '/api/v1/namespaces/default/secrets');
     assert.equal(noToken.status, 401);
-    await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'secret-reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }] });
+    await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', {
+      metadata: { name: 'secret-reader' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
+    });
     await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
       metadata: { name: 'bot-reads-secrets' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
@@ -1017,7 +1415,10 @@ describe('RBAC (rbac: true)', () => {
     const kubeconfig = await rbacServer.kubeconfigFor('default', 'bot');
     const create = await kubectl(['create', 'configmap', 'nope', '--from-literal=a=b'], undefined, kubeconfig);
     assert.notEqual(create.code, 0);
-    assert.match(create.stderr, /configmaps is forbidden: User "system:serviceaccount:default:bot" cannot create resource "configmaps" in API group "" in the namespace "default"/);
+    assert.match(
+      create.stderr,
+      /configmaps is forbidden: User "system:serviceaccount:default:bot" cannot create resource "configmaps" in API group "" in the namespace "default"/,
+    );
     const canI = await kubectl(['auth', 'can-i', 'list', 'secrets'], undefined, kubeconfig);
     assert.equal(canI.stdout.trim(), 'yes');
     // kubectl create token (serviceaccounts/token) and impersonation (--as) answer for that ServiceAccount
@@ -1038,11 +1439,30 @@ describe('RBAC (rbac: true)', () => {
     const admin = (m: string, p: string, b?: unknown) => request(rbacServer, rbacServer.token, m, p, b);
     const asDelegate = (m: string, p: string, b?: unknown) => request(rbacServer, delegate, m, p, b);
     const delegate = rbacServer.tokenFor('default', 'delegate');
-    const bind = (name: string, roleKind: string, roleName: string) => ({ metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects: [{ kind: 'ServiceAccount', name: 'delegate', namespace: 'default' }] });
+    const bind = (name: string, roleKind: string, roleName: string) => ({
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: 'delegate', namespace: 'default' }],
+    });
     // The delegate may manage Roles and RoleBindings in "default" and read ConfigMaps there, nothing more.
-    assert.equal((await admin('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'rbac-manager' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'get', 'update'] }, { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] })).status, 201);
+    assert.equal(
+      (
+        await admin('POST', `${RBAC}/namespaces/default/roles`, {
+          metadata: { name: 'rbac-manager' },
+          rules: [
+            { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'get', 'update'] },
+            { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+          ],
+        })
+      ).status,
+      201,
+    );
     assert.equal((await admin('POST', `${RBAC}/namespaces/default/rolebindings`, bind('delegate-manages-rbac', 'Role', 'rbac-manager'))).status, 201);
-    assert.equal((await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'secret-admin' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] })).status, 201);
+    assert.equal(
+      (await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'secret-admin' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] }))
+        .status,
+      201,
+    );
     const groups = '(groups=["system:serviceaccounts" "system:serviceaccounts:default" "system:authenticated"])';
 
     const steal = { metadata: { name: 'steal-secrets' }, rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list'] }] };
@@ -1050,32 +1470,78 @@ describe('RBAC (rbac: true)', () => {
       const refused = await asDelegate('POST', path, steal);
       assert.equal(refused.status, 403, JSON.stringify(refused.body));
       assert.equal(refused.body.reason, 'Forbidden');
-      assert.equal(refused.body.message, `roles.rbac.authorization.k8s.io "steal-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["configmaps"], Verbs:["list"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}`);
+      assert.equal(
+        refused.body.message,
+        `roles.rbac.authorization.k8s.io "steal-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["configmaps"], Verbs:["list"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}`,
+      );
       assert.deepEqual(refused.body.details, { name: 'steal-secrets', group: 'rbac.authorization.k8s.io', kind: 'roles' });
     }
     // Rights it holds it may hand on, and a Role it made may not later grow beyond them.
-    const held = await asDelegate('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'read-config' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] });
+    const held = await asDelegate('POST', `${RBAC}/namespaces/default/roles`, {
+      metadata: { name: 'read-config' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+    });
     assert.equal(held.status, 201, JSON.stringify(held.body));
-    const grown = await asDelegate('PUT', `${RBAC}/namespaces/default/roles/read-config`, { ...held.body, rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }] });
+    const grown = await asDelegate('PUT', `${RBAC}/namespaces/default/roles/read-config`, {
+      ...held.body,
+      rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }],
+    });
     assert.equal(grown.status, 403);
-    assert.match(grown.body.message, /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get"\]\}$/);
-    assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, { ...bind('read-config', 'Role', 'read-config'), subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }] })).status, 201);
+    assert.match(
+      grown.body.message,
+      /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get"\]\}$/,
+    );
+    assert.equal(
+      (
+        await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, {
+          ...bind('read-config', 'Role', 'read-config'),
+          subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }],
+        })
+      ).status,
+      201,
+    );
 
     // Binding a role whose rules it lacks is refused; a binding to a missing role is 404.
     const bound = await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('grab-secrets', 'ClusterRole', 'secret-admin'));
     assert.equal(bound.status, 403);
-    assert.equal(bound.body.message, `rolebindings.rbac.authorization.k8s.io "grab-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["*"]}`);
+    assert.equal(
+      bound.body.message,
+      `rolebindings.rbac.authorization.k8s.io "grab-secrets" is forbidden: user "system:serviceaccount:default:delegate" ${groups} is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["*"]}`,
+    );
     const missing = await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('to-nothing', 'ClusterRole', 'no-such-role'));
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, 'clusterroles.rbac.authorization.k8s.io "no-such-role" not found');
 
     // The "bind" verb on that ClusterRole, and the "escalate" verb on roles, lift the check.
-    await admin('POST', `${RBAC}/namespaces/default/roles`, { metadata: { name: 'may-bind-escalate' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['secret-admin'], verbs: ['bind'] }, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] }] });
+    await admin('POST', `${RBAC}/namespaces/default/roles`, {
+      metadata: { name: 'may-bind-escalate' },
+      rules: [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['secret-admin'], verbs: ['bind'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] },
+      ],
+    });
     await admin('POST', `${RBAC}/namespaces/default/rolebindings`, bind('delegate-may-bind-escalate', 'Role', 'may-bind-escalate'));
     assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/rolebindings`, bind('grab-secrets', 'ClusterRole', 'secret-admin'))).status, 201);
-    assert.equal((await asDelegate('POST', `${RBAC}/namespaces/default/roles`, { ...steal, metadata: { name: 'steal-more' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }] })).status, 201);
+    assert.equal(
+      (
+        await asDelegate('POST', `${RBAC}/namespaces/default/roles`, {
+          ...steal,
+          metadata: { name: 'steal-more' },
+          rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }],
+        })
+      ).status,
+      201,
+    );
     // The admin (system:masters) is never checked.
-    assert.equal((await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'aggregate-all' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { x: 'y' } }] } })).status, 201);
+    assert.equal(
+      (
+        await admin('POST', `${RBAC}/clusterroles`, {
+          metadata: { name: 'aggregate-all' },
+          aggregationRule: { clusterRoleSelectors: [{ matchLabels: { x: 'y' } }] },
+        })
+      ).status,
+      201,
+    );
   });
 });
 
@@ -1105,7 +1571,11 @@ describe('the chart CRDs', () => {
     try {
       const crds = (await request(chartServer, chartServer.token, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body.items;
       assert.ok(crds.length > 0, 'charts/certgate/crds has CRDs');
-      for (const crd of crds) assert.ok(crd.status.conditions.some((c: any) => c.type === 'Established' && c.status === 'True'), `${crd.metadata.name} established`);
+      for (const crd of crds)
+        assert.ok(
+          crd.status.conditions.some((c: any) => c.type === 'Established' && c.status === 'True'),
+          `${crd.metadata.name} established`,
+        );
       const get = await kubectl(['get', 'certificates', '-A'], undefined, chartServer.kubeconfigPath);
       assert.equal(get.code, 0, get.stderr);
       assert.match(get.stderr, /No resources found/);

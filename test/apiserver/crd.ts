@@ -19,7 +19,8 @@ export function validateCrd(crd: KObj): StatusCause[] {
   const versions: any[] = spec.versions ?? [];
   if (versions.length === 0) out.push(causes.required('spec.versions'));
   const storage = versions.filter((v) => v.storage);
-  if (versions.length > 0 && storage.length !== 1) out.push(causes.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
+  if (versions.length > 0 && storage.length !== 1)
+    out.push(causes.invalid('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
   versions.forEach((v, i) => {
     if (!v.name) out.push(causes.required(`spec.versions[${i}].name`));
     if (!v.schema?.openAPIV3Schema) out.push(causes.required(`spec.versions[${i}].schema.openAPIV3Schema`));
@@ -57,7 +58,9 @@ export function crdToTypes(crd: KObj): ResourceType[] {
 /** apiextensions-apiserver's default: "<group>/<version> <Kind> is deprecated; use <group>/<newest served newer version> <Kind>". */
 function defaultDeprecationWarning(deprecated: string, spec: KObj): string {
   const msg = `${spec.group}/${deprecated} ${spec.names.kind} is deprecated`;
-  const newer = (spec.versions as KObj[]).filter((v) => v.served !== false && !v.deprecated && compareKubeVersions(deprecated, v.name) < 0).map((v) => v.name as string);
+  const newer = (spec.versions as KObj[])
+    .filter((v) => v.served !== false && !v.deprecated && compareKubeVersions(deprecated, v.name) < 0)
+    .map((v) => v.name as string);
   if (newer.length === 0) return msg;
   newer.sort((a, b) => compareKubeVersions(b, a));
   return `${msg}; use ${spec.group}/${newer[0]} ${spec.names.kind}`;

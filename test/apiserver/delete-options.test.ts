@@ -50,13 +50,25 @@ describe('protobuf DeleteOptions', () => {
   it('decodes the body helm sends when it purges a release Secret (every option unset)', () => {
     // Logged from helm 3.17's DELETE .../secrets/sh.helm.release.v1.<name>.v1, byte by byte:
     const helmBody = Buffer.from([
-      0x6b, 0x38, 0x73, 0x00, // "k8s\0"
-      0x0a, 0x13, // Unknown.typeMeta (field 1, length-delimited), 19 bytes:
-      0x0a, 0x02, 0x76, 0x31, //   apiVersion (1) "v1"
-      0x12, 0x0d, ...Buffer.from('DeleteOptions'), //   kind (2) "DeleteOptions"
-      0x12, 0x00, // Unknown.raw (2): an empty DeleteOptions message
-      0x1a, 0x00, // Unknown.contentEncoding (3) ""
-      0x22, 0x00, // Unknown.contentType (4) ""
+      0x6b,
+      0x38,
+      0x73,
+      0x00, // "k8s\0"
+      0x0a,
+      0x13, // Unknown.typeMeta (field 1, length-delimited), 19 bytes:
+      0x0a,
+      0x02,
+      0x76,
+      0x31, //   apiVersion (1) "v1"
+      0x12,
+      0x0d,
+      ...Buffer.from('DeleteOptions'), //   kind (2) "DeleteOptions"
+      0x12,
+      0x00, // Unknown.raw (2): an empty DeleteOptions message
+      0x1a,
+      0x00, // Unknown.contentEncoding (3) ""
+      0x22,
+      0x00, // Unknown.contentType (4) ""
     ]);
     assert.deepEqual(helmBody, envelope('v1', 'DeleteOptions', [], [...bytesField(3, ''), ...bytesField(4, '')]), 'the test encoder writes the same bytes');
     assert.deepEqual(decodeDeleteOptionsProtobuf(helmBody), {});
@@ -71,10 +83,17 @@ describe('protobuf DeleteOptions', () => {
       ...varintField(6, 1), // ignoreStoreReadErrorWithClusterBreakingPotential: not modelled, dropped
     ];
     assert.deepEqual(decodeDeleteOptionsProtobuf(envelope('meta.k8s.io/v1', 'DeleteOptions', raw)), {
-      gracePeriodSeconds: 0, preconditions: { uid: 'uid-1', resourceVersion: '' }, propagationPolicy: 'Orphan', dryRun: ['All'],
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'uid-1', resourceVersion: '' },
+      propagationPolicy: 'Orphan',
+      dryRun: ['All'],
     });
     const more = [...varintField(DO.grace, -1), ...varintField(DO.orphan, 1), ...bytesField(DO.dryRun, 'All'), ...bytesField(DO.dryRun, 'Other')];
-    assert.deepEqual(decodeDeleteOptionsProtobuf(envelope('v1', 'DeleteOptions', more)), { gracePeriodSeconds: -1, orphanDependents: true, dryRun: ['All', 'Other'] });
+    assert.deepEqual(decodeDeleteOptionsProtobuf(envelope('v1', 'DeleteOptions', more)), {
+      gracePeriodSeconds: -1,
+      orphanDependents: true,
+      dryRun: ['All', 'Other'],
+    });
   });
 
   it('rejects what it cannot decode with 400, and compressed envelopes with 415', () => {
@@ -82,7 +101,10 @@ describe('protobuf DeleteOptions', () => {
     assert.throws(() => decodeDeleteOptionsProtobuf(envelope('v1', 'Secret', [])), apiError(400, /cannot be converted to DeleteOptions.*"Secret"/));
     const truncated = envelope('v1', 'DeleteOptions', bytesField(DO.policy, 'Background')).subarray(0, -3);
     assert.throws(() => decodeDeleteOptionsProtobuf(truncated), apiError(400, /error decoding/));
-    assert.throws(() => decodeDeleteOptionsProtobuf(envelope('v1', 'DeleteOptions', varintField(DO.policy, 1))), apiError(400, /propagationPolicy \(4\) has wire type 0/));
+    assert.throws(
+      () => decodeDeleteOptionsProtobuf(envelope('v1', 'DeleteOptions', varintField(DO.policy, 1))),
+      apiError(400, /propagationPolicy \(4\) has wire type 0/),
+    );
     assert.throws(() => decodeDeleteOptionsProtobuf(envelope('v1', 'DeleteOptions', [], bytesField(3, 'gzip'))), apiError(415, /contentEncoding "gzip"/));
   });
 });
@@ -93,16 +115,39 @@ describe('readDeleteOptions', () => {
   const none = Buffer.alloc(0);
 
   it('reads the body when there is one (the query is then ignored), else the query', () => {
-    assert.deepEqual(readDeleteOptions(json({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', extra: 1 }), 'application/json', q('propagationPolicy=Orphan&dryRun=All')), { propagationPolicy: 'Background' });
-    assert.deepEqual(readDeleteOptions(none, '', q('propagationPolicy=Orphan&dryRun=All&gracePeriodSeconds=0')), { propagationPolicy: 'Orphan', dryRun: ['All'], gracePeriodSeconds: 0 });
-    assert.deepEqual(readDeleteOptions(Buffer.from('\n'), 'application/json', q('orphanDependents=t')), { orphanDependents: true }, 'a bare newline is no body');
-    assert.deepEqual(readDeleteOptions(Buffer.from('preconditions:\n  uid: u\ndryRun: [All]\n'), 'application/yaml', q('')), { preconditions: { uid: 'u' }, dryRun: ['All'] });
-    assert.deepEqual(readDeleteOptions(envelope('v1', 'DeleteOptions', bytesField(DO.policy, 'Foreground')), 'application/vnd.kubernetes.protobuf', q('')), { propagationPolicy: 'Foreground' });
+    assert.deepEqual(
+      readDeleteOptions(
+        json({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', extra: 1 }),
+        'application/json',
+        q('propagationPolicy=Orphan&dryRun=All'),
+      ),
+      { propagationPolicy: 'Background' },
+    );
+    assert.deepEqual(readDeleteOptions(none, '', q('propagationPolicy=Orphan&dryRun=All&gracePeriodSeconds=0')), {
+      propagationPolicy: 'Orphan',
+      dryRun: ['All'],
+      gracePeriodSeconds: 0,
+    });
+    assert.deepEqual(
+      readDeleteOptions(Buffer.from('\n'), 'application/json', q('orphanDependents=t')),
+      { orphanDependents: true },
+      'a bare newline is no body',
+    );
+    assert.deepEqual(readDeleteOptions(Buffer.from('preconditions:\n  uid: u\ndryRun: [All]\n'), 'application/yaml', q('')), {
+      preconditions: { uid: 'u' },
+      dryRun: ['All'],
+    });
+    assert.deepEqual(readDeleteOptions(envelope('v1', 'DeleteOptions', bytesField(DO.policy, 'Foreground')), 'application/vnd.kubernetes.protobuf', q('')), {
+      propagationPolicy: 'Foreground',
+    });
   });
 
   it('400 for bodies and parameters of the wrong shape, 415 for unknown media types', () => {
     assert.throws(() => readDeleteOptions(Buffer.from('{'), 'application/json', q('')), apiError(400, /error decoding DeleteOptions/));
-    assert.throws(() => readDeleteOptions(json({ gracePeriodSeconds: '5' }), 'application/json', q('')), apiError(400, /cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64/));
+    assert.throws(
+      () => readDeleteOptions(json({ gracePeriodSeconds: '5' }), 'application/json', q('')),
+      apiError(400, /cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64/),
+    );
     assert.throws(() => readDeleteOptions(json({ preconditions: { uid: 7 } }), 'application/json', q('')), apiError(400, /preconditions.uid of type string/));
     assert.throws(() => readDeleteOptions(json({ kind: 'Secret' }), 'application/json', q('')), apiError(400, /cannot be converted to DeleteOptions/));
     assert.throws(() => readDeleteOptions(json([]), 'application/json', q('')), apiError(400, /cannot unmarshal array/));
@@ -112,19 +157,37 @@ describe('readDeleteOptions', () => {
   });
 
   it('422 like ValidateDeleteOptions', () => {
-    assert.throws(() => readDeleteOptions(json({ propagationPolicy: 'Later' }), 'application/json', q('')),
-      apiError(422, /^DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Later": supported values: "Foreground", "Background", "Orphan", "nil"$/));
-    assert.throws(() => readDeleteOptions(json({ propagationPolicy: 'Orphan', orphanDependents: true }), 'application/json', q('')), apiError(422, /orphanDependents and deletionPropagation cannot be both set/));
-    assert.throws(() => readDeleteOptions(envelope('v1', 'DeleteOptions', bytesField(DO.dryRun, 'Some')), 'application/vnd.kubernetes.protobuf', q('')), apiError(422, /dryRun: Unsupported value: \[\]string\{"Some"\}: supported values: "All"/));
+    assert.throws(
+      () => readDeleteOptions(json({ propagationPolicy: 'Later' }), 'application/json', q('')),
+      apiError(
+        422,
+        /^DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Later": supported values: "Foreground", "Background", "Orphan", "nil"$/,
+      ),
+    );
+    assert.throws(
+      () => readDeleteOptions(json({ propagationPolicy: 'Orphan', orphanDependents: true }), 'application/json', q('')),
+      apiError(422, /orphanDependents and deletionPropagation cannot be both set/),
+    );
+    assert.throws(
+      () => readDeleteOptions(envelope('v1', 'DeleteOptions', bytesField(DO.dryRun, 'Some')), 'application/vnd.kubernetes.protobuf', q('')),
+      apiError(422, /dryRun: Unsupported value: \[\]string\{"Some"\}: supported values: "All"/),
+    );
   });
 
-  it('preconditions: uid first, then resourceVersion, in the real server\'s words', () => {
+  it("preconditions: uid first, then resourceVersion, in the real server's words", () => {
     const meta = { uid: 'u1', resourceVersion: '7' };
     assert.equal(failedPrecondition({}, meta), undefined);
     assert.equal(failedPrecondition({ preconditions: { uid: 'u1', resourceVersion: '7' } }, meta), undefined);
     assert.equal(failedPrecondition({ preconditions: { uid: 'u2' } }, meta), 'UID in precondition: u2, UID in object meta: u1');
-    assert.equal(failedPrecondition({ preconditions: { resourceVersion: '6' } }, meta), 'ResourceVersion in precondition: 6, ResourceVersion in object meta: 7');
-    assert.equal(failedPrecondition({ preconditions: { uid: '' } }, meta), 'UID in precondition: , UID in object meta: u1', 'a set but empty uid is still a precondition');
+    assert.equal(
+      failedPrecondition({ preconditions: { resourceVersion: '6' } }, meta),
+      'ResourceVersion in precondition: 6, ResourceVersion in object meta: 7',
+    );
+    assert.equal(
+      failedPrecondition({ preconditions: { uid: '' } }, meta),
+      'UID in precondition: , UID in object meta: u1',
+      'a set but empty uid is still a precondition',
+    );
   });
 });
 
@@ -170,12 +233,20 @@ describe('DELETE with DeleteOptions over HTTPS', () => {
     const wrongUid = await call('DELETE', `${SECRETS}/guarded`, protobufOptions(bytesField(DO.preconditions, bytesField(1, 'not-the-uid'))), PB);
     assert.equal(wrongUid.status, 409);
     assert.equal(wrongUid.body.reason, 'Conflict');
-    assert.equal(wrongUid.body.message, `Operation cannot be fulfilled on secrets "guarded": Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${secret.metadata.uid}`);
+    assert.equal(
+      wrongUid.body.message,
+      `Operation cannot be fulfilled on secrets "guarded": Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${secret.metadata.uid}`,
+    );
     const staleRv = await call('DELETE', `${SECRETS}/guarded`, protobufOptions(bytesField(DO.preconditions, bytesField(2, '1'))), PB);
     assert.equal(staleRv.status, 409);
     assert.match(staleRv.body.message, new RegExp(`ResourceVersion in precondition: 1, ResourceVersion in object meta: ${secret.metadata.resourceVersion}$`));
     assert.ok(await exists('guarded'), 'kept after failed preconditions');
-    const ok = await call('DELETE', `${SECRETS}/guarded`, protobufOptions(bytesField(DO.preconditions, [...bytesField(1, secret.metadata.uid), ...bytesField(2, secret.metadata.resourceVersion)])), PB);
+    const ok = await call(
+      'DELETE',
+      `${SECRETS}/guarded`,
+      protobufOptions(bytesField(DO.preconditions, [...bytesField(1, secret.metadata.uid), ...bytesField(2, secret.metadata.resourceVersion)])),
+      PB,
+    );
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.details.uid, secret.metadata.uid);
     assert.equal(await exists('guarded'), false);
@@ -203,7 +274,7 @@ describe('DELETE with DeleteOptions over HTTPS', () => {
     assert.equal(dependent.body.metadata.ownerReferences, undefined);
   });
 
-  it('deletecollection honours the body\'s options; bad bodies get 400, 415 and 422', async () => {
+  it("deletecollection honours the body's options; bad bodies get 400, 415 and 422", async () => {
     await createSecret('c1');
     await createSecret('c2');
     const dry = await call('DELETE', `${SECRETS}?labelSelector=set%3Dhttp`, protobufOptions(bytesField(DO.dryRun, 'All')), PB);

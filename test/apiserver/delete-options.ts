@@ -40,7 +40,9 @@ function fromBody(body: Buffer, contentType: string): DeleteOptions {
   if (contentType === PROTOBUF_MEDIA_TYPE) return normalise(decodeDeleteOptionsProtobuf(body));
   const json = contentType === '' || contentType.includes('json');
   if (!json && !contentType.includes('yaml'))
-    throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE}`);
+    throw unsupportedMediaType(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE}`,
+    );
   let parsed: unknown;
   try {
     parsed = json ? JSON.parse(body.toString('utf8')) : parseYaml(body.toString('utf8'));
@@ -58,9 +60,11 @@ function typeError(field: string, value: unknown, goType: string): Error {
 
 /** Keep the known fields with the right types (unknown ones are dropped, as the real decoder does). */
 function normalise(raw: unknown): DeleteOptions {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`json: cannot unmarshal ${goJsonType(raw)} into Go value of type v1.DeleteOptions`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw badRequest(`json: cannot unmarshal ${goJsonType(raw)} into Go value of type v1.DeleteOptions`);
   const o = raw as Record<string, unknown>;
-  if (o.kind !== undefined && o.kind !== 'DeleteOptions') throw badRequest(`decoded object cannot be converted to DeleteOptions (the body has kind "${String(o.kind)}")`);
+  if (o.kind !== undefined && o.kind !== 'DeleteOptions')
+    throw badRequest(`decoded object cannot be converted to DeleteOptions (the body has kind "${String(o.kind)}")`);
   const out: DeleteOptions = {};
   const present = (v: unknown) => v !== undefined && v !== null;
   if (present(o.gracePeriodSeconds)) {

@@ -3,7 +3,17 @@
 import { apiVersionOf, type Registry, type ResourceType } from './registry.ts';
 
 export function versionInfo(): Record<string, string> {
-  return { major: '1', minor: '32', gitVersion: 'v1.32.0-certgate-embedded', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: 'v1.32.0-certgate-embedded',
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'go1.23.0',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
 }
 
 export function apiVersions(address: string): Record<string, unknown> {
@@ -32,8 +42,18 @@ export function apiResourceList(types: ResourceType[], groupVersion: string): Re
     if (t.shortNames.length) r.shortNames = t.shortNames;
     if (t.categories.length) r.categories = t.categories;
     resources.push(r);
-    if (t.kind === 'ServiceAccount') resources.push({ name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
-    if (t.statusSubresource) resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+    if (t.kind === 'ServiceAccount')
+      resources.push({
+        name: 'serviceaccounts/token',
+        singularName: '',
+        namespaced: true,
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        kind: 'TokenRequest',
+        verbs: ['create'],
+      });
+    if (t.statusSubresource)
+      resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }

@@ -1,7 +1,17 @@
 // Kubernetes Status errors with the same reason, code and message text the real kube-apiserver
 // returns, so clients (kubectl, client-node, our own KubeClient) react to them the same way.
-export interface StatusCause { reason: string; message: string; field?: string }
-export interface StatusDetails { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number }
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field?: string;
+}
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -13,7 +23,15 @@ export class ApiError extends Error {
     super(message);
   }
   toStatus(): Record<string, unknown> {
-    const status: Record<string, unknown> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const status: Record<string, unknown> = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
     if (this.details) status.details = this.details;
     return status;
   }
@@ -40,7 +58,11 @@ export const conflict = (group: string, plural: string, name: string): ApiError 
 
 /** 409 for a DeleteOptions precondition (uid/resourceVersion) the stored object does not meet, worded like storage.Preconditions.Check. */
 export const preconditionFailed = (group: string, plural: string, name: string, detail: string): ApiError =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": Precondition failed: ${detail}`, { name, group, kind: plural });
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": Precondition failed: ${detail}`, {
+    name,
+    group,
+    kind: plural,
+  });
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
@@ -65,7 +87,15 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
   return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${joined}`, { name, group, kind, causes });
 }
 
-export function forbidden(user: string, verb: string, group: string, plural: string, name: string | undefined, namespace: string | undefined, subresource?: string): ApiError {
+export function forbidden(
+  user: string,
+  verb: string,
+  group: string,
+  plural: string,
+  name: string | undefined,
+  namespace: string | undefined,
+  subresource?: string,
+): ApiError {
   const res = subresource ? `${qualifiedResource(group, plural)}/${subresource}` : qualifiedResource(group, plural);
   const what = name ? `${res} "${name}"` : res;
   const resourceText = `resource "${plural}${subresource ? '/' + subresource : ''}" in API group "${group}"`;
@@ -76,15 +106,27 @@ export function forbidden(user: string, verb: string, group: string, plural: str
 /** Cause builders with the wording of k8s.io/apimachinery/pkg/util/validation/field. */
 export const causes = {
   required: (field: string): StatusCause => ({ reason: 'FieldValueRequired', message: 'Required value', field }),
-  invalid: (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${fmtValue(value)}: ${detail}`, field }),
-  typeInvalid: (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${fmtValue(value)}: ${detail}`, field }),
+  invalid: (field: string, value: unknown, detail: string): StatusCause => ({
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${fmtValue(value)}: ${detail}`,
+    field,
+  }),
+  typeInvalid: (field: string, value: unknown, detail: string): StatusCause => ({
+    reason: 'FieldValueTypeInvalid',
+    message: `Invalid value: ${fmtValue(value)}: ${detail}`,
+    field,
+  }),
   notSupported: (field: string, value: unknown, allowed: unknown[]): StatusCause => ({
     reason: 'FieldValueNotSupported',
     message: `Unsupported value: ${fmtValue(value)}: supported values: ${allowed.map((v) => fmtValue(v)).join(', ')}`,
     field,
   }),
   tooLong: (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes`, field }),
-  tooMany: (field: string, actual: number, max: number): StatusCause => ({ reason: 'FieldValueTooMany', message: `Too many: ${actual}: must have at most ${max} items`, field }),
+  tooMany: (field: string, actual: number, max: number): StatusCause => ({
+    reason: 'FieldValueTooMany',
+    message: `Too many: ${actual}: must have at most ${max} items`,
+    field,
+  }),
   forbidden: (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', message: `Forbidden: ${detail}`, field }),
   duplicate: (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', message: `Duplicate value: ${fmtValue(value)}`, field }),
 };

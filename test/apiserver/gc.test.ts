@@ -13,11 +13,15 @@ function client(server: EmbeddedApiServer) {
   const agent = new https.Agent({ ca: server.caPem, keepAlive: true });
   return (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> =>
     new Promise((resolve, reject) => {
-      const req = https.request(`${server.url}${path}`, { method, agent, headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': contentType } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-      });
+      const req = https.request(
+        `${server.url}${path}`,
+        { method, agent, headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': contentType } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+        },
+      );
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
@@ -83,7 +87,10 @@ describe('garbage collector', { timeout: 240_000 }, () => {
     await api('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
     for (let i = 0; i < 20; i++) await api('POST', '/api/v1/namespaces/doomed/secrets', { metadata: { name: `s-${i}` } });
     await api('DELETE', '/api/v1/namespaces/doomed');
-    await eventually(async () => (await api('GET', '/api/v1/namespaces/doomed/configmaps/held')).body?.metadata?.deletionTimestamp !== undefined, 'held object marked');
+    await eventually(
+      async () => (await api('GET', '/api/v1/namespaces/doomed/configmaps/held')).body?.metadata?.deletionTimestamp !== undefined,
+      'held object marked',
+    );
     await eventually(async () => (await api('GET', '/api/v1/namespaces/doomed/secrets')).body.items.length === 0, 'Secrets deleted');
     assert.equal((await api('GET', '/api/v1/namespaces/doomed')).status, 200, 'namespace waits for the finalizer');
     await api('PATCH', '/api/v1/namespaces/doomed/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');

@@ -15,7 +15,15 @@ import type { RequestContext, Rest } from './rest.ts';
 import type { WatchHub } from './watch.ts';
 import type { Aggregator } from './aggregation.ts';
 
-export interface AuthorizationAttributes { user: UserInfo; verb: string; group: string; resource: string; subresource?: string; name?: string; namespace?: string }
+export interface AuthorizationAttributes {
+  user: UserInfo;
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  name?: string;
+  namespace?: string;
+}
 export type Authorizer = (a: AuthorizationAttributes) => boolean;
 
 export interface HttpDeps {
@@ -32,7 +40,13 @@ export interface HttpDeps {
 
 const MAX_BODY = 3 * 1024 * 1024;
 
-interface ResourceRoute { type: ResourceType; namespace?: string; name?: string; subresource?: string; watchPath: boolean }
+interface ResourceRoute {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  watchPath: boolean;
+}
 
 /** RFC 7234 Warning headers as the real server writes them: code 299, agent "-", the text quoted. */
 export function warningHeaders(warnings: string[]): string[] {
@@ -109,7 +123,10 @@ function route(registry: Registry, segments: string[]): ResourceRoute | undefine
   if (!type || parts.length > 3) throw notFoundPath();
   if (type.namespaced === false && namespace !== undefined) throw notFoundPath();
   const subresource = parts[2];
-  const known = (subresource === 'status' && type.statusSubresource) || (type.kind === 'Namespace' && subresource === 'finalize') || (type.kind === 'ServiceAccount' && subresource === 'token');
+  const known =
+    (subresource === 'status' && type.statusSubresource) ||
+    (type.kind === 'Namespace' && subresource === 'finalize') ||
+    (type.kind === 'ServiceAccount' && subresource === 'token');
   if (subresource !== undefined && !known) throw notFoundPath();
   return { type, namespace, name: parts[1], subresource: subresource === 'finalize' ? 'status' : subresource, watchPath };
 }
@@ -140,12 +157,18 @@ function nonResource(deps: HttpDeps, path: string, segments: string[]): unknown 
 
 function verbOf(method: string, r: ResourceRoute, watch: boolean): string {
   switch (method) {
-    case 'GET': return r.name ? (watch ? 'watch' : 'get') : watch ? 'watch' : 'list';
-    case 'POST': return 'create';
-    case 'PUT': return 'update';
-    case 'PATCH': return 'patch';
-    case 'DELETE': return r.name ? 'delete' : 'deletecollection';
-    default: return method.toLowerCase();
+    case 'GET':
+      return r.name ? (watch ? 'watch' : 'get') : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
   }
 }
 
@@ -165,7 +188,10 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const user = impersonate(deps, authenticated, req);
   const url = new URL(req.url ?? '/', 'https://localhost');
   const q = url.searchParams;
-  const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   const method = req.method ?? 'GET';
 
   const aggregated = segments[0] === 'apis' && segments.length >= 3 ? deps.aggregator?.find(segments[1], segments[2]) : undefined;
@@ -189,7 +215,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const watch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
   const verb = verbOf(method, r, watch);
   const subresourceVerbs = r.subresource === 'token' ? ['create'] : ['get', 'update', 'patch'];
-  if (r.subresource ? !subresourceVerbs.includes(verb) : !t.verbs.includes(verb)) throw methodNotSupported(t.group, r.subresource ? `${t.plural}/${r.subresource}` : t.plural, verb);
+  if (r.subresource ? !subresourceVerbs.includes(verb) : !t.verbs.includes(verb))
+    throw methodNotSupported(t.group, r.subresource ? `${t.plural}/${r.subresource}` : t.plural, verb);
   if (deps.authorizer && !deps.authorizer({ user, verb, group: t.group, resource: t.plural, subresource: r.subresource, name: r.name, namespace: r.namespace }))
     throw forbidden(user.username, verb, t.group, t.plural, r.name, r.namespace, r.subresource);
 
@@ -204,9 +231,17 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const fv = q.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`invalid fieldValidation directive: ${fv}`);
   const ctx: RequestContext = {
-    type: t, namespace: t.namespaced ? r.namespace : undefined, name: r.name, subresource: r.subresource, user,
-    dryRun: dryRunParam.includes('All'), fieldValidation: fv as RequestContext['fieldValidation'],
-    fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'], force: q.get('force') === 'true', warnings: t.deprecationWarning ? [t.deprecationWarning] : [],
+    type: t,
+    namespace: t.namespaced ? r.namespace : undefined,
+    name: r.name,
+    subresource: r.subresource,
+    user,
+    dryRun: dryRunParam.includes('All'),
+    fieldValidation: fv as RequestContext['fieldValidation'],
+    fieldManager: q.get('fieldManager') ?? undefined,
+    userAgent: req.headers['user-agent'],
+    force: q.get('force') === 'true',
+    warnings: t.deprecationWarning ? [t.deprecationWarning] : [],
   };
   if (t.namespaced && r.namespace === undefined && !['list', 'watch', 'deletecollection'].includes(verb)) throw notFoundPath();
   const accept = req.headers.accept ?? '';
@@ -220,11 +255,17 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     }
     case 'list': {
       const list = deps.rest.list(ctx, listQuery(q));
-      return send(res, 200, wantsTable ? { ...toTable(t, list.items, list.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata'), metadata: list.metadata } : list, ctx.warnings);
+      return send(
+        res,
+        200,
+        wantsTable ? { ...toTable(t, list.items, list.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata'), metadata: list.metadata } : list,
+        ctx.warnings,
+      );
     }
     case 'watch':
       return deps.watches.serve(req, res, {
-        type: t, namespace: ctx.namespace,
+        type: t,
+        namespace: ctx.namespace,
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: r.name ? `metadata.name=${r.name}` : (q.get('fieldSelector') ?? undefined),
         resourceVersion: q.get('resourceVersion') ?? undefined,
@@ -312,7 +353,17 @@ function accessReview(deps: HttpDeps, requester: UserInfo, body: any): unknown {
   const spec = body?.spec ?? {};
   const ra = spec.resourceAttributes ?? {};
   const user: UserInfo = body?.kind === 'SubjectAccessReview' ? { username: spec.user ?? '', groups: spec.groups ?? [] } : requester;
-  const allowed = !deps.authorizer || deps.authorizer({ user, verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource || undefined, name: ra.name || undefined, namespace: ra.namespace || undefined });
+  const allowed =
+    !deps.authorizer ||
+    deps.authorizer({
+      user,
+      verb: ra.verb ?? '',
+      group: ra.group ?? '',
+      resource: ra.resource ?? '',
+      subresource: ra.subresource || undefined,
+      name: ra.name || undefined,
+      namespace: ra.namespace || undefined,
+    });
   return { ...body, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null }, status: { allowed, ...(allowed ? { reason: 'allowed by RBAC' } : {}) } };
 }
 
@@ -326,7 +377,10 @@ async function tokenRequest(deps: HttpDeps, ctx: RequestContext, req: IncomingMe
     kind: 'TokenRequest',
     metadata: { name: ctx.name, namespace: ctx.namespace, creationTimestamp: null },
     spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds, boundObjectRef: null },
-    status: { token: deps.auth.tokenFor(ctx.namespace!, ctx.name!), expirationTimestamp: new Date(Date.now() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    status: {
+      token: deps.auth.tokenFor(ctx.namespace!, ctx.name!),
+      expirationTimestamp: new Date(Date.now() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
   };
 }
 
@@ -341,7 +395,8 @@ function authorizeAggregated(deps: HttpDeps, user: UserInfo, method: string, seg
   }
   const [resource, name, subresource] = parts;
   const verb = verbOf(method, { name } as ResourceRoute, false);
-  if (!deps.authorizer({ user, verb, group: segments[1], resource, subresource, name, namespace })) throw forbidden(user.username, verb, segments[1], resource, name, namespace, subresource);
+  if (!deps.authorizer({ user, verb, group: segments[1], resource, subresource, name, namespace }))
+    throw forbidden(user.username, verb, segments[1], resource, name, namespace, subresource);
 }
 
 /** Impersonate-User / Impersonate-Group (kubectl --as, --as-group), allowed by RBAC's "impersonate" verb. */
@@ -349,7 +404,12 @@ function impersonate(deps: HttpDeps, user: UserInfo, req: IncomingMessage): User
   const as = req.headers['impersonate-user'];
   if (typeof as !== 'string' || as === '') return user;
   if (deps.authorizer && !deps.authorizer({ user, verb: 'impersonate', group: '', resource: 'users', name: as }))
-    throw new ApiError(403, 'Forbidden', `users "${as}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name: as, kind: 'users' });
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `users "${as}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+      { name: as, kind: 'users' },
+    );
   const rawGroups = req.headers['impersonate-group'];
   const groups = (Array.isArray(rawGroups) ? rawGroups : rawGroups ? [rawGroups] : []).flatMap((g) => g.split(',').map((x) => x.trim()));
   const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as);

@@ -67,7 +67,10 @@ export interface StartOptions {
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-interface ServingTls { caPem: string; server: KeyPairPem }
+interface ServingTls {
+  caPem: string;
+  server: KeyPairPem;
+}
 let tlsMaterial: ServingTls | undefined;
 /** One CA and serving certificate per process: minting RSA keys and signing in JS costs seconds. */
 function serverTls(): ServingTls {
@@ -83,7 +86,8 @@ function reusableTls(dir: string): ServingTls {
   const [caFile, certFile, keyFile] = ['ca.crt', 'apiserver.crt', 'apiserver.key'].map((f) => join(dir, f));
   if ([caFile, certFile, keyFile].every((f) => existsSync(f))) {
     const certPem = readFileSync(certFile, 'utf8');
-    if (Date.parse(new X509Certificate(certPem).validTo) > Date.now() + 86_400_000) return { caPem: readFileSync(caFile, 'utf8'), server: { certPem, keyPem: readFileSync(keyFile, 'utf8') } };
+    if (Date.parse(new X509Certificate(certPem).validTo) > Date.now() + 86_400_000)
+      return { caPem: readFileSync(caFile, 'utf8'), server: { certPem, keyPem: readFileSync(keyFile, 'utf8') } };
   }
   const tls = serverTls();
   writeFileSync(certFile, tls.server.certPem);
@@ -114,7 +118,9 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   let controllers: Controllers | undefined;
   const rbac = opts.rbac ? new RbacAuthorizer(storage) : undefined;
   const rest = new Rest(storage, admission, {
-    guard: rbac ? (ctx, obj, old) => checkEscalation(rbac, { type: ctx.type, user: ctx.user, namespace: ctx.namespace, name: ctx.name ?? obj.metadata.name }, obj, old) : undefined,
+    guard: rbac
+      ? (ctx, obj, old) => checkEscalation(rbac, { type: ctx.type, user: ctx.user, namespace: ctx.namespace, name: ctx.name ?? obj.metadata.name }, obj, old)
+      : undefined,
     changed(t, obj, deleted) {
       if (t.group === 'apiextensions.k8s.io' && t.kind === 'CustomResourceDefinition') syncCrd(registry, storage, rest, obj, deleted);
       // only deletions, owner references and terminating namespaces give the controllers work
@@ -129,7 +135,15 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
     storage.load(JSON.parse(readFileSync(opts.statePath, 'utf8')));
     for (const crd of storage.list('apiextensions.k8s.io/customresourcedefinitions')) registry.setCustom(crd.metadata.name, crdToTypes(crd));
   }
-  const adminCtx = (t: ResourceType, namespace?: string, name?: string): RequestContext => ({ type: t, namespace, name, user: ADMIN_USER, dryRun: false, fieldValidation: 'Strict', warnings: [] });
+  const adminCtx = (t: ResourceType, namespace?: string, name?: string): RequestContext => ({
+    type: t,
+    namespace,
+    name,
+    user: ADMIN_USER,
+    dryRun: false,
+    fieldValidation: 'Strict',
+    warnings: [],
+  });
   const nsType = registry.find('', 'v1', 'namespaces')!;
   for (const ns of INITIAL_NAMESPACES) if (!storage.get('/namespaces', undefined, ns)) await rest.create(adminCtx(nsType), { metadata: { name: ns } });
   const crdDir = opts.crdDir === undefined ? join(REPO_ROOT, 'charts/certgate/crds') : opts.crdDir;
@@ -154,7 +168,10 @@ export async function startApiServer(opts: StartOptions = {}): Promise<EmbeddedA
   server.on(
     'request',
     createHandler({
-      registry, rest, watches, auth,
+      registry,
+      rest,
+      watches,
+      auth,
       authorizer: rbac?.authorize,
       address: () => address,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
@@ -226,15 +243,25 @@ function syncCrd(registry: Registry, storage: Storage, rest: Rest, crd: KObj, de
   for (const obj of storage.list(resourceKey(types[0].group, types[0].plural))) rest.remove(types[0], obj);
 }
 
-async function applyCrdDir(dir: string, rest: Rest, registry: Registry, ctxFor: (t: ResourceType, ns?: string, name?: string) => RequestContext): Promise<void> {
+async function applyCrdDir(
+  dir: string,
+  rest: Rest,
+  registry: Registry,
+  ctxFor: (t: ResourceType, ns?: string, name?: string) => RequestContext,
+): Promise<void> {
   const crdType = registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS();
       if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
       try {
         const existing = rest.get(ctxFor(crdType, undefined, crd.metadata.name));
-        await rest.update(ctxFor(crdType, undefined, crd.metadata.name), { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } });
+        await rest.update(ctxFor(crdType, undefined, crd.metadata.name), {
+          ...crd,
+          metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
+        });
       } catch (e) {
         if (e instanceof ApiError && e.code === 404) await rest.create(ctxFor(crdType), crd);
         else throw new Error(`cannot load CRD from ${join(dir, file)}: ${(e as Error).message}`);

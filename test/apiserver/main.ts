@@ -8,7 +8,7 @@ const program = new Command()
   .option('--dir <dir>', 'where the kubeconfig and CA are written')
   .option('--state <file>', 'persist objects to this JSON file and reload them on start')
   .option('--port <port>', 'listen port on 127.0.0.1 (0 = any free port)', '0')
-  .option('--crd-dir <dir>', 'apply every CRD YAML in this folder at start (default: the chart\'s crds/)')
+  .option('--crd-dir <dir>', "apply every CRD YAML in this folder at start (default: the chart's crds/)")
   .option('--no-crds', 'do not apply any CRDs at start')
   .option('--rbac', 'enforce RBAC for ServiceAccount tokens', false)
   .parse();

@@ -15,12 +15,34 @@ type PathKey = string;
 const SEP = '\u0000';
 type ListType = { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: string[] };
 
-export interface ManagedFieldsEntry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time?: string; fieldsType: 'FieldsV1'; fieldsV1: KObj; subresource?: string }
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time?: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: KObj;
+  subresource?: string;
+}
 
 /** Server-owned metadata never tracked (stripMeta), and the top-level fields outside the write's reach. */
-const STRIPPED_META = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'generation', 'managedFields', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const STRIPPED_META = [
+  'name',
+  'namespace',
+  'creationTimestamp',
+  'selfLink',
+  'uid',
+  'generation',
+  'managedFields',
+  'resourceVersion',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
-interface Flat { leaves: Map<PathKey, string>; containers: Set<PathKey> }
+interface Flat {
+  leaves: Map<PathKey, string>;
+  containers: Set<PathKey>;
+}
 
 /** How lists are merged at a path: the CRD schema's x-kubernetes-list-type, or the built-in kinds' patch merge keys. */
 function listTypeAt(t: ResourceType, names: string[], schema: StructuralSchema | undefined): ListType {
@@ -126,14 +148,19 @@ export function displayPath(p: PathKey): string {
       if (el.startsWith('f:')) return `.${body}`;
       if (el.startsWith('v:')) return `[=${body}]`;
       if (el.startsWith('i:')) return `[${body}]`;
-      return `[${Object.entries(JSON.parse(body)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      return `[${Object.entries(JSON.parse(body))
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     })
     .join('');
 }
 
 // ---- managers ----------------------------------------------------------------------------------
 
-interface Manager { entry: Omit<ManagedFieldsEntry, 'fieldsV1'>; set: Set<PathKey> }
+interface Manager {
+  entry: Omit<ManagedFieldsEntry, 'fieldsV1'>;
+  set: Set<PathKey>;
+}
 const managerId = (e: { manager: string; operation: string; apiVersion: string; subresource?: string }) =>
   JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource ?? '']);
 
@@ -153,11 +180,22 @@ function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
   return [...managers.values()]
     .filter((m) => m.set.size > 0)
     .map((m): ManagedFieldsEntry => ({ ...m.entry, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(m.set) }))
-    .sort((p, q) => (p.operation !== q.operation ? (p.operation < q.operation ? -1 : 1) : seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? '')));
+    .sort((p, q) =>
+      p.operation !== q.operation
+        ? p.operation < q.operation
+          ? -1
+          : 1
+        : seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''),
+    );
 }
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export interface WriteInfo { type: ResourceType; manager: string; apiVersion: string; subresource?: string }
+export interface WriteInfo {
+  type: ResourceType;
+  manager: string;
+  apiVersion: string;
+  subresource?: string;
+}
 
 /**
  * Managed fields after a create, update or patch (operation Update): the writer gains every field it
@@ -210,7 +248,10 @@ export function applyConfig(w: WriteInfo, live: KObj | undefined, config: KObj, 
   managers.set(id, { entry: { ...entry, fieldsType: 'FieldsV1', time: previous?.entry.time ?? now() }, set: applied });
   // fields this manager applied before and applies no more go, unless someone else still owns them
   const ownedByAnyone = union(...[...managers.values()].map((m) => m.set));
-  merged = prune(merged, [...lastSet].filter((p) => !ownedByAnyone.has(p)));
+  merged = prune(
+    merged,
+    [...lastSet].filter((p) => !ownedByAnyone.has(p)),
+  );
   const { changed, removed } = compare(live ? flatten(w.type, live, scope) : { leaves: new Map(), containers: new Set() }, flatten(w.type, merged, scope));
   const conflicts: Array<{ manager: Manager; path: PathKey }> = [];
   for (const [mid, m] of managers) {
@@ -260,7 +301,8 @@ function prune(obj: KObj, paths: PathKey[]): KObj {
     const parent = els.slice(0, -1).reduce<any>((node, el) => (node === undefined ? undefined : step(node, el)), out);
     const last = els[els.length - 1];
     const target = parent === undefined ? undefined : step(parent, last);
-    if (target === undefined || (isObj(target) && Object.keys(target).length > 0) || (Array.isArray(target) && target.length > 0 && !last.startsWith('v:'))) continue;
+    if (target === undefined || (isObj(target) && Object.keys(target).length > 0) || (Array.isArray(target) && target.length > 0 && !last.startsWith('v:')))
+      continue;
     if (last.startsWith('f:') && isObj(parent)) delete parent[last.slice(2)];
     else if (Array.isArray(parent)) parent.splice(parent.indexOf(target), 1);
   }

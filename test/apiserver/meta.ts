@@ -10,12 +10,25 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function validateName(name: string, kind: string): StatusCause[] {
   if (kind === 'Namespace') {
     if (name.length > 63 || !DNS1123_LABEL.test(name))
-      return [causes.invalid('metadata.name', name, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")];
+      return [
+        causes.invalid(
+          'metadata.name',
+          name,
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ),
+      ];
     return [];
   }
-  if (kind.endsWith('Role') || kind.endsWith('RoleBinding')) return name.includes('/') || name.includes('%') ? [causes.invalid('metadata.name', name, 'may not contain "/"')] : [];
+  if (kind.endsWith('Role') || kind.endsWith('RoleBinding'))
+    return name.includes('/') || name.includes('%') ? [causes.invalid('metadata.name', name, 'may not contain "/"')] : [];
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))
-    return [causes.invalid('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")];
+    return [
+      causes.invalid(
+        'metadata.name',
+        name,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ),
+    ];
   return [];
 }
 

@@ -45,7 +45,12 @@ export function openApiGroupVersion(registry: Registry, group: string, version: 
       delete: op('delete'),
       patch: op('patch', ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']),
     };
-    if (t.statusSubresource) paths[`${base}/{name}/status`] = { get: op('get'), put: op('put', ['*/*']), patch: op('patch', ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']) };
+    if (t.statusSubresource)
+      paths[`${base}/{name}/status`] = {
+        get: op('get'),
+        put: op('put', ['*/*']),
+        patch: op('patch', ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']),
+      };
     schemas[schemaName(t)] = {
       ...(t.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
       'x-kubernetes-group-version-kind': [gvk],

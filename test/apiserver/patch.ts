@@ -18,7 +18,10 @@ export function mergePatch(target: Json, patch: Json): Json {
 function decodePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw jsonPatchError(`invalid JSON pointer "${path}"`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 const jsonPatchError = (msg: string) => new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${msg}`);
 
@@ -70,15 +73,30 @@ export function jsonPatch(target: Json, ops: Json): Json {
   let doc = structuredClone(target);
   for (const o of ops) {
     switch (o.op) {
-      case 'add': doc = addAt(doc, o.path, o.value, 'add'); break;
-      case 'remove': doc = removeAt(doc, o.path, 'remove'); break;
-      case 'replace': doc = removeAt(doc, o.path, 'replace'); doc = addAt(doc, o.path, o.value, 'replace'); break;
-      case 'move': { const v = getAt(doc, o.from); doc = removeAt(doc, o.from, 'move'); doc = addAt(doc, o.path, v, 'move'); break; }
-      case 'copy': doc = addAt(doc, o.path, getAt(doc, o.from), 'copy'); break;
+      case 'add':
+        doc = addAt(doc, o.path, o.value, 'add');
+        break;
+      case 'remove':
+        doc = removeAt(doc, o.path, 'remove');
+        break;
+      case 'replace':
+        doc = removeAt(doc, o.path, 'replace');
+        doc = addAt(doc, o.path, o.value, 'replace');
+        break;
+      case 'move': {
+        const v = getAt(doc, o.from);
+        doc = removeAt(doc, o.from, 'move');
+        doc = addAt(doc, o.path, v, 'move');
+        break;
+      }
+      case 'copy':
+        doc = addAt(doc, o.path, getAt(doc, o.from), 'copy');
+        break;
       case 'test':
         if (JSON.stringify(getAt(doc, o.path)) !== JSON.stringify(o.value)) throw jsonPatchError(`testing value ${o.path} failed: test failed`);
         break;
-      default: throw jsonPatchError(`Unexpected kind: ${o.op}`);
+      default:
+        throw jsonPatchError(`Unexpected kind: ${o.op}`);
     }
   }
   return doc;
@@ -87,16 +105,32 @@ export function jsonPatch(target: Json, ops: Json): Json {
 /** patchMergeKey of list fields in built-in types (by field name; 'ports' depends on the parent). */
 export function listMergeKey(kind: string, path: string, field: string): string | 'primitive' | undefined {
   switch (field) {
-    case 'containers': case 'initContainers': case 'ephemeralContainers': case 'volumes': case 'env': case 'imagePullSecrets':
-    case 'webhooks': case 'secrets': case 'envFrom': return field === 'envFrom' ? undefined : 'name';
-    case 'ports': return kind === 'Service' && path === 'spec' ? 'port' : 'containerPort';
-    case 'volumeMounts': return 'mountPath';
-    case 'ownerReferences': return 'uid';
-    case 'finalizers': return 'primitive';
-    case 'conditions': return 'type';
-    case 'hostAliases': return 'ip';
-    case 'topologySpreadConstraints': return 'topologyKey';
-    default: return undefined;
+    case 'containers':
+    case 'initContainers':
+    case 'ephemeralContainers':
+    case 'volumes':
+    case 'env':
+    case 'imagePullSecrets':
+    case 'webhooks':
+    case 'secrets':
+    case 'envFrom':
+      return field === 'envFrom' ? undefined : 'name';
+    case 'ports':
+      return kind === 'Service' && path === 'spec' ? 'port' : 'containerPort';
+    case 'volumeMounts':
+      return 'mountPath';
+    case 'ownerReferences':
+      return 'uid';
+    case 'finalizers':
+      return 'primitive';
+    case 'conditions':
+      return 'type';
+    case 'hostAliases':
+      return 'ip';
+    case 'topologySpreadConstraints':
+      return 'topologyKey';
+    default:
+      return undefined;
   }
 }
 
@@ -115,7 +149,10 @@ function smpMap(kind: string, path: string, orig: Record<string, any>, patch: Re
   const orders: Record<string, any[]> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys') continue;
-    if (k.startsWith('$setElementOrder/')) { orders[k.slice('$setElementOrder/'.length)] = v; continue; }
+    if (k.startsWith('$setElementOrder/')) {
+      orders[k.slice('$setElementOrder/'.length)] = v;
+      continue;
+    }
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const f = k.slice('$deleteFromPrimitiveList/'.length);
       if (Array.isArray(out[f])) out[f] = out[f].filter((x: any) => !(v as any[]).includes(x));
@@ -149,9 +186,15 @@ function smpList(kind: string, path: string, orig: any[], patch: any[], key: str
   if (patch.some((p) => isObj(p) && p.$patch === 'replace')) return patch.filter((p) => !(isObj(p) && p.$patch === 'replace')).map((p) => structuredClone(p));
   const out = orig.map((x) => structuredClone(x));
   for (const item of patch) {
-    if (!isObj(item)) { out.push(item); continue; }
+    if (!isObj(item)) {
+      out.push(item);
+      continue;
+    }
     const i = out.findIndex((o) => isObj(o) && o[key] === item[key]);
-    if (item.$patch === 'delete') { if (i >= 0) out.splice(i, 1); continue; }
+    if (item.$patch === 'delete') {
+      if (i >= 0) out.splice(i, 1);
+      continue;
+    }
     if (i >= 0) out[i] = smpMap(kind, path, out[i], item);
     else out.push(smpMap(kind, path, {}, item));
   }

@@ -7,9 +7,16 @@ import { badRequest, unsupportedMediaType } from './errors.ts';
 // 's', 'int': Go non-pointer fields, whose zero value means unset (omitempty in JSON).
 // 's?', 'int?': Go pointer fields (proto2 optional): present means set, even when zero or empty.
 type Kind = 's' | 's?' | 'bytes' | 'int' | 'int?' | 'bool' | 'time' | 'rs' | 'mss' | 'msb' | Schema | [Schema];
-interface Schema { [fieldNo: number]: [string, Kind] }
+interface Schema {
+  [fieldNo: number]: [string, Kind];
+}
 
-interface RawField { no: number; wire: number; varint?: bigint; bytes?: Buffer }
+interface RawField {
+  no: number;
+  wire: number;
+  varint?: bigint;
+  bytes?: Buffer;
+}
 
 function readFields(buf: Buffer): RawField[] {
   const out: RawField[] = [];
@@ -59,29 +66,70 @@ function checkedFields(buf: Buffer, schema: Schema): RawField[] {
 }
 
 const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
-const OWNER_REF: Schema = { 1: ['kind', 's'], 3: ['name', 's'], 4: ['uid', 's'], 5: ['apiVersion', 's'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] };
-const OBJECT_META: Schema = {
-  1: ['name', 's'], 2: ['generateName', 's'], 3: ['namespace', 's'], 5: ['uid', 's'], 6: ['resourceVersion', 's'], 7: ['generation', 'int'],
-  8: ['creationTimestamp', 'time'], 9: ['deletionTimestamp', 'time'], 10: ['deletionGracePeriodSeconds', 'int'],
-  11: ['labels', 'mss'], 12: ['annotations', 'mss'], 13: ['ownerReferences', [OWNER_REF]], 14: ['finalizers', 'rs'],
+const OWNER_REF: Schema = {
+  1: ['kind', 's'],
+  3: ['name', 's'],
+  4: ['uid', 's'],
+  5: ['apiVersion', 's'],
+  6: ['controller', 'bool'],
+  7: ['blockOwnerDeletion', 'bool'],
 };
-const OBJECT_REF: Schema = { 1: ['kind', 's'], 2: ['namespace', 's'], 3: ['name', 's'], 4: ['uid', 's'], 5: ['apiVersion', 's'], 6: ['resourceVersion', 's'], 7: ['fieldPath', 's'] };
+const OBJECT_META: Schema = {
+  1: ['name', 's'],
+  2: ['generateName', 's'],
+  3: ['namespace', 's'],
+  5: ['uid', 's'],
+  6: ['resourceVersion', 's'],
+  7: ['generation', 'int'],
+  8: ['creationTimestamp', 'time'],
+  9: ['deletionTimestamp', 'time'],
+  10: ['deletionGracePeriodSeconds', 'int'],
+  11: ['labels', 'mss'],
+  12: ['annotations', 'mss'],
+  13: ['ownerReferences', [OWNER_REF]],
+  14: ['finalizers', 'rs'],
+};
+const OBJECT_REF: Schema = {
+  1: ['kind', 's'],
+  2: ['namespace', 's'],
+  3: ['name', 's'],
+  4: ['uid', 's'],
+  5: ['apiVersion', 's'],
+  6: ['resourceVersion', 's'],
+  7: ['fieldPath', 's'],
+};
 const POLICY_RULE: Schema = { 1: ['verbs', 'rs'], 2: ['apiGroups', 'rs'], 3: ['resources', 'rs'], 4: ['resourceNames', 'rs'], 5: ['nonResourceURLs', 'rs'] };
 const SUBJECT: Schema = { 1: ['kind', 's'], 2: ['apiGroup', 's'], 3: ['name', 's'], 4: ['namespace', 's'] };
 const ROLE_REF: Schema = { 1: ['apiGroup', 's'], 2: ['kind', 's'], 3: ['name', 's'] };
-const RESOURCE_ATTRS: Schema = { 1: ['namespace', 's'], 2: ['verb', 's'], 3: ['group', 's'], 4: ['version', 's'], 5: ['resource', 's'], 6: ['subresource', 's'], 7: ['name', 's'] };
+const RESOURCE_ATTRS: Schema = {
+  1: ['namespace', 's'],
+  2: ['verb', 's'],
+  3: ['group', 's'],
+  4: ['version', 's'],
+  5: ['resource', 's'],
+  6: ['subresource', 's'],
+  7: ['name', 's'],
+};
 const NON_RESOURCE_ATTRS: Schema = { 1: ['path', 's'], 2: ['verb', 's'] };
 
 const KINDS: Record<string, Schema> = {
   Secret: { 1: ['metadata', OBJECT_META], 2: ['data', 'msb'], 3: ['type', 's'], 4: ['stringData', 'mss'], 5: ['immutable', 'bool'] },
   ConfigMap: { 1: ['metadata', OBJECT_META], 2: ['data', 'mss'], 3: ['binaryData', 'msb'], 4: ['immutable', 'bool'] },
   Namespace: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', 'rs'] }], 3: ['status', { 1: ['phase', 's'] }] },
-  ServiceAccount: { 1: ['metadata', OBJECT_META], 2: ['secrets', [OBJECT_REF]], 3: ['imagePullSecrets', [{ 1: ['name', 's'] }]], 4: ['automountServiceAccountToken', 'bool'] },
+  ServiceAccount: {
+    1: ['metadata', OBJECT_META],
+    2: ['secrets', [OBJECT_REF]],
+    3: ['imagePullSecrets', [{ 1: ['name', 's'] }]],
+    4: ['automountServiceAccountToken', 'bool'],
+  },
   Role: { 1: ['metadata', OBJECT_META], 2: ['rules', [POLICY_RULE]] },
   ClusterRole: { 1: ['metadata', OBJECT_META], 2: ['rules', [POLICY_RULE]] },
   RoleBinding: { 1: ['metadata', OBJECT_META], 2: ['subjects', [SUBJECT]], 3: ['roleRef', ROLE_REF] },
   ClusterRoleBinding: { 1: ['metadata', OBJECT_META], 2: ['subjects', [SUBJECT]], 3: ['roleRef', ROLE_REF] },
-  SelfSubjectAccessReview: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['resourceAttributes', RESOURCE_ATTRS], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRS] }] },
+  SelfSubjectAccessReview: {
+    1: ['metadata', OBJECT_META],
+    2: ['spec', { 1: ['resourceAttributes', RESOURCE_ATTRS], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRS] }],
+  },
 };
 
 function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
@@ -94,14 +142,12 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
     // Go's non-pointer fields are always encoded; their zero values mean "unset" in JSON (omitempty)
     if (kind === 's') {
       if (f.bytes!.length > 0) out[name] = str();
-    }
-    else if (kind === 's?') out[name] = str();
+    } else if (kind === 's?') out[name] = str();
     else if (kind === 'int?') out[name] = Number(BigInt.asIntN(64, f.varint!));
     else if (kind === 'bytes') out[name] = f.bytes!.toString('base64');
     else if (kind === 'int') {
       if (f.varint !== 0n) out[name] = Number(BigInt.asIntN(64, f.varint!));
-    }
-    else if (kind === 'bool') out[name] = f.varint !== 0n;
+    } else if (kind === 'bool') out[name] = f.varint !== 0n;
     else if (kind === 'rs') (out[name] ??= []).push(str());
     else if (kind === 'time') {
       const t = decodeMessage(f.bytes!, TIME);
@@ -119,14 +165,27 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {
 // Field 6 (ignoreStoreReadErrorWithClusterBreakingPotential) is not modelled and dropped.
 const PRECONDITIONS: Schema = { 1: ['uid', 's?'], 2: ['resourceVersion', 's?'] };
 const DELETE_OPTIONS: Schema = {
-  1: ['gracePeriodSeconds', 'int?'], 2: ['preconditions', PRECONDITIONS], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 's?'], 5: ['dryRun', 'rs'],
+  1: ['gracePeriodSeconds', 'int?'],
+  2: ['preconditions', PRECONDITIONS],
+  3: ['orphanDependents', 'bool'],
+  4: ['propagationPolicy', 's?'],
+  5: ['dryRun', 'rs'],
 };
 // k8s.io/apimachinery/pkg/runtime/generated.proto: Unknown { TypeMeta typeMeta = 1; bytes raw = 2; string contentEncoding = 3; string contentType = 4 }
-const UNKNOWN: Schema = { 1: ['typeMeta', { 1: ['apiVersion', 's'], 2: ['kind', 's'] }], 2: ['raw', 'bytes'], 3: ['contentEncoding', 's'], 4: ['contentType', 's'] };
+const UNKNOWN: Schema = {
+  1: ['typeMeta', { 1: ['apiVersion', 's'], 2: ['kind', 's'] }],
+  2: ['raw', 'bytes'],
+  3: ['contentEncoding', 's'],
+  4: ['contentType', 's'],
+};
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-interface Envelope { apiVersion: string; kind: string; raw: Buffer }
+interface Envelope {
+  apiVersion: string;
+  kind: string;
+  raw: Buffer;
+}
 
 /** Malformed protobuf is the client's fault: 400 with the decoder's reason, like a bad JSON body. */
 function decodeOrBadRequest(buf: Buffer, schema: Schema, what: string): Record<string, any> {

@@ -10,9 +10,17 @@ import type { KObj } from './storage.ts';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** What the aggregationRule of a ClusterRole may gather: anything, so only a holder of everything may set it. */
-const FULL_AUTHORITY: PolicyRule[] = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }];
+const FULL_AUTHORITY: PolicyRule[] = [
+  { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+  { nonResourceURLs: ['*'], verbs: ['*'] },
+];
 
-export interface EscalationRequest { type: ResourceType; user: UserInfo; namespace?: string; name: string }
+export interface EscalationRequest {
+  type: ResourceType;
+  user: UserInfo;
+  namespace?: string;
+  name: string;
+}
 
 /** Throws 403 (or 404 for a binding to a missing role) when the write would grant rights the user lacks. */
 export function checkEscalation(rbac: RbacAuthorizer, req: EscalationRequest, obj: KObj, old?: KObj): void {
@@ -22,7 +30,11 @@ export function checkEscalation(rbac: RbacAuthorizer, req: EscalationRequest, ob
   if (old && onlyGcFieldsChanged(obj, old)) return;
   const namespace = t.namespaced ? req.namespace : undefined;
   const forbidden = (detail: string) =>
-    new ApiError(403, 'Forbidden', `${qualifiedResource(t.group, t.plural)} "${req.name}" is forbidden: ${detail}`, { name: req.name, group: t.group, kind: t.plural });
+    new ApiError(403, 'Forbidden', `${qualifiedResource(t.group, t.plural)} "${req.name}" is forbidden: ${detail}`, {
+      name: req.name,
+      group: t.group,
+      kind: t.plural,
+    });
   const missing = (rules: PolicyRule[]) => uncovered(rbac.rulesFor(req.user, namespace), rules);
   const escalationText = (rules: PolicyRule[]) =>
     `user ${goQuote(req.user.username)} (groups=${goQuoteList(req.user.groups)}) is attempting to grant RBAC permissions not currently held:\n${[...new Set(compact(rules).map(compactString))].sort().join('\n')}`;
@@ -31,7 +43,8 @@ export function checkEscalation(rbac: RbacAuthorizer, req: EscalationRequest, ob
     if (rbac.authorize({ user: req.user, verb: 'escalate', group: t.group, resource: t.plural, name: req.name, namespace })) return;
     const lacking = missing(obj.rules ?? []);
     if (lacking.length > 0) throw forbidden(escalationText(lacking));
-    if (t.kind === 'ClusterRole' && obj.aggregationRule && missing(FULL_AUTHORITY).length > 0) throw forbidden('must have cluster-admin privileges to use the aggregationRule');
+    if (t.kind === 'ClusterRole' && obj.aggregationRule && missing(FULL_AUTHORITY).length > 0)
+      throw forbidden('must have cluster-admin privileges to use the aggregationRule');
     return;
   }
   const ref: RoleRef = obj.roleRef ?? { kind: '', name: '' };
@@ -62,7 +75,8 @@ function breakdown(rule: PolicyRule): PolicyRule[] {
   for (const group of rule.apiGroups ?? [])
     for (const resource of rule.resources ?? [])
       for (const verb of rule.verbs ?? []) {
-        if (rule.resourceNames?.length) for (const name of rule.resourceNames) out.push({ apiGroups: [group], resources: [resource], resourceNames: [name], verbs: [verb] });
+        if (rule.resourceNames?.length)
+          for (const name of rule.resourceNames) out.push({ apiGroups: [group], resources: [resource], resourceNames: [name], verbs: [verb] });
         else out.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
       }
   for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs ?? []) out.push({ nonResourceURLs: [url], verbs: [verb] });
@@ -75,8 +89,12 @@ const includes = (set: string[] | undefined, v: string) => (set ?? []).includes(
 function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const verbs = includes(owner.verbs, '*') || hasAll(owner.verbs, sub.verbs);
   const groups = includes(owner.apiGroups, '*') || hasAll(owner.apiGroups, sub.apiGroups);
-  const resources = includes(owner.resources, '*') || (sub.resources ?? []).every((r) => includes(owner.resources, r) || (r.includes('/') && includes(owner.resources, `*/${r.split('/').slice(1).join('/')}`)));
-  const urls = (sub.nonResourceURLs ?? []).every((u) => (owner.nonResourceURLs ?? []).some((o) => o === u || (o.endsWith('*') && u.startsWith(o.replace(/\*+$/, '')))));
+  const resources =
+    includes(owner.resources, '*') ||
+    (sub.resources ?? []).every((r) => includes(owner.resources, r) || (r.includes('/') && includes(owner.resources, `*/${r.split('/').slice(1).join('/')}`)));
+  const urls = (sub.nonResourceURLs ?? []).every((u) =>
+    (owner.nonResourceURLs ?? []).some((o) => o === u || (o.endsWith('*') && u.startsWith(o.replace(/\*+$/, '')))),
+  );
   const names = sub.resourceNames?.length ? !owner.resourceNames?.length || hasAll(owner.resourceNames, sub.resourceNames) : !owner.resourceNames?.length;
   return verbs && groups && resources && urls && names;
 }

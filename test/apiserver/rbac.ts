@@ -5,11 +5,23 @@ import type { UserInfo } from './admission.ts';
 import { matchLabelSelectorObject } from './selectors.ts';
 import type { KObj, Storage } from './storage.ts';
 
-export interface PolicyRule { apiGroups?: string[]; resources?: string[]; resourceNames?: string[]; nonResourceURLs?: string[]; verbs?: string[] }
-export interface RoleRef { apiGroup?: string; kind: string; name: string }
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+  verbs?: string[];
+}
+export interface RoleRef {
+  apiGroup?: string;
+  kind: string;
+  name: string;
+}
 
 /** The bootstrap ClusterRole system:basic-user, bound to every authenticated user: everyone may ask what they may do. */
-const BASIC_USER_RULES: PolicyRule[] = [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] }];
+const BASIC_USER_RULES: PolicyRule[] = [
+  { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+];
 
 const has = (list: string[] | undefined, v: string): boolean => (list ?? []).includes('*') || (list ?? []).includes(v);
 
@@ -17,7 +29,9 @@ function ruleAllows(rule: PolicyRule, a: AuthorizationAttributes): boolean {
   if (!has(rule.verbs, a.verb)) return false;
   if (!has(rule.apiGroups, a.group)) return false;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const resOk = (rule.resources ?? []).some((r: string) => r === '*' || r === resource || (a.subresource && r === `${a.resource}/*`) || (a.subresource && r === `*/${a.subresource}`));
+  const resOk = (rule.resources ?? []).some(
+    (r: string) => r === '*' || r === resource || (a.subresource && r === `${a.resource}/*`) || (a.subresource && r === `*/${a.subresource}`),
+  );
   if (!resOk) return false;
   if (rule.resourceNames?.length) return a.name !== undefined && rule.resourceNames.includes(a.name);
   return true;
@@ -53,13 +67,20 @@ export class RbacAuthorizer {
 
   /** GetRoleReferenceRules: the rules of the referenced Role or ClusterRole, undefined when it does not exist. */
   roleRefRules(ref: RoleRef, namespace?: string): PolicyRule[] | undefined {
-    const role = ref.kind === 'ClusterRole' ? this.storage.get('rbac.authorization.k8s.io/clusterroles', undefined, ref.name) : ref.kind === 'Role' && namespace ? this.storage.get('rbac.authorization.k8s.io/roles', namespace, ref.name) : undefined;
+    const role =
+      ref.kind === 'ClusterRole'
+        ? this.storage.get('rbac.authorization.k8s.io/clusterroles', undefined, ref.name)
+        : ref.kind === 'Role' && namespace
+          ? this.storage.get('rbac.authorization.k8s.io/roles', namespace, ref.name)
+          : undefined;
     if (!role) return undefined;
     // aggregated ClusterRoles: the union of the rules of every ClusterRole their selectors match
     // (the real server's aggregation controller writes that union into .rules)
     const selectors: KObj[] = role.aggregationRule?.clusterRoleSelectors ?? [];
     if (selectors.length === 0) return role.rules ?? [];
-    const parts = this.storage.list('rbac.authorization.k8s.io/clusterroles').filter((cr) => cr.metadata.name !== role.metadata.name && selectors.some((sel) => matchLabelSelectorObject(sel as any, cr.metadata.labels ?? {})));
+    const parts = this.storage
+      .list('rbac.authorization.k8s.io/clusterroles')
+      .filter((cr) => cr.metadata.name !== role.metadata.name && selectors.some((sel) => matchLabelSelectorObject(sel as any, cr.metadata.labels ?? {})));
     return [...(role.rules ?? []), ...parts.flatMap((cr) => cr.rules ?? [])];
   }
 }

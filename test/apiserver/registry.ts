@@ -2,7 +2,14 @@
 // Discovery, routing, OpenAPI and table printing all read from here.
 import type { StructuralSchema } from './schema-validate.ts';
 
-export interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; format?: string; priority?: number }
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+  format?: string;
+  priority?: number;
+}
 
 export interface ResourceType {
   group: string; // '' for core
@@ -42,11 +49,19 @@ export const apiVersionOf = (t: { group: string; version: string }): string => (
 
 function builtin(group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
   return {
-    group, version, kind, plural, namespaced,
+    group,
+    version,
+    kind,
+    plural,
+    namespaced,
     listKind: `${kind}List`,
     singular: kind.toLowerCase(),
-    shortNames: [], categories: [], verbs: ALL_VERBS,
-    statusSubresource: false, builtin: true, storageVersion: version,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    statusSubresource: false,
+    builtin: true,
+    storageVersion: version,
     ...extra,
   };
 }
@@ -57,30 +72,93 @@ const secretColumns = [
 ];
 
 export const BUILTIN_TYPES: ResourceType[] = [
-  builtin('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], statusSubresource: true, builtinColumns: [{ name: 'Status', get: (o) => o.status?.phase ?? 'Active' }] }),
+  builtin('', 'v1', 'Namespace', 'namespaces', false, {
+    shortNames: ['ns'],
+    statusSubresource: true,
+    builtinColumns: [{ name: 'Status', get: (o) => o.status?.phase ?? 'Active' }],
+  }),
   builtin('', 'v1', 'Secret', 'secrets', true, { builtinColumns: secretColumns }),
-  builtin('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'], builtinColumns: [{ name: 'Data', get: (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }] }),
-  builtin('', 'v1', 'Event', 'events', true, { shortNames: ['ev'], builtinColumns: [{ name: 'Type', get: (o) => o.type ?? '' }, { name: 'Reason', get: (o) => o.reason ?? '' }, { name: 'Object', get: (o) => `${(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` }, { name: 'Message', get: (o) => o.message ?? '' }] }),
-  builtin('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], statusSubresource: true, builtinColumns: [{ name: 'Type', get: (o) => o.spec?.type ?? 'ClusterIP' }, { name: 'Cluster-IP', get: (o) => o.spec?.clusterIP ?? '<none>' }, { name: 'Ports', get: (o) => (o.spec?.ports ?? []).map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>' }] }),
+  builtin('', 'v1', 'ConfigMap', 'configmaps', true, {
+    shortNames: ['cm'],
+    builtinColumns: [{ name: 'Data', get: (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }],
+  }),
+  builtin('', 'v1', 'Event', 'events', true, {
+    shortNames: ['ev'],
+    builtinColumns: [
+      { name: 'Type', get: (o) => o.type ?? '' },
+      { name: 'Reason', get: (o) => o.reason ?? '' },
+      { name: 'Object', get: (o) => `${(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
+      { name: 'Message', get: (o) => o.message ?? '' },
+    ],
+  }),
+  builtin('', 'v1', 'Service', 'services', true, {
+    shortNames: ['svc'],
+    categories: ['all'],
+    statusSubresource: true,
+    builtinColumns: [
+      { name: 'Type', get: (o) => o.spec?.type ?? 'ClusterIP' },
+      { name: 'Cluster-IP', get: (o) => o.spec?.clusterIP ?? '<none>' },
+      { name: 'Ports', get: (o) => (o.spec?.ports ?? []).map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>' },
+    ],
+  }),
   builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
-  builtin('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], statusSubresource: true, builtinColumns: [{ name: 'Status', get: (o) => o.status?.phase ?? 'Pending' }] }),
+  builtin('', 'v1', 'Pod', 'pods', true, {
+    shortNames: ['po'],
+    categories: ['all'],
+    statusSubresource: true,
+    builtinColumns: [{ name: 'Status', get: (o) => o.status?.phase ?? 'Pending' }],
+  }),
   builtin('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
-  builtin('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, { shortNames: ['ing'], statusSubresource: true, builtinColumns: [{ name: 'Class', get: (o) => o.spec?.ingressClassName ?? '<none>' }, { name: 'Hosts', get: (o) => (o.spec?.rules ?? []).map((r: any) => r.host ?? '*').join(',') || '*' }] }),
-  builtin('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, { builtinColumns: [{ name: 'Controller', get: (o) => o.spec?.controller ?? '' }] }),
+  builtin('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, {
+    shortNames: ['ing'],
+    statusSubresource: true,
+    builtinColumns: [
+      { name: 'Class', get: (o) => o.spec?.ingressClassName ?? '<none>' },
+      { name: 'Hosts', get: (o) => (o.spec?.rules ?? []).map((r: any) => r.host ?? '*').join(',') || '*' },
+    ],
+  }),
+  builtin('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, {
+    builtinColumns: [{ name: 'Controller', get: (o) => o.spec?.controller ?? '' }],
+  }),
   builtin('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
   // stored only (no controllers run them): lets a rendered chart be applied as a whole
-  builtin('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], statusSubresource: true, builtinColumns: [{ name: 'Ready', get: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` }] }),
+  builtin('apps', 'v1', 'Deployment', 'deployments', true, {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    statusSubresource: true,
+    builtinColumns: [{ name: 'Ready', get: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` }],
+  }),
   builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], statusSubresource: true }),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { builtinColumns: [{ name: 'Holder', get: (o) => o.spec?.holderIdentity ?? '' }] }),
   builtin('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
-  builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
-  builtin('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, { categories: ['api-extensions'], builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }] }),
-  builtin('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, { categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Service', get: (o) => (o.spec?.service ? `${o.spec.service.namespace}/${o.spec.service.name}` : 'Local') }] }),
-  builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], statusSubresource: true, builtinColumns: [{ name: 'Created At', get: (o) => o.metadata?.creationTimestamp ?? '' }], noAgeColumn: true }),
+  builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, {
+    categories: ['api-extensions'],
+    builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }],
+  }),
+  builtin('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, {
+    categories: ['api-extensions'],
+    builtinColumns: [{ name: 'Webhooks', get: (o) => (o.webhooks ?? []).length }],
+  }),
+  builtin('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, {
+    categories: ['api-extensions'],
+    statusSubresource: true,
+    builtinColumns: [{ name: 'Service', get: (o) => (o.spec?.service ? `${o.spec.service.namespace}/${o.spec.service.name}` : 'Local') }],
+  }),
+  builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    statusSubresource: true,
+    builtinColumns: [{ name: 'Created At', get: (o) => o.metadata?.creationTimestamp ?? '' }],
+    noAgeColumn: true,
+  }),
   builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
-  builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, { builtinColumns: [{ name: 'Role', get: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }] }),
-  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, { builtinColumns: [{ name: 'Role', get: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }] }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, {
+    builtinColumns: [{ name: 'Role', get: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }],
+  }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, {
+    builtinColumns: [{ name: 'Role', get: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }],
+  }),
   builtin('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { verbs: ['create'], createOnly: true }),
   builtin('authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false, { verbs: ['create'], createOnly: true }),
 ];

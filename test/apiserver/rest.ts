@@ -2,7 +2,19 @@
 // with the real server's ordering: decode (prune, default) -> mutating admission -> validation ->
 // validating admission -> storage, and its rules for resourceVersion, generation, status and finalizers.
 import { parse as parseYaml } from 'yaml';
-import { ApiError, alreadyExists, badRequest, gone, causes, conflict, invalid, notFound, preconditionFailed, unsupportedMediaType, type StatusCause } from './errors.ts';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  gone,
+  causes,
+  conflict,
+  invalid,
+  notFound,
+  preconditionFailed,
+  unsupportedMediaType,
+  type StatusCause,
+} from './errors.ts';
 import { failedPrecondition, type DeleteOptions } from './delete-options.ts';
 import { applyDefaults, pruneUnknown, validate } from './schema-validate.ts';
 import { carryMeta, deepEqual, generateNameSuffix, initMeta, noNewFinalizers, now, specChanged, validateName } from './meta.ts';
@@ -36,10 +48,18 @@ export interface RequestContext {
 /** prefixFromUserAgent: without a fieldManager, writes are owned by the User-Agent's product name (up to the first "/"). */
 export function managerOf(ctx: RequestContext): string {
   if (ctx.fieldManager) return ctx.fieldManager;
-  return [...(ctx.userAgent ?? '').split('/')[0]].filter((c) => c >= ' ' && c !== '\x7f').join('').slice(0, 128);
+  return [...(ctx.userAgent ?? '').split('/')[0]]
+    .filter((c) => c >= ' ' && c !== '\x7f')
+    .join('')
+    .slice(0, 128);
 }
 
-const writeInfo = (ctx: RequestContext): WriteInfo => ({ type: ctx.type, manager: managerOf(ctx), apiVersion: apiVersionOf(ctx.type), subresource: ctx.subresource });
+const writeInfo = (ctx: RequestContext): WriteInfo => ({
+  type: ctx.type,
+  manager: managerOf(ctx),
+  apiVersion: apiVersionOf(ctx.type),
+  subresource: ctx.subresource,
+});
 
 export interface RestHooks {
   /** called after every stored change (not for dry runs) */
@@ -106,7 +126,10 @@ export class Rest {
     const rv = q.resourceVersion ? Number(q.resourceVersion) : undefined;
     if (rv !== undefined && !Number.isInteger(rv)) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
     if (rv !== undefined && rv > current && q.resourceVersionMatch !== undefined)
-      throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: `Too large resource version` }], retryAfterSeconds: 1 });
+      throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: `Too large resource version` }],
+        retryAfterSeconds: 1,
+      });
     const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : undefined;
     const fields = q.fieldSelector ? parseFieldSelector(q.fieldSelector, t.kind) : undefined;
     const selected = (o: Readonly<KObj>) => (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o));
@@ -138,16 +161,26 @@ export class Rest {
     this.checkNamespaceWritable(ctx);
     let obj = this.decode(ctx, body);
     if (!obj.metadata.name) {
-      if (!obj.metadata.generateName) throw invalid(t.kind, t.group, '', [{ ...causes.required('metadata.name'), message: 'Required value: name or generateName is required' }]);
+      if (!obj.metadata.generateName)
+        throw invalid(t.kind, t.group, '', [{ ...causes.required('metadata.name'), message: 'Required value: name or generateName is required' }]);
       obj.metadata.name = obj.metadata.generateName + generateNameSuffix();
     }
-    if (ctx.name && ctx.name !== obj.metadata.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.name})`);
+    if (ctx.name && ctx.name !== obj.metadata.name)
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.name})`);
     const name = obj.metadata.name as string;
     initMeta(obj, tracksGeneration(t));
     if (t.statusSubresource && t.kind !== 'Namespace') delete obj.status;
     prepareBuiltin(t, obj, undefined);
     if (!applied) recordUpdate(writeInfo(ctx), undefined, obj);
-    const attrs = { operation: 'CREATE' as Operation, type: t, name, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
+    const attrs = {
+      operation: 'CREATE' as Operation,
+      type: t,
+      name,
+      namespace: ctx.namespace,
+      dryRun: ctx.dryRun,
+      userInfo: ctx.user,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) },
+    };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
     this.hooks.guard?.({ ...ctx, name }, obj);
@@ -167,9 +200,13 @@ export class Rest {
     const old = this.storage.get(keyOf(t), ctx.namespace, ctx.name!);
     if (!old) throw notFound(t.group, t.plural, ctx.name!);
     const obj = this.decode(ctx, body);
-    if (obj.metadata.name !== ctx.name) throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${ctx.name})`);
+    if (obj.metadata.name !== ctx.name)
+      throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${ctx.name})`);
     const rv = obj.metadata.resourceVersion;
-    if (!rv && !t.builtin) throw invalid(t.kind, t.group, ctx.name!, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+    if (!rv && !t.builtin)
+      throw invalid(t.kind, t.group, ctx.name!, [
+        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]);
     if (rv && rv !== old.metadata.resourceVersion) throw conflict(t.group, t.plural, ctx.name!);
     return this.writeUpdate(ctx, old, obj);
   }
@@ -184,7 +221,8 @@ export class Rest {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
     if (contentType === 'application/apply-patch+yaml') {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('error decoding patch: the applied configuration is not an object');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw badRequest('error decoding patch: the applied configuration is not an object');
       // the configuration as applied (checked and pruned, not defaulted): its fields are what the manager owns
       const config = this.decode(ctx, { ...body, metadata: { ...(body.metadata ?? {}), name: body.metadata?.name ?? ctx.name } }, false);
       delete config.metadata.managedFields;
@@ -203,11 +241,16 @@ export class Rest {
         patched = jsonPatch(old, body);
         break;
       case 'application/strategic-merge-patch+json':
-        if (!t.builtin) throw unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+        if (!t.builtin)
+          throw unsupportedMediaType(
+            'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+          );
         patched = strategicMergePatch(t.kind, old, body);
         break;
       default:
-        throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.builtin ? ', application/strategic-merge-patch+json' : ''}`);
+        throw unsupportedMediaType(
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.builtin ? ', application/strategic-merge-patch+json' : ''}`,
+        );
     }
     if (typeof patched?.metadata !== 'object') throw badRequest('patch removed metadata');
     if (patched.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(t.group, t.plural, ctx.name!);
@@ -225,7 +268,16 @@ export class Rest {
     if (!old) throw notFound(t.group, t.plural, ctx.name!);
     const failed = failedPrecondition(options, old.metadata);
     if (failed) throw preconditionFailed(t.group, t.plural, ctx.name!, failed);
-    const attrs = { operation: 'DELETE' as Operation, type: t, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...options } };
+    const attrs = {
+      operation: 'DELETE' as Operation,
+      type: t,
+      name: ctx.name!,
+      namespace: ctx.namespace,
+      dryRun: ctx.dryRun,
+      userInfo: ctx.user,
+      oldObject: present(t, old),
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...options },
+    };
     await this.admission.mutate(attrs, ctx.warnings);
     await this.admission.validate(attrs, ctx.warnings);
     if (ctx.dryRun) return present(t, old);
@@ -260,7 +312,13 @@ export class Rest {
     if (!removed) throw notFound(t.group, t.plural, old.metadata.name);
     this.hooks.changed(t, removed, true);
     if (!t.builtin || t.kind === 'Pod') return present(t, removed);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: removed.metadata.name, group: t.group, kind: t.plural, uid: removed.metadata.uid } };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: removed.metadata.name, group: t.group, kind: t.plural, uid: removed.metadata.uid },
+    };
   }
 
   /** Shared tail of update and patch: status/subresource rules, generation, admission, finalizers, no-op detection. */
@@ -283,11 +341,22 @@ export class Rest {
     if (applied && ctx.subresource === 'status') obj.metadata.managedFields = incoming.metadata.managedFields;
     else if (!applied) recordUpdate(writeInfo(ctx), old, obj);
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
-    const attrs = { operation: 'UPDATE' as Operation, type: t, subresource: ctx.subresource, name: ctx.name!, namespace: ctx.namespace, dryRun: ctx.dryRun, userInfo: ctx.user, oldObject: present(t, old), options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) } };
+    const attrs = {
+      operation: 'UPDATE' as Operation,
+      type: t,
+      subresource: ctx.subresource,
+      name: ctx.name!,
+      namespace: ctx.namespace,
+      dryRun: ctx.dryRun,
+      userInfo: ctx.user,
+      oldObject: present(t, old),
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', ...(ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) },
+    };
     obj = (await this.admission.mutate({ ...attrs, object: present(t, obj) }, ctx.warnings)) as KObj;
     obj = this.afterMutation(t, obj);
     if (ctx.subresource !== 'status') this.hooks.guard?.(ctx, obj, old);
-    if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status') obj.status = crdStatus({ ...obj, status: old.status });
+    if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io' && ctx.subresource !== 'status')
+      obj.status = crdStatus({ ...obj, status: old.status });
     // Like kube-apiserver's PrepareForUpdate: generation moves only when the spec changed after mutating admission.
     if (tracksGeneration(t) && specChanged(old, obj, t.statusSubresource)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     this.validateObject(t, obj, noNewFinalizers(obj, old), old, ctx.subresource);
@@ -322,7 +391,8 @@ export class Rest {
     if (obj.metadata === undefined) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('metadata must be an object');
     if (t.namespaced) {
-      if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       obj.metadata.namespace = ctx.namespace;
     } else delete obj.metadata.namespace;
     let unknown: string[];
@@ -334,7 +404,8 @@ export class Rest {
     }
     if (unknown.length > 0) {
       const list = unknown.map((u) => `unknown field "${u}"`);
-      if (ctx.fieldValidation === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${list.join(', ')}`);
+      if (ctx.fieldValidation === 'Strict')
+        throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${list.join(', ')}`);
       if (ctx.fieldValidation === 'Warn') ctx.warnings.push(...list);
     }
     if (t.schema && withDefaults) applyDefaults(t.schema, obj);
@@ -370,9 +441,16 @@ export class Rest {
     const ns = this.storage.get('/namespaces', undefined, ctx.namespace ?? '');
     if (!ns) throw notFound('', 'namespaces', ctx.namespace ?? '');
     if (ns.metadata.deletionTimestamp)
-      throw new ApiError(403, 'Forbidden', `${ctx.type.plural}${ctx.type.group ? '.' + ctx.type.group : ''} "${ctx.name ?? ''}" is forbidden: unable to create new content in namespace ${ctx.namespace} because it is being terminated`, {
-        name: ctx.name, group: ctx.type.group, kind: ctx.type.plural,
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ctx.namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${ctx.type.plural}${ctx.type.group ? '.' + ctx.type.group : ''} "${ctx.name ?? ''}" is forbidden: unable to create new content in namespace ${ctx.namespace} because it is being terminated`,
+        {
+          name: ctx.name,
+          group: ctx.type.group,
+          kind: ctx.type.plural,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ctx.namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
+      );
   }
 }

@@ -38,8 +38,21 @@ export interface StructuralSchema {
 }
 
 const OBJECT_META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-  'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ]);
 
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
@@ -145,7 +158,14 @@ const FORMATS: Record<string, (s: string) => boolean> = {
   uuid: (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s),
   byte: (s) => /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0,
   duration: (s) => /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s),
-  uri: (s) => { try { new URL(s); return true; } catch { return false; } },
+  uri: (s) => {
+    try {
+      new URL(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };
 
 /** Validate a value against a structural schema; returns causes with real-server field paths and wording. */
@@ -164,13 +184,16 @@ export function validate(s: StructuralSchema, v: unknown, path: string): StatusC
   if (s.enum && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) out.push(causes.notSupported(path, v, s.enum));
   if (typeof v === 'string') {
     if (s.maxLength !== undefined && [...v].length > s.maxLength) out.push(causes.tooLong(path, s.maxLength));
-    if (s.minLength !== undefined && [...v].length < s.minLength) out.push(causes.invalid(path, v, `${body} in body should be at least ${s.minLength} chars long`));
+    if (s.minLength !== undefined && [...v].length < s.minLength)
+      out.push(causes.invalid(path, v, `${body} in body should be at least ${s.minLength} chars long`));
     if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(v)) out.push(causes.invalid(path, v, `${body} in body should match '${s.pattern}'`));
     if (s.format && FORMATS[s.format] && !FORMATS[s.format](v)) out.push(causes.invalid(path, v, `${body} in body must be of type ${s.format}: "${v}"`));
   }
   if (typeof v === 'number') {
-    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum)) out.push(causes.invalid(path, v, `${body} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
-    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum)) out.push(causes.invalid(path, v, `${body} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
+    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum))
+      out.push(causes.invalid(path, v, `${body} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
+    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum))
+      out.push(causes.invalid(path, v, `${body} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
     if (s.multipleOf !== undefined && v % s.multipleOf !== 0) out.push(causes.invalid(path, v, `${body} in body should be a multiple of ${s.multipleOf}`));
   }
   if (Array.isArray(v)) {
@@ -189,7 +212,8 @@ export function validate(s: StructuralSchema, v: unknown, path: string): StatusC
   if (isPlainObject(v)) {
     for (const r of s.required ?? []) if (v[r] === undefined) out.push(causes.required(join(path, r)));
     const n = Object.keys(v).length;
-    if (s.minProperties !== undefined && n < s.minProperties) out.push(causes.invalid(path, n, `${body} in body should have at least ${s.minProperties} properties`));
+    if (s.minProperties !== undefined && n < s.minProperties)
+      out.push(causes.invalid(path, n, `${body} in body should have at least ${s.minProperties} properties`));
     if (s.maxProperties !== undefined && n > s.maxProperties) out.push(causes.tooMany(path, n, s.maxProperties));
     for (const [key, val] of Object.entries(v)) {
       if (path === '' && (key === 'metadata' || key === 'apiVersion' || key === 'kind')) continue;

@@ -3,9 +3,7 @@ import { badRequest } from './errors.ts';
 import type { KObj } from './storage.ts';
 
 type Requirement =
-  | { key: string; op: 'eq' | 'neq'; value: string }
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+  { key: string; op: 'eq' | 'neq'; value: string } | { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
 
 /** Split at commas that are not inside parentheses: "a in (x,y),b" -> ["a in (x,y)", "b"]. */
 function splitTerms(s: string): string[] {
@@ -27,7 +25,15 @@ function splitTerms(s: string): string[] {
 export function parseLabelSelector(s: string): Requirement[] {
   return splitTerms(s).map((term) => {
     let m = /^([A-Za-z0-9._/-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
-    if (m) return { key: m[1], op: m[2] as 'in' | 'notin', values: m[3].split(',').map((v) => v.trim()).filter((v) => v !== '') };
+    if (m)
+      return {
+        key: m[1],
+        op: m[2] as 'in' | 'notin',
+        values: m[3]
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      };
     m = /^([A-Za-z0-9._/-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)$/.exec(term);
     if (m) return { key: m[1], op: m[2] === '!=' ? 'neq' : 'eq', value: m[3] };
     m = /^!\s*([A-Za-z0-9._/-]+)$/.exec(term);
@@ -43,18 +49,27 @@ export function matchLabels(reqs: Requirement[], labels: Record<string, string> 
   return reqs.every((r) => {
     const has = Object.hasOwn(l, r.key);
     switch (r.op) {
-      case 'eq': return has && l[r.key] === r.value;
-      case 'neq': return !has || l[r.key] !== r.value;
-      case 'in': return has && r.values.includes(l[r.key]);
-      case 'notin': return !has || !r.values.includes(l[r.key]);
-      case 'exists': return has;
-      case '!exists': return !has;
+      case 'eq':
+        return has && l[r.key] === r.value;
+      case 'neq':
+        return !has || l[r.key] !== r.value;
+      case 'in':
+        return has && r.values.includes(l[r.key]);
+      case 'notin':
+        return !has || !r.values.includes(l[r.key]);
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
     }
   });
 }
 
 /** metav1.LabelSelector (matchLabels + matchExpressions), as used by webhooks' namespaceSelector/objectSelector. */
-export function matchLabelSelectorObject(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchLabelSelectorObject(
+  sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!sel) return true;
   const reqs: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, value]) => ({ key, op: 'eq' as const, value }));
   for (const e of sel.matchExpressions ?? []) {
@@ -86,7 +101,8 @@ export function parseFieldSelector(s: string, kind: string): FieldReq[] {
     const m = /^([A-Za-z0-9._-]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
     const field = m[1];
-    const supported = field.startsWith('metadata.') || (field === 'type' && (kind === 'Secret' || kind === 'Event')) || (field in FIELD_GETTERS && field !== 'type');
+    const supported =
+      field.startsWith('metadata.') || (field === 'type' && (kind === 'Secret' || kind === 'Event')) || (field in FIELD_GETTERS && field !== 'type');
     if (!supported || !(field in FIELD_GETTERS)) throw badRequest(`field label not supported: ${field}`);
     return { field, op: m[2] === '!=' ? 'neq' : 'eq', value: m[3].trim() };
   });

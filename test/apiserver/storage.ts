@@ -3,7 +3,13 @@
 export type KObj = Record<string, any>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-export interface StoreEvent { type: EventType; rv: number; resource: string; obj: KObj; prev?: KObj }
+export interface StoreEvent {
+  type: EventType;
+  rv: number;
+  resource: string;
+  obj: KObj;
+  prev?: KObj;
+}
 export type Listener = (e: StoreEvent) => void;
 
 const objKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -124,9 +130,7 @@ export class Storage {
       if (e.type === 'ADDED') state.delete(key);
       else if (e.prev) state.set(key, structuredClone(e.prev));
     }
-    return [...state.values()]
-      .filter((o) => namespace === undefined || (o.metadata.namespace ?? '') === namespace)
-      .sort(byKey);
+    return [...state.values()].filter((o) => namespace === undefined || (o.metadata.namespace ?? '') === namespace).sort(byKey);
   }
 
   subscribe(fn: Listener): () => void {

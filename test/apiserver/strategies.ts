@@ -5,7 +5,17 @@ import { randomInt } from 'node:crypto';
 import type { ResourceType } from './registry.ts';
 import type { KObj } from './storage.ts';
 
-const GENERATION_KINDS = new Set(['Ingress', 'IngressClass', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Pod', 'Deployment', 'PodDisruptionBudget', 'NetworkPolicy']);
+const GENERATION_KINDS = new Set([
+  'Ingress',
+  'IngressClass',
+  'CustomResourceDefinition',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'Pod',
+  'Deployment',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+]);
 
 export const tracksGeneration = (t: ResourceType): boolean => !t.builtin || GENERATION_KINDS.has(t.kind);
 
@@ -34,8 +44,38 @@ const TOP_LEVEL: Record<string, string[]> = {
   SelfSubjectAccessReview: ['spec', 'status'],
   SubjectAccessReview: ['spec', 'status'],
 };
-const CORE_EVENT = ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance'];
-const EVENTS_V1_EVENT = ['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related', 'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount'];
+const CORE_EVENT = [
+  'involvedObject',
+  'reason',
+  'message',
+  'source',
+  'firstTimestamp',
+  'lastTimestamp',
+  'count',
+  'type',
+  'eventTime',
+  'series',
+  'action',
+  'related',
+  'reportingComponent',
+  'reportingInstance',
+];
+const EVENTS_V1_EVENT = [
+  'eventTime',
+  'series',
+  'reportingController',
+  'reportingInstance',
+  'action',
+  'reason',
+  'regarding',
+  'related',
+  'note',
+  'type',
+  'deprecatedSource',
+  'deprecatedFirstTimestamp',
+  'deprecatedLastTimestamp',
+  'deprecatedCount',
+];
 
 /** Top-level fields a built-in kind does not know (their paths), or [] when the kind is not listed. */
 export function unknownTopLevelFields(t: ResourceType, obj: KObj): string[] {

@@ -3,10 +3,31 @@
 import type { ResourceType } from './registry.ts';
 import type { KObj } from './storage.ts';
 
-interface Column { name: string; type: string; format: string; description: string; priority: number; cell: (o: KObj) => unknown }
+interface Column {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+  cell: (o: KObj) => unknown;
+}
 
-const nameColumn: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0, cell: (o) => o.metadata.name };
-const ageColumn: Column = { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0, cell: (o) => age(o.metadata.creationTimestamp) };
+const nameColumn: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+  priority: 0,
+  cell: (o) => o.metadata.name,
+};
+const ageColumn: Column = {
+  name: 'Age',
+  type: 'string',
+  format: '',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  priority: 0,
+  cell: (o) => age(o.metadata.creationTimestamp),
+};
 
 function columnsFor(t: ResourceType): Column[] {
   if (!t.builtin) {
@@ -15,7 +36,11 @@ function columnsFor(t: ResourceType): Column[] {
     return [
       nameColumn,
       ...pcs.map((pc) => ({
-        name: pc.name, type: pc.type, format: pc.format ?? '', description: pc.description ?? '', priority: pc.priority ?? 0,
+        name: pc.name,
+        type: pc.type,
+        format: pc.format ?? '',
+        description: pc.description ?? '',
+        priority: pc.priority ?? 0,
         cell: (o: KObj) => {
           const values = evalJsonPath(o, pc.jsonPath);
           if (values.length === 0) return null;

@@ -3,11 +3,20 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
-export interface KeyPairPem { certPem: string; keyPem: string }
-export interface TestCa extends KeyPairPem { issue(hosts: string[], commonName?: string, clientAuth?: boolean): KeyPairPem }
+export interface KeyPairPem {
+  certPem: string;
+  keyPem: string;
+}
+export interface TestCa extends KeyPairPem {
+  issue(hosts: string[], commonName?: string, clientAuth?: boolean): KeyPairPem;
+}
 
 function newKeys(): { keyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const priv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   return { keyPem: privateKey, privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e) };
 }

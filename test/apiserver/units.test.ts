@@ -32,23 +32,56 @@ describe('patches', () => {
   });
 
   it('strategic merge patch: merge keys, $patch delete/replace, primitive merge, element order, retainKeys', () => {
-    const pod = { spec: { containers: [{ name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] }, { name: 'b', image: 'b:1' }], volumes: [{ name: 'v' }] }, metadata: { finalizers: ['f1'] } };
+    const pod = {
+      spec: {
+        containers: [
+          { name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] },
+          { name: 'b', image: 'b:1' },
+        ],
+        volumes: [{ name: 'v' }],
+      },
+      metadata: { finalizers: ['f1'] },
+    };
     const out = strategicMergePatch('Pod', pod, {
       metadata: { finalizers: ['f2'] },
       spec: {
         '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }],
-        containers: [{ name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }] }, { name: 'b', $patch: 'delete' }, { name: 'c', image: 'c:1' }],
+        containers: [
+          { name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }] },
+          { name: 'b', $patch: 'delete' },
+          { name: 'c', image: 'c:1' },
+        ],
         volumes: [{ $patch: 'replace' }, { name: 'w' }],
       },
     });
     assert.deepEqual(out.metadata.finalizers, ['f1', 'f2']);
-    assert.deepEqual(out.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['a=a:2', 'c=c:1']);
-    assert.deepEqual(out.spec.containers[0].env.map((e: any) => e.name), ['X', 'Y']);
+    assert.deepEqual(
+      out.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+      ['a=a:2', 'c=c:1'],
+    );
+    assert.deepEqual(
+      out.spec.containers[0].env.map((e: any) => e.name),
+      ['X', 'Y'],
+    );
     assert.deepEqual(out.spec.volumes, [{ name: 'w' }]);
     const ingress = { spec: { rules: [{ host: 'a' }, { host: 'b' }] } };
-    assert.deepEqual(strategicMergePatch('Ingress', ingress, { spec: { rules: [{ host: 'c' }] } }).spec.rules, [{ host: 'c' }], 'lists without a merge key are replaced');
-    assert.deepEqual(strategicMergePatch('Pod', { metadata: { finalizers: ['a', 'b'] } }, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }).metadata.finalizers, ['b']);
-    assert.deepEqual(strategicMergePatch('Deployment', { spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } }, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }).spec.strategy, { type: 'Recreate' });
+    assert.deepEqual(
+      strategicMergePatch('Ingress', ingress, { spec: { rules: [{ host: 'c' }] } }).spec.rules,
+      [{ host: 'c' }],
+      'lists without a merge key are replaced',
+    );
+    assert.deepEqual(
+      strategicMergePatch('Pod', { metadata: { finalizers: ['a', 'b'] } }, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }).metadata.finalizers,
+      ['b'],
+    );
+    assert.deepEqual(
+      strategicMergePatch(
+        'Deployment',
+        { spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } },
+        { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } },
+      ).spec.strategy,
+      { type: 'Recreate' },
+    );
   });
 });
 
@@ -64,7 +97,8 @@ describe('selectors', () => {
     ['app=web,tier in (a,b),!legacy', { app: 'web', tier: 'b' }, true],
     ['', { anything: 'x' }, true],
   ];
-  for (const [sel, labels, want] of cases) it(`label selector "${sel}" on ${JSON.stringify(labels)} is ${want}`, () => assert.equal(matchLabels(parseLabelSelector(sel), labels), want));
+  for (const [sel, labels, want] of cases)
+    it(`label selector "${sel}" on ${JSON.stringify(labels)} is ${want}`, () => assert.equal(matchLabels(parseLabelSelector(sel), labels), want));
 
   it('rejects malformed label selectors and unsupported field selectors', () => {
     assert.throws(() => parseLabelSelector('app=(x'), /unable to parse requirement/);
@@ -79,7 +113,13 @@ describe('selectors', () => {
   });
 
   it('metav1.LabelSelector objects (webhook namespaceSelector/objectSelector)', () => {
-    const sel = { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }, { key: 'team', operator: 'In', values: ['a', 'b'] }] };
+    const sel = {
+      matchLabels: { env: 'prod' },
+      matchExpressions: [
+        { key: 'skip', operator: 'DoesNotExist' },
+        { key: 'team', operator: 'In', values: ['a', 'b'] },
+      ],
+    };
     assert.equal(matchLabelSelectorObject(sel, { env: 'prod', team: 'a' }), true);
     assert.equal(matchLabelSelectorObject(sel, { env: 'prod', team: 'a', skip: '1' }), false);
     assert.equal(matchLabelSelectorObject(undefined, {}), true);
@@ -108,7 +148,13 @@ describe('structural schema', () => {
   };
 
   it('prunes unknown fields (reporting their paths) but keeps preserved subtrees and map values', () => {
-    const obj: any = { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a', bogus: 1 }, spec: { name: 'ab', extra: 1, labels: { a: 'b' }, free: { z: 1 }, tags: ['a'], nested: { y: 2 } }, top: 1 };
+    const obj: any = {
+      apiVersion: 'x/v1',
+      kind: 'X',
+      metadata: { name: 'a', bogus: 1 },
+      spec: { name: 'ab', extra: 1, labels: { a: 'b' }, free: { z: 1 }, tags: ['a'], nested: { y: 2 } },
+      top: 1,
+    };
     assert.deepEqual(pruneUnknown(schema, obj).sort(), ['metadata.bogus', 'spec.extra', 'spec.nested.y', 'top']);
     assert.deepEqual(obj.spec, { name: 'ab', labels: { a: 'b' }, free: { z: 1 }, tags: ['a'], nested: {} });
   });
@@ -137,7 +183,15 @@ describe('structural schema', () => {
 
 describe('printing and versions', () => {
   it('evaluates printer-column JSONPath', () => {
-    const o = { status: { conditions: [{ type: 'Issuing', status: 'False' }, { type: 'Ready', status: 'True', message: 'ok' }] }, spec: { dnsNames: ['a', 'b'] } };
+    const o = {
+      status: {
+        conditions: [
+          { type: 'Issuing', status: 'False' },
+          { type: 'Ready', status: 'True', message: 'ok' },
+        ],
+      },
+      spec: { dnsNames: ['a', 'b'] },
+    };
     assert.deepEqual(evalJsonPath(o, '.status.conditions[?(@.type=="Ready")].status'), ['True']);
     assert.deepEqual(evalJsonPath(o, '{.spec.dnsNames[*]}'), ['a', 'b']);
     assert.deepEqual(evalJsonPath(o, '.spec.dnsNames[-1]'), ['b']);
@@ -147,7 +201,10 @@ describe('printing and versions', () => {
   it('formats ages like kubectl', () => {
     const now = Date.parse('2026-01-10T00:00:00Z');
     const at = (s: number) => new Date(now - s * 1000).toISOString();
-    assert.deepEqual([5, 119, 150, 3600 * 3 + 60, 3600 * 30, 86400 * 3 + 3600, 86400 * 30].map((s) => age(at(s), now)), ['5s', '119s', '2m30s', '3h1m', '30h', '3d1h', '30d']);
+    assert.deepEqual(
+      [5, 119, 150, 3600 * 3 + 60, 3600 * 30, 86400 * 3 + 3600, 86400 * 30].map((s) => age(at(s), now)),
+      ['5s', '119s', '2m30s', '3h1m', '30h', '3d1h', '30d'],
+    );
   });
 
   it('orders API versions like Kubernetes', () => {
@@ -163,8 +220,14 @@ describe('storage', () => {
     s.put('/secrets', { metadata: { name: 's', namespace: 'n' } });
     s.put('/configmaps', { metadata: { name: 'a', namespace: 'n' }, data: { x: '1' } });
     s.remove('/configmaps', 'n', 'a');
-    assert.deepEqual((s.eventsSince('/configmaps', afterA) as any[]).map((e) => e.type), ['MODIFIED', 'DELETED']);
-    assert.deepEqual((s.listAt('/configmaps', afterA) as any[]).map((o) => o.data), [undefined]);
+    assert.deepEqual(
+      (s.eventsSince('/configmaps', afterA) as any[]).map((e) => e.type),
+      ['MODIFIED', 'DELETED'],
+    );
+    assert.deepEqual(
+      (s.listAt('/configmaps', afterA) as any[]).map((o) => o.data),
+      [undefined],
+    );
     s.put('/configmaps', { metadata: { name: 'b', namespace: 'n' } });
     assert.equal(s.eventsSince('/configmaps', afterA), 'expired', 'history window of 3 no longer reaches back');
   });

@@ -56,7 +56,10 @@ export class WatchHub {
     const labels = p.labelSelector ? parseLabelSelector(p.labelSelector) : undefined;
     const fields = p.fieldSelector ? parseFieldSelector(p.fieldSelector, p.type.kind) : undefined; // throws before headers are sent
     const matches = (o: KObj | undefined): boolean =>
-      o !== undefined && (p.namespace === undefined || o.metadata.namespace === p.namespace) && (!labels || matchLabels(labels, o.metadata.labels)) && (!fields || matchFields(fields, o));
+      o !== undefined &&
+      (p.namespace === undefined || o.metadata.namespace === p.namespace) &&
+      (!labels || matchLabels(labels, o.metadata.labels)) &&
+      (!fields || matchFields(fields, o));
     const key = keyOf(p.type);
     const rv = p.resourceVersion ? Number(p.resourceVersion) : 0;
 
@@ -82,7 +85,12 @@ export class WatchHub {
     if (!p.resourceVersion || rv === 0 || p.sendInitialEvents) {
       for (const o of this.storage.list(key, p.namespace)) if (matches(o)) send('ADDED', o);
       // streaming lists (client-go WatchList): a bookmark marks the end of the initial state
-      if (p.sendInitialEvents) send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(this.storage.currentRv()), annotations: { 'k8s.io/initial-events-end': 'true' } } });
+      if (p.sendInitialEvents)
+        send('BOOKMARK', {
+          kind: p.type.kind,
+          apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version,
+          metadata: { resourceVersion: String(this.storage.currentRv()), annotations: { 'k8s.io/initial-events-end': 'true' } },
+        });
     } else {
       const past = this.storage.eventsSince(key, rv);
       if (past === 'expired') {
@@ -103,13 +111,20 @@ export class WatchHub {
         const now = Date.now();
         const at = Math.min(now + p.bookmarkIntervalMs, deadline === undefined ? Infinity : deadline - 2000);
         if (at < now || at <= last) return;
-        timers.push(setTimeout(() => {
-          last = at;
-          // the watch cache bookmarks only once it has seen an event of this resource, with that event's version
-          const rv = this.storage.lastEventRv(key);
-          if (rv !== undefined) send('BOOKMARK', { kind: p.type.kind, apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version, metadata: { resourceVersion: String(rv) } });
-          schedule();
-        }, at - now));
+        timers.push(
+          setTimeout(() => {
+            last = at;
+            // the watch cache bookmarks only once it has seen an event of this resource, with that event's version
+            const rv = this.storage.lastEventRv(key);
+            if (rv !== undefined)
+              send('BOOKMARK', {
+                kind: p.type.kind,
+                apiVersion: p.type.group ? `${p.type.group}/${p.type.version}` : p.type.version,
+                metadata: { resourceVersion: String(rv) },
+              });
+            schedule();
+          }, at - now),
+        );
       };
       schedule();
     }

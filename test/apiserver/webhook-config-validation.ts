@@ -7,9 +7,11 @@ import { causes, type StatusCause } from './errors.ts';
 import type { KObj } from './storage.ts';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL_MSG = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_LABEL_MSG =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
 // Sorted, as the real server lists them (sets.String.List()).
 const ADMISSION_REVIEW_VERSIONS = ['v1', 'v1beta1'];
@@ -21,10 +23,17 @@ const OPERATIONS = ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'];
 const SCOPES = ['*', 'Cluster', 'Namespaced'];
 const URL_FORM = '; desired format: https://host[/path]';
 
-const requiredWith = (field: string, detail: string): StatusCause => ({ ...causes.required(field), message: detail ? `Required value: ${detail}` : 'Required value' });
+const requiredWith = (field: string, detail: string): StatusCause => ({
+  ...causes.required(field),
+  message: detail ? `Required value: ${detail}` : 'Required value',
+});
 /** Go's %#v of a []string, as field.Invalid prints a string list. */
 const goStrings = (v: unknown[]): string => `[]string{${v.map((s) => JSON.stringify(String(s))).join(', ')}}`;
-const invalidList = (field: string, v: unknown[], detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goStrings(v)}: ${detail}` });
+const invalidList = (field: string, v: unknown[], detail: string): StatusCause => ({
+  reason: 'FieldValueInvalid',
+  field,
+  message: `Invalid value: ${goStrings(v)}: ${detail}`,
+});
 
 /** utilvalidation.IsFullyQualifiedName: a DNS subdomain with at least three labels. */
 function fullyQualifiedName(field: string, name: unknown): StatusCause[] {
@@ -79,7 +88,8 @@ function validateUrl(f: string, raw: string): StatusCause[] {
   const scheme = u.protocol.replace(/:$/, '');
   if (scheme !== 'https') out.push(causes.invalid(f, scheme, `'https' is the only allowed URL scheme${URL_FORM}`));
   if (!u.host) out.push(causes.invalid(f, u.host, `host must be specified${URL_FORM}`));
-  if (u.username || u.password) out.push(causes.invalid(f, u.password ? `${u.username}:${u.password}` : u.username, 'user information is not permitted in the URL'));
+  if (u.username || u.password)
+    out.push(causes.invalid(f, u.password ? `${u.username}:${u.password}` : u.username, 'user information is not permitted in the URL'));
   if (u.hash.length > 1) out.push(causes.invalid(f, u.hash.slice(1), 'fragments are not permitted in the URL'));
   if (u.search.length > 1) out.push(causes.invalid(f, u.search.slice(1), 'query parameters are not permitted in the URL'));
   return out;
@@ -91,7 +101,8 @@ function validateService(f: string, svc: KObj): StatusCause[] {
   if (!svc.name) out.push(requiredWith(`${f}.name`, 'service name is required'));
   if (!svc.namespace) out.push(requiredWith(`${f}.namespace`, 'service namespace is required'));
   const port = svc.port ?? 443;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) out.push(causes.invalid(`${f}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    out.push(causes.invalid(`${f}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
   const path: unknown = svc.path;
   if (typeof path !== 'string' || path === '' || path === '/') return out;
   if (path === '//') return [...out, causes.invalid(`${f}.path`, path, 'segment[0] may not be empty')];
@@ -115,14 +126,17 @@ function validateClientConfig(f: string, cc: KObj | undefined): StatusCause[] {
 function validateWebhook(hook: KObj, f: string, mutating: boolean): StatusCause[] {
   const out: StatusCause[] = [...fullyQualifiedName(`${f}.name`, hook.name)];
   (hook.rules ?? []).forEach((rule: KObj, i: number) => out.push(...validateRule(rule, `${f}.rules[${i}]`)));
-  if (hook.failurePolicy != null && !FAILURE_POLICIES.includes(hook.failurePolicy)) out.push(causes.notSupported(`${f}.failurePolicy`, hook.failurePolicy, FAILURE_POLICIES));
-  if (hook.matchPolicy != null && !MATCH_POLICIES.includes(hook.matchPolicy)) out.push(causes.notSupported(`${f}.matchPolicy`, hook.matchPolicy, MATCH_POLICIES));
+  if (hook.failurePolicy != null && !FAILURE_POLICIES.includes(hook.failurePolicy))
+    out.push(causes.notSupported(`${f}.failurePolicy`, hook.failurePolicy, FAILURE_POLICIES));
+  if (hook.matchPolicy != null && !MATCH_POLICIES.includes(hook.matchPolicy))
+    out.push(causes.notSupported(`${f}.matchPolicy`, hook.matchPolicy, MATCH_POLICIES));
   if (mutating && hook.reinvocationPolicy != null && !REINVOCATION_POLICIES.includes(hook.reinvocationPolicy))
     out.push(causes.notSupported(`${f}.reinvocationPolicy`, hook.reinvocationPolicy, REINVOCATION_POLICIES));
   if (hook.sideEffects == null) out.push(requiredWith(`${f}.sideEffects`, `must specify one of ${SIDE_EFFECTS_V1.join(', ')}`));
   else if (!SIDE_EFFECTS_V1.includes(hook.sideEffects)) out.push(causes.notSupported(`${f}.sideEffects`, hook.sideEffects, SIDE_EFFECTS_V1));
   const timeout = hook.timeoutSeconds;
-  if (timeout != null && (timeout > 30 || timeout < 1)) out.push(causes.invalid(`${f}.timeoutSeconds`, timeout, 'the timeout value must be between 1 and 30 seconds'));
+  if (timeout != null && (timeout > 30 || timeout < 1))
+    out.push(causes.invalid(`${f}.timeoutSeconds`, timeout, 'the timeout value must be between 1 and 30 seconds'));
   out.push(...validateClientConfig(`${f}.clientConfig`, hook.clientConfig));
   return out;
 }

@@ -24,12 +24,25 @@ const NS = 'shop';
 const ISSUER = { issuer_name: 'letsencrypt-production', issuer_kind: 'ClusterIssuer', issuer_group: 'cert-manager.io' };
 
 type Labels = Record<string, string>;
-interface Series { series: string; values: string }
-interface AlertCheck { eval_time: string; alertname: string; exp_alerts: { exp_labels: Labels; exp_annotations?: Labels }[] }
-interface TestGroup { interval: string; input_series: Series[]; alert_rule_test: AlertCheck[] }
+interface Series {
+  series: string;
+  values: string;
+}
+interface AlertCheck {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: { exp_labels: Labels; exp_annotations?: Labels }[];
+}
+interface TestGroup {
+  interval: string;
+  input_series: Series[];
+  alert_rule_test: AlertCheck[];
+}
 
 function series(metric: string, labels: Labels, values: string): Series {
-  const body = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+  const body = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
   return { series: `${metric}{${body}}`, values };
 }
 
@@ -89,7 +102,11 @@ async function assertPasses(rules: string, groups: TestGroup[], evaluationInterv
 // otherwise), or a point late in the CA's ARI window (a 6-day certificate renewed at day 4.5,
 // inside Let's Encrypt-style window of days 3 to 5), so the renewal window is what is left.
 
-interface Lifetime { name: string; days: number; renewAt: number }
+interface Lifetime {
+  name: string;
+  days: number;
+  renewAt: number;
+}
 const lifetimes: Lifetime[] = [
   { name: 'six-day', days: 6, renewAt: 1 / 2 },
   { name: 'six-day-ari-late', days: 6, renewAt: 3 / 4 },
@@ -155,39 +172,44 @@ test('expiry alerts: stuck 6-, 45- and 90-day certificates alert at the document
   // The table in values.yaml: 6-day certificates (renewed at half) warn at 3.75 days and page at
   // 4.5; renewed late in an ARI window (day 4.5), at 4.875 and 5.25 days; 45-day at 33.75
   // and 38 days; 90-day at 67.5 and 83 days.
-  assert.deepEqual(lifetimes.map(({ days, renewAt }) => thresholds(days, renewAt)), [
-    { overdue: 90, expiring: 108 },
-    { overdue: 117, expiring: 126 },
-    { overdue: 810, expiring: 912 },
-    { overdue: 1620, expiring: 1992 },
-  ]);
-  await Promise.all(lifetimes.map(async ({ name, days, renewAt }) => {
-    const step = stepFor(days);
-    const at = thresholds(days, renewAt);
-    const firing = (alertname: string, t: number): AlertCheck => ({
-      eval_time: hours(t),
-      alertname,
-      exp_alerts: [{ exp_labels: { ...certLabels(name), severity: alertname.endsWith('ExpiringSoon') ? 'critical' : 'warning' } }],
-    });
-    const silent = (alertname: string, t: number): AlertCheck => ({ eval_time: hours(t), alertname, exp_alerts: [] });
-    const renewalH = days * 24 * renewAt;
-    // The condition turns true one step after the threshold; `for: 5m` makes it fire one step later.
-    const group: TestGroup = {
-      interval: `${step}h`,
-      input_series: stuckCertificate(name, days, days * 24 + 24, step, renewAt),
-      alert_rule_test: [
-        silent('CertgateCertificateRenewalOverdue', renewalH),
-        silent('CertgateCertificateExpiringSoon', renewalH),
-        silent('CertgateCertificateRenewalOverdue', at.overdue),
-        firing('CertgateCertificateRenewalOverdue', at.overdue + 2 * step),
-        silent('CertgateCertificateExpiringSoon', at.expiring),
-        firing('CertgateCertificateExpiringSoon', at.expiring + 2 * step),
-        // Still firing once it has expired.
-        firing('CertgateCertificateExpiringSoon', days * 24 + 12),
-      ],
-    };
-    await assertPasses(rules, [group], `${step}h`);
-  }));
+  assert.deepEqual(
+    lifetimes.map(({ days, renewAt }) => thresholds(days, renewAt)),
+    [
+      { overdue: 90, expiring: 108 },
+      { overdue: 117, expiring: 126 },
+      { overdue: 810, expiring: 912 },
+      { overdue: 1620, expiring: 1992 },
+    ],
+  );
+  await Promise.all(
+    lifetimes.map(async ({ name, days, renewAt }) => {
+      const step = stepFor(days);
+      const at = thresholds(days, renewAt);
+      const firing = (alertname: string, t: number): AlertCheck => ({
+        eval_time: hours(t),
+        alertname,
+        exp_alerts: [{ exp_labels: { ...certLabels(name), severity: alertname.endsWith('ExpiringSoon') ? 'critical' : 'warning' } }],
+      });
+      const silent = (alertname: string, t: number): AlertCheck => ({ eval_time: hours(t), alertname, exp_alerts: [] });
+      const renewalH = days * 24 * renewAt;
+      // The condition turns true one step after the threshold; `for: 5m` makes it fire one step later.
+      const group: TestGroup = {
+        interval: `${step}h`,
+        input_series: stuckCertificate(name, days, days * 24 + 24, step, renewAt),
+        alert_rule_test: [
+          silent('CertgateCertificateRenewalOverdue', renewalH),
+          silent('CertgateCertificateExpiringSoon', renewalH),
+          silent('CertgateCertificateRenewalOverdue', at.overdue),
+          firing('CertgateCertificateRenewalOverdue', at.overdue + 2 * step),
+          silent('CertgateCertificateExpiringSoon', at.expiring),
+          firing('CertgateCertificateExpiringSoon', at.expiring + 2 * step),
+          // Still firing once it has expired.
+          firing('CertgateCertificateExpiringSoon', days * 24 + 12),
+        ],
+      };
+      await assertPasses(rules, [group], `${step}h`);
+    }),
+  );
 });
 
 test('expiry alerts: the text names the certificate, its namespace, issuer and time left', async () => {
@@ -195,29 +217,36 @@ test('expiry alerts: the text names the certificate, its namespace, issuer and t
   const group: TestGroup = {
     interval: '1h',
     input_series: stuckCertificate('six-day', 6, 130, 1),
-    alert_rule_test: [{
-      eval_time: '122h',
-      alertname: 'CertgateCertificateExpiringSoon',
-      exp_alerts: [{
-        exp_labels: { ...certLabels('six-day'), severity: 'critical' },
-        exp_annotations: {
-          summary: `Certificate ${NS}/six-day expires in 22h 0m 0s`,
-          description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) expires in 22h 0m 0s and has not been renewed. If automation cannot be fixed in time, follow the manual recovery path in the runbook.`,
-          runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificateexpiringsoon',
-        },
-      }],
-    }, {
-      eval_time: '122h',
-      alertname: 'CertgateCertificateRenewalOverdue',
-      exp_alerts: [{
-        exp_labels: { ...certLabels('six-day'), severity: 'warning' },
-        exp_annotations: {
-          summary: `Certificate ${NS}/six-day was not renewed on time`,
-          description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) should have been renewed 2d 2h 0m 0s ago. Check why with: kubectl certgate status certificate six-day -n ${NS}`,
-          runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificaterenewaloverdue',
-        },
-      }],
-    }],
+    alert_rule_test: [
+      {
+        eval_time: '122h',
+        alertname: 'CertgateCertificateExpiringSoon',
+        exp_alerts: [
+          {
+            exp_labels: { ...certLabels('six-day'), severity: 'critical' },
+            exp_annotations: {
+              summary: `Certificate ${NS}/six-day expires in 22h 0m 0s`,
+              description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) expires in 22h 0m 0s and has not been renewed. If automation cannot be fixed in time, follow the manual recovery path in the runbook.`,
+              runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificateexpiringsoon',
+            },
+          },
+        ],
+      },
+      {
+        eval_time: '122h',
+        alertname: 'CertgateCertificateRenewalOverdue',
+        exp_alerts: [
+          {
+            exp_labels: { ...certLabels('six-day'), severity: 'warning' },
+            exp_annotations: {
+              summary: `Certificate ${NS}/six-day was not renewed on time`,
+              description: `Certificate six-day in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) should have been renewed 2d 2h 0m 0s ago. Check why with: kubectl certgate status certificate six-day -n ${NS}`,
+              runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificaterenewaloverdue',
+            },
+          },
+        ],
+      },
+    ],
   };
   await assertPasses(rules, [group], '1h');
 });
@@ -225,23 +254,25 @@ test('expiry alerts: the text names the certificate, its namespace, issuer and t
 test('expiry alerts: certificates renewed on time never alert over several lifetimes', async () => {
   const rules = withoutAnnotations(renderAlertRules());
   // Two and a half lifetimes each (at least 15 days), so every certificate goes through two renewals.
-  await Promise.all(lifetimes.map(async ({ name, days, renewAt }) => {
-    const step = days >= 90 ? 12 : stepFor(days);
-    const span = Math.max(days * 60, 15 * 24);
-    const horizon = span - (span % step);
-    const checks: AlertCheck[] = [];
-    for (let t = step; t <= horizon; t += step) {
-      for (const alertname of ['CertgateCertificateRenewalOverdue', 'CertgateCertificateExpiringSoon', 'CertgateCertificateNotReady']) {
-        checks.push({ eval_time: hours(t), alertname, exp_alerts: [] });
+  await Promise.all(
+    lifetimes.map(async ({ name, days, renewAt }) => {
+      const step = days >= 90 ? 12 : stepFor(days);
+      const span = Math.max(days * 60, 15 * 24);
+      const horizon = span - (span % step);
+      const checks: AlertCheck[] = [];
+      for (let t = step; t <= horizon; t += step) {
+        for (const alertname of ['CertgateCertificateRenewalOverdue', 'CertgateCertificateExpiringSoon', 'CertgateCertificateNotReady']) {
+          checks.push({ eval_time: hours(t), alertname, exp_alerts: [] });
+        }
       }
-    }
-    const input = healthyCertificate(name, days, horizon, step, renewAt);
-    // Guard against a vacuous pass: every series covers the whole horizon, and renewals happened.
-    for (const s of input) assert.equal(sampleCount(s.values), horizon / step + 1, s.series);
-    assert.ok(input[0].values.split(' ').length >= 3, `${name}: at least two renewals in ${horizon}h`);
-    const group: TestGroup = { interval: `${step}h`, input_series: input, alert_rule_test: checks };
-    await assertPasses(rules, [group], `${step}h`);
-  }));
+      const input = healthyCertificate(name, days, horizon, step, renewAt);
+      // Guard against a vacuous pass: every series covers the whole horizon, and renewals happened.
+      for (const s of input) assert.equal(sampleCount(s.values), horizon / step + 1, s.series);
+      assert.ok(input[0].values.split(' ').length >= 3, `${name}: at least two renewals in ${horizon}h`);
+      const group: TestGroup = { interval: `${step}h`, input_series: input, alert_rule_test: checks };
+      await assertPasses(rules, [group], `${step}h`);
+    }),
+  );
 });
 
 test('expiry alerts: no renewal time exported falls back to the plain floor; no certificate yet (0) never alerts', async () => {
@@ -290,10 +321,8 @@ test('expiry alerts: the floor and the overdue fraction follow values (expiryFlo
 test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not Ready for 10 alert, with names in the text', async () => {
   const rules = renderAlertRules();
   const minutes = 40;
-  const ready = (name: string, condition: string, values: string) =>
-    series('certmanager_certificate_ready_status', { ...certLabels(name), condition }, values);
-  const issuer = (labels: Labels, condition: string, values: string) =>
-    series('certgate_issuer_ready_status', { ...labels, condition }, values);
+  const ready = (name: string, condition: string, values: string) => series('certmanager_certificate_ready_status', { ...certLabels(name), condition }, values);
+  const issuer = (labels: Labels, condition: string, values: string) => series('certgate_issuer_ready_status', { ...labels, condition }, values);
   const clusterIssuer = { name: 'letsencrypt-production', namespace: '', kind: 'ClusterIssuer' };
   const nsIssuer = { name: 'shop-ca', namespace: NS, kind: 'Issuer' };
   const group: TestGroup = {
@@ -304,8 +333,22 @@ test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not
       ready('broken', 'False', runs([[1, minutes]])),
       ready('broken', 'Unknown', runs([[0, minutes]])),
       // flapping: False for 10 minutes while the first issuance runs, then True. Never alerts.
-      ready('issuing', 'True', runs([[0, 10], [1, minutes - 10]])),
-      ready('issuing', 'False', runs([[1, 10], [0, minutes - 10]])),
+      ready(
+        'issuing',
+        'True',
+        runs([
+          [0, 10],
+          [1, minutes - 10],
+        ]),
+      ),
+      ready(
+        'issuing',
+        'False',
+        runs([
+          [1, 10],
+          [0, minutes - 10],
+        ]),
+      ),
       ready('fine', 'True', runs([[1, minutes]])),
       ready('fine', 'False', runs([[0, minutes]])),
       issuer(clusterIssuer, 'True', runs([[0, minutes]])),
@@ -318,28 +361,32 @@ test('not-ready alerts: a Certificate not Ready for 15 minutes and an Issuer not
       {
         eval_time: '16m',
         alertname: 'CertgateCertificateNotReady',
-        exp_alerts: [{
-          exp_labels: { ...certLabels('broken'), condition: 'False', severity: 'warning' },
-          exp_annotations: {
-            summary: `Certificate ${NS}/broken is not Ready`,
-            description: `Certificate broken in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) has had Ready=False for more than 15m.`,
-            runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificatenotready',
+        exp_alerts: [
+          {
+            exp_labels: { ...certLabels('broken'), condition: 'False', severity: 'warning' },
+            exp_annotations: {
+              summary: `Certificate ${NS}/broken is not Ready`,
+              description: `Certificate broken in namespace ${NS} (issuer ClusterIssuer/letsencrypt-production) has had Ready=False for more than 15m.`,
+              runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgatecertificatenotready',
+            },
           },
-        }],
+        ],
       },
       { eval_time: '9m', alertname: 'CertgateIssuerNotReady', exp_alerts: [] },
       {
         eval_time: '11m',
         alertname: 'CertgateIssuerNotReady',
-        exp_alerts: [{
-          // An empty label is no label: ClusterIssuers have no namespace.
-          exp_labels: { name: clusterIssuer.name, kind: clusterIssuer.kind, condition: 'False', severity: 'warning' },
-          exp_annotations: {
-            summary: 'ClusterIssuer letsencrypt-production is not Ready',
-            description: 'ClusterIssuer letsencrypt-production has had Ready=False for more than 10m: no Certificate using it can be issued or renewed.',
-            runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgateissuernotready',
+        exp_alerts: [
+          {
+            // An empty label is no label: ClusterIssuers have no namespace.
+            exp_labels: { name: clusterIssuer.name, kind: clusterIssuer.kind, condition: 'False', severity: 'warning' },
+            exp_annotations: {
+              summary: 'ClusterIssuer letsencrypt-production is not Ready',
+              description: 'ClusterIssuer letsencrypt-production has had Ready=False for more than 10m: no Certificate using it can be issued or renewed.',
+              runbook_url: 'https://github.com/certgate/certgate/blob/main/docs/runbooks.md#certgateissuernotready',
+            },
           },
-        }],
+        ],
       },
     ],
   };
@@ -358,10 +405,24 @@ test('ACME errors: a failing CA alerts, a healthy one and a lone badNonce do not
       req('acme-v02.api.letsencrypt.org', '429', '0+5x60'),
       // Healthy: 10/min succeed, one badNonce (400) over the hour.
       req('acme-staging-v02.api.letsencrypt.org', '201', '0+10x60'),
-      req('acme-staging-v02.api.letsencrypt.org', '400', `${runs([[0, 30], [1, 31]])}`),
+      req(
+        'acme-staging-v02.api.letsencrypt.org',
+        '400',
+        `${runs([
+          [0, 30],
+          [1, 31],
+        ])}`,
+      ),
       // Idle controller: one request, one failure.
       req('ca.internal.example', '200', runs([[1, 61]])),
-      req('ca.internal.example', '503', `${runs([[0, 20], [1, 41]])}`),
+      req(
+        'ca.internal.example',
+        '503',
+        `${runs([
+          [0, 20],
+          [1, 41],
+        ])}`,
+      ),
     ],
     alert_rule_test: [
       { eval_time: '5m', alertname: 'CertgateACMEErrorsRising', exp_alerts: [] },
@@ -384,7 +445,22 @@ test('webhook alerts: down when no replica is up or it is not scraped at all; sl
     buckets.map((le) => series('certgate_webhook_admission_duration_seconds_bucket', { kind, operation: 'CREATE', le: String(le) }, `0+${perMinute(le)}x40`));
   const down: TestGroup = {
     interval: '1m',
-    input_series: [up('10.0.0.1:9404', runs([[1, 10], [0, 30]])), up('10.0.0.2:9404', runs([[1, 12], [0, 28]]))],
+    input_series: [
+      up(
+        '10.0.0.1:9404',
+        runs([
+          [1, 10],
+          [0, 30],
+        ]),
+      ),
+      up(
+        '10.0.0.2:9404',
+        runs([
+          [1, 12],
+          [0, 28],
+        ]),
+      ),
+    ],
     alert_rule_test: [
       { eval_time: '10m', alertname: 'CertgateWebhookDown', exp_alerts: [] },
       { eval_time: '16m', alertname: 'CertgateWebhookDown', exp_alerts: [] },

@@ -20,7 +20,7 @@ const render = (values: Record<string, unknown>) => parseManifests(renderChart(v
 const container = (objects: K8sObject[], deployment: string, name: string) =>
   find(objects, 'Deployment', deployment).spec.template.spec.containers.find((c: { name: string }) => c.name === name);
 
-describe('a values file written for cert-manager\'s chart', () => {
+describe("a values file written for cert-manager's chart", () => {
   const objects = render(certManagerValues);
   const controller = find(objects, 'Deployment', 'certgate-controller');
   const webhook = find(objects, 'Deployment', 'certgate-webhook');
@@ -45,10 +45,10 @@ describe('a values file written for cert-manager\'s chart', () => {
   test('pod placement and metadata go to the controller; global.priorityClassName and imagePullSecrets to both', () => {
     const pod = controller.spec.template;
     assert.equal(pod.metadata.labels.team, 'platform');
-    assert.equal(pod.metadata.labels['app.kubernetes.io/component'], 'controller', 'certgate\'s own labels stay');
+    assert.equal(pod.metadata.labels['app.kubernetes.io/component'], 'controller', "certgate's own labels stay");
     assert.equal(pod.metadata.annotations['example.com/scrape'], 'true');
     assert.deepEqual(pod.spec.nodeSelector, { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' }, 'nodeSelector and global.nodeSelector');
-    assert.deepEqual(webhook.spec.template.spec.nodeSelector, { 'kubernetes.io/arch': 'amd64' }, 'global.nodeSelector is every pod\'s');
+    assert.deepEqual(webhook.spec.template.spec.nodeSelector, { 'kubernetes.io/arch': 'amd64' }, "global.nodeSelector is every pod's");
     assert.deepEqual(pod.spec.tolerations, certManagerValues.tolerations);
     assert.deepEqual(pod.spec.affinity, certManagerValues.affinity);
     assert.deepEqual(pod.spec.topologySpreadConstraints, certManagerValues.topologySpreadConstraints);
@@ -57,7 +57,7 @@ describe('a values file written for cert-manager\'s chart', () => {
       assert.equal(spec.priorityClassName, 'system-cluster-critical', owner);
       assert.deepEqual(spec.imagePullSecrets, [{ name: 'registry-credentials' }], owner);
     }
-    assert.equal(webhook.spec.template.metadata.labels.team, undefined, 'top-level values are the controller\'s, as in cert-manager');
+    assert.equal(webhook.spec.template.metadata.labels.team, undefined, "top-level values are the controller's, as in cert-manager");
   });
 
   test('worker flags: ingress-shim default issuer, leader election, and the extraArgs the worker has', () => {
@@ -69,7 +69,10 @@ describe('a values file written for cert-manager\'s chart', () => {
     assert.equal(config.renewDeadlineMs, 40_000);
     assert.equal(config.retryPeriodMs, 15_000);
     assert.equal(config.clusterResourceNamespace, 'cert-manager');
-    assert.deepEqual(config.dns01.recursiveNameservers, [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }]);
+    assert.deepEqual(config.dns01.recursiveNameservers, [
+      { host: '8.8.8.8', port: 53 },
+      { host: '1.1.1.1', port: 53 },
+    ]);
     assert.equal(config.dns01.recursiveOnly, true, '--dns01-recursive-nameservers-only=true (Go spelling) reaches the worker');
     assert.equal(config.enableCertificateOwnerRef, true, 'enableCertificateOwnerRef and --enable-certificate-owner-ref=true');
     assert.equal(config.maxConcurrentChallenges, 30, 'maxConcurrentChallenges becomes --max-concurrent-challenges');
@@ -82,7 +85,7 @@ describe('a values file written for cert-manager\'s chart', () => {
     parseWebhookConfig(container(objects, 'certgate-webhook', 'webhook').args.slice(1));
   });
 
-  test('prometheus.servicemonitor (cert-manager\'s spelling) and serviceAccount', () => {
+  test("prometheus.servicemonitor (cert-manager's spelling) and serviceAccount", () => {
     const sm = find(objects, 'ServiceMonitor');
     assert.equal(sm.metadata.labels!.release, 'kube-prometheus-stack');
     assert.equal(sm.metadata.labels!.prometheus, 'kube-prometheus');
@@ -105,30 +108,41 @@ describe('cert-manager values, one at a time', () => {
   test('installCRDs is an alias: true installs the CRDs even with crds.enabled=false; crds.enabled alone decides otherwise', () => {
     assert.equal(all(render({ installCRDs: true, crds: { enabled: false } }), 'CustomResourceDefinition').length, 6);
     assert.equal(all(render({ crds: { enabled: false } }), 'CustomResourceDefinition').length, 0);
-    assert.equal(all(render({ installCRDs: false }), 'CustomResourceDefinition').length, 6, 'certgate\'s default crds.enabled=true stays');
+    assert.equal(all(render({ installCRDs: false }), 'CustomResourceDefinition').length, 6, "certgate's default crds.enabled=true stays");
   });
 
-  test('unset cert-manager values leave certgate\'s defaults', () => {
+  test("unset cert-manager values leave certgate's defaults", () => {
     const objects = render({});
     assert.equal(find(objects, 'Deployment', 'certgate-controller').spec.replicas, 2);
     assert.equal(find(objects, 'PodDisruptionBudget', 'certgate-controller').spec.minAvailable, 1);
     assert.equal(find(objects, 'Role', 'certgate-controller-leader-election').metadata.namespace, 'cert-manager');
   });
 
-  test('serviceAccount.create=false runs the controller as the named ServiceAccount, bound by the chart\'s RBAC', () => {
+  test("serviceAccount.create=false runs the controller as the named ServiceAccount, bound by the chart's RBAC", () => {
     const objects = render({ serviceAccount: { create: false, name: 'existing-sa' } });
-    assert.equal(all(objects, 'ServiceAccount').some((s) => s.metadata.name === 'certgate-controller'), false);
+    assert.equal(
+      all(objects, 'ServiceAccount').some((s) => s.metadata.name === 'certgate-controller'),
+      false,
+    );
     assert.equal(find(objects, 'Deployment', 'certgate-controller').spec.template.spec.serviceAccountName, 'existing-sa');
     const bindings = [...all(objects, 'ClusterRoleBinding'), ...all(objects, 'RoleBinding')].filter((b) => b.metadata.name.startsWith('certgate-controller'));
     assert.ok(bindings.length > 0);
-    for (const b of bindings) assert.deepEqual(b.subjects.map((s: { name: string }) => s.name), ['existing-sa'], b.metadata.name);
+    for (const b of bindings)
+      assert.deepEqual(
+        b.subjects.map((s: { name: string }) => s.name),
+        ['existing-sa'],
+        b.metadata.name,
+      );
     assert.throws(() => render({ serviceAccount: { create: false } }), /serviceAccount.create=false needs serviceAccount.name/);
   });
 
-  test('ingressShim: Issuer is cert-manager\'s default kind; another group is refused with a clear message', () => {
+  test("ingressShim: Issuer is cert-manager's default kind; another group is refused with a clear message", () => {
     const args: string[] = container(render({ ingressShim: { defaultIssuerName: 'local-ca' } }), 'certgate-controller', 'worker').args;
     assert.deepEqual(parseWorkerArgs(args.slice(1)).defaultIssuer, { kind: 'Issuer', name: 'local-ca', group: 'cert-manager.io' });
-    assert.throws(() => render({ ingressShim: { defaultIssuerName: 'x', defaultIssuerGroup: 'awspca.cert-manager.io' } }), /cert-manager\.io Issuers and ClusterIssuers only/);
+    assert.throws(
+      () => render({ ingressShim: { defaultIssuerName: 'x', defaultIssuerGroup: 'awspca.cert-manager.io' } }),
+      /cert-manager\.io Issuers and ClusterIssuers only/,
+    );
   });
 
   test('prometheus.enabled=false turns every monitoring object off', () => {
@@ -137,14 +151,25 @@ describe('cert-manager values, one at a time', () => {
     assert.equal(render({ prometheus: { ...on, enabled: false } }).filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
   });
 
-  test('dns01RecursiveNameservers[Only] become the worker\'s flags; a DNS-over-HTTPS URL is refused by the schema', () => {
-    const args: string[] = container(render({ dns01RecursiveNameservers: '8.8.8.8:53,1.1.1.1', dns01RecursiveNameserversOnly: true }), 'certgate-controller', 'worker').args;
+  test("dns01RecursiveNameservers[Only] become the worker's flags; a DNS-over-HTTPS URL is refused by the schema", () => {
+    const args: string[] = container(
+      render({ dns01RecursiveNameservers: '8.8.8.8:53,1.1.1.1', dns01RecursiveNameserversOnly: true }),
+      'certgate-controller',
+      'worker',
+    ).args;
     const { dns01 } = parseWorkerArgs(args.slice(1));
-    assert.deepEqual(dns01, { ...dns01, recursiveNameservers: [{ host: '8.8.8.8', port: 53 }, { host: '1.1.1.1', port: 53 }], recursiveOnly: true });
+    assert.deepEqual(dns01, {
+      ...dns01,
+      recursiveNameservers: [
+        { host: '8.8.8.8', port: 53 },
+        { host: '1.1.1.1', port: 53 },
+      ],
+      recursiveOnly: true,
+    });
     assert.throws(() => render({ dns01RecursiveNameservers: 'https://1.1.1.1/dns-query' }), /dns01RecursiveNameservers/);
   });
 
-  test('maxConcurrentChallenges: 0 leaves the worker\'s default (cert-manager\'s chart omits the flag); extraArgs may set it', () => {
+  test("maxConcurrentChallenges: 0 leaves the worker's default (cert-manager's chart omits the flag); extraArgs may set it", () => {
     const worker = (values: Record<string, unknown>) => parseWorkerArgs(container(render(values), 'certgate-controller', 'worker').args.slice(1));
     assert.equal(worker({}).maxConcurrentChallenges, 60);
     assert.equal(worker({ maxConcurrentChallenges: 0 }).maxConcurrentChallenges, 60);
@@ -152,23 +177,43 @@ describe('cert-manager values, one at a time', () => {
     assert.equal(worker({ extraArgs: ['--max-concurrent-challenges=7'] }).maxConcurrentChallenges, 7);
   });
 
-  test('global.nodeSelector goes to every pod; a component\'s own nodeSelector wins on the same key', () => {
-    const objects = render({ global: { nodeSelector: { pool: 'system', zone: 'a' } }, nodeSelector: { zone: 'b' }, webhook: { nodeSelector: { disk: 'ssd' } } });
+  test("global.nodeSelector goes to every pod; a component's own nodeSelector wins on the same key", () => {
+    const objects = render({
+      global: { nodeSelector: { pool: 'system', zone: 'a' } },
+      nodeSelector: { zone: 'b' },
+      webhook: { nodeSelector: { disk: 'ssd' } },
+    });
     assert.deepEqual(find(objects, 'Deployment', 'certgate-controller').spec.template.spec.nodeSelector, { pool: 'system', zone: 'b' });
     assert.deepEqual(find(objects, 'Deployment', 'certgate-webhook').spec.template.spec.nodeSelector, { pool: 'system', zone: 'a', disk: 'ssd' });
   });
 
   test('global.commonLabels: on every object; a key certgate sets itself is refused with a message', async () => {
-    const objects = render({ global: { commonLabels: { team: 'platform', 'example.com/owner': 'sre' } }, prometheus: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } }, dashboard: { enabled: true }, networkPolicy: { enabled: true } });
-    for (const o of objects) assert.deepEqual([o.metadata.labels?.team, o.metadata.labels?.['example.com/owner']], ['platform', 'sre'], `${o.kind} ${o.metadata.name}`);
+    const objects = render({
+      global: { commonLabels: { team: 'platform', 'example.com/owner': 'sre' } },
+      prometheus: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+      dashboard: { enabled: true },
+      networkPolicy: { enabled: true },
+    });
+    for (const o of objects)
+      assert.deepEqual([o.metadata.labels?.team, o.metadata.labels?.['example.com/owner']], ['platform', 'sre'], `${o.kind} ${o.metadata.name}`);
     for (const o of objects.filter((x) => x.kind !== 'CustomResourceDefinition')) await validateObject(o);
     for (const key of ['app.kubernetes.io/name', 'helm.sh/chart', 'certgate.io/metrics']) {
-      assert.throws(() => render({ global: { commonLabels: { [key]: 'x' } } }), new RegExp(`global.commonLabels: ${key.replace(/\./g, '\\.')} is a label certgate sets itself`));
+      assert.throws(
+        () => render({ global: { commonLabels: { [key]: 'x' } } }),
+        new RegExp(`global.commonLabels: ${key.replace(/\./g, '\\.')} is a label certgate sets itself`),
+      );
     }
   });
 
   test('prometheus.podmonitor: a PodMonitor for the controller and webhook pods, not with the ServiceMonitor', async () => {
-    const podmonitor = { enabled: true, namespace: 'monitoring', prometheusInstance: 'kube-prometheus', interval: '15s', labels: { release: 'kps' }, honorLabels: true };
+    const podmonitor = {
+      enabled: true,
+      namespace: 'monitoring',
+      prometheusInstance: 'kube-prometheus',
+      interval: '15s',
+      labels: { release: 'kps' },
+      honorLabels: true,
+    };
     const objects = render({ prometheus: { podmonitor } });
     const pm = find(objects, 'PodMonitor', 'certgate');
     await validateObject(pm);
@@ -177,18 +222,25 @@ describe('cert-manager values, one at a time', () => {
     assert.deepEqual(pm.spec.namespaceSelector, { matchNames: ['cert-manager'] });
     assert.deepEqual(pm.spec.podMetricsEndpoints[0], { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '30s', honorLabels: true });
     // The selector picks exactly the controller and webhook pods, and each has a container port named metrics.
-    const selected = podTemplates(objects).filter(({ labels }) =>
-      Object.entries(pm.spec.selector.matchLabels).every(([k, v]) => labels[k] === v) && pm.spec.selector.matchExpressions[0].values.includes(labels[pm.spec.selector.matchExpressions[0].key]));
+    const selected = podTemplates(objects).filter(
+      ({ labels }) =>
+        Object.entries(pm.spec.selector.matchLabels).every(([k, v]) => labels[k] === v) &&
+        pm.spec.selector.matchExpressions[0].values.includes(labels[pm.spec.selector.matchExpressions[0].key]),
+    );
     assert.deepEqual(selected.map((p) => p.owner).sort(), ['Deployment/certgate-controller', 'Deployment/certgate-webhook']);
-    for (const { spec, owner } of selected) assert.ok(spec.containers.some((c: { ports?: { name: string }[] }) => c.ports?.some((p) => p.name === 'metrics')), owner);
+    for (const { spec, owner } of selected)
+      assert.ok(
+        spec.containers.some((c: { ports?: { name: string }[] }) => c.ports?.some((p) => p.name === 'metrics')),
+        owner,
+      );
     assert.equal(all(render({ prometheus: { enabled: false, podmonitor } }), 'PodMonitor').length, 0, 'prometheus.enabled=false');
     assert.throws(() => render({ prometheus: { podmonitor, servicemonitor: { enabled: true } } }), /enable one of them/);
   });
 
-  test('serviceAccount.automountServiceAccountToken sets the ServiceAccount\'s field; certgate\'s pods mount their token either way', () => {
+  test("serviceAccount.automountServiceAccountToken sets the ServiceAccount's field; certgate's pods mount their token either way", () => {
     const sa = (objects: K8sObject[], name: string) => find(objects, 'ServiceAccount', name).automountServiceAccountToken;
     const defaults = render({});
-    assert.deepEqual([sa(defaults, 'certgate-controller'), sa(defaults, 'certgate-webhook')], [false, false], 'certgate\'s default');
+    assert.deepEqual([sa(defaults, 'certgate-controller'), sa(defaults, 'certgate-webhook')], [false, false], "certgate's default");
     const on = render({ serviceAccount: { automountServiceAccountToken: true }, webhook: { serviceAccount: { automountServiceAccountToken: true } } });
     assert.deepEqual([sa(on, 'certgate-controller'), sa(on, 'certgate-webhook')], [true, true]);
     const off = render({ serviceAccount: { automountServiceAccountToken: false } });
@@ -197,13 +249,28 @@ describe('cert-manager values, one at a time', () => {
 
   test('the extraArgs the chart passes are all flags of `certgate worker`', () => {
     const workerFlags = new Set(workerCommand().options.map((o) => o.long));
-    const passed: string[] = container(render({ extraArgs: ['--namespace=apps', '--cluster-resource-namespace=infra', '--leader-election-retry-period=5s', '--leader-elect=false', '--dns01-recursive-nameservers-only=false', '--no-such-flag'] }), 'certgate-controller', 'worker').args;
+    const passed: string[] = container(
+      render({
+        extraArgs: [
+          '--namespace=apps',
+          '--cluster-resource-namespace=infra',
+          '--leader-election-retry-period=5s',
+          '--leader-elect=false',
+          '--dns01-recursive-nameservers-only=false',
+          '--no-such-flag',
+        ],
+      }),
+      'certgate-controller',
+      'worker',
+    ).args;
     assert.ok(passed.includes('--namespace=apps') && passed.includes('--leader-election-retry-period=5s'));
     const config = parseWorkerArgs(passed.slice(1));
     assert.equal(config.leaderElect, false, '--leader-elect=false becomes --no-leader-elect');
     assert.equal(config.dns01.recursiveOnly, false);
     assert.ok(!passed.includes('--no-such-flag'));
-    const shared = readFileSync(join(chartDir, 'templates/_cert-manager-values.tpl'), 'utf8').match(/define "certgate\.workerFlagsSharedWithCertManager" -}}\n\{\{- list ([^|]+)\|/)![1];
+    const shared = readFileSync(join(chartDir, 'templates/_cert-manager-values.tpl'), 'utf8').match(
+      /define "certgate\.workerFlagsSharedWithCertManager" -}}\n\{\{- list ([^|]+)\|/,
+    )![1];
     for (const flag of shared.match(/"--[a-z0-9-]+"/g)!.map((f) => f.slice(1, -1))) assert.ok(workerFlags.has(flag), `${flag} is not a worker flag`);
   });
 });
@@ -224,7 +291,7 @@ spec:
         openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
 `;
 
-describe('helm install with cert-manager\'s values, into the embedded API server', { timeout: 240_000 }, () => {
+describe("helm install with cert-manager's values, into the embedded API server", { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
   const helm = (...args: string[]) => runCommand(helmBin, ['--kubeconfig', server.kubeconfigPath, ...args], { timeoutMs: 90_000 });
@@ -233,7 +300,9 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     workDir = mkdtempSync(join(tmpdir(), 'certgate-cm-values-'));
     server = await startApiServer({ crdDir: null, dir: join(workDir, 'apiserver') });
     // The values file asks for a ServiceMonitor: the cluster has prometheus-operator's CRD, as it would.
-    const crd = await runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), 'apply', '-f', '-'], { input: serviceMonitorCrd });
+    const crd = await runCommand(kubectlBin, ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(workDir, 'kube-cache'), 'apply', '-f', '-'], {
+      input: serviceMonitorCrd,
+    });
     assert.equal(crd.code, 0, crd.stderr);
   });
   after(async () => {
@@ -248,9 +317,19 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     const install = await helm('install', 'certgate', chartDir, '--namespace', 'cert-manager', '--create-namespace', '--values', valuesFile);
     assert.equal(install.code, 0, install.stderr);
     assert.match(install.stdout, /STATUS: deployed/);
-    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork']) assert.ok(ignoredIn(install.stdout).includes(name), name);
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork'])
+      assert.ok(ignoredIn(install.stdout).includes(name), name);
     // What the API server stored, read back: the values reached the objects.
-    const got = await kubectl('get', 'deployment/certgate-controller', 'serviceaccount/certgate-controller', 'servicemonitor/certgate', '-n', 'cert-manager', '-o', 'json');
+    const got = await kubectl(
+      'get',
+      'deployment/certgate-controller',
+      'serviceaccount/certgate-controller',
+      'servicemonitor/certgate',
+      '-n',
+      'cert-manager',
+      '-o',
+      'json',
+    );
     assert.equal(got.code, 0, got.stderr);
     const [deployment, sa, sm] = JSON.parse(got.stdout).items;
     assert.equal(deployment.spec.replicas, 3);
@@ -279,7 +358,8 @@ describe('helm install with cert-manager\'s values, into the embedded API server
     for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
-    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken']) assert.ok(!ignored.includes(mapped), `${mapped} is mapped, not ignored`);
+    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken'])
+      assert.ok(!ignored.includes(mapped), `${mapped} is mapped, not ignored`);
     assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
   });
 });

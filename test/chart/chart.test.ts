@@ -13,7 +13,12 @@ import { parseWebhookConfig } from '../../webhook/config.ts';
 import { parseWorkerArgs } from '../../worker/flags.ts';
 import { parseHostPort as parseSolverListen } from '../../lib/listen.ts';
 
-interface ValueSet { name: string; values: Record<string, unknown>; release: string; namespace: string }
+interface ValueSet {
+  name: string;
+  values: Record<string, unknown>;
+  release: string;
+  namespace: string;
+}
 
 const valueSets: ValueSet[] = [
   { name: 'defaults', values: {}, release: 'certgate', namespace: 'certgate' },
@@ -96,12 +101,19 @@ for (const set of valueSets) {
     // Every namespaced object lands in the release namespace, except the controller's Roles when
     // watchNamespace narrows them (watched namespace, cluster resource namespace, Events in default);
     // names are unique per kind.
-    const clusterScoped = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    const clusterScoped = new Set([
+      'CustomResourceDefinition',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
+    ]);
     const watched = (set.values as any).watchNamespace as string | undefined;
     const rbacNamespaces = new Set([ns, ...(watched ? [watched, (set.values as any).clusterResourceNamespace ?? ns, 'default'] : [])]);
     for (const o of objects) {
       if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind}/${o.metadata.name}`);
-      else if (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.name.startsWith(`${fullname}-controller`)) assert.ok(rbacNamespaces.has(o.metadata.namespace!), `${o.kind}/${o.metadata.name} namespace ${o.metadata.namespace}`);
+      else if (['Role', 'RoleBinding'].includes(o.kind) && o.metadata.name.startsWith(`${fullname}-controller`))
+        assert.ok(rbacNamespaces.has(o.metadata.namespace!), `${o.kind}/${o.metadata.name} namespace ${o.metadata.namespace}`);
       else assert.equal(o.metadata.namespace, ns, `${o.kind}/${o.metadata.name} namespace`);
     }
     const keys = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
@@ -137,7 +149,10 @@ for (const set of valueSets) {
     assert.equal(parsed.transparentTls, values.webhook?.transparentTLS === true);
     assert.equal(argValue(webhook.args, '--namespace'), ns);
     assert.equal(argValue(webhook.args, '--mode'), values.webhook?.mode ?? 'enforce');
-    assert.deepEqual(webhook.args.filter((a: string) => a.startsWith('--disable-rule=')).map((a: string) => a.slice(15)), values.webhook?.disabledRules ?? []);
+    assert.deepEqual(
+      webhook.args.filter((a: string) => a.startsWith('--disable-rule=')).map((a: string) => a.slice(15)),
+      values.webhook?.disabledRules ?? [],
+    );
     assert.equal(webhook.args.includes('--transparent-tls'), values.webhook?.transparentTLS === true);
     const tlsRole = find(objects, 'Role', `${fullname}-webhook-tls`);
     assert.deepEqual(tlsRole.rules[0].resourceNames, [argValue(webhook.args, '--tls-secret')]);
@@ -147,14 +162,23 @@ for (const set of valueSets) {
     const webhookRole = find(objects, 'ClusterRole', `${fullname}-webhook`);
     assert.deepEqual(webhookRole.rules[0].resourceNames, [configName]);
     const webhookSvc = find(objects, 'Service', argValue(webhook.args, '--service-name'));
-    assert.deepEqual(mutating.webhooks.map((w: any) => w.name), ['mutate.certgate.io']);
-    assert.deepEqual(validating.webhooks.map((w: any) => w.name), ['validate.certgate.io']);
+    assert.deepEqual(
+      mutating.webhooks.map((w: any) => w.name),
+      ['mutate.certgate.io'],
+    );
+    assert.deepEqual(
+      validating.webhooks.map((w: any) => w.name),
+      ['validate.certgate.io'],
+    );
     for (const w of [...mutating.webhooks, ...validating.webhooks]) {
       assert.equal(w.sideEffects, 'None');
-      assert.equal(w.clientConfig.caBundle, undefined, 'caBundle is the webhook\'s to fill');
+      assert.equal(w.clientConfig.caBundle, undefined, "caBundle is the webhook's to fill");
       assert.equal(w.clientConfig.service.name, webhookSvc.metadata.name);
       assert.equal(w.clientConfig.service.namespace, ns);
-      assert.ok(webhookSvc.spec.ports.some((p: any) => p.port === w.clientConfig.service.port), 'service port');
+      assert.ok(
+        webhookSvc.spec.ports.some((p: any) => p.port === w.clientConfig.service.port),
+        'service port',
+      );
       assert.equal(w.failurePolicy, values.webhook?.failurePolicy ?? 'Fail');
       assert.equal(w.timeoutSeconds, values.webhook?.timeoutSeconds ?? 10);
       const excluded = w.namespaceSelector.matchExpressions.find((e: any) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn').values;
@@ -197,7 +221,12 @@ for (const set of valueSets) {
     for (const sm of all(objects, 'ServiceMonitor')) {
       const selected = all(objects, 'Service').filter((svc) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
       assert.deepEqual(selected.map((x) => x.metadata.name).sort(), [`${fullname}-metrics`, `${fullname}-webhook`]);
-      for (const svc of selected) for (const ep of sm.spec.endpoints) assert.ok(svc.spec.ports.some((p: any) => p.name === ep.port), `${svc.metadata.name} has port ${ep.port}`);
+      for (const svc of selected)
+        for (const ep of sm.spec.endpoints)
+          assert.ok(
+            svc.spec.ports.some((p: any) => p.name === ep.port),
+            `${svc.metadata.name} has port ${ep.port}`,
+          );
     }
     // NetworkPolicies select our pods and open only ports those pods declare.
     for (const np of all(objects, 'NetworkPolicy')) {
@@ -254,7 +283,10 @@ test('RBAC is explicit: no wildcards, Secrets only where needed, webhook writes 
   for (const role of webhookRoles) {
     for (const rule of role.rules) {
       if (rule.resources.includes('secrets')) {
-        assert.ok(rule.resourceNames?.includes('certgate-webhook-tls') || (rule.verbs.length === 1 && rule.verbs[0] === 'create'), 'webhook Secret access is by name');
+        assert.ok(
+          rule.resourceNames?.includes('certgate-webhook-tls') || (rule.verbs.length === 1 && rule.verbs[0] === 'create'),
+          'webhook Secret access is by name',
+        );
       }
       const writes = rule.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
       if (writes.length > 0 && !rule.resources.includes('secrets')) assert.ok(rule.resourceNames?.length, `webhook writes ${rule.resources} only by name`);
@@ -274,7 +306,8 @@ test('RBAC is explicit: no wildcards, Secrets only where needed, webhook writes 
 });
 
 test('watchNamespace moves every namespaced permission of the controller into a Role there and keeps only cluster-scoped kinds cluster-wide', () => {
-  const grants = (rules: any[]) => new Set(rules.flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g}/${res}:${v}`)))));
+  const grants = (rules: any[]) =>
+    new Set(rules.flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g}/${res}:${v}`)))));
   const wide = grants(find(renderObjects(), 'ClusterRole', 'certgate-controller').rules);
   const objects = renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'platform' });
   const byNs = (ns: string, name: string) => objects.find((o) => o.kind === 'Role' && o.metadata.namespace === ns && o.metadata.name === name)!;
@@ -286,7 +319,12 @@ test('watchNamespace moves every namespaced permission of the controller into a 
   for (const g of [...inWatched, ...clusterWide]) assert.ok(wide.has(g), `${g} is not granted without watchNamespace`);
   // ClusterIssuers' Secrets: read and first-use create in the cluster resource namespace, no list.
   assert.deepEqual([...grants(byNs('platform', 'certgate-controller-cluster-resources').rules)].sort(), ['/secrets:create', '/secrets:get']);
-  assert.deepEqual([...grants(byNs('default', 'certgate-controller-cluster-events').rules)].sort(), ['/events:create', '/events:patch', 'events.k8s.io/events:create', 'events.k8s.io/events:patch']);
+  assert.deepEqual([...grants(byNs('default', 'certgate-controller-cluster-events').rules)].sort(), [
+    '/events:create',
+    '/events:patch',
+    'events.k8s.io/events:create',
+    'events.k8s.io/events:patch',
+  ]);
   for (const role of ['certgate-controller', 'certgate-controller-cluster-resources', 'certgate-controller-cluster-events']) {
     const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === role)!;
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role });
@@ -295,17 +333,25 @@ test('watchNamespace moves every namespaced permission of the controller into a 
   // The leader election Role stays as it is, in the release namespace.
   assert.deepEqual(byNs('certgate', 'certgate-controller-leader-election'), find(renderObjects(), 'Role', 'certgate-controller-leader-election'));
   // When the cluster resource namespace is the watched one, the Role there already covers it.
-  assert.equal(renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'shop' }).filter((o) => o.metadata.name === 'certgate-controller-cluster-resources').length, 0);
+  assert.equal(
+    renderObjects({ watchNamespace: 'shop', clusterResourceNamespace: 'shop' }).filter((o) => o.metadata.name === 'certgate-controller-cluster-resources')
+      .length,
+    0,
+  );
 });
 
 test('gatewayAPI.enabled: RBAC for Gateways, HTTPRoutes and ReferenceGrants and webhook rules for Gateways; false drops them and turns both processes off', () => {
   const gatewayGrants = (objects: K8sObject[], kind: string, name: string) =>
-    (find(objects, kind, name).rules as any[]).filter((r) => r.apiGroups.includes('gateway.networking.k8s.io')).flatMap((r) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${res}:${v}`))).sort();
+    (find(objects, kind, name).rules as any[])
+      .filter((r) => r.apiGroups.includes('gateway.networking.k8s.io'))
+      .flatMap((r) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${res}:${v}`)))
+      .sort();
   const webhookResources = (objects: K8sObject[], kind: string) => find(objects, kind, 'certgate-webhook').webhooks[0].rules.flatMap((r: any) => r.resources);
   const on = renderObjects();
   assert.deepEqual(gatewayGrants(on, 'ClusterRole', 'certgate-webhook'), ['gateways:list', 'gateways:watch', 'referencegrants:list', 'referencegrants:watch']);
   const controller = gatewayGrants(on, 'ClusterRole', 'certgate-controller');
-  for (const g of ['gateways:watch', 'referencegrants:get', 'httproutes:create', 'httproutes:delete', 'gateways/finalizers:update']) assert.ok(controller.includes(g), g);
+  for (const g of ['gateways:watch', 'referencegrants:get', 'httproutes:create', 'httproutes:delete', 'gateways/finalizers:update'])
+    assert.ok(controller.includes(g), g);
   assert.ok(!controller.some((g) => /^(gateways|referencegrants):(create|update|patch|delete)$/.test(g)), 'Gateways and ReferenceGrants are only read');
   for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) assert.ok(webhookResources(on, kind).includes('gateways'), kind);
   assert.ok(!chartContainerArgs(on, 'certgate-webhook', 'webhook').includes('--gateway-api=off'));
@@ -320,7 +366,9 @@ test('gatewayAPI.enabled: RBAC for Gateways, HTTPRoutes and ReferenceGrants and 
 });
 
 test('CRDs are rendered from crds/ unchanged, with keep when asked and not at all when disabled', () => {
-  const sources = readdirSync(join(chartDir, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
+  const sources = readdirSync(join(chartDir, 'crds'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   assert.ok(sources.length >= 6);
   const fromFiles = sources.map((f) => parse(readFileSync(join(chartDir, 'crds', f), 'utf8')) as K8sObject);
   const strip = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, labels: undefined, annotations: undefined } });
@@ -354,11 +402,15 @@ test('values.schema.json rejects typos and bad values with a message naming the 
     { values: { controller: { replicas: 0 } }, message: /replicas/ },
   ];
   for (const c of cases) {
-    assert.throws(() => renderChart(c.values), (err: Error) => {
-      assert.match(err.message, c.message, JSON.stringify(c.values));
-      assert.match(err.message, /schema/);
-      return true;
-    }, JSON.stringify(c.values));
+    assert.throws(
+      () => renderChart(c.values),
+      (err: Error) => {
+        assert.match(err.message, c.message, JSON.stringify(c.values));
+        assert.match(err.message, /schema/);
+        return true;
+      },
+      JSON.stringify(c.values),
+    );
   }
 });
 
@@ -378,7 +430,15 @@ test('every values.yaml field is documented with a comment', () => {
 test('alert runbook links point at sections that exist in docs/runbooks.md', () => {
   const rules = find(renderObjects({ prometheus: { prometheusRule: { enabled: true } } }), 'PrometheusRule');
   const doc = readFileSync(join(repoRoot, 'docs/runbooks.md'), 'utf8');
-  const anchors = new Set([...doc.matchAll(/^#{1,4} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  const anchors = new Set(
+    [...doc.matchAll(/^#{1,4} (.+)$/gm)].map((m) =>
+      m[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
   const alerts = rules.spec.groups.flatMap((g: any) => g.rules);
   assert.ok(alerts.length >= 7);
   for (const rule of alerts) {
@@ -391,7 +451,7 @@ test('alert runbook links point at sections that exist in docs/runbooks.md', () 
   assert.match(doc, /kubectl certgate status certificate/);
 });
 
-test('examples are valid and use the real Let\'s Encrypt directory URLs', () => {
+test("examples are valid and use the real Let's Encrypt directory URLs", () => {
   const dir = join(chartDir, 'examples');
   const urls = new Map<string, string>();
   for (const f of readdirSync(dir)) {

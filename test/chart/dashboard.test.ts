@@ -36,10 +36,15 @@ const grafanaMacros = (expr: string) => expr.replaceAll('$__rate_interval', '1m'
 /** The labels of a query's first `by (...)`: the series it returns must carry them (le is consumed by histogram_quantile). */
 function groupedLabels(expr: string): string[] {
   const by = /\bby \(([^)]*)\)/.exec(expr);
-  return by ? by[1].split(',').map((l) => l.trim()).filter((l) => l && l !== 'le') : [];
+  return by
+    ? by[1]
+        .split(',')
+        .map((l) => l.trim())
+        .filter((l) => l && l !== 'le')
+    : [];
 }
 
-test('the chart\'s dashboard is the one scripts/dashboard.ts builds, and every panel has a description and queries', () => {
+test("the chart's dashboard is the one scripts/dashboard.ts builds, and every panel has a description and queries", () => {
   assert.equal(readFileSync(DASHBOARD_PATH, 'utf8'), dashboardJson(), 'run `npx tsx scripts/dashboard.ts`');
   const built = buildDashboard() as { panels?: Array<{ type: string; title?: string; description?: string; targets?: Array<{ expr?: string }> }> };
   const panels = (built.panels ?? []).filter((p) => p.type !== 'row');
@@ -56,12 +61,22 @@ test('the chart README shows every panel with its description', () => {
 });
 
 test('dashboard.enabled renders a ConfigMap labelled grafana_dashboard: "1" holding the dashboard; off by default and with prometheus.enabled=false', () => {
-  const cm = find(parseManifests(renderChart({ dashboard: { enabled: true, annotations: { grafana_folder: 'certgate' } } })), 'ConfigMap', 'certgate-dashboard');
+  const cm = find(
+    parseManifests(renderChart({ dashboard: { enabled: true, annotations: { grafana_folder: 'certgate' } } })),
+    'ConfigMap',
+    'certgate-dashboard',
+  );
   assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
   assert.equal(cm.metadata.annotations?.grafana_folder, 'certgate');
   assert.deepEqual(JSON.parse(cm.data['certgate.json']), JSON.parse(dashboardJson()));
-  assert.equal(parseManifests(renderChart()).some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'certgate-dashboard'), false);
-  assert.equal(parseManifests(renderChart({ dashboard: { enabled: true }, prometheus: { enabled: false } })).some((o) => o.kind === 'ConfigMap'), false);
+  assert.equal(
+    parseManifests(renderChart()).some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'certgate-dashboard'),
+    false,
+  );
+  assert.equal(
+    parseManifests(renderChart({ dashboard: { enabled: true }, prometheus: { enabled: false } })).some((o) => o.kind === 'ConfigMap'),
+    false,
+  );
 });
 
 describe('every dashboard query returns series from Prometheus scraping a live worker and webhook', { timeout: 300_000 }, () => {
@@ -97,7 +112,18 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     const args = (deployment: string, container: string) => chartContainerArgs(objects, deployment, container);
 
     // The webhook, solver and worker with the chart's arguments; metrics on loopback for Prometheus.
-    running.push(await runWebhook(parseWebhookConfig([...args('certgate-webhook', 'webhook'), `--listen=127.0.0.1:${webhookPort}`, `--metrics-listen=127.0.0.1:${webhookMetricsPort}`, '--tls-extra-san=127.0.0.1', `--kubeconfig=${server.kubeconfigPath}`]), { client: admin }));
+    running.push(
+      await runWebhook(
+        parseWebhookConfig([
+          ...args('certgate-webhook', 'webhook'),
+          `--listen=127.0.0.1:${webhookPort}`,
+          `--metrics-listen=127.0.0.1:${webhookMetricsPort}`,
+          '--tls-extra-san=127.0.0.1',
+          `--kubeconfig=${server.kubeconfigPath}`,
+        ]),
+        { client: admin },
+      ),
+    );
     running.push(await startSolver({ client: admin, listen: `127.0.0.1:${stack.pebble.httpPort}` }));
     worker = await startWorker(
       parseWorkerArgs([...args('certgate-controller', 'worker'), ...testWorkerFlags(server.kubeconfigPath), ...acmeStackWorkerFlags(stack)]),
@@ -108,15 +134,28 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: USER_NS } });
     await apply({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'pebble' }, spec: pebbleAcmeSpec(stack) });
     // Issued through pebble; and one that cannot be (its issuer does not exist), so it stays not Ready.
-    await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'www', namespace: USER_NS }, spec: { secretName: 'www-tls', dnsNames: ['www.example.test'], issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } } });
-    await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'orphan', namespace: USER_NS }, spec: { secretName: 'orphan-tls', dnsNames: ['orphan.example.test'], issuerRef: { name: 'missing', kind: 'Issuer' } } });
-    // The webhook denies a Certificate without a name to certify (as cert-manager's webhook does).
-    const denied = await kubectl(['apply', '-f', '-'], stringify({
+    await apply({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
-      metadata: { name: 'nameless', namespace: USER_NS },
-      spec: { secretName: 'nameless-tls', issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } },
-    }));
+      metadata: { name: 'www', namespace: USER_NS },
+      spec: { secretName: 'www-tls', dnsNames: ['www.example.test'], issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } },
+    });
+    await apply({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'orphan', namespace: USER_NS },
+      spec: { secretName: 'orphan-tls', dnsNames: ['orphan.example.test'], issuerRef: { name: 'missing', kind: 'Issuer' } },
+    });
+    // The webhook denies a Certificate without a name to certify (as cert-manager's webhook does).
+    const denied = await kubectl(
+      ['apply', '-f', '-'],
+      stringify({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'nameless', namespace: USER_NS },
+        spec: { secretName: 'nameless-tls', issuerRef: { name: 'pebble', kind: 'ClusterIssuer' } },
+      }),
+    );
     assert.notEqual(denied.code, 0, 'the webhook denies it');
     assert.match(denied.stderr, /certificate-no-identity/);
     await waitFor('Secret www-tls', async () => (await admin.get<V1Secret>(Resources.Secret, USER_NS, 'www-tls'))?.data?.['tls.crt'], 90_000, 250);
@@ -125,10 +164,15 @@ describe('every dashboard query returns series from Prometheus scraping a live w
       { job: 'certgate-metrics', address: `127.0.0.1:${worker.metricsPort}` },
       { job: 'certgate-webhook', address: `127.0.0.1:${webhookMetricsPort}` },
     ]);
-    await waitFor('both targets scraped up, twice', async () => {
-      const up = await prometheus!.query('count_over_time(up[1m]) >= 2 and up == 1');
-      return up.length === 2;
-    }, 90_000, 250);
+    await waitFor(
+      'both targets scraped up, twice',
+      async () => {
+        const up = await prometheus!.query('count_over_time(up[1m]) >= 2 and up == 1');
+        return up.length === 2;
+      },
+      90_000,
+      250,
+    );
   });
 
   after(async () => {
@@ -144,12 +188,20 @@ describe('every dashboard query returns series from Prometheus scraping a live w
     test(`${panel.title}: every query returns series with the labels it groups by`, async () => {
       for (const { expr } of panel.queries) {
         const query = grafanaMacros(expr);
-        const series: PromSeries[] = await waitFor(`series for ${query}`, async () => {
-          const r = await prometheus!.query(query);
-          return r.length > 0 && r;
-        }, 60_000, 250);
+        const series: PromSeries[] = await waitFor(
+          `series for ${query}`,
+          async () => {
+            const r = await prometheus!.query(query);
+            return r.length > 0 && r;
+          },
+          60_000,
+          250,
+        );
         for (const label of groupedLabels(expr)) {
-          assert.ok(series.some((s) => s.metric[label] !== undefined), `${query}: no series carries ${label}: ${JSON.stringify(series)}`);
+          assert.ok(
+            series.some((s) => s.metric[label] !== undefined),
+            `${query}: no series carries ${label}: ${JSON.stringify(series)}`,
+          );
         }
       }
     });
@@ -158,22 +210,40 @@ describe('every dashboard query returns series from Prometheus scraping a live w
   test('what the panels show is what happened: www renewed nothing yet, orphan not Ready, the denial is certificate-no-identity, one leader', async () => {
     const q = (expr: string) => prometheus!.query(grafanaMacros(expr));
     const expiry = await q(PANELS.find((p) => p.title === 'Certificates by time to expiry')!.queries[0].expr);
-    assert.deepEqual(expiry.map((s) => s.metric.name), ['www']);
+    assert.deepEqual(
+      expiry.map((s) => s.metric.name),
+      ['www'],
+    );
     assert.ok(Number(expiry[0].value[1]) > 0);
     const notReady = await q(PANELS.find((p) => p.title === 'Certificates not Ready')!.queries[0].expr);
-    assert.deepEqual(notReady.map((s) => s.metric.name), ['orphan']);
+    assert.deepEqual(
+      notReady.map((s) => s.metric.name),
+      ['orphan'],
+    );
     const denials = await q(PANELS.find((p) => p.title === 'Webhook denials by rule')!.queries[0].expr);
-    assert.ok(denials.some((s) => s.metric.rule === 'certificate-no-identity' && s.metric.result === 'denied'), JSON.stringify(denials));
+    assert.ok(
+      denials.some((s) => s.metric.rule === 'certificate-no-identity' && s.metric.result === 'denied'),
+      JSON.stringify(denials),
+    );
     const acmeErrors = await q(PANELS.find((p) => p.title === 'ACME errors by status')!.queries[0].expr);
-    assert.ok(acmeErrors.some((s) => s.metric.status === '400'), 'badNonce answers are counted as errors');
+    assert.ok(
+      acmeErrors.some((s) => s.metric.status === '400'),
+      'badNonce answers are counted as errors',
+    );
     const leader = await q(PANELS.find((p) => p.title === 'Leader')!.queries[0].expr);
-    assert.deepEqual(leader.map((s) => s.value[1]), ['1']);
+    assert.deepEqual(
+      leader.map((s) => s.value[1]),
+      ['1'],
+    );
   });
 
   test('the harness can fail: a misspelt metric or label matcher returns no series', async () => {
     assert.deepEqual(await prometheus!.query('sum by (result) (increase(certgate_certificate_issuance_total[1m]))'), []);
     assert.deepEqual(await prometheus!.query('sum by (rule) (rate(certgate_webhook_admission_requests_total{reslt="denied"}[1m]))'), []);
     const wrongGroup = await prometheus!.query('sum by (rulle) (rate(certgate_webhook_admission_requests_total[1m]))');
-    assert.ok(wrongGroup.every((s) => s.metric.rulle === undefined), 'a wrong grouping label is caught by the label check');
+    assert.ok(
+      wrongGroup.every((s) => s.metric.rulle === undefined),
+      'a wrong grouping label is caught by the label check',
+    );
   });
 });

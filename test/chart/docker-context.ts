@@ -13,8 +13,15 @@ import ts from 'typescript';
 const loaded = dockerignoreModule as unknown as { default?: () => Ignore };
 const dockerignore = (typeof loaded === 'function' ? loaded : loaded.default!) as () => Ignore;
 
-export interface Stage { name?: string; from: string; lines: string[] }
-export interface Copy { sources: string[]; dest: string }
+export interface Stage {
+  name?: string;
+  from: string;
+  lines: string[];
+}
+export interface Copy {
+  sources: string[];
+  dest: string;
+}
 
 export function stages(dockerfile: string): Stage[] {
   const out: Stage[] = [];
@@ -33,7 +40,10 @@ export function contextCopies(stage: Stage): Copy[] {
   return stage.lines
     .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
     .map((l) => {
-      const words = l.split(/\s+/).slice(1).filter((w) => !w.startsWith('--'));
+      const words = l
+        .split(/\s+/)
+        .slice(1)
+        .filter((w) => !w.startsWith('--'));
       return { sources: words.slice(0, -1), dest: words.at(-1)! };
     });
 }
@@ -85,13 +95,23 @@ export function runtimePackageImports(source: string, fileName: string): string[
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const typeOnly = clause !== undefined && (clause.isTypeOnly
-        || (!clause.name && clause.namedBindings !== undefined && ts.isNamedImports(clause.namedBindings)
-          && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       if (!typeOnly) specifiers.push(node.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) {
       specifiers.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       specifiers.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -103,5 +123,8 @@ export function runtimePackageImports(source: string, fileName: string): string[
 }
 
 export function readDockerignore(root: string): string[] {
-  return readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }

@@ -33,7 +33,10 @@ test('Dockerfile: multi-stage on one Node LTS image, dev dependencies only in th
   assert.equal(runtime.name, undefined);
   assert.ok(!runtime.lines.some((l) => /^RUN npm (ci|install)/.test(l)), 'no npm install in the final stage');
   const deps = s.find((x) => x.name === 'deps')!;
-  assert.ok(deps.lines.some((l) => /^RUN npm ci .*--omit=dev/.test(l)), 'production dependencies only');
+  assert.ok(
+    deps.lines.some((l) => /^RUN npm ci .*--omit=dev/.test(l)),
+    'production dependencies only',
+  );
   assert.ok(runtime.lines.includes('COPY --from=deps /app/node_modules ./node_modules'));
 });
 
@@ -80,7 +83,15 @@ test('Dockerfile: each `npm ci` runs on what its stage has copied by then', { ti
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const flags = command.replace(/&&.*$/, '').split(/\s+/).slice(3);
     const r = await runCommand('npm', ['ci', ...flags, '--dry-run', '--prefer-offline'], { cwd: dir, timeoutMs: 240_000 });
-    assert.equal(r.code, 0, `stage ${stage.name ?? '(final)'}: ${command} fails on the files copied before it:\n${r.stderr.split('\n').filter((l) => !l.includes('EBADENGINE')).slice(0, 12).join('\n')}`);
+    assert.equal(
+      r.code,
+      0,
+      `stage ${stage.name ?? '(final)'}: ${command} fails on the files copied before it:\n${r.stderr
+        .split('\n')
+        .filter((l) => !l.includes('EBADENGINE'))
+        .slice(0, 12)
+        .join('\n')}`,
+    );
   }
 });
 
@@ -90,12 +101,22 @@ test('Dockerfile: production code loads only packages the runtime stage installs
   try {
     const offenders = files
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => runtimePackageImports(readFileSync(join(dir, f), 'utf8'), f).filter((name) => !(name in pkg.dependencies)).map((name) => `${f} imports ${name}`));
+      .flatMap((f) =>
+        runtimePackageImports(readFileSync(join(dir, f), 'utf8'), f)
+          .filter((name) => !(name in pkg.dependencies))
+          .map((name) => `${f} imports ${name}`),
+      );
     assert.deepEqual(offenders, [], 'move the package to dependencies, or the module out of the production folders');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(runtimePackageImports("import type { A } from 'dev-only';\nimport { type B } from 'dev-too';\nimport x from 'prod/sub';\nexport * from '@scope/pkg/deep';\nawait import('lazy');\nimport 'node:fs';", 'probe.ts').join(','), 'prod,@scope/pkg,lazy');
+  assert.equal(
+    runtimePackageImports(
+      "import type { A } from 'dev-only';\nimport { type B } from 'dev-too';\nimport x from 'prod/sub';\nexport * from '@scope/pkg/deep';\nawait import('lazy');\nimport 'node:fs';",
+      'probe.ts',
+    ).join(','),
+    'prod,@scope/pkg,lazy',
+  );
 });
 
 test('Dockerfile: runs as the uid the chart expects, with certgate as the entry point', () => {

@@ -29,9 +29,15 @@ describe('helm install, upgrade, uninstall', { timeout: 240_000 }, () => {
     return JSON.parse(r.stdout);
   };
   /** helm's storage: one Secret per release revision, labelled owner=helm */
-  const releaseSecrets = async () =>
-    (await getJson('secrets', '-n', NS, '-l', 'owner=helm,name=certgate')).items.map((s: any) => s.metadata.name).sort();
-  const crdNames = ['certificates.cert-manager.io', 'certificaterequests.cert-manager.io', 'issuers.cert-manager.io', 'clusterissuers.cert-manager.io', 'orders.acme.cert-manager.io', 'challenges.acme.cert-manager.io'];
+  const releaseSecrets = async () => (await getJson('secrets', '-n', NS, '-l', 'owner=helm,name=certgate')).items.map((s: any) => s.metadata.name).sort();
+  const crdNames = [
+    'certificates.cert-manager.io',
+    'certificaterequests.cert-manager.io',
+    'issuers.cert-manager.io',
+    'clusterissuers.cert-manager.io',
+    'orders.acme.cert-manager.io',
+    'challenges.acme.cert-manager.io',
+  ];
 
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'certgate-helm-'));
@@ -43,7 +49,7 @@ describe('helm install, upgrade, uninstall', { timeout: 240_000 }, () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  test('install creates the CRDs and every component; NOTES point at the Let\'s Encrypt issuers', async () => {
+  test("install creates the CRDs and every component; NOTES point at the Let's Encrypt issuers", async () => {
     const r = await helm('install', 'certgate', chartDir, '--namespace', NS, '--create-namespace', '--set', 'crds.keep=false');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /STATUS: deployed/);
@@ -58,7 +64,7 @@ describe('helm install, upgrade, uninstall', { timeout: 240_000 }, () => {
     assert.deepEqual(deployments, ['certgate-controller', 'certgate-webhook']);
   });
 
-  test('upgrade changes the CRDs too (here: adds the keep policy) and the components\' flags', async () => {
+  test("upgrade changes the CRDs too (here: adds the keep policy) and the components' flags", async () => {
     const r = await helm('upgrade', 'certgate', chartDir, '--namespace', NS, '--set', 'webhook.mode=warn');
     assert.equal(r.code, 0, r.stderr);
     for (const crd of crdNames) assert.equal((await getJson('crd', crd)).metadata.annotations?.['helm.sh/resource-policy'], 'keep', crd);
@@ -79,7 +85,9 @@ describe('helm install, upgrade, uninstall', { timeout: 240_000 }, () => {
 
     const manifest = await helm('get', 'manifest', 'certgate', '--namespace', NS);
     assert.equal(manifest.code, 0, manifest.stderr);
-    const chartObjects = parseAllDocuments(manifest.stdout).map((d) => d.toJS()).filter((o) => o?.kind && o.kind !== 'CustomResourceDefinition');
+    const chartObjects = parseAllDocuments(manifest.stdout)
+      .map((d) => d.toJS())
+      .filter((o) => o?.kind && o.kind !== 'CustomResourceDefinition');
     const group = (apiVersion: string) => (apiVersion.includes('/') ? `.${apiVersion.split('/')[0]}` : '');
     const refs = chartObjects.map((o) => `${o.kind}${group(o.apiVersion)}/${o.metadata.name}`); // e.g. Deployment.apps/certgate-webhook
     assert.ok(refs.length >= 15, `the chart's objects: ${refs.join(' ')}`);

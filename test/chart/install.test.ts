@@ -24,7 +24,7 @@ const USER_NS = 'shop';
 
 type Run = CommandResult;
 
-describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 240_000 }, () => {
+describe("install with kubectl apply, run with the chart's RBAC", { timeout: 240_000 }, () => {
   let server: EmbeddedApiServer;
   let workDir: string;
   let webhookPort: number;
@@ -94,7 +94,8 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 24
     assert.equal(created.length, objects.length, `every object created:\n${first.stdout}`);
 
     const crds = await kubectl(['get', 'crd', '-o', 'name']);
-    for (const plural of ['certificates', 'certificaterequests', 'issuers', 'clusterissuers']) assert.match(crds.stdout, new RegExp(`${plural}.cert-manager.io`));
+    for (const plural of ['certificates', 'certificaterequests', 'issuers', 'clusterissuers'])
+      assert.match(crds.stdout, new RegExp(`${plural}.cert-manager.io`));
     for (const plural of ['orders', 'challenges']) assert.match(crds.stdout, new RegExp(`${plural}.acme.cert-manager.io`));
     const listed = await kubectl(['get', 'certificates', '-A']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -128,7 +129,9 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 24
       metadata: { name: 'shop', namespace: USER_NS, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-staging' } },
       spec: {
         tls: [{ hosts: ['www.example.com'], secretName: 'shop-tls' }],
-        rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }],
+        rules: [
+          { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } },
+        ],
       },
     });
     const denied = await kubectl(['apply', '-f', '-'], badIngress);
@@ -137,7 +140,7 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 24
     assert.match(denied.stderr, /\[tls-host-not-in-rules\]/);
   });
 
-  test('the HTTP-01 solver answers challenges with only the controller\'s ServiceAccount', async () => {
+  test("the HTTP-01 solver answers challenges with only the controller's ServiceAccount", async () => {
     const solver: SolverHandle = await startSolver({ client: await clientAs('certgate-controller'), listen: '127.0.0.1:0' });
     running.push(solver);
     const challenge = {
@@ -168,13 +171,19 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 24
     assert.equal(body, 'tok-123.thumbprint');
   });
 
-  test('taking a rule out of the chart\'s RBAC breaks the component that needs it', async () => {
+  test("taking a rule out of the chart's RBAC breaks the component that needs it", async () => {
     // Solver without list/watch on Challenges: it could not see any token, so it refuses to start.
     const controllerRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'certgate-controller')!;
-    const withoutChallenges = controllerRole.rules.filter((r: any) => !(r.apiGroups.includes('acme.cert-manager.io') && r.resources.includes('challenges') && r.verbs.includes('list')));
+    const withoutChallenges = controllerRole.rules.filter(
+      (r: any) => !(r.apiGroups.includes('acme.cert-manager.io') && r.resources.includes('challenges') && r.verbs.includes('list')),
+    );
     assert.equal(withoutChallenges.length, controllerRole.rules.length - 1);
     await setRules('ClusterRole', 'certgate-controller', withoutChallenges);
-    await assert.rejects(startSolver({ client: await clientAs('certgate-controller'), listen: '127.0.0.1:0' }), /cannot list Challenges: .*forbidden/, 'a solver that may not list Challenges does not start');
+    await assert.rejects(
+      startSolver({ client: await clientAs('certgate-controller'), listen: '127.0.0.1:0' }),
+      /cannot list Challenges: .*forbidden/,
+      'a solver that may not list Challenges does not start',
+    );
     await setRules('ClusterRole', 'certgate-controller', controllerRole.rules);
 
     // Webhook without update on its configurations: it cannot publish its CA, so it does not start.
@@ -187,7 +196,11 @@ describe('install with kubectl apply, run with the chart\'s RBAC', { timeout: 24
 
     // Webhook without its TLS Secret Role: it cannot create or read the Secret.
     const tlsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'certgate-webhook-tls')!;
-    await setRules('Role', 'certgate-webhook-tls', tlsRole.rules.filter((r: any) => !r.verbs.includes('create')));
+    await setRules(
+      'Role',
+      'certgate-webhook-tls',
+      tlsRole.rules.filter((r: any) => !r.verbs.includes('create')),
+    );
     await admin.delete(Resources.Secret, NS, 'certgate-webhook-tls'); // the first replica of a fresh install creates it
     await assert.rejects(startChartWebhook(await freePort()), /forbidden|403/i);
     await setRules('Role', 'certgate-webhook-tls', tlsRole.rules);

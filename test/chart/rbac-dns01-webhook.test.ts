@@ -30,15 +30,31 @@ before(async () => {
     const plural = `${o.kind.toLowerCase()}s`;
     const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
     const ns = o.metadata.namespace ?? (o.kind === 'ServiceAccount' ? NS : undefined);
-    await admin.request('POST', ns ? `${base}/namespaces/${ns}/${plural}` : `${base}/${plural}`, { body: { ...o, metadata: { ...o.metadata, namespace: ns } } });
+    await admin.request('POST', ns ? `${base}/namespaces/${ns}/${plural}` : `${base}/${plural}`, {
+      body: { ...o, metadata: { ...o.metadata, namespace: ns } },
+    });
   }
   for (const group of [LISTED, OTHER]) {
     const service = `solver-${group.split('.')[1]}`;
     const solver = await startWebhookSolver({ groupName: group, solverName: 'dns', serviceDnsNames: [`${service}.${NS}.svc`] });
     solvers.push(solver);
-    await admin.request('POST', `/api/v1/namespaces/${NS}/services`, { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace: NS }, spec: { type: 'ExternalName', externalName: 'localhost' } } });
+    await admin.request('POST', `/api/v1/namespaces/${NS}/services`, {
+      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace: NS }, spec: { type: 'ExternalName', externalName: 'localhost' } },
+    });
     await admin.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
-      body: { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1alpha1.${group}` }, spec: { group, version: 'v1alpha1', service: { namespace: NS, name: service, port: solver.port }, caBundle: solver.caBundle, groupPriorityMinimum: 1000, versionPriority: 15 } } as KubernetesObject,
+      body: {
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: `v1alpha1.${group}` },
+        spec: {
+          group,
+          version: 'v1alpha1',
+          service: { namespace: NS, name: service, port: solver.port },
+          caBundle: solver.caBundle,
+          groupPriorityMinimum: 1000,
+          versionPriority: 15,
+        },
+      } as KubernetesObject,
     });
   }
   const sa = objects.find((o) => o.kind === 'ServiceAccount' && /controller/.test(o.metadata.name))!;
@@ -50,11 +66,17 @@ after(async () => {
   await server?.stop();
 });
 
-const challenge = { metadata: { uid: '0b7a4a3e-5d1b-4c53-9a39-3a8f3c1c2f10', name: 'c', namespace: 'shop' }, spec: { dnsName: 'shop.example.test', key: 'k' } } as unknown as Challenge;
+const challenge = {
+  metadata: { uid: '0b7a4a3e-5d1b-4c53-9a39-3a8f3c1c2f10', name: 'c', namespace: 'shop' },
+  spec: { dnsName: 'shop.example.test', key: 'k' },
+} as unknown as Challenge;
 const request = { fqdn: '_acme-challenge.shop.example.test.', zone: 'example.test.', value: 'k', challenge, resourceNamespace: 'shop' };
 
 test('the controller may call a solver of a listed group', async () => {
-  const provider = await webhookProvider({ webhook: { groupName: LISTED, solverName: 'dns', config: { publish: 'never' } } }, { client: controller, resourceNamespace: 'shop', allowAmbientCredentials: false });
+  const provider = await webhookProvider(
+    { webhook: { groupName: LISTED, solverName: 'dns', config: { publish: 'never' } } },
+    { client: controller, resourceNamespace: 'shop', allowAmbientCredentials: false },
+  );
   await provider.present(request);
   const seen = solvers[0].requests.at(-1)!;
   assert.equal(seen.payload.request.action, 'Present');
@@ -62,7 +84,10 @@ test('the controller may call a solver of a listed group', async () => {
 });
 
 test('a group not in dns01WebhookGroups is forbidden, and the error says which value to set', async () => {
-  const provider = await webhookProvider({ webhook: { groupName: OTHER, solverName: 'dns', config: { publish: 'never' } } }, { client: controller, resourceNamespace: 'shop', allowAmbientCredentials: false });
+  const provider = await webhookProvider(
+    { webhook: { groupName: OTHER, solverName: 'dns', config: { publish: 'never' } } },
+    { client: controller, resourceNamespace: 'shop', allowAmbientCredentials: false },
+  );
   await assert.rejects(provider.present(request), (err: unknown) => {
     assert.ok(err instanceof Dns01ProviderError);
     assert.equal(err.retryable, false);

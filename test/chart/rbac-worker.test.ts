@@ -18,7 +18,15 @@ import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { deployManifestPath, renderAlertRules, renderChart } from '../../scripts/render-manifests.ts';
 import https from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import { acmeStackWorkerFlags, chartContainerArgs, chartWebhookServiceResolver, kubectlBin, parseManifests, testWorkerFlags, type K8sObject } from './render.ts';
+import {
+  acmeStackWorkerFlags,
+  chartContainerArgs,
+  chartWebhookServiceResolver,
+  kubectlBin,
+  parseManifests,
+  testWorkerFlags,
+  type K8sObject,
+} from './render.ts';
 import { KubeApiError, KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
 import { Resources } from '../../api/resources.ts';
 import { runWebhook } from '../../webhook/main.ts';
@@ -33,7 +41,7 @@ const USER_NS = 'shop';
 
 type Run = CommandResult;
 
-describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 180_000 }, () => {
+describe("worker, solver and webhook with only the chart's RBAC", { timeout: 180_000 }, () => {
   let server: EmbeddedApiServer;
   let stack: AcmeStack;
   let workDir: string;
@@ -77,12 +85,22 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     const webhookKubeconfig = await server.kubeconfigFor(NS, 'certgate-webhook');
     const webhookArgs = chartContainerArgs(objects, 'certgate-webhook', 'webhook');
     webhookUrl = `https://127.0.0.1:${webhookPort}`;
-    running.push(await runWebhook(parseWebhookConfig([...webhookArgs, `--listen=127.0.0.1:${webhookPort}`, '--tls-extra-san=127.0.0.1', `--kubeconfig=${webhookKubeconfig}`]), {
-      client: new KubeClient(loadKubeConfig({ kubeconfig: webhookKubeconfig }), 'certgate-webhook'),
-    }));
+    running.push(
+      await runWebhook(
+        parseWebhookConfig([...webhookArgs, `--listen=127.0.0.1:${webhookPort}`, '--tls-extra-san=127.0.0.1', `--kubeconfig=${webhookKubeconfig}`]),
+        {
+          client: new KubeClient(loadKubeConfig({ kubeconfig: webhookKubeconfig }), 'certgate-webhook'),
+        },
+      ),
+    );
     const controllerKubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
     assert.deepEqual(chartContainerArgs(objects, 'certgate-controller', 'solver'), []);
-    running.push(await startSolver({ client: new KubeClient(loadKubeConfig({ kubeconfig: controllerKubeconfig }), 'certgate-solver'), listen: `127.0.0.1:${stack.pebble.httpPort}` }));
+    running.push(
+      await startSolver({
+        client: new KubeClient(loadKubeConfig({ kubeconfig: controllerKubeconfig }), 'certgate-solver'),
+        listen: `127.0.0.1:${stack.pebble.httpPort}`,
+      }),
+    );
 
     await apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } });
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: USER_NS } });
@@ -112,7 +130,11 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
 
   async function startChartWorker(): Promise<RunningWorker> {
     const kubeconfig = await server.kubeconfigFor(NS, 'certgate-controller');
-    const config = parseWorkerArgs([...chartContainerArgs(objects, 'certgate-controller', 'worker'), ...testWorkerFlags(kubeconfig), ...acmeStackWorkerFlags(stack)]);
+    const config = parseWorkerArgs([
+      ...chartContainerArgs(objects, 'certgate-controller', 'worker'),
+      ...testWorkerFlags(kubeconfig),
+      ...acmeStackWorkerFlags(stack),
+    ]);
     assert.equal(config.leaderElect, true);
     return startWorker(config, loadKubeConfig({ kubeconfig }));
   }
@@ -153,10 +175,16 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     const events = await admin.list<any>(Resources.Event, { namespace: USER_NS });
     assert.ok(events.items.length > 0, 'events recorded');
     // HTTP-01 solver Ingresses and Services were created and cleaned up with the worker's permissions.
-    assert.ok(events.items.some((e: any) => e.reason === 'Presented'), 'HTTP-01 challenge presented');
-    await waitFor('solver objects removed', async () =>
-      (await admin.list(Resources.Ingress, { namespace: USER_NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0 &&
-      (await admin.list(Resources.Service, { namespace: USER_NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
+    assert.ok(
+      events.items.some((e: any) => e.reason === 'Presented'),
+      'HTTP-01 challenge presented',
+    );
+    await waitFor(
+      'solver objects removed',
+      async () =>
+        (await admin.list(Resources.Ingress, { namespace: USER_NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0 &&
+        (await admin.list(Resources.Service, { namespace: USER_NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0,
+    );
   });
 
   test('the ingress shim turns an annotated Ingress into a Certificate it owns, and it is issued', async () => {
@@ -167,7 +195,9 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
       spec: {
         ingressClassName: 'nginx',
         tls: [{ hosts: ['web.example.test'], secretName: 'web-tls' }],
-        rules: [{ host: 'web.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+        rules: [
+          { host: 'web.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+        ],
       },
     });
     const cert = await waitFor('Certificate web-tls', () => admin.get<any>(Resources.Certificate, USER_NS, 'web-tls'));
@@ -185,11 +215,13 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     const workerMetrics = await (await fetch(`http://127.0.0.1:${worker!.metricsPort}/metrics`)).text();
     const webhookMetrics = await new Promise<string>((resolve, reject) => {
       // Loopback, the webhook's own self-made CA: only the scrape matters here.
-      https.get(`${webhookUrl}/metrics`, { rejectUnauthorized: false }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
+      https
+        .get(`${webhookUrl}/metrics`, { rejectUnauthorized: false }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
     });
     const exported = new Set([...`${workerMetrics}\n${webhookMetrics}`.matchAll(/^([a-z_]+)(?:\{| )/gm)].map((m) => m[1]));
     const queried = new Set([...renderAlertRules().matchAll(/\b((?:certmanager|certgate)_[a-z_]+)\b/g)].map((m) => m[1]));
@@ -204,12 +236,21 @@ describe('worker, solver and webhook with only the chart\'s RBAC', { timeout: 18
     const renewal = line('certmanager_certificate_renewal_timestamp_seconds', certLabels);
     assert.equal(Number(renewal!.split(' ').at(-1)), Date.parse(cert.status.renewalTime) / 1000);
     assert.match(line('certmanager_certificate_ready_status', 'condition="True"') ?? '', / 1$/);
-    assert.match(line('certgate_issuer_ready_status', 'name="pebble",namespace="",kind="ClusterIssuer",condition="True"') ?? '', / 1$/, 'ClusterIssuer readiness with the labels CertgateIssuerNotReady groups by');
-    assert.ok(workerMetrics.split('\n').some((l) => l.startsWith('certmanager_http_acme_client_request_count{') && l.includes('host="127.0.0.1') && /status="2\d\d"/.test(l)), 'ACME requests counted by host and status');
+    assert.match(
+      line('certgate_issuer_ready_status', 'name="pebble",namespace="",kind="ClusterIssuer",condition="True"') ?? '',
+      / 1$/,
+      'ClusterIssuer readiness with the labels CertgateIssuerNotReady groups by',
+    );
+    assert.ok(
+      workerMetrics
+        .split('\n')
+        .some((l) => l.startsWith('certmanager_http_acme_client_request_count{') && l.includes('host="127.0.0.1') && /status="2\d\d"/.test(l)),
+      'ACME requests counted by host and status',
+    );
   });
 });
 
-describe('with watchNamespace, the worker runs on Roles in that namespace and reads no other namespace\'s Secrets', { timeout: 240_000 }, () => {
+describe("with watchNamespace, the worker runs on Roles in that namespace and reads no other namespace's Secrets", { timeout: 240_000 }, () => {
   const WATCHED = 'team-a';
   const OTHER = 'team-b';
   let server: EmbeddedApiServer;
@@ -265,7 +306,13 @@ describe('with watchNamespace, the worker runs on Roles in that namespace and re
     const caSecret = await waitFor('SelfSigned CA Secret', () => secretWithCert(WATCHED, 'team-ca'), 20_000);
     // The platform team keeps the CA key pair in the cluster resource namespace, out of the team's reach.
     await apply(
-      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'team-ca', namespace: NS }, data: { 'tls.crt': caSecret.data['tls.crt'], 'tls.key': caSecret.data['tls.key'] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name: 'team-ca', namespace: NS },
+        data: { 'tls.crt': caSecret.data['tls.crt'], 'tls.key': caSecret.data['tls.key'] },
+      },
       { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'team-ca' }, spec: { ca: { secretName: 'team-ca' } } },
       {
         apiVersion: 'cert-manager.io/v1',
@@ -281,13 +328,23 @@ describe('with watchNamespace, the worker runs on Roles in that namespace and re
     assert.ok(cert.verify(ca.publicKey), 'signed by the CA key pair from the cluster resource namespace');
     const ready = (c: any) => c?.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True');
     await waitFor('Certificate www Ready', async () => ready(await admin.get<any>(Resources.Certificate, WATCHED, 'www')), 45_000);
-    await waitFor('ClusterIssuer team-ca Ready (status written cluster-wide)', async () => ready(await admin.get<any>(Resources.ClusterIssuer, undefined, 'team-ca')), 45_000);
+    await waitFor(
+      'ClusterIssuer team-ca Ready (status written cluster-wide)',
+      async () => ready(await admin.get<any>(Resources.ClusterIssuer, undefined, 'team-ca')),
+      45_000,
+    );
     // Events about the ClusterIssuer land in default, where kubectl describe looks.
-    await waitFor('ClusterIssuer event in default', async () =>
-      (await admin.list<any>(Resources.Event, { namespace: 'default' })).items.some((e: any) => e.involvedObject?.kind === 'ClusterIssuer' && e.involvedObject?.name === 'team-ca'), 10_000);
+    await waitFor(
+      'ClusterIssuer event in default',
+      async () =>
+        (await admin.list<any>(Resources.Event, { namespace: 'default' })).items.some(
+          (e: any) => e.involvedObject?.kind === 'ClusterIssuer' && e.involvedObject?.name === 'team-ca',
+        ),
+      10_000,
+    );
   });
 
-  test('the worker\'s ServiceAccount is forbidden to read Secrets outside the watched namespace', async () => {
+  test("the worker's ServiceAccount is forbidden to read Secrets outside the watched namespace", async () => {
     await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-password', namespace: OTHER }, stringData: { password: 'not for certgate' } });
     const forbidden = (e: unknown) => e instanceof KubeApiError && e.statusCode === 403;
     await assert.rejects(workerClient.get(Resources.Secret, OTHER, 'db-password'), forbidden, 'get in another namespace');

@@ -85,7 +85,14 @@ export function chartContainerArgs(objects: K8sObject[], deployment: string, con
 
 /** Worker flags a test adds to the chart's: loopback listeners, its kubeconfig, and leader election in seconds. */
 export function testWorkerFlags(kubeconfig: string): string[] {
-  return ['--metrics-listen=127.0.0.1:0', '--health-listen=127.0.0.1:0', `--kubeconfig=${kubeconfig}`, '--leader-election-retry-period=500ms', '--leader-election-renew-deadline=2s', '--leader-election-lease-duration=3s'];
+  return [
+    '--metrics-listen=127.0.0.1:0',
+    '--health-listen=127.0.0.1:0',
+    `--kubeconfig=${kubeconfig}`,
+    '--leader-election-retry-period=500ms',
+    '--leader-election-renew-deadline=2s',
+    '--leader-election-lease-duration=3s',
+  ];
 }
 
 /** ...and where the test's pebble and BIND are, with short ACME waits. */

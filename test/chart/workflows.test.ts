@@ -21,7 +21,7 @@ const workflow = (name: string) => parse(readFileSync(join(workflowsDir, name), 
 const runs = (job: { steps?: Array<{ run?: string }> }) => (job.steps ?? []).map((s) => s.run ?? '').join('\n');
 const uses = (job: { steps?: Array<{ uses?: string }> }) => (job.steps ?? []).map((s) => s.uses ?? '');
 
-test('every workflow file passes GitHub\'s workflow schema (@action-validator/cli)', async () => {
+test("every workflow file passes GitHub's workflow schema (@action-validator/cli)", async () => {
   const files = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f));
   assert.deepEqual(files.sort(), ['release.yml', 'test.yml']);
   for (const f of files) {
@@ -65,7 +65,10 @@ test('release.yml: multi-arch image signed keyless with an SBOM; chart pushed to
   assert.equal(build.with.platforms, 'linux/amd64,linux/arm64');
   assert.equal(build.with.push, true);
   assert.equal(build.with.tags, '${{ needs.info.outputs.image }}:${{ needs.info.outputs.version }}');
-  assert.ok(uses(image).some((u) => u.startsWith('docker/setup-qemu-action@')), 'QEMU for the arm64 build');
+  assert.ok(
+    uses(image).some((u) => u.startsWith('docker/setup-qemu-action@')),
+    'QEMU for the arm64 build',
+  );
   assert.ok(uses(image).some((u) => u.startsWith('sigstore/cosign-installer@')));
   assert.equal(image.permissions['id-token'], 'write', 'keyless signing needs the OIDC token');
   assert.match(runs(image), /cosign sign --yes "\$IMAGE@\$DIGEST"/);
@@ -91,7 +94,7 @@ test('version, appVersion and image tag come from Chart.yaml; the chart is pulle
   const info = releaseInfo();
   const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string; appVersion: string };
   assert.equal(info.version, chart.version);
-  assert.equal(String(chart.appVersion), chart.version, 'the chart\'s default image tag is appVersion');
+  assert.equal(String(chart.appVersion), chart.version, "the chart's default image tag is appVersion");
   assert.equal(info.chart, 'oci://ghcr.io/certgate/charts');
   assert.equal(info.image, 'ghcr.io/certgate/certgate');
   assert.throws(() => releaseInfo('v999.0.0'), /tag v999\.0\.0 is not v/);
@@ -109,7 +112,7 @@ test('CHANGELOG.md has a section for the current version (the release notes) wit
   assert.match(section!, /^### Upgrade notes$/m);
 });
 
-test('the release\'s `helm package` command makes a chart that renders from the archive: CRDs, dashboard file and the release\'s image', () => {
+test("the release's `helm package` command makes a chart that renders from the archive: CRDs, dashboard file and the release's image", () => {
   const dir = mkdtempSync(join(tmpdir(), 'certgate-package-'));
   try {
     const version = '9.8.7';

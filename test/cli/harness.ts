@@ -10,7 +10,11 @@ import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } f
 import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';
 
-export interface CliRun { code: number; stdout: string; stderr: string }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `certgate ...argv` in this process against the given kubeconfig. */
 export async function runCli(kubeconfigPath: string, argv: string[], now: () => number = Date.now): Promise<CliRun> {
@@ -21,7 +25,11 @@ export async function runCli(kubeconfigPath: string, argv: string[], now: () => 
   return { code, stdout, stderr };
 }
 
-export interface KeyPair { key: KeyObject; keyPem: string; certPem: string }
+export interface KeyPair {
+  key: KeyObject;
+  keyPem: string;
+  certPem: string;
+}
 
 const HOUR = 3_600_000;
 
@@ -29,7 +37,14 @@ const HOUR = 3_600_000;
 export async function makeCa(commonName = 'certgate test CA', now = new Date()): Promise<KeyPair> {
   const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
   const csr = await createCsr(key, { commonName });
-  const certPem = await signCertificate({ csr, durationMs: 24 * HOUR, isCA: true, usages: ['cert sign', 'crl sign', 'digital signature'], signerKey: key, now });
+  const certPem = await signCertificate({
+    csr,
+    durationMs: 24 * HOUR,
+    isCA: true,
+    usages: ['cert sign', 'crl sign', 'digital signature'],
+    signerKey: key,
+    now,
+  });
   return { key, keyPem: encodePrivateKeyPem(key), certPem };
 }
 
@@ -61,7 +76,14 @@ export async function makeLeaf(o: LeafOptions): Promise<KeyPair> {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-export function tlsSecret(namespace: string, name: string, certPem: string, keyPem: string, caPem?: string, annotations: Record<string, string> = {}): KubernetesObject {
+export function tlsSecret(
+  namespace: string,
+  name: string,
+  certPem: string,
+  keyPem: string,
+  caPem?: string,
+  annotations: Record<string, string> = {},
+): KubernetesObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -75,7 +97,9 @@ export function tlsSecret(namespace: string, name: string, certPem: string, keyP
 export const LETSENCRYPT = { name: 'letsencrypt', kind: 'ClusterIssuer' } as const;
 
 export function ownerRef(owner: KubernetesObject) {
-  return [{ apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true }];
+  return [
+    { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true },
+  ];
 }
 
 /** Creates obj, then writes its status through the status subresource (as a controller would). */
@@ -90,7 +114,12 @@ export async function createWithStatus<T extends KubernetesObject & { status?: u
 export async function createIssuanceChain(
   client: KubeClient,
   cert: Certificate,
-  opts: { revision: number; cr: Partial<CertificateRequest['status']>; order: Order['status']; challenges: Array<{ dnsName: string; status: Challenge['status'] }> },
+  opts: {
+    revision: number;
+    cr: Partial<CertificateRequest['status']>;
+    order: Order['status'];
+    challenges: Array<{ dnsName: string; status: Challenge['status'] }>;
+  },
 ): Promise<{ cr: CertificateRequest; order: Order; challenges: Challenge[] }> {
   const ns = cert.metadata.namespace!;
   const name = `${cert.metadata.name}-${opts.revision}`;
@@ -144,7 +173,13 @@ export async function createEvent(client: KubeClient, about: KubernetesObject, t
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${about.metadata!.name}.${Math.random().toString(16).slice(2, 10)}`, namespace: about.metadata!.namespace },
-    involvedObject: { apiVersion: about.apiVersion, kind: about.kind, name: about.metadata!.name, namespace: about.metadata!.namespace, uid: about.metadata!.uid },
+    involvedObject: {
+      apiVersion: about.apiVersion,
+      kind: about.kind,
+      name: about.metadata!.name,
+      namespace: about.metadata!.namespace,
+      uid: about.metadata!.uid,
+    },
     type,
     reason,
     message,

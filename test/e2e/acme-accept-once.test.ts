@@ -47,7 +47,15 @@ before(async () => {
   }
   await challenges.start();
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await launchWorker(cluster.kubeconfigPath, NS, ['--no-leader-elect', '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20']);
+  worker = await launchWorker(cluster.kubeconfigPath, NS, [
+    '--no-leader-elect',
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    stack.bind.address,
+    '--acme-backoff-min-ms',
+    '20',
+  ]);
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
 });
 
@@ -79,10 +87,15 @@ test('101 names: Ready at the first attempt, every challenge accepted once, none
     metadata: { name: 'many', namespace: NS },
     spec: { secretName: 'many-tls', dnsNames: NAMES, issuerRef: { name: 'pebble' } },
   } as Certificate);
-  const cert = await waitFor('the 101-name Certificate Ready', async () => {
-    const c = await client.get<Certificate>(Resources.Certificate, NS, 'many');
-    return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
-  }, 480_000, 500);
+  const cert = await waitFor(
+    'the 101-name Certificate Ready',
+    async () => {
+      const c = await client.get<Certificate>(Resources.Certificate, NS, 'many');
+      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+    },
+    480_000,
+    500,
+  );
 
   const pair = readPair((await client.get<V1Secret>(Resources.Secret, NS, 'many-tls'))!);
   assert.deepEqual(dnsSans(pair.chain[0]), [...NAMES].sort());
@@ -92,7 +105,10 @@ test('101 names: Ready at the first attempt, every challenge accepted once, none
   const requests = (await client.list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items;
   assert.equal(requests.length, 1, requests.map((r) => r.metadata.name).join(', '));
   const orders = (await client.list<Order>(Resources.Order, { namespace: NS })).items;
-  assert.deepEqual(orders.map((o) => o.status?.state), ['valid']);
+  assert.deepEqual(
+    orders.map((o) => o.status?.state),
+    ['valid'],
+  );
 
   // Each of the 101 Challenges recorded its accept in its status.
   assert.equal(reasonsSeen.size, NAMES.length);
@@ -101,5 +117,9 @@ test('101 names: Ready at the first attempt, every challenge accepted once, none
   // The CA refused no request on a challenge URL (a second accept is a 400 "malformed").
   const counted = await challengeRequests();
   assert.ok((counted.get('POST 200') ?? 0) >= NAMES.length, JSON.stringify([...counted]));
-  assert.deepEqual([...counted.keys()].filter((k) => !/ 2\d\d$/.test(k)), [], JSON.stringify([...counted]));
+  assert.deepEqual(
+    [...counted.keys()].filter((k) => !/ 2\d\d$/.test(k)),
+    [],
+    JSON.stringify([...counted]),
+  );
 });

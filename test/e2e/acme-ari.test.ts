@@ -36,7 +36,15 @@ before(async () => {
   worker = await launchWorker(
     cluster.kubeconfigPath,
     NS,
-    ['--no-leader-elect', '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20'],
+    [
+      '--no-leader-elect',
+      '--acme-http01-self-check-port',
+      String(stack.pebble.httpPort),
+      '--acme-dns-nameserver',
+      stack.bind.address,
+      '--acme-backoff-min-ms',
+      '20',
+    ],
     { clock },
   );
   await createIssuer(client, NS, 'short', pebbleAcmeSpec(stack, { profile: 'shortlived' }));
@@ -63,28 +71,38 @@ const events = async () => (await client.list<CoreV1Event>(Resources.Event, { na
  * renewalTime after the renewal-info controller writes the window).
  */
 async function settledOn(certID: string) {
-  return waitFor(`renewal information for ${certID}`, async () => {
-    const c = await getCert();
-    const info = c?.status?.renewalInfo;
-    const renewal = Date.parse(c?.status?.renewalTime ?? '');
-    const inWindow = renewal >= Date.parse(info?.suggestedWindowStart ?? '') && renewal <= Date.parse(info?.suggestedWindowEnd ?? '');
-    return info?.certID === certID && c!.status!.renewalTimeSource === 'ARIWindow' && inWindow ? c : undefined;
-  }, 60_000);
+  return waitFor(
+    `renewal information for ${certID}`,
+    async () => {
+      const c = await getCert();
+      const info = c?.status?.renewalInfo;
+      const renewal = Date.parse(c?.status?.renewalTime ?? '');
+      const inWindow = renewal >= Date.parse(info?.suggestedWindowStart ?? '') && renewal <= Date.parse(info?.suggestedWindowEnd ?? '');
+      return info?.certID === certID && c!.status!.renewalTimeSource === 'ARIWindow' && inWindow ? c : undefined;
+    },
+    60_000,
+  );
 }
 
 /** The Order pebble accepted as the renewal of `certID`. */
 async function orderReplacing(certID: string): Promise<Order> {
-  return waitFor(`an Order with replaces=${certID}`, async () =>
-    (await client.list<Order>(Resources.Order, { namespace: NS })).items.find((o) => o.spec.replaces === certID && o.status?.state === 'valid'),
-  60_000);
+  return waitFor(
+    `an Order with replaces=${certID}`,
+    async () => (await client.list<Order>(Resources.Order, { namespace: NS })).items.find((o) => o.spec.replaces === certID && o.status?.state === 'valid'),
+    60_000,
+  );
 }
 
 test('an unknown profile makes the Issuer not Ready and names the profiles pebble offers', async () => {
   await createIssuer(client, NS, 'bogus', pebbleAcmeSpec(stack, { profile: 'tlsserver-typo' }));
-  const issuer = await waitFor('Issuer bogus with a Ready condition', async () => {
-    const i = await client.get<Issuer>(Resources.Issuer, NS, 'bogus');
-    return i?.status?.conditions?.find((c) => c.type === 'Ready') ? i : undefined;
-  }, 60_000);
+  const issuer = await waitFor(
+    'Issuer bogus with a Ready condition',
+    async () => {
+      const i = await client.get<Issuer>(Resources.Issuer, NS, 'bogus');
+      return i?.status?.conditions?.find((c) => c.type === 'Ready') ? i : undefined;
+    },
+    60_000,
+  );
   const ready = issuer.status!.conditions!.find((c) => c.type === 'Ready')!;
   assert.equal(ready.status, 'False');
   assert.match(ready.message ?? '', /does not offer profile "tlsserver-typo" \(advertised profiles: default, shortlived\)/);
@@ -101,7 +119,10 @@ test('shortlived profile: a 6-day certificate, renewal scheduled at a random poi
   assert.equal(st.renewalTimeSource, 'ARIWindow');
   assert.ok(start <= renewal && renewal <= end, `renewal ${st.renewalTime} inside ${start}..${end}`);
   // pebble centres its window on "a third left" (day 4 of 6) with a day either side.
-  assert.ok(Math.abs(start - (Date.parse(leaf.validFrom) + 3 * DAY)) < 60_000 && Math.abs(end - (Date.parse(leaf.validFrom) + 5 * DAY)) < 60_000, `window ${start}..${end}`);
+  assert.ok(
+    Math.abs(start - (Date.parse(leaf.validFrom) + 3 * DAY)) < 60_000 && Math.abs(end - (Date.parse(leaf.validFrom) + 5 * DAY)) < 60_000,
+    `window ${start}..${end}`,
+  );
   assert.ok(Date.parse(st.renewalInfo!.nextCheckTime!) > clock.now(), 'asks again later (Retry-After)');
   assert.ok((await events()).some((e) => e.reason === 'RenewalWindow' && e.message?.includes(st.renewalInfo!.suggestedWindowStart!)));
 });
@@ -118,17 +139,25 @@ test('a window moved by the CA (with an explanationURL) renews at the next check
   });
   // Nothing changes before the next check; then the worker sees the moved window and renews at once.
   clock.advanceTo(Date.parse(before.status!.renewalInfo!.nextCheckTime!) + 1000);
-  const moved = await waitFor('the explanationURL in status', async () => {
-    const c = await getCert();
-    return c?.status?.renewalInfo?.explanationURL === explanationURL ? c : undefined;
-  }, 60_000);
+  const moved = await waitFor(
+    'the explanationURL in status',
+    async () => {
+      const c = await getCert();
+      return c?.status?.renewalInfo?.explanationURL === explanationURL ? c : undefined;
+    },
+    60_000,
+  );
   assert.equal(moved.status!.renewalInfo!.certID, oldId);
   assert.ok((await events()).some((e) => e.type === 'Warning' && e.reason === 'RenewalWindowChanged' && e.message?.includes(explanationURL)));
   const order = await orderReplacing(oldId);
-  const renewed = await waitFor('a new certificate in web-tls', async () => {
-    const l = await leafOf();
-    return l && ariCertId(l) !== oldId ? l : undefined;
-  }, 60_000);
+  const renewed = await waitFor(
+    'a new certificate in web-tls',
+    async () => {
+      const l = await leafOf();
+      return l && ariCertId(l) !== oldId ? l : undefined;
+    },
+    60_000,
+  );
   assert.ok(clock.now() < ownWindowStart, 'renewed days before the window the CA first suggested');
   assert.match(stack.pebble.log(), /ARI: order "[^"]+" is a replacement of/);
   assert.ok(order.metadata.name);
@@ -141,10 +170,14 @@ test('a malformed renewalInfo answer is recorded in status and the last good win
   const before = await settledOn(id);
   await stack.pebble.setRenewalInfo(leaf.toString(), { suggestedWindow: { start: 'tomorrow', end: 'later' } });
   clock.advanceTo(Date.parse(before.status!.renewalInfo!.nextCheckTime!) + 1000);
-  const after = await waitFor('the failed check in status', async () => {
-    const c = await getCert();
-    return c?.status?.renewalInfo?.message ? c : undefined;
-  }, 60_000);
+  const after = await waitFor(
+    'the failed check in status',
+    async () => {
+      const c = await getCert();
+      return c?.status?.renewalInfo?.message ? c : undefined;
+    },
+    60_000,
+  );
   assert.match(after.status!.renewalInfo!.message!, /fetching renewalInfo failed: renewalInfo has no valid suggestedWindow/);
   assert.equal(after.status!.renewalInfo!.suggestedWindowStart, before.status!.renewalInfo!.suggestedWindowStart);
   assert.equal(after.status!.renewalTime, before.status!.renewalTime);
@@ -163,11 +196,18 @@ test('clock moved forward into the ARI window: renewal with replaces, in the Sec
   assert.ok(renewalAt > clock.now() + DAY, 'not due yet: days away');
   clock.advanceTo(renewalAt + 1000);
   await orderReplacing(oldId);
-  await waitFor('the renewed certificate in web-tls', async () => {
-    const l = await leafOf();
-    return l && ariCertId(l) !== oldId ? l : undefined;
-  }, 60_000);
+  await waitFor(
+    'the renewed certificate in web-tls',
+    async () => {
+      const l = await leafOf();
+      return l && ariCertId(l) !== oldId ? l : undefined;
+    },
+    60_000,
+  );
   assert.equal((stack.pebble.log().match(/ARI: order "[^"]+" is a replacement of/g) ?? []).length >= 2, true, 'pebble accepted both renewals as replacements');
   assert.ok(!(await client.list<CoreV1Event>(Resources.Event, { namespace: NS })).items.some((e) => e.reason === 'ReplacesRefused'));
-  assert.ok(clock.now() < windowEnd, `renewed at ${new Date(clock.now()).toISOString()}, before the window's end ${cert.status!.renewalInfo!.suggestedWindowEnd}`);
+  assert.ok(
+    clock.now() < windowEnd,
+    `renewed at ${new Date(clock.now()).toISOString()}, before the window's end ${cert.status!.renewalInfo!.suggestedWindowEnd}`,
+  );
 });

@@ -29,9 +29,12 @@ before(async () => {
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   worker = await launchWorker(cluster.kubeconfigPath, NS, [
     '--no-leader-elect',
-    '--acme-http01-self-check-port', String(stack.pebble.httpPort),
-    '--acme-dns-nameserver', stack.bind.address,
-    '--acme-backoff-min-ms', '20',
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    stack.bind.address,
+    '--acme-backoff-min-ms',
+    '20',
   ]);
   await createIssuer(client, NS, 'letsencrypt', pebbleAcmeSpec(stack));
 });
@@ -54,13 +57,20 @@ test('README walk-through: an annotated Ingress gets a Secret that verifies to p
     spec: {
       ingressClassName: 'nginx',
       tls: [{ hosts, secretName: 'shop-tls' }],
-      rules: hosts.map((host) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } })),
+      rules: hosts.map((host) => ({
+        host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] },
+      })),
     },
   } as any);
-  const secret = await waitFor('Secret shop-tls with a certificate', async () => {
-    const s = await client.get<V1Secret>(Resources.Secret, NS, 'shop-tls');
-    return s?.data?.['tls.crt'] ? s : undefined;
-  }, 60_000);
+  const secret = await waitFor(
+    'Secret shop-tls with a certificate',
+    async () => {
+      const s = await client.get<V1Secret>(Resources.Secret, NS, 'shop-tls');
+      return s?.data?.['tls.crt'] ? s : undefined;
+    },
+    60_000,
+  );
   const pair = readPair(secret);
   assert.deepEqual(dnsSans(pair.chain[0]), [...hosts].sort());
   assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()), 'chain verifies to pebble root');
@@ -75,10 +85,14 @@ test('a Certificate with an RSA key, no Ingress', async () => {
     metadata: { name: 'api', namespace: NS },
     spec: { secretName: 'api-tls', dnsNames: ['api.example.test'], issuerRef: { name: 'letsencrypt' }, privateKey: { algorithm: 'RSA', size: 2048 } },
   } as Certificate);
-  const cert = await waitFor('Certificate api Ready', async () => {
-    const c = await client.get<Certificate>(Resources.Certificate, NS, 'api');
-    return ready(c) ? c : undefined;
-  }, 60_000);
+  const cert = await waitFor(
+    'Certificate api Ready',
+    async () => {
+      const c = await client.get<Certificate>(Resources.Certificate, NS, 'api');
+      return ready(c) ? c : undefined;
+    },
+    60_000,
+  );
   assert.ok(cert.status?.notAfter);
   const pair = readPair((await client.get<V1Secret>(Resources.Secret, NS, 'api-tls'))!);
   assert.deepEqual(dnsSans(pair.chain[0]), ['api.example.test']);
@@ -90,11 +104,24 @@ test('a solver class that does not exist: the Certificate stays not Ready and th
   await createIssuer(client, NS, 'wrong-class', pebbleAcmeSpec(stack, { solvers: [{ http01: { ingress: { ingressClassName: 'missing-class' } } }] }));
   await client.create(Resources.Certificate, certificate(NS, 'blocked', { dnsNames: ['blocked.example.test'], issuerRef: { name: 'wrong-class' } }));
   const cause = /IngressClass "missing-class" not found/;
-  const ch = await waitFor('Challenge names the missing class', async () =>
-    (await client.list<any>(Resources.Challenge, { namespace: NS })).items.find((c: any) => c.spec.dnsName === 'blocked.example.test' && cause.test(c.status?.reason ?? '')), 30_000);
+  const ch = await waitFor(
+    'Challenge names the missing class',
+    async () =>
+      (await client.list<any>(Resources.Challenge, { namespace: NS })).items.find(
+        (c: any) => c.spec.dnsName === 'blocked.example.test' && cause.test(c.status?.reason ?? ''),
+      ),
+    30_000,
+  );
   assert.notEqual(ch.status.state, 'valid');
-  const cr = await waitFor('CertificateRequest condition names the cause', async () =>
-    (await client.list<any>(Resources.CertificateRequest, { namespace: NS })).items.find((r: any) => r.metadata.annotations?.['cert-manager.io/certificate-name'] === 'blocked' && r.status?.conditions?.some((c: any) => cause.test(c.message ?? ''))), 30_000);
+  const cr = await waitFor(
+    'CertificateRequest condition names the cause',
+    async () =>
+      (await client.list<any>(Resources.CertificateRequest, { namespace: NS })).items.find(
+        (r: any) =>
+          r.metadata.annotations?.['cert-manager.io/certificate-name'] === 'blocked' && r.status?.conditions?.some((c: any) => cause.test(c.message ?? '')),
+      ),
+    30_000,
+  );
   assert.ok(cr);
   const cert = await client.get<Certificate>(Resources.Certificate, NS, 'blocked');
   assert.equal(ready(cert), false);

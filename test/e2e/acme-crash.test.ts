@@ -7,7 +7,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, type AcmeWorkerOptions, prepareAcmeNamespaces } from './acme-harness.ts';
+import {
+  chainVerifiesTo,
+  challengesIn,
+  createCertificateRequest,
+  createIssuer,
+  dnsSans,
+  makeCsr,
+  ordersIn,
+  pebbleAcmeSpec,
+  signUntilDone,
+  splitPemChain,
+  startAcmeWorker,
+  startTestSolver,
+  type AcmeWorker,
+  type AcmeWorkerOptions,
+  prepareAcmeNamespaces,
+} from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
 import { waitFor } from '../fixtures.ts';
@@ -47,7 +63,10 @@ interface WarmChild {
 /** Spawns a worker that loads its modules and waits for its options (see acme-worker-child.ts). */
 function spawnChild(): WarmChild {
   const script = fileURLToPath(new URL('./acme-worker-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'error' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, CERTGATE_LOG_LEVEL: 'error' },
+  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   const loaded = waitForLine(child, 'loaded', 90_000);
@@ -59,7 +78,11 @@ function spawnChild(): WarmChild {
 async function go(w: WarmChild): Promise<ChildProcess> {
   await w.loaded;
   const ready = waitForLine(w.child, 'ready', 30_000);
-  const opts: AcmeWorkerOptions = { kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } } };
+  const opts: AcmeWorkerOptions = {
+    kubeconfigPath: cluster.kubeconfigPath,
+    namespace: NS,
+    stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } },
+  };
   w.child.stdin!.write(JSON.stringify(opts) + '\n');
   await ready;
   return w.child;
@@ -99,7 +122,9 @@ const crashPoints: Array<{ name: string; reached(cr: CertificateRequest): Promis
     name: 'after a challenge is accepted',
     reached: async (cr) => {
       const order = await orderOf(cr);
-      return (await challengesIn(signer.ctx.client, NS)).some((c) => c.metadata.ownerReferences?.[0]?.uid === order?.metadata.uid && ['processing', 'valid'].includes(c.status?.state ?? ''));
+      return (await challengesIn(signer.ctx.client, NS)).some(
+        (c) => c.metadata.ownerReferences?.[0]?.uid === order?.metadata.uid && ['processing', 'valid'].includes(c.status?.state ?? ''),
+      );
     },
   },
   { name: 'after finalize', reached: async (cr) => ['processing', 'valid'].includes((await orderOf(cr))?.status?.state ?? '') },

@@ -12,7 +12,22 @@ import { Rfc2136Client } from '../../lib/dns/rfc2136.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { startWebhookSolver, type WebhookSolver } from '../services/webhook-solver.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, challengesIn, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, type AcmeWorker, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
+import {
+  chainVerifiesTo,
+  challengesIn,
+  createCertificateRequest,
+  createIssuer,
+  dnsSans,
+  makeCsr,
+  pebbleAcmeSpec,
+  pendingMatching,
+  signUntilDone,
+  splitPemChain,
+  startAcmeWorker,
+  type AcmeWorker,
+  createTsigSecret,
+  rfc2136Solver,
+} from './acme-harness.ts';
 import { waitFor } from '../fixtures.ts';
 
 const APIService: ResourceDescriptor = { group: 'apiregistration.k8s.io', version: 'v1', kind: 'APIService', plural: 'apiservices', namespaced: false };
@@ -30,22 +45,41 @@ let dns: Rfc2136Client;
 before(async () => {
   [stack, cluster] = await Promise.all([
     // _acme-challenge.alias.example.test is delegated by CNAME to the second zone (the acme-dns pattern)
-    startAcmeStack({ bind: { zone: ZONE, recursion: true, extraZones: [DELEGATED_ZONE], records: [`_acme-challenge.alias IN CNAME alias.${DELEGATED_ZONE}.`] } }),
+    startAcmeStack({
+      bind: { zone: ZONE, recursion: true, extraZones: [DELEGATED_ZONE], records: [`_acme-challenge.alias IN CNAME alias.${DELEGATED_ZONE}.`] },
+    }),
     getTestCluster(),
   ]);
-  dns = new Rfc2136Client({ nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigAlgorithm: stack.bind.tsig.algorithm, tsigSecret: stack.bind.tsig.secret });
+  dns = new Rfc2136Client({
+    nameserver: stack.bind.address,
+    tsigKeyName: stack.bind.tsig.name,
+    tsigAlgorithm: stack.bind.tsig.algorithm,
+    tsigSecret: stack.bind.tsig.secret,
+  });
   await cluster.createNamespace(NS);
   await cluster.createNamespace(runName('certgate'));
   const groupName = `acme-${cluster.runId}.certgate.test`;
   solver = await startWebhookSolver({ bind: stack.bind, groupName, solverName: 'bind', serviceDnsNames: [`${SOLVER_SERVICE}.${NS}.svc`] });
   // How a solver is installed: a Service and an APIService v1alpha1.<group> pointing at it. An
   // ExternalName Service reaches the solver on this machine from the embedded or a real API server.
-  await cluster.client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: SOLVER_SERVICE, namespace: NS }, spec: { type: 'ExternalName', externalName: 'localhost' } } as KubernetesObject);
+  await cluster.client.create(Resources.Service, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: SOLVER_SERVICE, namespace: NS },
+    spec: { type: 'ExternalName', externalName: 'localhost' },
+  } as KubernetesObject);
   await cluster.createClusterObject(APIService, {
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
     metadata: { name: `v1alpha1.${groupName}` },
-    spec: { group: groupName, version: 'v1alpha1', service: { namespace: NS, name: SOLVER_SERVICE, port: solver.port }, caBundle: solver.caBundle, groupPriorityMinimum: 1000, versionPriority: 15 },
+    spec: {
+      group: groupName,
+      version: 'v1alpha1',
+      service: { namespace: NS, name: SOLVER_SERVICE, port: solver.port },
+      caBundle: solver.caBundle,
+      groupPriorityMinimum: 1000,
+      versionPriority: 15,
+    },
   } as KubernetesObject);
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
   await createTsigSecret(worker.ctx.client, NS, 'tsig', stack.bind.tsig);
@@ -59,10 +93,15 @@ after(async () => {
 });
 
 function webhookIssuer(name: string, config: Record<string, unknown>) {
-  return createIssuer(worker.ctx.client, NS, name, pebbleAcmeSpec(stack, {
-    privateKeySecretRef: { name: 'acme-account' },
-    solvers: [{ dns01: { webhook: { groupName: solver.groupName, solverName: solver.solverName, config } } }],
-  }));
+  return createIssuer(
+    worker.ctx.client,
+    NS,
+    name,
+    pebbleAcmeSpec(stack, {
+      privateKeySecretRef: { name: 'acme-account' },
+      solvers: [{ dns01: { webhook: { groupName: solver.groupName, solverName: solver.solverName, config } } }],
+    }),
+  );
 }
 
 const txt = (name: string) => dns.queryTxt(name);
@@ -104,7 +143,10 @@ test('webhook solver: wildcard + apex through the aggregation layer, each TXT va
   }
   const challengeUids = new Set(presents.map((c) => c.uid));
   assert.equal(challengeUids.size, 2, 'request.uid is the Challenge uid');
-  assert.ok(solver.requests.slice(before).every((r) => r.path === `/apis/${solver.groupName}/v1alpha1/${solver.solverName}` && r.remoteUser), 'proxied with the caller in X-Remote-User');
+  assert.ok(
+    solver.requests.slice(before).every((r) => r.path === `/apis/${solver.groupName}/v1alpha1/${solver.solverName}` && r.remoteUser),
+    'proxied with the caller in X-Remote-User',
+  );
   await waitFor('no TXT value left behind', async () => (await txt(`_acme-challenge.web.${ZONE}`)).length === 0);
 });
 
@@ -114,9 +156,17 @@ test('propagation: a record published late is waited for, with what the nameserv
   const cr = await createCertificateRequest(worker.ctx.client, NS, 'late-1', csrPem, { name: 'late' });
   await signUntilDone(worker, cr, 100);
   const ch = await waitFor('challenge waiting on propagation', async () =>
-    (await challengesIn(worker.ctx.client, NS)).find((c) => c.spec.dnsName === `late.${ZONE}` && /^Waiting for DNS-01 challenge propagation: /.test(c.status?.reason ?? '')));
+    (await challengesIn(worker.ctx.client, NS)).find(
+      (c) => c.spec.dnsName === `late.${ZONE}` && /^Waiting for DNS-01 challenge propagation: /.test(c.status?.reason ?? ''),
+    ),
+  );
   assert.equal(ch.status?.state, 'pending', 'not accepted before the record is visible');
-  assert.match(ch.status!.reason!, new RegExp(`TXT _acme-challenge\\.late\\.example\\.test: 127\\.0\\.0\\.1:${stack.bind.port} has no TXT record \\(waiting since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\)$`));
+  assert.match(
+    ch.status!.reason!,
+    new RegExp(
+      `TXT _acme-challenge\\.late\\.example\\.test: 127\\.0\\.0\\.1:${stack.bind.port} has no TXT record \\(waiting since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\)$`,
+    ),
+  );
   await solver.release();
   const result = await signUntilDone(worker, cr, 60_000);
   assert.equal(result.state, 'issued', JSON.stringify(result));
@@ -130,7 +180,10 @@ test('propagation: a record that is never published leaves a Challenge saying wh
   // another value at the same name, so the status shows what was seen instead
   await dns.addTxt(`_acme-challenge.never.${ZONE}`, 'someone-elses-value');
   const ch = await waitFor('challenge reports the foreign value', async () =>
-    (await challengesIn(worker.ctx.client, NS)).find((c) => c.spec.dnsName === `never.${ZONE}` && /has 1 other TXT value, not this challenge's/.test(c.status?.reason ?? '')));
+    (await challengesIn(worker.ctx.client, NS)).find(
+      (c) => c.spec.dnsName === `never.${ZONE}` && /has 1 other TXT value, not this challenge's/.test(c.status?.reason ?? ''),
+    ),
+  );
   assert.equal(ch.status?.state, 'pending');
   assert.equal(ch.status?.presented, true);
   const message = await pendingMatching(worker, cr, /Waiting for DNS-01 challenge propagation/);
@@ -140,16 +193,24 @@ test('propagation: a record that is never published leaves a Challenge saying wh
 });
 
 test('RFC 2136 with cnameStrategy Follow: the TXT values go to the CNAME target in the other zone', async () => {
-  await createIssuer(worker.ctx.client, NS, 'follow', pebbleAcmeSpec(stack, {
-    privateKeySecretRef: { name: 'acme-account' },
-    solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig', { cnameStrategy: 'Follow' })],
-  }));
+  await createIssuer(
+    worker.ctx.client,
+    NS,
+    'follow',
+    pebbleAcmeSpec(stack, {
+      privateKeySecretRef: { name: 'acme-account' },
+      solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig', { cnameStrategy: 'Follow' })],
+    }),
+  );
   const names = [`alias.${ZONE}`, `*.alias.${ZONE}`];
   const { csrPem } = await makeCsr(names);
   const cr = await createCertificateRequest(worker.ctx.client, NS, 'follow-1', csrPem, { name: 'follow' });
   let mostAtTarget = 0;
   const result = await signUntilDone(worker, cr, 60_000, () => {
-    void txt(`alias.${DELEGATED_ZONE}`).then((v) => (mostAtTarget = Math.max(mostAtTarget, v.length)), () => undefined);
+    void txt(`alias.${DELEGATED_ZONE}`).then(
+      (v) => (mostAtTarget = Math.max(mostAtTarget, v.length)),
+      () => undefined,
+    );
   });
   assert.equal(result.state, 'issued', JSON.stringify(result));
   if (result.state !== 'issued') return;
@@ -161,33 +222,58 @@ test('RFC 2136 with cnameStrategy Follow: the TXT values go to the CNAME target 
 test('a provider error is the Challenge reason and a Warning Event on the Certificate', async () => {
   const client = worker.ctx.client;
   await createTsigSecret(client, NS, 'wrong-tsig', stack.bind.deniedTsig);
-  await createIssuer(client, NS, 'denied', pebbleAcmeSpec(stack, {
-    privateKeySecretRef: { name: 'acme-account' },
-    solvers: [rfc2136Solver(stack, stack.bind.deniedTsig, 'wrong-tsig')],
-  }));
+  await createIssuer(
+    client,
+    NS,
+    'denied',
+    pebbleAcmeSpec(stack, {
+      privateKeySecretRef: { name: 'acme-account' },
+      solvers: [rfc2136Solver(stack, stack.bind.deniedTsig, 'wrong-tsig')],
+    }),
+  );
   await client.create(Resources.Certificate, {
-    apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'denied', namespace: NS },
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'denied', namespace: NS },
     spec: { secretName: 'denied-tls', dnsNames: [`denied.${ZONE}`], issuerRef: { name: 'denied', kind: 'Issuer', group: 'cert-manager.io' } },
   } as KubernetesObject);
   const { csrPem } = await makeCsr([`denied.${ZONE}`]);
   const cr = await createCertificateRequest(client, NS, 'denied-1', csrPem, { name: 'denied' }, {}, { 'cert-manager.io/certificate-name': 'denied' });
   await signUntilDone(worker, cr, 100);
   const ch = await waitFor('challenge with the provider error', async () =>
-    (await challengesIn(client, NS)).find((c: Challenge) => c.spec.dnsName === `denied.${ZONE}` && /REFUSED/.test(c.status?.reason ?? '')));
-  assert.match(ch.status!.reason!, /refused the update of _acme-challenge\.denied\.example\.test in zone example\.test signed with TSIG key "certgate-test-denied" .*update policy does not allow this key/);
+    (await challengesIn(client, NS)).find((c: Challenge) => c.spec.dnsName === `denied.${ZONE}` && /REFUSED/.test(c.status?.reason ?? '')),
+  );
+  assert.match(
+    ch.status!.reason!,
+    /refused the update of _acme-challenge\.denied\.example\.test in zone example\.test signed with TSIG key "certgate-test-denied" .*update policy does not allow this key/,
+  );
   assert.notEqual(ch.status?.presented, true, 'nothing was presented');
   const event = await waitFor('Warning Event on the Certificate', async () =>
-    (await client.list<any>(Resources.Event, { namespace: NS })).items.find((e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'denied' && e.type === 'Warning'));
+    (await client.list<any>(Resources.Event, { namespace: NS })).items.find(
+      (e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'denied' && e.type === 'Warning',
+    ),
+  );
   assert.equal(event.reason, 'DNS01ProviderError');
   assert.match(event.message, /REFUSED/);
   assert.doesNotMatch(JSON.stringify(event), new RegExp(stack.bind.deniedTsig.secret.replace(/[+/=]/g, '.')), 'the TSIG secret is not in the Event');
 });
 
-test('the Issuer is not Ready while a DNS-01 solver\'s credentials Secret is missing', async () => {
-  const issuer = await createIssuer(worker.ctx.client, NS, 'no-secret', pebbleAcmeSpec(stack, {
-    privateKeySecretRef: { name: 'acme-account' },
-    solvers: [{ dns01: { rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigSecretSecretRef: { name: 'missing-tsig', key: 'secret' } } } }],
-  }));
+test("the Issuer is not Ready while a DNS-01 solver's credentials Secret is missing", async () => {
+  const issuer = await createIssuer(
+    worker.ctx.client,
+    NS,
+    'no-secret',
+    pebbleAcmeSpec(stack, {
+      privateKeySecretRef: { name: 'acme-account' },
+      solvers: [
+        {
+          dns01: {
+            rfc2136: { nameserver: stack.bind.address, tsigKeyName: stack.bind.tsig.name, tsigSecretSecretRef: { name: 'missing-tsig', key: 'secret' } },
+          },
+        },
+      ],
+    }),
+  );
   const readiness = await worker.backend.checkIssuer(issuer, NS);
   assert.equal(readiness.ready, false);
   assert.equal(readiness.reason, 'ErrInitIssuer');
@@ -199,14 +285,19 @@ test('a crash between present and clean-up: the finalizer removes exactly that T
   const { csrPem } = await makeCsr([`crash.${ZONE}`]);
   const cr = await createCertificateRequest(worker.ctx.client, NS, 'crash-1', csrPem, { name: 'crash' });
   await signUntilDone(worker, cr, 100);
-  const ch = await waitFor('challenge presented', async () => (await challengesIn(worker.ctx.client, NS)).find((c) => c.spec.dnsName === `crash.${ZONE}` && c.status?.presented));
+  const ch = await waitFor('challenge presented', async () =>
+    (await challengesIn(worker.ctx.client, NS)).find((c) => c.spec.dnsName === `crash.${ZONE}` && c.status?.presented),
+  );
   await worker.stop(); // the crash: nothing cleans up now
   await solver.release(); // the record is published after all
   await dns.addTxt(`_acme-challenge.crash.${ZONE}`, 'unrelated-value');
   assert.deepEqual((await txt(`_acme-challenge.crash.${ZONE}`)).sort(), [ch.spec.key, 'unrelated-value'].sort());
   // the request goes away while the worker is down; its Challenge waits on the finalizer
   await cluster.client.delete(Resources.CertificateRequest, NS, 'crash-1');
-  await waitFor('challenge marked for deletion', async () => (await cluster.client.get<Challenge>(Resources.Challenge, NS, ch.metadata.name!))?.metadata.deletionTimestamp);
+  await waitFor(
+    'challenge marked for deletion',
+    async () => (await cluster.client.get<Challenge>(Resources.Challenge, NS, ch.metadata.name!))?.metadata.deletionTimestamp,
+  );
   worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
   await waitFor('challenge gone', async () => !(await cluster.client.get(Resources.Challenge, NS, ch.metadata.name!)), 30_000);
   assert.deepEqual(await txt(`_acme-challenge.crash.${ZONE}`), ['unrelated-value'], 'only the challenge value was removed');

@@ -27,7 +27,13 @@ const certgate = new CertgateProcesses();
 
 async function createMacSecret(name: string, key: string): Promise<void> {
   // A trailing newline, as `kubectl create secret generic --from-file` leaves it.
-  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, type: 'Opaque', data: { 'mac-key': Buffer.from(`${key}\n`).toString('base64') } } as V1Secret);
+  await client.create(Resources.Secret, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: NS },
+    type: 'Opaque',
+    data: { 'mac-key': Buffer.from(`${key}\n`).toString('base64') },
+  } as V1Secret);
 }
 
 /** An ACME Issuer on the EAB pebble with its own account key, so no two share an account. */
@@ -36,8 +42,7 @@ async function eabIssuer(name: string, eab?: { secret: string }): Promise<Issuer
   return createIssuer(client, NS, name, pebbleAcmeSpec(stack, { privateKeySecretRef: { name: `${name}-account-key` }, ...binding }));
 }
 
-const readyCondition = async (name: string) =>
-  (await client.get<Issuer>(Resources.Issuer, NS, name))?.status?.conditions?.find((c) => c.type === 'Ready');
+const readyCondition = async (name: string) => (await client.get<Issuer>(Resources.Issuer, NS, name))?.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function notReadyMessage(name: string, re: RegExp): Promise<string> {
   const cond = await waitFor(`Issuer ${name} not Ready with a message matching ${re}`, async () => {
@@ -54,10 +59,26 @@ before(async () => {
   await prepareAcmeNamespaces(cluster, NS);
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
-    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',
-    '--metrics-listen', `127.0.0.1:${await freePort()}`, '--health-listen', `127.0.0.1:${await freePort()}`,
-    '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
-    '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',
+    'worker',
+    '--kubeconfig',
+    cluster.kubeconfigPath,
+    '--namespace',
+    NS,
+    '--cluster-issuer-selector',
+    runClusterIssuerSelector(),
+    '--no-leader-elect',
+    '--metrics-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--health-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--cluster-resource-namespace',
+    CLUSTER_RESOURCE_NAMESPACE,
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    stack.bind.address,
+    '--acme-backoff-min-ms',
+    '20',
   ]);
 });
 
@@ -76,11 +97,17 @@ test('the right keyID and MAC key: the Issuer becomes Ready and issues an HTTP-0
   assert.match(String(issuer?.status?.acme?.uri), /^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
 
   await client.create(Resources.Certificate, {
-    apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'eab-web', namespace: NS },
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'eab-web', namespace: NS },
     spec: { secretName: 'eab-web-tls', dnsNames: ['eab.example.test'], issuerRef: { name: 'eab' } },
   } as Certificate);
-  await waitFor('Certificate eab-web Ready', async () =>
-    (await client.get<Certificate>(Resources.Certificate, NS, 'eab-web'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 90_000);
+  await waitFor(
+    'Certificate eab-web Ready',
+    async () =>
+      (await client.get<Certificate>(Resources.Certificate, NS, 'eab-web'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    90_000,
+  );
   const secret = await client.get<V1Secret>(Resources.Secret, NS, 'eab-web-tls');
   const chain = splitPemChain(Buffer.from(secret?.data?.['tls.crt'] ?? '', 'base64').toString());
   assert.deepEqual(dnsSans(chain[0]), ['eab.example.test']);
@@ -112,7 +139,8 @@ test('no externalAccountBinding against a CA that requires one: not Ready, sayin
   await waitFor('a Warning Event on Issuer no-eab', async () =>
     (await client.list<CoreV1Event>(Resources.Event, { namespace: NS })).items.some(
       (e) => e.involvedObject.name === 'no-eab' && e.type === 'Warning' && /requires external account binding/.test(e.message ?? ''),
-    ));
+    ),
+  );
 });
 
 test('no MAC key in worker or solver logs, Events or Issuer statuses', async () => {
@@ -122,7 +150,7 @@ test('no MAC key in worker or solver logs, Events or Issuer statuses', async () 
     Events: JSON.stringify((await client.list(Resources.Event, { namespace: NS })).items),
     'Issuer status': JSON.stringify((await client.list<Issuer>(Resources.Issuer, { namespace: NS })).items.map((i) => i.status)),
   };
-  assert.match(places['worker and solver logs'], /"msg":"controllers started"/, 'the worker\'s log was captured');
+  assert.match(places['worker and solver logs'], /"msg":"controllers started"/, "the worker's log was captured");
   assert.match(places['Issuer status'], /rejected the external account binding/, 'the statuses searched are the ones with EAB failures');
   for (const [where, text] of Object.entries(places)) {
     for (const key of [macKey, wrongMacKey]) {

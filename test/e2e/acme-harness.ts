@@ -158,12 +158,22 @@ export function pebbleAcmeSpec(stack: AcmeStack, extra: Record<string, unknown> 
 
 /** The Secret holding a TSIG key's secret (key "secret"), as an rfc2136 solver references it. */
 export async function createTsigSecret(client: KubeClient, namespace: string, name: string, key: TsigKey): Promise<void> {
-  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { secret: Buffer.from(key.secret).toString('base64') } } as KubernetesObject);
+  await client.create(Resources.Secret, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    data: { secret: Buffer.from(key.secret).toString('base64') },
+  } as KubernetesObject);
 }
 
 /** A DNS-01 solver updating the test BIND by RFC 2136, signed with `key` read from the Secret `secretName`. */
 export function rfc2136Solver(stack: AcmeStack, key: TsigKey, secretName: string, dns01: Record<string, unknown> = {}): ACMEChallengeSolver {
-  return { dns01: { ...dns01, rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: secretName, key: 'secret' } } } };
+  return {
+    dns01: {
+      ...dns01,
+      rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: secretName, key: 'secret' } },
+    },
+  };
 }
 
 /** Namespace `ns`, the cluster-resource namespace and the nginx IngressClass: what every ACME e2e file needs first. */
@@ -196,7 +206,12 @@ export async function makeCsr(names: string[], ips: string[] = []): Promise<Test
     name: `CN=${cn}`,
     keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
     signingAlgorithm: keys.algorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))])],
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([
+        ...names.map((value) => ({ type: 'dns' as const, value })),
+        ...ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    ],
   });
   return { key: privateKey, csrPem: csr.toString('pem') };
 }
@@ -229,7 +244,12 @@ export async function signUntilDone(worker: AcmeWorker, cr: CertificateRequest, 
       kind === 'ClusterIssuer'
         ? await worker.ctx.client.get<ClusterIssuer>(Resources.ClusterIssuer, undefined, cr.spec.issuerRef.name)
         : await worker.ctx.client.get<Issuer>(Resources.Issuer, ns, cr.spec.issuerRef.name);
-    last = await worker.backend.sign({ request: cr, issuer: issuer!, issuerKind: kind, resourceNamespace: kind === 'ClusterIssuer' ? CLUSTER_RESOURCE_NAMESPACE : ns });
+    last = await worker.backend.sign({
+      request: cr,
+      issuer: issuer!,
+      issuerKind: kind,
+      resourceNamespace: kind === 'ClusterIssuer' ? CLUSTER_RESOURCE_NAMESPACE : ns,
+    });
     if (last.state !== 'pending') return last;
     onPending?.(last);
     await sleep(50);
@@ -269,11 +289,15 @@ export async function challengesIn(client: KubeClient, ns: string): Promise<Chal
 export async function pendingMatching(worker: AcmeWorker, cr: CertificateRequest, re: RegExp, timeoutMs = 15_000): Promise<string> {
   let last = '';
   try {
-    return await waitFor(`pending message matching ${re}`, async () => {
-      const r = await signUntilDone(worker, cr, 10);
-      last = r.state === 'pending' ? r.message : `${r.state}: ${'message' in r ? r.message : ''}`;
-      return r.state === 'pending' && re.test(r.message) ? r.message : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `pending message matching ${re}`,
+      async () => {
+        const r = await signUntilDone(worker, cr, 10);
+        last = r.state === 'pending' ? r.message : `${r.state}: ${'message' in r ? r.message : ''}`;
+        return r.state === 'pending' && re.test(r.message) ? r.message : undefined;
+      },
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last: ${last}`);
   }

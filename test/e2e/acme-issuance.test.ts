@@ -5,7 +5,27 @@ import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, chainVerifiesTo, challengesIn, createCertificateRequest, createClusterIssuer, createIssuer, dnsSans, makeCsr, ordersIn, pebbleAcmeSpec, pendingMatching, signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
+import {
+  CLUSTER_RESOURCE_NAMESPACE,
+  chainVerifiesTo,
+  challengesIn,
+  createCertificateRequest,
+  createClusterIssuer,
+  createIssuer,
+  dnsSans,
+  makeCsr,
+  ordersIn,
+  pebbleAcmeSpec,
+  pendingMatching,
+  signUntilDone,
+  splitPemChain,
+  startAcmeWorker,
+  startTestSolver,
+  type AcmeWorker,
+  prepareAcmeNamespaces,
+  createTsigSecret,
+  rfc2136Solver,
+} from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { Issuer } from '../../api/types.generated.ts';
 import { waitFor } from '../fixtures.ts';
@@ -59,8 +79,14 @@ test('Issuer with caBundle: account registered, HTTP-01 certificate for exactly 
   assert.match(orders[0].status?.url ?? '', /^https:/);
   assert.equal(orders[0].status?.authorizations?.length, 2);
   await waitFor('challenges removed', async () => (await challengesIn(client, NS)).length === 0);
-  await waitFor('solver ingresses removed', async () => (await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
-  await waitFor('solver services removed', async () => (await client.list(Resources.Service, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0);
+  await waitFor(
+    'solver ingresses removed',
+    async () => (await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0,
+  );
+  await waitFor(
+    'solver services removed',
+    async () => (await client.list(Resources.Service, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items.length === 0,
+  );
 
   // A new email updates the same account's contact (found again with onlyReturnExisting).
   const changed = await client.patch<Issuer>(Resources.Issuer, NS, 'pebble', { spec: { acme: { email: 'security@example.test' } } });
@@ -77,7 +103,11 @@ test('Issuer with caBundle: account registered, HTTP-01 certificate for exactly 
 
 test('ClusterIssuer: account key Secret in the cluster resource namespace, reused after a restart', async () => {
   const client = worker.ctx.client;
-  const ci = await createClusterIssuer(cluster, PEBBLE_CLUSTER, pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'cluster-acme-key', key: 'account.pem' } }) as Issuer['spec']);
+  const ci = await createClusterIssuer(
+    cluster,
+    PEBBLE_CLUSTER,
+    pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'cluster-acme-key', key: 'account.pem' } }) as Issuer['spec'],
+  );
   const first = await worker.backend.checkIssuer(ci, CLUSTER_RESOURCE_NAMESPACE);
   assert.equal(first.ready, true, first.message);
   const secret = await client.get<any>(Resources.Secret, CLUSTER_RESOURCE_NAMESPACE, 'cluster-acme-key');
@@ -108,7 +138,12 @@ test('ClusterIssuer: account key Secret in the cluster resource namespace, reuse
 test('DNS-01 via RFC 2136: apex and wildcard on one TXT name', async () => {
   const client = worker.ctx.client;
   await createTsigSecret(client, NS, 'tsig', stack.bind.tsig);
-  await createIssuer(client, NS, 'pebble-dns', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-dns-account' }, solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig')] }));
+  await createIssuer(
+    client,
+    NS,
+    'pebble-dns',
+    pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-dns-account' }, solvers: [rfc2136Solver(stack, stack.bind.tsig, 'tsig')] }),
+  );
   const names = [stack.bind.zone, `*.${stack.bind.zone}`];
   const { csrPem } = await makeCsr(names);
   const cr = await createCertificateRequest(client, NS, 'wildcard-1', csrPem, { name: 'pebble-dns' });
@@ -133,7 +168,10 @@ test('a blocked route: the challenge is not accepted, its status and the request
   try {
     await signUntilDone(worker, cr, 100); // creates the Order
     const ch = await waitFor('challenge waiting on propagation', async () =>
-      (await challengesIn(client, NS)).find((c) => c.spec.dnsName === 'blocked.example.test' && /^Waiting for HTTP-01 challenge propagation: /.test(c.status?.reason ?? '')));
+      (await challengesIn(client, NS)).find(
+        (c) => c.spec.dnsName === 'blocked.example.test' && /^Waiting for HTTP-01 challenge propagation: /.test(c.status?.reason ?? ''),
+      ),
+    );
     assert.match(ch.status!.reason!, /ECONNREFUSED/);
     assert.notEqual(ch.status?.state, 'invalid');
     pendingMessage = await pendingMatching(worker, cr, /Waiting for HTTP-01 challenge propagation/);
@@ -147,12 +185,20 @@ test('a blocked route: the challenge is not accepted, its status and the request
 
 test('a solver IngressClass that does not exist is named in the Challenge status', async () => {
   const client = worker.ctx.client;
-  await createIssuer(client, NS, 'wrong-class', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'no-such-class' } } }] }));
+  await createIssuer(
+    client,
+    NS,
+    'wrong-class',
+    pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'no-such-class' } } }] }),
+  );
   const { csrPem } = await makeCsr(['wrong-class.example.test']);
   const cr = await createCertificateRequest(client, NS, 'wrong-class-1', csrPem, { name: 'wrong-class' });
   await signUntilDone(worker, cr, 200);
   const ch = await waitFor('challenge reports the missing class', async () =>
-    (await challengesIn(client, NS)).find((c) => c.spec.dnsName === 'wrong-class.example.test' && /IngressClass "no-such-class" not found/.test(c.status?.reason ?? '')));
+    (await challengesIn(client, NS)).find(
+      (c) => c.spec.dnsName === 'wrong-class.example.test' && /IngressClass "no-such-class" not found/.test(c.status?.reason ?? ''),
+    ),
+  );
   assert.notEqual(ch.status?.state, 'valid');
   await pendingMatching(worker, cr, /IngressClass "no-such-class" not found/);
 });
@@ -169,12 +215,27 @@ test('an identifier the CA rejects fails the Order with the ACME problem verbati
   assert.ok(result.state === 'failed' && result.message.includes(order.status!.reason!));
 });
 
-test('edit in place (the ingress shim\'s override annotation): the challenge path is added to the user\'s Ingress, then removed', async () => {
+test("edit in place (the ingress shim's override annotation): the challenge path is added to the user's Ingress, then removed", async () => {
   const client = worker.ctx.client;
-  const rules = [{ host: 'inplace.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }];
-  await client.create(Resources.Ingress, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', namespace: NS }, spec: { ingressClassName: 'nginx', rules } } as any);
+  const rules = [
+    { host: 'inplace.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+  ];
+  await client.create(Resources.Ingress, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'shop', namespace: NS },
+    spec: { ingressClassName: 'nginx', rules },
+  } as any);
   const { csrPem } = await makeCsr(['inplace.example.test']);
-  const cr = await createCertificateRequest(client, NS, 'inplace-1', csrPem, { name: 'pebble' }, {}, { 'acme.cert-manager.io/http01-override-ingress-name': 'shop' });
+  const cr = await createCertificateRequest(
+    client,
+    NS,
+    'inplace-1',
+    csrPem,
+    { name: 'pebble' },
+    {},
+    { 'acme.cert-manager.io/http01-override-ingress-name': 'shop' },
+  );
   await solver.stop(); // hold the challenge at the self-check so the route can be observed
   try {
     await signUntilDone(worker, cr, 100);
@@ -195,12 +256,20 @@ test('edit in place (the ingress shim\'s override annotation): the challenge pat
   }
   const result = await signUntilDone(worker, cr);
   assert.equal(result.state, 'issued', JSON.stringify(result));
-  await waitFor('user Ingress restored', async () => JSON.stringify((await client.get<any>(Resources.Ingress, NS, 'shop'))?.spec?.rules) === JSON.stringify(rules));
+  await waitFor(
+    'user Ingress restored',
+    async () => JSON.stringify((await client.get<any>(Resources.Ingress, NS, 'shop'))?.spec?.rules) === JSON.stringify(rules),
+  );
 });
 
 test('a profile the ACME server does not offer is reported on the issuer and fails the order clearly', async () => {
   const client = worker.ctx.client;
-  const issuer = await createIssuer(client, NS, 'with-profile', pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, profile: 'shortlived' }));
+  const issuer = await createIssuer(
+    client,
+    NS,
+    'with-profile',
+    pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, profile: 'shortlived' }),
+  );
   const readiness = await worker.backend.checkIssuer(issuer, NS);
   assert.equal(readiness.ready, false);
   assert.match(readiness.message, /does not offer profile "shortlived"/);

@@ -10,7 +10,17 @@ import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/cl
 import type { SolverHandle } from '../../solver/main.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, createCertificateRequest, createIssuer, makeCsr, pebbleAcmeSpec, signUntilDone, startAcmeWorker, startTestSolver, type AcmeWorker } from './acme-harness.ts';
+import {
+  CLUSTER_RESOURCE_NAMESPACE,
+  createCertificateRequest,
+  createIssuer,
+  makeCsr,
+  pebbleAcmeSpec,
+  signUntilDone,
+  startAcmeWorker,
+  startTestSolver,
+  type AcmeWorker,
+} from './acme-harness.ts';
 
 let stack: AcmeStack;
 let cluster: TestCluster;
@@ -56,12 +66,17 @@ test('maxConcurrentChallenges=1: three certificates, never more than one Challen
 
   const issuer = await createIssuer(worker.ctx.client, NS, 'pebble', pebbleAcmeSpec(stack));
   assert.equal((await worker.backend.checkIssuer(issuer, NS)).ready, true);
-  const requests = await Promise.all(['one', 'two', 'three'].map(async (n) => createCertificateRequest(worker.ctx.client, NS, n, (await makeCsr([`${n}.${NS}.example.test`])).csrPem, { name: 'pebble' })));
+  const requests = await Promise.all(
+    ['one', 'two', 'three'].map(async (n) =>
+      createCertificateRequest(worker.ctx.client, NS, n, (await makeCsr([`${n}.${NS}.example.test`])).csrPem, { name: 'pebble' }),
+    ),
+  );
   const results = await Promise.all(requests.map((cr) => signUntilDone(worker, cr, 200_000)));
 
   for (const r of results) assert.equal(r.state, 'issued', JSON.stringify(r));
   assert.equal(seen.size, 3, `one Challenge per certificate: ${[...seen].join(', ')}`);
   assert.equal(mostProcessing, 1, 'at most one Challenge had status.processing=true at any time');
   assert.ok(waitingReasons.size > 0, 'the Challenges that waited said so in their status');
-  for (const reason of waitingReasons) assert.match(reason, /^Waiting for a free challenge slot: 1 challenges are being presented or validated \(--max-concurrent-challenges=1\)$/);
+  for (const reason of waitingReasons)
+    assert.match(reason, /^Waiting for a free challenge slot: 1 challenges are being presented or validated \(--max-concurrent-challenges=1\)$/);
 });

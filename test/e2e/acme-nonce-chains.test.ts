@@ -7,8 +7,17 @@ import { startAcmeStack, httpsGet, type AcmeStack } from '../services/index.ts';
 import { X509Certificate } from 'node:crypto';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import {
-  chainVerifiesTo, createCertificateRequest, createIssuer, dnsSans, makeCsr, pebbleAcmeSpec,
-  signUntilDone, splitPemChain, startAcmeWorker, startTestSolver, type AcmeWorker,
+  chainVerifiesTo,
+  createCertificateRequest,
+  createIssuer,
+  dnsSans,
+  makeCsr,
+  pebbleAcmeSpec,
+  signUntilDone,
+  splitPemChain,
+  startAcmeWorker,
+  startTestSolver,
+  type AcmeWorker,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { prepareAcmeNamespaces } from './acme-harness.ts';
@@ -60,7 +69,12 @@ test('PEBBLE_WFE_NONCEREJECT=50: every certificate is issued, one ACME order eac
   // cert-manager's ACME client metrics: badNonce answers (400) were seen and retried.
   const text = await worker.ctx.metrics.registry.metrics();
   const host = new URL(stack.pebble.directoryUrl).host;
-  assert.match(text, new RegExp(`certmanager_http_acme_client_request_count\\{scheme="https",host="${host.replace('.', '\\.')}",path="[^"]*",method="POST",status="400"\\} \\d+`));
+  assert.match(
+    text,
+    new RegExp(
+      `certmanager_http_acme_client_request_count\\{scheme="https",host="${host.replace('.', '\\.')}",path="[^"]*",method="POST",status="400"\\} \\d+`,
+    ),
+  );
   assert.match(text, /certmanager_http_acme_client_request_duration_seconds_bucket\{/);
   const paths = new Set([...text.matchAll(/certmanager_http_acme_client_request_count\{[^}]*path="([^"]*)"/g)].map((m) => m[1]));
   assert.ok(paths.size <= 12, `path label stays bounded: ${[...paths].join(', ')}`);

@@ -15,13 +15,18 @@ const NS = runName('approval-e2e');
 describe('approval left to another approver', { timeout: 240_000 }, () => {
   const fleet = useSelfSignedFleet(NS, ['--no-leader-elect', '--disable-auto-approval']);
   const client = () => fleet().client;
-  const condition = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+  const condition = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined, type: string) =>
+    o?.status?.conditions?.find((c) => c.type === type);
   const cli = (...argv: string[]) => runCli(fleet().cluster.kubeconfigPath, ['-n', NS, ...argv]);
 
   async function certificateWithRequest(name: string): Promise<CertificateRequest> {
     const cert = certificate(NS, name);
     await client().create(Resources.Certificate, cert);
-    return waitFor(`CertificateRequest of ${name}`, async () => (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.find((cr) => cr.metadata.ownerReferences?.some((o) => o.name === name)));
+    return waitFor(`CertificateRequest of ${name}`, async () =>
+      (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.find((cr) =>
+        cr.metadata.ownerReferences?.some((o) => o.name === name),
+      ),
+    );
   }
 
   test('nothing is approved by the worker; certgate approve lets the request be signed', async () => {
@@ -37,7 +42,10 @@ describe('approval left to another approver', { timeout: 240_000 }, () => {
     assert.equal(run.stdout.trim(), `Approved CertificateRequest '${NS}/${cr.metadata.name}'`);
     const approved = condition(await client().get<CertificateRequest>(Resources.CertificateRequest, NS, cr.metadata.name!), 'Approved');
     assert.deepEqual([approved?.status, approved?.reason, approved?.message], ['True', 'KubectlCertManager', 'manually approved by "certgate"']);
-    await waitFor('Certificate Ready', async () => condition(await client().get<Certificate>(Resources.Certificate, NS, 'approved'), 'Ready')?.status === 'True');
+    await waitFor(
+      'Certificate Ready',
+      async () => condition(await client().get<Certificate>(Resources.Certificate, NS, 'approved'), 'Ready')?.status === 'True',
+    );
 
     const again = await cli('approve', cr.metadata.name!);
     assert.equal(again.code, 1);

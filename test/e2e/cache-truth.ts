@@ -5,7 +5,12 @@ import type { ResourceDescriptor } from '../../api/resources.ts';
 import type { KubeClient, ListOptions, WatchedCache } from '../../lib/kube/client.ts';
 
 /** Differences between the cache and a fresh list ("missing x", "extra y", "stale z"); empty when equal. */
-export async function cacheDrift(client: KubeClient, r: ResourceDescriptor, cache: Pick<WatchedCache<KubernetesObject>, 'list'>, opts: ListOptions = {}): Promise<string[]> {
+export async function cacheDrift(
+  client: KubeClient,
+  r: ResourceDescriptor,
+  cache: Pick<WatchedCache<KubernetesObject>, 'list'>,
+  opts: ListOptions = {},
+): Promise<string[]> {
   const key = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
   const truth = new Map((await client.list(r, opts)).items.map((o) => [key(o), o.metadata?.resourceVersion]));
   const cached = new Map(cache.list(opts.namespace).map((o) => [key(o), o.metadata?.resourceVersion]));

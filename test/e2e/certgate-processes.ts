@@ -15,7 +15,10 @@ export class CertgateProcesses {
     if ((args[0] === 'worker' || args[0] === 'solver') && !args.some((a) => a === '--namespace' || a.startsWith('--namespace='))) {
       throw new Error(`e2e: certgate ${args[0]} needs --namespace <the test's run namespace>`);
     }
-    const child = spawn(process.execPath, [CERTGATE, ...args], { env: { ...process.env, ...env, CERTGATE_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CERTGATE, ...args], {
+      env: { ...process.env, ...env, CERTGATE_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
     child.stderr!.on('data', (c: Buffer) => this.chunks.push(c.toString()));
     this.children.push(child);
@@ -34,10 +37,14 @@ export class CertgateProcesses {
   /** SIGTERM to each process, resolved once each has exited and closed its output: output() is then complete. */
   async stopAll(): Promise<void> {
     await Promise.all(
-      this.children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise<void>((resolve) => {
-        c.once('close', () => resolve());
-        c.kill('SIGTERM');
-      }))),
+      this.children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null
+          ? undefined
+          : new Promise<void>((resolve) => {
+              c.once('close', () => resolve());
+              c.kill('SIGTERM');
+            }),
+      ),
     );
   }
 }

@@ -32,20 +32,32 @@ describe('--enable-certificate-owner-ref', { timeout: 240_000 }, () => {
     worker = await fleet.launch(['--no-leader-elect', '--enable-certificate-owner-ref'], {});
     const cert = await fleet.client.create<Certificate>(Resources.Certificate, certificate(NS, 'owned'));
     const s = await issuedSecret('owned-tls');
-    assert.deepEqual(s.metadata?.ownerReferences, [{ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(s.metadata?.ownerReferences, [
+      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
 
     // Removed by hand: put back without re-issuing (cert-manager's SecretOwnerRefMismatch), other owners kept.
     const keeper = await fleet.client.create<V1Secret>(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keeper', namespace: NS } });
     const other = { apiVersion: 'v1', kind: 'Secret', name: 'keeper', uid: keeper.metadata!.uid! };
     await fleet.client.replace<V1Secret>(Resources.Secret, { ...s, metadata: { ...s.metadata, ownerReferences: [other] } });
-    const restored = await waitFor('the owner reference is put back', async () => {
-      const now = await secret('owned-tls');
-      return now?.metadata?.ownerReferences?.some((r) => r.uid === cert.metadata.uid) ? now : undefined;
-    }, 30_000);
-    assert.deepEqual(restored.metadata?.ownerReferences, [other, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    const restored = await waitFor(
+      'the owner reference is put back',
+      async () => {
+        const now = await secret('owned-tls');
+        return now?.metadata?.ownerReferences?.some((r) => r.uid === cert.metadata.uid) ? now : undefined;
+      },
+      30_000,
+    );
+    assert.deepEqual(restored.metadata?.ownerReferences, [
+      other,
+      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'owned', uid: cert.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     assert.equal(restored.data?.['tls.crt'], s.data?.['tls.crt'], 'not re-issued');
 
-    await fleet.client.replace<V1Secret>(Resources.Secret, { ...restored, metadata: { ...restored.metadata, ownerReferences: restored.metadata!.ownerReferences!.filter((r) => r.uid !== other.uid) } });
+    await fleet.client.replace<V1Secret>(Resources.Secret, {
+      ...restored,
+      metadata: { ...restored.metadata, ownerReferences: restored.metadata!.ownerReferences!.filter((r) => r.uid !== other.uid) },
+    });
     await fleet.client.delete(Resources.Certificate, NS, 'owned');
     await waitFor('the garbage collector deletes the Secret', async () => !(await secret('owned-tls')), 30_000);
     await fleet.stopWorker(worker);

@@ -31,15 +31,24 @@ describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
 
   /** Ready at `revision`, with status describing the certificate now in the Secret; returns that Secret. */
   async function readyAt(name: string, revision: number): Promise<V1Secret> {
-    return waitFor(`${name} Ready at revision ${revision}`, async () => {
-      const cert = await getCert(name);
-      if (!ready(cert) || cert!.status?.revision !== revision) return undefined;
-      const s = await getSecret(`${name}-tls`);
-      return s && new Date(inspectCertificate(readPair(s).certificatePem).notAfter).toISOString() === new Date(cert!.status!.notAfter!).toISOString() ? s : undefined;
-    }, 30_000);
+    return waitFor(
+      `${name} Ready at revision ${revision}`,
+      async () => {
+        const cert = await getCert(name);
+        if (!ready(cert) || cert!.status?.revision !== revision) return undefined;
+        const s = await getSecret(`${name}-tls`);
+        return s && new Date(inspectCertificate(readPair(s).certificatePem).notAfter).toISOString() === new Date(cert!.status!.notAfter!).toISOString()
+          ? s
+          : undefined;
+      },
+      30_000,
+    );
   }
 
-  const requestsOf = async (name: string) => (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.filter((cr) => cr.metadata.ownerReferences?.some((o) => o.name === name));
+  const requestsOf = async (name: string) =>
+    (await client().list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.filter((cr) =>
+      cr.metadata.ownerReferences?.some((o) => o.name === name),
+    );
 
   test('a duration change re-issues with the new lifetime', async () => {
     await create('duration', { duration: '24h' });
@@ -63,12 +72,20 @@ describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
     const first = await readyAt('labels', 1);
     const serial = serialOf(first);
     await client().patch(Resources.Secret, NS, 'labels-tls', {
-      metadata: { labels: { 'controller.cert-manager.io/fao': null }, annotations: { 'cert-manager.io/alt-names': 'evil.example.test', 'cert-manager.io/common-name': null, 'cert-manager.io/certificate-name': null } },
+      metadata: {
+        labels: { 'controller.cert-manager.io/fao': null },
+        annotations: { 'cert-manager.io/alt-names': 'evil.example.test', 'cert-manager.io/common-name': null, 'cert-manager.io/certificate-name': null },
+      },
     });
     const restored = await waitFor('label and annotations put back', async () => {
       const s = await getSecret('labels-tls');
       const a = s?.metadata?.annotations ?? {};
-      return s?.metadata?.labels?.['controller.cert-manager.io/fao'] === 'true' && a['cert-manager.io/alt-names'] === 'labels.example.test' && a['cert-manager.io/common-name'] === '' && a['cert-manager.io/certificate-name'] === 'labels' ? s : undefined;
+      return s?.metadata?.labels?.['controller.cert-manager.io/fao'] === 'true' &&
+        a['cert-manager.io/alt-names'] === 'labels.example.test' &&
+        a['cert-manager.io/common-name'] === '' &&
+        a['cert-manager.io/certificate-name'] === 'labels'
+        ? s
+        : undefined;
     });
     assert.equal(serialOf(restored), serial, 'same certificate');
     assert.equal((await getCert('labels'))?.status?.revision, 1, 'not re-issued');
@@ -78,10 +95,16 @@ describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
   test('a secretTemplate change reaches the existing Secret without re-issuing', async () => {
     await create('template', { secretTemplate: { labels: { team: 'a' }, annotations: { 'reflector.v1.k8s.emberstack.com/reflection-allowed': 'false' } } });
     const serial = serialOf(await readyAt('template', 1));
-    await client().patch(Resources.Certificate, NS, 'template', { spec: { secretTemplate: { labels: { team: 'b', tier: 'web' }, annotations: { 'reflector.v1.k8s.emberstack.com/reflection-allowed': 'true' } } } });
+    await client().patch(Resources.Certificate, NS, 'template', {
+      spec: { secretTemplate: { labels: { team: 'b', tier: 'web' }, annotations: { 'reflector.v1.k8s.emberstack.com/reflection-allowed': 'true' } } },
+    });
     const updated = await waitFor('template applied', async () => {
       const s = await getSecret('template-tls');
-      return s?.metadata?.labels?.team === 'b' && s.metadata.labels.tier === 'web' && s.metadata.annotations?.['reflector.v1.k8s.emberstack.com/reflection-allowed'] === 'true' ? s : undefined;
+      return s?.metadata?.labels?.team === 'b' &&
+        s.metadata.labels.tier === 'web' &&
+        s.metadata.annotations?.['reflector.v1.k8s.emberstack.com/reflection-allowed'] === 'true'
+        ? s
+        : undefined;
     });
     assert.equal(serialOf(updated), serial, 'same certificate');
     assert.equal((await getCert('template'))?.status?.revision, 1, 'not re-issued');
@@ -89,7 +112,12 @@ describe('re-issuance and Secret upkeep', { timeout: 180_000 }, () => {
 
   test('issue-temporary-certificate: a temporary certificate for the names while the issuer cannot sign', async () => {
     // A CA issuer whose CA Secret does not exist never becomes Ready, so the request stays pending.
-    await client().create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'no-ca', namespace: NS }, spec: { ca: { secretName: 'missing-ca' } } } as KubernetesObject);
+    await client().create(Resources.Issuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: { name: 'no-ca', namespace: NS },
+      spec: { ca: { secretName: 'missing-ca' } },
+    } as KubernetesObject);
     await create('temporary', { issuerRef: { name: 'no-ca' } }, { 'cert-manager.io/issue-temporary-certificate': 'true' });
     const secret = await waitFor('temporary certificate in the Secret', () => getSecret('temporary-tls'));
     const pair = readPair(secret);

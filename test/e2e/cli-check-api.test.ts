@@ -26,16 +26,18 @@ function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'Mutating
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: WEBHOOK_CONFIG },
-    webhooks: [{
-      name: `${path}.certgate.io`,
-      admissionReviewVersions: ['v1'],
-      sideEffects: 'None',
-      failurePolicy: 'Fail',
-      timeoutSeconds: 5,
-      clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, // fails closed: only this run's namespace
-      rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
-    }],
+    webhooks: [
+      {
+        name: `${path}.certgate.io`,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, // fails closed: only this run's namespace
+        rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
+      },
+    ],
   } as any;
 }
 
@@ -45,13 +47,18 @@ describe('certgate check api', { timeout: 240_000 }, () => {
   let webhook: RunningWebhook | undefined;
   let port: number;
 
-  const lease = (renewMs: number, holder = 'certgate-worker-abc') => ({
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name: 'certgate-worker', namespace: CERTGATE_NS },
-    spec: { holderIdentity: holder, leaseDurationSeconds: 300, // long: a loaded test machine must not see it expire mid-test
-      acquireTime: microIso(renewMs), renewTime: microIso(renewMs) },
-  } as any);
+  const lease = (renewMs: number, holder = 'certgate-worker-abc') =>
+    ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'certgate-worker', namespace: CERTGATE_NS },
+      spec: {
+        holderIdentity: holder,
+        leaseDurationSeconds: 300, // long: a loaded test machine must not see it expire mid-test
+        acquireTime: microIso(renewMs),
+        renewTime: microIso(renewMs),
+      },
+    }) as any;
 
   before(async () => {
     cluster = await getTestCluster();
@@ -79,13 +86,29 @@ describe('certgate check api', { timeout: 240_000 }, () => {
     await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', port));
     await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', port));
     const started = runCli(cluster.kubeconfigPath, [...CHECK_API, '--wait', '40s', '--interval', '300ms', '-o', 'json']);
-    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: WEBHOOK_CONFIG }), { client });
+    webhook = await runWebhook(
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CERTGATE_NS,
+        webhookConfig: WEBHOOK_CONFIG,
+      }),
+      { client },
+    );
     await client.create(Resources.Lease, lease(Date.now()));
     const r = await started;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.ready, true);
-    assert.deepEqual(out.checks.map((c: any) => [c.name, c.ok]), [['crds', true], ['webhook', true], ['worker-lease', true]]);
+    assert.deepEqual(
+      out.checks.map((c: any) => [c.name, c.ok]),
+      [
+        ['crds', true],
+        ['webhook', true],
+        ['worker-lease', true],
+      ],
+    );
     assert.match(out.checks[2].message, new RegExp(`worker "certgate-worker-abc" holds Lease ${CERTGATE_NS}/certgate-worker`));
     // the dry run left nothing behind
     assert.equal((await client.list(Resources.Certificate, { namespace: NS })).items.length, 0);
@@ -110,7 +133,17 @@ describe('certgate check api', { timeout: 240_000 }, () => {
   });
 
   test('in warn mode the mutating webhook is the evidence that the webhook answers', async () => {
-    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: WEBHOOK_CONFIG, mode: 'warn' }), { client });
+    webhook = await runWebhook(
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CERTGATE_NS,
+        webhookConfig: WEBHOOK_CONFIG,
+        mode: 'warn',
+      }),
+      { client },
+    );
     const r = await runCli(cluster.kubeconfigPath, [...CHECK_API, '--wait', '20s', '--interval', '300ms']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /OK {4}webhook: the certgate mutating webhook answered a dry-run create/);

@@ -41,7 +41,8 @@ describe('cmctl parity in the CLI', { timeout: 240_000 }, () => {
   let client: KubeClient;
   let dir: string;
   const cli = (...argv: string[]) => runCli(cluster.kubeconfigPath, argv);
-  const issuingReason = async (ns: string, name: string) => (await client.get<Certificate>(Resources.Certificate, ns, name))?.status?.conditions?.find((c) => c.type === 'Issuing')?.reason;
+  const issuingReason = async (ns: string, name: string) =>
+    (await client.get<Certificate>(Resources.Certificate, ns, name))?.status?.conditions?.find((c) => c.type === 'Issuing')?.reason;
 
   before(async () => {
     cluster = await getTestCluster({ rbac: true });
@@ -49,7 +50,11 @@ describe('cmctl parity in the CLI', { timeout: 240_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'certgate-cmctl-'));
     for (const ns of [NS, OTHER]) await cluster.createNamespace(ns);
     const ready = { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'ok' }], revision: 1 };
-    for (const [ns, name, team] of [[NS, 'web', 'a'], [NS, 'shop', 'b'], [OTHER, 'api', 'a']] as const) {
+    for (const [ns, name, team] of [
+      [NS, 'web', 'a'],
+      [NS, 'shop', 'b'],
+      [OTHER, 'api', 'a'],
+    ] as const) {
       const c = certificate(ns, name, { dnsNames: [`${name}.example.test`], issuerRef: LETSENCRYPT });
       await createWithStatus<Certificate>(client, Resources.Certificate, { ...c, metadata: { ...c.metadata, labels: { team } }, status: ready });
     }
@@ -82,15 +87,34 @@ describe('cmctl parity in the CLI', { timeout: 240_000 }, () => {
     await client.create(DEPLOYMENT, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'certgate-webhook', namespace: NS, labels: { 'app.kubernetes.io/part-of': 'certgate', 'app.kubernetes.io/component': 'webhook', 'app.kubernetes.io/version': '9.9.9-test' } },
-      spec: { selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'webhook', image: 'ghcr.io/example/certgate:9.9.9-test' }] } } },
+      metadata: {
+        name: 'certgate-webhook',
+        namespace: NS,
+        labels: { 'app.kubernetes.io/part-of': 'certgate', 'app.kubernetes.io/component': 'webhook', 'app.kubernetes.io/version': '9.9.9-test' },
+      },
+      spec: {
+        selector: { matchLabels: { app: 'w' } },
+        template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'webhook', image: 'ghcr.io/example/certgate:9.9.9-test' }] } },
+      },
     } as KubernetesObject);
     const json = await cli('version', '-o', 'json');
     const v = JSON.parse(json.stdout);
     assert.match(v.clientVersion.gitVersion, /^v\d/);
     const ours = v.serverVersion.components.find((c: { name: string; namespace?: string }) => c.name === 'certgate-webhook' && c.namespace === NS);
-    assert.deepEqual(ours, { kind: 'Deployment', namespace: NS, name: 'certgate-webhook', component: 'webhook', version: '9.9.9-test', images: ['ghcr.io/example/certgate:9.9.9-test'] });
-    assert.ok(v.serverVersion.components.some((c: { kind: string; name: string }) => c.kind === 'CustomResourceDefinition' && c.name === 'certificates.cert-manager.io'), 'the CRDs are found');
+    assert.deepEqual(ours, {
+      kind: 'Deployment',
+      namespace: NS,
+      name: 'certgate-webhook',
+      component: 'webhook',
+      version: '9.9.9-test',
+      images: ['ghcr.io/example/certgate:9.9.9-test'],
+    });
+    assert.ok(
+      v.serverVersion.components.some(
+        (c: { kind: string; name: string }) => c.kind === 'CustomResourceDefinition' && c.name === 'certificates.cert-manager.io',
+      ),
+      'the CRDs are found',
+    );
     // Exit 0 exactly when one version was detected (a real cluster may run another certgate).
     assert.equal(json.code, v.serverVersion.detected ? 0 : 1);
     if (!cluster.real) assert.equal(v.serverVersion.detected, '9.9.9-test');

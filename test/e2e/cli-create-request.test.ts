@@ -38,9 +38,28 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
 
   test('writes the key file and creates a CertificateRequest whose CSR matches the manifest and the key', async () => {
     const manifest = join(dir, 'cert.yaml');
-    writeFileSync(manifest, stringify(certificate(NS, 'manual', { dnsNames: ['manual.example.test', 'www.manual.example.test'], issuerRef: LETSENCRYPT, commonName: 'manual.example.test', privateKey: { algorithm: 'ECDSA', size: 384 }, duration: '720h' })));
+    writeFileSync(
+      manifest,
+      stringify(
+        certificate(NS, 'manual', {
+          dnsNames: ['manual.example.test', 'www.manual.example.test'],
+          issuerRef: LETSENCRYPT,
+          commonName: 'manual.example.test',
+          privateKey: { algorithm: 'ECDSA', size: 384 },
+          duration: '720h',
+        }),
+      ),
+    );
     const keyFile = join(dir, 'manual.key');
-    const r = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--output-key-file', keyFile]);
+    const r = await runCli(cluster.kubeconfigPath, [
+      'create',
+      'certificaterequest',
+      'manual-1',
+      '--from-certificate-file',
+      manifest,
+      '--output-key-file',
+      keyFile,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`CertificateRequest ${NS}/manual-1 created; private key written to`));
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
@@ -62,11 +81,28 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
     const manifest = join(dir, 'gw.yaml');
     writeFileSync(manifest, stringify(certificate(NS, 'gw', { dnsNames: ['gw.example.test'], issuerRef: LETSENCRYPT })));
     const cwdKey = join(dir, 'gw.key');
-    const r = await runCli(cluster.kubeconfigPath, ['-n', AIR_GAP, 'create', 'certificaterequest', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
+    const r = await runCli(cluster.kubeconfigPath, [
+      '-n',
+      AIR_GAP,
+      'create',
+      'certificaterequest',
+      '--from-certificate-file',
+      manifest,
+      '--output-key-file',
+      cwdKey,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(await client.get(Resources.CertificateRequest, AIR_GAP, 'gw'));
     // an existing output file is never overwritten, and nothing is created then
-    const again = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'gw-2', '--from-certificate-file', manifest, '--output-key-file', cwdKey]);
+    const again = await runCli(cluster.kubeconfigPath, [
+      'create',
+      'certificaterequest',
+      'gw-2',
+      '--from-certificate-file',
+      manifest,
+      '--output-key-file',
+      cwdKey,
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /gw\.key already exists/);
     assert.equal(await client.get(Resources.CertificateRequest, NS, 'gw-2'), undefined);
@@ -75,18 +111,41 @@ describe('certgate create certificaterequest', { timeout: 240_000 }, () => {
   test('bad manifests are clear errors', async () => {
     const notCert = join(dir, 'secret.yaml');
     writeFileSync(notCert, stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }));
-    const r1 = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'x', '--from-certificate-file', notCert, '--output-key-file', join(dir, 'x1.key')]);
+    const r1 = await runCli(cluster.kubeconfigPath, [
+      'create',
+      'certificaterequest',
+      'x',
+      '--from-certificate-file',
+      notCert,
+      '--output-key-file',
+      join(dir, 'x1.key'),
+    ]);
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /expected exactly one Certificate manifest, found 0/);
     const noNames = join(dir, 'nonames.yaml');
     writeFileSync(noNames, stringify(certificate(NS, 'nonames', { dnsNames: [], issuerRef: LETSENCRYPT })));
-    const r2 = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', '--from-certificate-file', noNames, '--output-key-file', join(dir, 'x2.key')]);
+    const r2 = await runCli(cluster.kubeconfigPath, [
+      'create',
+      'certificaterequest',
+      '--from-certificate-file',
+      noNames,
+      '--output-key-file',
+      join(dir, 'x2.key'),
+    ]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /cannot build a CSR from the Certificate: a certificate request needs a commonName or at least one subjectAltName/);
     assert.equal(existsSync(join(dir, 'x2.key')), false);
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'kind: Certificate\n  bad: [indent');
-    const r3 = await runCli(cluster.kubeconfigPath, ['create', 'certificaterequest', 'x', '--from-certificate-file', broken, '--output-key-file', join(dir, 'x3.key')]);
+    const r3 = await runCli(cluster.kubeconfigPath, [
+      'create',
+      'certificaterequest',
+      'x',
+      '--from-certificate-file',
+      broken,
+      '--output-key-file',
+      join(dir, 'x3.key'),
+    ]);
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /broken\.yaml: not valid YAML or JSON/);
   });

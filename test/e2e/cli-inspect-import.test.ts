@@ -40,7 +40,12 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
     good = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test', 'www.shop.example.test'] });
     partial = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test'] });
     wildcard = await makeLeaf({ issuer: intermediate, dnsNames: ['*.shop.example.test', 'shop.example.test'] });
-    expired = await makeLeaf({ issuer: intermediate, dnsNames: ['shop.example.test', 'www.shop.example.test'], notBefore: new Date(Date.now() - 2 * 24 * HOUR), durationMs: HOUR });
+    expired = await makeLeaf({
+      issuer: intermediate,
+      dnsNames: ['shop.example.test', 'www.shop.example.test'],
+      notBefore: new Date(Date.now() - 2 * 24 * HOUR),
+      durationMs: HOUR,
+    });
     for (const name of ['shop', 'forced', 'wild', 'keep']) {
       await client.create(Resources.Certificate, certificate(NS, name, { dnsNames: ['shop.example.test', 'www.shop.example.test'], issuerRef: LETSENCRYPT }));
     }
@@ -52,7 +57,13 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('inspect: a good Secret shows names, issuer, serial, key, chain order and verification; exit 0', async () => {
-    await client.create(Resources.Secret, tlsSecret(NS, 'good-tls', good.certPem + intermediate.certPem, good.keyPem, root.certPem, { 'cert-manager.io/certificate-name': 'shop', 'cert-manager.io/issuer-name': 'letsencrypt' }));
+    await client.create(
+      Resources.Secret,
+      tlsSecret(NS, 'good-tls', good.certPem + intermediate.certPem, good.keyPem, root.certPem, {
+        'cert-manager.io/certificate-name': 'shop',
+        'cert-manager.io/issuer-name': 'letsencrypt',
+      }),
+    );
     const r = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'good-tls']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /DNS Names:\s+shop\.example\.test, www\.shop\.example\.test/);
@@ -93,11 +104,31 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
 
   test('import refuses each bad case with a message naming the problem, and writes nothing', async () => {
     const cases: Array<{ name: string; args: string[]; message: RegExp }> = [
-      { name: 'key mismatch', args: ['--cert', file('c1.pem', good.certPem + intermediate.certPem), '--key', file('k1.pem', partial.keyPem)], message: /key mismatch: the private key \(ECDSA 256\) does not belong to the certificate/ },
-      { name: 'chain out of order', args: ['--cert', file('c2.pem', intermediate.certPem + good.certPem), '--key', file('k2.pem', good.keyPem)], message: /chain out of order or not verifying/ },
-      { name: 'chain not verifying to --ca', args: ['--cert', file('c3.pem', good.certPem + intermediate.certPem), '--key', file('k3.pem', good.keyPem), '--ca', file('ca3.pem', otherRoot.certPem)], message: /chain does not verify against --ca/ },
-      { name: 'expired', args: ['--cert', file('c4.pem', expired.certPem + intermediate.certPem), '--key', file('k4.pem', expired.keyPem)], message: /expired: the certificate's notAfter is/ },
-      { name: 'names not covering the Certificate', args: ['--cert', file('c5.pem', partial.certPem + intermediate.certPem), '--key', file('k5.pem', partial.keyPem)], message: inNs(/names not covered: the certificate lacks www\.shop\.example\.test required by Certificate default\/shop/) },
+      {
+        name: 'key mismatch',
+        args: ['--cert', file('c1.pem', good.certPem + intermediate.certPem), '--key', file('k1.pem', partial.keyPem)],
+        message: /key mismatch: the private key \(ECDSA 256\) does not belong to the certificate/,
+      },
+      {
+        name: 'chain out of order',
+        args: ['--cert', file('c2.pem', intermediate.certPem + good.certPem), '--key', file('k2.pem', good.keyPem)],
+        message: /chain out of order or not verifying/,
+      },
+      {
+        name: 'chain not verifying to --ca',
+        args: ['--cert', file('c3.pem', good.certPem + intermediate.certPem), '--key', file('k3.pem', good.keyPem), '--ca', file('ca3.pem', otherRoot.certPem)],
+        message: /chain does not verify against --ca/,
+      },
+      {
+        name: 'expired',
+        args: ['--cert', file('c4.pem', expired.certPem + intermediate.certPem), '--key', file('k4.pem', expired.keyPem)],
+        message: /expired: the certificate's notAfter is/,
+      },
+      {
+        name: 'names not covering the Certificate',
+        args: ['--cert', file('c5.pem', partial.certPem + intermediate.certPem), '--key', file('k5.pem', partial.keyPem)],
+        message: inNs(/names not covered: the certificate lacks www\.shop\.example\.test required by Certificate default\/shop/),
+      },
     ];
     for (const c of cases) {
       const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', ...c.args]);
@@ -106,7 +137,17 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
       assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
       assert.equal(await secret('shop-tls'), undefined, `${c.name}: nothing written`);
     }
-    const noFile = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', '--cert', join(dir, 'missing.pem'), '--key', join(dir, 'k1.pem')]);
+    const noFile = await runCli(api.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--secret',
+      'shop-tls',
+      '--cert',
+      join(dir, 'missing.pem'),
+      '--key',
+      join(dir, 'k1.pem'),
+    ]);
     assert.equal(noFile.code, 1);
     assert.match(noFile.stderr, /--cert .*missing\.pem: no such file/);
   });
@@ -114,16 +155,37 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   test('import accepts a good pair: one kubernetes.io/tls Secret with cert-manager annotations, an Event, inspect says good', async () => {
     // An issuance is stuck in progress (the reason for the manual import): import stops it.
     const owner = await client.get<any>(Resources.Certificate, NS, 'shop');
-    await client.replaceStatus(Resources.Certificate, { ...owner, status: { conditions: [
-      { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
-      { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
-    ] } });
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', '--cert', file('good.pem', good.certPem + intermediate.certPem), '--key', file('good.key', good.keyPem), '--ca', file('root.pem', root.certPem)]);
+    await client.replaceStatus(Resources.Certificate, {
+      ...owner,
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
+          { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' },
+        ],
+      },
+    });
+    const r = await runCli(api.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--secret',
+      'shop-tls',
+      '--cert',
+      file('good.pem', good.certPem + intermediate.certPem),
+      '--key',
+      file('good.key', good.keyPem),
+      '--ca',
+      file('root.pem', root.certPem),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/created Secret default\/shop-tls with certificate serial/));
     assert.match(r.stdout, /stopped the issuance in progress for Certificate shop/);
     const conds = (await client.get<any>(Resources.Certificate, NS, 'shop')).status.conditions;
-    assert.deepEqual(conds.map((c: any) => c.type), ['Ready'], 'Issuing removed, Ready left to the worker');
+    assert.deepEqual(
+      conds.map((c: any) => c.type),
+      ['Ready'],
+      'Issuing removed, Ready left to the worker',
+    );
     const s = await secret('shop-tls');
     assert.equal(s.type, 'kubernetes.io/tls');
     assert.equal(s.metadata.labels['controller.cert-manager.io/fao'], 'true');
@@ -151,9 +213,22 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('import replaces an existing Secret in one update, keeping unrelated keys; a wildcard covers names', async () => {
-    await client.create(Resources.Secret, { ...tlsSecret(NS, 'wild-tls', good.certPem, good.keyPem), data: { ...(tlsSecret(NS, 'x', good.certPem, good.keyPem) as any).data, 'extra.txt': Buffer.from('keep me').toString('base64') } } as any);
+    await client.create(Resources.Secret, {
+      ...tlsSecret(NS, 'wild-tls', good.certPem, good.keyPem),
+      data: { ...(tlsSecret(NS, 'x', good.certPem, good.keyPem) as any).data, 'extra.txt': Buffer.from('keep me').toString('base64') },
+    } as any);
     const before = await secret('wild-tls');
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'wild-tls', '--cert', file('wild.pem', wildcard.certPem + intermediate.certPem), '--key', file('wild.key', wildcard.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--secret',
+      'wild-tls',
+      '--cert',
+      file('wild.pem', wildcard.certPem + intermediate.certPem),
+      '--key',
+      file('wild.key', wildcard.keyPem),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/updated Secret default\/wild-tls/));
     assert.match(r.stderr, /names differ from Certificate wild/);
@@ -165,7 +240,18 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('import --force writes despite failed checks, loudly, with a Warning Event', async () => {
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'forced-tls', '--force', '--cert', file('f.pem', partial.certPem + intermediate.certPem), '--key', file('f.key', partial.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--secret',
+      'forced-tls',
+      '--force',
+      '--cert',
+      file('f.pem', partial.certPem + intermediate.certPem),
+      '--key',
+      file('f.key', partial.keyPem),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /WARNING: --force: importing DESPITE 1 failed check/);
     assert.match(r.stderr, /names not covered/);
@@ -176,7 +262,18 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('import --dry-run checks without writing', async () => {
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--dry-run', '--secret', 'keep-tls', '--cert', file('d.pem', good.certPem + intermediate.certPem), '--key', file('d.key', good.keyPem)]);
+    const r = await runCli(api.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--dry-run',
+      '--secret',
+      'keep-tls',
+      '--cert',
+      file('d.pem', good.certPem + intermediate.certPem),
+      '--key',
+      file('d.key', good.keyPem),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/\(dry run\) would have created Secret default\/keep-tls/));
     assert.equal(await secret('keep-tls'), undefined);

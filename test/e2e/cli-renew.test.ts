@@ -24,7 +24,9 @@ const inNs = (re: RegExp) => new RegExp(re.source.replaceAll('default\\/', `${DE
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const readyStatus = (revision: number) => ({
-  conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(Date.now()) }],
+  conditions: [
+    { type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(Date.now()) },
+  ],
   revision,
 });
 
@@ -39,8 +41,17 @@ describe('certgate renew', { timeout: 240_000 }, () => {
     ca = await makeCa();
     await cluster.createNamespace(DEF);
     await cluster.createNamespace(TEAM_B);
-    for (const [ns, name] of [[DEF, 'web'], [DEF, 'shop'], [TEAM_B, 'api'], [DEF, 'slow'], [DEF, 'broken']]) {
-      await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(ns!, name!, { dnsNames: [`${name}.example.test`], issuerRef: LETSENCRYPT }), status: readyStatus(1) });
+    for (const [ns, name] of [
+      [DEF, 'web'],
+      [DEF, 'shop'],
+      [TEAM_B, 'api'],
+      [DEF, 'slow'],
+      [DEF, 'broken'],
+    ]) {
+      await createWithStatus<Certificate>(client, Resources.Certificate, {
+        ...certificate(ns!, name!, { dnsNames: [`${name}.example.test`], issuerRef: LETSENCRYPT }),
+        status: readyStatus(1),
+      });
     }
   });
 
@@ -102,7 +113,11 @@ describe('certgate renew', { timeout: 240_000 }, () => {
       const saved = process.env.KUBECONFIG;
       process.env.KUBECONFIG = path;
       try {
-        const code = await run(['--context', 'team-b', 'renew', 'api'], { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, now: Date.now });
+        const code = await run(['--context', 'team-b', 'renew', 'api'], {
+          stdout: { write: (t: string) => (out += t) },
+          stderr: { write: () => true },
+          now: Date.now,
+        });
         assert.equal(code, 0);
       } finally {
         if (saved === undefined) delete process.env.KUBECONFIG;
@@ -124,7 +139,10 @@ describe('certgate renew', { timeout: 240_000 }, () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`certificate "ghost" not found in namespace "${DEF}"`));
     // One missing name does not stop the others, and the command still fails.
-    await createWithStatus<Certificate>(client, Resources.Certificate, { ...certificate(DEF, 'fresh', { dnsNames: ['fresh.example.test'], issuerRef: LETSENCRYPT }), status: readyStatus(1) });
+    await createWithStatus<Certificate>(client, Resources.Certificate, {
+      ...certificate(DEF, 'fresh', { dnsNames: ['fresh.example.test'], issuerRef: LETSENCRYPT }),
+      status: readyStatus(1),
+    });
     const mixed = await runCli(cluster.kubeconfigPath, ['-n', DEF, 'renew', 'ghost', 'fresh']);
     assert.equal(mixed.code, 1);
     assert.match(mixed.stderr, /certificate "ghost" not found/);
@@ -166,11 +184,23 @@ describe('certgate renew', { timeout: 240_000 }, () => {
     const waiting = runCli(cluster.kubeconfigPath, ['-n', DEF, 'renew', 'broken', '--wait', '--timeout', '20s']);
     for (let i = 0; i < 100 && (await issuing(DEF, 'broken'))?.reason !== 'ManuallyTriggered'; i++) await new Promise((r) => setTimeout(r, 50));
     const c1 = await client.get<Certificate>(Resources.Certificate, DEF, 'broken');
-    const failed = { type: 'Issuing', status: 'False' as const, reason: 'Failed', message: 'The certificate request has failed to complete and will be retried: order is in "invalid" state', lastTransitionTime: iso(Date.now()) };
-    await client.replaceStatus(Resources.Certificate, { ...c1!, status: { ...c1!.status, conditions: [...readyStatus(1).conditions, failed], lastFailureTime: iso(Date.now()), failedIssuanceAttempts: 1 } });
+    const failed = {
+      type: 'Issuing',
+      status: 'False' as const,
+      reason: 'Failed',
+      message: 'The certificate request has failed to complete and will be retried: order is in "invalid" state',
+      lastTransitionTime: iso(Date.now()),
+    };
+    await client.replaceStatus(Resources.Certificate, {
+      ...c1!,
+      status: { ...c1!.status, conditions: [...readyStatus(1).conditions, failed], lastFailureTime: iso(Date.now()), failedIssuanceAttempts: 1 },
+    });
     const r = await waiting;
     assert.equal(r.code, 1);
-    assert.match(r.stdout, inNs(/Certificate default\/broken issuance FAILED: The certificate request has failed to complete and will be retried: order is in "invalid" state/));
+    assert.match(
+      r.stdout,
+      inNs(/Certificate default\/broken issuance FAILED: The certificate request has failed to complete and will be retried: order is in "invalid" state/),
+    );
   });
 
   test('--wait gives up at --timeout with exit 1', async () => {

@@ -35,16 +35,35 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     const web = await createWithStatus<Certificate>(client, Resources.Certificate, {
       ...certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: LETSENCRYPT }),
       status: {
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now) }],
-        notBefore: iso(now - 60_000), notAfter: iso(now + 12 * 3600_000), renewalTime: iso(now + 8 * 3600_000), revision: 1,
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now) },
+        ],
+        notBefore: iso(now - 60_000),
+        notAfter: iso(now + 12 * 3600_000),
+        renewalTime: iso(now + 8 * 3600_000),
+        revision: 1,
         renewalTimeSource: 'ARIWindow',
-        renewalInfo: { certID: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', suggestedWindowStart: iso(now + 7 * 3600_000), suggestedWindowEnd: iso(now + 9 * 3600_000), explanationURL: 'https://ca.example.test/incidents/7', nextCheckTime: iso(now + 3600_000) },
+        renewalInfo: {
+          certID: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
+          suggestedWindowStart: iso(now + 7 * 3600_000),
+          suggestedWindowEnd: iso(now + 9 * 3600_000),
+          explanationURL: 'https://ca.example.test/incidents/7',
+          nextCheckTime: iso(now + 3600_000),
+        },
       },
     });
-    await client.create(Resources.Secret, tlsSecret(NS, 'web-tls', leaf.certPem + ca.certPem, leaf.keyPem, undefined, { 'cert-manager.io/certificate-name': 'web' }));
+    await client.create(
+      Resources.Secret,
+      tlsSecret(NS, 'web-tls', leaf.certPem + ca.certPem, leaf.keyPem, undefined, { 'cert-manager.io/certificate-name': 'web' }),
+    );
     await createIssuanceChain(client, web, {
       revision: 1,
-      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'True', reason: 'Issued', message: 'Certificate fetched from issuer successfully' }] },
+      cr: {
+        conditions: [
+          { type: 'Approved', status: 'True', reason: 'cert-manager.io' },
+          { type: 'Ready', status: 'True', reason: 'Issued', message: 'Certificate fetched from issuer successfully' },
+        ],
+      },
       order: { state: 'valid', url: 'https://acme.test/order/1' },
       challenges: [],
     });
@@ -55,7 +74,18 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     const badLeaf = await makeLeaf({ issuer: ca, dnsNames: ['bad.example.test'] });
     await createWithStatus<Certificate>(client, Resources.Certificate, {
       ...certificate(NS, 'bad', { dnsNames: ['bad.example.test'], issuerRef: LETSENCRYPT }),
-      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidKeyPair', message: 'Issuing certificate as Secret contains a private key that does not match the certificate', lastTransitionTime: iso(now) }], revision: 1 },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'InvalidKeyPair',
+            message: 'Issuing certificate as Secret contains a private key that does not match the certificate',
+            lastTransitionTime: iso(now),
+          },
+        ],
+        revision: 1,
+      },
     });
     await client.create(Resources.Secret, tlsSecret(NS, 'bad-tls', badLeaf.certPem, other.keyPem));
 
@@ -71,10 +101,23 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     });
     await createIssuanceChain(client, shop, {
       revision: 1,
-      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Pending', message: `Waiting on certificate issuance from order ${NS}/shop-1-1234567: "pending"` }] },
+      cr: {
+        conditions: [
+          { type: 'Approved', status: 'True', reason: 'cert-manager.io' },
+          { type: 'Ready', status: 'False', reason: 'Pending', message: `Waiting on certificate issuance from order ${NS}/shop-1-1234567: "pending"` },
+        ],
+      },
       order: { state: 'pending', url: 'https://acme.test/order/2' },
       challenges: [
-        { dnsName: 'shop.example.test', status: { state: 'pending', presented: true, processing: true, reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" } },
+        {
+          dnsName: 'shop.example.test',
+          status: {
+            state: 'pending',
+            presented: true,
+            processing: true,
+            reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'",
+          },
+        },
         { dnsName: 'www.shop.example.test', status: { state: 'valid', presented: false, processing: false, reason: 'Successfully authorized domain' } },
       ],
     });
@@ -86,15 +129,39 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
       status: {
         conditions: [
           { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: iso(now) },
-          { type: 'Issuing', status: 'False', reason: 'Failed', message: 'The certificate request has failed to complete and will be retried: Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains', lastTransitionTime: iso(now) },
+          {
+            type: 'Issuing',
+            status: 'False',
+            reason: 'Failed',
+            message:
+              'The certificate request has failed to complete and will be retried: Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains',
+            lastTransitionTime: iso(now),
+          },
         ],
-        failedIssuanceAttempts: 1, lastFailureTime: iso(now),
+        failedIssuanceAttempts: 1,
+        lastFailureTime: iso(now),
       },
     });
     await createIssuanceChain(client, api2, {
       revision: 1,
-      cr: { conditions: [{ type: 'Approved', status: 'True', reason: 'cert-manager.io' }, { type: 'Ready', status: 'False', reason: 'Failed', message: 'Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state' }], failureTime: iso(now) },
-      order: { state: 'errored', reason: '429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains, retry after 2026-12-01T00:00:00Z', failureTime: iso(now) },
+      cr: {
+        conditions: [
+          { type: 'Approved', status: 'True', reason: 'cert-manager.io' },
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Failed',
+            message: 'Failed to wait for order resource "api-1-1234567" to become ready: order is in "errored" state',
+          },
+        ],
+        failureTime: iso(now),
+      },
+      order: {
+        state: 'errored',
+        reason:
+          '429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued for this exact set of domains, retry after 2026-12-01T00:00:00Z',
+        failureTime: iso(now),
+      },
       challenges: [],
     });
   });
@@ -126,7 +193,10 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     assert.match(r.stdout, /Secret:\n {2}Name: shop-tls\n {2}Not found/);
     assert.match(r.stdout, /Reason: Pending, Message: Waiting on certificate issuance from order/);
     assert.match(r.stdout, /Order:\n {2}Name: shop-1-1234567, State: pending/);
-    assert.match(r.stdout, /Type: HTTP-01, Domain: shop\.example\.test, State: pending, Presented: true, Processing: true\n {4}Reason: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'/);
+    assert.match(
+      r.stdout,
+      /Type: HTTP-01, Domain: shop\.example\.test, State: pending, Presented: true, Processing: true\n {4}Reason: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'/,
+    );
     assert.match(r.stdout, /Domain: www\.shop\.example\.test, State: valid/);
   });
 
@@ -171,7 +241,10 @@ describe('certgate status certificate', { timeout: 240_000 }, () => {
     assert.match(row('web'), /^web\s+True\s+in 1[12]h\s+in [78]h \(ARI\)\s+ClusterIssuer\/letsencrypt\s+web-tls\s+Up to date$/);
     assert.match(row('shop'), /False\s+<none>\s+<none>.*Issuing \(DoesNotExist: Issuing certificate as Secret does not exist\)$/);
     assert.match(row('bad'), /InvalidKeyPair: Issuing certificate as Secret contains a private key that does not match/);
-    assert.ok(lines.findIndex((l) => l.startsWith('web ')) > lines.findIndex((l) => l.startsWith('shop ')), 'never-issued Certificates come before issued ones');
+    assert.ok(
+      lines.findIndex((l) => l.startsWith('web ')) > lines.findIndex((l) => l.startsWith('shop ')),
+      'never-issued Certificates come before issued ones',
+    );
     const all = await runCli(api.kubeconfigPath, ['-n', NS, 'status', 'certs', '-A', '-o', 'json']);
     const entries = JSON.parse(all.stdout) as Array<{ namespace: string; name: string; ready: boolean }>;
     assert.equal(entries.find((e) => e.namespace === NS && e.name === 'web')?.ready, true, all.stdout);

@@ -51,14 +51,37 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
       const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
       // only this run's namespace: on a real cluster a failing-closed webhook must not reach anyone else's
       await cluster.createClusterObject(Resources[kind], {
-        apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: WEBHOOK_CONFIG },
-        webhooks: [{ name: `${path}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5,
-          clientConfig: { url: `https://127.0.0.1:${port}/${path}` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-          rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }] }],
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind,
+        metadata: { name: WEBHOOK_CONFIG },
+        webhooks: [
+          {
+            name: `${path}.certgate.io`,
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Fail',
+            timeoutSeconds: 5,
+            clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+            rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
+          },
+        ],
       } as any);
     }
-    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: WEBHOOK_CONFIG }), { client });
-    await client.create(Resources.Certificate, certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }));
+    webhook = await runWebhook(
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CLUSTER_RESOURCE_NAMESPACE,
+        webhookConfig: WEBHOOK_CONFIG,
+      }),
+      { client },
+    );
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }),
+    );
   });
 
   after(async () => {
@@ -83,7 +106,18 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
   });
 
   test('check api is green with the webhook running and the worker holding its lease', async () => {
-    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'check', 'api', '--wait', '20s', '--interval', '500ms', '--certgate-namespace', CLUSTER_RESOURCE_NAMESPACE]);
+    const r = await runCli(cluster.kubeconfigPath, [
+      '-n',
+      NS,
+      'check',
+      'api',
+      '--wait',
+      '20s',
+      '--interval',
+      '500ms',
+      '--certgate-namespace',
+      CLUSTER_RESOURCE_NAMESPACE,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`worker "cli-test-worker" holds Lease ${CLUSTER_RESOURCE_NAMESPACE}/certgate-worker`));
     assert.match(r.stdout, /The certgate API is ready/);
@@ -108,7 +142,22 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     writeFileSync(manifest, stringify(certificate(NS, 'manual', { dnsNames: ['manual.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' } })));
     const keyFile = join(dir, 'manual.key');
     const certFile = join(dir, 'manual.crt');
-    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'create', 'certificaterequest', 'manual-1', '--from-certificate-file', manifest, '--fetch-certificate', '--timeout', '60s', '--output-key-file', keyFile, '--output-certificate-file', certFile]);
+    const r = await runCli(cluster.kubeconfigPath, [
+      '-n',
+      NS,
+      'create',
+      'certificaterequest',
+      'manual-1',
+      '--from-certificate-file',
+      manifest,
+      '--fetch-certificate',
+      '--timeout',
+      '60s',
+      '--output-key-file',
+      keyFile,
+      '--output-certificate-file',
+      certFile,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /issued; certificate written to/);
     const leaf = new X509Certificate(readFileSync(certFile, 'utf8'));
@@ -125,7 +174,19 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     writeFileSync(join(dir, 'web.pem'), manual.certPem);
     writeFileSync(join(dir, 'web.key'), manual.keyPem);
     writeFileSync(join(dir, 'ca.pem'), ca.certPem);
-    const r = await runCli(cluster.kubeconfigPath, ['-n', NS, 'import', '--secret', 'web-tls', '--cert', join(dir, 'web.pem'), '--key', join(dir, 'web.key'), '--ca', join(dir, 'ca.pem')]);
+    const r = await runCli(cluster.kubeconfigPath, [
+      '-n',
+      NS,
+      'import',
+      '--secret',
+      'web-tls',
+      '--cert',
+      join(dir, 'web.pem'),
+      '--key',
+      join(dir, 'web.key'),
+      '--ca',
+      join(dir, 'ca.pem'),
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The worker has seen the imported certificate once its status carries that certificate's notAfter.
     const notAfter = new Date(new X509Certificate(manual.certPem).validTo).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -139,6 +200,10 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     assert.equal(status.ready, true);
     assert.equal(status.secret.certificate.serialNumber, manualSerial);
     assert.ok(!status.conditions.some((c: any) => c.type === 'Issuing' && c.status === 'True'), JSON.stringify(status.conditions));
-    assert.equal((await client.list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.length, requestsBefore, 'no new CertificateRequest');
+    assert.equal(
+      (await client.list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS })).items.length,
+      requestsBefore,
+      'no new CertificateRequest',
+    );
   });
 });

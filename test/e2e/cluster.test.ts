@@ -22,13 +22,36 @@ describe('TestCluster on a cluster that outlives the run', { timeout: 240_000 },
     assert.equal(cluster.embedded, null);
     const ns = await cluster.createNamespace(cluster.name('fixture'), { labels: { team: 'e2e' } });
     const issuer = cluster.name('selfsigned');
-    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuer }, spec: { selfSigned: {} } } as KubernetesObject);
+    await cluster.createClusterObject(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: issuer },
+      spec: { selfSigned: {} },
+    } as KubernetesObject);
     await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
     // an Event about the ClusterIssuer, in "default" where lib/events.ts puts those of cluster-scoped objects
-    await cluster.client.create(Resources.Event, { apiVersion: 'v1', kind: 'Event', metadata: { name: `${issuer}.ready`, namespace: 'default' }, involvedObject: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: issuer }, reason: 'IsReady', message: 'Issuer is ready', type: 'Normal' } as KubernetesObject);
-    await cluster.client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: ns }, spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: issuer, kind: 'ClusterIssuer' } } } as KubernetesObject);
+    await cluster.client.create(Resources.Event, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${issuer}.ready`, namespace: 'default' },
+      involvedObject: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: issuer },
+      reason: 'IsReady',
+      message: 'Issuer is ready',
+      type: 'Normal',
+    } as KubernetesObject);
+    await cluster.client.create(Resources.Certificate, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'web', namespace: ns },
+      spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: issuer, kind: 'ClusterIssuer' } },
+    } as KubernetesObject);
     // a finalizer only the (stopped) worker would remove: stop() must still get the namespace deleted
-    await cluster.client.create(Resources.Order, { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'web-1', namespace: ns, finalizers: ['acme.cert-manager.io/finalizer'] }, spec: { request: 'LS0t', issuerRef: { name: issuer, kind: 'ClusterIssuer' } } } as KubernetesObject);
+    await cluster.client.create(Resources.Order, {
+      apiVersion: 'acme.cert-manager.io/v1',
+      kind: 'Order',
+      metadata: { name: 'web-1', namespace: ns, finalizers: ['acme.cert-manager.io/finalizer'] },
+      spec: { request: 'LS0t', issuerRef: { name: issuer, kind: 'ClusterIssuer' } },
+    } as KubernetesObject);
     return { cluster, ns, issuer };
   }
 

@@ -72,7 +72,12 @@ export function realClusterKubeconfig(env: NodeJS.ProcessEnv = process.env): str
 }
 
 /** The one shared IngressClass the HTTP-01 tests solve through. */
-export const NGINX_INGRESS_CLASS = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } as KubernetesObject;
+export const NGINX_INGRESS_CLASS = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'IngressClass',
+  metadata: { name: 'nginx' },
+  spec: { controller: 'k8s.io/ingress-nginx' },
+} as KubernetesObject;
 
 // Kinds whose finalizers belong to the worker: once it has stopped, nobody else removes them and
 // the namespace would stay Terminating.
@@ -155,7 +160,10 @@ async function deleteEventsAbout(client: KubeClient, r: ResourceDescriptor, name
 
 async function releaseWorkerFinalizers(client: KubeClient, namespace: string): Promise<void> {
   for (const r of WORKER_FINALIZED) {
-    const items = await client.list(r, { namespace }).then((l) => l.items, (e) => (isNotFound(e) ? [] : Promise.reject(e)));
+    const items = await client.list(r, { namespace }).then(
+      (l) => l.items,
+      (e) => (isNotFound(e) ? [] : Promise.reject(e)),
+    );
     for (const o of items) {
       if (!o.metadata?.finalizers?.length) continue;
       await client.patch(r, namespace, o.metadata.name!, { metadata: { finalizers: null } }).catch((e) => {

@@ -26,12 +26,19 @@ describe('failures are visible on the objects users look at', { timeout: 180_000
   let issuer: string;
 
   const warnings = async (kind: string, name: string) =>
-    (await client.list<CoreV1Event>(Resources.Event, { namespace: ns })).items.filter((e) => e.type === 'Warning' && e.involvedObject.kind === kind && e.involvedObject.name === name);
+    (await client.list<CoreV1Event>(Resources.Event, { namespace: ns })).items.filter(
+      (e) => e.type === 'Warning' && e.involvedObject.kind === kind && e.involvedObject.name === name,
+    );
   const ingress = (name: string, secretName: string, annotations: Record<string, string> = {}): V1Ingress => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name, namespace: ns, annotations: { 'cert-manager.io/cluster-issuer': issuer, ...annotations } },
-    spec: { rules: [{ host: `${name}.example.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }], tls: [{ hosts: [`${name}.example.test`], secretName }] },
+    spec: {
+      rules: [
+        { host: `${name}.example.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+      ],
+      tls: [{ hosts: [`${name}.example.test`], secretName }],
+    },
   });
 
   before(async () => {
@@ -43,19 +50,55 @@ describe('failures are visible on the objects users look at', { timeout: 180_000
     const port = await freePort();
     await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
     await cluster.createNamespace(ns);
-    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuer }, spec: { selfSigned: {} } } as any);
+    await cluster.createClusterObject(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: issuer },
+      spec: { selfSigned: {} },
+    } as any);
     // Stored before the webhook is registered (it refuses them now): objects from before an upgrade, or applied while it was off.
     for (const percentage of PERCENTAGES) {
-      await client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: `pct-${percentage}`, namespace: ns }, spec: { secretName: `pct-${percentage}-tls`, dnsNames: [`pct-${percentage}.example.test`], issuerRef: { name: issuer, kind: 'ClusterIssuer' }, renewBeforePercentage: percentage } } as Certificate);
+      await client.create(Resources.Certificate, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: `pct-${percentage}`, namespace: ns },
+        spec: {
+          secretName: `pct-${percentage}-tls`,
+          dnsNames: [`pct-${percentage}.example.test`],
+          issuerRef: { name: issuer, kind: 'ClusterIssuer' },
+          renewBeforePercentage: percentage,
+        },
+      } as Certificate);
     }
     // Only the validating webhook, for Certificates: it refuses what the ingress shim derives from a bad annotation.
     await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name: configName },
-      webhooks: [{ name: 'validate.certgate.io', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/validate` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }] }],
+      webhooks: [
+        {
+          name: 'validate.certgate.io',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+          clientConfig: { url: `https://127.0.0.1:${port}/validate` },
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+          rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
+        },
+      ],
     } as any);
-    webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: configName, tlsSecret: `${configName}-tls` }), { client });
+    webhook = await runWebhook(
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CLUSTER_RESOURCE_NAMESPACE,
+        webhookConfig: configName,
+        tlsSecret: `${configName}-tls`,
+      }),
+      { client },
+    );
     worker = await launchWorker(cluster.kubeconfigPath, ns, ['--no-leader-elect']);
   });
 
@@ -67,45 +110,82 @@ describe('failures are visible on the objects users look at', { timeout: 180_000
 
   test('an annotation value the webhook would refuse on the derived Certificate (duration "10m"): a BadConfig Warning on the Ingress, no Certificate', async () => {
     await client.create(Resources.Ingress, ingress('short', 'short-tls', { 'cert-manager.io/duration': '10m' }));
-    const event = await waitFor('BadConfig Warning on Ingress short', async () => (await warnings('Ingress', 'short')).find((e) => e.reason === 'BadConfig' || e.reason === 'CertificateRefused'), 60_000);
+    const event = await waitFor(
+      'BadConfig Warning on Ingress short',
+      async () => (await warnings('Ingress', 'short')).find((e) => e.reason === 'BadConfig' || e.reason === 'CertificateRefused'),
+      60_000,
+    );
     assert.match(event.message!, /cert-manager\.io\/duration: duration must be at least 60m|\[duration-too-short\]/);
     assert.equal(await client.get(Resources.Certificate, ns, 'short-tls'), undefined);
   });
 
   test('a secretName that is not a valid object name: a BadConfig Warning on the Ingress with a valid name to use', async () => {
     await client.create(Resources.Ingress, ingress('upper', 'Web_TLS'));
-    const event = await waitFor('BadConfig Warning on Ingress upper', async () => (await warnings('Ingress', 'upper')).find((e) => e.reason === 'BadConfig'), 60_000);
-    assert.match(event.message!, /spec\.tls\[0\]\.secretName "Web_TLS" is not a valid Secret or Certificate name: it must be a lower-case RFC 1123 subdomain.*rename it \(for example "web-tls"\)/);
+    const event = await waitFor(
+      'BadConfig Warning on Ingress upper',
+      async () => (await warnings('Ingress', 'upper')).find((e) => e.reason === 'BadConfig'),
+      60_000,
+    );
+    assert.match(
+      event.message!,
+      /spec\.tls\[0\]\.secretName "Web_TLS" is not a valid Secret or Certificate name: it must be a lower-case RFC 1123 subdomain.*rename it \(for example "web-tls"\)/,
+    );
   });
 
   test('two Ingresses created at once with one secretName: the older gets the certificate, the other a Warning naming it', async () => {
     await Promise.all([client.create(Resources.Ingress, ingress('first', 'shared-tls')), client.create(Resources.Ingress, ingress('second', 'shared-tls'))]);
     const [a, b] = await Promise.all([client.get<V1Ingress>(Resources.Ingress, ns, 'first'), client.get<V1Ingress>(Resources.Ingress, ns, 'second')]);
-    const stamp = (i: V1Ingress | undefined) => String(i?.metadata?.creationTimestamp instanceof Date ? i.metadata.creationTimestamp.toISOString() : i?.metadata?.creationTimestamp);
+    const stamp = (i: V1Ingress | undefined) =>
+      String(i?.metadata?.creationTimestamp instanceof Date ? i.metadata.creationTimestamp.toISOString() : i?.metadata?.creationTimestamp);
     // The winner by the documented order: older creationTimestamp, then name.
-    const [winner, loser] = stamp(a) < stamp(b) || (stamp(a) === stamp(b)) ? ['first', 'second'] : ['second', 'first'];
-    const cert = await waitFor('Certificate shared-tls Ready', async () => {
-      const c = await client.get<Certificate>(Resources.Certificate, ns, 'shared-tls');
-      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
-    }, 60_000);
+    const [winner, loser] = stamp(a) < stamp(b) || stamp(a) === stamp(b) ? ['first', 'second'] : ['second', 'first'];
+    const cert = await waitFor(
+      'Certificate shared-tls Ready',
+      async () => {
+        const c = await client.get<Certificate>(Resources.Certificate, ns, 'shared-tls');
+        return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+      },
+      60_000,
+    );
     assert.equal(cert.metadata.ownerReferences?.[0]?.name, winner);
-    const event = await waitFor(`SecretNameTaken Warning on Ingress ${loser}`, async () => (await warnings('Ingress', loser)).find((e) => e.reason === 'SecretNameTaken'), 30_000);
-    assert.equal(event.message, `spec.tls[0].secretName "shared-tls" is also requested by Ingress "${winner}", which is older and gets the certificate; use another secretName for this Ingress`);
+    const event = await waitFor(
+      `SecretNameTaken Warning on Ingress ${loser}`,
+      async () => (await warnings('Ingress', loser)).find((e) => e.reason === 'SecretNameTaken'),
+      30_000,
+    );
+    assert.equal(
+      event.message,
+      `spec.tls[0].secretName "shared-tls" is also requested by Ingress "${winner}", which is older and gets the certificate; use another secretName for this Ingress`,
+    );
   });
 
   for (const percentage of PERCENTAGES) {
     test(`renewBeforePercentage ${percentage} (stored before the webhook ran): Ready with a renewal time from the default rule, and a Warning that says why`, async () => {
       const name = `pct-${percentage}`;
-      const cert = await waitFor(`Certificate ${name} Ready`, async () => {
-        const c = await client.get<Certificate>(Resources.Certificate, ns, name);
-        return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.renewalTime ? c : undefined;
-      }, 60_000);
+      const cert = await waitFor(
+        `Certificate ${name} Ready`,
+        async () => {
+          const c = await client.get<Certificate>(Resources.Certificate, ns, name);
+          return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.renewalTime ? c : undefined;
+        },
+        60_000,
+      );
       assert.equal(cert.status!.renewalTimeSource, 'DefaultFraction');
       const lifetime = Date.parse(cert.status!.notAfter!) - Date.parse(cert.status!.notBefore!);
-      assert.ok(Math.abs(Date.parse(cert.status!.notAfter!) - Date.parse(cert.status!.renewalTime!) - lifetime / 3) < 2000, 'renews when a third of the lifetime is left');
+      assert.ok(
+        Math.abs(Date.parse(cert.status!.notAfter!) - Date.parse(cert.status!.renewalTime!) - lifetime / 3) < 2000,
+        'renews when a third of the lifetime is left',
+      );
       const ready = cert.status!.conditions!.find((c) => c.type === 'Ready')!;
-      assert.equal(ready.message, `Certificate is up to date and has not expired; it renews when a third of the lifetime is left (half for certificates of 10 days or less), because renewBeforePercentage must be an integer between 1 and 99, got ${percentage}`);
-      const event = await waitFor(`RenewalRuleIgnored Warning on ${name}`, async () => (await warnings('Certificate', name)).find((e) => e.reason === 'RenewalRuleIgnored'), 30_000);
+      assert.equal(
+        ready.message,
+        `Certificate is up to date and has not expired; it renews when a third of the lifetime is left (half for certificates of 10 days or less), because renewBeforePercentage must be an integer between 1 and 99, got ${percentage}`,
+      );
+      const event = await waitFor(
+        `RenewalRuleIgnored Warning on ${name}`,
+        async () => (await warnings('Certificate', name)).find((e) => e.reason === 'RenewalRuleIgnored'),
+        30_000,
+      );
       assert.match(event.message!, /Fix spec\.renewBeforePercentage \(1 to 99\) or spec\.renewBefore/);
     });
   }

@@ -23,15 +23,21 @@ describe('Gateway API found at run time', { timeout: 180_000 }, () => {
   let worker: RunningWorker;
   let servedAtStart = false;
 
-  before(async () => {
-    fleet = await selfSignedFleet(NS);
-    servedAtStart = await gatewayApiServed({ client: fleet.client });
-    worker = await fleet.launch(['--no-leader-elect', '--gateway-api-discovery-interval', '300ms'], {});
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      fleet = await selfSignedFleet(NS);
+      servedAtStart = await gatewayApiServed({ client: fleet.client });
+      worker = await fleet.launch(['--no-leader-elect', '--gateway-api-discovery-interval', '300ms'], {});
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    await fleet?.stop();
-  }, { timeout: 60_000 });
+  after(
+    async () => {
+      await fleet?.stop();
+    },
+    { timeout: 60_000 },
+  );
 
   test('without Gateway API the worker is ready and issues for Ingresses as before', async (t) => {
     if (servedAtStart) return t.skip('this cluster already serves Gateway API; the CRDs are shared and not removed by tests');
@@ -41,7 +47,12 @@ describe('Gateway API found at run time', { timeout: 180_000 }, () => {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name: 'shop', namespace: NS, annotations: { 'cert-manager.io/issuer': 'selfsigned' } },
-      spec: { tls: [{ hosts: ['shop.example.test'], secretName: 'shop-tls' }], rules: [{ host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }] },
+      spec: {
+        tls: [{ hosts: ['shop.example.test'], secretName: 'shop-tls' }],
+        rules: [
+          { host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } },
+        ],
+      },
     } as never);
     await waitFor('Secret shop-tls', async () => (await fleet.client.get<V1Secret>(Resources.Secret, NS, 'shop-tls'))?.data?.['tls.crt'], 60_000);
     // Still not served, and the worker's health did not turn on a missing Gateway cache.
@@ -55,7 +66,12 @@ describe('Gateway API found at run time', { timeout: 180_000 }, () => {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'edge', namespace: NS, annotations: { 'cert-manager.io/issuer': 'selfsigned' } },
-      spec: { gatewayClassName: 'test', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: 'edge.example.test', tls: { mode: 'Terminate', certificateRefs: [{ name: 'edge-tls' }] } }] },
+      spec: {
+        gatewayClassName: 'test',
+        listeners: [
+          { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'edge.example.test', tls: { mode: 'Terminate', certificateRefs: [{ name: 'edge-tls' }] } },
+        ],
+      },
     } as Gateway);
     const cert = await waitFor('Certificate edge-tls', () => fleet.client.get<Certificate>(Resources.Certificate, NS, 'edge-tls'), 60_000);
     assert.deepEqual(cert.spec.dnsNames, ['edge.example.test']);

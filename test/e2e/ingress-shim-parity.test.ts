@@ -19,7 +19,9 @@ describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () =>
   const fleet = useSelfSignedFleet(NS, ['--no-leader-elect']);
   const client = () => fleet().client;
   const events = async (about: string) =>
-    (await client().list<KubernetesObject & { involvedObject?: { name?: string }; reason?: string; message?: string }>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.name === about);
+    (
+      await client().list<KubernetesObject & { involvedObject?: { name?: string }; reason?: string; message?: string }>(Resources.Event, { namespace: NS })
+    ).items.filter((e) => e.involvedObject?.name === about);
 
   test('IPs, alt-names, ip-sans and secret-template reach the Secret; an entry without hosts is skipped', async () => {
     const ingress: V1Ingress = {
@@ -38,7 +40,9 @@ describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () =>
       },
       spec: {
         tls: [{ secretName: 'no-hosts-tls' }, { hosts: ['shop.example.test', '192.0.2.1'], secretName: 'shop-tls' }],
-        rules: [{ host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }],
+        rules: [
+          { host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } },
+        ],
       },
     };
     await client().create(Resources.Ingress, ingress);
@@ -53,10 +57,12 @@ describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () =>
     assert.equal(secret.metadata?.labels?.reflect, 'yes');
     assert.equal(secret.metadata?.annotations?.['replicator.v1.mittwald.de/replicate-to'], 'apps');
     assert.equal(await client().get<Certificate>(Resources.Certificate, NS, 'no-hosts-tls'), undefined, 'the entry without hosts made no Certificate');
-    await waitFor('BadConfig Warning for the skipped entry', async () => (await events('shop')).some((e) => e.reason === 'BadConfig' && e.message === 'Skipped a TLS block: spec.tls[0].hosts: Required value'));
+    await waitFor('BadConfig Warning for the skipped entry', async () =>
+      (await events('shop')).some((e) => e.reason === 'BadConfig' && e.message === 'Skipped a TLS block: spec.tls[0].hosts: Required value'),
+    );
   });
 
-  test('labels edited on the Certificate are reset to the Ingress\'s', async () => {
+  test("labels edited on the Certificate are reset to the Ingress's", async () => {
     await client().patch(Resources.Certificate, NS, 'shop-tls', { metadata: { labels: { team: 'someone-else', extra: 'x' } } });
     await waitFor('labels reset', async () => {
       const c = await client().get<Certificate>(Resources.Certificate, NS, 'shop-tls');
@@ -65,15 +71,27 @@ describe('ingress shim as cert-manager, end to end', { timeout: 240_000 }, () =>
   });
 
   test('a Certificate not owned by the Ingress is left alone, and the Ingress says so', async () => {
-    const mine: Certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'hand-tls', namespace: NS }, spec: { secretName: 'hand-tls', dnsNames: ['hand.example.test'], issuerRef: { name: 'selfsigned' } } };
+    const mine: Certificate = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'hand-tls', namespace: NS },
+      spec: { secretName: 'hand-tls', dnsNames: ['hand.example.test'], issuerRef: { name: 'selfsigned' } },
+    };
     await client().create(Resources.Certificate, mine);
     await client().create(Resources.Ingress, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name: 'takeover', namespace: NS, annotations: { 'cert-manager.io/issuer': 'selfsigned' } },
-      spec: { tls: [{ hosts: ['other.example.test'], secretName: 'hand-tls' }], rules: [{ host: 'other.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'o', port: { number: 80 } } } }] } }] },
+      spec: {
+        tls: [{ hosts: ['other.example.test'], secretName: 'hand-tls' }],
+        rules: [
+          { host: 'other.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'o', port: { number: 80 } } } }] } },
+        ],
+      },
     } as V1Ingress);
-    await waitFor('BadConfig Warning on the Ingress', async () => (await events('takeover')).some((e) => e.reason === 'BadConfig' && /not owned by this Ingress; leaving it alone/.test(e.message ?? '')));
+    await waitFor('BadConfig Warning on the Ingress', async () =>
+      (await events('takeover')).some((e) => e.reason === 'BadConfig' && /not owned by this Ingress; leaving it alone/.test(e.message ?? '')),
+    );
     const after = await client().get<Certificate>(Resources.Certificate, NS, 'hand-tls');
     assert.deepEqual(after?.spec.dnsNames, ['hand.example.test'], 'spec unchanged');
     assert.equal(after?.metadata.ownerReferences, undefined, 'not taken over');

@@ -21,7 +21,11 @@ import { getTestCluster, type TestCluster } from './cluster.ts';
 import { launchWorker } from './issuance-helpers.ts';
 import { ingress, ingressRule, waitFor } from '../fixtures.ts';
 
-interface HeldRequest { method: string; path: string; body: string }
+interface HeldRequest {
+  method: string;
+  path: string;
+  body: string;
+}
 
 /**
  * A plain-HTTP reverse proxy to the cluster that adds the kubeconfig's credentials. `hold` may
@@ -64,18 +68,20 @@ async function startKubeProxy(kubeconfigPath: string, hold: (r: HeldRequest) => 
 
 function proxyKubeconfig(dir: string, url: string): string {
   const path = join(dir, 'kubeconfig-proxy');
-  writeFileSync(path, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    // client-node's Watch only speaks plain HTTP when told to skip TLS verification.
-    clusters: [{ name: 'proxy', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'proxy', user: {} }],
-    contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
-    'current-context': 'proxy',
-  }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      // client-node's Watch only speaks plain HTTP when told to skip TLS verification.
+      clusters: [{ name: 'proxy', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'proxy', user: {} }],
+      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
+      'current-context': 'proxy',
+    }),
+  );
   return path;
 }
-
 
 describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 240_000 }, () => {
   let ns = '';
@@ -94,48 +100,65 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
   const getIngress = (name: string) => client.get<V1Ingress>(Resources.Ingress, ns, name);
   const stored = new Map<string, V1Ingress>();
 
-  before(async () => {
-    cluster = await getTestCluster();
-    client = cluster.client;
-    dir = mkdtempSync(join(tmpdir(), 'certgate-itt-'));
-    ns = await cluster.createNamespace(cluster.name('itt-apps'));
-    ingressPath = new RegExp(`^/apis/networking\\.k8s\\.io/v1/namespaces/${ns}/ingresses/([^/?]+)`);
-    issuerName = cluster.name('itt-selfsigned');
-    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuerName }, spec: { selfSigned: {} } } as KubernetesObject);
-    // Created while nothing gives them TLS (no webhook, namespace not labelled yet).
-    const ingresses = [
-      ingress(ns, 'shop', { rules: [ingressRule('shop.example.test'), ingressRule('www.shop.example.test')] }),
-      ingress(ns, 'own', { tls: [{ hosts: ['own.example.test'], secretName: 'own-cert' }], rules: [ingressRule('own.example.test')] }),
-      ingress(ns, 'optout', { rules: [ingressRule('optout.example.test')] }, { 'certgate.io/transparent-tls': 'false' }),
-      ingress(ns, 'busy', { rules: [ingressRule('busy.example.test')] }),
-      ingress(ns, 'taken', { rules: [ingressRule('taken.example.test')] }),
-    ];
-    for (const i of ingresses) stored.set(i.metadata!.name!, await client.create(Resources.Ingress, i));
+  before(
+    async () => {
+      cluster = await getTestCluster();
+      client = cluster.client;
+      dir = mkdtempSync(join(tmpdir(), 'certgate-itt-'));
+      ns = await cluster.createNamespace(cluster.name('itt-apps'));
+      ingressPath = new RegExp(`^/apis/networking\\.k8s\\.io/v1/namespaces/${ns}/ingresses/([^/?]+)`);
+      issuerName = cluster.name('itt-selfsigned');
+      await cluster.createClusterObject(Resources.ClusterIssuer, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: issuerName },
+        spec: { selfSigned: {} },
+      } as KubernetesObject);
+      // Created while nothing gives them TLS (no webhook, namespace not labelled yet).
+      const ingresses = [
+        ingress(ns, 'shop', { rules: [ingressRule('shop.example.test'), ingressRule('www.shop.example.test')] }),
+        ingress(ns, 'own', { tls: [{ hosts: ['own.example.test'], secretName: 'own-cert' }], rules: [ingressRule('own.example.test')] }),
+        ingress(ns, 'optout', { rules: [ingressRule('optout.example.test')] }, { 'certgate.io/transparent-tls': 'false' }),
+        ingress(ns, 'busy', { rules: [ingressRule('busy.example.test')] }),
+        ingress(ns, 'taken', { rules: [ingressRule('taken.example.test')] }),
+      ];
+      for (const i of ingresses) stored.set(i.metadata!.name!, await client.create(Resources.Ingress, i));
 
-    // busy: the user adds a label meanwhile (kept, and the worker still adds TLS on the new version).
-    racedEdits.set('busy', () => client.patch(Resources.Ingress, ns, 'busy', { metadata: { labels: { team: 'blue' } } }));
-    // taken: the user adds their own tls block meanwhile (kept; the worker then leaves it alone).
-    racedEdits.set('taken', () => client.patch(Resources.Ingress, ns, 'taken', { spec: { tls: [{ hosts: ['taken.example.test'], secretName: 'taken-own' }] } }));
-    const held = new WeakSet<HeldRequest>();
-    proxy = await startKubeProxy(cluster.kubeconfigPath, (r) => {
-      const m = ingressPath.exec(r.path);
-      const edit = r.method === 'PATCH' && m ? racedEdits.get(m[1]) : undefined;
-      if (!edit) return undefined;
-      racedEdits.delete(m![1]);
-      held.add(r);
-      return edit().then(() => undefined);
-    }, (r, status) => {
-      if (held.has(r)) heldAnswers.set(ingressPath.exec(r.path)![1], status);
-    });
-    worker = await launchWorker(proxyKubeconfig(dir, proxy.url), ns, ['--no-leader-elect']);
-  }, { timeout: 30_000 });
+      // busy: the user adds a label meanwhile (kept, and the worker still adds TLS on the new version).
+      racedEdits.set('busy', () => client.patch(Resources.Ingress, ns, 'busy', { metadata: { labels: { team: 'blue' } } }));
+      // taken: the user adds their own tls block meanwhile (kept; the worker then leaves it alone).
+      racedEdits.set('taken', () =>
+        client.patch(Resources.Ingress, ns, 'taken', { spec: { tls: [{ hosts: ['taken.example.test'], secretName: 'taken-own' }] } }),
+      );
+      const held = new WeakSet<HeldRequest>();
+      proxy = await startKubeProxy(
+        cluster.kubeconfigPath,
+        (r) => {
+          const m = ingressPath.exec(r.path);
+          const edit = r.method === 'PATCH' && m ? racedEdits.get(m[1]) : undefined;
+          if (!edit) return undefined;
+          racedEdits.delete(m![1]);
+          held.add(r);
+          return edit().then(() => undefined);
+        },
+        (r, status) => {
+          if (held.has(r)) heldAnswers.set(ingressPath.exec(r.path)![1], status);
+        },
+      );
+      worker = await launchWorker(proxyKubeconfig(dir, proxy.url), ns, ['--no-leader-elect']);
+    },
+    { timeout: 30_000 },
+  );
 
-  after(async () => {
-    await worker?.stop();
-    await proxy?.stop();
-    await cluster?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, { timeout: 30_000 });
+  after(
+    async () => {
+      await worker?.stop();
+      await proxy?.stop();
+      await cluster?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+    { timeout: 30_000 },
+  );
 
   test('nothing happens while the namespace is not labelled', async () => {
     await worker!.whenIdle(); // the worker has listed and reconciled every Ingress
@@ -143,15 +166,21 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
   });
 
   test('labelling the namespace enforce patches the plain Ingress, and its Secret is issued', async () => {
-    await client.patch(Resources.Namespace, undefined, ns, { metadata: { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuerName}` } } });
+    await client.patch(Resources.Namespace, undefined, ns, {
+      metadata: { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuerName}` } },
+    });
     const hosts = ['shop.example.test', 'www.shop.example.test'];
     const shop = await waitFor('tls block on Ingress shop', async () => ((await getIngress('shop'))?.spec?.tls ? getIngress('shop') : undefined), 60_000);
     assert.deepEqual(shop!.spec!.tls, [{ hosts, secretName: 'shop-tls' }]);
     assert.equal(shop!.metadata!.annotations!['cert-manager.io/cluster-issuer'], issuerName);
-    const secret = await waitFor('Secret shop-tls with a certificate', async () => {
-      const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
-      return s?.data?.['tls.crt'] ? s : undefined;
-    }, 90_000);
+    const secret = await waitFor(
+      'Secret shop-tls with a certificate',
+      async () => {
+        const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
+        return s?.data?.['tls.crt'] ? s : undefined;
+      },
+      90_000,
+    );
     const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
     assert.deepEqual(cert.subjectAltName?.split(', ').sort(), hosts.map((h) => `DNS:${h}`).sort());
     const events = await waitFor('TransparentTLS event on Ingress shop', async () => {
@@ -160,7 +189,10 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
       return found.length > 0 ? found : undefined;
     });
     assert.equal(events[0].type, 'Normal');
-    assert.match(events[0].message, /^Added tls for Secret "shop-tls" \(hosts shop\.example\.test, www\.shop\.example\.test\) and annotation cert-manager\.io\/cluster-issuer=.*: namespace ".*" is labelled certgate\.io\/tls=enforce$/);
+    assert.match(
+      events[0].message,
+      /^Added tls for Secret "shop-tls" \(hosts shop\.example\.test, www\.shop\.example\.test\) and annotation cert-manager\.io\/cluster-issuer=.*: namespace ".*" is labelled certgate\.io\/tls=enforce$/,
+    );
   });
 
   test('an Ingress with its own tls block, and one that opted out, are not touched', async () => {
@@ -183,7 +215,7 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
     await waitFor('Certificate busy-tls', () => client.get(Resources.Certificate, ns, 'busy-tls'));
 
     const taken = await getIngress('taken');
-    assert.deepEqual(taken!.spec!.tls, [{ hosts: ['taken.example.test'], secretName: 'taken-own' }], 'the user\'s own tls block is kept');
+    assert.deepEqual(taken!.spec!.tls, [{ hosts: ['taken.example.test'], secretName: 'taken-own' }], "the user's own tls block is kept");
     assert.equal(taken!.metadata!.annotations?.['cert-manager.io/cluster-issuer'], undefined, 'nothing added to an Ingress that has its own tls');
     assert.equal(await client.get(Resources.Certificate, ns, 'taken-tls'), undefined);
   });

@@ -23,7 +23,24 @@ export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
 export function testWorkerConfig(namespace: string, extraArgs: string[] = []): WorkerConfig {
   const cmd = workerCommand().exitOverride();
   cmd.parse(
-    [...scopeArgs(namespace, extraArgs), '--cluster-issuer-selector', runClusterIssuerSelector(), '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--renew-backoff-base', '1s', '--renew-backoff-max', '4s', '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE, '--leader-election-namespace', CLUSTER_RESOURCE_NAMESPACE, ...extraArgs],
+    [
+      ...scopeArgs(namespace, extraArgs),
+      '--cluster-issuer-selector',
+      runClusterIssuerSelector(),
+      '--metrics-listen',
+      '127.0.0.1:0',
+      '--health-listen',
+      '127.0.0.1:0',
+      '--renew-backoff-base',
+      '1s',
+      '--renew-backoff-max',
+      '4s',
+      '--cluster-resource-namespace',
+      CLUSTER_RESOURCE_NAMESPACE,
+      '--leader-election-namespace',
+      CLUSTER_RESOURCE_NAMESPACE,
+      ...extraArgs,
+    ],
     { from: 'user' },
   );
   return toWorkerConfig(cmd.opts());
@@ -62,7 +79,12 @@ export async function selfSignedFleet(ns: string, embeddedOptions: ApiServerOpti
   const client = clientFor(cluster.kubeconfigPath);
   await cluster.createNamespace(ns);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: ns }, spec: { selfSigned: {} } } as KubernetesObject);
+  await client.create(Resources.Issuer, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'selfsigned', namespace: ns },
+    spec: { selfSigned: {} },
+  } as KubernetesObject);
   const running = new Set<RunningWorker>();
   return {
     cluster,
@@ -89,13 +111,19 @@ export async function selfSignedFleet(ns: string, embeddedOptions: ApiServerOpti
  */
 export function useSelfSignedFleet(ns: string, launchArgs?: string[]): () => WorkerFleet {
   let fleet: WorkerFleet | undefined;
-  before(async () => {
-    fleet = await selfSignedFleet(ns);
-    if (launchArgs) await fleet.launch(launchArgs, {});
-  }, { timeout: 60_000 });
-  after(async () => {
-    await fleet?.stop();
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      fleet = await selfSignedFleet(ns);
+      if (launchArgs) await fleet.launch(launchArgs, {});
+    },
+    { timeout: 60_000 },
+  );
+  after(
+    async () => {
+      await fleet?.stop();
+    },
+    { timeout: 60_000 },
+  );
   return () => {
     if (!fleet) throw new Error('the fleet is started by before(): use it inside tests');
     return fleet;

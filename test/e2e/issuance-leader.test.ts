@@ -29,7 +29,12 @@ describe('leader election', { timeout: 180_000 }, () => {
       return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
     });
   const createCert = (name: string) =>
-    client.create(Resources.Certificate, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, namespace: NS }, spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } } } as Certificate);
+    client.create(Resources.Certificate, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name, namespace: NS },
+      spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } },
+    } as Certificate);
 
   before(async () => {
     fleet = await selfSignedFleet(NS);

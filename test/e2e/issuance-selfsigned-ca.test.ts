@@ -36,15 +36,19 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
   /** Waits until the Certificate is Ready at revision >= minRevision and returns its stored pair. */
   async function issued(certName: string, minRevision = 1, timeoutMs = 20_000): Promise<{ cert: Certificate; pair: StoredPair }> {
     // Ready at the revision, and status (notAfter) describing the certificate now in the Secret.
-    return waitFor(`Certificate ${certName} Ready at revision ${minRevision}`, async () => {
-      const cert = await getCert(certName);
-      if (!ready(cert) || (cert!.status!.revision ?? 0) < minRevision) return undefined;
-      const secret = await secretOf(cert!.spec.secretName);
-      if (!secret) return undefined;
-      const pair = readPair(secret);
-      const leafNotAfter = pair.chain[0] && new Date(pair.chain[0].validTo).getTime();
-      return leafNotAfter === Date.parse(cert!.status!.notAfter ?? '') ? { cert: cert!, pair } : undefined;
-    }, timeoutMs);
+    return waitFor(
+      `Certificate ${certName} Ready at revision ${minRevision}`,
+      async () => {
+        const cert = await getCert(certName);
+        if (!ready(cert) || (cert!.status!.revision ?? 0) < minRevision) return undefined;
+        const secret = await secretOf(cert!.spec.secretName);
+        if (!secret) return undefined;
+        const pair = readPair(secret);
+        const leafNotAfter = pair.chain[0] && new Date(pair.chain[0].validTo).getTime();
+        return leafNotAfter === Date.parse(cert!.status!.notAfter ?? '') ? { cert: cert!, pair } : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   function assertPair(pair: StoredPair, dnsNames: string[]) {
@@ -71,7 +75,16 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('SelfSigned issuer: an ECDSA Certificate becomes Ready with a Secret and annotations', async () => {
     await client.create(Resources.Issuer, issuer('selfsigned', { selfSigned: {} }));
-    await client.create(Resources.Certificate, certificate(NS, 'self', { dnsNames: ['self.example.test'], commonName: 'self.example.test', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 384 }, secretTemplate: { labels: { team: 'blue' }, annotations: { note: 'hi' } } }));
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'self', {
+        dnsNames: ['self.example.test'],
+        commonName: 'self.example.test',
+        issuerRef: { name: 'selfsigned' },
+        privateKey: { algorithm: 'ECDSA', size: 384 },
+        secretTemplate: { labels: { team: 'blue' }, annotations: { note: 'hi' } },
+      }),
+    );
     const { cert, pair } = await issued('self');
     assertPair(pair, ['self.example.test']);
     assert.deepEqual(describePrivateKey(createPrivateKey(pair.keyPem)), { algorithm: 'ECDSA', size: 384 });
@@ -85,7 +98,11 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     assert.equal(a.note, 'hi');
     assert.equal(pair.secret.metadata!.labels!.team, 'blue');
     assert.ok(cert.status?.notAfter && cert.status.notBefore && cert.status.renewalTime, 'notBefore, notAfter and renewalTime in status');
-    assert.equal(cert.status?.conditions?.some((c) => c.type === 'Issuing'), false, 'Issuing condition removed after success');
+    assert.equal(
+      cert.status?.conditions?.some((c) => c.type === 'Issuing'),
+      false,
+      'Issuing condition removed after success',
+    );
     assert.equal(cert.status?.nextPrivateKeySecretName, undefined);
 
     const cr = await client.get<CertificateRequest>(Resources.CertificateRequest, NS, 'self-1');
@@ -102,18 +119,35 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
   });
 
   test('CA issuer bootstrapped from a SelfSigned CA Certificate; an Ingress gets one Secret per tls entry', async () => {
-    await client.create(Resources.Certificate, certificate(NS, 'root-ca', { dnsNames: undefined, isCA: true, commonName: 'certgate e2e root', issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'root-ca', {
+        dnsNames: undefined,
+        isCA: true,
+        commonName: 'certgate e2e root',
+        issuerRef: { name: 'selfsigned' },
+        privateKey: { algorithm: 'ECDSA' },
+      }),
+    );
     const { pair: caPair } = await issued('root-ca');
     assert.equal(caPair.chain[0].ca, true);
     await client.create(Resources.Issuer, issuer('ca', { ca: { secretName: 'root-ca-tls' } }));
-    await waitFor('CA issuer Ready', async () => (await client.get<Issuer>(Resources.Issuer, NS, 'ca'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    await waitFor('CA issuer Ready', async () =>
+      (await client.get<Issuer>(Resources.Issuer, NS, 'ca'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
 
     const ingress: V1Ingress = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: 'shop', namespace: NS, annotations: { 'cert-manager.io/issuer': 'ca', 'cert-manager.io/private-key-algorithm': 'Ed25519', 'cert-manager.io/duration': '2h' } },
+      metadata: {
+        name: 'shop',
+        namespace: NS,
+        annotations: { 'cert-manager.io/issuer': 'ca', 'cert-manager.io/private-key-algorithm': 'Ed25519', 'cert-manager.io/duration': '2h' },
+      },
       spec: {
-        rules: [{ host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }],
+        rules: [
+          { host: 'shop.example.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } },
+        ],
         tls: [
           { hosts: ['shop.example.test', 'www.shop.example.test'], secretName: 'shop-tls' },
           { hosts: ['api.shop.example.test'], secretName: 'shop-api-tls' },
@@ -121,7 +155,10 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
       },
     };
     const created = await client.create<V1Ingress>(Resources.Ingress, ingress);
-    for (const [secretName, hosts] of [['shop-tls', ['shop.example.test', 'www.shop.example.test']], ['shop-api-tls', ['api.shop.example.test']]] as const) {
+    for (const [secretName, hosts] of [
+      ['shop-tls', ['shop.example.test', 'www.shop.example.test']],
+      ['shop-api-tls', ['api.shop.example.test']],
+    ] as const) {
       const { cert, pair } = await issued(secretName);
       assert.equal(cert.metadata.ownerReferences?.[0]?.uid, created.metadata!.uid, 'Certificate owned by the Ingress');
       assertPair(pair, [...hosts]);
@@ -150,9 +187,28 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('ClusterIssuer (CA in the cluster resource namespace) with an RSA PKCS8 key', async () => {
     const root = (await secretOf('root-ca-tls'))!;
-    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'cluster-ca', namespace: CLUSTER_RESOURCE_NAMESPACE }, data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] } } as V1Secret);
-    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: CLUSTER_CA }, spec: { ca: { secretName: 'cluster-ca' } } } as ClusterIssuer);
-    await client.create(Resources.Certificate, certificate(NS, 'rsa', { dnsNames: ['rsa.example.test'], ipAddresses: ['10.1.2.3'], issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' } }));
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'cluster-ca', namespace: CLUSTER_RESOURCE_NAMESPACE },
+      data: { 'tls.crt': root.data!['tls.crt'], 'tls.key': root.data!['tls.key'] },
+    } as V1Secret);
+    await cluster.createClusterObject(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: CLUSTER_CA },
+      spec: { ca: { secretName: 'cluster-ca' } },
+    } as ClusterIssuer);
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'rsa', {
+        dnsNames: ['rsa.example.test'],
+        ipAddresses: ['10.1.2.3'],
+        issuerRef: { name: CLUSTER_CA, kind: 'ClusterIssuer' },
+        privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS8' },
+      }),
+    );
     const { pair } = await issued('rsa');
     assertPair(pair, ['rsa.example.test']);
     assert.equal(privateKeyPemEncoding(pair.keyPem), 'PKCS8', 'encoding: PKCS8 as the spec asks');
@@ -164,8 +220,26 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('renews by itself when due: new serial and new key (rotationPolicy Always); Never keeps the key', async () => {
     // renewalTime = notAfter - renewBefore = notBefore + 2s
-    await client.create(Resources.Certificate, certificate(NS, 'short', { dnsNames: ['short.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
-    await client.create(Resources.Certificate, certificate(NS, 'keep', { dnsNames: ['keep.example.test'], duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' } }));
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'short', {
+        dnsNames: ['short.example.test'],
+        duration: '1h',
+        renewBefore: '59m58s',
+        issuerRef: { name: 'ca' },
+        privateKey: { algorithm: 'ECDSA' },
+      }),
+    );
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'keep', {
+        dnsNames: ['keep.example.test'],
+        duration: '1h',
+        renewBefore: '59m58s',
+        issuerRef: { name: 'ca' },
+        privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' },
+      }),
+    );
     const first = await issued('short');
     const keepFirst = await issued('keep');
     const second = await issued('short', 2, 15_000);
@@ -184,7 +258,17 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     const before = (await getCert('self'))!;
     const rev = before.status!.revision!;
     const serial = readPair((await secretOf('self-tls'))!).chain[0].serialNumber;
-    const conditions = [...(before.status!.conditions ?? []), { type: 'Issuing', status: 'True' as const, reason: 'ManuallyTriggered', message: 'Certificate re-issuance manually triggered', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: before.metadata.generation }];
+    const conditions = [
+      ...(before.status!.conditions ?? []),
+      {
+        type: 'Issuing',
+        status: 'True' as const,
+        reason: 'ManuallyTriggered',
+        message: 'Certificate re-issuance manually triggered',
+        lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        observedGeneration: before.metadata.generation,
+      },
+    ];
     await client.replaceStatus(Resources.Certificate, { ...before, status: { ...before.status, conditions } });
     const { pair } = await issued('self', rev + 1);
     assert.notEqual(pair.chain[0].serialNumber, serial);
@@ -194,11 +278,26 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     // A CA that expired an hour ago: the issuer's key pair is fine, but it cannot sign.
     const { createCsr, generatePrivateKey, signCertificate, encodePrivateKeyPem } = await import('../../lib/pki/index.ts');
     const oldKey = await generatePrivateKey({ algorithm: 'ECDSA' });
-    const oldCa = await signCertificate({ csr: await createCsr(oldKey, { commonName: 'expired CA' }), durationMs: 3_600_000, isCA: true, signerKey: oldKey, now: new Date(Date.now() - 2 * 3_600_000) });
+    const oldCa = await signCertificate({
+      csr: await createCsr(oldKey, { commonName: 'expired CA' }),
+      durationMs: 3_600_000,
+      isCA: true,
+      signerKey: oldKey,
+      now: new Date(Date.now() - 2 * 3_600_000),
+    });
     const b64 = (t: string) => Buffer.from(t).toString('base64');
-    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'old-ca', namespace: NS }, data: { 'tls.crt': b64(oldCa), 'tls.key': b64(encodePrivateKeyPem(oldKey)) } } as V1Secret);
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'old-ca', namespace: NS },
+      data: { 'tls.crt': b64(oldCa), 'tls.key': b64(encodePrivateKeyPem(oldKey)) },
+    } as V1Secret);
     await client.create(Resources.Issuer, issuer('old-ca', { ca: { secretName: 'old-ca' } }));
-    await client.create(Resources.Certificate, certificate(NS, 'doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }),
+    );
 
     const failed = await waitFor('first failure recorded', async () => {
       const c = await getCert('doomed');
@@ -218,10 +317,14 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     assert.ok(cr?.status?.failureTime, 'failureTime on the request');
 
     // Retried after the backoff (1s base in this worker), with a new request name.
-    const second = await waitFor('second failure', async () => {
-      const c = await getCert('doomed');
-      return (c?.status?.failedIssuanceAttempts ?? 0) >= 2 ? c : undefined;
-    }, 15_000);
+    const second = await waitFor(
+      'second failure',
+      async () => {
+        const c = await getCert('doomed');
+        return (c?.status?.failedIssuanceAttempts ?? 0) >= 2 ? c : undefined;
+      },
+      15_000,
+    );
     assert.ok(Date.parse(second.status!.lastFailureTime!) - Date.parse(failed.status!.lastFailureTime!) >= 1000, 'waited for the backoff');
     assert.ok(await client.get(Resources.CertificateRequest, NS, 'doomed-1-retry1'));
 
@@ -235,21 +338,38 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     assert.equal(cert.status?.lastFailureTime, undefined);
 
     const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.name === 'doomed');
-    assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'Failed' && /expired/.test(e.message)), 'Warning event for the failure');
+    assert.ok(
+      events.some((e) => e.type === 'Warning' && e.reason === 'Failed' && /expired/.test(e.message)),
+      'Warning event for the failure',
+    );
   });
 
   test('an existing Secret keeps its unrelated keys; Events tell the story', async () => {
-    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'mixed-tls', namespace: NS, labels: { mine: 'yes' } }, data: { 'tls.crt': '', 'tls.key': '', 'extra.conf': Buffer.from('keep me').toString('base64') } } as V1Secret);
-    await client.create(Resources.Certificate, certificate(NS, 'mixed', { dnsNames: ['mixed.example.test'], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }));
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'mixed-tls', namespace: NS, labels: { mine: 'yes' } },
+      data: { 'tls.crt': '', 'tls.key': '', 'extra.conf': Buffer.from('keep me').toString('base64') },
+    } as V1Secret);
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'mixed', { dnsNames: ['mixed.example.test'], issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' } }),
+    );
     const { pair } = await issued('mixed');
     assertPair(pair, ['mixed.example.test']);
     assert.equal(Buffer.from(pair.secret.data!['extra.conf'], 'base64').toString(), 'keep me');
     assert.equal(pair.secret.metadata!.labels!.mine, 'yes');
 
-    const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'mixed');
+    const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter(
+      (e) => e.involvedObject?.kind === 'Certificate' && e.involvedObject?.name === 'mixed',
+    );
     const reasons = events.map((e) => e.reason);
     for (const r of ['Issuing', 'Generated', 'Requested']) assert.ok(reasons.includes(r), `event ${r} in ${reasons.join(',')}`);
-    assert.ok(events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'), 'success event');
+    assert.ok(
+      events.some((e) => e.reason === 'Issuing' && e.message === 'The certificate has been successfully issued'),
+      'success event',
+    );
   });
 
   test('a deleted Secret is issued again', async () => {
@@ -261,15 +381,28 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('metrics: cert-manager series per Certificate, removed on delete; kubectl shows READY', async () => {
     const metrics = await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`);
-    assert.match(metrics, new RegExp(`certmanager_certificate_expiration_timestamp_seconds\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\\} \\d{10}`));
-    assert.match(metrics, new RegExp(`certmanager_certificate_ready_status\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",condition="True"\\} 1`));
+    assert.match(
+      metrics,
+      new RegExp(
+        `certmanager_certificate_expiration_timestamp_seconds\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"\\} \\d{10}`,
+      ),
+    );
+    assert.match(
+      metrics,
+      new RegExp(
+        `certmanager_certificate_ready_status\\{name="rsa",namespace="${NS}",issuer_name="${CLUSTER_CA}",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io",condition="True"\\} 1`,
+      ),
+    );
     assert.match(metrics, /certmanager_certificate_renewal_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_certificate_not_after_timestamp_seconds\{name="rsa"/);
     assert.match(metrics, /certmanager_controller_sync_call_count\{controller="certificates-trigger"\} \d+/);
     assert.match(metrics, /^process_resident_memory_bytes \d+/m, 'process metrics are exported');
 
     // async: the embedded API server runs in this process
-    const { stdout: out } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'certificate', 'rsa', '-n', NS], { encoding: 'utf8', timeout: 15_000 });
+    const { stdout: out } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'certificate', 'rsa', '-n', NS], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     assert.match(out.split('\n')[0], /READY\s+SECRET/);
     assert.match(out.split('\n')[1], /^rsa\s+True\s+rsa-tls/);
 
@@ -277,7 +410,8 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     await waitFor('rsa series removed', async () => !/name="rsa"/.test(await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)));
 
     // Issuer readiness, as the chart's CertgateIssuerNotReady alert queries it; gone once the issuer is deleted.
-    const issuerSeries = async () => (await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)).split('\n').filter((l) => l.startsWith('certgate_issuer_ready_status{'));
+    const issuerSeries = async () =>
+      (await fetchText(`http://127.0.0.1:${worker.metricsPort}/metrics`)).split('\n').filter((l) => l.startsWith('certgate_issuer_ready_status{'));
     const selfSigned = `name="selfsigned",namespace="${NS}",kind="Issuer"`;
     const clusterCa = `name="${CLUSTER_CA}",namespace="",kind="ClusterIssuer"`;
     const shown = await issuerSeries();
@@ -289,7 +423,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     await client.delete(Resources.ClusterIssuer, undefined, CLUSTER_CA);
     await client.delete(Resources.Certificate, NS, 'doomed');
     await client.delete(Resources.Issuer, NS, 'old-ca');
-    await waitFor('deleted issuers\' series removed', async () => {
+    await waitFor("deleted issuers' series removed", async () => {
       const now = await issuerSeries();
       return !now.some((l) => l.includes(clusterCa) || l.includes('name="old-ca"'));
     });

@@ -86,14 +86,23 @@ const PROVIDERS: ProviderCase[] = [
     reset: acmeDnsFake.reset,
     solver: (url, s) => ({ acmeDNS: { host: url, accountSecretRef: ref(s, 'acmedns.json') } }),
     good: { 'acmedns.json': JSON.stringify({ [`acmedns.${ZONE}`]: acmeDnsFake.ACCOUNT }) },
-    wrong: { 'acmedns.json': JSON.stringify({ [`refused-acmedns.${ZONE}`]: { ...acmeDnsFake.ACCOUNT, password: 'wrong-acme-dns-password-0123456789abcdef' } }) },
+    wrong: {
+      'acmedns.json': JSON.stringify({ [`refused-acmedns.${ZONE}`]: { ...acmeDnsFake.ACCOUNT, password: 'wrong-acme-dns-password-0123456789abcdef' } }),
+    },
     written: () => acmeDnsFake.txt.length > 0,
   },
   {
     field: 'akamai',
     handle: akamaiFake.akamai,
     reset: akamaiFake.reset,
-    solver: (url, s) => ({ akamai: { serviceConsumerDomain: url.replace('https://', ''), clientTokenSecretRef: ref(s, 'client-token'), clientSecretSecretRef: ref(s, 'client-secret'), accessTokenSecretRef: ref(s, 'access-token') } }),
+    solver: (url, s) => ({
+      akamai: {
+        serviceConsumerDomain: url.replace('https://', ''),
+        clientTokenSecretRef: ref(s, 'client-token'),
+        clientSecretSecretRef: ref(s, 'client-secret'),
+        accessTokenSecretRef: ref(s, 'access-token'),
+      },
+    }),
     good: { 'client-token': akamaiFake.CLIENT_TOKEN, 'client-secret': akamaiFake.CLIENT_SECRET, 'access-token': akamaiFake.ACCESS_TOKEN },
     wrong: { 'client-token': akamaiFake.CLIENT_TOKEN, 'client-secret': 'WR0NG53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=', 'access-token': akamaiFake.ACCESS_TOKEN },
     written: () => akamaiFake.recordSets.has(`${ZONE}/_acme-challenge.akamai.${ZONE}`),
@@ -102,7 +111,15 @@ const PROVIDERS: ProviderCase[] = [
     field: 'azureDNS',
     handle: (req, api) => azureFake.azure(req, api.url),
     reset: azureFake.reset,
-    solver: (_url, s) => ({ azureDNS: { clientID: azureFake.CLIENT_ID, clientSecretSecretRef: ref(s, 'client-secret'), tenantID: azureFake.TENANT, subscriptionID: azureFake.SUBSCRIPTION, resourceGroupName: 'dns-rg' } }),
+    solver: (_url, s) => ({
+      azureDNS: {
+        clientID: azureFake.CLIENT_ID,
+        clientSecretSecretRef: ref(s, 'client-secret'),
+        tenantID: azureFake.TENANT,
+        subscriptionID: azureFake.SUBSCRIPTION,
+        resourceGroupName: 'dns-rg',
+      },
+    }),
     good: { 'client-secret': azureFake.CLIENT_SECRET },
     wrong: { 'client-secret': 'Qm18Q~wrong.client-secret_value000000000' },
     written: () => azureFake.recordSets.has(`${ZONE}/_acme-challenge.azuredns`),
@@ -145,18 +162,42 @@ before(async () => {
   const endpoints = ['cloudflare', 'route53', 'digitalocean', 'azureDNS', 'cloudDNS'].flatMap((f) => ['--dns01-api-endpoint', `${f}=${fakes.get(f)!.url}`]);
   certgate.start(
     [
-      'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',
-      '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
-      '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
-      '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20', '--dns01-authoritative-port', String(stack.bind.port),
+      'worker',
+      '--kubeconfig',
+      cluster.kubeconfigPath,
+      '--namespace',
+      NS,
+      '--cluster-issuer-selector',
+      runClusterIssuerSelector(),
+      '--no-leader-elect',
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--health-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--cluster-resource-namespace',
+      CLUSTER_RESOURCE_NAMESPACE,
+      '--acme-dns-nameserver',
+      stack.bind.address,
+      '--acme-backoff-min-ms',
+      '20',
+      '--dns01-authoritative-port',
+      String(stack.bind.port),
       ...endpoints,
     ],
     { NODE_EXTRA_CA_CERTS: caFile },
   );
   for (const p of PROVIDERS) {
-    for (const [suffix, data] of [['', p.good], ['-wrong', p.wrong]] as const) {
+    for (const [suffix, data] of [
+      ['', p.good],
+      ['-wrong', p.wrong],
+    ] as const) {
       const name = `${p.field.toLowerCase()}${suffix}`;
-      await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } as KubernetesObject);
+      await client.create(Resources.Secret, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: NS },
+        data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      } as KubernetesObject);
       await createIssuer(client, NS, name, pebbleAcmeSpec(stack, { solvers: [{ dns01: p.solver(fakes.get(p.field)!.url, name) }] }));
     }
   }
@@ -170,7 +211,6 @@ after(async () => {
   await stack?.stop();
 });
 
-
 /** Long enough slices of a credential to be unmistakable: the whole value, and for a PEM key two slices of its body. */
 function fingerprints(value: string): string[] {
   const pem = /-----BEGIN [^-]+-----([\s\S]+?)-----END/.exec(value.replace(/\\n/g, '\n'));
@@ -183,12 +223,18 @@ test('no DNS provider credential or access token in logs, Events, statuses or me
   for (const p of PROVIDERS) {
     const host = `${p.field.toLowerCase()}.${ZONE}`;
     await client.create(Resources.Certificate, certificate(NS, p.field.toLowerCase(), { dnsNames: [host], issuerRef: { name: p.field.toLowerCase() } }));
-    await client.create(Resources.Certificate, certificate(NS, `${p.field.toLowerCase()}-refused`, { dnsNames: [`refused-${host}`], issuerRef: { name: `${p.field.toLowerCase()}-wrong` } }));
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, `${p.field.toLowerCase()}-refused`, { dnsNames: [`refused-${host}`], issuerRef: { name: `${p.field.toLowerCase()}-wrong` } }),
+    );
   }
   for (const p of PROVIDERS) {
     await waitFor(`${p.field}: the TXT record written with the right credentials`, async () => p.written(), 120_000);
-    await waitFor(`${p.field}: the refused credentials reported on their Certificate`, async () =>
-      (await eventsAbout(client, NS, `${p.field.toLowerCase()}-refused`, 'Certificate')).some((e) => e.reason === 'DNS01ProviderError'), 120_000);
+    await waitFor(
+      `${p.field}: the refused credentials reported on their Certificate`,
+      async () => (await eventsAbout(client, NS, `${p.field.toLowerCase()}-refused`, 'Certificate')).some((e) => e.reason === 'DNS01ProviderError'),
+      120_000,
+    );
   }
 
   await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive

@@ -6,7 +6,12 @@ import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { fetchText } from './issuance-helpers.ts';
 
-export async function placesToSearch(client: KubeClient, namespace: string, logs: { label: string; text: string }, metricsUrl: string): Promise<Record<string, string>> {
+export async function placesToSearch(
+  client: KubeClient,
+  namespace: string,
+  logs: { label: string; text: string },
+  metricsUrl: string,
+): Promise<Record<string, string>> {
   const dump = async (r: ResourceDescriptor, part: 'status' | 'all') => {
     const list = await client.list<KubernetesObject & { status?: unknown }>(r, { namespace: r.namespaced ? namespace : undefined });
     return JSON.stringify(list.items.map((o) => (part === 'status' ? o.status : o)));

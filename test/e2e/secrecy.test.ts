@@ -33,17 +33,42 @@ before(async () => {
   metricsPort = await freePort();
   certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
   certgate.start([
-    'worker', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--cluster-issuer-selector', runClusterIssuerSelector(), '--no-leader-elect',
-    '--metrics-listen', `127.0.0.1:${metricsPort}`, '--health-listen', `127.0.0.1:${await freePort()}`,
-    '--cluster-resource-namespace', CLUSTER_RESOURCE_NAMESPACE,
-    '--acme-http01-self-check-port', String(stack.pebble.httpPort), '--acme-dns-nameserver', stack.bind.address, '--acme-backoff-min-ms', '20',
-    '--dns01-authoritative-port', String(stack.bind.port),
+    'worker',
+    '--kubeconfig',
+    cluster.kubeconfigPath,
+    '--namespace',
+    NS,
+    '--cluster-issuer-selector',
+    runClusterIssuerSelector(),
+    '--no-leader-elect',
+    '--metrics-listen',
+    `127.0.0.1:${metricsPort}`,
+    '--health-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--cluster-resource-namespace',
+    CLUSTER_RESOURCE_NAMESPACE,
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    stack.bind.address,
+    '--acme-backoff-min-ms',
+    '20',
+    '--dns01-authoritative-port',
+    String(stack.bind.port),
   ]);
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
   // DNS-01 credentials: the granted TSIG key, and one BIND refuses (its error lands in statuses and Events)
-  for (const [name, key] of [['tsig', stack.bind.tsig], ['tsig-denied', stack.bind.deniedTsig]] as const) {
+  for (const [name, key] of [
+    ['tsig', stack.bind.tsig],
+    ['tsig-denied', stack.bind.deniedTsig],
+  ] as const) {
     await createTsigSecret(client, NS, name, key);
-    await createIssuer(client, NS, `pebble-${name}`, pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [rfc2136Solver(stack, key, name)] }));
+    await createIssuer(
+      client,
+      NS,
+      `pebble-${name}`,
+      pebbleAcmeSpec(stack, { privateKeySecretRef: { name: 'acme-account-key' }, solvers: [rfc2136Solver(stack, key, name)] }),
+    );
   }
   await createIssuer(client, NS, 'selfsigned', { selfSigned: {} });
 });
@@ -60,7 +85,6 @@ function keyFingerprints(pem: string): string[] {
   return [body.slice(0, 40), body.slice(body.length / 2, body.length / 2 + 40)];
 }
 
-
 test('no private key or key authorization in logs, Events, statuses or metrics', { timeout: 120_000 }, async () => {
   // Challenges are deleted once their Order completes: remember each key authorization as it appears.
   const keyAuthorizations = new Set<string>();
@@ -71,16 +95,27 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
   await challenges.start();
   await client.create(Resources.Certificate, certificate(NS, 'acme', { dnsNames: ['secrecy.example.test'], issuerRef: { name: 'pebble' } }));
   await client.create(Resources.Certificate, certificate(NS, 'local', { dnsNames: ['local.secrecy.test'], issuerRef: { name: 'selfsigned' } }));
-  await client.create(Resources.Certificate, certificate(NS, 'dns', { dnsNames: ['dns.example.test', '*.dns.example.test'], issuerRef: { name: 'pebble-tsig' } }));
+  await client.create(
+    Resources.Certificate,
+    certificate(NS, 'dns', { dnsNames: ['dns.example.test', '*.dns.example.test'], issuerRef: { name: 'pebble-tsig' } }),
+  );
   await client.create(Resources.Certificate, certificate(NS, 'refused', { dnsNames: ['refused.example.test'], issuerRef: { name: 'pebble-tsig-denied' } }));
   for (const name of ['acme', 'local', 'dns']) {
-    await waitFor(`Certificate ${name} Ready`, async () => {
-      const c = await client.get<Certificate>(Resources.Certificate, NS, name);
-      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
-    }, 90_000);
+    await waitFor(
+      `Certificate ${name} Ready`,
+      async () => {
+        const c = await client.get<Certificate>(Resources.Certificate, NS, name);
+        return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+      },
+      90_000,
+    );
   }
-  await waitFor('the refused DNS-01 update reported on its Certificate', async () =>
-    (await client.list<any>(Resources.Event, { namespace: NS })).items.some((e) => e.involvedObject?.name === 'refused' && e.reason === 'DNS01ProviderError'), 60_000);
+  await waitFor(
+    'the refused DNS-01 update reported on its Certificate',
+    async () =>
+      (await client.list<any>(Resources.Event, { namespace: NS })).items.some((e) => e.involvedObject?.name === 'refused' && e.reason === 'DNS01ProviderError'),
+    60_000,
+  );
   await challenges.stop();
   assert.ok(keyAuthorizations.size >= 4, 'the HTTP-01 and DNS-01 challenges were seen, with their keys');
 
@@ -97,7 +132,7 @@ test('no private key or key authorization in logs, Events, statuses or metrics',
   const places = await placesToSearch(client, NS, { label: 'worker and solver logs', text: '' }, `http://127.0.0.1:${metricsPort}/metrics`);
   await certgate.stopAll();
   places['worker and solver logs'] = certgate.output();
-  assert.match(places['worker and solver logs'], /"msg":"controllers started"/, 'the worker\'s log was captured');
+  assert.match(places['worker and solver logs'], /"msg":"controllers started"/, "the worker's log was captured");
   for (const [where, text] of Object.entries(places)) {
     assert.doesNotMatch(text, /PRIVATE KEY/, `a PEM private key in ${where}`);
     for (const key of keys) for (const fp of keyFingerprints(key)) assert.ok(!text.includes(fp), `private key material in ${where}`);

@@ -36,10 +36,13 @@ export class ShiftedClock implements Clock {
   }
 
   private arm(id: number, due: number, cb: () => void): void {
-    const handle = realClock.setTimeout(() => {
-      this.timers.delete(id);
-      cb();
-    }, Math.max(0, due - this.now()));
+    const handle = realClock.setTimeout(
+      () => {
+        this.timers.delete(id);
+        cb();
+      },
+      Math.max(0, due - this.now()),
+    );
     this.timers.set(id, { due, cb, handle });
   }
 }

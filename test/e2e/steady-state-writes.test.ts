@@ -45,14 +45,26 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
         apiVersion: 'cert-manager.io/v1',
         kind: 'Certificate',
         metadata: { name: `steady-${i}`, namespace: NS },
-        spec: { secretName: `steady-${i}-tls`, dnsNames: [`steady-${i}.example.test`], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 256 } },
+        spec: {
+          secretName: `steady-${i}-tls`,
+          dnsNames: [`steady-${i}.example.test`],
+          issuerRef: { name: 'selfsigned' },
+          privateKey: { algorithm: 'ECDSA', size: 256 },
+        },
       } as KubernetesObject);
     }
     // The positive sign that the worker has processed everything: every Certificate issued to the
     // end (revision 1, no next private key left, its "Issuing" Event recorded) and exported as
     // Ready by the worker's own metrics, which the readiness controller sets last.
-    await waitFor(`all ${CERTIFICATES} Certificates issued to the end`, async () => (await unfinished()).length === 0, { timeoutMs: 240_000, everyMs: 250, explain: unfinished });
-    await waitFor('the worker to export every Certificate as Ready', async () => (await readyInMetrics()) === CERTIFICATES, { timeoutMs: 120_000, everyMs: 250 });
+    await waitFor(`all ${CERTIFICATES} Certificates issued to the end`, async () => (await unfinished()).length === 0, {
+      timeoutMs: 240_000,
+      everyMs: 250,
+      explain: unfinished,
+    });
+    await waitFor('the worker to export every Certificate as Ready', async () => (await readyInMetrics()) === CERTIFICATES, {
+      timeoutMs: 120_000,
+      everyMs: 250,
+    });
   });
 
   after(async () => {
@@ -68,19 +80,25 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
     const syncsBefore = await syncCalls();
     const ours = new Set<string>();
     for (let i = 0; i < CERTIFICATES; i++) {
-      const patched = await fleet.client.patch<Certificate>(Resources.Certificate, NS, `steady-${i}`, { metadata: { labels: { team: 'payments', rollout: 'b' } } });
+      const patched = await fleet.client.patch<Certificate>(Resources.Certificate, NS, `steady-${i}`, {
+        metadata: { labels: { team: 'payments', rollout: 'b' } },
+      });
       ours.add(`MODIFIED Certificate steady-${i} ${patched.metadata!.resourceVersion}`);
     }
     // Every certificate controller reconciled every relabelled Certificate inside the window.
-    await waitFor('each certificate controller to reconcile every relabelled Certificate', async () => {
-      const now = await syncCalls();
-      return CERTIFICATE_CONTROLLERS.every((c) => (now.get(c) ?? 0) - (syncsBefore.get(c) ?? 0) >= CERTIFICATES);
-    }, { timeoutMs: QUIET_MS / 2, everyMs: 250 });
+    await waitFor(
+      'each certificate controller to reconcile every relabelled Certificate',
+      async () => {
+        const now = await syncCalls();
+        return CERTIFICATE_CONTROLLERS.every((c) => (now.get(c) ?? 0) - (syncsBefore.get(c) ?? 0) >= CERTIFICATES);
+      },
+      { timeoutMs: QUIET_MS / 2, everyMs: 250 },
+    );
     const changes = (await counting).filter((c) => !ours.has(c));
-    assert.deepEqual(changes, [], 'changes in the namespace during the quiet minute, besides the test\'s label patches');
+    assert.deepEqual(changes, [], "changes in the namespace during the quiet minute, besides the test's label patches");
     if (fleet.cluster.embedded) {
       const writes = writeRequests.slice(requestsBefore).filter((r) => !r.includes('fieldManager=certgate-e2e'));
-      assert.deepEqual(writes, [], 'write requests during the quiet minute, besides the test\'s');
+      assert.deepEqual(writes, [], "write requests during the quiet minute, besides the test's");
       assert.equal(writeRequests.length - requestsBefore, CERTIFICATES, 'the label patches were counted: the count works');
     }
   });
@@ -111,7 +129,11 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
   async function unfinished(): Promise<string[]> {
     const certs = (await fleet.client.list<Certificate>(Resources.Certificate, { namespace: NS })).items;
     const secrets = (await fleet.client.list(Resources.Secret, { namespace: NS })).items.map((s) => s.metadata!.name!);
-    const issuedEvents = new Set((await fleet.client.list<KubernetesObject & { reason?: string; involvedObject?: { name?: string } }>(Resources.Event, { namespace: NS })).items.filter((e) => e.reason === 'Issuing').map((e) => e.involvedObject?.name));
+    const issuedEvents = new Set(
+      (await fleet.client.list<KubernetesObject & { reason?: string; involvedObject?: { name?: string } }>(Resources.Event, { namespace: NS })).items
+        .filter((e) => e.reason === 'Issuing')
+        .map((e) => e.involvedObject?.name),
+    );
     const out: string[] = [];
     if (certs.length !== CERTIFICATES) out.push(`${certs.length} Certificates`);
     for (const c of certs) {
@@ -129,7 +151,11 @@ describe('a steady-state worker makes no writes', { timeout: 900_000 }, () => {
   }
 
   async function readyInMetrics(): Promise<number> {
-    return (await metricsText()).split('\n').filter((l) => l.startsWith('certmanager_certificate_ready_status{') && l.includes(`namespace="${NS}"`) && l.includes('condition="True"') && l.endsWith(' 1')).length;
+    return (await metricsText())
+      .split('\n')
+      .filter(
+        (l) => l.startsWith('certmanager_certificate_ready_status{') && l.includes(`namespace="${NS}"`) && l.includes('condition="True"') && l.endsWith(' 1'),
+      ).length;
   }
 
   async function syncCalls(): Promise<Map<string, number>> {

@@ -18,14 +18,29 @@ export interface TestGateway {
 }
 
 const attachedTo = (route: HTTPRoute, gateway: string, namespace: string) =>
-  (route.spec.parentRefs ?? []).some((p) => p.name === gateway && (p.kind ?? 'Gateway') === 'Gateway' && (p.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' && (p.namespace ?? route.metadata.namespace) === namespace);
+  (route.spec.parentRefs ?? []).some(
+    (p) =>
+      p.name === gateway &&
+      (p.kind ?? 'Gateway') === 'Gateway' &&
+      (p.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' &&
+      (p.namespace ?? route.metadata.namespace) === namespace,
+  );
 
-async function matchRoute(client: KubeClient, namespace: string, gateway: string, host: string, path: string): Promise<{ route: HTTPRoute; service: string } | undefined> {
+async function matchRoute(
+  client: KubeClient,
+  namespace: string,
+  gateway: string,
+  host: string,
+  path: string,
+): Promise<{ route: HTTPRoute; service: string } | undefined> {
   // Before the Gateway API CRDs are installed there are no routes (the demo starts this first).
-  const routes = await client.list<HTTPRoute>(Resources.HTTPRoute, { namespace }).then((l) => l.items, (e) => {
-    if (isNotFound(e)) return [];
-    throw e;
-  });
+  const routes = await client.list<HTTPRoute>(Resources.HTTPRoute, { namespace }).then(
+    (l) => l.items,
+    (e) => {
+      if (isNotFound(e)) return [];
+      throw e;
+    },
+  );
   for (const route of routes) {
     if (!attachedTo(route, gateway, namespace)) continue;
     if (route.spec.hostnames?.length && !route.spec.hostnames.includes(host)) continue;
@@ -48,7 +63,14 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, port: numb
   req.pipe(upstream);
 }
 
-export async function startTestGateway(opts: { client: KubeClient; namespace: string; gateway: string; port: number; backendPort: number; fallbackPort?: number }): Promise<TestGateway> {
+export async function startTestGateway(opts: {
+  client: KubeClient;
+  namespace: string;
+  gateway: string;
+  port: number;
+  backendPort: number;
+  fallbackPort?: number;
+}): Promise<TestGateway> {
   const routed: TestGateway['routed'] = [];
   const unrouted: TestGateway['unrouted'] = [];
   const server = http.createServer((req, res) => {
@@ -72,9 +94,10 @@ export async function startTestGateway(opts: { client: KubeClient; namespace: st
   return {
     routed,
     unrouted,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

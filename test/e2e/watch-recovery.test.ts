@@ -49,12 +49,26 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     dir = mkdtempSync(join(tmpdir(), 'certgate-watch-recovery-'));
     server = await startApiServer(options());
     client = clientFor(server.kubeconfigPath);
-    for (const name of [NS, WEBHOOK_NS, CLUSTER_RESOURCE_NAMESPACE]) await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await client.create(Resources.Issuer, { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: NS }, spec: { selfSigned: {} } } as KubernetesObject);
+    for (const name of [NS, WEBHOOK_NS, CLUSTER_RESOURCE_NAMESPACE])
+      await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await client.create(Resources.Issuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: { name: 'selfsigned', namespace: NS },
+      spec: { selfSigned: {} },
+    } as KubernetesObject);
     worker = await launchWorker(server.kubeconfigPath, NS, ['--cache-stale-after', STALE_AFTER]);
     const port = await freePort();
     webhook = await runWebhook(
-      defaultWebhookConfig({ kubeconfig: server.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: WEBHOOK_NS, webhookConfig: runName('watch-recovery'), tlsSecret: 'webhook-tls', cacheStaleAfterMs: 1000 }),
+      defaultWebhookConfig({
+        kubeconfig: server.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: WEBHOOK_NS,
+        webhookConfig: runName('watch-recovery'),
+        tlsSecret: 'webhook-tls',
+        cacheStaleAfterMs: 1000,
+      }),
       { client },
     );
     solver = await startSolver({ client, listen: '127.0.0.1:0', namespace: NS, cacheStaleAfterMs: 1000 });
@@ -72,7 +86,11 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
 
   /** /readyz of the worker, the webhook and the solver. */
   async function readiness(): Promise<Array<{ who: string; status: number; body: string }>> {
-    const plain = async (who: string, url: string) => fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(async (r) => ({ who, status: r.status, body: await r.text() }), (e) => ({ who, status: 0, body: String(e) }));
+    const plain = async (who: string, url: string) =>
+      fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(
+        async (r) => ({ who, status: r.status, body: await r.text() }),
+        (e) => ({ who, status: 0, body: String(e) }),
+      );
     return Promise.all([
       plain('worker', `http://127.0.0.1:${worker.healthPort}/readyz`),
       plain('solver', `${solver.server.url}/readyz`),
@@ -116,7 +134,14 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     for (const r of await readiness()) assert.match(r.body, /not ready: caches not synced or without a working watch for over 1 s: /, r.who);
     server = await startApiServer(options(port));
     await until(async () => (await readiness()).every((r) => r.status === 200), 'every /readyz back to 200');
-    await until(() => client.list(Resources.Namespace).then(() => true, () => false), 'the fixture client to reach the new server');
+    await until(
+      () =>
+        client.list(Resources.Namespace).then(
+          () => true,
+          () => false,
+        ),
+      'the fixture client to reach the new server',
+    );
 
     await client.create(Resources.Challenge, challenge('after-restart', 'tokenAfterRestart', 'key-1'));
     await client.create(Resources.Ingress, ingress('after-restart'));
@@ -124,7 +149,12 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     // Each process acts on what it sees: the solver answers the token, the worker issues the certificate.
     await until(async () => (await token('tokenAfterRestart')).body === 'key-1', 'the solver to answer the new token');
     await until(async () => (await secretNames('after-restart-tls'))?.includes('restart.example.test'), 'the worker to issue the new Certificate');
-    await until(() => webhook.view.ingresses(NS).some((o) => o.metadata?.name === 'after-restart') && webhook.view.certificates(NS).some((o) => o.metadata?.name === 'after-restart'), 'the webhook to see the new Ingress and Certificate');
+    await until(
+      () =>
+        webhook.view.ingresses(NS).some((o) => o.metadata?.name === 'after-restart') &&
+        webhook.view.certificates(NS).some((o) => o.metadata?.name === 'after-restart'),
+      'the webhook to see the new Ingress and Certificate',
+    );
     await until(async () => (await drift()).length === 0, 'every cache to match the API server', drift);
   });
 
@@ -135,7 +165,10 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     await client.create(Resources.Ingress, ingress('changed'));
     await client.create(Resources.Certificate, certificate('changed', 'before.example.test'));
     await client.create(Resources.Certificate, certificate('deleted', 'deleted.example.test'));
-    await until(async () => (await token('tokenDeleted')).status === 200 && (await secretNames('changed-tls'))?.includes('before.example.test'), 'the fixtures served and issued');
+    await until(
+      async () => (await token('tokenDeleted')).status === 200 && (await secretNames('changed-tls'))?.includes('before.example.test'),
+      'the fixtures served and issued',
+    );
     await until(async () => (await drift()).length === 0, 'caches in step before the gap', drift);
 
     const release = server.holdWatches(); // every watch ends; new ones get 429 until release()
@@ -165,7 +198,11 @@ describe('caches survive API server restarts and 410 Expired in the worker, webh
     await until(async () => (await readiness()).every((r) => r.status === 200), 'every /readyz back to 200');
   });
 
-  const token = (t: string) => fetch(`${solver.server.url}/.well-known/acme-challenge/${t}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(async (r) => ({ status: r.status, body: await r.text() }));
+  const token = (t: string) =>
+    fetch(`${solver.server.url}/.well-known/acme-challenge/${t}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
 
   /** The DNS names in the certificate of a Secret, or undefined while it has none. */
   async function secretNames(name: string): Promise<string[] | undefined> {
@@ -181,7 +218,16 @@ const challenge = (name: string, token: string, key: string) =>
     apiVersion: 'acme.cert-manager.io/v1',
     kind: 'Challenge',
     metadata: { name, namespace: NS },
-    spec: { authorizationURL: 'https://ca.test/authz/1', dnsName: 'a.example.test', issuerRef: { name: 'no-such-issuer' }, key, solver: { http01: { ingress: {} } }, token, type: 'HTTP-01', url: 'https://ca.test/chal/1' },
+    spec: {
+      authorizationURL: 'https://ca.test/authz/1',
+      dnsName: 'a.example.test',
+      issuerRef: { name: 'no-such-issuer' },
+      key,
+      solver: { http01: { ingress: {} } },
+      token,
+      type: 'HTTP-01',
+      url: 'https://ca.test/chal/1',
+    },
   }) as KubernetesObject;
 
 const ingress = (name: string) =>
@@ -189,7 +235,11 @@ const ingress = (name: string) =>
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name, namespace: NS },
-    spec: { rules: [{ host: `${name}.example.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    spec: {
+      rules: [
+        { host: `${name}.example.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+      ],
+    },
   }) as KubernetesObject;
 
 const certificate = (name: string, dnsName: string) =>
@@ -203,7 +253,10 @@ const certificate = (name: string, dnsName: string) =>
 /** Polls check() until it is truthy; a check that never settles counts against the same ceiling. */
 async function until(check: () => Promise<unknown> | unknown, what: string, explain?: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const fail = async () => assert.fail(`timed out waiting for ${what}${explain ? `: ${JSON.stringify(await withCeiling(explain(), PROBE_TIMEOUT_MS, () => 'explain()').catch(String))}` : ''}`);
+  const fail = async () =>
+    assert.fail(
+      `timed out waiting for ${what}${explain ? `: ${JSON.stringify(await withCeiling(explain(), PROBE_TIMEOUT_MS, () => 'explain()').catch(String))}` : ''}`,
+    );
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) return fail();

@@ -22,8 +22,17 @@ import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 const NS = { plain: runName('whgw-plain'), auto: runName('whgw-auto'), certs: runName('whgw-certs') };
 const CERTGATE_NS = runName('whgw-certgate');
 const ISSUER = runName('whgw-le');
-const READY = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }] };
-const acmeSpec = { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', email: 'ops@example.com', privateKeySecretRef: { name: 'le-account' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } };
+const READY = {
+  conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }],
+};
+const acmeSpec = {
+  acme: {
+    server: 'https://acme-v02.api.letsencrypt.org/directory',
+    email: 'ops@example.com',
+    privateKeySecretRef: { name: 'le-account' },
+    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+  },
+};
 const CI = { 'cert-manager.io/cluster-issuer': ISSUER };
 
 function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
@@ -32,28 +41,36 @@ function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'Mutating
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name },
-    webhooks: [{
-      name: `${path}.certgate.io`,
-      admissionReviewVersions: ['v1'],
-      sideEffects: 'None',
-      failurePolicy: 'Fail',
-      timeoutSeconds: 5,
-      clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
-      rules: [
-        { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
-        { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gateways'] },
-      ],
-    }],
+    webhooks: [
+      {
+        name: `${path}.certgate.io`,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
+        rules: [
+          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
+          { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gateways'] },
+        ],
+      },
+    ],
   } as unknown as KubernetesObject;
 }
 
 const listener = (name: string, hostname: string, secret?: string, namespace?: string) => ({
-  name, protocol: 'HTTPS', port: 443, hostname,
+  name,
+  protocol: 'HTTPS',
+  port: 443,
+  hostname,
   ...(secret ? { tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: secret, ...(namespace ? { namespace } : {}) }] } } : {}),
 });
 const gateway = (namespace: string, name: string, listeners: unknown[], annotations: Record<string, string> = {}) => ({
-  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace, annotations }, spec: { gatewayClassName: 'example', listeners },
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name, namespace, annotations },
+  spec: { gatewayClassName: 'example', listeners },
 });
 
 describe('admission webhook: Gateway rules through the API server', { timeout: 180_000 }, () => {
@@ -63,7 +80,10 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
   const configName = runName('whgw-certgate-webhook');
 
   const kubectl = (args: string[], stdin?: unknown) =>
-    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { input: stdin === undefined ? '' : stringify(stdin), timeoutMs: 30_000 });
+    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], {
+      input: stdin === undefined ? '' : stringify(stdin),
+      timeoutMs: 30_000,
+    });
   const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
   /** The webhook learns of earlier objects through its watch: retry a dry run until it answers with a denial. */
   const refusedOnceCached = async (obj: unknown) => {
@@ -84,14 +104,29 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
     await cluster.createNamespace(CERTGATE_NS);
     await cluster.createNamespace(NS.plain);
     await cluster.createNamespace(NS.certs);
-    await cluster.createNamespace(NS.auto, { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${ISSUER}` } });
-    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: ISSUER }, spec: acmeSpec } as KubernetesObject);
+    await cluster.createNamespace(NS.auto, {
+      labels: { 'certgate.io/tls': 'enforce' },
+      annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${ISSUER}` },
+    });
+    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: ISSUER },
+      spec: acmeSpec,
+    } as KubernetesObject);
     await cluster.client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
     const port = await freePort();
     await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
     await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
     webhook = await runWebhook(
-      defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: configName, tlsSecret: `${configName}-tls` }),
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CERTGATE_NS,
+        webhookConfig: configName,
+        tlsSecret: `${configName}-tls`,
+      }),
       { client: cluster.client },
     );
     assert.ok(webhook.view.gatewayApi?.get(Resources.Gateway), 'the webhook watches Gateways: the CRDs were there when it started');
@@ -106,38 +141,66 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
   test('a Gateway and an Ingress writing the same Secret are refused, whichever comes second', async () => {
     const gw = await apply(gateway(NS.plain, 'edge', [listener('https', 'edge.example.com', 'edge-tls')], CI));
     assert.equal(gw.code, 0, gw.stderr);
-    const sameSecret = ingress(NS.plain, 'shop', { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com'], secretName: 'edge-tls' }] }, CI);
-    assert.match(await refusedOnceCached(sameSecret), /\[secret-name-conflict\] spec\.tls\[0\]\.secretName "edge-tls": Gateway "edge" also requests a certificate into this Secret/);
+    const sameSecret = ingress(
+      NS.plain,
+      'shop',
+      { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com'], secretName: 'edge-tls' }] },
+      CI,
+    );
+    assert.match(
+      await refusedOnceCached(sameSecret),
+      /\[secret-name-conflict\] spec\.tls\[0\]\.secretName "edge-tls": Gateway "edge" also requests a certificate into this Secret/,
+    );
     assert.equal(await cluster.client.get(Resources.Ingress, NS.plain, 'shop'), undefined, 'nothing stored');
 
-    const ing = await apply(ingress(NS.plain, 'blog', { rules: [ingressRule('blog.example.com')], tls: [{ hosts: ['blog.example.com'], secretName: 'blog-tls' }] }, CI));
+    const ing = await apply(
+      ingress(NS.plain, 'blog', { rules: [ingressRule('blog.example.com')], tls: [{ hosts: ['blog.example.com'], secretName: 'blog-tls' }] }, CI),
+    );
     assert.equal(ing.code, 0, ing.stderr);
     const gwSecond = gateway(NS.plain, 'blog-gw', [listener('https', 'blog.example.com', 'blog-tls')], CI);
-    assert.match(await refusedOnceCached(gwSecond), /\[secret-name-conflict\] spec\.listeners\[0\]\.tls\.certificateRefs\[0\]\.name "blog-tls": Ingress "blog" also requests a certificate into this Secret/);
+    assert.match(
+      await refusedOnceCached(gwSecond),
+      /\[secret-name-conflict\] spec\.listeners\[0\]\.tls\.certificateRefs\[0\]\.name "blog-tls": Ingress "blog" also requests a certificate into this Secret/,
+    );
     assert.equal(await cluster.client.get(Resources.Gateway, NS.plain, 'blog-gw'), undefined, 'nothing stored');
   });
 
   test('an HTTPS listener with no certificateRefs and no issuer annotation is refused', async () => {
     const r = await apply(gateway(NS.plain, 'bare', [listener('https', 'bare.example.com')]));
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /admission webhook "validate\.certgate\.io" denied the request: certgate: \[listener-certificate-missing\] spec\.listeners\[0\]\.tls\.certificateRefs "https"/);
+    assert.match(
+      r.stderr,
+      /admission webhook "validate\.certgate\.io" denied the request: certgate: \[listener-certificate-missing\] spec\.listeners\[0\]\.tls\.certificateRefs "https"/,
+    );
   });
 
   test('a Secret in another namespace needs a ReferenceGrant there', async () => {
     const gw = gateway(NS.plain, 'shared', [listener('https', 'shared.example.com', 'wildcard-cert', NS.certs)]);
     const denied = await apply(gw, '--dry-run=server');
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, new RegExp(`\\[certificate-ref-not-permitted\\] spec\\.listeners\\[0\\]\\.tls\\.certificateRefs\\[0\\]\\.namespace "${NS.certs}": no ReferenceGrant in namespace "${NS.certs}"`));
+    assert.match(
+      denied.stderr,
+      new RegExp(
+        `\\[certificate-ref-not-permitted\\] spec\\.listeners\\[0\\]\\.tls\\.certificateRefs\\[0\\]\\.namespace "${NS.certs}": no ReferenceGrant in namespace "${NS.certs}"`,
+      ),
+    );
     await cluster.client.create(Resources.ReferenceGrant, {
-      apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'gateways', namespace: NS.certs },
-      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: NS.plain }], to: [{ group: '', kind: 'Secret', name: 'wildcard-cert' }] },
+      apiVersion: 'gateway.networking.k8s.io/v1beta1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'gateways', namespace: NS.certs },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: NS.plain }],
+        to: [{ group: '', kind: 'Secret', name: 'wildcard-cert' }],
+      },
     } as KubernetesObject);
     await waitFor('the Gateway to be accepted once the grant is cached', async () => (await apply(gw)).code === 0);
     assert.ok(await cluster.client.get(Resources.Gateway, NS.plain, 'shared'), 'stored');
   });
 
   test('transparent TLS: a bare HTTPS listener in a namespace labelled enforce gets a Secret and the default issuer', async () => {
-    const r = await apply(gateway(NS.auto, 'site', [{ name: 'http', protocol: 'HTTP', port: 80, hostname: 'site.example.com' }, listener('https', 'site.example.com')]));
+    const r = await apply(
+      gateway(NS.auto, 'site', [{ name: 'http', protocol: 'HTTP', port: 80, hostname: 'site.example.com' }, listener('https', 'site.example.com')]),
+    );
     assert.equal(r.code, 0, r.stderr);
     const stored = await cluster.client.get<any>(Resources.Gateway, NS.auto, 'site');
     assert.deepEqual(stored.spec.listeners[1].tls.certificateRefs, [{ group: '', kind: 'Secret', name: 'site-tls' }]);

@@ -22,7 +22,12 @@ const NS = runName('rotation');
 const CERTGATE_NS = runName('certgate');
 const CONFIG_NAME = runName('rotation-webhook');
 
-const badIngress = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: NS }, spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['b.example.com'], secretName: 's' }] } });
+const badIngress = (name: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name, namespace: NS },
+  spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['b.example.com'], secretName: 's' }] },
+});
 
 test('serving certificate rotation during a load run drops no request', { timeout: 90_000 }, async () => {
   const cluster = await getTestCluster();
@@ -34,10 +39,29 @@ test('serving certificate rotation during a load run drops no request', { timeou
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: CONFIG_NAME },
-    webhooks: [{ name: 'validate.certgate.io', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/validate` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['ingresses'] }] }],
+    webhooks: [
+      {
+        name: 'validate.certgate.io',
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/validate` },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+        rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['ingresses'] }],
+      },
+    ],
   } as any);
   const webhook = await runWebhook(
-    defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: CONFIG_NAME, tlsSecret: `${CONFIG_NAME}-tls`, certValidityHours: VALIDITY_MS / 3_600_000 }),
+    defaultWebhookConfig({
+      kubeconfig: cluster.kubeconfigPath,
+      listen: { host: '127.0.0.1', port },
+      tlsExtraSans: ['127.0.0.1'],
+      namespace: CERTGATE_NS,
+      webhookConfig: CONFIG_NAME,
+      tlsSecret: `${CONFIG_NAME}-tls`,
+      certValidityHours: VALIDITY_MS / 3_600_000,
+    }),
     { client, checkIntervalMs: 200, renewAtFraction: RENEW_AT },
   );
   const ca = webhook.rotator.bundle!.caCertPem;
@@ -51,16 +75,20 @@ test('serving certificate rotation during a load run drops no request', { timeou
   // One request straight at the webhook; fresh=true forces a new TLS handshake (sees the current certificate).
   const post = (fresh: boolean) =>
     new Promise<void>((resolve) => {
-      const req = https.request(`https://127.0.0.1:${port}/validate`, { method: 'POST', ca, agent: fresh ? false : keepAlive, headers: { 'content-type': 'application/json' } }, (res) => {
-        if (fresh) serials.add((res.socket as TLSSocket).getPeerCertificate().serialNumber);
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200 || JSON.parse(text).response?.allowed !== false) failures.push(`direct: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
-          direct++;
-          resolve();
-        });
-      });
+      const req = https.request(
+        `https://127.0.0.1:${port}/validate`,
+        { method: 'POST', ca, agent: fresh ? false : keepAlive, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          if (fresh) serials.add((res.socket as TLSSocket).getPeerCertificate().serialNumber);
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => {
+            if (res.statusCode !== 200 || JSON.parse(text).response?.allowed !== false) failures.push(`direct: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+            direct++;
+            resolve();
+          });
+        },
+      );
       req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
       req.on('error', (e) => {
         failures.push(`direct: ${e.message}`);

@@ -40,16 +40,48 @@ test('a plain Ingress in a transparent-TLS namespace ends up with an issued cert
   const port = await freePort();
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE); // the worker's Lease, the webhook's TLS Secret
   await cluster.createNamespace(ns, { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuer}` } });
-  await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: issuer }, spec: { selfSigned: {} } } as any);
+  await cluster.createClusterObject(Resources.ClusterIssuer, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name: issuer },
+    spec: { selfSigned: {} },
+  } as any);
   const hook = (kind: string, path: string, resources: string[], apiGroups: string[]) => ({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: configName },
-    webhooks: [{ name: `${path}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 5, clientConfig: { url: `https://127.0.0.1:${port}/${path}` }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, rules: [{ apiGroups, apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources }] }],
+    webhooks: [
+      {
+        name: `${path}.certgate.io`,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        rules: [{ apiGroups, apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources }],
+      },
+    ],
   });
-  await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, hook('MutatingWebhookConfiguration', 'mutate', ['ingresses'], ['networking.k8s.io']) as any);
-  await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, hook('ValidatingWebhookConfiguration', 'validate', ['ingresses'], ['networking.k8s.io']) as any);
-  const webhook = await runWebhook(defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CLUSTER_RESOURCE_NAMESPACE, webhookConfig: configName, tlsSecret: `${configName}-tls` }), { client });
+  await cluster.createClusterObject(
+    Resources.MutatingWebhookConfiguration,
+    hook('MutatingWebhookConfiguration', 'mutate', ['ingresses'], ['networking.k8s.io']) as any,
+  );
+  await cluster.createClusterObject(
+    Resources.ValidatingWebhookConfiguration,
+    hook('ValidatingWebhookConfiguration', 'validate', ['ingresses'], ['networking.k8s.io']) as any,
+  );
+  const webhook = await runWebhook(
+    defaultWebhookConfig({
+      kubeconfig: cluster.kubeconfigPath,
+      listen: { host: '127.0.0.1', port },
+      tlsExtraSans: ['127.0.0.1'],
+      namespace: CLUSTER_RESOURCE_NAMESPACE,
+      webhookConfig: configName,
+      tlsSecret: `${configName}-tls`,
+    }),
+    { client },
+  );
   const worker = await launchWorker(cluster.kubeconfigPath, ns);
   try {
     const hosts = ['shop.example.test', 'www.shop.example.test'];
@@ -65,10 +97,14 @@ test('a plain Ingress in a transparent-TLS namespace ends up with an issued cert
     assert.deepEqual(stored.spec.tls, [{ hosts, secretName: 'shop-tls' }]);
     assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], issuer);
 
-    const secret = await waitFor('Secret shop-tls with a certificate', async () => {
-      const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
-      return s?.data?.['tls.crt'] ? s : undefined;
-    }, 60_000);
+    const secret = await waitFor(
+      'Secret shop-tls with a certificate',
+      async () => {
+        const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
+        return s?.data?.['tls.crt'] ? s : undefined;
+      },
+      60_000,
+    );
     const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
     assert.deepEqual(cert.subjectAltName?.split(', ').sort(), hosts.map((h) => `DNS:${h}`).sort());
   } finally {

@@ -23,34 +23,47 @@ const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runN
 const CERTGATE_NS = runName('certgate'); // the webhook's own namespace (its TLS Secret)
 const LE_ISSUER = runName('wh-le'); // ClusterIssuer, Ready
 const PENDING_ISSUER = runName('wh-pending'); // ClusterIssuer, not Ready yet
-const READY = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }] };
+const READY = {
+  conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }],
+};
 const LE = 'https://acme-v02.api.letsencrypt.org/directory';
-const acmeSpec = { acme: { server: LE, email: 'ops@example.com', privateKeySecretRef: { name: 'le-account' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } };
+const acmeSpec = {
+  acme: {
+    server: LE,
+    email: 'ops@example.com',
+    privateKeySecretRef: { name: 'le-account' },
+    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+  },
+};
 
 function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
   const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-  const resources = kind === 'ValidatingWebhookConfiguration' ? ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] : ['certificates'];
+  const resources =
+    kind === 'ValidatingWebhookConfiguration'
+      ? ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers']
+      : ['certificates'];
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name },
-    webhooks: [{
-      name: `${path}.certgate.io`,
-      admissionReviewVersions: ['v1'],
-      sideEffects: 'None',
-      failurePolicy: 'Fail',
-      timeoutSeconds: 5,
-      clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-      // this run's namespaces only: it fails closed, and a real cluster has other users
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
-      rules: [
-        { apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources },
-        { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
-      ],
-    }],
+    webhooks: [
+      {
+        name: `${path}.certgate.io`,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
+        // this run's namespaces only: it fails closed, and a real cluster has other users
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
+        rules: [
+          { apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources },
+          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
+        ],
+      },
+    ],
   } as any;
 }
-
 
 describe('admission webhook through the API server', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -60,26 +73,47 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   const configName = runName('wh-certgate-webhook');
 
   const kubectl = (args: string[], stdin?: unknown) =>
-    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], { input: stdin === undefined ? '' : stringify(stdin), timeoutMs: 30_000 });
+    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], {
+      input: stdin === undefined ? '' : stringify(stdin),
+      timeoutMs: 30_000,
+    });
   const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-'));
     cluster = await getTestCluster();
     client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
-    const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) => cluster.createNamespace(name, { labels, annotations });
+    const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) =>
+      cluster.createNamespace(name, { labels, annotations });
     await ns(CERTGATE_NS);
     await ns(NS.plain);
     await ns(NS.lenient, { 'certgate.io/tls': 'warn' });
     await ns(NS.auto, { 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': `ClusterIssuer.${LE_ISSUER}` });
-    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: LE_ISSUER }, spec: acmeSpec } as any);
+    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: LE_ISSUER },
+      spec: acmeSpec,
+    } as any);
     await client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
-    await cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: PENDING_ISSUER }, spec: acmeSpec } as any);
+    await cluster.createClusterObject(Resources.ClusterIssuer, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: PENDING_ISSUER },
+      spec: acmeSpec,
+    } as any);
     const port = await freePort();
     await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
     await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
     webhook = await runWebhook(
-      defaultWebhookConfig({ kubeconfig: cluster.kubeconfigPath, listen: { host: '127.0.0.1', port }, tlsExtraSans: ['127.0.0.1'], namespace: CERTGATE_NS, webhookConfig: configName, tlsSecret: `${configName}-tls` }),
+      defaultWebhookConfig({
+        kubeconfig: cluster.kubeconfigPath,
+        listen: { host: '127.0.0.1', port },
+        tlsExtraSans: ['127.0.0.1'],
+        namespace: CERTGATE_NS,
+        webhookConfig: configName,
+        tlsSecret: `${configName}-tls`,
+      }),
       { client },
     );
   });
@@ -99,13 +133,74 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   const refusals: Array<{ name: string; obj: unknown; text: RegExp }> = [
-    { name: 'Ingress with a tls host no rule serves', obj: ingress(NS.plain, 'typo', { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] }), text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/ },
-    { name: 'Certificate whose secretName is not a Secret name (cert-manager refuses it too)', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'badname', namespace: NS.plain }, spec: { secretName: 'testFoo', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[secret-name-invalid\] spec\.secretName "testFoo": is not a valid Secret name/ },
-    { name: 'Ingress asking for a wildcard from an HTTP-01 issuer', obj: ingress(NS.plain, 'wild', { rules: [ingressRule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }), text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/ },
-    { name: 'Certificate with a 30m duration', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'short', namespace: NS.plain }, spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } }, text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/ },
-    { name: 'Certificate using an unsupported keystore', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'jks', namespace: NS.plain }, spec: { secretName: 'jks-tls', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } } }, text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/ },
-    { name: 'Issuer with a Let\'s Encrypt URL missing /directory', obj: { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'le', namespace: NS.plain }, spec: { acme: { ...acmeSpec.acme, server: 'https://acme-v02.api.letsencrypt.org/' } } }, text: /\[acme-server-invalid\] spec\.acme\.server "https:\/\/acme-v02\.api\.letsencrypt\.org\/": is not a Let's Encrypt directory URL; did you mean https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/ },
-    { name: 'ClusterIssuer with two issuer types', obj: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: runName('wh-two') }, spec: { ...acmeSpec, selfSigned: {} } }, text: /\[issuer-type-count\] spec \["acme","selfSigned"\]: sets acme and selfSigned/ },
+    {
+      name: 'Ingress with a tls host no rule serves',
+      obj: ingress(NS.plain, 'typo', {
+        rules: [ingressRule('shop.example.com')],
+        tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }],
+      }),
+      text: /admission webhook "validate\.certgate\.io" denied the request: certgate: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com": no rule in spec\.rules has this host/,
+    },
+    {
+      name: 'Certificate whose secretName is not a Secret name (cert-manager refuses it too)',
+      obj: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'badname', namespace: NS.plain },
+        spec: { secretName: 'testFoo', dnsNames: ['a.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } },
+      },
+      text: /\[secret-name-invalid\] spec\.secretName "testFoo": is not a valid Secret name/,
+    },
+    {
+      name: 'Ingress asking for a wildcard from an HTTP-01 issuer',
+      obj: ingress(
+        NS.plain,
+        'wild',
+        { rules: [ingressRule('a.example.com')], tls: [{ hosts: ['*.example.com'], secretName: 'w-tls' }] },
+        { 'cert-manager.io/cluster-issuer': LE_ISSUER },
+      ),
+      text: /\[wildcard-needs-dns01\] spec\.tls\[0\]\.hosts\[0\] "\*\.example\.com"/,
+    },
+    {
+      name: 'Certificate with a 30m duration',
+      obj: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'short', namespace: NS.plain },
+        spec: { secretName: 'short-tls', dnsNames: ['a.example.com'], duration: '30m', issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } },
+      },
+      text: /\[duration-too-short\] spec\.duration "30m": must be at least 1h0m0s/,
+    },
+    {
+      name: 'Certificate using an unsupported keystore',
+      obj: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'jks', namespace: NS.plain },
+        spec: {
+          secretName: 'jks-tls',
+          dnsNames: ['a.example.com'],
+          issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' },
+          keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } },
+        },
+      },
+      text: /\[unsupported-field\] spec\.keystores: certgate does not support this field/,
+    },
+    {
+      name: "Issuer with a Let's Encrypt URL missing /directory",
+      obj: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Issuer',
+        metadata: { name: 'le', namespace: NS.plain },
+        spec: { acme: { ...acmeSpec.acme, server: 'https://acme-v02.api.letsencrypt.org/' } },
+      },
+      text: /\[acme-server-invalid\] spec\.acme\.server "https:\/\/acme-v02\.api\.letsencrypt\.org\/": is not a Let's Encrypt directory URL; did you mean https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/,
+    },
+    {
+      name: 'ClusterIssuer with two issuer types',
+      obj: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: runName('wh-two') }, spec: { ...acmeSpec, selfSigned: {} } },
+      text: /\[issuer-type-count\] spec \["acme","selfSigned"\]: sets acme and selfSigned/,
+    },
   ];
 
   for (const r of refusals) {
@@ -117,26 +212,62 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
       assert.notEqual(dry.code, 0);
       assert.match(dry.stderr, r.text);
       const o = r.obj as any;
-      const kind = o.kind === 'Ingress' ? Resources.Ingress : o.kind === 'Certificate' ? Resources.Certificate : o.kind === 'Issuer' ? Resources.Issuer : Resources.ClusterIssuer;
+      const kind =
+        o.kind === 'Ingress'
+          ? Resources.Ingress
+          : o.kind === 'Certificate'
+            ? Resources.Certificate
+            : o.kind === 'Issuer'
+              ? Resources.Issuer
+              : Resources.ClusterIssuer;
       assert.equal(await client.get(kind, o.metadata.namespace, o.metadata.name), undefined, 'nothing stored');
     });
   }
 
   test('a good Ingress is stored; a not-Ready issuer only warns', async () => {
-    const ok = await apply(ingress(NS.plain, 'good', { rules: [ingressRule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER }));
+    const ok = await apply(
+      ingress(
+        NS.plain,
+        'good',
+        { rules: [ingressRule('good.example.com')], tls: [{ hosts: ['good.example.com'], secretName: 'good-tls' }] },
+        { 'cert-manager.io/cluster-issuer': LE_ISSUER },
+      ),
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
-    const pending = await apply(ingress(NS.plain, 'pending', { rules: [ingressRule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] }, { 'cert-manager.io/cluster-issuer': PENDING_ISSUER }));
+    const pending = await apply(
+      ingress(
+        NS.plain,
+        'pending',
+        { rules: [ingressRule('p.example.com')], tls: [{ hosts: ['p.example.com'], secretName: 'p-tls' }] },
+        { 'cert-manager.io/cluster-issuer': PENDING_ISSUER },
+      ),
+    );
     assert.equal(pending.code, 0, pending.stderr);
     assert.match(pending.stderr, new RegExp(`Warning: \\[issuer-not-ready\\] .*ClusterIssuer "${PENDING_ISSUER}" is not Ready`));
     // GitOps tools often apply the Ingress before its Issuer: stored, with a warning (as cert-manager stores it).
-    const early = await apply(ingress(NS.plain, 'noissuer', { rules: [ingressRule('early.example.com')], tls: [{ hosts: ['early.example.com'], secretName: 'early-tls' }] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' }));
+    const early = await apply(
+      ingress(
+        NS.plain,
+        'noissuer',
+        { rules: [ingressRule('early.example.com')], tls: [{ hosts: ['early.example.com'], secretName: 'early-tls' }] },
+        { 'cert-manager.io/cluster-issuer': 'letsencrypt-prd' },
+      ),
+    );
     assert.equal(early.code, 0, early.stderr);
-    assert.match(early.stderr, /Warning: \[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists yet/);
+    assert.match(
+      early.stderr,
+      /Warning: \[issuer-not-found\] metadata\.annotations\["cert-manager\.io\/cluster-issuer"\] "letsencrypt-prd": no ClusterIssuer named "letsencrypt-prd" exists yet/,
+    );
   });
 
   test('a second Ingress writing the same Secret is refused once the cache has the first', async () => {
-    const second = ingress(NS.plain, 'copy', { rules: [ingressRule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
+    const second = ingress(
+      NS.plain,
+      'copy',
+      { rules: [ingressRule('copy.example.com')], tls: [{ hosts: ['copy.example.com'], secretName: 'good-tls' }] },
+      { 'cert-manager.io/cluster-issuer': LE_ISSUER },
+    );
     const deadline = Date.now() + 10_000;
     let last;
     do {
@@ -148,7 +279,10 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   test('warn mode (namespace label) stores the object and kubectl prints the warnings', async () => {
-    const bad = ingress(NS.lenient, 'typo', { rules: [ingressRule('shop.example.com')], tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }] });
+    const bad = ingress(NS.lenient, 'typo', {
+      rules: [ingressRule('shop.example.com')],
+      tls: [{ hosts: ['shop.example.com', 'shpo.example.com'], secretName: 'shop-tls' }],
+    });
     const r = await apply(bad);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: \[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[1\] "shpo\.example\.com"/);
@@ -162,13 +296,23 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     assert.deepEqual(stored.spec.tls, [{ hosts: ['shop.example.com', 'www.shop.example.com'], secretName: 'shop-tls' }]);
     assert.equal(stored.metadata.annotations['cert-manager.io/cluster-issuer'], LE_ISSUER);
     // The user's own tls block is kept as written.
-    const own = ingress(NS.auto, 'own', { rules: [ingressRule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] }, { 'cert-manager.io/cluster-issuer': LE_ISSUER });
+    const own = ingress(
+      NS.auto,
+      'own',
+      { rules: [ingressRule('own.example.com')], tls: [{ hosts: ['own.example.com'], secretName: 'mine' }] },
+      { 'cert-manager.io/cluster-issuer': LE_ISSUER },
+    );
     assert.equal((await apply(own)).code, 0);
     assert.deepEqual((await client.get<any>(Resources.Ingress, NS.auto, 'own')).spec.tls, [{ hosts: ['own.example.com'], secretName: 'mine' }]);
   });
 
   test('Certificate defaults are stored explicitly', async () => {
-    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS.plain }, spec: { secretName: 'web-cert', dnsNames: ['web.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } };
+    const cert = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'web', namespace: NS.plain },
+      spec: { secretName: 'web-cert', dnsNames: ['web.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } },
+    };
     const r = await apply(cert);
     assert.equal(r.code, 0, r.stderr);
     const stored = await client.get<any>(Resources.Certificate, NS.plain, 'web');
@@ -176,8 +320,18 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     assert.deepEqual(stored.spec.usages, ['digital signature', 'key encipherment']);
   });
 
-  test('server-side apply (GitOps) over the webhook\'s defaults: re-applying is a no-op without conflicts; the defaults belong to no manager', async () => {
-    const cert = (privateKey?: Record<string, unknown>) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'gitops', namespace: NS.plain }, spec: { secretName: 'gitops-cert', dnsNames: ['gitops.example.com'], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, ...(privateKey ? { privateKey } : {}) } });
+  test("server-side apply (GitOps) over the webhook's defaults: re-applying is a no-op without conflicts; the defaults belong to no manager", async () => {
+    const cert = (privateKey?: Record<string, unknown>) => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'gitops', namespace: NS.plain },
+      spec: {
+        secretName: 'gitops-cert',
+        dnsNames: ['gitops.example.com'],
+        issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' },
+        ...(privateKey ? { privateKey } : {}),
+      },
+    });
     const ssa = (obj: unknown) => apply(obj, '--server-side', '--field-manager=argocd-controller');
     const first = await ssa(cert());
     assert.equal(first.code, 0, first.stderr);
@@ -185,10 +339,14 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     assert.deepEqual(stored.spec.privateKey, { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' }, 'defaulted by the webhook');
     const argo = stored.metadata.managedFields.find((m: any) => m.manager === 'argocd-controller');
     assert.equal(argo.operation, 'Apply');
-    assert.equal(argo.fieldsV1['f:spec']['f:privateKey'], undefined, 'the webhook\'s defaults are not the applier\'s');
+    assert.equal(argo.fieldsV1['f:spec']['f:privateKey'], undefined, "the webhook's defaults are not the applier's");
     const again = await ssa(cert());
     assert.equal(again.code, 0, again.stderr);
-    assert.equal((await client.get<any>(Resources.Certificate, NS.plain, 'gitops')).metadata.resourceVersion, stored.metadata.resourceVersion, 'nothing changed');
+    assert.equal(
+      (await client.get<any>(Resources.Certificate, NS.plain, 'gitops')).metadata.resourceVersion,
+      stored.metadata.resourceVersion,
+      'nothing changed',
+    );
     // applying a value over a default is no conflict either: nobody owns the default
     const ecdsa = await ssa(cert({ algorithm: 'ECDSA', size: 256 }));
     assert.equal(ecdsa.code, 0, ecdsa.stderr);
@@ -198,7 +356,12 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   });
 
   test('CertificateRequests: a non-CSR is refused; Approved (status subresource) and the spec cannot change once set', async () => {
-    const notCsr = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'notcsr', namespace: NS.plain }, spec: { request: Buffer.from('hello').toString('base64'), issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } } };
+    const notCsr = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'CertificateRequest',
+      metadata: { name: 'notcsr', namespace: NS.plain },
+      spec: { request: Buffer.from('hello').toString('base64'), issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' } },
+    };
     const refused = await apply(notCsr);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /\[certificate-request-invalid\] spec\.request: is not a PEM certificate request/);
@@ -207,9 +370,18 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     const stored = await apply(good);
     assert.equal(stored.code, 0, stored.stderr);
     let cr = await client.get<any>(Resources.CertificateRequest, NS.plain, 'good');
-    const approvedCondition = { type: 'Approved', status: 'True', reason: 'cert-manager.io', message: 'approved', lastTransitionTime: new Date().toISOString() };
+    const approvedCondition = {
+      type: 'Approved',
+      status: 'True',
+      reason: 'cert-manager.io',
+      message: 'approved',
+      lastTransitionTime: new Date().toISOString(),
+    };
     cr = await client.replaceStatus(Resources.CertificateRequest, { ...cr, status: { conditions: [approvedCondition] } });
-    await assert.rejects(client.replaceStatus(Resources.CertificateRequest, { ...cr, status: { conditions: [{ ...approvedCondition, type: 'Denied', reason: 'Nope' }] } }), /\[approval-condition-invalid\]/);
+    await assert.rejects(
+      client.replaceStatus(Resources.CertificateRequest, { ...cr, status: { conditions: [{ ...approvedCondition, type: 'Denied', reason: 'Nope' }] } }),
+      /\[approval-condition-invalid\]/,
+    );
     const edited = await apply({ ...good, spec: { ...good.spec, isCA: true } });
     assert.notEqual(edited.code, 0);
     assert.match(edited.stderr, /\[certificate-request-immutable\] spec: the spec of a CertificateRequest cannot change after creation/);

@@ -17,9 +17,13 @@ describe('Gateway API CRD fixture', () => {
   });
   after(async () => cluster?.stop());
 
-  it('a cluster starts without Gateway API (embedded server)', { skip: !!process.env.CERTGATE_E2E_KUBECONFIG || process.env.CERTGATE_E2E_REAL === '1' }, async () => {
-    await assert.rejects(cluster.client.list(Resources.Gateway, { namespace: 'default' }), (e) => isNotFound(e));
-  });
+  it(
+    'a cluster starts without Gateway API (embedded server)',
+    { skip: !!process.env.CERTGATE_E2E_KUBECONFIG || process.env.CERTGATE_E2E_REAL === '1' },
+    async () => {
+      await assert.rejects(cluster.client.list(Resources.Gateway, { namespace: 'default' }), (e) => isNotFound(e));
+    },
+  );
 
   it('installs v1 Gateway, v1 HTTPRoute and v1beta1 ReferenceGrant, and a second install changes nothing', async () => {
     await installGatewayApiCrds(cluster.client);

@@ -44,7 +44,12 @@ export interface Issued {
 }
 
 /** keyType: the certificate's key (RSA 2048 by default, as acme-client's createCsr). */
-export async function issueCertificate(client: acme.Client, names: string[], solver: ChallengeSolver, opts: { keyType?: 'rsa' | 'ecdsa' } = {}): Promise<Issued> {
+export async function issueCertificate(
+  client: acme.Client,
+  names: string[],
+  solver: ChallengeSolver,
+  opts: { keyType?: 'rsa' | 'ecdsa' } = {},
+): Promise<Issued> {
   const key = opts.keyType === 'ecdsa' ? await acme.crypto.createPrivateEcdsaKey() : undefined;
   const [, csr] = await acme.crypto.createCsr({ commonName: names.find((n) => !n.startsWith('*.')) ?? names[0], altNames: names }, key);
   const order = await client.createOrder({ identifiers: names.map((value) => ({ type: 'dns', value })) });

@@ -10,7 +10,8 @@ export interface AwsKey {
   sessionToken?: string;
 }
 
-const bytes = (d: string | ArrayBuffer | ArrayBufferView) => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
+const bytes = (d: string | ArrayBuffer | ArrayBufferView) =>
+  typeof d === 'string' ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
 
 /** node:crypto behind the hash interface the signer takes (HMAC when given a key). */
 class Sha256 {
@@ -33,7 +34,10 @@ const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/a
  * code for what is wrong (InvalidClientTokenId for an unknown key id, SignatureDoesNotMatch for a
  * wrong secret or an altered request).
  */
-export async function checkSigV4(req: FakeRequest, keys: Record<string, AwsKey>): Promise<'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'IncompleteSignature' | undefined> {
+export async function checkSigV4(
+  req: FakeRequest,
+  keys: Record<string, AwsKey>,
+): Promise<'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'IncompleteSignature' | undefined> {
   const m = AUTH.exec(String(req.headers.authorization ?? ''));
   if (!m) return 'IncompleteSignature';
   const [, keyId, , region, service, signedHeaders, signature] = m;
@@ -44,9 +48,23 @@ export async function checkSigV4(req: FakeRequest, keys: Record<string, AwsKey>)
   const amzDate = headers['x-amz-date'] ?? '';
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   const [hostname, port] = String(req.headers.host ?? '').split(':');
-  const signer = new SignatureV4({ service, region, credentials: { accessKeyId: keyId, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken }, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: { accessKeyId: keyId, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken },
+    sha256: Sha256,
+  });
   const expected = await signer.sign(
-    { method: req.method, protocol: 'https:', hostname, port: port ? Number(port) : undefined, path: req.path, query: Object.fromEntries(req.query), headers, body: req.body },
+    {
+      method: req.method,
+      protocol: 'https:',
+      hostname,
+      port: port ? Number(port) : undefined,
+      path: req.path,
+      query: Object.fromEntries(req.query),
+      headers,
+      body: req.body,
+    },
     { signingDate, unsignableHeaders: new Set(), signableHeaders: new Set(Object.keys(headers)) },
   );
   const got = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers.authorization ?? expected.headers.Authorization))?.[1];

@@ -19,7 +19,13 @@ after(async () => {
 
 test('DNS-01 wildcard + apex certificate via RFC 2136 updates to BIND', async () => {
   const { bind, pebble } = stack;
-  const dns = new Rfc2136Client({ nameserver: bind.address, tsigKeyName: bind.tsig.name, tsigAlgorithm: bind.tsig.algorithm, tsigSecret: bind.tsig.secret, timeoutMs: 3000 });
+  const dns = new Rfc2136Client({
+    nameserver: bind.address,
+    tsigKeyName: bind.tsig.name,
+    tsigAlgorithm: bind.tsig.algorithm,
+    tsigSecret: bind.tsig.secret,
+    timeoutMs: 3000,
+  });
   const txtName = `_acme-challenge.${bind.zone}`;
   const presented: string[] = [];
   let maxValuesSeen = 0;

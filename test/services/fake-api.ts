@@ -50,7 +50,11 @@ export async function startFakeApi(handle: (req: FakeRequest) => FakeResponse | 
       Promise.resolve(handle(recorded)).then(
         (r) => {
           const data = typeof r.body === 'string' ? r.body : r.body === undefined ? '' : JSON.stringify(r.body);
-          res.writeHead(r.status ?? 200, { 'content-type': typeof r.body === 'string' ? 'text/xml' : 'application/json', ...r.headers, 'content-length': String(Buffer.byteLength(data)) });
+          res.writeHead(r.status ?? 200, {
+            'content-type': typeof r.body === 'string' ? 'text/xml' : 'application/json',
+            ...r.headers,
+            'content-length': String(Buffer.byteLength(data)),
+          });
           res.end(data);
         },
         (err) => {

@@ -113,7 +113,8 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
   if (macKeys) {
     if (!Object.keys(macKeys).length) throw new Error('startPebble: externalAccountBinding.macKeys needs at least one key ID');
     // pebble exits at start on a key it cannot decode; say which one here instead.
-    for (const [kid, key] of Object.entries(macKeys)) if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`startPebble: MAC key for ${JSON.stringify(kid)} must be base64url without padding`);
+    for (const [kid, key] of Object.entries(macKeys))
+      if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`startPebble: MAC key for ${JSON.stringify(kid)} must be base64url without padding`);
   }
   const [listenPort, managementPort] = [await freePort(), await freePort()];
   const httpPort = opts.httpPort ?? (await freePort());
@@ -151,7 +152,9 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
   const managementUrl = `https://127.0.0.1:${managementPort}`;
   try {
     await proc.waitUntil('the ACME directory to answer', async () => ((await httpsGet(directoryUrl, tls.caCertPem, 1000)).status === 200 ? true : undefined));
-    await proc.waitUntil('the management API to answer', async () => ((await httpsGet(`${managementUrl}/roots/0`, tls.caCertPem, 1000)).status === 200 ? true : undefined));
+    await proc.waitUntil('the management API to answer', async () =>
+      (await httpsGet(`${managementUrl}/roots/0`, tls.caCertPem, 1000)).status === 200 ? true : undefined,
+    );
   } catch (err) {
     await proc.stop();
     throw err;
@@ -178,7 +181,11 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
     log: () => proc.log,
     setRenewalInfo: async (certPem, ariResponse) => {
       if (version !== '2.10') throw new Error('setRenewalInfo needs pebble 2.10');
-      const res = await httpsPost(`${managementUrl}/set-renewal-info/`, tls.caCertPem, JSON.stringify({ Certificate: certPem, ARIResponse: JSON.stringify(ariResponse) }));
+      const res = await httpsPost(
+        `${managementUrl}/set-renewal-info/`,
+        tls.caCertPem,
+        JSON.stringify({ Certificate: certPem, ARIResponse: JSON.stringify(ariResponse) }),
+      );
       if (res.status !== 200) throw new Error(`pebble /set-renewal-info/ answered ${res.status}: ${res.body}`);
     },
     stop: () => proc.stop(),

@@ -33,7 +33,13 @@ export class ManagedProcess {
   private stopping = false;
   private spawnError = '';
 
-  constructor(readonly name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    logDir: string,
+    env: NodeJS.ProcessEnv = {},
+  ) {
     this.logFile = join(logDir, `${name}.log`);
     const fd = openSync(this.logFile, 'a');
     const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];

@@ -32,11 +32,12 @@ export async function startPrometheus(targets: PrometheusTarget[]): Promise<Prom
     scrape_configs: targets.map((t) => ({ job_name: t.job, static_configs: [{ targets: [t.address] }] })),
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-  const proc = new ManagedProcess('prometheus', 'prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-  ], dir);
+  const proc = new ManagedProcess(
+    'prometheus',
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    dir,
+  );
   const url = `http://127.0.0.1:${port}`;
   await proc.waitUntil('prometheus ready', async () => ((await fetch(`${url}/-/ready`).catch(() => undefined))?.ok ? true : undefined), 60_000);
   return {

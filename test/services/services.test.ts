@@ -115,7 +115,9 @@ test('a pebble with externalAccountBinding requires EAB and accepts only its MAC
     assert.equal((await meta(pebble.directoryUrl, pebble.caBundlePem)).externalAccountRequired, true);
     trustPebble(pebble);
     const register = async (eab?: { kid: string; hmacKey: string }) =>
-      new acme.Client({ directoryUrl: pebble.directoryUrl, accountKey: await acme.crypto.createPrivateKey(2048), externalAccountBinding: eab }).createAccount({ termsOfServiceAgreed: true });
+      new acme.Client({ directoryUrl: pebble.directoryUrl, accountKey: await acme.crypto.createPrivateKey(2048), externalAccountBinding: eab }).createAccount({
+        termsOfServiceAgreed: true,
+      });
     assert.equal((await register({ kid: 'kid-1', hmacKey: macKey })).status, 'valid');
     await assert.rejects(register(), /externalAccountBinding/);
     await assert.rejects(register({ kid: 'kid-1', hmacKey: newEabMacKey() }), /external account binding JWS verification error/);
@@ -136,7 +138,9 @@ test('pebble 2.10 (from Debian sid, in .tools/) serves renewalInfo and the profi
   try {
     assert.equal(pebble.version, '2.10');
     // sid moves on: whatever it has must be 2.10 or later (ARI with /set-renewal-info/, profiles).
-    const [major, minor] = readFileSync(new URL('../../.tools/pebble-2.10/VERSION', import.meta.url), 'utf8').split(/[.+~-]/).map(Number);
+    const [major, minor] = readFileSync(new URL('../../.tools/pebble-2.10/VERSION', import.meta.url), 'utf8')
+      .split(/[.+~-]/)
+      .map(Number);
     assert.ok(major > 2 || (major === 2 && minor >= 10), `pebble ${major}.${minor}`);
     const d = await dir(pebble.directoryUrl, pebble.caBundlePem);
     assert.match(d.renewalInfo, /^https:\/\/127\.0\.0\.1:\d+\/.*renewalInfo$/);

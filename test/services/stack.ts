@@ -27,7 +27,13 @@ export async function startAcmeStack(opts: AcmeStackOptions = {}): Promise<AcmeS
   const bind = await startBind(opts.bind);
   let pebble: PebbleServer;
   try {
-    pebble = await startPebble({ dnsServer: bind.address, env: opts.pebbleEnv, httpPort: opts.httpPort, externalAccountBinding: opts.externalAccountBinding, version: opts.pebbleVersion });
+    pebble = await startPebble({
+      dnsServer: bind.address,
+      env: opts.pebbleEnv,
+      httpPort: opts.httpPort,
+      externalAccountBinding: opts.externalAccountBinding,
+      version: opts.pebbleVersion,
+    });
   } catch (err) {
     await bind.stop();
     throw err;

@@ -48,7 +48,15 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
   const ca = createTestCa('certgate-test-webhook-solver-ca');
   const serving = ca.issue(['localhost', '127.0.0.1', ...opts.serviceDnsNames]);
   const bind = opts.bind;
-  const dnsClient = bind ? new Rfc2136Client({ nameserver: bind.address, tsigKeyName: bind.tsig.name, tsigAlgorithm: bind.tsig.algorithm, tsigSecret: bind.tsig.secret, timeoutMs: 5000 }) : undefined;
+  const dnsClient = bind
+    ? new Rfc2136Client({
+        nameserver: bind.address,
+        tsigKeyName: bind.tsig.name,
+        tsigAlgorithm: bind.tsig.algorithm,
+        tsigSecret: bind.tsig.secret,
+        timeoutMs: 5000,
+      })
+    : undefined;
   const dns = (): Rfc2136Client => {
     if (!dnsClient) throw new Error('this test solver has no DNS server to write to');
     return dnsClient;
@@ -59,7 +67,8 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
 
   const handlePayload = async (payload: any): Promise<{ success: boolean; message?: string }> => {
     const r = payload?.request;
-    if (payload?.apiVersion !== 'webhook.acme.cert-manager.io/v1alpha1' || payload?.kind !== 'ChallengePayload' || !r) return { success: false, message: 'not a ChallengePayload' };
+    if (payload?.apiVersion !== 'webhook.acme.cert-manager.io/v1alpha1' || payload?.kind !== 'ChallengePayload' || !r)
+      return { success: false, message: 'not a ChallengePayload' };
     const cfg = r.config ?? {};
     if (cfg.fail) return { success: false, message: String(cfg.fail) };
     if (r.action === 'Present') {
@@ -86,9 +95,15 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
     const path = new URL(req.url ?? '/', 'https://solver').pathname.replace(/\/$/, '');
     if (req.method === 'GET' && path === base) {
       // discovery, which a real aggregator polls before it marks the APIService Available
-      return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${opts.groupName}/v1alpha1`, resources: [{ name: opts.solverName, singularName: opts.solverName, namespaced: false, kind: 'ChallengePayload', verbs: ['create'] }] });
+      return send(200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: `${opts.groupName}/v1alpha1`,
+        resources: [{ name: opts.solverName, singularName: opts.solverName, namespaced: false, kind: 'ChallengePayload', verbs: ['create'] }],
+      });
     }
-    if (req.method !== 'POST' || path !== `${base}/${opts.solverName}`) return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${req.method} ${path} not found` });
+    if (req.method !== 'POST' || path !== `${base}/${opts.solverName}`)
+      return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${req.method} ${path} not found` });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -100,8 +115,20 @@ export async function startWebhookSolver(opts: WebhookSolverOptions): Promise<We
       }
       requests.push({ path, remoteUser: req.headers['x-remote-user'] as string | undefined, payload });
       handlePayload(payload).then(
-        (result) => send(201, { ...payload, response: { uid: payload?.request?.uid, success: result.success, ...(result.message ? { status: { status: 'Failure', message: result.message, reason: 'InternalError', code: 500 } } : {}) } }),
-        (err) => send(201, { ...payload, response: { uid: payload?.request?.uid, success: false, status: { status: 'Failure', message: (err as Error).message, code: 500 } } }),
+        (result) =>
+          send(201, {
+            ...payload,
+            response: {
+              uid: payload?.request?.uid,
+              success: result.success,
+              ...(result.message ? { status: { status: 'Failure', message: result.message, reason: 'InternalError', code: 500 } } : {}),
+            },
+          }),
+        (err) =>
+          send(201, {
+            ...payload,
+            response: { uid: payload?.request?.uid, success: false, status: { status: 'Failure', message: (err as Error).message, code: 500 } },
+          }),
       );
     });
   });

@@ -58,21 +58,25 @@ export function httpsRequest(
   opts: { method?: string; body?: string | Buffer; headers?: Record<string, string>; ca: string; agent?: https.Agent; timeoutMs?: number },
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: opts.method ?? 'POST', ca: opts.ca, agent: opts.agent, headers: { 'content-type': 'application/json', ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: any = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, text });
-      });
-    });
+    const req = https.request(
+      url,
+      { method: opts.method ?? 'POST', ca: opts.ca, agent: opts.agent, headers: { 'content-type': 'application/json', ...opts.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, text });
+        });
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
     if (opts.body !== undefined) req.end(opts.body);

@@ -23,7 +23,12 @@ export function manyHostIngress(n = LARGE_HOST_COUNT, opts: { shift?: number; na
 
 /** A Certificate whose JSON is about `bytes` long (default: 64 KiB under the cap), made of dnsNames. */
 export function largeCertificate(bytes = MAX_OBJECT_BYTES - 64 * 1024, namespace = 'apps') {
-  const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'large', namespace }, spec: { secretName: 'large-tls', issuerRef: { name: 'local', kind: 'Issuer' }, dnsNames: [] as string[] } };
+  const cert = {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'large', namespace },
+    spec: { secretName: 'large-tls', issuerRef: { name: 'local', kind: 'Issuer' }, dnsNames: [] as string[] },
+  };
   const name = (i: number) => `n${String(i).padStart(7, '0')}.apps.example.com`; // all the same length
   const count = Math.floor((bytes - JSON.stringify(cert).length) / (JSON.stringify(name(0)).length + 1));
   cert.spec.dnsNames = Array.from({ length: count }, (_, i) => name(i));

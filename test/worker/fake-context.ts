@@ -109,7 +109,9 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
     for (const kind of Object.keys(CACHE_OF)) cached.set(kind, [...kindStore(kind).values()].map(clone));
   };
   settle();
-  const caches = Object.fromEntries(Object.entries(CACHE_OF).map(([kind, field]) => [field, staticCache(() => (cached.get(kind) ?? []) as any)])) as unknown as WorkerCaches;
+  const caches = Object.fromEntries(
+    Object.entries(CACHE_OF).map(([kind, field]) => [field, staticCache(() => (cached.get(kind) ?? []) as any)]),
+  ) as unknown as WorkerCaches;
 
   const writes: RecordedWrite[] = [];
   const notFound = (kind: string, name: string) => new KubeApiError(404, 'NotFound', `${kind} "${name}" not found`, {});
@@ -123,11 +125,19 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
     },
     async create(r: ResourceDescriptor, obj: KubernetesObject) {
       writes.push({ verb: 'create', kind: r.kind, namespace: obj.metadata?.namespace, name: obj.metadata!.name!, body: clone(obj) });
-      if (kindStore(r.kind).has(keyOf(obj.metadata?.namespace, obj.metadata!.name!))) throw new KubeApiError(409, 'AlreadyExists', `${r.kind} "${obj.metadata!.name}" already exists`, {});
+      if (kindStore(r.kind).has(keyOf(obj.metadata?.namespace, obj.metadata!.name!)))
+        throw new KubeApiError(409, 'AlreadyExists', `${r.kind} "${obj.metadata!.name}" already exists`, {});
       return put({ ...obj, kind: r.kind });
     },
     async replace(r: ResourceDescriptor, obj: KubernetesObject, o: { subresource?: string } = {}) {
-      writes.push({ verb: 'replace', kind: r.kind, namespace: obj.metadata?.namespace, name: obj.metadata!.name!, subresource: o.subresource, body: clone(obj) });
+      writes.push({
+        verb: 'replace',
+        kind: r.kind,
+        namespace: obj.metadata?.namespace,
+        name: obj.metadata!.name!,
+        subresource: o.subresource,
+        body: clone(obj),
+      });
       if (!kindStore(r.kind).has(keyOf(obj.metadata?.namespace, obj.metadata!.name!))) throw notFound(r.kind, obj.metadata!.name!);
       return put({ ...obj, kind: r.kind });
     },
@@ -153,19 +163,33 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
   };
 
   const config = Object.freeze({ ...testWorkerConfig('table-test'), ...opts.config }) as WorkerConfig;
-  const ctx: WorkerContext = { client: client as unknown as KubeClient, caches, recorder, clock, log: log.child({ test: 'table' }), config, metrics: createWorkerMetrics() };
+  const ctx: WorkerContext = {
+    client: client as unknown as KubeClient,
+    caches,
+    recorder,
+    clock,
+    log: log.child({ test: 'table' }),
+    config,
+    metrics: createWorkerMetrics(),
+  };
   return {
     ctx,
     clock,
     writes,
     events,
-    stored: <T extends KubernetesObject>(r: ResourceDescriptor, namespace: string | undefined, name: string) => kindStore(r.kind).get(keyOf(namespace, name)) as T | undefined,
+    stored: <T extends KubernetesObject>(r: ResourceDescriptor, namespace: string | undefined, name: string) =>
+      kindStore(r.kind).get(keyOf(namespace, name)) as T | undefined,
     settle,
   };
 }
 
 /** A Secret as certgate writes it: managed label, tls.crt/tls.key (and ca.crt) base64-encoded. */
-export function tlsSecret(namespace: string, name: string, pem: { cert: string; key: string; ca?: string }, annotations: Record<string, string> = {}): V1Secret {
+export function tlsSecret(
+  namespace: string,
+  name: string,
+  pem: { cert: string; key: string; ca?: string },
+  annotations: Record<string, string> = {},
+): V1Secret {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   return {
     apiVersion: 'v1',

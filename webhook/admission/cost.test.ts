@@ -31,7 +31,10 @@ function review(kind: typeof INGRESS_KIND, obj: unknown, opts: { namespace?: str
 
 async function assertLinear(what: string, items: number, run: () => unknown): Promise<void> {
   const work = await counter.count(run);
-  assert.ok(work.total <= MAX_WORK_PER_ITEM * items, `${what}: ${work.total} blocks run for ${items} items (over ${MAX_WORK_PER_ITEM} per item); busiest: ${JSON.stringify(work.top.slice(0, 5))}`);
+  assert.ok(
+    work.total <= MAX_WORK_PER_ITEM * items,
+    `${what}: ${work.total} blocks run for ${items} items (over ${MAX_WORK_PER_ITEM} per item); busiest: ${JSON.stringify(work.top.slice(0, 5))}`,
+  );
 }
 
 test('a 20,000-host Ingress costs work linear in its hosts: valid, all hosts wrong, UPDATE, and mutate', async () => {
@@ -46,7 +49,11 @@ test('a 20,000-host Ingress costs work linear in its hosts: valid, all hosts wro
   result = handleValidate(bad.req, ctx, bad.bytes);
   assert.equal(result.response.allowed, false);
   assert.match(result.response.status!.message, new RegExp(`^certgate found ${2 * n} problems:`));
-  assert.match(result.response.status!.message, new RegExp(`\\.\\.\\. and ${2 * n - 20} more like these$`), 'the denial lists the first problems and counts the rest');
+  assert.match(
+    result.response.status!.message,
+    new RegExp(`\\.\\.\\. and ${2 * n - 20} more like these$`),
+    'the denial lists the first problems and counts the rest',
+  );
   await assertLinear('Ingress with every host wrong', 2 * n, () => handleValidate(bad.req, ctx, bad.bytes));
 
   const update = review(INGRESS_KIND, manyHostIngress(n, { shift: n }), { operation: 'UPDATE', oldObject: manyHostIngress(n, { shift: n - 1 }) });
@@ -68,7 +75,10 @@ test('an object over the API server request limit is denied before any rule runs
   const { req, bytes } = review(CERTIFICATE_KIND, largeCertificate(MAX_OBJECT_BYTES + 1024));
   const result = handleValidate(req, ctx, bytes);
   assert.equal(result.response.allowed, false);
-  assert.match(result.response.status!.message, /^certgate: \[object-too-large\] object: this Certificate is \d+ bytes; certgate checks objects of at most 3145728 bytes, the API server's own limit on a request; split it into smaller objects$/);
+  assert.match(
+    result.response.status!.message,
+    /^certgate: \[object-too-large\] object: this Certificate is \d+ bytes; certgate checks objects of at most 3145728 bytes, the API server's own limit on a request; split it into smaller objects$/,
+  );
   assert.deepEqual(result.outcomes, [{ rule: 'object-too-large', result: 'denied' }]);
   const work = await counter.count(() => handleValidate(req, ctx, bytes));
   assert.ok(work.total < 500, `no rule ran: ${work.total} blocks; ${JSON.stringify(work.top.slice(0, 5))}`);

@@ -14,18 +14,31 @@ const namespaces = [
   { metadata: { name: 'quiet', labels: { 'certgate.io/tls': 'audit' } } },
   { metadata: { name: 'ignored', labels: { 'certgate.io/tls': 'off' } } },
 ];
-const ctx = (over: Partial<HandlerContext['config']> = {}): HandlerContext => ({ view: staticClusterView({ namespaces, issuers: [{ metadata: { name: 'team-ca', namespace: 'tls' }, spec: { selfSigned: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] }), config: defaultWebhookConfig(over) });
+const ctx = (over: Partial<HandlerContext['config']> = {}): HandlerContext => ({
+  view: staticClusterView({
+    namespaces,
+    issuers: [{ metadata: { name: 'team-ca', namespace: 'tls' }, spec: { selfSigned: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+  }),
+  config: defaultWebhookConfig(over),
+});
 
 const badIngress = { metadata: { name: 'web' }, spec: { rules: [{ host: 'a.example.com' }], tls: [{ hosts: ['b.example.com'], secretName: 's' }] } };
-const plainIngress = { metadata: { name: 'web', annotations: { team: 'x' } }, spec: { rules: [{ host: 'a.example.com' }, { host: 'b.example.com' }, { host: 'a.example.com' }] } };
-const req = (obj: unknown, namespace: string, kind = INGRESS_KIND, opts: { operation?: string; oldObject?: unknown } = {}) => decodeReview(admissionReview(kind, obj, { namespace, ...opts }));
+const plainIngress = {
+  metadata: { name: 'web', annotations: { team: 'x' } },
+  spec: { rules: [{ host: 'a.example.com' }, { host: 'b.example.com' }, { host: 'a.example.com' }] },
+};
+const req = (obj: unknown, namespace: string, kind = INGRESS_KIND, opts: { operation?: string; oldObject?: unknown } = {}) =>
+  decodeReview(admissionReview(kind, obj, { namespace, ...opts }));
 
 test('validate: modes per namespace label', () => {
   const enforce = handleValidate(req(badIngress, 'plain'), ctx());
   assert.equal(enforce.response.allowed, false);
   assert.equal(enforce.response.status?.code, 403);
   assert.match(enforce.response.status!.message, /\[tls-host-not-in-rules\] spec\.tls\[0\]\.hosts\[0\] "b\.example\.com"/);
-  assert.deepEqual(enforce.outcomes, [{ rule: 'tls-host-not-in-rules', result: 'denied' }, { rule: 'rule-host-not-in-tls', result: 'denied' }]);
+  assert.deepEqual(enforce.outcomes, [
+    { rule: 'tls-host-not-in-rules', result: 'denied' },
+    { rule: 'rule-host-not-in-tls', result: 'denied' },
+  ]);
 
   const warn = handleValidate(req(badIngress, 'lenient'), ctx());
   assert.equal(warn.response.allowed, true);
@@ -123,7 +136,10 @@ const plainGateway = {
 test('gateway: an HTTPS listener without certificateRefs and without an issuer annotation is denied, with the fix', () => {
   const r = handleValidate(req(plainGateway, 'plain', GATEWAY_KIND), ctx());
   assert.equal(r.response.allowed, false);
-  assert.match(r.response.status!.message, /\[listener-certificate-missing\] spec\.listeners\[1\]\.tls\.certificateRefs "a": this HTTPS listener has no certificateRefs/);
+  assert.match(
+    r.response.status!.message,
+    /\[listener-certificate-missing\] spec\.listeners\[1\]\.tls\.certificateRefs "a": this HTTPS listener has no certificateRefs/,
+  );
   assert.deepEqual(r.outcomes, [{ rule: 'listener-certificate-missing', result: 'denied' }]);
   assert.equal(handleValidate(req(plainGateway, 'lenient', GATEWAY_KIND), ctx()).response.allowed, true, 'warn mode');
 });
@@ -133,7 +149,10 @@ test('gateway: transparent TLS in a namespace labelled enforce gives the bare HT
   assert.deepEqual(r.outcomes, [{ rule: 'transparent-tls', result: 'allowed' }]);
   const patched = jsonPatchApply(plainGateway, decodePatch(r.response));
   const ref = [{ group: '', kind: 'Secret', name: 'edge-tls' }];
-  assert.deepEqual(patched.spec.listeners.map((l: any) => l.tls), [undefined, { mode: 'Terminate', certificateRefs: ref }, { mode: 'Terminate', certificateRefs: ref }, undefined, { certificateRefs: [{ name: 'mine' }] }]);
+  assert.deepEqual(
+    patched.spec.listeners.map((l: any) => l.tls),
+    [undefined, { mode: 'Terminate', certificateRefs: ref }, { mode: 'Terminate', certificateRefs: ref }, undefined, { certificateRefs: [{ name: 'mine' }] }],
+  );
   assert.deepEqual(patched.metadata.annotations, { team: 'x', 'cert-manager.io/issuer': 'team-ca' });
   // The patched Gateway passes validation except for the listener without a hostname, which gets a warning.
   const v = handleValidate(req(patched, 'tls', GATEWAY_KIND), ctx());

@@ -3,7 +3,10 @@
 export function jsonPatchApply(doc: any, ops: Array<{ op: string; path: string; value?: unknown }>): any {
   const out = structuredClone(doc);
   for (const op of ops) {
-    const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop()!;
     let parent = out;
     for (const p of parts) parent = parent[p];

@@ -44,7 +44,9 @@ const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v =
 export function decodeReview(body: unknown): AdmissionRequest {
   if (!isObj(body)) throw new BadReviewError('body must be a JSON object (an admission.k8s.io/v1 AdmissionReview)');
   if (body.apiVersion !== 'admission.k8s.io/v1' || body.kind !== 'AdmissionReview') {
-    throw new BadReviewError(`expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got ${JSON.stringify(String(body.apiVersion)).slice(0, 80)} ${JSON.stringify(String(body.kind)).slice(0, 80)}`);
+    throw new BadReviewError(
+      `expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got ${JSON.stringify(String(body.apiVersion)).slice(0, 80)} ${JSON.stringify(String(body.kind)).slice(0, 80)}`,
+    );
   }
   const r = body.request;
   if (!isObj(r)) throw new BadReviewError('AdmissionReview has no request object');

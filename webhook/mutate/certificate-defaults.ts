@@ -18,9 +18,18 @@ export function withCertificateDefaults(cert: unknown): unknown {
   const pk = spec.privateKey === undefined ? {} : asObj(spec.privateKey);
   const algorithm = pk?.algorithm;
   // Leave invalid input alone: the validating webhook explains it better than a half-default would.
-  if (pk && (algorithm === undefined || (typeof algorithm === 'string' && ALGORITHMS.has(algorithm))) && (pk.size === undefined || typeof pk.size === 'number')) {
+  if (
+    pk &&
+    (algorithm === undefined || (typeof algorithm === 'string' && ALGORITHMS.has(algorithm))) &&
+    (pk.size === undefined || typeof pk.size === 'number')
+  ) {
     const resolved = defaultPrivateKey(pk as CertificatePrivateKey);
-    const next: Record<string, unknown> = { ...pk, algorithm: resolved.algorithm, encoding: asStr(pk.encoding) ?? resolved.encoding, rotationPolicy: asStr(pk.rotationPolicy) ?? resolved.rotationPolicy };
+    const next: Record<string, unknown> = {
+      ...pk,
+      algorithm: resolved.algorithm,
+      encoding: asStr(pk.encoding) ?? resolved.encoding,
+      rotationPolicy: asStr(pk.rotationPolicy) ?? resolved.rotationPolicy,
+    };
     if (resolved.size !== undefined) next.size = resolved.size;
     spec.privateKey = next;
   }

@@ -67,7 +67,10 @@ test('default issuer: namespace annotation first, then the cluster default; a ba
   assert.deepEqual(defaultIssuerFor(ns({}, { 'certgate.io/default-issuer': 'ClusterIssuer.le' }), cluster), { kind: 'ClusterIssuer', name: 'le' });
   assert.equal(defaultIssuerFor(ns(), cluster), cluster);
   assert.equal(defaultIssuerFor(undefined, undefined), undefined);
-  assert.match((defaultIssuerFor(ns({}, { 'certgate.io/default-issuer': 'letsencrypt' }), cluster) as { error: string }).error, /is not Issuer.NAME or ClusterIssuer.NAME/);
+  assert.match(
+    (defaultIssuerFor(ns({}, { 'certgate.io/default-issuer': 'letsencrypt' }), cluster) as { error: string }).error,
+    /is not Issuer.NAME or ClusterIssuer.NAME/,
+  );
 });
 
 test('Secret names stay within 253 characters and never end in a dot or dash before -tls', () => {

@@ -18,7 +18,13 @@ test('README "Migrating from cert-manager" states the ported validation tables\'
   for (const t of tables) {
     const c = countTable(t);
     total = { cases: total.cases + c.cases, same: total.same + c.same, different: total.different + c.different };
-    assert.ok(readme.includes(`| \`${t.source}\` | ${c.cases} | ${c.same} | ${c.different} |`), `README row for ${t.source}: | \`${t.source}\` | ${c.cases} | ${c.same} | ${c.different} |`);
+    assert.ok(
+      readme.includes(`| \`${t.source}\` | ${c.cases} | ${c.same} | ${c.different} |`),
+      `README row for ${t.source}: | \`${t.source}\` | ${c.cases} | ${c.same} | ${c.different} |`,
+    );
   }
-  assert.ok(readme.includes(`| validation, all | ${total.cases} | ${total.same} | ${total.different} |`), `README total row: | validation, all | ${total.cases} | ${total.same} | ${total.different} |`);
+  assert.ok(
+    readme.includes(`| validation, all | ${total.cases} | ${total.same} | ${total.different} |`),
+    `README total row: | validation, all | ${total.cases} | ${total.same} | ${total.different} |`,
+  );
 });

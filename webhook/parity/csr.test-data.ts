@@ -26,7 +26,13 @@ export async function csrFor(spec: CsrSpec): Promise<string> {
     name: [],
     keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
     signingAlgorithm: keys.algorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension((spec.dnsNames ?? ['example.com']).map((value) => ({ type: 'dns' as const, value })), true), ...(spec.extensions ?? usageExts)],
+    extensions: [
+      new x509.SubjectAlternativeNameExtension(
+        (spec.dnsNames ?? ['example.com']).map((value) => ({ type: 'dns' as const, value })),
+        true,
+      ),
+      ...(spec.extensions ?? usageExts),
+    ],
   });
   return Buffer.from(csr.toString('pem')).toString('base64');
 }

@@ -17,7 +17,11 @@ import { staticClusterView, type KubeObject } from '../cluster-view.ts';
 import type { RuleId } from '../rules/ids.ts';
 
 type Doc = KubeObject & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
-interface Example { doc: Doc; source: string; refusedBy?: string }
+interface Example {
+  doc: Doc;
+  source: string;
+  refusedBy?: string;
+}
 
 const file = fileURLToPath(new URL('../../api/testdata/cert-manager-docs-examples.yaml', import.meta.url));
 const examples: Example[] = parseAllDocuments(readFileSync(file, 'utf8')).map((d, i) => {
@@ -28,13 +32,21 @@ const examples: Example[] = parseAllDocuments(readFileSync(file, 'utf8')).map((d
 });
 const page = (source: string) => source.split(/[ ,]/)[0];
 const schemaCheck = createSchemaChecker(loadCrds());
-const config = { mode: 'enforce' as const, disabledRules: new Set<RuleId>(), transparentTls: false, productionLabel: { key: 'certgate.io/environment', value: 'production' } };
+const config = {
+  mode: 'enforce' as const,
+  disabledRules: new Set<RuleId>(),
+  transparentTls: false,
+  productionLabel: { key: 'certgate.io/environment', value: 'production' },
+};
 const isCertManager = (doc: Doc) => /^(acme\.)?cert-manager\.io\//.test(doc.apiVersion);
 
 /** What a user applying this page has in the cluster: the page's issuers, Ready (namespace default when the example names none). */
 function pageView(source: string) {
   const peers = examples.filter((e) => page(e.source) === page(source)).map((e) => e.doc);
-  const ready = (kind: string) => peers.filter((d) => d.kind === kind).map((d) => ({ ...d, metadata: { namespace: 'default', ...d.metadata }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }));
+  const ready = (kind: string) =>
+    peers
+      .filter((d) => d.kind === kind)
+      .map((d) => ({ ...d, metadata: { namespace: 'default', ...d.metadata }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }));
   return staticClusterView({ issuers: ready('Issuer'), clusterIssuers: ready('ClusterIssuer') });
 }
 
@@ -52,7 +64,10 @@ for (const { doc, source, refusedBy } of examples) {
     }
     const [group, version] = doc.apiVersion.split('/');
     const namespace = doc.kind === 'ClusterIssuer' ? undefined : (doc.metadata.namespace ?? 'default');
-    const { response } = handleValidate({ uid: 'docs', kind: { group, version, kind: doc.kind }, namespace, name: doc.metadata.name, operation: 'CREATE', object: doc }, { view: pageView(source), config });
+    const { response } = handleValidate(
+      { uid: 'docs', kind: { group, version, kind: doc.kind }, namespace, name: doc.metadata.name, operation: 'CREATE', object: doc },
+      { view: pageView(source), config },
+    );
     if (expected.length === 0) {
       assert.equal(response.allowed, true, response.status?.message);
       return;
@@ -65,8 +80,17 @@ for (const { doc, source, refusedBy } of examples) {
 
 test('the docs examples file covers the pages it says it does', () => {
   const pages = new Set(examples.map((e) => page(e.source)));
-  for (const p of ['configuration/acme/README.md', 'configuration/acme/http01/README.md', 'configuration/acme/dns01/route53.md', 'configuration/acme/dns01/cloudflare.md',
-    'configuration/ca.md', 'configuration/selfsigned.md', 'usage/certificate.md', 'usage/ingress.md', 'tutorials/acme/nginx-ingress.md']) {
+  for (const p of [
+    'configuration/acme/README.md',
+    'configuration/acme/http01/README.md',
+    'configuration/acme/dns01/route53.md',
+    'configuration/acme/dns01/cloudflare.md',
+    'configuration/ca.md',
+    'configuration/selfsigned.md',
+    'usage/certificate.md',
+    'usage/ingress.md',
+    'tutorials/acme/nginx-ingress.md',
+  ]) {
     assert.ok(pages.has(p), `examples from ${p}`);
   }
   assert.ok(examples.filter((e) => e.doc.kind === 'Ingress').length >= 5, 'annotated Ingresses');

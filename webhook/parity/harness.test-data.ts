@@ -39,7 +39,12 @@ const view = staticClusterView({
   clusterIssuers: [{ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'name' }, spec: { selfSigned: {} }, status: ready }],
   namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }],
 });
-const config = { mode: 'enforce' as const, disabledRules: new Set<RuleId>(), transparentTls: false, productionLabel: { key: 'certgate.io/environment', value: 'production' } };
+const config = {
+  mode: 'enforce' as const,
+  disabledRules: new Set<RuleId>(),
+  transparentTls: false,
+  productionLabel: { key: 'certgate.io/environment', value: 'production' },
+};
 
 export interface Verdict {
   outcome: Outcome;
@@ -67,7 +72,11 @@ export function certgateVerdict(c: ParityCase): Verdict {
     ...(c.subResource ? { subResource: c.subResource } : {}),
   };
   const { response, outcomes } = handleValidate(req, { view, config });
-  return { outcome: response.allowed ? 'accepted' : 'refused', reason: response.status?.message ?? '', rules: outcomes.filter((o) => o.result === 'denied').map((o) => o.rule) };
+  return {
+    outcome: response.allowed ? 'accepted' : 'refused',
+    reason: response.status?.message ?? '',
+    rules: outcomes.filter((o) => o.result === 'denied').map((o) => o.rule),
+  };
 }
 
 export interface Counts {
@@ -92,7 +101,8 @@ export function runParityTable(table: ParityTable): void {
     test(`${table.source}: ${c.name} (${label})`, () => {
       const verdict = certgateVerdict(c);
       assert.equal(verdict.outcome, expected, `certgate ${verdict.outcome}: ${verdict.reason || 'no finding'}`);
-      if (c.differs && expected === 'refused' && c.differs.rule !== 'controller-owned-objects') assert.ok(verdict.rules.includes(c.differs.rule), `refused by ${verdict.rules.join(', ')}, not by the named rule ${c.differs.rule}: ${verdict.reason}`);
+      if (c.differs && expected === 'refused' && c.differs.rule !== 'controller-owned-objects')
+        assert.ok(verdict.rules.includes(c.differs.rule), `refused by ${verdict.rules.join(', ')}, not by the named rule ${c.differs.rule}: ${verdict.reason}`);
       if (c.refusedAt) assert.ok(verdict.reason.includes(c.refusedAt), `the refusal should name ${c.refusedAt}: ${verdict.reason}`);
     });
   }

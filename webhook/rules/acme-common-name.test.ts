@@ -7,7 +7,8 @@ import { formatFinding } from './ids.ts';
 import { certificate, view } from './fixtures.test-data.ts';
 
 const acme = { name: 'le-prod', kind: 'ClusterIssuer' };
-const run = (spec: Record<string, unknown>) => validateCertificate(certificate('web', { secretName: 'web-tls', ...spec }), view()).filter((f) => f.rule === 'acme-common-name-not-in-dns-names');
+const run = (spec: Record<string, unknown>) =>
+  validateCertificate(certificate('web', { secretName: 'web-tls', ...spec }), view()).filter((f) => f.rule === 'acme-common-name-not-in-dns-names');
 
 test('ACME issuer: a commonName missing from dnsNames is denied with the reason and the fix', () => {
   const [f, ...rest] = run({ commonName: 'www.example.com', dnsNames: ['example.com'], issuerRef: acme });
@@ -27,7 +28,14 @@ test('ACME issuer: a commonName among the dnsNames or ipAddresses, or no commonN
 });
 
 test('non-ACME, missing and external issuers are not judged by this rule', () => {
-  assert.deepEqual(run({ commonName: 'internal', dnsNames: ['example.com'], issuerRef: { name: 'local', kind: 'Issuer' } }), [], 'a SelfSigned issuer signs any commonName');
+  assert.deepEqual(
+    run({ commonName: 'internal', dnsNames: ['example.com'], issuerRef: { name: 'local', kind: 'Issuer' } }),
+    [],
+    'a SelfSigned issuer signs any commonName',
+  );
   assert.deepEqual(run({ commonName: 'x.example.com', dnsNames: ['example.com'], issuerRef: { name: 'nope', kind: 'ClusterIssuer' } }), []);
-  assert.deepEqual(run({ commonName: 'x.example.com', dnsNames: ['example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer', group: 'awspca.cert-manager.io' } }), []);
+  assert.deepEqual(
+    run({ commonName: 'x.example.com', dnsNames: ['example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer', group: 'awspca.cert-manager.io' } }),
+    [],
+  );
 });

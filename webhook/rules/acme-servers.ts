@@ -4,17 +4,24 @@ export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/dire
 export const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
 // A Map: the host comes from the user's URL, and an object literal would answer "constructor".
-const LETSENCRYPT_HOSTS: ReadonlyMap<string, string> = new Map(Object.entries({
-  'acme-v02.api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
-  'acme-staging-v02.api.letsencrypt.org': LETSENCRYPT_STAGING,
-  // Old v1 endpoints and bare hosts people still paste.
-  'acme-v01.api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
-  'acme-staging.api.letsencrypt.org': LETSENCRYPT_STAGING,
-  'api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
-  'letsencrypt.org': LETSENCRYPT_PRODUCTION,
-}));
+const LETSENCRYPT_HOSTS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    'acme-v02.api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
+    'acme-staging-v02.api.letsencrypt.org': LETSENCRYPT_STAGING,
+    // Old v1 endpoints and bare hosts people still paste.
+    'acme-v01.api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
+    'acme-staging.api.letsencrypt.org': LETSENCRYPT_STAGING,
+    'api.letsencrypt.org': LETSENCRYPT_PRODUCTION,
+    'letsencrypt.org': LETSENCRYPT_PRODUCTION,
+  }),
+);
 
-const STAGING_HOSTS = new Set(['acme-staging-v02.api.letsencrypt.org', 'acme-staging.api.letsencrypt.org', 'dv.acme-v02.test-api.pki.goog', 'api.test4.buypass.com']);
+const STAGING_HOSTS = new Set([
+  'acme-staging-v02.api.letsencrypt.org',
+  'acme-staging.api.letsencrypt.org',
+  'dv.acme-v02.test-api.pki.goog',
+  'api.test4.buypass.com',
+]);
 const PRODUCTION_HOSTS = new Set(['acme-v02.api.letsencrypt.org', 'dv.acme-v02.api.pki.goog', 'acme.zerossl.com', 'api.buypass.com', 'acme.ssl.com']);
 
 function parseHost(url: string): string | undefined {

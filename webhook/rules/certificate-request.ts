@@ -17,12 +17,22 @@ const list = (names: string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
 function requestFindings(spec: Record<string, unknown>): Finding[] {
   const request = spec.request;
   if (typeof request !== 'string' || request === '') {
-    return [{ rule: 'certificate-request-invalid', field: 'spec.request', message: 'holds no CSR; set the base64 of a PEM certificate request', severity: 'deny' }];
+    return [
+      { rule: 'certificate-request-invalid', field: 'spec.request', message: 'holds no CSR; set the base64 of a PEM certificate request', severity: 'deny' },
+    ];
   }
   const isCA = spec.isCA === true;
   const wanted = usageBits(asStrings(spec.usages), isCA);
   if (wanted.unknown.length > 0) {
-    return [{ rule: 'certificate-request-invalid', field: 'spec.usages', value: wanted.unknown, message: 'names unknown key usages; use names like "digital signature", "key encipherment", "server auth"', severity: 'deny' }];
+    return [
+      {
+        rule: 'certificate-request-invalid',
+        field: 'spec.usages',
+        value: wanted.unknown,
+        message: 'names unknown key usages; use names like "digital signature", "key encipherment", "server auth"',
+        severity: 'deny',
+      },
+    ];
   }
   let csr;
   try {
@@ -32,16 +42,31 @@ function requestFindings(spec: Record<string, unknown>): Finding[] {
   }
   const out: Finding[] = [];
   if (csr.isCA !== undefined && csr.isCA !== isCA) {
-    out.push({ rule: 'certificate-request-invalid', field: 'spec.request', message: `the CSR asks for isCA ${csr.isCA} but spec.isCA is ${isCA}; make them agree`, severity: 'deny' });
+    out.push({
+      rule: 'certificate-request-invalid',
+      field: 'spec.request',
+      message: `the CSR asks for isCA ${csr.isCA} but spec.isCA is ${isCA}; make them agree`,
+      severity: 'deny',
+    });
   }
   // As in cert-manager: when the CSR encodes usages, they must equal what spec.usages asks for.
   if (csr.keyUsage !== undefined || csr.extKeyUsages !== undefined) {
     const inCsr = usageNames({ keyUsage: csr.keyUsage ?? 0, extKeyUsages: csr.extKeyUsages ?? [] });
     const expected = usageNames(wanted);
     if ((csr.keyUsage ?? 0) !== wanted.keyUsage) {
-      out.push({ rule: 'certificate-request-invalid', field: 'spec.request', message: `the CSR's key usages ${list(inCsr.keyUsages)} differ from spec.usages, which asks for ${list(expected.keyUsages)}; make them agree`, severity: 'deny' });
+      out.push({
+        rule: 'certificate-request-invalid',
+        field: 'spec.request',
+        message: `the CSR's key usages ${list(inCsr.keyUsages)} differ from spec.usages, which asks for ${list(expected.keyUsages)}; make them agree`,
+        severity: 'deny',
+      });
     } else if (!isDeepStrictEqual(csr.extKeyUsages ?? [], wanted.extKeyUsages)) {
-      out.push({ rule: 'certificate-request-invalid', field: 'spec.request', message: `the CSR's extended key usages ${list(inCsr.extKeyUsages)} differ from spec.usages, which asks for ${list(expected.extKeyUsages)}; make them agree`, severity: 'deny' });
+      out.push({
+        rule: 'certificate-request-invalid',
+        field: 'spec.request',
+        message: `the CSR's extended key usages ${list(inCsr.extKeyUsages)} differ from spec.usages, which asks for ${list(expected.extKeyUsages)}; make them agree`,
+        severity: 'deny',
+      });
     }
   }
   return out;
@@ -53,10 +78,13 @@ function approvalFindings(conditions: unknown[]): Finding[] {
   const field = 'status.conditions';
   const found = Object.fromEntries(APPROVAL_TYPES.map((t) => [t, conditions.map(asObj).filter((c) => c?.type === t)]));
   for (const type of APPROVAL_TYPES) {
-    if (found[type].length > 1) out.push({ rule: 'approval-condition-invalid', field, value: type, message: `holds more than one ${type} condition; keep one`, severity: 'deny' });
-    else if (found[type].length === 1 && found[type][0]?.status !== 'True') out.push({ rule: 'approval-condition-invalid', field, value: type, message: `a ${type} condition may only be True`, severity: 'deny' });
+    if (found[type].length > 1)
+      out.push({ rule: 'approval-condition-invalid', field, value: type, message: `holds more than one ${type} condition; keep one`, severity: 'deny' });
+    else if (found[type].length === 1 && found[type][0]?.status !== 'True')
+      out.push({ rule: 'approval-condition-invalid', field, value: type, message: `a ${type} condition may only be True`, severity: 'deny' });
   }
-  if (found.Approved.length > 0 && found.Denied.length > 0) out.push({ rule: 'approval-condition-invalid', field, message: 'holds both Approved and Denied; a request is one or the other', severity: 'deny' });
+  if (found.Approved.length > 0 && found.Denied.length > 0)
+    out.push({ rule: 'approval-condition-invalid', field, message: 'holds both Approved and Denied; a request is one or the other', severity: 'deny' });
   return out;
 }
 
@@ -67,18 +95,40 @@ function updateFindings(cr: unknown, old: unknown): Finding[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {
     if (PROTECTED_ANNOTATION_PREFIXES.some((p) => key.startsWith(p)) && before[key] !== after[key]) {
-      out.push({ rule: 'certificate-request-immutable', field: `metadata.annotations["${key}"]`, message: 'cert-manager annotations of a CertificateRequest cannot change after creation; create a new request', severity: 'deny' });
+      out.push({
+        rule: 'certificate-request-immutable',
+        field: `metadata.annotations["${key}"]`,
+        message: 'cert-manager annotations of a CertificateRequest cannot change after creation; create a new request',
+        severity: 'deny',
+      });
     }
   }
   if (!isDeepStrictEqual(specOf(cr), specOf(old))) {
-    out.push({ rule: 'certificate-request-immutable', field: 'spec', message: 'the spec of a CertificateRequest cannot change after creation; create a new request', severity: 'deny' });
+    out.push({
+      rule: 'certificate-request-immutable',
+      field: 'spec',
+      message: 'the spec of a CertificateRequest cannot change after creation; create a new request',
+      severity: 'deny',
+    });
   }
   const oldConditions = asArr(statusOf(old).conditions).map(asObj);
   const newConditions = asArr(statusOf(cr).conditions).map(asObj);
   for (const type of APPROVAL_TYPES) {
     const was = oldConditions.find((c) => c?.type === type);
-    if (was && !isDeepStrictEqual(was, newConditions.find((c) => c?.type === type))) {
-      out.push({ rule: 'approval-condition-invalid', field: 'status.conditions', value: type, message: `the ${type} condition cannot change or go away once set; create a new request`, severity: 'deny' });
+    if (
+      was &&
+      !isDeepStrictEqual(
+        was,
+        newConditions.find((c) => c?.type === type),
+      )
+    ) {
+      out.push({
+        rule: 'approval-condition-invalid',
+        field: 'status.conditions',
+        value: type,
+        message: `the ${type} condition cannot change or go away once set; create a new request`,
+        severity: 'deny',
+      });
     }
   }
   return out;

@@ -12,10 +12,19 @@ const ALLOWED_TEMPLATE_ANNOTATION = 'cert-manager.io/allow-direct-injection';
 export function secretNameFindings(spec: Record<string, unknown>): Finding[] {
   const secretName = spec.secretName;
   if (typeof secretName !== 'string' || secretName === '') {
-    return [{ rule: 'secret-name-invalid', field: 'spec.secretName', message: 'name the Secret the certificate and key are stored in (e.g. web-tls)', severity: 'deny' }];
+    return [
+      {
+        rule: 'secret-name-invalid',
+        field: 'spec.secretName',
+        message: 'name the Secret the certificate and key are stored in (e.g. web-tls)',
+        severity: 'deny',
+      },
+    ];
   }
   const problem = subdomainProblem(secretName);
-  return problem ? [{ rule: 'secret-name-invalid', field: 'spec.secretName', value: secretName, message: `is not a valid Secret name: it ${problem}`, severity: 'deny' }] : [];
+  return problem
+    ? [{ rule: 'secret-name-invalid', field: 'spec.secretName', value: secretName, message: `is not a valid Secret name: it ${problem}`, severity: 'deny' }]
+    : [];
 }
 
 export function secretTemplateFindings(spec: Record<string, unknown>): Finding[] {
@@ -25,21 +34,53 @@ export function secretTemplateFindings(spec: Record<string, unknown>): Finding[]
   const labels = stringMap(template.labels);
   for (const [key, value] of Object.entries(labels)) {
     const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem) out.push({ rule: 'secret-template-invalid', field: 'spec.secretTemplate.labels', value: key, message: `is not a valid label key: it ${keyProblem}`, severity: 'deny' });
+    if (keyProblem)
+      out.push({
+        rule: 'secret-template-invalid',
+        field: 'spec.secretTemplate.labels',
+        value: key,
+        message: `is not a valid label key: it ${keyProblem}`,
+        severity: 'deny',
+      });
     const valueProblem = labelValueProblem(value);
-    if (valueProblem) out.push({ rule: 'secret-template-invalid', field: `spec.secretTemplate.labels["${key}"]`, value, message: `is not a valid label value: it ${valueProblem}`, severity: 'deny' });
+    if (valueProblem)
+      out.push({
+        rule: 'secret-template-invalid',
+        field: `spec.secretTemplate.labels["${key}"]`,
+        value,
+        message: `is not a valid label value: it ${valueProblem}`,
+        severity: 'deny',
+      });
   }
   const annotations = stringMap(template.annotations);
   for (const key of Object.keys(annotations)) {
     if (key.startsWith('cert-manager.io/') && key !== ALLOWED_TEMPLATE_ANNOTATION) {
-      out.push({ rule: 'secret-template-invalid', field: 'spec.secretTemplate.annotations', value: key, message: 'cert-manager.io/* annotations are written by the controller and may not be set through the template; use another prefix', severity: 'deny' });
+      out.push({
+        rule: 'secret-template-invalid',
+        field: 'spec.secretTemplate.annotations',
+        value: key,
+        message: 'cert-manager.io/* annotations are written by the controller and may not be set through the template; use another prefix',
+        severity: 'deny',
+      });
     }
     const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem) out.push({ rule: 'secret-template-invalid', field: 'spec.secretTemplate.annotations', value: key, message: `is not a valid annotation key: it ${keyProblem}`, severity: 'deny' });
+    if (keyProblem)
+      out.push({
+        rule: 'secret-template-invalid',
+        field: 'spec.secretTemplate.annotations',
+        value: key,
+        message: `is not a valid annotation key: it ${keyProblem}`,
+        severity: 'deny',
+      });
   }
   const bytes = annotationsBytes(annotations);
   if (bytes > MAX_ANNOTATIONS_BYTES) {
-    out.push({ rule: 'secret-template-invalid', field: 'spec.secretTemplate.annotations', message: `hold ${bytes} bytes; the API server accepts at most ${MAX_ANNOTATIONS_BYTES} on one object`, severity: 'deny' });
+    out.push({
+      rule: 'secret-template-invalid',
+      field: 'spec.secretTemplate.annotations',
+      message: `hold ${bytes} bytes; the API server accepts at most ${MAX_ANNOTATIONS_BYTES} on one object`,
+      severity: 'deny',
+    });
   }
   return out;
 }
@@ -49,14 +90,28 @@ export function revisionHistoryFindings(spec: Record<string, unknown>): Finding[
   if (limit === undefined || limit === null) return [];
   return typeof limit === 'number' && Number.isInteger(limit) && limit >= 1
     ? []
-    : [{ rule: 'revision-history-limit-invalid', field: 'spec.revisionHistoryLimit', value: limit, message: 'must be 1 or more (the CertificateRequests kept per Certificate); leave it out for the default 1', severity: 'deny' }];
+    : [
+        {
+          rule: 'revision-history-limit-invalid',
+          field: 'spec.revisionHistoryLimit',
+          value: limit,
+          message: 'must be 1 or more (the CertificateRequests kept per Certificate); leave it out for the default 1',
+          severity: 'deny',
+        },
+      ];
 }
 
 export function usageFindings(spec: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   asArr(spec.usages).forEach((u, i) => {
     if (typeof u !== 'string' || !isKnownUsage(u)) {
-      out.push({ rule: 'usage-invalid', field: `spec.usages[${i}]`, value: u, message: 'is not a key usage; use names like "digital signature", "key encipherment", "server auth", "client auth"', severity: 'deny' });
+      out.push({
+        rule: 'usage-invalid',
+        field: `spec.usages[${i}]`,
+        value: u,
+        message: 'is not a key usage; use names like "digital signature", "key encipherment", "server auth", "client auth"',
+        severity: 'deny',
+      });
     }
   });
   return out;
@@ -66,9 +121,23 @@ export function usageFindings(spec: Record<string, unknown>): Finding[] {
 export function nameConstraintsFindings(spec: Record<string, unknown>): Finding[] {
   const nc = asObj(spec.nameConstraints);
   if (!nc || nc.permitted != null || nc.excluded != null) return [];
-  return [{ rule: 'name-constraints-invalid', field: 'spec.nameConstraints', value: nc, message: 'sets neither permitted nor excluded; remove nameConstraints', severity: 'deny' }];
+  return [
+    {
+      rule: 'name-constraints-invalid',
+      field: 'spec.nameConstraints',
+      value: nc,
+      message: 'sets neither permitted nor excluded; remove nameConstraints',
+      severity: 'deny',
+    },
+  ];
 }
 
 export function certificateSpecFindings(spec: Record<string, unknown>): Finding[] {
-  return [...secretNameFindings(spec), ...secretTemplateFindings(spec), ...revisionHistoryFindings(spec), ...usageFindings(spec), ...nameConstraintsFindings(spec)];
+  return [
+    ...secretNameFindings(spec),
+    ...secretTemplateFindings(spec),
+    ...revisionHistoryFindings(spec),
+    ...usageFindings(spec),
+    ...nameConstraintsFindings(spec),
+  ];
 }

@@ -33,13 +33,29 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
   const commonName = asStr(spec.commonName);
   const hasIdentity = Boolean(commonName) || Boolean(asStr(spec.literalSubject)) || identities(spec).some((i) => i.values.length > 0);
   if (!hasIdentity) {
-    out.push({ rule: 'certificate-no-identity', field: 'spec', message: 'a Certificate needs at least one of commonName, dnsNames, ipAddresses, uris or emailAddresses; add the names it should cover to spec.dnsNames', severity: 'deny' });
+    out.push({
+      rule: 'certificate-no-identity',
+      field: 'spec',
+      message: 'a Certificate needs at least one of commonName, dnsNames, ipAddresses, uris or emailAddresses; add the names it should cover to spec.dnsNames',
+      severity: 'deny',
+    });
   }
   if (commonName && byteLength(commonName) > MAX_COMMON_NAME_BYTES) {
-    out.push({ rule: 'common-name-too-long', field: 'spec.commonName', value: commonName, message: `is ${byteLength(commonName)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280): drop commonName and rely on dnsNames, or use a shorter name`, severity: 'deny' });
+    out.push({
+      rule: 'common-name-too-long',
+      field: 'spec.commonName',
+      value: commonName,
+      message: `is ${byteLength(commonName)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280): drop commonName and rely on dnsNames, or use a shorter name`,
+      severity: 'deny',
+    });
   }
 
-  const checks = { dnsNames: ['invalid-dns-name', (v: string) => dnsNameProblem(v)], ipAddresses: ['invalid-ip-address', ipProblem], uris: ['invalid-uri', uriProblem], emailAddresses: ['invalid-email', emailProblem] } as const;
+  const checks = {
+    dnsNames: ['invalid-dns-name', (v: string) => dnsNameProblem(v)],
+    ipAddresses: ['invalid-ip-address', ipProblem],
+    uris: ['invalid-uri', uriProblem],
+    emailAddresses: ['invalid-email', emailProblem],
+  } as const;
   for (const { name, values } of identities(spec)) {
     const [rule, check] = checks[name as keyof typeof checks];
     values.forEach((v, i) => {
@@ -48,7 +64,13 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
     });
   }
 
-  out.push(...durationFindings(spec), ...keyFindings(spec), ...issuerRefFindings(spec), ...certificateSpecFindings(spec), ...acmeCommonNameFindings(meta.namespace, spec, view));
+  out.push(
+    ...durationFindings(spec),
+    ...keyFindings(spec),
+    ...issuerRefFindings(spec),
+    ...certificateSpecFindings(spec),
+    ...acmeCommonNameFindings(meta.namespace, spec, view),
+  );
 
   const secretName = asStr(spec.secretName);
   if (secretName) {
@@ -62,7 +84,13 @@ export function validateCertificate(cert: unknown, view: ClusterView): Finding[]
     const ownerWins = winner !== undefined && isOwner(winner);
     const other = writers.find((w) => !(w.kind === 'Certificate' && w.name === meta.name) && !(w.kind !== 'Certificate' && (ownerWins || isOwner(w))));
     if (other) {
-      out.push({ rule: 'secret-name-conflict', field: 'spec.secretName', value: secretName, message: `${other.kind} "${other.name}" already ${other.kind === 'Certificate' ? 'writes' : 'requests a certificate into'} this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+      out.push({
+        rule: 'secret-name-conflict',
+        field: 'spec.secretName',
+        value: secretName,
+        message: `${other.kind} "${other.name}" already ${other.kind === 'Certificate' ? 'writes' : 'requests a certificate into'} this Secret, and the two would replace each other's certificate forever; use a different secretName`,
+        severity: 'deny',
+      });
     }
   }
 
@@ -79,7 +107,13 @@ function durationField(spec: Record<string, unknown>, field: string, out: Findin
     if (typeof raw !== 'string') throw new Error('not a string');
     return parseDuration(raw);
   } catch {
-    out.push({ rule: 'invalid-duration', field: `spec.${field}`, value: raw, message: 'is not a Go duration; write it like "2160h" or "720h30m"', severity: 'deny' });
+    out.push({
+      rule: 'invalid-duration',
+      field: `spec.${field}`,
+      value: raw,
+      message: 'is not a Go duration; write it like "2160h" or "720h30m"',
+      severity: 'deny',
+    });
     return undefined;
   }
 }
@@ -91,29 +125,71 @@ function durationFindings(spec: Record<string, unknown>): Finding[] {
   const effective = duration ?? DEFAULT_DURATION_MS;
   const durationText = `${duration === undefined ? 'default ' : ''}${formatDuration(effective)}`;
   if (duration !== undefined && duration < MIN_DURATION_MS) {
-    out.push({ rule: 'duration-too-short', field: 'spec.duration', value: spec.duration, message: `must be at least ${formatDuration(MIN_DURATION_MS)}; certificates this short are renewed before they can be used`, severity: 'deny' });
+    out.push({
+      rule: 'duration-too-short',
+      field: 'spec.duration',
+      value: spec.duration,
+      message: `must be at least ${formatDuration(MIN_DURATION_MS)}; certificates this short are renewed before they can be used`,
+      severity: 'deny',
+    });
   }
   if (renewBefore !== undefined) {
     if (renewBefore < MIN_RENEW_BEFORE_MS) {
-      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be at least ${formatDuration(MIN_RENEW_BEFORE_MS)} so a renewal has time to finish`, severity: 'deny' });
+      out.push({
+        rule: 'renew-before-invalid',
+        field: 'spec.renewBefore',
+        value: spec.renewBefore,
+        message: `must be at least ${formatDuration(MIN_RENEW_BEFORE_MS)} so a renewal has time to finish`,
+        severity: 'deny',
+      });
     } else if (renewBefore >= effective) {
-      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBefore', value: spec.renewBefore, message: `must be shorter than the duration (${durationText}), or the certificate is renewed as soon as it is issued; try a third of the duration`, severity: 'deny' });
+      out.push({
+        rule: 'renew-before-invalid',
+        field: 'spec.renewBefore',
+        value: spec.renewBefore,
+        message: `must be shorter than the duration (${durationText}), or the certificate is renewed as soon as it is issued; try a third of the duration`,
+        severity: 'deny',
+      });
     }
   }
   const percentage = spec.renewBeforePercentage;
   if (percentage === undefined || percentage === null) return out;
   if (spec.renewBefore !== undefined && spec.renewBefore !== null) {
-    out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: 'renewBefore and renewBeforePercentage are mutually exclusive; keep one', severity: 'deny' });
+    out.push({
+      rule: 'renew-before-invalid',
+      field: 'spec.renewBeforePercentage',
+      value: percentage,
+      message: 'renewBefore and renewBeforePercentage are mutually exclusive; keep one',
+      severity: 'deny',
+    });
   } else if (typeof percentage !== 'number' || !Number.isInteger(percentage)) {
-    out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: 'must be a whole number of percent', severity: 'deny' });
+    out.push({
+      rule: 'renew-before-invalid',
+      field: 'spec.renewBeforePercentage',
+      value: percentage,
+      message: 'must be a whole number of percent',
+      severity: 'deny',
+    });
   } else {
     // cert-manager's webhook checks (100 - p)% of the duration here (its controller renews at p%); the same
     // formula gives the same verdicts: 0 and 100 are refused, and so is a percentage too close to 100 on a short duration.
     const renewBeforeMs = (effective * (100 - percentage)) / 100;
     if (renewBeforeMs < MIN_RENEW_BEFORE_MS) {
-      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: `leaves less than ${formatDuration(MIN_RENEW_BEFORE_MS)} before expiry for the renewal (duration ${durationText}); use a smaller percentage`, severity: 'deny' });
+      out.push({
+        rule: 'renew-before-invalid',
+        field: 'spec.renewBeforePercentage',
+        value: percentage,
+        message: `leaves less than ${formatDuration(MIN_RENEW_BEFORE_MS)} before expiry for the renewal (duration ${durationText}); use a smaller percentage`,
+        severity: 'deny',
+      });
     } else if (renewBeforeMs >= effective) {
-      out.push({ rule: 'renew-before-invalid', field: 'spec.renewBeforePercentage', value: percentage, message: `would renew as soon as the certificate is issued (duration ${durationText}); use a percentage between 1 and 99`, severity: 'deny' });
+      out.push({
+        rule: 'renew-before-invalid',
+        field: 'spec.renewBeforePercentage',
+        value: percentage,
+        message: `would renew as soon as the certificate is issued (duration ${durationText}); use a percentage between 1 and 99`,
+        severity: 'deny',
+      });
     }
   }
   return out;
@@ -125,11 +201,15 @@ function keyFindings(spec: Record<string, unknown>): Finding[] {
   const algorithm = key.algorithm ?? 'RSA';
   const sizes = typeof algorithm === 'string' ? KEY_SIZES.get(algorithm) : undefined;
   if (!sizes) {
-    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.algorithm', value: key.algorithm, message: 'must be RSA, ECDSA or Ed25519', severity: 'deny' }];
+    return [
+      { rule: 'key-algorithm-invalid', field: 'spec.privateKey.algorithm', value: key.algorithm, message: 'must be RSA, ECDSA or Ed25519', severity: 'deny' },
+    ];
   }
   if (key.size === undefined || key.size === null || key.size === 0) return [];
   if (typeof key.size !== 'number' || !sizes.accepts(key.size)) {
-    return [{ rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${sizes.help}`, severity: 'deny' }];
+    return [
+      { rule: 'key-algorithm-invalid', field: 'spec.privateKey.size', value: key.size, message: `${algorithm} keys take size ${sizes.help}`, severity: 'deny' },
+    ];
   }
   return [];
 }
@@ -148,22 +228,48 @@ function acmeCommonNameFindings(namespace: string, spec: Record<string, unknown>
   if (!issuer || !acmeOf(issuer)) return [];
   const sans = new Set([...asArr(spec.dnsNames), ...asArr(spec.ipAddresses)]);
   if (sans.has(commonName)) return [];
-  return [{ rule: 'acme-common-name-not-in-dns-names', field: 'spec.commonName', value: commonName, message: `the ACME issuer "${name}" orders every name in the certificate, and the CA refuses a commonName that is not also in spec.dnsNames or spec.ipAddresses (after the challenges are solved); add it to spec.dnsNames, or drop commonName`, severity: 'deny' }];
+  return [
+    {
+      rule: 'acme-common-name-not-in-dns-names',
+      field: 'spec.commonName',
+      value: commonName,
+      message: `the ACME issuer "${name}" orders every name in the certificate, and the CA refuses a commonName that is not also in spec.dnsNames or spec.ipAddresses (after the challenges are solved); add it to spec.dnsNames, or drop commonName`,
+      severity: 'deny',
+    },
+  ];
 }
 
 export function issuerRefFindings(spec: Record<string, unknown>): Finding[] {
   const ref = asObj(spec.issuerRef);
   if (!ref || !asStr(ref.name)) {
-    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.name', message: 'name the Issuer or ClusterIssuer that signs this certificate', severity: 'deny' }];
+    return [
+      { rule: 'issuer-ref-invalid', field: 'spec.issuerRef.name', message: 'name the Issuer or ClusterIssuer that signs this certificate', severity: 'deny' },
+    ];
   }
   const group = asStr(ref.group) ?? '';
   const kind = asStr(ref.kind) ?? '';
   if (group !== '' && group !== ISSUER_GROUP) {
-    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.group', value: group, message: `certgate signs only with ${ISSUER_GROUP} issuers; this Certificate waits for an external issuer controller`, severity: 'warn' }];
+    return [
+      {
+        rule: 'issuer-ref-invalid',
+        field: 'spec.issuerRef.group',
+        value: group,
+        message: `certgate signs only with ${ISSUER_GROUP} issuers; this Certificate waits for an external issuer controller`,
+        severity: 'warn',
+      },
+    ];
   }
   if (kind !== '' && kind !== 'Issuer' && kind !== 'ClusterIssuer') {
     const hint = group === '' ? '; for an external issuer, set spec.issuerRef.group too' : '';
-    return [{ rule: 'issuer-ref-invalid', field: 'spec.issuerRef.kind', value: kind, message: `must be Issuer or ClusterIssuer (case matters)${hint}`, severity: 'deny' }];
+    return [
+      {
+        rule: 'issuer-ref-invalid',
+        field: 'spec.issuerRef.kind',
+        value: kind,
+        message: `must be Issuer or ClusterIssuer (case matters)${hint}`,
+        severity: 'deny',
+      },
+    ];
   }
   return [];
 }

@@ -8,21 +8,49 @@ export function clusterIssuer(name: string, spec: unknown, status: unknown = rea
   return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec, status };
 }
 
-export const http01Acme = { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } };
-export const dns01Acme = { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ dns01: { rfc2136: { nameserver: '10.0.0.1' } } }] } };
-export const stagingAcme = { acme: { server: 'https://acme-staging-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }] } };
+export const http01Acme = {
+  acme: {
+    server: 'https://acme-v02.api.letsencrypt.org/directory',
+    privateKeySecretRef: { name: 'k' },
+    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+  },
+};
+export const dns01Acme = {
+  acme: {
+    server: 'https://acme-v02.api.letsencrypt.org/directory',
+    privateKeySecretRef: { name: 'k' },
+    solvers: [{ dns01: { rfc2136: { nameserver: '10.0.0.1' } } }],
+  },
+};
+export const stagingAcme = {
+  acme: { server: 'https://acme-staging-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }] },
+};
 
 export function ingress(name: string, spec: unknown, annotations: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: 'apps', annotations, ...extra }, spec };
 }
 
 export function gateway(name: string, listeners: unknown[], annotations: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
-  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'apps', annotations, ...extra }, spec: { gatewayClassName: 'example', listeners } };
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'apps', annotations, ...extra },
+    spec: { gatewayClassName: 'example', listeners },
+  };
 }
 
 /** An HTTPS listener; refs are certificateRefs (Secret names, or objects). */
 export function httpsListener(name: string, hostname: string | undefined, refs: Array<string | Record<string, unknown>> = []) {
-  return { name, protocol: 'HTTPS', port: 443, ...(hostname ? { hostname } : {}), tls: { mode: 'Terminate', certificateRefs: refs.map((r) => (typeof r === 'string' ? { group: '', kind: 'Secret', name: r } : { group: '', kind: 'Secret', ...r })) } };
+  return {
+    name,
+    protocol: 'HTTPS',
+    port: 443,
+    ...(hostname ? { hostname } : {}),
+    tls: {
+      mode: 'Terminate',
+      certificateRefs: refs.map((r) => (typeof r === 'string' ? { group: '', kind: 'Secret', name: r } : { group: '', kind: 'Secret', ...r })),
+    },
+  };
 }
 
 export function certificate(name: string, spec: unknown, namespace = 'apps', metadata: Record<string, unknown> = {}) {
@@ -30,13 +58,24 @@ export function certificate(name: string, spec: unknown, namespace = 'apps', met
 }
 
 export const baseObjects: StaticObjects = {
-  clusterIssuers: [clusterIssuer('le-prod', http01Acme), clusterIssuer('le-dns', dns01Acme), clusterIssuer('le-staging', stagingAcme), clusterIssuer('broken', http01Acme, notReady)],
+  clusterIssuers: [
+    clusterIssuer('le-prod', http01Acme),
+    clusterIssuer('le-dns', dns01Acme),
+    clusterIssuer('le-staging', stagingAcme),
+    clusterIssuer('broken', http01Acme, notReady),
+  ],
   issuers: [{ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'local', namespace: 'apps' }, spec: { selfSigned: {} }, status: ready }],
   namespaces: [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'certgate.io/environment': 'production' } } },
   ],
-  ingresses: [ingress('other', { rules: [{ host: 'x.example.com' }], tls: [{ hosts: ['x.example.com'], secretName: 'taken-by-ingress' }] }, { 'cert-manager.io/cluster-issuer': 'le-prod' })],
+  ingresses: [
+    ingress(
+      'other',
+      { rules: [{ host: 'x.example.com' }], tls: [{ hosts: ['x.example.com'], secretName: 'taken-by-ingress' }] },
+      { 'cert-manager.io/cluster-issuer': 'le-prod' },
+    ),
+  ],
   certificates: [certificate('explicit', { secretName: 'taken-by-cert', dnsNames: ['y.example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer' } })],
 };
 

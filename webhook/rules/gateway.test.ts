@@ -15,7 +15,10 @@ const grant = (namespace: string, fromNamespace: string, secretName?: string) =>
   apiVersion: 'gateway.networking.k8s.io/v1beta1',
   kind: 'ReferenceGrant',
   metadata: { name: `from-${fromNamespace}`, namespace },
-  spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: fromNamespace }], to: [{ group: '', kind: 'Secret', ...(secretName ? { name: secretName } : {}) }] },
+  spec: {
+    from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: fromNamespace }],
+    to: [{ group: '', kind: 'Secret', ...(secretName ? { name: secretName } : {}) }],
+  },
 });
 // A cluster with Gateway API: an annotated Gateway that writes "gw-secret", a Certificate for
 // shop.example.com and one for *.example.com, and grants in namespace "certs".
@@ -31,21 +34,54 @@ const run = (obj: unknown, extra: StaticObjects = cluster) => validateGateway(ob
 
 test('gateway rules: correct Gateways have no findings', () => {
   assert.deepEqual(run(gateway('web', [httpsListener('https', 'a.example.com', ['web-tls'])], CI)), [], 'annotated, its own Secret');
-  assert.deepEqual(run(gateway('web', [httpsListener('a', 'a.example.com', ['web-tls']), httpsListener('b', 'b.example.com', ['web-tls'])], CI)), [], 'two listeners, one Secret');
-  assert.deepEqual(run(gateway('web', [httpsListener('https', 'shop.example.com', ['shop-tls'])])), [], 'not annotated, a Certificate covering the hostname writes the Secret');
+  assert.deepEqual(
+    run(gateway('web', [httpsListener('a', 'a.example.com', ['web-tls']), httpsListener('b', 'b.example.com', ['web-tls'])], CI)),
+    [],
+    'two listeners, one Secret',
+  );
+  assert.deepEqual(
+    run(gateway('web', [httpsListener('https', 'shop.example.com', ['shop-tls'])])),
+    [],
+    'not annotated, a Certificate covering the hostname writes the Secret',
+  );
   assert.deepEqual(run(gateway('web', [httpsListener('https', 'api.example.com', ['wild-tls'])])), [], 'a wildcard Certificate covers one label');
   assert.deepEqual(run(gateway('web', [httpsListener('https', 'a.example.com', ['bought-cert'])])), [], 'a Secret nobody issues into (managed by hand)');
-  assert.deepEqual(run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'shared-cert', namespace: 'certs' }])])), [], 'cross-namespace with a ReferenceGrant for that Secret');
-  assert.deepEqual(run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'any', namespace: 'certs' }])], {}, { namespace: 'other-team' })), [], 'a grant for every Secret of the namespace');
+  assert.deepEqual(
+    run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'shared-cert', namespace: 'certs' }])])),
+    [],
+    'cross-namespace with a ReferenceGrant for that Secret',
+  );
+  assert.deepEqual(
+    run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'any', namespace: 'certs' }])], {}, { namespace: 'other-team' })),
+    [],
+    'a grant for every Secret of the namespace',
+  );
   assert.deepEqual(run(gateway('web', [{ name: 'http', protocol: 'HTTP', port: 80, hostname: 'a.example.com' }])), [], 'plain HTTP');
-  assert.deepEqual(run(gateway('web', [{ name: 'pass', protocol: 'TLS', port: 443, hostname: 'a.example.com', tls: { mode: 'Passthrough' } }])), [], 'TLS passthrough needs no certificate');
-  assert.deepEqual(run(gateway('web', [httpsListener('https', '*.example.com', ['wild'])], { 'cert-manager.io/cluster-issuer': 'le-dns' })), [], 'wildcard with a DNS-01 issuer');
-  const own = certificate('gw-secret', { secretName: 'gw-secret', dnsNames: ['edge.example.com'] }, 'apps', { ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'edge', uid: 'u' }] });
-  assert.deepEqual(run(gateway('edge', [httpsListener('https', 'edge.example.com', ['gw-secret'])], CI), { ...cluster, certificates: [own] }), [], 'itself and the Certificate its shim made are no conflict');
+  assert.deepEqual(
+    run(gateway('web', [{ name: 'pass', protocol: 'TLS', port: 443, hostname: 'a.example.com', tls: { mode: 'Passthrough' } }])),
+    [],
+    'TLS passthrough needs no certificate',
+  );
+  assert.deepEqual(
+    run(gateway('web', [httpsListener('https', '*.example.com', ['wild'])], { 'cert-manager.io/cluster-issuer': 'le-dns' })),
+    [],
+    'wildcard with a DNS-01 issuer',
+  );
+  const own = certificate('gw-secret', { secretName: 'gw-secret', dnsNames: ['edge.example.com'] }, 'apps', {
+    ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'edge', uid: 'u' }],
+  });
+  assert.deepEqual(
+    run(gateway('edge', [httpsListener('https', 'edge.example.com', ['gw-secret'])], CI), { ...cluster, certificates: [own] }),
+    [],
+    'itself and the Certificate its shim made are no conflict',
+  );
 });
 
 test('gateway rules: without Gateway API caches (referenceGrants unknown) a cross-namespace reference is not judged', () => {
-  const findings = run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'x', namespace: 'nowhere' }])]), { ...cluster, referenceGrants: undefined });
+  const findings = run(gateway('web', [httpsListener('https', 'a.example.com', [{ name: 'x', namespace: 'nowhere' }])]), {
+    ...cluster,
+    referenceGrants: undefined,
+  });
   assert.deepEqual(findings, []);
 });
 
@@ -192,15 +228,27 @@ test('gateway rules: the other direction, an Ingress or a Certificate for the Se
   const fromIngress = validateIngress(ing, view(cluster), opts).find((f) => f.rule === 'secret-name-conflict');
   assert.ok(fromIngress, 'the Ingress rule sees the Gateway');
   assert.equal(fromIngress.severity, 'deny');
-  assert.match(formatFinding(fromIngress), /\[secret-name-conflict\] spec\.tls\[0\]\.secretName "gw-secret": Gateway "edge" also requests a certificate into this Secret/);
+  assert.match(
+    formatFinding(fromIngress),
+    /\[secret-name-conflict\] spec\.tls\[0\]\.secretName "gw-secret": Gateway "edge" also requests a certificate into this Secret/,
+  );
 
   const cert = certificate('mine', { secretName: 'gw-secret', dnsNames: ['edge.example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer' } });
   const fromCert = validateCertificate(cert, view(cluster)).find((f) => f.rule === 'secret-name-conflict');
   assert.ok(fromCert, 'the Certificate rule sees the Gateway');
   assert.match(formatFinding(fromCert), /Gateway "edge" already requests a certificate into this Secret/);
 
-  const shimmed = certificate('gw-secret', { secretName: 'gw-secret', dnsNames: ['edge.example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer' } }, 'apps', { ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'edge', uid: 'u' }] });
-  assert.deepEqual(validateCertificate(shimmed, view(cluster)).filter((f) => f.rule === 'secret-name-conflict'), [], "the gateway-shim's own Certificate");
+  const shimmed = certificate(
+    'gw-secret',
+    { secretName: 'gw-secret', dnsNames: ['edge.example.com'], issuerRef: { name: 'le-prod', kind: 'ClusterIssuer' } },
+    'apps',
+    { ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'edge', uid: 'u' }] },
+  );
+  assert.deepEqual(
+    validateCertificate(shimmed, view(cluster)).filter((f) => f.rule === 'secret-name-conflict'),
+    [],
+    "the gateway-shim's own Certificate",
+  );
 });
 
 test('gateway rules: an Ingress without an issuer annotation only reads a Gateway-issued Secret: no conflict', () => {
@@ -209,7 +257,13 @@ test('gateway rules: an Ingress without an issuer annotation only reads a Gatewa
 });
 
 test('gateway rules: garbage shapes give findings or nothing, never an exception', () => {
-  for (const listeners of [null, 'x', [null, 7], [{ protocol: 'HTTPS', tls: 'x' }], [{ protocol: 'HTTPS', hostname: 5, tls: { certificateRefs: [null, { name: 3 }, { namespace: 'x' }] } }]]) {
+  for (const listeners of [
+    null,
+    'x',
+    [null, 7],
+    [{ protocol: 'HTTPS', tls: 'x' }],
+    [{ protocol: 'HTTPS', hostname: 5, tls: { certificateRefs: [null, { name: 3 }, { namespace: 'x' }] } }],
+  ]) {
     assert.doesNotThrow(() => run(gateway('web', listeners as unknown[], CI)));
     assert.doesNotThrow(() => run(gateway('web', listeners as unknown[])));
   }

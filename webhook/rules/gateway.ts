@@ -7,7 +7,14 @@ import type { ClusterView } from '../cluster-view.ts';
 import type { SecretWriter } from '../secret-index.ts';
 import type { Finding } from './ids.ts';
 import { asksForCertificate, issuerFindings, type IssuerRuleOptions } from './issuer-annotations.ts';
-import { certificateListeners, gatewayCertificatePlan, isSecretRef, listenerSkipReason, type GatewaySecretRequest, type ListenerRef } from '../../lib/gateway-listeners.ts';
+import {
+  certificateListeners,
+  gatewayCertificatePlan,
+  isSecretRef,
+  listenerSkipReason,
+  type GatewaySecretRequest,
+  type ListenerRef,
+} from '../../lib/gateway-listeners.ts';
 import { isWildcard } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
@@ -66,14 +73,23 @@ function noCertificate(l: ListenerRef): Finding {
 
 /** A listener the shim gives no certificate, under an issuer annotation: the rule id that carries the meaning over from Ingress. */
 function skippedListener(skip: { field: string; reason: string }): Finding {
-  const rule = skip.field.endsWith('.hostname') ? 'tls-hosts-missing' : skip.field.endsWith('.tls') || skip.field.endsWith('.certificateRefs') ? 'tls-secret-name-missing' : 'listener-not-issued';
-  return { rule, field: skip.field, message: `${skip.reason}, so no certificate is made for this listener (the others get theirs); ${SKIP_FIX[rule]}`, severity: 'warn' };
+  const rule = skip.field.endsWith('.hostname')
+    ? 'tls-hosts-missing'
+    : skip.field.endsWith('.tls') || skip.field.endsWith('.certificateRefs')
+      ? 'tls-secret-name-missing'
+      : 'listener-not-issued';
+  return {
+    rule,
+    field: skip.field,
+    message: `${skip.reason}, so no certificate is made for this listener (the others get theirs); ${SKIP_FIX[rule]}`,
+    severity: 'warn',
+  };
 }
 
 const SKIP_FIX: Record<string, string> = {
   'tls-hosts-missing': 'set the hostname the certificate should cover',
   'tls-secret-name-missing': 'add tls.certificateRefs: [{name: <gateway>-tls}] to store it in',
-  'listener-not-issued': 'reference a Secret in the Gateway\'s own namespace, or manage this certificate yourself',
+  'listener-not-issued': "reference a Secret in the Gateway's own namespace, or manage this certificate yourself",
 };
 
 /** A certificateRef to another namespace needs a ReferenceGrant there, or the Gateway controller refuses it. */
@@ -118,15 +134,29 @@ function secretConflicts(meta: Meta, listeners: ReadonlyMap<number, ListenerRef>
     const ref = first.certificateRefs.find((r) => r.name === s.secretName)!;
     const field = `${refField(first, ref.index)}.name`;
     // Not a conflict: this Gateway itself, and the Certificate its shim made.
-    const others = view.secretWriters(meta.namespace, s.secretName).filter((w) => !(w.kind === 'Gateway' && w.name === meta.name) && !w.ownerGateways.includes(meta.name));
+    const others = view
+      .secretWriters(meta.namespace, s.secretName)
+      .filter((w) => !(w.kind === 'Gateway' && w.name === meta.name) && !w.ownerGateways.includes(meta.name));
     const other = others.find((w) => w.kind !== 'Certificate') ?? others[0];
     if (!other) continue;
     if (other.kind !== 'Certificate') {
-      out.push({ rule: 'secret-name-conflict', field, value: s.secretName, message: `${other.kind} "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; reference a different Secret`, severity: 'deny' });
+      out.push({
+        rule: 'secret-name-conflict',
+        field,
+        value: s.secretName,
+        message: `${other.kind} "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; reference a different Secret`,
+        severity: 'deny',
+      });
       continue;
     }
     // As for Ingresses: the shim leaves a Certificate it does not own alone, which keeps the Secret.
-    out.push({ rule: 'secret-name-conflict', field, value: s.secretName, message: `Certificate "${other.name}" already writes this Secret and is not this Gateway's; it is left alone and keeps the Secret, so these listeners get no certificate of their own; reference a different Secret or drop the issuer annotation`, severity: 'warn' });
+    out.push({
+      rule: 'secret-name-conflict',
+      field,
+      value: s.secretName,
+      message: `Certificate "${other.name}" already writes this Secret and is not this Gateway's; it is left alone and keeps the Secret, so these listeners get no certificate of their own; reference a different Secret or drop the issuer annotation`,
+      severity: 'warn',
+    });
     for (const index of s.listeners) {
       const l = listeners.get(index)!;
       const uncovered = hostNotCovered(l, s.secretName, [other]);

@@ -90,8 +90,10 @@ const tlsHostField = (h: TlsHost) => `spec.tls[${h.entry}].hosts[${h.index}]`;
 const ruleHostField = (r: { index: number }) => `spec.rules[${r.index}].host`;
 
 // The findings an Ingress can have once per host, hence FindingAt (field paths built when shown).
-const TLS_HOST_NOT_IN_RULES = 'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)';
-const RULE_HOST_NOT_IN_TLS = 'this Ingress has a tls block but none of its entries lists this host, so it is served without a valid certificate; add it to spec.tls[].hosts';
+const TLS_HOST_NOT_IN_RULES =
+  'no rule in spec.rules has this host, so the certificate covers a name this Ingress does not serve; add a rule for it or remove it from the tls block (check for a typo)';
+const RULE_HOST_NOT_IN_TLS =
+  'this Ingress has a tls block but none of its entries lists this host, so it is served without a valid certificate; add it to spec.tls[].hosts';
 
 export function validateIngress(ingress: unknown, view: ClusterView, opts: IngressRuleOptions): Finding[] {
   const meta = metaOf(ingress);
@@ -104,12 +106,14 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   // Host syntax, rules and tls alike.
   for (const r of rules) {
     const problem = dnsNameProblem(r.host);
-    if (problem) findings.push({ rule: 'invalid-dns-name', field: ruleHostField(r), value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+    if (problem)
+      findings.push({ rule: 'invalid-dns-name', field: ruleHostField(r), value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
   }
   for (const t of tls) {
     for (const h of t.hosts) {
       const problem = dnsNameProblem(h.host);
-      if (problem) findings.push({ rule: 'invalid-dns-name', field: tlsHostField(h), value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+      if (problem)
+        findings.push({ rule: 'invalid-dns-name', field: tlsHostField(h), value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
     }
   }
 
@@ -150,7 +154,13 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
 
   // Duplicate hosts across the tls entries: two certificates (or one listed twice) for one name.
   for (const h of duplicates) {
-    findings.push({ rule: 'duplicate-host', field: tlsHostField(h), value: h.host, message: `already listed at ${tlsHostField(firstListing.get(h.host)!)}; list each host once`, severity: 'deny' });
+    findings.push({
+      rule: 'duplicate-host',
+      field: tlsHostField(h),
+      value: h.host,
+      message: `already listed at ${tlsHostField(firstListing.get(h.host)!)}; list each host once`,
+      severity: 'deny',
+    });
   }
 
   if (wantsCert) {
@@ -160,14 +170,16 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
         findings.push({
           rule: 'tls-secret-name-missing',
           field: `spec.tls[${t.index}].secretName`,
-          message: 'an issuer annotation asks for a certificate, but this tls entry has no secretName to store it in, so it gets none (the other entries do); set secretName (e.g. <ingress-name>-tls)',
+          message:
+            'an issuer annotation asks for a certificate, but this tls entry has no secretName to store it in, so it gets none (the other entries do); set secretName (e.g. <ingress-name>-tls)',
           severity: 'warn',
         });
       } else if (t.hosts.length === 0 && !t.hasIps) {
         findings.push({
           rule: 'tls-hosts-missing',
           field: `spec.tls[${t.index}].hosts`,
-          message: 'this tls entry lists no hosts, so no certificate is made for it (the other entries get theirs); list the hosts the certificate should cover',
+          message:
+            'this tls entry lists no hosts, so no certificate is made for it (the other entries get theirs); list the hosts the certificate should cover',
           severity: 'warn',
         });
       }
@@ -176,7 +188,15 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   }
 
   // Of the names the certificates will hold, issuerFindings looks only at the wildcards.
-  findings.push(...issuerFindings('Ingress', meta, wildcards.map((h) => ({ field: tlsHostField(h), host: h.host })), view, opts));
+  findings.push(
+    ...issuerFindings(
+      'Ingress',
+      meta,
+      wildcards.map((h) => ({ field: tlsHostField(h), host: h.host })),
+      view,
+      opts,
+    ),
+  );
   return findings;
 }
 
@@ -184,7 +204,15 @@ function commonNameFindings(meta: Meta, tls: TlsEntry[]): Finding[] {
   const cn = meta.annotations[IngressAnnotations.CommonName];
   if (cn !== undefined) {
     return byteLength(cn) > MAX_COMMON_NAME_BYTES
-      ? [{ rule: 'common-name-too-long', field: `metadata.annotations["${IngressAnnotations.CommonName}"]`, value: cn, message: `is ${byteLength(cn)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280), use a shorter name`, severity: 'deny' }]
+      ? [
+          {
+            rule: 'common-name-too-long',
+            field: `metadata.annotations["${IngressAnnotations.CommonName}"]`,
+            value: cn,
+            message: `is ${byteLength(cn)} bytes; a commonName holds at most ${MAX_COMMON_NAME_BYTES} (RFC 5280), use a shorter name`,
+            severity: 'deny',
+          },
+        ]
       : [];
   }
   const out: Finding[] = [];
@@ -210,15 +238,28 @@ function secretNameConflicts(meta: Meta, tls: TlsEntry[], view: ClusterView): Fi
     if (!t.secretName) continue;
     const field = `spec.tls[${t.index}].secretName`;
     // Not a conflict: this Ingress itself, and the Certificate ingress-shim made for it.
-    const others = view.secretWriters(meta.namespace, t.secretName).filter((w) => !(w.kind === 'Ingress' && w.name === meta.name) && !w.ownerIngresses.includes(meta.name));
+    const others = view
+      .secretWriters(meta.namespace, t.secretName)
+      .filter((w) => !(w.kind === 'Ingress' && w.name === meta.name) && !w.ownerIngresses.includes(meta.name));
     const other = others.find((w) => w.kind !== 'Certificate') ?? others[0];
     if (other && other.kind !== 'Certificate') {
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `${other.kind} "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`, severity: 'deny' });
+      out.push({
+        rule: 'secret-name-conflict',
+        field,
+        value: t.secretName,
+        message: `${other.kind} "${other.name}" also requests a certificate into this Secret, and the two would replace each other's certificate forever; use a different secretName`,
+        severity: 'deny',
+      });
     } else if (other) {
       // cert-manager stores such an Ingress and leaves the Certificate alone; so does certgate, with a warning.
-      out.push({ rule: 'secret-name-conflict', field, value: t.secretName, message: `Certificate "${other.name}" already writes this Secret and is not this Ingress's; it is left alone and keeps the Secret, so this entry gets no certificate of its own; use a different secretName or drop the issuer annotation`, severity: 'warn' });
+      out.push({
+        rule: 'secret-name-conflict',
+        field,
+        value: t.secretName,
+        message: `Certificate "${other.name}" already writes this Secret and is not this Ingress's; it is left alone and keeps the Secret, so this entry gets no certificate of its own; use a different secretName or drop the issuer annotation`,
+        severity: 'warn',
+      });
     }
   }
   return out;
 }
-

@@ -35,7 +35,13 @@ export function asksForCertificate(a: Record<string, string>): boolean {
  * wildcard among `hosts` (the names its certificates will hold, each with its field) that an
  * HTTP-01-only ACME issuer cannot issue, a staging endpoint on a production object.
  */
-export function issuerFindings(kind: 'Ingress' | 'Gateway', meta: Meta, hosts: ReadonlyArray<{ field: string; host: string }>, view: ClusterView, opts: IssuerRuleOptions): Finding[] {
+export function issuerFindings(
+  kind: 'Ingress' | 'Gateway',
+  meta: Meta,
+  hosts: ReadonlyArray<{ field: string; host: string }>,
+  view: ClusterView,
+  opts: IssuerRuleOptions,
+): Finding[] {
   const a = meta.annotations;
   const out: Finding[] = [];
   if (a[IngressAnnotations.Issuer] && a[IngressAnnotations.ClusterIssuer]) {
@@ -54,17 +60,35 @@ export function issuerFindings(kind: 'Ingress' | 'Gateway', meta: Meta, hosts: R
   if (!issuer) {
     const where = ref.kind === 'Issuer' ? ` in namespace "${meta.namespace}"` : '';
     // A warning, not a denial: GitOps tools (Argo CD waves, Flux) often apply the Ingress before its Issuer.
-    out.push({ rule: 'issuer-not-found', field: ref.field, value: ref.name, message: `no ${ref.kind} named "${ref.name}" exists${where} yet; the certificate waits until it does (check the name if you did not mean to create it later)`, severity: 'warn' });
+    out.push({
+      rule: 'issuer-not-found',
+      field: ref.field,
+      value: ref.name,
+      message: `no ${ref.kind} named "${ref.name}" exists${where} yet; the certificate waits until it does (check the name if you did not mean to create it later)`,
+      severity: 'warn',
+    });
     return out;
   }
   if (!isReady(issuer)) {
     const why = readyMessage(issuer);
-    out.push({ rule: 'issuer-not-ready', field: ref.field, value: ref.name, message: `${ref.kind} "${ref.name}" is not Ready${why ? ` (${why})` : ''}; certificates wait until it is`, severity: 'warn' });
+    out.push({
+      rule: 'issuer-not-ready',
+      field: ref.field,
+      value: ref.name,
+      message: `${ref.kind} "${ref.name}" is not Ready${why ? ` (${why})` : ''}; certificates wait until it is`,
+      severity: 'warn',
+    });
   }
   if (acmeHttp01Only(issuer)) {
     for (const h of hosts) {
       if (isWildcard(h.host)) {
-        out.push({ rule: 'wildcard-needs-dns01', field: h.field, value: h.host, message: `${ref.kind} "${ref.name}" only has HTTP-01 solvers, and ACME CAs issue wildcards only over DNS-01; add a dns01 solver or list the names one by one`, severity: 'deny' });
+        out.push({
+          rule: 'wildcard-needs-dns01',
+          field: h.field,
+          value: h.host,
+          message: `${ref.kind} "${ref.name}" only has HTTP-01 solvers, and ACME CAs issue wildcards only over DNS-01; add a dns01 solver or list the names one by one`,
+          severity: 'deny',
+        });
       }
     }
   }

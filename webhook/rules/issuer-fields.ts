@@ -31,10 +31,24 @@ export function acmeCaBundleFindings(acme: Obj): Finding[] {
   const bundle = acme.caBundle;
   if (!present(bundle) || bundle === '') return [];
   if (acme.skipTLSVerify === true) {
-    return [{ rule: 'acme-ca-bundle-invalid', field: 'spec.acme.caBundle', message: 'caBundle and skipTLSVerify are mutually exclusive: trust the CA with caBundle and remove skipTLSVerify', severity: 'deny' }];
+    return [
+      {
+        rule: 'acme-ca-bundle-invalid',
+        field: 'spec.acme.caBundle',
+        message: 'caBundle and skipTLSVerify are mutually exclusive: trust the CA with caBundle and remove skipTLSVerify',
+        severity: 'deny',
+      },
+    ];
   }
   if (typeof bundle !== 'string' || !holdsCertificate(bundle)) {
-    return [{ rule: 'acme-ca-bundle-invalid', field: 'spec.acme.caBundle', message: 'holds no valid certificate: it must be base64 of PEM "-----BEGIN CERTIFICATE-----" blocks', severity: 'deny' }];
+    return [
+      {
+        rule: 'acme-ca-bundle-invalid',
+        field: 'spec.acme.caBundle',
+        message: 'holds no valid certificate: it must be base64 of PEM "-----BEGIN CERTIFICATE-----" blocks',
+        severity: 'deny',
+      },
+    ];
   }
   return [];
 }
@@ -52,15 +66,32 @@ export function acmeEabFindings(acme: Obj): Finding[] {
   const eab = asObj(acme.externalAccountBinding);
   if (!eab) return [];
   const out: Finding[] = [];
-  if (!asStr(eab.keyID)) out.push({ rule: 'acme-eab-invalid', field: 'spec.acme.externalAccountBinding.keyID', message: 'the key ID your CA gave you is required with externalAccountBinding', severity: 'deny' });
+  if (!asStr(eab.keyID))
+    out.push({
+      rule: 'acme-eab-invalid',
+      field: 'spec.acme.externalAccountBinding.keyID',
+      message: 'the key ID your CA gave you is required with externalAccountBinding',
+      severity: 'deny',
+    });
   out.push(...secretRefFindings(eab.keySecretRef, 'spec.acme.externalAccountBinding.keySecretRef', 'acme-eab-invalid'));
   return out;
 }
 
 export function http01Findings(http01: Obj, at: string): Finding[] {
   const types = ['ingress', 'gatewayHTTPRoute'].filter((t) => present(http01[t]));
-  if (types.length === 0) return [{ rule: 'acme-solver-invalid', field: `${at}.http01`, message: 'configures no HTTP-01 solver; add ingress: {} (and a class) or remove http01', severity: 'deny' }];
-  if (types.length > 1) return [{ rule: 'acme-solver-invalid', field: `${at}.http01`, value: types, message: 'sets more than one HTTP-01 solver type; keep one', severity: 'deny' }];
+  if (types.length === 0)
+    return [
+      {
+        rule: 'acme-solver-invalid',
+        field: `${at}.http01`,
+        message: 'configures no HTTP-01 solver; add ingress: {} (and a class) or remove http01',
+        severity: 'deny',
+      },
+    ];
+  if (types.length > 1)
+    return [
+      { rule: 'acme-solver-invalid', field: `${at}.http01`, value: types, message: 'sets more than one HTTP-01 solver type; keep one', severity: 'deny' },
+    ];
   const route = asObj(http01.gatewayHTTPRoute);
   if (route) return gatewayRouteFindings(route, `${at}.http01.gatewayHTTPRoute`);
   const ingress = asObj(http01.ingress);
@@ -69,7 +100,14 @@ export function http01Findings(http01: Obj, at: string): Finding[] {
   const className = ingress.ingressClassName;
   if (typeof className === 'string') {
     const problem = subdomainProblem(className);
-    if (problem) out.push({ rule: 'acme-solver-invalid', field: `${at}.http01.ingress.ingressClassName`, value: className, message: `is not a valid IngressClass name: it ${problem}`, severity: 'deny' });
+    if (problem)
+      out.push({
+        rule: 'acme-solver-invalid',
+        field: `${at}.http01.ingress.ingressClassName`,
+        value: className,
+        message: `is not a valid IngressClass name: it ${problem}`,
+        severity: 'deny',
+      });
   }
   return [...out, ...serviceFindings(ingress, `${at}.http01.ingress`)];
 }
@@ -79,10 +117,21 @@ function serviceFindings(solver: Obj, at: string): Finding[] {
   const out: Finding[] = [];
   const serviceType = solver.serviceType;
   if (present(serviceType) && !SERVICE_TYPES.includes(serviceType as string)) {
-    out.push({ rule: 'acme-solver-invalid', field: `${at}.serviceType`, value: serviceType, message: 'must be empty, ClusterIP or NodePort', severity: 'deny' });
+    out.push({
+      rule: 'acme-solver-invalid',
+      field: `${at}.serviceType`,
+      value: serviceType,
+      message: 'must be empty, ClusterIP or NodePort',
+      severity: 'deny',
+    });
   }
   if (present(solver.podTemplate)) {
-    out.push({ rule: 'no-effect', field: `${at}.podTemplate`, message: 'has no effect: certgate answers HTTP-01 from its shared solver and starts no per-challenge pods, so these pod settings are not used', severity: 'warn' });
+    out.push({
+      rule: 'no-effect',
+      field: `${at}.podTemplate`,
+      message: 'has no effect: certgate answers HTTP-01 from its shared solver and starts no per-challenge pods, so these pod settings are not used',
+      severity: 'warn',
+    });
   }
   return out;
 }
@@ -93,8 +142,15 @@ function gatewayRouteFindings(route: Obj, at: string): Finding[] {
   const refs = Array.isArray(route.parentRefs) ? route.parentRefs : [];
   for (const [i, r] of refs.entries()) {
     const ref = asObj(r) ?? {};
-    if (present(ref.kind) && !asStr(ref.name)) out.push({ rule: 'acme-solver-invalid', field: `${at}.parentRefs[${i}].name`, message: 'is required when kind is set', severity: 'deny' });
-    else if (asStr(ref.name) && !present(ref.kind)) out.push({ rule: 'acme-solver-invalid', field: `${at}.parentRefs[${i}].kind`, message: 'is required when name is set (usually Gateway)', severity: 'deny' });
+    if (present(ref.kind) && !asStr(ref.name))
+      out.push({ rule: 'acme-solver-invalid', field: `${at}.parentRefs[${i}].name`, message: 'is required when kind is set', severity: 'deny' });
+    else if (asStr(ref.name) && !present(ref.kind))
+      out.push({
+        rule: 'acme-solver-invalid',
+        field: `${at}.parentRefs[${i}].kind`,
+        message: 'is required when name is set (usually Gateway)',
+        severity: 'deny',
+      });
   }
   return out;
 }
@@ -123,22 +179,50 @@ export function rfc2136Findings(rfc2136: Obj, at: string): Finding[] {
   const field = `${at}.dns01.rfc2136`;
   const nameserver = rfc2136.nameserver;
   if (typeof nameserver !== 'string' || nameserver === '') {
-    out.push({ rule: 'acme-solver-invalid', field: `${field}.nameserver`, message: 'name the DNS server that takes the updates, as host[:port]', severity: 'deny' });
+    out.push({
+      rule: 'acme-solver-invalid',
+      field: `${field}.nameserver`,
+      message: 'name the DNS server that takes the updates, as host[:port]',
+      severity: 'deny',
+    });
   } else {
     const problem = nameserverProblem(nameserver);
-    if (problem) out.push({ rule: 'acme-solver-invalid', field: `${field}.nameserver`, value: nameserver, message: `must be host:port, the host an IPv4 address, a bracketed IPv6 address or a host name, the port optional; it ${problem}`, severity: 'deny' });
+    if (problem)
+      out.push({
+        rule: 'acme-solver-invalid',
+        field: `${field}.nameserver`,
+        value: nameserver,
+        message: `must be host:port, the host an IPv4 address, a bracketed IPv6 address or a host name, the port optional; it ${problem}`,
+        severity: 'deny',
+      });
   }
   const algorithm = rfc2136.tsigAlgorithm;
   if (typeof algorithm === 'string' && algorithm !== '' && !TSIG_ALGORITHMS.includes(algorithm.toUpperCase())) {
-    out.push({ rule: 'acme-solver-invalid', field: `${field}.tsigAlgorithm`, value: algorithm, message: `must be one of ${TSIG_ALGORITHMS.join(', ')}`, severity: 'deny' });
+    out.push({
+      rule: 'acme-solver-invalid',
+      field: `${field}.tsigAlgorithm`,
+      value: algorithm,
+      message: `must be one of ${TSIG_ALGORITHMS.join(', ')}`,
+      severity: 'deny',
+    });
   }
   const keyName = asStr(rfc2136.tsigKeyName);
   const secretProblems = secretRefFindings(rfc2136.tsigSecretSecretRef, `${field}.tsigSecretSecretRef`, 'acme-solver-invalid');
   if (keyName) out.push(...secretProblems.map((f) => ({ ...f, message: `${f.message}: tsigKeyName needs the TSIG secret` })));
-  else if (secretProblems.length === 0) out.push({ rule: 'acme-solver-invalid', field: `${field}.tsigKeyName`, message: 'name the TSIG key that tsigSecretSecretRef holds', severity: 'deny' });
+  else if (secretProblems.length === 0)
+    out.push({ rule: 'acme-solver-invalid', field: `${field}.tsigKeyName`, message: 'name the TSIG key that tsigSecretSecretRef holds', severity: 'deny' });
   return out;
 }
 
 export function caIssuerFindings(ca: Obj): Finding[] {
-  return asStr(ca.secretName) ? [] : [{ rule: 'ca-issuer-invalid', field: 'spec.ca.secretName', message: 'name the Secret that holds the CA certificate and key (tls.crt, tls.key)', severity: 'deny' }];
+  return asStr(ca.secretName)
+    ? []
+    : [
+        {
+          rule: 'ca-issuer-invalid',
+          field: 'spec.ca.secretName',
+          message: 'name the Secret that holds the CA certificate and key (tls.crt, tls.key)',
+          severity: 'deny',
+        },
+      ];
 }

@@ -18,7 +18,9 @@ export function isReady(issuer: KubernetesObject): boolean {
 }
 
 export function readyMessage(issuer: KubernetesObject): string | undefined {
-  const ready = asArr(asObj(asObj(issuer)?.status)?.conditions).map(asObj).find((c) => c?.type === 'Ready');
+  const ready = asArr(asObj(asObj(issuer)?.status)?.conditions)
+    .map(asObj)
+    .find((c) => c?.type === 'Ready');
   return asStr(ready?.message);
 }
 

@@ -21,7 +21,8 @@ export function validateIssuer(kind: 'Issuer' | 'ClusterIssuer', issuer: unknown
       rule: 'issuer-type-count',
       field: 'spec',
       value: types,
-      message: types.length === 0 ? 'set exactly one issuer type: acme, ca or selfSigned' : `sets ${types.join(' and ')}; an issuer has exactly one type, keep one`,
+      message:
+        types.length === 0 ? 'set exactly one issuer type: acme, ca or selfSigned' : `sets ${types.join(' and ')}; an issuer has exactly one type, keep one`,
       severity: 'deny',
     });
   }
@@ -45,28 +46,58 @@ function acmeFindings(acme: Record<string, unknown>): Finding[] {
     url = undefined;
   }
   if (!url || url.protocol !== 'https:') {
-    out.push({ rule: 'acme-server-invalid', field: 'spec.acme.server', value: acme.server, message: `must be the https URL of an ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory`, severity: 'deny' });
+    out.push({
+      rule: 'acme-server-invalid',
+      field: 'spec.acme.server',
+      value: acme.server,
+      message: `must be the https URL of an ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory`,
+      severity: 'deny',
+    });
   } else {
     const suggestion = letsEncryptSuggestion(server);
     if (suggestion && !isLetsEncryptDirectory(server)) {
-      out.push({ rule: 'acme-server-invalid', field: 'spec.acme.server', value: server, message: `is not a Let's Encrypt directory URL; did you mean ${suggestion} ?`, severity: 'deny' });
+      out.push({
+        rule: 'acme-server-invalid',
+        field: 'spec.acme.server',
+        value: server,
+        message: `is not a Let's Encrypt directory URL; did you mean ${suggestion} ?`,
+        severity: 'deny',
+      });
     }
   }
 
   const email = acme.email;
   if (present(email) && email !== '') {
     const problem = typeof email === 'string' ? emailProblem(email) : 'is not a string';
-    if (problem) out.push({ rule: 'acme-email-invalid', field: 'spec.acme.email', value: email, message: `${problem}; the CA sends expiry notices here`, severity: 'deny' });
+    if (problem)
+      out.push({
+        rule: 'acme-email-invalid',
+        field: 'spec.acme.email',
+        value: email,
+        message: `${problem}; the CA sends expiry notices here`,
+        severity: 'deny',
+      });
   }
 
   if (!asStr(asObj(acme.privateKeySecretRef)?.name)) {
-    out.push({ rule: 'acme-private-key-secret-missing', field: 'spec.acme.privateKeySecretRef.name', message: 'name the Secret that stores the ACME account key (e.g. letsencrypt-account-key); it is created if absent', severity: 'deny' });
+    out.push({
+      rule: 'acme-private-key-secret-missing',
+      field: 'spec.acme.privateKeySecretRef.name',
+      message: 'name the Secret that stores the ACME account key (e.g. letsencrypt-account-key); it is created if absent',
+      severity: 'deny',
+    });
   }
 
   asArr(acme.solvers).forEach((s, i) => out.push(...solverFindings(asObj(s) ?? {}, `spec.acme.solvers[${i}]`)));
 
   if (acme.skipTLSVerify === true && isProductionServer(server)) {
-    out.push({ rule: 'acme-skip-tls-verify', field: 'spec.acme.skipTLSVerify', value: true, message: `turns off certificate checks against the public CA ${url?.hostname}, which has a valid certificate; remove skipTLSVerify`, severity: 'warn' });
+    out.push({
+      rule: 'acme-skip-tls-verify',
+      field: 'spec.acme.skipTLSVerify',
+      value: true,
+      message: `turns off certificate checks against the public CA ${url?.hostname}, which has a valid certificate; remove skipTLSVerify`,
+      severity: 'warn',
+    });
   }
   return out;
 }
@@ -75,7 +106,14 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
   const out: Finding[] = [];
   const types = ['http01', 'dns01'].filter((t) => present(solver[t]));
   if (types.length !== 1) {
-    out.push({ rule: 'acme-solver-invalid', field: at, value: types, message: types.length === 0 ? 'a solver needs one of http01 or dns01' : 'a solver has exactly one of http01 and dns01; split it into two solvers with selectors', severity: 'deny' });
+    out.push({
+      rule: 'acme-solver-invalid',
+      field: at,
+      value: types,
+      message:
+        types.length === 0 ? 'a solver needs one of http01 or dns01' : 'a solver has exactly one of http01 and dns01; split it into two solvers with selectors',
+      severity: 'deny',
+    });
   }
   const http01 = asObj(solver.http01);
   if (http01) out.push(...http01Findings(http01, at));
@@ -83,7 +121,13 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
   if (ingress) {
     const set = ['class', 'ingressClassName', 'name'].filter((k) => present(ingress[k]));
     if (set.length > 1) {
-      out.push({ rule: 'acme-solver-invalid', field: `${at}.http01.ingress`, value: set, message: `sets ${set.join(' and ')}; set only one of class, ingressClassName and name`, severity: 'deny' });
+      out.push({
+        rule: 'acme-solver-invalid',
+        field: `${at}.http01.ingress`,
+        value: set,
+        message: `sets ${set.join(' and ')}; set only one of class, ingressClassName and name`,
+        severity: 'deny',
+      });
     }
   }
   const dns01 = asObj(solver.dns01);
@@ -91,7 +135,13 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
     const providers = Object.keys(dns01).filter((k) => !DNS01_OPTIONS.has(k) && present(dns01[k]));
     const known = providers.filter((p) => DNS01_PROVIDERS.includes(p));
     if (known.length !== 1) {
-      out.push({ rule: 'acme-solver-invalid', field: `${at}.dns01`, value: providers, message: known.length === 0 ? 'a dns01 solver needs a provider: rfc2136' : `sets ${known.join(' and ')}; a dns01 solver has exactly one provider`, severity: 'deny' });
+      out.push({
+        rule: 'acme-solver-invalid',
+        field: `${at}.dns01`,
+        value: providers,
+        message: known.length === 0 ? 'a dns01 solver needs a provider: rfc2136' : `sets ${known.join(' and ')}; a dns01 solver has exactly one provider`,
+        severity: 'deny',
+      });
     }
     const rfc2136 = asObj(dns01.rfc2136);
     if (rfc2136) out.push(...rfc2136Findings(rfc2136, at));

@@ -22,16 +22,27 @@ for (const algorithm of ['__proto__', 'constructor', 'toString', 'hasOwnProperty
       const { response, outcomes } = handleValidate(req, ctx);
       assert.equal(response.allowed, false, `size ${size}`);
       assert.equal(response.status?.code, 403, 'a denial, not the 500 of a rule that threw');
-      assert.equal(response.status?.message, `certgate: [key-algorithm-invalid] spec.privateKey.algorithm ${JSON.stringify(algorithm)}: must be RSA, ECDSA or Ed25519`);
+      assert.equal(
+        response.status?.message,
+        `certgate: [key-algorithm-invalid] spec.privateKey.algorithm ${JSON.stringify(algorithm)}: must be RSA, ECDSA or Ed25519`,
+      );
       assert.deepEqual(outcomes, [{ rule: 'key-algorithm-invalid', result: 'denied' }]);
     }
   });
 }
 
-test('an ACME server on a host named like an Object property gets no Let\'s Encrypt suggestion', () => {
+test("an ACME server on a host named like an Object property gets no Let's Encrypt suggestion", () => {
   for (const host of ['constructor', '__proto__', 'tostring']) assert.equal(letsEncryptSuggestion(`https://${host}/directory`), undefined, host);
   assert.equal(letsEncryptSuggestion('https://acme-v01.api.letsencrypt.org/directory'), 'https://acme-v02.api.letsencrypt.org/directory');
-  const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'odd' }, spec: { acme: { server: 'https://constructor/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }] } } };
-  const { response } = handleValidate(decodeReview(admissionReview(CLUSTER_ISSUER_KIND, issuer)), { view: staticClusterView({}), config: defaultWebhookConfig() });
+  const issuer = {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name: 'odd' },
+    spec: { acme: { server: 'https://constructor/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }] } },
+  };
+  const { response } = handleValidate(decodeReview(admissionReview(CLUSTER_ISSUER_KIND, issuer)), {
+    view: staticClusterView({}),
+    config: defaultWebhookConfig(),
+  });
   assert.equal(response.allowed, true, response.status?.message);
 });

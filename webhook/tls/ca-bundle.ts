@@ -52,7 +52,12 @@ function foreignEntries(oldCaBundleB64: string | undefined, newPem: string): str
  * Writes caBundlePem (one or more PEM certificates) into every webhook of both configurations named
  * configName. Returns the names of the configurations that were changed; missing ones are skipped.
  */
-export async function patchCaBundles(client: KubeClient, configName: string, caBundlePem: string, logger: Logger = childLogger({ component: 'webhook' })): Promise<string[]> {
+export async function patchCaBundles(
+  client: KubeClient,
+  configName: string,
+  caBundlePem: string,
+  logger: Logger = childLogger({ component: 'webhook' }),
+): Promise<string[]> {
   const caBundle = Buffer.from(caBundlePem, 'utf8').toString('base64');
   const changed: string[] = [];
   for (const resource of [Resources.MutatingWebhookConfiguration, Resources.ValidatingWebhookConfiguration]) {
@@ -65,7 +70,11 @@ export async function patchCaBundles(client: KubeClient, configName: string, caB
       try {
         await client.replace(resource, cfg);
         changed.push(`${resource.kind}/${configName}`);
-        if (foreign.length > 0) logger.warn({ configuration: `${resource.kind}/${configName}`, replaced: [...new Set(foreign)] }, 'caBundle held certificates certgate did not put there; replaced them with the webhook CA');
+        if (foreign.length > 0)
+          logger.warn(
+            { configuration: `${resource.kind}/${configName}`, replaced: [...new Set(foreign)] },
+            'caBundle held certificates certgate did not put there; replaced them with the webhook CA',
+          );
         break;
       } catch (e) {
         if (!isConflict(e)) throw e;

@@ -103,7 +103,10 @@ export interface CertFacts {
 /** Validity and SANs of a PEM certificate (node's own parser). Throws on garbage. */
 export function certFacts(pem: string): CertFacts {
   const c = new NodeX509(pem);
-  const names = (c.subjectAltName ?? '').split(', ').filter(Boolean).map((n) => n.replace(/^(DNS|IP Address):/, ''));
+  const names = (c.subjectAltName ?? '')
+    .split(', ')
+    .filter(Boolean)
+    .map((n) => n.replace(/^(DNS|IP Address):/, ''));
   return { notBefore: new Date(c.validFrom), notAfter: new Date(c.validTo), names, serial: c.serialNumber };
 }
 

@@ -72,14 +72,21 @@ export class ServingCertRotator {
       const first = previous === undefined;
       if (!first) this.deps.install(bundle);
       const facts = certFacts(bundle.certPem);
-      this.deps.logger.info({ serial: facts.serial, notAfter: facts.notAfter.toISOString(), names: facts.names }, first ? 'serving certificate loaded' : 'serving certificate rotated');
+      this.deps.logger.info(
+        { serial: facts.serial, notAfter: facts.notAfter.toISOString(), names: facts.names },
+        first ? 'serving certificate loaded' : 'serving certificate rotated',
+      );
     }
   }
 
   private logCaChange(bundle: ServingBundle, published: string): void {
     const ca = certFacts(bundle.caCertPem);
     const previous = bundle.previousCa && published.includes(bundle.previousCa.certPem.trim()) ? bundle.previousCa : undefined;
-    if (previous) this.deps.logger.info({ caSerial: ca.serial, previousCaSerial: certFacts(previous.certPem).serial, previousCaRetireAt: previous.retireAt.toISOString() }, 'caBundle holds the new and the previous webhook CA');
+    if (previous)
+      this.deps.logger.info(
+        { caSerial: ca.serial, previousCaSerial: certFacts(previous.certPem).serial, previousCaRetireAt: previous.retireAt.toISOString() },
+        'caBundle holds the new and the previous webhook CA',
+      );
     else this.deps.logger.info({ caSerial: ca.serial, caNotAfter: ca.notAfter.toISOString() }, 'caBundle holds the webhook CA');
   }
 

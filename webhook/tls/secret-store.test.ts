@@ -17,7 +17,12 @@ before(async () => {
 after(() => api.stop());
 
 const HOUR = 3_600_000;
-const policy = (secretName: string, extra: string[] = []): ServingCertPolicy => ({ namespace: 'certgate', secretName, names: servingNames('certgate-webhook', 'certgate', extra), validityMs: 24 * HOUR });
+const policy = (secretName: string, extra: string[] = []): ServingCertPolicy => ({
+  namespace: 'certgate',
+  secretName,
+  names: servingNames('certgate-webhook', 'certgate', extra),
+  validityMs: 24 * HOUR,
+});
 
 test('replicas starting at once agree on one CA and certificate', async () => {
   const p = policy('race');
@@ -54,17 +59,37 @@ test('a new SAN (e.g. --tls-extra-san) re-issues the certificate', async () => {
 });
 
 test('a broken Secret is replaced with a working bundle', async () => {
-  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: 'certgate' }, data: { 'tls.crt': Buffer.from('junk').toString('base64') } } as any);
+  await client.create(Resources.Secret, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'broken', namespace: 'certgate' },
+    data: { 'tls.crt': Buffer.from('junk').toString('base64') },
+  } as any);
   const b = await ensureServingBundle(client, policy('broken'));
   assert.ok(bundleIsConsistent(b));
 });
 
 test('caBundle is patched into every webhook of both configurations', async () => {
-  const hooks = (prefix: string) => [{ name: `${prefix}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', clientConfig: { url: 'https://127.0.0.1:1/x' } }];
-  await client.create(Resources.MutatingWebhookConfiguration, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'certgate-webhook' }, webhooks: hooks('mutate') } as any);
-  await client.create(Resources.ValidatingWebhookConfiguration, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'certgate-webhook' }, webhooks: hooks('validate') } as any);
+  const hooks = (prefix: string) => [
+    { name: `${prefix}.certgate.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', clientConfig: { url: 'https://127.0.0.1:1/x' } },
+  ];
+  await client.create(Resources.MutatingWebhookConfiguration, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'certgate-webhook' },
+    webhooks: hooks('mutate'),
+  } as any);
+  await client.create(Resources.ValidatingWebhookConfiguration, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'certgate-webhook' },
+    webhooks: hooks('validate'),
+  } as any);
   const b = await ensureServingBundle(client, policy('ca'));
-  assert.deepEqual(await patchCaBundles(client, 'certgate-webhook', b.caCertPem), ['MutatingWebhookConfiguration/certgate-webhook', 'ValidatingWebhookConfiguration/certgate-webhook']);
+  assert.deepEqual(await patchCaBundles(client, 'certgate-webhook', b.caCertPem), [
+    'MutatingWebhookConfiguration/certgate-webhook',
+    'ValidatingWebhookConfiguration/certgate-webhook',
+  ]);
   assert.deepEqual(await patchCaBundles(client, 'certgate-webhook', b.caCertPem), [], 'idempotent');
   const v = await client.get<any>(Resources.ValidatingWebhookConfiguration, undefined, 'certgate-webhook');
   assert.equal(Buffer.from(v.webhooks[0].clientConfig.caBundle, 'base64').toString(), b.caCertPem);

@@ -63,7 +63,12 @@ export function previousCaIsTrusted(previous: RetiringCa | undefined, now: Date)
 
 export function bundleFromSecret(secret: SecretObject): ServingBundle | undefined {
   const d = secret.data ?? {};
-  const bundle = { caCertPem: unb64(d[SECRET_KEYS.caCert]), caKeyPem: unb64(d[SECRET_KEYS.caKey]), certPem: unb64(d[SECRET_KEYS.cert]), keyPem: unb64(d[SECRET_KEYS.key]) };
+  const bundle = {
+    caCertPem: unb64(d[SECRET_KEYS.caCert]),
+    caKeyPem: unb64(d[SECRET_KEYS.caKey]),
+    certPem: unb64(d[SECRET_KEYS.cert]),
+    keyPem: unb64(d[SECRET_KEYS.key]),
+  };
   if (!bundleIsConsistent(bundle)) return undefined;
   const previousCa = previousCaFromSecret(secret);
   return previousCa ? { ...bundle, previousCa } : bundle;
@@ -74,7 +79,12 @@ function secretFor(policy: ServingCertPolicy, bundle: ServingBundle, existing?: 
   const resourceVersion = existing?.metadata?.resourceVersion;
   const annotations: Record<string, string> = { ...existing?.metadata?.annotations };
   delete annotations[PREVIOUS_CA_RETIRE_AT_ANNOTATION];
-  const data: Record<string, string> = { [SECRET_KEYS.caCert]: b64(bundle.caCertPem), [SECRET_KEYS.caKey]: b64(bundle.caKeyPem), [SECRET_KEYS.cert]: b64(bundle.certPem), [SECRET_KEYS.key]: b64(bundle.keyPem) };
+  const data: Record<string, string> = {
+    [SECRET_KEYS.caCert]: b64(bundle.caCertPem),
+    [SECRET_KEYS.caKey]: b64(bundle.caKeyPem),
+    [SECRET_KEYS.cert]: b64(bundle.certPem),
+    [SECRET_KEYS.key]: b64(bundle.keyPem),
+  };
   if (bundle.previousCa) {
     data[SECRET_KEYS.previousCaCert] = b64(bundle.previousCa.certPem);
     annotations[PREVIOUS_CA_RETIRE_AT_ANNOTATION] = bundle.previousCa.retireAt.toISOString();

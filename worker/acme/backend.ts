@@ -50,19 +50,28 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
         return { state: 'issued', certificatePem: Buffer.from(st.certificate, 'base64').toString('utf8') };
       }
       if (st.state && FINAL_ACME_STATES.has(st.state)) {
-        return { state: 'failed', reason: 'Failed', message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}` };
+        return {
+          state: 'failed',
+          reason: 'Failed',
+          message: `Failed to wait for order resource "${name}" to become ready: order is in "${st.state}" state: ${st.reason ?? 'no reason given'}`,
+        };
       }
       // The Order's reason (why its challenges are stuck, or the CA's rate limit) is shown, never
       // parsed: the Order controller retries at the CA's time, and every change of the Order
       // wakes this request through the Order watch (certificaterequests/controller.ts).
       const why = st.reason ?? '';
-      return { state: 'pending', reason: 'Pending', message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}` };
+      return {
+        state: 'pending',
+        reason: 'Pending',
+        message: `Waiting on certificate issuance from order ${ns}/${name}: "${st.state ?? ''}"${why ? `: ${why}` : ''}`,
+      };
     },
 
     async checkIssuer(issuer: Issuer | ClusterIssuer, resourceNamespace: string): Promise<IssuerReadiness> {
       const acme = issuer.spec.acme;
       if (!acme) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'issuer is not an ACME issuer' };
-      if (acme.caBundle && acme.skipTLSVerify) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'caBundle and skipTLSVerify are mutually exclusive' };
+      if (acme.caBundle && acme.skipTLSVerify)
+        return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: 'caBundle and skipTLSVerify are mutually exclusive' };
       const missing = await solverCredentialProblems(ctx.client, resourceNamespace, acme.solvers ?? []);
       if (missing.length) return { ready: false, reason: IssuerReasons.ErrInitIssuer, message: `DNS-01 solver credentials missing: ${missing.join('; ')}` };
       const rejected = await rejectedTsigKeys(ctx.client, resourceNamespace, acme.solvers ?? []);
@@ -105,7 +114,9 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
   // The CA would refuse the CSR only at finalize, after every challenge was solved.
   const cn = names.commonName;
   if (cn && (dnsNames.length || ipAddresses.length) && !dnsNames.includes(cn.toLowerCase()) && !ipAddresses.includes(cn)) {
-    throw new Error(`the commonName "${cn}" is not among the request's dnsNames or ipAddresses, and an ACME CA refuses such a request at finalize; add it to spec.dnsNames or drop commonName`);
+    throw new Error(
+      `the commonName "${cn}" is not among the request's dnsNames or ipAddresses, and an ACME CA refuses such a request at finalize; add it to spec.dnsNames or drop commonName`,
+    );
   }
   const spec: Order['spec'] = {
     request: cr.spec.request,
@@ -128,7 +139,14 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
       labels: { ...(cr.metadata.labels ?? {}) },
       annotations,
       ownerReferences: [
-        { apiVersion: apiVersionOf(Resources.CertificateRequest), kind: 'CertificateRequest', name: cr.metadata.name!, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: apiVersionOf(Resources.CertificateRequest),
+          kind: 'CertificateRequest',
+          name: cr.metadata.name!,
+          uid: cr.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec,

@@ -77,7 +77,10 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   return next;
 
   async function record(renewalInfo: CertificateRenewalInfo, nextInMs: number) {
-    const status = { ...cert.status, renewalInfo: withoutUndefined({ ...renewalInfo, lastCheckTime: timestamp(now), nextCheckTime: timestamp(now + nextInMs) }) };
+    const status = {
+      ...cert.status,
+      renewalInfo: withoutUndefined({ ...renewalInfo, lastCheckTime: timestamp(now), nextCheckTime: timestamp(now + nextInMs) }),
+    };
     await updateCertificateStatus(ctx, cert, status);
     checked.set(key, { certID: certID!, nextCheck: now + nextInMs });
     return { requeueAfterMs: nextInMs };
@@ -86,7 +89,9 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
 
 /** An Event when the CA's window for this certificate is new or moved; a Warning when it explains why. */
 function announce(ctx: AcmeContext, cert: Certificate, known: CertificateRenewalInfo | undefined, fresh: CertificateRenewalInfo): void {
-  const moved = known?.suggestedWindowStart !== undefined && (known.suggestedWindowStart !== fresh.suggestedWindowStart || known.suggestedWindowEnd !== fresh.suggestedWindowEnd);
+  const moved =
+    known?.suggestedWindowStart !== undefined &&
+    (known.suggestedWindowStart !== fresh.suggestedWindowStart || known.suggestedWindowEnd !== fresh.suggestedWindowEnd);
   if (known?.suggestedWindowStart !== undefined && !moved && known.explanationURL === fresh.explanationURL) return;
   const [start, end] = [fresh.suggestedWindowStart, fresh.suggestedWindowEnd];
   const why = fresh.explanationURL ? `; the CA explains why at ${fresh.explanationURL}` : '';

@@ -23,7 +23,13 @@ function request(conditions: NonNullable<CertificateRequest['status']>['conditio
 }
 
 function issuer(ready: boolean, spec: Issuer['spec'] = { ca: { secretName: 'ca-key' } }): Issuer {
-  return { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'ca', namespace: NS }, spec, status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'x', message: '' }] } };
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'ca', namespace: NS },
+    spec,
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'x', message: '' }] },
+  };
 }
 
 /** A backend that answers `result` and remembers what it was asked. */
@@ -71,8 +77,20 @@ const cases: Case[] = [
     objects: [request([{ type: 'Denied', status: 'True', reason: 'policy', message: 'no' }]), issuer(true)],
     written: { type: 'Ready', status: 'False', reason: 'Denied' },
   },
-  { name: 'issuer missing: pending, checked again', objects: [request()], written: { type: 'Ready', status: 'False', reason: 'Pending' }, event: 'Pending', requeueAfterMs: 5000 },
-  { name: 'issuer not Ready: pending, checked again', objects: [request(), issuer(false)], written: { type: 'Ready', status: 'False', reason: 'Pending' }, event: 'Pending', requeueAfterMs: 5000 },
+  {
+    name: 'issuer missing: pending, checked again',
+    objects: [request()],
+    written: { type: 'Ready', status: 'False', reason: 'Pending' },
+    event: 'Pending',
+    requeueAfterMs: 5000,
+  },
+  {
+    name: 'issuer not Ready: pending, checked again',
+    objects: [request(), issuer(false)],
+    written: { type: 'Ready', status: 'False', reason: 'Pending' },
+    event: 'Pending',
+    requeueAfterMs: 5000,
+  },
   {
     name: 'issuer of no supported type: failed',
     objects: [request(), issuer(true, {})],
@@ -105,7 +123,11 @@ const cases: Case[] = [
     event: 'Failed',
     signed: true,
   },
-  { name: 'already issued: final, nothing to do', objects: [request([approved, { type: 'Ready', status: 'True' as const, reason: 'Issued', message: '' }]), issuer(true)], sign: { state: 'failed', reason: 'Failed', message: 'must not be asked' } },
+  {
+    name: 'already issued: final, nothing to do',
+    objects: [request([approved, { type: 'Ready', status: 'True' as const, reason: 'Issued', message: '' }]), issuer(true)],
+    sign: { state: 'failed', reason: 'Failed', message: 'must not be asked' },
+  },
 ];
 
 describe('CertificateRequest controller', () => {
@@ -128,7 +150,10 @@ describe('CertificateRequest controller', () => {
       } else {
         assert.deepEqual(w.writes, [], 'no writes');
       }
-      assert.deepEqual(w.events.map((e) => e.reason), c.event ? [c.event] : []);
+      assert.deepEqual(
+        w.events.map((e) => e.reason),
+        c.event ? [c.event] : [],
+      );
       assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
     });
   }

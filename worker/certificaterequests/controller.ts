@@ -29,7 +29,10 @@ export function isFinal(cr: CertificateRequest): boolean {
 
 /** Denied by an approver, and its Ready condition does not say so yet. */
 function deniedUnmarked(cr: CertificateRequest): boolean {
-  return hasCondition(cr.status?.conditions, ConditionTypes.Denied, 'True') && getCondition(cr.status?.conditions, ConditionTypes.Ready)?.reason !== CertificateRequestReasons.Denied;
+  return (
+    hasCondition(cr.status?.conditions, ConditionTypes.Denied, 'True') &&
+    getCondition(cr.status?.conditions, ConditionTypes.Ready)?.reason !== CertificateRequestReasons.Denied
+  );
 }
 
 export function createCertificateRequestController(ctx: WorkerContext, backends: IssuerBackends): QueueController {
@@ -41,7 +44,11 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
   const ctrl = createQueueController(ctx, {
     name: CERTIFICATE_REQUEST_CONTROLLER,
     concurrency: 4,
-    initialKeys: () => requests.list().filter((cr) => !isFinal(cr) || deniedUnmarked(cr)).map(keyOf),
+    initialKeys: () =>
+      requests
+        .list()
+        .filter((cr) => !isFinal(cr) || deniedUnmarked(cr))
+        .map(keyOf),
     reconcile: async (key, log) => {
       const [namespace, name] = key.split('/');
       let cr = reader.get(namespace, name);
@@ -49,14 +56,36 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
       const now = ctx.clock.now();
       if (deniedUnmarked(cr)) {
         // As cert-manager: a denied request is over, and its Ready condition says so.
-        const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason: CertificateRequestReasons.Denied, message: 'The CertificateRequest was denied by an approval controller' }, now);
+        const conditions = setCondition(
+          cr.status?.conditions,
+          {
+            type: ConditionTypes.Ready,
+            status: 'False',
+            reason: CertificateRequestReasons.Denied,
+            message: 'The CertificateRequest was denied by an approval controller',
+          },
+          now,
+        );
         await write(cr, { ...cr.status, conditions, failureTime: cr.status?.failureTime ?? timestamp(now) });
         return;
       }
       if (isFinal(cr)) return;
 
-      if (ctx.config.autoApproval && !getCondition(cr.status?.conditions, ConditionTypes.Approved) && !getCondition(cr.status?.conditions, ConditionTypes.Denied)) {
-        const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Approved, status: 'True', reason: CertificateRequestReasons.AutoApproved, message: 'Certificate request has been approved by cert-manager.io' }, now);
+      if (
+        ctx.config.autoApproval &&
+        !getCondition(cr.status?.conditions, ConditionTypes.Approved) &&
+        !getCondition(cr.status?.conditions, ConditionTypes.Denied)
+      ) {
+        const conditions = setCondition(
+          cr.status?.conditions,
+          {
+            type: ConditionTypes.Approved,
+            status: 'True',
+            reason: CertificateRequestReasons.AutoApproved,
+            message: 'Certificate request has been approved by cert-manager.io',
+          },
+          now,
+        );
         // Written with the signer's first answer (one status write instead of two); a failure
         // before that write leaves the request unapproved, and the retry approves it again.
         cr = { ...cr, status: { ...cr.status, conditions } };
@@ -66,7 +95,11 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
 
       const resolved = resolveIssuer(ctx, cr.spec.issuerRef, namespace);
       if (!resolved) {
-        return pending(cr, `Referenced "${cr.spec.issuerRef.kind || 'Issuer'}" not found: ${cr.spec.issuerRef.kind === 'ClusterIssuer' ? '' : `${namespace}/`}${cr.spec.issuerRef.name}`, RECHECK_MS);
+        return pending(
+          cr,
+          `Referenced "${cr.spec.issuerRef.kind || 'Issuer'}" not found: ${cr.spec.issuerRef.kind === 'ClusterIssuer' ? '' : `${namespace}/`}${cr.spec.issuerRef.name}`,
+          RECHECK_MS,
+        );
       }
       if (!hasCondition(resolved.issuer.status?.conditions, ConditionTypes.Ready, 'True')) {
         return pending(cr, `Referenced issuer does not have a Ready status condition`, RECHECK_MS);
@@ -74,10 +107,19 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
       const backend = backendFor(backends, resolved.issuer);
       if (!backend) return fail(cr, 'The referenced issuer has no issuer type certgate supports (acme, ca or selfSigned)');
 
-      const result: SignResult = await backend.sign({ request: cr, issuer: resolved.issuer, issuerKind: resolved.kind, resourceNamespace: resolved.resourceNamespace });
+      const result: SignResult = await backend.sign({
+        request: cr,
+        issuer: resolved.issuer,
+        issuerKind: resolved.kind,
+        resourceNamespace: resolved.resourceNamespace,
+      });
       switch (result.state) {
         case 'issued': {
-          const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'True', reason: CertificateRequestReasons.Issued, message: 'Certificate fetched from issuer successfully' }, now);
+          const conditions = setCondition(
+            cr.status?.conditions,
+            { type: ConditionTypes.Ready, status: 'True', reason: CertificateRequestReasons.Issued, message: 'Certificate fetched from issuer successfully' },
+            now,
+          );
           await write(cr, { ...cr.status, conditions, certificate: b64(result.certificatePem), ...(result.caPem ? { ca: b64(result.caPem) } : {}) });
           ctx.recorder.event(cr, 'Normal', 'CertificateIssued', 'Certificate fetched from issuer successfully');
           log.info('certificate issued');
@@ -110,7 +152,11 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
 
   async function fail(cr: CertificateRequest, message: string) {
     const now = ctx.clock.now();
-    const conditions = setCondition(cr.status?.conditions, { type: ConditionTypes.Ready, status: 'False', reason: CertificateRequestReasons.Failed, message }, now);
+    const conditions = setCondition(
+      cr.status?.conditions,
+      { type: ConditionTypes.Ready, status: 'False', reason: CertificateRequestReasons.Failed, message },
+      now,
+    );
     await write(cr, { ...cr.status, conditions, failureTime: timestamp(now) });
     ctx.recorder.event(cr, 'Warning', 'Failed', message);
   }

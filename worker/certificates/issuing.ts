@@ -100,7 +100,11 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
     // Say when the trigger will try again: the backoff depends on worker flags users cannot see.
     const retryAt = timestamp(now + failureBackoffMs(attempts, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs));
     const full = `${message} (failed attempt ${attempts}; next attempt after ${retryAt}, or sooner when the spec changes or on certgate renew)`;
-    status.conditions = setCondition(cert.status?.conditions, { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message: full, observedGeneration: cert.metadata.generation }, now);
+    status.conditions = setCondition(
+      cert.status?.conditions,
+      { type: ConditionTypes.Issuing, status: 'False', reason: 'Failed', message: full, observedGeneration: cert.metadata.generation },
+      now,
+    );
     await updateCertificateStatus(ctx, cert, status);
     countIssuance(cert, 'failed');
     ctx.recorder.event(cert, 'Warning', 'Failed', full);

@@ -38,7 +38,8 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
         // A Secret not (yet) recorded in status may be a left-over copy of the current key, which would defeat rotationPolicy Always.
         const leftover = cert.status?.nextPrivateKeySecretName !== secretName && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
         if (usableKey(existing, spec) && !leftover) {
-          if (cert.status?.nextPrivateKeySecretName !== secretName) await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+          if (cert.status?.nextPrivateKeySecretName !== secretName)
+            await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
           return;
         }
         // The spec changed while issuing (another algorithm or size), or a left-over copy of the
@@ -54,7 +55,12 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
 }
 
 /** Creates the next-key Secret; when one of that name exists already, returns it instead (live). */
-async function createKeySecret(ctx: WorkerContext, cert: Certificate, secretName: string, spec: ReturnType<typeof keySpecOf>): Promise<V1Secret | 'created' | undefined> {
+async function createKeySecret(
+  ctx: WorkerContext,
+  cert: Certificate,
+  secretName: string,
+  spec: ReturnType<typeof keySpecOf>,
+): Promise<V1Secret | 'created' | undefined> {
   const namespace = cert.metadata.namespace!;
   const keyPem = await nextKeyPem(ctx, cert, spec);
   try {
@@ -66,7 +72,16 @@ async function createKeySecret(ctx: WorkerContext, cert: Certificate, secretName
         name: secretName,
         namespace,
         labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
-        ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name: cert.metadata.name!, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: apiVersionOf(Resources.Certificate),
+            kind: 'Certificate',
+            name: cert.metadata.name!,
+            uid: cert.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       data: { [SecretKeys.PrivateKey]: b64(keyPem) },
     } as V1Secret);

@@ -27,11 +27,21 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
   before(async () => {
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
     now = Date.now();
-    const pem = await signCertificate({ csr: await createCsr(key, { dnsNames: ['web.example.test'] }), durationMs: 3 * HOUR, signerKey: key, now: new Date(now) });
+    const pem = await signCertificate({
+      csr: await createCsr(key, { dnsNames: ['web.example.test'] }),
+      durationMs: 3 * HOUR,
+      signerKey: key,
+      now: new Date(now),
+    });
     good = { metadata: { name: 'web-tls', annotations }, data: { 'tls.crt': b64(pem), 'tls.key': b64(encodePrivateKeyPem(key)) } };
     otherKeyPem = encodePrivateKeyPem(await generatePrivateKey({ algorithm: 'ECDSA' }));
     const rsa = await generatePrivateKey({ algorithm: 'RSA' });
-    const rsaPem = await signCertificate({ csr: await createCsr(rsa, { dnsNames: ['web.example.test'] }), durationMs: 3 * HOUR, signerKey: rsa, now: new Date(now) });
+    const rsaPem = await signCertificate({
+      csr: await createCsr(rsa, { dnsNames: ['web.example.test'] }),
+      durationMs: 3 * HOUR,
+      signerKey: rsa,
+      now: new Date(now),
+    });
     rsaSecret = { metadata: { annotations }, data: { 'tls.crt': b64(rsaPem), 'tls.key': b64(encodePrivateKeyPem(rsa)) } };
   });
 
@@ -43,7 +53,11 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
       ['garbage key', () => [cert, { ...good, data: { ...good.data, 'tls.key': b64('junk') } }, now], 'InvalidKeyPair'],
       ['garbage certificate', () => [cert, { ...good, data: { ...good.data, 'tls.crt': b64('junk') } }, now], 'InvalidCertificate'],
       ['key of another pair', () => [cert, { ...good, data: { ...good.data, 'tls.key': b64(otherKeyPem) } }, now], 'InvalidKeyPair'],
-      ['a name added to the spec', () => [{ ...cert, spec: { ...cert.spec, dnsNames: ['web.example.test', 'www.example.test'] } }, good, now], 'SecretMismatch'],
+      [
+        'a name added to the spec',
+        () => [{ ...cert, spec: { ...cert.spec, dnsNames: ['web.example.test', 'www.example.test'] } }, good, now],
+        'SecretMismatch',
+      ],
       ['key algorithm changed in the spec', () => [cert, rsaSecret, now], 'SecretMismatch'],
       ['issuer changed', () => [{ ...cert, spec: { ...cert.spec, issuerRef: { name: 'other' } } }, good, now], 'IncorrectIssuer'],
       ['due for renewal (half of a short-lived lifetime passed)', () => [cert, good, now + 1.5 * HOUR + 1000], 'Renewing'],
@@ -70,8 +84,16 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
     const id = ariCertId(leaf);
     const e0 = evaluateSecret(cert, good, now);
     const nb = e0.info!.notBefore.getTime();
-    const window = (fromH: number, toH: number, certID = id) => ({ certID, suggestedWindowStart: new Date(nb + fromH * HOUR).toISOString(), suggestedWindowEnd: new Date(nb + toH * HOUR).toISOString() });
-    const withAri = (renewalInfo: object, spec: Partial<Certificate['spec']> = {}): Certificate => ({ ...cert, spec: { ...cert.spec, ...spec }, status: { renewalInfo } });
+    const window = (fromH: number, toH: number, certID = id) => ({
+      certID,
+      suggestedWindowStart: new Date(nb + fromH * HOUR).toISOString(),
+      suggestedWindowEnd: new Date(nb + toH * HOUR).toISOString(),
+    });
+    const withAri = (renewalInfo: object, spec: Partial<Certificate['spec']> = {}): Certificate => ({
+      ...cert,
+      spec: { ...cert.spec, ...spec },
+      status: { renewalInfo },
+    });
     // Later than the default (1.5 h): ARI still wins over the default fraction.
     const late = evaluateSecret(withAri(window(2, 2.5)), good, now);
     assert.equal(late.renewalTimeSource, 'ARIWindow');
@@ -101,14 +123,25 @@ describe('decideRenewalTime', () => {
     ['6 days, renewBeforePercentage 20', c({ renewBeforePercentage: 20 }), 6, '2026-01-05T19:12:00.000Z', 'RenewBeforePercentage'],
   ];
   for (const [name, certificate, d, time, source] of cases) {
-    it(name, () => assert.deepEqual(Object.values(decideRenewalTime(certificate, { notBefore: nb, notAfter: days(d) }, 'id')).map(String), [new Date(time).toString(), source]));
+    it(name, () =>
+      assert.deepEqual(Object.values(decideRenewalTime(certificate, { notBefore: nb, notAfter: days(d) }, 'id')).map(String), [
+        new Date(time).toString(),
+        source,
+      ]),
+    );
   }
 });
 
 describe('failure backoff', () => {
   it('doubles from base up to max', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((n) => failureBackoffMs(n, HOUR, 32 * HOUR) / HOUR), [1, 2, 4, 8, 16, 32, 32, 32]);
-    assert.deepEqual([1, 2, 3, 4].map((n) => failureBackoffMs(n, 1000, 4000)), [1000, 2000, 4000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 20].map((n) => failureBackoffMs(n, HOUR, 32 * HOUR) / HOUR),
+      [1, 2, 4, 8, 16, 32, 32, 32],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => failureBackoffMs(n, 1000, 4000)),
+      [1000, 2000, 4000, 4000],
+    );
   });
 });
 

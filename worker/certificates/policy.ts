@@ -57,7 +57,11 @@ export function ariIdOf(leaf: X509Certificate): string | undefined {
  * 2. renewBeforePercentage, or renewBefore when shorter than the lifetime;
  * 3. when a third of the lifetime is left (half for short-lived certificates of 10 days or less).
  */
-export function decideRenewalTime(cert: Certificate, info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, leafAriId: string | undefined): { time: Date; source: RenewalTimeSource } {
+export function decideRenewalTime(
+  cert: Certificate,
+  info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
+  leafAriId: string | undefined,
+): { time: Date; source: RenewalTimeSource } {
   const plan = renewalPlan(info.notBefore, info.notAfter, cert.spec.renewBefore, cert.spec.renewBeforePercentage);
   const ari = cert.status?.renewalInfo;
   const start = ari?.suggestedWindowStart ? new Date(ari.suggestedWindowStart) : undefined;
@@ -136,7 +140,11 @@ function parsePair(data: object, certPem: string, keyPem: string): ParsedPair {
  * the default rule instead and why. Never no renewal time: that would replace the certificate
  * only after it expired.
  */
-function renewalTimeOrDefault(cert: Certificate, info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, ariId: string | undefined): { time?: Date; source?: RenewalTimeSource; ignored?: string } {
+function renewalTimeOrDefault(
+  cert: Certificate,
+  info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
+  ariId: string | undefined,
+): { time?: Date; source?: RenewalTimeSource; ignored?: string } {
   try {
     return decideRenewalTime(cert, info, ariId);
   } catch (e) {
@@ -161,32 +169,59 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   if (!certPem || !keyPem) return { reason: R.MissingData, message: 'Issuing certificate as Secret does not contain a certificate and a private key' };
   const parsed = parsePair(secret.data!, certPem, keyPem);
   if (parsed.error && 'key' in parsed.error) return { reason: R.InvalidKeyPair, message: 'Issuing certificate as Secret contains an invalid private key' };
-  if (parsed.error) return { reason: R.InvalidCertificate, message: `Issuing certificate as Secret contains an invalid certificate: ${parsed.error.certificate}` };
+  if (parsed.error)
+    return { reason: R.InvalidCertificate, message: `Issuing certificate as Secret contains an invalid certificate: ${parsed.error.certificate}` };
   const key = parsed.key!;
   const leaf = parsed.leaf!;
   const info = parsed.info!;
   const { time: due, source, ignored } = renewalTimeOrDefault(cert, info, ariIdOf(leaf));
-  const withInfo = (reason: string, message: string): SecretEvaluation => ({ reason, message, info, renewalTime: due, renewalTimeSource: source, renewalRuleIgnored: ignored });
+  const withInfo = (reason: string, message: string): SecretEvaluation => ({
+    reason,
+    message,
+    info,
+    renewalTime: due,
+    renewalTimeSource: source,
+    renewalRuleIgnored: ignored,
+  });
   if (!parsed.keyMatches) return withInfo(R.InvalidKeyPair, 'Issuing certificate as Secret contains a private key that does not match the certificate');
   // cert-manager's order: issuer annotations, certificate-name annotation, key spec, then names and the request.
   const a = secret.metadata?.annotations ?? {};
   const ref = cert.spec.issuerRef;
-  if ((a[SecretAnnotations.IssuerName] ?? '') !== ref.name || (a[SecretAnnotations.IssuerKind] || 'Issuer') !== (ref.kind || 'Issuer') || (a[SecretAnnotations.IssuerGroup] || 'cert-manager.io') !== issuerGroupOf(ref)) {
-    return withInfo(R.IncorrectIssuer, `Issuing certificate as Secret was previously issued by "${a[SecretAnnotations.IssuerKind] || 'Issuer'}.${a[SecretAnnotations.IssuerGroup] || 'cert-manager.io'}/${a[SecretAnnotations.IssuerName] ?? ''}"`);
+  if (
+    (a[SecretAnnotations.IssuerName] ?? '') !== ref.name ||
+    (a[SecretAnnotations.IssuerKind] || 'Issuer') !== (ref.kind || 'Issuer') ||
+    (a[SecretAnnotations.IssuerGroup] || 'cert-manager.io') !== issuerGroupOf(ref)
+  ) {
+    return withInfo(
+      R.IncorrectIssuer,
+      `Issuing certificate as Secret was previously issued by "${a[SecretAnnotations.IssuerKind] || 'Issuer'}.${a[SecretAnnotations.IssuerGroup] || 'cert-manager.io'}/${a[SecretAnnotations.IssuerName] ?? ''}"`,
+    );
   }
   const issuedFor = a[SecretAnnotations.CertificateName];
   if (issuedFor !== undefined && issuedFor !== cert.metadata.name) {
-    return withInfo(R.IncorrectCertificate, `Secret was issued for "${issuedFor}". If this message is not transient, you might have two conflicting Certificates pointing to the same secret.`);
+    return withInfo(
+      R.IncorrectCertificate,
+      `Secret was issued for "${issuedFor}". If this message is not transient, you might have two conflicting Certificates pointing to the same secret.`,
+    );
   }
   const keySpec = keySpecOf(cert);
-  if (!keyMatchesSpec(key, keySpec)) return withInfo(R.SecretMismatch, `Issuing certificate as Secret's private key is not ${keySpec.algorithm}${keySpec.size ? ` ${keySpec.size}` : ''} as the Certificate spec asks`);
+  if (!keyMatchesSpec(key, keySpec))
+    return withInfo(
+      R.SecretMismatch,
+      `Issuing certificate as Secret's private key is not ${keySpec.algorithm}${keySpec.size ? ` ${keySpec.size}` : ''} as the Certificate spec asks`,
+    );
   const names = diffNames(requestedNames(cert), info.names);
   if (names.length) return withInfo(R.SecretMismatch, `Issuing certificate as Secret does not match the Certificate spec: ${names.join('; ')}`);
   const changed = currentRequest ? requestChanges(cert, currentRequest) : [];
   if (changed.length) return withInfo(R.RequestChanged, `Fields on existing CertificateRequest resource not up to date: [${changed.join(' ')}]`);
-  if (info.notAfter.getTime() <= nowMs) return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
+  if (info.notAfter.getTime() <= nowMs)
+    return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
   if (renewalDisabled(cert)) return { info };
-  if (due && due.getTime() <= nowMs) return withInfo(R.Renewing, `Renewing certificate as renewal was scheduled at ${due.toISOString()}${source === 'ARIWindow' ? " inside the CA's suggested renewal window" : ''}`);
+  if (due && due.getTime() <= nowMs)
+    return withInfo(
+      R.Renewing,
+      `Renewing certificate as renewal was scheduled at ${due.toISOString()}${source === 'ARIWindow' ? " inside the CA's suggested renewal window" : ''}`,
+    );
   return { info, renewalTime: due, renewalTimeSource: source, renewalRuleIgnored: ignored };
 }
 

@@ -20,7 +20,12 @@ const cert = (): Certificate => ({
   spec: { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA', size: 256 } },
 });
 const secretFor = (pair: IssuedPair) =>
-  tlsSecret(NS, 'web-tls', pair, { 'cert-manager.io/issuer-name': 'selfsigned', 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io', 'cert-manager.io/certificate-name': 'web' });
+  tlsSecret(NS, 'web-tls', pair, {
+    'cert-manager.io/issuer-name': 'selfsigned',
+    'cert-manager.io/issuer-kind': 'Issuer',
+    'cert-manager.io/issuer-group': 'cert-manager.io',
+    'cert-manager.io/certificate-name': 'web',
+  });
 
 interface Case {
   name: string;
@@ -69,7 +74,11 @@ describe('readiness controller', () => {
       const status = w.stored<Certificate>(Resources.Certificate, NS, 'web')!.status!;
       const ready = status.conditions!.find((x) => x.type === 'Ready')!;
       assert.deepEqual({ status: ready.status, reason: ready.reason }, c.ready);
-      if (c.times) assert.deepEqual({ notBefore: status.notBefore, notAfter: status.notAfter, renewalTime: status.renewalTime }, { notBefore: iso(c.times.notBefore), notAfter: iso(c.times.notAfter), renewalTime: iso(c.times.renewalTime) });
+      if (c.times)
+        assert.deepEqual(
+          { notBefore: status.notBefore, notAfter: status.notAfter, renewalTime: status.renewalTime },
+          { notBefore: iso(c.times.notBefore), notAfter: iso(c.times.notAfter), renewalTime: iso(c.times.renewalTime) },
+        );
       assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
 
       // Level-triggered: a second pass over what it wrote changes nothing.

@@ -7,7 +7,15 @@ import { setCondition, timestamp } from '../conditions.ts';
 import { createQueueController, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { readSecret } from '../secrets.ts';
-import { certificateKeys, certificateReader, oneAtATime, currentRevisionRequest, updateCertificateStatus, watchCertificateInputs, withoutUndefined } from './common.ts';
+import {
+  certificateKeys,
+  certificateReader,
+  oneAtATime,
+  currentRevisionRequest,
+  updateCertificateStatus,
+  watchCertificateInputs,
+  withoutUndefined,
+} from './common.ts';
 import { evaluateSecret } from './policy.ts';
 
 export const READINESS_CONTROLLER = 'certificates-readiness';
@@ -32,8 +40,20 @@ export function readinessStatus(cert: Certificate, secret: V1Secret | undefined,
   const conditions = setCondition(
     cert.status?.conditions,
     ready
-      ? { type: ConditionTypes.Ready, status: 'True', reason: CertificateReasons.Ready, message: readyMessage(evaluation.renewalRuleIgnored), observedGeneration: cert.metadata.generation }
-      : { type: ConditionTypes.Ready, status: 'False', reason: evaluation.reason!, message: evaluation.message ?? '', observedGeneration: cert.metadata.generation },
+      ? {
+          type: ConditionTypes.Ready,
+          status: 'True',
+          reason: CertificateReasons.Ready,
+          message: readyMessage(evaluation.renewalRuleIgnored),
+          observedGeneration: cert.metadata.generation,
+        }
+      : {
+          type: ConditionTypes.Ready,
+          status: 'False',
+          reason: evaluation.reason!,
+          message: evaluation.message ?? '',
+          observedGeneration: cert.metadata.generation,
+        },
     now,
   );
   const status: CertificateStatus = withoutUndefined({
@@ -52,30 +72,36 @@ export function warnIfRenewalRuleIgnored(ctx: WorkerContext, before: Certificate
   const ignored = readiness.evaluation.renewalRuleIgnored;
   if (!readiness.ready || !ignored) return;
   if (before.status?.conditions?.find((c) => c.type === ConditionTypes.Ready)?.message === readyMessage(ignored)) return;
-  ctx.recorder.event(before, 'Warning', RENEWAL_RULE_IGNORED_REASON, `${ignored}; renewing when ${DEFAULT_RULE_TEXT} instead. Fix spec.renewBeforePercentage (1 to 99) or spec.renewBefore (shorter than spec.duration)`);
+  ctx.recorder.event(
+    before,
+    'Warning',
+    RENEWAL_RULE_IGNORED_REASON,
+    `${ignored}; renewing when ${DEFAULT_RULE_TEXT} instead. Fix spec.renewBeforePercentage (1 to 99) or spec.renewBefore (shorter than spec.duration)`,
+  );
 }
 
 export function createReadinessController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
     name: READINESS_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
-    reconcile: (key) => oneAtATime(ctx, key, async () => {
-      const [namespace, name] = key.split('/');
-      const cert = certificateReader(ctx).get(namespace, name);
-      if (!cert) {
-        ctx.metrics.certificates.forget(namespace, name);
-        return;
-      }
-      if (cert.metadata.deletionTimestamp) return;
-      const now = ctx.clock.now();
-      const readiness = readinessStatus(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, currentRevisionRequest(ctx, cert));
-      const { status, ready, evaluation } = readiness;
-      const updated = await updateCertificateStatus(ctx, cert, status);
-      warnIfRenewalRuleIgnored(ctx, cert, readiness);
-      ctx.metrics.certificates.observe({ ...updated, status });
-      // Ready flips to Expired at notAfter without any event: look again then.
-      if (ready && evaluation.info) return { requeueAfterMs: Math.max(1000, evaluation.info.notAfter.getTime() - now) };
-    }),
+    reconcile: (key) =>
+      oneAtATime(ctx, key, async () => {
+        const [namespace, name] = key.split('/');
+        const cert = certificateReader(ctx).get(namespace, name);
+        if (!cert) {
+          ctx.metrics.certificates.forget(namespace, name);
+          return;
+        }
+        if (cert.metadata.deletionTimestamp) return;
+        const now = ctx.clock.now();
+        const readiness = readinessStatus(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, currentRevisionRequest(ctx, cert));
+        const { status, ready, evaluation } = readiness;
+        const updated = await updateCertificateStatus(ctx, cert, status);
+        warnIfRenewalRuleIgnored(ctx, cert, readiness);
+        ctx.metrics.certificates.observe({ ...updated, status });
+        // Ready flips to Expired at notAfter without any event: look again then.
+        if (ready && evaluation.info) return { requeueAfterMs: Math.max(1000, evaluation.info.notAfter.getTime() - now) };
+      }),
   });
   watchCertificateInputs(ctx, ctrl);
   return ctrl;

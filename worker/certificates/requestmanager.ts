@@ -60,7 +60,9 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
             ...(replaces ? { [CertificateRequestAnnotations.Replaces]: replaces } : {}),
           },
           labels: { ...(cert.metadata.labels ?? {}) },
-          ownerReferences: [{ apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+          ownerReferences: [
+            { apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true },
+          ],
         },
         spec: {
           request: b64(csr),
@@ -100,12 +102,18 @@ async function replacedAriId(ctx: WorkerContext, cert: Certificate): Promise<str
 }
 
 /** Why an existing request does not fit the Certificate's current spec and key; undefined when it fits. */
-async function requestMismatch(cert: Certificate, cr: CertificateRequest, keySecretName: string, key: ReturnType<typeof parsePrivateKeyPem>): Promise<string | undefined> {
+async function requestMismatch(
+  cert: Certificate,
+  cr: CertificateRequest,
+  keySecretName: string,
+  key: ReturnType<typeof parsePrivateKeyPem>,
+): Promise<string | undefined> {
   const a = cr.metadata.annotations ?? {};
   if (a[CertificateRequestAnnotations.PrivateKeySecretName] !== keySecretName) return 'private key Secret differs';
   const ref = cert.spec.issuerRef;
   const crRef = cr.spec.issuerRef;
-  if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || (crRef.group || 'cert-manager.io') !== (ref.group || 'cert-manager.io')) return 'issuerRef differs';
+  if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || (crRef.group || 'cert-manager.io') !== (ref.group || 'cert-manager.io'))
+    return 'issuerRef differs';
   const spec = defaultCertificateSpec(cert.spec);
   if ((cr.spec.duration ?? '') !== spec.duration) return 'duration differs';
   if (!!cr.spec.isCA !== !!cert.spec.isCA) return 'isCA differs';

@@ -24,7 +24,10 @@ export interface MetadataDrift {
   annotations: Record<string, string>;
 }
 
-const differing = (want: Record<string, string>, have: Record<string, string>) => Object.keys(want).filter((k) => have[k] !== want[k]).sort();
+const differing = (want: Record<string, string>, have: Record<string, string>) =>
+  Object.keys(want)
+    .filter((k) => have[k] !== want[k])
+    .sort();
 
 /** What must change in the Secret's metadata; undefined when nothing, or when it holds no readable certificate (the trigger re-issues then). */
 export function secretMetadataDrift(cert: Certificate, secret: V1Secret): MetadataDrift | undefined {
@@ -43,9 +46,17 @@ export function secretMetadataDrift(cert: Certificate, secret: V1Secret): Metada
   const badAnnotations = differing(want.annotations, annotations);
   if (!badLabels.length && !badAnnotations.length) return undefined;
   const template = cert.spec.secretTemplate ?? {};
-  const managed = [...badLabels.filter((k) => k === Labels.ControllerFAO), ...badAnnotations.filter((k) => (Object.values(SecretAnnotations) as string[]).includes(k))];
+  const managed = [
+    ...badLabels.filter((k) => k === Labels.ControllerFAO),
+    ...badAnnotations.filter((k) => (Object.values(SecretAnnotations) as string[]).includes(k)),
+  ];
   const fixed = { labels: { ...labels, ...want.labels }, annotations: { ...annotations, ...want.annotations } };
-  if (managed.length) return { reason: 'SecretManagedMetadataMismatch', message: `Secret's managed labels or annotations are missing or changed: [${managed.join(' ')}]`, ...fixed };
+  if (managed.length)
+    return {
+      reason: 'SecretManagedMetadataMismatch',
+      message: `Secret's managed labels or annotations are missing or changed: [${managed.join(' ')}]`,
+      ...fixed,
+    };
   const which = badAnnotations.some((k) => k in (template.annotations ?? {})) ? 'Annotations' : 'Labels';
   return { reason: 'SecretTemplateMismatch', message: `Certificate's SecretTemplate ${which} missing or incorrect value on Secret`, ...fixed };
 }
@@ -56,13 +67,21 @@ export function secretMetadataDrift(cert: Certificate, secret: V1Secret): Metada
  * references it should have instead, else undefined. Without the flag nothing is checked (a reference
  * left from earlier goes at the next issuance), as cert-manager's SecretOwnerReferenceMismatch.
  */
-export function secretOwnerRefMismatch(cert: Certificate, secret: V1Secret, enabled: boolean): { reason: 'SecretOwnerRefMismatch'; message: string; ownerReferences: V1OwnerReference[] } | undefined {
+export function secretOwnerRefMismatch(
+  cert: Certificate,
+  secret: V1Secret,
+  enabled: boolean,
+): { reason: 'SecretOwnerRefMismatch'; message: string; ownerReferences: V1OwnerReference[] } | undefined {
   if (!enabled) return undefined;
   const want = secretOwnerReferences(cert, secret.metadata?.ownerReferences, true)!;
   const expected = want[want.length - 1];
   const same = (r: V1OwnerReference) => (['apiVersion', 'kind', 'name', 'uid', 'controller', 'blockOwnerDeletion'] as const).every((k) => r[k] === expected[k]);
   if ((secret.metadata?.ownerReferences ?? []).some(same)) return undefined;
-  return { reason: 'SecretOwnerRefMismatch', message: `unexpected Secret Owner Reference value on Secret --enable-certificate-owner-ref=${enabled}`, ownerReferences: want };
+  return {
+    reason: 'SecretOwnerRefMismatch',
+    message: `unexpected Secret Owner Reference value on Secret --enable-certificate-owner-ref=${enabled}`,
+    ownerReferences: want,
+  };
 }
 
 /** Puts the Secret's metadata back when it drifted; one update, testing the resourceVersion it was read at. */
@@ -75,9 +94,21 @@ export async function upkeepSecretMetadata(ctx: WorkerContext, cert: Certificate
   const drift = secretMetadataDrift(cert, secret);
   const owners = secretOwnerRefMismatch(cert, secret, ctx.config.enableCertificateOwnerRef);
   if (!drift && !owners) return;
-  const metadata = { ...secret.metadata, ...(drift && { labels: drift.labels, annotations: drift.annotations }), ...(owners && { ownerReferences: owners.ownerReferences }) };
+  const metadata = {
+    ...secret.metadata,
+    ...(drift && { labels: drift.labels, annotations: drift.annotations }),
+    ...(owners && { ownerReferences: owners.ownerReferences }),
+  };
   await ctx.client.replace<V1Secret>(Resources.Secret, { ...secret, metadata });
-  const why = [drift, owners].filter((d) => d !== undefined).map((d) => `${d.reason}: ${d.message}`).join('; ');
-  ctx.recorder.event(cert, 'Normal', 'SecretUpdated', `Updated the Secret's ${drift ? 'labels and annotations' : 'owner references'}${drift && owners ? ' and owner references' : ''} without re-issuing (${why})`);
+  const why = [drift, owners]
+    .filter((d) => d !== undefined)
+    .map((d) => `${d.reason}: ${d.message}`)
+    .join('; ');
+  ctx.recorder.event(
+    cert,
+    'Normal',
+    'SecretUpdated',
+    `Updated the Secret's ${drift ? 'labels and annotations' : 'owner references'}${drift && owners ? ' and owner references' : ''} without re-issuing (${why})`,
+  );
   log.info({ reasons: [drift?.reason, owners?.reason].filter(Boolean) }, 'secret metadata put back');
 }

@@ -67,7 +67,17 @@ export function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: numb
 export function secretOwnerReferences(cert: Certificate, existing: V1OwnerReference[] = [], enabled: boolean): V1OwnerReference[] | undefined {
   const others = existing.filter((r) => r.uid !== cert.metadata.uid);
   const refs = enabled
-    ? [...others, { apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name: cert.metadata.name!, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true }]
+    ? [
+        ...others,
+        {
+          apiVersion: apiVersionOf(Resources.Certificate),
+          kind: 'Certificate',
+          name: cert.metadata.name!,
+          uid: cert.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]
     : others;
   return refs.length > 0 ? refs : undefined;
 }

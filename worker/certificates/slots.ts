@@ -28,7 +28,12 @@ export interface IssuanceSlots {
 /** A slot granted to a trigger pass that never set Issuing (it failed) is given back after this. */
 const GRANT_TTL_MS = 60_000;
 
-export function createIssuanceSlots(certificates: WatchedCache<Certificate>, limit: number, start: (key: string) => void, now: () => number = Date.now): IssuanceSlots {
+export function createIssuanceSlots(
+  certificates: WatchedCache<Certificate>,
+  limit: number,
+  start: (key: string) => void,
+  now: () => number = Date.now,
+): IssuanceSlots {
   const issuing = new Set<string>();
   const granted = new Map<string, number>(); // key -> granted at
   const urgent = new Set<string>();

@@ -17,7 +17,12 @@ import { requestedNames } from './spec-fields.ts';
 import { evaluateSecret } from './policy.ts';
 
 /** The Secret has nothing an Ingress controller could serve. */
-const UNUSABLE: readonly string[] = [CertificateReasons.DoesNotExist, CertificateReasons.MissingData, CertificateReasons.InvalidKeyPair, CertificateReasons.InvalidCertificate];
+const UNUSABLE: readonly string[] = [
+  CertificateReasons.DoesNotExist,
+  CertificateReasons.MissingData,
+  CertificateReasons.InvalidKeyPair,
+  CertificateReasons.InvalidCertificate,
+];
 
 export async function issueTemporaryCertificate(ctx: WorkerContext, cert: Certificate, log: Logger): Promise<void> {
   if (cert.metadata.annotations?.[CertificateAnnotations.IssueTemporaryCertificate] !== 'true') return;
@@ -29,7 +34,12 @@ export async function issueTemporaryCertificate(ctx: WorkerContext, cert: Certif
   const now = ctx.clock.now();
   if (!UNUSABLE.includes(evaluateSecret(cert, existing, now).reason ?? '')) return;
   const key = parsePrivateKeyPem(keyPem);
-  const certificatePem = await signCertificate({ csr: await createCsr(key, requestedNames(cert)), durationMs: certificateDurationMs(cert.spec), signerKey: key, now: new Date(now) });
+  const certificatePem = await signCertificate({
+    csr: await createCsr(key, requestedNames(cert)),
+    durationMs: certificateDurationMs(cert.spec),
+    signerKey: key,
+    now: new Date(now),
+  });
   const template = cert.spec.secretTemplate ?? {};
   const metadata = {
     name: cert.spec.secretName,

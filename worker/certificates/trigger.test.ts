@@ -23,7 +23,12 @@ function cert(status: Certificate['status'] = {}, generation = 1): Certificate {
 }
 
 const secretFor = (pair: IssuedPair, issuer = 'selfsigned') =>
-  tlsSecret(NS, 'web-tls', pair, { 'cert-manager.io/issuer-name': issuer, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io', 'cert-manager.io/certificate-name': 'web' });
+  tlsSecret(NS, 'web-tls', pair, {
+    'cert-manager.io/issuer-name': issuer,
+    'cert-manager.io/issuer-kind': 'Issuer',
+    'cert-manager.io/issuer-group': 'cert-manager.io',
+    'cert-manager.io/certificate-name': 'web',
+  });
 
 interface Case {
   name: string;
@@ -43,18 +48,36 @@ describe('trigger controller', () => {
 
   const cases: Case[] = [
     { name: 'no Secret: Issuing=True, DoesNotExist', objects: () => [cert()], issuing: 'DoesNotExist' },
-    { name: 'already Issuing: nothing to do', objects: () => [cert({ conditions: [{ type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: '' }] })] },
+    {
+      name: 'already Issuing: nothing to do',
+      objects: () => [cert({ conditions: [{ type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: '' }] })],
+    },
     { name: 'an up-to-date Secret: no write, a requeue at the renewal time', objects: () => [cert(), secretFor(fresh)], requeueAfterMs: 50 * DAY },
     { name: 'past the renewal time: Issuing=True, Renewing', objects: () => [cert(), secretFor(due)], issuing: 'Renewing' },
     { name: 'a Secret from another issuer: Issuing=True, IncorrectIssuer', objects: () => [cert(), secretFor(fresh, 'other')], issuing: 'IncorrectIssuer' },
     {
       name: 'a failure a moment ago: no write, the backoff is waited out',
-      objects: () => [cert({ failedIssuanceAttempts: 1, lastFailureTime: new Date(NOW - 200).toISOString(), conditions: [{ type: 'Issuing', status: 'False', reason: 'Failed', message: '', observedGeneration: 1 }] })],
+      objects: () => [
+        cert({
+          failedIssuanceAttempts: 1,
+          lastFailureTime: new Date(NOW - 200).toISOString(),
+          conditions: [{ type: 'Issuing', status: 'False', reason: 'Failed', message: '', observedGeneration: 1 }],
+        }),
+      ],
       requeueAfterMs: 800, // --renew-backoff-base 1s in the test config
     },
     {
       name: 'a failure, then a spec change: issued again at once',
-      objects: () => [cert({ failedIssuanceAttempts: 1, lastFailureTime: new Date(NOW - 200).toISOString(), conditions: [{ type: 'Issuing', status: 'False', reason: 'Failed', message: '', observedGeneration: 1 }] }, 2)],
+      objects: () => [
+        cert(
+          {
+            failedIssuanceAttempts: 1,
+            lastFailureTime: new Date(NOW - 200).toISOString(),
+            conditions: [{ type: 'Issuing', status: 'False', reason: 'Failed', message: '', observedGeneration: 1 }],
+          },
+          2,
+        ),
+      ],
       issuing: 'DoesNotExist',
     },
   ];
@@ -70,7 +93,10 @@ describe('trigger controller', () => {
         const issuing = w.stored<Certificate>(Resources.Certificate, NS, 'web')!.status!.conditions!.find((x) => x.type === 'Issuing')!;
         assert.equal(issuing.status, 'True');
         assert.equal(issuing.reason, c.issuing);
-        assert.deepEqual(w.events.map((e) => e.reason), ['Issuing']);
+        assert.deepEqual(
+          w.events.map((e) => e.reason),
+          ['Issuing'],
+        );
       } else {
         assert.deepEqual(w.writes, [], 'no writes');
         assert.deepEqual(w.events, [], 'no Events');

@@ -15,7 +15,12 @@ import { readinessStatus } from './readiness.ts';
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
 
 export function createTriggerController(ctx: WorkerContext): QueueController {
-  const slots = createIssuanceSlots(ctx.caches.certificates, ctx.config.maxConcurrentIssuances, (key) => ctrl.queue.add(key, Priority.High), () => ctx.clock.now());
+  const slots = createIssuanceSlots(
+    ctx.caches.certificates,
+    ctx.config.maxConcurrentIssuances,
+    (key) => ctrl.queue.add(key, Priority.High),
+    () => ctx.clock.now(),
+  );
   const ctrl = createCertificateController(ctx, {
     name: TRIGGER_CONTROLLER,
     reconcile: async (cert, log) => {
@@ -49,7 +54,13 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       const status = readinessStatus(cert, secret, now, current).status;
       status.conditions = setCondition(
         status.conditions,
-        { type: ConditionTypes.Issuing, status: 'True', reason: evaluation.reason, message: evaluation.message ?? '', observedGeneration: cert.metadata.generation },
+        {
+          type: ConditionTypes.Issuing,
+          status: 'True',
+          reason: evaluation.reason,
+          message: evaluation.message ?? '',
+          observedGeneration: cert.metadata.generation,
+        },
         now,
       );
       await updateCertificateStatus(ctx, cert, status);

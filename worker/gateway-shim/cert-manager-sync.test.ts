@@ -21,7 +21,11 @@ const CLUSTER_ISSUER = { 'cert-manager.io/cluster-issuer': 'issuer-name' };
 const ISSUER = { 'cert-manager.io/issuer': 'issuer-name' };
 const KIND_GROUP = { 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' };
 const PARENT_REF = { 'acme.cert-manager.io/http01-parentrefname': 'gateway-name', 'acme.cert-manager.io/http01-parentrefkind': 'Gateway' };
-const EDIT_IN_PLACE_OUT = { 'acme.cert-manager.io/http01-override-ingress-name': 'gateway-name', 'cert-manager.io/issue-temporary-certificate': 'true', ...PARENT_REF };
+const EDIT_IN_PLACE_OUT = {
+  'acme.cert-manager.io/http01-override-ingress-name': 'gateway-name',
+  'cert-manager.io/issue-temporary-certificate': 'true',
+  ...PARENT_REF,
+};
 const SECRET_REF = { group: 'core', kind: 'Secret' };
 
 /** A listener as cert-manager's cases write it: port 443, Terminate, one core/Secret certificateRef. */
@@ -84,7 +88,13 @@ function existing(c: CertOut, owner: { kind: string; name: string } | null = { k
 }
 
 /** cert-manager's buildParentRefAnnotations() unless said otherwise. */
-const cert = (name: string, dnsNames: string[], issuer: CertificateSpec['issuerRef'], spec: Partial<CertificateSpec> = {}, more: Omit<CertOut, 'spec' | 'name'> = {}): CertOut => ({
+const cert = (
+  name: string,
+  dnsNames: string[],
+  issuer: CertificateSpec['issuerRef'],
+  spec: Partial<CertificateSpec> = {},
+  more: Omit<CertOut, 'spec' | 'name'> = {},
+): CertOut => ({
   name,
   annotations: PARENT_REF,
   ...more,
@@ -121,7 +131,8 @@ const created = (...certs: CertOut[]): Outcome => ({ create: certs, events: cert
 const updated = (c: CertOut): Outcome => ({ update: [c], events: [`Normal UpdateCertificate Successfully updated Certificate "${c.name}"`] });
 const NOTHING: Outcome = {};
 const notOwned = (name: string): Outcome => ({ events: [`Warning BadConfig Certificate "${name}" exists and is not owned by this Gateway; leaving it alone`] });
-const passthroughNote = (name: string, i: number) => `Normal SkippedListener Skipped listener "${name}" (spec.listeners[${i}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate`;
+const passthroughNote = (name: string, i: number) =>
+  `Normal SkippedListener Skipped listener "${name}" (spec.listeners[${i}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate`;
 
 const withLabel = { labels: { 'my-test-label': 'should be copied' } };
 const cn = { commonName: 'my-cn' };
@@ -136,12 +147,19 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'de-duplicates the same hostname referenced by multiple listeners for one Secret',
-    gateway: { annotations: CLUSTER_ISSUER, listeners: ['listener-1', 'listener-2', 'listener-3'].map((name) => listener('example.com', 'example-com-tls', { name })) },
+    gateway: {
+      annotations: CLUSTER_ISSUER,
+      listeners: ['listener-1', 'listener-2', 'listener-3'].map((name) => listener('example.com', 'example-com-tls', { name })),
+    },
     certManager: created(cert('example-com-tls', ['example.com'], CLUSTER)),
   },
   {
     name: 'return a single Certificate for a Gateway with a single valid TLS entry and common-name annotation (TLS)',
-    gateway: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, listeners: [listener('example.com', 'example-com-tls', { protocol: 'TLS' })] },
+    gateway: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      listeners: [listener('example.com', 'example-com-tls', { protocol: 'TLS' })],
+    },
     certManager: created(cert('example-com-tls', ['example.com'], CLUSTER, cn, withLabel)),
   },
   {
@@ -166,12 +184,26 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'return a single HTTP01 Certificate for an Gateway with a single valid TLS entry and HTTP01 annotations with a certificate Gateway class',
-    gateway: { annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-class': 'cert-ing', 'kubernetes.io/ingress.class': 'nginx-ing' }, listeners: EXAMPLE },
-    certManager: created(cert('example-com-tls', ['example.com'], CLUSTER, {}, { annotations: { 'acme.cert-manager.io/http01-override-ingress-class': 'cert-ing', ...PARENT_REF } })),
+    gateway: {
+      annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-class': 'cert-ing', 'kubernetes.io/ingress.class': 'nginx-ing' },
+      listeners: EXAMPLE,
+    },
+    certManager: created(
+      cert(
+        'example-com-tls',
+        ['example.com'],
+        CLUSTER,
+        {},
+        { annotations: { 'acme.cert-manager.io/http01-override-ingress-class': 'cert-ing', ...PARENT_REF } },
+      ),
+    ),
   },
   {
     name: 'edit-in-place set to false should not trigger editing the Gateway in-place',
-    gateway: { annotations: { ...CLUSTER_ISSUER, 'kubernetes.io/ingress.class': 'nginx-ing', 'acme.cert-manager.io/http01-edit-in-place': 'false' }, listeners: EXAMPLE },
+    gateway: {
+      annotations: { ...CLUSTER_ISSUER, 'kubernetes.io/ingress.class': 'nginx-ing', 'acme.cert-manager.io/http01-edit-in-place': 'false' },
+      listeners: EXAMPLE,
+    },
     certManager: created(cert('example-com-tls', ['example.com'], CLUSTER)),
   },
   {
@@ -190,7 +222,10 @@ export const GATEWAY_SYNC_CASES: Case[] = [
     gateway: { annotations: ISSUER, listeners: [listener('example.com', 'example-com-tls'), listener(undefined, 'example-com-tls')] },
     certManager: {
       create: [cert('example-com-tls', ['example.com'], NAMESPACED)],
-      events: ['Warning BadConfig Skipped a listener block: spec.listeners[1].hostname: Required value: the hostname cannot be empty', createdEvent('example-com-tls')],
+      events: [
+        'Warning BadConfig Skipped a listener block: spec.listeners[1].hostname: Required value: the hostname cannot be empty',
+        createdEvent('example-com-tls'),
+      ],
     },
   },
   {
@@ -198,14 +233,26 @@ export const GATEWAY_SYNC_CASES: Case[] = [
     gateway: { annotations: ISSUER, listeners: [listener('example.com', undefined), listener('www.example.com', 'example-com-tls')] },
     certManager: {
       create: [cert('example-com-tls', ['www.example.com'], NAMESPACED)],
-      events: ['Warning BadConfig Skipped a listener block: spec.listeners[0].tls.certificateRef: Required value: listener has no certificateRefs', createdEvent('example-com-tls')],
+      events: [
+        'Warning BadConfig Skipped a listener block: spec.listeners[0].tls.certificateRef: Required value: listener has no certificateRefs',
+        createdEvent('example-com-tls'),
+      ],
     },
   },
   {
     name: 'should skip TLS protocol listener in TLS passthrough mode',
-    gateway: { annotations: ISSUER, listeners: [listener('example.com', 'example-com-tls'), listener('subdomain.example.com', undefined, { name: 'passthrough', protocol: 'TLS', tls: { mode: 'Passthrough' } })] },
+    gateway: {
+      annotations: ISSUER,
+      listeners: [
+        listener('example.com', 'example-com-tls'),
+        listener('subdomain.example.com', undefined, { name: 'passthrough', protocol: 'TLS', tls: { mode: 'Passthrough' } }),
+      ],
+    },
     certManager: created(cert('example-com-tls', ['example.com'], NAMESPACED)),
-    certgate: { outcome: { create: [cert('example-com-tls', ['example.com'], NAMESPACED)], events: [passthroughNote('passthrough', 1), createdEvent('example-com-tls')] }, rule: 'shim-says-why' },
+    certgate: {
+      outcome: { create: [cert('example-com-tls', ['example.com'], NAMESPACED)], events: [passthroughNote('passthrough', 1), createdEvent('example-com-tls')] },
+      rule: 'shim-says-why',
+    },
   },
   {
     name: 'should error if the specified issuer is not found',
@@ -233,7 +280,9 @@ export const GATEWAY_SYNC_CASES: Case[] = [
     name: 'should update an existing Certificate resource with new labels if they do not match those specified on the Gateway',
     defaultIssuer: { name: '', kind: 'Issuer', group: '' },
     gateway: { ...withLabel, annotations: ISSUER, listeners: [listener('example.com', 'cert-secret-name')] },
-    existing: [existing({ name: 'cert-secret-name', labels: { 'a-different-value': 'should be removed' }, spec: { dnsNames: ['example.com'], issuerRef: NAMESPACED } })],
+    existing: [
+      existing({ name: 'cert-secret-name', labels: { 'a-different-value': 'should be removed' }, spec: { dnsNames: ['example.com'], issuerRef: NAMESPACED } }),
+    ],
     certManager: updated(cert('cert-secret-name', ['example.com'], NAMESPACED, {}, { ...withLabel, annotations: {} })),
     certgate: { outcome: updated(cert('cert-secret-name', ['example.com'], NAMESPACED, {}, withLabel)), rule: KEEPS_HTTP01 },
   },
@@ -266,13 +315,22 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'if a Gateway contains multiple listeners that specify the same secretName, it should create a single Certificate',
-    gateway: { annotations: { ...ISSUER, ...KIND_GROUP }, listeners: ['example.com', 'www.example.com', 'foo.example.com'].map((h) => listener(h, 'example-com-tls')) },
+    gateway: {
+      annotations: { ...ISSUER, ...KIND_GROUP },
+      listeners: ['example.com', 'www.example.com', 'foo.example.com'].map((h) => listener(h, 'example-com-tls')),
+    },
     certManager: created(cert('example-com-tls', ['example.com', 'www.example.com', 'foo.example.com'], NAMESPACED_GROUP)),
   },
   {
     name: 'if a Gateway contains two listeners with different Secret names, it should create two Certificates',
-    gateway: { annotations: { ...ISSUER, ...KIND_GROUP }, listeners: [listener('foo.example.com', 'foo-example-com-tls'), listener('bar.example.com', 'bar-example-com-tls')] },
-    certManager: created(cert('foo-example-com-tls', ['foo.example.com'], NAMESPACED_GROUP), cert('bar-example-com-tls', ['bar.example.com'], NAMESPACED_GROUP)),
+    gateway: {
+      annotations: { ...ISSUER, ...KIND_GROUP },
+      listeners: [listener('foo.example.com', 'foo-example-com-tls'), listener('bar.example.com', 'bar-example-com-tls')],
+    },
+    certManager: created(
+      cert('foo-example-com-tls', ['foo.example.com'], NAMESPACED_GROUP),
+      cert('bar-example-com-tls', ['bar.example.com'], NAMESPACED_GROUP),
+    ),
   },
   {
     name: 'Failure to translate the Gateway annotations',
@@ -281,8 +339,14 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'return a single Certificate for a Gateway with a single valid TLS entry with common-name and keyusage annotation',
-    gateway: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/usages': 'signing,digital signature,content commitment' }, listeners: EXAMPLE },
-    certManager: created(cert('example-com-tls', ['example.com'], CLUSTER, { ...cn, usages: ['signing', 'digital signature', 'content commitment'] }, withLabel)),
+    gateway: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/usages': 'signing,digital signature,content commitment' },
+      listeners: EXAMPLE,
+    },
+    certManager: created(
+      cert('example-com-tls', ['example.com'], CLUSTER, { ...cn, usages: ['signing', 'digital signature', 'content commitment'] }, withLabel),
+    ),
   },
   {
     name: 'should not trigger a gateway sync if deleted in foreground',
@@ -292,13 +356,28 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'return a single Certificate for a Gateway with a single valid TLS entry and common-name annotation (HTTPS) [applyset label]',
-    gateway: { labels: { 'my-test-label': 'should be copied', 'applyset.kubernetes.io/part-of': 'should not be propagated' }, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, listeners: EXAMPLE },
+    gateway: {
+      labels: { 'my-test-label': 'should be copied', 'applyset.kubernetes.io/part-of': 'should not be propagated' },
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      listeners: EXAMPLE,
+    },
     certManager: created(cert('example-com-tls', ['example.com'], CLUSTER, cn, withLabel)),
   },
   {
     name: 'extra Gateway annotation is copied to Certificate object',
-    gateway: { labels: {}, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'venafi.cert-manager.io/custom-fields': 'foo', 'venafi.cert-manager.io/do-not-copy': 'bar' }, listeners: EXAMPLE },
-    certManager: created(cert('example-com-tls', ['example.com'], CLUSTER, cn, { annotations: { 'venafi.cert-manager.io/custom-fields': 'foo', ...PARENT_REF } })),
+    gateway: {
+      labels: {},
+      annotations: {
+        ...CLUSTER_ISSUER,
+        'cert-manager.io/common-name': 'my-cn',
+        'venafi.cert-manager.io/custom-fields': 'foo',
+        'venafi.cert-manager.io/do-not-copy': 'bar',
+      },
+      listeners: EXAMPLE,
+    },
+    certManager: created(
+      cert('example-com-tls', ['example.com'], CLUSTER, cn, { annotations: { 'venafi.cert-manager.io/custom-fields': 'foo', ...PARENT_REF } }),
+    ),
     certgate: { outcome: created(cert('example-com-tls', ['example.com'], CLUSTER, cn)), rule: 'no-extra-certificate-annotations' },
   },
   {
@@ -310,7 +389,10 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   {
     name: 'Gateway: custom extra protocol with TLS passthrough is skipped (no Certificate)',
     extraProtocols: ['CUSTOM-PROTOCOL'],
-    gateway: { annotations: CLUSTER_ISSUER, listeners: [listener('example.com', undefined, { name: 'custom', protocol: 'CUSTOM-PROTOCOL', tls: { mode: 'Passthrough' } })] },
+    gateway: {
+      annotations: CLUSTER_ISSUER,
+      listeners: [listener('example.com', undefined, { name: 'custom', protocol: 'CUSTOM-PROTOCOL', tls: { mode: 'Passthrough' } })],
+    },
     certManager: NOTHING,
     certgate: { outcome: { events: [passthroughNote('custom', 0)] }, rule: 'shim-says-why' },
   },
@@ -328,7 +410,10 @@ export const GATEWAY_SYNC_CASES: Case[] = [
   },
   {
     name: 'GatewayAPI ListenerIgnoreAnnotation should ignore listeners',
-    gateway: { annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/ignore-tls-listeners': 'custom-proto-listener' }, listeners: [listener('example.com', 'example-com-tls', { name: 'custom-proto-listener' })] },
+    gateway: {
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/ignore-tls-listeners': 'custom-proto-listener' },
+      listeners: [listener('example.com', 'example-com-tls', { name: 'custom-proto-listener' })],
+    },
     certManager: NOTHING,
   },
   {
@@ -370,7 +455,12 @@ function assertOutcome(plan: IngressPlan, want: Outcome | typeof REFUSED) {
     assert.match(got.events[0], /^Warning BadConfig /);
     return;
   }
-  assert.deepEqual(got, { create: (want.create ?? []).map(comparable), update: (want.update ?? []).map(comparable), delete: want.delete ?? [], events: want.events ?? [] });
+  assert.deepEqual(got, {
+    create: (want.create ?? []).map(comparable),
+    update: (want.update ?? []).map(comparable),
+    delete: want.delete ?? [],
+    events: want.events ?? [],
+  });
 }
 
 describe("cert-manager's certificate-shim TestSync (Gateway cases)", () => {
@@ -383,19 +473,42 @@ describe("cert-manager's certificate-shim TestSync (Gateway cases)", () => {
 
   it('the Certificates are controlled by the Gateway (gateway.networking.k8s.io/v1), so the garbage collector removes them with it', () => {
     const [c] = planGateway('gateway-name', gateway({ annotations: ISSUER, listeners: EXAMPLE }), []).create;
-    assert.deepEqual(c.metadata.ownerReferences, [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gateway-name', uid: 'gateway-name', controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(c.metadata.ownerReferences, [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gateway-name', uid: 'gateway-name', controller: true, blockOwnerDeletion: true },
+    ]);
   });
 });
 
 // cert-manager's Test_validateGatewayListenerBlock: [name, listener, Gateway namespace, error or ''].
-const ref = (r: Record<string, string>) => listener('example.com', undefined, { tls: { mode: 'Terminate', certificateRefs: [{ name: 'example-com-tls', ...r }] } });
+const ref = (r: Record<string, string>) =>
+  listener('example.com', undefined, { tls: { mode: 'Terminate', certificateRefs: [{ name: 'example-com-tls', ...r }] } });
 const LISTENER_CASES: Array<[string, Listener, string, string]> = [
-  ['empty TLS block', { name: '', port: 443, protocol: 'HTTPS', hostname: 'example.com' }, NS, 'spec.listeners[0].tls: Required value: the TLS block cannot be empty'],
+  [
+    'empty TLS block',
+    { name: '', port: 443, protocol: 'HTTPS', hostname: 'example.com' },
+    NS,
+    'spec.listeners[0].tls: Required value: the TLS block cannot be empty',
+  ],
   ['empty hostname', listener('', 'example-com-tls'), NS, 'spec.listeners[0].hostname: Required value: the hostname cannot be empty'],
   ['empty group', ref({ group: '', kind: 'Secret' }), NS, ''],
-  ['unsupported group', ref({ group: 'invalid', kind: 'Secret' }), NS, 'spec.listeners[0].tls.certificateRef[0].group: Unsupported value: "invalid": supported values: "core", ""'],
-  ['unsupported kind', ref({ group: 'core', kind: 'SomeOtherKind' }), NS, 'spec.listeners[0].tls.certificateRef[0].kind: Unsupported value: "SomeOtherKind": supported values: "Secret", ""'],
-  ['cross-namespace secret ref', ref({ group: '', kind: 'Secret', namespace: 'another-namespace' }), NS, 'spec.listeners[0].tls.certificateRef[0].namespace: Invalid value: "another-namespace": cross-namespace secret references are not allowed in listeners'],
+  [
+    'unsupported group',
+    ref({ group: 'invalid', kind: 'Secret' }),
+    NS,
+    'spec.listeners[0].tls.certificateRef[0].group: Unsupported value: "invalid": supported values: "core", ""',
+  ],
+  [
+    'unsupported kind',
+    ref({ group: 'core', kind: 'SomeOtherKind' }),
+    NS,
+    'spec.listeners[0].tls.certificateRef[0].kind: Unsupported value: "SomeOtherKind": supported values: "Secret", ""',
+  ],
+  [
+    'cross-namespace secret ref',
+    ref({ group: '', kind: 'Secret', namespace: 'another-namespace' }),
+    NS,
+    'spec.listeners[0].tls.certificateRef[0].namespace: Invalid value: "another-namespace": cross-namespace secret references are not allowed in listeners',
+  ],
   ['same namespace secret ref', ref({ group: '', kind: 'Secret', namespace: 'another-namespace' }), 'another-namespace', ''],
 ];
 
@@ -405,9 +518,19 @@ describe("cert-manager's Test_validateGatewayListenerBlock", () => {
   }
 
   it('a listener referencing a Secret in another namespace gets no Certificate and a BadConfig Event saying why; the other listeners still do', () => {
-    const plan = planGateway('gateway-name', gateway({ annotations: ISSUER, listeners: [ref({ namespace: 'elsewhere' }), listener('www.example.com', 'www-tls')] }), []);
-    assert.deepEqual(plan.create.map((c) => c.metadata.name), ['www-tls']);
-    assert.deepEqual(plan.events.map((e) => `${e.type} ${e.reason} ${e.message}`)[0], 'Warning BadConfig Skipped a listener block: spec.listeners[0].tls.certificateRef[0].namespace: Invalid value: "elsewhere": cross-namespace secret references are not allowed in listeners');
+    const plan = planGateway(
+      'gateway-name',
+      gateway({ annotations: ISSUER, listeners: [ref({ namespace: 'elsewhere' }), listener('www.example.com', 'www-tls')] }),
+      [],
+    );
+    assert.deepEqual(
+      plan.create.map((c) => c.metadata.name),
+      ['www-tls'],
+    );
+    assert.deepEqual(
+      plan.events.map((e) => `${e.type} ${e.reason} ${e.message}`)[0],
+      'Warning BadConfig Skipped a listener block: spec.listeners[0].tls.certificateRef[0].namespace: Invalid value: "elsewhere": cross-namespace secret references are not allowed in listeners',
+    );
   });
 });
 

@@ -21,7 +21,14 @@ export function createGatewayShimController(ctx: WorkerContext, gateways: Watche
       const opts = { defaultIssuer: ctx.config.defaultIssuer, extraProtocols: ctx.config.gatewayApi.extraProtocols };
       const plan = planGateway(name, gateway, ctx.caches.certificates.list(namespace), opts);
       const owner = gateway && { ...gateway, apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' };
-      await applyShimPlan(ctx, namespace!, plan, owner, "Fix the Gateway's cert-manager.io annotations or the listener; the Certificate is made when the Gateway changes", log);
+      await applyShimPlan(
+        ctx,
+        namespace!,
+        plan,
+        owner,
+        "Fix the Gateway's cert-manager.io annotations or the listener; the Certificate is made when the Gateway changes",
+        log,
+      );
     },
   });
   for (const verb of ['add', 'update', 'delete'] as const) gateways.on(verb, (g: Gateway) => ctrl.enqueue(g));

@@ -15,9 +15,11 @@ export interface GatewayShimOptions {
 
 /** The plan for the Gateway named `name` (undefined when it is gone); `certificates` are those of its namespace. */
 export function planGateway(name: string, gateway: Gateway | undefined, certificates: readonly Certificate[], opts: GatewayShimOptions = {}): IngressPlan {
-  const desire = gateway && (() => {
-    const issuer = gatewayIssuer(gateway, opts.defaultIssuer);
-    return issuer && desiredGatewayCertificates(gateway, issuer, opts);
-  });
+  const desire =
+    gateway &&
+    (() => {
+      const issuer = gatewayIssuer(gateway, opts.defaultIssuer);
+      return issuer && desiredGatewayCertificates(gateway, issuer, opts);
+    });
   return planShim({ kind: 'Gateway', name, object: gateway }, desire, certificates);
 }

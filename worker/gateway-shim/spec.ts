@@ -57,7 +57,11 @@ export function gatewayIssuer(gateway: Gateway, defaultIssuer?: IssuerRef): Issu
  * The Certificates this Gateway asks for, named after their Secret, and the Events saying which
  * listeners were left out and why. Throws IngressConfigError for annotations certgate cannot use.
  */
-export function desiredGatewayCertificates(gateway: Gateway, issuer: IssuerRef, opts: { extraProtocols?: readonly string[] } = {}): DesiredCertificates & { notes: PlannedEvent[] } {
+export function desiredGatewayCertificates(
+  gateway: Gateway,
+  issuer: IssuerRef,
+  opts: { extraProtocols?: readonly string[] } = {},
+): DesiredCertificates & { notes: PlannedEvent[] } {
   const m = gateway.metadata;
   const annotations = m.annotations ?? {};
   const owner = { apiVersion: apiVersionOf(Resources.Gateway), kind: 'Gateway', name: m.name!, uid: m.uid!, namespace: m.namespace! };
@@ -75,7 +79,11 @@ export function desiredGatewayCertificates(gateway: Gateway, issuer: IssuerRef, 
   for (const listener of gatewayListeners(gateway)) {
     if (!TLS_PROTOCOLS.has(listener.protocol) && !opts.extraProtocols?.includes(listener.protocol)) continue;
     if (listener.mode === 'Passthrough') {
-      notes.push({ type: 'Normal', reason: SKIPPED_LISTENER_REASON, message: `Skipped listener "${listener.name}" (spec.listeners[${listener.index}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate` });
+      notes.push({
+        type: 'Normal',
+        reason: SKIPPED_LISTENER_REASON,
+        message: `Skipped listener "${listener.name}" (spec.listeners[${listener.index}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate`,
+      });
       continue;
     }
     if (ignored.has(listener.name)) continue;

@@ -17,7 +17,10 @@ const MIN_RENEW_BEFORE_MS = 300_000; // cert-manager's MinimumRenewBefore
 const MAX_COMMON_NAME_BYTES = 64;
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -38,8 +41,7 @@ export function splitCsvRecord(annotation: string, value: string): string[] {
         if (value[i] === '"' && value[i + 1] === '"') {
           field += '"';
           i += 2;
-        }
-        else if (value[i] === '"') break;
+        } else if (value[i] === '"') break;
         else field += value[i++];
       }
       i++;
@@ -81,10 +83,12 @@ export function parseSecretTemplate(value: string): CertificateSpec['secretTempl
   } catch (e) {
     throw new IngressConfigError(`${A.SecretTemplate}: not JSON: ${(e as Error).message}`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new IngressConfigError(`${A.SecretTemplate}: must be a JSON object with "annotations" and/or "labels"`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new IngressConfigError(`${A.SecretTemplate}: must be a JSON object with "annotations" and/or "labels"`);
   const template: { annotations?: Record<string, string>; labels?: Record<string, string> } = {};
   for (const [key, map] of Object.entries(parsed)) {
-    if (key !== 'annotations' && key !== 'labels') throw new IngressConfigError(`${A.SecretTemplate}: unknown field "${key}" (only "annotations" and "labels")`);
+    if (key !== 'annotations' && key !== 'labels')
+      throw new IngressConfigError(`${A.SecretTemplate}: unknown field "${key}" (only "annotations" and "labels")`);
     if (map === null) continue;
     if (typeof map !== 'object' || Array.isArray(map) || Object.values(map).some((v) => typeof v !== 'string')) {
       throw new IngressConfigError(`${A.SecretTemplate}: "${key}" must map names to string values`);
@@ -113,7 +117,8 @@ function privateKey(a: Record<string, string>): CertificateSpec['privateKey'] | 
     const size = integer(A.PrivateKeySize, a[A.PrivateKeySize], 'a key size', (n) => n > 0);
     const algo = pk.algorithm ?? 'RSA';
     if (algo === 'RSA' && (size < 2048 || size > 8192)) throw new IngressConfigError(`${A.PrivateKeySize}: ${size} is not an RSA key size (2048 to 8192)`);
-    if (algo === 'ECDSA' && ![256, 384, 521].includes(size)) throw new IngressConfigError(`${A.PrivateKeySize}: ${size} is not an ECDSA key size (256, 384 or 521)`);
+    if (algo === 'ECDSA' && ![256, 384, 521].includes(size))
+      throw new IngressConfigError(`${A.PrivateKeySize}: ${size} is not an ECDSA key size (256, 384 or 521)`);
     pk.size = size;
   }
   const rotation = a[A.PrivateKeyRotationPolicy];
@@ -148,7 +153,8 @@ export function annotationSpec(a: Record<string, string>): { spec: Partial<Certi
   const spec: Partial<CertificateSpec> = {};
   const cn = a[A.CommonName];
   if (cn !== undefined) {
-    if (Buffer.byteLength(cn) > MAX_COMMON_NAME_BYTES) throw new IngressConfigError(`${A.CommonName}: common name may not be more than ${MAX_COMMON_NAME_BYTES} bytes`);
+    if (Buffer.byteLength(cn) > MAX_COMMON_NAME_BYTES)
+      throw new IngressConfigError(`${A.CommonName}: common name may not be more than ${MAX_COMMON_NAME_BYTES} bytes`);
     if (cn) spec.commonName = cn;
   }
   const ipSans = list(a[A.IPSANs]);
@@ -162,14 +168,16 @@ export function annotationSpec(a: Record<string, string>): { spec: Partial<Certi
   if (sub) spec.subject = sub;
   if (a[A.Duration] !== undefined) spec.duration = duration(A.Duration, a[A.Duration], MIN_DURATION_MS, 'duration');
   if (a[A.RenewBefore] !== undefined) spec.renewBefore = duration(A.RenewBefore, a[A.RenewBefore], MIN_RENEW_BEFORE_MS, 'renewBefore');
-  if (a[A.RenewBeforePercentage] !== undefined) spec.renewBeforePercentage = integer(A.RenewBeforePercentage, a[A.RenewBeforePercentage], 'an integer from 1 to 99', (n) => n >= 1 && n <= 99);
+  if (a[A.RenewBeforePercentage] !== undefined)
+    spec.renewBeforePercentage = integer(A.RenewBeforePercentage, a[A.RenewBeforePercentage], 'an integer from 1 to 99', (n) => n >= 1 && n <= 99);
   if (a[A.Usages] !== undefined) {
     const usages = a[A.Usages].split(',').map((u) => u.trim());
     const bad = usages.find((u) => !isKnownUsage(u));
     if (bad !== undefined) throw new IngressConfigError(`${A.Usages}: invalid key usage name "${bad}"`);
     spec.usages = usages as KeyUsage[];
   }
-  if (a[A.RevisionHistoryLimit] !== undefined) spec.revisionHistoryLimit = integer(A.RevisionHistoryLimit, a[A.RevisionHistoryLimit], 'a positive integer', (n) => n >= 1);
+  if (a[A.RevisionHistoryLimit] !== undefined)
+    spec.revisionHistoryLimit = integer(A.RevisionHistoryLimit, a[A.RevisionHistoryLimit], 'a positive integer', (n) => n >= 1);
   const pk = privateKey(a);
   if (pk) spec.privateKey = pk;
   if (a[A.SecretTemplate] !== undefined) {

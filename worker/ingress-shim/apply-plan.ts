@@ -17,7 +17,14 @@ export const CERTIFICATE_REFUSED_REASON = 'CertificateRefused';
 const isRefusal = (e: unknown): e is KubeApiError => e instanceof KubeApiError && [400, 403, 422].includes(e.statusCode);
 
 /** `owner` (with apiVersion and kind) receives the Events; undefined when the object is gone. `fix` names what to change on it. */
-export async function applyShimPlan(ctx: Pick<WorkerContext, 'client' | 'recorder'>, namespace: string, plan: IngressPlan, owner: KubernetesObject | undefined, fix: string, log: Logger): Promise<void> {
+export async function applyShimPlan(
+  ctx: Pick<WorkerContext, 'client' | 'recorder'>,
+  namespace: string,
+  plan: IngressPlan,
+  owner: KubernetesObject | undefined,
+  fix: string,
+  log: Logger,
+): Promise<void> {
   for (const cert of plan.delete) {
     await ctx.client.delete(Resources.Certificate, namespace, cert.metadata.name!);
     log.info({ certificate: cert.metadata.name }, 'deleted certificate no longer asked for (the Secret is kept)');
@@ -29,7 +36,11 @@ export async function applyShimPlan(ctx: Pick<WorkerContext, 'client' | 'recorde
       return true;
     } catch (e) {
       if (!isRefusal(e)) throw e;
-      events.push({ type: 'Warning', reason: CERTIFICATE_REFUSED_REASON, message: `Could not ${verb} Certificate "${cert.metadata.name}": ${e.message}. ${fix}` });
+      events.push({
+        type: 'Warning',
+        reason: CERTIFICATE_REFUSED_REASON,
+        message: `Could not ${verb} Certificate "${cert.metadata.name}": ${e.message}. ${fix}`,
+      });
       return false;
     }
   };

@@ -62,7 +62,9 @@ function existing(c: CertOut, owner: string | null = 'ingress-name'): Certificat
       namespace: NS,
       labels: c.labels,
       annotations: c.annotations,
-      ownerReferences: owner ? [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner, uid: owner, controller: true, blockOwnerDeletion: true }] : [],
+      ownerReferences: owner
+        ? [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner, uid: owner, controller: true, blockOwnerDeletion: true }]
+        : [],
     },
     spec: { secretName: c.name, issuerRef: { name: 'issuer-name' }, ...c.spec } as CertificateSpec,
   };
@@ -110,47 +112,85 @@ const cn = { commonName: 'my-cn' };
 export const SYNC_CASES: Case[] = [
   {
     name: 'return a single Certificate for an ingress with a single valid TLS entry and common-name annotation',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster(cn, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and ipv4 addresses',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, tls: [{ hosts: [...HOSTS, '10.112.234.34', '1.1.1.1'], secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      tls: [{ hosts: [...HOSTS, '10.112.234.34', '1.1.1.1'], secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, ipAddresses: ['10.112.234.34', '1.1.1.1'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and ipv6 addresses',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, tls: [{ hosts: [...HOSTS, '2a00:1450:4009:819::aaaa', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      tls: [{ hosts: [...HOSTS, '2a00:1450:4009:819::aaaa', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, ipAddresses: ['2a00:1450:4009:819::aaaa', '2a00:1450:4009:819::eeee'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and ipv4 and ipv6 addresses',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, ipAddresses: ['1.1.1.1', '2a00:1450:4009:819::eeee'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and ipv4 and ipv6 addresses from ip-sans annotation',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/ip-sans': '1.1.1.1,2a00:1450:4009:819::eeee' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/ip-sans': '1.1.1.1,2a00:1450:4009:819::eeee' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, ipAddresses: ['1.1.1.1', '2a00:1450:4009:819::eeee'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and empty alt-names annotation and ipv4 and ipv6 addresses',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/alt-names': '' }, tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/alt-names': '' },
+      tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, ipAddresses: ['1.1.1.1', '2a00:1450:4009:819::eeee'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with dnsNames and altNames from annotation and ipv4 and ipv6 addresses',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/alt-names': 'foo.alt.example.com,bar.alt.example.com' }, tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }] },
-    certManager: created(cluster({ ...cn, dnsNames: [...HOSTS, 'foo.alt.example.com', 'bar.alt.example.com'], ipAddresses: ['1.1.1.1', '2a00:1450:4009:819::eeee'] }, withLabel)),
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/alt-names': 'foo.alt.example.com,bar.alt.example.com' },
+      tls: [{ hosts: [...HOSTS, '1.1.1.1', '2a00:1450:4009:819::eeee'], secretName: 'example-com-tls' }],
+    },
+    certManager: created(
+      cluster({ ...cn, dnsNames: [...HOSTS, 'foo.alt.example.com', 'bar.alt.example.com'], ipAddresses: ['1.1.1.1', '2a00:1450:4009:819::eeee'] }, withLabel),
+    ),
   },
   {
     name: 'return a single HTTP01 Certificate for an ingress with a single valid TLS entry and HTTP01 annotations using edit-in-place',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-edit-in-place': 'true' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-edit-in-place': 'true' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({}, { ...withLabel, annotations: { [OVERRIDE_NAME]: 'ingress-name', [TEMPORARY]: 'true' } })),
   },
   {
     name: 'create a Certificate with the HTTP01 name override if the given ingress uses http01 annotations',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-edit-in-place': 'true' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-edit-in-place': 'true' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({}, { ...withLabel, annotations: { [OVERRIDE_NAME]: 'ingress-name', [TEMPORARY]: 'true' } })),
   },
   {
@@ -165,32 +205,53 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'return a single HTTP01 Certificate for an ingress with a single valid TLS entry and HTTP01 annotations with a certificate ingress class',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-class': 'cert-ing', 'kubernetes.io/ingress.class': 'nginx-ing' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-class': 'cert-ing', 'kubernetes.io/ingress.class': 'nginx-ing' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({}, { annotations: { 'acme.cert-manager.io/http01-override-ingress-class': 'cert-ing' } })),
   },
   {
     name: 'return a single HTTP01 Certificate for an ingress with a single valid TLS entry and HTTP01 annotations with a certificate ingressClassName',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-ingressclassname': 'cert-ing-class-name' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: { ...CLUSTER_ISSUER, 'acme.cert-manager.io/http01-ingress-ingressclassname': 'cert-ing-class-name' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({}, { annotations: { 'acme.cert-manager.io/http01-override-ingress-ingressclassname': 'cert-ing-class-name' } })),
   },
   {
     name: 'return a single HTTP01 Certificate for an ingress with a single valid TLS entry and valid secret template annotation',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/secret-template': '{ "annotations": { "example-annotation" : "dummy-value" }, "labels": { "example-label" : "dummy-value" } }' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: {
+        ...CLUSTER_ISSUER,
+        'cert-manager.io/secret-template': '{ "annotations": { "example-annotation" : "dummy-value" }, "labels": { "example-label" : "dummy-value" } }',
+      },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ secretTemplate: { annotations: { 'example-annotation': 'dummy-value' }, labels: { 'example-label': 'dummy-value' } } })),
   },
   {
     name: 'secret template annotation should not allow cert-manager.io/ annotations',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/secret-template': '{ "annotations": { "cert-manager.io/disallowed-annotation" : "dummy-value" } }' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/secret-template': '{ "annotations": { "cert-manager.io/disallowed-annotation" : "dummy-value" } }' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: REFUSED,
   },
   {
     name: 'secret template annotation should not allow unknown fields',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/secret-template': '{ "unknown-field": "true" }' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/secret-template': '{ "unknown-field": "true" }' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: REFUSED,
   },
   {
     name: 'edit-in-place set to false should not trigger editing the ingress in-place',
-    ingress: { annotations: { ...CLUSTER_ISSUER, 'kubernetes.io/ingress.class': 'nginx-ing', 'acme.cert-manager.io/http01-edit-in-place': 'false' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: { ...CLUSTER_ISSUER, 'kubernetes.io/ingress.class': 'nginx-ing', 'acme.cert-manager.io/http01-edit-in-place': 'false' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({})),
   },
   {
@@ -209,7 +270,10 @@ export const SYNC_CASES: Case[] = [
     ingress: { annotations: ISSUER, tls: [{ secretName: 'example-com-tls-invalid' }, { secretName: 'example-com-tls', hosts: HOSTS }] },
     certManager: {
       create: [namespaced('example-com-tls', { dnsNames: HOSTS })],
-      events: ['Warning BadConfig Skipped a TLS block: spec.tls[0].hosts: Required value', 'Normal CreateCertificate Successfully created Certificate "example-com-tls"'],
+      events: [
+        'Warning BadConfig Skipped a TLS block: spec.tls[0].hosts: Required value',
+        'Normal CreateCertificate Successfully created Certificate "example-com-tls"',
+      ],
     },
   },
   {
@@ -217,7 +281,10 @@ export const SYNC_CASES: Case[] = [
     ingress: { annotations: ISSUER, tls: [{ hosts: ['example.com'] }, { hosts: HOSTS, secretName: 'example-com-tls' }] },
     certManager: {
       create: [namespaced('example-com-tls', { dnsNames: HOSTS })],
-      events: ['Warning BadConfig Skipped a TLS block: spec.tls[0].secretName: Required value', 'Normal CreateCertificate Successfully created Certificate "example-com-tls"'],
+      events: [
+        'Warning BadConfig Skipped a TLS block: spec.tls[0].secretName: Required value',
+        'Normal CreateCertificate Successfully created Certificate "example-com-tls"',
+      ],
     },
   },
   {
@@ -228,7 +295,14 @@ export const SYNC_CASES: Case[] = [
   {
     name: 'should not return any certificates if a correct Certificate already exists',
     ingress: { annotations: ISSUER, tls: [{ hosts: ['example.com'], secretName: 'existing-crt' }] },
-    existing: [existing(namespaced('existing-crt', { issuerRef: { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' }, usages: ['digital signature', 'key encipherment'] }))],
+    existing: [
+      existing(
+        namespaced('existing-crt', {
+          issuerRef: { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' },
+          usages: ['digital signature', 'key encipherment'],
+        }),
+      ),
+    ],
     certManager: NOTHING,
   },
   {
@@ -251,26 +325,46 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'should update an existing Certificate resource with different rsa private key size if it does not match specified on the IngressLike',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'RSA', 'cert-manager.io/private-key-size': '4096' }, tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }] },
+    ingress: {
+      annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'RSA', 'cert-manager.io/private-key-size': '4096' },
+      tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }],
+    },
     existing: [existing(namespaced('cert-secret-name', { privateKey: { algorithm: 'RSA', size: 2048 } }))],
     certManager: updated(namespaced('cert-secret-name', { privateKey: { algorithm: 'RSA', size: 4096 } })),
   },
   {
     name: 'should update an existing Certificate resource with different ecdsa private key size if it does not match specified on the IngressLike',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-size': '384' }, tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }] },
+    ingress: {
+      annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-size': '384' },
+      tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }],
+    },
     existing: [existing(namespaced('cert-secret-name', { privateKey: { algorithm: 'ECDSA', size: 256 } }))],
     certManager: updated(namespaced('cert-secret-name', { privateKey: { algorithm: 'ECDSA', size: 384 } })),
   },
   {
     name: 'should update an existing Certificate resource with different private key encoding if it does not match specified on the IngressLike',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-encoding': 'PKCS8', 'cert-manager.io/private-key-size': '384' }, tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }] },
+    ingress: {
+      annotations: {
+        ...ISSUER,
+        'cert-manager.io/private-key-algorithm': 'ECDSA',
+        'cert-manager.io/private-key-encoding': 'PKCS8',
+        'cert-manager.io/private-key-size': '384',
+      },
+      tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }],
+    },
     existing: [existing(namespaced('cert-secret-name', { privateKey: { algorithm: 'ECDSA', size: 384 } }))],
     certManager: updated(namespaced('cert-secret-name', { privateKey: { algorithm: 'ECDSA', encoding: 'PKCS8', size: 384 } })),
   },
   {
     name: 'should update an existing Certificate resource with different private key rotation policy if it does not match specified on the IngressLike',
     ingress: {
-      annotations: { ...ISSUER, 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-encoding': 'PKCS1', 'cert-manager.io/private-key-size': '384', 'cert-manager.io/private-key-rotation-policy': 'Always' },
+      annotations: {
+        ...ISSUER,
+        'cert-manager.io/private-key-algorithm': 'ECDSA',
+        'cert-manager.io/private-key-encoding': 'PKCS1',
+        'cert-manager.io/private-key-size': '384',
+        'cert-manager.io/private-key-rotation-policy': 'Always',
+      },
       tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }],
     },
     existing: [existing(namespaced('cert-secret-name', { privateKey: { algorithm: 'ECDSA', size: 384 } }))],
@@ -292,7 +386,10 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'should not update an existing Certificate if there are no changes (testing elements that default to the nil pointer)',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/duration': '7200s', 'cert-manager.io/renew-before': '3600s', 'cert-manager.io/revision-history-limit': '1' }, tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }] },
+    ingress: {
+      annotations: { ...ISSUER, 'cert-manager.io/duration': '7200s', 'cert-manager.io/renew-before': '3600s', 'cert-manager.io/revision-history-limit': '1' },
+      tls: [{ hosts: ['example.com'], secretName: 'cert-secret-name' }],
+    },
     existing: [existing(namespaced('cert-secret-name', { duration: '2h0m0s', renewBefore: '1h0m0s', revisionHistoryLimit: 1 }))],
     certManager: NOTHING,
   },
@@ -301,14 +398,20 @@ export const SYNC_CASES: Case[] = [
     ingress: { annotations: { ...ISSUER, 'kubernetes.io/ingress.class': 'toot-ing' }, tls: [{ hosts: ['example.com'], secretName: 'existing-crt' }] },
     existing: [existing(namespaced('existing-crt', {}), null)],
     certManager: NOTHING,
-    certgate: { outcome: { events: ['Warning BadConfig Certificate "existing-crt" exists and is not owned by this Ingress; leaving it alone'] }, rule: 'shim-says-why' },
+    certgate: {
+      outcome: { events: ['Warning BadConfig Certificate "existing-crt" exists and is not owned by this Ingress; leaving it alone'] },
+      rule: 'shim-says-why',
+    },
   },
   {
     name: 'should not update certificate if it does not belong to the ingress',
     ingress: { annotations: { ...ISSUER, 'kubernetes.io/ingress.class': 'toot-ing' }, tls: [{ hosts: ['example.com'], secretName: 'existing-crt' }] },
     existing: [existing(namespaced('existing-crt', {}), 'not-ingress-name')],
     certManager: NOTHING,
-    certgate: { outcome: { events: ['Warning BadConfig Certificate "existing-crt" exists and is not owned by this Ingress; leaving it alone'] }, rule: 'shim-says-why' },
+    certgate: {
+      outcome: { events: ['Warning BadConfig Certificate "existing-crt" exists and is not owned by this Ingress; leaving it alone'] },
+      rule: 'shim-says-why',
+    },
   },
   {
     name: 'should delete a Certificate if its SecretName is not present in the ingress',
@@ -318,14 +421,31 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'should update a Certificate if is contains a Common Name that is not defined on the ingress annotations',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' }, tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }] },
-    existing: [existing(namespaced('example-com-tls', { commonName: 'example-common-name', issuerRef: { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' } }))],
+    ingress: {
+      annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' },
+      tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }],
+    },
+    existing: [
+      existing(
+        namespaced('example-com-tls', { commonName: 'example-common-name', issuerRef: { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' } }),
+      ),
+    ],
     certManager: updated(namespaced('example-com-tls', { issuerRef: { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' } })),
   },
   {
     name: 'if an ingress contains multiple tls entries that specify the same secretName, an error should be logged and no action taken',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' }, tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }, { hosts: ['notexample.com'], secretName: 'example-com-tls' }] },
-    certManager: { events: ['Warning BadConfig spec.tls[0].secretName: Invalid value: "example-com-tls": this secret name must only appear in a single TLS entry but is also used in spec.tls[1].secretName'] },
+    ingress: {
+      annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' },
+      tls: [
+        { hosts: ['example.com'], secretName: 'example-com-tls' },
+        { hosts: ['notexample.com'], secretName: 'example-com-tls' },
+      ],
+    },
+    certManager: {
+      events: [
+        'Warning BadConfig spec.tls[0].secretName: Invalid value: "example-com-tls": this secret name must only appear in a single TLS entry but is also used in spec.tls[1].secretName',
+      ],
+    },
   },
   {
     name: 'Failure to translateIngressAnnotations',
@@ -347,12 +467,24 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'return a single Certificate for an ingress with a single valid TLS entry with common-name and keyusage annotation',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/usages': 'signing,digital signature,content commitment' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/usages': 'signing,digital signature,content commitment' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, usages: ['signing', 'digital signature', 'content commitment'] }, withLabel)),
   },
   {
     name: 'return a single Certificate for an ingress with a single valid TLS entry with common-name and subject street addresses annotation',
-    ingress: { ...withLabel, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'cert-manager.io/subject-streetaddresses': '"1725 Slough Avenue, Suite 200, Scranton Business Park"' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      ...withLabel,
+      annotations: {
+        ...CLUSTER_ISSUER,
+        'cert-manager.io/common-name': 'my-cn',
+        'cert-manager.io/subject-streetaddresses': '"1725 Slough Avenue, Suite 200, Scranton Business Park"',
+      },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster({ ...cn, subject: { streetAddresses: ['1725 Slough Avenue, Suite 200, Scranton Business Park'] } }, withLabel)),
   },
   {
@@ -363,29 +495,63 @@ export const SYNC_CASES: Case[] = [
   },
   {
     name: 'should not propagate the applyset label',
-    ingress: { labels: { 'my-test-label': 'should be copied', 'applyset.kubernetes.io/part-of': 'should not be propagated' }, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      labels: { 'my-test-label': 'should be copied', 'applyset.kubernetes.io/part-of': 'should not be propagated' },
+      annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn' },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster(cn, withLabel)),
   },
   {
     name: 'extra Ingress annotation is copied to Certificate object',
-    ingress: { labels: {}, annotations: { ...CLUSTER_ISSUER, 'cert-manager.io/common-name': 'my-cn', 'venafi.cert-manager.io/custom-fields': 'foo', 'venafi.cert-manager.io/do-not-copy': 'bar' }, tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }] },
+    ingress: {
+      labels: {},
+      annotations: {
+        ...CLUSTER_ISSUER,
+        'cert-manager.io/common-name': 'my-cn',
+        'venafi.cert-manager.io/custom-fields': 'foo',
+        'venafi.cert-manager.io/do-not-copy': 'bar',
+      },
+      tls: [{ hosts: HOSTS, secretName: 'example-com-tls' }],
+    },
     certManager: created(cluster(cn, { annotations: { 'venafi.cert-manager.io/custom-fields': 'foo' } })),
     certgate: { outcome: created(cluster(cn)), rule: 'no-extra-certificate-annotations' },
   },
   {
     name: 'should update a Certificate annotations if custom annotation is needed',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io', 'venafi.cert-manager.io/custom-fields': 'foo' }, tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }] },
+    ingress: {
+      annotations: {
+        ...ISSUER,
+        'cert-manager.io/issuer-kind': 'Issuer',
+        'cert-manager.io/issuer-group': 'cert-manager.io',
+        'venafi.cert-manager.io/custom-fields': 'foo',
+      },
+      tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }],
+    },
     existing: [existing(namespaced('example-com-tls', { commonName: 'example-common-name' }))],
     certManager: updated(namespaced('example-com-tls', {}, { annotations: { 'venafi.cert-manager.io/custom-fields': 'foo' } })),
     certgate: { outcome: updated(namespaced('example-com-tls', {})), rule: 'no-extra-certificate-annotations' },
   },
   {
     name: 'should append a Certificate annotations if annotation is set',
-    ingress: { annotations: { ...ISSUER, 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io', 'venafi.cert-manager.io/custom-fields': 'foo' }, tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }] },
-    existing: [existing(namespaced('example-com-tls', { commonName: 'example-common-name' }, { annotations: { 'venafi.cert-manager.io/custom-fields': 'bar' } }))],
+    ingress: {
+      annotations: {
+        ...ISSUER,
+        'cert-manager.io/issuer-kind': 'Issuer',
+        'cert-manager.io/issuer-group': 'cert-manager.io',
+        'venafi.cert-manager.io/custom-fields': 'foo',
+      },
+      tls: [{ hosts: ['example.com'], secretName: 'example-com-tls' }],
+    },
+    existing: [
+      existing(namespaced('example-com-tls', { commonName: 'example-common-name' }, { annotations: { 'venafi.cert-manager.io/custom-fields': 'bar' } })),
+    ],
     certManager: updated(namespaced('example-com-tls', {}, { annotations: { 'venafi.cert-manager.io/custom-fields': 'foo' } })),
     // certgate leaves annotations it does not manage as they are.
-    certgate: { outcome: updated(namespaced('example-com-tls', {}, { annotations: { 'venafi.cert-manager.io/custom-fields': 'bar' } })), rule: 'no-extra-certificate-annotations' },
+    certgate: {
+      outcome: updated(namespaced('example-com-tls', {}, { annotations: { 'venafi.cert-manager.io/custom-fields': 'bar' } })),
+      rule: 'no-extra-certificate-annotations',
+    },
   },
 ];
 
@@ -436,18 +602,30 @@ describe("cert-manager's ingress-shim TestSync (Ingress cases)", () => {
 const ISSUER_CASES: Array<[Record<string, string> | undefined, IssuerRef | undefined, IssuerRef | RegExp | undefined]> = [
   [{ 'cert-manager.io/issuer': 'issuer', 'cert-manager.io/issuer-group': 'foo.bar' }, undefined, { name: 'issuer', kind: 'Issuer', group: 'foo.bar' }],
   [{ 'cert-manager.io/cluster-issuer': 'clusterissuer' }, undefined, { name: 'clusterissuer', kind: 'ClusterIssuer', group: 'cert-manager.io' }],
-  [{ 'kubernetes.io/tls-acme': 'true' }, { name: 'default-name', kind: 'ClusterIssuer', group: 'cert-manager.io' }, { name: 'default-name', kind: 'ClusterIssuer', group: 'cert-manager.io' }],
+  [
+    { 'kubernetes.io/tls-acme': 'true' },
+    { name: 'default-name', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    { name: 'default-name', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+  ],
   // cert-manager: no annotation is an error from issuerForIngressLike; its sync never calls it then (hasShimAnnotation is false). certgate: not annotated.
   [undefined, undefined, undefined],
   [{ 'kubernetes.io/tls-acme': 'true' }, undefined, /no --default-issuer/],
-  [{ 'cert-manager.io/cluster-issuer': 'clusterissuer', 'cert-manager.io/issuer': 'issuer', 'cert-manager.io/issuer-group': 'group.io' }, undefined, /both "cert-manager.io\/issuer" and "cert-manager.io\/cluster-issuer" may not be set.*both "cert-manager.io\/cluster-issuer" and "cert-manager.io\/issuer-group" may not be set/],
+  [
+    { 'cert-manager.io/cluster-issuer': 'clusterissuer', 'cert-manager.io/issuer': 'issuer', 'cert-manager.io/issuer-group': 'group.io' },
+    undefined,
+    /both "cert-manager.io\/issuer" and "cert-manager.io\/cluster-issuer" may not be set.*both "cert-manager.io\/cluster-issuer" and "cert-manager.io\/issuer-group" may not be set/,
+  ],
 ];
 
 describe("cert-manager's TestIssuerForIngress", () => {
   for (const [i, [annotations, defaults, want]] of ISSUER_CASES.entries()) {
     it(`case ${i + 1}: ${JSON.stringify(annotations ?? null)}`, () => {
       const ing = ingress({ annotations });
-      if (want instanceof RegExp) assert.throws(() => ingressIssuer(ing, defaults), (e: Error) => e instanceof IngressConfigError && want.test(e.message));
+      if (want instanceof RegExp)
+        assert.throws(
+          () => ingressIssuer(ing, defaults),
+          (e: Error) => e instanceof IngressConfigError && want.test(e.message),
+        );
       else assert.deepEqual(ingressIssuer(ing, defaults), want);
     });
   }

@@ -17,11 +17,15 @@ export const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
 
 /** Ingresses by "namespace/secretName" of each tls entry (rivals for a Secret find each other without a list). */
 const ingressesBySecret = (ctx: WorkerContext) =>
-  cacheIndex(ctx.caches.ingresses, 'tlsSecret', (i: V1Ingress) => (i.spec?.tls ?? []).flatMap((t) => (t.secretName ? [`${i.metadata?.namespace}/${t.secretName}`] : [])));
+  cacheIndex(ctx.caches.ingresses, 'tlsSecret', (i: V1Ingress) =>
+    (i.spec?.tls ?? []).flatMap((t) => (t.secretName ? [`${i.metadata?.namespace}/${t.secretName}`] : [])),
+  );
 
 /** Certificates by "namespace/name" of the Ingress that controls them. */
 const certificatesByIngress = (ctx: WorkerContext) =>
-  cacheIndex(ctx.caches.certificates, 'ingressOwner', (c: Certificate) => (c.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Ingress' && r.controller).map((r) => `${c.metadata.namespace}/${r.name}`));
+  cacheIndex(ctx.caches.certificates, 'ingressOwner', (c: Certificate) =>
+    (c.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Ingress' && r.controller).map((r) => `${c.metadata.namespace}/${r.name}`),
+  );
 
 /**
  * The Certificates the plan for an Ingress can touch, from indexes instead of a list of the
@@ -55,11 +59,24 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
       const cached = ctx.caches.ingresses.get(name, ns);
       const ingress = cached && !beingDeleted(cached) ? await ensureTransparentTls(ctx, cached, log) : cached;
       const ingressRef = ingress && ({ ...ingress, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as V1Ingress);
-      const rivals = ingressRef ? ingressesWanting(ctx, ns, (ingressRef.spec?.tls ?? []).map((t) => t.secretName)) : [];
+      const rivals = ingressRef
+        ? ingressesWanting(
+            ctx,
+            ns,
+            (ingressRef.spec?.tls ?? []).map((t) => t.secretName),
+          )
+        : [];
       const claimed = ingressRef && withoutLostSecretClaims(ingressRef, rivals, ctx.config.defaultIssuer);
       const plan = planIngress(name, claimed?.ingress, certificatesFor(ctx, ns, name, claimed?.ingress), ctx.config.defaultIssuer);
       plan.events.push(...(claimed?.events ?? []));
-      await applyShimPlan(ctx, ns, plan, ingressRef, "Fix the Ingress's cert-manager.io annotations or tls entry; the Certificate is made when the Ingress changes", log);
+      await applyShimPlan(
+        ctx,
+        ns,
+        plan,
+        ingressRef,
+        "Fix the Ingress's cert-manager.io annotations or tls entry; the Certificate is made when the Ingress changes",
+        log,
+      );
     },
   });
   // Ingresses asking for the same Secret decide between them (secret-claims.ts): a change of one,
@@ -71,7 +88,10 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
   for (const verb of ['add', 'update', 'delete'] as const) {
     ctx.caches.ingresses.on(verb, (i: V1Ingress) => {
       ctrl.enqueue(i);
-      enqueueRivals(i.metadata?.namespace, (i.spec?.tls ?? []).map((t) => t.secretName));
+      enqueueRivals(
+        i.metadata?.namespace,
+        (i.spec?.tls ?? []).map((t) => t.secretName),
+      );
     });
   }
   // Labelling a namespace certgate.io/tls=enforce (or changing its default issuer) concerns the Ingresses already in it.

@@ -65,10 +65,12 @@ function durationValue(d: string): string | number {
  * Certificates of its namespace. A not usable Ingress yields one BadConfig Event and no change.
  */
 export function planIngress(name: string, ingress: V1Ingress | undefined, certificates: readonly Certificate[], defaultIssuer?: IssuerRef): IngressPlan {
-  const desire = ingress && (() => {
-    const issuer = ingressIssuer(ingress, defaultIssuer);
-    return issuer && desiredCertificates(ingress, issuer);
-  });
+  const desire =
+    ingress &&
+    (() => {
+      const issuer = ingressIssuer(ingress, defaultIssuer);
+      return issuer && desiredCertificates(ingress, issuer);
+    });
   return planShim({ kind: 'Ingress', name, object: ingress }, desire, certificates);
 }
 
@@ -80,7 +82,11 @@ export type Desire = () => { certificates: Certificate[]; skipped: string[]; not
  * what `desire` asks for, update what differs, delete what this object owns and no longer asks
  * for. `desire` throwing IngressConfigError yields one BadConfig Event and no change.
  */
-export function planShim(owner: { kind: ShimOwnerKind; name: string; object: { metadata?: V1Ingress['metadata'] } | undefined }, desire: Desire | undefined, certificates: readonly Certificate[]): IngressPlan {
+export function planShim(
+  owner: { kind: ShimOwnerKind; name: string; object: { metadata?: V1Ingress['metadata'] } | undefined },
+  desire: Desire | undefined,
+  certificates: readonly Certificate[],
+): IngressPlan {
   const plan: IngressPlan = { create: [], update: [], delete: [], events: [] };
   const { kind, name, object } = owner;
   if (object && beingDeleted(object)) return plan;
@@ -104,14 +110,25 @@ export function planShim(owner: { kind: ShimOwnerKind; name: string; object: { m
     const existing = byName.get(want.metadata.name!);
     if (!existing) {
       plan.create.push(want);
-      plan.events.push({ type: 'Normal', reason: 'CreateCertificate', message: `Successfully created Certificate "${want.metadata.name}"`, certificate: want.metadata.name });
+      plan.events.push({
+        type: 'Normal',
+        reason: 'CreateCertificate',
+        message: `Successfully created Certificate "${want.metadata.name}"`,
+        certificate: want.metadata.name,
+      });
       continue;
     }
     if (!ownedBy(existing, kind, name, object!.metadata?.uid)) {
-      plan.events.push({ type: 'Warning', reason: 'BadConfig', message: `Certificate "${existing.metadata.name}" exists and is not owned by this ${kind}; leaving it alone` });
+      plan.events.push({
+        type: 'Warning',
+        reason: 'BadConfig',
+        message: `Certificate "${existing.metadata.name}" exists and is not owned by this ${kind}; leaving it alone`,
+      });
       continue;
     }
-    const annotations = Object.fromEntries(Object.entries(existing.metadata.annotations ?? {}).filter(([k]) => !managedAnnotation(k) || k in (want.metadata.annotations ?? {})));
+    const annotations = Object.fromEntries(
+      Object.entries(existing.metadata.annotations ?? {}).filter(([k]) => !managedAnnotation(k) || k in (want.metadata.annotations ?? {})),
+    );
     Object.assign(annotations, want.metadata.annotations);
     // Labels are reset to the owner's, as cert-manager does.
     const labels = want.metadata.labels ?? {};
@@ -123,7 +140,12 @@ export function planShim(owner: { kind: ShimOwnerKind; name: string; object: { m
       semanticallyEqual(existing.metadata.labels ?? {}, labels);
     if (same) continue;
     plan.update.push({ ...existing, metadata: { ...existing.metadata, annotations, labels }, spec: want.spec });
-    plan.events.push({ type: 'Normal', reason: 'UpdateCertificate', message: `Successfully updated Certificate "${want.metadata.name}"`, certificate: want.metadata.name });
+    plan.events.push({
+      type: 'Normal',
+      reason: 'UpdateCertificate',
+      message: `Successfully updated Certificate "${want.metadata.name}"`,
+      certificate: want.metadata.name,
+    });
   }
   const wanted = new Set(desired.map((c) => c.metadata.name));
   for (const cert of certificates) {

@@ -16,7 +16,11 @@ function claimantOf(ingress: V1Ingress): SecretClaimant {
 }
 
 /** The Ingress without the tls entries whose Secret an older Ingress of its namespace also asks for, and one Warning per entry left out. */
-export function withoutLostSecretClaims(ingress: V1Ingress, namespaceIngresses: readonly V1Ingress[], defaultIssuer?: IssuerRef): { ingress: V1Ingress; events: PlannedEvent[] } {
+export function withoutLostSecretClaims(
+  ingress: V1Ingress,
+  namespaceIngresses: readonly V1Ingress[],
+  defaultIssuer?: IssuerRef,
+): { ingress: V1Ingress; events: PlannedEvent[] } {
   const tls = ingress.spec?.tls ?? [];
   if (tls.length === 0 || !ingressIssuer(ingress, defaultIssuer)) return { ingress, events: [] };
   const self = claimantOf(ingress);
@@ -35,7 +39,11 @@ export function withoutLostSecretClaims(ingress: V1Ingress, namespaceIngresses: 
     const others = t.secretName ? rivals.get(t.secretName) : undefined;
     const winner = others && secretWinner([self, ...others]);
     if (!winner || winner === self) return true;
-    events.push({ type: 'Warning', reason: SECRET_NAME_TAKEN_REASON, message: `spec.tls[${i}].secretName "${t.secretName}" is also requested by Ingress "${winner.name}", which is older and gets the certificate; use another secretName for this Ingress` });
+    events.push({
+      type: 'Warning',
+      reason: SECRET_NAME_TAKEN_REASON,
+      message: `spec.tls[${i}].secretName "${t.secretName}" is also requested by Ingress "${winner.name}", which is older and gets the certificate; use another secretName for this Ingress`,
+    });
     return false;
   });
   return events.length === 0 ? { ingress, events } : { ingress: { ...ingress, spec: { ...ingress.spec, tls: kept } }, events };

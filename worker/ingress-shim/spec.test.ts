@@ -13,11 +13,16 @@ describe('ingress shim: issuer', () => {
   const cases: Array<[string, Record<string, string>, unknown]> = [
     ['issuer', { 'cert-manager.io/issuer': 'ca' }, { name: 'ca', kind: 'Issuer', group: 'cert-manager.io' }],
     ['cluster-issuer', { 'cert-manager.io/cluster-issuer': 'le' }, { name: 'le', kind: 'ClusterIssuer', group: 'cert-manager.io' }],
-    ['issuer with kind and group', { 'cert-manager.io/issuer': 'x', 'cert-manager.io/issuer-kind': 'ClusterIssuer', 'cert-manager.io/issuer-group': 'cert-manager.io' }, { name: 'x', kind: 'ClusterIssuer', group: 'cert-manager.io' }],
+    [
+      'issuer with kind and group',
+      { 'cert-manager.io/issuer': 'x', 'cert-manager.io/issuer-kind': 'ClusterIssuer', 'cert-manager.io/issuer-group': 'cert-manager.io' },
+      { name: 'x', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    ],
     ['tls-acme uses the default issuer', { 'kubernetes.io/tls-acme': 'true' }, { name: 'default', kind: 'ClusterIssuer', group: 'cert-manager.io' }],
     ['not annotated', {}, undefined],
   ];
-  for (const [name, a, want] of cases) it(name, () => assert.deepEqual(ingressIssuer(ingress(a), { name: 'default', kind: 'ClusterIssuer', group: 'cert-manager.io' }), want));
+  for (const [name, a, want] of cases)
+    it(name, () => assert.deepEqual(ingressIssuer(ingress(a), { name: 'default', kind: 'ClusterIssuer', group: 'cert-manager.io' }), want));
 
   it('both issuer annotations is an error', () => {
     assert.throws(() => ingressIssuer(ingress({ 'cert-manager.io/issuer': 'a', 'cert-manager.io/cluster-issuer': 'b' })), /use one/);
@@ -52,7 +57,13 @@ describe('ingress shim: desired Certificates', () => {
       ),
       issuer,
     );
-    assert.deepEqual(certs.map((c) => [c.metadata.name, c.spec.dnsNames]), [['a-tls', ['a.example.test', 'www.a.example.test']], ['b-tls', ['b.example.test']]]);
+    assert.deepEqual(
+      certs.map((c) => [c.metadata.name, c.spec.dnsNames]),
+      [
+        ['a-tls', ['a.example.test', 'www.a.example.test']],
+        ['b-tls', ['b.example.test']],
+      ],
+    );
     const a = certs[0];
     assert.equal(a.spec.secretName, 'a-tls');
     assert.deepEqual(a.spec.issuerRef, { name: 'ca', kind: 'Issuer', group: 'cert-manager.io' });
@@ -62,12 +73,22 @@ describe('ingress shim: desired Certificates', () => {
     assert.deepEqual(a.spec.privateKey, { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never', encoding: 'PKCS8' });
     assert.deepEqual(a.spec.usages, ['digital signature', 'server auth']);
     assert.deepEqual(a.spec.subject, { organizations: ['Acme'] });
-    assert.deepEqual(a.metadata.ownerReferences, [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'web', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(a.metadata.ownerReferences, [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'web', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+    ]);
     assert.equal(a.metadata.annotations![HTTP01_OVERRIDE_INGRESS_NAME], 'web');
   });
 
   const bad: Array<[string, Record<string, string>, V1IngressTLS[] | undefined, RegExp]> = [
-    ['two tls entries sharing a secretName', {}, [{ hosts: ['a.test'], secretName: 'x' }, { hosts: ['b.test'], secretName: 'x' }], /must only appear in a single TLS entry/],
+    [
+      'two tls entries sharing a secretName',
+      {},
+      [
+        { hosts: ['a.test'], secretName: 'x' },
+        { hosts: ['b.test'], secretName: 'x' },
+      ],
+      /must only appear in a single TLS entry/,
+    ],
     ['bad duration', { 'cert-manager.io/duration': 'soon' }, undefined, /cert-manager.io\/duration: invalid duration/],
     ['bad algorithm', { 'cert-manager.io/private-key-algorithm': 'DSA' }, undefined, /is not RSA, ECDSA or Ed25519/],
     ['bad size', { 'cert-manager.io/private-key-size': 'big' }, undefined, /is not a key size|is not an RSA key size/],

@@ -41,7 +41,12 @@ export function shimIssuer(a: Record<string, string>, defaultIssuer: IssuerRef |
   if (has(A.ClusterIssuer)) ref = { name: a[A.ClusterIssuer], kind: 'ClusterIssuer', group: 'cert-manager.io' };
   if (ref && has(A.IssuerKind)) ref.kind = a[A.IssuerKind] as IssuerRef['kind'];
   if (ref && has(A.IssuerGroup)) ref.group = a[A.IssuerGroup] || 'cert-manager.io';
-  if (!ref?.name) errors.push(tlsAcme && !defaultIssuer ? `${A.TLSACME} is set but the worker has no --default-issuer` : 'failed to determine issuer name to be used for ingress resource');
+  if (!ref?.name)
+    errors.push(
+      tlsAcme && !defaultIssuer
+        ? `${A.TLSACME} is set but the worker has no --default-issuer`
+        : 'failed to determine issuer name to be used for ingress resource',
+    );
   if (has(A.Issuer) && has(A.ClusterIssuer)) errors.push(`both "${A.Issuer}" and "${A.ClusterIssuer}" may not be set; use one`);
   if (has(A.ClusterIssuer) && has(A.IssuerGroup)) errors.push(`both "${A.ClusterIssuer}" and "${A.IssuerGroup}" may not be set`);
   if (has(A.ClusterIssuer) && has(A.IssuerKind)) errors.push(`both "${A.ClusterIssuer}" and "${A.IssuerKind}" may not be set`);
@@ -72,7 +77,8 @@ function duplicateSecretName(tls: V1IngressTLS[]): string | undefined {
   for (const [i, entry] of tls.entries()) {
     const name = entry.secretName ?? '';
     if (!first.has(name)) first.set(name, i);
-    else return `spec.tls[${first.get(name)}].secretName: Invalid value: "${name}": this secret name must only appear in a single TLS entry but is also used in spec.tls[${i}].secretName`;
+    else
+      return `spec.tls[${first.get(name)}].secretName: Invalid value: "${name}": this secret name must only appear in a single TLS entry but is also used in spec.tls[${i}].secretName`;
   }
   return undefined;
 }
@@ -85,7 +91,13 @@ export interface DesiredCertificates {
 
 /** A valid name close to the given one: lower case, other characters as "-". */
 function suggestedName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 253) || 'web-tls';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, 253) || 'web-tls'
+  );
 }
 
 /** Why `secretName` cannot name a Certificate, with a valid name to use instead; undefined when it can. */
@@ -104,7 +116,12 @@ export interface ShimCertificateBase {
 }
 
 /** The base for an annotated object: its labels without the ApplySet one, its annotations translated. */
-export function shimCertificateBase(owner: ShimCertificateBase['owner'], metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }, annotations: Record<string, string>, issuer: IssuerRef): ShimCertificateBase {
+export function shimCertificateBase(
+  owner: ShimCertificateBase['owner'],
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> },
+  annotations: Record<string, string>,
+  issuer: IssuerRef,
+): ShimCertificateBase {
   const labels = { ...(metadata.labels ?? {}) };
   delete labels[APPLYSET_LABEL];
   return { owner, labels, annotations, annotationParts: annotationSpec(metadata.annotations ?? {}), issuer };
@@ -152,7 +169,9 @@ export function desiredCertificates(ingress: V1Ingress, issuer: IssuerRef): Desi
   const certificates: Certificate[] = [];
   const skipped: string[] = [];
   for (const [i, entry] of tls.entries()) {
-    const missing = [!entry.hosts?.length && `spec.tls[${i}].hosts: Required value`, !entry.secretName && `spec.tls[${i}].secretName: Required value`].filter(Boolean);
+    const missing = [!entry.hosts?.length && `spec.tls[${i}].hosts: Required value`, !entry.secretName && `spec.tls[${i}].secretName: Required value`].filter(
+      Boolean,
+    );
     if (missing.length) {
       skipped.push(`Skipped a TLS block: ${missing.length > 1 ? `[${missing.join(', ')}]` : missing[0]}`);
       continue;

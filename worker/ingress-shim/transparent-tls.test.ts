@@ -32,17 +32,30 @@ describe('ensureTransparentTls', { timeout: 240_000 }, () => {
 
   /** A worker context with only what transparent TLS reads: client, namespace cache, recorder, config. */
   const ctxFor = (client: KubeClient, config: Partial<WorkerConfig>): WorkerContext =>
-    ({ client, caches: { namespaces }, recorder: createEventRecorder({ client, component: 'certgate-test', log: quiet }), config: { transparentTls: false, transparentTlsExcludedNamespaces: [], ...config }, log: quiet }) as unknown as WorkerContext;
+    ({
+      client,
+      caches: { namespaces },
+      recorder: createEventRecorder({ client, component: 'certgate-test', log: quiet }),
+      config: { transparentTls: false, transparentTlsExcludedNamespaces: [], ...config },
+      log: quiet,
+    }) as unknown as WorkerContext;
   const create = (ns: string, name: string, metadata: Record<string, unknown> = {}) =>
-    admin.create<V1Ingress>(Resources.Ingress, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns, ...metadata }, spec: { rules: [{ host: `${name}.example.test` }] } } as V1Ingress);
-  const eventsFor = async (ns: string, name: string) => (await admin.list<any>(Resources.Event, { namespace: ns })).items.filter((e) => e.involvedObject?.name === name);
+    admin.create<V1Ingress>(Resources.Ingress, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: ns, ...metadata },
+      spec: { rules: [{ host: `${name}.example.test` }] },
+    } as V1Ingress);
+  const eventsFor = async (ns: string, name: string) =>
+    (await admin.list<any>(Resources.Event, { namespace: ns })).items.filter((e) => e.involvedObject?.name === name);
   const flush = (ctx: WorkerContext) => ctx.recorder.flush();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'certgate-tt-'));
     server = await startApiServer({ dir, crdDir: null, rbac: true });
     admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfigPath }), 'test-admin');
-    const ns = (name: string, labels: Record<string, string> = {}) => admin.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } } as KubernetesObject);
+    const ns = (name: string, labels: Record<string, string> = {}) =>
+      admin.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } } as KubernetesObject);
     await ns('plain');
     await ns('off', { 'certgate.io/tls': 'off' });
     await ns('enforce', { 'certgate.io/tls': 'enforce' });
@@ -90,13 +103,30 @@ describe('ensureTransparentTls', { timeout: 240_000 }, () => {
     const [event] = await eventsFor('enforce', 'noissuer');
     assert.equal(event.type, 'Warning');
     assert.equal(event.reason, 'TransparentTLSSkipped');
-    assert.match(event.message, /no default issuer; set --default-issuer or the namespace annotation certgate.io\/default-issuer \(namespace "enforce" is labelled certgate.io\/tls=enforce\)/);
+    assert.match(
+      event.message,
+      /no default issuer; set --default-issuer or the namespace annotation certgate.io\/default-issuer \(namespace "enforce" is labelled certgate.io\/tls=enforce\)/,
+    );
   });
 
   it('a patch the API server refuses becomes a Warning, not a retry loop', async () => {
     // A ServiceAccount that may read Ingresses and write Events, but not patch Ingresses.
-    await admin.create(ClusterRole, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'no-patch' }, rules: [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] }, { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] }] } as KubernetesObject);
-    await admin.create(ClusterRoleBinding, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'no-patch' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'no-patch' }, subjects: [{ kind: 'ServiceAccount', name: 'worker', namespace: 'plain' }] } as KubernetesObject);
+    await admin.create(ClusterRole, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'no-patch' },
+      rules: [
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    } as KubernetesObject);
+    await admin.create(ClusterRoleBinding, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'no-patch' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'no-patch' },
+      subjects: [{ kind: 'ServiceAccount', name: 'worker', namespace: 'plain' }],
+    } as KubernetesObject);
     const limited = new KubeClient(loadKubeConfig({ kubeconfig: await server.kubeconfigFor('plain', 'worker') }), 'certgate-worker');
     const ctx = ctxFor(limited, { transparentTls: true, defaultIssuer: issuer });
     const web = await create('plain', 'refused');

@@ -51,7 +51,13 @@ export async function ensureTransparentTls(ctx: WorkerContext, ingress: V1Ingres
     const issuer = outcome.addedIssuer;
     const annotation: [string, string] | undefined = issuer ? [issuerAnnotation(issuer), issuer.name] : undefined;
     try {
-      const patched = await ctx.client.patch<V1Ingress>(Resources.Ingress, current.metadata!.namespace, current.metadata!.name!, patchFor(current, outcome.object), { type: 'json' });
+      const patched = await ctx.client.patch<V1Ingress>(
+        Resources.Ingress,
+        current.metadata!.namespace,
+        current.metadata!.name!,
+        patchFor(current, outcome.object),
+        { type: 'json' },
+      );
       const added = `tls for Secret "${outcome.secretName}" (hosts ${outcome.hosts.join(', ')})${annotation ? ` and annotation ${annotation[0]}=${annotation[1]}` : ''}`;
       ctx.recorder.event(asIngress(patched), 'Normal', TRANSPARENT_TLS_REASON, `Added ${added}: ${why}`);
       log.info({ secretName: outcome.secretName, hosts: outcome.hosts, issuerAnnotation: annotation?.join('=') }, 'transparent TLS added');

@@ -30,7 +30,6 @@ export interface IssuerBackend {
   checkIssuer(issuer: Issuer | ClusterIssuer, resourceNamespace: string): Promise<IssuerReadiness>;
 }
 
-
 /** The backend per issuer type; ACME is absent in tests that need only the local types. */
 export interface IssuerBackends {
   selfSigned: IssuerBackend;

@@ -33,7 +33,11 @@ async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namesp
   if (!secret) return { problem: `Error getting keypair for CA issuer: secret "${namespace}/${secretName}" not found`, reason: IssuerReasons.ErrGetKeyPair };
   const certificatePem = secretValue(secret, SecretKeys.Certificate);
   const keyPem = secretValue(secret, SecretKeys.PrivateKey);
-  if (!certificatePem || !keyPem) return { problem: `Error getting keypair for CA issuer: secret "${namespace}/${secretName}" has no tls.crt or tls.key`, reason: IssuerReasons.ErrGetKeyPair };
+  if (!certificatePem || !keyPem)
+    return {
+      problem: `Error getting keypair for CA issuer: secret "${namespace}/${secretName}" has no tls.crt or tls.key`,
+      reason: IssuerReasons.ErrGetKeyPair,
+    };
   const memoKey = `${secretName}\0${certificatePem}\0${keyPem}`;
   const known = checked.get(memoKey);
   if (known) return known;
@@ -46,9 +50,14 @@ async function loadCa(ctx: WorkerContext, issuer: Issuer | ClusterIssuer, namesp
 function checkPair(secretName: string, certificatePem: string, keyPem: string): CaCheck {
   try {
     const leaf = parseCertificateChain(certificatePem)[0];
-    if (!leaf.ca) return { problem: `Error getting keypair for CA issuer: the certificate in "${secretName}" is not a CA`, reason: IssuerReasons.ErrInvalidKeyPair };
+    if (!leaf.ca)
+      return { problem: `Error getting keypair for CA issuer: the certificate in "${secretName}" is not a CA`, reason: IssuerReasons.ErrInvalidKeyPair };
     const signerKey = parsePrivateKeyPem(keyPem);
-    if (!certificateMatchesKey(leaf, signerKey)) return { problem: `Error getting keypair for CA issuer: the private key in "${secretName}" does not match its certificate`, reason: IssuerReasons.ErrInvalidKeyPair };
+    if (!certificateMatchesKey(leaf, signerKey))
+      return {
+        problem: `Error getting keypair for CA issuer: the private key in "${secretName}" does not match its certificate`,
+        reason: IssuerReasons.ErrInvalidKeyPair,
+      };
     return { certificatePem, keyPem, signerKey, signerCertificatePem: splitPemCertificates(certificatePem)[0], ...splitChain(certificatePem) };
   } catch (e) {
     return { problem: `Error getting keypair for CA issuer: ${(e as Error).message}`, reason: IssuerReasons.ErrInvalidKeyPair };

@@ -18,7 +18,11 @@ export function createSelfSignedBackend(ctx: WorkerContext): IssuerBackend {
       const ns = request.metadata.namespace!;
       const keySecret = request.metadata.annotations?.[CertificateRequestAnnotations.PrivateKeySecretName];
       if (!keySecret) {
-        return { state: 'failed', reason: 'Failed', message: `SelfSigned issuer needs the ${CertificateRequestAnnotations.PrivateKeySecretName} annotation on the request` };
+        return {
+          state: 'failed',
+          reason: 'Failed',
+          message: `SelfSigned issuer needs the ${CertificateRequestAnnotations.PrivateKeySecretName} annotation on the request`,
+        };
       }
       const keyPem = secretValue(await readSecret(ctx, ns, keySecret), SecretKeys.PrivateKey);
       if (!keyPem) return { state: 'pending', reason: 'Pending', message: `Waiting for the private key Secret "${keySecret}"`, recheckAfterMs: 2000 };

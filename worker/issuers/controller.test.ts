@@ -11,7 +11,13 @@ const NS = 'apps';
 const readyCondition = { type: 'Ready', status: 'True' as const, reason: 'IsReady', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
 
 function issuer(spec: Issuer['spec'], status?: Issuer['status'], cluster = false): Issuer | ClusterIssuer {
-  return { apiVersion: 'cert-manager.io/v1', kind: cluster ? 'ClusterIssuer' : 'Issuer', metadata: { name: 'ca', ...(cluster ? {} : { namespace: NS }), generation: 1 }, spec, ...(status ? { status } : {}) };
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: cluster ? 'ClusterIssuer' : 'Issuer',
+    metadata: { name: 'ca', ...(cluster ? {} : { namespace: NS }), generation: 1 },
+    spec,
+    ...(status ? { status } : {}),
+  };
 }
 
 function checking(answer: IssuerReadiness) {
@@ -38,7 +44,14 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'ready: Ready=True and a Normal Event', issuer: issuer({ ca: { secretName: 'k' } }), answer: { ready: true, reason: 'IsReady', message: 'ok' }, ready: { status: 'True', reason: 'IsReady' }, event: 'IsReady', askedIn: NS },
+  {
+    name: 'ready: Ready=True and a Normal Event',
+    issuer: issuer({ ca: { secretName: 'k' } }),
+    answer: { ready: true, reason: 'IsReady', message: 'ok' },
+    ready: { status: 'True', reason: 'IsReady' },
+    event: 'IsReady',
+    askedIn: NS,
+  },
   {
     name: 'not ready: Ready=False, a Warning Event, checked again in 10 s',
     issuer: issuer({ ca: { secretName: 'k' } }),
@@ -57,8 +70,20 @@ const cases: Case[] = [
     event: 'ACMEAccountRegistered',
     askedIn: NS,
   },
-  { name: 'no supported type: Ready=False ErrInitIssuer', issuer: issuer({}), answer: { ready: true, reason: 'unused', message: '' }, ready: { status: 'False', reason: 'ErrInitIssuer' }, event: 'ErrInitIssuer', requeueAfterMs: 10_000 },
-  { name: 'unchanged: no write, no Event', issuer: issuer({ ca: { secretName: 'k' } }, { conditions: [{ ...readyCondition, observedGeneration: 1 }] }), answer: { ready: true, reason: 'IsReady', message: 'ok' }, askedIn: NS },
+  {
+    name: 'no supported type: Ready=False ErrInitIssuer',
+    issuer: issuer({}),
+    answer: { ready: true, reason: 'unused', message: '' },
+    ready: { status: 'False', reason: 'ErrInitIssuer' },
+    event: 'ErrInitIssuer',
+    requeueAfterMs: 10_000,
+  },
+  {
+    name: 'unchanged: no write, no Event',
+    issuer: issuer({ ca: { secretName: 'k' } }, { conditions: [{ ...readyCondition, observedGeneration: 1 }] }),
+    answer: { ready: true, reason: 'IsReady', message: 'ok' },
+    askedIn: NS,
+  },
   {
     name: 'a ClusterIssuer is checked against the cluster resource namespace',
     issuer: issuer({ ca: { secretName: 'k' } }, undefined, true),
@@ -87,7 +112,10 @@ describe('issuer readiness controllers', () => {
       } else {
         assert.deepEqual(w.writes, [], 'no writes');
       }
-      assert.deepEqual(w.events.map((e) => e.reason), c.event ? [c.event] : []);
+      assert.deepEqual(
+        w.events.map((e) => e.reason),
+        c.event ? [c.event] : [],
+      );
       assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
     });
   }

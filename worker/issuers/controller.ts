@@ -46,14 +46,25 @@ function make(ctx: WorkerContext, backends: IssuerBackends, cluster: boolean): Q
       const prior = getCondition(issuer.status?.conditions, ConditionTypes.Ready);
       const conditions = setCondition(
         issuer.status?.conditions,
-        { type: ConditionTypes.Ready, status: readiness.ready ? 'True' : 'False', reason: readiness.reason, message: readiness.message, observedGeneration: issuer.metadata.generation },
+        {
+          type: ConditionTypes.Ready,
+          status: readiness.ready ? 'True' : 'False',
+          reason: readiness.reason,
+          message: readiness.message,
+          observedGeneration: issuer.metadata.generation,
+        },
         ctx.clock.now(),
       );
       const status: IssuerStatus = { ...issuer.status, ...(readiness.status ?? {}), conditions };
       if (!semanticallyEqual(status, issuer.status ?? {})) {
         await ctx.client.replaceStatus(resource, { ...issuer, status });
         if (prior?.status !== (readiness.ready ? 'True' : 'False') || prior?.reason !== readiness.reason) {
-          ctx.recorder.event(issuer, readiness.ready ? 'Normal' : 'Warning', readiness.reason, readiness.message || (readiness.ready ? 'Issuer is ready' : 'Issuer is not ready'));
+          ctx.recorder.event(
+            issuer,
+            readiness.ready ? 'Normal' : 'Warning',
+            readiness.reason,
+            readiness.message || (readiness.ready ? 'Issuer is ready' : 'Issuer is not ready'),
+          );
         }
         log.info({ ready: readiness.ready, reason: readiness.reason }, 'issuer status updated');
       }

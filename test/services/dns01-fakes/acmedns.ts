@@ -2,7 +2,13 @@
 // Shared by the provider's contract test and the DNS-01 secrecy e2e; state is per module, reset() refills it.
 import type { FakeRequest, FakeResponse } from '../fake-api.ts';
 
-export const ACCOUNT = { username: 'c36f50e8-4632-44f0-83fe-e070fef28a10', password: 'htB9mR9DYgcu9bX_afHF62erXaH2TS7bg9KW3F7Z', fulldomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf.auth.example.org', subdomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf', allowfrom: [] };
+export const ACCOUNT = {
+  username: 'c36f50e8-4632-44f0-83fe-e070fef28a10',
+  password: 'htB9mR9DYgcu9bX_afHF62erXaH2TS7bg9KW3F7Z',
+  fulldomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf.auth.example.org',
+  subdomain: 'd420c923-bbd7-4056-ab64-c3ca54c9b3cf',
+  allowfrom: [],
+};
 export let txt: string[];
 
 export function acmeDns(req: FakeRequest): FakeResponse {

@@ -10,7 +10,12 @@ export const ACCESS_TOKEN = 'akab-access-token-xxx-xxxxxxxxxxxxxxxx';
 export let recordSets: Map<string, { name: string; type: string; ttl: number; rdata: string[] }>; // "zone/name"
 export let signedBodies: string[];
 
-export const problem = (status: number, title: string, detail: string, type = 'https://problems.luna.akamaiapis.net/authoritative-dns/error'): FakeResponse => ({
+export const problem = (
+  status: number,
+  title: string,
+  detail: string,
+  type = 'https://problems.luna.akamaiapis.net/authoritative-dns/error',
+): FakeResponse => ({
   status,
   headers: { 'content-type': 'application/problem+json' },
   body: { type, title, status, detail, instance: 'https://akab-host.luna.akamaiapis.net/config-dns/v2/', requestId: 'req-1' },

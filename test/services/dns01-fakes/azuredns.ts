@@ -14,7 +14,11 @@ const RECORD = `/subscriptions/${SUBSCRIPTION}/resourceGroups/dns-rg/providers/M
 export let recordSets: Map<string, string[]>; // "zone/relative name" -> values
 export let tokenRequests: URLSearchParams[];
 
-export const armError = (status: number, code: string, message: string, headers: Record<string, string> = {}): FakeResponse => ({ status, headers, body: { error: { code, message } } });
+export const armError = (status: number, code: string, message: string, headers: Record<string, string> = {}): FakeResponse => ({
+  status,
+  headers,
+  body: { error: { code, message } },
+});
 const recordSet = (zone: string, name: string, values: string[]) => ({
   id: `${RECORD}${zone}/TXT/${name}`,
   name,
@@ -25,16 +29,50 @@ const recordSet = (zone: string, name: string, values: string[]) => ({
 
 function entraId(req: FakeRequest, base: string): FakeResponse {
   if (req.method === 'GET' && req.path === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
-    return { body: { token_endpoint: `${base}/${TENANT}/oauth2/v2.0/token`, authorization_endpoint: `${base}/${TENANT}/oauth2/v2.0/authorize`, issuer: `${base}/${TENANT}/v2.0`, jwks_uri: `${base}/${TENANT}/discovery/v2.0/keys`, response_types_supported: ['code', 'token'], end_session_endpoint: `${base}/${TENANT}/oauth2/v2.0/logout` } };
+    return {
+      body: {
+        token_endpoint: `${base}/${TENANT}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/${TENANT}/oauth2/v2.0/authorize`,
+        issuer: `${base}/${TENANT}/v2.0`,
+        jwks_uri: `${base}/${TENANT}/discovery/v2.0/keys`,
+        response_types_supported: ['code', 'token'],
+        end_session_endpoint: `${base}/${TENANT}/oauth2/v2.0/logout`,
+      },
+    };
   }
   if (req.method === 'POST' && req.path === `/${TENANT}/oauth2/v2.0/token`) {
     const form = new URLSearchParams(req.body);
     tokenRequests.push(form);
-    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== CLIENT_ID) return { status: 400, body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`, error_codes: [700016] } };
+    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== CLIENT_ID)
+      return {
+        status: 400,
+        body: {
+          error: 'unauthorized_client',
+          error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`,
+          error_codes: [700016],
+        },
+      };
     // workload identity: the service account token Kubernetes projected into the pod, federated with the app
-    const federated = form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && form.get('client_assertion') === FEDERATED_TOKEN;
-    if (form.get('client_assertion') && !federated) return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found for presented assertion subject.', error_codes: [700213] } };
-    if (!federated && form.get('client_secret') !== CLIENT_SECRET) return { status: 401, body: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT_ID}'.`, error_codes: [7000215] } };
+    const federated =
+      form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && form.get('client_assertion') === FEDERATED_TOKEN;
+    if (form.get('client_assertion') && !federated)
+      return {
+        status: 401,
+        body: {
+          error: 'invalid_client',
+          error_description: 'AADSTS700213: No matching federated identity record found for presented assertion subject.',
+          error_codes: [700213],
+        },
+      };
+    if (!federated && form.get('client_secret') !== CLIENT_SECRET)
+      return {
+        status: 401,
+        body: {
+          error: 'invalid_client',
+          error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT_ID}'.`,
+          error_codes: [7000215],
+        },
+      };
     return { body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: ACCESS_TOKEN } };
   }
   return { status: 404, body: { error: 'not_found' } };
@@ -47,9 +85,13 @@ export function azure(req: FakeRequest, base: string): FakeResponse {
   if (!m) return armError(404, 'ResourceGroupNotFound', `Resource group or path not found: ${req.path}`);
   assert.equal(req.query.get('api-version'), '2018-05-01');
   const [, zone, name] = m;
-  if (zone !== 'example.com') return armError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${zone}' not found.`);
+  if (zone !== 'example.com')
+    return armError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${zone}' not found.`);
   const key = `${zone}/${name}`;
-  if (req.method === 'GET') return recordSets.has(key) ? { body: recordSet(zone, name, recordSets.get(key)!) } : armError(404, 'NotFound', `The resource record '${name}' does not exist in resource group 'dns-rg' of subscription '${SUBSCRIPTION}'.`);
+  if (req.method === 'GET')
+    return recordSets.has(key)
+      ? { body: recordSet(zone, name, recordSets.get(key)!) }
+      : armError(404, 'NotFound', `The resource record '${name}' does not exist in resource group 'dns-rg' of subscription '${SUBSCRIPTION}'.`);
   if (req.method === 'PUT') {
     const values = (req.json.properties.TXTRecords as Array<{ value: string[] }>).map((r) => r.value.join(''));
     assert.equal(req.json.properties.TTL, 60);
@@ -65,6 +107,6 @@ export function azure(req: FakeRequest, base: string): FakeResponse {
 }
 
 export function reset(): void {
-    recordSets = new Map([['example.com/other', ['unrelated']]]);
-    tokenRequests = [];
+  recordSets = new Map([['example.com/other', ['unrelated']]]);
+  tokenRequests = [];
 }

@@ -6,13 +6,18 @@ export const TOKEN = 'cf-token-0123456789abcdef';
 export const GLOBAL_KEY = 'cf-global-key-fedcba9876543210';
 export const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 export const envelope = (result: unknown, extra: Record<string, unknown> = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
-export const failure = (status: number, code: number, message: string, headers: Record<string, string> = {}): FakeResponse => ({ status, headers, body: { success: false, errors: [{ code, message }], messages: [], result: null } });
+export const failure = (status: number, code: number, message: string, headers: Record<string, string> = {}): FakeResponse => ({
+  status,
+  headers,
+  body: { success: false, errors: [{ code, message }], messages: [], result: null },
+});
 
 export let records: Array<{ id: string; type: string; name: string; content: string; ttl: number }>;
 let nextId = 1;
 
 export function cloudflare(req: FakeRequest): FakeResponse {
-  const auth = req.headers.authorization === `Bearer ${TOKEN}` || (req.headers['x-auth-key'] === GLOBAL_KEY && req.headers['x-auth-email'] === 'ops@example.com');
+  const auth =
+    req.headers.authorization === `Bearer ${TOKEN}` || (req.headers['x-auth-key'] === GLOBAL_KEY && req.headers['x-auth-email'] === 'ops@example.com');
   if (!auth) return failure(403, 9109, 'Invalid access token');
   if (req.method === 'GET' && req.path === '/zones') {
     const zones = [{ id: ZONE_ID, name: 'example.com', status: 'active' }].filter((z) => z.name === req.query.get('name'));

@@ -11,7 +11,12 @@ export const CHALLENGES_CONTROLLER = 'challenges';
 
 export function createChallengeController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const challenges = ctx.caches.challenges;
-  const slots = createChallengeSlots(challenges, ctx.config.maxConcurrentChallenges, (key) => ctrl.queue.add(key), () => ctx.clock.now());
+  const slots = createChallengeSlots(
+    challenges,
+    ctx.config.maxConcurrentChallenges,
+    (key) => ctrl.queue.add(key),
+    () => ctx.clock.now(),
+  );
   const ctrl = createQueueController(ctx, {
     name: CHALLENGES_CONTROLLER,
     concurrency: opts.concurrency ?? 5,

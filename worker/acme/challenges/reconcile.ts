@@ -33,9 +33,14 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
     // A Challenge that reached a final state cleaned up then (presented: false); anything else may
     // have presented part of its route or record.
     if (st.presented || !(st.state && FINAL_ACME_STATES.has(st.state))) await cleanup(ctx, ch);
-    rt.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
-      metadata: { finalizers: (ch.metadata.finalizers ?? []).filter((f) => !OUR_FINALIZERS.includes(f as any)), resourceVersion: ch.metadata.resourceVersion },
-    }));
+    rt.challenges.wrote(
+      await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
+        metadata: {
+          finalizers: (ch.metadata.finalizers ?? []).filter((f) => !OUR_FINALIZERS.includes(f as any)),
+          resourceVersion: ch.metadata.resourceVersion,
+        },
+      }),
+    );
     return;
   }
   if (st.state && FINAL_ACME_STATES.has(st.state)) {
@@ -46,9 +51,11 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
     return;
   }
   if (!ch.metadata.finalizers?.includes(Finalizers.ACMEChallenge)) {
-    rt.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
-      metadata: { finalizers: [...(ch.metadata.finalizers ?? []), Finalizers.ACMEChallenge], resourceVersion: ch.metadata.resourceVersion },
-    }));
+    rt.challenges.wrote(
+      await ctx.client.patch<Challenge>(Resources.Challenge, namespace, name, {
+        metadata: { finalizers: [...(ch.metadata.finalizers ?? []), Finalizers.ACMEChallenge], resourceVersion: ch.metadata.resourceVersion },
+      }),
+    );
     return { requeueAfterMs: 0 };
   }
 
@@ -65,7 +72,8 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
     }
     if (acmeCh.status === 'processing') {
       // Accepted earlier (maybe by a previous process): only poll.
-      if (st.state !== 'processing') await patchStatus(ctx, ch, { state: 'processing', processing: true, reason: 'Waiting for the ACME server to validate the challenge' });
+      if (st.state !== 'processing')
+        await patchStatus(ctx, ch, { state: 'processing', processing: true, reason: 'Waiting for the ACME server to validate the challenge' });
       return { requeueAfterMs: rt.pollIntervalMs };
     }
 
@@ -103,7 +111,12 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
       if (!st.presented) await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
       return { requeueAfterMs: 0 }; // the next pass records the CA's state
     }
-    await patchStatus(ctx, ch, { state: 'processing', processing: true, presented: true, reason: 'Accepted challenge; waiting for the ACME server to validate it' });
+    await patchStatus(ctx, ch, {
+      state: 'processing',
+      processing: true,
+      presented: true,
+      reason: 'Accepted challenge; waiting for the ACME server to validate it',
+    });
     return { requeueAfterMs: rt.pollIntervalMs };
   } catch (err) {
     if (err instanceof Dns01ProviderError) {
@@ -164,7 +177,9 @@ async function certificateOf(ctx: AcmeContext, ch: Challenge): Promise<Certifica
   const orderName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
   const order = orderName ? (ctx.caches.orders.get(orderName, ns) ?? (await ctx.client.get<Order>(Resources.Order, ns, orderName))) : undefined;
   const crName = order?.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
-  const cr = crName ? (ctx.caches.certificateRequests.get(crName, ns) ?? (await ctx.client.get<CertificateRequest>(Resources.CertificateRequest, ns, crName))) : undefined;
+  const cr = crName
+    ? (ctx.caches.certificateRequests.get(crName, ns) ?? (await ctx.client.get<CertificateRequest>(Resources.CertificateRequest, ns, crName)))
+    : undefined;
   const certName = cr?.metadata.annotations?.[CertificateRequestAnnotations.CertificateName];
   return certName ? (ctx.caches.certificates.get(certName, ns) ?? (await ctx.client.get<Certificate>(Resources.Certificate, ns, certName))) : undefined;
 }
@@ -187,7 +202,8 @@ async function cleanup(ctx: AcmeContext, ch: Challenge): Promise<void> {
   }
 }
 
-
 async function patchStatus(ctx: AcmeContext, ch: Challenge, status: ChallengeStatus): Promise<void> {
-  ctx.acme.challenges.wrote(await ctx.client.patch<Challenge>(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' }));
+  ctx.acme.challenges.wrote(
+    await ctx.client.patch<Challenge>(Resources.Challenge, ch.metadata.namespace, ch.metadata.name!, { status }, { subresource: 'status' }),
+  );
 }

@@ -54,7 +54,12 @@ describe('createChallengeSlots', () => {
   it('a grant whose pass never presented anything is given back after a minute', () => {
     const { cache } = challengeCache();
     let now = 0;
-    const slots = createChallengeSlots(cache, 1, () => {}, () => now);
+    const slots = createChallengeSlots(
+      cache,
+      1,
+      () => {},
+      () => now,
+    );
     assert.equal(slots.acquire(challenge('a', 1)), true);
     assert.equal(slots.acquire(challenge('b', 2)), false);
     now = 61_000;
@@ -65,7 +70,8 @@ describe('createChallengeSlots', () => {
     assert.equal(holdsSlot(challenge('a', 1)), false);
     assert.equal(holdsSlot(challenge('a', 1, { processing: true, state: 'processing' })), true);
     assert.equal(holdsSlot(challenge('a', 1, { presented: true, processing: false, state: 'pending' })), true, 'presented after a provider error');
-    for (const state of ['valid', 'invalid', 'errored', 'expired'] as const) assert.equal(holdsSlot(challenge('a', 1, { presented: true, state })), false, state);
+    for (const state of ['valid', 'invalid', 'errored', 'expired'] as const)
+      assert.equal(holdsSlot(challenge('a', 1, { presented: true, state })), false, state);
     assert.equal(holdsSlot({ ...presented('a', 1), metadata: { ...presented('a', 1).metadata, deletionTimestamp: new Date() } } as Challenge), false);
   });
 });

@@ -31,7 +31,12 @@ export function holdsSlot(ch: Challenge): boolean {
 
 const createdMs = (ch: Challenge) => new Date(ch.metadata?.creationTimestamp ?? 0).getTime() || 0;
 
-export function createChallengeSlots(challenges: WatchedCache<Challenge>, limit: number, start: (key: string) => void, now: () => number = Date.now): ChallengeSlots {
+export function createChallengeSlots(
+  challenges: WatchedCache<Challenge>,
+  limit: number,
+  start: (key: string) => void,
+  now: () => number = Date.now,
+): ChallengeSlots {
   const busy = new Set<string>();
   const granted = new Map<string, number>(); // key -> granted at
   const waiting = new Map<string, number>(); // key -> creation time; the oldest starts first

@@ -18,7 +18,16 @@ export function buildChallenge(order: Order, authz: ACMEAuthorization, selected:
       // Set at creation (one request less than adding it on the first pass): the Challenge
       // controller's cleanup runs even when the Challenge is deleted first.
       finalizers: [Finalizers.ACMEChallenge],
-      ownerReferences: [{ apiVersion: apiVersionOf(Resources.Order), kind: 'Order', name: order.metadata.name!, uid: order.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: apiVersionOf(Resources.Order),
+          kind: 'Order',
+          name: order.metadata.name!,
+          uid: order.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       authorizationURL: authz.url,

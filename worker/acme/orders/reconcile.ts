@@ -58,7 +58,8 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
       acmeOrder = await fetchResource(client, st.url);
       acmeOrder.url = st.url;
     }
-    if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired') return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
+    if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired')
+      return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
     if (!order.status?.authorizations?.length) {
       const authorizations = await fetchAuthorizations(client, acmeOrder.authorizations ?? []);
       order = await patchStatus(ctx, order, { authorizations, state: acmeOrder.status, finalizeURL: acmeOrder.finalize });
@@ -112,11 +113,17 @@ async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Orde
   if (profile) {
     const profiles = await advertisedProfiles(client);
     if (!profiles.includes(profile)) {
-      return failOrder(ctx, order, 'errored', `ACME server does not offer profile "${profile}" (advertised profiles: ${profiles.length ? profiles.join(', ') : 'none'})`);
+      return failOrder(
+        ctx,
+        order,
+        'errored',
+        `ACME server does not offer profile "${profile}" (advertised profiles: ${profiles.length ? profiles.join(', ') : 'none'})`,
+      );
     }
   }
   // acme-client 5.4 knows neither profiles nor ARI: both go into the newOrder payload as they are.
-  const newOrder = (extra: Record<string, string>) => client.createOrder({ identifiers, ...(profile ? { profile } : {}), ...extra } as Parameters<AcmeClient['createOrder']>[0]);
+  const newOrder = (extra: Record<string, string>) =>
+    client.createOrder({ identifiers, ...(profile ? { profile } : {}), ...extra } as Parameters<AcmeClient['createOrder']>[0]);
   const replaces = order.spec.replaces;
   let created;
   let replaced = '';
@@ -128,7 +135,12 @@ async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Orde
     // knows): a renewal without it still renews; only the rate-limit exemption is lost.
     if (isRateLimited(err)) throw err;
     if (!replaces || !(err instanceof AcmeProblemError)) throw err;
-    ctx.recorder.event(order, 'Warning', 'ReplacesRefused', `The ACME server refused replaces=${replaces} (${formatProblem(err.type, err.detail)}); ordering without it`);
+    ctx.recorder.event(
+      order,
+      'Warning',
+      'ReplacesRefused',
+      `The ACME server refused replaces=${replaces} (${formatProblem(err.type, err.detail)}); ordering without it`,
+    );
     created = await newOrder({});
   }
   let authorizations: ACMEAuthorization[] | undefined;
@@ -138,7 +150,13 @@ async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Orde
     // written below without them; the next pass fetches them again
   }
   // From here on a restart resumes this order (see the comment at the top).
-  const updated = await patchStatus(ctx, order, { url: created.url, finalizeURL: created.finalize, state: created.status, reason: '', ...(authorizations ? { authorizations } : {}) });
+  const updated = await patchStatus(ctx, order, {
+    url: created.url,
+    finalizeURL: created.finalize,
+    state: created.status,
+    reason: '',
+    ...(authorizations ? { authorizations } : {}),
+  });
   ctx.acme.createdOrders.delete(order.metadata.uid!);
   // cert-manager records no Event here; the renewal of an ARI-known certificate is worth one.
   if (replaced) ctx.recorder.event(order, 'Normal', 'Created', `Created ACME order ${created.url}${replaced}`);
@@ -165,7 +183,9 @@ async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<
         // Only token-based challenges (http-01, dns-01, tls-alpn-01): newer CAs also offer kinds
         // without a token (pebble 2.10's dns-persist-01), which certgate does not solve and the
         // Order's status (cert-manager's schema) cannot hold.
-        challenges: (a.challenges ?? []).filter((c: any) => typeof c.token === 'string' && c.token).map((c: any) => ({ type: c.type, token: c.token, url: c.url })),
+        challenges: (a.challenges ?? [])
+          .filter((c: any) => typeof c.token === 'string' && c.token)
+          .map((c: any) => ({ type: c.type, token: c.token, url: c.url })),
       };
     }),
   );
@@ -186,7 +206,12 @@ async function ensureChallenges(ctx: AcmeContext, client: AcmeClient, order: Ord
       offered: (authz.challenges ?? []).map((c) => c.type),
     });
     if (!selected) {
-      return failOrder(ctx, order, 'errored', `Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for ${authz.wildcard ? '*.' : ''}${authz.identifier}`);
+      return failOrder(
+        ctx,
+        order,
+        'errored',
+        `Failed to determine a valid solver configuration for the set of domains on the Order: no configured challenge solvers can be used for ${authz.wildcard ? '*.' : ''}${authz.identifier}`,
+      );
     }
     const name = challengeName(order.metadata.name!, authz.url, selected.type);
     let ch = await rt.challenges.get(ns, name);
@@ -206,7 +231,12 @@ async function ensureChallenges(ctx: AcmeContext, client: AcmeClient, order: Ord
   }
   const failed = states.find((c) => c?.status?.state && ['invalid', 'expired', 'errored'].includes(c.status.state));
   if (failed) {
-    return failOrder(ctx, order, 'invalid', `Challenge ${failed.metadata.name} for "${failed.spec.dnsName}" failed: ${failed.status?.reason ?? failed.status?.state}`);
+    return failOrder(
+      ctx,
+      order,
+      'invalid',
+      `Challenge ${failed.metadata.name} for "${failed.spec.dnsName}" failed: ${failed.status?.reason ?? failed.status?.state}`,
+    );
   }
   // Mirror why challenges are stuck (e.g. a failing self-check) into the Order, where the
   // CertificateRequest (and so the user) sees it.
@@ -255,4 +285,3 @@ async function patchStatus(ctx: AcmeContext, order: Order, status: OrderStatus):
   ctx.acme.orders.wrote(updated);
   return updated;
 }
-

@@ -39,8 +39,17 @@ test('wrong password: a configuration error without the password', async () => {
 
 test('a domain with no account, a Secret that is not JSON, a server that is down', async () => {
   const provider = await acmeDnsProvider(solver(), ctxWith({ 'example.com': ACCOUNT }));
-  await assert.rejects(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', value('a'))), /no acme-dns account for example\.org in the Secret \(domains there: example\.com\)/);
+  await assert.rejects(
+    provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', value('a'))),
+    /no acme-dns account for example\.org in the Secret \(domains there: example\.com\)/,
+  );
   await assert.rejects(acmeDnsProvider(solver(), contextWith({ 'acme-dns': { 'acmedns.json': 'nope' } }, fake.api)), /is not JSON/);
-  const down = await acmeDnsProvider({ acmeDNS: { host: 'https://127.0.0.1:1', accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } }, ctxWith({ 'example.com': ACCOUNT }));
-  await assert.rejects(down.present(txtRequest('_acme-challenge.example.com.', 'example.com.', value('a'))), (err: unknown) => err instanceof Dns01ProviderError && err.retryable && /unreachable/.test(err.message));
+  const down = await acmeDnsProvider(
+    { acmeDNS: { host: 'https://127.0.0.1:1', accountSecretRef: { name: 'acme-dns', key: 'acmedns.json' } } },
+    ctxWith({ 'example.com': ACCOUNT }),
+  );
+  await assert.rejects(
+    down.present(txtRequest('_acme-challenge.example.com.', 'example.com.', value('a'))),
+    (err: unknown) => err instanceof Dns01ProviderError && err.retryable && /unreachable/.test(err.message),
+  );
 });

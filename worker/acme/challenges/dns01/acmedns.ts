@@ -41,7 +41,10 @@ export async function acmeDnsProvider(solver: ACMEChallengeSolverDNS01, ctx: Pro
       const domain = req.challenge.spec.dnsName.replace(/^\*\./, '');
       const account = accounts[domain];
       if (!account?.username || !account.password || !account.subdomain)
-        throw new Dns01ProviderError(`${AT}.accountSecretRef: no acme-dns account for ${domain} in the Secret (domains there: ${Object.keys(accounts).join(', ') || 'none'})`, false);
+        throw new Dns01ProviderError(
+          `${AT}.accountSecretRef: no acme-dns account for ${domain} in the Secret (domains there: ${Object.keys(accounts).join(', ') || 'none'})`,
+          false,
+        );
       let res;
       try {
         res = await fetch(new URL('update', base.href.endsWith('/') ? base : `${base.href}/`), {
@@ -55,8 +58,13 @@ export async function acmeDnsProvider(solver: ACMEChallengeSolverDNS01, ctx: Pro
       }
       if (res.ok) return;
       const error = String(((await res.json().catch(() => ({}))) as { error?: string }).error ?? res.statusText);
-      if (res.status === 401) throw new Dns01ProviderError(`${AT}: acme-dns refused the account for ${domain} (${error}); check username/password in the Secret and the account's allowfrom`, false);
-      if (res.status === 400) throw new Dns01ProviderError(`${AT}: acme-dns rejected the update for ${domain} (${error}); check the account's subdomain`, false);
+      if (res.status === 401)
+        throw new Dns01ProviderError(
+          `${AT}: acme-dns refused the account for ${domain} (${error}); check username/password in the Secret and the account's allowfrom`,
+          false,
+        );
+      if (res.status === 400)
+        throw new Dns01ProviderError(`${AT}: acme-dns rejected the update for ${domain} (${error}); check the account's subdomain`, false);
       throw new Dns01ProviderError(`${AT}: acme-dns answered ${res.status} (${error})`, res.status >= 500 || res.status === 429);
     },
     async cleanUp() {

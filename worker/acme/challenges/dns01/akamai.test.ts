@@ -19,7 +19,8 @@ const solver = () => ({
     accessTokenSecretRef: { name: 'akamai', key: 'access-token' },
   },
 });
-const ctx = (secret = CLIENT_SECRET) => contextWith({ akamai: { 'client-token': CLIENT_TOKEN, 'client-secret': secret, 'access-token': ACCESS_TOKEN } }, fake.api);
+const ctx = (secret = CLIENT_SECRET) =>
+  contextWith({ akamai: { 'client-token': CLIENT_TOKEN, 'client-secret': secret, 'access-token': ACCESS_TOKEN } }, fake.api);
 const apex = txtRequest('_acme-challenge.example.com.', 'example.com.', 'apex-value');
 const wildcard = txtRequest('_acme-challenge.example.com.', 'example.com.', 'wildcard-value');
 const AT_NAME = 'example.com/_acme-challenge.example.com';
@@ -31,7 +32,10 @@ test('signed calls: the record set is created, extended, shrunk and deleted valu
   await provider.present(wildcard);
   await provider.present(apex); // already there: nothing written
   assert.deepEqual(recordSets.get(AT_NAME)?.rdata, ['"apex-value"', '"wildcard-value"']);
-  assert.deepEqual(fake.requests.map((r) => r.method), ['GET', 'POST', 'GET', 'PUT', 'GET']);
+  assert.deepEqual(
+    fake.requests.map((r) => r.method),
+    ['GET', 'POST', 'GET', 'PUT', 'GET'],
+  );
   assert.equal(fake.requests[1].path, '/config-dns/v2/zones/example.com/names/_acme-challenge.example.com/types/TXT');
   assert.equal(signedBodies.length, 1, 'the POST body was covered by the signature');
   for (const r of fake.requests) assert.ok(!String(r.headers.authorization).includes(CLIENT_SECRET), 'the client secret is never sent');
@@ -48,13 +52,20 @@ test('signed calls: the record set is created, extended, shrunk and deleted valu
 test('a wrong client secret fails the signature check: a configuration error without the secret', async () => {
   const wrong = 'WR0NG53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=';
   const provider = await akamaiProvider(solver(), ctx(wrong));
-  await rejectsAsProviderError(provider.present(apex), { retryable: false, message: /Akamai refused the API client \(Not authorized: The signature does not match\); check the client token/, secrets: [wrong, CLIENT_SECRET] });
+  await rejectsAsProviderError(provider.present(apex), {
+    retryable: false,
+    message: /Akamai refused the API client \(Not authorized: The signature does not match\); check the client token/,
+    secrets: [wrong, CLIENT_SECRET],
+  });
   assert.equal(recordSets.has(AT_NAME), false);
 });
 
 test('a zone not in Edge DNS, a rate limit, a server that is down', async () => {
   const provider = await akamaiProvider(solver(), ctx());
-  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), { retryable: false, message: /not found at Akamai \(Not Found: Zone "example\.org" does not exist\)/ });
+  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), {
+    retryable: false,
+    message: /not found at Akamai \(Not Found: Zone "example\.org" does not exist\)/,
+  });
   fake.force(() => problem(429, 'Too Many Requests', 'Rate limit exceeded', 'https://problems.luna.akamaiapis.net/-/pep-rate-limit/too-many-requests'));
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Akamai rate limit reached \(Too Many Requests: Rate limit exceeded\)/ });
   const down = await akamaiProvider({ akamai: { ...solver().akamai, serviceConsumerDomain: '127.0.0.1:1' } }, ctx());
@@ -63,5 +74,8 @@ test('a zone not in Edge DNS, a rate limit, a server that is down', async () => 
 
 test('configuration errors name the field', async () => {
   await assert.rejects(akamaiProvider({ akamai: { ...solver().akamai, serviceConsumerDomain: '' } }, ctx()), /akamai\.serviceConsumerDomain: set the host/);
-  await assert.rejects(akamaiProvider({ akamai: { ...solver().akamai, accessTokenSecretRef: { name: 'missing', key: 'access-token' } } }, ctx()), /akamai\.accessTokenSecretRef: Secret shop\/missing not found/);
+  await assert.rejects(
+    akamaiProvider({ akamai: { ...solver().akamai, accessTokenSecretRef: { name: 'missing', key: 'access-token' } } }, ctx()),
+    /akamai\.accessTokenSecretRef: Secret shop\/missing not found/,
+  );
 });

@@ -19,7 +19,8 @@ interface RecordSet {
 
 export async function akamaiProvider(solver: ACMEChallengeSolverDNS01, ctx: ProviderContext): Promise<Dns01Provider> {
   const cfg = solver.akamai;
-  if (!cfg?.serviceConsumerDomain) throw new Dns01ProviderError(`${AT}.serviceConsumerDomain: set the host of the Akamai API client (akab-….luna.akamaiapis.net)`, false);
+  if (!cfg?.serviceConsumerDomain)
+    throw new Dns01ProviderError(`${AT}.serviceConsumerDomain: set the host of the Akamai API client (akab-….luna.akamaiapis.net)`, false);
   const clientToken = (await readSecretEntry(ctx, cfg.clientTokenSecretRef, `${AT}.clientTokenSecretRef`)).trim();
   const clientSecret = (await readSecretEntry(ctx, cfg.clientSecretSecretRef, `${AT}.clientSecretSecretRef`)).trim();
   const accessToken = (await readSecretEntry(ctx, cfg.accessTokenSecretRef, `${AT}.accessTokenSecretRef`)).trim();
@@ -33,7 +34,10 @@ export async function akamaiProvider(solver: ACMEChallengeSolverDNS01, ctx: Prov
     const edgegrid = new EdgeGrid(clientToken, clientSecret, accessToken, host);
     const data = body === undefined ? undefined : JSON.stringify(body);
     // EdgeGrid signs method, URL, and (for POST) the body's hash: sign exactly the bytes sent
-    const signed = edgegrid.auth({ path, method, headers: data ? { 'Content-Type': 'application/json' } : {}, body: data }).request as { url: string; headers: Record<string, string> };
+    const signed = edgegrid.auth({ path, method, headers: data ? { 'Content-Type': 'application/json' } : {}, body: data }).request as {
+      url: string;
+      headers: Record<string, string>;
+    };
     let res;
     try {
       res = await fetch(signed.url, { method, headers: { ...signed.headers, accept: 'application/json' }, body: data, dispatcher });
@@ -46,12 +50,16 @@ export async function akamaiProvider(solver: ACMEChallengeSolverDNS01, ctx: Prov
     const problem = safeJson(text) as { title?: string; detail?: string };
     const detail = [problem.title, problem.detail].filter(Boolean).join(': ') || `HTTP ${res.status}`;
     if (res.status === 401 || res.status === 403)
-      throw new Dns01ProviderError(`${AT}: Akamai refused the API client (${detail}); check the client token, client secret and access token Secrets, and that the client may edit this zone`, false);
+      throw new Dns01ProviderError(
+        `${AT}: Akamai refused the API client (${detail}); check the client token, client secret and access token Secrets, and that the client may edit this zone`,
+        false,
+      );
     if (res.status === 404) throw new Dns01ProviderError(`${AT}: not found at Akamai (${detail}); is the zone in Edge DNS for this API client?`, false);
     if (res.status === 429) throw new Dns01ProviderError(`${AT}: Akamai rate limit reached (${detail}); retrying later`, true);
     throw new Dns01ProviderError(`${AT}: Akamai answered ${res.status} (${detail})`, res.status >= 500 || res.status === 409);
   };
-  const pathOf = (req: TxtRecordRequest) => `/config-dns/v2/zones/${encodeURIComponent(req.zone.replace(/\.$/, ''))}/names/${encodeURIComponent(req.fqdn.replace(/\.$/, ''))}/types/TXT`;
+  const pathOf = (req: TxtRecordRequest) =>
+    `/config-dns/v2/zones/${encodeURIComponent(req.zone.replace(/\.$/, ''))}/names/${encodeURIComponent(req.fqdn.replace(/\.$/, ''))}/types/TXT`;
   const quoted = (v: string) => `"${v}"`;
   // Edge DNS returns TXT data quoted
   const has = (set: RecordSet, v: string) => set.rdata.some((d) => d === v || d === quoted(v));

@@ -11,11 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextWith, rejectsAsProviderError, txtRequest, useFakeApi } from '../../../../test/services/dns01-contract.ts';
 import { azureDnsProvider } from './azuredns.ts';
-import { FEDERATED_TOKEN, TENANT, CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, ACCESS_TOKEN, recordSets, tokenRequests, armError, azure, reset } from '../../../../test/services/dns01-fakes/azuredns.ts';
+import {
+  FEDERATED_TOKEN,
+  TENANT,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  SUBSCRIPTION,
+  ACCESS_TOKEN,
+  recordSets,
+  tokenRequests,
+  armError,
+  azure,
+  reset,
+} from '../../../../test/services/dns01-fakes/azuredns.ts';
 
 const fake = useFakeApi((req) => azure(req, fake.api.url), reset);
 
-const solver = (extra: Record<string, unknown> = {}) => ({ azureDNS: { clientID: CLIENT_ID, clientSecretSecretRef: { name: 'azure', key: 'client-secret' }, subscriptionID: SUBSCRIPTION, tenantID: TENANT, resourceGroupName: 'dns-rg', ...extra } });
+const solver = (extra: Record<string, unknown> = {}) => ({
+  azureDNS: {
+    clientID: CLIENT_ID,
+    clientSecretSecretRef: { name: 'azure', key: 'client-secret' },
+    subscriptionID: SUBSCRIPTION,
+    tenantID: TENANT,
+    resourceGroupName: 'dns-rg',
+    ...extra,
+  },
+});
 const ctx = (secret = CLIENT_SECRET) => contextWith({ azure: { 'client-secret': secret } }, fake.api);
 const apex = txtRequest('_acme-challenge.example.com.', 'example.com.', 'apex-value');
 const wildcard = txtRequest('_acme-challenge.example.com.', 'example.com.', 'wildcard-value');
@@ -30,7 +51,10 @@ test('client secret: one token for the Resource Manager scope, the record set wr
   assert.equal(tokenRequests[0].get('scope'), 'https://management.azure.com/.default');
   assert.equal(tokenRequests[0].get('client_id'), CLIENT_ID);
   const arm = fake.requests.filter((r) => r.path.startsWith('/subscriptions/'));
-  assert.deepEqual(arm.map((r) => r.method), ['GET', 'PUT', 'GET', 'PUT', 'GET']);
+  assert.deepEqual(
+    arm.map((r) => r.method),
+    ['GET', 'PUT', 'GET', 'PUT', 'GET'],
+  );
   assert.ok(arm.every((r) => r.headers.authorization === `Bearer ${ACCESS_TOKEN}`));
   assert.ok(!arm.some((r) => JSON.stringify(r.headers).includes(CLIENT_SECRET)), 'the client secret goes to the token endpoint only');
 
@@ -52,17 +76,26 @@ test('hostedZoneName names the zone; a name at the apex is "@"', async () => {
 test('a wrong client secret: Entra ID refuses it, a configuration error without the secret', async () => {
   const wrong = 'Qm18Q~wrong.client-secret_value000000000';
   const provider = await azureDnsProvider(solver(), ctx(wrong));
-  await rejectsAsProviderError(provider.present(apex), { retryable: false, message: /Azure refused the credentials or their permissions \(.*AADSTS7000215: Invalid client secret provided/, secrets: [wrong, CLIENT_SECRET] });
+  await rejectsAsProviderError(provider.present(apex), {
+    retryable: false,
+    message: /Azure refused the credentials or their permissions \(.*AADSTS7000215: Invalid client secret provided/,
+    secrets: [wrong, CLIENT_SECRET],
+  });
   assert.equal(recordSets.has('example.com/_acme-challenge'), false);
 });
 
 test('a zone not in the resource group, and throttling (retried by the SDK, then retryable)', async () => {
   const provider = await azureDnsProvider(solver(), ctx());
-  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), { retryable: false, message: /not found at Azure \(ParentResourceNotFound: .*Parent resource 'example\.org' not found\.\); check subscriptionID/ });
-  fake.force((req) => (req.path.startsWith('/subscriptions/') ? armError(429, 'TooManyRequests', 'The request is being throttled.', { 'retry-after': '0' }) : undefined));
+  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), {
+    retryable: false,
+    message: /not found at Azure \(ParentResourceNotFound: .*Parent resource 'example\.org' not found\.\); check subscriptionID/,
+  });
+  fake.force((req) =>
+    req.path.startsWith('/subscriptions/') ? armError(429, 'TooManyRequests', 'The request is being throttled.', { 'retry-after': '0' }) : undefined,
+  );
   fake.requests.length = 0;
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Azure rate limit reached/ });
-  assert.equal(fake.requests.filter((r) => r.path.startsWith('/subscriptions/')).length, 3, 'the first call and the SDK\'s two retries');
+  assert.equal(fake.requests.filter((r) => r.path.startsWith('/subscriptions/')).length, 3, "the first call and the SDK's two retries");
 });
 
 test('workload identity (ClusterIssuers): the projected token exchanged for the managedIdentity client', async () => {
@@ -85,8 +118,14 @@ test('workload identity (ClusterIssuers): the projected token exchanged for the 
 });
 
 test('no client secret: ambient identity for ClusterIssuers only; configuration errors name the field', async () => {
-  await assert.rejects(azureDnsProvider({ azureDNS: { subscriptionID: SUBSCRIPTION, resourceGroupName: 'dns-rg' } }, ctx()), /managed or workload identity is only used for ClusterIssuers/);
+  await assert.rejects(
+    azureDnsProvider({ azureDNS: { subscriptionID: SUBSCRIPTION, resourceGroupName: 'dns-rg' } }, ctx()),
+    /managed or workload identity is only used for ClusterIssuers/,
+  );
   await assert.rejects(azureDnsProvider(solver({ tenantID: undefined }), ctx()), /azureDNS\.tenantID: set the service principal's tenant/);
-  await assert.rejects(azureDnsProvider(solver({ clientSecretSecretRef: { name: 'missing', key: 'client-secret' } }), ctx()), /azureDNS\.clientSecretSecretRef: Secret shop\/missing not found/);
+  await assert.rejects(
+    azureDnsProvider(solver({ clientSecretSecretRef: { name: 'missing', key: 'client-secret' } }), ctx()),
+    /azureDNS\.clientSecretSecretRef: Secret shop\/missing not found/,
+  );
   await assert.rejects(azureDnsProvider({ azureDNS: { subscriptionID: SUBSCRIPTION } as never }, ctx()), /azureDNS\.resourceGroupName/);
 });

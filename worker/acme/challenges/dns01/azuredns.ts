@@ -34,11 +34,25 @@ export async function azureDnsProvider(solver: ACMEChallengeSolverDNS01, ctx: Pr
   const agent = ctx.endpoint?.caPem ? new https.Agent({ ca: ctx.endpoint.caPem, keepAlive: true }) : undefined;
   const transport = {
     retryOptions: { maxRetries: 2 },
-    additionalPolicies: agent ? [{ position: 'perCall' as const, policy: { name: 'certgateEndpointCa', sendRequest: (req: { agent?: unknown }, next: (r: any) => Promise<any>) => next(Object.assign(req, { agent })) } }] : [],
+    additionalPolicies: agent
+      ? [
+          {
+            position: 'perCall' as const,
+            policy: {
+              name: 'certgateEndpointCa',
+              sendRequest: (req: { agent?: unknown }, next: (r: any) => Promise<any>) => next(Object.assign(req, { agent })),
+            },
+          },
+        ]
+      : [],
   };
   const credential = await credentialFor(cfg, ctx, hosts.login, transport);
   const { DnsManagementClient } = await import('@azure/arm-dns');
-  const client = new DnsManagementClient(credential, cfg.subscriptionID, { endpoint: hosts.resourceManager, credentialScopes: [`${cloud.resourceManager}/.default`], ...transport });
+  const client = new DnsManagementClient(credential, cfg.subscriptionID, {
+    endpoint: hosts.resourceManager,
+    credentialScopes: [`${cloud.resourceManager}/.default`],
+    ...transport,
+  });
 
   const where = (req: TxtRecordRequest) => {
     const zone = (cfg.hostedZoneName || req.zone).replace(/\.$/, '');
@@ -82,21 +96,28 @@ async function credentialFor(cfg: AzureDnsConfig, ctx: ProviderContext, authorit
   // a custom endpoint has no Microsoft instance metadata to discover
   const entra = { authorityHost, disableInstanceDiscovery: !!ctx.endpoint, ...transport };
   if (cfg.clientID || cfg.clientSecretSecretRef) {
-    if (!cfg.clientID) throw new Dns01ProviderError(`${AT}.clientID: set the service principal's application (client) ID to go with clientSecretSecretRef`, false);
+    if (!cfg.clientID)
+      throw new Dns01ProviderError(`${AT}.clientID: set the service principal's application (client) ID to go with clientSecretSecretRef`, false);
     if (!cfg.tenantID) throw new Dns01ProviderError(`${AT}.tenantID: set the service principal's tenant to go with clientID`, false);
-    if (!cfg.clientSecretSecretRef) throw new Dns01ProviderError(`${AT}.clientSecretSecretRef: set the Secret holding the client secret of ${cfg.clientID}`, false);
+    if (!cfg.clientSecretSecretRef)
+      throw new Dns01ProviderError(`${AT}.clientSecretSecretRef: set the Secret holding the client secret of ${cfg.clientID}`, false);
     const secret = (await readSecretEntry(ctx, cfg.clientSecretSecretRef, `${AT}.clientSecretSecretRef`)).trim();
     return new identity.ClientSecretCredential(cfg.tenantID, cfg.clientID, secret, entra);
   }
   if (!ctx.allowAmbientCredentials) {
-    throw new Dns01ProviderError(`${AT}: no credentials: set clientID, tenantID and clientSecretSecretRef; the pod's managed or workload identity is only used for ClusterIssuers`, false);
+    throw new Dns01ProviderError(
+      `${AT}: no credentials: set clientID, tenantID and clientSecretSecretRef; the pod's managed or workload identity is only used for ClusterIssuers`,
+      false,
+    );
   }
   const mi = cfg.managedIdentity ?? {};
   if (process.env.AZURE_FEDERATED_TOKEN_FILE) {
     return new identity.WorkloadIdentityCredential({ clientId: mi.clientID, tenantId: mi.tenantID, ...entra });
   }
   if (mi.clientID && mi.resourceID) throw new Dns01ProviderError(`${AT}.managedIdentity: set clientID or resourceID, not both`, false);
-  return mi.resourceID ? new identity.ManagedIdentityCredential({ resourceId: mi.resourceID, ...transport }) : new identity.ManagedIdentityCredential({ clientId: mi.clientID, ...transport });
+  return mi.resourceID
+    ? new identity.ManagedIdentityCredential({ resourceId: mi.resourceID, ...transport })
+    : new identity.ManagedIdentityCredential({ clientId: mi.clientID, ...transport });
 }
 
 /** Azure's answers as Dns01ProviderErrors that say what to fix. */
@@ -110,8 +131,13 @@ async function explain(work: () => Promise<void>): Promise<void> {
     // token errors carry AADSTS codes in their message; keep the first line
     const detail = `${e.code ?? e.name ?? 'Error'}: ${(e.message ?? '').split('\n')[0]}`;
     if (['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError'].includes(e.name ?? '') || status === 401 || status === 403)
-      throw new Dns01ProviderError(`${AT}: Azure refused the credentials or their permissions (${detail}); check clientID, tenantID and the client secret, or the identity, and its DNS Zone Contributor role on the zone`, false, { cause: err });
-    if (status === 404) throw new Dns01ProviderError(`${AT}: not found at Azure (${detail}); check subscriptionID, resourceGroupName and hostedZoneName`, false, { cause: err });
+      throw new Dns01ProviderError(
+        `${AT}: Azure refused the credentials or their permissions (${detail}); check clientID, tenantID and the client secret, or the identity, and its DNS Zone Contributor role on the zone`,
+        false,
+        { cause: err },
+      );
+    if (status === 404)
+      throw new Dns01ProviderError(`${AT}: not found at Azure (${detail}); check subscriptionID, resourceGroupName and hostedZoneName`, false, { cause: err });
     if (status === 429) throw new Dns01ProviderError(`${AT}: Azure rate limit reached (${detail}); retrying later`, true, { cause: err });
     throw new Dns01ProviderError(`${AT}: ${detail}`, status === undefined || status >= 500, { cause: err });
   }

@@ -16,7 +16,9 @@ import { other, serviceAccountKey, DNS, rrsets, changes, assertions, googleError
 
 const fake = useFakeApi(google, reset);
 
-const solver = (extra: Record<string, unknown> = {}) => ({ cloudDNS: { project: 'my-project', serviceAccountSecretRef: { name: 'gcp', key: 'key.json' }, ...extra } });
+const solver = (extra: Record<string, unknown> = {}) => ({
+  cloudDNS: { project: 'my-project', serviceAccountSecretRef: { name: 'gcp', key: 'key.json' }, ...extra },
+});
 const ctx = (key = serviceAccountKey()) => contextWith({ gcp: { 'key.json': key } }, fake.api);
 const apex = txtRequest('_acme-challenge.example.com.', 'example.com.', 'apex-value');
 const wildcard = txtRequest('_acme-challenge.example.com.', 'example.com.', 'wildcard-value');
@@ -32,8 +34,14 @@ test('service account key: a signed JWT exchanged for a token, the zone found by
   assert.equal(assertions[0].scope, 'https://www.googleapis.com/auth/ndev.clouddns.readwrite');
   assert.equal(fake.requests[0].path, '/token');
   assert.equal(fake.requests[1].query.get('dnsName'), 'example.com.');
-  assert.deepEqual(changes[1], { deletions: [{ name: '_acme-challenge.example.com.', type: 'TXT', ttl: 60, rrdatas: ['"apex-value"'] }], additions: [{ name: '_acme-challenge.example.com.', type: 'TXT', ttl: 60, rrdatas: ['"apex-value"', '"wildcard-value"'] }] });
-  assert.ok(fake.requests.some((r) => r.method === 'GET' && r.path.startsWith(`${DNS}/managedZones/example-com/changes/`)), 'each pending change was polled until done');
+  assert.deepEqual(changes[1], {
+    deletions: [{ name: '_acme-challenge.example.com.', type: 'TXT', ttl: 60, rrdatas: ['"apex-value"'] }],
+    additions: [{ name: '_acme-challenge.example.com.', type: 'TXT', ttl: 60, rrdatas: ['"apex-value"', '"wildcard-value"'] }],
+  });
+  assert.ok(
+    fake.requests.some((r) => r.method === 'GET' && r.path.startsWith(`${DNS}/managedZones/example-com/changes/`)),
+    'each pending change was polled until done',
+  );
   assert.ok(!fake.requests.some((r) => r.body.includes('PRIVATE KEY')), 'the private key never leaves the worker');
 
   await provider.cleanUp(apex);
@@ -50,20 +58,34 @@ test('hostedZoneName skips the lookup; an unknown one is notFound', async () => 
   await provider.present(apex);
   assert.ok(!fake.requests.some((r) => r.path === `${DNS}/managedZones`));
   const wrong = await cloudDnsProvider(solver({ hostedZoneName: 'nope' }), ctx());
-  await rejectsAsProviderError(wrong.present(apex), { retryable: false, message: /not found at Cloud DNS \(notFound: The 'parameters\.managedZone' resource named 'nope' does not exist\.\)/ });
+  await rejectsAsProviderError(wrong.present(apex), {
+    retryable: false,
+    message: /not found at Cloud DNS \(notFound: The 'parameters\.managedZone' resource named 'nope' does not exist\.\)/,
+  });
 });
 
 test('a key the service account does not have: the token exchange fails, a configuration error without the key', async () => {
   const provider = await cloudDnsProvider(solver(), ctx(serviceAccountKey(other.privateKey)));
   const keyBody = other.privateKey.split('\n')[1];
-  await rejectsAsProviderError(provider.present(apex), { retryable: false, message: /Google refused the credentials or their permissions \(invalid_grant: Invalid JWT Signature\.\)/, secrets: [keyBody] });
+  await rejectsAsProviderError(provider.present(apex), {
+    retryable: false,
+    message: /Google refused the credentials or their permissions \(invalid_grant: Invalid JWT Signature\.\)/,
+    secrets: [keyBody],
+  });
   assert.equal(changes.length, 0);
 });
 
 test('a zone not in the project, a lost race, and a rate limit', async () => {
   const provider = await cloudDnsProvider(solver(), ctx());
-  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), { retryable: false, message: /no managed zone for example\.org\. in project my-project/ });
-  fake.force((req) => (req.method === 'POST' && req.path.endsWith('/changes') ? googleError(412, 'conditionNotMet', "Precondition not met for 'entity.change.deletions[0]'", 'FAILED_PRECONDITION') : undefined));
+  await rejectsAsProviderError(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), {
+    retryable: false,
+    message: /no managed zone for example\.org\. in project my-project/,
+  });
+  fake.force((req) =>
+    req.method === 'POST' && req.path.endsWith('/changes')
+      ? googleError(412, 'conditionNotMet', "Precondition not met for 'entity.change.deletions[0]'", 'FAILED_PRECONDITION')
+      : undefined,
+  );
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Cloud DNS answered 412 \(conditionNotMet: / });
   fake.force((req) => (req.path.startsWith(DNS) ? googleError(429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'RESOURCE_EXHAUSTED') : undefined));
   await rejectsAsProviderError(provider.present(apex), { retryable: true, message: /Cloud DNS rate limit reached \(rateLimitExceeded: Rate Limit Exceeded\)/ });
@@ -77,7 +99,7 @@ test('application default credentials (ClusterIssuers): the key file GOOGLE_APPL
     const provider = await cloudDnsProvider({ cloudDNS: { project: 'my-project' } }, { ...ctx(), allowAmbientCredentials: true });
     await provider.present(apex);
     assert.deepEqual(rrsets.get(AT_NAME)?.rrdatas, ['"apex-value"']);
-    assert.equal(assertions.length, 1, 'the key file\'s JWT was exchanged at the token endpoint');
+    assert.equal(assertions.length, 1, "the key file's JWT was exchanged at the token endpoint");
   } finally {
     delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
     rmSync(dir, { recursive: true, force: true });

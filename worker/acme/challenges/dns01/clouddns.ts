@@ -36,14 +36,21 @@ export async function cloudDnsProvider(solver: ACMEChallengeSolverDNS01, ctx: Pr
   const managedZone = async (req: TxtRecordRequest): Promise<string> => {
     if (cfg.hostedZoneName) return cfg.hostedZoneName;
     const dnsName = req.zone.endsWith('.') ? req.zone : `${req.zone}.`;
-    const out = await call<{ managedZones?: Array<{ name: string; dnsName: string; visibility?: string }> }>('GET', `/managedZones?dnsName=${encodeURIComponent(dnsName)}`);
+    const out = await call<{ managedZones?: Array<{ name: string; dnsName: string; visibility?: string }> }>(
+      'GET',
+      `/managedZones?dnsName=${encodeURIComponent(dnsName)}`,
+    );
     const zones = (out.managedZones ?? []).filter((z) => z.dnsName === dnsName);
     const chosen = zones.find((z) => z.visibility !== 'private') ?? zones[0];
-    if (!chosen) throw new Dns01ProviderError(`${AT}: no managed zone for ${dnsName} in project ${cfg.project}; set hostedZoneName or check the project`, false);
+    if (!chosen)
+      throw new Dns01ProviderError(`${AT}: no managed zone for ${dnsName} in project ${cfg.project}; set hostedZoneName or check the project`, false);
     return chosen.name;
   };
   const setAt = async (zone: string, fqdn: string): Promise<ResourceRecordSet | undefined> => {
-    const out = await call<{ rrsets?: ResourceRecordSet[] }>('GET', `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(fqdn)}&type=TXT`);
+    const out = await call<{ rrsets?: ResourceRecordSet[] }>(
+      'GET',
+      `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(fqdn)}&type=TXT`,
+    );
     return out.rrsets?.find((r) => r.type === 'TXT' && r.name === fqdn);
   };
   /** One atomic change, waited for until Cloud DNS has applied it. */
@@ -91,11 +98,18 @@ async function authClientFor(cfg: NonNullable<ACMEChallengeSolverDNS01['cloudDNS
     } catch {
       throw new Dns01ProviderError(`${AT}.serviceAccountSecretRef: the Secret entry is not JSON; store the service account's JSON key`, false);
     }
-    if (!key.client_email || !key.private_key) throw new Dns01ProviderError(`${AT}.serviceAccountSecretRef: the JSON key has no client_email or private_key; store a service account key as Google Cloud exports it`, false);
+    if (!key.client_email || !key.private_key)
+      throw new Dns01ProviderError(
+        `${AT}.serviceAccountSecretRef: the JSON key has no client_email or private_key; store a service account key as Google Cloud exports it`,
+        false,
+      );
     return new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: [SCOPE], transporterOptions });
   }
   if (!ctx.allowAmbientCredentials) {
-    throw new Dns01ProviderError(`${AT}: no credentials: set serviceAccountSecretRef; the pod's application default credentials are only used for ClusterIssuers`, false);
+    throw new Dns01ProviderError(
+      `${AT}: no credentials: set serviceAccountSecretRef; the pod's application default credentials are only used for ClusterIssuers`,
+      false,
+    );
   }
   return new GoogleAuth({ scopes: [SCOPE], clientOptions: { transporterOptions } }).getClient();
 }
@@ -111,7 +125,10 @@ async function endpointTransport(ctx: ProviderContext): Promise<gaxios.GaxiosOpt
   const { fetch, Agent } = await import('undici');
   const dispatcher = endpoint.caPem ? new Agent({ connect: { ca: endpoint.caPem } }) : undefined;
   const fetchImplementation = (input: unknown, init?: Record<string, unknown>) =>
-    fetch(String(input instanceof URL ? input.href : input).replace(GOOGLE_HOSTS, endpoint.url.replace(/\/+$/, '')), { ...(init as object), dispatcher } as never);
+    fetch(String(input instanceof URL ? input.href : input).replace(GOOGLE_HOSTS, endpoint.url.replace(/\/+$/, '')), {
+      ...(init as object),
+      dispatcher,
+    } as never);
   return { fetchImplementation: fetchImplementation as never };
 }
 
@@ -121,7 +138,10 @@ async function explain(work: () => Promise<void>): Promise<void> {
     await work();
   } catch (err) {
     if (err instanceof Dns01ProviderError) throw err;
-    const e = err as gaxios.GaxiosError<{ error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string }> } | string; error_description?: string }>;
+    const e = err as gaxios.GaxiosError<{
+      error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string }> } | string;
+      error_description?: string;
+    }>;
     const status = e.status ?? e.response?.status;
     const body = e.response?.data;
     const tokenExchange = /\/token(\?|$)/.test(String(e.config?.url ?? ''));
@@ -132,10 +152,18 @@ async function explain(work: () => Promise<void>): Promise<void> {
           ? `${body.error}: ${body.error_description ?? ''}`
           : (e.message ?? String(err)).split('\n')[0];
     if (tokenExchange || status === 401 || status === 403)
-      throw new Dns01ProviderError(`${AT}: Google refused the credentials or their permissions (${detail}); check the service account key and its roles/dns.admin on the project`, false, { cause: err });
+      throw new Dns01ProviderError(
+        `${AT}: Google refused the credentials or their permissions (${detail}); check the service account key and its roles/dns.admin on the project`,
+        false,
+        { cause: err },
+      );
     if (status === 404) throw new Dns01ProviderError(`${AT}: not found at Cloud DNS (${detail}); check project and hostedZoneName`, false, { cause: err });
     if (status === 429) throw new Dns01ProviderError(`${AT}: Cloud DNS rate limit reached (${detail}); retrying later`, true, { cause: err });
     // 409 alreadyExists / 412 conditionNotMet: the set changed under us; the next attempt re-reads it
-    throw new Dns01ProviderError(`${AT}: Cloud DNS answered ${status ?? 'no response'} (${detail})`, status === undefined || status >= 500 || status === 409 || status === 412, { cause: err });
+    throw new Dns01ProviderError(
+      `${AT}: Cloud DNS answered ${status ?? 'no response'} (${detail})`,
+      status === undefined || status >= 500 || status === 409 || status === 412,
+      { cause: err },
+    );
   }
 }

@@ -21,27 +21,43 @@ test('API token: zone found by name, one TXT record per value, each removed on i
   await provider.present(apex);
   await provider.present(wildcard);
   await provider.present(apex); // again: no duplicate
-  assert.deepEqual(records.map((r) => [r.name, r.content, r.ttl]), [['_acme-challenge.example.com', 'apex-value', 120], ['_acme-challenge.example.com', 'wildcard-value', 120]]);
+  assert.deepEqual(
+    records.map((r) => [r.name, r.content, r.ttl]),
+    [
+      ['_acme-challenge.example.com', 'apex-value', 120],
+      ['_acme-challenge.example.com', 'wildcard-value', 120],
+    ],
+  );
 
   const first = fake.requests[0];
   assert.equal(first.method, 'GET');
   assert.equal(first.path, '/zones');
   assert.equal(first.query.get('name'), 'example.com');
-  assert.ok(fake.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}` && !r.headers['x-auth-key']), 'the token as a Bearer header on every call');
+  assert.ok(
+    fake.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}` && !r.headers['x-auth-key']),
+    'the token as a Bearer header on every call',
+  );
   const create = fake.requests.find((r) => r.method === 'POST')!;
   assert.equal(create.path, `/zones/${ZONE_ID}/dns_records`);
   assert.deepEqual(create.json, { type: 'TXT', name: '_acme-challenge.example.com', content: 'apex-value', ttl: 120 });
   assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 2, 'the repeated present created nothing');
 
   await provider.cleanUp(apex);
-  assert.deepEqual(records.map((r) => r.content), ['wildcard-value'], 'only the apex value was removed');
+  assert.deepEqual(
+    records.map((r) => r.content),
+    ['wildcard-value'],
+    'only the apex value was removed',
+  );
   await provider.cleanUp(apex); // gone already: harmless
   await provider.cleanUp(wildcard);
   assert.deepEqual(records, []);
 });
 
 test('global API key with email: X-Auth-Key and X-Auth-Email headers', async () => {
-  const provider = await cloudflareProvider({ cloudflare: { email: 'ops@example.com', apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } }, contextWith({ cloudflare: { 'api-key': GLOBAL_KEY } }, fake.api));
+  const provider = await cloudflareProvider(
+    { cloudflare: { email: 'ops@example.com', apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } },
+    contextWith({ cloudflare: { 'api-key': GLOBAL_KEY } }, fake.api),
+  );
   await provider.present(txtRequest('_acme-challenge.www.example.com.', 'example.com.', 'v'));
   assert.ok(fake.requests.every((r) => r.headers['x-auth-key'] === GLOBAL_KEY && r.headers['x-auth-email'] === 'ops@example.com' && !r.headers.authorization));
   assert.equal(records[0].name, '_acme-challenge.www.example.com');
@@ -60,7 +76,10 @@ test('a bad token is a configuration error that says what to check, without the 
 
 test('a zone the account does not have', async () => {
   const provider = await cloudflareProvider(tokenSolver, tokenCtx());
-  await assert.rejects(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), /zone example\.org not found in the Cloudflare account/);
+  await assert.rejects(
+    provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')),
+    /zone example\.org not found in the Cloudflare account/,
+  );
 });
 
 test('rate limited: retried by the SDK, then a retryable error', async () => {
@@ -71,7 +90,7 @@ test('rate limited: retried by the SDK, then a retryable error', async () => {
     assert.match(err.message, /rate limit/);
     return true;
   });
-  assert.equal(fake.requests.length, 3, 'the first call and the SDK\'s two retries');
+  assert.equal(fake.requests.length, 3, "the first call and the SDK's two retries");
 });
 
 test('an identical record created meanwhile counts as presented', async () => {
@@ -92,6 +111,12 @@ test('an identical record created meanwhile counts as presented', async () => {
 
 test('configuration errors name the field', async () => {
   await assert.rejects(cloudflareProvider({ cloudflare: {} }, tokenCtx()), /set exactly one of apiTokenSecretRef and apiKeySecretRef/);
-  await assert.rejects(cloudflareProvider({ cloudflare: { apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } }, tokenCtx()), /email: the global API key/);
-  await assert.rejects(cloudflareProvider({ cloudflare: { apiTokenSecretRef: { name: 'missing', key: 'api-token' } } }, tokenCtx()), /apiTokenSecretRef: Secret shop\/missing not found/);
+  await assert.rejects(
+    cloudflareProvider({ cloudflare: { apiKeySecretRef: { name: 'cloudflare', key: 'api-key' } } }, tokenCtx()),
+    /email: the global API key/,
+  );
+  await assert.rejects(
+    cloudflareProvider({ cloudflare: { apiTokenSecretRef: { name: 'missing', key: 'api-token' } } }, tokenCtx()),
+    /apiTokenSecretRef: Secret shop\/missing not found/,
+  );
 });

@@ -23,7 +23,11 @@ export async function cloudflareProvider(solver: ACMEChallengeSolverDNS01, ctx: 
     const zone = req.zone.replace(/\.$/, '');
     const page = await client.zones.list({ name: zone });
     const id = page.result.find((z) => z.name === zone)?.id;
-    if (!id) throw new Dns01ProviderError(`${AT}: zone ${zone} not found in the Cloudflare account (or the credential cannot read it: the token needs Zone:Read)`, false);
+    if (!id)
+      throw new Dns01ProviderError(
+        `${AT}: zone ${zone} not found in the Cloudflare account (or the credential cannot read it: the token needs Zone:Read)`,
+        false,
+      );
     return id;
   };
   const recordsAt = async (id: string, name: string) => (await client.dns.records.list({ zone_id: id, type: 'TXT', name: { exact: name } })).result;
@@ -71,9 +75,15 @@ async function explain(work: () => Promise<void>): Promise<void> {
   } catch (err) {
     if (err instanceof Dns01ProviderError) throw err;
     const status = (err as { status?: number }).status;
-    const detail = ((err as { errors?: Array<{ code?: number; message?: string }> }).errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') || (err as Error).message;
+    const detail =
+      ((err as { errors?: Array<{ code?: number; message?: string }> }).errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') ||
+      (err as Error).message;
     if (status === 401 || status === 403 || (status === 400 && cloudflareCodes(err).some((c) => [6003, 6111, 9103, 9109, 10000].includes(c))))
-      throw new Dns01ProviderError(`${AT}: Cloudflare refused the credentials (${detail}); check the Secret's token or key, and that it may edit DNS in this zone`, false, { cause: err });
+      throw new Dns01ProviderError(
+        `${AT}: Cloudflare refused the credentials (${detail}); check the Secret's token or key, and that it may edit DNS in this zone`,
+        false,
+        { cause: err },
+      );
     if (status === 429) throw new Dns01ProviderError(`${AT}: Cloudflare rate limit reached (${detail}); retrying later`, true, { cause: err });
     if (status === undefined || status >= 500) throw new Dns01ProviderError(`${AT}: Cloudflare API unavailable (${detail})`, true, { cause: err });
     throw new Dns01ProviderError(`${AT}: Cloudflare answered ${status} (${detail})`, false, { cause: err });

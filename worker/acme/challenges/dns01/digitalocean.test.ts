@@ -21,13 +21,22 @@ test('one record per value, each deleted on its own, with the Bearer token', asy
   await provider.present(apex);
   await provider.present(wildcard);
   await provider.present(apex);
-  assert.deepEqual(records.map((r) => [r.name, r.data, r.ttl]), [['_acme-challenge', 'apex-value', 60], ['_acme-challenge', 'wildcard-value', 60]]);
+  assert.deepEqual(
+    records.map((r) => [r.name, r.data, r.ttl]),
+    [
+      ['_acme-challenge', 'apex-value', 60],
+      ['_acme-challenge', 'wildcard-value', 60],
+    ],
+  );
   const create = fake.requests.find((r) => r.method === 'POST')!;
   assert.equal(create.path, '/v2/domains/example.com/records');
   assert.deepEqual(create.json, { type: 'TXT', name: '_acme-challenge.example.com.', data: 'apex-value', ttl: 60 });
   assert.equal(fake.requests[0].query.get('name'), '_acme-challenge.example.com');
   await provider.cleanUp(apex);
-  assert.deepEqual(records.map((r) => r.data), ['wildcard-value']);
+  assert.deepEqual(
+    records.map((r) => r.data),
+    ['wildcard-value'],
+  );
   await provider.cleanUp(wildcard);
   assert.deepEqual(records, []);
   assert.ok(fake.requests.some((r) => r.method === 'DELETE'));
@@ -35,9 +44,19 @@ test('one record per value, each deleted on its own, with the Bearer token', asy
 
 test('DigitalOcean errors: bad token, unknown domain, rate limit', async () => {
   const bad = await digitaloceanProvider(solver, ctx('dop_v1_wrong'));
-  await assert.rejects(bad.present(apex), (err: unknown) => err instanceof Dns01ProviderError && !err.retryable && /refused the token \(Unauthorized: Unable to authenticate you\)/.test(err.message) && !err.message.includes('dop_v1_wrong'));
+  await assert.rejects(
+    bad.present(apex),
+    (err: unknown) =>
+      err instanceof Dns01ProviderError &&
+      !err.retryable &&
+      /refused the token \(Unauthorized: Unable to authenticate you\)/.test(err.message) &&
+      !err.message.includes('dop_v1_wrong'),
+  );
   const provider = await digitaloceanProvider(solver, ctx());
-  await assert.rejects(provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')), /not found at DigitalOcean \(not_found: .*\); is the zone a domain of this account\?/);
+  await assert.rejects(
+    provider.present(txtRequest('_acme-challenge.example.org.', 'example.org.', 'v')),
+    /not found at DigitalOcean \(not_found: .*\); is the zone a domain of this account\?/,
+  );
   fake.force(() => RATE_LIMITED);
   await assert.rejects(provider.present(apex), (err: unknown) => err instanceof Dns01ProviderError && err.retryable && /rate limit/.test(err.message));
 });

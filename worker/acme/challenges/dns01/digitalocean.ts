@@ -37,7 +37,8 @@ export async function digitaloceanProvider(solver: ACMEChallengeSolverDNS01, ctx
     const json = (await res.json().catch(() => ({}))) as { id?: string; message?: string };
     if (res.ok) return json;
     const detail = `${json.id ?? res.status}: ${json.message ?? res.statusText}`;
-    if (res.status === 401 || res.status === 403) throw new Dns01ProviderError(`${AT}: DigitalOcean refused the token (${detail}); check tokenSecretRef and that the token has write scope`, false);
+    if (res.status === 401 || res.status === 403)
+      throw new Dns01ProviderError(`${AT}: DigitalOcean refused the token (${detail}); check tokenSecretRef and that the token has write scope`, false);
     if (res.status === 404) throw new Dns01ProviderError(`${AT}: not found at DigitalOcean (${detail}); is the zone a domain of this account?`, false);
     if (res.status === 429) throw new Dns01ProviderError(`${AT}: DigitalOcean rate limit reached (${detail}); retrying later`, true);
     throw new Dns01ProviderError(`${AT}: DigitalOcean answered ${res.status} (${detail})`, res.status >= 500);

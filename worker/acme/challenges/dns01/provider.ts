@@ -38,7 +38,11 @@ export interface Dns01Provider {
  */
 export class Dns01ProviderError extends Error {
   override name = 'Dns01ProviderError';
-  constructor(message: string, readonly retryable: boolean, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -84,7 +88,10 @@ export async function dns01ProviderFor(solver: ACMEChallengeSolverDNS01 | undefi
   const field = solver ? providerField(solver) : undefined;
   const load = field ? PROVIDERS[field] : undefined;
   if (!solver || !field || !load) {
-    throw new Dns01ProviderError(`DNS-01 provider "${field ?? 'none'}" is not supported by certgate (supported: ${SUPPORTED_DNS01_PROVIDERS.join(', ')})`, false);
+    throw new Dns01ProviderError(
+      `DNS-01 provider "${field ?? 'none'}" is not supported by certgate (supported: ${SUPPORTED_DNS01_PROVIDERS.join(', ')})`,
+      false,
+    );
   }
   return (await load())(solver, ctx);
 }
@@ -97,7 +104,8 @@ export async function readSecretEntry(ctx: ProviderContext, ref: SecretKeySelect
   if (!ref?.name) throw new Dns01ProviderError(`${where}: name the Secret that holds the credential`, false);
   if (!ref.key) throw new Dns01ProviderError(`${where}.key: name the entry of Secret ${ctx.resourceNamespace}/${ref.name} that holds the credential`, false);
   const secret = await ctx.client.get<any>(Resources.Secret, ctx.resourceNamespace, ref.name);
-  if (!secret) throw new Dns01ProviderError(`${where}: Secret ${ctx.resourceNamespace}/${ref.name} not found; create it with the credential under "${ref.key}"`, false);
+  if (!secret)
+    throw new Dns01ProviderError(`${where}: Secret ${ctx.resourceNamespace}/${ref.name} not found; create it with the credential under "${ref.key}"`, false);
   const b64 = secret.data?.[ref.key];
   if (!b64) throw new Dns01ProviderError(`${where}: Secret ${ctx.resourceNamespace}/${ref.name} has no entry "${ref.key}"`, false);
   return Buffer.from(b64, 'base64').toString('utf8');
@@ -107,7 +115,11 @@ export async function readSecretEntry(ctx: ProviderContext, ref: SecretKeySelect
  * Why the issuer's DNS-01 solvers cannot work, one line per missing credential (Secret or entry),
  * so the Issuer is not reported Ready while a solver's Secret is missing. Reads only the refs.
  */
-export async function solverCredentialProblems(client: KubeClient, resourceNamespace: string, solvers: ReadonlyArray<{ dns01?: ACMEChallengeSolverDNS01 }>): Promise<string[]> {
+export async function solverCredentialProblems(
+  client: KubeClient,
+  resourceNamespace: string,
+  solvers: ReadonlyArray<{ dns01?: ACMEChallengeSolverDNS01 }>,
+): Promise<string[]> {
   const problems: string[] = [];
   const ctx: ProviderContext = { client, resourceNamespace, allowAmbientCredentials: false };
   for (const [i, solver] of solvers.entries()) {
@@ -132,7 +144,8 @@ export function solverSecretRefs(solver: ACMEChallengeSolverDNS01, at: string): 
   const walk = (v: unknown, path: string) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return;
     for (const [k, child] of Object.entries(v)) {
-      if (/SecretRef$/.test(k) && child && typeof (child as SecretKeySelector).name === 'string') out.push({ ref: child as SecretKeySelector, where: `${path}.${k}` });
+      if (/SecretRef$/.test(k) && child && typeof (child as SecretKeySelector).name === 'string')
+        out.push({ ref: child as SecretKeySelector, where: `${path}.${k}` });
       else if (field !== 'webhook') walk(child, `${path}.${k}`); // a webhook's config belongs to the solver
     }
   };

@@ -49,7 +49,11 @@ export async function rfc2136Provider(solver: ACMEChallengeSolverDNS01, ctx: Pro
  * BADKEY), asked with a signed query that changes nothing. A server that cannot be reached is not
  * counted here (the Challenge says so when it happens); missing Secrets are solverCredentialProblems'.
  */
-export async function rejectedTsigKeys(client: KubeClient, resourceNamespace: string, solvers: ReadonlyArray<{ dns01?: ACMEChallengeSolverDNS01 }>): Promise<string[]> {
+export async function rejectedTsigKeys(
+  client: KubeClient,
+  resourceNamespace: string,
+  solvers: ReadonlyArray<{ dns01?: ACMEChallengeSolverDNS01 }>,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, solver] of solvers.entries()) {
     if (!solver.dns01?.rfc2136) continue;

@@ -27,7 +27,8 @@ export async function route53Provider(solver: ACMEChallengeSolverDNS01, ctx: Pro
     const out = await client.send(new sdk.ListHostedZonesByNameCommand({ DNSName: zone }));
     const matches = (out.HostedZones ?? []).filter((z) => z.Name === zone);
     const chosen = matches.find((z) => !z.Config?.PrivateZone) ?? matches[0];
-    if (!chosen?.Id) throw new Dns01ProviderError(`${AT}: no hosted zone named ${zone} in this AWS account; set hostedZoneID or check the credentials' account`, false);
+    if (!chosen?.Id)
+      throw new Dns01ProviderError(`${AT}: no hosted zone named ${zone} in this AWS account; set hostedZoneID or check the credentials' account`, false);
     return chosen.Id.replace(/^\/hostedzone\//, '');
   };
   const valuesAt = async (id: string, fqdn: string): Promise<{ values: string[]; ttl: number }> => {
@@ -39,7 +40,10 @@ export async function route53Provider(solver: ACMEChallengeSolverDNS01, ctx: Pro
     const out = await client.send(
       new sdk.ChangeResourceRecordSetsCommand({
         HostedZoneId: id,
-        ChangeBatch: { Comment: 'certgate DNS-01 challenge', Changes: [{ Action: action, ResourceRecordSet: { Name: fqdn, Type: 'TXT', TTL: ttl, ResourceRecords: values.map((Value) => ({ Value })) } }] },
+        ChangeBatch: {
+          Comment: 'certgate DNS-01 challenge',
+          Changes: [{ Action: action, ResourceRecordSet: { Name: fqdn, Type: 'TXT', TTL: ttl, ResourceRecords: values.map((Value) => ({ Value })) } }],
+        },
       }),
     );
     if (out.ChangeInfo?.Id && out.ChangeInfo.Status !== 'INSYNC') {
@@ -84,10 +88,17 @@ async function credentialsFor(cfg: NonNullable<ACMEChallengeSolverDNS01['route53
   } else if (ctx.allowAmbientCredentials) {
     base = providers.fromNodeProviderChain();
   } else {
-    throw new Dns01ProviderError(`${AT}: no credentials: set accessKeyID (or accessKeyIDSecretRef) and secretAccessKeySecretRef; ambient credentials (the pod's AWS identity) are only used for ClusterIssuers`, false);
+    throw new Dns01ProviderError(
+      `${AT}: no credentials: set accessKeyID (or accessKeyIDSecretRef) and secretAccessKeySecretRef; ambient credentials (the pod's AWS identity) are only used for ClusterIssuers`,
+      false,
+    );
   }
   if (!cfg.role) return base;
-  return providers.fromTemporaryCredentials({ masterCredentials: base, params: { RoleArn: cfg.role, RoleSessionName: 'certgate-dns01' }, clientConfig: { region, ...transport } });
+  return providers.fromTemporaryCredentials({
+    masterCredentials: base,
+    params: { RoleArn: cfg.role, RoleSessionName: 'certgate-dns01' },
+    clientConfig: { region, ...transport },
+  });
 }
 
 const sameName = (a: string | undefined, b: string) => (a ?? '').replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
@@ -102,10 +113,25 @@ async function explain(work: () => Promise<void>): Promise<void> {
     const code = e.name ?? 'Error';
     const status = e.$metadata?.httpStatusCode;
     const detail = `${code}: ${e.message ?? ''}`.trim();
-    if (['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException', 'ExpiredToken', 'AccessDenied', 'AccessDeniedException', 'CredentialsProviderError'].includes(code))
-      throw new Dns01ProviderError(`${AT}: AWS refused the credentials or their permissions (${detail}); check the keys, the role and route53:ChangeResourceRecordSets/ListResourceRecordSets/ListHostedZonesByName/GetChange`, false, { cause: err });
+    if (
+      [
+        'InvalidClientTokenId',
+        'SignatureDoesNotMatch',
+        'UnrecognizedClientException',
+        'ExpiredToken',
+        'AccessDenied',
+        'AccessDeniedException',
+        'CredentialsProviderError',
+      ].includes(code)
+    )
+      throw new Dns01ProviderError(
+        `${AT}: AWS refused the credentials or their permissions (${detail}); check the keys, the role and route53:ChangeResourceRecordSets/ListResourceRecordSets/ListHostedZonesByName/GetChange`,
+        false,
+        { cause: err },
+      );
     if (code === 'NoSuchHostedZone') throw new Dns01ProviderError(`${AT}: hosted zone not found (${detail}); check hostedZoneID`, false, { cause: err });
-    if (code === 'Throttling' || code === 'PriorRequestNotComplete' || status === 429) throw new Dns01ProviderError(`${AT}: Route53 rate limit reached (${detail}); retrying later`, true, { cause: err });
+    if (code === 'Throttling' || code === 'PriorRequestNotComplete' || status === 429)
+      throw new Dns01ProviderError(`${AT}: Route53 rate limit reached (${detail}); retrying later`, true, { cause: err });
     if (code === 'InvalidChangeBatch') throw new Dns01ProviderError(`${AT}: Route53 rejected the change (${detail})`, true, { cause: err });
     throw new Dns01ProviderError(`${AT}: ${detail}`, status === undefined || status >= 500, { cause: err });
   }

@@ -33,7 +33,12 @@ function providerFor(ctx: WorkerContext, ch: Challenge, resourceNamespace: strin
   const solver = ch.spec.solver.dns01;
   const field = solver ? providerField(solver) : undefined;
   const url = field ? ctx.config.dns01?.apiEndpoints?.[field] : undefined;
-  return dns01ProviderFor(solver, { client: ctx.client, resourceNamespace, allowAmbientCredentials: ch.spec.issuerRef.kind === 'ClusterIssuer', ...(url ? { endpoint: { url } } : {}) });
+  return dns01ProviderFor(solver, {
+    client: ctx.client,
+    resourceNamespace,
+    allowAmbientCredentials: ch.spec.issuerRef.kind === 'ClusterIssuer',
+    ...(url ? { endpoint: { url } } : {}),
+  });
 }
 
 export async function presentDns01(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<void> {

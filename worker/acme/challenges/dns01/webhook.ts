@@ -83,12 +83,26 @@ function apiError(err: unknown, where: string, path: string): Dns01ProviderError
   if (!(err instanceof KubeApiError)) return new Dns01ProviderError(`${where}: ${(err as Error).message}`, true, { cause: err });
   switch (err.statusCode) {
     case 404:
-      return new Dns01ProviderError(`${where}: the API server does not serve ${path}; install the solver and its APIService, and check groupName and solverName`, false, { cause: err });
+      return new Dns01ProviderError(
+        `${where}: the API server does not serve ${path}; install the solver and its APIService, and check groupName and solverName`,
+        false,
+        { cause: err },
+      );
     case 403:
-      return new Dns01ProviderError(`${where}: certgate may not create ${path} (${err.message}); add the group to the chart's dns01WebhookGroups (RBAC "create" on it)`, false, { cause: err });
+      return new Dns01ProviderError(
+        `${where}: certgate may not create ${path} (${err.message}); add the group to the chart's dns01WebhookGroups (RBAC "create" on it)`,
+        false,
+        { cause: err },
+      );
     case 503:
-      return new Dns01ProviderError(`${where}: the API server cannot reach the solver (${err.message}); check the solver's Service and APIService status`, true, { cause: err });
+      return new Dns01ProviderError(
+        `${where}: the API server cannot reach the solver (${err.message}); check the solver's Service and APIService status`,
+        true,
+        { cause: err },
+      );
     default:
-      return new Dns01ProviderError(`${where}: ${path} answered HTTP ${err.statusCode}: ${err.message}`, err.statusCode >= 500 || err.statusCode === 429, { cause: err });
+      return new Dns01ProviderError(`${where}: ${path} answered HTTP ${err.statusCode}: ${err.message}`, err.statusCode >= 500 || err.statusCode === 429, {
+        cause: err,
+      });
   }
 }

@@ -20,7 +20,9 @@ export const usesGatewayRoute = (ch: Challenge): boolean => !!ch.spec.solver.htt
 export function httpRouteSpec(ch: Challenge, serviceName: string, port: number): HTTPRouteSpec {
   const parentRefs = ch.spec.solver.http01?.gatewayHTTPRoute?.parentRefs ?? [];
   if (parentRefs.length === 0) {
-    throw new SolverConfigError('http01.gatewayHTTPRoute has no parentRefs, and the Certificate names no Gateway (acme.cert-manager.io/http01-parentrefkind and -parentrefname): the HTTPRoute would attach to nothing');
+    throw new SolverConfigError(
+      'http01.gatewayHTTPRoute has no parentRefs, and the Certificate names no Gateway (acme.cert-manager.io/http01-parentrefkind and -parentrefname): the HTTPRoute would attach to nothing',
+    );
   }
   return {
     parentRefs: parentRefs as HTTPRouteSpec['parentRefs'],
@@ -42,7 +44,9 @@ function routeLabels(ch: Challenge): Record<string, string> {
 export async function ensureHttpRoute(ctx: Pick<WorkerContext, 'client' | 'gatewayApi'>, ch: Challenge, serviceName: string, port: number): Promise<void> {
   const routes = ctx.gatewayApi?.caches()?.httpRoutes;
   if (!routes) {
-    throw new SolverConfigError('http01.gatewayHTTPRoute needs Gateway API, and this cluster does not serve gateway.networking.k8s.io/v1 HTTPRoutes: install the Gateway API CRDs (certgate picks them up without a restart) or use http01.ingress');
+    throw new SolverConfigError(
+      'http01.gatewayHTTPRoute needs Gateway API, and this cluster does not serve gateway.networking.k8s.io/v1 HTTPRoutes: install the Gateway API CRDs (certgate picks them up without a restart) or use http01.ingress',
+    );
   }
   const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
   const namespace = ch.metadata.namespace!;

@@ -40,7 +40,9 @@ export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: 
   if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port);
   // A class nobody implements means the route is never served: say so instead of timing out.
   if (ing.ingressClassName && !(await ingressClassExists(kube, ing.ingressClassName))) {
-    throw new SolverConfigError(`IngressClass "${ing.ingressClassName}" not found: no ingress controller will serve the HTTP-01 route (check http01.ingress.ingressClassName)`);
+    throw new SolverConfigError(
+      `IngressClass "${ing.ingressClassName}" not found: no ingress controller will serve the HTTP-01 route (check http01.ingress.ingressClassName)`,
+    );
   }
   const name = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
   const tmpl = ing.ingressTemplate?.metadata ?? {};
@@ -50,7 +52,13 @@ export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: 
     await kube.create(Resources.Ingress, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name, namespace: ch.metadata.namespace, labels: { ...(tmpl.labels ?? {}), ...solverObjectLabels(ch) }, annotations, ownerReferences: ownerRef(ch) },
+      metadata: {
+        name,
+        namespace: ch.metadata.namespace,
+        labels: { ...(tmpl.labels ?? {}), ...solverObjectLabels(ch) },
+        annotations,
+        ownerReferences: ownerRef(ch),
+      },
       spec: {
         ...(ing.ingressClassName ? { ingressClassName: ing.ingressClassName } : {}),
         rules: [{ ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [challengePathEntry(ch, serviceName, port)] } }],
@@ -80,21 +88,27 @@ async function addPathInPlace(kube: KubeClient, ch: Challenge, ingressName: stri
 }
 
 async function removePathInPlace(kube: KubeClient, ch: Challenge, ingressName: string): Promise<void> {
-  await editIngress(kube, ch, ingressName, (ingress) => {
-    let changed = false;
-    const rules: any[] = ingress.spec?.rules ?? [];
-    for (const rule of rules) {
-      const paths: any[] = rule.http?.paths ?? [];
-      const kept = paths.filter((p) => p.path !== challengePath(ch));
-      if (kept.length !== paths.length) {
-        rule.http.paths = kept;
-        changed = true;
+  await editIngress(
+    kube,
+    ch,
+    ingressName,
+    (ingress) => {
+      let changed = false;
+      const rules: any[] = ingress.spec?.rules ?? [];
+      for (const rule of rules) {
+        const paths: any[] = rule.http?.paths ?? [];
+        const kept = paths.filter((p) => p.path !== challengePath(ch));
+        if (kept.length !== paths.length) {
+          rule.http.paths = kept;
+          changed = true;
+        }
       }
-    }
-    // Drop a rule we added that now routes nothing.
-    ingress.spec.rules = rules.filter((r) => !(r.host === ruleHost(ch) && r.http && r.http.paths.length === 0));
-    return changed;
-  }, true);
+      // Drop a rule we added that now routes nothing.
+      ingress.spec.rules = rules.filter((r) => !(r.host === ruleHost(ch) && r.http && r.http.paths.length === 0));
+      return changed;
+    },
+    true,
+  );
 }
 
 /** Read-modify-write with resourceVersion, retried on conflict (the user may edit it too). */

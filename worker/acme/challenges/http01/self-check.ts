@@ -30,7 +30,13 @@ function resolverLookup(ns: { host: string; port: number }): LookupFunction {
   resolver.setServers([`${ns.host}:${ns.port}`]);
   return ((hostname: string, options: any, cb: any) => {
     resolver.resolve4(hostname).then(
-      (addrs) => (options?.all ? cb(null, addrs.map((address) => ({ address, family: 4 }))) : cb(null, addrs[0], 4)),
+      (addrs) =>
+        options?.all
+          ? cb(
+              null,
+              addrs.map((address) => ({ address, family: 4 })),
+            )
+          : cb(null, addrs[0], 4),
       (err) => cb(err),
     );
   }) as LookupFunction;

@@ -27,7 +27,16 @@ export function solverObjectLabels(ch: Challenge): Record<string, string> {
 }
 
 export function ownerRef(ch: Challenge) {
-  return [{ apiVersion: apiVersionOf(Resources.Challenge), kind: 'Challenge', name: ch.metadata.name!, uid: ch.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+  return [
+    {
+      apiVersion: apiVersionOf(Resources.Challenge),
+      kind: 'Challenge',
+      name: ch.metadata.name!,
+      uid: ch.metadata.uid!,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
 }
 
 export async function ensureSolverService(kube: KubeClient, ch: Challenge, solver: SolverServiceRef, clusterDomain = 'cluster.local'): Promise<string> {
