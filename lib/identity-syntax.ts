@@ -11,13 +11,16 @@ const VALID_PLAIN_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?
 export function dnsNameProblem(name: string, allowWildcard = true): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.length > 253) return 'is longer than 253 characters';
+  // Fast path for the common case, a valid name without a wildcard, before the checks below (it
+  // runs for every name of an object, up to 110,000 in one Certificate): only a-z, 0-9, "-" and
+  // "." pass it, so it is lower case, ends in a label and holds no ":". Digits and dots alone may
+  // be an IPv4 address: those take the long way.
+  if (VALID_PLAIN_NAME.test(name) && !DIGITS_AND_DOTS.test(name)) return undefined;
   if (name !== name.toLowerCase()) return 'must be lower case';
   if (name.endsWith('.')) return 'must not end with a dot';
   // isIP runs a long IPv6 regex; only names made of digits and dots (IPv4) or holding ':' (IPv6) can be IPs.
   if ((name.includes(':') || DIGITS_AND_DOTS.test(name)) && isIP(name) !== 0)
     return 'is an IP address, not a DNS name (Certificates take IPs in spec.ipAddresses)';
-  // Fast path for the common case, a valid name without a wildcard: the same verdict as the loop below.
-  if (VALID_PLAIN_NAME.test(name)) return undefined;
   const labels = name.split('.');
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i];
