@@ -2,7 +2,7 @@
 // writes them, an API client for a kubeconfig, the Events about one object, and the one polling
 // helper (positive signs only, generous ceilings: tests run on a busy 2-core machine).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CoreV1Event, V1Ingress, V1IngressRule, V1IngressSpec, V1ObjectMeta } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1Ingress, V1IngressRule, V1IngressSpec, V1ObjectMeta } from '@kubernetes/client-node';
 import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
@@ -86,4 +86,39 @@ export function ingress(
 export async function eventsAbout(client: KubeClient, namespace: string, name: string, kind?: string): Promise<CoreV1Event[]> {
   const events = (await client.list<CoreV1Event>(Resources.Event, { namespace })).items;
   return events.filter((e) => e.involvedObject?.name === name && (!kind || e.involvedObject.kind === kind));
+}
+
+/** What one test webhook configuration sends to the webhook: resources of one API group, on CREATE and UPDATE. */
+export interface WebhookRule {
+  apiGroups: string[];
+  resources: string[];
+}
+
+/**
+ * A Validating- or MutatingWebhookConfiguration that sends this test's requests to a certgate webhook
+ * listening on 127.0.0.1 (/validate or /mutate). It fails closed, so it is scoped to the run's own
+ * namespaces: a real cluster has other users.
+ */
+export function localWebhookConfiguration(
+  kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration',
+  opts: { name: string; port: number; namespaces: string[]; rules: WebhookRule[] },
+): KubernetesObject {
+  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name: opts.name },
+    webhooks: [
+      {
+        name: `${path}.certgate.io`,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${opts.port}/${path}` },
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: opts.namespaces }] },
+        rules: opts.rules.map((r) => ({ ...r, apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'] })),
+      },
+    ],
+  } as KubernetesObject;
 }

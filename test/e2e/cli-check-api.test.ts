@@ -10,7 +10,7 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { defaultWebhookConfig } from '../../webhook/config.ts';
 import { runCli } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { clientFor } from '../fixtures.ts';
+import { clientFor, localWebhookConfiguration } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused (and a certgate installed there is not looked at).
 const NS = runName('check-api'); // where the dry-run Certificate goes
@@ -19,27 +19,6 @@ const WEBHOOK_CONFIG = runName('certgate-webhook');
 const CHECK_API = ['-n', NS, 'check', 'api', '--certgate-namespace', CERTGATE_NS];
 
 const microIso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
-
-function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', port: number) {
-  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind,
-    metadata: { name: WEBHOOK_CONFIG },
-    webhooks: [
-      {
-        name: `${path}.certgate.io`,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 5,
-        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, // fails closed: only this run's namespace
-        rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
-      },
-    ],
-  } as any;
-}
 
 describe('certgate check api', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -83,8 +62,24 @@ describe('certgate check api', { timeout: 240_000 }, () => {
   });
 
   test('--wait keeps checking until the worker holds its lease and the webhook answers', async () => {
-    await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', port));
-    await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', port));
+    await cluster.createClusterObject(
+      Resources.ValidatingWebhookConfiguration,
+      localWebhookConfiguration('ValidatingWebhookConfiguration', {
+        name: WEBHOOK_CONFIG,
+        port,
+        namespaces: [NS],
+        rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }],
+      }),
+    );
+    await cluster.createClusterObject(
+      Resources.MutatingWebhookConfiguration,
+      localWebhookConfiguration('MutatingWebhookConfiguration', {
+        name: WEBHOOK_CONFIG,
+        port,
+        namespaces: [NS],
+        rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }],
+      }),
+    );
     const started = runCli(cluster.kubeconfigPath, [...CHECK_API, '--wait', '40s', '--interval', '300ms', '-o', 'json']);
     webhook = await runWebhook(
       defaultWebhookConfig({

@@ -16,7 +16,7 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
 import { runCommand } from '../run-command.ts';
 import { freePort } from '../services/ports.ts';
-import { ingress, ingressRule, waitFor } from '../fixtures.ts';
+import { ingress, ingressRule, localWebhookConfiguration, waitFor } from '../fixtures.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 
 const NS = { plain: runName('whgw-plain'), auto: runName('whgw-auto'), certs: runName('whgw-certs') };
@@ -35,29 +35,10 @@ const acmeSpec = {
 };
 const CI = { 'cert-manager.io/cluster-issuer': ISSUER };
 
-function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
-  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind,
-    metadata: { name },
-    webhooks: [
-      {
-        name: `${path}.certgate.io`,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 5,
-        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
-        rules: [
-          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
-          { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gateways'] },
-        ],
-      },
-    ],
-  } as unknown as KubernetesObject;
-}
+const GATEWAY_WEBHOOK_RULES = [
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'] },
+];
 
 const listener = (name: string, hostname: string, secret?: string, namespace?: string) => ({
   name,
@@ -116,8 +97,14 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
     } as KubernetesObject);
     await cluster.client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
     const port = await freePort();
-    await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
-    await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
+    await cluster.createClusterObject(
+      Resources.ValidatingWebhookConfiguration,
+      localWebhookConfiguration('ValidatingWebhookConfiguration', { name: configName, port, namespaces: Object.values(NS), rules: GATEWAY_WEBHOOK_RULES }),
+    );
+    await cluster.createClusterObject(
+      Resources.MutatingWebhookConfiguration,
+      localWebhookConfiguration('MutatingWebhookConfiguration', { name: configName, port, namespaces: Object.values(NS), rules: GATEWAY_WEBHOOK_RULES }),
+    );
     webhook = await runWebhook(
       defaultWebhookConfig({
         kubeconfig: cluster.kubeconfigPath,

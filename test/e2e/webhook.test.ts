@@ -16,7 +16,7 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
-import { ingress, ingressRule } from '../fixtures.ts';
+import { ingress, ingressRule, localWebhookConfiguration } from '../fixtures.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
@@ -35,35 +35,6 @@ const acmeSpec = {
     solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
   },
 };
-
-function webhookConfiguration(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string, port: number) {
-  const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-  const resources =
-    kind === 'ValidatingWebhookConfiguration'
-      ? ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers']
-      : ['certificates'];
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind,
-    metadata: { name },
-    webhooks: [
-      {
-        name: `${path}.certgate.io`,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 5,
-        clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-        // this run's namespaces only: it fails closed, and a real cluster has other users
-        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: Object.values(NS) }] },
-        rules: [
-          { apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources },
-          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
-        ],
-      },
-    ],
-  } as any;
-}
 
 describe('admission webhook through the API server', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -103,8 +74,30 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
       spec: acmeSpec,
     } as any);
     const port = await freePort();
-    await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, webhookConfiguration('ValidatingWebhookConfiguration', configName, port));
-    await cluster.createClusterObject(Resources.MutatingWebhookConfiguration, webhookConfiguration('MutatingWebhookConfiguration', configName, port));
+    await cluster.createClusterObject(
+      Resources.ValidatingWebhookConfiguration,
+      localWebhookConfiguration('ValidatingWebhookConfiguration', {
+        name: configName,
+        port,
+        namespaces: Object.values(NS),
+        rules: [
+          { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
+          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+        ],
+      }),
+    );
+    await cluster.createClusterObject(
+      Resources.MutatingWebhookConfiguration,
+      localWebhookConfiguration('MutatingWebhookConfiguration', {
+        name: configName,
+        port,
+        namespaces: Object.values(NS),
+        rules: [
+          { apiGroups: ['cert-manager.io'], resources: ['certificates'] },
+          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+        ],
+      }),
+    );
     webhook = await runWebhook(
       defaultWebhookConfig({
         kubeconfig: cluster.kubeconfigPath,
