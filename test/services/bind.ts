@@ -30,6 +30,11 @@ export interface BindServer {
   logDir: string;
   /** PID of named, for tests that check nothing is left running. */
   pid: number;
+  /**
+   * Owner names of every TXT record BIND has added through an update so far, in order, read from its log.
+   * A record a test could only catch by polling (present for a moment, then cleaned up) stays here.
+   */
+  txtAdded(): string[];
   stop(): Promise<void>;
 }
 
@@ -123,6 +128,7 @@ ${zoneBlocks.join('\n')}
     deniedTsig,
     logDir: dir,
     pid: proc.pid!,
+    txtAdded: () => [...proc.log.matchAll(/updating zone '[^']+': adding an RR at '([^']+)' TXT/g)].map((m) => m[1]!),
     stop: () => proc.stop(),
   };
 }
