@@ -13,6 +13,8 @@ import { createWorkerMetrics } from '../../lib/metrics/worker.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import type { WorkerCaches, WorkerContext } from '../../worker/context.ts';
 import { testWorkerConfig } from '../e2e/issuance-helpers.ts';
+import { ApiError } from '../apiserver/errors.ts';
+import { jsonPatch, mergePatch } from '../apiserver/patch.ts';
 
 export interface RecordedWrite {
   verb: 'create' | 'replace' | 'patch' | 'delete';
@@ -41,6 +43,8 @@ export interface FakeWorker {
   stored<T extends KubernetesObject>(r: ResourceDescriptor, namespace: string | undefined, name: string): T | undefined;
   /** Copies the store into the caches, as the watches would: the next pass sees its own writes. */
   settle(): void;
+  /** A cache of any kind outside WorkerCaches (e.g. Gateways), filled like the others. */
+  cacheOf<T extends KubernetesObject>(kind: string): WatchedCache<T>;
 }
 
 const CACHE_OF: Record<string, keyof WorkerCaches> = {
@@ -71,22 +75,18 @@ function staticCache<T extends KubernetesObject>(objects: () => T[]): WatchedCac
   } as WatchedCache<T>;
 }
 
-/** Merge patch (RFC 7396): null deletes, objects merge, anything else replaces. */
-function mergePatch(target: any, patch: any): any {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+export interface FakeWorkerOptions {
+  config?: Partial<WorkerConfig>;
+  now?: string;
+  /** The API server's answer to a write it refuses (an admission denial, an outage): the error to throw, or undefined to accept it. */
+  refuse?: (write: RecordedWrite) => Error | undefined;
 }
 
 /**
  * The fake worker: `objects` are in the API server and in the caches (Secrets too, as the managed
  * Secrets cache holds them); `config` overrides testWorkerConfig's values.
  */
-export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial<WorkerConfig>; now?: string } = {}): FakeWorker {
+export function fakeWorker(objects: KubernetesObject[], opts: FakeWorkerOptions = {}): FakeWorker {
   const clock = new ManualClock(opts.now ? Date.parse(opts.now) : Date.UTC(2026, 0, 1));
   const store = new Map<string, Map<string, KubernetesObject>>();
   const kindStore = (kind: string) => {
@@ -106,7 +106,7 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
 
   const cached = new Map<string, KubernetesObject[]>();
   const settle = () => {
-    for (const kind of Object.keys(CACHE_OF)) cached.set(kind, [...kindStore(kind).values()].map(clone));
+    for (const kind of new Set([...Object.keys(CACHE_OF), ...store.keys()])) cached.set(kind, [...kindStore(kind).values()].map(clone));
   };
   settle();
   const caches = Object.fromEntries(
@@ -114,6 +114,11 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
   ) as unknown as WorkerCaches;
 
   const writes: RecordedWrite[] = [];
+  const record = (w: RecordedWrite) => {
+    writes.push(w);
+    const refused = opts.refuse?.(w);
+    if (refused) throw refused;
+  };
   const notFound = (kind: string, name: string) => new KubeApiError(404, 'NotFound', `${kind} "${name}" not found`, {});
   const client = {
     async get(r: ResourceDescriptor, namespace: string | undefined, name: string) {
@@ -124,13 +129,13 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
       return { items: [...kindStore(r.kind).values()].filter((x) => !o.namespace || x.metadata?.namespace === o.namespace).map(clone) };
     },
     async create(r: ResourceDescriptor, obj: KubernetesObject) {
-      writes.push({ verb: 'create', kind: r.kind, namespace: obj.metadata?.namespace, name: obj.metadata!.name!, body: clone(obj) });
+      record({ verb: 'create', kind: r.kind, namespace: obj.metadata?.namespace, name: obj.metadata!.name!, body: clone(obj) });
       if (kindStore(r.kind).has(keyOf(obj.metadata?.namespace, obj.metadata!.name!)))
         throw new KubeApiError(409, 'AlreadyExists', `${r.kind} "${obj.metadata!.name}" already exists`, {});
       return put({ ...obj, kind: r.kind });
     },
     async replace(r: ResourceDescriptor, obj: KubernetesObject, o: { subresource?: string } = {}) {
-      writes.push({
+      record({
         verb: 'replace',
         kind: r.kind,
         namespace: obj.metadata?.namespace,
@@ -144,14 +149,20 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
     async replaceStatus(r: ResourceDescriptor, obj: KubernetesObject) {
       return client.replace(r, obj, { subresource: 'status' });
     },
-    async patch(r: ResourceDescriptor, namespace: string | undefined, name: string, patch: unknown, o: { subresource?: string } = {}) {
-      writes.push({ verb: 'patch', kind: r.kind, namespace, name, subresource: o.subresource, body: clone(patch) });
+    async patch(r: ResourceDescriptor, namespace: string | undefined, name: string, patch: unknown, o: { subresource?: string; type?: string } = {}) {
+      record({ verb: 'patch', kind: r.kind, namespace, name, subresource: o.subresource, body: clone(patch) });
       const current = kindStore(r.kind).get(keyOf(namespace, name));
       if (!current) throw notFound(r.kind, name);
-      return put(mergePatch(current, patch));
+      if (o.type !== 'json') return put(mergePatch(current, patch));
+      try {
+        return put(jsonPatch(current, patch));
+      } catch (e) {
+        if (e instanceof ApiError) throw new KubeApiError(e.code, e.reason, e.message, {}); // a failed `test` op: 422, as kube-apiserver
+        throw e;
+      }
     },
     async delete(r: ResourceDescriptor, namespace: string | undefined, name: string) {
-      writes.push({ verb: 'delete', kind: r.kind, namespace, name });
+      record({ verb: 'delete', kind: r.kind, namespace, name });
       return kindStore(r.kind).delete(keyOf(namespace, name));
     },
   };
@@ -180,6 +191,7 @@ export function fakeWorker(objects: KubernetesObject[], opts: { config?: Partial
     stored: <T extends KubernetesObject>(r: ResourceDescriptor, namespace: string | undefined, name: string) =>
       kindStore(r.kind).get(keyOf(namespace, name)) as T | undefined,
     settle,
+    cacheOf: <T extends KubernetesObject>(kind: string) => staticCache<T>(() => (cached.get(kind) ?? []) as T[]),
   };
 }
 
