@@ -2,8 +2,11 @@
 // trigger_controller_test.go shape): caches filled from the objects given, a ManualClock, an
 // in-memory API client that records every write, and an Event recorder that keeps the Events.
 // Writes change the client's store, not the caches: as in a cluster, a controller sees its own
-// writes only when the watch brings them (call settle() to play that part).
+// writes only when the watch brings them (call settle() to play that part). As the API server and
+// worker/caches.ts: a replace with a stale resourceVersion fails with 409 Conflict, and the Secrets
+// cache holds only Secrets labelled controller.cert-manager.io/fao=true (others are read by a GET).
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { Labels, LabelValues } from '../../api/constants.ts';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import { ManualClock } from '../../lib/clock.ts';
 import type { EventRecorder } from '../../lib/events.ts';
@@ -45,6 +48,8 @@ export interface FakeWorker {
   settle(): void;
   /** A cache of any kind outside WorkerCaches (e.g. Gateways), filled like the others. */
   cacheOf<T extends KubernetesObject>(kind: string): WatchedCache<T>;
+  /** Another client's write (not recorded) that the watches have not delivered yet: the server has it, the caches do not. */
+  changedElsewhere(obj: KubernetesObject): void;
 }
 
 const CACHE_OF: Record<string, keyof WorkerCaches> = {
@@ -83,8 +88,8 @@ export interface FakeWorkerOptions {
 }
 
 /**
- * The fake worker: `objects` are in the API server and in the caches (Secrets too, as the managed
- * Secrets cache holds them); `config` overrides testWorkerConfig's values.
+ * The fake worker: `objects` are in the API server and in the caches (Secrets only when labelled
+ * controller.cert-manager.io/fao=true, as the managed Secrets cache); `config` overrides testWorkerConfig's values.
  */
 export function fakeWorker(objects: KubernetesObject[], opts: FakeWorkerOptions = {}): FakeWorker {
   const clock = new ManualClock(opts.now ? Date.parse(opts.now) : Date.UTC(2026, 0, 1));
@@ -105,8 +110,9 @@ export function fakeWorker(objects: KubernetesObject[], opts: FakeWorkerOptions 
   for (const o of objects) put(o);
 
   const cached = new Map<string, KubernetesObject[]>();
+  const watched = (o: KubernetesObject) => o.kind !== 'Secret' || o.metadata?.labels?.[Labels.ControllerFAO] === LabelValues.True;
   const settle = () => {
-    for (const kind of new Set([...Object.keys(CACHE_OF), ...store.keys()])) cached.set(kind, [...kindStore(kind).values()].map(clone));
+    for (const kind of new Set([...Object.keys(CACHE_OF), ...store.keys()])) cached.set(kind, [...kindStore(kind).values()].filter(watched).map(clone));
   };
   settle();
   const caches = Object.fromEntries(
@@ -143,7 +149,10 @@ export function fakeWorker(objects: KubernetesObject[], opts: FakeWorkerOptions 
         subresource: o.subresource,
         body: clone(obj),
       });
-      if (!kindStore(r.kind).has(keyOf(obj.metadata?.namespace, obj.metadata!.name!))) throw notFound(r.kind, obj.metadata!.name!);
+      const current = kindStore(r.kind).get(keyOf(obj.metadata?.namespace, obj.metadata!.name!));
+      if (!current) throw notFound(r.kind, obj.metadata!.name!);
+      if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== current.metadata?.resourceVersion)
+        throw new KubeApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.kind} "${obj.metadata.name}": the object has been modified`, {});
       return put({ ...obj, kind: r.kind });
     },
     async replaceStatus(r: ResourceDescriptor, obj: KubernetesObject) {
@@ -192,6 +201,7 @@ export function fakeWorker(objects: KubernetesObject[], opts: FakeWorkerOptions 
       kindStore(r.kind).get(keyOf(namespace, name)) as T | undefined,
     settle,
     cacheOf: <T extends KubernetesObject>(kind: string) => staticCache<T>(() => (cached.get(kind) ?? []) as T[]),
+    changedElsewhere: (obj) => void put(obj),
   };
 }
 

@@ -1,0 +1,202 @@
+// The key manager as a table: a Certificate, its Secret and its next-key Secret in; the key Secret
+// created or deleted, status.nextPrivateKeySecretName written, the Event and the requeue out
+// (cert-manager's keymanager tests, on the fake context).
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
+import { fakeWorker, Resources, type FakeWorker } from '../../test/worker/fake-context.ts';
+import { issuedPair, type IssuedPair } from '../../test/worker/issued-pair.ts';
+import {
+  NS,
+  NAME,
+  certificate,
+  issuingTrue,
+  issuedSecret,
+  keySecret,
+  keyKind,
+  newKeyPem,
+  secretData,
+  writeLines,
+} from '../../test/worker/certificate-table.ts';
+import { parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
+import { CONFLICT_RETRY_MS } from '../../lib/reconcile-errors.ts';
+import { nextKeySecretNameFor } from '../object-names.ts';
+import { createKeyManagerController } from './keymanager.ts';
+
+const KEY_SECRET = nextKeySecretNameFor(certificate());
+const issuing = (status: Certificate['status'] = {}) => ({ ...status, conditions: [issuingTrue] });
+const never = { spec: { privateKey: { algorithm: 'ECDSA' as const, size: 256, rotationPolicy: 'Never' as const } } };
+
+interface Case {
+  name: string;
+  objects: () => KubernetesObject[];
+  /** The writes, as writeLines() prints them. */
+  writes: string[];
+  events?: string[];
+  requeueAfterMs?: number;
+  /** Field checks on what the API server holds afterwards. */
+  check?: (w: FakeWorker) => void;
+  /** The writes of a second pass once the watches brought the first pass's writes; none unless given. */
+  again?: string[];
+}
+
+const storedKey = (w: FakeWorker) => secretData(w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET), 'tls.key');
+const recorded = (w: FakeWorker) => w.stored<Certificate>(Resources.Certificate, NS, NAME)!.status?.nextPrivateKeySecretName;
+
+describe('key manager', () => {
+  let current: IssuedPair; // the key pair in the Certificate's Secret today (ECDSA P-256)
+  let ecdsa: string; // another ECDSA P-256 key
+  let rsa: string;
+  before(async () => {
+    current = await issuedPair(['web.example.test'], Date.UTC(2026, 0, 1), 90 * 86_400_000);
+    ecdsa = await newKeyPem({ algorithm: 'ECDSA', size: 256 });
+    rsa = await newKeyPem({ algorithm: 'RSA', size: 2048 });
+  });
+
+  const cases: Case[] = [
+    { name: 'not Issuing: no key is made', objects: () => [certificate()], writes: [] },
+    { name: 'the Certificate is being deleted: nothing is made', objects: () => [certificate(issuing(), { deleting: true })], writes: [] },
+    {
+      name: 'Issuing and no next private key Secret: a key Secret is created and recorded in status',
+      objects: () => [certificate(issuing())],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      events: ['Generated'],
+      check: (w) => {
+        const s = w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET)!;
+        assert.equal(s.metadata?.labels?.['controller.cert-manager.io/fao'], 'true', 'in the managed Secrets cache');
+        assert.equal(s.metadata?.labels?.['cert-manager.io/next-private-key'], 'true');
+        assert.deepEqual(
+          s.metadata?.ownerReferences?.map((r) => `${r.kind}/${r.name} ${r.uid} controller=${r.controller}`),
+          [`Certificate/${NAME} uid-web controller=true`],
+          'garbage-collected with its Certificate',
+        );
+        assert.equal(keyKind(storedKey(w)!), 'ECDSA 256', 'the key the spec asks for');
+        assert.equal(recorded(w), KEY_SECRET);
+      },
+    },
+    {
+      name: 'Issuing with an RSA 3072 spec: the new key is RSA 3072',
+      objects: () => [certificate(issuing(), { spec: { privateKey: { algorithm: 'RSA', size: 3072 } } })],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      events: ['Generated'],
+      check: (w) => assert.equal(keyKind(storedKey(w)!), 'RSA 3072'),
+    },
+    {
+      name: 'rotationPolicy Always (the default) and a current Secret: a new key, not the current one',
+      objects: () => [certificate(issuing()), issuedSecret(current)],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      events: ['Generated'],
+      check: (w) => assert.ok(!samePublicKey(parsePrivateKeyPem(storedKey(w)!), parsePrivateKeyPem(current.key)), 'rotated'),
+    },
+    {
+      name: 'rotationPolicy Never and the current key fits the spec: the key Secret holds the current key',
+      objects: () => [certificate(issuing(), never), issuedSecret(current)],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      events: ['Generated'],
+      check: (w) => assert.ok(samePublicKey(parsePrivateKeyPem(storedKey(w)!), parsePrivateKeyPem(current.key)), 'kept'),
+    },
+    {
+      name: 'rotationPolicy Never but the current key is RSA and the spec asks ECDSA: a new ECDSA key',
+      objects: () => [certificate(issuing(), never), issuedSecret({ cert: current.cert, key: rsa })],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      events: ['Generated'],
+      check: (w) => assert.equal(keyKind(storedKey(w)!), 'ECDSA 256'),
+    },
+    {
+      name: 'the key Secret is recorded and fits the spec: nothing to do',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), keySecret(KEY_SECRET, ecdsa)],
+      writes: [],
+    },
+    {
+      name: 'a key Secret that status does not name (a crash between create and status write): recorded, no new key',
+      objects: () => [certificate(issuing()), keySecret(KEY_SECRET, ecdsa)],
+      writes: [`replace Certificate/status ${NAME}`],
+      check: (w) => {
+        assert.equal(recorded(w), KEY_SECRET);
+        assert.equal(storedKey(w), ecdsa, 'the key is kept');
+      },
+    },
+    {
+      name: 'the recorded key Secret was deleted: a new key under the recorded name',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET }))],
+      writes: [`create Secret ${KEY_SECRET}`],
+      events: ['Generated'],
+      check: (w) => assert.equal(keyKind(storedKey(w)!), 'ECDSA 256'),
+    },
+    {
+      name: 'a key Secret stripped of the managed label (not in the cache): the create finds it, it is read and recorded',
+      objects: () => [certificate(issuing()), keySecret(KEY_SECRET, ecdsa, false)],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      // Still not in the cache: every pass tries the create again and finds it again.
+      again: [`create Secret ${KEY_SECRET}`],
+      check: (w) => {
+        assert.equal(storedKey(w), ecdsa, 'the existing key is used, not overwritten');
+        assert.equal(recorded(w), KEY_SECRET);
+      },
+    },
+    {
+      name: 'the spec changed to ECDSA while the RSA key waited: the key Secret is deleted and the pass runs again at once',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), keySecret(KEY_SECRET, rsa)],
+      writes: [`delete Secret ${KEY_SECRET}`],
+      requeueAfterMs: 0,
+    },
+    {
+      name: 'a key Secret with no readable key: deleted and made again',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), keySecret(KEY_SECRET, 'not a key')],
+      writes: [`delete Secret ${KEY_SECRET}`],
+      requeueAfterMs: 0,
+    },
+    {
+      name: 'rotationPolicy Always and an unrecorded key Secret holding the current key (left over): deleted, so the key rotates',
+      objects: () => [certificate(issuing()), issuedSecret(current), keySecret(KEY_SECRET, current.key)],
+      writes: [`delete Secret ${KEY_SECRET}`],
+      requeueAfterMs: 0,
+    },
+    {
+      name: 'rotationPolicy changed from Never to Always while issuing: the recorded key (a copy of the current one) stays, the request made with it goes on',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), issuedSecret(current), keySecret(KEY_SECRET, current.key)],
+      writes: [],
+    },
+    {
+      name: 'rotationPolicy Never and an unrecorded key Secret holding the current key: kept and recorded',
+      objects: () => [certificate(issuing(), never), issuedSecret(current), keySecret(KEY_SECRET, current.key)],
+      writes: [`replace Certificate/status ${NAME}`],
+    },
+  ];
+
+  for (const c of cases) {
+    test(c.name, async () => {
+      const w = fakeWorker(c.objects());
+      const result = await createKeyManagerController(w.ctx).sync(`${NS}/${NAME}`);
+      assert.deepEqual(writeLines(w.writes), c.writes);
+      assert.deepEqual(
+        w.events.map((e) => e.reason),
+        c.events ?? [],
+      );
+      assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
+      c.check?.(w);
+      if (c.requeueAfterMs === undefined) {
+        // Level-triggered: once the watches bring what it wrote, the next pass does nothing.
+        w.settle();
+        const before = w.writes.length;
+        await createKeyManagerController(w.ctx).sync(`${NS}/${NAME}`);
+        assert.deepEqual(writeLines(w.writes.slice(before)), c.again ?? [], 'no second write');
+      }
+    });
+  }
+
+  test('the Certificate changed since the cache read: the status write conflicts, and the retry records the key Secret already made', async () => {
+    const w = fakeWorker([certificate(issuing())]);
+    w.changedElsewhere(certificate(issuing(), { labels: { team: 'a' } }));
+    const ctrl = createKeyManagerController(w.ctx);
+    assert.deepEqual(await ctrl.sync(`${NS}/${NAME}`), { requeueAfterMs: CONFLICT_RETRY_MS }, 'a conflict: tried again shortly');
+    assert.deepEqual(writeLines(w.writes), [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`]);
+    const key = storedKey(w);
+    w.settle();
+    await ctrl.sync(`${NS}/${NAME}`);
+    assert.deepEqual(writeLines(w.writes.slice(2)), [`replace Certificate/status ${NAME}`], 'only the status write, no second key');
+    assert.equal(recorded(w), KEY_SECRET);
+    assert.equal(storedKey(w), key, 'the key made before the conflict is the one used');
+  });
+});
