@@ -6,13 +6,27 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import { secretWinner, type SecretClaimant } from '../../lib/secret-claims.ts';
 import type { IssuerRef } from '../config.ts';
 import type { PlannedEvent } from './plan.ts';
-import { ingressIssuer } from './spec.ts';
+import { IngressConfigError, ingressIssuer } from './spec.ts';
 
 export const SECRET_NAME_TAKEN_REASON = 'SecretNameTaken';
 
 function claimantOf(ingress: V1Ingress): SecretClaimant {
   const created = ingress.metadata?.creationTimestamp as unknown;
   return { name: ingress.metadata?.name ?? '', created: created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : undefined };
+}
+
+/**
+ * Whether the Ingress asks for Certificates at all. Bad annotations count as no: that Ingress gets
+ * none (planIngress says why on it), so it claims no Secret, and its error must not fail the pass
+ * of this Ingress or of its rivals.
+ */
+function asksForCertificates(ingress: V1Ingress, defaultIssuer?: IssuerRef): boolean {
+  try {
+    return !!ingressIssuer(ingress, defaultIssuer);
+  } catch (e) {
+    if (e instanceof IngressConfigError) return false;
+    throw e;
+  }
 }
 
 /** The Ingress without the tls entries whose Secret an older Ingress of its namespace also asks for, and one Warning per entry left out. */
@@ -22,11 +36,11 @@ export function withoutLostSecretClaims(
   defaultIssuer?: IssuerRef,
 ): { ingress: V1Ingress; events: PlannedEvent[] } {
   const tls = ingress.spec?.tls ?? [];
-  if (tls.length === 0 || !ingressIssuer(ingress, defaultIssuer)) return { ingress, events: [] };
+  if (tls.length === 0 || !asksForCertificates(ingress, defaultIssuer)) return { ingress, events: [] };
   const self = claimantOf(ingress);
   const rivals = new Map<string, SecretClaimant[]>();
   for (const other of namespaceIngresses) {
-    if (other.metadata?.name === self.name || other.metadata?.deletionTimestamp || !ingressIssuer(other, defaultIssuer)) continue;
+    if (other.metadata?.name === self.name || other.metadata?.deletionTimestamp || !asksForCertificates(other, defaultIssuer)) continue;
     for (const t of other.spec?.tls ?? []) {
       if (!t.secretName) continue;
       const list = rivals.get(t.secretName) ?? [];
