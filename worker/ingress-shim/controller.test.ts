@@ -144,9 +144,9 @@ const cases: Case[] = [
     events: [],
   },
   {
-    name: 'the Ingress is being deleted: its Certificates are left to the garbage collector',
+    name: 'the Ingress is being deleted (after a last edit): its Certificates are left to the garbage collector, not updated',
     objects: [
-      web([{ hosts: ['web.example.test'], secretName: 'web-tls' }], LE, {
+      web([{ hosts: ['web.example.test', 'www.example.test'], secretName: 'web-tls' }], LE, {
         deletionTimestamp: new Date('2026-01-01T00:00:00Z'),
         finalizers: ['foregroundDeletion'],
       }),
