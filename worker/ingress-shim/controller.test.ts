@@ -4,13 +4,12 @@
 // requeue out. planIngress's own decisions are cert-manager's sync table (cert-manager-sync.test.ts);
 // these cases are about the controller around it: what reaches the API server, and what a refused
 // or failed write does.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Ingress, V1IngressTLS, V1Namespace } from '@kubernetes/client-node';
-import type { Certificate, CertificateSpec } from '../../api/types.generated.ts';
-import { KubeApiError } from '../../lib/kube/client.ts';
+import { describe } from 'node:test';
+import type { V1Ingress, V1IngressTLS, V1Namespace } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/types.generated.ts';
 import { ingress, ingressRule } from '../../test/fixtures.ts';
-import { fakeWorker, Resources, tlsSecret, type FakeWorker, type FakeWorkerOptions, type RecordedWrite } from '../../test/worker/fake-context.ts';
+import { Resources, tlsSecret } from '../../test/worker/fake-context.ts';
+import { apiServerDown, madeFor, refusedByWebhook, runShimCases, type ShimCase } from '../../test/worker/shim-table.ts';
 import { createIngressShimController } from './controller.ts';
 
 const NS = 'apps';
@@ -30,22 +29,10 @@ function web(tls: V1IngressTLS[], annotations: Record<string, string> | undefine
   return i;
 }
 
-/** A Certificate the shim made for Ingress "web" (owner uid UID) earlier, or one of someone else's with owner null. */
-function shimCertificate(secretName: string, dnsNames: string[], issuer = 'letsencrypt', owner: string | null = 'web'): Certificate {
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: {
-      name: secretName,
-      namespace: NS,
-      labels: {},
-      ...(owner
-        ? { ownerReferences: [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner, uid: UID, controller: true, blockOwnerDeletion: true }] }
-        : {}),
-    },
-    spec: { secretName, dnsNames, issuerRef: { name: issuer, kind: 'ClusterIssuer', group: 'cert-manager.io' } },
-  };
-}
+const OWNER = { kind: 'Ingress', namespace: NS, name: 'web', uid: UID } as const;
+/** A Certificate the shim made for Ingress "web" earlier, or, with someoneElse, one it did not make. */
+const shimCertificate = (secretName: string, dnsNames: string[], issuer = 'letsencrypt', someoneElse = false): Certificate =>
+  madeFor(someoneElse ? { ...OWNER, uid: null } : OWNER, secretName, dnsNames, { issuer });
 
 const namespace = (labels: Record<string, string>, annotations: Record<string, string> = {}): V1Namespace => ({
   apiVersion: 'v1',
@@ -53,32 +40,7 @@ const namespace = (labels: Record<string, string>, annotations: Record<string, s
   metadata: { name: NS, labels, annotations },
 });
 
-const refusedByWebhook = (w: RecordedWrite) =>
-  w.kind === 'Certificate' && w.verb === 'create'
-    ? new KubeApiError(403, 'Forbidden', 'admission webhook "webhook.certgate.io" denied the request: spec.dnsNames[0]: invalid', {})
-    : undefined;
-const apiServerDown = (w: RecordedWrite) =>
-  w.kind === 'Certificate' ? new KubeApiError(503, 'ServiceUnavailable', 'etcdserver: leader changed', {}) : undefined;
-
-interface Case {
-  name: string;
-  objects: KubernetesObject[];
-  config?: FakeWorkerOptions['config'];
-  refuse?: (w: RecordedWrite) => Error | undefined;
-  /** Before the pass: something changes the API server's copy only (the cache lags behind). */
-  meanwhile?: (w: FakeWorker) => Promise<void>;
-  /** The writes, in order, as "verb Kind name". */
-  writes: string[];
-  /** Certificates in the API server afterwards: the spec fields that matter, or null for none. */
-  certificates?: Record<string, Partial<CertificateSpec> | null>;
-  /** Events on the Ingress, as "Type Reason", in order; `message` is matched by the last one. */
-  events: string[];
-  message?: RegExp;
-  /** The pass hands its error to the queue's backoff. */
-  backoff?: boolean;
-}
-
-const cases: Case[] = [
+const cases: ShimCase[] = [
   {
     name: 'an annotated Ingress with one tls entry: its Certificate is created, owned by the Ingress',
     objects: [web([{ hosts: ['web.example.test'], secretName: 'web-tls' }])],
@@ -158,7 +120,7 @@ const cases: Case[] = [
   },
   {
     name: 'a Certificate of that name made by someone else: left alone, with a Warning',
-    objects: [web([{ hosts: ['web.example.test'], secretName: 'web-tls' }]), shimCertificate('web-tls', ['other.example.test'], 'letsencrypt', null)],
+    objects: [web([{ hosts: ['web.example.test'], secretName: 'web-tls' }]), shimCertificate('web-tls', ['other.example.test'], 'letsencrypt', true)],
     writes: [],
     certificates: { 'web-tls': { dnsNames: ['other.example.test'] } },
     events: ['Warning BadConfig'],
@@ -254,43 +216,5 @@ const cases: Case[] = [
 ];
 
 describe('ingress shim controller', () => {
-  for (const c of cases) {
-    test(c.name, async () => {
-      const w = fakeWorker(c.objects, { config: c.config, refuse: c.refuse });
-      const ctrl = createIngressShimController(w.ctx);
-      if (c.meanwhile) {
-        await c.meanwhile(w);
-        w.writes.length = 0;
-      }
-      const pass = ctrl.sync(`${NS}/web`);
-      if (c.backoff) await assert.rejects(pass, KubeApiError);
-      else assert.equal(await pass, undefined, 'no requeue: the next change of the Ingress or its Certificates brings the key back');
-      assert.deepEqual(
-        w.writes.map((x) => `${x.verb} ${x.kind} ${x.name}`),
-        c.writes,
-      );
-      for (const [name, want] of Object.entries(c.certificates ?? {})) {
-        const got = w.stored<Certificate>(Resources.Certificate, NS, name);
-        if (want === null) {
-          assert.equal(got, undefined, `no Certificate ${name}`);
-          continue;
-        }
-        assert.ok(got, `Certificate ${name} exists`);
-        for (const [field, value] of Object.entries(want)) assert.deepEqual(got.spec[field as keyof CertificateSpec], value, `${name}: spec.${field}`);
-        if (c.writes.includes(`create Certificate ${name}`)) {
-          const owner = got.metadata.ownerReferences?.find((r) => r.controller);
-          assert.deepEqual(owner && { kind: owner.kind, name: owner.name, uid: owner.uid }, { kind: 'Ingress', name: 'web', uid: UID });
-        }
-      }
-      assert.deepEqual(
-        w.events.map((e) => `${e.type} ${e.reason}`),
-        c.events,
-      );
-      assert.ok(
-        w.events.every((e) => e.kind === 'Ingress' && e.name === 'web'),
-        'Events are recorded on the Ingress',
-      );
-      if (c.message) assert.match(w.events.at(-1)!.message, c.message);
-    });
-  }
+  runShimCases(cases, OWNER, (w) => createIngressShimController(w.ctx));
 });
