@@ -6,8 +6,8 @@
 // controllers decide; secretMetadataDrift: what the issuing controller puts back without
 // re-issuing; secretOwnerRefMismatch: the owner reference it puts back) and states certgate's outcome: the same, or a deliberate difference naming the
 // README rule ("Migrating from cert-manager", controller side).
-// Not carried over, with the reason in the README: the tables built on server-side apply
-// managedFields and additionalOutputFormats.
+// The tables built on server-side apply managedFields and on additionalOutputFormats are carried over
+// in cert-manager-checks-ownership.test.ts.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
