@@ -30,9 +30,10 @@ test('a slow server does not slow the paced load down, and its delay shows in th
       [...r.latenciesMs].sort((a, b) => a - b),
       'sorted',
     );
-    // About a tenth of the answers were slow; p95 and above must carry the 60 ms.
+    // Every tenth answer was held 60 ms, so at least 20 latencies carry it. No upper bound: on a loaded
+    // machine ordinary answers can take 60 ms too, and that says nothing about the generator.
     const slow = r.latenciesMs.filter((ms) => ms >= 60).length;
-    assert.ok(slow >= 15 && slow <= 25, `${slow} slow answers of 200`);
+    assert.ok(slow >= 20, `${slow} slow answers of 200`);
     // Closed loop would fall behind by ~20 x 60 ms waiting for the slow answers; open loop does not.
     assert.equal(r.sendLagMs.length, 200);
     assert.ok(r.sendLagMs.at(-1)! < 500, `worst send lag ${r.sendLagMs.at(-1)} ms`);
