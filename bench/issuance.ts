@@ -6,8 +6,11 @@
 //     same poll backoff and key type), with the worker's API requests and TLS connections counted;
 //   - CA issuer (no ACME, the controller overhead alone): 500 Certificates at once versus lib/pki
 //     key + CSR + sign in-process.
-//   npx tsx bench/issuance.ts [--count 20] [--backoff-ms 50] [--no-ca] [--ca-burst 500]
+//   npx tsx bench/issuance.ts [--count 20] [--backoff-ms 50] [--no-ca] [--ca-burst 500] [--key-type ECDSA|RSA] [--cpu-prof DIR]
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import https from 'node:https';
 import { createPrivateKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +48,10 @@ export interface IssuanceBenchOptions {
   caBurst?: number;
   /** Per-certificate deadline (default 30 s). */
   perCertificateTimeoutMs?: number;
+  /** ACME runs for these key types only (default both). */
+  keyTypes?: readonly KeyType[];
+  /** Write a V8 CPU profile of each certgate ACME run (timed certificates only) into this directory. */
+  cpuProfileDir?: string;
 }
 
 export interface RunFigures {
@@ -90,8 +97,35 @@ export interface IssuanceBenchResult {
 }
 
 const NS = 'bench-issuance';
+
+function parseKeyType(value: string): KeyType {
+  const keyType = KEY_TYPES.find((k) => k === value.toUpperCase());
+  if (!keyType) throw new Error(`--key-type must be one of ${KEY_TYPES.join(', ')}, not "${value}"`);
+  return keyType;
+}
 // The worker runs in this process: keep its info logs off the console (and out of the timings).
 if (!process.env.CERTGATE_LOG_LEVEL) log.level = 'warn';
+
+/**
+ * A V8 CPU profile of this process between start() and stop(name): certgate's timed certificates
+ * alone, without the bare loop, the services' start-up or the module loading a whole-process
+ * --cpu-prof also records. Open the file in Chrome DevTools or speedscope.
+ */
+async function cpuProfiler(dir: string | undefined) {
+  if (!dir) return { start: async () => {}, stop: async (_name: string) => {} };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  return {
+    start: () => session.post('Profiler.start'),
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop');
+      const file = path.join(dir, `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      process.stderr.write(`CPU profile: ${file}\n`);
+    },
+  };
+}
 
 /** Runs fn(i) for i = 0..count-1 one after another and summarises the durations. */
 async function timeSequential(count: number, fn: (i: number) => Promise<void>): Promise<RunFigures> {
@@ -228,7 +262,7 @@ async function runCertgate(
   keyType: KeyType,
   count: number,
   timeoutMs: number,
-  afterWarmup: () => void,
+  afterWarmup: () => Promise<void>,
 ): Promise<RunFigures> {
   const one = async (name: string) => {
     const issued = secrets.expect(`${name}-tls`, timeoutMs);
@@ -238,7 +272,7 @@ async function runCertgate(
     stages.end(name);
   };
   await one(`${prefix}-warmup`);
-  afterWarmup();
+  await afterWarmup();
   return timeSequential(count, (i) => one(`${prefix}-${i}`));
 }
 
@@ -276,6 +310,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
   const backoffMs = opts.backoffMs ?? 50;
   const timeoutMs = opts.perCertificateTimeoutMs ?? 30_000;
   const traffic = new ApiTrafficCounter();
+  const profiler = await cpuProfiler(opts.cpuProfileDir);
   let stack: AcmeStack | undefined;
   let apiServer: EmbeddedApiServer | undefined;
   let solver: SolverHandle | undefined;
@@ -317,7 +352,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
     await waitFor('ACME Issuer Ready', async () => issuerReady(await client.get<Issuer>(Resources.Issuer, NS, 'pebble')), 30_000);
     const acmeResults: AcmeKeyTypeResult[] = [];
     let stagesMarkdown = '';
-    for (const keyType of KEY_TYPES) {
+    for (const keyType of opts.keyTypes ?? KEY_TYPES) {
       const prefix = keyType.toLowerCase();
       // The bare loop owns pebble's HTTP-01 port while certgate's solver is down: before and after
       // certgate, so a machine whose load changes during the run shows up in its two halves.
@@ -328,12 +363,14 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       let routesBefore = traffic.routes(workerToken);
       let connectionsBefore = 0;
       let cpuBefore = process.cpuUsage();
-      const figures = await runCertgate(client, secrets, stages, `acme-${prefix}`, 'pebble', keyType, count, timeoutMs, () => {
+      const figures = await runCertgate(client, secrets, stages, `acme-${prefix}`, 'pebble', keyType, count, timeoutMs, async () => {
+        await profiler.start(); // first: starting it costs CPU that is not certgate's
         apiBefore = traffic.of(workerToken);
         routesBefore = traffic.routes(workerToken);
         connectionsBefore = acmeConnections.count();
         cpuBefore = process.cpuUsage();
       });
+      await profiler.stop(`certgate-${prefix}`);
       // Writes that follow the last Secret (Ready condition, Events) belong to the run too.
       await settled(() => traffic.of(workerToken).requests);
       const certgateCpuMs = cpuMsSince(cpuBefore) / count;
@@ -486,13 +523,22 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { count: { type: 'string' }, 'backoff-ms': { type: 'string' }, 'no-ca': { type: 'boolean' }, 'ca-burst': { type: 'string' } },
+    options: {
+      count: { type: 'string' },
+      'backoff-ms': { type: 'string' },
+      'no-ca': { type: 'boolean' },
+      'ca-burst': { type: 'string' },
+      'key-type': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
   });
   const result = await runIssuanceBench({
     count: values.count ? Number(values.count) : undefined,
     backoffMs: values['backoff-ms'] ? Number(values['backoff-ms']) : undefined,
     ca: !values['no-ca'],
     caBurst: values['ca-burst'] ? Number(values['ca-burst']) : undefined,
+    keyTypes: values['key-type'] ? [parseKeyType(values['key-type'])] : undefined,
+    cpuProfileDir: values['cpu-prof'],
   });
   console.log(`${result.markdown}\n\n${machineLine()}`);
   process.exit(0);

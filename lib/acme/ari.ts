@@ -3,6 +3,7 @@
 // per-issuer transport as every other ACME call (its TLS trust, metrics and retries).
 import { createHash, type X509Certificate } from 'node:crypto';
 import { x509 } from '../pki/webcrypto.ts';
+import { RecentValues } from '../recent-values.ts';
 import { getDirectory, type AcmeClient } from './client.ts';
 import type { AcmeHttpResponse } from './transport.ts';
 import { AcmeProblemError, parseRetryAfter } from './errors.ts';
@@ -16,8 +17,20 @@ export class AriError extends Error {
  * serial as the bytes of its DER INTEGER (a leading zero byte when the high bit is set).
  */
 export function ariCertId(cert: X509Certificate): string {
+  const id = knownIds.get(cert.fingerprint256, () => computeAriCertId(cert));
+  if (id === null) throw new AriError('the certificate has no authority key identifier, so it has no ARI id');
+  return id;
+}
+
+// Reading the authority key identifier parses the whole certificate (asn1js, milliseconds), and the
+// readiness, trigger and renewal-information controllers ask for the same certificate's id on many
+// passes: remembered by SHA-256 fingerprint (which node computes natively, in microseconds).
+const knownIds = new RecentValues<string, string | null>(4096);
+
+/** null: the certificate has no authority key identifier. */
+function computeAriCertId(cert: X509Certificate): string | null {
   const aki = new x509.X509Certificate(cert.raw).getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
-  if (!aki) throw new AriError('the certificate has no authority key identifier, so it has no ARI id');
+  if (!aki) return null;
   let serial = cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
   if (serial.length % 2) serial = `0${serial}`;
   if (parseInt(serial.slice(0, 2), 16) >= 0x80) serial = `00${serial}`;

@@ -74,6 +74,11 @@ export function subjectAltNames(n: CertificateNames): x509.JsonGeneralName[] {
   ];
 }
 
+/** A copy whose lists the caller may change (for values shared through a memo). */
+export function copyNames(n: CertificateNames): CertificateNames {
+  return { ...n, dnsNames: [...n.dnsNames], ipAddresses: [...n.ipAddresses], uris: [...n.uris], emailAddresses: [...n.emailAddresses] };
+}
+
 /** Reads names from a parsed certificate or CSR (@peculiar/x509 objects). */
 export function namesOf(obj: x509.X509Certificate | x509.Pkcs10CertificateRequest): CertificateNames {
   const names = emptyNames();

@@ -1,7 +1,8 @@
 // PKCS#10 certificate signing requests: created from a private key and the requested names,
 // parsed back (signature checked) by issuers and by the Secret writer's checks.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { emptyNames, namesOf, subjectAltNames, type CertificateNames } from './certificate-names.ts';
+import { copyNames, emptyNames, namesOf, subjectAltNames, type CertificateNames } from './certificate-names.ts';
+import { RecentValues } from '../recent-values.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
 export interface SubjectFields {
@@ -64,9 +65,20 @@ export interface ParsedCsr {
   publicKey: KeyObject;
 }
 
+// The request manager checks the current request's CSR on each pass and the CA issuer signs from
+// it: one asn1js parse and signature check per CSR text (the same text gives the same answer, a
+// refusal included).
+const recentCsrs = new RecentValues<string, Promise<ParsedCsr>>(1024);
+
 /** Parses a PEM (or base64 of PEM, as in CertificateRequest spec.request) CSR and checks its self-signature. */
 export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
-  let text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
+  const text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
+  const parsed = await recentCsrs.get(text, () => parseCsrText(text));
+  return { ...parsed, names: copyNames(parsed.names) };
+}
+
+async function parseCsrText(input: string): Promise<ParsedCsr> {
+  let text = input;
   if (!text.includes('-----BEGIN')) text = Buffer.from(text, 'base64').toString('utf8');
   let csr: x509.Pkcs10CertificateRequest;
   try {

@@ -7,10 +7,11 @@ import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { advertisedProfiles } from '../../lib/acme/client.ts';
 import { x509 } from '../../lib/pki/webcrypto.ts';
-import { namesOf } from '../../lib/pki/certificate-names.ts';
+import { namesOf, type CertificateNames } from '../../lib/pki/certificate-names.ts';
 import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult } from '../issuance/backend.ts';
 import type { AcmeContext } from './runtime.ts';
 import { orderName } from '../object-names.ts';
+import { RecentValues } from '../../lib/recent-values.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 import { rejectedTsigKeys } from './challenges/dns01/rfc2136.ts';
 
@@ -101,10 +102,17 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
   };
 }
 
+// sign() runs on every pass of a pending request (each change of its Order), and parsing the CSR
+// (asn1js) costs milliseconds: the names of recent CSRs, by their base64 text.
+const recentCsrNames = new RecentValues<string, CertificateNames>(256);
+
+function csrNames(requestB64: string): CertificateNames {
+  return recentCsrNames.get(requestB64, () => namesOf(new x509.Pkcs10CertificateRequest(Buffer.from(requestB64, 'base64').toString('utf8'))));
+}
+
 /** The Order object for a CertificateRequest, named deterministically from what it orders. */
 export function buildOrder(cr: CertificateRequest, profile?: string): Order {
-  const pem = Buffer.from(cr.spec.request, 'base64').toString('utf8');
-  const names = namesOf(new x509.Pkcs10CertificateRequest(pem));
+  const names = csrNames(cr.spec.request);
   const dnsNames = [...new Set(names.dnsNames.map((d) => d.toLowerCase()))].sort();
   const ipAddresses = [...new Set(names.ipAddresses)].sort();
   if (!dnsNames.length && !ipAddresses.length && !names.commonName) throw new Error('the CSR names no DNS name, IP address or common name');

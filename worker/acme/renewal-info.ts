@@ -5,6 +5,8 @@
 // least a 360th of the lifetime apart), so a window the CA moves (a revocation, an incident) is
 // seen within hours and the certificate renews promptly. A failed fetch is recorded in
 // status.renewalInfo.message and the default renewal time applies meanwhile.
+import type { X509Certificate } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRenewalInfo } from '../../api/types.generated.ts';
 import { SecretKeys } from '../../api/constants.ts';
 import { fetchRenewalInfo, nextCheckDelayMs, type RenewalInfo } from '../../lib/acme/ari.ts';
@@ -32,7 +34,7 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const namespace = cert.metadata.namespace!;
   const ref = cert.spec.issuerRef;
   if (!isOurIssuerRef(ref)) return;
-  const leaf = storedLeaf(secretValue(await readSecret(ctx, namespace, cert.spec.secretName), SecretKeys.Certificate));
+  const leaf = storedLeaf(await readSecret(ctx, namespace, cert.spec.secretName));
   const certID = leaf && ariIdOf(leaf);
   if (!leaf || !certID) return;
   const now = ctx.clock.now();
@@ -103,11 +105,21 @@ function announce(ctx: AcmeContext, cert: Certificate, known: CertificateRenewal
   );
 }
 
-function storedLeaf(pem: string | undefined) {
-  if (!pem) return undefined;
+// The leaf of a Secret's tls.crt, parsed once per version of the Secret: the cache replaces `data`
+// with each version, and every pass of this controller would otherwise parse it again.
+const leaves = new WeakMap<object, X509Certificate | undefined>();
+
+function storedLeaf(secret: V1Secret | undefined): X509Certificate | undefined {
+  const data = secret?.data;
+  if (!data) return undefined;
+  if (leaves.has(data)) return leaves.get(data);
+  const pem = secretValue(secret, SecretKeys.Certificate);
+  let leaf: X509Certificate | undefined;
   try {
-    return parseCertificateChain(pem)[0];
+    leaf = pem ? parseCertificateChain(pem)[0] : undefined;
   } catch {
-    return undefined;
+    leaf = undefined;
   }
+  leaves.set(data, leaf);
+  return leaf;
 }

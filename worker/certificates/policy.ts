@@ -174,7 +174,8 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   const key = parsed.key!;
   const leaf = parsed.leaf!;
   const info = parsed.info!;
-  const { time: due, source, ignored } = renewalTimeOrDefault(cert, info, ariIdOf(leaf));
+  // The ARI id (a parse of the whole certificate) matters only when the CA's window is known.
+  const { time: due, source, ignored } = renewalTimeOrDefault(cert, info, cert.status?.renewalInfo?.certID ? ariIdOf(leaf) : undefined);
   const withInfo = (reason: string, message: string): SecretEvaluation => ({
     reason,
     message,

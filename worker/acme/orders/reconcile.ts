@@ -69,8 +69,10 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
         return await ensureChallenges(ctx, client, order);
       case 'ready': {
         const csrPem = Buffer.from(order.spec.request, 'base64').toString('utf8');
-        const finalized = await client.finalizeOrder(acmeOrder, csrPem);
-        // Usually "processing": the next poll records it, or downloads straight away once valid.
+        let finalized = await client.finalizeOrder(acmeOrder, csrPem);
+        // Usually "processing" for a moment: ask once more straight away, as acme-client's own
+        // wait does (a CA that signs quickly is then done without a poll interval), then poll.
+        if (finalized.status === 'processing') finalized = await fetchResource(client, acmeOrder.url);
         if (finalized.status === 'valid') return await complete(ctx, client, order, { ...finalized, url: acmeOrder.url }, preferredChain);
         return { requeueAfterMs: rt.pollIntervalMs };
       }
