@@ -197,10 +197,10 @@ const cases: ShimCase[] = [
   {
     name: 'transparent TLS while the user edits the Ingress: the stale patch fails its test, and the new version is patched instead',
     objects: [namespace({ 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': 'ClusterIssuer.letsencrypt' }), web([], {})],
-    meanwhile: async (w) => {
+    meanwhile: (w) => {
       const edited = structuredClone(w.stored<V1Ingress>(Resources.Ingress, NS, 'web')!);
       edited.metadata!.labels = { team: 'web' };
-      await w.ctx.client.replace(Resources.Ingress, edited);
+      w.changedElsewhere(edited);
     },
     writes: ['patch Ingress web', 'patch Ingress web', 'create Certificate web-tls'],
     certificates: { 'web-tls': { dnsNames: ['web.example.test'] } },
