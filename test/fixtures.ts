@@ -1,11 +1,13 @@
 // The objects and waits the e2e tests share, defined once: a Certificate and an Ingress as a user
-// writes them, an API client for a kubeconfig, the Events about one object, and the one polling
+// writes them, an API client and kubectl for a kubeconfig, the Events about one object, and the one polling
 // helper (positive signs only, generous ceilings: tests run on a busy 2-core machine).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CoreV1Event, KubernetesObject, V1Ingress, V1IngressRule, V1IngressSpec, V1ObjectMeta } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1Ingress, V1IngressRule, V1IngressSpec, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
+import { runCommand, type CommandResult } from './run-command.ts';
 
 /** Default ceiling of waitFor: far above what a step needs on an idle machine, so load does not fail it. */
 export const WAIT_CEILING_MS = 60_000;
@@ -46,6 +48,44 @@ export async function waitFor<T>(
 
 export function clientFor(kubeconfigPath: string): KubeClient {
   return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath }), 'certgate-e2e');
+}
+
+/** kubectl as a user runs it against one kubeconfig: `kubectl(args, stdin)` (stdin written as YAML) and `apply(obj, ...flags)`. */
+export interface Kubectl {
+  kubectl(args: string[], stdin?: unknown): Promise<CommandResult>;
+  apply(obj: unknown, ...flags: string[]): Promise<CommandResult>;
+}
+
+/** kubectl for `kubeconfigPath`; with `cacheDir`, its discovery cache goes there instead of the user's ~/.kube. */
+export function kubectlFor(kubeconfigPath: string, cacheDir?: string): Kubectl {
+  const kubectl = (args: string[], stdin?: unknown) =>
+    runCommand('kubectl', ['--kubeconfig', kubeconfigPath, ...(cacheDir ? ['--cache-dir', cacheDir] : []), ...args], {
+      input: stdin === undefined ? '' : stringify(stdin),
+      timeoutMs: 30_000,
+    });
+  return { kubectl, apply: (obj, ...flags) => kubectl(['apply', '-f', '-', ...flags], obj) };
+}
+
+/** Whether an object's Ready condition is True. */
+export function isReady(o: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined): boolean {
+  return o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Waits until the Secret `name` holds a certificate (tls.crt), as a user waiting for issuance would. */
+export function secretWithCertificate(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  timeoutMs = WAIT_CEILING_MS,
+): Promise<V1Secret & { data: Record<string, string> & { 'tls.crt': string } }> {
+  return waitFor(
+    `Secret ${name} with a certificate`,
+    async () => {
+      const s = await client.get<V1Secret>(Resources.Secret, namespace, name);
+      return s?.data?.['tls.crt'] ? (s as V1Secret & { data: Record<string, string> & { 'tls.crt': string } }) : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**

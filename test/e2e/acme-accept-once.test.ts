@@ -13,9 +13,9 @@ import type { KubeClient, WatchedCache } from '../../lib/kube/client.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { acmeWorkerFlags, prepareAcmeNamespaces, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver } from './acme-harness.ts';
+import { launchWorker, readPair } from './issuance-helpers.ts';
 import { clientFor, waitFor } from '../fixtures.ts';
 
 const NS = runName('accept-once');
@@ -34,9 +34,7 @@ before(async () => {
   cluster = await getTestCluster();
   stack = await startAcmeStack({ pebbleVersion: '2.10' });
   client = clientFor(cluster.kubeconfigPath);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
+  await prepareAcmeNamespaces(cluster, NS);
   challenges = client.cache(Resources.Challenge, { namespace: NS });
   for (const verb of ['add', 'update'] as const) {
     challenges.on(verb, (c) => {
@@ -47,15 +45,7 @@ before(async () => {
   }
   await challenges.start();
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await launchWorker(cluster.kubeconfigPath, NS, [
-    '--no-leader-elect',
-    '--acme-http01-self-check-port',
-    String(stack.pebble.httpPort),
-    '--acme-dns-nameserver',
-    stack.bind.address,
-    '--acme-backoff-min-ms',
-    '20',
-  ]);
+  worker = await launchWorker(cluster.kubeconfigPath, NS, acmeWorkerFlags(stack));
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
 });
 

@@ -14,7 +14,7 @@ import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { acmeWorkerFlags, chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
 import { launchWorker, readPair } from './issuance-helpers.ts';
 import { ShiftedClock } from './shifted-clock.ts';
 import { clientFor, waitFor, certificate } from '../fixtures.ts';
@@ -33,20 +33,7 @@ before(async () => {
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await launchWorker(
-    cluster.kubeconfigPath,
-    NS,
-    [
-      '--no-leader-elect',
-      '--acme-http01-self-check-port',
-      String(stack.pebble.httpPort),
-      '--acme-dns-nameserver',
-      stack.bind.address,
-      '--acme-backoff-min-ms',
-      '20',
-    ],
-    { clock },
-  );
+  worker = await launchWorker(cluster.kubeconfigPath, NS, acmeWorkerFlags(stack), { clock });
   await createIssuer(client, NS, 'short', pebbleAcmeSpec(stack, { profile: 'shortlived' }));
   await client.create(Resources.Certificate, certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: 'short' } }));
 });

@@ -8,12 +8,12 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import { startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { acmeWorkerFlags, chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
 import { launchWorker, readPair } from './issuance-helpers.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { clientFor, waitFor, certificate } from '../fixtures.ts';
+import { clientFor, waitFor, certificate, isReady, secretWithCertificate } from '../fixtures.ts';
 
 const NS = runName('acme-certs');
 let stack: AcmeStack;
@@ -27,15 +27,7 @@ before(async () => {
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await launchWorker(cluster.kubeconfigPath, NS, [
-    '--no-leader-elect',
-    '--acme-http01-self-check-port',
-    String(stack.pebble.httpPort),
-    '--acme-dns-nameserver',
-    stack.bind.address,
-    '--acme-backoff-min-ms',
-    '20',
-  ]);
+  worker = await launchWorker(cluster.kubeconfigPath, NS, acmeWorkerFlags(stack));
   await createIssuer(client, NS, 'letsencrypt', pebbleAcmeSpec(stack));
 });
 
@@ -45,8 +37,6 @@ after(async () => {
   await cluster?.stop();
   await stack?.stop();
 });
-
-const ready = (c: Certificate | undefined) => c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
 
 test('README walk-through: an annotated Ingress gets a Secret that verifies to pebble for exactly its hosts', async () => {
   const hosts = ['shop.example.test', 'www.shop.example.test'];
@@ -63,19 +53,12 @@ test('README walk-through: an annotated Ingress gets a Secret that verifies to p
       })),
     },
   } as any);
-  const secret = await waitFor(
-    'Secret shop-tls with a certificate',
-    async () => {
-      const s = await client.get<V1Secret>(Resources.Secret, NS, 'shop-tls');
-      return s?.data?.['tls.crt'] ? s : undefined;
-    },
-    60_000,
-  );
+  const secret = await secretWithCertificate(client, NS, 'shop-tls');
   const pair = readPair(secret);
   assert.deepEqual(dnsSans(pair.chain[0]), [...hosts].sort());
   assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()), 'chain verifies to pebble root');
   assert.ok(pair.keyPem.includes('PRIVATE KEY'));
-  await waitFor('Certificate Ready', async () => ready(await client.get<Certificate>(Resources.Certificate, NS, 'shop-tls')), 30_000);
+  await waitFor('Certificate Ready', async () => isReady(await client.get<Certificate>(Resources.Certificate, NS, 'shop-tls')), 30_000);
 });
 
 test('a Certificate with an RSA key, no Ingress', async () => {
@@ -89,7 +72,7 @@ test('a Certificate with an RSA key, no Ingress', async () => {
     'Certificate api Ready',
     async () => {
       const c = await client.get<Certificate>(Resources.Certificate, NS, 'api');
-      return ready(c) ? c : undefined;
+      return isReady(c) ? c : undefined;
     },
     60_000,
   );
@@ -124,6 +107,6 @@ test('a solver class that does not exist: the Certificate stays not Ready and th
   );
   assert.ok(cr);
   const cert = await client.get<Certificate>(Resources.Certificate, NS, 'blocked');
-  assert.equal(ready(cert), false);
+  assert.equal(isReady(cert), false);
   assert.equal(await client.get(Resources.Secret, NS, 'blocked-tls'), undefined);
 });

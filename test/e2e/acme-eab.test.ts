@@ -8,10 +8,9 @@ import type { CoreV1Event, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { freePort, newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain, prepareAcmeNamespaces } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 import { clientFor, waitFor } from '../fixtures.ts';
 
@@ -57,29 +56,8 @@ before(async () => {
   [stack, cluster] = await Promise.all([startAcmeStack({ externalAccountBinding: { macKeys: { [KID]: macKey } } }), getTestCluster()]);
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
-  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
-  certgate.start([
-    'worker',
-    '--kubeconfig',
-    cluster.kubeconfigPath,
-    '--namespace',
-    NS,
-    '--cluster-issuer-selector',
-    runClusterIssuerSelector(),
-    '--no-leader-elect',
-    '--metrics-listen',
-    `127.0.0.1:${await freePort()}`,
-    '--health-listen',
-    `127.0.0.1:${await freePort()}`,
-    '--cluster-resource-namespace',
-    CLUSTER_RESOURCE_NAMESPACE,
-    '--acme-http01-self-check-port',
-    String(stack.pebble.httpPort),
-    '--acme-dns-nameserver',
-    stack.bind.address,
-    '--acme-backoff-min-ms',
-    '20',
-  ]);
+  certgate.startSolver(cluster.kubeconfigPath, NS, stack);
+  await certgate.startWorker(cluster.kubeconfigPath, NS, stack);
 });
 
 after(async () => {

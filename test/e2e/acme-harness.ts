@@ -20,10 +20,10 @@ import type { Controller } from '../../worker/context.ts';
 import { withAcmeRuntime, type AcmeContext } from '../../worker/acme/runtime.ts';
 import { createAcmeBackend, createAcmeControllers } from '../../worker/acme/index.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
-import type { AcmeStack } from '../services/index.ts';
+import { startAcmeStack, type AcmeStack, type AcmeStackOptions } from '../services/index.ts';
 import type { TsigKey } from '../services/bind.ts';
 import { waitFor } from '../fixtures.ts';
-import { NGINX_INGRESS_CLASS, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, NGINX_INGRESS_CLASS, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
 
 // per run (the same name as issuance-helpers'): a real cluster keeps it until the run's stop()
 export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
@@ -127,6 +127,42 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
   };
 }
 
+/** What the acme-*.test.ts files that drive the ACME backend directly start first; stop() ends all of it. */
+export interface AcmeSetup {
+  stack: AcmeStack;
+  cluster: TestCluster;
+  solver: SolverHandle;
+  worker: AcmeWorker;
+  stop(): Promise<void>;
+}
+
+/**
+ * pebble and BIND (`stackOptions`), a test cluster with namespace `namespace` (prepareAcmeNamespaces), the
+ * HTTP-01 solver and an AcmeWorker watching that namespace (`workerOptions`). What started is stopped when a later step fails.
+ */
+export async function startAcmeSetup(
+  namespace: string,
+  stackOptions: AcmeStackOptions = {},
+  workerOptions: Partial<Omit<AcmeWorkerOptions, 'kubeconfigPath' | 'namespace' | 'stack'>> = {},
+): Promise<AcmeSetup> {
+  const [stack, cluster] = await Promise.all([startAcmeStack(stackOptions), getTestCluster()]);
+  const started: Array<{ stop(): Promise<void> }> = [stack, cluster];
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop();
+  };
+  try {
+    const solver = await startTestSolver(cluster.kubeconfigPath, stack, namespace);
+    started.push(solver);
+    const worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace, stack, ...workerOptions });
+    started.push(worker);
+    await prepareAcmeNamespaces(cluster, namespace);
+    return { stack, cluster, solver, worker, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
 /**
  * The HTTP-01 solver on pebble's HTTP-01 port, watching Challenges in `namespace` only (as `certgate
  * solver --namespace`): tests pass their runName() namespace.
@@ -174,6 +210,23 @@ export function rfc2136Solver(stack: AcmeStack, key: TsigKey, secretName: string
       rfc2136: { nameserver: stack.bind.address, tsigKeyName: key.name, tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: secretName, key: 'secret' } },
     },
   };
+}
+
+/**
+ * The flags of a whole worker (in-process or `certgate worker`) against the pebble and BIND of `stack`: no
+ * leader election, the HTTP-01 self-check on pebble's HTTP-01 port, names resolved by BIND, a 20 ms ACME backoff.
+ */
+export function acmeWorkerFlags(stack: AcmeStack, ...extra: string[]): string[] {
+  return [
+    '--no-leader-elect',
+    '--acme-http01-self-check-port',
+    String(stack.pebble.httpPort),
+    '--acme-dns-nameserver',
+    stack.bind.address,
+    '--acme-backoff-min-ms',
+    '20',
+    ...extra,
+  ];
 }
 
 /** Namespace `ns`, the cluster-resource namespace and the nginx IngressClass: what every ACME e2e file needs first. */

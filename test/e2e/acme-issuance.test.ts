@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import type { AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
 import {
   CLUSTER_RESOURCE_NAMESPACE,
   chainVerifiesTo,
@@ -19,17 +19,19 @@ import {
   pendingMatching,
   signUntilDone,
   splitPemChain,
-  startAcmeWorker,
-  startTestSolver,
   type AcmeWorker,
-  prepareAcmeNamespaces,
   createTsigSecret,
   rfc2136Solver,
+  startAcmeSetup,
+  startAcmeWorker,
+  startTestSolver,
+  type AcmeSetup,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { Issuer } from '../../api/types.generated.ts';
 import { waitFor } from '../fixtures.ts';
 
+let setup: AcmeSetup;
 let stack: AcmeStack;
 let cluster: TestCluster;
 let worker: AcmeWorker;
@@ -38,18 +40,11 @@ const NS = runName('acme-issuance');
 const PEBBLE_CLUSTER = runName('pebble-cluster'); // ClusterIssuer
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
-  await prepareAcmeNamespaces(cluster, NS);
+  setup = await startAcmeSetup(NS);
+  ({ stack, cluster, worker, solver } = setup);
 });
 
-after(async () => {
-  await worker?.stop();
-  await solver?.stop();
-  await cluster?.stop();
-  await stack?.stop();
-});
+after(() => setup?.stop());
 
 test('Issuer with caBundle: account registered, HTTP-01 certificate for exactly the requested names', async () => {
   const client = worker.ctx.client;

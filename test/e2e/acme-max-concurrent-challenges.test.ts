@@ -7,45 +7,37 @@ import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import type { Challenge } from '../../api/types.generated.ts';
 import { KubeClient, loadKubeConfig, type WatchedCache } from '../../lib/kube/client.ts';
-import type { SolverHandle } from '../../solver/main.ts';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { NGINX_INGRESS_CLASS, getTestCluster, runName, type TestCluster } from './cluster.ts';
+
+import { type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
 import {
-  CLUSTER_RESOURCE_NAMESPACE,
   createCertificateRequest,
   createIssuer,
   makeCsr,
   pebbleAcmeSpec,
   signUntilDone,
-  startAcmeWorker,
-  startTestSolver,
   type AcmeWorker,
+  startAcmeSetup,
+  type AcmeSetup,
 } from './acme-harness.ts';
 
+let setup: AcmeSetup;
 let stack: AcmeStack;
 let cluster: TestCluster;
 let worker: AcmeWorker;
-let solver: SolverHandle;
 let observer: WatchedCache<Challenge>;
 const NS = runName('max-challenges');
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
-  await cluster.createNamespace(NS);
-  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
-  await cluster.ensureShared(Resources.IngressClass, NGINX_INGRESS_CLASS);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack, maxConcurrentChallenges: 1 });
+  setup = await startAcmeSetup(NS, {}, { maxConcurrentChallenges: 1 });
+  ({ stack, cluster, worker } = setup);
   observer = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath })).cache<Challenge>(Resources.Challenge, { namespace: NS });
   await observer.start();
 });
 
 after(async () => {
   await observer?.stop();
-  await worker?.stop();
-  await solver?.stop();
-  await cluster?.stop();
-  await stack?.stop();
+  await setup?.stop();
 });
 
 test('maxConcurrentChallenges=1: three certificates, never more than one Challenge processing at once', { timeout: 240_000 }, async () => {

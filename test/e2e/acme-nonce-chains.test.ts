@@ -3,9 +3,9 @@
 // The same pebble offers an alternate chain (PEBBLE_ALTERNATE_ROOTS=1) for the preferredChain test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAcmeStack, httpsGet, type AcmeStack } from '../services/index.ts';
+import { httpsGet, type AcmeStack } from '../services/index.ts';
 import { X509Certificate } from 'node:crypto';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { runName } from './cluster.ts';
 import {
   chainVerifiesTo,
   createCertificateRequest,
@@ -15,32 +15,22 @@ import {
   pebbleAcmeSpec,
   signUntilDone,
   splitPemChain,
-  startAcmeWorker,
-  startTestSolver,
   type AcmeWorker,
+  startAcmeSetup,
+  type AcmeSetup,
 } from './acme-harness.ts';
-import type { SolverHandle } from '../../solver/main.ts';
-import { prepareAcmeNamespaces } from './acme-harness.ts';
 
 const NS = runName('acme-nonce');
+let setup: AcmeSetup;
 let stack: AcmeStack;
-let cluster: TestCluster;
 let worker: AcmeWorker;
-let solver: SolverHandle;
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } }), getTestCluster()]);
-  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
-  worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack });
-  await prepareAcmeNamespaces(cluster, NS);
+  setup = await startAcmeSetup(NS, { pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '50', PEBBLE_ALTERNATE_ROOTS: '1' } });
+  ({ stack, worker } = setup);
 });
 
-after(async () => {
-  await worker?.stop();
-  await solver?.stop();
-  await cluster?.stop();
-  await stack?.stop();
-});
+after(() => setup?.stop());
 
 test('PEBBLE_WFE_NONCEREJECT=50: every certificate is issued, one ACME order each', async () => {
   const client = worker.ctx.client;

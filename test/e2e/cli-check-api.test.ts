@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { Resources } from '../../api/resources.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { freePort } from '../services/index.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import { runCli } from '../cli/harness.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { clientFor, localWebhookConfiguration } from '../fixtures.ts';
+import { clientFor } from '../fixtures.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused (and a certgate installed there is not looked at).
 const NS = runName('check-api'); // where the dry-run Certificate goes
@@ -62,35 +62,10 @@ describe('certgate check api', { timeout: 240_000 }, () => {
   });
 
   test('--wait keeps checking until the worker holds its lease and the webhook answers', async () => {
-    await cluster.createClusterObject(
-      Resources.ValidatingWebhookConfiguration,
-      localWebhookConfiguration('ValidatingWebhookConfiguration', {
-        name: WEBHOOK_CONFIG,
-        port,
-        namespaces: [NS],
-        rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }],
-      }),
-    );
-    await cluster.createClusterObject(
-      Resources.MutatingWebhookConfiguration,
-      localWebhookConfiguration('MutatingWebhookConfiguration', {
-        name: WEBHOOK_CONFIG,
-        port,
-        namespaces: [NS],
-        rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }],
-      }),
-    );
+    const certificates = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }];
+    await registerLocalWebhook(cluster, { name: WEBHOOK_CONFIG, port, namespaces: [NS], validate: certificates, mutate: certificates });
     const started = runCli(cluster.kubeconfigPath, [...CHECK_API, '--wait', '40s', '--interval', '300ms', '-o', 'json']);
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CERTGATE_NS,
-        webhookConfig: WEBHOOK_CONFIG,
-      }),
-      { client },
-    );
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName: WEBHOOK_CONFIG, port, namespace: CERTGATE_NS, client });
     await client.create(Resources.Lease, lease(Date.now()));
     const r = await started;
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -128,17 +103,7 @@ describe('certgate check api', { timeout: 240_000 }, () => {
   });
 
   test('in warn mode the mutating webhook is the evidence that the webhook answers', async () => {
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CERTGATE_NS,
-        webhookConfig: WEBHOOK_CONFIG,
-        mode: 'warn',
-      }),
-      { client },
-    );
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName: WEBHOOK_CONFIG, port, namespace: CERTGATE_NS, client, config: { mode: 'warn' } });
     const r = await runCli(cluster.kubeconfigPath, [...CHECK_API, '--wait', '20s', '--interval', '300ms']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /OK {4}webhook: the certgate mutating webhook answered a dry-run create/);

@@ -28,6 +28,10 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
     return p;
   };
   const secret = (name: string) => client.get<any>(Resources.Secret, NS, name);
+  const cli = (...args: string[]) => runCli(api.kubeconfigPath, ['-n', NS, ...args]);
+  /** `certgate import --secret SECRET` of a chain and key written to `<file>.pem` and `<file>.key`, with `flags`. */
+  const importPair = (secretName: string, pair: { file: string; chainPem: string; keyPem: string }, ...flags: string[]) =>
+    cli('import', '--secret', secretName, '--cert', file(`${pair.file}.pem`, pair.chainPem), '--key', file(`${pair.file}.key`, pair.keyPem), ...flags);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-import-'));
@@ -64,7 +68,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
         'cert-manager.io/issuer-name': 'letsencrypt',
       }),
     );
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'good-tls']);
+    const r = await cli('inspect', 'secret', 'good-tls');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /DNS Names:\s+shop\.example\.test, www\.shop\.example\.test/);
     assert.match(r.stdout, /Issuer:\s+CN=Manual Intermediate/);
@@ -75,7 +79,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
     assert.match(r.stdout, /Chain verifies against ca.crt: yes/);
     assert.match(r.stdout, /cert-manager.io\/certificate-name: shop/);
     assert.match(r.stdout, /Problems:\s+none/);
-    const j = JSON.parse((await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'good-tls', '-o', 'json'])).stdout);
+    const j = JSON.parse((await cli('inspect', 'secret', 'good-tls', '-o', 'json')).stdout);
     assert.equal(j.privateKey.matchesCertificate, true);
     assert.equal(j.ca.chainVerifies, true);
     assert.ok(!JSON.stringify(j).includes('PRIVATE KEY'), 'no key material in the output');
@@ -84,19 +88,19 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   test('inspect: a broken Secret names each problem; exit 1', async () => {
     // wrong key, chain reversed, ca.crt of another CA, expired leaf
     await client.create(Resources.Secret, tlsSecret(NS, 'broken-tls', intermediate.certPem + expired.certPem, good.keyPem, otherRoot.certPem));
-    const r = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'broken-tls']);
+    const r = await cli('inspect', 'secret', 'broken-tls');
     assert.equal(r.code, 1);
     assert.match(r.stdout, /chain out of order/);
     assert.match(r.stdout, /the private key does not match the certificate/);
     assert.match(r.stdout, /the chain does not verify against ca.crt/);
     const exp = await client.create(Resources.Secret, tlsSecret(NS, 'expired-tls', expired.certPem, expired.keyPem));
     assert.ok(exp);
-    const e = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'expired-tls']);
+    const e = await cli('inspect', 'secret', 'expired-tls');
     assert.equal(e.code, 1);
     assert.match(e.stdout, /\(EXPIRED\)/);
     assert.match(e.stdout, /the certificate expired at/);
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: NS }, data: { foo: 'YmFy' } } as any);
-    const o = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'opaque']);
+    const o = await cli('inspect', 'secret', 'opaque');
     assert.equal(o.code, 1);
     assert.match(o.stdout, /type is "Opaque", not kubernetes.io\/tls/);
     assert.match(o.stdout, /tls.crt is missing or empty/);
@@ -131,23 +135,13 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
       },
     ];
     for (const c of cases) {
-      const r = await runCli(api.kubeconfigPath, ['-n', NS, 'import', '--secret', 'shop-tls', ...c.args]);
+      const r = await cli('import', '--secret', 'shop-tls', ...c.args);
       assert.equal(r.code, 1, `${c.name}: ${r.stdout}`);
       assert.match(r.stderr, inNs(/refusing to import into Secret default\/shop-tls/), c.name);
       assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
       assert.equal(await secret('shop-tls'), undefined, `${c.name}: nothing written`);
     }
-    const noFile = await runCli(api.kubeconfigPath, [
-      '-n',
-      NS,
-      'import',
-      '--secret',
-      'shop-tls',
-      '--cert',
-      join(dir, 'missing.pem'),
-      '--key',
-      join(dir, 'k1.pem'),
-    ]);
+    const noFile = await cli('import', '--secret', 'shop-tls', '--cert', join(dir, 'missing.pem'), '--key', join(dir, 'k1.pem'));
     assert.equal(noFile.code, 1);
     assert.match(noFile.stderr, /--cert .*missing\.pem: no such file/);
   });
@@ -164,19 +158,12 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
         ],
       },
     });
-    const r = await runCli(api.kubeconfigPath, [
-      '-n',
-      NS,
-      'import',
-      '--secret',
+    const r = await importPair(
       'shop-tls',
-      '--cert',
-      file('good.pem', good.certPem + intermediate.certPem),
-      '--key',
-      file('good.key', good.keyPem),
+      { file: 'good', chainPem: good.certPem + intermediate.certPem, keyPem: good.keyPem },
       '--ca',
       file('root.pem', root.certPem),
-    ]);
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/created Secret default\/shop-tls with certificate serial/));
     assert.match(r.stdout, /stopped the issuance in progress for Certificate shop/);
@@ -208,7 +195,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
     assert.equal(ev.involvedObject.kind, 'Certificate');
     assert.match(ev.message, /imported by hand into Secret shop-tls/);
     assert.ok(!ev.message.includes('PRIVATE'));
-    const i = await runCli(api.kubeconfigPath, ['-n', NS, 'inspect', 'secret', 'shop-tls']);
+    const i = await cli('inspect', 'secret', 'shop-tls');
     assert.equal(i.code, 0, i.stdout);
   });
 
@@ -218,17 +205,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
       data: { ...(tlsSecret(NS, 'x', good.certPem, good.keyPem) as any).data, 'extra.txt': Buffer.from('keep me').toString('base64') },
     } as any);
     const before = await secret('wild-tls');
-    const r = await runCli(api.kubeconfigPath, [
-      '-n',
-      NS,
-      'import',
-      '--secret',
-      'wild-tls',
-      '--cert',
-      file('wild.pem', wildcard.certPem + intermediate.certPem),
-      '--key',
-      file('wild.key', wildcard.keyPem),
-    ]);
+    const r = await importPair('wild-tls', { file: 'wild', chainPem: wildcard.certPem + intermediate.certPem, keyPem: wildcard.keyPem });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/updated Secret default\/wild-tls/));
     assert.match(r.stderr, /names differ from Certificate wild/);
@@ -240,18 +217,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('import --force writes despite failed checks, loudly, with a Warning Event', async () => {
-    const r = await runCli(api.kubeconfigPath, [
-      '-n',
-      NS,
-      'import',
-      '--secret',
-      'forced-tls',
-      '--force',
-      '--cert',
-      file('f.pem', partial.certPem + intermediate.certPem),
-      '--key',
-      file('f.key', partial.keyPem),
-    ]);
+    const r = await importPair('forced-tls', { file: 'f', chainPem: partial.certPem + intermediate.certPem, keyPem: partial.keyPem }, '--force');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /WARNING: --force: importing DESPITE 1 failed check/);
     assert.match(r.stderr, /names not covered/);
@@ -262,18 +228,7 @@ describe('certgate inspect secret and import', { timeout: 240_000 }, () => {
   });
 
   test('import --dry-run checks without writing', async () => {
-    const r = await runCli(api.kubeconfigPath, [
-      '-n',
-      NS,
-      'import',
-      '--dry-run',
-      '--secret',
-      'keep-tls',
-      '--cert',
-      file('d.pem', good.certPem + intermediate.certPem),
-      '--key',
-      file('d.key', good.keyPem),
-    ]);
+    const r = await importPair('keep-tls', { file: 'd', chainPem: good.certPem + intermediate.certPem, keyPem: good.keyPem }, '--dry-run');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, inNs(/\(dry run\) would have created Secret default\/keep-tls/));
     assert.equal(await secret('keep-tls'), undefined);

@@ -13,8 +13,7 @@ import { Resources } from '../../api/resources.ts';
 import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
 import { parsePrivateKeyPem, certificateMatchesKey, inspectCertificate } from '../../lib/pki/index.ts';
 import { startWorker, type RunningWorker } from '../../worker/main.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig, prepareAcmeNamespaces } from './acme-harness.ts';
@@ -22,6 +21,7 @@ import type { SolverHandle } from '../../solver/main.ts';
 import { makeCa, makeLeaf, runCli } from '../cli/harness.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { certificate, clientFor, waitFor } from '../fixtures.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS (its default is the context's namespace).
 const NS = runName('cli-worker');
@@ -47,37 +47,10 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
     const config = { ...workerConfig(stack, NS), leaderElect: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 };
     worker = await startWorker(Object.freeze(config), loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }), { identity: 'cli-test-worker' });
     const port = await freePort();
-    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const) {
-      const path = kind === 'ValidatingWebhookConfiguration' ? 'validate' : 'mutate';
-      // only this run's namespace: on a real cluster a failing-closed webhook must not reach anyone else's
-      await cluster.createClusterObject(Resources[kind], {
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind,
-        metadata: { name: WEBHOOK_CONFIG },
-        webhooks: [
-          {
-            name: `${path}.certgate.io`,
-            admissionReviewVersions: ['v1'],
-            sideEffects: 'None',
-            failurePolicy: 'Fail',
-            timeoutSeconds: 5,
-            clientConfig: { url: `https://127.0.0.1:${port}/${path}` },
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-            rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
-          },
-        ],
-      } as any);
-    }
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CLUSTER_RESOURCE_NAMESPACE,
-        webhookConfig: WEBHOOK_CONFIG,
-      }),
-      { client },
-    );
+    // only this run's namespace: on a real cluster a failing-closed webhook must not reach anyone else's
+    const certificates = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }];
+    await registerLocalWebhook(cluster, { name: WEBHOOK_CONFIG, port, namespaces: [NS], validate: certificates, mutate: certificates });
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName: WEBHOOK_CONFIG, port, namespace: CLUSTER_RESOURCE_NAMESPACE, client });
     await client.create(
       Resources.Certificate,
       certificate(NS, 'web', { dnsNames: ['web.example.test'], issuerRef: { name: PEBBLE, kind: 'ClusterIssuer' }, privateKey: { algorithm: 'ECDSA' } }),

@@ -7,13 +7,13 @@ import type { CoreV1Event, V1Ingress } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
 import { clientFor, waitFor } from '../fixtures.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 const PERCENTAGES = [100, 0];
 
@@ -71,34 +71,13 @@ describe('failures are visible on the objects users look at', { timeout: 180_000
       } as Certificate);
     }
     // Only the validating webhook, for Certificates: it refuses what the ingress shim derives from a bad annotation.
-    await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: { name: configName },
-      webhooks: [
-        {
-          name: 'validate.certgate.io',
-          admissionReviewVersions: ['v1'],
-          sideEffects: 'None',
-          failurePolicy: 'Fail',
-          timeoutSeconds: 5,
-          clientConfig: { url: `https://127.0.0.1:${port}/validate` },
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-          rules: [{ apiGroups: ['cert-manager.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['certificates'] }],
-        },
-      ],
-    } as any);
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CLUSTER_RESOURCE_NAMESPACE,
-        webhookConfig: configName,
-        tlsSecret: `${configName}-tls`,
-      }),
-      { client },
-    );
+    await registerLocalWebhook(cluster, {
+      name: configName,
+      port,
+      namespaces: [ns],
+      validate: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'] }],
+    });
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: CLUSTER_RESOURCE_NAMESPACE, client });
     worker = await launchWorker(cluster.kubeconfigPath, ns, ['--no-leader-elect']);
   });
 

@@ -5,7 +5,7 @@
 // the upstream Gateway API CRDs (installed when missing).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Gateway, HTTPRoute } from '../../api/gateway-api.generated.ts';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
@@ -14,11 +14,11 @@ import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec } from './acme-harness.ts';
+import { acmeWorkerFlags, chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec } from './acme-harness.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
 import { startTestGateway, type TestGateway } from './test-gateway.ts';
-import { clientFor, waitFor } from '../fixtures.ts';
+import { clientFor, isReady, secretWithCertificate, waitFor } from '../fixtures.ts';
 
 const NS = runName('gateway-api');
 const GATEWAY = 'public';
@@ -39,17 +39,7 @@ before(
     // The solver behind the per-challenge Service; pebble dials the test's Gateway, which routes to it.
     solver = await startSolver({ client: clientFor(cluster.kubeconfigPath), listen: `127.0.0.1:${await freePort()}`, namespace: NS });
     gatewayController = await startTestGateway({ client, namespace: NS, gateway: GATEWAY, port: stack.pebble.httpPort, backendPort: solver.server.port });
-    worker = await launchWorker(cluster.kubeconfigPath, NS, [
-      '--no-leader-elect',
-      '--acme-http01-self-check-port',
-      String(stack.pebble.httpPort),
-      '--acme-dns-nameserver',
-      stack.bind.address,
-      '--acme-backoff-min-ms',
-      '20',
-      '--gateway-api-discovery-interval',
-      '500ms',
-    ]);
+    worker = await launchWorker(cluster.kubeconfigPath, NS, acmeWorkerFlags(stack, '--gateway-api-discovery-interval', '500ms'));
     // No parentRefs in the issuer: the gateway shim's Certificate names its Gateway.
     await createIssuer(client, NS, 'letsencrypt', pebbleAcmeSpec(stack, { solvers: [{ http01: { gatewayHTTPRoute: { labels: { team: 'web' } } } }] }));
   },
@@ -67,7 +57,6 @@ after(
   { timeout: 60_000 },
 );
 
-const ready = (c: Certificate | undefined) => c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
 const eventsAbout = async (name: string) =>
   (
     await client.list<KubernetesObject & { involvedObject?: { name?: string; kind?: string }; reason?: string; message?: string }>(Resources.Event, {
@@ -125,18 +114,11 @@ test('an annotated Gateway gets its Secret; HTTP-01 is answered through an HTTPR
   assert.ok(hosts.includes(route.spec.hostnames![0]));
   assert.match(route.spec.rules![0].matches![0].path!.value!, /^\/\.well-known\/acme-challenge\/[\w-]+$/);
 
-  const secret = await waitFor(
-    'Secret shop-tls with a certificate',
-    async () => {
-      const s = await client.get<V1Secret>(Resources.Secret, NS, 'shop-tls');
-      return s?.data?.['tls.crt'] ? s : undefined;
-    },
-    90_000,
-  );
+  const secret = await secretWithCertificate(client, NS, 'shop-tls', 90_000);
   const pair = readPair(secret);
   assert.deepEqual(dnsSans(pair.chain[0]), [...hosts].sort());
   assert.ok(chainVerifiesTo(pair.chain, await stack.pebble.issuingRootsPem()), 'chain verifies to pebble root');
-  await waitFor('Certificate Ready', async () => ready(await client.get<Certificate>(Resources.Certificate, NS, 'shop-tls')), 30_000);
+  await waitFor('Certificate Ready', async () => isReady(await client.get<Certificate>(Resources.Certificate, NS, 'shop-tls')), 30_000);
 
   // pebble reached the solver only through the routes: every host was routed, by an HTTPRoute.
   for (const host of hosts)

@@ -19,7 +19,7 @@ import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import { launchWorker } from './issuance-helpers.ts';
-import { ingress, ingressRule, waitFor } from '../fixtures.ts';
+import { ingress, ingressRule, secretWithCertificate, waitFor } from '../fixtures.ts';
 
 interface HeldRequest {
   method: string;
@@ -173,14 +173,7 @@ describe('the worker adds transparent TLS to Ingresses that exist', { timeout: 2
     const shop = await waitFor('tls block on Ingress shop', async () => ((await getIngress('shop'))?.spec?.tls ? getIngress('shop') : undefined), 60_000);
     assert.deepEqual(shop!.spec!.tls, [{ hosts, secretName: 'shop-tls' }]);
     assert.equal(shop!.metadata!.annotations!['cert-manager.io/cluster-issuer'], issuerName);
-    const secret = await waitFor(
-      'Secret shop-tls with a certificate',
-      async () => {
-        const s = await client.get<any>(Resources.Secret, ns, 'shop-tls');
-        return s?.data?.['tls.crt'] ? s : undefined;
-      },
-      90_000,
-    );
+    const secret = await secretWithCertificate(client, ns, 'shop-tls', 90_000);
     const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
     assert.deepEqual(cert.subjectAltName?.split(', ').sort(), hosts.map((h) => `DNS:${h}`).sort());
     const events = await waitFor('TransparentTLS event on Ingress shop', async () => {

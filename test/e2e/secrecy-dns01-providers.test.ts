@@ -24,7 +24,7 @@ import * as cloudDnsFake from '../services/dns01-fakes/clouddns.ts';
 import * as cloudflareFake from '../services/dns01-fakes/cloudflare.ts';
 import * as digitaloceanFake from '../services/dns01-fakes/digitalocean.ts';
 import * as route53Fake from '../services/dns01-fakes/route53.ts';
-import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { certificate, clientFor, eventsAbout, waitFor } from '../fixtures.ts';
@@ -160,32 +160,7 @@ before(async () => {
   writeFileSync(caFile, [...fakes.values()].map((f) => f.caPem).join('\n'));
   metricsPort = await freePort();
   const endpoints = ['cloudflare', 'route53', 'digitalocean', 'azureDNS', 'cloudDNS'].flatMap((f) => ['--dns01-api-endpoint', `${f}=${fakes.get(f)!.url}`]);
-  certgate.start(
-    [
-      'worker',
-      '--kubeconfig',
-      cluster.kubeconfigPath,
-      '--namespace',
-      NS,
-      '--cluster-issuer-selector',
-      runClusterIssuerSelector(),
-      '--no-leader-elect',
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--health-listen',
-      `127.0.0.1:${await freePort()}`,
-      '--cluster-resource-namespace',
-      CLUSTER_RESOURCE_NAMESPACE,
-      '--acme-dns-nameserver',
-      stack.bind.address,
-      '--acme-backoff-min-ms',
-      '20',
-      '--dns01-authoritative-port',
-      String(stack.bind.port),
-      ...endpoints,
-    ],
-    { NODE_EXTRA_CA_CERTS: caFile },
-  );
+  await certgate.startWorker(cluster.kubeconfigPath, NS, stack, { metricsPort, extraArgs: endpoints, env: { NODE_EXTRA_CA_CERTS: caFile } });
   for (const p of PROVIDERS) {
     for (const [suffix, data] of [
       ['', p.good],

@@ -11,9 +11,8 @@ import { Resources } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
-import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 import { placesToSearch } from './secrecy-places.ts';
 import { certificate, clientFor, waitFor } from '../fixtures.ts';
@@ -31,31 +30,8 @@ before(async () => {
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   metricsPort = await freePort();
-  certgate.start(['solver', '--kubeconfig', cluster.kubeconfigPath, '--namespace', NS, '--listen', `127.0.0.1:${stack.pebble.httpPort}`]);
-  certgate.start([
-    'worker',
-    '--kubeconfig',
-    cluster.kubeconfigPath,
-    '--namespace',
-    NS,
-    '--cluster-issuer-selector',
-    runClusterIssuerSelector(),
-    '--no-leader-elect',
-    '--metrics-listen',
-    `127.0.0.1:${metricsPort}`,
-    '--health-listen',
-    `127.0.0.1:${await freePort()}`,
-    '--cluster-resource-namespace',
-    CLUSTER_RESOURCE_NAMESPACE,
-    '--acme-http01-self-check-port',
-    String(stack.pebble.httpPort),
-    '--acme-dns-nameserver',
-    stack.bind.address,
-    '--acme-backoff-min-ms',
-    '20',
-    '--dns01-authoritative-port',
-    String(stack.bind.port),
-  ]);
+  certgate.startSolver(cluster.kubeconfigPath, NS, stack);
+  await certgate.startWorker(cluster.kubeconfigPath, NS, stack, { metricsPort });
   await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
   // DNS-01 credentials: the granted TSIG key, and one BIND refuses (its error lands in statuses and Events)
   for (const [name, key] of [

@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
-import { runCommand } from '../run-command.ts';
 import { freePort } from '../services/ports.ts';
-import { ingress, ingressRule, localWebhookConfiguration, waitFor } from '../fixtures.ts';
+import { ingress, ingressRule, kubectlFor, waitFor, type Kubectl } from '../fixtures.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 
 const NS = { plain: runName('whgw-plain'), auto: runName('whgw-auto'), certs: runName('whgw-certs') };
@@ -60,12 +58,7 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
   let cacheDir: string;
   const configName = runName('whgw-certgate-webhook');
 
-  const kubectl = (args: string[], stdin?: unknown) =>
-    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], {
-      input: stdin === undefined ? '' : stringify(stdin),
-      timeoutMs: 30_000,
-    });
-  const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
+  let apply: Kubectl['apply'];
   /** The webhook learns of earlier objects through its watch: retry a dry run until it answers with a denial. */
   const refusedOnceCached = async (obj: unknown) => {
     const last = await waitFor('the webhook to refuse', async () => {
@@ -81,6 +74,7 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-'));
     cluster = await getTestCluster();
+    ({ apply } = kubectlFor(cluster.kubeconfigPath, cacheDir));
     await installGatewayApiCrds(cluster.client);
     await cluster.createNamespace(CERTGATE_NS);
     await cluster.createNamespace(NS.plain);
@@ -97,25 +91,14 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
     } as KubernetesObject);
     await cluster.client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
     const port = await freePort();
-    await cluster.createClusterObject(
-      Resources.ValidatingWebhookConfiguration,
-      localWebhookConfiguration('ValidatingWebhookConfiguration', { name: configName, port, namespaces: Object.values(NS), rules: GATEWAY_WEBHOOK_RULES }),
-    );
-    await cluster.createClusterObject(
-      Resources.MutatingWebhookConfiguration,
-      localWebhookConfiguration('MutatingWebhookConfiguration', { name: configName, port, namespaces: Object.values(NS), rules: GATEWAY_WEBHOOK_RULES }),
-    );
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CERTGATE_NS,
-        webhookConfig: configName,
-        tlsSecret: `${configName}-tls`,
-      }),
-      { client: cluster.client },
-    );
+    await registerLocalWebhook(cluster, {
+      name: configName,
+      port,
+      namespaces: Object.values(NS),
+      validate: GATEWAY_WEBHOOK_RULES,
+      mutate: GATEWAY_WEBHOOK_RULES,
+    });
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: CERTGATE_NS, client: cluster.client });
     assert.ok(webhook.view.gatewayApi?.get(Resources.Gateway), 'the webhook watches Gateways: the CRDs were there when it started');
   });
 

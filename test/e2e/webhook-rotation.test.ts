@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Resources } from '../../api/resources.ts';
-import { KubeApiError, KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { runWebhook } from '../../webhook/main.ts';
+import { KubeApiError } from '../../lib/kube/client.ts';
 import { admissionReview, INGRESS_KIND } from '../webhook/admission.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName } from './cluster.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
+import { clientFor } from '../fixtures.ts';
 
 // Renewed after a third of the lifetime: a new certificate every ~3 s, with 6 s of slack for a
 // renewal delayed by a busy machine (the load, the API server and the webhook share one process).
@@ -31,39 +31,25 @@ const badIngress = (name: string) => ({
 
 test('serving certificate rotation during a load run drops no request', { timeout: 90_000 }, async () => {
   const cluster = await getTestCluster();
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
+  const client = clientFor(cluster.kubeconfigPath);
   const port = await freePort();
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CERTGATE_NS);
-  await cluster.createClusterObject(Resources.ValidatingWebhookConfiguration, {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingWebhookConfiguration',
-    metadata: { name: CONFIG_NAME },
-    webhooks: [
-      {
-        name: 'validate.certgate.io',
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 5,
-        clientConfig: { url: `https://127.0.0.1:${port}/validate` },
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-        rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['ingresses'] }],
-      },
-    ],
-  } as any);
-  const webhook = await runWebhook(
-    defaultWebhookConfig({
-      kubeconfig: cluster.kubeconfigPath,
-      listen: { host: '127.0.0.1', port },
-      tlsExtraSans: ['127.0.0.1'],
-      namespace: CERTGATE_NS,
-      webhookConfig: CONFIG_NAME,
-      tlsSecret: `${CONFIG_NAME}-tls`,
-      certValidityHours: VALIDITY_MS / 3_600_000,
-    }),
-    { client, checkIntervalMs: 200, renewAtFraction: RENEW_AT },
-  );
+  await registerLocalWebhook(cluster, {
+    name: CONFIG_NAME,
+    port,
+    namespaces: [NS],
+    validate: [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses'] }],
+  });
+  const webhook = await runLocalWebhook(cluster.kubeconfigPath, {
+    configName: CONFIG_NAME,
+    port,
+    namespace: CERTGATE_NS,
+    client,
+    config: { certValidityHours: VALIDITY_MS / 3_600_000 },
+    checkIntervalMs: 200,
+    renewAtFraction: RENEW_AT,
+  });
   const ca = webhook.rotator.bundle!.caCertPem;
   const serials = new Set<string>();
   const failures: string[] = [];

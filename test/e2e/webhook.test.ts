@@ -4,19 +4,17 @@
 // server, e.g. kind with host networking).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCommand } from '../run-command.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { Resources } from '../../api/resources.ts';
-import { KubeClient, loadKubeConfig } from '../../lib/kube/client.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
-import { ingress, ingressRule, localWebhookConfiguration } from '../fixtures.ts';
+import { clientFor, ingress, ingressRule, kubectlFor, type Kubectl } from '../fixtures.ts';
+import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
@@ -43,17 +41,13 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
   let cacheDir: string;
   const configName = runName('wh-certgate-webhook');
 
-  const kubectl = (args: string[], stdin?: unknown) =>
-    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', cacheDir, ...args], {
-      input: stdin === undefined ? '' : stringify(stdin),
-      timeoutMs: 30_000,
-    });
-  const apply = (obj: unknown, ...flags: string[]) => kubectl(['apply', '-f', '-', ...flags], obj);
+  let apply: Kubectl['apply'];
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'certgate-kubectl-'));
     cluster = await getTestCluster();
-    client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfigPath }));
+    ({ apply } = kubectlFor(cluster.kubeconfigPath, cacheDir));
+    client = clientFor(cluster.kubeconfigPath);
     const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) =>
       cluster.createNamespace(name, { labels, annotations });
     await ns(CERTGATE_NS);
@@ -74,41 +68,20 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
       spec: acmeSpec,
     } as any);
     const port = await freePort();
-    await cluster.createClusterObject(
-      Resources.ValidatingWebhookConfiguration,
-      localWebhookConfiguration('ValidatingWebhookConfiguration', {
-        name: configName,
-        port,
-        namespaces: Object.values(NS),
-        rules: [
-          { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
-          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
-        ],
-      }),
-    );
-    await cluster.createClusterObject(
-      Resources.MutatingWebhookConfiguration,
-      localWebhookConfiguration('MutatingWebhookConfiguration', {
-        name: configName,
-        port,
-        namespaces: Object.values(NS),
-        rules: [
-          { apiGroups: ['cert-manager.io'], resources: ['certificates'] },
-          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
-        ],
-      }),
-    );
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: CERTGATE_NS,
-        webhookConfig: configName,
-        tlsSecret: `${configName}-tls`,
-      }),
-      { client },
-    );
+    await registerLocalWebhook(cluster, {
+      name: configName,
+      port,
+      namespaces: Object.values(NS),
+      validate: [
+        { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+      ],
+      mutate: [
+        { apiGroups: ['cert-manager.io'], resources: ['certificates'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+      ],
+    });
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: CERTGATE_NS, client });
   });
 
   after(async () => {

@@ -1,0 +1,59 @@
+// The certgate webhook as the e2e tests run it: in-process, listening on 127.0.0.1, registered with
+// the API server (embedded or real) through configurations that reach only the run's namespaces.
+import { Resources } from '../../api/resources.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import { defaultWebhookConfig, type WebhookConfig } from '../../webhook/config.ts';
+import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import { localWebhookConfiguration, type WebhookRule } from '../fixtures.ts';
+import type { TestCluster } from './cluster.ts';
+
+/**
+ * Creates the ValidatingWebhookConfiguration `name` for the `validate` rules and, when `mutate` rules are
+ * given, the MutatingWebhookConfiguration of the same name; both send to 127.0.0.1:`port`.
+ */
+export async function registerLocalWebhook(
+  cluster: TestCluster,
+  opts: { name: string; port: number; namespaces: string[]; validate: WebhookRule[]; mutate?: WebhookRule[] },
+): Promise<void> {
+  const { name, port, namespaces } = opts;
+  await cluster.createClusterObject(
+    Resources.ValidatingWebhookConfiguration,
+    localWebhookConfiguration('ValidatingWebhookConfiguration', { name, port, namespaces, rules: opts.validate }),
+  );
+  if (opts.mutate) {
+    await cluster.createClusterObject(
+      Resources.MutatingWebhookConfiguration,
+      localWebhookConfiguration('MutatingWebhookConfiguration', { name, port, namespaces, rules: opts.mutate }),
+    );
+  }
+}
+
+export interface LocalWebhookOptions {
+  /** The configurations registerLocalWebhook() created; the webhook puts its CA into them. */
+  configName: string;
+  port: number;
+  /** The webhook's own namespace: its serving Secret `<configName>-tls` goes there. */
+  namespace: string;
+  client: KubeClient;
+  /** Further settings (mode, certificate lifetime, ...). */
+  config?: Partial<WebhookConfig>;
+  /** How often the serving certificate is checked, and at which fraction of its lifetime it is renewed. */
+  checkIntervalMs?: number;
+  renewAtFraction?: number;
+}
+
+/** Starts the webhook on 127.0.0.1:`port` with a serving certificate for 127.0.0.1. */
+export function runLocalWebhook(kubeconfigPath: string, opts: LocalWebhookOptions): Promise<RunningWebhook> {
+  return runWebhook(
+    defaultWebhookConfig({
+      kubeconfig: kubeconfigPath,
+      listen: { host: '127.0.0.1', port: opts.port },
+      tlsExtraSans: ['127.0.0.1'],
+      namespace: opts.namespace,
+      webhookConfig: opts.configName,
+      tlsSecret: `${opts.configName}-tls`,
+      ...opts.config,
+    }),
+    { client: opts.client, checkIntervalMs: opts.checkIntervalMs, renewAtFraction: opts.renewAtFraction },
+  );
+}
