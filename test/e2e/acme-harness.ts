@@ -129,10 +129,11 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
 
 /** What the acme-*.test.ts files that drive the ACME backend directly start first; stop() ends all of it. */
 export interface AcmeSetup {
-  stack: AcmeStack;
-  cluster: TestCluster;
+  readonly stack: AcmeStack;
+  readonly cluster: TestCluster;
+  /** A test that stops the solver starts the next one here, so stop() ends that one. */
   solver: SolverHandle;
-  worker: AcmeWorker;
+  readonly worker: AcmeWorker;
   stop(): Promise<void>;
 }
 
@@ -146,21 +147,34 @@ export async function startAcmeSetup(
   workerOptions: Partial<Omit<AcmeWorkerOptions, 'kubeconfigPath' | 'namespace' | 'stack'>> = {},
 ): Promise<AcmeSetup> {
   const [stack, cluster] = await Promise.all([startAcmeStack(stackOptions), getTestCluster()]);
-  const started: Array<{ stop(): Promise<void> }> = [stack, cluster];
-  const stop = async () => {
-    for (const s of started.reverse()) await s.stop();
+  let solver: SolverHandle | undefined;
+  let worker: AcmeWorker | undefined;
+  const stopAll = async () => {
+    await worker?.stop();
+    await solver?.stop();
+    await cluster.stop();
+    await stack.stop();
   };
   try {
-    const solver = await startTestSolver(cluster.kubeconfigPath, stack, namespace);
-    started.push(solver);
-    const worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace, stack, ...workerOptions });
-    started.push(worker);
+    solver = await startTestSolver(cluster.kubeconfigPath, stack, namespace);
+    worker = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace, stack, ...workerOptions });
     await prepareAcmeNamespaces(cluster, namespace);
-    return { stack, cluster, solver, worker, stop };
   } catch (e) {
-    await stop();
+    await stopAll();
     throw e;
   }
+  return {
+    stack,
+    cluster,
+    worker,
+    get solver() {
+      return solver!;
+    },
+    set solver(next: SolverHandle) {
+      solver = next;
+    },
+    stop: stopAll,
+  };
 }
 
 /**

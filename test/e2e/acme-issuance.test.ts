@@ -27,7 +27,6 @@ import {
   startTestSolver,
   type AcmeSetup,
 } from './acme-harness.ts';
-import type { SolverHandle } from '../../solver/main.ts';
 import type { Issuer } from '../../api/types.generated.ts';
 import { waitFor } from '../fixtures.ts';
 
@@ -35,13 +34,12 @@ let setup: AcmeSetup;
 let stack: AcmeStack;
 let cluster: TestCluster;
 let worker: AcmeWorker;
-let solver: SolverHandle;
 const NS = runName('acme-issuance');
 const PEBBLE_CLUSTER = runName('pebble-cluster'); // ClusterIssuer
 
 before(async () => {
   setup = await startAcmeSetup(NS);
-  ({ stack, cluster, worker, solver } = setup);
+  ({ stack, cluster, worker } = setup);
 });
 
 after(() => setup?.stop());
@@ -158,7 +156,7 @@ test('a blocked route: the challenge is not accepted, its status and the request
   const client = worker.ctx.client;
   const { csrPem } = await makeCsr(['blocked.example.test']);
   const cr = await createCertificateRequest(client, NS, 'blocked-1', csrPem, { name: 'pebble' });
-  await solver.stop(); // nothing answers on pebble's HTTP-01 port now
+  await setup.solver.stop(); // nothing answers on pebble's HTTP-01 port now
   let pendingMessage = '';
   try {
     await signUntilDone(worker, cr, 100); // creates the Order
@@ -171,7 +169,7 @@ test('a blocked route: the challenge is not accepted, its status and the request
     assert.notEqual(ch.status?.state, 'invalid');
     pendingMessage = await pendingMatching(worker, cr, /Waiting for HTTP-01 challenge propagation/);
   } finally {
-    solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+    setup.solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   }
   assert.match(pendingMessage, /ECONNREFUSED/);
   const result = await signUntilDone(worker, cr);
@@ -231,7 +229,7 @@ test("edit in place (the ingress shim's override annotation): the challenge path
     {},
     { 'acme.cert-manager.io/http01-override-ingress-name': 'shop' },
   );
-  await solver.stop(); // hold the challenge at the self-check so the route can be observed
+  await setup.solver.stop(); // hold the challenge at the self-check so the route can be observed
   try {
     await signUntilDone(worker, cr, 100);
     const edited = await waitFor('challenge path on the user Ingress', async () => {
@@ -247,7 +245,7 @@ test("edit in place (the ingress shim's override annotation): the challenge path
     const solverIngresses = await client.list(Resources.Ingress, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' });
     assert.equal(solverIngresses.items.length, 0, 'no temporary Ingress when editing in place');
   } finally {
-    solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+    setup.solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   }
   const result = await signUntilDone(worker, cr);
   assert.equal(result.state, 'issued', JSON.stringify(result));

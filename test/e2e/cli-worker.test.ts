@@ -21,6 +21,7 @@ import type { SolverHandle } from '../../solver/main.ts';
 import { makeCa, makeLeaf, runCli } from '../cli/harness.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { certificate, clientFor, waitFor } from '../fixtures.ts';
+import { workerCaughtUp } from './issuance-helpers.ts';
 import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused; the CLI gets -n NS (its default is the context's namespace).
@@ -168,7 +169,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
       return c?.status?.notAfter === notAfter && c;
     });
     assert.equal(seen.status?.revision, before?.status?.revision, 'no new revision');
-    await new Promise((res) => setTimeout(res, 1500)); // room for a wrong re-issuance to start
+    await workerCaughtUp(worker, client, NS, 'web'); // a wrong re-issuance would have started by now: Issuing=True, a new request
     const status = JSON.parse((await runCli(cluster.kubeconfigPath, ['-n', NS, 'status', 'certificate', 'web', '-o', 'json'])).stdout);
     assert.equal(status.ready, true);
     assert.equal(status.secret.certificate.serialNumber, manualSerial);

@@ -5,7 +5,8 @@ import { after, before } from 'node:test';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
-import { clientFor } from '../fixtures.ts';
+import { clientFor, waitFor } from '../fixtures.ts';
+import type { Certificate } from '../../api/types.generated.ts';
 import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
@@ -59,6 +60,19 @@ export function scopeArgs(namespace: string, extraArgs: readonly string[] = []):
 /** Starts an in-process worker that watches only `namespace` (see testWorkerConfig). */
 export function launchWorker(kubeconfigPath: string, namespace: string, extraArgs: string[] = [], opts: StartOptions = {}): Promise<RunningWorker> {
   return startWorker(testWorkerConfig(namespace, extraArgs), loadKubeConfig({ kubeconfig: kubeconfigPath }), opts);
+}
+
+/**
+ * Resolves once `worker` has caught up with the Certificate `namespace/name` as the API server holds it now
+ * (its cache has that resourceVersion) and has reconciled everything it had seen: what the worker would do
+ * about that state is done. The positive sign to wait for before asserting that nothing (else) happened.
+ */
+export async function workerCaughtUp(worker: RunningWorker, client: KubeClient, namespace: string, name: string): Promise<void> {
+  await waitFor(`the worker's cache to hold Certificate ${namespace}/${name} as stored`, async () => {
+    const stored = (await client.get<Certificate>(Resources.Certificate, namespace, name))?.metadata?.resourceVersion;
+    return stored !== undefined && worker.caches()?.certificates.get(name, namespace)?.metadata?.resourceVersion === stored;
+  });
+  await worker.whenIdle();
 }
 
 /**
