@@ -7,8 +7,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Gateway, HTTPRoute } from '../api/gateway-api.generated.ts';
 import { Labels, LabelValues } from '../api/constants.ts';
-import { GATEWAY_API_GROUP, Resources } from '../api/resources.ts';
-import { isNotFound, KubeApiError, type WatchedCache } from '../lib/kube/client.ts';
+import { Resources } from '../api/resources.ts';
+import { areServed } from '../lib/kube/caches-when-served.ts';
+import { KubeApiError, type WatchedCache } from '../lib/kube/client.ts';
 import { staleCaches, type CacheVerb } from '../lib/kube/informer.ts';
 import type { QueueController } from './controller.ts';
 import type { Controller, WorkerContext } from './context.ts';
@@ -33,15 +34,8 @@ export interface GatewayApiSupport extends Controller {
 }
 
 /** Whether the cluster serves Gateways and HTTPRoutes at gateway.networking.k8s.io/v1. */
-export async function gatewayApiServed(ctx: Pick<WorkerContext, 'client'>): Promise<boolean> {
-  try {
-    const list = await ctx.client.request<{ resources?: Array<{ name: string }> }>('GET', `/apis/${GATEWAY_API_GROUP}/v1`);
-    const names = new Set((list.resources ?? []).map((r) => r.name));
-    return names.has(Resources.Gateway.plural) && names.has(Resources.HTTPRoute.plural);
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
+export function gatewayApiServed(ctx: Pick<WorkerContext, 'client'>): Promise<boolean> {
+  return areServed(ctx.client, [Resources.Gateway, Resources.HTTPRoute]);
 }
 
 interface Running {

@@ -9,16 +9,28 @@ import { apiVersionOf } from '../../api/resources.ts';
 import { childLogger, type Logger } from '../log.ts';
 import { isNotFound, type KubeClient, type WatchedCache } from './client.ts';
 
-/** Whether the API server serves this resource (its group/version lists it in discovery). */
-export async function isServed(client: KubeClient, r: ResourceDescriptor): Promise<boolean> {
-  const path = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  try {
-    const list = await client.request<{ resources?: Array<{ name?: string }> }>('GET', path);
-    return (list.resources ?? []).some((x) => x.name === r.plural);
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
+/**
+ * Whether the API server serves every one of `resources` (their group/version lists each in discovery): the one
+ * served-check of the webhook's optional caches and the worker's Gateway API support. One discovery request per group/version.
+ */
+export async function areServed(client: KubeClient, resources: readonly ResourceDescriptor[]): Promise<boolean> {
+  const plurals = new Map<string, Set<string>>();
+  for (const r of resources) {
+    const path = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+    plurals.set(path, (plurals.get(path) ?? new Set()).add(r.plural));
   }
+  for (const [path, wanted] of plurals) {
+    let served: Array<{ name?: string }>;
+    try {
+      served = (await client.request<{ resources?: Array<{ name?: string }> }>('GET', path)).resources ?? [];
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    const names = new Set(served.map((x) => x.name));
+    if (![...wanted].every((p) => names.has(p))) return false;
+  }
+  return true;
 }
 
 export interface CachesWhenServedOptions {
@@ -91,7 +103,7 @@ export class CachesWhenServed {
     for (const r of this.resources) {
       let now: boolean;
       try {
-        now = await isServed(this.client, r);
+        now = await areServed(this.client, [r]);
       } catch (err) {
         // the API server is unreachable: keep what runs, ask again next time
         this.log.warn({ err: (err as Error).message, resource: `${apiVersionOf(r)} ${r.plural}` }, 'cannot read API discovery');

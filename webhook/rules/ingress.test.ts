@@ -177,6 +177,17 @@ for (const c of cases) {
   });
 }
 
+test('ingress rules: a bad host named by a rule and a tls entry is reported once, at the rule; one only in tls at its tls entry', () => {
+  const findings = run(ingress('web', { rules: [{ host: 'Shop.example.com' }], tls: [{ hosts: ['Shop.example.com', 'a..example.com'], secretName: 's' }] }));
+  assert.deepEqual(
+    findings.filter((f) => f.rule === 'invalid-dns-name').map((f) => [f.field, f.value]),
+    [
+      ['spec.rules[0].host', 'Shop.example.com'],
+      ['spec.tls[0].hosts[1]', 'a..example.com'],
+    ],
+  );
+});
+
 test('ingress rules: staging issuer in a production namespace warns; elsewhere it does not', () => {
   const obj = ingress('web', good(), { 'cert-manager.io/cluster-issuer': 'le-staging' });
   assert.deepEqual(

@@ -103,18 +103,11 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   const findings: Finding[] = [];
   const wantsCert = asksForCertificate(meta.annotations);
 
-  // Host syntax, rules and tls alike.
+  // Host syntax: each rule host, then the tls hosts no rule names (a name in both is checked, and reported, once).
   for (const r of rules) {
     const problem = dnsNameProblem(r.host);
     if (problem)
       findings.push({ rule: 'invalid-dns-name', field: ruleHostField(r), value: r.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
-  }
-  for (const t of tls) {
-    for (const h of t.hosts) {
-      const problem = dnsNameProblem(h.host);
-      if (problem)
-        findings.push({ rule: 'invalid-dns-name', field: tlsHostField(h), value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
-    }
   }
 
   // tls hosts that no rule serves, and rule hosts that a tls-enabled Ingress leaves on plain HTTP.
@@ -136,6 +129,13 @@ export function validateIngress(ingress: unknown, view: ClusterView, opts: Ingre
   const anyWildcard = wildcards.length > 0;
   const servesEveryHost = asObj(spec.defaultBackend) !== undefined;
   const ruleIndex = hostIndex(rules, anyWildcard);
+  for (const t of tls) {
+    for (const h of t.hosts) {
+      const problem = ruleIndex.exact.has(h.host) ? undefined : dnsNameProblem(h.host);
+      if (problem)
+        findings.push({ rule: 'invalid-dns-name', field: tlsHostField(h), value: h.host, message: `${problem}; use a valid DNS name`, severity: 'deny' });
+    }
+  }
   for (const t of servesEveryHost ? [] : tls) {
     for (const h of t.hosts) {
       if (!servesHost(ruleIndex, h.host)) {
