@@ -4,9 +4,8 @@
 // Fixture notes: cert-manager's ACME fixture has server "valid-server" and email "valid-email",
 // which certgate refuses (acme-server-invalid, acme-email-invalid: two cases below say so); every
 // other case uses an https server and a real address so it tests what its name says. Where a case
-// is not about the DNS provider, its Google Cloud DNS solver is an RFC 2136 one. The cases about
-// the settings of individual DNS providers (Cloud DNS, Cloudflare, Route53, Azure DNS, acme-dns,
-// Akamai, webhook) are not ported: provider support is issue #12's.
+// is not about the DNS provider, its Google Cloud DNS solver is an RFC 2136 one; the cases about
+// the providers' own settings use the provider they name.
 import { runParityTable, type ParityCase, type ParityTable } from './harness.test-data.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +39,8 @@ const withSolver = (solver: Record<string, unknown>) => acme({ solvers: [solver]
 const http01 = (h: Record<string, unknown>) => withSolver({ http01: h });
 const dns01 = (d: Record<string, unknown>) => withSolver({ dns01: d });
 const ns = (nameserver: string) => dns01({ rfc2136: { nameserver } });
+const azure = (a: Record<string, unknown>) => dns01({ azureDNS: a });
+const azureSecret = { name: 'some-secret-name', key: 'some-key' };
 
 const caBundle = Buffer.from(readFileSync(fileURLToPath(new URL('./test-ca.pem', import.meta.url)), 'utf8')).toString('base64');
 
@@ -343,6 +344,128 @@ export const issuerTable: ParityTable = {
     ok('valid nameservers with doh url', dns01({ nameservers: ['https://cloudflare-dns.com/dns-query'], ...rfc2136 }), NAMESERVERS),
     no('invalid nameserver missing port', dns01({ nameservers: ['8.8.8.8'], ...rfc2136 }), 'spec.acme.solvers[0].dns01.nameservers'),
     no('invalid nameserver doh url missing host', dns01({ nameservers: ['https://'], ...rfc2136 }), 'spec.acme.solvers[0].dns01.nameservers'),
+
+    // TestValidateACMEIssuerDNS01Config: the settings of each DNS provider
+    no(
+      'missing clouddns project',
+      dns01({ cloudDNS: { serviceAccountSecretRef: secretRef } }),
+      "spec.acme.solvers[0].dns01.cloudDNS: must have required property 'project'",
+    ),
+    no(
+      'missing clouddns service account key',
+      dns01({ cloudDNS: { project: 'valid', serviceAccountSecretRef: { name: 'something', key: '' } } }),
+      'spec.acme.solvers[0].dns01.cloudDNS.serviceAccountSecretRef.key',
+    ),
+    no(
+      'missing clouddns service account name',
+      dns01({ cloudDNS: { project: 'valid', serviceAccountSecretRef: { name: '', key: 'something' } } }),
+      'spec.acme.solvers[0].dns01.cloudDNS.serviceAccountSecretRef.name',
+    ),
+    ok('clouddns serviceAccount field not set should be allowed for ambient auth', dns01({ cloudDNS: { project: 'valid' } })),
+    no(
+      'missing cloudflare api key fields',
+      dns01({ cloudflare: { email: 'valid', apiKeySecretRef: {} } }),
+      'spec.acme.solvers[0].dns01.cloudflare.apiKeySecretRef',
+    ),
+    no(
+      'missing cloudflare api token fields',
+      dns01({ cloudflare: { email: 'valid', apiTokenSecretRef: {} } }),
+      'spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef',
+    ),
+    no('missing cloudflare api token or key', dns01({ cloudflare: { email: 'valid' } }), 'spec.acme.solvers[0].dns01.cloudflare'),
+    no(
+      'both cloudflare api token and key specified',
+      dns01({ cloudflare: { email: 'valid', apiTokenSecretRef: secretRef, apiKeySecretRef: secretRef } }),
+      'spec.acme.solvers[0].dns01.cloudflare',
+    ),
+    no('missing cloudflare email', dns01({ cloudflare: { apiKeySecretRef: secretRef } }), 'spec.acme.solvers[0].dns01.cloudflare.email'),
+    ok('empty route53 field should be valid because ambient credentials and region may be used instead', dns01({ route53: {} })),
+    no(
+      'both route53 accessKeyID and accessKeyIDSecretRef specified',
+      dns01({ route53: { region: 'valid', accessKeyID: 'valid', accessKeyIDSecretRef: secretRef } }),
+      'spec.acme.solvers[0].dns01.route53',
+    ),
+    no(
+      'route53 accessKeyIDSecretRef missing name',
+      dns01({ route53: { region: 'valid', accessKeyIDSecretRef: { key: 'key' } } }),
+      "spec.acme.solvers[0].dns01.route53.accessKeyIDSecretRef: must have required property 'name'",
+    ),
+    no(
+      'route53 accessKeyIDSecretRef missing key',
+      dns01({ route53: { region: 'valid', accessKeyIDSecretRef: { name: 'name', key: '' } } }),
+      'spec.acme.solvers[0].dns01.route53.accessKeyIDSecretRef.key',
+    ),
+    no('missing azuredns config', azure({}), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns environment', azure({ environment: 'an env' }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns missing clientSecret and tenantID', azure({ clientID: 'some-client-id' }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns missing clientID and tenantID', azure({ clientSecretSecretRef: azureSecret }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns missing clientID and clientSecret', azure({ tenantID: 'some-tenant-id' }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns missing clientID', azure({ clientSecretSecretRef: azureSecret, tenantID: 'some-tenant-id' }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no('invalid azuredns missing clientSecret', azure({ tenantID: 'some-tenant-id', clientID: 'some-client-id' }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no(
+      'invalid azuredns clientSecret missing key',
+      azure({ tenantID: 'some-tenant-id', clientID: 'some-client-id', clientSecretSecretRef: { name: 'some-secret-name' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    no(
+      'invalid azuredns clientSecret missing secret name',
+      azure({ tenantID: 'some-tenant-id', clientID: 'some-client-id', clientSecretSecretRef: { key: 'some-key' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    no('invalid azuredns missing tenantID', azure({ clientID: 'some-client-id', clientSecretSecretRef: azureSecret }), 'spec.acme.solvers[0].dns01.azureDNS'),
+    no(
+      'invalid azuredns clientID used with managedIdentity',
+      azure({ clientID: 'some-client-id', managedIdentity: { clientID: 'test' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    no(
+      'invalid azuredns tenantID used with managedIdentity',
+      azure({ tenantID: 'some-tenant-id', managedIdentity: { clientID: 'test' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    no(
+      'invalid azuredns managedIdentity tenantID used without managedIdentity clientID ',
+      azure({ managedIdentity: { tenantID: 'some-tenant-id' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    no(
+      'invalid azuredns managedIdentity tenantID used with resourceID',
+      azure({ subscriptionID: 'test', resourceGroupName: 'test', managedIdentity: { resourceID: 'test', tenantID: 'some-tenant-id' } }),
+      'spec.acme.solvers[0].dns01.azureDNS.managedIdentity',
+    ),
+    no(
+      'invalid azuredns clientSecret used with managedIdentity',
+      azure({ clientSecretSecretRef: azureSecret, managedIdentity: { clientID: 'test' } }),
+      'spec.acme.solvers[0].dns01.azureDNS',
+    ),
+    ok('valid azuredns with managedIdentity', azure({ subscriptionID: 'test', resourceGroupName: 'test' })),
+    ok(
+      'valid azuredns with managedIdentity with clientID',
+      azure({ subscriptionID: 'test', resourceGroupName: 'test', managedIdentity: { clientID: 'test' } }),
+    ),
+    ok(
+      'valid azuredns with managedIdentity with resourceID',
+      azure({ subscriptionID: 'test', resourceGroupName: 'test', managedIdentity: { resourceID: 'test' } }),
+    ),
+    no(
+      'invalid azuredns managedIdentity with both clientID and resourceID',
+      azure({ subscriptionID: 'test', resourceGroupName: 'test', managedIdentity: { clientID: 'test', resourceID: 'test' } }),
+      'spec.acme.solvers[0].dns01.azureDNS.managedIdentity',
+    ),
+    no('missing akamai config', dns01({ akamai: {} }), 'spec.acme.solvers[0].dns01.akamai'),
+    ok(
+      'valid akamai config',
+      dns01({ akamai: { accessTokenSecretRef: secretRef, clientSecretSecretRef: secretRef, clientTokenSecretRef: secretRef, serviceConsumerDomain: 'abc' } }),
+    ),
+
+    // TestValidateSecretKeySelector, as a Cloudflare API token reference
+    ok('valid selector', dns01({ cloudflare: { apiTokenSecretRef: { name: 'name', key: 'key' } } })),
+    no(
+      'missing name',
+      dns01({ cloudflare: { apiTokenSecretRef: { key: 'key' } } }),
+      "spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef: must have required property 'name'",
+    ),
+    no('missing key', dns01({ cloudflare: { apiTokenSecretRef: { name: 'name' } } }), 'spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.key'),
 
     // util/nameserver_test.go, as rfc2136.nameserver values
     ok('IPv4 with no port should return port 53', ns('8.8.8.8')),

@@ -54,7 +54,7 @@ export function acmeCaBundleFindings(acme: Obj): Finding[] {
 }
 
 /** A Secret key reference missing its name or key, as cert-manager reports it. */
-function secretRefFindings(ref: unknown, at: string, rule: Finding['rule']): Finding[] {
+export function secretRefFindings(ref: unknown, at: string, rule: Finding['rule']): Finding[] {
   const o = asObj(ref) ?? {};
   const out: Finding[] = [];
   if (!asStr(o.name)) out.push({ rule, field: `${at}.name`, message: 'name the Secret', severity: 'deny' });

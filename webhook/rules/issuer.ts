@@ -1,6 +1,7 @@
 // Validation rules for cert-manager.io/v1 Issuer and ClusterIssuer. Pure: (issuer) -> findings.
 import { findUnsupportedFields } from '../../api/unsupported.ts';
 import { isLetsEncryptDirectory, isProductionServer, letsEncryptSuggestion } from './acme-servers.ts';
+import { dns01ProviderFindings } from './dns01-providers.ts';
 import type { Finding } from './ids.ts';
 import { acmeCaBundleFindings, acmeEabFindings, caIssuerFindings, http01Findings, rfc2136Findings } from './issuer-fields.ts';
 import { emailProblem } from '../../lib/identity-syntax.ts';
@@ -145,6 +146,7 @@ function solverFindings(solver: Record<string, unknown>, at: string): Finding[] 
     }
     const rfc2136 = asObj(dns01.rfc2136);
     if (rfc2136) out.push(...rfc2136Findings(rfc2136, at));
+    out.push(...dns01ProviderFindings(dns01, at));
   }
   return out;
 }
