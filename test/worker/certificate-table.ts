@@ -1,21 +1,37 @@
 // Plain objects for the certificate controllers' table tests (key manager, request manager,
 // issuing, renewal information): one Certificate "apps/web" in the shapes a table case needs, its
-// Secrets, and the writes a controller made as short lines ("create Secret web-tls").
-import type { V1Secret } from '@kubernetes/client-node';
+// Secrets, the writes a controller made as short lines ("create Secret web-tls"), and the runner
+// that plays each case: one pass, then a second once the watches brought the first pass's writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { encodePrivateKeyPem, type KeySpec, generatePrivateKey, parsePrivateKeyPem, describePrivateKey } from '../../lib/pki/index.ts';
-import type { RecordedWrite } from './fake-context.ts';
-import { tlsSecret } from './fake-context.ts';
+import type { QueueController } from '../../worker/controller.ts';
+import type { WorkerConfig } from '../../worker/config.ts';
+import type { WorkerContext } from '../../worker/context.ts';
+import { fakeWorker, tlsSecret, type FakeWorker, type RecordedWrite } from './fake-context.ts';
 import type { IssuedPair } from './issued-pair.ts';
 
 export const NS = 'apps';
 export const NAME = 'web';
 export const DNS_NAME = 'web.example.test';
 
+export const DAY = 86_400_000;
+/** The next-key Secret named in status by issuingWithKey(). */
+export const NEXT_KEY_SECRET = 'web-next-key-abcde';
+
 type Condition = NonNullable<NonNullable<Certificate['status']>['conditions']>[number];
 
 /** Issuing=True, as the trigger sets it when an issuance starts. */
 export const issuingTrue: Condition = { type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' };
+
+/** `status` with Issuing=True and the next key recorded, as the trigger and the key manager leave it. */
+export const issuingWithKey = (status: Certificate['status'] = {}): Certificate['status'] => ({
+  nextPrivateKeySecretName: NEXT_KEY_SECRET,
+  ...status,
+  conditions: [issuingTrue],
+});
 
 /** Certificate apps/web for web.example.test (ECDSA P-256 unless `spec` says otherwise). */
 export function certificate(
@@ -115,3 +131,39 @@ export const secretData = (s: V1Secret | undefined, key: string): string | undef
 
 /** The writes as "verb Kind[/subresource] name", in order: what a table case expects. */
 export const writeLines = (writes: RecordedWrite[]): string[] => writes.map((w) => `${w.verb} ${w.kind}${w.subresource ? `/${w.subresource}` : ''} ${w.name}`);
+
+export interface TableCase {
+  name: string;
+  objects: () => KubernetesObject[];
+  config?: Partial<WorkerConfig>;
+  /** The writes, as writeLines() prints them. */
+  writes: string[];
+  events?: string[];
+  requeueAfterMs?: number;
+  /** Checks on what the API server holds afterwards. */
+  check?: (w: FakeWorker) => void | Promise<void>;
+  /** Without a requeue: the writes of a second pass once the watches brought the first pass's writes (none unless given). */
+  again?: string[];
+}
+
+/** One test per case: a pass over apps/web at `now`, then (when no requeue was asked) a second pass, which must be quiet: level-triggered. */
+export function certificateTable(cases: TableCase[], controller: (ctx: WorkerContext) => QueueController, now = Date.UTC(2026, 0, 1)): void {
+  for (const c of cases) {
+    test(c.name, async () => {
+      const w = fakeWorker(c.objects(), { now: new Date(now).toISOString(), config: c.config });
+      const result = await controller(w.ctx).sync(`${NS}/${NAME}`);
+      assert.deepEqual(writeLines(w.writes), c.writes);
+      assert.deepEqual(
+        w.events.map((e) => e.reason),
+        c.events ?? [],
+      );
+      assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
+      await c.check?.(w);
+      if (c.requeueAfterMs !== undefined) return;
+      w.settle();
+      const before = w.writes.length;
+      await controller(w.ctx).sync(`${NS}/${NAME}`);
+      assert.deepEqual(writeLines(w.writes.slice(before)), c.again ?? [], 'the second pass');
+    });
+  }
+}

@@ -123,15 +123,21 @@ async function removeNextKey(ctx: WorkerContext, cert: Certificate): Promise<voi
   await updateCertificateStatus(ctx, cert, status);
 }
 
-/** Keeps the newest revisionHistoryLimit (default 1) issued CertificateRequests of the Certificate. */
+/**
+ * Keeps the newest revisionHistoryLimit (default 1) issued CertificateRequests of the Certificate
+ * and deletes its other requests, oldest first. Failed attempts (`<name>-<revision>-retry<n>` and
+ * the request they retried) go too, as cert-manager counts every request with a revision: kept
+ * out of the count, they would stay forever.
+ */
 async function pruneRequests(ctx: WorkerContext, cert: Certificate): Promise<void> {
   const limit = defaultCertificateSpec(cert.spec).revisionHistoryLimit;
   if (!(limit >= 1)) return;
   const owned = requestsByCertificate(ctx)
     .get(`${cert.metadata.namespace}/${cert.metadata.name}`)
-    .filter((cr) => !!cr.status?.conditions?.some((c) => c.type === ConditionTypes.Ready && c.status === 'True'))
-    .sort((a, b) => revisionOf(b) - revisionOf(a));
-  for (const cr of owned.slice(limit)) await ctx.client.delete(Resources.CertificateRequest, cr.metadata.namespace, cr.metadata.name!);
+    .filter((cr) => revisionOf(cr) > 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  const kept = new Set(owned.filter((cr) => hasCondition(cr.status?.conditions, ConditionTypes.Ready, 'True')).slice(-limit));
+  for (const cr of owned) if (!kept.has(cr)) await ctx.client.delete(Resources.CertificateRequest, cr.metadata.namespace, cr.metadata.name!);
 }
 
 function revisionOf(cr: CertificateRequest): number {

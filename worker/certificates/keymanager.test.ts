@@ -3,7 +3,7 @@
 // (cert-manager's keymanager tests, on the fake context).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { fakeWorker, Resources, type FakeWorker } from '../../test/worker/fake-context.ts';
 import { issuedPair, type IssuedPair } from '../../test/worker/issued-pair.ts';
@@ -18,6 +18,8 @@ import {
   newKeyPem,
   secretData,
   writeLines,
+  certificateTable,
+  type TableCase,
 } from '../../test/worker/certificate-table.ts';
 import { parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { CONFLICT_RETRY_MS } from '../../lib/reconcile-errors.ts';
@@ -27,19 +29,6 @@ import { createKeyManagerController } from './keymanager.ts';
 const KEY_SECRET = nextKeySecretNameFor(certificate());
 const issuing = (status: Certificate['status'] = {}) => ({ ...status, conditions: [issuingTrue] });
 const never = { spec: { privateKey: { algorithm: 'ECDSA' as const, size: 256, rotationPolicy: 'Never' as const } } };
-
-interface Case {
-  name: string;
-  objects: () => KubernetesObject[];
-  /** The writes, as writeLines() prints them. */
-  writes: string[];
-  events?: string[];
-  requeueAfterMs?: number;
-  /** Field checks on what the API server holds afterwards. */
-  check?: (w: FakeWorker) => void;
-  /** The writes of a second pass once the watches brought the first pass's writes; none unless given. */
-  again?: string[];
-}
 
 const storedKey = (w: FakeWorker) => secretData(w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET), 'tls.key');
 const recorded = (w: FakeWorker) => w.stored<Certificate>(Resources.Certificate, NS, NAME)!.status?.nextPrivateKeySecretName;
@@ -54,7 +43,7 @@ describe('key manager', () => {
     rsa = await newKeyPem({ algorithm: 'RSA', size: 2048 });
   });
 
-  const cases: Case[] = [
+  const cases: TableCase[] = [
     { name: 'not Issuing: no key is made', objects: () => [certificate()], writes: [] },
     { name: 'the Certificate is being deleted: nothing is made', objects: () => [certificate(issuing(), { deleting: true })], writes: [] },
     {
@@ -165,26 +154,7 @@ describe('key manager', () => {
     },
   ];
 
-  for (const c of cases) {
-    test(c.name, async () => {
-      const w = fakeWorker(c.objects());
-      const result = await createKeyManagerController(w.ctx).sync(`${NS}/${NAME}`);
-      assert.deepEqual(writeLines(w.writes), c.writes);
-      assert.deepEqual(
-        w.events.map((e) => e.reason),
-        c.events ?? [],
-      );
-      assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
-      c.check?.(w);
-      if (c.requeueAfterMs === undefined) {
-        // Level-triggered: once the watches bring what it wrote, the next pass does nothing.
-        w.settle();
-        const before = w.writes.length;
-        await createKeyManagerController(w.ctx).sync(`${NS}/${NAME}`);
-        assert.deepEqual(writeLines(w.writes.slice(before)), c.again ?? [], 'no second write');
-      }
-    });
-  }
+  certificateTable(cases, createKeyManagerController);
 
   test('the Certificate changed since the cache read: the status write conflicts, and the retry records the key Secret already made', async () => {
     const w = fakeWorker([certificate(issuing())]);

@@ -4,7 +4,6 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { fakeWorker, Resources, type FakeWorker } from '../../test/worker/fake-context.ts';
 import { issuedPair, type IssuedPair } from '../../test/worker/issued-pair.ts';
@@ -19,28 +18,23 @@ import {
   newKeyPem,
   ownedRequest,
   writeLines,
+  certificateTable,
+  type TableCase,
+  DAY,
+  NEXT_KEY_SECRET,
+  issuingWithKey as issuing,
 } from '../../test/worker/certificate-table.ts';
 import { createCsr, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { ariCertId } from '../../lib/acme/ari.ts';
 import { createRequestManagerController } from './requestmanager.ts';
 
-const KEY_SECRET = 'web-next-key-abcde';
-const DAY = 86_400_000;
+const KEY_SECRET = NEXT_KEY_SECRET;
 const NOW = Date.parse('2026-03-01T00:00:00Z');
-const issuing = (status: Certificate['status'] = {}): Certificate['status'] => ({ nextPrivateKeySecretName: KEY_SECRET, ...status, conditions: [issuingTrue] });
 
 type CertOpts = Parameters<typeof certificate>[1];
 
-interface Case {
-  name: string;
-  objects: () => KubernetesObject[];
-  /** The writes, as writeLines() prints them. */
-  writes: string[];
-  events?: string[];
-  requeueAfterMs?: number;
-  /** Checks on the request created. */
-  check?: (cr: CertificateRequest, w: FakeWorker) => Promise<void> | void;
-}
+/** The request the pass created. */
+const created = (w: FakeWorker) => w.stored<CertificateRequest>(Resources.CertificateRequest, NS, w.writes.find((x) => x.verb === 'create')!.name)!;
 
 describe('request manager', () => {
   let nextKey: string; // the key in the next-key Secret
@@ -85,7 +79,7 @@ describe('request manager', () => {
 
   const withKey = (status?: Certificate['status'], opts?: CertOpts) => [certificate(issuing(status), opts), keySecret(KEY_SECRET, nextKey)];
 
-  const cases: Case[] = [
+  const cases: TableCase[] = [
     { name: 'not Issuing: no request', objects: () => [certificate({ nextPrivateKeySecretName: KEY_SECRET }), keySecret(KEY_SECRET, nextKey)], writes: [] },
     {
       name: 'Issuing but no next private key recorded yet: waits for the key manager',
@@ -102,7 +96,8 @@ describe('request manager', () => {
       objects: () => withKey(undefined, { annotations: { team: 'a', 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, labels: { app: 'web' } }),
       writes: [`create CertificateRequest ${NAME}-1`],
       events: ['Requested'],
-      check: async (cr) => {
+      check: async (w) => {
+        const cr = created(w);
         assert.deepEqual(cr.metadata.annotations, {
           team: 'a', // the Certificate's annotations travel, kubectl's do not
           'cert-manager.io/certificate-name': NAME,
@@ -128,18 +123,19 @@ describe('request manager', () => {
       objects: () => withKey({ revision: 3, failedIssuanceAttempts: 2 }),
       writes: [`create CertificateRequest ${NAME}-4-retry2`],
       events: ['Requested'],
-      check: (cr) => assert.equal(cr.metadata.annotations?.['cert-manager.io/certificate-revision'], '4'),
+      check: (w) => assert.equal(created(w).metadata.annotations?.['cert-manager.io/certificate-revision'], '4'),
     },
     {
       name: 'a CA Certificate with its own duration and usages: the request asks for them',
       objects: () => withKey(undefined, { spec: { isCA: true, duration: '720h', usages: ['cert sign', 'crl sign'] } }),
       writes: [`create CertificateRequest ${NAME}-1`],
       events: ['Requested'],
-      check: (cr) =>
-        assert.deepEqual(
-          { isCA: cr.spec.isCA, duration: cr.spec.duration, usages: cr.spec.usages },
-          { isCA: true, duration: '720h', usages: ['cert sign', 'crl sign'] },
-        ),
+      check: (w) =>
+        assert.deepEqual((({ isCA, duration, usages }) => ({ isCA, duration, usages }))(created(w).spec), {
+          isCA: true,
+          duration: '720h',
+          usages: ['cert sign', 'crl sign'],
+        }),
     },
     {
       name: 'renewing a certificate the CA gave ARI for: the request names the certificate it replaces',
@@ -149,14 +145,14 @@ describe('request manager', () => {
       ],
       writes: [`create CertificateRequest ${NAME}-2`],
       events: ['Requested'],
-      check: (cr) => assert.equal(cr.metadata.annotations?.['certgate.io/ari-replaces'], ariCertId(new X509Certificate(current.cert))),
+      check: (w) => assert.equal(created(w).metadata.annotations?.['certgate.io/ari-replaces'], ariCertId(new X509Certificate(current.cert))),
     },
     {
       name: "renewal information about an older certificate than the Secret's: no replaces annotation",
       objects: () => [...withKey({ revision: 1, renewalInfo: { certID: 'b2xk.AQ', suggestedWindowStart: '2026-02-20T00:00:00Z' } }), issuedSecret(current)],
       writes: [`create CertificateRequest ${NAME}-2`],
       events: ['Requested'],
-      check: (cr) => assert.equal(cr.metadata.annotations?.['certgate.io/ari-replaces'], undefined),
+      check: (w) => assert.equal(created(w).metadata.annotations?.['certgate.io/ari-replaces'], undefined),
     },
     { name: 'the request exists and matches: nothing to do', objects: () => [...withKey(), matching()], writes: [] },
     {
@@ -209,27 +205,7 @@ describe('request manager', () => {
     },
   ];
 
-  for (const c of cases) {
-    test(c.name, async () => {
-      const w = fakeWorker(c.objects(), { now: new Date(NOW).toISOString() });
-      const result = await createRequestManagerController(w.ctx).sync(`${NS}/${NAME}`);
-      assert.deepEqual(writeLines(w.writes), c.writes);
-      assert.deepEqual(
-        w.events.map((e) => e.reason),
-        c.events ?? [],
-      );
-      assert.equal(result?.requeueAfterMs, c.requeueAfterMs);
-      const created = w.writes.find((x) => x.verb === 'create');
-      if (c.check) await c.check(w.stored<CertificateRequest>(Resources.CertificateRequest, NS, created!.name)!, w);
-      if (created) {
-        // Level-triggered: the request it made matches on the next pass, once the watch brings it.
-        w.settle();
-        const before = w.writes.length;
-        await createRequestManagerController(w.ctx).sync(`${NS}/${NAME}`);
-        assert.deepEqual(writeLines(w.writes.slice(before)), [], 'no second write');
-      }
-    });
-  }
+  certificateTable(cases, createRequestManagerController, NOW);
 
   test('the request exists but the cache has not seen it (made by a pass before a restart): the create finds it, no Event, checked again at once', async () => {
     const w = fakeWorker(withKey());
