@@ -50,8 +50,8 @@ export interface FakeCa {
   profiles: string[];
   /** What finalize turns a ready order into ("processing" stays so when fetched). */
   finalizeTo: 'processing' | 'valid';
-  /** Errors the next request of that kind answers (each used once). */
-  failNext: Partial<Record<Mutating, Error>>;
+  /** Errors the next request of that kind answers (each used once); a function may change the CA's state first. */
+  failNext: Partial<Record<Mutating, Error | (() => Error)>>;
   /** An order at `status` for these names, each with one authorization offering http-01 and dns-01 at `authzStatus`. */
   addOrder(status: Status, names: string[], authzStatus?: Status): { url: string; order: CaOrder };
 }
@@ -107,7 +107,7 @@ export function fakeCa(): FakeCa {
   const failing = (kind: Mutating) => {
     const err = ca.failNext[kind];
     delete ca.failNext[kind];
-    if (err) throw err;
+    if (err) throw typeof err === 'function' ? err() : err;
   };
   const resource = (url: string): unknown => {
     const found = ca.orders.get(url) ?? ca.authorizations.get(url) ?? ca.challenges.get(url);

@@ -1,0 +1,291 @@
+// The Challenge controller as a table (cert-manager's trigger_controller_test.go shape): the
+// Challenge and its Issuer in the caches, the challenge as the CA holds it, and what the HTTP-01
+// route answers; the solver objects created and deleted, the requests to the CA, the Challenge
+// status the user reads, the Events and the requeue out. The CA is test/worker/fake-acme.ts; the
+// self-check reaches a loopback DNS and HTTP server (test/worker/http01-answers.ts). Status is
+// compared by the fields a user reads, not by the number of status writes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
+import type { Certificate, CertificateRequest, Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
+import type { FakeWorkerOptions } from '../../../test/worker/fake-context.ts';
+import { Resources } from '../../../test/worker/fake-context.ts';
+import { caUrls, fakeAcmeWorker, fakeCa, problem, type FakeCa } from '../../../test/worker/fake-acme.ts';
+import { acmeIssuer, challenge, NS, order, ORDER } from '../../../test/worker/acme-table.ts';
+import { startHttp01Answers, type Http01Answers } from '../../../test/worker/http01-answers.ts';
+import { createChallengeController } from './controller.ts';
+
+const WEB = 'web.example.test';
+const NAME = challenge(WEB).metadata.name!;
+const URL = caUrls.challenge(WEB, 'http-01');
+const TOKEN = caUrls.token(WEB, 'http-01');
+const KEY = challenge(WEB).spec.key;
+/** --acme-backoff-min-ms (default 1 s): a challenge the CA is validating is asked again after this. */
+const POLL = 1000;
+/** A failing self-check is tried again after twice the poll interval. */
+const SELF_CHECK = 2 * POLL;
+const NOW = '2026-03-01T12:00:00Z';
+const nginx = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } };
+
+type Expected = string | RegExp | boolean | undefined;
+
+interface Case {
+  name: string;
+  /** The CA's state, then the objects in the caches (and the API server). */
+  given: (ca: FakeCa) => KubernetesObject[];
+  /** What the HTTP-01 route answers for the token: the key, something else, or nothing (404). */
+  route?: 'key' | 'wrong';
+  config?: FakeWorkerOptions['config'];
+  /** Requests that change something at the CA, as "accept". */
+  caCalls: string[];
+  /** Writes other than the Challenge's status, as "verb Kind" ("patch Challenge" is its metadata). */
+  writes: string[];
+  /** Challenge status fields afterwards; undefined: no status write at all. */
+  status?: Partial<Record<keyof ChallengeStatus, Expected>>;
+  /** Finalizers left on the Challenge afterwards. */
+  finalizers?: string[];
+  /** Events as "Kind Type Reason". */
+  events?: string[];
+  /** undefined: done; a number: requeued after it; 'backoff': the error goes to the queue's backoff. */
+  requeue?: number | 'backoff';
+}
+
+/** The CA's challenge for WEB (in a pending order), at `status`. */
+function atCa(ca: FakeCa, status: 'pending' | 'processing' | 'valid' | 'invalid'): void {
+  ca.addOrder('pending', [WEB]);
+  ca.challenges.get(URL)!.status = status;
+}
+
+const presented: ChallengeStatus = { state: 'pending', presented: true, processing: true, reason: '' };
+
+/** The Order, CertificateRequest and Certificate behind the Challenge (who hears of a DNS-01 provider failure). */
+function chainToCertificate(): KubernetesObject[] {
+  const request: CertificateRequest = {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
+    metadata: { name: ORDER, namespace: NS, uid: 'cr-uid', annotations: { 'cert-manager.io/certificate-name': 'web' } },
+    spec: { request: '', issuerRef: { name: 'le' } },
+  };
+  const cert: Certificate = {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'web', namespace: NS },
+    spec: { secretName: 'web-tls', dnsNames: [WEB], issuerRef: { name: 'le' } },
+  };
+  return [order([WEB]), request, cert];
+}
+
+const dns01Solver = { dns01: { rfc2136: { nameserver: '127.0.0.1:53', tsigKeyName: 'certgate', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } };
+
+const cases: Case[] = [
+  {
+    name: 'a Challenge without the cleanup finalizer: the finalizer is added first, and the Challenge goes on at once',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB, undefined, { finalizers: [] })]),
+    caCalls: [],
+    writes: ['patch Challenge'],
+    finalizers: ['acme.cert-manager.io/finalizer'],
+    requeue: 0,
+  },
+  {
+    name: 'pending at the CA and the route answers the key: solver Service and Ingress made, Presented, the CA asked to validate once',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]),
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'create Ingress'],
+    status: { state: 'processing', presented: true, processing: true, reason: /^Accepted challenge/ },
+    events: ['Challenge Normal Presented'],
+    requeue: POLL,
+  },
+  {
+    name: 'pending at the CA and the route not serving yet (404): presented, waiting with the reason, not accepted; checked again',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]),
+    caCalls: [],
+    writes: ['create Service', 'create Ingress'],
+    status: {
+      state: 'pending',
+      presented: true,
+      reason: /^Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200' \(waiting since 2026-03-01T12:00:00Z\)$/,
+    },
+    events: ['Challenge Normal Presented'],
+    requeue: SELF_CHECK,
+  },
+  {
+    name: 'the route serves something else: waiting, and the reason says the body did not match',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB, presented)]),
+    route: 'wrong',
+    caCalls: [],
+    writes: [],
+    status: { state: 'pending', presented: true, reason: /did not match the expected key authorization/ },
+    requeue: SELF_CHECK,
+  },
+  {
+    name: 'accepted already while the CA still shows pending: not accepted twice, asked again after a poll interval',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB, { state: 'processing', presented: true, processing: true })]),
+    route: 'key',
+    caCalls: [],
+    writes: [],
+    requeue: POLL,
+  },
+  {
+    name: 'the CA is validating (processing): the Challenge says processing and asks again after a poll interval',
+    given: (ca) => (atCa(ca, 'processing'), [acmeIssuer(), nginx, challenge(WEB, presented)]),
+    caCalls: [],
+    writes: [],
+    status: { state: 'processing', processing: true },
+    requeue: POLL,
+  },
+  {
+    name: 'the CA validated it: solver Ingress and Service removed, valid, DomainVerified',
+    given: (ca) => (atCa(ca, 'valid'), [acmeIssuer(), nginx, challenge(WEB, { ...presented, state: 'processing' })]),
+    caCalls: [],
+    writes: ['delete Ingress', 'delete Service'],
+    status: { state: 'valid', presented: false, processing: false, reason: 'Successfully authorized domain' },
+    events: ['Challenge Normal DomainVerified'],
+  },
+  {
+    name: "the CA found it invalid: cleaned up, invalid with the CA's problem, a Warning",
+    given: (ca) => {
+      atCa(ca, 'invalid');
+      ca.challenges.get(URL)!.error = { type: 'urn:ietf:params:acme:error:unauthorized', detail: 'Invalid response from http://web.example.test: 404' };
+      return [acmeIssuer(), nginx, challenge(WEB, { ...presented, state: 'processing' })];
+    },
+    caCalls: [],
+    writes: ['delete Ingress', 'delete Service'],
+    status: { state: 'invalid', presented: false, reason: 'urn:ietf:params:acme:error:unauthorized: Invalid response from http://web.example.test: 404' },
+    events: ['Challenge Warning Failed'],
+  },
+  {
+    name: 'deleted before it finished: solver Ingress and Service removed, then the finalizer, and the CA is not asked',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB, presented, { deleting: true })]),
+    caCalls: [],
+    writes: ['delete Ingress', 'delete Service', 'patch Challenge'],
+    finalizers: [],
+  },
+  {
+    name: 'valid but still presented (a pass that stopped half way): the solver objects are removed, presented false',
+    given: (ca) => (atCa(ca, 'valid'), [acmeIssuer(), nginx, challenge(WEB, { state: 'valid', presented: true, processing: true })]),
+    caCalls: [],
+    writes: ['delete Ingress', 'delete Service'],
+    status: { state: 'valid', presented: false, processing: false },
+  },
+  {
+    name: 'every challenge slot taken (--max-concurrent-challenges=1): waits its turn with the reason, nothing presented',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB), challenge('www.example.test', presented, { uid: 'www-uid' })]),
+    config: { maxConcurrentChallenges: 1 },
+    caCalls: [],
+    writes: [],
+    status: { state: 'pending', processing: false, reason: /^Waiting for a free challenge slot: 1 challenges are being presented/ },
+  },
+  {
+    name: 'the accept is refused because the CA already moved on (an earlier accept): progress, looked at again at once',
+    given: (ca) => {
+      atCa(ca, 'pending');
+      ca.failNext.accept = () => {
+        ca.challenges.get(URL)!.status = 'valid';
+        return problem('malformed', 'Cannot update challenge with status valid');
+      };
+      return [acmeIssuer(), nginx, challenge(WEB, presented)];
+    },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: [],
+    requeue: 0,
+  },
+  {
+    name: 'the CA rate-limits the accept: the reason says so, and the retry waits for Retry-After',
+    given: (ca) => {
+      atCa(ca, 'pending');
+      ca.failNext.accept = problem('rateLimited', 'too many new authorizations', 429, 120_000);
+      return [acmeIssuer(), nginx, challenge(WEB, presented)];
+    },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: [],
+    status: { reason: 'urn:ietf:params:acme:error:rateLimited: too many new authorizations' },
+    requeue: 120_000,
+  },
+  {
+    name: "the CA refuses the accept for good: cleaned up, errored with the CA's words, no retry",
+    given: (ca) => {
+      atCa(ca, 'pending');
+      ca.failNext.accept = problem('unauthorized', 'account is not authorized for this challenge', 403);
+      return [acmeIssuer(), nginx, challenge(WEB, presented)];
+    },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['delete Ingress', 'delete Service'],
+    status: { state: 'errored', presented: false, reason: 'urn:ietf:params:acme:error:unauthorized: account is not authorized for this challenge' },
+  },
+  {
+    name: 'an IngressClass no controller serves: the reason says so, nothing accepted, looked at again in 30 s',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), challenge(WEB)]),
+    caCalls: [],
+    writes: ['create Service'],
+    status: { processing: false, reason: /^IngressClass "nginx" not found: no ingress controller will serve the HTTP-01 route/ },
+    requeue: 30_000,
+  },
+  {
+    name: "a DNS-01 solver whose TSIG Secret is missing: the reason names it, Warnings on the Challenge and on the user's Certificate",
+    given: (ca) => {
+      atCa(ca, 'pending');
+      const ch = challenge(WEB);
+      ch.spec = { ...ch.spec, type: 'DNS-01', solver: dns01Solver, url: caUrls.challenge(WEB, 'dns-01'), token: caUrls.token(WEB, 'dns-01') };
+      return [acmeIssuer([dns01Solver]), ch, ...chainToCertificate()];
+    },
+    caCalls: [],
+    writes: [],
+    status: { reason: /Secret apps\/tsig not found; create it with the credential under "secret"/, processing: false },
+    events: ['Challenge Warning PresentError', 'Certificate Warning DNS01ProviderError'],
+    requeue: 30_000,
+  },
+];
+
+describe('Challenge controller', () => {
+  let answers: Http01Answers;
+  before(async () => {
+    answers = await startHttp01Answers();
+  });
+  after(() => answers.close());
+
+  for (const c of cases) {
+    test(c.name, async () => {
+      answers.serving.clear();
+      if (c.route) answers.serving.set(TOKEN, c.route === 'key' ? KEY : 'something else');
+      const ca = fakeCa();
+      const w = fakeAcmeWorker(c.given(ca), ca, { now: NOW, config: { ...answers.config, ...c.config } });
+      const pass = createChallengeController(w.ctx).sync(`${NS}/${NAME}`);
+      if (c.requeue === 'backoff') await assert.rejects(pass);
+      else assert.equal((await pass)?.requeueAfterMs, c.requeue);
+
+      assert.deepEqual(ca.calls, c.caCalls, 'requests that change something at the CA');
+      const statusWrites = w.writes.filter((x) => x.kind === 'Challenge' && x.subresource === 'status');
+      assert.deepEqual(
+        w.writes.filter((x) => !statusWrites.includes(x)).map((x) => `${x.verb} ${x.kind}`),
+        c.writes,
+      );
+      const stored = w.stored<Challenge>(Resources.Challenge, NS, NAME)!;
+      if (c.status === undefined) assert.deepEqual(statusWrites, [], 'no status write');
+      else
+        for (const [field, want] of Object.entries(c.status)) {
+          const got = stored.status?.[field as keyof ChallengeStatus];
+          if (want instanceof RegExp) assert.match(String(got), want, `status.${field}`);
+          else assert.equal(got, want, `status.${field}`);
+        }
+      if (c.finalizers) assert.deepEqual(stored.metadata.finalizers ?? [], c.finalizers);
+      assert.deepEqual(
+        w.events.map((e) => `${e.kind} ${e.type} ${e.reason}`),
+        c.events ?? [],
+      );
+      // The route made for the Challenge sends its token's path on its host to the solver Service.
+      const ingress = w.writes.find((x) => x.verb === 'create' && x.kind === 'Ingress')?.body as V1Ingress | undefined;
+      const service = w.writes.find((x) => x.verb === 'create' && x.kind === 'Service')?.body as V1Service | undefined;
+      if (ingress) {
+        const rule = ingress.spec!.rules![0]!;
+        assert.equal(rule.host, WEB);
+        assert.equal(rule.http!.paths[0]!.path, `/.well-known/acme-challenge/${TOKEN}`);
+        assert.equal(rule.http!.paths[0]!.backend.service!.name, service?.metadata?.name);
+        assert.equal(ingress.spec!.ingressClassName, 'nginx');
+      }
+    });
+  }
+});
