@@ -9,14 +9,28 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Gateway, Listener } from '../../api/gateway-api.generated.ts';
 import type { Certificate, CertificateSpec } from '../../api/types.generated.ts';
-import { defaultCertificateSpec } from '../../api/defaults.ts';
 import type { IssuerRef } from '../config.ts';
-import type { IngressPlan } from '../ingress-shim/plan.ts';
 import { planGateway } from './plan.ts';
+import {
+  assertOutcome,
+  cn,
+  created,
+  createdEvent,
+  existingCertificate,
+  NOTHING,
+  ownerMeta,
+  REFUSED,
+  SYNC_NS,
+  updated,
+  withLabel,
+  type CertOut,
+  type Outcome,
+  type OwnerInput,
+} from '../../test/worker/shim-sync-table.ts';
 import { gatewayListeners } from '../../lib/gateway-listeners.ts';
 import { listenerProblems } from './spec.ts';
 
-const NS = 'default-unit-test-ns';
+const NS = SYNC_NS;
 const CLUSTER_ISSUER = { 'cert-manager.io/cluster-issuer': 'issuer-name' };
 const ISSUER = { 'cert-manager.io/issuer': 'issuer-name' };
 const KIND_GROUP = { 'cert-manager.io/issuer-kind': 'Issuer', 'cert-manager.io/issuer-group': 'cert-manager.io' };
@@ -40,51 +54,23 @@ function listener(hostname: string | undefined, secret: string | undefined, more
   };
 }
 
-interface GatewayInput {
-  annotations?: Record<string, string>;
-  labels?: Record<string, string>;
+interface GatewayInput extends OwnerInput {
   listeners?: Listener[];
-  deleting?: boolean;
 }
 
 function gateway(g: GatewayInput): Gateway {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: {
-      name: 'gateway-name',
-      namespace: NS,
-      uid: 'gateway-name',
-      annotations: g.annotations,
-      labels: g.labels,
-      ...(g.deleting ? { deletionTimestamp: new Date(0), finalizers: ['foregroundDeletion'] } : {}),
-    },
+    metadata: ownerMeta('gateway-name', g),
     spec: { gatewayClassName: 'test-gateway', listeners: g.listeners ?? [] },
   } as Gateway;
-}
-
-interface CertOut {
-  name: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  spec: Partial<CertificateSpec>;
 }
 
 /** A Certificate in the lister, controlled by `owner` ({kind, name}), or by nothing with owner null. */
 function existing(c: CertOut, owner: { kind: string; name: string } | null = { kind: 'Gateway', name: 'gateway-name' }): Certificate {
   const apiVersion = owner?.kind === 'Ingress' ? 'networking.k8s.io/v1' : 'gateway.networking.k8s.io/v1';
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: {
-      name: c.name,
-      namespace: NS,
-      labels: c.labels,
-      annotations: c.annotations,
-      ownerReferences: owner ? [{ apiVersion, kind: owner.kind, name: owner.name, uid: owner.name, controller: true, blockOwnerDeletion: true }] : [],
-    },
-    spec: { secretName: c.name, issuerRef: { name: 'issuer-name' }, ...c.spec } as CertificateSpec,
-  };
+  return existingCertificate(c, owner && { apiVersion, ...owner });
 }
 
 /** cert-manager's buildParentRefAnnotations() unless said otherwise. */
@@ -104,16 +90,6 @@ const CLUSTER = { name: 'issuer-name', kind: 'ClusterIssuer' } as const;
 const NAMESPACED = { name: 'issuer-name', kind: 'Issuer' } as const;
 const NAMESPACED_GROUP = { name: 'issuer-name', kind: 'Issuer', group: 'cert-manager.io' } as const;
 
-/** cert-manager's Err: true (the sync returns an error, nothing is written). certgate: nothing written, one BadConfig Warning on the Gateway. */
-const REFUSED = 'refused';
-
-interface Outcome {
-  create?: CertOut[];
-  update?: CertOut[];
-  delete?: string[];
-  events?: string[];
-}
-
 interface Case {
   name: string;
   gateway: GatewayInput;
@@ -126,16 +102,10 @@ interface Case {
   certgate?: { outcome: Outcome | typeof REFUSED; rule: string };
 }
 
-const createdEvent = (name: string) => `Normal CreateCertificate Successfully created Certificate "${name}"`;
-const created = (...certs: CertOut[]): Outcome => ({ create: certs, events: certs.map((c) => createdEvent(c.name)) });
-const updated = (c: CertOut): Outcome => ({ update: [c], events: [`Normal UpdateCertificate Successfully updated Certificate "${c.name}"`] });
-const NOTHING: Outcome = {};
 const notOwned = (name: string): Outcome => ({ events: [`Warning BadConfig Certificate "${name}" exists and is not owned by this Gateway; leaving it alone`] });
 const passthroughNote = (name: string, i: number) =>
   `Normal SkippedListener Skipped listener "${name}" (spec.listeners[${i}]): tls.mode is Passthrough, so the backend terminates TLS with its own certificate`;
 
-const withLabel = { labels: { 'my-test-label': 'should be copied' } };
-const cn = { commonName: 'my-cn' };
 const EXAMPLE = [listener('example.com', 'example-com-tls')];
 const KEEPS_HTTP01 = 'shim-keeps-http01-annotations';
 
@@ -429,39 +399,6 @@ export const GATEWAY_SYNC_CASES: Case[] = [
     certManager: created(cert('new-example-com-tls', ['new.example.com'], CLUSTER)),
   },
 ];
-
-/** A Certificate as compared: defaults filled in (cert-manager's shim writes usages out, certgate leaves defaults implicit), the default issuer group spelled out. */
-function comparable(c: CertOut) {
-  const spec = defaultCertificateSpec({ secretName: c.name, issuerRef: { name: '' }, ...c.spec } as CertificateSpec);
-  spec.issuerRef = { kind: 'Issuer', ...spec.issuerRef, group: spec.issuerRef.group || 'cert-manager.io' };
-  return { name: c.name, labels: c.labels ?? {}, annotations: c.annotations ?? {}, spec };
-}
-
-function outcomeOf(plan: IngressPlan) {
-  const meta = (c: Certificate) => comparable({ name: c.metadata.name!, labels: c.metadata.labels, annotations: c.metadata.annotations, spec: c.spec });
-  return {
-    create: plan.create.map(meta),
-    update: plan.update.map(meta),
-    delete: plan.delete.map((c) => c.metadata.name!),
-    events: plan.events.map((e) => `${e.type} ${e.reason} ${e.message}`),
-  };
-}
-
-function assertOutcome(plan: IngressPlan, want: Outcome | typeof REFUSED) {
-  const got = outcomeOf(plan);
-  if (want === REFUSED) {
-    assert.deepEqual([got.create, got.update, got.delete], [[], [], []], 'nothing written');
-    assert.equal(got.events.length, 1, `one event, got ${JSON.stringify(got.events)}`);
-    assert.match(got.events[0], /^Warning BadConfig /);
-    return;
-  }
-  assert.deepEqual(got, {
-    create: (want.create ?? []).map(comparable),
-    update: (want.update ?? []).map(comparable),
-    delete: want.delete ?? [],
-    events: want.events ?? [],
-  });
-}
 
 describe("cert-manager's certificate-shim TestSync (Gateway cases)", () => {
   for (const c of GATEWAY_SYNC_CASES) {

@@ -10,65 +10,41 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Ingress, V1IngressTLS } from '@kubernetes/client-node';
 import type { Certificate, CertificateSpec } from '../../api/types.generated.ts';
-import { defaultCertificateSpec } from '../../api/defaults.ts';
 import type { IssuerRef } from '../config.ts';
-import { planIngress, type IngressPlan } from './plan.ts';
+import { planIngress } from './plan.ts';
+import {
+  assertOutcome,
+  cn,
+  created,
+  existingCertificate,
+  NOTHING,
+  ownerMeta,
+  REFUSED,
+  updated,
+  withLabel,
+  type CertOut,
+  type Outcome,
+  type OwnerInput,
+} from '../../test/worker/shim-sync-table.ts';
 import { desiredCertificates, IngressConfigError, ingressIssuer } from './spec.ts';
 
-const NS = 'default-unit-test-ns';
 const HOSTS = ['example.com', 'www.example.com'];
 const CLUSTER_ISSUER = { 'cert-manager.io/cluster-issuer': 'issuer-name' };
 const ISSUER = { 'cert-manager.io/issuer': 'issuer-name' };
 const OVERRIDE_NAME = 'acme.cert-manager.io/http01-override-ingress-name';
 const TEMPORARY = 'cert-manager.io/issue-temporary-certificate';
 
-interface IngressInput {
-  annotations?: Record<string, string>;
-  labels?: Record<string, string>;
+interface IngressInput extends OwnerInput {
   tls?: V1IngressTLS[];
-  deleting?: boolean;
 }
 
 function ingress(i: IngressInput): V1Ingress {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: {
-      name: 'ingress-name',
-      namespace: NS,
-      uid: 'ingress-name',
-      annotations: i.annotations,
-      labels: i.labels,
-      ...(i.deleting ? { deletionTimestamp: new Date(0), finalizers: ['foregroundDeletion'] } : {}),
-    },
-    spec: i.tls ? { tls: i.tls } : {},
-  };
-}
-
-interface CertOut {
-  name: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  spec: Partial<CertificateSpec>;
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: ownerMeta('ingress-name', i), spec: i.tls ? { tls: i.tls } : {} };
 }
 
 /** A Certificate in the lister, owned by `owner` (an Ingress name), or by nothing with owner null. */
-function existing(c: CertOut, owner: string | null = 'ingress-name'): Certificate {
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: {
-      name: c.name,
-      namespace: NS,
-      labels: c.labels,
-      annotations: c.annotations,
-      ownerReferences: owner
-        ? [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner, uid: owner, controller: true, blockOwnerDeletion: true }]
-        : [],
-    },
-    spec: { secretName: c.name, issuerRef: { name: 'issuer-name' }, ...c.spec } as CertificateSpec,
-  };
-}
+const existing = (c: CertOut, owner: string | null = 'ingress-name'): Certificate =>
+  existingCertificate(c, owner === null ? null : { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: owner });
 
 const cluster = (spec: Partial<CertificateSpec>, more: Omit<CertOut, 'spec' | 'name'> = {}): CertOut => ({
   name: 'example-com-tls',
@@ -81,16 +57,6 @@ const namespaced = (name: string, spec: Partial<CertificateSpec>, more: Omit<Cer
   spec: { dnsNames: ['example.com'], secretName: name, issuerRef: { name: 'issuer-name', kind: 'Issuer' }, ...spec },
 });
 
-/** cert-manager's Err: true (the sync returns an error, nothing is written). certgate: nothing written, one BadConfig Warning on the Ingress. */
-const REFUSED = 'refused';
-
-interface Outcome {
-  create?: CertOut[];
-  update?: CertOut[];
-  delete?: string[];
-  events?: string[];
-}
-
 interface Case {
   name: string;
   ingress: IngressInput;
@@ -101,13 +67,6 @@ interface Case {
   /** What certgate does when it differs, and the README rule that says why. */
   certgate?: { outcome: Outcome | typeof REFUSED; rule: string };
 }
-
-const created = (c: CertOut): Outcome => ({ create: [c], events: [`Normal CreateCertificate Successfully created Certificate "${c.name}"`] });
-const updated = (c: CertOut): Outcome => ({ update: [c], events: [`Normal UpdateCertificate Successfully updated Certificate "${c.name}"`] });
-const NOTHING: Outcome = {};
-
-const withLabel = { labels: { 'my-test-label': 'should be copied' } };
-const cn = { commonName: 'my-cn' };
 
 export const SYNC_CASES: Case[] = [
   {
@@ -556,37 +515,6 @@ export const SYNC_CASES: Case[] = [
 ];
 
 /** A Certificate as compared: defaults filled in (cert-manager's shim writes usages out, certgate leaves defaults implicit), the default issuer group spelled out. */
-function comparable(c: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; spec: Partial<CertificateSpec> }) {
-  const spec = defaultCertificateSpec({ secretName: c.name, issuerRef: { name: '' }, ...c.spec } as CertificateSpec);
-  spec.issuerRef = { kind: 'Issuer', ...spec.issuerRef, group: spec.issuerRef.group || 'cert-manager.io' };
-  return { name: c.name, labels: c.labels ?? {}, annotations: c.annotations ?? {}, spec };
-}
-
-function outcomeOf(plan: IngressPlan) {
-  const meta = (c: Certificate) => comparable({ name: c.metadata.name!, labels: c.metadata.labels, annotations: c.metadata.annotations, spec: c.spec });
-  return {
-    create: plan.create.map(meta),
-    update: plan.update.map(meta),
-    delete: plan.delete.map((c) => c.metadata.name!),
-    events: plan.events.map((e) => `${e.type} ${e.reason} ${e.message}`),
-  };
-}
-
-function expected(o: Outcome) {
-  return { create: (o.create ?? []).map(comparable), update: (o.update ?? []).map(comparable), delete: o.delete ?? [], events: o.events ?? [] };
-}
-
-function assertOutcome(plan: IngressPlan, want: Outcome | typeof REFUSED) {
-  const got = outcomeOf(plan);
-  if (want === REFUSED) {
-    assert.deepEqual([got.create, got.update, got.delete], [[], [], []], 'nothing written');
-    assert.equal(got.events.length, 1, `one event, got ${JSON.stringify(got.events)}`);
-    assert.match(got.events[0], /^Warning BadConfig /);
-    return;
-  }
-  assert.deepEqual(got, expected(want));
-}
-
 describe("cert-manager's ingress-shim TestSync (Ingress cases)", () => {
   for (const c of SYNC_CASES) {
     const label = c.certgate ? `${c.name} [deliberate difference: ${c.certgate.rule}]` : c.name;
