@@ -12,7 +12,7 @@ import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import https from 'node:https';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import acme from 'acme-client';
@@ -230,6 +230,10 @@ async function runRawAcme(
       backoffMax: backoffMs * 8,
       backoffAttempts: 10,
     });
+    // The parsed account key, as certgate gives its clients (lib/acme/client.ts): with a PEM,
+    // acme-client has node parse the key again for every signature.
+    const http = (client as unknown as { http: { accountKey: Buffer | KeyObject } }).http;
+    http.accountKey = createPrivateKey(http.accountKey as Buffer);
     await client.createAccount({ termsOfServiceAgreed: true });
     const solver: ChallengeSolver = {
       type: 'http-01',

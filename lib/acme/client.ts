@@ -1,6 +1,7 @@
 // Builds an acme-client Client for one issuer: its own transport (TLS trust, metrics, retries),
 // configurable polling backoff (acme-client's 5 s default makes every issuance wait 5 s), and the
 // account URL when it is already known so no registration round trip is needed.
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import acme from 'acme-client';
 import { createAcmeTransport, type AcmeTransportOptions } from './transport.ts';
 
@@ -40,8 +41,11 @@ export function createAcmeClient(opts: AcmeClientOptions): AcmeClient {
   });
   const transport = createAcmeTransport(opts);
   // acme-client has no per-client HTTP hook; its HttpClient.request is the one seam (see transport.ts).
-  const httpClient = (client as unknown as { http: { request: unknown; maxBadNonceRetries: number } }).http;
+  const httpClient = (client as unknown as { http: { request: unknown; maxBadNonceRetries: number; accountKey: Buffer | KeyObject } }).http;
   httpClient.request = transport.request;
+  // acme-client signs every request with the account key as PEM, which node parses again for each
+  // signature (about 1.5 ms with OpenSSL 3, more than the signature): the parsed key instead.
+  httpClient.accountKey = createPrivateKey(opts.accountKeyPem);
   httpClient.maxBadNonceRetries = opts.maxBadNonceRetries ?? 25;
   return client;
 }

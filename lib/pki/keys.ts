@@ -1,7 +1,8 @@
 // Private keys with node:crypto: generation (RSA, ECDSA, Ed25519), PEM encoding (PKCS1/SEC1 or
 // PKCS8), parsing, and comparisons. Keys stay KeyObjects in memory; PEM only at the edges.
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { RecentValues } from '../recent-values.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -64,8 +65,17 @@ export function encodePrivateKeyPem(key: KeyObject, encoding: KeyEncoding = 'PKC
   return key.export({ format: 'pem', type: 'pkcs8' }) as string;
 }
 
+// Node's PEM decoding costs about a millisecond a key (OpenSSL 3 tries its decoders in turn), and
+// the key manager, request manager, trigger, readiness and Secret writer each parse the same key:
+// recent keys by the SHA-256 of their PEM (so no PEM text is held here; a KeyObject is immutable).
+const recentKeys = new RecentValues<string, KeyObject>(1024);
+
 /** Parses a PEM private key (PKCS1, SEC1 or PKCS8). Throws InvalidKeyError with a readable message. */
 export function parsePrivateKeyPem(pem: string | Buffer): KeyObject {
+  return recentKeys.get(createHash('sha256').update(pem).digest('base64'), () => decodePrivateKeyPem(pem));
+}
+
+function decodePrivateKeyPem(pem: string | Buffer): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
@@ -110,9 +120,16 @@ export function keyMatchesSpec(key: KeyObject, spec: KeySpec): boolean {
 
 /** DER SubjectPublicKeyInfo of a private or public key: equal bytes mean the same key pair. */
 export function publicKeyDer(key: KeyObject): Buffer {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ format: 'der', type: 'spki' }) as Buffer;
+  let der = publicKeyDers.get(key);
+  if (!der) {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    publicKeyDers.set(key, (der = pub.export({ format: 'der', type: 'spki' }) as Buffer));
+  }
+  return Buffer.from(der);
 }
+
+// Per key object: parsed keys are shared (above), and the request manager compares them on each pass.
+const publicKeyDers = new WeakMap<KeyObject, Buffer>();
 
 export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return publicKeyDer(a).equals(publicKeyDer(b));

@@ -15,6 +15,9 @@ import { RecentValues } from '../../lib/recent-values.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 import { rejectedTsigKeys } from './challenges/dns01/rfc2136.ts';
 
+/** How long a new Order may go without a state before its request's status says it is waiting on it. */
+const FIRST_ORDER_STATE_WAIT_MS = 5_000;
+
 /** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
 export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
 
@@ -39,7 +42,7 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
         try {
           order = await ctx.client.create(Resources.Order, desired);
           rt.orders.wrote(order);
-          rt.createdOrders.add(order.metadata.uid!);
+          rt.createdOrders.set(order.metadata.uid!, ctx.clock.now());
           ctx.recorder.event(cr, 'Normal', 'OrderCreated', `Created Order resource ${ns}/${name}`);
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;
@@ -47,6 +50,20 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
         }
       }
       const st = order.status ?? {};
+      // An Order this process just created: its controller's first status write (the ACME order's
+      // state, usually within a few hundred ms) wakes this request again, and the request's status
+      // is written then, once, instead of now with an empty state and again a moment later.
+      const createdAt = rt.createdOrders.get(order.metadata.uid!);
+      const waitedMs = createdAt === undefined ? Infinity : ctx.clock.now() - createdAt;
+      if (!st.state && !st.reason && waitedMs < FIRST_ORDER_STATE_WAIT_MS) {
+        return {
+          state: 'pending',
+          reason: 'Pending',
+          message: `Created Order resource ${ns}/${name}`,
+          recheckAfterMs: FIRST_ORDER_STATE_WAIT_MS - waitedMs,
+          untilNews: true,
+        };
+      }
       if (st.state === 'valid' && st.certificate) {
         return { state: 'issued', certificatePem: Buffer.from(st.certificate, 'base64').toString('utf8') };
       }

@@ -21,8 +21,8 @@ export interface AcmeRuntime {
   /** Orders and Challenges as this worker last wrote them: from the cache once it caught up, else that write's answer. */
   orders: FreshReader<Order>;
   challenges: FreshReader<Challenge>;
-  /** uids of Orders this process created and has not yet given an ACME order URL (no other writer can have). */
-  createdOrders: Set<string>;
+  /** uids of Orders this process created and has not yet given an ACME order URL (no other writer can have), and when it created each. */
+  createdOrders: Map<string, number>;
   /** uids of Challenges this process asked to delete (the cache may not show it yet). */
   deletedChallenges: Set<string>;
 }
@@ -45,7 +45,7 @@ export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
     selfCheckStarted: new Map(),
     orders: freshReaderFor(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
     challenges: freshReaderFor(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
-    createdOrders: new Set(),
+    createdOrders: new Map(),
     deletedChallenges: new Set(),
   };
   ctx.caches.orders.on('delete', (o: Order) => rt.createdOrders.delete(o.metadata?.uid ?? ''));

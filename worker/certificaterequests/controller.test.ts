@@ -116,6 +116,13 @@ const cases: Case[] = [
     signed: true,
   },
   {
+    name: 'the backend has no news yet (an Order it just created): nothing written, asked again at its time',
+    objects: [request(), issuer(true)],
+    sign: { state: 'pending', reason: 'Pending', message: 'Created Order resource', recheckAfterMs: 5000, untilNews: true },
+    requeueAfterMs: 5000,
+    signed: true,
+  },
+  {
     name: 'the backend refuses: failed with its message',
     objects: [request(), issuer(true)],
     sign: { state: 'failed', reason: 'Failed', message: 'bad CSR' },

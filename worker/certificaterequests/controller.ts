@@ -126,6 +126,9 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
           return;
         }
         case 'pending':
+          // One status write per change the user can act on, not one per step of the backend's
+          // own objects: the approval goes with the first of those.
+          if (result.untilNews) return result.recheckAfterMs ? { requeueAfterMs: result.recheckAfterMs } : undefined;
           return pending(cr, result.message, result.recheckAfterMs, result.reason);
         case 'failed':
           return fail(cr, result.message);

@@ -13,7 +13,18 @@ export interface SignRequest {
 
 export type SignResult =
   | { state: 'issued'; certificatePem: string /* leaf + chain */; caPem?: string }
-  | { state: 'pending'; reason: string; message: string; recheckAfterMs?: number }
+  | {
+      state: 'pending';
+      reason: string;
+      message: string;
+      recheckAfterMs?: number;
+      /**
+       * Nothing for the request's status yet: what this pass started (an ACME Order) reports back
+       * through a watch within moments, and that pass writes the status. Written after
+       * recheckAfterMs only if no news came by then.
+       */
+      untilNews?: boolean;
+    }
   | { state: 'failed'; reason: string; message: string }; // terminal for this CertificateRequest
 
 export interface IssuerReadiness {
