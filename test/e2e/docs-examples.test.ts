@@ -22,13 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
-import { defaultWebhookConfig } from '../../webhook/config.ts';
-import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
+import type { RunningWebhook } from '../../webhook/main.ts';
 import { deniedRules, docsExamples, type DocsExample, type DocsExampleObject } from '../../webhook/parity/docs-examples.test-data.ts';
-import { localWebhookConfiguration, waitFor } from '../fixtures.ts';
-import { runCommand } from '../run-command.ts';
+import { isReady, kubectlFor, waitFor, type Kubectl } from '../fixtures.ts';
 import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { CERT_MANAGER_AND_INGRESS_RULES, registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 const KINDS: Record<string, ResourceDescriptor> = {
   Issuer: Resources.Issuer,
@@ -118,8 +117,7 @@ describe("cert-manager's documentation examples through kubectl apply and certga
   const certgateNamespace = runName('docs-certgate');
   /** Examples seen admitted and stored whole, and refused as expected, over all pages. */
   const tally = { admitted: 0, refused: 0 };
-  const kubectl = (args: string[]) =>
-    runCommand('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '--cache-dir', join(workDir, 'cache'), ...args], { timeoutMs: 120_000 });
+  let kubectl: Kubectl['kubectl'];
 
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'certgate-docs-examples-'));
@@ -131,24 +129,14 @@ describe("cert-manager's documentation examples through kubectl apply and certga
     await cluster.createNamespace(certgateNamespace);
     for (const ns of namespaces) await cluster.createNamespace(ns);
     const port = await freePort();
-    const rules = [
-      { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
-      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
-    ];
-    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const) {
-      await cluster.createClusterObject(Resources[kind], localWebhookConfiguration(kind, { name: configName, port, namespaces: [...namespaces], rules }));
-    }
-    webhook = await runWebhook(
-      defaultWebhookConfig({
-        kubeconfig: cluster.kubeconfigPath,
-        listen: { host: '127.0.0.1', port },
-        tlsExtraSans: ['127.0.0.1'],
-        namespace: certgateNamespace,
-        webhookConfig: configName,
-        tlsSecret: `${configName}-tls`,
-      }),
-      { client: cluster.client },
-    );
+    await registerLocalWebhook(cluster, {
+      name: configName,
+      port,
+      namespaces: [...namespaces],
+      ...CERT_MANAGER_AND_INGRESS_RULES,
+    });
+    webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: certgateNamespace, client: cluster.client });
+    kubectl = kubectlFor(cluster.kubeconfigPath, join(workDir, 'cache')).kubectl;
   });
 
   after(async () => {
@@ -227,7 +215,7 @@ describe("cert-manager's documentation examples through kubectl apply and certga
       if (!(await cluster.client.get(KINDS[doc.kind]!, doc.metadata.namespace, doc.metadata.name))) continue;
       await waitFor(`the webhook's cache has ${doc.kind} ${doc.metadata.name} Ready`, () => {
         const seen = doc.kind === 'Issuer' ? webhook.view.issuer(doc.metadata.namespace!, doc.metadata.name) : webhook.view.clusterIssuer(doc.metadata.name);
-        return (seen as { status?: typeof READY } | undefined)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        return isReady(seen as Parameters<typeof isReady>[0]);
       });
     }
   }

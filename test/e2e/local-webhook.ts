@@ -7,6 +7,18 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { localWebhookConfiguration, type WebhookRule } from '../fixtures.ts';
 import type { TestCluster } from './cluster.ts';
 
+/** What certgate's webhook validates and mutates of cert-manager.io resources and Ingresses (Gateways aside). */
+export const CERT_MANAGER_AND_INGRESS_RULES: { validate: WebhookRule[]; mutate: WebhookRule[] } = {
+  validate: [
+    { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+  ],
+  mutate: [
+    { apiGroups: ['cert-manager.io'], resources: ['certificates'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
+  ],
+};
+
 /**
  * Creates the ValidatingWebhookConfiguration `name` for the `validate` rules and, when `mutate` rules are
  * given, the MutatingWebhookConfiguration of the same name; both send to 127.0.0.1:`port`.

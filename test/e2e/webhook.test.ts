@@ -14,7 +14,7 @@ import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
 import { clientFor, ingress, ingressRule, kubectlFor, type Kubectl } from '../fixtures.ts';
-import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
+import { CERT_MANAGER_AND_INGRESS_RULES, registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
@@ -72,14 +72,7 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
       name: configName,
       port,
       namespaces: Object.values(NS),
-      validate: [
-        { apiGroups: ['cert-manager.io'], resources: ['certificates', 'certificaterequests', 'certificaterequests/status', 'issuers', 'clusterissuers'] },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
-      ],
-      mutate: [
-        { apiGroups: ['cert-manager.io'], resources: ['certificates'] },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
-      ],
+      ...CERT_MANAGER_AND_INGRESS_RULES,
     });
     webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: CERTGATE_NS, client });
   });
