@@ -62,7 +62,7 @@ class ReadyTiers {
 }
 
 /** Earliest due time per key, kept in a binary min-heap with lazy deletion of superseded entries. */
-class DueHeap {
+export class DueHeap {
   private readonly heap: Array<{ due: number; key: string }> = [];
   readonly dueByKey = new Map<string, number>();
 
@@ -92,6 +92,25 @@ class DueHeap {
       this.dueByKey.delete(top.key);
       out.push(top.key);
     }
+  }
+
+  /** Removes and returns the key due first, whenever that is. */
+  shift(): string | undefined {
+    this.dropStale();
+    const top = this.heap[0];
+    if (!top) return undefined;
+    this.popTop();
+    this.dueByKey.delete(top.key);
+    return top.key;
+  }
+
+  /** Forgets key (its heap entry is dropped when it reaches the top). */
+  remove(key: string): void {
+    this.dueByKey.delete(key);
+  }
+
+  get size(): number {
+    return this.dueByKey.size;
   }
 
   clear(): void {
@@ -191,6 +210,11 @@ export class WorkQueue {
 
   get length(): number {
     return this.ready.size;
+  }
+
+  /** Between start and stop. */
+  get started(): boolean {
+    return this.running;
   }
 
   start(): void {

@@ -11,8 +11,14 @@ import type { KubernetesObject, WatchedCache } from '../lib/kube/client.ts';
 export interface FreshReader<T extends KubernetesObject> {
   /** The newest of the cache's object and our last write of it. */
   get(namespace: string | undefined, name: string): T | undefined;
-  /** Record what a write of ours returned (the server's object, with its new resourceVersion). */
+  /** Record what a write of ours returned (the server's object, with its new resourceVersion), and tell onWrite's listeners. */
   wrote(obj: T | undefined): void;
+  /**
+   * Calls listener with each object we wrote, right after the write: the controllers that act next
+   * are queued then, not when the watch brings the write back (which, with thousands of objects in
+   * flight, waits behind every event before it).
+   */
+  onWrite(listener: (obj: T) => void): void;
   /** Read live whatever the cache holds (a decision that must not repeat, e.g. creating an ACME order). */
   live(namespace: string, name: string): Promise<T | undefined>;
 }
@@ -35,6 +41,7 @@ export function createFreshReader<T extends KubernetesObject>(
 ): FreshReader<T> {
   // key -> the server's answer to our latest write that the cache has not shown yet
   const outstanding = new Map<string, T>();
+  const listeners: Array<(obj: T) => void> = [];
   const caughtUp = (obj: T) => {
     const key = keyOf(obj.metadata?.namespace, obj.metadata?.name);
     const pending = outstanding.get(key);
@@ -56,8 +63,11 @@ export function createFreshReader<T extends KubernetesObject>(
       return pending;
     },
     wrote(obj) {
-      if (obj?.metadata?.resourceVersion) outstanding.set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
+      if (!obj?.metadata?.resourceVersion) return;
+      outstanding.set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
+      for (const listener of listeners) listener(obj);
     },
+    onWrite: (listener) => void listeners.push(listener),
     live,
   };
 }

@@ -6,7 +6,10 @@
 // certgate labels what it writes), and concurrent reads of one Secret share one GET. Decisions
 // that must not act on a stale answer read with `fresh`; a first look that such a read confirms
 // before acting can skip the request with `noRequest`.
+import type { KeyObject } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
+import { SecretKeys } from '../api/constants.ts';
+import { parsePrivateKeyPem } from '../lib/pki/index.ts';
 import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
 import type { WorkerContext } from './context.ts';
@@ -61,10 +64,11 @@ export async function readSecret(
     if (cached) return cached;
     const known = memo.answers.get(key);
     if (known && known.until > Date.now()) return known.secret;
+    // "Not known here": for a first look that a fresh read confirms before acting on it (it does
+    // not wait for another reader's GET either).
+    if (opts.noRequest) return undefined;
     const pending = memo.inFlight.get(key);
     if (pending) return pending;
-    // "Not known here": for a first look that a fresh read confirms before acting on it.
-    if (opts.noRequest) return undefined;
   }
   const read = ctx.client.get<V1Secret>(Resources.Secret, namespace, name);
   if (!opts.fresh) memo.inFlight.set(key, read);
@@ -75,6 +79,44 @@ export async function readSecret(
   } finally {
     if (memo.inFlight.get(key) === read) memo.inFlight.delete(key);
   }
+}
+
+/**
+ * A Secret this worker just created or replaced, as the server answered: readers see it before the
+ * watch brings it (the cache's copy wins from then on), so the next step of an issuance needs no GET.
+ */
+export function rememberWrittenSecret(ctx: Pick<WorkerContext, 'caches'>, secret: V1Secret): V1Secret {
+  const { namespace, name } = secret.metadata ?? {};
+  if (namespace && name) remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, secret, Date.now());
+  return secret;
+}
+
+/** Deletes a Secret this worker manages; readers see it gone before the watch says so. */
+export async function deleteSecret(ctx: Pick<WorkerContext, 'caches' | 'client'>, namespace: string, name: string): Promise<void> {
+  await ctx.client.delete(Resources.Secret, namespace, name);
+  remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, undefined, Date.now());
+}
+
+// Parsing a PEM key costs about a millisecond; the controllers of an issuance read the same key
+// Secret on every pass: parsed once per `data` object (the cache replaces it with each version).
+const parsedKeys = new WeakMap<object, KeyObject | Error>();
+
+/** The private key in the Secret's tls.key, parsed; undefined when absent. Throws InvalidKeyError when unreadable. */
+export function privateKeyOf(secret: V1Secret | undefined): KeyObject | undefined {
+  const pem = secretValue(secret, SecretKeys.PrivateKey);
+  if (!pem) return undefined;
+  const data = secret!.data!;
+  let parsed = parsedKeys.get(data);
+  if (!parsed) {
+    try {
+      parsed = parsePrivateKeyPem(pem);
+    } catch (e) {
+      parsed = e as Error;
+    }
+    parsedKeys.set(data, parsed);
+  }
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
 }
 
 export function secretValue(secret: V1Secret | undefined, key: string): string | undefined {

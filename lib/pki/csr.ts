@@ -1,7 +1,7 @@
 // PKCS#10 certificate signing requests: created from a private key and the requested names,
 // parsed back (signature checked) by issuers and by the Secret writer's checks.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { copyNames, emptyNames, namesOf, subjectAltNames, type CertificateNames } from './certificate-names.ts';
+import { copyNames, emptyNames, namesOf, SAN_OID, subjectAltNames, type CertificateNames } from './certificate-names.ts';
 import { RecentValues } from '../recent-values.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
@@ -63,6 +63,8 @@ export interface ParsedCsr {
   /** DER of the subject Name, copied into issued certificates as is. */
   subjectDer: ArrayBuffer;
   publicKey: KeyObject;
+  /** The subjectAltName extension as requested, copied into issued certificates. */
+  subjectAltNameDer?: ArrayBuffer;
 }
 
 // The request manager checks the current request's CSR on each pass and the CA issuer signs from
@@ -92,6 +94,7 @@ async function parseCsrText(input: string): Promise<ParsedCsr> {
     subject: csr.subject,
     subjectDer: csr.subjectName.toArrayBuffer(),
     publicKey: createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
+    subjectAltNameDer: csr.getExtension(SAN_OID)?.rawData,
   };
 }
 

@@ -3,7 +3,6 @@
 import { createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCsr } from './csr.ts';
 import { samePublicKey } from './keys.ts';
-import { SAN_OID } from './certificate-names.ts';
 import { usageExtensions } from './usages.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
@@ -27,36 +26,68 @@ export class SigningError extends Error {
 }
 
 /** Returns the PEM certificate. Throws SigningError when the request cannot be signed as asked. */
+/** What signing needs of a signer key, derived once per key: a CA signs thousands of requests with one. */
+interface SignerMaterial {
+  keys: Awaited<ReturnType<typeof toCryptoKeyPair>>;
+  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+}
+const signerMaterial = new WeakMap<KeyObject, Promise<SignerMaterial>>();
+
+function materialOf(signerKey: KeyObject): Promise<SignerMaterial> {
+  let material = signerMaterial.get(signerKey);
+  if (!material) {
+    const spki = createPublicKey(signerKey).export({ format: 'der', type: 'spki' });
+    material = Promise.all([toCryptoKeyPair(signerKey), x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(spki))]).then(
+      ([keys, authorityKeyId]) => ({ keys, authorityKeyId }),
+    );
+    signerMaterial.set(signerKey, material);
+    material.catch(() => signerMaterial.delete(signerKey));
+  }
+  return material;
+}
+
+/** The parsed CA certificate and its subject Name, by PEM (a few CAs, each signing many requests). */
+const issuerCertificates = new Map<string, { cert: X509Certificate; name: ArrayBuffer }>();
+const MAX_ISSUER_CERTIFICATES = 32;
+
+function issuerCertificateOf(pem: string): { cert: X509Certificate; name: ArrayBuffer } {
+  let known = issuerCertificates.get(pem);
+  if (!known) {
+    known = { cert: new X509Certificate(pem), name: new x509.X509Certificate(pem).subjectName.toArrayBuffer() };
+    if (issuerCertificates.size >= MAX_ISSUER_CERTIFICATES) issuerCertificates.clear();
+    issuerCertificates.set(pem, known);
+  }
+  return known;
+}
+
+/** Returns the PEM certificate. Throws SigningError when the request cannot be signed as asked. */
 export async function signCertificate(opts: SignOptions): Promise<string> {
   const csr = await parseCsr(opts.csr);
   const now = opts.now ?? new Date();
   const notBefore = new Date(Math.floor((now.getTime() - (opts.backdateMs ?? 0)) / 1000) * 1000);
   const notAfter = new Date(Math.floor((now.getTime() + opts.durationMs) / 1000) * 1000);
   let issuerName: ArrayBuffer = csr.subjectDer;
-  let issuerCert: X509Certificate | undefined;
   if (opts.signerCertificatePem) {
-    issuerCert = new X509Certificate(opts.signerCertificatePem);
-    if (!issuerCert.ca) throw new SigningError('the signing certificate is not a CA (basicConstraints CA:FALSE)');
-    if (!samePublicKey(issuerCert.publicKey, opts.signerKey)) throw new SigningError('the CA private key does not match the CA certificate');
-    issuerName = new x509.X509Certificate(opts.signerCertificatePem).subjectName.toArrayBuffer();
+    const issuer = issuerCertificateOf(opts.signerCertificatePem);
+    if (!issuer.cert.ca) throw new SigningError('the signing certificate is not a CA (basicConstraints CA:FALSE)');
+    if (!samePublicKey(issuer.cert.publicKey, opts.signerKey)) throw new SigningError('the CA private key does not match the CA certificate');
+    issuerName = issuer.name;
     // A leaf must not outlive its CA.
-    const caNotAfter = new Date(issuerCert.validTo);
+    const caNotAfter = new Date(issuer.cert.validTo);
     if (caNotAfter <= now) throw new SigningError(`the CA certificate expired at ${caNotAfter.toISOString()}`);
     if (notAfter > caNotAfter) notAfter.setTime(caNotAfter.getTime());
   } else if (!samePublicKey(csr.publicKey, opts.signerKey)) {
     throw new SigningError('a self-signed certificate must be signed with the key of its request');
   }
-  const signer = await toCryptoKeyPair(opts.signerKey);
+  const { keys: signer, authorityKeyId } = await materialOf(opts.signerKey);
   const subjectPublicKey = csr.publicKey.export({ format: 'der', type: 'spki' });
-  const san = await sanExtensionFromCsr(opts.csr);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(!!opts.isCA, undefined, true),
     ...usageExtensions(opts.usages, opts.isCA),
     await x509.SubjectKeyIdentifierExtension.create(new x509.PublicKey(subjectPublicKey)),
   ];
-  if (san) extensions.push(san);
-  const signerSpki = createPublicKey(opts.signerKey).export({ format: 'der', type: 'spki' });
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(signerSpki)));
+  if (csr.subjectAltNameDer) extensions.push(new x509.SubjectAlternativeNameExtension(csr.subjectAltNameDer));
+  extensions.push(authorityKeyId);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialHex(),
     subject: new x509.Name(csr.subjectDer),
@@ -76,11 +107,4 @@ function serialHex(): string {
   const b = randomBytes(16);
   b[0] = (b[0] & 0x7f) | 0x01;
   return b.toString('hex');
-}
-
-async function sanExtensionFromCsr(pem: string): Promise<x509.Extension | undefined> {
-  const text = pem.includes('-----BEGIN') ? pem : Buffer.from(pem, 'base64').toString('utf8');
-  const csr = new x509.Pkcs10CertificateRequest(text);
-  const raw = csr.getExtension(SAN_OID);
-  return raw ? new x509.SubjectAlternativeNameExtension(raw.rawData) : undefined;
 }

@@ -13,7 +13,9 @@ import { certificate, waitFor } from '../fixtures.ts';
 const NS = runName('approval-e2e');
 
 describe('approval left to another approver', { timeout: 240_000 }, () => {
-  const fleet = useSelfSignedFleet(NS, ['--no-leader-elect', '--disable-auto-approval']);
+  // A denied request is retried after the failure backoff: an hour here, so the Certificate's
+  // Issuing=False stays to be read (the suite's 1 s would replace it with the next attempt at once).
+  const fleet = useSelfSignedFleet(NS, ['--no-leader-elect', '--disable-auto-approval', '--renew-backoff-base', '1h', '--renew-backoff-max', '1h']);
   const client = () => fleet().client;
   const condition = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined, type: string) =>
     o?.status?.conditions?.find((c) => c.type === type);

@@ -19,7 +19,7 @@ import type { AcmeContext } from './runtime.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController, updateCertificateStatus, withoutUndefined } from '../certificates/common.ts';
 import { ariIdOf } from '../certificates/policy.ts';
-import { IssuerConfigError, isOurIssuerRef, resolveAcmeIssuer } from '../issuer-ref.ts';
+import { IssuerConfigError, isOurIssuerRef, resolveAcmeIssuer, resolveIssuer } from '../issuer-ref.ts';
 
 export const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
 
@@ -34,6 +34,9 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const namespace = cert.metadata.namespace!;
   const ref = cert.spec.issuerRef;
   if (!isOurIssuerRef(ref)) return;
+  // An issuer the cache knows is not ACME has no ARI: no need to read the Secret.
+  const cachedIssuer = resolveIssuer(ctx, ref, namespace)?.issuer;
+  if (cachedIssuer && !cachedIssuer.spec?.acme) return;
   const leaf = storedLeaf(await readSecret(ctx, namespace, cert.spec.secretName));
   const certID = leaf && ariIdOf(leaf);
   if (!leaf || !certID) return;

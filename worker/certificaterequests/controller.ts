@@ -166,6 +166,8 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
 
   // A request in flight is a Certificate's pipeline in progress: ahead of the resync.
   for (const verb of ['add', 'update'] as const) requests.on(verb, (cr: CertificateRequest) => ctrl.enqueue(cr, Priority.High));
+  // A request the request manager just created is signed now, not when the watch brings it.
+  reader.onWrite((cr) => ctrl.enqueue(cr, Priority.High));
   // An Order changing (owned by its request) means sign() has news.
   const fromOrder = (o: Order) => {
     const owner = controllerOwner(o, 'CertificateRequest');

@@ -98,7 +98,12 @@ const priorityOf = (c: Certificate): Priority => (isIssuing(c) ? Priority.High :
 export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
   const certs = ctx.caches.certificates;
   const bySecret = certificatesBySecret(ctx);
-  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
+  // A Certificate added while the controller runs (not one of the cache's first list) was just
+  // created, most likely by a user who waits for it: it goes ahead of thousands queued at start.
+  certs.on('add', (c: Certificate) => ctrl.enqueue(c, ctrl.queue.started ? Priority.High : priorityOf(c)));
+  for (const verb of ['update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
+  // Our own status write is the news the next controller waits for: queue it now, not when the watch returns it.
+  certificateReader(ctx).onWrite((c) => ctrl.enqueue(c, priorityOf(c)));
   const fromSecret = (s: V1Secret) => {
     const ns = s.metadata?.namespace;
     if (!ns) return;
@@ -115,6 +120,7 @@ export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController
       if (owner && cr.metadata.namespace) ctrl.queue.add(`${cr.metadata.namespace}/${owner}`, Priority.High);
     };
     for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.certificateRequests.on(verb, fromRequest);
+    requestReader(ctx).onWrite(fromRequest);
   }
 }
 
@@ -125,16 +131,22 @@ export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController
  */
 export function createCertificateController(
   ctx: WorkerContext,
-  opts: { name: string; requests?: boolean; reconcile: (cert: Certificate, log: Logger) => Promise<ReconcileResult> },
+  opts: {
+    name: string;
+    requests?: boolean;
+    /** false: reconcile runs outside oneAtATime and takes it itself around its writes (a first look that often ends without one). */
+    oneAtATime?: boolean;
+    reconcile: (cert: Certificate, log: Logger) => Promise<ReconcileResult>;
+  },
 ): QueueController {
+  const pass = async (key: string, log: Logger) => {
+    const cert = liveCertificate(ctx, key);
+    return cert ? opts.reconcile(cert, log) : undefined;
+  };
   const ctrl = createQueueController(ctx, {
     name: opts.name,
     initialKeys: () => certificateKeys(ctx),
-    reconcile: (key, log) =>
-      oneAtATime(ctx, key, async () => {
-        const cert = liveCertificate(ctx, key);
-        return cert ? opts.reconcile(cert, log) : undefined;
-      }),
+    reconcile: (key, log) => (opts.oneAtATime === false ? pass(key, log) : oneAtATime(ctx, key, () => pass(key, log))),
   });
   watchCertificateInputs(ctx, ctrl, { requests: opts.requests });
   return ctrl;

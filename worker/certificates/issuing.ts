@@ -10,8 +10,8 @@ import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { getCondition, hasCondition, removeCondition, setCondition, timestamp } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
-import { readSecret, secretValue } from '../secrets.ts';
-import { updateCertificateStatus, createCertificateController, requestsByCertificate } from './common.ts';
+import { deleteSecret, readSecret, secretValue } from '../secrets.ts';
+import { updateCertificateStatus, createCertificateController, requestReader, requestsByCertificate } from './common.ts';
 import { requestNameFor } from '../object-names.ts';
 import { failureBackoffMs } from './policy.ts';
 import type { IssuanceResult } from '../../lib/metrics/certificates.ts';
@@ -46,7 +46,8 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
         return;
       }
       await issueTemporaryCertificate(ctx, cert, log);
-      const cr = ctx.caches.certificateRequests.get(requestNameFor(cert), namespace);
+      // The cache's copy or the signer's write of it, whichever is newer (the signer queued us right after writing).
+      const cr = requestReader(ctx).get(namespace, requestNameFor(cert));
       if (!cr) return;
       const failure = requestFailure(cr);
       if (failure) return fail(cert, `The certificate request has failed to complete and will be retried: ${failure}`);
@@ -81,7 +82,7 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
       countIssuance(cert, issued.revision > 1 ? 'renewed' : 'issued');
       ctx.recorder.event(cert, 'Normal', 'Issuing', 'The certificate has been successfully issued');
       log.info({ revision: issued.revision, request: cr.metadata.name }, 'certificate issued and stored');
-      if (keySecretName) await ctx.client.delete(Resources.Secret, namespace, keySecretName);
+      if (keySecretName) await deleteSecret(ctx, namespace, keySecretName);
       await pruneRequests(ctx, updated);
     },
   });
@@ -117,7 +118,7 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
 async function removeNextKey(ctx: WorkerContext, cert: Certificate): Promise<void> {
   const name = cert.status?.nextPrivateKeySecretName;
   if (!name) return;
-  await ctx.client.delete(Resources.Secret, cert.metadata.namespace!, name);
+  await deleteSecret(ctx, cert.metadata.namespace!, name);
   const status = { ...cert.status };
   delete status.nextPrivateKeySecretName;
   await updateCertificateStatus(ctx, cert, status);

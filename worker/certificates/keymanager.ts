@@ -10,7 +10,7 @@ import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKe
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
-import { b64, readSecret, secretValue } from '../secrets.ts';
+import { b64, deleteSecret, privateKeyOf, readSecret, rememberWrittenSecret, secretValue } from '../secrets.ts';
 import { updateCertificateStatus, createCertificateController } from './common.ts';
 import { keySpecOf } from './spec-fields.ts';
 import { nextKeySecretNameFor } from '../object-names.ts';
@@ -45,7 +45,7 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
         // The spec changed while issuing (another algorithm or size), or a left-over copy of the
         // current key would defeat rotationPolicy Always: start over with a new key.
         log.info({ secret: secretName }, 'next private key is not usable; replacing it');
-        await ctx.client.delete(Resources.Secret, namespace, secretName);
+        await deleteSecret(ctx, namespace, secretName);
         return { requeueAfterMs: 0 };
       }
       return { requeueAfterMs: 0 }; // gone between the create and the read: start over
@@ -64,7 +64,7 @@ async function createKeySecret(
   const namespace = cert.metadata.namespace!;
   const keyPem = await nextKeyPem(ctx, cert, spec);
   try {
-    await ctx.client.create<V1Secret>(Resources.Secret, {
+    const created = await ctx.client.create<V1Secret>(Resources.Secret, {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'Opaque',
@@ -85,6 +85,7 @@ async function createKeySecret(
       },
       data: { [SecretKeys.PrivateKey]: b64(keyPem) },
     } as V1Secret);
+    rememberWrittenSecret(ctx, created); // the request manager reads it next, before the watch brings it
     return 'created';
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
@@ -104,10 +105,9 @@ async function isCurrentKey(ctx: WorkerContext, cert: Certificate, next: V1Secre
 }
 
 function usableKey(secret: V1Secret, spec: ReturnType<typeof keySpecOf>): boolean {
-  const pem = secretValue(secret, SecretKeys.PrivateKey);
-  if (!pem) return false;
   try {
-    return keyMatchesSpec(parsePrivateKeyPem(pem), spec);
+    const key = privateKeyOf(secret);
+    return !!key && keyMatchesSpec(key, spec);
   } catch {
     return false;
   }

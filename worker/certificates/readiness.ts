@@ -84,9 +84,12 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
   const ctrl = createQueueController(ctx, {
     name: READINESS_CONTROLLER,
     initialKeys: () => certificateKeys(ctx),
-    reconcile: (key) =>
-      oneAtATime(ctx, key, async () => {
-        const [namespace, name] = key.split('/');
+    reconcile: async (key) => {
+      const [namespace, name] = key.split('/');
+      const first = certificateReader(ctx).get(namespace, name);
+      // The Secret is read before the Certificate's turn: a GET must not hold up the other controllers.
+      const read = first && !first.metadata.deletionTimestamp ? await readSecret(ctx, namespace, first.spec.secretName) : undefined;
+      return oneAtATime(ctx, key, async () => {
         const cert = certificateReader(ctx).get(namespace, name);
         if (!cert) {
           ctx.metrics.certificates.forget(namespace, name);
@@ -94,14 +97,20 @@ export function createReadinessController(ctx: WorkerContext): QueueController {
         }
         if (cert.metadata.deletionTimestamp) return;
         const now = ctx.clock.now();
-        const readiness = readinessStatus(cert, await readSecret(ctx, namespace, cert.spec.secretName), now, currentRevisionRequest(ctx, cert));
+        // Again from the cache (answered without a request now): the Secret may have been written meanwhile.
+        const secret =
+          cert.spec.secretName === first?.spec.secretName
+            ? ((await readSecret(ctx, namespace, cert.spec.secretName, { noRequest: true })) ?? read)
+            : await readSecret(ctx, namespace, cert.spec.secretName);
+        const readiness = readinessStatus(cert, secret, now, currentRevisionRequest(ctx, cert));
         const { status, ready, evaluation } = readiness;
         const updated = await updateCertificateStatus(ctx, cert, status);
         warnIfRenewalRuleIgnored(ctx, cert, readiness);
         ctx.metrics.certificates.observe({ ...updated, status });
         // Ready flips to Expired at notAfter without any event: look again then.
         if (ready && evaluation.info) return { requeueAfterMs: Math.max(1000, evaluation.info.notAfter.getTime() - now) };
-      }),
+      });
+    },
   });
   watchCertificateInputs(ctx, ctrl);
   return ctrl;

@@ -6,11 +6,12 @@ import { CertificateRequestAnnotations, ConditionTypes, SecretKeys } from '../..
 import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
-import { createCsr, diffNames, parseCertificateChain, parseCsr, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
+import type { KeyObject } from 'node:crypto';
+import { createCsr, diffNames, parseCertificateChain, parseCsr, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
-import { b64, readSecret, secretValue } from '../secrets.ts';
+import { b64, privateKeyOf, readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController, requestReader } from './common.ts';
 import { requestedNames } from './spec-fields.ts';
 import { requestNameFor } from '../object-names.ts';
@@ -29,9 +30,8 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const keySecretName = cert.status?.nextPrivateKeySecretName;
       if (!keySecretName) return;
-      const keyPem = secretValue(await readSecret(ctx, namespace, keySecretName), SecretKeys.PrivateKey);
-      if (!keyPem) return; // the key manager has not stored it yet; its Secret event re-queues us
-      const privateKey = parsePrivateKeyPem(keyPem);
+      const privateKey = privateKeyOf(await readSecret(ctx, namespace, keySecretName));
+      if (!privateKey) return; // the key manager has not stored it yet; its Secret event re-queues us
       const requestName = requestNameFor(cert);
       // From the cache or our own create (the watch may not have brought it yet).
       const existing = requestReader(ctx).get(namespace, requestName);
@@ -102,12 +102,7 @@ async function replacedAriId(ctx: WorkerContext, cert: Certificate): Promise<str
 }
 
 /** Why an existing request does not fit the Certificate's current spec and key; undefined when it fits. */
-async function requestMismatch(
-  cert: Certificate,
-  cr: CertificateRequest,
-  keySecretName: string,
-  key: ReturnType<typeof parsePrivateKeyPem>,
-): Promise<string | undefined> {
+async function requestMismatch(cert: Certificate, cr: CertificateRequest, keySecretName: string, key: KeyObject): Promise<string | undefined> {
   const a = cr.metadata.annotations ?? {};
   if (a[CertificateRequestAnnotations.PrivateKeySecretName] !== keySecretName) return 'private key Secret differs';
   const ref = cert.spec.issuerRef;

@@ -9,7 +9,7 @@ import { apiVersionOf, Resources } from '../../api/resources.ts';
 import { isAlreadyExists, isConflict } from '../../lib/kube/client.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
 import type { WorkerContext } from '../context.ts';
-import { b64, readSecret } from '../secrets.ts';
+import { b64, readSecret, rememberWrittenSecret } from '../secrets.ts';
 import { requestedNames } from './spec-fields.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 
@@ -82,7 +82,12 @@ export function secretOwnerReferences(cert: Certificate, existing: V1OwnerRefere
   return refs.length > 0 ? refs : undefined;
 }
 
+/** Writes the Secret (see writeSecret); readers see the server's answer before the watch brings it. */
 export async function writeCertificateSecret(ctx: WorkerContext, cert: Certificate, bundle: IssuedBundle): Promise<V1Secret> {
+  return rememberWrittenSecret(ctx, await writeSecret(ctx, cert, bundle));
+}
+
+async function writeSecret(ctx: WorkerContext, cert: Certificate, bundle: IssuedBundle): Promise<V1Secret> {
   checkBundle(cert, bundle, ctx.clock.now());
   const namespace = cert.metadata.namespace!;
   const name = cert.spec.secretName;

@@ -6,6 +6,7 @@
 // Slots are counted from the cache (level-based: a restart or a new leader counts the same).
 import type { Certificate } from '../../api/types.generated.ts';
 import type { WatchedCache } from '../../lib/kube/client.ts';
+import { DueHeap } from '../../lib/workqueue.ts';
 import { keyOf } from '../controller.ts';
 import { isIssuing } from './common.ts';
 
@@ -23,6 +24,8 @@ export interface IssuanceSlots {
   giveBack(key: string): void;
   /** Certificates issuing or granted a slot, and parked. */
   counts(): { busy: number; parked: number };
+  /** A Certificate as this worker just wrote it (ahead of the cache): an issuance that ended frees its slot now. */
+  seen(cert: Certificate): void;
 }
 
 /** A slot granted to a trigger pass that never set Issuing (it failed) is given back after this. */
@@ -33,12 +36,14 @@ export function createIssuanceSlots(
   limit: number,
   start: (key: string) => void,
   now: () => number = Date.now,
+  /** The newest version known of a Certificate the cache reports: a lagging watch must not restart an issuance our own write ended. */
+  newest: (cert: Certificate) => Certificate = (cert) => cert,
 ): IssuanceSlots {
   const issuing = new Set<string>();
   const granted = new Map<string, number>(); // key -> granted at
   const urgent = new Set<string>();
   const urgentOrder: string[] = []; // a stack: newest on top; entries no longer in `urgent` are skipped
-  const renewals = new Map<string, number>(); // key -> due
+  const renewals = new DueHeap(); // parked renewals by due time: the soonest is found without a scan
 
   const busy = () => {
     const t = now();
@@ -49,14 +54,11 @@ export function createIssuanceSlots(
     // O(1) amortised: 10,000 parked Certificates must not cost 10,000 steps per freed slot.
     while (urgentOrder.length && !urgent.has(urgentOrder[urgentOrder.length - 1])) urgentOrder.pop();
     if (urgentOrder.length) return urgentOrder[urgentOrder.length - 1];
-    let best: string | undefined;
-    let bestDue = Infinity;
-    for (const [key, due] of renewals) if (due < bestDue) [best, bestDue] = [key, due];
-    return best;
+    return renewals.shift();
   };
   const unpark = (key: string) => {
     urgent.delete(key);
-    renewals.delete(key);
+    renewals.remove(key);
   };
   const release = () => {
     while (busy() < limit) {
@@ -76,8 +78,8 @@ export function createIssuanceSlots(
     } else if (issuing.delete(key)) release();
   };
   for (const c of certificates.list()) observe(c);
-  certificates.on('add', observe);
-  certificates.on('update', observe);
+  certificates.on('add', (c: Certificate) => observe(newest(c)));
+  certificates.on('update', (c: Certificate) => observe(newest(c)));
   certificates.on('delete', (c: Certificate) => {
     const key = keyOf(c);
     unpark(key);
@@ -96,15 +98,19 @@ export function createIssuanceSlots(
       // A parked key asked again (its Certificate changed meanwhile) keeps its place: recency is
       // when it first asked, so the Certificate a user applied last really goes first.
       if (waiting.urgent) {
-        renewals.delete(key);
+        renewals.remove(key);
         if (!urgent.has(key)) urgentOrder.push(key);
         urgent.add(key);
-      } else if (!urgent.has(key)) renewals.set(key, waiting.dueMs);
+      } else if (!urgent.has(key)) {
+        renewals.remove(key);
+        renewals.push(key, waiting.dueMs);
+      }
       return false;
     },
     giveBack(key) {
       if (granted.delete(key)) release();
     },
     counts: () => ({ busy: busy(), parked: urgent.size + renewals.size }),
+    seen: observe,
   };
 }

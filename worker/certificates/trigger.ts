@@ -3,11 +3,22 @@
 // a failed issuance, waits out the backoff (base doubling to max) unless the spec changed since.
 import { CertificateReasons, ConditionTypes } from '../../api/constants.ts';
 import { Priority } from '../../lib/workqueue.ts';
-import { hasCondition, setCondition } from '../conditions.ts';
+import { setCondition } from '../conditions.ts';
 import { keyOf, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { readSecret } from '../secrets.ts';
-import { createCertificateController, currentRevisionRequest, updateCertificateStatus } from './common.ts';
+import type { Certificate } from '../../api/types.generated.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { ReconcileResult } from '../../lib/workqueue.ts';
+import {
+  certificateReader,
+  createCertificateController,
+  currentRevisionRequest,
+  isIssuing,
+  liveCertificate,
+  oneAtATime,
+  updateCertificateStatus,
+} from './common.ts';
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 import { createIssuanceSlots } from './slots.ts';
 import { readinessStatus } from './readiness.ts';
@@ -20,54 +31,76 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     ctx.config.maxConcurrentIssuances,
     (key) => ctrl.queue.add(key, Priority.High),
     () => ctx.clock.now(),
+    (cert) => certificateReader(ctx).get(cert.metadata.namespace, cert.metadata.name!) ?? cert,
   );
+  certificateReader(ctx).onWrite((cert) => slots.seen(cert));
   const ctrl = createCertificateController(ctx, {
     name: TRIGGER_CONTROLLER,
-    reconcile: async (cert, log) => {
-      const namespace = cert.metadata.namespace!;
-      if (hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
-      const now = ctx.clock.now();
-      const current = currentRevisionRequest(ctx, cert);
-      // A first look without a request: issuing is confirmed with a fresh read below.
-      let evaluation = evaluateSecret(cert, await readSecret(ctx, namespace, cert.spec.secretName, { noRequest: true }), now, current);
-      if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
-
-      const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
-      if (backoff > 0) {
-        log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
-        return { requeueAfterMs: backoff };
-      }
-      const renewal = evaluation.reason === CertificateReasons.Renewing || evaluation.reason === CertificateReasons.Expired;
-      if (!slots.acquire(keyOf(cert), { urgent: !renewal, dueMs: evaluation.renewalTime?.getTime() ?? now })) {
-        log.debug({ reason: evaluation.reason, ...slots.counts() }, 'waiting for an issuance slot');
+    // Most passes end at the first look (up to date, backing off, or parked for a slot) without a
+    // request or a write: those do not wait for the other controllers' turn on the Certificate.
+    oneAtATime: false,
+    reconcile: async (first, log) => {
+      const look = await firstLook(first, log);
+      if ('done' in look) return look.done;
+      const key = keyOf(first);
+      const renewal = look.evaluation.reason === CertificateReasons.Renewing || look.evaluation.reason === CertificateReasons.Expired;
+      if (!slots.acquire(key, { urgent: !renewal, dueMs: look.evaluation.renewalTime?.getTime() ?? look.now })) {
+        log.debug({ reason: look.evaluation.reason, ...slots.counts() }, 'waiting for an issuance slot');
         return;
       }
-      // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
-      const secret = await readSecret(ctx, namespace, cert.spec.secretName, { fresh: true });
-      evaluation = evaluateSecret(cert, secret, now, current);
-      if (!evaluation.reason) {
-        slots.giveBack(keyOf(cert));
-        return scheduleRenewal(evaluation.renewalTime, now);
-      }
-
-      // Readiness's view of the same Secret goes into the same write (a new Certificate is Ready=False from here).
-      const status = readinessStatus(cert, secret, now, current).status;
-      status.conditions = setCondition(
-        status.conditions,
-        {
-          type: ConditionTypes.Issuing,
-          status: 'True',
-          reason: evaluation.reason,
-          message: evaluation.message ?? '',
-          observedGeneration: cert.metadata.generation,
-        },
-        now,
-      );
-      await updateCertificateStatus(ctx, cert, status);
-      ctx.recorder.event(cert, 'Normal', 'Issuing', evaluation.message ?? 'Issuing certificate');
-      log.info({ reason: evaluation.reason }, 'issuance triggered');
+      return oneAtATime(ctx, key, () => trigger(key, log)).finally(() => {
+        // A pass that did not start issuing (up to date after all, gone, an error) gives its slot back.
+        const latest = liveCertificate(ctx, key);
+        if (!latest || !isIssuing(latest)) slots.giveBack(key);
+      });
     },
   });
+
+  /** What the caches say: nothing to do now (the result to return), or issue, and why. */
+  async function firstLook(cert: Certificate, log: Logger) {
+    if (isIssuing(cert)) return { done: undefined };
+    const now = ctx.clock.now();
+    const current = currentRevisionRequest(ctx, cert);
+    // Without a request: issuing is confirmed with a fresh read in the Certificate's turn.
+    const evaluation = evaluateSecret(cert, await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { noRequest: true }), now, current);
+    if (!evaluation.reason) return { done: scheduleRenewal(evaluation.renewalTime, now) };
+    const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
+    if (backoff > 0) {
+      log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
+      return { done: { requeueAfterMs: backoff } };
+    }
+    return { evaluation, current, now };
+  }
+
+  /** In the Certificate's turn: the first look again on the newest Certificate, the Secret read fresh, then Issuing=True. */
+  async function trigger(key: string, log: Logger): Promise<ReconcileResult> {
+    const cert = liveCertificate(ctx, key);
+    if (!cert) return;
+    const look = await firstLook(cert, log);
+    if ('done' in look) return look.done;
+    const { current, now } = look;
+    // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
+    const secret = await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { fresh: true });
+    const evaluation = evaluateSecret(cert, secret, now, current);
+    if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
+
+    // Readiness's view of the same Secret goes into the same write (a new Certificate is Ready=False from here).
+    const status = readinessStatus(cert, secret, now, current).status;
+    status.conditions = setCondition(
+      status.conditions,
+      {
+        type: ConditionTypes.Issuing,
+        status: 'True',
+        reason: evaluation.reason,
+        message: evaluation.message ?? '',
+        observedGeneration: cert.metadata.generation,
+      },
+      now,
+    );
+    await updateCertificateStatus(ctx, cert, status);
+    ctx.recorder.event(cert, 'Normal', 'Issuing', evaluation.message ?? 'Issuing certificate');
+    log.info({ reason: evaluation.reason }, 'issuance triggered');
+  }
 
   function scheduleRenewal(renewal: Date | undefined, now: number) {
     return renewal ? { requeueAfterMs: Math.max(1, renewal.getTime() - now) } : undefined;
