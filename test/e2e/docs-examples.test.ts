@@ -2,9 +2,10 @@
 // user applies them: the real `kubectl apply` (server-side field validation Strict) through the API
 // server, with certgate's validating and mutating webhooks registered. Page by page: the page's
 // namespaces exist, its issuers are applied first and marked Ready, then its other examples; each
-// object is admitted and stored with every field it was sent with, or refused with kubectl's exit
-// code and a message naming exactly the rules webhook/parity/docs-examples.test-data.ts expects (the
-// same list the in-process test reads).
+// object is admitted and stored with every field it was sent with, or refused with a message naming
+// exactly the rules webhook/parity/docs-examples.test-data.ts expects (the same list the in-process
+// test reads). One kubectl run per round of objects, one file per object so that kubectl's error names
+// it; its exit code is non-zero exactly when the round holds an example to be refused.
 //
 // Each page gets namespaces and ClusterIssuer names of its own for this run (a real cluster is shared,
 // and pages reuse names such as letsencrypt-staging); references to a ClusterIssuer are renamed with
@@ -12,9 +13,10 @@
 // API server sets (uid, resourceVersion, an owner reference to an Ingress that does not exist, ...) and
 // the status are left out of what is applied, as a user copying it must do with cert-manager too (a
 // real API server refuses a create carrying a resourceVersion, and its garbage collector deletes an
-// object whose owner does not exist). Nothing else of an example is changed. Examples of one page that share a kind and name are
-// alternatives (the page shows several ways to write one issuer): they are applied in turn, so a
-// later one is an update of the earlier one, as when a user edits a manifest and applies it again.
+// object whose owner does not exist). Nothing else of an example is changed. Examples of one page
+// that share a kind and name are alternatives (the page shows several ways to write one issuer): they
+// are applied in turn, so a later one is an update of the earlier one, as when a user edits a manifest
+// and applies it again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
