@@ -119,9 +119,6 @@ export const SecretKeys = Object.freeze({
   CA: 'ca.crt',
 });
 
-/** Default key of the ACME account private key in spec.acme.privateKeySecretRef. */
-export const DEFAULT_ACME_ACCOUNT_KEY = 'tls.key';
-
 /** Condition types per resource. */
 export const ConditionTypes = Object.freeze({
   Ready: 'Ready',
@@ -132,8 +129,6 @@ export const ConditionTypes = Object.freeze({
   Denied: 'Denied',
   InvalidRequest: 'InvalidRequest',
 });
-
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** Reasons on a Certificate's Ready and Issuing conditions (cert-manager's spelling). */
 export const CertificateReasons = Object.freeze({
@@ -176,8 +171,7 @@ export const IssuerReasons = Object.freeze({
   IsReady: 'IsReady',
 });
 
-/** Issuer kinds accepted in issuerRef.kind, and the group accepted in issuerRef.group. */
-export const IssuerKinds = Object.freeze({ Issuer: 'Issuer', ClusterIssuer: 'ClusterIssuer' });
+/** The group accepted in issuerRef.group. */
 export const ISSUER_GROUP = 'cert-manager.io';
 
 /** Final ACME states: an Order or Challenge in one of these is never processed again. */

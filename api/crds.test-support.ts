@@ -43,7 +43,7 @@ export interface CustomResourceDefinition {
 }
 
 /** File names in charts/certgate/crds/, in the order types are generated (Issuer before ClusterIssuer). */
-export const CRD_FILES = ['certificates.yaml', 'issuers.yaml', 'clusterissuers.yaml', 'certificaterequests.yaml', 'orders.yaml', 'challenges.yaml'] as const;
+const CRD_FILES = ['certificates.yaml', 'issuers.yaml', 'clusterissuers.yaml', 'certificaterequests.yaml', 'orders.yaml', 'challenges.yaml'] as const;
 
 /** Finds charts/certgate/crds from this module, both from source (api/) and from a build (dist/api/). */
 export function defaultCrdDirectory(): string {

@@ -10,14 +10,14 @@ export const MIN_DURATION_MS = 3_600_000;
 /** Shortest spec.renewBefore cert-manager accepts. */
 export const MIN_RENEW_BEFORE_MS = 5 * 60_000;
 export const DEFAULT_USAGES: readonly KeyUsage[] = Object.freeze(['digital signature', 'key encipherment']);
-export const DEFAULT_REVISION_HISTORY_LIMIT = 1;
-export const DEFAULT_RSA_SIZE = 2048;
-export const DEFAULT_ECDSA_SIZE = 256;
+const DEFAULT_REVISION_HISTORY_LIMIT = 1;
+const DEFAULT_RSA_SIZE = 2048;
+const DEFAULT_ECDSA_SIZE = 256;
 
-export type PrivateKeyAlgorithm = NonNullable<CertificatePrivateKey['algorithm']>;
+type PrivateKeyAlgorithm = NonNullable<CertificatePrivateKey['algorithm']>;
 
 /** A private key spec with every field decided. size is undefined for Ed25519, which has no size. */
-export interface ResolvedPrivateKey {
+interface ResolvedPrivateKey {
   algorithm: PrivateKeyAlgorithm;
   size: number | undefined;
   encoding: NonNullable<CertificatePrivateKey['encoding']>;
@@ -25,7 +25,7 @@ export interface ResolvedPrivateKey {
 }
 
 /** The Certificate spec with cert-manager's defaults filled in. */
-export type DefaultedCertificateSpec = CertificateSpec & {
+type DefaultedCertificateSpec = CertificateSpec & {
   duration: string;
   privateKey: ResolvedPrivateKey;
   usages: KeyUsage[];
@@ -65,7 +65,7 @@ export function certificateDurationMs(spec: Pick<CertificateSpec, 'duration'>): 
 export const SHORT_LIVED_MAX_MS = 10 * 24 * 3600 * 1000;
 
 /** Where a renewal time comes from (status.renewalTimeSource); ARIWindow is decided by the worker. */
-export type RenewBeforeSource = 'RenewBeforePercentage' | 'RenewBefore' | 'DefaultFraction';
+type RenewBeforeSource = 'RenewBeforePercentage' | 'RenewBefore' | 'DefaultFraction';
 
 /**
  * How long before notAfter to renew, in ms, for a certificate whose real lifetime is lifetimeMs,
@@ -74,7 +74,7 @@ export type RenewBeforeSource = 'RenewBeforePercentage' | 'RenewBefore' | 'Defau
  * one third of the lifetime, or half of it for a short-lived certificate (10 days or less), so a
  * 6-day certificate renews after 3 days and a failed renewal has 3 days to succeed.
  */
-export function renewBeforeRule(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): { ms: number; source: RenewBeforeSource } {
+function renewBeforeRule(lifetimeMs: number, renewBefore?: string, renewBeforePercentage?: number): { ms: number; source: RenewBeforeSource } {
   if (renewBeforePercentage !== undefined) {
     if (!Number.isInteger(renewBeforePercentage) || renewBeforePercentage <= 0 || renewBeforePercentage >= 100) {
       throw new RangeError(`renewBeforePercentage must be an integer between 1 and 99, got ${renewBeforePercentage}`);

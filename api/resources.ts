@@ -12,8 +12,8 @@ function describe(group: string, version: string, kind: string, plural: string, 
   return Object.freeze({ group, version, kind, plural, namespaced });
 }
 
-export const CERT_MANAGER_GROUP = 'cert-manager.io';
-export const ACME_GROUP = 'acme.cert-manager.io';
+const CERT_MANAGER_GROUP = 'cert-manager.io';
+const ACME_GROUP = 'acme.cert-manager.io';
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 export const Resources = Object.freeze({

@@ -18,7 +18,7 @@ const KUBERNETES_KEYWORDS = [
   'x-kubernetes-validations',
 ];
 
-export interface SchemaCheckResult {
+interface SchemaCheckResult {
   valid: boolean;
   /** Readable errors such as "spec.privateKey.algorithm: must be equal to one of the allowed values: RSA, ECDSA, Ed25519". */
   errors: string[];
@@ -26,7 +26,7 @@ export interface SchemaCheckResult {
   pruned: string[];
 }
 
-export type SchemaChecker = (kind: string, obj: unknown) => SchemaCheckResult;
+type SchemaChecker = (kind: string, obj: unknown) => SchemaCheckResult;
 
 /** Compiles one validator per CRD kind. */
 export function createSchemaChecker(crds: CustomResourceDefinition[]): SchemaChecker {
@@ -57,7 +57,7 @@ function formatError(e: ErrorObject): string {
 }
 
 /** Paths in value that schema does not declare and does not preserve: what the API server prunes. */
-export function prunedFields(schema: JSONSchemaProps, value: unknown, path = ''): string[] {
+function prunedFields(schema: JSONSchemaProps, value: unknown, path = ''): string[] {
   if (schema['x-kubernetes-preserve-unknown-fields']) return [];
   if (Array.isArray(value)) {
     if (!schema.items) return [];

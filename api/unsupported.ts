@@ -5,7 +5,7 @@ import type { CertgateResource } from './types.generated.ts';
 
 export type CrdKind = CertgateResource['kind'];
 
-export interface UnsupportedField {
+interface UnsupportedField {
   /** Field path, e.g. "spec.acme.solvers[].dns01.route53". */
   readonly path: string;
   /** One line shown to the user: what certgate does instead, or why it is missing. */
@@ -79,7 +79,7 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<CrdKind, readonly UnsupportedFi
   Challenge: solverFields('spec.solver'),
 });
 
-export interface UnsupportedFieldUse {
+interface UnsupportedFieldUse {
   /** Concrete path in the object, e.g. "spec.acme.solvers[1].dns01.route53". */
   readonly path: string;
   readonly reason: string;

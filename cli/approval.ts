@@ -8,7 +8,7 @@ import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
 import { CliError } from './io.ts';
 
-export type Decision = 'Approved' | 'Denied';
+type Decision = 'Approved' | 'Denied';
 
 export async function decideRequest(
   client: KubeClient,

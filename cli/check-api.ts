@@ -6,7 +6,7 @@
 import { Resources, apiVersionOf, type ResourceDescriptor } from '../api/resources.ts';
 import { KubeApiError, type KubeClient } from '../lib/kube/client.ts';
 
-export interface CheckApiOptions {
+interface CheckApiOptions {
   /** Namespace of the dry-run Certificate (the webhook may ignore certgate's own namespace). */
   namespace: string;
   /** Where the worker's Lease lives. */
@@ -30,7 +30,7 @@ const CRD_RESOURCES: ResourceDescriptor[] = [
   Resources.Challenge,
 ];
 
-export async function checkCrds(client: KubeClient): Promise<CheckResult> {
+async function checkCrds(client: KubeClient): Promise<CheckResult> {
   const missing: string[] = [];
   for (const gv of [...new Set(CRD_RESOURCES.map(apiVersionOf))]) {
     let served: string[] = [];
@@ -53,7 +53,7 @@ export async function checkCrds(client: KubeClient): Promise<CheckResult> {
  * webhook named *certgate* = the webhook answered; accepted with the private key defaults filled in =
  * the mutating webhook answered (validation only warns); accepted unchanged = no webhook answered.
  */
-export function webhookProbe(namespace: string) {
+function webhookProbe(namespace: string) {
   return {
     apiVersion: apiVersionOf(Resources.Certificate),
     kind: 'Certificate',
@@ -67,7 +67,7 @@ export function webhookProbe(namespace: string) {
   };
 }
 
-export async function checkWebhook(client: KubeClient, namespace: string): Promise<CheckResult> {
+async function checkWebhook(client: KubeClient, namespace: string): Promise<CheckResult> {
   let created: any;
   try {
     created = await client.create(Resources.Certificate, webhookProbe(namespace), { dryRun: true });
@@ -96,7 +96,7 @@ export async function checkWebhook(client: KubeClient, namespace: string): Promi
   };
 }
 
-export async function checkLease(client: KubeClient, opts: CheckApiOptions): Promise<CheckResult> {
+async function checkLease(client: KubeClient, opts: CheckApiOptions): Promise<CheckResult> {
   const where = `Lease ${opts.leaseNamespace}/${opts.leaseName}`;
   const lease = await client.get<any>(Resources.Lease, opts.leaseNamespace, opts.leaseName);
   if (!lease) return { name: 'worker-lease', ok: false, message: `${where} not found: no worker has started leader election` };

@@ -15,7 +15,7 @@ import { parseOutputFormat, printResult } from './output.ts';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<ExitCode>;
 
-export function durationFlag(value: string): number {
+function durationFlag(value: string): number {
   try {
     const ms = parseDuration(value);
     if (ms < 0) throw new Error('must not be negative');

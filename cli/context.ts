@@ -23,7 +23,7 @@ export interface CliContext {
 }
 
 /** The namespace of the current kubeconfig context, when it names one. */
-export function contextNamespace(kc: KubeConfig): string | undefined {
+function contextNamespace(kc: KubeConfig): string | undefined {
   return kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
 }
 

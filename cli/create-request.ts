@@ -35,7 +35,7 @@ export function parseCertificateManifest(text: string, file: string): Certificat
   return cert;
 }
 
-export interface CreateRequestInput {
+interface CreateRequestInput {
   name: string;
   namespace: string;
   certificate: Certificate;
@@ -78,7 +78,7 @@ export async function buildRequest(input: CreateRequestInput): Promise<{ request
   return { request, keyPem: encodePrivateKeyPem(key, spec.privateKey.encoding) };
 }
 
-export interface FetchOptions {
+interface FetchOptions {
   timeoutMs: number;
   pollMs?: number;
   now(): number;

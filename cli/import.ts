@@ -25,9 +25,9 @@ import { decodeBase64, describeKey, serialOf } from './certinfo.ts';
 import { CliError } from './io.ts';
 
 /** Annotation certgate adds so people can see a Secret was loaded by hand (not read by the worker). */
-export const IMPORTED_AT_ANNOTATION = 'certgate.io/imported-at';
+const IMPORTED_AT_ANNOTATION = 'certgate.io/imported-at';
 
-export interface ImportInput {
+interface ImportInput {
   namespace: string;
   secretName: string;
   certPem: string;
@@ -36,7 +36,7 @@ export interface ImportInput {
   nowMs: number;
 }
 
-export interface ImportPlan {
+interface ImportPlan {
   /** Each would make the import refuse unless --force. */
   problems: string[];
   /** Worth knowing, never blocking. */
@@ -82,7 +82,7 @@ function safeIp(ip: string): string {
 }
 
 /** The Certificate that owns the Secret: named by the Secret's annotation, else the one whose spec.secretName matches. */
-export async function findOwner(client: KubeClient, namespace: string, secretName: string, secret: any, warnings: string[]): Promise<Certificate | undefined> {
+async function findOwner(client: KubeClient, namespace: string, secretName: string, secret: any, warnings: string[]): Promise<Certificate | undefined> {
   const named = secret?.metadata?.annotations?.[SecretAnnotations.CertificateName];
   if (named) {
     const c = await client.get<Certificate>(Resources.Certificate, namespace, named);
@@ -196,7 +196,7 @@ function specNames(spec: Certificate['spec']): CertificateNames {
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** The full Secret to write: existing unrelated data, labels and annotations are kept. */
-export function buildSecret(input: ImportInput, existing: any, owner: Certificate | undefined, names: CertificateNames, nowMs: number): any {
+function buildSecret(input: ImportInput, existing: any, owner: Certificate | undefined, names: CertificateNames, nowMs: number): any {
   const annotations: Record<string, string> = {
     ...(existing?.metadata?.annotations ?? {}),
     ...(owner?.spec.secretTemplate?.annotations ?? {}),

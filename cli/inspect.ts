@@ -16,7 +16,7 @@ import {
 import { decodeBase64, describeKey, oneLineDn, summarize, type CertificateSummary } from './certinfo.ts';
 import { CliError } from './io.ts';
 
-export interface SecretInspection {
+interface SecretInspection {
   name: string;
   namespace: string;
   type?: string;

@@ -10,7 +10,7 @@ import { parseCertificateChain } from '../lib/pki/index.ts';
 import { decodeBase64, serialOf } from './certinfo.ts';
 import { CliError } from './io.ts';
 
-export interface RenewTarget {
+interface RenewTarget {
   namespace: string;
   name: string;
 }
@@ -29,7 +29,7 @@ export interface RenewOutcome {
   message?: string;
 }
 
-export const MANUAL_TRIGGER_MESSAGE = 'Certificate re-issuance manually triggered';
+const MANUAL_TRIGGER_MESSAGE = 'Certificate re-issuance manually triggered';
 
 /** Certificates named on the command line, or every one (matching -l/--selector) in a namespace or all namespaces. */
 export async function resolveTargets(
@@ -49,7 +49,7 @@ export async function resolveTargets(
   return list.items.map((c) => ({ namespace: c.metadata.namespace!, name: c.metadata.name! }));
 }
 
-export function isIssuing(cert: Certificate): boolean {
+function isIssuing(cert: Certificate): boolean {
   return (cert.status?.conditions ?? []).some((c) => c.type === ConditionTypes.Issuing && c.status === 'True');
 }
 
@@ -85,7 +85,7 @@ export async function triggerRenewal(
   }
 }
 
-export interface WaitOptions {
+interface WaitOptions {
   timeoutMs: number;
   pollMs?: number;
   now(): number;

@@ -7,7 +7,7 @@ import { Resources } from '../api/resources.ts';
 import type { KubeClient } from '../lib/kube/client.ts';
 import { shortDuration, table } from './output.ts';
 
-export interface CertificateListEntry {
+interface CertificateListEntry {
   namespace: string;
   name: string;
   ready: boolean;
@@ -46,7 +46,7 @@ export async function listCertificates(client: KubeClient, namespace: string | u
 }
 
 /** "in 59d", "in 3h", "2d ago": relative times a person can scan. */
-export function relative(iso: string | undefined, nowMs: number): string | undefined {
+function relative(iso: string | undefined, nowMs: number): string | undefined {
   if (!iso) return undefined;
   const seconds = (Date.parse(iso) - nowMs) / 1000;
   return seconds >= 0 ? `in ${shortDuration(seconds)}` : `${shortDuration(-seconds)} ago`;

@@ -13,14 +13,14 @@ import { inspectTlsData } from './inspect.ts';
 import { CliError } from './io.ts';
 import { age, indent, table } from './output.ts';
 
-export interface ConditionView {
+interface ConditionView {
   type: string;
   status: string;
   reason?: string;
   message?: string;
   lastTransitionTime?: string;
 }
-export interface EventView {
+interface EventView {
   type?: string;
   reason?: string;
   message?: string;
@@ -29,7 +29,7 @@ export interface EventView {
   object: string;
 }
 
-export interface CertificateStatusView {
+interface CertificateStatusView {
   name: string;
   namespace: string;
   ready: boolean;

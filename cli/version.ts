@@ -18,13 +18,13 @@ const DEPLOYMENT: ResourceDescriptor = { group: 'apps', version: 'v1', kind: 'De
 const VERSION_LABEL = 'app.kubernetes.io/version';
 const PART_OF = 'app.kubernetes.io/part-of=certgate';
 
-export interface ClientVersion {
+interface ClientVersion {
   gitVersion: string;
   nodeVersion: string;
   platform: string;
 }
 
-export interface ServerComponent {
+interface ServerComponent {
   kind: 'CustomResourceDefinition' | 'Deployment';
   name: string;
   namespace?: string;
@@ -33,7 +33,7 @@ export interface ServerComponent {
   images?: string[];
 }
 
-export interface ServerVersion {
+interface ServerVersion {
   /** The one version every component carries; undefined when none was found or they differ. */
   detected?: string;
   components: ServerComponent[];

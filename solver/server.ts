@@ -5,12 +5,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const CHALLENGE_PATH_PREFIX = '/.well-known/acme-challenge/';
-export const MAX_URL_LENGTH = 512;
+const CHALLENGE_PATH_PREFIX = '/.well-known/acme-challenge/';
+const MAX_URL_LENGTH = 512;
 export const MAX_HEADER_BYTES = 8 * 1024;
 const TOKEN_RE = /^[A-Za-z0-9_-]{1,256}$/;
 
-export interface SolverServerOptions {
+interface SolverServerOptions {
   host: string;
   port: number;
   lookup(token: string): string | undefined;
