@@ -48,8 +48,8 @@ export interface FakeCa {
   challenges: Map<string, CaChallenge>;
   /** Profiles in the directory (draft-aaron-acme-profiles). */
   profiles: string[];
-  /** What finalize turns a ready order into ("processing" stays so when fetched). */
-  finalizeTo: 'processing' | 'valid';
+  /** What finalize turns a ready order into: "processing" stays so when fetched; the last one is signed by the next read. */
+  finalizeTo: 'processing' | 'valid' | 'valid on the next read';
   /** Errors the next request of that kind answers (each used once); a function may change the CA's state first. */
   failNext: Partial<Record<Mutating, Error | (() => Error)>>;
   /** An order at `status` for these names, each with one authorization offering http-01 and dns-01 at `authzStatus`. */
@@ -109,7 +109,10 @@ export function fakeCa(): FakeCa {
     delete ca.failNext[kind];
     if (err) throw typeof err === 'function' ? err() : err;
   };
+  const signOnRead = new Set<string>();
   const resource = (url: string): unknown => {
+    const signed = signOnRead.delete(url) && ca.orders.get(url);
+    if (signed) Object.assign(signed, { status: 'valid', certificate: `${url}/cert` });
     const found = ca.orders.get(url) ?? ca.authorizations.get(url) ?? ca.challenges.get(url);
     if (!found) throw problem('malformed', `no such resource ${url}`, 404);
     return structuredClone(found);
@@ -137,8 +140,9 @@ export function fakeCa(): FakeCa {
       failing('finalize');
       if (!csr.includes('CERTIFICATE REQUEST')) throw problem('badCSR', 'not a CSR');
       const o = ca.orders.get(order.url)!;
-      o.status = ca.finalizeTo;
+      o.status = ca.finalizeTo === 'valid' ? 'valid' : 'processing';
       if (o.status === 'valid') o.certificate = `${order.url}/cert`;
+      if (ca.finalizeTo === 'valid on the next read') signOnRead.add(order.url);
       return structuredClone(o);
     },
     async getCertificate(order: { url: string; certificate?: string }) {

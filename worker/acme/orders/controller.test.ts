@@ -118,6 +118,17 @@ const cases: Case[] = [
     events: ['Normal Complete'],
   },
   {
+    name: 'the CA signs a moment after finalize: asked once more at once, and the certificate stored without waiting a poll interval',
+    given: (ca) => {
+      ca.finalizeTo = 'valid on the next read';
+      return [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url)), challenge(WEB, { state: 'valid' })];
+    },
+    caCalls: ['finalize https://ca.test/order/1'],
+    challenges: ['delete web.example.test'],
+    status: { state: 'valid', certificate: Buffer.from(CERTIFICATE_PEM).toString('base64') },
+    events: ['Normal Complete'],
+  },
+  {
     name: 'the CA is signing (processing): the Order says processing and asks again after a poll interval',
     given: (ca) => [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('processing', [WEB], 'valid').url))],
     caCalls: [],
