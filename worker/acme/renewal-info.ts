@@ -45,7 +45,9 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const known = previous?.certID === certID ? previous : undefined;
   const key = `${namespace}/${cert.metadata.name}`;
   const memo = checked.get(key);
-  const due = Math.max(known?.nextCheckTime ? Date.parse(known.nextCheckTime) : NaN, memo?.certID === certID ? memo.nextCheck : NaN);
+  // 0 for "no time known", not NaN: Math.max with a NaN is NaN, and the time in status would never count
+  // (after a restart, with no memo yet, every certificate's CA would be asked at once).
+  const due = Math.max((known?.nextCheckTime && Date.parse(known.nextCheckTime)) || 0, memo?.certID === certID ? memo.nextCheck : 0);
   if (due > now) return { requeueAfterMs: due - now };
 
   let client;
