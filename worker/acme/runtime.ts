@@ -23,6 +23,8 @@ export interface AcmeRuntime {
   challenges: FreshReader<Challenge>;
   /** uids of Orders this process created and has not yet given an ACME order URL (no other writer can have), and when it created each. */
   createdOrders: Map<string, number>;
+  /** Order uid -> when its ACME order was last read from the CA (orders/reconcile.ts asks less while its Challenges work). */
+  orderReadAt: Map<string, number>;
   /** uids of Challenges this process asked to delete (the cache may not show it yet). */
   deletedChallenges: Set<string>;
 }
@@ -46,9 +48,13 @@ export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
     orders: freshReaderFor(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
     challenges: freshReaderFor(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
     createdOrders: new Map(),
+    orderReadAt: new Map(),
     deletedChallenges: new Set(),
   };
-  ctx.caches.orders.on('delete', (o: Order) => rt.createdOrders.delete(o.metadata?.uid ?? ''));
+  ctx.caches.orders.on('delete', (o: Order) => {
+    rt.createdOrders.delete(o.metadata?.uid ?? '');
+    rt.orderReadAt.delete(o.metadata?.uid ?? '');
+  });
   ctx.caches.challenges.on('delete', (c: Challenge) => rt.deletedChallenges.delete(c.metadata?.uid ?? ''));
   return rt;
 }

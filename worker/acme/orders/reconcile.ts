@@ -28,7 +28,10 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
   let order = rt.orders.get(namespace, name);
   if (!order || order.metadata.deletionTimestamp) return;
   const st = order.status ?? {};
-  if (st.state && FINAL_ORDER_STATES.has(st.state)) return cleanupChallenges(ctx, order);
+  if (st.state && FINAL_ORDER_STATES.has(st.state)) {
+    rt.orderReadAt.delete(order.metadata.uid!);
+    return cleanupChallenges(ctx, order);
+  }
 
   let resolved;
   try {
@@ -54,9 +57,15 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
       const created = await createAcmeOrder(ctx, client, confirmed);
       if (!created || !('acmeOrder' in created)) return created;
       ({ order, acmeOrder } = created);
+    } else if (challengesStillWorking(ctx, order)) {
+      // Until one of its Challenges is final the CA's order can only say "pending", and each
+      // Challenge change brings this Order back: no need to ask the CA on every one of those
+      // passes (three per certificate). It is asked at least once per safety-net interval.
+      return await ensureChallenges(ctx, client, order);
     } else {
       acmeOrder = await fetchResource(client, st.url);
       acmeOrder.url = st.url;
+      rt.orderReadAt.set(order.metadata.uid!, ctx.clock.now());
     }
     if (acmeOrder.status === 'invalid' || acmeOrder.status === 'expired')
       return await failOrder(ctx, order, acmeOrder.status, await invalidReason(ctx, order, acmeOrder));
@@ -151,6 +160,7 @@ async function createAcmeOrder(ctx: AcmeContext, client: AcmeClient, order: Orde
   } catch {
     // written below without them; the next pass fetches them again
   }
+  ctx.acme.orderReadAt.set(order.metadata.uid!, ctx.clock.now()); // the CA's answer is a read of it
   // From here on a restart resumes this order (see the comment at the top).
   const updated = await patchStatus(ctx, order, {
     url: created.url,
@@ -192,6 +202,20 @@ async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<
     }),
   );
 }
+
+/** Read from the CA within the safety-net interval, pending there, and a working (not final) Challenge for each pending authorization. */
+function challengesStillWorking(ctx: AcmeContext, order: Order): boolean {
+  const st = order.status ?? {};
+  const readAt = ctx.acme.orderReadAt.get(order.metadata.uid!);
+  if (st.state !== 'pending' || readAt === undefined || ctx.clock.now() - readAt >= challengeSafetyNetMs(ctx)) return false;
+  const pending = (st.authorizations ?? []).filter((a) => a.initialState === 'pending');
+  const challenges = challengesOf(ctx, order).filter((c) => !c.metadata.deletionTimestamp);
+  if (!pending.length || challenges.length < pending.length) return false;
+  return challenges.every((c) => !(c.status?.state && FINAL_ACME_STATES.has(c.status.state)));
+}
+
+/** How often an Order whose Challenges are working is looked at without news from them. */
+const challengeSafetyNetMs = (ctx: AcmeContext) => Math.max(ctx.acme.pollIntervalMs * 20, 1000);
 
 /** Creates one Challenge per pending authorization, then waits on their states. */
 async function ensureChallenges(ctx: AcmeContext, client: AcmeClient, order: Order): Promise<ReconcileResult> {
@@ -249,7 +273,7 @@ async function ensureChallenges(ctx: AcmeContext, client: AcmeClient, order: Ord
     .join('; ');
   if ((order.status?.reason ?? '') !== waiting) await patchStatus(ctx, order, { reason: waiting });
   // Challenge updates requeue this Order through the watch; the poll is a safety net.
-  return { requeueAfterMs: Math.max(rt.pollIntervalMs * 20, 1000) };
+  return { requeueAfterMs: challengeSafetyNetMs(ctx) };
 }
 
 async function invalidReason(ctx: AcmeContext, order: Order, acmeOrder: any): Promise<string> {
