@@ -17,7 +17,7 @@ export interface EventRecorder {
   flush(): Promise<void>;
 }
 
-export interface EventRecorderOptions {
+interface EventRecorderOptions {
   client: KubeClient;
   component: string; // source.component, e.g. "certgate-worker"
   clock?: Clock;

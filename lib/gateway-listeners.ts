@@ -31,7 +31,7 @@ export interface GatewaySecretRequest {
   readonly listeners: number[]; // indexes in spec.listeners
 }
 
-export interface SkippedListener {
+interface SkippedListener {
   readonly index: number;
   readonly name: string;
   /** field path of the first problem, e.g. spec.listeners[2].hostname */
@@ -39,7 +39,7 @@ export interface SkippedListener {
   readonly reason: string;
 }
 
-export interface GatewayCertificatePlan {
+interface GatewayCertificatePlan {
   readonly secrets: GatewaySecretRequest[];
   readonly skipped: SkippedListener[];
 }

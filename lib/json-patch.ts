@@ -5,7 +5,7 @@ type Json = unknown;
 const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 const isPlainObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export interface PatchOp {
+interface PatchOp {
   op: 'add' | 'remove' | 'replace';
   path: string;
   value?: Json;

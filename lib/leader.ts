@@ -20,7 +20,7 @@ interface Lease extends KubernetesObject {
   };
 }
 
-export interface LeaderElectorOptions {
+interface LeaderElectorOptions {
   client: KubeClient;
   namespace: string;
   name: string;

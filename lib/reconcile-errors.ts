@@ -25,7 +25,7 @@ export class TerminalError extends Error {
   override name = 'TerminalError';
 }
 
-export type ErrorDisposition = { kind: 'transient' } | { kind: 'terminal' } | { kind: 'retry-at'; afterMs: number };
+type ErrorDisposition = { kind: 'transient' } | { kind: 'terminal' } | { kind: 'retry-at'; afterMs: number };
 
 /** A write based on a stale cache: normal with several controllers; retried once the cache caught up. */
 export const CONFLICT_RETRY_MS = 100;

@@ -10,11 +10,11 @@ import { dnsNameProblem } from './identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, type Obj } from './untrusted.ts';
 
 /** Namespace annotation naming the issuer for transparent TLS: "ClusterIssuer.letsencrypt-prod" or "Issuer.name". */
-export const DEFAULT_ISSUER_ANNOTATION = 'certgate.io/default-issuer';
+const DEFAULT_ISSUER_ANNOTATION = 'certgate.io/default-issuer';
 /** Ingress annotation "false" opts one Ingress out of transparent TLS. */
 export const TRANSPARENT_TLS_OPT_OUT = 'certgate.io/transparent-tls';
 /** Namespace label: "enforce" turns transparent TLS on there, "off" keeps the cluster-wide switch out. */
-export const NAMESPACE_TLS_LABEL = Labels.NamespaceTLS;
+const NAMESPACE_TLS_LABEL = Labels.NamespaceTLS;
 
 /** An issuer reference as transparent TLS writes it (webhook and worker types both fit). */
 export interface TransparentTlsIssuer {
@@ -31,7 +31,7 @@ export const NO_DEFAULT_ISSUER = `transparent TLS skipped: no default issuer; se
 const ISSUER_REF = /^(Issuer|ClusterIssuer)[/.]([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
 /** "ClusterIssuer/letsencrypt-prod" (flag) or "ClusterIssuer.letsencrypt-prod" (namespace annotation); undefined when it is neither. */
-export function parseTransparentTlsIssuer(text: string): TransparentTlsIssuer | undefined {
+function parseTransparentTlsIssuer(text: string): TransparentTlsIssuer | undefined {
   const m = ISSUER_REF.exec(text.trim());
   return m ? Object.freeze({ kind: m[1] as TransparentTlsIssuer['kind'], name: m[2] }) : undefined;
 }

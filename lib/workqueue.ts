@@ -13,7 +13,7 @@ import { childLogger, type Logger } from './log.ts';
 
 export type ReconcileResult = void | { requeueAfterMs: number };
 
-export interface WorkQueueOptions {
+interface WorkQueueOptions {
   name: string;
   reconcile(key: string): Promise<ReconcileResult>;
   concurrency?: number;

@@ -5,16 +5,16 @@ import { Resources } from '../../api/resources.ts';
 import { isAlreadyExists, type KubeClient } from '../kube/client.ts';
 import type { SecretKeySelector } from '../../api/types.generated.ts';
 
-export const DEFAULT_ACCOUNT_KEY_ENTRY = 'tls.key';
+const DEFAULT_ACCOUNT_KEY_ENTRY = 'tls.key';
 
-export interface AccountKey {
+interface AccountKey {
   pem: string;
   /** sha256 of the PEM, hex: identifies the key without revealing it. */
   hash: string;
 }
 
 /** A clear, terminal problem with the account key Secret (the user must fix it). */
-export class AccountKeyError extends Error {
+class AccountKeyError extends Error {
   override name = 'AccountKeyError';
 }
 

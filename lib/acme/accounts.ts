@@ -10,7 +10,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { AcmeMetrics } from '../metrics/acme.ts';
 import type { ACMEIssuer } from '../../api/types.generated.ts';
 
-export interface AcmeAccountsOptions {
+interface AcmeAccountsOptions {
   metrics?: AcmeMetrics;
   pollBackoff?: PollBackoff;
   retryBaseMs?: number;
@@ -24,7 +24,7 @@ export interface AcmeAccountsOptions {
 
 const DEFAULT_RECHECK_SECRETS_MS = 10_000;
 
-export interface RegisteredClient {
+interface RegisteredClient {
   client: AcmeClient;
   account: AccountRegistration;
   accountKeyHash: string;

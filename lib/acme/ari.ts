@@ -46,7 +46,7 @@ export interface RenewalInfo {
 }
 
 /** The directory's renewalInfo URL; undefined when the CA does not offer ARI. */
-export async function renewalInfoUrl(client: AcmeClient): Promise<string | undefined> {
+async function renewalInfoUrl(client: AcmeClient): Promise<string | undefined> {
   const url = (await getDirectory(client))?.renewalInfo;
   return typeof url === 'string' && url ? url : undefined;
 }

@@ -14,9 +14,9 @@ export interface PollBackoff {
 }
 
 /** Production polling: start at 1 s. Tests pass tens of ms. */
-export const DEFAULT_POLL_BACKOFF: PollBackoff = Object.freeze({ minMs: 1000, maxMs: 10_000, attempts: 10 });
+const DEFAULT_POLL_BACKOFF: PollBackoff = Object.freeze({ minMs: 1000, maxMs: 10_000, attempts: 10 });
 
-export interface AcmeClientOptions extends AcmeTransportOptions {
+interface AcmeClientOptions extends AcmeTransportOptions {
   directoryUrl: string;
   accountKeyPem: string;
   accountUrl?: string;

@@ -8,7 +8,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { AcmeProblemError } from './errors.ts';
 
 /** What acme-client signs the binding with: key ID and the MAC key as unpadded base64url. */
-export interface ExternalAccountBinding {
+interface ExternalAccountBinding {
   kid: string;
   hmacKey: string;
 }

@@ -1,6 +1,6 @@
 // ACME problem documents (RFC 8555 section 6.7) as typed errors, so callers can tell a rate limit
 // (wait for Retry-After) from a transient server error (retry) from a terminal refusal (give up).
-export const ACME_ERROR_PREFIX = 'urn:ietf:params:acme:error:';
+const ACME_ERROR_PREFIX = 'urn:ietf:params:acme:error:';
 
 /** A problem document answered by the ACME server. */
 export class AcmeProblemError extends Error {

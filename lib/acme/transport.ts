@@ -36,7 +36,7 @@ export interface AcmeHttpResponse {
   data: any;
 }
 
-export type AcmeRequestFn = (url: string, method: string, opts?: { data?: unknown; headers?: Record<string, string> }) => Promise<AcmeHttpResponse>;
+type AcmeRequestFn = (url: string, method: string, opts?: { data?: unknown; headers?: Record<string, string> }) => Promise<AcmeHttpResponse>;
 
 export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request: AcmeRequestFn; close(): void } {
   const agent = new https.Agent({
@@ -156,7 +156,7 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
  * Unused nonces, newest first, each for a minute at most (a CA forgets old ones; a stale one costs a
  * badNonce answer, which carries a fresh nonce that acme-client retries with).
  */
-export class NoncePool {
+class NoncePool {
   private readonly pool: Array<{ nonce: string; at: number }> = [];
   constructor(
     private readonly limit = 16,

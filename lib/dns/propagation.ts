@@ -4,12 +4,12 @@
 // visible. Answers are kept per server so a Challenge can say exactly what was seen where.
 import { Resolver } from 'node:dns/promises';
 
-export interface NameserverAddress {
+interface NameserverAddress {
   readonly host: string;
   readonly port: number;
 }
 
-export interface PropagationOptions {
+interface PropagationOptions {
   /** Resolvers for SOA/NS/CNAME lookups (and for the TXT check with recursiveOnly). Empty: the system's. */
   recursive: readonly NameserverAddress[];
   /** Check TXT through the recursive nameservers only, never the zone's authoritative ones. */
@@ -21,13 +21,13 @@ export interface PropagationOptions {
 }
 
 /** What one nameserver answered for the TXT name. */
-export interface ServerAnswer {
+interface ServerAnswer {
   server: string;
   values?: string[];
   error?: string;
 }
 
-export interface PropagationResult {
+interface PropagationResult {
   visible: boolean;
   answers: ServerAnswer[];
 }

@@ -8,7 +8,7 @@ import { decodeTsigSecret, parseTsigAlgorithm, signRequest, verifyResponse, type
 import { DnsTimeoutError, exchangeTcp, parseNameserver, type Nameserver } from './transport.ts';
 import { CLASS_IN, CLASS_NONE, OPCODE_UPDATE, TYPE_SOA, TYPE_TXT, encodeName, encodeRecord, encodeTxtRdata, normalizeName, readHeader } from './wire.ts';
 
-export interface Rfc2136Options {
+interface Rfc2136Options {
   /** "host:port" (port defaults to 53) of the primary server that accepts updates. */
   nameserver: string;
   /** TSIG key name. Leave both this and tsigSecret unset to send unsigned updates (servers that allow by address). */

@@ -16,7 +16,7 @@ const HASHES: Record<TsigAlgorithm, string> = {
 };
 
 /** TSIG error codes (RFC 8945 §5.3) with what they mean for the operator. */
-export const TSIG_ERRORS: Record<number, string> = {
+const TSIG_ERRORS: Record<number, string> = {
   16: 'BADSIG',
   17: 'BADKEY',
   18: 'BADTIME',
@@ -56,7 +56,7 @@ export function decodeTsigSecret(base64: string, keyName: string): Buffer {
   return Buffer.from(clean, 'base64');
 }
 
-export interface SignedRequest {
+interface SignedRequest {
   message: Buffer;
   /** The request MAC, needed to verify the response. */
   mac: Buffer;
@@ -119,7 +119,7 @@ export function signRequest(message: Buffer, key: TsigKey, now = Date.now()): Si
   return { message: signed, mac };
 }
 
-export type TsigCheck =
+type TsigCheck =
   | { status: 'verified' }
   | { status: 'unsigned' }
   /** The server reported a TSIG error (BADSIG, BADKEY, BADTIME): it did not accept our signature. */

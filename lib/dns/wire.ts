@@ -53,7 +53,7 @@ export function encodeRecord(name: string, type: number, klass: number, ttl: num
   return Buffer.concat([encodeName(name), fixed, rdata]);
 }
 
-export interface Header {
+interface Header {
   id: number;
   flags: number;
   rcode: number;
@@ -72,7 +72,7 @@ export function readHeader(msg: Buffer): Header {
 }
 
 /** Offset just past the (possibly compressed) name starting at `offset`. */
-export function skipName(msg: Buffer, offset: number): number {
+function skipName(msg: Buffer, offset: number): number {
   for (let hops = 0; hops < 128; hops++) {
     if (offset >= msg.length) break;
     const len = msg[offset];
@@ -100,7 +100,7 @@ export function readName(msg: Buffer, offset: number): string {
   throw new Error('malformed DNS name in message');
 }
 
-export interface LocatedRecord {
+interface LocatedRecord {
   start: number;
   name: string;
   type: number;

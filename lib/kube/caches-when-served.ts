@@ -33,7 +33,7 @@ export async function areServed(client: KubeClient, resources: readonly Resource
   return true;
 }
 
-export interface CachesWhenServedOptions {
+interface CachesWhenServedOptions {
   /** how often discovery is asked (default 30 s) */
   intervalMs?: number;
   /** called with a new cache before it starts: register event handlers here */

@@ -11,7 +11,7 @@ import { Informer, type WatchedCache } from './informer.ts';
 
 export { KubeConfig, type KubernetesObject, type WatchedCache };
 
-export interface KubeConfigOptions {
+interface KubeConfigOptions {
   kubeconfig?: string; // a path; default: KUBECONFIG, ~/.kube/config, then in-cluster
   context?: string;
 }
@@ -45,7 +45,7 @@ export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.statusCode === 409;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.statusCode === 409 && e.reason === 'AlreadyExists';
 
-export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
@@ -53,7 +53,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
 };
 
-export interface WriteOptions {
+interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   subresource?: 'status';
@@ -65,7 +65,7 @@ export interface ListOptions {
   fieldSelector?: string;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
@@ -73,7 +73,7 @@ export interface RequestOptions {
 }
 
 /** Requests sent and TCP/TLS connections opened by one KubeClient (watches excluded: client-node opens those). */
-export interface KubeClientStats {
+interface KubeClientStats {
   requests: number;
   connections: number;
 }

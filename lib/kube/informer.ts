@@ -26,11 +26,11 @@ export interface WatchedCache<T extends KubernetesObject> {
 }
 
 /** The streaming half of client-node's Watch (the class itself in production, fakes never needed: tests use the embedded server). */
-export interface WatchStarter {
+interface WatchStarter {
   watch(path: string, query: Record<string, unknown>, onEvent: (type: string, obj: any) => void, done: (err: unknown) => void): Promise<AbortController>;
 }
 
-export interface BackoffPolicy {
+interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
   /** A watch that stayed open this long counts as healthy: the next failure starts again from initialMs. */
@@ -42,7 +42,7 @@ export const DEFAULT_STALE_AFTER_MS = 60_000;
 
 export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 500, maxMs: 30_000, healthyAfterMs: 10_000 });
 
-export interface InformerOptions<T extends KubernetesObject> {
+interface InformerOptions<T extends KubernetesObject> {
   /** Collection path, e.g. /apis/cert-manager.io/v1/certificates */
   path: string;
   list(): Promise<KubernetesListObject<T>>;

@@ -42,7 +42,7 @@ export const SAN_OID = '2.5.29.17';
 const sortedUnique = (xs: string[]) => [...new Set(xs)].sort();
 
 /** Names in a canonical form: lower-case DNS names, canonical IPs, sorted and de-duplicated. */
-export function normaliseNames(n: CertificateNames): CertificateNames {
+function normaliseNames(n: CertificateNames): CertificateNames {
   return {
     commonName: n.commonName || undefined,
     dnsNames: sortedUnique(n.dnsNames.map((d) => d.toLowerCase())),

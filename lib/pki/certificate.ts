@@ -8,7 +8,7 @@ import { x509 } from './webcrypto.ts';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-export class InvalidCertificateError extends Error {
+class InvalidCertificateError extends Error {
   override name = 'InvalidCertificateError';
 }
 
@@ -88,7 +88,7 @@ export function chainVerifiesTo(chain: X509Certificate[], caPem: string): boolea
   return roots.some((root) => root.fingerprint256 === last.fingerprint256 || (last.checkIssued(root) && last.verify(root.publicKey)));
 }
 
-export interface KeyPairCheckInput {
+interface KeyPairCheckInput {
   certificatePem: string;
   privateKey: KeyObject;
   requested?: CertificateNames;

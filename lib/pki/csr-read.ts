@@ -3,7 +3,7 @@
 import { createPublicKey, verify, constants, type KeyObject } from 'node:crypto';
 import { x509 } from './webcrypto.ts';
 
-export interface CsrFacts {
+interface CsrFacts {
   /** KeyUsage flags when the CSR carries a KeyUsage extension. */
   keyUsage?: number;
   /** Extended key usage OIDs, in the CSR's order, when it carries the extension. */

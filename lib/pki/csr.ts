@@ -5,7 +5,7 @@ import { copyNames, emptyNames, namesOf, SAN_OID, subjectAltNames, type Certific
 import { RecentValues } from '../recent-values.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
-export interface SubjectFields {
+interface SubjectFields {
   organizations?: string[];
   organizationalUnits?: string[];
   countries?: string[];
@@ -16,12 +16,12 @@ export interface SubjectFields {
   serialNumber?: string;
 }
 
-export interface CsrOptions extends Partial<CertificateNames> {
+interface CsrOptions extends Partial<CertificateNames> {
   subject?: SubjectFields;
 }
 
 /** The subject Name: the common name and the optional subject fields. */
-export function subjectName(commonName: string | undefined, s: SubjectFields = {}): x509.JsonName {
+function subjectName(commonName: string | undefined, s: SubjectFields = {}): x509.JsonName {
   const rdns: x509.JsonName = [];
   const add = (type: string, values?: string[]) => {
     for (const v of values ?? []) if (v) rdns.push({ [type]: [v] });
@@ -56,7 +56,7 @@ export async function createCsr(key: KeyObject, opts: CsrOptions): Promise<strin
   return csr.toString('pem');
 }
 
-export interface ParsedCsr {
+interface ParsedCsr {
   names: CertificateNames;
   /** The subject as an RFC 4514 string. */
   subject: string;

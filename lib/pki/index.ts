@@ -4,4 +4,3 @@ export * from './certificate-names.ts';
 export * from './csr.ts';
 export * from './sign.ts';
 export * from './certificate.ts';
-export { usageExtensions, DEFAULT_USAGES } from './usages.ts';

@@ -7,7 +7,7 @@ import { RecentValues } from '../recent-values.ts';
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 export type KeyAlgorithm = 'RSA' | 'ECDSA' | 'Ed25519';
-export type KeyEncoding = 'PKCS1' | 'PKCS8';
+type KeyEncoding = 'PKCS1' | 'PKCS8';
 
 export interface KeySpec {
   algorithm: KeyAlgorithm;
@@ -119,7 +119,7 @@ export function keyMatchesSpec(key: KeyObject, spec: KeySpec): boolean {
 }
 
 /** DER SubjectPublicKeyInfo of a private or public key: equal bytes mean the same key pair. */
-export function publicKeyDer(key: KeyObject): Buffer {
+function publicKeyDer(key: KeyObject): Buffer {
   let der = publicKeyDers.get(key);
   if (!der) {
     const pub = key.type === 'private' ? createPublicKey(key) : key;

@@ -6,7 +6,7 @@ import { samePublicKey } from './keys.ts';
 import { usageExtensions } from './usages.ts';
 import { toCryptoKeyPair, x509 } from './webcrypto.ts';
 
-export interface SignOptions {
+interface SignOptions {
   /** PEM CSR (or its base64). */
   csr: string;
   durationMs: number;

@@ -1,4 +1,5 @@
 // cert-manager's key usage names (spec.usages) mapped to X.509 KeyUsage flags and extended key usage OIDs.
+import { DEFAULT_USAGES } from '../../api/defaults.ts';
 import { x509 } from './webcrypto.ts';
 
 const toMap = <V>(o: Record<string, V>): ReadonlyMap<string, V> => new Map(Object.entries(o));
@@ -33,14 +34,12 @@ const EXT_KEY_USAGE_OIDS: ReadonlyMap<string, string> = toMap({
   'netscape sgc': '2.16.840.1.113730.4.1',
 });
 
-export const DEFAULT_USAGES = ['digital signature', 'key encipherment'];
-
 /** Whether `name` is one of cert-manager's key usage names. */
 export function isKnownUsage(name: string): boolean {
   return KEY_USAGE_FLAGS.has(name) || EXT_KEY_USAGE_OIDS.has(name);
 }
 
-export interface UsageBits {
+interface UsageBits {
   /** X.509 KeyUsage flags (@peculiar/x509 KeyUsageFlags numbering). */
   keyUsage: number;
   /** Extended key usage OIDs in the order the names were given. */

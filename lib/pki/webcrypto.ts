@@ -11,7 +11,7 @@ export { x509 };
 type SigningAlgorithm = Algorithm & { hash?: string; namedCurve?: string };
 
 /** The WebCrypto signing algorithm for a key: RSA PKCS#1 v1.5 SHA-256, ECDSA with the curve's hash, or Ed25519. */
-export function signingAlgorithmFor(key: KeyObject): SigningAlgorithm {
+function signingAlgorithmFor(key: KeyObject): SigningAlgorithm {
   const d = describePrivateKey(key);
   if (d.algorithm === 'RSA') return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   if (d.algorithm === 'ECDSA') {

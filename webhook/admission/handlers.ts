@@ -3,7 +3,7 @@
 import type { ClusterView } from '../cluster-view.ts';
 import type { WebhookConfig } from '../config.ts';
 import type { AdmissionResult } from '../metrics.ts';
-import { addTransparentTls, defaultIssuerFor, transparentTlsApplies } from '../mutate/transparent-tls.ts';
+import { addTransparentTls, defaultIssuerFor, transparentTlsApplies } from '../../lib/transparent-tls.ts';
 import { withCertificateDefaults } from '../mutate/certificate-defaults.ts';
 import { decide, namespaceMode, type NamespaceMode } from '../policy.ts';
 import { validateCertificate } from '../rules/certificate.ts';

@@ -2,8 +2,7 @@
 // named cases, and the host check agreeing with the webhook's own name rule on random input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transparentTlsApplies } from '../../lib/transparent-tls.ts';
-import { addTransparentTls, defaultIssuerFor, secretNameFor } from './transparent-tls.ts';
+import { addTransparentTls, defaultIssuerFor, secretNameFor, transparentTlsApplies } from './transparent-tls.ts';
 
 const issuer = { kind: 'ClusterIssuer' as const, name: 'le' };
 const plain = (extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) => ({
