@@ -50,6 +50,8 @@ export interface FakeCa {
   profiles: string[];
   /** What finalize turns a ready order into: "processing" stays so when fetched; the last one is signed by the next read. */
   finalizeTo: 'processing' | 'valid' | 'valid on the next read';
+  /** URL prefixes whose reads fail as a CA in trouble answers them (503). */
+  unreachable: Set<string>;
   /** Errors the next request of that kind answers (each used once); a function may change the CA's state first. */
   failNext: Partial<Record<Mutating, Error | (() => Error)>>;
   /** An order at `status` for these names, each with one authorization offering http-01 and dns-01 at `authzStatus`. */
@@ -78,6 +80,7 @@ export function fakeCa(): FakeCa {
     challenges: new Map(),
     profiles: [],
     finalizeTo: 'processing',
+    unreachable: new Set(),
     failNext: {},
     addOrder(status, names, authzStatus = 'pending') {
       const url = caUrls.order(ca.orders.size + 1);
@@ -111,6 +114,7 @@ export function fakeCa(): FakeCa {
   };
   const signOnRead = new Set<string>();
   const resource = (url: string): unknown => {
+    if ([...ca.unreachable].some((prefix) => url.startsWith(prefix))) throw problem('serverInternal', `${url} is not answering`, 503);
     const signed = signOnRead.delete(url) && ca.orders.get(url);
     if (signed) Object.assign(signed, { status: 'valid', certificate: `${url}/cert` });
     const found = ca.orders.get(url) ?? ca.authorizations.get(url) ?? ca.challenges.get(url);

@@ -21,11 +21,11 @@ function https(name: string, hostname: string, secret: string, more: Partial<Lis
   return { name, hostname, port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: secret }] }, ...more };
 }
 
-function edge(listeners: Listener[], annotations: Record<string, string> = LE): Gateway {
+function edge(listeners: Listener[], annotations: Record<string, string> = LE, extra: Partial<Gateway['metadata']> = {}): Gateway {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: { name: 'edge', namespace: NS, uid: OWNER.uid, annotations },
+    metadata: { name: 'edge', namespace: NS, uid: OWNER.uid, annotations, ...extra },
     spec: { gatewayClassName: 'edge-class', listeners },
   } as Gateway;
 }
@@ -97,6 +97,16 @@ const cases: ShimCase[] = [
     objects: [shimCertificate('web-tls', ['web.example.test'])],
     writes: ['delete Certificate web-tls'],
     certificates: { 'web-tls': null },
+    events: [],
+  },
+  {
+    name: 'the Gateway is being deleted (after a last edit): its Certificates are left to the garbage collector, not updated',
+    objects: [
+      edge([https('web', 'shop.example.test', 'web-tls')], LE, { deletionTimestamp: new Date('2026-01-01T00:00:00Z'), finalizers: ['foregroundDeletion'] }),
+      shimCertificate('web-tls', ['web.example.test']),
+    ],
+    writes: [],
+    certificates: { 'web-tls': { dnsNames: ['web.example.test'] } },
     events: [],
   },
   {

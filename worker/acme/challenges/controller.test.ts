@@ -217,6 +217,17 @@ const cases: Case[] = [
     status: { state: 'errored', presented: false, reason: 'urn:ietf:params:acme:error:unauthorized: account is not authorized for this challenge' },
   },
   {
+    name: 'the CA does not answer (503): nothing presented or written, the error goes to the queue, which retries with backoff',
+    given: (ca) => {
+      atCa(ca, 'pending');
+      ca.unreachable.add(URL);
+      return [acmeIssuer(), nginx, challenge(WEB)];
+    },
+    caCalls: [],
+    writes: [],
+    requeue: 'backoff',
+  },
+  {
     name: 'an IngressClass no controller serves: the reason says so, nothing accepted, looked at again in 30 s',
     given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), challenge(WEB)]),
     caCalls: [],
@@ -254,7 +265,7 @@ describe('Challenge controller', () => {
       const ca = fakeCa();
       const w = fakeAcmeWorker(c.given(ca), ca, { now: NOW, config: { ...answers.config, ...c.config } });
       const pass = createChallengeController(w.ctx).sync(`${NS}/${NAME}`);
-      if (c.requeue === 'backoff') await assert.rejects(pass);
+      if (c.requeue === 'backoff') await assert.rejects(pass, /serverInternal/);
       else assert.equal((await pass)?.requeueAfterMs, c.requeue);
 
       assert.deepEqual(ca.calls, c.caCalls, 'requests that change something at the CA');

@@ -60,6 +60,25 @@ const cases: Case[] = [
     requeue: 0,
   },
   {
+    name: 'the CA does not answer for the authorizations right after the new order: its URL is written anyway, so the retry resumes that order',
+    given: (ca) => {
+      ca.unreachable.add('https://ca.test/authz/');
+      return [acmeIssuer(), order([WEB])];
+    },
+    caCalls: ['newOrder web.example.test'],
+    status: { url: 'https://ca.test/order/1', state: 'pending' },
+    requeue: 'backoff',
+  },
+  {
+    name: 'an Order with its ACME order URL but no authorizations yet (an earlier pass could not read them): read now, no second ACME order',
+    given: (ca) => [acmeIssuer(), order([WEB], { url: ca.addOrder('pending', [WEB]).url, state: 'pending' })],
+    caCalls: [],
+    challenges: ['create web.example.test'],
+    status: { url: 'https://ca.test/order/1', state: 'pending' },
+    events: ['Normal Created'],
+    requeue: CHALLENGE_SAFETY_NET,
+  },
+  {
     name: 'an authorization the CA already holds valid: a Challenge only for the pending one',
     given: (ca) => {
       const { url } = ca.addOrder('pending', [WEB, 'www.example.test']);
