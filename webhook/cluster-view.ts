@@ -99,7 +99,7 @@ export interface WatchedClusterView extends ClusterView {
   readonly gatewayApi: CachesWhenServed | undefined;
 }
 
-export interface WatchedClusterViewOptions {
+interface WatchedClusterViewOptions {
   /** 'auto' (default): watch Gateways and ReferenceGrants while their CRDs are installed; 'off': never */
   gatewayApi?: 'auto' | 'off';
   /** how often API discovery is asked whether the Gateway API is served (default 30 s) */

@@ -12,7 +12,7 @@ export type NamespaceMode = Mode | 'off';
 
 export const isMode = (v: unknown): v is Mode => (MODES as readonly unknown[]).includes(v);
 
-export const NAMESPACE_MODE_LABEL = Labels.NamespaceTLS; // certgate.io/tls
+const NAMESPACE_MODE_LABEL = Labels.NamespaceTLS; // certgate.io/tls
 
 /** The mode for objects in a namespace: its certgate.io/tls label when valid, else the cluster mode. */
 export function namespaceMode(clusterMode: Mode, namespace: KubernetesObject | undefined): NamespaceMode {
@@ -20,9 +20,9 @@ export function namespaceMode(clusterMode: Mode, namespace: KubernetesObject | u
   return label === 'off' || isMode(label) ? label : clusterMode;
 }
 
-export type RuleResult = 'denied' | 'warned' | 'audited';
+type RuleResult = 'denied' | 'warned' | 'audited';
 
-export interface Decision {
+interface Decision {
   readonly allowed: boolean;
   readonly message?: string; // the denial text, every denying finding on its own line
   readonly warnings: string[];
@@ -30,12 +30,12 @@ export interface Decision {
 }
 
 // The API server may truncate longer warnings; cut them ourselves so the cut is predictable.
-export const MAX_WARNING_LENGTH = 256;
+const MAX_WARNING_LENGTH = 256;
 const clip = (s: string) => (s.length <= MAX_WARNING_LENGTH ? s : `${s.slice(0, MAX_WARNING_LENGTH - 3)}...`);
 
 // An object with thousands of bad hosts gets the first few problems and a count, not a message
 // of megabytes that the API server and kubectl would have to carry. Only those few are formatted.
-export const MAX_LISTED_FINDINGS = 20;
+const MAX_LISTED_FINDINGS = 20;
 
 /** The first MAX_LISTED_FINDINGS findings of a kind and how many there are. */
 class Listing {

@@ -21,7 +21,7 @@ export interface SecretWriter {
 }
 
 /** The Secrets an object writes, each with the DNS names its certificate covers. */
-export function secretsWrittenBy(kind: SecretWriter['kind'], obj: unknown): Array<{ secretName: string; names: string[] }> {
+function secretsWrittenBy(kind: SecretWriter['kind'], obj: unknown): Array<{ secretName: string; names: string[] }> {
   const spec = specOf(obj);
   if (kind === 'Certificate') {
     const s = asStr(spec.secretName);

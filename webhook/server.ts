@@ -11,7 +11,7 @@ import { BadReviewError, decodeReview, encodeReview, statusBody, type AdmissionR
 import type { ClusterView } from './cluster-view.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 
-export interface WebhookServerDeps {
+interface WebhookServerDeps {
   readonly config: HandlerConfig & { readonly maxBodyBytes?: number };
   readonly view: ClusterView;
   readonly tls: { readonly key: string; readonly cert: string };
@@ -36,10 +36,10 @@ export interface RunningWebhookServer {
 
 type Handler = (req: AdmissionRequest, ctx: { view: ClusterView; config: HandlerConfig }, bodyBytes: number) => HandlerResult;
 
-export type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** The two admission endpoints as plain node handlers (they use nothing from express). */
-export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics; logger: Logger }): {
+function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics; logger: Logger }): {
   validate: NodeHandler;
   mutate: NodeHandler;
 } {
@@ -92,7 +92,7 @@ export function createAdmissionHandlers(deps: Omit<WebhookServerDeps, 'tls' | 'l
   return { validate: admit(handleValidate, '/validate'), mutate: admit(handleMutate, '/mutate') };
 }
 
-export function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics }): express.Express {
+function createWebhookApp(deps: Omit<WebhookServerDeps, 'tls' | 'listen'> & { metrics: WebhookMetrics }): express.Express {
   const logger = deps.logger ?? log.child({ component: 'webhook' });
   const { metrics } = deps;
   const app = express();

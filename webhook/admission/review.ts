@@ -27,7 +27,7 @@ export interface AdmissionResponse {
   auditAnnotations?: Record<string, string>;
 }
 
-export interface AdmissionReview {
+interface AdmissionReview {
   apiVersion: 'admission.k8s.io/v1';
   kind: 'AdmissionReview';
   response: AdmissionResponse;

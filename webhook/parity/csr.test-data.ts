@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { toCryptoKeyPair, x509 } from '../../lib/pki/webcrypto.ts';
 import { usageExtensions } from '../../lib/pki/usages.ts';
 
-export interface CsrSpec {
+interface CsrSpec {
   dnsNames?: string[];
   /** Usage names to encode; [] encodes cert-manager's defaults. */
   usages?: string[];

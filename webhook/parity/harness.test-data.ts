@@ -46,7 +46,7 @@ const config = {
   productionLabel: { key: 'certgate.io/environment', value: 'production' },
 };
 
-export interface Verdict {
+interface Verdict {
   outcome: Outcome;
   /** Denial message or schema errors. */
   reason: string;
@@ -79,7 +79,7 @@ export function certgateVerdict(c: ParityCase): Verdict {
   };
 }
 
-export interface Counts {
+interface Counts {
   cases: number;
   same: number;
   different: number;

@@ -1,7 +1,7 @@
 // Well-known ACME directory URLs. Let's Encrypt's are checked exactly (a typo there is the most
 // common Issuer mistake and fails only later, at registration); the rest mark staging vs production.
-export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
-export const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
 // A Map: the host comes from the user's URL, and an object literal would answer "constructor".
 const LETSENCRYPT_HOSTS: ReadonlyMap<string, string> = new Map(

@@ -9,7 +9,7 @@ import { asArr, asObj, stringMap } from '../../lib/untrusted.ts';
 /** The one cert-manager.io annotation a secretTemplate may carry (it is for trust-manager/cainjector, not ours). */
 const ALLOWED_TEMPLATE_ANNOTATION = 'cert-manager.io/allow-direct-injection';
 
-export function secretNameFindings(spec: Record<string, unknown>): Finding[] {
+function secretNameFindings(spec: Record<string, unknown>): Finding[] {
   const secretName = spec.secretName;
   if (typeof secretName !== 'string' || secretName === '') {
     return [
@@ -27,7 +27,7 @@ export function secretNameFindings(spec: Record<string, unknown>): Finding[] {
     : [];
 }
 
-export function secretTemplateFindings(spec: Record<string, unknown>): Finding[] {
+function secretTemplateFindings(spec: Record<string, unknown>): Finding[] {
   const template = asObj(spec.secretTemplate);
   if (!template) return [];
   const out: Finding[] = [];
@@ -85,7 +85,7 @@ export function secretTemplateFindings(spec: Record<string, unknown>): Finding[]
   return out;
 }
 
-export function revisionHistoryFindings(spec: Record<string, unknown>): Finding[] {
+function revisionHistoryFindings(spec: Record<string, unknown>): Finding[] {
   const limit = spec.revisionHistoryLimit;
   if (limit === undefined || limit === null) return [];
   return typeof limit === 'number' && Number.isInteger(limit) && limit >= 1
@@ -101,7 +101,7 @@ export function revisionHistoryFindings(spec: Record<string, unknown>): Finding[
       ];
 }
 
-export function usageFindings(spec: Record<string, unknown>): Finding[] {
+function usageFindings(spec: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   asArr(spec.usages).forEach((u, i) => {
     if (typeof u !== 'string' || !isKnownUsage(u)) {
@@ -118,7 +118,7 @@ export function usageFindings(spec: Record<string, unknown>): Finding[] {
 }
 
 /** nameConstraints that name nothing (cert-manager refuses them); the rest is unsupported-field. */
-export function nameConstraintsFindings(spec: Record<string, unknown>): Finding[] {
+function nameConstraintsFindings(spec: Record<string, unknown>): Finding[] {
   const nc = asObj(spec.nameConstraints);
   if (!nc || nc.permitted != null || nc.excluded != null) return [];
   return [

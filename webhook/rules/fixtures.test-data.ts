@@ -1,10 +1,10 @@
 // Objects shared by the rule tests: a small cluster with issuers in several states.
 import { staticClusterView, type StaticObjects } from '../cluster-view.ts';
 
-export const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered' }] };
+const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered' }] };
 const notReady = { conditions: [{ type: 'Ready', status: 'False', reason: 'ErrRegisterACMEAccount', message: 'account registration failed: 403' }] };
 
-export function clusterIssuer(name: string, spec: unknown, status: unknown = ready) {
+function clusterIssuer(name: string, spec: unknown, status: unknown = ready) {
   return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec, status };
 }
 
@@ -15,14 +15,14 @@ export const http01Acme = {
     solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
   },
 };
-export const dns01Acme = {
+const dns01Acme = {
   acme: {
     server: 'https://acme-v02.api.letsencrypt.org/directory',
     privateKeySecretRef: { name: 'k' },
     solvers: [{ dns01: { rfc2136: { nameserver: '10.0.0.1' } } }],
   },
 };
-export const stagingAcme = {
+const stagingAcme = {
   acme: { server: 'https://acme-staging-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'k' }, solvers: [{ http01: { ingress: {} } }] },
 };
 

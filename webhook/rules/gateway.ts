@@ -18,7 +18,7 @@ import {
 import { isWildcard } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
-export type GatewayRuleOptions = IssuerRuleOptions;
+type GatewayRuleOptions = IssuerRuleOptions;
 
 const refField = (l: ListenerRef, i: number) => `spec.listeners[${l.index}].tls.certificateRefs[${i}]`;
 
@@ -111,7 +111,7 @@ function crossNamespaceFindings(meta: Meta, l: ListenerRef, view: ClusterView): 
 }
 
 /** Whether a ReferenceGrant lets Gateways of fromNamespace refer to Secret secretName in its namespace. */
-export function grantAllows(grant: unknown, fromNamespace: string, secretName: string): boolean {
+function grantAllows(grant: unknown, fromNamespace: string, secretName: string): boolean {
   const spec = specOf(grant);
   const from = asArr(spec.from).some((f) => {
     const o = asObj(f);

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { byteLength, dnsNameProblem, isWildcard, MAX_COMMON_NAME_BYTES } from '../../lib/identity-syntax.ts';
 import { asArr, asObj, asStr, metaOf, specOf, type Meta } from '../../lib/untrusted.ts';
 
-export type IngressRuleOptions = IssuerRuleOptions;
+type IngressRuleOptions = IssuerRuleOptions;
 
 interface TlsHost {
   entry: number; // index in spec.tls

@@ -13,7 +13,7 @@ export interface IssuerRuleOptions {
 }
 
 /** The issuer the annotations name (cert-manager's ingress-shim and gateway-shim reading), or undefined. */
-export function issuerFromAnnotations(a: Record<string, string>): (IssuerRefInput & { group: string; field: string }) | undefined {
+function issuerFromAnnotations(a: Record<string, string>): (IssuerRefInput & { group: string; field: string }) | undefined {
   const group = a[IngressAnnotations.IssuerGroup] || ISSUER_GROUP;
   if (a[IngressAnnotations.ClusterIssuer]) {
     return { kind: 'ClusterIssuer', name: a[IngressAnnotations.ClusterIssuer], group, field: `metadata.annotations["${IngressAnnotations.ClusterIssuer}"]` };

@@ -156,7 +156,7 @@ function gatewayRouteFindings(route: Obj, at: string): Finding[] {
 }
 
 /** host[:port] with an IPv4 address, a bracketed IPv6 address or a host name (cert-manager's ValidNameserver). */
-export function nameserverProblem(nameserver: string): string | undefined {
+function nameserverProblem(nameserver: string): string | undefined {
   const s = nameserver.trim();
   if (s === '') return 'is empty';
   let host: string;

@@ -93,7 +93,7 @@ export async function createServingCert(
   return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
 }
 
-export interface CertFacts {
+interface CertFacts {
   notBefore: Date;
   notAfter: Date;
   names: string[];

@@ -9,7 +9,7 @@ import { caBundleFor } from './ca-bundle.ts';
 import { certFacts, type ServingBundle } from './certs.ts';
 import { RE_READ_INTERVAL_MS, renewalTimeOf, type ServingCertPolicy } from './secret-store.ts';
 
-export interface RotatorDeps {
+interface RotatorDeps {
   readonly policy: ServingCertPolicy;
   /** Loads, creates or renews the bundle in the shared Secret (ensureServingBundle bound to a client). */
   readonly ensure: (now: Date) => Promise<ServingBundle>;

@@ -61,7 +61,7 @@ export function previousCaIsTrusted(previous: RetiringCa | undefined, now: Date)
   return previous !== undefined && now < previous.retireAt && now < certFacts(previous.certPem).notAfter;
 }
 
-export function bundleFromSecret(secret: SecretObject): ServingBundle | undefined {
+function bundleFromSecret(secret: SecretObject): ServingBundle | undefined {
   const d = secret.data ?? {};
   const bundle = {
     caCertPem: unb64(d[SECRET_KEYS.caCert]),
