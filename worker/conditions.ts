@@ -1,9 +1,8 @@
 // Status conditions as cert-manager writes them: lastTransitionTime changes only when the status
 // flips, observedGeneration records the spec generation the condition was computed from.
 import type { Condition } from '../api/types.generated.ts';
-import { semanticallyEqual } from '../lib/semantic-equal.ts';
 
-export type ConditionStatus = Condition['status'];
+type ConditionStatus = Condition['status'];
 
 export function getCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
@@ -43,10 +42,4 @@ export function setCondition(
 
 export function removeCondition(conditions: Condition[] | undefined, type: string): Condition[] {
   return (conditions ?? []).filter((c) => c.type !== type);
-}
-
-/** Whether two condition lists say the same thing (ignoring lastTransitionTime). */
-export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
-  const strip = (l: Condition[] | undefined) => (l ?? []).map(({ lastTransitionTime: _t, ...rest }) => rest).sort((x, y) => x.type.localeCompare(y.type));
-  return semanticallyEqual(strip(a), strip(b));
 }

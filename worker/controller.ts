@@ -7,7 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import { Priority, WorkQueue, type ReconcileResult } from '../lib/workqueue.ts';
 import type { Controller, WorkerContext } from './context.ts';
 
-export interface ControllerOptions {
+interface ControllerOptions {
   name: string;
   reconcile(key: string, log: Logger): Promise<ReconcileResult>;
   /** Keys to process when the controller starts. */

@@ -14,7 +14,7 @@ import { staleCaches, type CacheVerb } from '../lib/kube/informer.ts';
 import type { QueueController } from './controller.ts';
 import type { Controller, WorkerContext } from './context.ts';
 
-export const SOLVER_ROUTE_SELECTOR = `${Labels.HTTP01Solver}=${LabelValues.True}`;
+const SOLVER_ROUTE_SELECTOR = `${Labels.HTTP01Solver}=${LabelValues.True}`;
 
 export interface GatewayApiCaches {
   gateways: WatchedCache<Gateway>;

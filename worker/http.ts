@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ListenAddress } from './config.ts';
 
-export interface Listener {
+interface Listener {
   port: number;
   close(): Promise<void>;
 }

@@ -6,14 +6,14 @@ import type { ACMEIssuer, ClusterIssuer, Issuer, IssuerReference } from '../api/
 import type { WorkerConfig } from './config.ts';
 import type { WorkerContext } from './context.ts';
 
-export interface ResolvedIssuer {
+interface ResolvedIssuer {
   issuer: Issuer | ClusterIssuer;
   kind: 'Issuer' | 'ClusterIssuer';
   /** Where the issuer's Secrets live: resourceNamespaceFor(). */
   resourceNamespace: string;
 }
 
-export interface ResolvedAcmeIssuer extends ResolvedIssuer {
+interface ResolvedAcmeIssuer extends ResolvedIssuer {
   acme: ACMEIssuer;
 }
 

@@ -14,7 +14,7 @@ import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
 import type { WorkerContext } from './context.ts';
 
-export const SECRET_MEMO_TTL_MS = 5_000;
+const SECRET_MEMO_TTL_MS = 5_000;
 /** At most this many remembered answers (the oldest go first). */
 const MEMO_LIMIT = 20_000;
 

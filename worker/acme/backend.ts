@@ -19,7 +19,7 @@ import { rejectedTsigKeys } from './challenges/dns01/rfc2136.ts';
 const FIRST_ORDER_STATE_WAIT_MS = 5_000;
 
 /** CertificateRequest annotations copied to the Order (solver overrides set by the ingress shim). */
-export const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
+const ORDER_ANNOTATION_PREFIXES = ['acme.cert-manager.io/'];
 
 export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
   const rt = ctx.acme;

@@ -1,6 +1,5 @@
 // The ACME part of the worker: the IssuerBackend for ACME issuers, the Order and Challenge
 // controllers, and the renewal-information (ARI) controller. worker/main.ts starts these with the other controllers (leader only).
-import type { IssuerBackend } from '../issuance/backend.ts';
 import type { Controller } from '../context.ts';
 import type { AcmeContext } from './runtime.ts';
 import { createAcmeBackend } from './backend.ts';
@@ -13,5 +12,3 @@ export { createAcmeBackend };
 export function createAcmeControllers(ctx: AcmeContext): Controller[] {
   return [createOrderController(ctx), createChallengeController(ctx), createRenewalInfoController(ctx)];
 }
-
-export type { IssuerBackend };

@@ -21,7 +21,7 @@ import { createCertificateController, updateCertificateStatus, withoutUndefined 
 import { ariIdOf } from '../certificates/policy.ts';
 import { IssuerConfigError, isOurIssuerRef, resolveAcmeIssuer, resolveIssuer } from '../issuer-ref.ts';
 
-export const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
+const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
 
 export function createRenewalInfoController(ctx: AcmeContext): QueueController {
   // The last check per Certificate, so a cache that has not yet seen our own status write does

@@ -15,11 +15,11 @@ import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { Priority } from '../../lib/workqueue.ts';
 import { requestReader } from '../certificates/common.ts';
 
-export const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
+const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
 const RECHECK_MS = 5000;
 
 /** Issued, Failed, Denied or InvalidRequest: nothing more will happen to the request. */
-export function isFinal(cr: CertificateRequest): boolean {
+function isFinal(cr: CertificateRequest): boolean {
   const c = cr.status?.conditions;
   const ready = getCondition(c, ConditionTypes.Ready);
   if (ready?.status === 'True') return true;

@@ -75,7 +75,7 @@ export function currentRevisionRequest(ctx: WorkerContext, cert: Certificate): C
 }
 
 /** Certificates by "namespace/spec.secretName". */
-export function certificatesBySecret(ctx: WorkerContext): CacheIndex<Certificate> {
+function certificatesBySecret(ctx: WorkerContext): CacheIndex<Certificate> {
   return cacheIndex(ctx.caches.certificates, 'secretName', (c) => (c.spec?.secretName ? [`${c.metadata.namespace}/${c.spec.secretName}`] : []));
 }
 

@@ -23,7 +23,7 @@ import { readinessStatus, warnIfRenewalRuleIgnored } from './readiness.ts';
 export const ISSUING_CONTROLLER = 'certificates-issuing';
 
 /** Whether the request ended without a certificate (Failed, Denied or InvalidRequest). */
-export function requestFailure(cr: CertificateRequest): string | undefined {
+function requestFailure(cr: CertificateRequest): string | undefined {
   const c = cr.status?.conditions;
   // Denied first, as cert-manager: an approver's no stands even when a non-compliant issuer signed anyway.
   const denied = getCondition(c, ConditionTypes.Denied);

@@ -16,7 +16,7 @@ import { keySpecOf } from './spec-fields.ts';
 import { nextKeySecretNameFor } from '../object-names.ts';
 
 export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
-export const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';
+const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';
 
 export function createKeyManagerController(ctx: WorkerContext): QueueController {
   const ctrl = createCertificateController(ctx, {

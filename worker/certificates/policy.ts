@@ -25,7 +25,7 @@ import { getCondition } from '../conditions.ts';
 import { keySpecOf, requestedNames } from './spec-fields.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 
-export interface SecretEvaluation {
+interface SecretEvaluation {
   /** Why a new certificate is needed; undefined when the Secret is up to date. */
   reason?: string;
   message?: string;
@@ -39,7 +39,7 @@ export interface SecretEvaluation {
   renewalRuleIgnored?: string;
 }
 
-export type RenewalTimeSource = NonNullable<CertificateStatus['renewalTimeSource']>;
+type RenewalTimeSource = NonNullable<CertificateStatus['renewalTimeSource']>;
 
 /** ARI id of a certificate; undefined when it has none (no authority key identifier). */
 export function ariIdOf(leaf: X509Certificate): string | undefined {
@@ -78,12 +78,12 @@ const decode = (secret: V1Secret, key: string): string | undefined => {
 };
 
 /** spec.renewal.policy: Disabled (cert-manager v1.21): never renewed by itself; re-issued only when the Secret is unusable, the spec changes or on `certgate renew`. */
-export function renewalDisabled(cert: Certificate): boolean {
+function renewalDisabled(cert: Certificate): boolean {
   return (cert.spec as { renewal?: { policy?: string } }).renewal?.policy === 'Disabled';
 }
 
 /** The spec fields of the request that made the current certificate which no longer match the Certificate (cert-manager's RequestChanged). */
-export function requestChanges(cert: Certificate, request: CertificateRequest): string[] {
+function requestChanges(cert: Certificate, request: CertificateRequest): string[] {
   const out: string[] = [];
   const ms = (d: string | undefined) => {
     try {

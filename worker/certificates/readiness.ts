@@ -20,7 +20,7 @@ import { evaluateSecret } from './policy.ts';
 
 export const READINESS_CONTROLLER = 'certificates-readiness';
 
-export const RENEWAL_RULE_IGNORED_REASON = 'RenewalRuleIgnored';
+const RENEWAL_RULE_IGNORED_REASON = 'RenewalRuleIgnored';
 const DEFAULT_RULE_TEXT = 'a third of the lifetime is left (half for certificates of 10 days or less)';
 
 function readyMessage(renewalRuleIgnored: string | undefined): string {

@@ -16,7 +16,7 @@ import { currentRevisionRequest } from './common.ts';
 import { evaluateSecret } from './policy.ts';
 import { secretOwnerReferences, wantedSecretMetadata } from './secret-writer.ts';
 
-export interface MetadataDrift {
+interface MetadataDrift {
   reason: 'SecretManagedMetadataMismatch' | 'SecretTemplateMismatch';
   message: string;
   /** The Secret's labels and annotations with what is missing or wrong put back. */

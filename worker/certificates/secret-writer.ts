@@ -13,7 +13,7 @@ import { b64, readSecret, rememberWrittenSecret } from '../secrets.ts';
 import { requestedNames } from './spec-fields.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 
-export interface IssuedBundle {
+interface IssuedBundle {
   certificatePem: string;
   privateKeyPem: string;
   caPem?: string;
@@ -48,7 +48,7 @@ export function wantedSecretMetadata(cert: Certificate, names: CertificateNames)
 }
 
 /** Throws CertificateCheckError when the bundle must not be stored. */
-export function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: number): void {
+function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: number): void {
   let key;
   try {
     key = parsePrivateKeyPem(bundle.privateKeyPem);

@@ -10,14 +10,14 @@ import { DueHeap } from '../../lib/workqueue.ts';
 import { keyOf } from '../controller.ts';
 import { isIssuing } from './common.ts';
 
-export interface Waiting {
+interface Waiting {
   /** A user waits on it (new Certificate, spec changed); otherwise a renewal. */
   urgent: boolean;
   /** Renewals: when due (ms since epoch); the soonest goes first. */
   dueMs: number;
 }
 
-export interface IssuanceSlots {
+interface IssuanceSlots {
   /** True: go ahead and start issuing. False: parked; `start(key)` is called when a slot frees. */
   acquire(key: string, waiting: Waiting): boolean;
   /** Give back a slot acquired by a pass that then found nothing to issue. */

@@ -9,7 +9,7 @@ import type { WorkerContext } from '../context.ts';
 import { applyShimPlan } from '../ingress-shim/apply-plan.ts';
 import { planGateway } from './plan.ts';
 
-export const GATEWAY_SHIM_CONTROLLER = 'gateway-shim';
+const GATEWAY_SHIM_CONTROLLER = 'gateway-shim';
 
 export function createGatewayShimController(ctx: WorkerContext, gateways: WatchedCache<Gateway>): QueueController {
   const ctrl = createQueueController(ctx, {

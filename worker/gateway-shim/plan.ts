@@ -7,7 +7,7 @@ import type { IssuerRef } from '../config.ts';
 import { planShim, type IngressPlan } from '../ingress-shim/plan.ts';
 import { desiredGatewayCertificates, gatewayIssuer } from './spec.ts';
 
-export interface GatewayShimOptions {
+interface GatewayShimOptions {
   defaultIssuer?: IssuerRef;
   /** Listener protocols besides HTTPS and TLS that carry TLS (--gateway-api-extra-protocols). */
   extraProtocols?: readonly string[];

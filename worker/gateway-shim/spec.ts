@@ -13,7 +13,7 @@ import { gatewayListeners, IGNORE_TLS_LISTENERS_ANNOTATION, isSecretRef, TLS_PRO
 import { secretNameProblem, shimCertificate, shimCertificateBase, shimIssuer, solverAnnotations, type DesiredCertificates } from '../ingress-shim/spec.ts';
 
 /** Normal Event for a TLS listener the shim leaves out on purpose (cert-manager skips Passthrough silently). */
-export const SKIPPED_LISTENER_REASON = 'SkippedListener';
+const SKIPPED_LISTENER_REASON = 'SkippedListener';
 
 /** cert-manager.io/ignore-tls-listeners: comma-separated listener names, matched exactly. */
 function ignoredListeners(annotations: Record<string, string>): Set<string> {

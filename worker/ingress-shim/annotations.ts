@@ -28,7 +28,7 @@ function list(value: string | undefined): string[] {
  * double quotes may hold commas, and "" inside quotes is one quote. Handwritten because it is one
  * line of CSV, not worth a dependency.
  */
-export function splitCsvRecord(annotation: string, value: string): string[] {
+function splitCsvRecord(annotation: string, value: string): string[] {
   const out: string[] = [];
   let i = 0;
   for (;;) {
@@ -76,7 +76,7 @@ function integer(annotation: string, value: string, what: string, ok: (n: number
 }
 
 /** cert-manager.io/secret-template: JSON with only `annotations` and `labels`, no cert-manager.io/ annotation. */
-export function parseSecretTemplate(value: string): CertificateSpec['secretTemplate'] | undefined {
+function parseSecretTemplate(value: string): CertificateSpec['secretTemplate'] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);

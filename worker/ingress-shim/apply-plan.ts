@@ -11,7 +11,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { WorkerContext } from '../context.ts';
 import type { IngressPlan } from './plan.ts';
 
-export const CERTIFICATE_REFUSED_REASON = 'CertificateRefused';
+const CERTIFICATE_REFUSED_REASON = 'CertificateRefused';
 
 /** The API server refused the object itself (admission denial, invalid): retrying the same write cannot help. */
 const isRefusal = (e: unknown): e is KubeApiError => e instanceof KubeApiError && [400, 403, 422].includes(e.statusCode);

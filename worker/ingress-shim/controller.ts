@@ -13,7 +13,7 @@ import { withoutLostSecretClaims } from './secret-claims.ts';
 import { applyShimPlan } from './apply-plan.ts';
 import { cacheIndex } from '../cache-index.ts';
 
-export const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
+const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
 
 /** Ingresses by "namespace/secretName" of each tls entry (rivals for a Secret find each other without a list). */
 const ingressesBySecret = (ctx: WorkerContext) =>

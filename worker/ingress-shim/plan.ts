@@ -28,10 +28,10 @@ export interface IngressPlan {
 }
 
 /** The kind of object a shim makes Certificates for. */
-export type ShimOwnerKind = 'Ingress' | 'Gateway';
+type ShimOwnerKind = 'Ingress' | 'Gateway';
 
 /** Whether the Certificate is controlled by this object (by uid when known, as metav1.IsControlledBy). */
-export function ownedBy(cert: Certificate, kind: ShimOwnerKind, name: string, uid?: string): boolean {
+function ownedBy(cert: Certificate, kind: ShimOwnerKind, name: string, uid?: string): boolean {
   return !!cert.metadata.ownerReferences?.some((r) => r.kind === kind && r.controller && r.name === name && (!uid || r.uid === uid));
 }
 
@@ -75,7 +75,7 @@ export function planIngress(name: string, ingress: V1Ingress | undefined, certif
 }
 
 /** What a shim wants for one object: its Certificates and the Events saying what was left out, or undefined when not annotated. */
-export type Desire = () => { certificates: Certificate[]; skipped: string[]; notes?: PlannedEvent[] } | undefined;
+type Desire = () => { certificates: Certificate[]; skipped: string[]; notes?: PlannedEvent[] } | undefined;
 
 /**
  * The plan for one annotated object (an Ingress or a Gateway; undefined when it is gone): create

@@ -8,7 +8,7 @@ import type { IssuerRef } from '../config.ts';
 import type { PlannedEvent } from './plan.ts';
 import { IngressConfigError, ingressIssuer } from './spec.ts';
 
-export const SECRET_NAME_TAKEN_REASON = 'SecretNameTaken';
+const SECRET_NAME_TAKEN_REASON = 'SecretNameTaken';
 
 function claimantOf(ingress: V1Ingress): SecretClaimant {
   const created = ingress.metadata?.creationTimestamp as unknown;

@@ -16,7 +16,7 @@ import { subdomainProblem } from '../../lib/kube-name-syntax.ts';
 export { IngressConfigError } from './annotations.ts';
 
 /** kubectl's ApplySet label: copied to the Certificate it would make kubectl prune it (cert-manager#7306). */
-export const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
+const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
 
 /**
  * The issuer an Ingress asks for; undefined when it is not annotated for certgate. Throws
@@ -107,7 +107,7 @@ export function secretNameProblem(secretName: string): string | undefined {
 }
 
 /** What every Certificate of one annotated object shares: owner, labels, annotations, spec parts from its annotations, issuer. */
-export interface ShimCertificateBase {
+interface ShimCertificateBase {
   owner: { apiVersion: string; kind: string; name: string; uid: string; namespace: string };
   labels: Record<string, string>;
   annotations: Record<string, string>;

@@ -11,9 +11,9 @@ import { diffToJsonPatch } from '../../lib/json-patch.ts';
 import { addTransparentTls, defaultIssuerFor, issuerAnnotation, transparentTlsApplies } from '../../lib/transparent-tls.ts';
 import type { WorkerContext } from '../context.ts';
 
-export const TRANSPARENT_TLS_REASON = 'TransparentTLS';
-export const TRANSPARENT_TLS_SKIPPED_REASON = 'TransparentTLSSkipped';
-export const TRANSPARENT_TLS_FAILED_REASON = 'TransparentTLSFailed';
+const TRANSPARENT_TLS_REASON = 'TransparentTLS';
+const TRANSPARENT_TLS_SKIPPED_REASON = 'TransparentTLSSkipped';
+const TRANSPARENT_TLS_FAILED_REASON = 'TransparentTLSFailed';
 /** Fresh reads and patch attempts before giving the key back to the queue (which retries with backoff). */
 const MAX_ATTEMPTS = 5;
 

@@ -13,8 +13,8 @@ import { backendFor, type IssuerBackends } from '../issuance/backend.ts';
 import { resourceNamespaceFor } from '../issuer-ref.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 
-export const ISSUERS_CONTROLLER = 'issuers';
-export const CLUSTER_ISSUERS_CONTROLLER = 'clusterissuers';
+const ISSUERS_CONTROLLER = 'issuers';
+const CLUSTER_ISSUERS_CONTROLLER = 'clusterissuers';
 const NOT_READY_RECHECK_MS = 10_000;
 
 export function createIssuerControllers(ctx: WorkerContext, backends: IssuerBackends): QueueController[] {

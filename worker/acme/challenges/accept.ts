@@ -19,7 +19,7 @@ export function challengeEndpoint(client: AcmeClient): ChallengeEndpoint {
   };
 }
 
-export type AcceptOutcome = 'accepted' | 'already-moved-on';
+type AcceptOutcome = 'accepted' | 'already-moved-on';
 
 /** Accepts the challenge; when the CA refuses, re-reads it and counts a challenge past "pending" as progress. */
 export async function acceptOnce(ca: ChallengeEndpoint, url: string): Promise<AcceptOutcome> {

@@ -7,7 +7,7 @@ import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileChallenge } from './reconcile.ts';
 import { createChallengeSlots } from './slots.ts';
 
-export const CHALLENGES_CONTROLLER = 'challenges';
+const CHALLENGES_CONTROLLER = 'challenges';
 
 export function createChallengeController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const challenges = ctx.caches.challenges;

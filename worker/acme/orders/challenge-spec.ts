@@ -47,7 +47,7 @@ export function buildChallenge(order: Order, authz: ACMEAuthorization, selected:
  * Certificate annotations (set by the ingress shim or by hand, copied Certificate -> CR -> Order)
  * that override the HTTP-01 ingress, cert-manager's names.
  */
-export const OverrideAnnotations = Object.freeze({
+const OverrideAnnotations = Object.freeze({
   IngressName: CertificateAnnotations.HTTP01IngressNameOverride,
   IngressClass: CertificateAnnotations.HTTP01IngressClassOverride,
   IngressClassName: CertificateAnnotations.HTTP01IngressClassNameOverride,

@@ -6,7 +6,7 @@ import type { AcmeContext } from '../runtime.ts';
 import { acmeReconcileBackoff } from '../runtime.ts';
 import { reconcileOrder } from './reconcile.ts';
 
-export const ORDERS_CONTROLLER = 'orders';
+const ORDERS_CONTROLLER = 'orders';
 
 export function createOrderController(ctx: AcmeContext, opts: { concurrency?: number } = {}): QueueController {
   const orders = ctx.caches.orders;

@@ -77,7 +77,7 @@ const PROVIDERS: Record<string, () => Promise<ProviderFactory>> = {
   cloudDNS: async () => (await import('./clouddns.ts')).cloudDnsProvider,
 };
 
-export const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
+const SUPPORTED_DNS01_PROVIDERS = Object.keys(PROVIDERS);
 
 /** The dns01 field that names the provider (the one key besides cnameStrategy), or undefined. */
 export function providerField(solver: ACMEChallengeSolverDNS01): string | undefined {
@@ -137,7 +137,7 @@ export async function solverCredentialProblems(
 }
 
 /** The Secret references a dns01 solver needs to work, with where each is set (for the Issuer's readiness). */
-export function solverSecretRefs(solver: ACMEChallengeSolverDNS01, at: string): Array<{ ref: SecretKeySelector; where: string }> {
+function solverSecretRefs(solver: ACMEChallengeSolverDNS01, at: string): Array<{ ref: SecretKeySelector; where: string }> {
   const out: Array<{ ref: SecretKeySelector; where: string }> = [];
   const field = providerField(solver);
   if (!field) return out;

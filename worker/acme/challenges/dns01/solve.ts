@@ -7,17 +7,17 @@ import { DnsLookup, describeAnswers, fqdnOf } from '../../../../lib/dns/propagat
 import type { WorkerContext } from '../../../context.ts';
 import { dns01ProviderFor, Dns01ProviderError, providerField, type TxtRecordRequest } from './provider.ts';
 
-export const challengeRecordName = (ch: Challenge): string => fqdnOf(`_acme-challenge.${ch.spec.dnsName.replace(/^\*\./, '')}`);
+const challengeRecordName = (ch: Challenge): string => fqdnOf(`_acme-challenge.${ch.spec.dnsName.replace(/^\*\./, '')}`);
 
 /** Resolvers for the shared checks: --dns01-recursive-nameservers, else --acme-dns-nameserver, else the system's. */
-export function dnsLookupFor(ctx: WorkerContext): DnsLookup {
+function dnsLookupFor(ctx: WorkerContext): DnsLookup {
   const d = ctx.config.dns01;
   const recursive = d?.recursiveNameservers?.length ? d.recursiveNameservers : ctx.config.acmeDnsNameserver ? [ctx.config.acmeDnsNameserver] : [];
   return new DnsLookup({ recursive, recursiveOnly: d?.recursiveOnly ?? false, authoritativePort: d?.authoritativePort ?? 53 });
 }
 
 /** Where this Challenge's TXT value goes and in which zone; lookup failures are provider errors (retried). */
-export async function txtRecordFor(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<TxtRecordRequest> {
+async function txtRecordFor(ctx: WorkerContext, ch: Challenge, resourceNamespace: string): Promise<TxtRecordRequest> {
   const lookup = dnsLookupFor(ctx);
   const name = challengeRecordName(ch);
   try {

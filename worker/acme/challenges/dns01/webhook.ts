@@ -5,10 +5,10 @@ import type { ACMEChallengeSolverDNS01 } from '../../../../api/types.generated.t
 import { KubeApiError } from '../../../../lib/kube/client.ts';
 import { Dns01ProviderError, type Dns01Provider, type ProviderContext, type TxtRecordRequest } from './provider.ts';
 
-export const WEBHOOK_PAYLOAD_API_VERSION = 'webhook.acme.cert-manager.io/v1alpha1';
+const WEBHOOK_PAYLOAD_API_VERSION = 'webhook.acme.cert-manager.io/v1alpha1';
 
 /** The request half of a ChallengePayload, field for field as cert-manager sends it. */
-export interface ChallengeRequest {
+interface ChallengeRequest {
   uid: string;
   action: 'Present' | 'CleanUp';
   type: 'dns-01';
@@ -21,13 +21,13 @@ export interface ChallengeRequest {
   config?: unknown;
 }
 
-export interface ChallengeResponse {
+interface ChallengeResponse {
   uid?: string;
   success?: boolean;
   status?: { message?: string; reason?: string; code?: number };
 }
 
-export interface ChallengePayload {
+interface ChallengePayload {
   apiVersion: typeof WEBHOOK_PAYLOAD_API_VERSION;
   kind: 'ChallengePayload';
   request?: ChallengeRequest;

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { Resolver } from 'node:dns/promises';
 import { isIPv6, type LookupFunction } from 'node:net';
 
-export interface Http01SelfCheckOptions {
+interface Http01SelfCheckOptions {
   port: number;
   /** Resolve names through this DNS server instead of the system resolver. */
   nameserver?: { host: string; port: number };

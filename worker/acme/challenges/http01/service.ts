@@ -11,7 +11,7 @@ import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, type KubeClient } from '../../../../lib/kube/client.ts';
 import { http01SolverName, shortHash } from '../../../object-names.ts';
 
-export interface SolverServiceRef {
+interface SolverServiceRef {
   namespace: string;
   name: string;
   port: number;
