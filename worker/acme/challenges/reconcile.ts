@@ -19,6 +19,7 @@ import { http01SelfCheck } from './http01/self-check.ts';
 import { cleanUpDns01, dns01SelfCheck, presentDns01 } from './dns01/solve.ts';
 import { Dns01ProviderError } from './dns01/provider.ts';
 import type { ChallengeSlots } from './slots.ts';
+import { http01SolverName } from '../../object-names.ts';
 
 const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy];
 
@@ -148,10 +149,14 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
 
 async function present(ctx: AcmeContext, ch: Challenge, resourceNamespace: string): Promise<void> {
   if (ch.spec.type === 'HTTP-01') {
+    // The Service and the route that names it are made side by side (one round trip, not two): a
+    // route may name a Service a moment before it exists, and the self-check waits for both.
     const svc = ctx.config.solverService;
-    const serviceName = await ensureSolverService(ctx.client, ch, svc);
-    if (usesGatewayRoute(ch)) await ensureHttpRoute(ctx, ch, serviceName, svc.port);
-    else await ensureRoute(ctx.client, ch, serviceName, svc.port);
+    const serviceName = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
+    await Promise.all([
+      ensureSolverService(ctx.client, ch, svc),
+      usesGatewayRoute(ch) ? ensureHttpRoute(ctx, ch, serviceName, svc.port) : ensureRoute(ctx.client, ch, serviceName, svc.port),
+    ]);
   } else {
     await presentDns01(ctx, ch, resourceNamespace);
   }
@@ -188,9 +193,7 @@ async function certificateOf(ctx: AcmeContext, ch: Challenge): Promise<Certifica
 async function cleanup(ctx: AcmeContext, ch: Challenge): Promise<void> {
   ctx.acme.selfCheckStarted.delete(ch.metadata.uid!);
   if (ch.spec.type === 'HTTP-01') {
-    if (usesGatewayRoute(ch)) await removeHttpRoute(ctx, ch);
-    else await removeRoute(ctx.client, ch);
-    await deleteSolverService(ctx.client, ch);
+    await Promise.all([usesGatewayRoute(ch) ? removeHttpRoute(ctx, ch) : removeRoute(ctx.client, ch), deleteSolverService(ctx.client, ch)]);
     return;
   }
   const issuerNs = resourceNamespaceFor(ctx.config, ch.spec.issuerRef, ch.metadata.namespace!);
