@@ -71,6 +71,8 @@ for (const name of args.only) {
     const { runMemoryBench } = await import('./memory.ts');
     const r = await runMemoryBench(args.quick ? { secrets: 500, certificates: 10 } : { secrets: 2000, certificates: 50 });
     say(r.markdown);
+    const { runWorkerRssBench } = await import('./worker-rss.ts');
+    say((await runWorkerRssBench({ caBurst: args.caBurst ?? (args.quick ? 50 : 500) })).markdown);
   } else if (name === 'admission-cost') {
     const { runAdmissionCostBench } = await import('./admission-cost.ts');
     const r = await runAdmissionCostBench({ requests: args.quick ? 5 : 20 });

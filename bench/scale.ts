@@ -5,7 +5,7 @@
 // Prints: time from worker start until every Certificate is Ready; how long a Certificate applied
 // while the others are in flight took to become Ready; the worker's RSS over time (sampled from
 // /proc) and the API server's; the worker's API requests per Certificate.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
+import { buildCompiledWorker, COMPILED_CERTGATE, REPO } from './compiled-worker.ts';
 import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory } from './report.ts';
 
 export interface ScaleOptions {
@@ -29,8 +30,6 @@ export interface ScaleOptions {
   timeoutMs?: number;
 }
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const BUILD_DIR = join(REPO, '.bench', 'dist');
 const NS = 'bench-scale';
 const started = performance.now();
 const progress = (msg: string) => process.stderr.write(`[scale ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
@@ -92,14 +91,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
   let api: ReturnType<typeof startChild> | undefined;
   let worker: ReturnType<typeof startChild> | undefined;
   try {
-    if (opts.build !== false) {
-      progress(`compiling the worker (tsconfig.build.json) into ${BUILD_DIR}`);
-      const built = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
-        cwd: REPO,
-        encoding: 'utf8',
-      });
-      if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
-    }
+    if (opts.build !== false) buildCompiledWorker(progress);
     api = startChild(['--import', 'tsx', 'test/apiserver/main.ts', '--dir', dir]);
     const kubeconfig = await Promise.race([
       api.firstLine,
@@ -152,12 +144,11 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     await cache.start();
 
     progress('starting the compiled worker');
-    const workerMain = join(BUILD_DIR, 'bin', 'certgate.js');
     // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker alone.
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     worker = startChild([
       ...nodeArgs,
-      workerMain,
+      COMPILED_CERTGATE,
       'worker',
       '--kubeconfig',
       kubeconfig,

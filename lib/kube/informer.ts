@@ -267,6 +267,9 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
   }
 
   private upsert(obj: T): void {
+    // Field ownership is for server-side apply; no reader of a cache needs it, and it is often the
+    // larger part of a small object (a PUT without it leaves the server's copy as it is).
+    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     let bucket = this.objects.get(ns);

@@ -98,10 +98,7 @@ const priorityOf = (c: Certificate): Priority => (isIssuing(c) ? Priority.High :
 export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
   const certs = ctx.caches.certificates;
   const bySecret = certificatesBySecret(ctx);
-  // A Certificate added while the controller runs (not one of the cache's first list) was just
-  // created, most likely by a user who waits for it: it goes ahead of thousands queued at start.
-  certs.on('add', (c: Certificate) => ctrl.enqueue(c, ctrl.queue.started ? Priority.High : priorityOf(c)));
-  for (const verb of ['update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
+  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
   // Our own status write is the news the next controller waits for: queue it now, not when the watch returns it.
   certificateReader(ctx).onWrite((c) => ctrl.enqueue(c, priorityOf(c)));
   const fromSecret = (s: V1Secret) => {

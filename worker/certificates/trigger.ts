@@ -34,6 +34,12 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     (cert) => certificateReader(ctx).get(cert.metadata.namespace, cert.metadata.name!) ?? cert,
   );
   certificateReader(ctx).onWrite((cert) => slots.seen(cert));
+  // A Certificate added while the worker runs (not one of the cache's first list) was just created,
+  // most likely by a user who waits for it: its first look goes ahead of thousands queued at start
+  // (and a parked one is started newest first). The other controllers follow once it is Issuing.
+  ctx.caches.certificates.on('add', (cert: Certificate) => {
+    if (ctrl.queue.started) ctrl.enqueue(cert, Priority.High);
+  });
   const ctrl = createCertificateController(ctx, {
     name: TRIGGER_CONTROLLER,
     // Most passes end at the first look (up to date, backing off, or parked for a slot) without a
