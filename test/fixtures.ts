@@ -10,9 +10,9 @@ import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { runCommand, type CommandResult } from './run-command.ts';
 
 /** Default ceiling of waitFor: far above what a step needs on an idle machine, so load does not fail it. */
-export const WAIT_CEILING_MS = 60_000;
+const WAIT_CEILING_MS = 60_000;
 
-export interface WaitOptions {
+interface WaitOptions {
   /** Ceiling; WAIT_CEILING_MS by default. */
   timeoutMs?: number;
   everyMs?: number;

@@ -4,14 +4,14 @@
 // busy or not. Used by tests that must fail when something goes quadratic.
 import { Session } from 'node:inspector/promises';
 
-export interface WorkCount {
+interface WorkCount {
   /** Block and function executions in matching scripts. */
   readonly total: number;
   /** The same per function (file:function), largest first. */
   readonly top: ReadonlyArray<{ fn: string; count: number }>;
 }
 
-export interface WorkCounter {
+interface WorkCounter {
   /** Runs fn and counts the blocks it ran in scripts whose URL contains one of the path parts. */
   count(fn: () => unknown): Promise<WorkCount>;
   close(): void;

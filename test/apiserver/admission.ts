@@ -17,7 +17,7 @@ export interface UserInfo {
 }
 export type ServiceResolver = (namespace: string, name: string, port: number) => string;
 
-export interface AdmissionAttributes {
+interface AdmissionAttributes {
   operation: Operation;
   type: ResourceType;
   subresource?: string;

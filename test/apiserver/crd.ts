@@ -67,7 +67,7 @@ function defaultDeprecationWarning(deprecated: string, spec: KObj): string {
 }
 
 /** Like CompareKubeAwareVersionStrings: GA > beta > alpha, then major, then minor; other names sort below, reversed lexically. */
-export function compareKubeVersions(a: string, b: string): number {
+function compareKubeVersions(a: string, b: string): number {
   if (a === b) return 0;
   const parse = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);

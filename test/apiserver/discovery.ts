@@ -1,6 +1,6 @@
 // Discovery documents (/version, /api, /apis, APIResourceLists) in the legacy (unaggregated)
 // format; clients asking for aggregated discovery fall back to it, as with older servers.
-import { apiVersionOf, type Registry, type ResourceType } from './registry.ts';
+import type { Registry, ResourceType } from './registry.ts';
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -61,5 +61,3 @@ export function apiResourceList(types: ResourceType[], groupVersion: string): Re
 export function typesIn(registry: Registry, group: string, version: string): ResourceType[] {
   return registry.all().filter((t) => t.group === group && t.version === version);
 }
-
-export { apiVersionOf };

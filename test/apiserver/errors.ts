@@ -5,7 +5,7 @@ export interface StatusCause {
   message: string;
   field?: string;
 }
-export interface StatusDetails {
+interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;

@@ -24,9 +24,9 @@ export interface AuthorizationAttributes {
   name?: string;
   namespace?: string;
 }
-export type Authorizer = (a: AuthorizationAttributes) => boolean;
+type Authorizer = (a: AuthorizationAttributes) => boolean;
 
-export interface HttpDeps {
+interface HttpDeps {
   registry: Registry;
   rest: Rest;
   watches: WatchHub;

@@ -15,7 +15,7 @@ type PathKey = string;
 const SEP = '\u0000';
 type ListType = { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: string[] };
 
-export interface ManagedFieldsEntry {
+interface ManagedFieldsEntry {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
@@ -140,7 +140,7 @@ function fromFieldsV1(fields: KObj | undefined): Set<PathKey> {
 }
 
 /** structured-merge-diff's Path.String(): .spec.containers[name="a"].image, [="x"] for set members. */
-export function displayPath(p: PathKey): string {
+function displayPath(p: PathKey): string {
   return p
     .split(SEP)
     .map((el) => {

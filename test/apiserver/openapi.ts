@@ -3,7 +3,7 @@
 // schemas for `kubectl explain`. Strategic merge patch is not advertised, so kubectl computes it
 // from its compiled-in types, which is what it does for built-in kinds anyway.
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type Registry, type ResourceType } from './registry.ts';
+import type { Registry, ResourceType } from './registry.ts';
 
 const gvPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
 const schemaName = (t: ResourceType): string => `${(t.group || 'io.k8s.api.core').split('.').reverse().join('.')}.${t.version}.${t.kind}`;
@@ -58,5 +58,3 @@ export function openApiGroupVersion(registry: Registry, group: string, version: 
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }
-
-export { apiVersionOf };

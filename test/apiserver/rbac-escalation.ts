@@ -15,7 +15,7 @@ const FULL_AUTHORITY: PolicyRule[] = [
   { nonResourceURLs: ['*'], verbs: ['*'] },
 ];
 
-export interface EscalationRequest {
+interface EscalationRequest {
   type: ResourceType;
   user: UserInfo;
   namespace?: string;
@@ -66,7 +66,7 @@ function onlyGcFieldsChanged(obj: KObj, old: KObj): boolean {
 }
 
 /** validation.Covers: the servant rules broken down to one group/resource/verb(/name) each, minus those an owner rule covers. */
-export function uncovered(owner: PolicyRule[], servant: PolicyRule[]): PolicyRule[] {
+function uncovered(owner: PolicyRule[], servant: PolicyRule[]): PolicyRule[] {
   return servant.flatMap(breakdown).filter((sub) => !owner.some((o) => ruleCovers(o, sub)));
 }
 

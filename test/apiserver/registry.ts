@@ -71,7 +71,7 @@ const secretColumns = [
   { name: 'Data', get: (o: any) => Object.keys(o.data ?? {}).length },
 ];
 
-export const BUILTIN_TYPES: ResourceType[] = [
+const BUILTIN_TYPES: ResourceType[] = [
   builtin('', 'v1', 'Namespace', 'namespaces', false, {
     shortNames: ['ns'],
     statusSubresource: true,

@@ -46,7 +46,7 @@ export interface RequestContext {
 }
 
 /** prefixFromUserAgent: without a fieldManager, writes are owned by the User-Agent's product name (up to the first "/"). */
-export function managerOf(ctx: RequestContext): string {
+function managerOf(ctx: RequestContext): string {
   if (ctx.fieldManager) return ctx.fieldManager;
   return [...(ctx.userAgent ?? '').split('/')[0]]
     .filter((c) => c >= ' ' && c !== '\x7f')
@@ -61,14 +61,14 @@ const writeInfo = (ctx: RequestContext): WriteInfo => ({
   subresource: ctx.subresource,
 });
 
-export interface RestHooks {
+interface RestHooks {
   /** called after every stored change (not for dry runs) */
   changed(type: ResourceType, obj: KObj, deleted: boolean): void;
   /** checks a create or update after mutating admission, before validation (RBAC escalation prevention); throws to refuse */
   guard?(ctx: RequestContext, obj: KObj, old?: KObj): void;
 }
 
-export interface ListQuery {
+interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;

@@ -10,7 +10,7 @@ export interface StoreEvent {
   obj: KObj;
   prev?: KObj;
 }
-export type Listener = (e: StoreEvent) => void;
+type Listener = (e: StoreEvent) => void;
 
 const objKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 const byKey = (a: KObj, b: KObj): number => {

@@ -8,7 +8,7 @@ import { warningHeaders } from './http.ts';
 import type { ResourceType } from './registry.ts';
 import type { KObj, Storage, StoreEvent } from './storage.ts';
 
-export interface WatchParams {
+interface WatchParams {
   type: ResourceType;
   namespace?: string;
   labelSelector?: string;

@@ -13,12 +13,12 @@ import ts from 'typescript';
 const loaded = dockerignoreModule as unknown as { default?: () => Ignore };
 const dockerignore = (typeof loaded === 'function' ? loaded : loaded.default!) as () => Ignore;
 
-export interface Stage {
+interface Stage {
   name?: string;
   from: string;
   lines: string[];
 }
-export interface Copy {
+interface Copy {
   sources: string[];
   dest: string;
 }
@@ -49,7 +49,7 @@ export function contextCopies(stage: Stage): Copy[] {
 }
 
 /** Files of the build context under `path` (relative to root) that .dockerignore lets through. */
-export function contextFiles(root: string, path: string, ignore: string[]): string[] {
+function contextFiles(root: string, path: string, ignore: string[]): string[] {
   const ig = dockerignore().add(ignore);
   const out: string[] = [];
   const walk = (rel: string) => {

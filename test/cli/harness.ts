@@ -10,7 +10,7 @@ import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } f
 import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';
 
-export interface CliRun {
+interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
@@ -48,7 +48,7 @@ export async function makeCa(commonName = 'certgate test CA', now = new Date()):
   return { key, keyPem: encodePrivateKeyPem(key), certPem };
 }
 
-export interface LeafOptions {
+interface LeafOptions {
   dnsNames: string[];
   commonName?: string;
   issuer: KeyPair;
@@ -96,7 +96,7 @@ export function tlsSecret(
 /** The ClusterIssuer the CLI tests' Certificates name (test/fixtures.ts certificate() defaults to a SelfSigned Issuer). */
 export const LETSENCRYPT = { name: 'letsencrypt', kind: 'ClusterIssuer' } as const;
 
-export function ownerRef(owner: KubernetesObject) {
+function ownerRef(owner: KubernetesObject) {
   return [
     { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true },
   ];

@@ -259,7 +259,7 @@ export async function createClusterIssuer(cluster: TestCluster, name: string, sp
   return cluster.createClusterObject(Resources.ClusterIssuer, { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec });
 }
 
-export interface TestCsr {
+interface TestCsr {
   key: KeyObject;
   csrPem: string;
 }

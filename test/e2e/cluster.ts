@@ -15,10 +15,10 @@ import { KubeClient, isAlreadyExists, isNotFound, loadKubeConfig } from '../../l
 import { startApiServer, type EmbeddedApiServer, type StartOptions } from '@certgate/embedded-apiserver';
 
 /** This process's run id: a test file's module-level names (e.g. the cluster resource namespace) use it. */
-export const RUN_ID = `r${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
+const RUN_ID = `r${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
 
 /** The label createClusterObject() puts on every cluster-scoped object, valued with the run id. */
-export const RUN_LABEL = 'certgate.io/e2e-run';
+const RUN_LABEL = 'certgate.io/e2e-run';
 
 /** `--cluster-issuer-selector` for the run's workers: only the ClusterIssuers this run created are theirs. */
 export function runClusterIssuerSelector(runId: string = RUN_ID): string {
@@ -54,7 +54,7 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export interface ClusterOptions {
+interface ClusterOptions {
   /** a real cluster's kubeconfig; default: realClusterKubeconfig() */
   kubeconfig?: string;
   runId?: string;

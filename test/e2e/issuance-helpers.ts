@@ -51,7 +51,7 @@ export function testWorkerConfig(namespace: string, extraArgs: string[] = []): W
  * `--namespace NAMESPACE` for a certgate process (worker or solver) an e2e test starts; throws on an empty
  * namespace or extra args that set their own, so no test process watches the whole cluster.
  */
-export function scopeArgs(namespace: string, extraArgs: readonly string[] = []): string[] {
+function scopeArgs(namespace: string, extraArgs: readonly string[] = []): string[] {
   if (!namespace) throw new Error('e2e certgate processes need the namespace they may touch (a runName()); none given');
   if (extraArgs.some((a) => a === '--namespace' || a.startsWith('--namespace='))) throw new Error('pass the namespace as its own argument, not in extraArgs');
   return ['--namespace', namespace];

@@ -40,7 +40,7 @@ export async function registerLocalWebhook(
   }
 }
 
-export interface LocalWebhookOptions {
+interface LocalWebhookOptions {
   /** The configurations registerLocalWebhook() created; the webhook puts its CA into them. */
   configName: string;
   port: number;

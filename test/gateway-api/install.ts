@@ -14,7 +14,7 @@ import { isAlreadyExists, isNotFound, type KubeClient } from '../../lib/kube/cli
 export const GATEWAY_API_CRD_DIR = fileURLToPath(new URL('./crds/', import.meta.url));
 
 /** The kinds the vendored CRDs serve, as certgate reads them. */
-export const GATEWAY_API_RESOURCES: readonly ResourceDescriptor[] = [Resources.GatewayClass, Resources.Gateway, Resources.HTTPRoute, Resources.ReferenceGrant];
+const GATEWAY_API_RESOURCES: readonly ResourceDescriptor[] = [Resources.GatewayClass, Resources.Gateway, Resources.HTTPRoute, Resources.ReferenceGrant];
 
 /** The vendored CRDs, parsed (GatewayClass, Gateway, HTTPRoute, ReferenceGrant). */
 export function gatewayApiCrds(): CustomResourceDefinition[] {

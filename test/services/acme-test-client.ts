@@ -37,7 +37,7 @@ export async function newAcmeClient(pebble: PebbleServer): Promise<acme.Client> 
   return client;
 }
 
-export interface Issued {
+interface Issued {
   certificatePem: string;
   leaf: X509Certificate;
   chain: X509Certificate[];
@@ -76,7 +76,7 @@ export async function issueCertificate(
   return { certificatePem, leaf: chain[0], chain };
 }
 
-export function splitPem(bundle: string): string[] {
+function splitPem(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 

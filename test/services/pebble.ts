@@ -36,13 +36,13 @@ export interface PebbleOptions {
 export type PebbleVersion = '2.4' | '2.10';
 
 /** The profiles a 2.10 pebble offers: those of its example config (validity in seconds). */
-export const PEBBLE_PROFILES = Object.freeze({
+const PEBBLE_PROFILES = Object.freeze({
   default: { description: 'The profile you know and love', validityPeriod: 90 * 86_400 },
   shortlived: { description: 'A short-lived cert profile, without actual enforcement', validityPeriod: 6 * 86_400 },
 });
 
 /** Where the pebble binary of `version` lives; throws a clear error when it was not installed. */
-export function pebbleBinary(version: PebbleVersion): string {
+function pebbleBinary(version: PebbleVersion): string {
   if (version === '2.4') return 'pebble';
   const path = resolve(import.meta.dirname, '../../.tools/pebble-2.10/usr/bin/pebble');
   if (!existsSync(path)) throw new Error(`pebble 2.10 is not installed at ${path}: run bash scripts/ensure-tools.sh`);

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
-export interface ServerTls {
+interface ServerTls {
   caCertPem: string;
   certPem: string;
   keyPem: string;

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { ManagedProcess, makeLogDir } from './process.ts';
 import { freePort } from './ports.ts';
 
-export interface PrometheusTarget {
+interface PrometheusTarget {
   job: string;
   /** host:port serving /metrics over plain HTTP. */
   address: string;

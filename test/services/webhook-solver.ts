@@ -35,7 +35,7 @@ export interface WebhookSolver {
   stop(): Promise<void>;
 }
 
-export interface WebhookSolverOptions {
+interface WebhookSolverOptions {
   /** Where TXT values are written; without it only `publish: "never"` and `fail` configs work. */
   bind?: BindServer;
   groupName: string;

@@ -45,7 +45,7 @@ export async function testTls(names: string[] = ['localhost', '127.0.0.1'], vali
   return { caPem: ca.caCertPem, key: leaf.keyPem, cert: leaf.certPem };
 }
 
-export interface HttpAnswer {
+interface HttpAnswer {
   status: number;
   contentType: string;
   body: any; // parsed JSON when it parses, else the text

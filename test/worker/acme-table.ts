@@ -1,14 +1,13 @@
 // The objects of the ACME controller tables (Order and Challenge): an ACME Issuer, an Order for
 // web.example.test in the state the CA's fake holds, and the Challenges it owns.
 import type { ACMEChallengeSolver, Challenge, ChallengeStatus, Issuer, Order, OrderSpec, OrderStatus } from '../../api/types.generated.ts';
-import type { RecordedWrite } from './fake-context.ts';
 import { CA, caUrls, type FakeCa } from './fake-acme.ts';
 import { challengeName } from '../../worker/object-names.ts';
 
 export const NS = 'apps';
 export const ORDER = 'web-1';
 export const ORDER_UID = 'order-web-1-uid';
-export const CSR_PEM = '-----BEGIN CERTIFICATE REQUEST-----\nMIIfake\n-----END CERTIFICATE REQUEST-----\n';
+const CSR_PEM = '-----BEGIN CERTIFICATE REQUEST-----\nMIIfake\n-----END CERTIFICATE REQUEST-----\n';
 
 /** An ACME Issuer "le" in NS with these solvers (default: HTTP-01 through an Ingress of class nginx). */
 export function acmeIssuer(solvers: ACMEChallengeSolver[] = [{ http01: { ingress: { ingressClassName: 'nginx' } } }]): Issuer {
@@ -92,6 +91,3 @@ export function challenge(name: string, status?: ChallengeStatus, more: { uid?: 
     ...(status ? { status } : {}),
   };
 }
-
-/** A write as the tables list it: "verb Kind name", with "/status" for status writes. */
-export const described = (x: RecordedWrite) => `${x.verb} ${x.kind} ${x.name}${x.subresource ? `/${x.subresource}` : ''}`;

@@ -31,7 +31,7 @@ export interface ShimCase {
 }
 
 /** The owner every case is about: its kind, namespace, name and uid (Certificates it creates are controlled by it). */
-export interface ShimOwner {
+interface ShimOwner {
   kind: 'Ingress' | 'Gateway';
   namespace: string;
   name: string;

@@ -38,7 +38,7 @@ export const googleError = (code: number, reason: string, message: string, statu
 const b64url = (s: string) => Buffer.from(s, 'base64url');
 
 /** Google's JWT bearer grant: the assertion's signature, issuer, audience, scope and lifetime. */
-export function token(req: FakeRequest): FakeResponse {
+function token(req: FakeRequest): FakeResponse {
   const form = new URLSearchParams(req.body);
   if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
     return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' } };
