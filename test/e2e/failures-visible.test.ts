@@ -10,6 +10,7 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import type { RunningWebhook } from '../../webhook/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { freePort } from '../services/ports.ts';
+import { createClusterIssuer } from './acme-harness.ts';
 import { getTestCluster, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
 import { clientFor, waitFor } from '../fixtures.ts';
@@ -50,12 +51,7 @@ describe('failures are visible on the objects users look at', { timeout: 180_000
     const port = await freePort();
     await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
     await cluster.createNamespace(ns);
-    await cluster.createClusterObject(Resources.ClusterIssuer, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: issuer },
-      spec: { selfSigned: {} },
-    } as any);
+    await createClusterIssuer(cluster, issuer, { selfSigned: {} });
     // Stored before the webhook is registered (it refuses them now): objects from before an upgrade, or applied while it was off.
     for (const percentage of PERCENTAGES) {
       await client.create(Resources.Certificate, {

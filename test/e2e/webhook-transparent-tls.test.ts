@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { Resources } from '../../api/resources.ts';
 import { freePort } from '../services/ports.ts';
+import { createClusterIssuer } from './acme-harness.ts';
 import { getTestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, launchWorker } from './issuance-helpers.ts';
 import { clientFor, ingress, ingressRule, kubectlFor, secretWithCertificate } from '../fixtures.ts';
@@ -22,12 +23,7 @@ test('a plain Ingress in a transparent-TLS namespace ends up with an issued cert
   const port = await freePort();
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE); // the worker's Lease, the webhook's TLS Secret
   await cluster.createNamespace(ns, { labels: { 'certgate.io/tls': 'enforce' }, annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${issuer}` } });
-  await cluster.createClusterObject(Resources.ClusterIssuer, {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'ClusterIssuer',
-    metadata: { name: issuer },
-    spec: { selfSigned: {} },
-  } as any);
+  await createClusterIssuer(cluster, issuer, { selfSigned: {} });
   const ingresses = [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses'] }];
   await registerLocalWebhook(cluster, { name: configName, port, namespaces: [ns], validate: ingresses, mutate: ingresses });
   const webhook = await runLocalWebhook(cluster.kubeconfigPath, { configName, port, namespace: CLUSTER_RESOURCE_NAMESPACE, client });
