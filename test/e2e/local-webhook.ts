@@ -5,6 +5,7 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import { defaultWebhookConfig, type WebhookConfig } from '../../webhook/config.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.ts';
 import { localWebhookConfiguration, type WebhookRule } from '../fixtures.ts';
+import type { ClusterIssuer } from '../../api/types.generated.ts';
 import type { TestCluster } from './cluster.ts';
 
 /** What certgate's webhook validates and mutates of cert-manager.io resources and Ingresses (Gateways aside). */
@@ -18,6 +19,32 @@ export const CERT_MANAGER_AND_INGRESS_RULES: { validate: WebhookRule[]; mutate: 
     { apiGroups: ['networking.k8s.io'], resources: ['ingresses'] },
   ],
 };
+
+/** An ACME issuer spec for Let's Encrypt production with an HTTP-01 solver: what the webhook's issuer rules look at. */
+export const LETSENCRYPT_ACME_SPEC = {
+  acme: {
+    server: 'https://acme-v02.api.letsencrypt.org/directory',
+    email: 'ops@example.com',
+    privateKeySecretRef: { name: 'le-account' },
+    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
+  },
+};
+
+/**
+ * The ClusterIssuer `name` (LETSENCRYPT_ACME_SPEC); with `ready`, its status says it registered its account,
+ * as a worker would have written it (the webhook tests run none). Without, it is a ClusterIssuer not Ready yet.
+ */
+export async function createAcmeClusterIssuer(cluster: TestCluster, name: string, ready: boolean): Promise<void> {
+  const ci = await cluster.createClusterObject<ClusterIssuer>(Resources.ClusterIssuer, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name },
+    spec: LETSENCRYPT_ACME_SPEC,
+  });
+  if (!ready) return;
+  const condition = { type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() };
+  await cluster.client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: { conditions: [condition] } });
+}
 
 /**
  * Creates the ValidatingWebhookConfiguration `name` for the `validate` rules and, when `mutate` rules are

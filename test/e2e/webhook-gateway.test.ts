@@ -14,23 +14,12 @@ import type { RunningWebhook } from '../../webhook/main.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
 import { freePort } from '../services/ports.ts';
 import { ingress, ingressRule, kubectlFor, waitFor, type Kubectl } from '../fixtures.ts';
-import { registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
+import { createAcmeClusterIssuer, registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 
 const NS = { plain: runName('whgw-plain'), auto: runName('whgw-auto'), certs: runName('whgw-certs') };
 const CERTGATE_NS = runName('whgw-certgate');
 const ISSUER = runName('whgw-le');
-const READY = {
-  conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }],
-};
-const acmeSpec = {
-  acme: {
-    server: 'https://acme-v02.api.letsencrypt.org/directory',
-    email: 'ops@example.com',
-    privateKeySecretRef: { name: 'le-account' },
-    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
-  },
-};
 const CI = { 'cert-manager.io/cluster-issuer': ISSUER };
 
 const GATEWAY_WEBHOOK_RULES = [
@@ -83,13 +72,7 @@ describe('admission webhook: Gateway rules through the API server', { timeout: 1
       labels: { 'certgate.io/tls': 'enforce' },
       annotations: { 'certgate.io/default-issuer': `ClusterIssuer.${ISSUER}` },
     });
-    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: ISSUER },
-      spec: acmeSpec,
-    } as KubernetesObject);
-    await cluster.client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
+    await createAcmeClusterIssuer(cluster, ISSUER, true);
     const port = await freePort();
     await registerLocalWebhook(cluster, {
       name: configName,

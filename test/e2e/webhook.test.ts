@@ -14,25 +14,14 @@ import { freePort } from '../services/ports.ts';
 import { getTestCluster, runName, type TestCluster } from './cluster.ts';
 import { createCsr, generatePrivateKey } from '../../lib/pki/index.ts';
 import { clientFor, ingress, ingressRule, kubectlFor, type Kubectl } from '../fixtures.ts';
-import { CERT_MANAGER_AND_INGRESS_RULES, registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
+import { CERT_MANAGER_AND_INGRESS_RULES, createAcmeClusterIssuer, LETSENCRYPT_ACME_SPEC, registerLocalWebhook, runLocalWebhook } from './local-webhook.ts';
 
 // Per run, so a real cluster can be reused; TestCluster.stop() deletes them there.
 const NS = { plain: runName('wh-plain'), lenient: runName('wh-warn'), auto: runName('wh-auto') };
 const CERTGATE_NS = runName('certgate'); // the webhook's own namespace (its TLS Secret)
 const LE_ISSUER = runName('wh-le'); // ClusterIssuer, Ready
 const PENDING_ISSUER = runName('wh-pending'); // ClusterIssuer, not Ready yet
-const READY = {
-  conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'registered', lastTransitionTime: new Date().toISOString() }],
-};
-const LE = 'https://acme-v02.api.letsencrypt.org/directory';
-const acmeSpec = {
-  acme: {
-    server: LE,
-    email: 'ops@example.com',
-    privateKeySecretRef: { name: 'le-account' },
-    solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }],
-  },
-};
+const acmeSpec = LETSENCRYPT_ACME_SPEC;
 
 describe('admission webhook through the API server', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -54,19 +43,8 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     await ns(NS.plain);
     await ns(NS.lenient, { 'certgate.io/tls': 'warn' });
     await ns(NS.auto, { 'certgate.io/tls': 'enforce' }, { 'certgate.io/default-issuer': `ClusterIssuer.${LE_ISSUER}` });
-    const ci = await cluster.createClusterObject<any>(Resources.ClusterIssuer, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: LE_ISSUER },
-      spec: acmeSpec,
-    } as any);
-    await client.replaceStatus(Resources.ClusterIssuer, { ...ci, status: READY });
-    await cluster.createClusterObject(Resources.ClusterIssuer, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'ClusterIssuer',
-      metadata: { name: PENDING_ISSUER },
-      spec: acmeSpec,
-    } as any);
+    await createAcmeClusterIssuer(cluster, LE_ISSUER, true);
+    await createAcmeClusterIssuer(cluster, PENDING_ISSUER, false);
     const port = await freePort();
     await registerLocalWebhook(cluster, {
       name: configName,
