@@ -293,16 +293,23 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
       metadata: { name: 'old-ca', namespace: NS },
       data: { 'tls.crt': b64(oldCa), 'tls.key': b64(encodePrivateKeyPem(oldKey)) },
     } as V1Secret);
+    // The version that recorded the first failure, taken from the watch: with a 1 s backoff the retry can
+    // set Issuing=True again before a poll on a busy machine would read it.
+    let firstFailure: Certificate | undefined;
+    const watched = client.cache<Certificate>(Resources.Certificate, { namespace: NS });
+    const capture = (c: Certificate) => {
+      if (!firstFailure && c.metadata.name === 'doomed' && (c.status?.failedIssuanceAttempts ?? 0) >= 1) firstFailure = structuredClone(c);
+    };
+    watched.on('add', capture);
+    watched.on('update', capture);
+    await watched.start();
     await client.create(Resources.Issuer, issuer('old-ca', { ca: { secretName: 'old-ca' } }));
     await client.create(
       Resources.Certificate,
       certificate(NS, 'doomed', { dnsNames: ['doomed.example.test'], issuerRef: { name: 'old-ca' }, privateKey: { algorithm: 'ECDSA' } }),
     );
 
-    const failed = await waitFor('first failure recorded', async () => {
-      const c = await getCert('doomed');
-      return (c?.status?.failedIssuanceAttempts ?? 0) >= 1 ? c : undefined;
-    });
+    const failed = await waitFor('first failure recorded', async () => firstFailure).finally(() => watched.stop());
     const issuing = failed.status!.conditions!.find((c) => c.type === 'Issuing')!;
     assert.equal(issuing.status, 'False');
     assert.equal(issuing.reason, 'Failed');
