@@ -25,7 +25,6 @@ export class SigningError extends Error {
   override name = 'SigningError';
 }
 
-/** Returns the PEM certificate. Throws SigningError when the request cannot be signed as asked. */
 /** What signing needs of a signer key, derived once per key: a CA signs thousands of requests with one. */
 interface SignerMaterial {
   keys: Awaited<ReturnType<typeof toCryptoKeyPair>>;
