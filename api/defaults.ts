@@ -1,5 +1,9 @@
-// cert-manager's defaults for a Certificate, as pure functions. The spec stored in the API is never
-// changed: controllers resolve the defaults when they need a value, as cert-manager does.
+// cert-manager's defaults for a Certificate, as pure functions. The one rule: controllers resolve
+// every default with these functions when they need a value, whatever the stored spec holds. The
+// admission webhook also writes the private key and usage defaults into the stored spec
+// (webhook/mutate/certificate-defaults.ts), so `kubectl get -o yaml` shows the key that is used; a
+// Certificate stored without them (webhook off, created before it ran) gets the same values here.
+// Duration, renewBefore and revisionHistoryLimit stay unset in the stored spec.
 import type { CertificatePrivateKey, CertificateSpec, KeyUsage } from './types.generated.ts';
 import { parseDuration } from './duration.ts';
 
