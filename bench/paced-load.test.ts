@@ -30,9 +30,10 @@ test('a slow server does not slow the paced load down, and its delay shows in th
       [...r.latenciesMs].sort((a, b) => a - b),
       'sorted',
     );
-    // Every tenth answer was held 60 ms, so at least 20 latencies carry it. No upper bound: on a loaded
-    // machine ordinary answers can take 60 ms too, and that says nothing about the generator.
-    const slow = r.latenciesMs.filter((ms) => ms >= 60).length;
+    // Every tenth answer was held 60 ms, so at least 20 latencies carry it (counted from 50 ms: a timer
+    // may fire a fraction of a millisecond early by the generator's clock). No upper bound: on a loaded
+    // machine ordinary answers can take that long too, and that says nothing about the generator.
+    const slow = r.latenciesMs.filter((ms) => ms >= 50).length;
     assert.ok(slow >= 20, `${slow} slow answers of 200`);
     // Closed loop would fall behind by ~20 x 60 ms waiting for the slow answers; open loop does not.
     assert.equal(r.sendLagMs.length, 200);
