@@ -4,8 +4,8 @@
 // and records. Each case runs certgate's own decision (planIngress, what the worker's ingress shim
 // carries out) and states certgate's outcome: the same as cert-manager's, or a deliberate
 // difference naming the README rule ("Migrating from cert-manager", controller side).
-// TestSync's Gateway and ListenerSet cases are not carried over: certgate has no Gateway API shim
-// (api/unsupported.ts).
+// TestSync's Gateway cases are in worker/gateway-shim/cert-manager-sync.test.ts; its ListenerSet cases
+// are not carried over (ListenerSet is in Gateway API's experimental channel, unsupported).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Ingress, V1IngressTLS } from '@kubernetes/client-node';
