@@ -45,6 +45,11 @@ export function apiVersionOf(r: ResourceDescriptor): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;
 }
 
+/** The ownerReference that makes `owner` (of resource r) the controller of what holds it: garbage-collected with it. */
+export function controllerRef(r: ResourceDescriptor, owner: { metadata?: { name?: string; uid?: string } }) {
+  return { apiVersion: apiVersionOf(r), kind: r.kind, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true };
+}
+
 /** The REST path of a collection or one object, e.g. /apis/cert-manager.io/v1/namespaces/ns/certificates/name. */
 export function resourcePath(r: ResourceDescriptor, namespace?: string, name?: string, subresource?: string): string {
   let path = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;

@@ -1,7 +1,7 @@
 // The ACME IssuerBackend: turns a CertificateRequest into exactly one Order object and reports
 // the Order's progress. All ACME traffic for issuance happens in the Order and Challenge
 // controllers; this file only creates and reads Orders (and registers accounts for checkIssuer).
-import { Resources, apiVersionOf } from '../../api/resources.ts';
+import { Resources, controllerRef } from '../../api/resources.ts';
 import { CertificateRequestAnnotations, FINAL_ACME_STATES, IssuerReasons } from '../../api/constants.ts';
 import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
@@ -163,16 +163,7 @@ export function buildOrder(cr: CertificateRequest, profile?: string): Order {
       namespace: cr.metadata.namespace,
       labels: { ...(cr.metadata.labels ?? {}) },
       annotations,
-      ownerReferences: [
-        {
-          apiVersion: apiVersionOf(Resources.CertificateRequest),
-          kind: 'CertificateRequest',
-          name: cr.metadata.name!,
-          uid: cr.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(Resources.CertificateRequest, cr)],
     },
     spec,
   };

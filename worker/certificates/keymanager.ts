@@ -4,7 +4,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { ConditionTypes, Labels, LabelValues, SecretKeys } from '../../api/constants.ts';
-import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
@@ -72,16 +72,7 @@ async function createKeySecret(
         name: secretName,
         namespace,
         labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
-        ownerReferences: [
-          {
-            apiVersion: apiVersionOf(Resources.Certificate),
-            kind: 'Certificate',
-            name: cert.metadata.name!,
-            uid: cert.metadata.uid!,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [controllerRef(Resources.Certificate, cert)],
       },
       data: { [SecretKeys.PrivateKey]: b64(keyPem) },
     } as V1Secret);

@@ -4,7 +4,7 @@
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { CertificateRequestAnnotations, ConditionTypes, SecretKeys } from '../../api/constants.ts';
 import { defaultCertificateSpec } from '../../api/defaults.ts';
-import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import type { KeyObject } from 'node:crypto';
 import { createCsr, diffNames, parseCertificateChain, parseCsr, samePublicKey } from '../../lib/pki/index.ts';
@@ -60,9 +60,7 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
             ...(replaces ? { [CertificateRequestAnnotations.Replaces]: replaces } : {}),
           },
           labels: { ...(cert.metadata.labels ?? {}) },
-          ownerReferences: [
-            { apiVersion: apiVersionOf(Resources.Certificate), kind: 'Certificate', name, uid: cert.metadata.uid!, controller: true, blockOwnerDeletion: true },
-          ],
+          ownerReferences: [controllerRef(Resources.Certificate, cert)],
         },
         spec: {
           request: b64(csr),

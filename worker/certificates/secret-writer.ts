@@ -5,7 +5,7 @@
 import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
 import { Labels, LabelValues, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
-import { apiVersionOf, Resources } from '../../api/resources.ts';
+import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists, isConflict } from '../../lib/kube/client.ts';
 import { inspectCertificate, keyPairProblems, parsePrivateKeyPem, type CertificateNames } from '../../lib/pki/index.ts';
 import type { WorkerContext } from '../context.ts';
@@ -66,19 +66,7 @@ function checkBundle(cert: Certificate, bundle: IssuedBundle, nowMs: number): vo
  */
 export function secretOwnerReferences(cert: Certificate, existing: V1OwnerReference[] = [], enabled: boolean): V1OwnerReference[] | undefined {
   const others = existing.filter((r) => r.uid !== cert.metadata.uid);
-  const refs = enabled
-    ? [
-        ...others,
-        {
-          apiVersion: apiVersionOf(Resources.Certificate),
-          kind: 'Certificate',
-          name: cert.metadata.name!,
-          uid: cert.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ]
-    : others;
+  const refs = enabled ? [...others, controllerRef(Resources.Certificate, cert)] : others;
   return refs.length > 0 ? refs : undefined;
 }
 

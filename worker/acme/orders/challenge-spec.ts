@@ -1,6 +1,6 @@
 // Builds the Challenge object for one pending authorization of an Order.
 import { CertificateAnnotations, Finalizers } from '../../../api/constants.ts';
-import { Resources, apiVersionOf } from '../../../api/resources.ts';
+import { Resources, controllerRef } from '../../../api/resources.ts';
 import type { ACMEAuthorization, Challenge, Order } from '../../../api/types.generated.ts';
 import type { SelectedSolver } from './solver-selection.ts';
 import { challengeName } from '../../object-names.ts';
@@ -18,16 +18,7 @@ export function buildChallenge(order: Order, authz: ACMEAuthorization, selected:
       // Set at creation (one request less than adding it on the first pass): the Challenge
       // controller's cleanup runs even when the Challenge is deleted first.
       finalizers: [Finalizers.ACMEChallenge],
-      ownerReferences: [
-        {
-          apiVersion: apiVersionOf(Resources.Order),
-          kind: 'Order',
-          name: order.metadata.name!,
-          uid: order.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(Resources.Order, order)],
     },
     spec: {
       authorizationURL: authz.url,

@@ -5,7 +5,7 @@
 // Trade-off: no per-challenge pods (fast, nothing to schedule), but it needs an ingress controller
 // that follows ExternalName backends (ingress-nginx, Traefik, HAProxy do; some cloud L7 load
 // balancers do not: use DNS-01 or edit-in-place with a controller that does).
-import { Resources, apiVersionOf } from '../../../../api/resources.ts';
+import { Resources, controllerRef } from '../../../../api/resources.ts';
 import { Labels, LabelValues } from '../../../../api/constants.ts';
 import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, type KubeClient } from '../../../../lib/kube/client.ts';
@@ -27,16 +27,7 @@ export function solverObjectLabels(ch: Challenge): Record<string, string> {
 }
 
 export function ownerRef(ch: Challenge) {
-  return [
-    {
-      apiVersion: apiVersionOf(Resources.Challenge),
-      kind: 'Challenge',
-      name: ch.metadata.name!,
-      uid: ch.metadata.uid!,
-      controller: true,
-      blockOwnerDeletion: true,
-    },
-  ];
+  return [controllerRef(Resources.Challenge, ch)];
 }
 
 export async function ensureSolverService(kube: KubeClient, ch: Challenge, solver: SolverServiceRef, clusterDomain = 'cluster.local'): Promise<string> {
