@@ -224,6 +224,19 @@ describe('CRUD semantics', () => {
     assert.equal(noNs.body.message, 'namespaces "ghost" not found');
   });
 
+  it('refuses a create that carries a resourceVersion (500, as etcd3 storage does), except in a dry run or as "0"', async () => {
+    const cms = '/api/v1/namespaces/default/configmaps';
+    const refused = await api('POST', cms, { metadata: { name: 'with-rv', resourceVersion: '42' } });
+    assert.equal(refused.status, 500);
+    assert.equal(refused.body.message, 'resourceVersion should not be set on objects to be created');
+    assert.equal(refused.body.reason, undefined);
+    assert.equal((await api('GET', `${cms}/with-rv`)).status, 404, 'nothing stored');
+    assert.equal((await api('POST', `${cms}?dryRun=All`, { metadata: { name: 'with-rv', resourceVersion: '42' } })).status, 201);
+    const zero = await api('POST', cms, { metadata: { name: 'with-rv', resourceVersion: '0' } });
+    assert.equal(zero.status, 201);
+    assert.notEqual(zero.body.metadata.resourceVersion, '0');
+  });
+
   it('bumps generation on spec changes only, and keeps status behind its subresource', async () => {
     const created = (await api('POST', WIDGETS, { ...widget('gen'), status: { conditions: [{ type: 'Ready', status: 'True' }] } })).body;
     assert.equal(created.metadata.generation, 1);

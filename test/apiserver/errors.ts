@@ -29,7 +29,7 @@ export class ApiError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}), // a plain storage error has none
       code: this.code,
     };
     if (this.details) status.details = this.details;

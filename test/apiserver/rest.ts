@@ -168,6 +168,7 @@ export class Rest {
     if (ctx.name && ctx.name !== obj.metadata.name)
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.name})`);
     const name = obj.metadata.name as string;
+    const sentResourceVersion = obj.metadata.resourceVersion;
     initMeta(obj, tracksGeneration(t));
     if (t.statusSubresource && t.kind !== 'Namespace') delete obj.status;
     prepareBuiltin(t, obj, undefined);
@@ -188,8 +189,14 @@ export class Rest {
     this.validateObject(t, obj, [...validateName(name, t.kind)]);
     ctx.warnings.push(...warningsOnCreate(t, obj));
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
+    if (ctx.dryRun) {
+      if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
+      return present(t, obj);
+    }
+    // etcd3's store refuses a create that carries a resourceVersion (a parseable, non-zero one) before
+    // it looks for an existing object; the dry-run store skips that check
+    if (Number(sentResourceVersion) > 0) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
     if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
-    if (ctx.dryRun) return present(t, obj);
     const stored = this.storage.put(keyOf(t), obj);
     this.hooks.changed(t, stored, false);
     return present(t, stored);

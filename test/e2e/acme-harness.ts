@@ -23,10 +23,9 @@ import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import { startAcmeStack, type AcmeStack, type AcmeStackOptions } from '../services/index.ts';
 import type { TsigKey } from '../services/bind.ts';
 import { waitFor } from '../fixtures.ts';
-import { getTestCluster, NGINX_INGRESS_CLASS, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, getTestCluster, NGINX_INGRESS_CLASS, runClusterIssuerSelector, type TestCluster } from './cluster.ts';
 
-// per run (the same name as issuance-helpers'): a real cluster keeps it until the run's stop()
-export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
+export { CLUSTER_RESOURCE_NAMESPACE };
 
 /** The parts of a running AcmeStack the worker needs (serialisable, for a child process). */
 export interface AcmeStackPorts {

@@ -32,6 +32,9 @@ export function runName(base: string, runId: string = RUN_ID): string {
   return name;
 }
 
+/** The workers' --cluster-resource-namespace: per run, like every namespace the tests create (a real cluster keeps it until the run's stop()). */
+export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
+
 export interface TestCluster {
   readonly kubeconfigPath: string;
   readonly embedded: EmbeddedApiServer | null;

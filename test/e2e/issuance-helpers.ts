@@ -11,10 +11,9 @@ import type { WorkerConfig } from '../../worker/config.ts';
 import { toWorkerConfig, workerCommand } from '../../worker/flags.ts';
 import { startWorker, type RunningWorker, type StartOptions } from '../../worker/main.ts';
 import type { StartOptions as ApiServerOptions } from '../apiserver/index.ts';
-import { getTestCluster, runClusterIssuerSelector, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, getTestCluster, runClusterIssuerSelector, type TestCluster } from './cluster.ts';
 
-// per run, like every namespace the tests create: a real cluster keeps it until the run's stop()
-export const CLUSTER_RESOURCE_NAMESPACE = runName('certgate');
+export { CLUSTER_RESOURCE_NAMESPACE };
 
 /**
  * A WorkerConfig as `certgate worker --namespace NAMESPACE` flags would give, with test ports and short
