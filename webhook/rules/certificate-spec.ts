@@ -31,57 +31,24 @@ function secretTemplateFindings(spec: Record<string, unknown>): Finding[] {
   const template = asObj(spec.secretTemplate);
   if (!template) return [];
   const out: Finding[] = [];
+  const deny = (field: string, message: string, value?: string) =>
+    out.push({ rule: 'secret-template-invalid', field: `spec.secretTemplate.${field}`, ...(value === undefined ? {} : { value }), message, severity: 'deny' });
   const labels = stringMap(template.labels);
   for (const [key, value] of Object.entries(labels)) {
     const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem)
-      out.push({
-        rule: 'secret-template-invalid',
-        field: 'spec.secretTemplate.labels',
-        value: key,
-        message: `is not a valid label key: it ${keyProblem}`,
-        severity: 'deny',
-      });
+    if (keyProblem) deny('labels', `is not a valid label key: it ${keyProblem}`, key);
     const valueProblem = labelValueProblem(value);
-    if (valueProblem)
-      out.push({
-        rule: 'secret-template-invalid',
-        field: `spec.secretTemplate.labels["${key}"]`,
-        value,
-        message: `is not a valid label value: it ${valueProblem}`,
-        severity: 'deny',
-      });
+    if (valueProblem) deny(`labels["${key}"]`, `is not a valid label value: it ${valueProblem}`, value);
   }
   const annotations = stringMap(template.annotations);
   for (const key of Object.keys(annotations)) {
-    if (key.startsWith('cert-manager.io/') && key !== ALLOWED_TEMPLATE_ANNOTATION) {
-      out.push({
-        rule: 'secret-template-invalid',
-        field: 'spec.secretTemplate.annotations',
-        value: key,
-        message: 'cert-manager.io/* annotations are written by the controller and may not be set through the template; use another prefix',
-        severity: 'deny',
-      });
-    }
+    if (key.startsWith('cert-manager.io/') && key !== ALLOWED_TEMPLATE_ANNOTATION)
+      deny('annotations', 'cert-manager.io/* annotations are written by the controller and may not be set through the template; use another prefix', key);
     const keyProblem = qualifiedNameProblem(key);
-    if (keyProblem)
-      out.push({
-        rule: 'secret-template-invalid',
-        field: 'spec.secretTemplate.annotations',
-        value: key,
-        message: `is not a valid annotation key: it ${keyProblem}`,
-        severity: 'deny',
-      });
+    if (keyProblem) deny('annotations', `is not a valid annotation key: it ${keyProblem}`, key);
   }
   const bytes = annotationsBytes(annotations);
-  if (bytes > MAX_ANNOTATIONS_BYTES) {
-    out.push({
-      rule: 'secret-template-invalid',
-      field: 'spec.secretTemplate.annotations',
-      message: `hold ${bytes} bytes; the API server accepts at most ${MAX_ANNOTATIONS_BYTES} on one object`,
-      severity: 'deny',
-    });
-  }
+  if (bytes > MAX_ANNOTATIONS_BYTES) deny('annotations', `hold ${bytes} bytes; the API server accepts at most ${MAX_ANNOTATIONS_BYTES} on one object`);
   return out;
 }
 
