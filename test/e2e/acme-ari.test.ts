@@ -12,9 +12,17 @@ import { ariCertId } from '../../lib/acme/ari.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { acmeWorkerFlags, chainVerifiesTo, createIssuer, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import {
+  acmeWorkerFlags,
+  chainVerifiesTo,
+  createIssuer,
+  pebbleAcmeSpec,
+  startTestSolver,
+  prepareAcmeNamespaces,
+  startStackAndCluster,
+} from './acme-harness.ts';
 import { launchWorker, readPair } from './issuance-helpers.ts';
 import { ShiftedClock } from './shifted-clock.ts';
 import { clientFor, waitFor, certificate } from '../fixtures.ts';
@@ -29,7 +37,7 @@ let client: KubeClient;
 const clock = new ShiftedClock();
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack({ pebbleVersion: '2.10' }), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster({ pebbleVersion: '2.10' });
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);

@@ -6,9 +6,18 @@ import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate } from '../../api/types.generated.ts';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { acmeWorkerFlags, chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startTestSolver, prepareAcmeNamespaces } from './acme-harness.ts';
+import { type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import {
+  acmeWorkerFlags,
+  chainVerifiesTo,
+  createIssuer,
+  dnsSans,
+  pebbleAcmeSpec,
+  startTestSolver,
+  prepareAcmeNamespaces,
+  startStackAndCluster,
+} from './acme-harness.ts';
 import { launchWorker, readPair } from './issuance-helpers.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
@@ -23,7 +32,7 @@ let worker: RunningWorker;
 let client: KubeClient;
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster();
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);

@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
 import {
   chainVerifiesTo,
   challengesIn,
@@ -23,6 +23,7 @@ import {
   type AcmeWorker,
   type AcmeWorkerOptions,
   prepareAcmeNamespaces,
+  startStackAndCluster,
 } from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import type { CertificateRequest, Order } from '../../api/types.generated.ts';
@@ -40,7 +41,7 @@ const pool: WarmChild[] = [];
 
 before(async () => {
   for (let i = 0; i < 3; i++) pool.push(spawnChild());
-  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster();
   solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
   signer = await startAcmeWorker({ kubeconfigPath: cluster.kubeconfigPath, namespace: NS, stack, controllers: false });
   await prepareAcmeNamespaces(cluster, NS);

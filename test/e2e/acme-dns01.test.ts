@@ -9,9 +9,9 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources, type ResourceDescriptor } from '../../api/resources.ts';
 import type { Challenge } from '../../api/types.generated.ts';
 import { Rfc2136Client } from '../../lib/dns/rfc2136.ts';
-import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { type AcmeStack } from '../services/index.ts';
 import { startWebhookSolver, type WebhookSolver } from '../services/webhook-solver.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { CLUSTER_RESOURCE_NAMESPACE, runName, type TestCluster } from './cluster.ts';
 import {
   chainVerifiesTo,
   challengesIn,
@@ -27,6 +27,7 @@ import {
   type AcmeWorker,
   createTsigSecret,
   rfc2136Solver,
+  startStackAndCluster,
 } from './acme-harness.ts';
 import { waitFor } from '../fixtures.ts';
 
@@ -43,13 +44,10 @@ let solver: WebhookSolver;
 let dns: Rfc2136Client;
 
 before(async () => {
-  [stack, cluster] = await Promise.all([
-    // _acme-challenge.alias.example.test is delegated by CNAME to the second zone (the acme-dns pattern)
-    startAcmeStack({
-      bind: { zone: ZONE, recursion: true, extraZones: [DELEGATED_ZONE], records: [`_acme-challenge.alias IN CNAME alias.${DELEGATED_ZONE}.`] },
-    }),
-    getTestCluster(),
-  ]);
+  // _acme-challenge.alias.example.test is delegated by CNAME to the second zone (the acme-dns pattern)
+  [stack, cluster] = await startStackAndCluster({
+    bind: { zone: ZONE, recursion: true, extraZones: [DELEGATED_ZONE], records: [`_acme-challenge.alias IN CNAME alias.${DELEGATED_ZONE}.`] },
+  });
   dns = new Rfc2136Client({
     nameserver: stack.bind.address,
     tsigKeyName: stack.bind.tsig.name,
@@ -57,7 +55,7 @@ before(async () => {
     tsigSecret: stack.bind.tsig.secret,
   });
   await cluster.createNamespace(NS);
-  await cluster.createNamespace(runName('certgate'));
+  await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);
   const groupName = `acme-${cluster.runId}.certgate.test`;
   solver = await startWebhookSolver({ bind: stack.bind, groupName, solverName: 'bind', serviceDnsNames: [`${SOLVER_SERVICE}.${NS}.svc`] });
   // How a solver is installed: a Service and an APIService v1alpha1.<group> pointing at it. An

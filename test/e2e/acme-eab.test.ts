@@ -8,9 +8,9 @@ import type { CoreV1Event, V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, Issuer } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { newEabMacKey, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain, prepareAcmeNamespaces } from './acme-harness.ts';
+import { newEabMacKey, type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import { chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, splitPemChain, prepareAcmeNamespaces, startStackAndCluster } from './acme-harness.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 import { clientFor, waitFor } from '../fixtures.ts';
 
@@ -53,7 +53,7 @@ async function notReadyMessage(name: string, re: RegExp): Promise<string> {
 }
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack({ externalAccountBinding: { macKeys: { [KID]: macKey } } }), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster({ externalAccountBinding: { macKeys: { [KID]: macKey } } });
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   certgate.startSolver(cluster.kubeconfigPath, NS, stack);

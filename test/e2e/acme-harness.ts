@@ -137,6 +137,18 @@ export interface AcmeSetup {
 }
 
 /**
+ * pebble and BIND, and a test cluster, started side by side. When one fails the other is stopped before
+ * the error is thrown: a started embedded API server or pebble would keep the test process alive.
+ */
+export async function startStackAndCluster(stackOptions: AcmeStackOptions = {}): Promise<[AcmeStack, TestCluster]> {
+  const [stack, cluster] = await Promise.allSettled([startAcmeStack(stackOptions), getTestCluster()]);
+  if (stack.status === 'fulfilled' && cluster.status === 'fulfilled') return [stack.value, cluster.value];
+  if (cluster.status === 'fulfilled') await cluster.value.stop();
+  if (stack.status === 'fulfilled') await stack.value.stop();
+  throw stack.status === 'rejected' ? stack.reason : (cluster as PromiseRejectedResult).reason;
+}
+
+/**
  * pebble and BIND (`stackOptions`), a test cluster with namespace `namespace` (prepareAcmeNamespaces), the
  * HTTP-01 solver and an AcmeWorker watching that namespace (`workerOptions`). What started is stopped when a later step fails.
  */
@@ -145,7 +157,7 @@ export async function startAcmeSetup(
   stackOptions: AcmeStackOptions = {},
   workerOptions: Partial<Omit<AcmeWorkerOptions, 'kubeconfigPath' | 'namespace' | 'stack'>> = {},
 ): Promise<AcmeSetup> {
-  const [stack, cluster] = await Promise.all([startAcmeStack(stackOptions), getTestCluster()]);
+  const [stack, cluster] = await startStackAndCluster(stackOptions);
   let solver: SolverHandle | undefined;
   let worker: AcmeWorker | undefined;
   const stopAll = async () => {

@@ -14,9 +14,17 @@ import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
 import { parsePrivateKeyPem, certificateMatchesKey, inspectCertificate } from '../../lib/pki/index.ts';
 import { startWorker, type RunningWorker } from '../../worker/main.ts';
 import type { RunningWebhook } from '../../webhook/main.ts';
-import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { CLUSTER_RESOURCE_NAMESPACE, createClusterIssuer, pebbleAcmeSpec, startTestSolver, workerConfig, prepareAcmeNamespaces } from './acme-harness.ts';
+import { freePort, type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import {
+  CLUSTER_RESOURCE_NAMESPACE,
+  createClusterIssuer,
+  pebbleAcmeSpec,
+  startTestSolver,
+  workerConfig,
+  prepareAcmeNamespaces,
+  startStackAndCluster,
+} from './acme-harness.ts';
 import type { SolverHandle } from '../../solver/main.ts';
 import { makeCa, makeLeaf, runCli } from '../cli/harness.ts';
 import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
@@ -39,7 +47,7 @@ describe('CLI against the running worker and pebble', { timeout: 180_000 }, () =
   let dir: string;
 
   before(async () => {
-    [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+    [stack, cluster] = await startStackAndCluster();
     client = clientFor(cluster.kubeconfigPath);
     dir = mkdtempSync(join(tmpdir(), 'certgate-cli-worker-'));
     await prepareAcmeNamespaces(cluster, NS);

@@ -13,9 +13,9 @@ import type { KubeClient } from '../../lib/kube/client.ts';
 import { startSolver, type SolverHandle } from '../../solver/main.ts';
 import type { RunningWorker } from '../../worker/main.ts';
 import { installGatewayApiCrds } from '../gateway-api/install.ts';
-import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { acmeWorkerFlags, chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec } from './acme-harness.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
+import { freePort, type AcmeStack } from '../services/index.ts';
+import { acmeWorkerFlags, chainVerifiesTo, createIssuer, dnsSans, pebbleAcmeSpec, startStackAndCluster } from './acme-harness.ts';
+import { runName, type TestCluster } from './cluster.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, launchWorker, readPair } from './issuance-helpers.ts';
 import { startTestGateway, type TestGateway } from './test-gateway.ts';
 import { clientFor, isReady, secretWithCertificate, waitFor } from '../fixtures.ts';
@@ -31,7 +31,7 @@ let worker: RunningWorker;
 
 before(
   async () => {
-    [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+    [stack, cluster] = await startStackAndCluster();
     client = clientFor(cluster.kubeconfigPath);
     await installGatewayApiCrds(client);
     await cluster.createNamespace(NS);

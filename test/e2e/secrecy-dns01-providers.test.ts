@@ -15,7 +15,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { ACMEChallengeSolverDNS01 } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { freePort, type AcmeStack } from '../services/index.ts';
 import { startFakeApi, type FakeApi, type FakeRequest, type FakeResponse } from '../services/fake-api.ts';
 import * as acmeDnsFake from '../services/dns01-fakes/acmedns.ts';
 import * as akamaiFake from '../services/dns01-fakes/akamai.ts';
@@ -24,8 +24,8 @@ import * as cloudDnsFake from '../services/dns01-fakes/clouddns.ts';
 import * as cloudflareFake from '../services/dns01-fakes/cloudflare.ts';
 import * as digitaloceanFake from '../services/dns01-fakes/digitalocean.ts';
 import * as route53Fake from '../services/dns01-fakes/route53.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { createIssuer, pebbleAcmeSpec } from './acme-harness.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import { createIssuer, pebbleAcmeSpec, startStackAndCluster } from './acme-harness.ts';
 import { CLUSTER_RESOURCE_NAMESPACE } from './issuance-helpers.ts';
 import { certificate, clientFor, eventsAbout, waitFor } from '../fixtures.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
@@ -146,7 +146,7 @@ const fakes = new Map<string, FakeApi>();
 const certgate = new CertgateProcesses();
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack({ bind: { zone: ZONE } }), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster({ bind: { zone: ZONE } });
   client = clientFor(cluster.kubeconfigPath);
   await cluster.createNamespace(NS);
   await cluster.createNamespace(CLUSTER_RESOURCE_NAMESPACE);

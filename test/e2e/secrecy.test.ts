@@ -10,9 +10,9 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { Resources } from '../../api/resources.ts';
 import type { Certificate, Challenge } from '../../api/types.generated.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import { freePort, startAcmeStack, type AcmeStack } from '../services/index.ts';
-import { getTestCluster, runName, type TestCluster } from './cluster.ts';
-import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver } from './acme-harness.ts';
+import { freePort, type AcmeStack } from '../services/index.ts';
+import { runName, type TestCluster } from './cluster.ts';
+import { createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, createTsigSecret, rfc2136Solver, startStackAndCluster } from './acme-harness.ts';
 import { CertgateProcesses } from './certgate-processes.ts';
 import { placesToSearch } from './secrecy-places.ts';
 import { certificate, clientFor, waitFor } from '../fixtures.ts';
@@ -26,7 +26,7 @@ let metricsPort: number;
 const certgate = new CertgateProcesses();
 
 before(async () => {
-  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster()]);
+  [stack, cluster] = await startStackAndCluster();
   client = clientFor(cluster.kubeconfigPath);
   await prepareAcmeNamespaces(cluster, NS);
   metricsPort = await freePort();
