@@ -52,16 +52,28 @@ function normaliseNames(n: CertificateNames): CertificateNames {
   };
 }
 
+const NAME_LISTS = ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'] as const;
+type NameList = (typeof NAME_LISTS)[number];
+
+const sameList = (a: string[], b: string[]) => a.join(',') === b.join(',');
+
 /** Differences between what was requested and what a certificate or CSR holds; empty when they match. */
 export function diffNames(requested: CertificateNames, actual: CertificateNames): string[] {
   const want = normaliseNames(requested);
   const got = normaliseNames(actual);
   const out: string[] = [];
   if (want.commonName && want.commonName !== got.commonName) out.push(`commonName is "${got.commonName ?? ''}", want "${want.commonName}"`);
-  for (const field of ['dnsNames', 'ipAddresses', 'uris', 'emailAddresses'] as const) {
-    if (want[field].join(',') !== got[field].join(',')) out.push(`${field} are [${got[field].join(', ')}], want [${want[field].join(', ')}]`);
+  for (const field of NAME_LISTS) {
+    if (!sameList(want[field], got[field])) out.push(`${field} are [${got[field].join(', ')}], want [${want[field].join(', ')}]`);
   }
   return out;
+}
+
+/** The subjectAltName lists (dnsNames, ipAddresses, uris, emailAddresses) that differ, compared as diffNames does. */
+export function differingNameLists(requested: CertificateNames, actual: CertificateNames): NameList[] {
+  const want = normaliseNames(requested);
+  const got = normaliseNames(actual);
+  return NAME_LISTS.filter((field) => !sameList(want[field], got[field]));
 }
 
 /** subjectAltName GeneralNames for the names (DNS, IP, URI, email). */

@@ -20,20 +20,32 @@ interface CsrOptions extends Partial<CertificateNames> {
   subject?: SubjectFields;
 }
 
+/**
+ * The attribute type of each subject field, in the order they are written (the common name
+ * follows). OIDs where @peculiar/x509 has no name (it knows C, ST, L, O, OU, CN):
+ * streetAddress, postalCode, serialNumber.
+ */
+export const SUBJECT_ATTRIBUTES = Object.freeze({
+  countries: 'C',
+  provinces: 'ST',
+  localities: 'L',
+  streetAddresses: '2.5.4.9',
+  postalCodes: '2.5.4.17',
+  organizations: 'O',
+  organizationalUnits: 'OU',
+  serialNumber: '2.5.4.5',
+} as const);
+
 /** The subject Name: the common name and the optional subject fields. */
 function subjectName(commonName: string | undefined, s: SubjectFields = {}): x509.JsonName {
   const rdns: x509.JsonName = [];
   const add = (type: string, values?: string[]) => {
     for (const v of values ?? []) if (v) rdns.push({ [type]: [v] });
   };
-  add('C', s.countries);
-  add('ST', s.provinces);
-  add('L', s.localities);
-  add('street', s.streetAddresses);
-  add('postalCode', s.postalCodes);
-  add('O', s.organizations);
-  add('OU', s.organizationalUnits);
-  if (s.serialNumber) add('serialNumber', [s.serialNumber]);
+  for (const [field, type] of Object.entries(SUBJECT_ATTRIBUTES)) {
+    const values = s[field as keyof SubjectFields];
+    add(type, typeof values === 'string' ? [values] : values);
+  }
   if (commonName) add('CN', [commonName]);
   return rdns;
 }

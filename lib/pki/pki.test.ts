@@ -194,6 +194,26 @@ describe('CSR, signing and checks', () => {
     );
   });
 
+  it('every subject field goes into the CSR and, signed, into the certificate', async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA' });
+    const subject = {
+      countries: ['GB'],
+      provinces: ['Greater London'],
+      localities: ['London'],
+      streetAddresses: ['1 High Street'],
+      postalCodes: ['EC1A 1BB'],
+      organizations: ['Acme Ltd', 'Acme Holdings'],
+      organizationalUnits: ['Platform'],
+      serialNumber: '1234',
+    };
+    const csrPem = await createCsr(key, { commonName: 'a.example.test', subject });
+    const want =
+      'C=GB, ST=Greater London, L=London, 2.5.4.9=1 High Street, 2.5.4.17=EC1A 1BB, O=Acme Ltd, O=Acme Holdings, OU=Platform, 2.5.4.5=1234, CN=a.example.test';
+    assert.equal((await parseCsr(csrPem)).subject, want);
+    const cert = new X509Certificate(await signCertificate({ csr: csrPem, durationMs: HOUR, signerKey: key }));
+    assert.match(cert.subject, /street=1 High Street\npostalCode=EC1A 1BB\nO=Acme Ltd\nO=Acme Holdings\nOU=Platform\nserialNumber=1234\nCN=a.example.test/);
+  });
+
   it('a request without any name is refused', async () => {
     const key = await generatePrivateKey({ algorithm: 'ECDSA' });
     await assert.rejects(createCsr(key, {}), /needs a commonName or at least one subjectAltName/);

@@ -1,6 +1,7 @@
 // cert-manager's re-issuance policy tables (internal/controller/certificates/policies/checks_test.go:
 // Test_NewTriggerPolicyChain, Test_SecretSecretTemplateMismatch,
-// Test_SecretCertificateNameAnnotationsMismatch, Test_SecretOwnerReferenceMismatch), carried over as facts: the Certificate, Secret and
+// Test_SecretCertificateNameAnnotationsMismatch, Test_SecretOwnerReferenceMismatch; and
+// pkg/util/pki/match_test.go for RequestMatchesSpec, behind RequestChanged), carried over as facts: the Certificate, Secret and
 // current CertificateRequest going in, and whether cert-manager re-issues and with which reason.
 // Each case runs certgate's own policy functions (evaluateSecret: what the trigger and readiness
 // controllers decide; secretMetadataDrift: what the issuing controller puts back without
@@ -13,8 +14,11 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateSpec } from '../../api/types.generated.ts';
-import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
+import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate, type CertificateNames } from '../../lib/pki/index.ts';
+import { usageExtensions } from '../../lib/pki/usages.ts';
+import { toCryptoKeyPair, x509 } from '../../lib/pki/webcrypto.ts';
 import { evaluateSecret } from './policy.ts';
+import { requestMismatches } from './request-match.ts';
 import { secretMetadataDrift, secretOwnerRefMismatch } from './secret-upkeep.ts';
 import { secretAnnotationsFor } from './secret-writer.ts';
 import { inspectCertificate } from '../../lib/pki/index.ts';
@@ -36,7 +40,7 @@ interface Crypto {
   otherKeyPem: string;
   ec521KeyPem: string;
   /** A certificate for the names, signed by `key`, valid from..to (default: now-1h .. now+24h). */
-  cert(key: KeyObject, names: { commonName?: string }, from?: number, to?: number): Promise<string>;
+  cert(key: KeyObject, names: Partial<CertificateNames>, from?: number, to?: number): Promise<string>;
   csr(key: KeyObject, commonName: string): Promise<string>;
 }
 
@@ -65,6 +69,73 @@ function request(csrPem: string): CertificateRequest {
     kind: 'CertificateRequest',
     metadata: { name: 'cr', namespace: 'ns' },
     spec: { issuerRef: TEST_ISSUER, request: b64(csrPem) },
+  };
+}
+
+/** Go's rule (encoding/asn1): a value of these characters is a PrintableString, others UTF8String. */
+const goDirectoryString = (v: string) => (/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(v) ? { printableString: v } : { utf8String: v });
+
+/**
+ * A CSR as cert-manager's pki.GenerateCSR writes it for a Certificate spec: the subject in Go's
+ * pkix.Name order (C, ST, L, STREET, POSTALCODE, O, OU, CN, SERIALNUMBER), one multi-valued RDN
+ * per attribute, PrintableString where it can; the SANs; the usages encoded in the request.
+ */
+async function certManagerCsr(key: KeyObject, spec: Partial<CertificateSpec>): Promise<string> {
+  const s = spec.subject ?? {};
+  const rdns: Array<Record<string, Array<ReturnType<typeof goDirectoryString>>>> = [];
+  const rdn = (type: string, values: Array<string | undefined> = []) => {
+    const present = values.filter((v): v is string => !!v);
+    if (present.length) rdns.push({ [type]: present.map(goDirectoryString) });
+  };
+  rdn('C', s.countries);
+  rdn('ST', s.provinces);
+  rdn('L', s.localities);
+  rdn('2.5.4.9', s.streetAddresses);
+  rdn('2.5.4.17', s.postalCodes);
+  rdn('O', s.organizations);
+  rdn('OU', s.organizationalUnits);
+  rdn('CN', [spec.commonName]);
+  rdn('2.5.4.5', [s.serialNumber]);
+  const sans: x509.JsonGeneralName[] = [
+    ...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ...(spec.uris ?? []).map((value) => ({ type: 'url' as const, value })),
+    ...(spec.emailAddresses ?? []).map((value) => ({ type: 'email' as const, value })),
+  ];
+  const keys = await toCryptoKeyPair(key);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name(rdns),
+    keys,
+    signingAlgorithm: keys.algorithm,
+    extensions: [
+      ...(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
+      ...usageExtensions(spec.usages?.length ? spec.usages : undefined, !!spec.isCA),
+    ],
+  });
+  return csr.toString('pem');
+}
+
+/** A CertificateRequest as cert-manager's request manager makes it: spec fields copied from the Certificate as they are (usages and duration left out when unset). */
+async function certManagerRequest(key: KeyObject, spec: Partial<CertificateSpec>): Promise<CertificateRequest> {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
+    metadata: {
+      name: 'test-certificate-1',
+      namespace: 'ns',
+      annotations: {
+        'cert-manager.io/certificate-name': 'test-certificate',
+        'cert-manager.io/certificate-revision': '1',
+        'cert-manager.io/private-key-secret-name': 'test-certificate-abcde',
+      },
+    },
+    spec: {
+      request: b64(await certManagerCsr(key, spec)),
+      issuerRef: spec.issuerRef ?? { name: '' },
+      ...(spec.duration !== undefined ? { duration: spec.duration } : {}),
+      ...(spec.usages !== undefined ? { usages: spec.usages } : {}),
+      ...(spec.isCA ? { isCA: true } : {}),
+    },
   };
 }
 
@@ -178,7 +249,8 @@ export const TRIGGER_CASES: TriggerCase[] = [
       request: request(await crypto.csr(await generatePrivateKey({ algorithm: 'RSA' }), 'example.com')),
     }),
     certManager: reissue('SecretMismatch'),
-    certgate: { verdict: NO_ACTION, rule: 'import-keeps-valid-pair' },
+    // Without the key check, the next one decides: this request (commonName, issuer) is not what the spec asks for.
+    certgate: { verdict: reissue('RequestChanged'), rule: 'import-keeps-valid-pair' },
   },
   {
     name: 'trigger issuance when CertificateRequest does not match certificate spec',
@@ -325,6 +397,67 @@ const CERTGATE_RULE_CASES: Array<Omit<TriggerCase, 'certgate'>> = [
   },
 ];
 
+/** A Certificate cert-manager issued, then certgate's webhook wrote the key and usage defaults into (on the first update after the switch). */
+const MIGRATED_SPEC: Partial<CertificateSpec> = {
+  commonName: 'example.com',
+  dnsNames: ['example.com', 'www.example.com'],
+  ipAddresses: ['192.0.2.1'],
+  subject: { organizations: ['Acme Ltd', 'Ötherß GmbH'], countries: ['GB'], serialNumber: '42' },
+  issuerRef: TEST_ISSUER,
+  duration: '720h',
+};
+const AS_DEFAULTED_BY_CERTGATE: Partial<CertificateSpec> = {
+  privateKey: { algorithm: 'RSA', size: 2048, encoding: 'PKCS1', rotationPolicy: 'Always' },
+  usages: ['digital signature', 'key encipherment'],
+};
+
+/** The Certificate `spec` asks for, with the Secret and current request cert-manager made for MIGRATED_SPEC. */
+async function afterMigration(spec: Partial<CertificateSpec>) {
+  const { commonName, dnsNames, ipAddresses } = MIGRATED_SPEC;
+  return {
+    certificate: certificate({ ...MIGRATED_SPEC, ...AS_DEFAULTED_BY_CERTGATE, ...spec }),
+    secret: secret(
+      { 'tls.key': crypto.fixedKeyPem, 'tls.crt': await crypto.cert(crypto.fixedKey, { commonName, dnsNames, ipAddresses }) },
+      { ...TEST_ISSUER_ANNOTATIONS, 'cert-manager.io/certificate-name': 'test-certificate' },
+    ),
+    request: await certManagerRequest(crypto.fixedKey, MIGRATED_SPEC),
+  };
+}
+
+/** RequestChanged cases for the fields cert-manager's RequestMatchesSpec compares (its checks table has only the commonName one). */
+const REQUEST_CHANGED_CASES: Array<Omit<TriggerCase, 'certgate'>> = [
+  {
+    name: "migration: cert-manager's request (usages and duration as the spec had them, Go's subject encoding) and Secret for an unchanged Certificate: nothing to do",
+    input: () => afterMigration({}),
+    certManager: NO_ACTION,
+  },
+  {
+    name: 'spec.subject.organizations changed: RequestChanged',
+    input: () => afterMigration({ subject: { ...MIGRATED_SPEC.subject, organizations: ['Acme Ltd'] } }),
+    certManager: reissue('RequestChanged'),
+  },
+  {
+    name: 'spec.subject.organizations in another order: nothing to do',
+    input: () => afterMigration({ subject: { ...MIGRATED_SPEC.subject, organizations: ['Ötherß GmbH', 'Acme Ltd'] } }),
+    certManager: NO_ACTION,
+  },
+  {
+    name: 'spec.usages changed: RequestChanged',
+    input: () => afterMigration({ usages: ['digital signature', 'key encipherment', 'client auth'] }),
+    certManager: reissue('RequestChanged'),
+  },
+  {
+    name: 'spec.commonName removed (the names stay in dnsNames): RequestChanged',
+    input: () => afterMigration({ commonName: undefined }),
+    certManager: reissue('RequestChanged'),
+  },
+  {
+    name: 'spec.duration written another way ("720h0m0s"): nothing to do',
+    input: () => afterMigration({ duration: '720h0m0s' }),
+    certManager: NO_ACTION,
+  },
+];
+
 async function verdict(c: Omit<TriggerCase, 'certgate'>): Promise<Verdict> {
   const { certificate: crt, secret: s, request: r } = await c.input();
   const e = evaluateSecret(crt, s, crypto.now, r);
@@ -352,6 +485,237 @@ describe("cert-manager's Test_NewTriggerPolicyChain", () => {
       assert.deepEqual(await verdict(c), c.certgate ? c.certgate.verdict : c.certManager);
     });
   }
+});
+
+describe("cert-manager's RequestChanged for each compared field", () => {
+  for (const c of REQUEST_CHANGED_CASES) it(c.name, async () => assert.deepEqual(await verdict(c), c.certManager));
+  it('the message names the changed field', async () => {
+    const { certificate: crt, secret: s, request: r } = await afterMigration({ subject: { organizations: ['Acme Ltd'] } });
+    assert.equal(
+      evaluateSecret(crt, s, crypto.now, r).message,
+      'Fields on existing CertificateRequest resource not up to date: [spec.subject.serialNumber spec.subject.organizations spec.subject.countries]',
+    );
+  });
+});
+
+// RequestMatchesSpec (pkg/util/pki/match.go): TestRequestMatchesSpecIssuerRef as ported, then one
+// case per field the function compares, built from its code (its own tests cover only issuerRef,
+// otherNames and literalSubject; certgate's webhook refuses the last two: api/unsupported.ts). The
+// request is the one cert-manager makes for `madeFor`; the Certificate asks for `spec`.
+interface MatchCase {
+  name: string;
+  madeFor: Partial<CertificateSpec>;
+  spec: Partial<CertificateSpec>;
+  certManager: string[];
+  certgate?: { fields: string[]; rule: string };
+}
+
+const ref = (name: string, kind?: string, group?: string) => ({ name, ...(kind ? { kind } : {}), ...(group ? { group } : {}) });
+const CN = 'dummy-common-name';
+const EVERY_FIELD: Partial<CertificateSpec> = {
+  commonName: 'every.example.com',
+  dnsNames: ['every.example.com', 'www.every.example.com'],
+  ipAddresses: ['192.0.2.7', '2001:db8::7'],
+  uris: ['spiffe://cluster.local/ns/a/sa/b'],
+  emailAddresses: ['ops@example.com'],
+  subject: {
+    organizations: ['Acme Ltd', 'Acme Holdings'],
+    organizationalUnits: ['Platform'],
+    countries: ['GB'],
+    provinces: ['Greater London'],
+    localities: ['London'],
+    streetAddresses: ['1 High Street'],
+    postalCodes: ['EC1A 1BB'],
+    serialNumber: '1234',
+  },
+  usages: ['digital signature', 'key encipherment', 'server auth'],
+  duration: '720h',
+  issuerRef: ref('test-issuer', 'Issuer', 'cert-manager.io'),
+};
+const changed = (subject: Partial<NonNullable<CertificateSpec['subject']>>) => ({ ...EVERY_FIELD, subject: { ...EVERY_FIELD.subject, ...subject } });
+
+const MATCH_CASES: MatchCase[] = [
+  ...(
+    [
+      [
+        "should not report any violation if Certificate issuerRef matches the CertificateRequest's",
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        [],
+      ],
+      [
+        'should not report any violation if both Certificate and CertificateRequest issuerRef Kind and Group are empty',
+        ref('test-issuer'),
+        ref('test-issuer'),
+        [],
+      ],
+      [
+        'should not report any violation if Certificate issuerRef Kind and Group are defaulted and CertificateRequest issuerRef Group is empty',
+        ref('test-issuer', 'Issuer'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        [],
+      ],
+      [
+        'should not report any violation if Certificate issuerRef Kind and Group are defaulted and CertificateRequest issuerRef Kind is empty',
+        ref('test-issuer', undefined, 'cert-manager.io'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        [],
+      ],
+      [
+        "should report violation if Certificate issuerRef name mismatches the CertificateRequest's",
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        ref('different-issuer', 'Issuer', 'cert-manager.io'),
+        ['spec.issuerRef'],
+      ],
+      [
+        "should not report any violation if Certificate issuerRef Kind and Group are defaulted and CertificateRequest's are empty",
+        ref('test-issuer'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        [],
+      ],
+      [
+        "should report violation if Certificate issuerRef Kind mismatches the CertificateRequest's (defaulted vs non-defaulted)",
+        ref('test-issuer', 'ClusterIssuer', 'cert-manager.io'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        ['spec.issuerRef'],
+      ],
+      [
+        "should report violation if Certificate issuerRef Group mismatches the CertificateRequest's (defaulted vs non-defaulted)",
+        ref('test-issuer', 'Issuer', 'different-group.io'),
+        ref('test-issuer', 'Issuer', 'cert-manager.io'),
+        ['spec.issuerRef'],
+      ],
+    ] as const
+  ).map(([name, was, now, fields]) => ({
+    name,
+    madeFor: { commonName: CN, issuerRef: was },
+    spec: { commonName: CN, issuerRef: now },
+    certManager: [...fields],
+  })),
+  { name: 'every field unchanged: no violation', madeFor: EVERY_FIELD, spec: EVERY_FIELD, certManager: [] },
+  { name: 'spec.commonName changed', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, commonName: 'www.every.example.com' }, certManager: ['spec.commonName'] },
+  { name: 'spec.commonName removed', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, commonName: undefined }, certManager: ['spec.commonName'] },
+  {
+    name: 'spec.dnsNames: one added',
+    madeFor: EVERY_FIELD,
+    spec: { ...EVERY_FIELD, dnsNames: [...EVERY_FIELD.dnsNames!, 'api.example.com'] },
+    certManager: ['spec.dnsNames'],
+  },
+  { name: 'spec.dnsNames in another order', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, dnsNames: [...EVERY_FIELD.dnsNames!].reverse() }, certManager: [] },
+  {
+    name: 'spec.dnsNames in upper case',
+    madeFor: EVERY_FIELD,
+    spec: { ...EVERY_FIELD, dnsNames: EVERY_FIELD.dnsNames!.map((d) => d.toUpperCase()) },
+    certManager: ['spec.dnsNames'],
+    certgate: { fields: [], rule: 'request-compared-by-meaning' },
+  },
+  {
+    name: 'spec.ipAddresses changed',
+    madeFor: EVERY_FIELD,
+    spec: { ...EVERY_FIELD, ipAddresses: ['192.0.2.8', '2001:db8::7'] },
+    certManager: ['spec.ipAddresses'],
+  },
+  {
+    name: 'spec.ipAddresses written another way',
+    madeFor: EVERY_FIELD,
+    spec: { ...EVERY_FIELD, ipAddresses: ['192.0.2.7', '2001:db8:0:0:0:0:0:7'] },
+    certManager: [],
+  },
+  { name: 'spec.uris changed', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, uris: ['spiffe://cluster.local/ns/a/sa/c'] }, certManager: ['spec.uris'] },
+  { name: 'spec.emailAddresses removed', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, emailAddresses: undefined }, certManager: ['spec.emailAddresses'] },
+  {
+    name: 'spec.subject.organizations: one removed',
+    madeFor: EVERY_FIELD,
+    spec: changed({ organizations: ['Acme Ltd'] }),
+    certManager: ['spec.subject.organizations'],
+  },
+  {
+    name: 'spec.subject.organizations in another order',
+    madeFor: EVERY_FIELD,
+    spec: changed({ organizations: ['Acme Holdings', 'Acme Ltd'] }),
+    certManager: [],
+  },
+  {
+    name: 'every other subject field changed',
+    madeFor: EVERY_FIELD,
+    spec: changed({
+      organizationalUnits: ['Security'],
+      countries: ['IE'],
+      provinces: ['Leinster'],
+      localities: ['Dublin'],
+      streetAddresses: ['2 Low Street'],
+      serialNumber: '5678',
+    }),
+    certManager: [
+      'spec.subject.serialNumber',
+      'spec.subject.countries',
+      'spec.subject.localities',
+      'spec.subject.organizationalUnits',
+      'spec.subject.provinces',
+      'spec.subject.streetAddresses',
+    ],
+  },
+  {
+    name: 'spec.subject.postalCodes changed',
+    madeFor: EVERY_FIELD,
+    spec: changed({ postalCodes: ['D02 X285'] }),
+    certManager: ['spec.subject.postCodes'],
+    certgate: { fields: ['spec.subject.postalCodes'], rule: 'field-named-as-in-the-spec' },
+  },
+  {
+    name: 'spec.subject removed',
+    madeFor: { commonName: CN, subject: { organizations: ['Acme Ltd'] } },
+    spec: { commonName: CN },
+    certManager: ['spec.subject.organizations'],
+  },
+  { name: 'spec.isCA set', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, isCA: true }, certManager: ['spec.isCA'] },
+  {
+    name: 'spec.usages: one added',
+    madeFor: EVERY_FIELD,
+    spec: { ...EVERY_FIELD, usages: [...EVERY_FIELD.usages!, 'client auth'] },
+    certManager: ['spec.usages'],
+  },
+  { name: 'spec.usages in another order', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, usages: [...EVERY_FIELD.usages!].reverse() }, certManager: [] },
+  {
+    name: "spec.usages: the defaults written out (certgate's webhook does) where the request has none",
+    madeFor: { commonName: CN },
+    spec: { commonName: CN, usages: ['digital signature', 'key encipherment'] },
+    certManager: ['spec.usages'],
+    certgate: { fields: [], rule: 'request-compared-by-meaning' },
+  },
+  {
+    name: 'spec.usages: "signing" where the request says "digital signature"',
+    madeFor: { commonName: CN, usages: ['digital signature', 'key encipherment'] },
+    spec: { commonName: CN, usages: ['signing', 'key encipherment'] },
+    certManager: ['spec.usages'],
+    certgate: { fields: [], rule: 'request-compared-by-meaning' },
+  },
+  { name: 'spec.duration changed', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, duration: '1440h' }, certManager: ['spec.duration'] },
+  { name: 'spec.duration written another way', madeFor: EVERY_FIELD, spec: { ...EVERY_FIELD, duration: '720h0m0s' }, certManager: [] },
+  { name: 'spec.duration set where the request has none', madeFor: { commonName: CN }, spec: { commonName: CN, duration: '720h' }, certManager: [] },
+  {
+    name: 'spec.duration removed (the request has one)',
+    madeFor: { commonName: CN, duration: '720h' },
+    spec: { commonName: CN },
+    certManager: [],
+    certgate: { fields: ['spec.duration'], rule: 'unset-duration-is-90-days' },
+  },
+];
+
+describe("cert-manager's RequestMatchesSpec (TestRequestMatchesSpecIssuerRef and each compared field)", () => {
+  for (const c of MATCH_CASES) {
+    it(c.certgate ? `${c.name} [deliberate difference: ${c.certgate.rule}]` : c.name, async () => {
+      const compared = requestMismatches(certificate(c.spec), await certManagerRequest(crypto.fixedKey, c.madeFor));
+      assert.deepEqual(compared, { fields: c.certgate ? c.certgate.fields : c.certManager });
+    });
+  }
+  it('a CSR that cannot be read: its names and subject are not compared, the other fields are', async () => {
+    const cr = await certManagerRequest(crypto.fixedKey, EVERY_FIELD);
+    cr.spec.request = b64('not a CSR');
+    const compared = requestMismatches(certificate({ ...EVERY_FIELD, commonName: 'other.example.com', usages: ['client auth'] }), cr);
+    assert.deepEqual(compared.fields, ['spec.usages']);
+    assert.match(compared.unreadableCsr ?? '', /not a PEM certificate request/);
+  });
 });
 
 describe('certgate rules behind the differences', () => {
@@ -536,9 +900,10 @@ describe("cert-manager's Test_SecretOwnerReferenceMismatch", () => {
 
 describe('ported re-issuance tables: counts', () => {
   it('every case is the same as cert-manager or names its rule', () => {
-    const differences = TRIGGER_CASES.filter((c) => c.certgate).length + Object.keys(TEMPLATE_DIFFERENCES).length;
-    const total = TRIGGER_CASES.length + CERTIFICATE_NAME_CASES.length + TEMPLATE_CASES.length + OWNER_REF_CASES.length;
+    const differences =
+      TRIGGER_CASES.filter((c) => c.certgate).length + Object.keys(TEMPLATE_DIFFERENCES).length + MATCH_CASES.filter((c) => c.certgate).length;
+    const total = TRIGGER_CASES.length + CERTIFICATE_NAME_CASES.length + TEMPLATE_CASES.length + OWNER_REF_CASES.length + MATCH_CASES.length;
     // Reported in README "Migrating from cert-manager" (controller side); keep both in step.
-    assert.deepEqual({ total, same: total - differences, deliberate: differences }, { total: 48, same: 43, deliberate: 5 });
+    assert.deepEqual({ total, same: total - differences, deliberate: differences }, { total: 80, same: 70, deliberate: 10 });
   });
 });

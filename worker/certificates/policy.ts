@@ -9,8 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRequest, CertificateStatus } from '../../api/types.generated.ts';
 import { CertificateReasons, ConditionTypes, SecretAnnotations, SecretKeys } from '../../api/constants.ts';
-import { certificateDurationMs, renewalPlan } from '../../api/defaults.ts';
-import { parseDuration } from '../../api/duration.ts';
+import { renewalPlan } from '../../api/defaults.ts';
 import { ariCertId, pointInWindow } from '../../lib/acme/ari.ts';
 import {
   certificateMatchesKey,
@@ -23,6 +22,7 @@ import {
 } from '../../lib/pki/index.ts';
 import { getCondition } from '../conditions.ts';
 import { keySpecOf, requestedNames } from './spec-fields.ts';
+import { requestMismatches } from './request-match.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 
 interface SecretEvaluation {
@@ -82,27 +82,6 @@ function renewalDisabled(cert: Certificate): boolean {
   return (cert.spec as { renewal?: { policy?: string } }).renewal?.policy === 'Disabled';
 }
 
-/** The spec fields of the request that made the current certificate which no longer match the Certificate (cert-manager's RequestChanged). */
-function requestChanges(cert: Certificate, request: CertificateRequest): string[] {
-  const out: string[] = [];
-  const ms = (d: string | undefined) => {
-    try {
-      return d === undefined ? undefined : parseDuration(d);
-    } catch {
-      return d;
-    }
-  };
-  let want: number | string;
-  try {
-    want = certificateDurationMs(cert.spec);
-  } catch {
-    want = cert.spec.duration!;
-  }
-  if (ms(request.spec.duration) !== undefined && ms(request.spec.duration) !== want) out.push('spec.duration');
-  if (!!request.spec.isCA !== !!cert.spec.isCA) out.push('spec.isCA');
-  return out;
-}
-
 /** What a Secret's tls.crt and tls.key parse to: a pure function of its data. */
 interface ParsedPair {
   key?: ReturnType<typeof parsePrivateKeyPem>;
@@ -159,7 +138,10 @@ function renewalTimeOrDefault(
 
 /**
  * `currentRequest` is the CertificateRequest of status.revision (undefined when it was pruned or
- * never existed, e.g. an imported certificate): a duration or isCA change re-issues through it.
+ * never existed, e.g. an imported certificate): a spec change that asks for another certificate
+ * (subject, usages, duration, isCA, ...: request-match.ts) re-issues through it. Without it only
+ * the names and the key are compared, with the stored certificate, as cert-manager does: issuers
+ * may leave out or override the subject and usages, so comparing those would re-issue forever.
  */
 export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, nowMs: number, currentRequest?: CertificateRequest): SecretEvaluation {
   const R = CertificateReasons;
@@ -213,7 +195,8 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
     );
   const names = diffNames(requestedNames(cert), info.names);
   if (names.length) return withInfo(R.SecretMismatch, `Issuing certificate as Secret does not match the Certificate spec: ${names.join('; ')}`);
-  const changed = currentRequest ? requestChanges(cert, currentRequest) : [];
+  // A request whose CSR cannot be read is compared on its other fields only (cert-manager then compares none).
+  const changed = currentRequest ? requestMismatches(cert, currentRequest).fields : [];
   if (changed.length) return withInfo(R.RequestChanged, `Fields on existing CertificateRequest resource not up to date: [${changed.join(' ')}]`);
   if (info.notAfter.getTime() <= nowMs)
     return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);

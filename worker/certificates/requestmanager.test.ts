@@ -180,6 +180,25 @@ describe('request manager', () => {
       requeueAfterMs: 0,
     },
     {
+      name: 'the subject changed while issuing: the request for the old subject is deleted',
+      objects: () => [...withKey(undefined, { spec: { subject: { organizations: ['Acme Ltd'] } } }), matching()],
+      writes: [`delete CertificateRequest ${NAME}-1`],
+      requeueAfterMs: 0,
+    },
+    {
+      name: 'the duration written another way ("2160h0m0s"), the usages in another order: the request still matches',
+      objects: () => [...withKey(), matching({ spec: { duration: '2160h0m0s', usages: ['key encipherment', 'digital signature'] } })],
+      writes: [],
+    },
+    {
+      name: 'a request cert-manager made before the switch (no usages, no duration) for a Certificate with the defaults written out: kept',
+      objects: () => [
+        ...withKey(undefined, { spec: { usages: ['digital signature', 'key encipherment'] } }),
+        matching({ spec: { usages: undefined, duration: undefined } }),
+      ],
+      writes: [],
+    },
+    {
       name: 'isCA changed while issuing: the request is deleted',
       objects: () => [...withKey(undefined, { spec: { isCA: true } }), matching()],
       writes: [`delete CertificateRequest ${NAME}-1`],

@@ -7,7 +7,7 @@ import { defaultCertificateSpec } from '../../api/defaults.ts';
 import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import type { KeyObject } from 'node:crypto';
-import { createCsr, diffNames, parseCertificateChain, parseCsr, samePublicKey } from '../../lib/pki/index.ts';
+import { createCsr, parseCertificateChain, parseCsr, samePublicKey } from '../../lib/pki/index.ts';
 import { hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
@@ -16,7 +16,7 @@ import { createCertificateController, requestReader } from './common.ts';
 import { requestedNames } from './spec-fields.ts';
 import { requestNameFor } from '../object-names.ts';
 import { ariIdOf } from './policy.ts';
-import { semanticallyEqual } from '../../lib/semantic-equal.ts';
+import { requestMismatches } from './request-match.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
 
@@ -103,21 +103,14 @@ async function replacedAriId(ctx: WorkerContext, cert: Certificate): Promise<str
 async function requestMismatch(cert: Certificate, cr: CertificateRequest, keySecretName: string, key: KeyObject): Promise<string | undefined> {
   const a = cr.metadata.annotations ?? {};
   if (a[CertificateRequestAnnotations.PrivateKeySecretName] !== keySecretName) return 'private key Secret differs';
-  const ref = cert.spec.issuerRef;
-  const crRef = cr.spec.issuerRef;
-  if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || (crRef.group || 'cert-manager.io') !== (ref.group || 'cert-manager.io'))
-    return 'issuerRef differs';
-  const spec = defaultCertificateSpec(cert.spec);
-  if ((cr.spec.duration ?? '') !== spec.duration) return 'duration differs';
-  if (!!cr.spec.isCA !== !!cert.spec.isCA) return 'isCA differs';
-  if (!semanticallyEqual([...(cr.spec.usages ?? [])].sort(), [...spec.usages].sort())) return 'usages differ';
+  const { fields, unreadableCsr } = requestMismatches(cert, cr);
+  if (unreadableCsr) return `CSR unreadable: ${unreadableCsr}`;
+  if (fields.length) return `fields not up to date: ${fields.join(', ')}`;
   let parsed;
   try {
     parsed = await parseCsr(cr.spec.request);
   } catch (e) {
     return `CSR unreadable: ${(e as Error).message}`;
   }
-  if (!samePublicKey(parsed.publicKey, key)) return 'CSR public key differs from the next private key';
-  const names = diffNames(requestedNames(cert), parsed.names);
-  return names.length ? names.join('; ') : undefined;
+  return samePublicKey(parsed.publicKey, key) ? undefined : 'CSR public key differs from the next private key';
 }

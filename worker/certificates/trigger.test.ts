@@ -3,9 +3,11 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Certificate } from '../../api/types.generated.ts';
+import type { Certificate, CertificateRequest } from '../../api/types.generated.ts';
 import { fakeWorker, tlsSecret, Resources } from '../../test/worker/fake-context.ts';
 import { issuedPair, type IssuedPair } from '../../test/worker/issued-pair.ts';
+import { ownedRequest } from '../../test/worker/certificate-table.ts';
+import { createCsr, parsePrivateKeyPem } from '../../lib/pki/index.ts';
 import { createTriggerController } from './trigger.ts';
 
 const NS = 'apps';
@@ -41,10 +43,23 @@ interface Case {
 describe('trigger controller', () => {
   let fresh: IssuedPair; // issued 10 days ago for 90 days: renews at day 60
   let due: IssuedPair; // issued 70 days ago for 90 days: past its renewal time
+  let freshCsr: string; // the CSR that asked for `fresh`
+  let otherSubjectCsr: string; // the same with an organization the spec does not have
   before(async () => {
     fresh = await issuedPair(['web.example.test'], NOW - 10 * DAY, 90 * DAY);
     due = await issuedPair(['web.example.test'], NOW - 70 * DAY, 90 * DAY);
+    freshCsr = await createCsr(parsePrivateKeyPem(fresh.key), { dnsNames: ['web.example.test'] });
+    otherSubjectCsr = await createCsr(parsePrivateKeyPem(fresh.key), { dnsNames: ['web.example.test'], subject: { organizations: ['Acme Ltd'] } });
   });
+
+  /** The Ready request of revision 1, which made `fresh`; `spec` changes what it asked for. */
+  const revision1Request = (spec: Partial<CertificateRequest['spec']> = {}) =>
+    ownedRequest(
+      'web-1',
+      { 'cert-manager.io/certificate-name': 'web', 'cert-manager.io/certificate-revision': '1' },
+      { request: Buffer.from(freshCsr).toString('base64'), issuerRef: { name: 'selfsigned' }, ...spec },
+      { conditions: [{ type: 'Ready', status: 'True', reason: 'Issued', message: '' }] },
+    );
 
   const cases: Case[] = [
     { name: 'no Secret: Issuing=True, DoesNotExist', objects: () => [cert()], issuing: 'DoesNotExist' },
@@ -53,6 +68,21 @@ describe('trigger controller', () => {
       objects: () => [cert({ conditions: [{ type: 'Issuing', status: 'True', reason: 'DoesNotExist', message: '' }] })],
     },
     { name: 'an up-to-date Secret: no write, a requeue at the renewal time', objects: () => [cert(), secretFor(fresh)], requeueAfterMs: 50 * DAY },
+    {
+      name: 'the request of the current revision matches (as cert-manager made it: no usages, no duration): no write',
+      objects: () => [cert({ revision: 1 }), secretFor(fresh), revision1Request()],
+      requeueAfterMs: 50 * DAY,
+    },
+    {
+      name: 'the request of the current revision asked for other usages than the spec does now: Issuing=True, RequestChanged',
+      objects: () => [cert({ revision: 1 }), secretFor(fresh), revision1Request({ usages: ['digital signature', 'key encipherment', 'client auth'] })],
+      issuing: 'RequestChanged',
+    },
+    {
+      name: 'the request of the current revision had another subject: Issuing=True, RequestChanged',
+      objects: () => [cert({ revision: 1 }), secretFor(fresh), revision1Request({ request: Buffer.from(otherSubjectCsr).toString('base64') })],
+      issuing: 'RequestChanged',
+    },
     { name: 'past the renewal time: Issuing=True, Renewing', objects: () => [cert(), secretFor(due)], issuing: 'Renewing' },
     { name: 'a Secret from another issuer: Issuing=True, IncorrectIssuer', objects: () => [cert(), secretFor(fresh, 'other')], issuing: 'IncorrectIssuer' },
     {
