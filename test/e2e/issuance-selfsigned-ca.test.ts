@@ -351,13 +351,20 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     );
   });
 
-  test('an existing Secret keeps its unrelated keys; Events tell the story', async () => {
+  test("an existing Secret keeps its unrelated keys, loses cert-manager's output-format keys (they would hold the old pair); Events tell the story", async () => {
     await client.create(Resources.Secret, {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/tls',
       metadata: { name: 'mixed-tls', namespace: NS, labels: { mine: 'yes' } },
-      data: { 'tls.crt': '', 'tls.key': '', 'extra.conf': Buffer.from('keep me').toString('base64') },
+      data: {
+        'tls.crt': '',
+        'tls.key': '',
+        'extra.conf': Buffer.from('keep me').toString('base64'),
+        // as cert-manager's additionalOutputFormats wrote them before a migration
+        'tls-combined.pem': Buffer.from('old pair').toString('base64'),
+        'key.der': Buffer.from('old key').toString('base64'),
+      },
     } as V1Secret);
     await client.create(
       Resources.Certificate,
@@ -366,6 +373,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     const { pair } = await issued('mixed');
     assertPair(pair, ['mixed.example.test']);
     assert.equal(Buffer.from(pair.secret.data!['extra.conf'], 'base64').toString(), 'keep me');
+    assert.deepEqual(Object.keys(pair.secret.data!).sort(), ['ca.crt', 'extra.conf', 'tls.crt', 'tls.key']);
     assert.equal(pair.secret.metadata!.labels!.mine, 'yes');
 
     const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter(

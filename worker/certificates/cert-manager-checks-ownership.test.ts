@@ -344,7 +344,7 @@ const formatsCaseOf = (name: string, formats: Array<{ type: string }>, dataKeys:
     : stale && {
         differs: {
           rule: 'no-field-ownership' as const,
-          why: "data keys certgate does not write (cert-manager's tls-combined.pem, key.der) stay on the Secret",
+          why: "certgate does not act on cert-manager's tls-combined.pem and key.der by themselves: they stay until the next issuance, which removes them",
         },
       }),
 });

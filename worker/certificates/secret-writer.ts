@@ -75,6 +75,18 @@ export async function writeCertificateSecret(ctx: WorkerContext, cert: Certifica
   return rememberWrittenSecret(ctx, await writeSecret(ctx, cert, bundle));
 }
 
+/**
+ * cert-manager's additionalOutputFormats keys (certgate refuses that field): left on a migrated Secret,
+ * they would go on holding the previous certificate and private key after this issuance.
+ */
+const OUTPUT_FORMAT_KEYS = ['tls-combined.pem', 'key.der'];
+
+function withoutOutputFormats(data: Record<string, string> | undefined): Record<string, string> {
+  const kept = { ...(data ?? {}) };
+  for (const key of OUTPUT_FORMAT_KEYS) delete kept[key];
+  return kept;
+}
+
 async function writeSecret(ctx: WorkerContext, cert: Certificate, bundle: IssuedBundle): Promise<V1Secret> {
   checkBundle(cert, bundle, ctx.clock.now());
   const namespace = cert.metadata.namespace!;
@@ -114,7 +126,7 @@ async function writeSecret(ctx: WorkerContext, cert: Certificate, bundle: Issued
       ownerReferences: secretOwnerReferences(cert, base.metadata?.ownerReferences, ctx.config.enableCertificateOwnerRef),
     },
     // Unrelated keys stay; a ca.crt from an earlier issuer is dropped when the new one has none.
-    data: { ...(base.data ?? {}), [SecretKeys.CA]: '', ...data },
+    data: { ...withoutOutputFormats(base.data), [SecretKeys.CA]: '', ...data },
   });
   try {
     return await ctx.client.replace<V1Secret>(Resources.Secret, merge(existing));
