@@ -27,11 +27,18 @@ export interface AcmeRuntime {
   orderReadAt: Map<string, number>;
   /** uids of Challenges this process asked to delete (the cache may not show it yet). */
   deletedChallenges: Set<string>;
+  /** Challenge uid -> when this process accepted it; Order uid -> when it finalized it (poll.ts: how soon to look again). */
+  waitingSince: Map<string, number>;
 }
 
 /** The worker context plus the ACME runtime: what every ACME controller and the ACME backend take. */
 export interface AcmeContext extends WorkerContext {
   acme: AcmeRuntime;
+}
+
+/** The worker's one fresh reader of Orders (the ACME backend and controllers write them; the CertificateRequest controller hears of those writes). */
+export function orderReader(ctx: Pick<WorkerContext, 'caches' | 'client'>): FreshReader<Order> {
+  return freshReaderFor(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name));
 }
 
 export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
@@ -45,17 +52,22 @@ export function createAcmeRuntime(ctx: WorkerContext): AcmeRuntime {
     pollIntervalMs: min,
     selfCheckIntervalMs: Math.max(min * 2, 20),
     selfCheckStarted: new Map(),
-    orders: freshReaderFor(ctx.caches.orders, (ns, name) => ctx.client.get<Order>(Resources.Order, ns, name)),
+    orders: orderReader(ctx),
     challenges: freshReaderFor(ctx.caches.challenges, (ns, name) => ctx.client.get<Challenge>(Resources.Challenge, ns, name)),
     createdOrders: new Map(),
     orderReadAt: new Map(),
     deletedChallenges: new Set(),
+    waitingSince: new Map(),
   };
   ctx.caches.orders.on('delete', (o: Order) => {
     rt.createdOrders.delete(o.metadata?.uid ?? '');
     rt.orderReadAt.delete(o.metadata?.uid ?? '');
+    rt.waitingSince.delete(o.metadata?.uid ?? '');
   });
-  ctx.caches.challenges.on('delete', (c: Challenge) => rt.deletedChallenges.delete(c.metadata?.uid ?? ''));
+  ctx.caches.challenges.on('delete', (c: Challenge) => {
+    rt.deletedChallenges.delete(c.metadata?.uid ?? '');
+    rt.waitingSince.delete(c.metadata?.uid ?? '');
+  });
   return rt;
 }
 

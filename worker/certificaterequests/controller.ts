@@ -14,6 +14,7 @@ import { b64 } from '../secrets.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { Priority } from '../../lib/workqueue.ts';
 import { requestReader } from '../certificates/common.ts';
+import { orderReader } from '../acme/runtime.ts';
 
 const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
 const RECHECK_MS = 5000;
@@ -174,6 +175,8 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
     if (owner && o.metadata.namespace) ctrl.queue.add(`${o.metadata.namespace}/${owner}`, Priority.High);
   };
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.orders.on(verb, fromOrder);
+  // The Order controller's own status writes (a certificate in status) need not wait for the watch.
+  orderReader(ctx).onWrite(fromOrder);
   // An issuer appearing or becoming Ready unblocks the requests that wait for it.
   const fromIssuer = (cluster: boolean) => (issuer: Issuer | ClusterIssuer) => {
     for (const cr of requests.list(cluster ? undefined : issuer.metadata.namespace)) {

@@ -22,6 +22,8 @@ const TOKEN = caUrls.token(WEB, 'http-01');
 const KEY = challenge(WEB).spec.key;
 /** --acme-backoff-min-ms (default 1 s): a challenge the CA is validating is asked again after this. */
 const POLL = 1000;
+/** After our accept the CA is first asked again after a quarter of the poll interval (worker/acme/poll.ts). */
+const FIRST_LOOK = POLL / 4;
 /** A failing self-check is tried again after twice the poll interval. */
 const SELF_CHECK = 2 * POLL;
 const NOW = '2026-03-01T12:00:00Z';
@@ -87,14 +89,13 @@ const cases: Case[] = [
     requeue: 0,
   },
   {
-    name: 'pending at the CA and the route answers the key: solver Service and Ingress made, Presented, the CA asked to validate once',
+    name: 'pending at the CA and the route answers the key: solver Service and Ingress made, Presented, the CA asked to validate once, looked at again soon (no status write yet)',
     given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]),
     route: 'key',
     caCalls: [`accept ${URL}`],
     writes: ['create Service', 'create Ingress'],
-    status: { state: 'processing', presented: true, processing: true, reason: /^Accepted challenge/ },
     events: ['Challenge Normal Presented'],
-    requeue: POLL,
+    requeue: FIRST_LOOK,
   },
   {
     name: 'pending at the CA and the route not serving yet (404): presented, waiting with the reason, not accepted; checked again',
@@ -299,4 +300,52 @@ describe('Challenge controller', () => {
       }
     });
   }
+
+  /** Accepts the Challenge in a first pass, then runs a pass after each wait with the CA at the given state. */
+  async function acceptThenPoll(steps: Array<{ afterMs: number; atCa: 'pending' | 'processing' | 'valid' }>) {
+    answers.serving.clear();
+    answers.serving.set(TOKEN, KEY);
+    const ca = fakeCa();
+    const w = fakeAcmeWorker((atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]), ca, { now: NOW, config: answers.config });
+    const ctrl = createChallengeController(w.ctx);
+    const requeues = [(await ctrl.sync(`${NS}/${NAME}`))?.requeueAfterMs];
+    for (const step of steps) {
+      w.clock.advance(step.afterMs);
+      ca.challenges.get(URL)!.status = step.atCa;
+      requeues.push((await ctrl.sync(`${NS}/${NAME}`))?.requeueAfterMs);
+    }
+    const statusWrites = w.writes
+      .filter((x) => x.kind === 'Challenge' && x.subresource === 'status')
+      .map((x) => (x.body as { status: ChallengeStatus }).status);
+    return { ca, requeues, statusWrites };
+  }
+
+  test('the CA validates within a poll interval of our accept: accepted once, looked at sooner and sooner, one status write (the final one)', async () => {
+    const { ca, requeues, statusWrites } = await acceptThenPoll([
+      { afterMs: FIRST_LOOK, atCa: 'pending' },
+      { afterMs: FIRST_LOOK, atCa: 'processing' },
+      { afterMs: 2 * FIRST_LOOK, atCa: 'valid' },
+    ]);
+    assert.deepEqual(ca.calls, [`accept ${URL}`]);
+    assert.deepEqual(requeues, [FIRST_LOOK, FIRST_LOOK, 2 * FIRST_LOOK, undefined]);
+    assert.deepEqual(
+      statusWrites.map((st) => st.state),
+      ['valid'],
+    );
+  });
+
+  test('the CA takes longer than a poll interval: the Challenge says processing (presented, accepted) and is asked once per interval', async () => {
+    const { ca, requeues, statusWrites } = await acceptThenPoll([
+      { afterMs: FIRST_LOOK, atCa: 'processing' },
+      { afterMs: POLL, atCa: 'processing' },
+      { afterMs: POLL, atCa: 'processing' },
+    ]);
+    assert.deepEqual(ca.calls, [`accept ${URL}`]);
+    assert.deepEqual(requeues, [FIRST_LOOK, FIRST_LOOK, POLL, POLL]);
+    assert.equal(statusWrites.length, 1, 'processing is written once');
+    assert.equal(statusWrites[0].state, 'processing');
+    assert.equal(statusWrites[0].presented, true);
+    assert.equal(statusWrites[0].processing, true);
+    assert.match(String(statusWrites[0].reason), /^Accepted challenge/);
+  });
 });

@@ -29,6 +29,10 @@ export function createChallengeController(ctx: AcmeContext, opts: { concurrency?
     },
   });
   for (const verb of ['add', 'update'] as const) challenges.on(verb, (c: Challenge) => ctrl.enqueue(c));
+  // A Challenge the Order controller has just created is presented now, not when the watch brings it.
+  ctx.acme.challenges.onWrite((c) => {
+    if (!c.status) ctrl.enqueue(c);
+  });
   // A solver HTTPRoute deleted by someone: its Challenge puts it back (status updates by the
   // Gateway controller are not news; an edited spec shows in the self-check, which re-presents).
   ctx.gatewayApi?.onHttpRoute('delete', (route) => {

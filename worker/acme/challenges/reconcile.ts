@@ -20,8 +20,10 @@ import { cleanUpDns01, dns01SelfCheck, presentDns01 } from './dns01/solve.ts';
 import { Dns01ProviderError } from './dns01/provider.ts';
 import type { ChallengeSlots } from './slots.ts';
 import { http01SolverName } from '../../object-names.ts';
+import { nextPollMs, waitWorthShowing } from '../poll.ts';
 
 const OUR_FINALIZERS = [Finalizers.ACMEChallenge, Finalizers.ACMEChallengeLegacy];
+const ACCEPTED_REASON = 'Accepted challenge; waiting for the ACME server to validate it';
 
 export async function reconcileChallenge(ctx: AcmeContext, namespace: string, name: string, slots: ChallengeSlots): Promise<ReconcileResult> {
   const rt = ctx.acme;
@@ -71,17 +73,26 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
       ctx.recorder.event(ch, acmeCh.status === 'valid' ? 'Normal' : 'Warning', acmeCh.status === 'valid' ? 'DomainVerified' : 'Failed', reason);
       return;
     }
-    if (acmeCh.status === 'processing') {
-      // Accepted earlier (maybe by a previous process): only poll.
-      if (st.state !== 'processing')
-        await patchStatus(ctx, ch, { state: 'processing', processing: true, reason: 'Waiting for the ACME server to validate the challenge' });
-      return { requeueAfterMs: rt.pollIntervalMs };
+    // Accepted already (by this process, or by a previous one: status says so, or the CA does).
+    // pebble 2.10 keeps an accepted challenge "pending" until its validation task runs, and a
+    // second accept of a challenge that turned valid meanwhile is refused (malformed): accept
+    // once (see accept.ts), then only poll.
+    const acceptedAt = rt.waitingSince.get(ch.metadata.uid!);
+    if (acmeCh.status === 'processing' || st.state === 'processing' || acceptedAt !== undefined) {
+      const waited = acceptedAt === undefined ? undefined : ctx.clock.now() - acceptedAt;
+      // "processing" is written once the CA takes longer than a poll interval (a quick
+      // validation supersedes it: one status write instead of two), or at once when this
+      // process does not know when the challenge was accepted.
+      if (st.state !== 'processing' && waitWorthShowing(rt.pollIntervalMs, waited)) {
+        await patchStatus(ctx, ch, {
+          state: 'processing',
+          processing: true,
+          presented: true,
+          reason: acceptedAt === undefined ? 'Waiting for the ACME server to validate the challenge' : ACCEPTED_REASON,
+        });
+      }
+      return { requeueAfterMs: nextPollMs(rt.pollIntervalMs, waited) };
     }
-
-    // Accepted already, and the CA has not started yet: pebble 2.10 keeps an accepted challenge
-    // "pending" until its validation task runs, and a second accept of a challenge that turned
-    // valid meanwhile is refused (malformed). Accept once (see accept.ts); then only poll.
-    if (st.state === 'processing') return { requeueAfterMs: rt.pollIntervalMs };
 
     // pending on the CA: make it answerable, self-check, then accept. The reason stays empty until
     // something is wrong: the Order shows the reasons of its pending Challenges to the user.
@@ -112,13 +123,11 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
       if (!st.presented) await patchStatus(ctx, ch, { presented: true, processing: true, state: 'pending', reason: '' });
       return { requeueAfterMs: 0 }; // the next pass records the CA's state
     }
-    await patchStatus(ctx, ch, {
-      state: 'processing',
-      processing: true,
-      presented: true,
-      reason: 'Accepted challenge; waiting for the ACME server to validate it',
-    });
-    return { requeueAfterMs: rt.pollIntervalMs };
+    // Recorded in memory only: the status says "processing" if the CA takes longer than a poll
+    // interval (above). A restart meanwhile re-reads the CA's state, and acceptOnce counts a
+    // challenge that moved on as accepted.
+    rt.waitingSince.set(ch.metadata.uid!, ctx.clock.now());
+    return { requeueAfterMs: nextPollMs(rt.pollIntervalMs, 0) };
   } catch (err) {
     if (err instanceof Dns01ProviderError) {
       // The provider's words are the Challenge's reason, and the Certificate's owner hears of it.
@@ -192,6 +201,7 @@ async function certificateOf(ctx: AcmeContext, ch: Challenge): Promise<Certifica
 /** Idempotent: removes whatever present() may have made. */
 async function cleanup(ctx: AcmeContext, ch: Challenge): Promise<void> {
   ctx.acme.selfCheckStarted.delete(ch.metadata.uid!);
+  ctx.acme.waitingSince.delete(ch.metadata.uid!);
   if (ch.spec.type === 'HTTP-01') {
     await Promise.all([usesGatewayRoute(ch) ? removeHttpRoute(ctx, ch) : removeRoute(ctx.client, ch), deleteSolverService(ctx.client, ch)]);
     return;

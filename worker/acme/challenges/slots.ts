@@ -5,7 +5,7 @@
 // challenge scheduler picks them.
 // Slots are counted from the cache (status.presented or status.processing on a Challenge that is
 // not final): a restart or a new leader counts the same. A slot granted to a pass that has not yet
-// written presented/processing is held in memory for a while.
+// written presented/processing is held in memory until the Challenge is final or deleted, or for a while.
 import { FINAL_ACME_STATES } from '../../../api/constants.ts';
 import type { Challenge } from '../../../api/types.generated.ts';
 import type { WatchedCache } from '../../../lib/kube/client.ts';
@@ -67,7 +67,12 @@ export function createChallengeSlots(
       busy.add(key);
       granted.delete(key);
       waiting.delete(key);
-    } else if (busy.delete(key)) release();
+      return;
+    }
+    // A Challenge validated quickly may reach its final state without ever writing presented or
+    // processing (reconcile.ts): its in-memory grant ends there too.
+    const final = !!ch.status?.state && FINAL_ACME_STATES.has(ch.status.state);
+    if (busy.delete(key) || (final && granted.delete(key))) release();
   };
   for (const ch of challenges.list()) observe(ch);
   challenges.on('add', observe);

@@ -19,6 +19,8 @@ const WEB = 'web.example.test';
 const POLL = 1000;
 /** While Challenges work, their changes bring the Order back through the watch; this poll is the safety net. */
 const CHALLENGE_SAFETY_NET = 20 * POLL;
+/** After our finalize the CA is first asked again after a quarter of the poll interval (worker/acme/poll.ts). */
+const FIRST_LOOK = POLL / 4;
 const NOW = '2026-03-01T12:00:00Z';
 
 type Expected = string | RegExp | number | boolean | undefined;
@@ -120,26 +122,15 @@ const cases: Case[] = [
     events: ['Warning Failed'],
   },
   {
-    name: 'every authorization valid (ready): the CSR goes to finalize; the CA is still signing, so it is asked again after a poll interval',
+    name: 'every authorization valid (ready): the CSR goes to finalize; the CA is still signing, so it is asked again soon (a quarter poll interval)',
     given: (ca) => [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url))],
     caCalls: ['finalize https://ca.test/order/1'],
-    requeue: POLL,
+    requeue: FIRST_LOOK,
   },
   {
     name: 'finalize answers valid at once: the certificate is stored in status, Complete, the Challenges deleted',
     given: (ca) => {
       ca.finalizeTo = 'valid';
-      return [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url)), challenge(WEB, { state: 'valid' })];
-    },
-    caCalls: ['finalize https://ca.test/order/1'],
-    challenges: ['delete web.example.test'],
-    status: { state: 'valid', certificate: Buffer.from(CERTIFICATE_PEM).toString('base64') },
-    events: ['Normal Complete'],
-  },
-  {
-    name: 'the CA signs a moment after finalize: asked once more at once, and the certificate stored without waiting a poll interval',
-    given: (ca) => {
-      ca.finalizeTo = 'valid on the next read';
       return [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url)), challenge(WEB, { state: 'valid' })];
     },
     caCalls: ['finalize https://ca.test/order/1'],
@@ -311,4 +302,36 @@ describe('Order controller', () => {
       );
     });
   }
+
+  /** Finalizes in a first pass, then runs a pass after each wait (the CA signs on the read after `signedAfter` reads). */
+  async function finalizeThenPoll(waits: number[], signs: 'on the first read' | 'never') {
+    const ca = fakeCa();
+    if (signs === 'on the first read') ca.finalizeTo = 'valid on the next read';
+    const w = fakeAcmeWorker([acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url)), challenge(WEB, { state: 'valid' })], ca, {
+      now: NOW,
+    });
+    const ctrl = createOrderController(w.ctx);
+    const requeues = [(await ctrl.sync(`${NS}/${ORDER}`))?.requeueAfterMs];
+    for (const ms of waits) {
+      w.clock.advance(ms);
+      requeues.push((await ctrl.sync(`${NS}/${ORDER}`))?.requeueAfterMs);
+    }
+    const states = w.writes.filter((x) => x.kind === 'Order').map((x) => (x.body as { status: OrderStatus }).status.state);
+    return { ca, requeues, states, w };
+  }
+
+  test('the CA signs soon after finalize: asked again after a quarter poll interval, the certificate stored, no "processing" write before it', async () => {
+    const { ca, requeues, states, w } = await finalizeThenPoll([FIRST_LOOK], 'on the first read');
+    assert.deepEqual(ca.calls, ['finalize https://ca.test/order/1']);
+    assert.deepEqual(requeues, [FIRST_LOOK, undefined]);
+    assert.deepEqual(states, ['valid']);
+    assert.equal(w.stored<Order>(Resources.Order, NS, ORDER)!.status?.certificate, Buffer.from(CERTIFICATE_PEM).toString('base64'));
+  });
+
+  test('the CA takes longer than a poll interval to sign: the Order says processing once, and is asked once per interval', async () => {
+    const { ca, requeues, states } = await finalizeThenPoll([FIRST_LOOK, 2 * FIRST_LOOK, POLL], 'never');
+    assert.deepEqual(ca.calls, ['finalize https://ca.test/order/1']);
+    assert.deepEqual(requeues, [FIRST_LOOK, FIRST_LOOK, 3 * FIRST_LOOK, POLL]);
+    assert.deepEqual(states, ['processing']);
+  });
 });

@@ -28,5 +28,11 @@ export function createOrderController(ctx: AcmeContext, opts: { concurrency?: nu
     if (owner && c.metadata.namespace) ctrl.queue.add(`${c.metadata.namespace}/${owner}`);
   };
   for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.challenges.on(verb, fromChallenge);
+  // Our own writes are that news too, and need not wait for the watch to bring them back: a
+  // Challenge's final state, and an Order the ACME backend has just created.
+  ctx.acme.challenges.onWrite(fromChallenge);
+  ctx.acme.orders.onWrite((o) => {
+    if (!o.status) ctrl.enqueue(o);
+  });
   return ctrl;
 }

@@ -20,6 +20,7 @@ import { resolveAcmeIssuer, IssuerConfigError } from '../../issuer-ref.ts';
 import { selectSolver } from './solver-selection.ts';
 import { buildChallenge } from './challenge-spec.ts';
 import { challengeName } from '../../object-names.ts';
+import { nextPollMs, waitWorthShowing } from '../poll.ts';
 
 const FINAL_ORDER_STATES = FINAL_ACME_STATES;
 
@@ -30,6 +31,7 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
   const st = order.status ?? {};
   if (st.state && FINAL_ORDER_STATES.has(st.state)) {
     rt.orderReadAt.delete(order.metadata.uid!);
+    rt.waitingSince.delete(order.metadata.uid!);
     return cleanupChallenges(ctx, order);
   }
 
@@ -78,16 +80,18 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
         return await ensureChallenges(ctx, client, order);
       case 'ready': {
         const csrPem = Buffer.from(order.spec.request, 'base64').toString('utf8');
-        let finalized = await client.finalizeOrder(acmeOrder, csrPem);
-        // Usually "processing" for a moment: ask once more straight away, as acme-client's own
-        // wait does (a CA that signs quickly is then done without a poll interval), then poll.
-        if (finalized.status === 'processing') finalized = await fetchResource(client, acmeOrder.url);
+        const finalized = await client.finalizeOrder(acmeOrder, csrPem);
         if (finalized.status === 'valid') return await complete(ctx, client, order, { ...finalized, url: acmeOrder.url }, preferredChain);
-        return { requeueAfterMs: rt.pollIntervalMs };
+        // Usually "processing" for a moment: looked at again soon, then less often (poll.ts).
+        rt.waitingSince.set(order.metadata.uid!, ctx.clock.now());
+        return { requeueAfterMs: nextPollMs(rt.pollIntervalMs, 0) };
       }
-      case 'processing':
-        if (order.status?.state !== 'processing') await patchStatus(ctx, order, { state: 'processing' });
-        return { requeueAfterMs: rt.pollIntervalMs };
+      case 'processing': {
+        const waited = sinceFinalized(ctx, order);
+        // Shown once the CA takes longer than a poll interval; a quick signature supersedes it.
+        if (order.status?.state !== 'processing' && waitWorthShowing(rt.pollIntervalMs, waited)) await patchStatus(ctx, order, { state: 'processing' });
+        return { requeueAfterMs: nextPollMs(rt.pollIntervalMs, waited) };
+      }
       case 'valid':
         return await complete(ctx, client, order, acmeOrder, preferredChain);
       default:
@@ -107,6 +111,7 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
 
 /** Downloads the certificate of a valid ACME order into status, then removes the Challenges. */
 async function complete(ctx: AcmeContext, client: AcmeClient, order: Order, acmeOrder: any, preferredChain: string | undefined): Promise<ReconcileResult> {
+  ctx.acme.waitingSince.delete(order.metadata.uid!);
   const pem = await client.getCertificate(acmeOrder, preferredChain || undefined);
   await patchStatus(ctx, order, { state: 'valid', reason: '', certificate: Buffer.from(pem).toString('base64') });
   ctx.recorder.event(order, 'Normal', 'Complete', 'Order completed successfully');
@@ -212,6 +217,12 @@ function challengesStillWorking(ctx: AcmeContext, order: Order): boolean {
   const challenges = challengesOf(ctx, order).filter((c) => !c.metadata.deletionTimestamp);
   if (!pending.length || challenges.length < pending.length) return false;
   return challenges.every((c) => !(c.status?.state && FINAL_ACME_STATES.has(c.status.state)));
+}
+
+/** ms since this process finalized the Order (undefined: another process did, or it restarted since). */
+function sinceFinalized(ctx: AcmeContext, order: Order): number | undefined {
+  const at = ctx.acme.waitingSince.get(order.metadata.uid!);
+  return at === undefined ? undefined : ctx.clock.now() - at;
 }
 
 /** How often an Order whose Challenges are working is looked at without news from them. */
