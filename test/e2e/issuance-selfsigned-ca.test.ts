@@ -1,6 +1,7 @@
 // End to end, as a user would: SelfSigned and CA issuers, a Certificate, an annotated Ingress,
 // ClusterIssuer, RSA/ECDSA/Ed25519 keys, renewal by itself when due (new serial, new key), a
-// manual renew, metrics (Certificate and Issuer readiness) and `kubectl get certificate`. Real
+// manual renew, re-issuance for a changed subject (none for an edit asking for the same
+// certificate), metrics (Certificate and Issuer readiness) and `kubectl get certificate`. Real
 // worker (startWorker) on the embedded API server (or a real cluster via CERTGATE_E2E_KUBECONFIG).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -272,6 +273,38 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     await client.replaceStatus(Resources.Certificate, { ...before, status: { ...before.status, conditions } });
     const { pair } = await issued('self', rev + 1);
     assert.notEqual(pair.chain[0].serialNumber, serial);
+  });
+
+  test('a changed subject re-issues (RequestChanged) with the new subject; a spec edit that asks for the same certificate does not', async () => {
+    await client.create(
+      Resources.Certificate,
+      certificate(NS, 'org', { issuerRef: { name: 'selfsigned' }, privateKey: { algorithm: 'ECDSA' }, subject: { organizations: ['Team A'] } }),
+    );
+    const first = await issued('org');
+    assert.match(first.pair.chain[0].subject, /^O=Team A$/m);
+
+    // The same certificate written another way: the duration in Go's long form, the usages reordered.
+    const sameSpec = { ...first.cert.spec, duration: '2160h0m0s', usages: ['key encipherment' as const, 'digital signature' as const] };
+    const edited = await client.replace(Resources.Certificate, { ...first.cert, spec: sameSpec });
+    const seen = await waitFor('Ready for the edited spec', async () => {
+      const c = await getCert('org');
+      const readyFor = c?.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'True')?.observedGeneration;
+      return readyFor === edited.metadata.generation ? c : undefined;
+    });
+    assert.equal(seen.status?.revision, first.cert.status!.revision, 'not re-issued');
+    assert.equal(readPair((await secretOf('org-tls'))!).chain[0].serialNumber, first.pair.chain[0].serialNumber);
+
+    await client.replace(Resources.Certificate, { ...seen, spec: { ...seen.spec, subject: { organizations: ['Team B'] } } });
+    const second = await issued('org', first.cert.status!.revision! + 1);
+    assert.equal(second.cert.status?.revision, first.cert.status!.revision! + 1, 'one new revision');
+    assert.match(second.pair.chain[0].subject, /^O=Team B$/m);
+    assert.doesNotMatch(second.pair.chain[0].subject, /Team A/);
+    const events = (await client.list<any>(Resources.Event, { namespace: NS })).items.filter((e) => e.involvedObject?.name === 'org');
+    assert.ok(
+      events.some((e) => e.reason === 'Issuing' && e.message === 'Fields on existing CertificateRequest resource not up to date: [spec.subject.organizations]'),
+      'the Issuing Event names the changed field',
+    );
+    await client.delete(Resources.Certificate, NS, 'org');
   });
 
   test('a failing issuer: Issuing=False/Failed, attempts counted with backoff, recovery resets them', async () => {
