@@ -55,6 +55,20 @@ describe('EventRecorder', { timeout: 240_000 }, () => {
     );
   });
 
+  it('remembers only the most recent keys: a repeat of a forgotten one is a new Event, a recent one still counts', async () => {
+    const recorder = createEventRecorder({ client, component: 'certgate-test', rememberedKeys: 2 });
+    const obj: KubernetesObject = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'many', namespace: ns, uid: 'uid-many' } };
+    for (const reason of ['First', 'Second', 'Third', 'First', 'Third']) {
+      recorder.event(obj, 'Normal', reason, `step ${reason}`);
+      await recorder.flush(); // in order: the limit counts keys as they are written
+    }
+    const events = (await client.list<any>(Resources.Event, { namespace: ns })).items.filter((e) => e.involvedObject?.uid === 'uid-many');
+    const counts = (reason: string) => events.filter((e) => e.reason === reason).map((e) => e.count);
+    assert.deepEqual(counts('First'), [1, 1], 'First was forgotten once Second and Third came: its repeat is a new Event');
+    assert.deepEqual(counts('Third'), [2], 'Third was among the two most recent: its repeat counts on its Event');
+    assert.deepEqual(counts('Second'), [1]);
+  });
+
   it('never throws when the API refuses the Event', async () => {
     const recorder = createEventRecorder({ client, component: 'certgate-test' });
     recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: cluster.name('no-such-namespace') } }, 'Normal', 'Test', 'lost');

@@ -23,6 +23,8 @@ interface EventRecorderOptions {
   clock?: Clock;
   log?: Logger;
   aggregateWindowMs?: number; // default 10 minutes
+  /** How many recent (object, type, reason, message) keys are remembered for aggregation (default 4096, as client-go's correlator). */
+  rememberedKeys?: number;
 }
 
 interface Seen {
@@ -36,6 +38,10 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const clock = opts.clock ?? realClock;
   const logger = opts.log ?? childLogger({ component: 'events' });
   const windowMs = opts.aggregateWindowMs ?? 10 * 60_000;
+  const limit = opts.rememberedKeys ?? 4096;
+  // By a digest of the key (an object's kind, names, uid, reason and message run to hundreds of
+  // characters), the most recent `limit` only: with thousands of Certificates in flight, every
+  // Event of the window would otherwise stay in memory for its ten minutes.
   const seen = new Map<string, Seen>();
   const inFlight = new Set<Promise<void>>();
   // Serialise writes per aggregation key so a burst of repeats increments count instead of racing creates.
@@ -43,15 +49,16 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
 
   async function write(obj: KubernetesObject, type: EventType, reason: string, message: string, key: string): Promise<void> {
     const now = clock.now();
+    const digest = createHash('sha256').update(key).digest('hex');
     const stamp = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
     const namespace = obj.metadata?.namespace || 'default';
-    const prior = seen.get(key);
+    const prior = seen.get(digest);
     if (prior && now - prior.lastSeenMs < windowMs) {
       prior.count++;
       prior.lastSeenMs = now;
       // Re-insert: `seen` stays ordered by lastSeenMs, so expiry only ever looks at its head.
-      seen.delete(key);
-      seen.set(key, prior);
+      seen.delete(digest);
+      seen.set(digest, prior);
       try {
         await opts.client.patch(Resources.Event, prior.namespace, prior.name, { count: prior.count, lastTimestamp: stamp });
         return;
@@ -60,7 +67,7 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
         // Event expired (TTL) or was deleted: create a fresh one below.
       }
     }
-    const name = `${obj.metadata?.name ?? 'unknown'}.${now.toString(16)}${createHash('sha256').update(key).digest('hex').slice(0, 6)}`;
+    const name = `${obj.metadata?.name ?? 'unknown'}.${now.toString(16)}${digest.slice(0, 6)}`;
     await opts.client.create(Resources.Event, {
       apiVersion: 'v1',
       kind: 'Event',
@@ -82,11 +89,11 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
       source: { component: opts.component },
       reportingComponent: opts.component,
     } as KubernetesObject);
-    seen.delete(key);
-    seen.set(key, { name, namespace, count: 1, lastSeenMs: now });
-    // Oldest first: drop expired entries from the head, O(1) per Event however many are remembered.
+    seen.delete(digest);
+    seen.set(digest, { name, namespace, count: 1, lastSeenMs: now });
+    // Oldest first: drop expired entries (and those beyond the limit) from the head, O(1) per Event.
     for (const [k, v] of seen) {
-      if (now - v.lastSeenMs < windowMs) break;
+      if (now - v.lastSeenMs < windowMs && seen.size <= limit) break;
       seen.delete(k);
     }
   }

@@ -17,6 +17,19 @@ test('RecentValues computes a key once and forgets the oldest key beyond its lim
   assert.deepEqual(computed, ['a', 'b', 'c', 'a']);
 });
 
+test('RecentValues keeps a key that is asked for again over one asked for once', () => {
+  const computed: string[] = [];
+  const recent = new RecentValues<string, string>(2);
+  const upper = (k: string) => recent.get(k, () => (computed.push(k), k.toUpperCase()));
+  upper('a');
+  upper('b');
+  upper('a'); // "a" is now the most recent
+  upper('c'); // over the limit: "b", the least recently asked, goes
+  upper('a');
+  upper('b');
+  assert.deepEqual(computed, ['a', 'b', 'c', 'b']);
+});
+
 test('RecentValues does not remember a computation that threw', () => {
   const recent = new RecentValues<string, number>(4);
   let calls = 0;

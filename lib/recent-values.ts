@@ -1,6 +1,8 @@
-// A bounded memo for pure functions of an immutable input (a certificate, a CSR): the values of
-// the last `limit` keys, the oldest forgotten first. Parsing X.509 and PKCS#10 with asn1js costs
-// milliseconds, and several controllers read the same object on each of their passes.
+// A bounded memo for pure functions of an immutable input (a certificate, a CSR, a Secret's data
+// object): the values of the last `limit` keys asked for, the least recently asked forgotten first.
+// Parsing X.509 and PKCS#10 with asn1js costs milliseconds, and several controllers read the same
+// object on each of their passes; a memo per cached object instead (a WeakMap on it) would keep a
+// parsed certificate and key (about 8 KiB of native memory) for every Secret the cache holds.
 export class RecentValues<K, V> {
   private readonly values = new Map<K, V>();
 
@@ -8,7 +10,13 @@ export class RecentValues<K, V> {
 
   /** The value remembered for key, else compute(): remembered unless it throws. */
   get(key: K, compute: () => V): V {
-    if (this.values.has(key)) return this.values.get(key)!;
+    if (this.values.has(key)) {
+      const known = this.values.get(key)!;
+      // Asked again: it goes to the back of the line.
+      this.values.delete(key);
+      this.values.set(key, known);
+      return known;
+    }
     const value = compute();
     if (this.values.size >= this.limit) this.values.delete(this.values.keys().next().value!);
     this.values.set(key, value);

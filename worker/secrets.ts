@@ -10,6 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { SecretKeys } from '../api/constants.ts';
 import { parsePrivateKeyPem } from '../lib/pki/index.ts';
+import { RecentValues } from '../lib/recent-values.ts';
 import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
 import type { WorkerContext } from './context.ts';
@@ -98,23 +99,22 @@ export async function deleteSecret(ctx: Pick<WorkerContext, 'caches' | 'client'>
 }
 
 // Parsing a PEM key costs about a millisecond; the controllers of an issuance read the same key
-// Secret on every pass: parsed once per `data` object (the cache replaces it with each version).
-const parsedKeys = new WeakMap<object, KeyObject | Error>();
+// Secret on every pass: parsed once per `data` object (the cache replaces it with each version),
+// for the most recently read Secrets only (a KeyObject per cached Secret would hold about 2 KiB of
+// native memory for every Certificate).
+const parsedKeys = new RecentValues<object, KeyObject | Error>(1024);
 
 /** The private key in the Secret's tls.key, parsed; undefined when absent. Throws InvalidKeyError when unreadable. */
 export function privateKeyOf(secret: V1Secret | undefined): KeyObject | undefined {
   const pem = secretValue(secret, SecretKeys.PrivateKey);
   if (!pem) return undefined;
-  const data = secret!.data!;
-  let parsed = parsedKeys.get(data);
-  if (!parsed) {
+  const parsed = parsedKeys.get(secret!.data!, () => {
     try {
-      parsed = parsePrivateKeyPem(pem);
+      return parsePrivateKeyPem(pem);
     } catch (e) {
-      parsed = e as Error;
+      return e as Error;
     }
-    parsedKeys.set(data, parsed);
-  }
+  });
   if (parsed instanceof Error) throw parsed;
   return parsed;
 }

@@ -8,6 +8,7 @@
 // - staleFor() says how long the cache has not been known to be current, for /readyz.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { childLogger, type Logger } from '../log.ts';
+import { StringPool } from './shared-strings.ts';
 
 export type CacheVerb = 'add' | 'update' | 'delete';
 
@@ -62,6 +63,9 @@ interface InformerOptions<T extends KubernetesObject> {
 type WatchOutcome = { kind: 'expired' } | { kind: 'ended' } | { kind: 'failed'; err: unknown };
 
 const isGoneCode = (code: unknown): boolean => code === 410;
+
+/** Shared by every cache of the process: the CA certificate in Secrets and CertificateRequests is one string. */
+const sharedStrings = new StringPool();
 
 /** A delay before the attempt after `failures` failures in a row: exponential, capped, with jitter (half fixed, half random). */
 export function backoffDelay(failures: number, policy: BackoffPolicy, random: () => number = Math.random): number {
@@ -276,6 +280,7 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
     if (!bucket) this.objects.set(ns, (bucket = new Map()));
     const old = bucket.get(name);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    sharedStrings.shareIn(obj);
     bucket.set(name, obj);
     this.emit(old ? 'update' : 'add', obj);
   }

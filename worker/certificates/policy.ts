@@ -20,6 +20,7 @@ import {
   parsePrivateKeyPem,
   type CertificateInfo,
 } from '../../lib/pki/index.ts';
+import { RecentValues } from '../../lib/recent-values.ts';
 import { getCondition } from '../conditions.ts';
 import { keySpecOf, requestedNames } from './spec-fields.ts';
 import { requestMismatches } from './request-match.ts';
@@ -93,24 +94,24 @@ interface ParsedPair {
 }
 
 // Parsing a certificate and key costs milliseconds, and the trigger and readiness controllers
-// evaluate the same Secret on every pass: memoised per `data` object, which the cache keeps
-// (and replaces with each new version of the Secret), so nothing is held once it is gone.
-const parsedPairs = new WeakMap<object, ParsedPair>();
+// evaluate the same Secret on every pass: memoised per `data` object (the cache replaces it with
+// each new version of the Secret) for the most recently evaluated Secrets only: a parsed pair per
+// cached Secret would hold about 8 KiB of native memory for every Certificate.
+const parsedPairs = new RecentValues<object, ParsedPair>(1024);
 
 function parsePair(data: object, certPem: string, keyPem: string): ParsedPair {
-  let parsed = parsedPairs.get(data);
-  if (parsed) return parsed;
-  parsed = {};
-  try {
-    parsed.key = parsePrivateKeyPem(keyPem);
-    parsed.leaf = parseCertificateChain(certPem)[0];
-    parsed.info = inspectCertificate(parsed.leaf);
-    parsed.keyMatches = certificateMatchesKey(parsed.leaf, parsed.key);
-  } catch (e) {
-    parsed.error = parsed.key ? { certificate: (e as Error).message } : { key: true };
-  }
-  parsedPairs.set(data, parsed);
-  return parsed;
+  return parsedPairs.get(data, () => {
+    const parsed: ParsedPair = {};
+    try {
+      parsed.key = parsePrivateKeyPem(keyPem);
+      parsed.leaf = parseCertificateChain(certPem)[0];
+      parsed.info = inspectCertificate(parsed.leaf);
+      parsed.keyMatches = certificateMatchesKey(parsed.leaf, parsed.key);
+    } catch (e) {
+      parsed.error = parsed.key ? { certificate: (e as Error).message } : { key: true };
+    }
+    return parsed;
+  });
 }
 
 /**
