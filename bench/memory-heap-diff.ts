@@ -1,7 +1,7 @@
 // What grew between two V8 heap snapshots (.heapsnapshot, e.g. from --heapsnapshot-signal or
 // v8.writeHeapSnapshot): self size and count per (node type, constructor name), largest growth
 // first; with --retainers NAME, the retainer chains of a few objects of that name in the second.
-//   npx tsx bench/memory-heap-diff.ts BEFORE.heapsnapshot AFTER.heapsnapshot [--top 30] [--retainers Name]
+//   npx tsx bench/memory-heap-diff.ts BEFORE.heapsnapshot AFTER.heapsnapshot [--top 30] [--retainers Name] [--strings] [--caches]
 // (--retainers '"TEXT' follows strings that start with TEXT.) A single snapshot works too: its figures are then compared with an empty heap.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,58 @@ function printRetainers(h: Heap, wanted: string, samples: number): void {
   }
 }
 
+/** The node an edge of `node` named `name` points at, or -1. */
+function child(h: Heap, node: number, name: string): number {
+  const { edge_fields, edge_types } = h.raw.snapshot.meta;
+  const toAt = edge_fields.indexOf('to_node');
+  const nameAt = edge_fields.indexOf('name_or_index');
+  const typeAt = edge_fields.indexOf('type');
+  for (let e = h.firstEdge[node]; e < h.firstEdge[node + 1]; e += h.edgeFieldCount) {
+    const t = edge_types[0][h.raw.edges[e + typeAt]];
+    if ((t === 'property' || t === 'internal') && h.raw.strings[h.raw.edges[e + nameAt]] === name) return h.raw.edges[e + toAt] / h.nodeFieldCount;
+  }
+  return -1;
+}
+
+/**
+ * What each cache (Informer) holds: the size of everything reachable from its objects map, each node
+ * counted for the first cache that reaches it (so a string shared by two caches counts once), hidden
+ * classes and code left out. An estimate of retained size without a dominator tree.
+ */
+function printCaches(h: Heap): void {
+  const { edge_fields, edge_types } = h.raw.snapshot.meta;
+  const toAt = edge_fields.indexOf('to_node');
+  const typeAt = edge_fields.indexOf('type');
+  const seen = new Uint8Array(h.nodeCount);
+  const skipTypes = new Set(['object shape', 'code', 'synthetic', 'closure', 'hidden']);
+  const rows: Array<[string, number, number]> = [];
+  for (let n = 0; n < h.nodeCount; n++) {
+    if (h.nameOf(n) !== 'Informer' || h.typeOf(n) !== 'object') continue;
+    const opts = child(h, n, 'opts');
+    const path = opts >= 0 ? child(h, opts, 'path') : -1;
+    const objects = child(h, n, 'objects');
+    let size = 0;
+    let count = 0;
+    const stack = objects >= 0 ? [objects] : [];
+    while (stack.length) {
+      const cur = stack.pop()!;
+      if (seen[cur]) continue;
+      seen[cur] = 1;
+      size += h.field(cur, 'self_size');
+      count++;
+      for (let e = h.firstEdge[cur]; e < h.firstEdge[cur + 1]; e += h.edgeFieldCount) {
+        const t = edge_types[0][h.raw.edges[e + typeAt]];
+        if (t === 'weak' || t === 'shortcut') continue;
+        const to = h.raw.edges[e + toAt] / h.nodeFieldCount;
+        if (!seen[to] && !skipTypes.has(h.typeOf(to))) stack.push(to);
+      }
+    }
+    rows.push([path >= 0 ? h.nameOf(path) : '?', size, count]);
+  }
+  console.log('\ncaches: KiB reachable from the objects map (first cache to reach a node counts it), nodes');
+  for (const [path, size, count] of rows.sort((a, b) => b[1] - a[1])) console.log(`${(size / 1024).toFixed(0).padStart(8)} ${String(count).padStart(8)}  ${path}`);
+}
+
 /** Long strings held more than once: copies of the same text that one shared string could replace. */
 function printDuplicateStrings(h: Heap): void {
   const byText = new Map<string, { count: number; size: number }>();
@@ -150,7 +202,7 @@ function printDuplicateStrings(h: Heap): void {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string' }, retainers: { type: 'string' }, strings: { type: 'boolean' } },
+    options: { top: { type: 'string' }, retainers: { type: 'string' }, strings: { type: 'boolean' }, caches: { type: 'boolean' } },
   });
   const [beforePath, afterPath] = positionals.length === 1 ? [undefined, positionals[0]] : positionals;
   const after = load(afterPath);
@@ -171,4 +223,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     );
   if (values.retainers) printRetainers(after, values.retainers, 4);
   if (values.strings) printDuplicateStrings(after);
+  if (values.caches) printCaches(after);
 }
