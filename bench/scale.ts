@@ -6,7 +6,7 @@
 // while the others are in flight took to become Ready; the worker's RSS over time (sampled from
 // /proc) and the API server's; the worker's API requests per Certificate.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,13 @@ async function caSecret(): Promise<V1Secret> {
   };
 }
 
+/** CPU time (user + system) the process has used so far, ms: /proc/PID/stat in clock ticks of 10 ms (USER_HZ 100). */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const certificate = (name: string): Certificate => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'Certificate',
@@ -92,7 +99,9 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
   let worker: ReturnType<typeof startChild> | undefined;
   try {
     if (opts.build !== false) buildCompiledWorker(progress);
-    api = startChild(['--import', 'tsx', 'test/apiserver/main.ts', '--dir', dir]);
+    // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the embedded API server.
+    const apiNodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    api = startChild([...apiNodeArgs, '--import', 'tsx', 'test/apiserver/main.ts', '--dir', dir]);
     const kubeconfig = await Promise.race([
       api.firstLine,
       new Promise<never>((_, rej) => api!.child.once('exit', () => rej(new Error(`API server exited:\n${api!.output()}`)))),
@@ -161,6 +170,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
       NS,
     ]);
     const t0 = performance.now();
+    const apiCpuBefore = procCpuMs(api.child.pid!);
     const samples: Array<{ s: number; ready: number; workerRss: number; apiRss: number }> = [];
     let late: { appliedAt: number; readyMs?: number } | undefined;
     let timedOut = false;
@@ -198,6 +208,10 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
       }, 250);
     });
     const allReadyS = (performance.now() - t0) / 1000;
+    const readyCount = ready.size;
+    const cpuPerReady = (pid: number, before: number) => fmt((procCpuMs(pid) - before) / Math.max(1, readyCount), 1);
+    const workerCpu = cpuPerReady(worker.child.pid!, 0);
+    const apiCpu = cpuPerReady(api.child.pid!, apiCpuBefore);
     progress(`${ready.size}/${total} Ready after ${fmt(allReadyS)} s; settling`);
     await new Promise((r) => setTimeout(r, 10_000));
     const workerAfter = procMemory(worker.child.pid!);
@@ -218,6 +232,8 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
         late?.readyMs === undefined ? 'n/a' : fmt(late.readyMs / 1000, 1),
         'within 5',
       ],
+      ['worker CPU (user + system) per Ready Certificate, from its start, ms', workerCpu, ''],
+      ['embedded API server CPU per Ready Certificate over the same time, ms', apiCpu, ''],
       ['worker (compiled) RSS 10 s after all Ready, MiB', mib(workerAfter.rssBytes), 'under 200'],
       ['worker (compiled) peak RSS, MiB', mib(workerAfter.peakRssBytes), ''],
       [`embedded API server RSS with the seeded objects, before the worker, MiB`, mib(apiSeeded.rssBytes), ''],

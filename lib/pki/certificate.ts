@@ -1,7 +1,7 @@
 // X.509 certificate parsing and checks with node:crypto's X509Certificate: leaf details, chain
 // order, verification to a CA bundle, key match and requested names. Used by the Secret writer
 // before every write, by the readiness checks, and by the CLI (inspect, import).
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { copyNames, diffNames, namesOf, type CertificateNames } from './certificate-names.ts';
 import { RecentValues } from '../recent-values.ts';
 import { x509 } from './webcrypto.ts';
@@ -17,9 +17,19 @@ export function splitPemCertificates(pem: string): string[] {
   return (pem.match(PEM_CERT) ?? []).map((b) => b + '\n');
 }
 
+// The Secret writer, readiness, trigger and upkeep passes each parse the same tls.crt (about half
+// a millisecond per certificate): recent chains by their PEM text (X509Certificate is immutable).
+// A few hundred cover the issuances in flight; a refusal is not remembered.
+const recentChains = new RecentValues<string, readonly X509Certificate[]>(256);
+
 /** Parses a PEM bundle (leaf first). Throws InvalidCertificateError when empty or malformed. */
 export function parseCertificateChain(pem: string | Buffer): X509Certificate[] {
-  const blocks = splitPemCertificates(Buffer.isBuffer(pem) ? pem.toString('utf8') : pem);
+  const text = Buffer.isBuffer(pem) ? pem.toString('utf8') : pem;
+  return [...recentChains.get(text, () => decodeChain(text))];
+}
+
+function decodeChain(text: string): X509Certificate[] {
+  const blocks = splitPemCertificates(text);
   if (blocks.length === 0) throw new InvalidCertificateError('no PEM certificate found');
   return blocks.map((b, i) => {
     try {
@@ -45,6 +55,16 @@ export interface CertificateInfo {
 // them as data), and the readiness, trigger, upkeep and Secret-writing passes each inspect the same
 // certificate: the names of recent certificates, by SHA-256 fingerprint.
 const recentNames = new RecentValues<string, CertificateNames>(4096);
+
+/** Records the names of a certificate this process just signed (DER): they are the CSR's, copied byte for byte, and need no parse. */
+export function rememberCertificateNames(der: ArrayBuffer, names: CertificateNames): void {
+  const fingerprint256 = createHash('sha256')
+    .update(Buffer.from(der))
+    .digest('hex')
+    .toUpperCase()
+    .replace(/..(?!$)/g, '$&:');
+  recentNames.get(fingerprint256, () => copyNames(names));
+}
 
 /** Details of one certificate (the first in pem). */
 export function inspectCertificate(pem: string | X509Certificate): CertificateInfo {

@@ -3,7 +3,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { copyNames, emptyNames, namesOf, SAN_OID, subjectAltNames, type CertificateNames } from './certificate-names.ts';
 import { RecentValues } from '../recent-values.ts';
-import { toCryptoKeyPair, x509 } from './webcrypto.ts';
+import { nodeCrypto, nodeSigningKeys, verifySignature, x509 } from './webcrypto.ts';
 
 interface SubjectFields {
   organizations?: string[];
@@ -55,16 +55,19 @@ export async function createCsr(key: KeyObject, opts: CsrOptions): Promise<strin
   const names: CertificateNames = { ...emptyNames(), ...stripUndefined(opts) };
   const sans = subjectAltNames(names);
   if (!names.commonName && sans.length === 0) throw new Error('a certificate request needs a commonName or at least one subjectAltName');
-  const keys = await toCryptoKeyPair(key);
+  const keys = nodeSigningKeys(key);
   const extensions: x509.Extension[] = [];
   // SAN is critical when the subject is empty (RFC 5280 4.2.1.6).
   if (sans.length) extensions.push(new x509.SubjectAlternativeNameExtension(sans, !names.commonName && !opts.subject));
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: subjectName(names.commonName, opts.subject),
-    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
-    signingAlgorithm: keys.algorithm,
-    extensions,
-  });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+    {
+      name: subjectName(names.commonName, opts.subject),
+      keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
+      signingAlgorithm: keys.algorithm,
+      extensions,
+    },
+    nodeCrypto,
+  );
   return csr.toString('pem');
 }
 
@@ -100,7 +103,7 @@ async function parseCsrText(input: string): Promise<ParsedCsr> {
   } catch (e) {
     throw new Error(`not a PEM certificate request: ${(e as Error).message}`);
   }
-  if (!(await csr.verify())) throw new Error('certificate request signature does not verify');
+  if (!(await verifySignature(csr))) throw new Error('certificate request signature does not verify');
   return {
     names: namesOf(csr),
     subject: csr.subject,

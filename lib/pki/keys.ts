@@ -59,6 +59,13 @@ export async function generatePrivateKey(spec: KeySpec): Promise<KeyObject> {
  * "EC PRIVATE KEY" as cert-manager writes); Ed25519 has none and is always PKCS8.
  */
 export function encodePrivateKeyPem(key: KeyObject, encoding: KeyEncoding = 'PKCS1'): string {
+  const pem = exportPem(key, encoding);
+  // The request manager and the Secret writer parse this PEM next: they find the key here.
+  recentKeys.get(pemDigest(pem), () => key);
+  return pem;
+}
+
+function exportPem(key: KeyObject, encoding: KeyEncoding): string {
   const type = key.asymmetricKeyType;
   if (encoding === 'PKCS1' && type === 'rsa') return key.export({ format: 'pem', type: 'pkcs1' }) as string;
   if (encoding === 'PKCS1' && type === 'ec') return key.export({ format: 'pem', type: 'sec1' }) as string;
@@ -72,8 +79,10 @@ const recentKeys = new RecentValues<string, KeyObject>(1024);
 
 /** Parses a PEM private key (PKCS1, SEC1 or PKCS8). Throws InvalidKeyError with a readable message. */
 export function parsePrivateKeyPem(pem: string | Buffer): KeyObject {
-  return recentKeys.get(createHash('sha256').update(pem).digest('base64'), () => decodePrivateKeyPem(pem));
+  return recentKeys.get(pemDigest(pem), () => decodePrivateKeyPem(pem));
 }
+
+const pemDigest = (pem: string | Buffer) => createHash('sha256').update(pem).digest('base64');
 
 function decodePrivateKeyPem(pem: string | Buffer): KeyObject {
   let key: KeyObject;

@@ -19,8 +19,20 @@ import {
   signCertificate,
   type KeySpec,
 } from './index.ts';
+import { x509 } from './webcrypto.ts';
+import { namesOf } from './certificate-names.ts';
 
 const HOUR = 3_600_000;
+
+/** The PEM with one letter of `text` (somewhere in the signed DER) changed. */
+function tamperedPem(pem: string, text: string): string {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const at = der.indexOf(text);
+  assert.ok(at > 0, `${text} is in the DER`);
+  der[at] = der[at] === 0x61 ? 0x62 : 0x61;
+  const label = pem.match(/-----BEGIN ([^-]+)-----/)![1];
+  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
+}
 
 // The PEM header of a generated key, built from its label: this file holds no key material, and a
 // literal header line here would read to secret scanners like a committed key.
@@ -94,6 +106,9 @@ describe('CSR, signing and checks', () => {
       const csrPem = await createCsr(key, requested);
       const csr = await parseCsr(Buffer.from(csrPem).toString('base64'));
       assert.deepEqual(diffNames(requested, csr.names), []);
+      // Signed through node:crypto: WebCrypto's own check agrees, and a changed name breaks the signature.
+      assert.ok(await new x509.Pkcs10CertificateRequest(csrPem).verify(), 'WebCrypto verifies the CSR');
+      await assert.rejects(parseCsr(tamperedPem(csrPem, requested.dnsNames[0])), /signature does not verify/);
 
       const leafPem = await signCertificate({
         csr: csrPem,
@@ -104,6 +119,10 @@ describe('CSR, signing and checks', () => {
       });
       const info = inspectCertificate(leafPem);
       assert.equal(info.isCA, false);
+      const leaf = new x509.X509Certificate(leafPem);
+      assert.deepEqual(info.names, namesOf(leaf), 'the names the signer remembered are the ones in the certificate');
+      const ski = leaf.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+      assert.equal(ski, Buffer.from(await leaf.publicKey.getKeyIdentifier()).toString('hex'), 'subjectKeyIdentifier is the SHA-1 of the key (WebCrypto)');
       assert.equal(info.notAfter.getTime() - info.notBefore.getTime(), 2 * HOUR);
       assert.deepEqual(keyPairProblems({ certificatePem: leafPem + caPem, privateKey: key, requested, caPem }), []);
       assert.ok(chainVerifiesTo(parseCertificateChain(leafPem), caPem), 'leaf verifies to the CA');

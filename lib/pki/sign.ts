@@ -1,10 +1,11 @@
 // Signs certificates from CSRs: the SelfSigned issuer (signed by the CSR's own key) and the CA
 // issuer (signed by a CA key pair). Validity, usages and isCA come from the CertificateRequest.
 import { createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { rememberCertificateNames } from './certificate.ts';
 import { parseCsr } from './csr.ts';
 import { samePublicKey } from './keys.ts';
 import { usageExtensions } from './usages.ts';
-import { toCryptoKeyPair, x509 } from './webcrypto.ts';
+import { nodeCrypto, nodeSigningKeys, x509 } from './webcrypto.ts';
 
 interface SignOptions {
   /** PEM CSR (or its base64). */
@@ -27,7 +28,7 @@ export class SigningError extends Error {
 
 /** What signing needs of a signer key, derived once per key: a CA signs thousands of requests with one. */
 interface SignerMaterial {
-  keys: Awaited<ReturnType<typeof toCryptoKeyPair>>;
+  keys: ReturnType<typeof nodeSigningKeys>;
   authorityKeyId: x509.AuthorityKeyIdentifierExtension;
 }
 const signerMaterial = new WeakMap<KeyObject, Promise<SignerMaterial>>();
@@ -36,7 +37,7 @@ function materialOf(signerKey: KeyObject): Promise<SignerMaterial> {
   let material = signerMaterial.get(signerKey);
   if (!material) {
     const spki = createPublicKey(signerKey).export({ format: 'der', type: 'spki' });
-    material = Promise.all([toCryptoKeyPair(signerKey), x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(spki))]).then(
+    material = Promise.all([nodeSigningKeys(signerKey), x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(spki))]).then(
       ([keys, authorityKeyId]) => ({ keys, authorityKeyId }),
     );
     signerMaterial.set(signerKey, material);
@@ -83,21 +84,26 @@ export async function signCertificate(opts: SignOptions): Promise<string> {
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(!!opts.isCA, undefined, true),
     ...usageExtensions(opts.usages, opts.isCA),
-    await x509.SubjectKeyIdentifierExtension.create(new x509.PublicKey(subjectPublicKey)),
+    await x509.SubjectKeyIdentifierExtension.create(new x509.PublicKey(subjectPublicKey), false, nodeCrypto),
   ];
   if (csr.subjectAltNameDer) extensions.push(new x509.SubjectAlternativeNameExtension(csr.subjectAltNameDer));
   extensions.push(authorityKeyId);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serialHex(),
-    subject: new x509.Name(csr.subjectDer),
-    issuer: new x509.Name(issuerName),
-    notBefore,
-    notAfter,
-    publicKey: subjectPublicKey,
-    signingKey: signer.privateKey,
-    signingAlgorithm: signer.algorithm,
-    extensions,
-  });
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serialHex(),
+      subject: new x509.Name(csr.subjectDer),
+      issuer: new x509.Name(issuerName),
+      notBefore,
+      notAfter,
+      publicKey: subjectPublicKey,
+      signingKey: signer.privateKey,
+      signingAlgorithm: signer.algorithm,
+      extensions,
+    },
+    nodeCrypto,
+  );
+  // Subject and subjectAltName are the CSR's bytes: the Secret writer and readiness find the names without parsing.
+  rememberCertificateNames(cert.rawData, csr.names);
   return cert.toString('pem') + '\n';
 }
 

@@ -1,6 +1,6 @@
 // Bridges node:crypto KeyObjects to WebCrypto CryptoKeys, which @peculiar/x509 signs with.
 // (KeyObject.toCryptoKey only exists from Node 22.)
-import { webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { describePrivateKey } from './keys.ts';
 
@@ -32,11 +32,86 @@ export async function toCryptoKeyPair(privateKey: KeyObject): Promise<{ privateK
   const algorithm = signingAlgorithmFor(privateKey);
   const params = importParams(algorithm);
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const { createPublicKey } = await import('node:crypto');
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const [priv, pub] = await Promise.all([
     webcrypto.subtle.importKey('pkcs8', pkcs8, params, false, ['sign']),
     webcrypto.subtle.importKey('spki', spki, params, true, ['verify']),
   ]);
   return { privateKey: priv as unknown as CryptoKey, publicKey: pub as unknown as CryptoKey, algorithm };
+}
+
+/**
+ * A CryptoKey stand-in that carries a node KeyObject. Importing a key into WebCrypto costs about
+ * 2 ms (an export to PKCS#8 and two imports), more than the signature itself, and most keys sign
+ * once (a CSR, a self-signed certificate): @peculiar/x509 signs through `nodeCrypto` instead.
+ */
+interface NodeKey {
+  readonly algorithm: SigningAlgorithm;
+  readonly type: 'private' | 'public';
+  readonly keyObject: KeyObject;
+}
+
+const hashName = (alg: SigningAlgorithm): string | null => {
+  if (alg.name === 'Ed25519') return null;
+  const hash = alg.hash as string | { name: string } | undefined;
+  const name = typeof hash === 'string' ? hash : (hash?.name ?? 'SHA-256');
+  return name.replace('-', '').toLowerCase(); // SHA-256 -> sha256
+};
+
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Buffer =>
+  ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+/** What @peculiar/x509's generators and key identifiers ask of their crypto provider, done with node:crypto on NodeKeys. */
+export const nodeCrypto = {
+  subtle: {
+    async exportKey(format: string, key: NodeKey): Promise<ArrayBuffer> {
+      if (format !== 'spki') throw new Error(`nodeCrypto exports spki only, not ${format}`);
+      return toArrayBuffer(createPublicKey(key.keyObject).export({ format: 'der', type: 'spki' }));
+    },
+    async digest(alg: string | { name: string }, data: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
+      const name = (typeof alg === 'string' ? alg : alg.name).replace('-', '').toLowerCase();
+      return toArrayBuffer(createHash(name).update(bytesOf(data)).digest());
+    },
+    async sign(alg: SigningAlgorithm, key: NodeKey, data: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
+      // WebCrypto's ECDSA signature is r||s (IEEE P1363); @peculiar/x509 turns it into DER itself.
+      return toArrayBuffer(nodeSign(hashName(alg), bytesOf(data), { key: key.keyObject, dsaEncoding: 'ieee-p1363' }));
+    },
+  },
+} as unknown as Crypto;
+
+/** The key pair and algorithm for signing with nodeCrypto: no import into WebCrypto. */
+export function nodeSigningKeys(privateKey: KeyObject): { privateKey: CryptoKey; publicKey: CryptoKey; algorithm: SigningAlgorithm } {
+  const algorithm = signingAlgorithmFor(privateKey);
+  const keyAlgorithm = importParams(algorithm) as SigningAlgorithm;
+  const wrap = (type: NodeKey['type']): CryptoKey => ({ algorithm: keyAlgorithm, type, keyObject: privateKey }) as NodeKey as unknown as CryptoKey;
+  return { privateKey: wrap('private'), publicKey: wrap('public'), algorithm };
+}
+
+/**
+ * Checks a CSR's or certificate's signature with node:crypto (WebCrypto would import the public key
+ * first, about a millisecond). For RSA-PSS, whose parameters node takes apart, WebCrypto answers.
+ */
+export async function verifySignature(signed: x509.Pkcs10CertificateRequest): Promise<boolean> {
+  const alg = signed.signatureAlgorithm as unknown as SigningAlgorithm;
+  if (alg.name !== 'ECDSA' && alg.name !== 'RSASSA-PKCS1-v1_5' && alg.name !== 'Ed25519') return signed.verify();
+  const key = createPublicKey({ key: Buffer.from(signed.publicKey.rawData), format: 'der', type: 'spki' });
+  return nodeVerify(hashName(alg), firstElementOf(Buffer.from(signed.rawData)), { key, dsaEncoding: 'der' }, Buffer.from(signed.signature));
+}
+
+/** The DER of the first element of a DER SEQUENCE: the signed part (tbs) of a CSR or certificate, as encoded. */
+function firstElementOf(der: Buffer): Buffer {
+  /** [content length, bytes of the length field] of the element whose length field starts at `at`. */
+  const lengthAt = (at: number): [number, number] => {
+    const first = der[at];
+    if (first < 0x80) return [first, 1];
+    let length = 0;
+    for (let i = 1; i <= (first & 0x7f); i++) length = length * 256 + der[at + i];
+    return [length, 1 + (first & 0x7f)];
+  };
+  const start = 1 + lengthAt(1)[1];
+  const [length, lengthBytes] = lengthAt(start + 1);
+  const end = start + 1 + lengthBytes + length;
+  if (end > der.length) throw new Error('truncated DER');
+  return der.subarray(start, end);
 }

@@ -90,7 +90,7 @@ export class Admission {
       const nsLabels =
         t.kind === 'Namespace'
           ? (attrs.object ?? attrs.oldObject)?.metadata?.labels
-          : this.storage.get('/namespaces', undefined, attrs.namespace ?? '')?.metadata?.labels;
+          : this.storage.peek('/namespaces', undefined, attrs.namespace ?? '')?.metadata?.labels;
       if (!matchLabelSelectorObject(hook.namespaceSelector, nsLabels ?? {})) return false;
     }
     return true;

@@ -120,9 +120,9 @@ export class Controllers {
     this.candidates.clear();
     for (const ref of candidates) {
       const { resource, namespace, name } = parseRef(ref);
-      const obj = this.storage.get(resource, namespace, name);
+      const obj = this.storage.peek(resource, namespace, name);
       const owners = ownerUids(obj);
-      if (obj && owners.length > 0 && owners.every((uid) => !index.uids.has(uid))) this.deleteObject(resource, obj);
+      if (obj && owners.length > 0 && owners.every((uid) => !index.uids.has(uid))) this.deleteObject(resource, structuredClone(obj));
     }
     for (const ns of [...this.terminating]) {
       const members = [...(index.members.get(ns) ?? [])];

@@ -190,13 +190,13 @@ export class Rest {
     ctx.warnings.push(...warningsOnCreate(t, obj));
     await this.admission.validate({ ...attrs, object: present(t, obj) }, ctx.warnings);
     if (ctx.dryRun) {
-      if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
+      if (this.storage.peek(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
       return present(t, obj);
     }
     // etcd3's store refuses a create that carries a resourceVersion (a parseable, non-zero one) before
     // it looks for an existing object; the dry-run store skips that check
     if (Number(sentResourceVersion) > 0) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
-    if (this.storage.get(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
+    if (this.storage.peek(keyOf(t), ctx.namespace, name)) throw alreadyExists(t.group, t.plural, name);
     const stored = this.storage.put(keyOf(t), obj);
     this.hooks.changed(t, stored, false);
     return present(t, stored);
@@ -445,7 +445,7 @@ export class Rest {
 
   private checkNamespaceWritable(ctx: RequestContext): void {
     if (!ctx.type.namespaced) return;
-    const ns = this.storage.get('/namespaces', undefined, ctx.namespace ?? '');
+    const ns = this.storage.peek('/namespaces', undefined, ctx.namespace ?? '');
     if (!ns) throw notFound('', 'namespaces', ctx.namespace ?? '');
     if (ns.metadata.deletionTimestamp)
       throw new ApiError(

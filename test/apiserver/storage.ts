@@ -49,6 +49,11 @@ export class Storage {
     return o ? structuredClone(o) : undefined;
   }
 
+  /** The stored object itself, not a copy: for reads that only look (existence, labels, owners). Never change it. */
+  peek(resource: string, namespace: string | undefined, name: string): Readonly<KObj> | undefined {
+    return this.objects.get(resource)?.get(objKey(namespace, name));
+  }
+
   /** Objects of a resource (optionally one namespace and a filter), sorted by namespace/name, as copies. */
   list(resource: string, namespace?: string, filter?: (o: Readonly<KObj>) => boolean): KObj[] {
     const items: KObj[] = [];

@@ -13,7 +13,7 @@ import { isOurIssuerRef, resolveIssuer } from '../issuer-ref.ts';
 import { b64 } from '../secrets.ts';
 import { semanticallyEqual } from '../../lib/semantic-equal.ts';
 import { Priority } from '../../lib/workqueue.ts';
-import { requestReader } from '../certificates/common.ts';
+import { pipelineConcurrency, requestReader } from '../certificates/common.ts';
 import { orderReader } from '../acme/runtime.ts';
 
 const CERTIFICATE_REQUEST_CONTROLLER = 'certificaterequests-issuer';
@@ -44,7 +44,8 @@ export function createCertificateRequestController(ctx: WorkerContext, backends:
   const unsaved = new WeakSet<CertificateRequest>();
   const ctrl = createQueueController(ctx, {
     name: CERTIFICATE_REQUEST_CONTROLLER,
-    concurrency: 4,
+    // One per issuance slot (the request is one stage of a Certificate's pipeline), at least 4.
+    concurrency: Math.max(4, pipelineConcurrency(ctx)),
     initialKeys: () =>
       requests
         .list()

@@ -142,12 +142,18 @@ export function createCertificateController(
   };
   const ctrl = createQueueController(ctx, {
     name: opts.name,
+    // Every Certificate holding an issuance slot can take its next step at once: with two at a
+    // time, the slots' pipelines queued behind each other's API round trips at every stage.
+    concurrency: pipelineConcurrency(ctx),
     initialKeys: () => certificateKeys(ctx),
     reconcile: (key, log) => (opts.oneAtATime === false ? pass(key, log) : oneAtATime(ctx, key, () => pass(key, log))),
   });
   watchCertificateInputs(ctx, ctrl, { requests: opts.requests });
   return ctrl;
 }
+
+/** Reconciles at once per pipeline controller: one per issuance slot (at least 2). */
+export const pipelineConcurrency = (ctx: Pick<WorkerContext, 'config'>): number => Math.max(2, ctx.config.maxConcurrentIssuances);
 
 /** Writes status when it differs from the cached one; a stale resourceVersion fails with 409 and the key is retried. */
 export async function updateCertificateStatus(ctx: WorkerContext, cert: Certificate, status: CertificateStatus): Promise<Certificate> {
