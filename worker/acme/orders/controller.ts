@@ -22,15 +22,20 @@ export function createOrderController(ctx: AcmeContext, opts: { concurrency?: nu
     },
   });
   for (const verb of ['add', 'update'] as const) orders.on(verb, (o: Order) => ctrl.enqueue(o));
-  // A Challenge changing state (or going away) is news for the Order that owns it.
+  // A Challenge changing state (or going away) is news for the Order that owns it; a new one
+  // without status is not (its Order made it, and a pass then would only ask the CA again).
   const fromChallenge = (c: Challenge) => {
     const owner = controllerOwner(c, 'Order');
     if (owner && c.metadata.namespace) ctrl.queue.add(`${c.metadata.namespace}/${owner}`);
   };
-  for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.challenges.on(verb, fromChallenge);
+  const fromChallengeStatus = (c: Challenge) => {
+    if (c.status) fromChallenge(c);
+  };
+  for (const verb of ['add', 'update'] as const) ctx.caches.challenges.on(verb, fromChallengeStatus);
+  ctx.caches.challenges.on('delete', fromChallenge);
   // Our own writes are that news too, and need not wait for the watch to bring them back: a
   // Challenge's final state, and an Order the ACME backend has just created.
-  ctx.acme.challenges.onWrite(fromChallenge);
+  ctx.acme.challenges.onWrite(fromChallengeStatus);
   ctx.acme.orders.onWrite((o) => {
     if (!o.status) ctrl.enqueue(o);
   });

@@ -208,14 +208,17 @@ async function fetchAuthorizations(client: AcmeClient, urls: string[]): Promise<
   );
 }
 
-/** Read from the CA within the safety-net interval, pending there, and a working (not final) Challenge for each pending authorization. */
+/**
+ * Read from the CA within the safety-net interval, pending there, and none of its Challenges
+ * final. A pending authorization whose Challenge the cache does not show yet (just created, or
+ * deleted by someone) needs ensureChallenges, not the CA: the order cannot move on without it.
+ */
 function challengesStillWorking(ctx: AcmeContext, order: Order): boolean {
   const st = order.status ?? {};
   const readAt = ctx.acme.orderReadAt.get(order.metadata.uid!);
   if (st.state !== 'pending' || readAt === undefined || ctx.clock.now() - readAt >= challengeSafetyNetMs(ctx)) return false;
-  const pending = (st.authorizations ?? []).filter((a) => a.initialState === 'pending');
+  if (!(st.authorizations ?? []).some((a) => a.initialState === 'pending')) return false;
   const challenges = challengesOf(ctx, order).filter((c) => !c.metadata.deletionTimestamp);
-  if (!pending.length || challenges.length < pending.length) return false;
   return challenges.every((c) => !(c.status?.state && FINAL_ACME_STATES.has(c.status.state)));
 }
 
