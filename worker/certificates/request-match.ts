@@ -13,6 +13,7 @@ import { SUBJECT_ATTRIBUTES, differingNameLists, namesOf, type CertificateNames 
 import { usageBits } from '../../lib/pki/usages.ts';
 import { x509 } from '../../lib/pki/webcrypto.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
+import { requestedNames } from './spec-fields.ts';
 
 interface RequestComparison {
   /** The Certificate spec fields the request no longer matches, in cert-manager's order ("spec.usages"). */
@@ -98,13 +99,7 @@ export function requestMismatches(cert: Certificate, cr: CertificateRequest): Re
   const fields: string[] = [];
   const csr = readCsr(cr.spec);
   if (!(csr instanceof Error)) {
-    const wanted: CertificateNames = {
-      dnsNames: spec.dnsNames ?? [],
-      ipAddresses: spec.ipAddresses ?? [],
-      uris: spec.uris ?? [],
-      emailAddresses: spec.emailAddresses ?? [],
-    };
-    const lists = new Set<string>(differingNameLists(wanted, csr.names));
+    const lists = new Set<string>(differingNameLists(requestedNames(cert), csr.names));
     for (const list of ['ipAddresses', 'uris', 'emailAddresses', 'dnsNames']) if (lists.has(list)) fields.push(`spec.${list}`);
     for (const [field, attribute, values] of SUBJECT_FIELDS) if (!sameValues(values(spec) ?? [], csr.subject.get(attribute)!)) fields.push(field);
   }
@@ -112,7 +107,7 @@ export function requestMismatches(cert: Certificate, cr: CertificateRequest): Re
   if (usagesKey(cr.spec.usages) !== usagesKey(spec.usages)) fields.push('spec.usages');
   if (durationDiffers(spec, cr)) fields.push('spec.duration');
   const ref = spec.issuerRef;
-  const crRef = cr.spec.issuerRef;
+  const crRef = cr.spec.issuerRef ?? { name: '' }; // required by the schema; a hand-made object may still lack it
   if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || issuerGroupOf(crRef) !== issuerGroupOf(ref))
     fields.push('spec.issuerRef');
   return csr instanceof Error ? { fields, unreadableCsr: csr.message } : { fields };
