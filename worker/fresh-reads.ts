@@ -19,6 +19,8 @@ export interface FreshReader<T extends KubernetesObject> {
    * flight, waits behind every event before it).
    */
   onWrite(listener: (obj: T) => void): void;
+  /** Calls onWrite's listeners for obj as it is: its pipeline moved without a write of it (an object it owns was created). */
+  notify(obj: T): void;
   /** Read live whatever the cache holds (a decision that must not repeat, e.g. creating an ACME order). */
   live(namespace: string, name: string): Promise<T | undefined>;
 }
@@ -68,6 +70,9 @@ export function createFreshReader<T extends KubernetesObject>(
       for (const listener of listeners) listener(obj);
     },
     onWrite: (listener) => void listeners.push(listener),
+    notify(obj) {
+      for (const listener of listeners) listener(obj);
+    },
     live,
   };
 }

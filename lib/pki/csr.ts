@@ -103,12 +103,13 @@ async function parseCsrText(input: string): Promise<ParsedCsr> {
   } catch (e) {
     throw new Error(`not a PEM certificate request: ${(e as Error).message}`);
   }
-  if (!(await verifySignature(csr))) throw new Error('certificate request signature does not verify');
+  const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+  if (!(await verifySignature(csr, publicKey))) throw new Error('certificate request signature does not verify');
   return {
     names: namesOf(csr),
     subject: csr.subject,
     subjectDer: csr.subjectName.toArrayBuffer(),
-    publicKey: createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
+    publicKey,
     subjectAltNameDer: csr.getExtension(SAN_OID)?.rawData,
   };
 }

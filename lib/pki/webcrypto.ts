@@ -89,13 +89,12 @@ export function nodeSigningKeys(privateKey: KeyObject): { privateKey: CryptoKey;
 }
 
 /**
- * Checks a CSR's or certificate's signature with node:crypto (WebCrypto would import the public key
+ * Checks a CSR's signature with its public key (key) with node:crypto (WebCrypto would import the public key
  * first, about a millisecond). For RSA-PSS, whose parameters node takes apart, WebCrypto answers.
  */
-export async function verifySignature(signed: x509.Pkcs10CertificateRequest): Promise<boolean> {
+export async function verifySignature(signed: x509.Pkcs10CertificateRequest, key: KeyObject): Promise<boolean> {
   const alg = signed.signatureAlgorithm as unknown as SigningAlgorithm;
   if (alg.name !== 'ECDSA' && alg.name !== 'RSASSA-PKCS1-v1_5' && alg.name !== 'Ed25519') return signed.verify();
-  const key = createPublicKey({ key: Buffer.from(signed.publicKey.rawData), format: 'der', type: 'spki' });
   return nodeVerify(hashName(alg), firstElementOf(Buffer.from(signed.rawData)), { key, dsaEncoding: 'der' }, Buffer.from(signed.signature));
 }
 

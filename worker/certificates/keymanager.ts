@@ -7,11 +7,11 @@ import { ConditionTypes, Labels, LabelValues, SecretKeys } from '../../api/const
 import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
-import { hasCondition } from '../conditions.ts';
+import { getCondition, hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { b64, deleteSecret, privateKeyOf, readSecret, rememberWrittenSecret, secretValue } from '../secrets.ts';
-import { updateCertificateStatus, createCertificateController } from './common.ts';
+import { certificateReader, updateCertificateStatus, createCertificateController } from './common.ts';
 import { keySpecOf } from './spec-fields.ts';
 import { nextKeySecretNameFor } from '../object-names.ts';
 
@@ -28,15 +28,20 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       const spec = keySpecOf(cert);
       // The key Secret carries the managed label, so the cache sees it; a create that finds it
       // already there (the cache lags, or someone stripped the label) reads it and goes on from there.
-      const existing = ctx.caches.secrets.get(secretName, namespace) ?? (await createKeySecret(ctx, cert, secretName, spec));
+      // The cache, or our own create of it before the watch brings it (no second key is generated then).
+      const known = await readSecret(ctx, namespace, secretName, { noRequest: true });
+      const existing = known ?? (await createKeySecret(ctx, cert, secretName, spec));
       if (existing === 'created') {
-        await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+        const updated = await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
         ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
+        // Named by the trigger already, so no status write queued the request manager: the new key does.
+        if (updated === cert) certificateReader(ctx).notify(cert);
         return;
       }
       if (existing) {
-        // A Secret not (yet) recorded in status may be a left-over copy of the current key, which would defeat rotationPolicy Always.
-        const leftover = cert.status?.nextPrivateKeySecretName !== secretName && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
+        // A Secret not made for this issuance may be a left-over copy of the current key, which would defeat rotationPolicy Always.
+        const leftover =
+          !madeForThisIssuance(cert, secretName, existing, !!known) && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
         if (usableKey(existing, spec) && !leftover) {
           if (cert.status?.nextPrivateKeySecretName !== secretName)
             await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
@@ -52,6 +57,18 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
     },
   });
   return ctrl;
+}
+
+/**
+ * Whether the key Secret was made for the issuance in progress: status names it (the trigger names
+ * it only when no such Secret existed), it was known here (a create that collided with it found one
+ * neither the cache nor our writes knew) and it was not created before Issuing began (seconds, as both stamps).
+ */
+function madeForThisIssuance(cert: Certificate, secretName: string, secret: V1Secret, known: boolean): boolean {
+  if (cert.status?.nextPrivateKeySecretName !== secretName || !known) return false;
+  const issuingSince = getCondition(cert.status?.conditions, ConditionTypes.Issuing)?.lastTransitionTime;
+  const created = secret.metadata?.creationTimestamp;
+  return !issuingSince || !created || new Date(created).getTime() >= new Date(issuingSince).getTime();
 }
 
 /** Creates the next-key Secret; when one of that name exists already, returns it instead (live). */

@@ -12,6 +12,7 @@ import { parseDuration } from '../../api/duration.ts';
 import { SUBJECT_ATTRIBUTES, differingNameLists, namesOf, type CertificateNames } from '../../lib/pki/index.ts';
 import { usageBits } from '../../lib/pki/usages.ts';
 import { x509 } from '../../lib/pki/webcrypto.ts';
+import { RecentValues } from '../../lib/recent-values.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 import { requestedNames } from './spec-fields.ts';
 
@@ -44,22 +45,23 @@ const SUBJECT_FIELDS: ReadonlyArray<[field: string, attribute: string, values: (
   ['spec.subject.streetAddresses', A.streetAddresses, (s) => s.subject?.streetAddresses],
 ];
 
-// The trigger compares the current request on every pass: the CSR is read once per request
-// version (the cache replaces the object with each new version, so nothing outlives it).
-const csrFacts = new WeakMap<object, CsrFacts | Error>();
+// The trigger compares the current request on every pass and the request manager the one in
+// flight on each of its passes: the CSR is read once per text (each status write of a request makes
+// a new object, and its CSR does not change). A few hundred cover the issuances in flight.
+const csrFacts = new RecentValues<string, CsrFacts | Error>(256);
 
 function readCsr(spec: CertificateRequest['spec']): CsrFacts | Error {
-  let facts = csrFacts.get(spec);
-  if (facts) return facts;
+  return csrFacts.get(spec.request, () => parseFacts(spec));
+}
+
+function parseFacts(spec: CertificateRequest['spec']): CsrFacts | Error {
   try {
     const text = spec.request.includes('-----BEGIN') ? spec.request : Buffer.from(spec.request, 'base64').toString('utf8');
     const csr = new x509.Pkcs10CertificateRequest(text);
-    facts = { names: namesOf(csr), subject: new Map(SUBJECT_FIELDS.map(([, attribute]) => [attribute, csr.subjectName.getField(attribute)])) };
+    return { names: namesOf(csr), subject: new Map(SUBJECT_FIELDS.map(([, attribute]) => [attribute, csr.subjectName.getField(attribute)])) };
   } catch (e) {
-    facts = new Error(`not a PEM certificate request: ${(e as Error).message}`);
+    return new Error(`not a PEM certificate request: ${(e as Error).message}`);
   }
-  csrFacts.set(spec, facts);
-  return facts;
 }
 
 /** Equal as multisets, empty values left out (Go writes an empty list entry, certgate does not). */

@@ -9,6 +9,7 @@ import { issuedPair, type IssuedPair } from '../../test/worker/issued-pair.ts';
 import { ownedRequest } from '../../test/worker/certificate-table.ts';
 import { createCsr, parsePrivateKeyPem } from '../../lib/pki/index.ts';
 import { createTriggerController } from './trigger.ts';
+import { nextKeySecretNameFor } from '../object-names.ts';
 
 const NS = 'apps';
 const NOW = Date.parse('2026-03-01T00:00:00Z');
@@ -111,6 +112,22 @@ describe('trigger controller', () => {
       issuing: 'DoesNotExist',
     },
   ];
+
+  test('Issuing=True names the next key Secret in the same write, unless a Secret of that name exists already (left over: the key manager checks it)', async () => {
+    const withUid = { ...cert(), metadata: { ...cert().metadata, uid: 'uid-web' } };
+    const keySecretName = nextKeySecretNameFor(withUid);
+    const named = async (objects: KubernetesObject[]) => {
+      const w = fakeWorker(objects, { now: new Date(NOW).toISOString() });
+      await createTriggerController(w.ctx).sync(`${NS}/web`);
+      return w.stored<Certificate>(Resources.Certificate, NS, 'web')!.status!.nextPrivateKeySecretName;
+    };
+    assert.equal(await named([withUid]), keySecretName);
+    const leftover = {
+      ...tlsSecret(NS, keySecretName, fresh),
+      metadata: { name: keySecretName, namespace: NS, labels: { 'controller.cert-manager.io/fao': 'true' } },
+    };
+    assert.equal(await named([withUid, leftover]), undefined);
+  });
 
   for (const c of cases) {
     test(c.name, async () => {

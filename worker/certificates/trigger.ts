@@ -22,6 +22,7 @@ import {
 import { evaluateSecret, remainingBackoffMs } from './policy.ts';
 import { createIssuanceSlots } from './slots.ts';
 import { readinessStatus } from './readiness.ts';
+import { nextKeySecretNameFor } from '../object-names.ts';
 
 export const TRIGGER_CONTROLLER = 'certificates-trigger';
 
@@ -103,6 +104,11 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       },
       now,
     );
+    // The next key's Secret is named in the same write when none of that name exists: the key
+    // manager then creates it without a status write of its own. One that exists already (left
+    // over from an earlier issuance) stays unrecorded, so the key manager checks it first.
+    const keySecretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
+    if (!ctx.caches.secrets.get(keySecretName, cert.metadata.namespace)) status.nextPrivateKeySecretName = keySecretName;
     await updateCertificateStatus(ctx, cert, status);
     ctx.recorder.event(cert, 'Normal', 'Issuing', evaluation.message ?? 'Issuing certificate');
     log.info({ reason: evaluation.reason }, 'issuance triggered');
