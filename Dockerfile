@@ -47,5 +47,9 @@ COPY --from=build /src/dist ./dist
 # 65532 is the conventional "nonroot" uid; the Helm chart runs every pod with it and a read-only
 # root filesystem, so nothing here needs to be writable.
 USER 65532:65532
-ENTRYPOINT ["node", "dist/bin/certgate.js"]
+# Heap sizing for a controller that holds thousands of objects (bench/scale.ts measures the worker
+# with these flags, read from this line): a 2 MiB young generation semi-space instead of 16 MiB, and
+# an old generation allowed to grow 30% past what the last full GC kept instead of up to 4 times.
+# Without them the worker's RSS was about twice its live heap; the CPU cost is more, shorter GCs.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=30", "dist/bin/certgate.js"]
 CMD ["--help"]

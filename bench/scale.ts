@@ -17,7 +17,7 @@ import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
-import { buildCompiledWorker, COMPILED_CERTGATE, REPO } from './compiled-worker.ts';
+import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, REPO } from './compiled-worker.ts';
 import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory } from './report.ts';
 
 export interface ScaleOptions {
@@ -157,7 +157,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     worker = startChild([
       ...nodeArgs,
-      COMPILED_CERTGATE,
+      ...COMPILED_CERTGATE_ARGS,
       'worker',
       '--kubeconfig',
       kubeconfig,

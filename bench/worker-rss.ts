@@ -11,7 +11,7 @@ import type { Certificate, Issuer } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
 import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.ts';
-import { buildCompiledWorker, COMPILED_CERTGATE, REPO } from './compiled-worker.ts';
+import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, imageNodeFlags, REPO } from './compiled-worker.ts';
 import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory, ratio } from './report.ts';
 
 export interface WorkerRssOptions {
@@ -122,10 +122,10 @@ export async function runWorkerRssBench(opts: WorkerRssOptions = {}): Promise<{ 
     await createCaIssuer(client);
 
     progress('worker through tsx, no Certificate');
-    const tsx = await idleRss(api, client, ['--import', 'tsx', 'bin/certgate.js']);
+    const tsx = await idleRss(api, client, [...imageNodeFlags(), '--import', 'tsx', 'bin/certgate.js']);
     await stopWorker(tsx.worker.child);
     progress('compiled worker, no Certificate');
-    const idle = await idleRss(api, client, [COMPILED_CERTGATE]);
+    const idle = await idleRss(api, client, COMPILED_CERTGATE_ARGS);
     compiled = idle.worker.child;
 
     progress(`${burst} CA Certificates at once`);

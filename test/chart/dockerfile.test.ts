@@ -9,6 +9,7 @@ import { repoRoot } from '../../scripts/render-manifests.ts';
 import { runCommand } from '../run-command.ts';
 import { renderObjects, podTemplates } from './render.ts';
 import { contextCopies, materializeCopySet, readDockerignore, runtimePackageImports, stages } from './docker-context.ts';
+import { imageNodeFlags } from '../../bench/compiled-worker.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const dockerignore = readDockerignore(repoRoot);
@@ -122,7 +123,13 @@ test('Dockerfile: production code loads only packages the runtime stage installs
 test('Dockerfile: runs as the uid the chart expects, with certgate as the entry point', () => {
   const runtime = stages(dockerfile).at(-1)!;
   assert.ok(runtime.lines.includes('USER 65532:65532'));
-  assert.ok(runtime.lines.includes('ENTRYPOINT ["node", "dist/bin/certgate.js"]'));
+  const entrypoint = runtime.lines.find((l) => l.startsWith('ENTRYPOINT '));
+  assert.match(entrypoint ?? '', /^ENTRYPOINT \["node", (".+", )*"dist\/bin\/certgate\.js"\]$/, 'node (with its flags) runs dist/bin/certgate.js');
+  assert.deepEqual(
+    imageNodeFlags(dockerfile),
+    ['--max-semi-space-size=2', '--heap-growing-percent=30'],
+    'the benches start the compiled worker with these flags',
+  );
   // tsc -p tsconfig.build.json compiles bin/certgate.ts to dist/bin/certgate.js.
   assert.ok(existsSync(join(repoRoot, 'bin/certgate.ts')), 'bin/certgate.ts is the entry point the image runs');
   for (const pod of podTemplates(renderObjects())) {
