@@ -218,14 +218,28 @@ const cases: Case[] = [
     status: { state: 'errored', presented: false, reason: 'urn:ietf:params:acme:error:unauthorized: account is not authorized for this challenge' },
   },
   {
-    name: 'the CA does not answer (503): nothing presented or written, the error goes to the queue, which retries with backoff',
+    name: 'the CA does not answer (503) for a Challenge waiting on its route: nothing written, the error goes to the queue, which retries with backoff',
     given: (ca) => {
       atCa(ca, 'pending');
       ca.unreachable.add(URL);
-      return [acmeIssuer(), nginx, challenge(WEB)];
+      return [acmeIssuer(), nginx, challenge(WEB, { ...presented, reason: 'Waiting for HTTP-01 challenge propagation' })];
     },
     caCalls: [],
     writes: [],
+    requeue: 'backoff',
+  },
+  {
+    name: 'a new Challenge while the CA does not answer (503): presented without asking the CA first (the Order read its authorization as pending), the accept fails and goes to the queue',
+    given: (ca) => {
+      atCa(ca, 'pending');
+      ca.unreachable.add(URL);
+      ca.failNext.accept = problem('serverInternal', 'not answering', 503);
+      return [acmeIssuer(), nginx, challenge(WEB)];
+    },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'create Ingress'],
+    events: ['Challenge Normal Presented'],
     requeue: 'backoff',
   },
   {

@@ -65,7 +65,12 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
   const issuer = await resolveAcmeIssuer(ctx, ch.spec.issuerRef, namespace);
   const { client } = await rt.accounts.clientFor(issuer.acme, issuer.resourceNamespace);
   try {
-    const acmeCh = await fetchResource(client, ch.spec.url);
+    // A Challenge without status and not accepted by this process was made a moment ago from an
+    // authorization the CA called pending: presenting it needs no read of the CA first (one round
+    // trip less per challenge). Should the CA have moved on meanwhile (or a previous process have
+    // accepted it), acceptOnce finds out and the next pass records the CA's state.
+    const fresh = !ch.status && !rt.waitingSince.has(ch.metadata.uid!);
+    const acmeCh: { status?: string; error?: { type?: string; detail?: string } } = fresh ? { status: 'pending' } : await fetchResource(client, ch.spec.url);
     if (acmeCh.status === 'valid' || acmeCh.status === 'invalid') {
       const reason = acmeCh.status === 'valid' ? 'Successfully authorized domain' : formatProblem(acmeCh.error?.type, acmeCh.error?.detail);
       await cleanup(ctx, ch);
