@@ -28,6 +28,26 @@ async function retryDelays(ctx: ReturnType<typeof context>, ctrl: ReturnType<typ
 }
 
 describe('createQueueController', () => {
+  it("a reconcile's logger carries the key's namespace and name; messages below the level are dropped", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const ctrl = createQueueController(
+      { ...context(), log },
+      {
+        name: 'logging',
+        initialKeys: () => [],
+        reconcile: async (_key, keyLog) => {
+          keyLog.debug('below the level');
+          keyLog.child({ step: 'sign' }).info('signed');
+        },
+      },
+    );
+    await ctrl.sync(KEY);
+    assert.equal(lines.length, 1, lines.join(''));
+    const entry = JSON.parse(lines[0]);
+    assert.deepEqual([entry.controller, entry.namespace, entry.name, entry.step, entry.msg], ['logging', 'ns', 'a', 'sign', 'signed']);
+  });
+
   it('retries a failing key on RECONCILE_BACKOFF by default, doubling each time', async () => {
     const ctx = context();
     const ctrl = createQueueController(ctx, {

@@ -49,7 +49,7 @@ export function createQueueController(ctx: QueueControllerContext, opts: Control
     ctx.metrics.controllerSyncCalls.inc({ controller: opts.name });
     const { namespace, name } = splitKey(key);
     try {
-      return await opts.reconcile(key, log.child({ namespace, name }));
+      return await opts.reconcile(key, lazyChild(log, { namespace, name }));
     } catch (e) {
       // The one place that turns a failure's kind into a schedule (lib/reconcile-errors.ts).
       const disposition = classifyError(e);
@@ -89,6 +89,25 @@ export function createQueueController(ctx: QueueControllerContext, opts: Control
     stop: () => queue.stop(),
     whenIdle: () => queue.whenIdle(),
   };
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/**
+ * log.child(bindings), built when first used for a message the level lets through: a pino child
+ * serialises its bindings when made, and with 10,000 Certificates most passes log nothing.
+ */
+function lazyChild(log: Logger, bindings: Record<string, string | undefined>): Logger {
+  let child: Logger | undefined;
+  const noop = () => {};
+  return new Proxy(log, {
+    get(_, prop) {
+      if (typeof prop === 'string' && LEVELS.has(prop) && !log.isLevelEnabled(prop)) return noop;
+      child ??= log.child(bindings);
+      const value = Reflect.get(child, prop, child) as unknown;
+      return typeof value === 'function' ? value.bind(child) : value;
+    },
+  });
 }
 
 /** The owner of obj with the given kind that is its controller, if any. */

@@ -26,9 +26,9 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
       const spec = keySpecOf(cert);
-      // The key Secret carries the managed label, so the cache sees it; a create that finds it
-      // already there (the cache lags, or someone stripped the label) reads it and goes on from there.
-      // The cache, or our own create of it before the watch brings it (no second key is generated then).
+      // The key Secret carries the managed label, so the cache sees it, and our own create is known
+      // before the watch brings it (no second key is generated then); a create that finds it already
+      // there (someone stripped the label) reads it and goes on from there.
       const known = await readSecret(ctx, namespace, secretName, { noRequest: true });
       const existing = known ?? (await createKeySecret(ctx, cert, secretName, spec));
       if (existing === 'created') {
@@ -43,8 +43,12 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
         const leftover =
           !madeForThisIssuance(cert, secretName, existing, !!known) && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
         if (usableKey(existing, spec) && !leftover) {
-          if (cert.status?.nextPrivateKeySecretName !== secretName)
-            await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+          const updated =
+            cert.status?.nextPrivateKeySecretName === secretName
+              ? cert
+              : await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
+          // Found by a create, not by the cache: the request manager, which reads it without a request, hears it from us.
+          if (!known && updated === cert) certificateReader(ctx).notify(cert);
           return;
         }
         // The spec changed while issuing (another algorithm or size), or a left-over copy of the

@@ -30,8 +30,10 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
       const keySecretName = cert.status?.nextPrivateKeySecretName;
       if (!keySecretName) return;
-      const privateKey = privateKeyOf(await readSecret(ctx, namespace, keySecretName));
-      if (!privateKey) return; // the key manager has not stored it yet; its Secret event re-queues us
+      // Known here once the key manager stored it (the cache, or its create or read of it): no GET of a
+      // key Secret that the trigger named before it exists. The key manager's new key re-queues us.
+      const privateKey = privateKeyOf(await readSecret(ctx, namespace, keySecretName, { noRequest: true }));
+      if (!privateKey) return;
       const requestName = requestNameFor(cert);
       // From the cache or our own create (the watch may not have brought it yet).
       const existing = requestReader(ctx).get(namespace, requestName);
