@@ -57,16 +57,33 @@ type NameList = (typeof NAME_LISTS)[number];
 
 const sameList = (a: string[], b: string[]) => a.join(',') === b.join(',');
 
-/** Differences between what was requested and what a certificate or CSR holds; empty when they match. */
+/**
+ * Differences between what was requested and what an issued certificate holds; empty when they match.
+ * The common name and the DNS names are compared as one set, as cert-manager's check of a stored
+ * certificate does: CAs move names between them (Let's Encrypt's tlsserver and shortlived profiles
+ * leave the common name out, other CAs copy it into the DNS names). A name missing from both, or one
+ * nobody asked for, still differs.
+ */
 export function diffNames(requested: CertificateNames, actual: CertificateNames): string[] {
   const want = normaliseNames(requested);
   const got = normaliseNames(actual);
   const out: string[] = [];
-  if (want.commonName && want.commonName !== got.commonName) out.push(`commonName is "${got.commonName ?? ''}", want "${want.commonName}"`);
+  const wantedHosts = hostNames(want);
+  const gotHosts = hostNames(got);
+  const missing = (name: string | undefined, from: Set<string>) => name !== undefined && !from.has(name.toLowerCase());
+  if (missing(want.commonName, gotHosts) || missing(got.commonName, wantedHosts))
+    out.push(`commonName is "${got.commonName ?? ''}", want "${want.commonName ?? ''}"`);
+  if (want.dnsNames.some((d) => !gotHosts.has(d)) || got.dnsNames.some((d) => !wantedHosts.has(d)))
+    out.push(`dnsNames are [${got.dnsNames.join(', ')}], want [${want.dnsNames.join(', ')}]`);
   for (const field of NAME_LISTS) {
-    if (!sameList(want[field], got[field])) out.push(`${field} are [${got[field].join(', ')}], want [${want[field].join(', ')}]`);
+    if (field !== 'dnsNames' && !sameList(want[field], got[field])) out.push(`${field} are [${got[field].join(', ')}], want [${want[field].join(', ')}]`);
   }
   return out;
+}
+
+/** The DNS names and the common name, lower-cased: the set diffNames compares. */
+function hostNames(n: CertificateNames): Set<string> {
+  return new Set(n.commonName ? [...n.dnsNames, n.commonName.toLowerCase()] : n.dnsNames);
 }
 
 /** The subjectAltName lists (dnsNames, ipAddresses, uris, emailAddresses) that differ, compared as diffNames does. */

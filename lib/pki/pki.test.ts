@@ -20,7 +20,7 @@ import {
   type KeySpec,
 } from './index.ts';
 import { x509 } from './webcrypto.ts';
-import { namesOf } from './certificate-names.ts';
+import { namesOf, type CertificateNames } from './certificate-names.ts';
 
 const HOUR = 3_600_000;
 
@@ -244,4 +244,61 @@ describe('CSR, signing and checks', () => {
     assert.equal(canonicalIp('10.0.0.1'), '10.0.0.1');
     assert.throws(() => canonicalIp('nope'), /not an IP/);
   });
+});
+
+describe("diffNames: an issued certificate's names against the requested ones (cert-manager's TestFuzzyX509AltNamesMatchSpec)", () => {
+  const names = (n: Partial<CertificateNames>): CertificateNames => ({ dnsNames: [], ipAddresses: [], uris: [], emailAddresses: [], ...n });
+  const fieldsOf = (differences: string[]) => differences.map((d) => d.split(' ')[0]);
+  const cases: Array<[string, Partial<CertificateNames>, Partial<CertificateNames>, string[]]> = [
+    // name, requested, in the certificate, fields that differ
+    [
+      'common name and DNS names exactly equal',
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one'] },
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one'] },
+      [],
+    ],
+    ['common name left out but among the DNS names', { commonName: 'cn', dnsNames: ['at', 'least', 'one'] }, { dnsNames: ['cn', 'at', 'least', 'one'] }, []],
+    [
+      'common name left out, among the DNS names (not first)',
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one'] },
+      { dnsNames: ['at', 'least', 'one', 'cn'] },
+      [],
+    ],
+    ['common name one of the requested DNS names', { dnsNames: ['at', 'least', 'one'] }, { commonName: 'at', dnsNames: ['least', 'one'] }, []],
+    ['common name missing from the certificate', { commonName: 'cn', dnsNames: ['at', 'least', 'one'] }, { dnsNames: ['at', 'least', 'one'] }, ['commonName']],
+    [
+      'common name and a DNS name missing',
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one', 'other'] },
+      { dnsNames: ['at', 'least', 'one'] },
+      ['commonName', 'dnsNames'],
+    ],
+    [
+      'common name and a DNS name not requested',
+      { dnsNames: ['at', 'least', 'one'] },
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one', 'other'] },
+      ['commonName', 'dnsNames'],
+    ],
+    [
+      'more DNS names than requested',
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one'] },
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one', 'other'] },
+      ['dnsNames'],
+    ],
+    ['common name a duplicated DNS name (not requested)', { dnsNames: ['at', 'least', 'one'] }, { commonName: 'at', dnsNames: ['at', 'least', 'one'] }, []],
+    [
+      'common name a duplicated DNS name',
+      { commonName: 'cn', dnsNames: ['at', 'least', 'one'] },
+      { commonName: 'at', dnsNames: ['at', 'least', 'one', 'cn'] },
+      [],
+    ],
+    ['IP addresses equal', { ipAddresses: ['127.0.0.1'] }, { ipAddresses: ['127.0.0.1'] }, []],
+    ['IP addresses differ', { ipAddresses: ['127.0.0.1'] }, { ipAddresses: ['127.0.2.1'] }, ['ipAddresses']],
+    ['an IP address made the common name', { ipAddresses: ['127.0.0.1'] }, { commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'] }, ['commonName']],
+    // certgate's own: DNS names are compared without case, IPs by value
+    ['DNS names and common name in another case', { commonName: 'Shop.Example', dnsNames: ['shop.example'] }, { dnsNames: ['SHOP.example'] }, []],
+    ['an IPv6 address written another way', { ipAddresses: ['::1'] }, { ipAddresses: ['0:0:0:0:0:0:0:1'] }, []],
+  ];
+  for (const [name, requested, actual, fields] of cases) {
+    it(name, () => assert.deepEqual(fieldsOf(diffNames(names(requested), names(actual))), fields));
+  }
 });

@@ -122,6 +122,24 @@ test('shortlived profile: a 6-day certificate, renewal scheduled at a random poi
   assert.ok((await events()).some((e) => e.reason === 'RenewalWindow' && e.message?.includes(st.renewalInfo!.suggestedWindowStart!)));
 });
 
+test("a CA that leaves the common name out (Let's Encrypt's tlsserver and shortlived profiles do): stored, Ready, issued once", async () => {
+  const name = 'named.example.test';
+  await client.create(Resources.Certificate, certificate(NS, 'named', { commonName: name, dnsNames: [name], issuerRef: { name: 'short' } }));
+  // Ready=True is the readiness controller's verdict on the stored certificate: no name found missing
+  const ready = await waitFor(
+    'Certificate named Ready',
+    async () => {
+      const c = await client.get<Certificate>(Resources.Certificate, NS, 'named');
+      return c?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+    },
+    90_000,
+  );
+  const leaf = readPair((await client.get<V1Secret>(Resources.Secret, NS, 'named-tls'))!).chain[0];
+  assert.doesNotMatch(leaf.subject ?? '', /CN=/, 'pebble 2.10 without promoteCommonName leaves the subject empty');
+  assert.equal(leaf.subjectAltName, `DNS:${name}`);
+  assert.equal(ready.status!.revision, 1);
+});
+
 test('a window moved by the CA (with an explanationURL) renews at the next check, with replaces', async () => {
   const leaf = (await leafOf())!;
   const oldId = ariCertId(leaf);
