@@ -51,6 +51,11 @@ async function renewalInfoUrl(client: AcmeClient): Promise<string | undefined> {
   return typeof url === 'string' && url ? url : undefined;
 }
 
+/** Whether the CA offers ARI (its directory names renewalInfo; the directory is read once per client). */
+export async function offersRenewalInfo(client: AcmeClient): Promise<boolean> {
+  return (await renewalInfoUrl(client)) !== undefined;
+}
+
 /**
  * GETs the renewalInfo of `certId` (unauthenticated, RFC 9773 section 4.2). Undefined when the
  * CA has no renewalInfo; AriError for an answer that is not a valid window; AcmeProblemError for

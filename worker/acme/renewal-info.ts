@@ -9,7 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRenewalInfo } from '../../api/types.generated.ts';
 import { SecretKeys } from '../../api/constants.ts';
-import { fetchRenewalInfo, nextCheckDelayMs, type RenewalInfo } from '../../lib/acme/ari.ts';
+import { fetchRenewalInfo, nextCheckDelayMs, offersRenewalInfo, type RenewalInfo } from '../../lib/acme/ari.ts';
 import { AcmeProblemError } from '../../lib/acme/errors.ts';
 import { parseCertificateChain } from '../../lib/pki/index.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -38,8 +38,20 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const cachedIssuer = resolveIssuer(ctx, ref, namespace)?.issuer;
   if (cachedIssuer && !cachedIssuer.spec?.acme) return;
   const leaf = storedLeaf(await readSecret(ctx, namespace, cert.spec.secretName));
-  const certID = leaf && ariIdOf(leaf);
-  if (!leaf || !certID) return;
+  if (!leaf) return;
+  let client;
+  try {
+    const resolved = await resolveAcmeIssuer(ctx, ref, namespace);
+    ({ client } = await ctx.acme.accounts.clientFor(resolved.acme, resolved.resourceNamespace));
+  } catch (err) {
+    if (err instanceof IssuerConfigError) return; // not an ACME issuer (or not ours): no ARI
+    throw err;
+  }
+  // A CA without ARI has nothing to say, and the certificate's ARI id (its authority key
+  // identifier: an asn1js parse of the whole certificate, milliseconds) is not worth computing.
+  if (!(await offersRenewalInfo(client))) return dropRenewalInfo();
+  const certID = ariIdOf(leaf);
+  if (!certID) return;
   const now = ctx.clock.now();
   const previous = cert.status?.renewalInfo;
   const known = previous?.certID === certID ? previous : undefined;
@@ -50,14 +62,6 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const due = Math.max((known?.nextCheckTime && Date.parse(known.nextCheckTime)) || 0, memo?.certID === certID ? memo.nextCheck : 0);
   if (due > now) return { requeueAfterMs: due - now };
 
-  let client;
-  try {
-    const resolved = await resolveAcmeIssuer(ctx, ref, namespace);
-    ({ client } = await ctx.acme.accounts.clientFor(resolved.acme, resolved.resourceNamespace));
-  } catch (err) {
-    if (err instanceof IssuerConfigError) return; // not an ACME issuer (or not ours): no ARI
-    throw err;
-  }
   const lifetimeMs = Date.parse(leaf.validTo) - Date.parse(leaf.validFrom);
   let info: RenewalInfo | undefined;
   try {
@@ -68,11 +72,7 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
     const retryAfterMs = err instanceof AcmeProblemError ? err.retryAfterMs : undefined;
     return record({ ...known, certID, message: failure }, nextCheckDelayMs(lifetimeMs, retryAfterMs));
   }
-  if (!info) {
-    // The CA has no renewalInfo (any more): drop what an earlier answer said.
-    if (previous) await updateCertificateStatus(ctx, cert, withoutUndefined({ ...cert.status, renewalInfo: undefined }));
-    return;
-  }
+  if (!info) return dropRenewalInfo();
   const fresh: CertificateRenewalInfo = withoutUndefined({
     certID,
     suggestedWindowStart: timestamp(info.windowStart.getTime()),
@@ -82,6 +82,12 @@ async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger
   const next = await record(fresh, nextCheckDelayMs(lifetimeMs, info.retryAfterMs));
   announce(ctx, cert, known, fresh); // after the write: a conflict retried must not announce twice
   return next;
+
+  /** The CA has no renewalInfo (any more): drop what an earlier answer said. */
+  async function dropRenewalInfo(): Promise<undefined> {
+    if (cert.status?.renewalInfo) await updateCertificateStatus(ctx, cert, withoutUndefined({ ...cert.status, renewalInfo: undefined }));
+    return undefined;
+  }
 
   async function record(renewalInfo: CertificateRenewalInfo, nextInMs: number) {
     const status = {
