@@ -7,6 +7,8 @@ import type { WatchedCache } from '../../lib/kube/client.ts';
 import { createQueueController, keyOf, splitKey, type QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { applyShimPlan } from '../ingress-shim/apply-plan.ts';
+import { shimCertificates } from '../ingress-shim/shim-certificates.ts';
+import { gatewayListeners } from '../../lib/gateway-listeners.ts';
 import { planGateway } from './plan.ts';
 
 const GATEWAY_SHIM_CONTROLLER = 'gateway-shim';
@@ -19,7 +21,8 @@ export function createGatewayShimController(ctx: WorkerContext, gateways: Watche
       const { namespace, name } = splitKey(key);
       const gateway = gateways.get(name, namespace);
       const opts = { defaultIssuer: ctx.config.defaultIssuer, extraProtocols: ctx.config.gatewayApi.extraProtocols };
-      const plan = planGateway(name, gateway, ctx.caches.certificates.list(namespace), opts);
+      const secretNames = gatewayListeners(gateway).flatMap((l) => l.certificateRefs.map((r) => r.name));
+      const plan = planGateway(name, gateway, shimCertificates(ctx, { kind: 'Gateway', namespace: namespace!, name }, secretNames), opts);
       const owner = gateway && { ...gateway, apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' };
       await applyShimPlan(
         ctx,

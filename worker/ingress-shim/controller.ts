@@ -12,6 +12,7 @@ import { ensureTransparentTls } from './transparent-tls.ts';
 import { withoutLostSecretClaims } from './secret-claims.ts';
 import { applyShimPlan } from './apply-plan.ts';
 import { cacheIndex } from '../cache-index.ts';
+import { shimCertificates } from './shim-certificates.ts';
 
 const INGRESS_SHIM_CONTROLLER = 'ingress-shim';
 
@@ -22,26 +23,6 @@ const ingressesBySecret = (ctx: WorkerContext) =>
   );
 
 /** Certificates by "namespace/name" of the Ingress that controls them. */
-const certificatesByIngress = (ctx: WorkerContext) =>
-  cacheIndex(ctx.caches.certificates, 'ingressOwner', (c: Certificate) =>
-    (c.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Ingress' && r.controller).map((r) => `${c.metadata.namespace}/${r.name}`),
-  );
-
-/**
- * The Certificates the plan for an Ingress can touch, from indexes instead of a list of the
- * namespace (O(1) per Ingress however many Certificates there are): the ones it controls, and the
- * ones named like its tls secretNames (the shim names a Certificate after its Secret).
- */
-function certificatesFor(ctx: WorkerContext, ns: string, name: string, ingress: V1Ingress | undefined): Certificate[] {
-  const found = new Map<string, Certificate>();
-  for (const c of certificatesByIngress(ctx).get(`${ns}/${name}`)) found.set(c.metadata.name!, c);
-  for (const t of ingress?.spec?.tls ?? []) {
-    const c = t.secretName ? ctx.caches.certificates.get(t.secretName, ns) : undefined;
-    if (c) found.set(c.metadata.name!, c);
-  }
-  return [...found.values()];
-}
-
 /** The other Ingresses of the namespace that ask for one of these Secrets. */
 function ingressesWanting(ctx: WorkerContext, ns: string, secretNames: ReadonlyArray<string | undefined>): V1Ingress[] {
   const found = new Map<string, V1Ingress>();
@@ -67,7 +48,16 @@ export function createIngressShimController(ctx: WorkerContext): QueueController
           )
         : [];
       const claimed = ingressRef && withoutLostSecretClaims(ingressRef, rivals, ctx.config.defaultIssuer);
-      const plan = planIngress(name, claimed?.ingress, certificatesFor(ctx, ns, name, claimed?.ingress), ctx.config.defaultIssuer);
+      const plan = planIngress(
+        name,
+        claimed?.ingress,
+        shimCertificates(
+          ctx,
+          { kind: 'Ingress', namespace: ns, name },
+          (claimed?.ingress?.spec?.tls ?? []).map((t) => t.secretName),
+        ),
+        ctx.config.defaultIssuer,
+      );
       plan.events.push(...(claimed?.events ?? []));
       await applyShimPlan(
         ctx,
