@@ -167,7 +167,8 @@ function printCaches(h: Heap): void {
     rows.push([path >= 0 ? h.nameOf(path) : '?', size, count]);
   }
   console.log('\ncaches: KiB reachable from the objects map (first cache to reach a node counts it), nodes');
-  for (const [path, size, count] of rows.sort((a, b) => b[1] - a[1])) console.log(`${(size / 1024).toFixed(0).padStart(8)} ${String(count).padStart(8)}  ${path}`);
+  for (const [path, size, count] of rows.sort((a, b) => b[1] - a[1]))
+    console.log(`${(size / 1024).toFixed(0).padStart(8)} ${String(count).padStart(8)}  ${path}`);
 }
 
 /** Long strings held more than once: copies of the same text that one shared string could replace. */
