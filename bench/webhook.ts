@@ -218,8 +218,8 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
           `| ${r.target} | ${r.load} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuMicrosPerRequest, 0)} | ${r.errors} |`,
       ),
       '',
-      `Throughput ratio (webhook / bare server, unthrottled): median ${pct(throughputRatio)} over ${rounds} rounds (${roundRatios.map(pct).join(', ')}; target at least 60%).`,
-      `Server CPU the webhook adds per request over the bare server, unthrottled: ${fmt(addedCpu(webhook), 0)} µs.`,
+      `Throughput ratio (webhook / bare server, unthrottled): median ${pct(throughputRatio)} over ${rounds} rounds (${roundRatios.map(pct).join(', ')}; for reference: the 60% target is retired, issue #15, since it measures the load generator beside the server as much as the webhook).`,
+      `Server CPU the webhook adds per request over the bare server, unthrottled: ${fmt(addedCpu(webhook), 0)} µs (target under 50 µs).`,
       ...(control
         ? [
             `Control: ${control.name} reaches a median ${pct(controlRatio!)} of the bare server (${ratiosTo(control).map(pct).join(', ')}) and adds ${fmt(addedCpu(control), 0)} µs of server CPU per request.`,
