@@ -9,6 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, CertificateRenewalInfo } from '../../api/types.generated.ts';
 import { SecretKeys } from '../../api/constants.ts';
+import { RecentValues } from '../../lib/recent-values.ts';
 import { fetchRenewalInfo, nextCheckDelayMs, offersRenewalInfo, type RenewalInfo } from '../../lib/acme/ari.ts';
 import { AcmeProblemError } from '../../lib/acme/errors.ts';
 import { parseCertificateChain } from '../../lib/pki/index.ts';
@@ -116,21 +117,21 @@ function announce(ctx: AcmeContext, cert: Certificate, known: CertificateRenewal
   );
 }
 
-// The leaf of a Secret's tls.crt, parsed once per version of the Secret: the cache replaces `data`
-// with each version, and every pass of this controller would otherwise parse it again.
-const leaves = new WeakMap<object, X509Certificate | undefined>();
+// The leaf of a Secret's tls.crt, parsed once per version of the Secret (the cache replaces `data`
+// with each version, and every pass of this controller would otherwise parse it again), for the
+// 1,024 most recently read: a parsed certificate holds native memory, and one per cached Secret
+// added up with thousands of Certificates.
+const leaves = new RecentValues<object, X509Certificate | undefined>(1024);
 
 function storedLeaf(secret: V1Secret | undefined): X509Certificate | undefined {
   const data = secret?.data;
   if (!data) return undefined;
-  if (leaves.has(data)) return leaves.get(data);
-  const pem = secretValue(secret, SecretKeys.Certificate);
-  let leaf: X509Certificate | undefined;
-  try {
-    leaf = pem ? parseCertificateChain(pem)[0] : undefined;
-  } catch {
-    leaf = undefined;
-  }
-  leaves.set(data, leaf);
-  return leaf;
+  return leaves.get(data, () => {
+    const pem = secretValue(secret, SecretKeys.Certificate);
+    try {
+      return pem ? parseCertificateChain(pem)[0] : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 }
