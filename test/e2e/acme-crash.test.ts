@@ -83,6 +83,9 @@ async function go(w: WarmChild): Promise<ChildProcess> {
     kubeconfigPath: cluster.kubeconfigPath,
     namespace: NS,
     stack: { pebble: { httpPort: stack.pebble.httpPort }, bind: { host: stack.bind.host, port: stack.bind.port } },
+    // Polls a quarter of this after its accept and its finalize (worker/acme/poll.ts): pebble is done
+    // long before, so a Challenge seen valid leaves about half a second before the Order completes, for the kill to land.
+    backoffMinMs: 2000,
   };
   w.child.stdin!.write(JSON.stringify(opts) + '\n');
   await ready;
