@@ -1,5 +1,6 @@
 // Synchronous reading of a PKCS#10 CSR for the admission webhook, whose handlers are synchronous:
 // parse, check the self-signature with node:crypto, and report the requested usages and CA flag.
+// Its signature check and PEM-or-base64 reading serve the worker's parseCsr (csr.ts) too.
 import { createPublicKey, verify, constants, type KeyObject } from 'node:crypto';
 import { x509 } from './webcrypto.ts';
 
@@ -30,7 +31,8 @@ function firstInnerElement(der: Buffer): Buffer {
   return der.subarray(innerStart, end);
 }
 
-function signatureValid(csr: x509.Pkcs10CertificateRequest, key: KeyObject): boolean {
+/** Whether the CSR's self-signature verifies with `key`, checked by node:crypto (no WebCrypto key import). Throws for an algorithm node cannot check. */
+export function signatureValid(csr: x509.Pkcs10CertificateRequest, key: KeyObject): boolean {
   const tbs = firstInnerElement(Buffer.from(csr.rawData));
   const signature = Buffer.from(csr.signature);
   const alg = csr.signatureAlgorithm as { name: string; hash?: { name: string }; saltLength?: number };
@@ -40,9 +42,14 @@ function signatureValid(csr: x509.Pkcs10CertificateRequest, key: KeyObject): boo
   return verify(alg.name === 'Ed25519' || alg.name === 'EdDSA' ? null : hash, tbs, key, signature);
 }
 
+/** The PEM text of a CSR given as PEM or as base64 of PEM (CertificateRequest spec.request). */
+export function csrPemText(input: string): string {
+  return input.includes('-----BEGIN') ? input : Buffer.from(input, 'base64').toString('utf8');
+}
+
 /** Reads a PEM CSR (or base64 of PEM, as in CertificateRequest spec.request). Throws with a readable reason. */
 export function readCsrSync(input: string): CsrFacts {
-  const text = input.includes('-----BEGIN') ? input : Buffer.from(input, 'base64').toString('utf8');
+  const text = csrPemText(input);
   if (!text.includes('-----BEGIN CERTIFICATE REQUEST-----') && !text.includes('-----BEGIN NEW CERTIFICATE REQUEST-----'))
     throw new Error('is not a PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----)');
   let csr: x509.Pkcs10CertificateRequest;

@@ -3,7 +3,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { copyNames, emptyNames, namesOf, SAN_OID, subjectAltNames, type CertificateNames } from './certificate-names.ts';
 import { RecentValues } from '../recent-values.ts';
-import { nodeCrypto, nodeSigningKeys, verifySignature, x509 } from './webcrypto.ts';
+import { csrPemText, signatureValid } from './csr-read.ts';
+import { nodeCrypto, nodeSigningKeys, x509 } from './webcrypto.ts';
 
 interface SubjectFields {
   organizations?: string[];
@@ -95,16 +96,20 @@ export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
 }
 
 async function parseCsrText(input: string): Promise<ParsedCsr> {
-  let text = input;
-  if (!text.includes('-----BEGIN')) text = Buffer.from(text, 'base64').toString('utf8');
   let csr: x509.Pkcs10CertificateRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(text);
+    csr = new x509.Pkcs10CertificateRequest(csrPemText(input));
   } catch (e) {
     throw new Error(`not a PEM certificate request: ${(e as Error).message}`);
   }
   const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
-  if (!(await verifySignature(csr, publicKey))) throw new Error('certificate request signature does not verify');
+  let valid: boolean;
+  try {
+    valid = signatureValid(csr, publicKey);
+  } catch {
+    valid = await csr.verify(); // an algorithm node:crypto cannot check here: WebCrypto's answer
+  }
+  if (!valid) throw new Error('certificate request signature does not verify');
   return {
     names: namesOf(csr),
     subject: csr.subject,

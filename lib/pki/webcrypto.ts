@@ -1,6 +1,6 @@
 // Bridges node:crypto KeyObjects to WebCrypto CryptoKeys, which @peculiar/x509 signs with.
 // (KeyObject.toCryptoKey only exists from Node 22.)
-import { createHash, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, sign as nodeSign, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { describePrivateKey } from './keys.ts';
 
@@ -86,31 +86,4 @@ export function nodeSigningKeys(privateKey: KeyObject): { privateKey: CryptoKey;
   const keyAlgorithm = importParams(algorithm) as SigningAlgorithm;
   const wrap = (type: NodeKey['type']): CryptoKey => ({ algorithm: keyAlgorithm, type, keyObject: privateKey }) as NodeKey as unknown as CryptoKey;
   return { privateKey: wrap('private'), publicKey: wrap('public'), algorithm };
-}
-
-/**
- * Checks a CSR's signature with its public key (key) with node:crypto (WebCrypto would import the public key
- * first, about a millisecond). For RSA-PSS, whose parameters node takes apart, WebCrypto answers.
- */
-export async function verifySignature(signed: x509.Pkcs10CertificateRequest, key: KeyObject): Promise<boolean> {
-  const alg = signed.signatureAlgorithm as unknown as SigningAlgorithm;
-  if (alg.name !== 'ECDSA' && alg.name !== 'RSASSA-PKCS1-v1_5' && alg.name !== 'Ed25519') return signed.verify();
-  return nodeVerify(hashName(alg), firstElementOf(Buffer.from(signed.rawData)), { key, dsaEncoding: 'der' }, Buffer.from(signed.signature));
-}
-
-/** The DER of the first element of a DER SEQUENCE: the signed part (tbs) of a CSR or certificate, as encoded. */
-function firstElementOf(der: Buffer): Buffer {
-  /** [content length, bytes of the length field] of the element whose length field starts at `at`. */
-  const lengthAt = (at: number): [number, number] => {
-    const first = der[at];
-    if (first < 0x80) return [first, 1];
-    let length = 0;
-    for (let i = 1; i <= (first & 0x7f); i++) length = length * 256 + der[at + i];
-    return [length, 1 + (first & 0x7f)];
-  };
-  const start = 1 + lengthAt(1)[1];
-  const [length, lengthBytes] = lengthAt(start + 1);
-  const end = start + 1 + lengthBytes + length;
-  if (end > der.length) throw new Error('truncated DER');
-  return der.subarray(start, end);
 }

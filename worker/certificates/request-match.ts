@@ -10,6 +10,7 @@ import type { Certificate, CertificateRequest, KeyUsage } from '../../api/types.
 import { DEFAULT_DURATION_MS } from '../../api/defaults.ts';
 import { parseDuration } from '../../api/duration.ts';
 import { SUBJECT_ATTRIBUTES, differingNameLists, namesOf, type CertificateNames } from '../../lib/pki/index.ts';
+import { csrPemText } from '../../lib/pki/csr-read.ts';
 import { usageBits } from '../../lib/pki/usages.ts';
 import { x509 } from '../../lib/pki/webcrypto.ts';
 import { RecentValues } from '../../lib/recent-values.ts';
@@ -56,8 +57,7 @@ function readCsr(spec: CertificateRequest['spec']): CsrFacts | Error {
 
 function parseFacts(spec: CertificateRequest['spec']): CsrFacts | Error {
   try {
-    const text = spec.request.includes('-----BEGIN') ? spec.request : Buffer.from(spec.request, 'base64').toString('utf8');
-    const csr = new x509.Pkcs10CertificateRequest(text);
+    const csr = new x509.Pkcs10CertificateRequest(csrPemText(spec.request));
     return { names: namesOf(csr), subject: new Map(SUBJECT_FIELDS.map(([, attribute]) => [attribute, csr.subjectName.getField(attribute)])) };
   } catch (e) {
     return new Error(`not a PEM certificate request: ${(e as Error).message}`);
