@@ -8,6 +8,14 @@ export class RecentValues<K, V> {
 
   constructor(private readonly limit: number) {}
 
+  get size(): number {
+    return this.values.size;
+  }
+
+  has(key: K): boolean {
+    return this.values.has(key);
+  }
+
   /** The value remembered for key, else compute(): remembered unless it throws. */
   get(key: K, compute: () => V): V {
     if (this.values.has(key)) {

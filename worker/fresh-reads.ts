@@ -52,6 +52,9 @@ export function createFreshReader<T extends KubernetesObject>(
   cache.on('add', caughtUp);
   cache.on('update', caughtUp);
   cache.on('delete', (obj: T) => outstanding.delete(keyOf(obj.metadata?.namespace, obj.metadata?.name)));
+  const notify = (obj: T) => {
+    for (const listener of listeners) listener(obj);
+  };
   return {
     get(namespace, name) {
       const key = keyOf(namespace, name);
@@ -67,12 +70,10 @@ export function createFreshReader<T extends KubernetesObject>(
     wrote(obj) {
       if (!obj?.metadata?.resourceVersion) return;
       outstanding.set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
-      for (const listener of listeners) listener(obj);
+      notify(obj);
     },
     onWrite: (listener) => void listeners.push(listener),
-    notify(obj) {
-      for (const listener of listeners) listener(obj);
-    },
+    notify,
     live,
   };
 }

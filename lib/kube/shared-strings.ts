@@ -3,13 +3,18 @@
 // ca.crt of every Secret and the status.ca of every CertificateRequest it signed, a certificate in
 // both its CertificateRequest's status.certificate and its Secret's tls.crt. The caches hand each
 // object's long strings to one pool of recently seen texts, which answers with the copy it already
-// holds; the object's own copy is then garbage. A bounded LRU, so the pool itself stays small.
+// holds; the object's own copy is then garbage. A bounded memo (RecentValues), so the pool itself stays small.
+import { RecentValues } from '../recent-values.ts';
+
 const MIN_LENGTH = 256;
 
 export class StringPool {
-  private readonly texts = new Map<string, string>();
+  // text -> the first copy of it seen: asked again, the memo answers with that copy
+  private readonly texts: RecentValues<string, string>;
 
-  constructor(private readonly limit = 1024) {}
+  constructor(limit = 1024) {
+    this.texts = new RecentValues(limit);
+  }
 
   get size(): number {
     return this.texts.size;
@@ -21,16 +26,7 @@ export class StringPool {
 
   /** The pooled copy of text (text itself the first time, or when it is short). */
   share(text: string): string {
-    if (text.length < MIN_LENGTH) return text;
-    const known = this.texts.get(text);
-    if (known !== undefined) {
-      this.texts.delete(known);
-      this.texts.set(known, known);
-      return known;
-    }
-    if (this.texts.size >= this.limit) this.texts.delete(this.texts.keys().next().value!);
-    this.texts.set(text, text);
-    return text;
+    return text.length < MIN_LENGTH ? text : this.texts.get(text, () => text);
   }
 
   /** Replaces, in place, every long string value of obj (at any depth) with its pooled copy. */
