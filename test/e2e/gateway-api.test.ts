@@ -75,6 +75,15 @@ test('an annotated Gateway gets its Secret; HTTP-01 is answered through an HTTPR
     ...(hostname ? { hostname } : {}),
     tls: { mode: 'Terminate', certificateRefs: [{ name: secret }] },
   });
+  // A solver HTTPRoute lives only while its challenge is open (tens of ms against pebble): a watch
+  // started before the Gateway records each one as it is created.
+  const solverRoutes: HTTPRoute[] = [];
+  const routeWatch = client.cache<HTTPRoute>(Resources.HTTPRoute, { namespace: NS });
+  routeWatch.on('add', (r: HTTPRoute) => {
+    if (r.metadata.labels?.['acme.cert-manager.io/http01-solver'] === 'true') solverRoutes.push(r);
+  });
+  await routeWatch.start();
+  after(() => routeWatch.stop());
   const gateway = await client.create<Gateway>(Resources.Gateway, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
@@ -101,11 +110,7 @@ test('an annotated Gateway gets its Secret; HTTP-01 is answered through an HTTPR
   assert.equal(await client.get(Resources.Certificate, NS, 'other-tls'), undefined, 'no Certificate for the listener without hostname');
 
   // While the challenges are open, the HTTPRoutes certgate made are attached to this Gateway.
-  const route = await waitFor(
-    'a solver HTTPRoute',
-    async () => (await client.list<HTTPRoute>(Resources.HTTPRoute, { namespace: NS, labelSelector: 'acme.cert-manager.io/http01-solver=true' })).items[0],
-    60_000,
-  );
+  const route = await waitFor('a solver HTTPRoute', () => solverRoutes[0], 60_000);
   assert.deepEqual(
     route.spec.parentRefs?.map((p) => [p.kind, p.name, p.namespace]),
     [['Gateway', GATEWAY, NS]],
