@@ -1,7 +1,7 @@
 // The key manager as a table: a Certificate, its Secret and its next-key Secret in; the key Secret
 // created or deleted, status.nextPrivateKeySecretName written, the Event and the requeue out
 // (cert-manager's keymanager tests, on the fake context).
-import { describe, test, before } from 'node:test';
+import { describe, test, before, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/types.generated.ts';
@@ -36,6 +36,17 @@ const created = (secret: V1Secret, at: number): V1Secret => ({
   ...secret,
   metadata: { ...secret.metadata, creationTimestamp: new Date(at).toISOString() as unknown as Date },
 });
+/** A next-key Secret controlled by apps/web, as the key manager makes it (labels optional). */
+const ownedKeySecret = (name: string, keyPem: string, labelled = true): V1Secret => {
+  const s = keySecret(name, keyPem, labelled);
+  return {
+    ...s,
+    metadata: {
+      ...s.metadata,
+      ownerReferences: [{ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: NAME, uid: 'uid-web', controller: true, blockOwnerDeletion: true }],
+    },
+  };
+};
 const never = { spec: { privateKey: { algorithm: 'ECDSA' as const, size: 256, rotationPolicy: 'Never' as const } } };
 
 const storedKey = (w: FakeWorker) => secretData(w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET), 'tls.key');
@@ -122,14 +133,26 @@ describe('key manager', () => {
       check: (w) => assert.equal(keyKind(storedKey(w)!), 'ECDSA 256'),
     },
     {
-      name: 'a key Secret stripped of the managed label (not in the cache): the create finds it, it is read and recorded',
-      objects: () => [certificate(issuing()), keySecret(KEY_SECRET, ecdsa, false)],
-      writes: [`create Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
-      // Not in the cache, but remembered from the read: no second create.
+      name: 'a key Secret stripped of the managed label (not in the cache): the create finds it, its labels are put back and it is recorded',
+      objects: () => [certificate(issuing()), ownedKeySecret(KEY_SECRET, ecdsa, false)],
+      writes: [`create Secret ${KEY_SECRET}`, `replace Secret ${KEY_SECRET}`, `replace Certificate/status ${NAME}`],
+      // In the cache again: no second create.
       again: [],
       check: (w) => {
         assert.equal(storedKey(w), ecdsa, 'the existing key is used, not overwritten');
         assert.equal(recorded(w), KEY_SECRET);
+        assert.equal(w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET)!.metadata?.labels?.['cert-manager.io/next-private-key'], 'true');
+      },
+    },
+    {
+      name: 'an unlabelled Secret of that name not controlled by the Certificate (someone else made it): its key is not used, it is not deleted, a Warning says what to do',
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), keySecret(KEY_SECRET, ecdsa, false)],
+      writes: [`create Secret ${KEY_SECRET}`],
+      events: ['NextKeySecretNotOwned'],
+      requeueAfterMs: 60_000,
+      check: (w) => {
+        assert.equal(storedKey(w), ecdsa, 'left as it was');
+        assert.equal(w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET)!.metadata?.labels, undefined, 'not adopted');
       },
     },
     {
@@ -178,7 +201,7 @@ describe('key manager', () => {
     },
     {
       name: 'rotationPolicy Always, named in status, and a create collides with an unlabelled Secret holding the current key: deleted',
-      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), issuedSecret(current), keySecret(KEY_SECRET, current.key, false)],
+      objects: () => [certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), issuedSecret(current), ownedKeySecret(KEY_SECRET, current.key, false)],
       writes: [`create Secret ${KEY_SECRET}`, `delete Secret ${KEY_SECRET}`],
       requeueAfterMs: 0,
     },
@@ -190,6 +213,28 @@ describe('key manager', () => {
   ];
 
   certificateTable(cases, createKeyManagerController);
+
+  test('a key Secret stripped of its labels: adopted (labels put back), so later passes, after the read is forgotten, make no colliding create', async () => {
+    const w = fakeWorker([certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), ownedKeySecret(KEY_SECRET, ecdsa, false)]);
+    const ctrl = createKeyManagerController(w.ctx);
+    await ctrl.sync(`${NS}/${NAME}`);
+    w.settle();
+    // Passes long after the first (status updates during an ACME issuance take minutes): a remembered read has expired.
+    const later = Date.now() + 60_000;
+    mock.method(Date, 'now', () => later);
+    try {
+      const before = w.writes.length;
+      await ctrl.sync(`${NS}/${NAME}`);
+      await ctrl.sync(`${NS}/${NAME}`);
+      assert.deepEqual(writeLines(w.writes.slice(before)), [], 'no create colliding with the Secret on each pass');
+    } finally {
+      mock.restoreAll();
+    }
+    const s = w.stored<V1Secret>(Resources.Secret, NS, KEY_SECRET)!;
+    assert.equal(s.metadata?.labels?.['controller.cert-manager.io/fao'], 'true', 'back in the managed Secrets cache');
+    assert.equal(s.metadata?.labels?.['cert-manager.io/next-private-key'], 'true');
+    assert.equal(storedKey(w), ecdsa, 'the key is kept');
+  });
 
   test('the Certificate changed since the cache read: the status write conflicts, and the retry records the key Secret already made', async () => {
     const w = fakeWorker([certificate(issuing())]);

@@ -6,6 +6,7 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { ConditionTypes, Labels, LabelValues, SecretKeys } from '../../api/constants.ts';
 import { Resources, controllerRef } from '../../api/resources.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
+import { RetryAtError } from '../../lib/reconcile-errors.ts';
 import { encodePrivateKeyPem, generatePrivateKey, keyMatchesSpec, parsePrivateKeyPem, samePublicKey } from '../../lib/pki/index.ts';
 import { getCondition, hasCondition } from '../conditions.ts';
 import type { QueueController } from '../controller.ts';
@@ -17,6 +18,9 @@ import { nextKeySecretNameFor } from '../object-names.ts';
 
 export const KEY_MANAGER_CONTROLLER = 'certificates-key-manager';
 const NEXT_PRIVATE_KEY_LABEL = 'cert-manager.io/next-private-key';
+const KEY_SECRET_LABELS = { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True };
+/** A Secret of another maker in the way: looked at again after this long (or when the Certificate changes). */
+const FOREIGN_SECRET_RETRY_MS = 60_000;
 
 export function createKeyManagerController(ctx: WorkerContext): QueueController {
   const ctrl = createCertificateController(ctx, {
@@ -30,7 +34,14 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       // before the watch brings it (no second key is generated then); a create that finds it already
       // there (someone stripped the label) reads it and goes on from there.
       const known = await readSecret(ctx, namespace, secretName, { noRequest: true });
-      const existing = known ?? (await createKeySecret(ctx, cert, secretName, spec));
+      const found = known ?? (await createKeySecret(ctx, cert, secretName, spec));
+      if (found && found !== 'created' && !known && !controlledBy(found, cert)) {
+        // Not made by certgate for this Certificate: its key may be known to whoever made it. Neither used nor deleted.
+        const message = `Secret "${secretName}" (the name this Certificate's next private key uses) exists and is not controlled by this Certificate; delete or rename it to continue issuing`;
+        ctx.recorder.event(cert, 'Warning', 'NextKeySecretNotOwned', message);
+        throw new RetryAtError(FOREIGN_SECRET_RETRY_MS, message);
+      }
+      const existing = found;
       if (existing === 'created') {
         const updated = await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
         ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
@@ -43,6 +54,8 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
         const leftover =
           !madeForThisIssuance(cert, secretName, existing, !!known) && spec.rotationPolicy === 'Always' && (await isCurrentKey(ctx, cert, existing));
         if (usableKey(existing, spec) && !leftover) {
+          // Ours but stripped of its labels (the cache cannot see it): put them back, or every later pass collides with it.
+          if (!known && !isLabelled(existing)) await relabel(ctx, existing);
           const updated =
             cert.status?.nextPrivateKeySecretName === secretName
               ? cert
@@ -92,7 +105,7 @@ async function createKeySecret(
       metadata: {
         name: secretName,
         namespace,
-        labels: { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIVATE_KEY_LABEL]: LabelValues.True },
+        labels: KEY_SECRET_LABELS,
         ownerReferences: [controllerRef(Resources.Certificate, cert)],
       },
       data: { [SecretKeys.PrivateKey]: b64(keyPem) },
@@ -103,6 +116,20 @@ async function createKeySecret(
     if (!isAlreadyExists(e)) throw e;
     return readSecret(ctx, namespace, secretName, { fresh: true });
   }
+}
+
+function controlledBy(secret: V1Secret, cert: Certificate): boolean {
+  return !!secret.metadata?.ownerReferences?.some((r) => r.controller && r.kind === 'Certificate' && r.uid === cert.metadata.uid);
+}
+
+function isLabelled(secret: V1Secret): boolean {
+  return Object.entries(KEY_SECRET_LABELS).every(([k, v]) => secret.metadata?.labels?.[k] === v);
+}
+
+/** Puts the key Secret's labels back (the same version only), so the managed Secrets cache holds it again. */
+async function relabel(ctx: WorkerContext, secret: V1Secret): Promise<void> {
+  const labelled = { ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, ...KEY_SECRET_LABELS } } };
+  rememberWrittenSecret(ctx, await ctx.client.replace<V1Secret>(Resources.Secret, labelled));
 }
 
 async function isCurrentKey(ctx: WorkerContext, cert: Certificate, next: V1Secret): Promise<boolean> {
