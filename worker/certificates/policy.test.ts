@@ -158,20 +158,38 @@ describe('remaining backoff before a retry', () => {
   });
   const cases: Array<[string, Certificate, number, number]> = [
     ['no failure', cert, failedAt, 0],
-    ['first failure, 10 minutes later', failed(1, 1, 1), failedAt + 10 * 60_000, 50 * 60_000],
-    ['third failure waits 4h', failed(3, 1, 1), failedAt + HOUR, 3 * HOUR],
-    ['backoff over', failed(1, 1, 1), failedAt + HOUR, 0],
-    ['capped at max', failed(10, 1, 1), failedAt, 32 * HOUR],
+    // lastFailureTime has whole seconds: the failure may have come up to 999 ms after it, so the wait is counted from the end of that second.
+    ['first failure, 10 minutes later', failed(1, 1, 1), failedAt + 10 * 60_000, 50 * 60_000 + 999],
+    ['third failure waits 4h', failed(3, 1, 1), failedAt + HOUR, 3 * HOUR + 999],
+    ['failed late in its second: still waiting an hour after the stamp', failed(1, 1, 1), failedAt + HOUR, 999],
+    ['backoff over, counted from the end of the stamped second', failed(1, 1, 1), failedAt + HOUR + 999, 0],
+    ['capped at max', failed(10, 1, 1), failedAt, 32 * HOUR + 999],
     ['spec changed since the failure', failed(3, 1, 2), failedAt + 1000, 0],
   ];
   for (const [name, c, now, want] of cases) it(name, () => assert.equal(remainingBackoffMs(c, now, HOUR, 32 * HOUR), want));
 
+  it('never retries before the backoff is over, wherever in its second the failure came', () => {
+    for (const offset of [0, 1, 500, 999]) {
+      const failure = failedAt + offset; // written as lastFailureTime 2026-01-01T00:00:00Z
+      const wait = remainingBackoffMs(failed(1, 1, 1), failure, HOUR, 32 * HOUR);
+      assert.ok(failure + wait >= failure + HOUR, `failure at +${offset} ms: retry ${HOUR - wait} ms early`);
+      assert.ok(wait - HOUR < 1000, 'and less than a second late');
+    }
+  });
+
+  it('a lastFailureTime with fractional seconds is taken as it is', () => {
+    const c = failed(1, 1, 1);
+    c.status!.lastFailureTime = '2026-01-01T00:00:00.250Z';
+    assert.equal(remainingBackoffMs(c, failedAt + 250, HOUR, 32 * HOUR), HOUR);
+  });
+
   it('caps the backoff at an eighth of the validity left: a 6-day certificate with 3 days left waits 9 h, not 32', () => {
     const notAfter = new Date(failedAt + 72 * HOUR);
-    assert.equal(remainingBackoffMs(failed(10, 1, 1), failedAt, HOUR, 32 * HOUR, notAfter), 9 * HOUR);
-    assert.equal(remainingBackoffMs(failed(2, 1, 1), failedAt, HOUR, 32 * HOUR, notAfter), 2 * HOUR, 'below the cap: unchanged');
+    const justAfter = failedAt + 999; // the end of the stamped second
+    assert.equal(remainingBackoffMs(failed(10, 1, 1), justAfter, HOUR, 32 * HOUR, notAfter), 9 * HOUR - 999 / 8);
+    assert.equal(remainingBackoffMs(failed(2, 1, 1), justAfter, HOUR, 32 * HOUR, notAfter), 2 * HOUR, 'below the cap: unchanged');
     // 90 days with 30 left: the cap (3.75 days) is above 32 h.
-    assert.equal(remainingBackoffMs(failed(10, 1, 1), failedAt, HOUR, 32 * HOUR, new Date(failedAt + 720 * HOUR)), 32 * HOUR);
+    assert.equal(remainingBackoffMs(failed(10, 1, 1), justAfter, HOUR, 32 * HOUR, new Date(failedAt + 720 * HOUR)), 32 * HOUR);
   });
 });
 

@@ -229,14 +229,24 @@ export function backoffCapMs(maxMs: number, remainingMs: number | undefined): nu
 }
 
 /**
+ * The latest moment an RFC 3339 status time can stand for: written in whole seconds (as
+ * cert-manager and certgate write lastFailureTime), it is up to 999 ms before the event, so a
+ * backoff counted from the stamp itself could end up to a second early.
+ */
+function latestMomentOf(time: string): number {
+  const ms = Date.parse(time);
+  return /\.\d+(Z|[+-]\d\d:\d\d)$/i.test(time) ? ms : ms + 999;
+}
+
+/**
  * Time left before a Certificate whose last issuance failed is tried again: counted from
- * status.lastFailureTime with status.failedIssuanceAttempts; 0 when there was no failure or the
+ * status.lastFailureTime (the end of its second) with status.failedIssuanceAttempts; 0 when there was no failure or the
  * spec changed since (a new generation resets the backoff, as in cert-manager). With the stored
  * certificate's notAfter, the backoff is capped by backoffCapMs.
  */
 export function remainingBackoffMs(cert: Certificate, nowMs: number, baseMs: number, maxMs: number, notAfter?: Date): number {
   const attempts = cert.status?.failedIssuanceAttempts ?? 0;
-  const last = cert.status?.lastFailureTime ? Date.parse(cert.status.lastFailureTime) : NaN;
+  const last = cert.status?.lastFailureTime ? latestMomentOf(cert.status.lastFailureTime) : NaN;
   if (!attempts || Number.isNaN(last)) return 0;
   const issuing = getCondition(cert.status?.conditions, ConditionTypes.Issuing);
   if (issuing?.observedGeneration !== undefined && cert.metadata.generation !== undefined && issuing.observedGeneration !== cert.metadata.generation) return 0;
