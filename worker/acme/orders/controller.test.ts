@@ -122,8 +122,15 @@ const cases: Case[] = [
     events: ['Warning Failed'],
   },
   {
-    name: 'every authorization valid (ready): the CSR goes to finalize; the CA is still signing, so it is asked again soon (a quarter poll interval)',
+    name: 'every authorization valid (ready): the Order says ready (as cert-manager), the CSR goes to finalize; the CA is still signing, so it is asked again soon (a quarter poll interval)',
     given: (ca) => [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url))],
+    caCalls: ['finalize https://ca.test/order/1'],
+    status: { state: 'ready' },
+    requeue: FIRST_LOOK,
+  },
+  {
+    name: 'an Order that says ready and a CA order still ready (the worker stopped before its finalize): finalized now, no second ACME order',
+    given: (ca) => [acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url, 'ready'))],
     caCalls: ['finalize https://ca.test/order/1'],
     requeue: FIRST_LOOK,
   },
@@ -324,7 +331,7 @@ describe('Order controller', () => {
     const { ca, requeues, states, w } = await finalizeThenPoll([FIRST_LOOK], 'on the first read');
     assert.deepEqual(ca.calls, ['finalize https://ca.test/order/1']);
     assert.deepEqual(requeues, [FIRST_LOOK, undefined]);
-    assert.deepEqual(states, ['valid']);
+    assert.deepEqual(states, ['ready', 'valid']);
     assert.equal(w.stored<Order>(Resources.Order, NS, ORDER)!.status?.certificate, Buffer.from(CERTIFICATE_PEM).toString('base64'));
   });
 
@@ -332,6 +339,22 @@ describe('Order controller', () => {
     const { ca, requeues, states } = await finalizeThenPoll([FIRST_LOOK, 2 * FIRST_LOOK, POLL], 'never');
     assert.deepEqual(ca.calls, ['finalize https://ca.test/order/1']);
     assert.deepEqual(requeues, [FIRST_LOOK, FIRST_LOOK, 3 * FIRST_LOOK, POLL]);
-    assert.deepEqual(states, ['processing']);
+    assert.deepEqual(states, ['ready', 'processing']);
+  });
+
+  test('the Order says ready before its CSR goes to finalize, as cert-manager shows it', async () => {
+    const ca = fakeCa();
+    const finalizesBeforeWrite: number[] = [];
+    const w = fakeAcmeWorker([acmeIssuer(), order([WEB], knownStatus(ca, ca.addOrder('ready', [WEB], 'valid').url)), challenge(WEB, { state: 'valid' })], ca, {
+      now: NOW,
+      refuse: (x) => {
+        if (x.kind === 'Order') finalizesBeforeWrite.push(ca.calls.length);
+        return undefined;
+      },
+    });
+    await createOrderController(w.ctx).sync(`${NS}/${ORDER}`);
+    const states = w.writes.filter((x) => x.kind === 'Order').map((x) => (x.body as { status: OrderStatus }).status.state);
+    assert.deepEqual(states, ['ready']);
+    assert.deepEqual(finalizesBeforeWrite, [0], 'written before finalize');
   });
 });

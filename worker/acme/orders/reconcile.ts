@@ -79,6 +79,9 @@ export async function reconcileOrder(ctx: AcmeContext, namespace: string, name: 
       case 'pending':
         return await ensureChallenges(ctx, client, order);
       case 'ready': {
+        // As cert-manager: the Order says ready while its CSR goes to finalize. Written first, so a
+        // crash in between leaves an Order whose CA order is still ready: finalized on restart.
+        if (order.status?.state !== 'ready') order = await patchStatus(ctx, order, { state: 'ready' });
         const csrPem = Buffer.from(order.spec.request, 'base64').toString('utf8');
         const finalized = await client.finalizeOrder(acmeOrder, csrPem);
         if (finalized.status === 'valid') return await complete(ctx, client, order, { ...finalized, url: acmeOrder.url }, preferredChain);
