@@ -69,7 +69,9 @@ export async function createCsr(key: KeyObject, opts: CsrOptions): Promise<strin
     },
     nodeCrypto,
   );
-  return csr.toString('pem');
+  const pem = csr.toString('pem');
+  recentCsrs.get(pem, () => contentOf(csr)); // its readers need no parse of their own
+  return pem;
 }
 
 interface ParsedCsr {
@@ -83,40 +85,63 @@ interface ParsedCsr {
   subjectAltNameDer?: ArrayBuffer;
 }
 
-// The request manager checks the current request's CSR on each pass and the CA issuer signs from
-// it: one asn1js parse and signature check per CSR text (the same text gives the same answer, a
-// refusal included).
-const recentCsrs = new RecentValues<string, Promise<ParsedCsr>>(1024);
-
-/** Parses a PEM (or base64 of PEM, as in CertificateRequest spec.request) CSR and checks its self-signature. */
-export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
-  const text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
-  const parsed = await recentCsrs.get(text, () => parseCsrText(text));
-  return { ...parsed, names: copyNames(parsed.names) };
+/** What a CSR asks for, read once per text; its self-signature verdict rides along for parseCsr. */
+interface CsrContent extends Omit<ParsedCsr, 'publicKey'> {
+  /** The values of each subject attribute in SUBJECT_ATTRIBUTES, and of CN. */
+  subjectFields: ReadonlyMap<string, string[]>;
+  publicKey: KeyObject | Error;
+  /** node:crypto's verdict on the self-signature; undefined for an algorithm it cannot check. */
+  signatureValid: boolean | undefined;
 }
 
-async function parseCsrText(input: string): Promise<ParsedCsr> {
-  let csr: x509.Pkcs10CertificateRequest;
+// Each new request's CSR has several readers (the request manager's match and key check, the CA
+// issuer's signing, the ACME Order's names), and an asn1js parse costs milliseconds: one read per
+// CSR text, shared, seeded by createCsr with the object it built. A refusal is remembered too.
+const recentCsrs = new RecentValues<string, CsrContent | Error>(1024);
+
+/** What a PEM CSR (or base64 of PEM, as in CertificateRequest spec.request) says, its signature not checked; an Error when it does not parse. */
+export function readCsr(input: string): CsrContent | Error {
+  const pem = csrPemText(input);
+  return recentCsrs.get(pem, () => {
+    try {
+      return contentOf(new x509.Pkcs10CertificateRequest(pem));
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  });
+}
+
+function contentOf(csr: x509.Pkcs10CertificateRequest): CsrContent {
+  let publicKey: KeyObject | Error;
+  let valid: boolean | undefined;
   try {
-    csr = new x509.Pkcs10CertificateRequest(csrPemText(input));
-  } catch (e) {
-    throw new Error(`not a PEM certificate request: ${(e as Error).message}`);
-  }
-  const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
-  let valid: boolean;
-  try {
+    publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
     valid = signatureValid(csr, publicKey);
-  } catch {
-    valid = await csr.verify(); // an algorithm node:crypto cannot check here: WebCrypto's answer
+  } catch (e) {
+    publicKey ??= e as Error;
   }
-  if (!valid) throw new Error('certificate request signature does not verify');
+  const attributes = [...Object.values(SUBJECT_ATTRIBUTES), 'CN'];
   return {
     names: namesOf(csr),
     subject: csr.subject,
     subjectDer: csr.subjectName.toArrayBuffer(),
-    publicKey,
+    subjectFields: new Map(attributes.map((a) => [a, csr.subjectName.getField(a)])),
     subjectAltNameDer: csr.getExtension(SAN_OID)?.rawData,
+    publicKey,
+    signatureValid: valid,
   };
+}
+
+/** Parses a PEM (or base64 of PEM, as in CertificateRequest spec.request) CSR and checks its self-signature. */
+export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
+  const text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
+  const content = readCsr(text);
+  if (content instanceof Error) throw new Error(`not a PEM certificate request: ${content.message}`);
+  const { publicKey, signatureValid: valid } = content;
+  if (publicKey instanceof Error) throw publicKey;
+  // An algorithm node:crypto cannot check here: WebCrypto's answer.
+  if (!(valid ?? (await new x509.Pkcs10CertificateRequest(csrPemText(text)).verify()))) throw new Error('certificate request signature does not verify');
+  return { names: copyNames(content.names), subject: content.subject, subjectDer: content.subjectDer, publicKey, subjectAltNameDer: content.subjectAltNameDer };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

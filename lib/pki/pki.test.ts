@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import {
   canonicalIp,
   chainVerifiesTo,
@@ -15,6 +15,7 @@ import {
   parseCertificateChain,
   parseCsr,
   parsePrivateKeyPem,
+  readCsr,
   privateKeyPemEncoding,
   signCertificate,
   type KeySpec,
@@ -88,6 +89,27 @@ describe('CSR, signing and checks', () => {
     uris: ['spiffe://example/app'],
     emailAddresses: [],
   };
+
+  it('createCsr hands its readers what a parse of the CSR text gives, read once per text', async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+    const pem = await createCsr(key, { ...requested, subject: { organizations: ['Example'], countries: ['DE'] } });
+    const seeded = readCsr(pem);
+    // CRLF line ends: the same CSR under another text, so a parse of its own.
+    const parsed = readCsr(pem.replace(/\n/g, '\r\n'));
+    assert.ok(!(seeded instanceof Error) && !(parsed instanceof Error));
+    assert.notEqual(seeded, parsed);
+    const comparable = (c: typeof seeded & object) => ({
+      ...c,
+      publicKey: (c.publicKey as KeyObject).export({ format: 'der', type: 'spki' }).toString('hex'),
+      subjectDer: Buffer.from(c.subjectDer).toString('hex'),
+      subjectAltNameDer: Buffer.from(c.subjectAltNameDer!).toString('hex'),
+    });
+    assert.deepEqual(comparable(seeded), comparable(parsed));
+    assert.equal(seeded.signatureValid, true);
+    assert.deepEqual(seeded.subjectFields.get('O'), ['Example']);
+    assert.equal(readCsr(Buffer.from(pem).toString('base64')), seeded, 'base64 of the PEM is the same text');
+    assert.match(String(readCsr('not a CSR')), /Error/);
+  });
 
   for (const spec of [
     { algorithm: 'RSA', size: 2048 },

@@ -6,12 +6,10 @@ import { CertificateRequestAnnotations, FINAL_ACME_STATES, IssuerReasons } from 
 import type { CertificateRequest, ClusterIssuer, Issuer, Order } from '../../api/types.generated.ts';
 import { isAlreadyExists } from '../../lib/kube/client.ts';
 import { advertisedProfiles } from '../../lib/acme/client.ts';
-import { x509 } from '../../lib/pki/webcrypto.ts';
-import { namesOf, type CertificateNames } from '../../lib/pki/certificate-names.ts';
+import { readCsr } from '../../lib/pki/csr.ts';
 import type { IssuerBackend, IssuerReadiness, SignRequest, SignResult } from '../issuance/backend.ts';
 import type { AcmeContext } from './runtime.ts';
 import { orderName } from '../object-names.ts';
-import { RecentValues } from '../../lib/recent-values.ts';
 import { solverCredentialProblems } from './challenges/dns01/provider.ts';
 import { rejectedTsigKeys } from './challenges/dns01/rfc2136.ts';
 
@@ -119,17 +117,12 @@ export function createAcmeBackend(ctx: AcmeContext): IssuerBackend {
   };
 }
 
-// sign() runs on every pass of a pending request (each change of its Order), and parsing the CSR
-// (asn1js) costs milliseconds: the names of recent CSRs, by their base64 text.
-const recentCsrNames = new RecentValues<string, CertificateNames>(256);
-
-function csrNames(requestB64: string): CertificateNames {
-  return recentCsrNames.get(requestB64, () => namesOf(new x509.Pkcs10CertificateRequest(Buffer.from(requestB64, 'base64').toString('utf8'))));
-}
-
 /** The Order object for a CertificateRequest, named deterministically from what it orders. */
 export function buildOrder(cr: CertificateRequest, profile?: string): Order {
-  const names = csrNames(cr.spec.request);
+  // sign() runs on every pass of a pending request: the CSR is read once per text (lib/pki).
+  const csr = readCsr(cr.spec.request);
+  if (csr instanceof Error) throw csr;
+  const names = csr.names;
   const dnsNames = [...new Set(names.dnsNames.map((d) => d.toLowerCase()))].sort();
   const ipAddresses = [...new Set(names.ipAddresses)].sort();
   if (!dnsNames.length && !ipAddresses.length && !names.commonName) throw new Error('the CSR names no DNS name, IP address or common name');

@@ -9,11 +9,8 @@
 import type { Certificate, CertificateRequest, KeyUsage } from '../../api/types.generated.ts';
 import { DEFAULT_DURATION_MS } from '../../api/defaults.ts';
 import { parseDuration } from '../../api/duration.ts';
-import { SUBJECT_ATTRIBUTES, differingNameLists, namesOf, type CertificateNames } from '../../lib/pki/index.ts';
-import { csrPemText } from '../../lib/pki/csr-read.ts';
+import { SUBJECT_ATTRIBUTES, differingNameLists, readCsr } from '../../lib/pki/index.ts';
 import { usageBits } from '../../lib/pki/usages.ts';
-import { x509 } from '../../lib/pki/webcrypto.ts';
-import { RecentValues } from '../../lib/recent-values.ts';
 import { issuerGroupOf } from '../issuer-ref.ts';
 import { requestedNames } from './spec-fields.ts';
 
@@ -22,12 +19,6 @@ interface RequestComparison {
   fields: string[];
   /** Set when the request's CSR cannot be read; its names and subject were then not compared. */
   unreadableCsr?: string;
-}
-
-/** What a CSR asks for that the spec decides: its names and its subject's values by attribute. */
-interface CsrFacts {
-  names: CertificateNames;
-  subject: ReadonlyMap<string, string[]>;
 }
 
 type Spec = Certificate['spec'];
@@ -45,24 +36,6 @@ const SUBJECT_FIELDS: ReadonlyArray<[field: string, attribute: string, values: (
   ['spec.subject.provinces', A.provinces, (s) => s.subject?.provinces],
   ['spec.subject.streetAddresses', A.streetAddresses, (s) => s.subject?.streetAddresses],
 ];
-
-// The trigger compares the current request on every pass and the request manager the one in
-// flight on each of its passes: the CSR is read once per text (each status write of a request makes
-// a new object, and its CSR does not change). A few hundred cover the issuances in flight.
-const csrFacts = new RecentValues<string, CsrFacts | Error>(256);
-
-function readCsr(spec: CertificateRequest['spec']): CsrFacts | Error {
-  return csrFacts.get(spec.request, () => parseFacts(spec));
-}
-
-function parseFacts(spec: CertificateRequest['spec']): CsrFacts | Error {
-  try {
-    const csr = new x509.Pkcs10CertificateRequest(csrPemText(spec.request));
-    return { names: namesOf(csr), subject: new Map(SUBJECT_FIELDS.map(([, attribute]) => [attribute, csr.subjectName.getField(attribute)])) };
-  } catch (e) {
-    return new Error(`not a PEM certificate request: ${(e as Error).message}`);
-  }
-}
 
 /** Equal as multisets, empty values left out (Go writes an empty list entry, certgate does not). */
 function sameValues(a: Array<string | undefined>, b: Array<string | undefined>): boolean {
@@ -99,11 +72,12 @@ function durationDiffers(spec: Spec, cr: CertificateRequest): boolean {
 export function requestMismatches(cert: Certificate, cr: CertificateRequest): RequestComparison {
   const spec = cert.spec;
   const fields: string[] = [];
-  const csr = readCsr(cr.spec);
+  // Read once per CSR text (lib/pki): the trigger compares the current request on every pass and the request manager the one in flight.
+  const csr = readCsr(cr.spec.request);
   if (!(csr instanceof Error)) {
     const lists = new Set<string>(differingNameLists(requestedNames(cert), csr.names));
     for (const list of ['ipAddresses', 'uris', 'emailAddresses', 'dnsNames']) if (lists.has(list)) fields.push(`spec.${list}`);
-    for (const [field, attribute, values] of SUBJECT_FIELDS) if (!sameValues(values(spec) ?? [], csr.subject.get(attribute)!)) fields.push(field);
+    for (const [field, attribute, values] of SUBJECT_FIELDS) if (!sameValues(values(spec) ?? [], csr.subjectFields.get(attribute)!)) fields.push(field);
   }
   if (!!cr.spec.isCA !== !!spec.isCA) fields.push('spec.isCA');
   if (usagesKey(cr.spec.usages) !== usagesKey(spec.usages)) fields.push('spec.usages');
@@ -112,5 +86,5 @@ export function requestMismatches(cert: Certificate, cr: CertificateRequest): Re
   const crRef = cr.spec.issuerRef ?? { name: '' }; // required by the schema; a hand-made object may still lack it
   if (crRef.name !== ref.name || (crRef.kind || 'Issuer') !== (ref.kind || 'Issuer') || issuerGroupOf(crRef) !== issuerGroupOf(ref))
     fields.push('spec.issuerRef');
-  return csr instanceof Error ? { fields, unreadableCsr: csr.message } : { fields };
+  return csr instanceof Error ? { fields, unreadableCsr: `not a PEM certificate request: ${csr.message}` } : { fields };
 }
