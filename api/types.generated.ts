@@ -141,9 +141,9 @@ export interface CertificateSpec {
   otherNames?: Record<string, unknown>[];
   /** Options for the private key of the certificate. */
   privateKey?: CertificatePrivateKey;
-  /** How the certificate is renewed (cert-manager 1.21). policy RenewBefore without windows is what certgate does, and is accepted; see policy and windows. */
+  /** How the certificate is renewed (cert-manager v1). policy RenewBefore (the default) and Disabled are supported; windows is not. */
   renewal?: {
-    /** RenewBefore (honour renewBefore / renewBeforePercentage) or Disabled. Disabled: Not supported by certgate; rejected by the admission webhook. */
+    /** RenewBefore (honour renewBefore / renewBeforePercentage) or Disabled (never renewed by time, not even once expired; re-issued when the Secret is missing or unusable, the spec changes, or on certgate renew). */
     policy?: "RenewBefore" | "Disabled";
     /** Cron windows during which a renewal may start. Not supported by certgate; rejected by the admission webhook. */
     windows?: Array<{

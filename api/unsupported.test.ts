@@ -55,6 +55,16 @@ describe('findUnsupportedFields', () => {
     const webhook = { spec: { acme: { solvers: [{ dns01: { webhook: { groupName: 'acme.example.com', solverName: 'hetzner', config: { zone: 'x' } } } }] } } };
     assert.deepEqual(findUnsupportedFields('Issuer', webhook), []);
   });
+  it("accepts spec.renewal.policy Disabled and RenewBefore (cert-manager v1's CertificateRenewal); refuses renewal windows", () => {
+    assert.deepEqual(findUnsupportedFields('Certificate', { spec: { renewal: { policy: 'Disabled' } } }), []);
+    assert.deepEqual(findUnsupportedFields('Certificate', { spec: { renewal: { policy: 'RenewBefore' } } }), []);
+    assert.deepEqual(
+      findUnsupportedFields('Certificate', { spec: { renewal: { policy: 'RenewBefore', windows: [{ cron: '0 2 * * *', windowDuration: '2h' }] } } }).map(
+        (u) => u.path,
+      ),
+      ['spec.renewal.windows'],
+    );
+  });
   it('reports scalar fields such as literalSubject', () => {
     assert.deepEqual(
       findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path),

@@ -65,11 +65,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<CrdKind, readonly UnsupportedFi
     { path: 'spec.otherNames', reason: 'otherName SANs are not supported; use dnsNames, ipAddresses, uris or emailAddresses' },
     { path: 'spec.signatureAlgorithm', reason: 'the signature algorithm follows privateKey.algorithm and cannot be chosen' },
     { path: 'spec.encodeUsagesInRequest', reason: 'certgate decides itself whether usages are encoded in the CSR' },
-    {
-      path: 'spec.renewal.policy',
-      reason: 'only RenewBefore (renew at renewBefore / renewBeforePercentage) is implemented; to stop renewals, delete the Certificate and keep its Secret',
-      harmlessValue: 'RenewBefore',
-    },
     { path: 'spec.renewal.windows', reason: 'renewal windows (cron) are not implemented; certgate renews at renewBefore / renewBeforePercentage' },
   ],
   Issuer: ISSUER_FIELDS,

@@ -221,30 +221,26 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
 
   test('renews by itself when due: new serial and new key (rotationPolicy Always); Never keeps the key', async () => {
     // renewalTime = notAfter - renewBefore = notBefore + 2s
-    await client.create(
-      Resources.Certificate,
-      certificate(NS, 'short', {
-        dnsNames: ['short.example.test'],
-        duration: '1h',
-        renewBefore: '59m58s',
-        issuerRef: { name: 'ca' },
-        privateKey: { algorithm: 'ECDSA' },
-      }),
-    );
-    await client.create(
-      Resources.Certificate,
-      certificate(NS, 'keep', {
-        dnsNames: ['keep.example.test'],
-        duration: '1h',
-        renewBefore: '59m58s',
-        issuerRef: { name: 'ca' },
-        privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' },
-      }),
-    );
+    const dueInTwoSeconds = (name: string, more: Partial<Certificate['spec']> = {}) =>
+      client.create(
+        Resources.Certificate,
+        certificate(NS, name, { duration: '1h', renewBefore: '59m58s', issuerRef: { name: 'ca' }, privateKey: { algorithm: 'ECDSA' }, ...more }),
+      );
+    await dueInTwoSeconds('short');
+    await dueInTwoSeconds('keep', { privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Never' } });
+    // The same, with spec.renewal.policy Disabled (cert-manager v1): issued once, never renewed by time.
+    await dueInTwoSeconds('no-renewal', { renewal: { policy: 'Disabled' } });
     const first = await issued('short');
     const keepFirst = await issued('keep');
+    const disabledFirst = await issued('no-renewal');
     const second = await issued('short', 2, 15_000);
     const keepSecond = await issued('keep', 2, 15_000);
+    // Both were due at the same moment; 'short' renewed, so 'no-renewal' would have by now.
+    const disabledNow = (await getCert('no-renewal'))!;
+    assert.equal(disabledNow.status?.revision, 1, 'renewal Disabled: not renewed');
+    assert.equal(disabledNow.status?.renewalTime, undefined, 'renewal Disabled: no renewalTime');
+    assert.equal(disabledFirst.cert.status?.renewalTime, undefined);
+    assert.equal(readPair((await secretOf('no-renewal-tls'))!).chain[0].serialNumber, disabledFirst.pair.chain[0].serialNumber, 'the same certificate');
     assert.notEqual(second.pair.chain[0].serialNumber, first.pair.chain[0].serialNumber, 'new serial');
     assert.notEqual(second.pair.keyPem, first.pair.keyPem, 'new key under rotationPolicy Always');
     assertPair(second.pair, ['short.example.test']);
@@ -253,6 +249,7 @@ describe('SelfSigned and CA issuance', { timeout: 240_000 }, () => {
     assert.ok(Date.parse(second.cert.status!.renewalTime!) > Date.parse(first.cert.status!.renewalTime!), 'renewalTime moved on');
     await client.delete(Resources.Certificate, NS, 'short');
     await client.delete(Resources.Certificate, NS, 'keep');
+    await client.delete(Resources.Certificate, NS, 'no-renewal');
   });
 
   test('a manual renew (Issuing=True, ManuallyTriggered) issues a new revision', async () => {

@@ -243,6 +243,21 @@ describe('admission webhook through the API server', { timeout: 240_000 }, () =>
     assert.deepEqual((await client.get<any>(Resources.Ingress, NS.auto, 'own')).spec.tls, [{ hosts: ['own.example.com'], secretName: 'mine' }]);
   });
 
+  test('spec.renewal.policy Disabled (cert-manager v1) is admitted and stored; renewal windows are refused as unsupported', async () => {
+    const cert = (name: string, renewal: Record<string, unknown>) => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name, namespace: NS.plain },
+      spec: { secretName: `${name}-tls`, dnsNames: [`${name}.example.com`], issuerRef: { name: LE_ISSUER, kind: 'ClusterIssuer' }, renewal },
+    });
+    const r = await apply(cert('no-renewal', { policy: 'Disabled' }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await client.get<any>(Resources.Certificate, NS.plain, 'no-renewal')).spec.renewal, { policy: 'Disabled' });
+    const windows = await apply(cert('windows', { policy: 'RenewBefore', windows: [{ cron: '0 2 * * 1-5', windowDuration: '2h' }] }));
+    assert.notEqual(windows.code, 0);
+    assert.match(windows.stderr, /\[unsupported-field\] spec\.renewal\.windows: certgate does not support this field/);
+  });
+
   test('Certificate defaults are stored explicitly', async () => {
     const cert = {
       apiVersion: 'cert-manager.io/v1',

@@ -5,7 +5,7 @@ import type { Certificate } from '../../api/types.generated.ts';
 import { createCsr, encodePrivateKeyPem, generatePrivateKey, signCertificate } from '../../lib/pki/index.ts';
 import { X509Certificate } from 'node:crypto';
 import { ariCertId } from '../../lib/acme/ari.ts';
-import { backoffCapMs, decideRenewalTime, evaluateSecret, failureBackoffMs, remainingBackoffMs } from './policy.ts';
+import { backoffCapMs, decideRenewalTime, evaluateSecret, failureBackoffMs, issuanceReason, remainingBackoffMs } from './policy.ts';
 
 const HOUR = 3_600_000;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -70,6 +70,24 @@ describe('evaluateSecret (trigger and readiness policy)', () => {
       const [c, s, t] = input();
       assert.equal(evaluateSecret(c, s, t).reason, want, name);
     }
+  });
+
+  it('spec.renewal.policy Disabled: no renewal time, never Renewing, Expired reported but not issued for; unusable Secrets and spec changes still are', () => {
+    const disabled: Certificate = { ...cert, spec: { ...cert.spec, renewal: { policy: 'Disabled' } } };
+    const upToDate = evaluateSecret(disabled, good, now);
+    assert.equal(upToDate.reason, undefined);
+    assert.equal(upToDate.renewalTime, undefined, 'no status.renewalTime, as cert-manager');
+    assert.equal(evaluateSecret(disabled, good, now + 2 * HOUR + 1000).reason, undefined, 'past the renewal time: not Renewing');
+    const expired = evaluateSecret(disabled, good, now + 3 * HOUR + 1000);
+    assert.equal(expired.reason, 'Expired', 'readiness still says Expired');
+    assert.equal(expired.renewalTime, undefined);
+    assert.equal(issuanceReason(disabled, expired), undefined, 'the trigger does not renew it');
+    assert.equal(issuanceReason(cert, evaluateSecret(cert, good, now + 3 * HOUR + 1000)), 'Expired', 'without Disabled it does');
+    assert.equal(issuanceReason(disabled, evaluateSecret(disabled, undefined, now)), 'DoesNotExist');
+    const renamed = { ...disabled, spec: { ...disabled.spec, dnsNames: ['web.example.test', 'www.example.test'] } };
+    assert.equal(issuanceReason(renamed, evaluateSecret(renamed, good, now)), 'SecretMismatch');
+    const renewBefore: Certificate = { ...cert, spec: { ...cert.spec, renewal: { policy: 'RenewBefore' } } };
+    assert.equal(evaluateSecret(renewBefore, good, now + 2 * HOUR + 1000).reason, 'Renewing', 'RenewBefore: the usual rules');
   });
 
   it('reports renewalTime at half the lifetime of a short-lived (3-hour) certificate, from the default fraction', () => {

@@ -78,9 +78,23 @@ const decode = (secret: V1Secret, key: string): string | undefined => {
   return v ? Buffer.from(v, 'base64').toString('utf8') : undefined;
 };
 
-/** spec.renewal.policy: Disabled (cert-manager v1.21): never renewed by itself; re-issued only when the Secret is unusable, the spec changes or on `certgate renew`. */
+/**
+ * spec.renewal.policy: Disabled (cert-manager v1, CertificateRenewalPolicyDisabled): no renewal
+ * time, never renewed by time, not even once expired (readiness still reports Expired); re-issued
+ * only when the Secret is missing or unusable, the spec changes or on `certgate renew`.
+ */
 function renewalDisabled(cert: Certificate): boolean {
-  return (cert.spec as { renewal?: { policy?: string } }).renewal?.policy === 'Disabled';
+  return cert.spec.renewal?.policy === 'Disabled';
+}
+
+/**
+ * Why the trigger issues, if it does: the evaluation's reason, except the expiry of a Certificate
+ * whose renewal is Disabled (cert-manager's trigger chain has no expiry check of its own, and its
+ * renewal check is off for Disabled).
+ */
+export function issuanceReason(cert: Certificate, evaluation: SecretEvaluation): string | undefined {
+  if (evaluation.reason === CertificateReasons.Expired && renewalDisabled(cert)) return undefined;
+  return evaluation.reason;
 }
 
 /** What a Secret's tls.crt and tls.key parse to: a pure function of its data. */
@@ -199,8 +213,10 @@ export function evaluateSecret(cert: Certificate, secret: V1Secret | undefined, 
   // A request whose CSR cannot be read is compared on its other fields only (cert-manager then compares none).
   const changed = currentRequest ? requestMismatches(cert, currentRequest).fields : [];
   if (changed.length) return withInfo(R.RequestChanged, `Fields on existing CertificateRequest resource not up to date: [${changed.join(' ')}]`);
-  if (info.notAfter.getTime() <= nowMs)
-    return withInfo(R.Expired, `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`);
+  if (info.notAfter.getTime() <= nowMs) {
+    const message = `Issuing certificate as Secret contains an expired certificate (expired at ${info.notAfter.toISOString()})`;
+    return renewalDisabled(cert) ? { reason: R.Expired, message, info } : withInfo(R.Expired, message);
+  }
   if (renewalDisabled(cert)) return { info };
   if (due && due.getTime() <= nowMs)
     return withInfo(

@@ -19,7 +19,7 @@ import {
   oneAtATime,
   updateCertificateStatus,
 } from './common.ts';
-import { evaluateSecret, remainingBackoffMs } from './policy.ts';
+import { evaluateSecret, issuanceReason, remainingBackoffMs } from './policy.ts';
 import { createIssuanceSlots } from './slots.ts';
 import { readinessStatus } from './readiness.ts';
 import { nextKeySecretNameFor } from '../object-names.ts';
@@ -70,7 +70,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     const current = currentRevisionRequest(ctx, cert);
     // Without a request: issuing is confirmed with a fresh read in the Certificate's turn.
     const evaluation = evaluateSecret(cert, await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { noRequest: true }), now, current);
-    if (!evaluation.reason) return { done: scheduleRenewal(evaluation.renewalTime, now) };
+    if (!issuanceReason(cert, evaluation)) return { done: scheduleRenewal(evaluation.renewalTime, now) };
     const backoff = remainingBackoffMs(cert, now, ctx.config.renewBackoffBaseMs, ctx.config.renewBackoffMaxMs, evaluation.info?.notAfter);
     if (backoff > 0) {
       log.info({ retryInMs: backoff }, 'issuance failed before; waiting for the backoff');
@@ -89,7 +89,8 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
     const secret = await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { fresh: true });
     const evaluation = evaluateSecret(cert, secret, now, current);
-    if (!evaluation.reason) return scheduleRenewal(evaluation.renewalTime, now);
+    const reason = issuanceReason(cert, evaluation);
+    if (!reason) return scheduleRenewal(evaluation.renewalTime, now);
 
     // Readiness's view of the same Secret goes into the same write (a new Certificate is Ready=False from here).
     const status = readinessStatus(cert, secret, now, current).status;
@@ -98,7 +99,7 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
       {
         type: ConditionTypes.Issuing,
         status: 'True',
-        reason: evaluation.reason,
+        reason,
         message: evaluation.message ?? '',
         observedGeneration: cert.metadata.generation,
       },
