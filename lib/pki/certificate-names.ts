@@ -110,12 +110,33 @@ export function copyNames(n: CertificateNames): CertificateNames {
 
 /** Reads names from a parsed certificate or CSR (@peculiar/x509 objects). */
 export function namesOf(obj: x509.X509Certificate | x509.Pkcs10CertificateRequest): CertificateNames {
-  const names = emptyNames();
-  const cn = obj.subjectName.getField('CN');
-  if (cn.length) names.commonName = cn[0];
   const raw = obj.getExtension(SAN_OID);
-  const san = raw ? new x509.SubjectAlternativeNameExtension(raw.rawData) : undefined;
-  for (const gn of san?.names.toJSON() ?? []) {
+  // A CSR's extensions come decoded already (the SAN as its own class): no second decoding then.
+  const san = raw instanceof x509.SubjectAlternativeNameExtension ? raw : raw ? new x509.SubjectAlternativeNameExtension(raw.rawData) : undefined;
+  return namesFrom(obj.subjectName, san?.names);
+}
+
+/**
+ * A certificate read for its names: only its subjectAltName extension is decoded. x509's own
+ * getExtension decodes every extension of the certificate first, most of the cost of reading names.
+ */
+class CertificateNamesReader extends x509.X509Certificate {
+  names(): CertificateNames {
+    const san = this.asn.tbsCertificate.extensions?.find((e) => e.extnID === SAN_OID);
+    return namesFrom(this.subjectName, san ? new x509.GeneralNames(san.extnValue.buffer) : undefined);
+  }
+}
+
+/** The names of a DER certificate. */
+export function certificateNames(der: Buffer<ArrayBuffer>): CertificateNames {
+  return new CertificateNamesReader(der).names();
+}
+
+function namesFrom(subject: x509.Name, sans: x509.GeneralNames | undefined): CertificateNames {
+  const names = emptyNames();
+  const cn = subject.getField('CN');
+  if (cn.length) names.commonName = cn[0];
+  for (const gn of sans?.toJSON() ?? []) {
     if (gn.type === 'dns') names.dnsNames.push(gn.value);
     else if (gn.type === 'ip') names.ipAddresses.push(gn.value);
     else if (gn.type === 'url') names.uris.push(gn.value);

@@ -2,9 +2,8 @@
 // order, verification to a CA bundle, key match and requested names. Used by the Secret writer
 // before every write, by the readiness checks, and by the CLI (inspect, import).
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import { copyNames, diffNames, namesOf, type CertificateNames } from './certificate-names.ts';
+import { certificateNames, copyNames, diffNames, type CertificateNames } from './certificate-names.ts';
 import { RecentValues } from '../recent-values.ts';
-import { x509 } from './webcrypto.ts';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -51,8 +50,8 @@ export interface CertificateInfo {
   fingerprint256: string;
 }
 
-// Reading the names takes a full asn1js parse (milliseconds; node's X509Certificate does not expose
-// them as data), and the readiness, trigger, upkeep and Secret-writing passes each inspect the same
+// Reading the names takes an asn1js parse (about a millisecond; node's X509Certificate does not
+// expose them as data), and the readiness, trigger, upkeep and Secret-writing passes each inspect the same
 // certificate: the names of recent certificates, by SHA-256 fingerprint.
 const recentNames = new RecentValues<string, CertificateNames>(4096);
 
@@ -76,7 +75,7 @@ export function inspectCertificate(pem: string | X509Certificate): CertificateIn
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
     isCA: cert.ca,
-    names: copyNames(recentNames.get(cert.fingerprint256, () => namesOf(new x509.X509Certificate(cert.raw)))),
+    names: copyNames(recentNames.get(cert.fingerprint256, () => certificateNames(cert.raw))),
     fingerprint256: cert.fingerprint256,
   };
 }

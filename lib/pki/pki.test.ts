@@ -21,7 +21,7 @@ import {
   type KeySpec,
 } from './index.ts';
 import { x509 } from './webcrypto.ts';
-import { namesOf, type CertificateNames } from './certificate-names.ts';
+import { certificateNames, emptyNames, namesOf, type CertificateNames } from './certificate-names.ts';
 
 const HOUR = 3_600_000;
 
@@ -89,6 +89,18 @@ describe('CSR, signing and checks', () => {
     uris: ['spiffe://example/app'],
     emailAddresses: [],
   };
+
+  it("certificateNames reads what x509's full decoding reads: the common name and every kind of subjectAltName", async () => {
+    const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+    const all = { ...requested, emailAddresses: ['app@example.test'], ipAddresses: ['10.0.0.1', '2001:db8::7'] };
+    const pem = await signCertificate({ csr: await createCsr(key, all), durationMs: HOUR, usages: ['digital signature', 'server auth'], signerKey: key });
+    const der = new X509Certificate(pem).raw;
+    const names = certificateNames(der);
+    assert.deepEqual(names, namesOf(new x509.X509Certificate(der)));
+    assert.deepEqual(diffNames(all, names), []);
+    const bare = await signCertificate({ csr: await createCsr(key, { commonName: 'only a name' }), durationMs: HOUR, signerKey: key });
+    assert.deepEqual(certificateNames(new X509Certificate(bare).raw), { ...emptyNames(), commonName: 'only a name' });
+  });
 
   it('createCsr hands its readers what a parse of the CSR text gives, read once per text', async () => {
     const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
