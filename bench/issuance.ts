@@ -3,7 +3,8 @@
 // process on the same services:
 //   - HTTP-01 via pebble + BIND, ECDSA and RSA keys: certgate (worker + solver in-process on the
 //     embedded API server) versus the fastest bare acme-client loop (EC account key, keep-alive, the
-//     same poll backoff and key type), with the worker's API requests and TLS connections counted;
+//     same poll backoff and key type), with the worker's API requests and TLS connections counted,
+//     for first issuance and for a renewal of the same Certificates;
 //   - CA issuer (no ACME, the controller overhead alone): 500 Certificates at once versus lib/pki
 //     key + CSR + sign in-process.
 //   npx tsx bench/issuance.ts [--count 20] [--backoff-ms 50] [--no-ca] [--ca-burst 500] [--key-type ECDSA|RSA] [--cpu-prof DIR]
@@ -33,6 +34,7 @@ import { fmt, machineLine, markdownTable, percentile, ratio } from './report.ts'
 import { recordStages, type StageRecorder } from './stages.ts';
 import { ApiTrafficCounter, countTlsConnections, perItem, routesPerItem, type TrafficCount } from './traffic.ts';
 import { waitFor } from '../test/fixtures.ts';
+import { triggerRenewal } from '../cli/renew.ts';
 
 export type KeyType = 'ECDSA' | 'RSA';
 const KEY_TYPES: readonly KeyType[] = ['ECDSA', 'RSA'];
@@ -75,6 +77,11 @@ export interface AcmeKeyTypeResult {
   acmeConnections: { certgate: number; raw: number };
   /** The worker's requests per certificate by route, largest first. */
   routes: Array<[string, number]>;
+  /**
+   * The same Certificates renewed one at a time (Issuing=True/ManuallyTriggered, as `certgate renew`
+   * and `cmctl renew` write it): the steady state of a running cluster, whose Secrets are labelled and cached.
+   */
+  renewal: { figures: RunFigures; api: TrafficCount; routes: Array<[string, number]> };
   /** CPU ms per certificate of this process: certgate (worker, embedded API server and solver together), and the bare loop. */
   cpuMs: { certgate: number; raw: number };
 }
@@ -149,9 +156,13 @@ function summarise(durationsMs: number[], totalMs: number): RunFigures {
 async function watchIssuedSecrets(client: KubeClient, namespace: string) {
   const cache = client.cache<V1Secret>(Resources.Secret, { namespace });
   const waiters = new Map<string, () => void>();
+  /** Secret name -> the tls.crt a renewal must replace (a waiter resolves on a different one). */
+  const replacing = new Map<string, string>();
   const seen = (s: V1Secret) => {
     const name = s.metadata?.name ?? '';
-    if (s.data?.['tls.crt']) {
+    const crt = s.data?.['tls.crt'];
+    if (crt && crt !== replacing.get(name)) {
+      replacing.delete(name);
       waiters.get(name)?.();
       waiters.delete(name);
     }
@@ -160,8 +171,10 @@ async function watchIssuedSecrets(client: KubeClient, namespace: string) {
   cache.on('update', seen);
   await cache.start();
   return {
-    /** Register before creating the Certificate so no event is missed. */
-    expect(secretName: string, timeoutMs: number): Promise<void> {
+    /** Register before creating the Certificate so no event is missed; with `renewal`, waits for a tls.crt other than the current one. */
+    expect(secretName: string, timeoutMs: number, opts: { renewal?: boolean } = {}): Promise<void> {
+      const current = cache.get(secretName, namespace)?.data?.['tls.crt'];
+      if (opts.renewal && current) replacing.set(secretName, current);
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(secretName);
@@ -280,6 +293,23 @@ async function runCertgate(
   return timeSequential(count, (i) => one(`${prefix}-${i}`));
 }
 
+/** Renews the Certificates `${prefix}-0..count-1` one after another, each until its Secret holds a new certificate. */
+async function runRenewals(
+  client: KubeClient,
+  secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>,
+  prefix: string,
+  count: number,
+  timeoutMs: number,
+): Promise<RunFigures> {
+  return timeSequential(count, async (i) => {
+    const name = `${prefix}-${i}`;
+    const renewed = secrets.expect(`${name}-tls`, timeoutMs, { renewal: true });
+    const outcome = await triggerRenewal(client, { namespace: NS, name }, Date.now(), async () => undefined);
+    if (outcome.action !== 'triggered') throw new Error(`${NS}/${name} was still issuing: nothing to renew`);
+    await renewed;
+  });
+}
+
 /** Creates `count` Certificates at once (16 creates in flight) and waits until every Secret holds tls.crt. */
 async function runCaBurst(client: KubeClient, secrets: Awaited<ReturnType<typeof watchIssuedSecrets>>, count: number): Promise<number> {
   const names = Array.from({ length: count }, (_, i) => `burst-${i}`);
@@ -368,6 +398,8 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       let connectionsBefore = 0;
       let cpuBefore = process.cpuUsage();
       const figures = await runCertgate(client, secrets, stages, `acme-${prefix}`, 'pebble', keyType, count, timeoutMs, async () => {
+        // The warm-up's last writes (Certificate status, key Secret, Events) follow its Secret: not the run's.
+        await settled(() => traffic.of(workerToken).requests);
         await profiler.start(); // first: starting it costs CPU that is not certgate's
         apiBefore = traffic.of(workerToken);
         routesBefore = traffic.routes(workerToken);
@@ -381,6 +413,15 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
       const api = perItem(traffic.of(workerToken), apiBefore, count);
       const routes = routesPerItem(traffic.routes(workerToken), routesBefore, count);
       const certgateConnections = (acmeConnections.count() - connectionsBefore) / count;
+      const renewalApiBefore = traffic.of(workerToken);
+      const renewalRoutesBefore = traffic.routes(workerToken);
+      const renewalFigures = await runRenewals(client, secrets, `acme-${prefix}`, count, timeoutMs);
+      await settled(() => traffic.of(workerToken).requests);
+      const renewal = {
+        figures: renewalFigures,
+        api: perItem(traffic.of(workerToken), renewalApiBefore, count),
+        routes: routesPerItem(traffic.routes(workerToken), renewalRoutesBefore, count),
+      };
       acmeConnections.stop();
       await solver.stop();
       solver = undefined;
@@ -394,6 +435,7 @@ export async function runIssuanceBench(opts: IssuanceBenchOptions = {}): Promise
         api,
         acmeConnections: { certgate: certgateConnections, raw: (rawBefore.connections + rawAfter.connections) / 2 },
         routes,
+        renewal,
         cpuMs: { certgate: certgateCpuMs, raw: (rawBefore.cpuMs + rawAfter.cpuMs) / 2 },
       });
     }
@@ -447,8 +489,10 @@ async function settled(counter: () => number, quietMs = 500, maxMs = 10_000): Pr
   }
 }
 
-/** Events created per certificate, from the per-route counts. */
-const eventsPerItem = (routes: Array<[string, number]>) => routes.find(([route]) => route === 'POST events')?.[1] ?? 0;
+/** Event writes per certificate, from the per-route counts: created, and repeated ones counted up (PATCH), as client-go's recorder does. */
+const eventsPerItem = (routes: Array<[string, number]>) => routes.filter(([route]) => /^(POST|PATCH) events\b/.test(route)).reduce((sum, [, n]) => sum + n, 0);
+
+const routeList = (routes: Array<[string, number]>) => routes.map(([route, n]) => `${route} ${fmt(n, 1)}`).join(', ');
 
 const fastest = (a: RunFigures, b: RunFigures) => (a.perSecond >= b.perSecond ? a : b);
 
@@ -473,6 +517,28 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
       fmt(k.api.requests, 1),
       'before this work: ~112',
       ratio(k.api.requests, 112),
+      '',
+    ]);
+    const renewalEvents = eventsPerItem(k.renewal.routes);
+    rows.push([
+      `${label}: Kubernetes API requests per renewal (worker), Events excluded`,
+      fmt(k.renewal.api.requests - renewalEvents, 1),
+      '',
+      '',
+      'at most 15',
+    ]);
+    rows.push([
+      `${label}: Kubernetes API requests per renewal (worker), all, with ${fmt(renewalEvents, 1)} Events`,
+      fmt(k.renewal.api.requests, 1),
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `${label}: renewals/s, one after another (\`certgate renew\`, until the Secret holds the new certificate)`,
+      fmt(k.renewal.figures.perSecond, 2),
+      '',
+      '',
       '',
     ]);
     rows.push([
@@ -518,11 +584,14 @@ function issuanceMarkdown(r: Omit<IssuanceBenchResult, 'markdown'>, backoffMs: n
       'Bare acme-client loop = one EC account key, a keep-alive agent, createOrder, authorizations, HTTP-01 responder, finalize, download, a fresh key of the same type per certificate, the same polling; ' +
       `no Kubernetes; ${n} before and ${n} after certgate, the faster of the two is the baseline (a large gap means the machine's load changed). ` +
       "Requests and connections are counted by the embedded API server for the worker's own identity (watches included), and TLS connections to pebble in this process. " +
+      'Renewals: the same Certificates once more, one at a time, each triggered as `certgate renew` and `cmctl renew` do (Issuing=True, ManuallyTriggered); ' +
+      'their Secrets are labelled and cached, as in a running cluster where most issuances are renewals. ' +
       'For times, a ratio above 1× means certgate is slower.',
     '',
-    ...r.acme.map(
-      (k) => `The worker's API requests per ${k.keyType} certificate by route: ${k.routes.map(([route, n]) => `${route} ${fmt(n, 1)}`).join(', ')}.`,
-    ),
+    ...r.acme.flatMap((k) => [
+      `The worker's API requests per ${k.keyType} certificate by route, first issuance: ${routeList(k.routes)}.`,
+      `The worker's API requests per ${k.keyType} renewal by route: ${routeList(k.renewal.routes)}.`,
+    ]),
     '',
     "Where certgate's time goes, ACME ECDSA run:",
     '',

@@ -30,7 +30,7 @@ export interface FreshReader<T extends KubernetesObject> {
  * is always right, and numeric order (what kube-apiserver's etcd revisions and the embedded server
  * give) also clears a write the watch skipped over after a relist.
  */
-function atOrAfter(seen: string | undefined, written: string): boolean {
+export function atOrAfter(seen: string | undefined, written: string): boolean {
   if (seen === written) return true;
   return !!seen && /^\d+$/.test(seen) && /^\d+$/.test(written) && BigInt(seen) > BigInt(written);
 }

@@ -1,9 +1,10 @@
 // readSecret: the managed-Secret cache first; other Secrets by GET, whose answer (found or not)
-// stands for a few seconds and is shared by concurrent readers; `fresh` always asks the server.
+// stands for a few seconds and is shared by concurrent readers; `fresh` always asks the server;
+// this worker's own writes stand until the cache shows them; `since` takes a GET sent after a moment.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
-import { readSecret } from './secrets.ts';
+import { deleteSecret, readSecret, rememberWrittenSecret } from './secrets.ts';
 import { handCache } from './hand-cache.test-fixture.ts';
 import type { WorkerContext } from './context.ts';
 
@@ -18,6 +19,7 @@ function fixture(server: Map<string, V1Secret>) {
       await new Promise((r) => setImmediate(r));
       return server.get(name);
     },
+    delete: async (_r: unknown, _ns: string, name: string) => server.delete(name),
   };
   const ctx = { caches: { secrets: cache }, client } as unknown as Pick<WorkerContext, 'caches' | 'client'>;
   return { ctx, emit, gets: () => gets };
@@ -46,6 +48,37 @@ describe('readSecret', () => {
     f.emit('add', secret('ca', '5'));
     assert.equal((await readSecret(f.ctx, 'ns', 'ca'))?.metadata?.resourceVersion, '5', 'the cache wins');
     assert.equal(await readSecret(f.ctx, 'ns', 'unknown', { noRequest: true }), undefined, 'noRequest: unknown is undefined');
+    assert.equal(f.gets(), 2);
+  });
+
+  it('answers with our own write until the cache shows that version, though the cache holds an older one', async () => {
+    const f = fixture(new Map());
+    f.emit('add', secret('web-tls', '7'));
+    rememberWrittenSecret(f.ctx, secret('web-tls', '9'));
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls'))?.metadata?.resourceVersion, '9', 'the renewed Secret, not the due one');
+    f.emit('update', secret('web-tls', '8'));
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls', { since: Infinity }))?.metadata?.resourceVersion, '9', 'an earlier event does not undo it');
+    f.emit('update', secret('web-tls', '9'));
+    f.emit('update', secret('web-tls', '10'));
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls'))?.metadata?.resourceVersion, '10', 'then the cache wins');
+    await deleteSecret(f.ctx, 'ns', 'web-tls');
+    assert.equal(await readSecret(f.ctx, 'ns', 'web-tls', { since: Infinity }), undefined, 'deleted by us, though still cached');
+    assert.equal(f.gets(), 0);
+  });
+
+  it('since: a GET sent after that moment answers, an earlier one does not', async () => {
+    const f = fixture(new Map());
+    const before = performance.now();
+    assert.equal(await readSecret(f.ctx, 'ns', 'web-tls'), undefined);
+    assert.equal(f.gets(), 1);
+    assert.equal(await readSecret(f.ctx, 'ns', 'web-tls', { since: before }), undefined, 'the GET sent since answers');
+    assert.equal(f.gets(), 1, 'no second GET');
+    const after = performance.now() + 1;
+    while (performance.now() < after) await new Promise((r) => setImmediate(r));
+    assert.equal(await readSecret(f.ctx, 'ns', 'web-tls', { since: after }), undefined);
+    assert.equal(f.gets(), 2, 'a GET sent before `since` does not confirm: one more');
+    f.emit('add', secret('web-tls', '3'));
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls', { since: Infinity }))?.metadata?.resourceVersion, '3', 'the watched cache confirms');
     assert.equal(f.gets(), 2);
   });
 });

@@ -3,9 +3,12 @@
 // A Certificate's own Secret does not exist until it is issued, five controllers read it on every
 // pass, and an issuer's CA Secret is read for every request it signs: so the answer of a GET
 // (found or not) is remembered for a few seconds (an absent Secret until the cache sees it, since
-// certgate labels what it writes), and concurrent reads of one Secret share one GET. Decisions
-// that must not act on a stale answer read with `fresh`; a first look that such a read confirms
-// before acting can skip the request with `noRequest`.
+// certgate labels what it writes), and concurrent reads of one Secret share one GET. What this
+// worker wrote or deleted itself stands until the cache shows that version (the cache may still
+// hold the one before). Decisions that must not act on a stale answer read with `fresh`, or with
+// `since` (our writes, the watched cache, or a GET sent since then: a Secret the cache cannot
+// know, such as one not labelled, is looked up once per decision, not once per controller); a
+// first look that such a read confirms before acting can skip the request with `noRequest`.
 import type { KeyObject } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { SecretKeys } from '../api/constants.ts';
@@ -14,15 +17,27 @@ import { RecentValues } from '../lib/recent-values.ts';
 import { Resources } from '../api/resources.ts';
 import type { WatchedCache } from '../lib/kube/client.ts';
 import type { WorkerContext } from './context.ts';
+import { atOrAfter } from './fresh-reads.ts';
 
 const SECRET_MEMO_TTL_MS = 5_000;
+/** Our own write stands until the watch brings it; this long at most (a watch that lags more is re-read). */
+const WRITTEN_MEMO_TTL_MS = 120_000;
 /** At most this many remembered answers (the oldest go first). */
 const MEMO_LIMIT = 20_000;
 
+interface Answer {
+  secret: V1Secret | undefined;
+  until: number;
+  /** performance.now() when the GET was sent (or our write answered). */
+  sentAt: number;
+  /** Our own write (or delete): newer than the cache until the cache shows it. */
+  written?: boolean;
+}
+
 interface SecretMemo {
-  /** "namespace/name" -> the GET's answer and until when it stands; insertion order is expiry order. */
-  answers: Map<string, { secret: V1Secret | undefined; until: number }>;
-  inFlight: Map<string, Promise<V1Secret | undefined>>;
+  /** "namespace/name" -> the last answer and until when it stands; insertion order is (about) expiry order. */
+  answers: Map<string, Answer>;
+  inFlight: Map<string, { read: Promise<V1Secret | undefined>; sentAt: number }>;
 }
 
 /** One memo per managed-Secret cache (so per worker). */
@@ -31,21 +46,27 @@ const memos = new WeakMap<WatchedCache<V1Secret>, SecretMemo>();
 function memoOf(cache: WatchedCache<V1Secret>): SecretMemo {
   let memo = memos.get(cache);
   if (!memo) {
-    const answers = new Map<string, { secret: V1Secret | undefined; until: number }>();
+    const answers = new Map<string, Answer>();
     memo = { answers, inFlight: new Map() };
     memos.set(cache, memo);
-    // The cache's view wins from here on (a Secret certgate wrote, or one labelled later).
-    const forget = (s: V1Secret) => answers.delete(`${s.metadata?.namespace}/${s.metadata?.name}`);
+    // The cache's view wins from here on (a Secret certgate wrote, or one labelled later); our own
+    // write only once the cache holds that version or a later one (an earlier event may still arrive).
+    const forget = (s: V1Secret) => {
+      const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+      const mine = answers.get(key);
+      const ours = mine?.written && mine.secret?.metadata?.resourceVersion;
+      if (!ours || atOrAfter(s.metadata?.resourceVersion, ours)) answers.delete(key);
+    };
     cache.on('add', forget);
     cache.on('update', forget);
-    cache.on('delete', forget);
+    cache.on('delete', (s: V1Secret) => answers.delete(`${s.metadata?.namespace}/${s.metadata?.name}`));
   }
   return memo;
 }
 
-function remember(memo: SecretMemo, key: string, secret: V1Secret | undefined, now: number): void {
+function remember(memo: SecretMemo, key: string, answer: Omit<Answer, 'until'>, now: number): void {
   memo.answers.delete(key);
-  memo.answers.set(key, { secret, until: now + SECRET_MEMO_TTL_MS });
+  memo.answers.set(key, { ...answer, until: now + (answer.written ? WRITTEN_MEMO_TTL_MS : SECRET_MEMO_TTL_MS) });
   for (const [k, v] of memo.answers) {
     if (v.until > now && memo.answers.size <= MEMO_LIMIT) break;
     memo.answers.delete(k);
@@ -56,29 +77,39 @@ export async function readSecret(
   ctx: Pick<WorkerContext, 'caches' | 'client'>,
   namespace: string,
   name: string,
-  opts: { fresh?: boolean; noRequest?: boolean } = {},
+  /**
+   * fresh: always a GET. since (a performance.now() time): our own write, the cache, or the answer
+   * of a GET sent at or after that time (one another controller sent counts), else a GET.
+   * noRequest: undefined when not known without a request.
+   */
+  opts: { fresh?: boolean; noRequest?: boolean; since?: number } = {},
 ): Promise<V1Secret | undefined> {
   const key = `${namespace}/${name}`;
   const memo = memoOf(ctx.caches.secrets);
   if (!opts.fresh) {
+    const known = memo.answers.get(key);
+    const standing = known && known.until > Date.now() ? known : undefined;
+    if (standing?.written) return standing.secret;
     const cached = ctx.caches.secrets.get(name, namespace);
     if (cached) return cached;
-    const known = memo.answers.get(key);
-    if (known && known.until > Date.now()) return known.secret;
+    const since = opts.since ?? -Infinity;
+    if (standing && standing.sentAt >= since) return standing.secret;
     // "Not known here": for a first look that a fresh read confirms before acting on it (it does
     // not wait for another reader's GET either).
     if (opts.noRequest) return undefined;
     const pending = memo.inFlight.get(key);
-    if (pending) return pending;
+    if (pending && pending.sentAt >= since) return pending.read;
   }
+  const sentAt = performance.now();
   const read = ctx.client.get<V1Secret>(Resources.Secret, namespace, name);
-  if (!opts.fresh) memo.inFlight.set(key, read);
+  const flight = { read, sentAt };
+  if (!opts.fresh) memo.inFlight.set(key, flight);
   try {
     const secret = await read;
-    remember(memo, key, secret, Date.now());
+    remember(memo, key, { secret, sentAt }, Date.now());
     return secret;
   } finally {
-    if (memo.inFlight.get(key) === read) memo.inFlight.delete(key);
+    if (memo.inFlight.get(key) === flight) memo.inFlight.delete(key);
   }
 }
 
@@ -88,14 +119,14 @@ export async function readSecret(
  */
 export function rememberWrittenSecret(ctx: Pick<WorkerContext, 'caches'>, secret: V1Secret): V1Secret {
   const { namespace, name } = secret.metadata ?? {};
-  if (namespace && name) remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, secret, Date.now());
+  if (namespace && name) remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, { secret, sentAt: performance.now(), written: true }, Date.now());
   return secret;
 }
 
 /** Deletes a Secret this worker manages; readers see it gone before the watch says so. */
 export async function deleteSecret(ctx: Pick<WorkerContext, 'caches' | 'client'>, namespace: string, name: string): Promise<void> {
   await ctx.client.delete(Resources.Secret, namespace, name);
-  remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, undefined, Date.now());
+  remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, { secret: undefined, sentAt: performance.now(), written: true }, Date.now());
 }
 
 // Parsing a PEM key costs about a millisecond; the controllers of an issuance read the same key

@@ -129,6 +129,29 @@ describe('trigger controller', () => {
     assert.equal(await named([withUid, leftover]), undefined);
   });
 
+  test('a renewal is confirmed by the watched Secret cache, as cert-manager decides from its informers: no GET', async () => {
+    const w = fakeWorker([cert({ revision: 1 }), secretFor(due)], { now: new Date(NOW).toISOString() });
+    let gets = 0;
+    const get = w.ctx.client.get.bind(w.ctx.client);
+    w.ctx.client.get = ((...args: Parameters<typeof get>) => (gets++, get(...args))) as typeof get;
+    await createTriggerController(w.ctx).sync(`${NS}/web`);
+    const issuing = w.stored<Certificate>(Resources.Certificate, NS, 'web')!.status!.conditions!.find((x) => x.type === 'Issuing');
+    assert.equal(issuing?.reason, 'Renewing');
+    assert.equal(gets, 0);
+  });
+
+  test('a Secret not in the watched cache (not labelled) is read from the server before issuing', async () => {
+    const unlabelled = { ...secretFor(fresh), metadata: { ...secretFor(fresh).metadata, labels: {} } };
+    const w = fakeWorker([cert(), unlabelled], { now: new Date(NOW).toISOString() });
+    let gets = 0;
+    const get = w.ctx.client.get.bind(w.ctx.client);
+    w.ctx.client.get = ((...args: Parameters<typeof get>) => (gets++, get(...args))) as typeof get;
+    const result = await createTriggerController(w.ctx).sync(`${NS}/web`);
+    assert.deepEqual(w.writes, [], 'an up-to-date Secret found by the GET: nothing issued');
+    assert.equal(result?.requeueAfterMs, 50 * DAY);
+    assert.equal(gets, 1);
+  });
+
   for (const c of cases) {
     test(c.name, async () => {
       const w = fakeWorker(c.objects(), { now: new Date(NOW).toISOString() });

@@ -34,7 +34,16 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     () => ctx.clock.now(),
     (cert) => certificateReader(ctx).get(cert.metadata.namespace, cert.metadata.name!) ?? cert,
   );
-  certificateReader(ctx).onWrite((cert) => slots.seen(cert));
+  // When each version of a Certificate reached this worker (watch or our own write's answer): a GET
+  // of its Secret sent after that confirms the trigger's decision as well as one of its own.
+  const seenAt = new WeakMap<Certificate, number>();
+  const stamp = (cert: Certificate) => void seenAt.set(cert, performance.now());
+  ctx.caches.certificates.on('add', stamp);
+  ctx.caches.certificates.on('update', stamp);
+  certificateReader(ctx).onWrite((cert) => {
+    stamp(cert);
+    slots.seen(cert);
+  });
   // A Certificate added while the worker runs (not one of the cache's first list) was just created,
   // most likely by a user who waits for it: its first look goes ahead of thousands queued at start
   // (and a parked one is started newest first). The other controllers follow once it is Issuing.
@@ -86,8 +95,12 @@ export function createTriggerController(ctx: WorkerContext): QueueController {
     const look = await firstLook(cert, log);
     if ('done' in look) return look.done;
     const { current, now } = look;
-    // Confirm against the API, not the cache: a Secret written a moment ago must not cause a second issuance.
-    const secret = await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { fresh: true });
+    // Confirm before acting, as cert-manager does from its informers: this worker's own Secret
+    // writes (which the cache may not show yet: the Secret just issued must not cause a second
+    // issuance), the watched cache of labelled Secrets, and for any other (not yet written, or not
+    // labelled) the answer of a GET sent after this version of the Certificate arrived: the
+    // readiness controller's for a new Certificate, or one of our own.
+    const secret = await readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName, { since: seenAt.get(cert) ?? Infinity });
     const evaluation = evaluateSecret(cert, secret, now, current);
     const reason = issuanceReason(cert, evaluation);
     if (!reason) return scheduleRenewal(evaluation.renewalTime, now);

@@ -1,0 +1,116 @@
+// The Kubernetes API requests the whole worker sends for one ACME certificate (HTTP-01), first
+// issued and then renewed (`certgate renew`, as in a running cluster whose Secret is labelled and
+// cached), counted per route on the embedded API server for the worker's own identity (the
+// counter of bench/traffic.ts): a request that comes back, or a Secret GET that a cache or our own
+// write answers, fails here and not only in the bench. Events are left out (cert-manager's own,
+// kept for `kubectl describe` parity). Each window ends on positive signs that the issuance is
+// over (Ready, no next key, no Challenge or solver object left, the worker idle). Embedded server
+// only: a real cluster cannot tell the worker's requests apart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Secret } from '@kubernetes/client-node';
+import { Resources } from '../../api/resources.ts';
+import type { Certificate, CertificateRequest, Challenge, Issuer } from '../../api/types.generated.ts';
+import { loadKubeConfig, type KubeClient } from '../../lib/kube/client.ts';
+import { startWorker, type RunningWorker } from '../../worker/main.ts';
+import { ApiTrafficCounter, routesPerItem } from '../../bench/traffic.ts';
+import { triggerRenewal } from '../../cli/renew.ts';
+import { startAcmeStack, type AcmeStack } from '../services/index.ts';
+import { getTestCluster, realClusterKubeconfig, runName, type TestCluster } from './cluster.ts';
+import { acmeWorkerFlags, createIssuer, pebbleAcmeSpec, prepareAcmeNamespaces, startTestSolver } from './acme-harness.ts';
+import { testWorkerConfig, workerCaughtUp } from './issuance-helpers.ts';
+import type { SolverHandle } from '../../solver/main.ts';
+import { clientFor, waitFor, certificate, isReady } from '../fixtures.ts';
+
+const NS = runName('acme-requests');
+const traffic = new ApiTrafficCounter();
+let stack: AcmeStack;
+let cluster: TestCluster;
+let solver: SolverHandle;
+let worker: RunningWorker;
+let client: KubeClient;
+let workerToken = '';
+
+before(async () => {
+  [stack, cluster] = await Promise.all([startAcmeStack(), getTestCluster({ onRequest: traffic.onRequest })]);
+  if (!cluster.embedded) return;
+  client = clientFor(cluster.kubeconfigPath);
+  await prepareAcmeNamespaces(cluster, NS);
+  solver = await startTestSolver(cluster.kubeconfigPath, stack, NS);
+  // Its own ServiceAccount token: the server counts the worker's requests apart from ours and the solver's.
+  const workerKubeConfig = loadKubeConfig({ kubeconfig: await cluster.embedded.kubeconfigFor(NS, 'certgate-worker') });
+  workerToken = workerKubeConfig.getCurrentUser()?.token ?? '';
+  worker = await startWorker(testWorkerConfig(NS, acmeWorkerFlags(stack)), workerKubeConfig);
+  await createIssuer(client, NS, 'pebble', pebbleAcmeSpec(stack));
+});
+
+after(async () => {
+  await worker?.stop();
+  await solver?.stop();
+  await cluster?.stop();
+  await stack?.stop();
+});
+
+/** The issuance of `name` is over: Ready at `revision`, nothing in progress, nothing temporary left, the worker idle. */
+async function issuanceOver(name: string, revision: number): Promise<void> {
+  await waitFor(`Certificate ${name} issued to the end (revision ${revision})`, async () => {
+    const cert = await client.get<Certificate>(Resources.Certificate, NS, name);
+    const issuing = cert?.status?.conditions?.some((c) => c.type === 'Issuing');
+    if (!isReady(cert) || cert?.status?.revision !== revision || issuing || cert?.status?.nextPrivateKeySecretName) return false;
+    const [challenges, secrets, requests, services, ingresses] = await Promise.all([
+      client.list<Challenge>(Resources.Challenge, { namespace: NS }),
+      client.list<V1Secret>(Resources.Secret, { namespace: NS, labelSelector: 'cert-manager.io/next-private-key' }),
+      client.list<CertificateRequest>(Resources.CertificateRequest, { namespace: NS }),
+      client.list(Resources.Service, { namespace: NS }),
+      client.list(Resources.Ingress, { namespace: NS }),
+    ]);
+    const ownRequests = requests.items.filter((r) => r.metadata?.annotations?.['cert-manager.io/certificate-name'] === name);
+    return challenges.items.length + secrets.items.length + services.items.length + ingresses.items.length === 0 && ownRequests.length === 1;
+  });
+  await workerCaughtUp(worker, client, NS, name);
+}
+
+/** The worker's requests (Events left out) per route while `step` runs. */
+async function requestsDuring(step: () => Promise<void>): Promise<Map<string, number>> {
+  const before = traffic.routes(workerToken);
+  await step();
+  return new Map(routesPerItem(traffic.routes(workerToken), before, 1).filter(([route]) => !/^(POST|PATCH) events\b/.test(route)));
+}
+
+const total = (routes: Map<string, number>) => [...routes.values()].reduce((a, b) => a + b, 0);
+const show = (routes: Map<string, number>) => [...routes].map(([r, n]) => `${r} ${n}`).join(', ');
+
+const skip = realClusterKubeconfig() ? 'counts requests on the embedded API server' : false;
+
+test('one ACME certificate: at most 22 requests to issue it and 22 to renew it, its Secret read at most once', { skip }, async () => {
+  await waitFor('ACME Issuer Ready', async () => isReady(await client.get<Issuer>(Resources.Issuer, NS, 'pebble')), 30_000);
+  // The first certificate registers the ACME account (its key Secret and more): not per certificate.
+  await client.create(
+    Resources.Certificate,
+    certificate(NS, 'warmup', { secretName: 'warmup-tls', dnsNames: ['warmup.example.test'], issuerRef: { name: 'pebble' } }),
+  );
+  await issuanceOver('warmup', 1);
+
+  const spec = { secretName: 'web-tls', dnsNames: ['web.example.test'], issuerRef: { name: 'pebble' }, privateKey: { algorithm: 'ECDSA' as const } };
+  const first = await requestsDuring(async () => {
+    await client.create(Resources.Certificate, certificate(NS, 'web', spec));
+    await issuanceOver('web', 1);
+  });
+  // Where they go (cert-manager sends each of these too, and more): 2 Certificate status writes, one
+  // Secret GET (not yet known to exist), next key Secret create and delete, the request, the Secret;
+  // request status 3 (approved and pending, the Order's `ready`, issued); Order create and 3 status
+  // writes (pending, ready, valid); Challenge create, status, finalizer, delete; the solver's Service
+  // and Ingress created and deleted.
+  assert.ok((first.get('GET secrets') ?? 0) <= 1, `first issuance reads the Secret once at most: ${show(first)}`);
+  assert.ok(total(first) <= 22, `first issuance: ${total(first)} requests: ${show(first)}`);
+
+  const renewal = await requestsDuring(async () => {
+    const outcome = await triggerRenewal(client, { namespace: NS, name: 'web' }, Date.now(), async () => undefined);
+    assert.equal(outcome.action, 'triggered');
+    await issuanceOver('web', 2);
+  });
+  // The Secret is labelled and cached now: no GET. The previous revision's request is deleted
+  // (revisionHistoryLimit 1, cert-manager's default) and the Secret replaced instead of created.
+  assert.equal(renewal.get('GET secrets') ?? 0, 0, `a renewal reads no Secret from the server: ${show(renewal)}`);
+  assert.ok(total(renewal) <= 22, `renewal: ${total(renewal)} requests: ${show(renewal)}`);
+});
