@@ -177,6 +177,32 @@ describe('cert-manager values, one at a time', () => {
     assert.equal(worker({ extraArgs: ['--max-concurrent-challenges=7'] }).maxConcurrentChallenges, 7);
   });
 
+  test("cert-manager's Gateway API switch (config.gatewayAPI.enabled, config.enableGatewayAPI, --enable-gateway-api) becomes gatewayAPI.enabled; unset keeps certgate's default", () => {
+    const gatewayOff = (values: Record<string, unknown>) => {
+      const objects = render(values);
+      const off = ['certgate-controller', 'certgate-webhook'].map((d) =>
+        container(objects, d, d === 'certgate-controller' ? 'worker' : 'webhook').args.includes('--gateway-api=off'),
+      );
+      const rbac = all(objects, 'ClusterRole').some((r) =>
+        (r.rules ?? []).some((rule: { apiGroups?: string[] }) => rule.apiGroups?.includes('gateway.networking.k8s.io')),
+      );
+      assert.equal(off[0], off[1], 'worker and webhook agree');
+      assert.equal(rbac, !off[0], 'Gateway RBAC only when on');
+      return off[0];
+    };
+    assert.equal(gatewayOff({}), false, "unset: certgate's default (on while the cluster serves the Gateway API)");
+    const config = (c: Record<string, unknown>) => ({
+      config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', ...c },
+    });
+    assert.equal(gatewayOff(config({ gatewayAPI: { enabled: false } })), true);
+    assert.equal(gatewayOff(config({ enableGatewayAPI: false })), true, 'the deprecated spelling');
+    assert.equal(gatewayOff({ ...config({ enableGatewayAPI: true }), gatewayAPI: { enabled: false } }), false, "cert-manager's value wins when set");
+    assert.equal(gatewayOff({ extraArgs: ['--enable-gateway-api=false'] }), true);
+    assert.equal(gatewayOff({ extraArgs: ['--enable-gateway-api'], gatewayAPI: { enabled: false } }), false);
+    const extra = parseWorkerArgs(container(render({ extraArgs: ['--gateway-api-extra-protocols=DTLS'] }), 'certgate-controller', 'worker').args.slice(1));
+    assert.deepEqual(extra.gatewayApi.extraProtocols, ['DTLS'], "cert-manager's --gateway-api-extra-protocols is passed");
+  });
+
   test("global.nodeSelector goes to every pod; a component's own nodeSelector wins on the same key", () => {
     const objects = render({
       global: { nodeSelector: { pool: 'system', zone: 'a' } },
@@ -358,7 +384,7 @@ describe("helm install with cert-manager's values, into the embedded API server"
     for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
-    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken'])
+    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken', 'config'])
       assert.ok(!ignored.includes(mapped), `${mapped} is mapped, not ignored`);
     assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
   });

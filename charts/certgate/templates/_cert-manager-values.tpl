@@ -70,6 +70,15 @@ unset (null, or absent) leaves certgate's value and default alone; a set one win
 {{- if not $w.priorityClassName }}{{ $_ := set $w "priorityClassName" . }}{{ end }}
 {{- end -}}
 {{- with $g.imagePullSecrets }}{{ $_ := set $v "imagePullSecrets" (concat (default list $v.imagePullSecrets) .) }}{{ end -}}
+{{- /* cert-manager's Gateway API switch (off by default there; on here while the cluster serves the CRDs): its
+controller configuration's gatewayAPI.enabled or deprecated enableGatewayAPI, or --enable-gateway-api in extraArgs. */ -}}
+{{- $cfg := default dict $v.config -}}
+{{- $gatewayAPI := dig "gatewayAPI" "enabled" nil $cfg -}}
+{{- if kindIs "invalid" $gatewayAPI }}{{ $gatewayAPI = $cfg.enableGatewayAPI }}{{ end -}}
+{{- range $v.extraArgs }}
+{{- if has (toString .) (list "--enable-gateway-api" "--enable-gateway-api=true") }}{{ $gatewayAPI = true }}{{ else if eq (toString .) "--enable-gateway-api=false" }}{{ $gatewayAPI = false }}{{ end }}
+{{- end -}}
+{{- if not (kindIs "invalid" $gatewayAPI) }}{{ $_ := set $v.gatewayAPI "enabled" $gatewayAPI }}{{ end -}}
 {{- with $g.leaderElection }}
 {{- with .namespace }}{{ $_ := set $c "leaderElectionNamespace" . }}{{ end }}
 {{- range $key := list "leaseDuration" "renewDeadline" "retryPeriod" }}
@@ -111,7 +120,7 @@ Flags of `certgate worker` that cert-manager's controller has too, with the same
 extraArgs passes these and drops the others (test/chart/cert-manager-values.test.ts checks each exists).
 */ -}}
 {{- define "certgate.workerFlagsSharedWithCertManager" -}}
-{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" "--max-concurrent-challenges" | toYaml -}}
+{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" "--max-concurrent-challenges" "--gateway-api-extra-protocols" | toYaml -}}
 {{- end -}}
 
 {{/* cert-manager's extraArgs split into {passed: [...], dropped: [...]}: passed are the worker flags listed above. */}}
@@ -120,7 +129,8 @@ extraArgs passes these and drops the others (test/chart/cert-manager-values.test
 {{- $out := dict "passed" list "dropped" list -}}
 {{- range .Values.extraArgs -}}
 {{- $flag := regexReplaceAll "=.*$" (toString .) "" -}}
-{{- if has $flag $known }}
+{{- if eq $flag "--enable-gateway-api" }}{{- /* mapped onto gatewayAPI.enabled above */ -}}
+{{- else if has $flag $known }}
 {{- /* Go flags take --bool=true|false; the worker's boolean flags are bare (and --no-leader-elect). */}}
 {{- $arg := toString . }}
 {{- if hasSuffix "=true" $arg }}{{ $arg = $flag }}{{ else if eq $arg "--leader-elect=false" }}{{ $arg = "--no-leader-elect" }}{{ else if hasSuffix "=false" $arg }}{{ $arg = "" }}{{ end }}
@@ -136,6 +146,13 @@ Dotted paths; each is reported when present in the user's values (none has a def
 */ -}}
 {{- define "certgate.ignoredCertManagerValues" -}}
 {{- $values := .Values | toYaml | fromYaml -}}
+{{- /* The controller configuration's Gateway API switch is mapped; the rest of config is reported. */ -}}
+{{- with $values.config }}
+{{- range $key := list "apiVersion" "kind" "enableGatewayAPI" }}{{ $_ := unset $values.config $key }}{{ end }}
+{{- if kindIs "map" .gatewayAPI }}{{ $_ := unset .gatewayAPI "enabled" }}{{ end }}
+{{- if empty .gatewayAPI }}{{ $_ := unset $values.config "gatewayAPI" }}{{ end }}
+{{- if empty $values.config }}{{ $_ := unset $values "config" }}{{ end }}
+{{- end -}}
 {{- $found := list -}}
 {{- range $path := list "cainjector" "startupapicheck" "acmesolver" "global.rbac" "global.podSecurityPolicy" "global.logLevel" "global.revisionHistoryLimit" "global.hostUsers" "featureGates" "imageRegistry" "imageNamespace" "image.name" "image.registry" "strategy" "config" "namespace" "extraContainers" "extraEnv" "securityContext" "containerSecurityContext" "volumes" "volumeMounts" "hostAliases" "livenessProbe" "enableServiceLinks" "runtimeClassName" "deploymentAnnotations" "serviceAnnotations" "serviceLabels" "serviceIPFamilyPolicy" "serviceIPFamilies" "podDnsPolicy" "podDnsConfig" "http_proxy" "https_proxy" "no_proxy" "extraObjects" "creator" "enabled" "webhook.config" "webhook.strategy" "webhook.securityContext" "webhook.containerSecurityContext" "webhook.validatingWebhookConfiguration" "webhook.mutatingWebhookConfiguration" "webhook.extraEnv" "webhook.featureGates" "webhook.livenessProbe" "webhook.readinessProbe" "webhook.runtimeClassName" "webhook.serviceLabels" "webhook.serviceAnnotations" "webhook.deploymentAnnotations" "webhook.serviceIPFamilyPolicy" "webhook.serviceIPFamilies" "webhook.image" "webhook.securePort" "webhook.hostNetwork" "webhook.serviceType" "webhook.loadBalancerIP" "webhook.url" "webhook.networkPolicy" "webhook.volumes" "webhook.volumeMounts" "webhook.enableServiceLinks" "webhook.enableClientVerification" "webhook.clientCAFile" "webhook.apiserverClientCertSubjects" "networkPolicy.ingress" "networkPolicy.egress" }}
 {{- $node := $values -}}
