@@ -46,12 +46,14 @@ export class ApiTrafficCounter {
 
 /** "VERB resource[/subresource][ watch]": the object's name and namespace left out. */
 function routeOf(method: string, url: string, contentType: string | undefined): string {
-  const u = new URL(url, 'https://x');
-  const parts = u.pathname.split('/').filter(Boolean);
+  // Plain string work, not a URL parse: this runs for every request in the process being measured.
+  const q = url.indexOf('?');
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  const parts = (q < 0 ? url : url.slice(0, q)).split('/').filter(Boolean);
   const ns = parts.indexOf('namespaces');
   const rest = ns >= 0 && parts.length > ns + 2 ? parts.slice(ns + 2) : parts.slice(parts[0] === 'api' ? 2 : 3);
   const [resource, name, sub] = rest;
-  const watch = u.searchParams.get('watch') === 'true' || u.searchParams.get('watch') === '1' ? ' watch' : '';
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1' ? ' watch' : '';
   const verb = method === 'GET' && !name ? 'LIST' : method;
   const patch = method === 'PATCH' && contentType ? ` (${contentType.split(';')[0].split('/').pop()})` : '';
   return `${verb} ${resource ?? '?'}${sub ? `/${sub}` : ''}${watch}${patch}`;

@@ -28,16 +28,25 @@ export function createRenewalInfoController(ctx: AcmeContext): QueueController {
   // The last check per Certificate, so a cache that has not yet seen our own status write does
   // not cause a second fetch (and a second Event) for the same certificate.
   const checked = new Map<string, { certID: string; nextCheck: number }>();
-  return createCertificateController(ctx, { name: RENEWAL_INFO_CONTROLLER, reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log, checked) });
+  return createCertificateController(ctx, {
+    name: RENEWAL_INFO_CONTROLLER,
+    readFirst: (cert) => (mayHaveRenewalInfo(ctx, cert) ? readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName) : undefined),
+    reconcile: (cert, log) => checkRenewalInfo(ctx, cert, log, checked),
+  });
+}
+
+/** Whether the Certificate's Secret is worth reading for ARI: our issuer, and not one the cache knows is not ACME. */
+function mayHaveRenewalInfo(ctx: AcmeContext, cert: Certificate): boolean {
+  const ref = cert.spec.issuerRef;
+  if (!isOurIssuerRef(ref)) return false;
+  const cachedIssuer = resolveIssuer(ctx, ref, cert.metadata.namespace!)?.issuer;
+  return !cachedIssuer || !!cachedIssuer.spec?.acme;
 }
 
 async function checkRenewalInfo(ctx: AcmeContext, cert: Certificate, log: Logger, checked: Map<string, { certID: string; nextCheck: number }>) {
   const namespace = cert.metadata.namespace!;
   const ref = cert.spec.issuerRef;
-  if (!isOurIssuerRef(ref)) return;
-  // An issuer the cache knows is not ACME has no ARI: no need to read the Secret.
-  const cachedIssuer = resolveIssuer(ctx, ref, namespace)?.issuer;
-  if (cachedIssuer && !cachedIssuer.spec?.acme) return;
+  if (!mayHaveRenewalInfo(ctx, cert)) return;
   const leaf = storedLeaf(await readSecret(ctx, namespace, cert.spec.secretName));
   if (!leaf) return;
   let client;

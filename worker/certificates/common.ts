@@ -133,6 +133,12 @@ export function createCertificateController(
     requests?: boolean;
     /** false: reconcile runs outside oneAtATime and takes it itself around its writes (a first look that often ends without one). */
     oneAtATime?: boolean;
+    /**
+     * A read the pass makes that may wait on a GET (the Certificate's Secret before it exists), made
+     * before the Certificate's turn: waiting on it inside the turn held up the other controllers (on a
+     * new Certificate, the trigger behind it). The pass reads it again and finds the answer.
+     */
+    readFirst?: (cert: Certificate) => Promise<unknown> | undefined;
     reconcile: (cert: Certificate, log: Logger) => Promise<ReconcileResult>;
   },
 ): QueueController {
@@ -140,13 +146,18 @@ export function createCertificateController(
     const cert = liveCertificate(ctx, key);
     return cert ? opts.reconcile(cert, log) : undefined;
   };
+  const inTurn = async (key: string, log: Logger) => {
+    const first = opts.readFirst && liveCertificate(ctx, key);
+    if (first) await opts.readFirst!(first);
+    return oneAtATime(ctx, key, () => pass(key, log));
+  };
   const ctrl = createQueueController(ctx, {
     name: opts.name,
     // Every Certificate holding an issuance slot can take its next step at once: with two at a
     // time, the slots' pipelines queued behind each other's API round trips at every stage.
     concurrency: pipelineConcurrency(ctx),
     initialKeys: () => certificateKeys(ctx),
-    reconcile: (key, log) => (opts.oneAtATime === false ? pass(key, log) : oneAtATime(ctx, key, () => pass(key, log))),
+    reconcile: (key, log) => (opts.oneAtATime === false ? pass(key, log) : inTurn(key, log)),
   });
   watchCertificateInputs(ctx, ctrl, { requests: opts.requests });
   return ctrl;

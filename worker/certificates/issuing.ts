@@ -11,7 +11,7 @@ import { getCondition, hasCondition, removeCondition, setCondition, timestamp } 
 import type { QueueController } from '../controller.ts';
 import type { WorkerContext } from '../context.ts';
 import { deleteSecret, readSecret, secretValue } from '../secrets.ts';
-import { updateCertificateStatus, createCertificateController, requestReader, requestsByCertificate } from './common.ts';
+import { updateCertificateStatus, createCertificateController, isIssuing, requestReader, requestsByCertificate } from './common.ts';
 import { requestNameFor } from '../object-names.ts';
 import { failureBackoffMs } from './policy.ts';
 import type { IssuanceResult } from '../../lib/metrics/certificates.ts';
@@ -38,6 +38,8 @@ export function createIssuingController(ctx: WorkerContext): QueueController {
   const ctrl = createCertificateController(ctx, {
     name: ISSUING_CONTROLLER,
     requests: true,
+    // Upkeep's read of the Secret (not Issuing: a new Certificate's Secret is a GET).
+    readFirst: (cert) => (isIssuing(cert) ? undefined : readSecret(ctx, cert.metadata.namespace!, cert.spec.secretName)),
     reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
       if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
