@@ -474,7 +474,7 @@ export interface ACMEChallengeSolverHTTP01Ingress {
   name?: string;
   /** Overrides for per-challenge solver pods. Accepted with a warning that it has no effect (certgate answers from its shared solver and starts no pods). */
   podTemplate?: Record<string, unknown>;
-  /** Type of the solver Service: ClusterIP or NodePort (default NodePort). */
+  /** Type of the solver Service: ClusterIP or NodePort (default NodePort). ClusterIP is accepted (certgate's per-challenge Service is an ExternalName alias of its ClusterIP solver Service). NodePort: Not supported by certgate; rejected by the admission webhook. */
   serviceType?: string;
 }
 
@@ -501,7 +501,7 @@ export interface ACMEChallengeSolverHTTP01 {
     }>;
     /** Overrides for per-challenge solver pods. Has no effect in certgate (it answers from its shared solver and starts no pods). */
     podTemplate?: Record<string, unknown>;
-    /** Type of the solver Service: ClusterIP or NodePort (default NodePort). certgate's per-challenge Service is always an ExternalName alias of the solver Service, so this is checked but has no effect. */
+    /** Type of the solver Service: ClusterIP or NodePort (default NodePort). ClusterIP is accepted (certgate's per-challenge Service is an ExternalName alias of its ClusterIP solver Service). NodePort: Not supported by certgate; rejected by the admission webhook. */
     serviceType?: string;
   };
   /** Solve HTTP-01 challenges by creating or editing Ingress resources that route /.well-known/acme-challenge/ to the solver. */

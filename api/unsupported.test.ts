@@ -65,6 +65,16 @@ describe('findUnsupportedFields', () => {
       ['spec.renewal.windows'],
     );
   });
+  it('http01 serviceType: ClusterIP and empty accepted (what certgate does), NodePort refused on ingress and gatewayHTTPRoute solvers', () => {
+    const issuer = (http01: Record<string, unknown>) => ({ spec: { acme: { solvers: [{ http01 }] } } });
+    for (const route of ['ingress', 'gatewayHTTPRoute']) {
+      assert.deepEqual(findUnsupportedFields('Issuer', issuer({ [route]: { serviceType: 'ClusterIP' } })), []);
+      assert.deepEqual(findUnsupportedFields('Issuer', issuer({ [route]: { serviceType: '' } })), []);
+      const [use] = findUnsupportedFields('ClusterIssuer', issuer({ [route]: { serviceType: 'NodePort' } }));
+      assert.equal(use?.path, `spec.acme.solvers[0].http01.${route}.serviceType`);
+      assert.match(use.reason, /no NodePort solver Service is made.*leave it out or set ClusterIP/);
+    }
+  });
   it('reports scalar fields such as literalSubject', () => {
     assert.deepEqual(
       findUnsupportedFields('Certificate', { spec: { literalSubject: 'CN=x' } }).map((u) => u.path),

@@ -10,8 +10,8 @@ interface UnsupportedField {
   readonly path: string;
   /** One line shown to the user: what certgate does instead, or why it is missing. */
   readonly reason: string;
-  /** A value that matches certgate's behaviour and so is accepted (e.g. a feature flag set to false). */
-  readonly harmlessValue?: unknown;
+  /** Values that match certgate's behaviour and so are accepted (e.g. a feature flag set to false). */
+  readonly harmlessValues?: readonly unknown[];
   /** Refused even when empty ({}): setting it at all asks for something certgate does not have (an issuer type). */
   readonly refuseEmpty?: boolean;
 }
@@ -22,7 +22,7 @@ function solverFields(prefix: string): UnsupportedField[] {
     {
       path: `${prefix}.dns01.azureDNS.zoneType`,
       reason: 'Azure Private DNS zones are not implemented; certgate writes to public Azure DNS zones (AzurePublicZone)',
-      harmlessValue: 'AzurePublicZone',
+      harmlessValues: ['AzurePublicZone'],
     },
     {
       path: `${prefix}.dns01.route53.auth`,
@@ -32,6 +32,12 @@ function solverFields(prefix: string): UnsupportedField[] {
       path: `${prefix}.dns01.nameservers`,
       reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers",
     },
+    ...['ingress', 'gatewayHTTPRoute'].map((route) => ({
+      path: `${prefix}.http01.${route}.serviceType`,
+      reason:
+        "no NodePort solver Service is made (HTTP-01 goes through an ExternalName alias of certgate's ClusterIP solver Service); leave it out or set ClusterIP",
+      harmlessValues: ['', 'ClusterIP'],
+    })),
     {
       path: `${prefix}.waitInsteadOfSelfCheck`,
       reason:
@@ -46,9 +52,9 @@ const ISSUER_FIELDS: readonly UnsupportedField[] = [
   {
     path: 'spec.acme.renewalInformationSource',
     reason: 'certgate always asks for renewal information when the CA offers it (ARI); None is not implemented',
-    harmlessValue: 'ARI',
+    harmlessValues: ['ARI'],
   },
-  { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValue: false },
+  { path: 'spec.acme.enableDurationFeature', reason: 'certgate does not send notAfter to the ACME server', harmlessValues: [false] },
   ...solverFields('spec.acme.solvers[]'),
   { path: 'spec.ca.crlDistributionPoints', reason: 'CRL distribution points are not added to issued certificates' },
   { path: 'spec.ca.ocspServers', reason: 'OCSP server URLs are not added to issued certificates' },
@@ -115,7 +121,7 @@ export function findUnsupportedFields(kind: CrdKind, obj: unknown): UnsupportedF
   for (const field of fields) {
     for (const { path, value } of lookup(obj, field.path)) {
       if (value === undefined || value === null || (isEmpty(value) && !field.refuseEmpty)) continue;
-      if ('harmlessValue' in field && value === field.harmlessValue) continue;
+      if (field.harmlessValues?.includes(value)) continue;
       uses.push({ path, reason: field.reason });
     }
   }

@@ -304,7 +304,11 @@ export const issuerTable: ParityTable = {
       'spec.acme.solvers[0].http01.ingress.ingressClassName',
     ),
     ok('acme issuer with valid http01 service config serviceType ClusterIP', http01({ ingress: { serviceType: 'ClusterIP' } })),
-    ok('acme issuer with valid http01 service config serviceType NodePort', http01({ ingress: { serviceType: 'NodePort' } })),
+    ok(
+      'acme issuer with valid http01 service config serviceType NodePort',
+      http01({ ingress: { serviceType: 'NodePort' } }),
+      UNSUPPORTED('no NodePort solver Service is made'),
+    ),
     ok('acme issuer with valid http01 service config serviceType (empty string)', http01({ ingress: { serviceType: '' } })),
     no(
       'acme issuer with invalid http01 service config',
