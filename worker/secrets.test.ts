@@ -66,6 +66,13 @@ describe('readSecret', () => {
     assert.equal(f.gets(), 0);
   });
 
+  it('the cache wins over our write when its event came first and a newer one with it', async () => {
+    const f = fixture(new Map());
+    f.emit('add', secret('web-tls', '11'));
+    rememberWrittenSecret(f.ctx, secret('web-tls', '10'));
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls'))?.metadata?.resourceVersion, '11');
+  });
+
   it('since: a GET sent after that moment answers, an earlier one does not', async () => {
     const f = fixture(new Map());
     const before = performance.now();

@@ -89,8 +89,10 @@ export async function readSecret(
   if (!opts.fresh) {
     const known = memo.answers.get(key);
     const standing = known && known.until > Date.now() ? known : undefined;
-    if (standing?.written) return standing.secret;
     const cached = ctx.caches.secrets.get(name, namespace);
+    // Our write, unless the cache holds it or something newer already (its event came before our answer).
+    const ours = standing?.written && standing.secret?.metadata?.resourceVersion;
+    if (standing?.written && !(cached && ours && atOrAfter(cached.metadata?.resourceVersion, ours))) return standing.secret;
     if (cached) return cached;
     const since = opts.since ?? -Infinity;
     if (standing && standing.sentAt >= since) return standing.secret;
