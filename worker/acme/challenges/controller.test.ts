@@ -7,12 +7,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
-import type { Certificate, CertificateRequest, Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
-import type { FakeWorkerOptions } from '../../../test/worker/fake-context.ts';
+import type { ACMEChallengeSolver, Certificate, CertificateRequest, Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
+import type { HTTPRoute } from '../../../api/gateway-api.generated.ts';
+import { KubeApiError } from '../../../lib/kube/client.ts';
+import type { GatewayApiSupport } from '../../gateway-api.ts';
+import type { FakeWorker, FakeWorkerOptions } from '../../../test/worker/fake-context.ts';
 import { Resources } from '../../../test/worker/fake-context.ts';
 import { caUrls, fakeAcmeWorker, fakeCa, problem, type FakeCa } from '../../../test/worker/fake-acme.ts';
 import { acmeIssuer, challenge, NS, order, ORDER } from '../../../test/worker/acme-table.ts';
 import { startHttp01Answers, type Http01Answers } from '../../../test/worker/http01-answers.ts';
+import { http01SolverName } from '../../object-names.ts';
 import { createChallengeController } from './controller.ts';
 
 const WEB = 'web.example.test';
@@ -50,6 +54,12 @@ interface Case {
   events?: string[];
   /** undefined: done; a number: requeued after it; 'backoff': the error goes to the queue's backoff. */
   requeue?: number | 'backoff';
+  /** The cluster serves Gateway API (HTTPRoutes); without it, http01.gatewayHTTPRoute cannot be solved. */
+  gatewayApi?: boolean;
+  /** Someone else changes the user's Ingress `shop` between the controller's read and its first write. */
+  meanwhileOnce?: boolean;
+  /** Checks on what the API server holds afterwards. */
+  check?: (w: FakeWorker) => void;
 }
 
 /** The CA's challenge for WEB (in a pending order), at `status`. */
@@ -76,6 +86,40 @@ function chainToCertificate(): KubernetesObject[] {
   };
   return [order([WEB]), request, cert];
 }
+
+/** The Challenge for WEB with another HTTP-01 solver. */
+function withSolver(http01: ACMEChallengeSolver['http01'], status?: ChallengeStatus, more?: Parameters<typeof challenge>[2]): Challenge {
+  const ch = challenge(WEB, status, more);
+  return { ...ch, spec: { ...ch.spec, solver: { http01 } } };
+}
+
+const PUBLIC_GATEWAY = { name: 'public', namespace: NS, kind: 'Gateway', group: 'gateway.networking.k8s.io', sectionName: 'http' };
+const viaGateway = (status?: ChallengeStatus, more?: Parameters<typeof challenge>[2]) =>
+  withSolver({ gatewayHTTPRoute: { parentRefs: [PUBLIC_GATEWAY], labels: { team: 'shop' } } }, status, more);
+/** The solver HTTPRoute and Service of the Challenge (named after it), as a previous pass made them. */
+const SOLVER_NAME = (w: FakeWorker) => w.writes.find((x) => x.verb === 'create' && x.kind === 'Service')?.name;
+
+/** The user's own Ingress `shop` serving WEB, which http01.ingress.name edits in place. */
+function userIngress(challengePathFor?: string): V1Ingress {
+  const paths: NonNullable<V1Ingress['spec']>['rules'] = [
+    { host: WEB, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } },
+  ];
+  if (challengePathFor)
+    paths[0]!.http!.paths.unshift({
+      path: `/.well-known/acme-challenge/${TOKEN}`,
+      pathType: 'ImplementationSpecific',
+      backend: { service: { name: challengePathFor, port: { number: 8089 } } },
+    });
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'shop', namespace: NS, labels: { app: 'shop' } },
+    spec: { ingressClassName: 'nginx', tls: [{ hosts: [WEB], secretName: 'shop-tls' }], rules: paths },
+  };
+}
+const inPlace = (status?: ChallengeStatus, more?: Parameters<typeof challenge>[2]) => withSolver({ ingress: { name: 'shop' } }, status, more);
+const storedPaths = (w: FakeWorker) =>
+  w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!.spec!.rules!.map((r) => `${r.host} ${r.http!.paths.map((p) => p.path).join(' ')}`);
 
 const dns01Solver = { dns01: { rfc2136: { nameserver: '127.0.0.1:53', tsigKeyName: 'certgate', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } };
 
@@ -264,7 +308,158 @@ const cases: Case[] = [
     events: ['Challenge Warning PresentError', 'Certificate Warning DNS01ProviderError'],
     requeue: 30_000,
   },
+
+  // http01.gatewayHTTPRoute: an HTTPRoute attached to the Gateway instead of a solver Ingress.
+  {
+    name: 'gatewayHTTPRoute, pending at the CA and the route answers the key: solver Service and HTTPRoute made, Presented, accepted once',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), viaGateway()]),
+    gatewayApi: true,
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'create HTTPRoute'],
+    events: ['Challenge Normal Presented'],
+    requeue: FIRST_LOOK,
+    check: (w) => {
+      const route = w.writes.find((x) => x.verb === 'create' && x.kind === 'HTTPRoute')!.body as HTTPRoute;
+      assert.deepEqual(route.spec.parentRefs, [PUBLIC_GATEWAY], "attached to the solver's Gateway");
+      assert.deepEqual(route.spec.hostnames, [WEB]);
+      assert.deepEqual(route.spec.rules?.[0]?.matches, [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${TOKEN}` } }]);
+      assert.equal(route.spec.rules?.[0]?.backendRefs?.[0]?.name, SOLVER_NAME(w), 'to the solver Service');
+      assert.equal(route.metadata?.labels?.team, 'shop', "the solver's labels");
+      assert.equal(route.metadata?.ownerReferences?.[0]?.uid, challenge(WEB).metadata.uid, 'owned by the Challenge');
+    },
+  },
+  {
+    name: 'gatewayHTTPRoute on a cluster that does not serve HTTPRoutes: the reason says so, nothing accepted, looked at again in 30 s',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), viaGateway()]),
+    route: 'key',
+    caCalls: [],
+    writes: ['create Service'],
+    status: {
+      processing: false,
+      reason: /^http01\.gatewayHTTPRoute needs Gateway API, and this cluster does not serve gateway\.networking\.k8s\.io\/v1 HTTPRoutes/,
+    },
+    requeue: 30_000,
+  },
+  {
+    name: 'gatewayHTTPRoute with no parentRefs and no Gateway on the Certificate: the reason names both ways to give one, nothing accepted',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), withSolver({ gatewayHTTPRoute: {} })]),
+    gatewayApi: true,
+    route: 'key',
+    caCalls: [],
+    writes: ['create Service'],
+    status: { processing: false, reason: /no parentRefs, and the Certificate names no Gateway/ },
+    requeue: 30_000,
+  },
+  {
+    name: 'gatewayHTTPRoute presented, its HTTPRoute deleted by someone and the self-check failing: the HTTPRoute is put back',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), viaGateway(presented)]),
+    gatewayApi: true,
+    caCalls: [],
+    writes: ['create Service', 'create HTTPRoute'],
+    status: { state: 'pending', presented: true, reason: /^Waiting for HTTP-01 challenge propagation: wrong status code '404'/ },
+    requeue: SELF_CHECK,
+  },
+  {
+    name: 'gatewayHTTPRoute validated by the CA: HTTPRoute and Service removed, valid, DomainVerified',
+    given: (ca) => (atCa(ca, 'valid'), [acmeIssuer(), viaGateway({ ...presented, state: 'processing' })]),
+    gatewayApi: true,
+    caCalls: [],
+    writes: ['delete HTTPRoute', 'delete Service'],
+    status: { state: 'valid', presented: false, processing: false },
+    events: ['Challenge Normal DomainVerified'],
+  },
+  {
+    name: 'gatewayHTTPRoute deleted before it finished: HTTPRoute and Service removed, then the finalizer',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), viaGateway(presented, { deleting: true })]),
+    gatewayApi: true,
+    caCalls: [],
+    writes: ['delete HTTPRoute', 'delete Service', 'patch Challenge'],
+    finalizers: [],
+  },
+
+  // http01.ingress.name: the challenge path added to the user's own Ingress ("edit in place").
+  {
+    name: "edit in place, pending at the CA and the route answers the key: the path goes first into the user's Ingress (its own rule and tls kept), solver Service made, accepted once",
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), userIngress(), inPlace()]),
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'replace Ingress'],
+    events: ['Challenge Normal Presented'],
+    requeue: FIRST_LOOK,
+    check: (w) => {
+      assert.deepEqual(storedPaths(w), [`${WEB} /.well-known/acme-challenge/${TOKEN} /`]);
+      const ing = w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!;
+      assert.equal(ing.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, SOLVER_NAME(w), 'to the solver Service');
+      assert.deepEqual(ing.spec!.tls, [{ hosts: [WEB], secretName: 'shop-tls' }]);
+      assert.equal(ing.metadata?.labels?.app, 'shop');
+    },
+  },
+  {
+    name: 'edit in place, the path already there (a previous pass): the Ingress is not written again',
+    given: (ca) => {
+      atCa(ca, 'pending');
+      const ch = inPlace(presented);
+      return [acmeIssuer(), userIngress(http01SolverName(ch.metadata.uid!, ch.metadata.name!)), ch];
+    },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: [],
+    requeue: FIRST_LOOK,
+  },
+  {
+    name: 'edit in place, the user edits the Ingress at the same moment (409): read again, the path added to their version',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), userIngress(), inPlace()]),
+    meanwhileOnce: true,
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'replace Ingress', 'replace Ingress'],
+    events: ['Challenge Normal Presented'],
+    requeue: FIRST_LOOK,
+    check: (w) => {
+      assert.deepEqual(storedPaths(w), [`${WEB} /.well-known/acme-challenge/${TOKEN} /`]);
+      assert.equal(w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!.metadata?.labels?.edited, 'by-user', "the user's edit kept");
+    },
+  },
+  {
+    name: 'edit in place naming an Ingress that does not exist: the reason names it, nothing accepted, looked at again in 30 s',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), inPlace()]),
+    route: 'key',
+    caCalls: [],
+    writes: ['create Service'],
+    status: { processing: false, reason: `Ingress ${NS}/shop named in http01.ingress.name (edit in place) not found` },
+    requeue: 30_000,
+  },
+  {
+    name: "edit in place validated by the CA: the path removed from the user's Ingress (the rest as it was), the Service removed",
+    given: (ca) => {
+      atCa(ca, 'valid');
+      const ch = inPlace({ ...presented, state: 'processing' });
+      return [acmeIssuer(), userIngress(http01SolverName(ch.metadata.uid!, ch.metadata.name!)), ch];
+    },
+    caCalls: [],
+    writes: ['delete Service', 'replace Ingress'],
+    status: { state: 'valid', presented: false, processing: false },
+    events: ['Challenge Normal DomainVerified'],
+    check: (w) => {
+      assert.deepEqual(storedPaths(w), [`${WEB} /`]);
+      assert.deepEqual(w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!.spec!.tls, [{ hosts: [WEB], secretName: 'shop-tls' }]);
+    },
+  },
+  {
+    name: 'edit in place deleted before it finished, the user already removed their Ingress: the Service removed, then the finalizer',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), inPlace(presented, { deleting: true })]),
+    caCalls: [],
+    writes: ['delete Service', 'patch Challenge'],
+    finalizers: [],
+  },
 ];
+
+/** A cluster serving Gateway API whose HTTPRoute cache has not seen the route yet (the API server is read instead). */
+function routeCacheless(): GatewayApiSupport {
+  const empty = { get: () => undefined, list: () => [] };
+  return { caches: () => ({ gateways: empty, httpRoutes: empty }), onHttpRoute: () => {} } as unknown as GatewayApiSupport;
+}
 
 describe('Challenge controller', () => {
   let answers: Http01Answers;
@@ -278,7 +473,19 @@ describe('Challenge controller', () => {
       answers.serving.clear();
       if (c.route) answers.serving.set(TOKEN, c.route === 'key' ? KEY : 'something else');
       const ca = fakeCa();
-      const w = fakeAcmeWorker(c.given(ca), ca, { now: NOW, config: { ...answers.config, ...c.config } });
+      let raced = !c.meanwhileOnce;
+      const w = fakeAcmeWorker(c.given(ca), ca, {
+        now: NOW,
+        config: { ...answers.config, ...c.config },
+        refuse: (x) => {
+          if (raced || x.verb !== 'replace' || x.kind !== 'Ingress') return undefined;
+          raced = true;
+          const theirs = w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!;
+          w.changedElsewhere({ ...theirs, metadata: { ...theirs.metadata, labels: { ...theirs.metadata?.labels, edited: 'by-user' } } } as KubernetesObject);
+          return new KubeApiError(409, 'Conflict', 'Operation cannot be fulfilled on Ingress "shop": the object has been modified', {});
+        },
+      });
+      if (c.gatewayApi) w.ctx.gatewayApi = routeCacheless();
       const pass = createChallengeController(w.ctx).sync(`${NS}/${NAME}`);
       if (c.requeue === 'backoff') await assert.rejects(pass, /serverInternal/);
       else assert.equal((await pass)?.requeueAfterMs, c.requeue);
@@ -312,6 +519,7 @@ describe('Challenge controller', () => {
         assert.equal(rule.http!.paths[0]!.backend.service!.name, service?.metadata?.name);
         assert.equal(ingress.spec!.ingressClassName, 'nginx');
       }
+      c.check?.(w);
     });
   }
 
