@@ -47,6 +47,10 @@ COPY --from=build /src/dist ./dist
 # 65532 is the conventional "nonroot" uid; the Helm chart runs every pod with it and a read-only
 # root filesystem, so nothing here needs to be writable.
 USER 65532:65532
+# glibc gives each thread that allocates its own malloc arena (up to 8 per CPU) and keeps what each
+# once held: libuv's threadpool (key generation and signing) left about 20 MiB of the worker in
+# arenas. Two arenas kept 5 MiB in the same scale run (bench/scale.ts reads this line too).
+ENV MALLOC_ARENA_MAX=2
 # Heap sizing for a controller that holds thousands of objects (bench/scale.ts measures the worker
 # with these flags, read from this line): a 2 MiB young generation semi-space instead of 16 MiB, and
 # an old generation allowed to grow 30% past what the last full GC kept instead of up to 4 times.

@@ -1,5 +1,5 @@
 // The worker as the image runs it: compiled with tsconfig.build.json into .bench/dist, started with
-// the node flags of the Dockerfile's ENTRYPOINT. The scale run and the worker RSS rows measure this
+// the node flags of the Dockerfile's ENTRYPOINT and the environment of its ENV lines. The scale run and the worker RSS rows measure this
 // build, not the TypeScript loaded through tsx.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,20 @@ export function imageNodeFlags(dockerfile = readFileSync(join(REPO, 'Dockerfile'
   const argv = JSON.parse(entrypoint) as string[];
   if (argv[0] !== 'node' || argv.at(-1) !== 'dist/bin/certgate.js') throw new Error(`unexpected ENTRYPOINT ${entrypoint}`);
   return argv.slice(1, -1);
+}
+
+/** The ENV settings of the Dockerfile's last stage, the image that runs (e.g. MALLOC_ARENA_MAX): KEY=VALUE lines. */
+export function imageEnv(dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8')): Record<string, string> {
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, settings] of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const setting of settings.trim().split(/\s+/)) {
+      const eq = setting.indexOf('=');
+      if (eq <= 0) throw new Error(`ENV ${settings}: only the KEY=VALUE form is read here`);
+      env[setting.slice(0, eq)] = setting.slice(eq + 1);
+    }
+  }
+  return env;
 }
 
 /** node's arguments up to the certgate verb: the image's flags, then the compiled entry point. */

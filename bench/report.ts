@@ -44,6 +44,36 @@ export function procMemory(pid: number): { rssBytes: number; peakRssBytes: numbe
   return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
 }
 
+/**
+ * Where a process's resident memory lies, from /proc/PID/smaps (Linux), in bytes: files (code and
+ * libraries), malloc's main heap ([heap]), glibc's per-thread malloc arenas (anonymous 64 MiB
+ * reservations, an rw part followed by its ---p rest) and the other anonymous memory (V8's heap
+ * pages and code, thread stacks, large malloc blocks mapped on their own).
+ */
+export function procMemoryParts(pid: number): { files: number; mallocHeap: number; mallocArenas: number; otherAnon: number } {
+  const parts = { files: 0, mallocHeap: 0, mallocArenas: 0, otherAnon: 0 };
+  const ARENA = 64 * MiB;
+  let prev: { end: number; rw: boolean; start: number; rss: number; anon: boolean } | undefined;
+  for (const block of readFileSync(`/proc/${pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+[ \t]*(.*)$/m.exec(block);
+    if (!head) continue;
+    const [start, end] = [parseInt(head[1], 16), parseInt(head[2], 16)];
+    const rss = Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0) * 1024;
+    const path = head[4].trim();
+    const anon = path === '' || path.startsWith('[anon');
+    if (path.startsWith('/')) parts.files += rss;
+    else if (path === '[heap]') parts.mallocHeap += rss;
+    else if (anon) parts.otherAnon += rss;
+    // An arena's rw part is followed by its ---p remainder, together 64 MiB from a 64 MiB boundary.
+    if (anon && head[3] === '---p' && prev?.anon && prev.rw && prev.end === start && prev.start % ARENA === 0 && end - prev.start === ARENA) {
+      parts.otherAnon -= prev.rss;
+      parts.mallocArenas += prev.rss;
+    }
+    prev = { start, end, rss, anon, rw: head[3].startsWith('rw') };
+  }
+  return parts;
+}
+
 /** Value of an unlabelled sample in Prometheus text exposition. */
 export function metricValue(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'm').exec(text);

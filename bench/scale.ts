@@ -1,11 +1,14 @@
 // Scale run (minutes; not part of `make test` or the default `make bench`): N Certificates on a CA
 // Issuer (ECDSA) beside M unrelated Secrets of about 8 KiB, with the worker compiled as the image
 // runs it and the embedded API server each in its own process.
-//   npx tsx bench/scale.ts [--certificates 10000] [--secrets 30000] [--secret-bytes 6144] [--late-after 1000] [--timeout-min 30] [--no-build]
+//   npx tsx bench/scale.ts [--certificates 10000] [--secrets 30000] [--secret-bytes 6144] [--late-after 1000] [--timeout-min 30]
+//                          [--after-ready-s 60] [--no-build]
 // Prints: time from worker start until every Certificate is Ready; how long a Certificate applied
 // while the others are in flight took to become Ready; the worker's RSS over time (sampled from
-// /proc) and the API server's; the worker's API requests per Certificate.
+// /proc) and the API server's, every 5 s for --after-ready-s once all are Ready (flat or not), and
+// where the worker's RSS lies at the end (V8 heap from its /metrics, malloc and code from smaps).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +20,8 @@ import { Resources } from '../api/resources.ts';
 import type { Certificate } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
-import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, REPO } from './compiled-worker.ts';
-import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory } from './report.ts';
+import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, imageEnv, REPO } from './compiled-worker.ts';
+import { fmt, inParallel, machineLine, markdownTable, metricValue, MiB, procMemory, procMemoryParts } from './report.ts';
 
 export interface ScaleOptions {
   certificates?: number;
@@ -28,6 +31,8 @@ export interface ScaleOptions {
   lateAfter?: number;
   build?: boolean;
   timeoutMs?: number;
+  /** How long RSS is sampled once all are Ready (default 60 s). */
+  afterReadyMs?: number;
 }
 
 const NS = 'bench-scale';
@@ -80,6 +85,15 @@ function procCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** A loopback port free right now (for the worker's /metrics, read at the end). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 const certificate = (name: string): Certificate => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'Certificate',
@@ -94,6 +108,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
   const secretBytes = opts.secretBytes ?? 6 * 1024; // base64: about 8 KiB stored
   const lateAfter = opts.lateAfter ?? Math.max(1, Math.floor(certificates / 10));
   const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+  const afterReadyMs = Math.max(10_000, opts.afterReadyMs ?? 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'certgate-scale-'));
   let api: ReturnType<typeof startChild> | undefined;
   let worker: ReturnType<typeof startChild> | undefined;
@@ -155,20 +170,24 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     progress('starting the compiled worker');
     // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker alone.
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    worker = startChild([
-      ...nodeArgs,
-      ...COMPILED_CERTGATE_ARGS,
-      'worker',
-      '--kubeconfig',
-      kubeconfig,
-      '--no-leader-elect',
-      '--metrics-listen',
-      '127.0.0.1:0',
-      '--health-listen',
-      '127.0.0.1:0',
-      '--namespace',
-      NS,
-    ]);
+    const metricsPort = await freePort();
+    worker = startChild(
+      [
+        ...nodeArgs,
+        ...COMPILED_CERTGATE_ARGS,
+        'worker',
+        '--kubeconfig',
+        kubeconfig,
+        '--no-leader-elect',
+        '--metrics-listen',
+        `127.0.0.1:${metricsPort}`,
+        '--health-listen',
+        '127.0.0.1:0',
+        '--namespace',
+        NS,
+      ],
+      imageEnv(),
+    );
     const t0 = performance.now();
     const apiCpuBefore = procCpuMs(api.child.pid!);
     const samples: Array<{ s: number; ready: number; workerRss: number; apiRss: number }> = [];
@@ -212,10 +231,18 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
     const cpuPerReady = (pid: number, before: number) => fmt((procCpuMs(pid) - before) / Math.max(1, readyCount), 1);
     const workerCpu = cpuPerReady(worker.child.pid!, 0);
     const apiCpu = cpuPerReady(api.child.pid!, apiCpuBefore);
-    progress(`${ready.size}/${total} Ready after ${fmt(allReadyS)} s; settling`);
-    await new Promise((r) => setTimeout(r, 10_000));
+    progress(`${ready.size}/${total} Ready after ${fmt(allReadyS)} s; sampling RSS for ${afterReadyMs / 1000} s`);
+    // RSS every 5 s once all are Ready: "flat over time" is read from these.
+    const afterReady: Array<{ s: number; rss: number }> = [];
+    for (let s = 5; s * 1000 <= afterReadyMs; s += 5) {
+      await new Promise((r) => setTimeout(r, 5000));
+      afterReady.push({ s, rss: procMemory(worker.child.pid!).rssBytes });
+    }
+    const rssAt = (s: number) => afterReady.find((x) => x.s === s)!.rss;
     const workerAfter = procMemory(worker.child.pid!);
     const apiAfter = procMemory(api.child.pid!);
+    const parts = procMemoryParts(worker.child.pid!);
+    const workerMetrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
     await cache.stop();
 
     const mib = (b: number) => fmt(b / MiB, 0);
@@ -234,7 +261,12 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
       ],
       ['worker CPU (user + system) per Ready Certificate, from its start, ms', workerCpu, ''],
       ['embedded API server CPU per Ready Certificate over the same time, ms', apiCpu, ''],
-      ['worker (compiled) RSS 10 s after all Ready, MiB', mib(workerAfter.rssBytes), 'under 200'],
+      ['worker (compiled) RSS 10 s after all Ready, MiB', mib(rssAt(10)), 'under 200'],
+      [
+        `worker RSS ${afterReady.at(-1)!.s} s after all Ready, MiB (lowest / highest sample after the first 10 s)`,
+        `${mib(workerAfter.rssBytes)} (${mib(Math.min(...afterReady.slice(1).map((x) => x.rss)))} / ${mib(Math.max(...afterReady.slice(1).map((x) => x.rss)))})`,
+        'flat',
+      ],
       ['worker (compiled) peak RSS, MiB', mib(workerAfter.peakRssBytes), ''],
       [`embedded API server RSS with the seeded objects, before the worker, MiB`, mib(apiSeeded.rssBytes), ''],
       ['embedded API server peak RSS, MiB', mib(apiAfter.peakRssBytes), 'under 1536'],
@@ -251,6 +283,13 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
       'Over time (s since the worker started: Certificates Ready, worker RSS MiB, API server RSS MiB): ' +
         timeline.map((s) => `${fmt(s.s, 0)} s: ${s.ready}, ${mib(s.workerRss)}, ${mib(s.apiRss)}`).join('; ') +
         '.',
+      '',
+      'Worker RSS after all Ready (s: MiB): ' + afterReady.map((x) => `${x.s}: ${mib(x.rss)}`).join(', ') + '.',
+      '',
+      `Where the worker's ${mib(workerAfter.rssBytes)} MiB lie at the end: V8 heap ${mib(metricValue(workerMetrics, 'nodejs_heap_size_total_bytes'))} ` +
+        `(used ${mib(metricValue(workerMetrics, 'nodejs_heap_size_used_bytes'))}), external ${mib(metricValue(workerMetrics, 'nodejs_external_memory_bytes'))}; ` +
+        `from smaps: files ${mib(parts.files)}, malloc [heap] ${mib(parts.mallocHeap)}, malloc arenas ${mib(parts.mallocArenas)}, ` +
+        `other anonymous (V8 pages, stacks, large blocks) ${mib(parts.otherAnon)}.`,
     ].join('\n');
   } finally {
     await stop(worker?.child);
@@ -267,6 +306,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       'secret-bytes': { type: 'string' },
       'late-after': { type: 'string' },
       'timeout-min': { type: 'string' },
+      'after-ready-s': { type: 'string' },
       'no-build': { type: 'boolean' },
     },
   });
@@ -277,6 +317,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     secretBytes: num(values['secret-bytes']),
     lateAfter: num(values['late-after']),
     timeoutMs: values['timeout-min'] ? Number(values['timeout-min']) * 60_000 : undefined,
+    afterReadyMs: values['after-ready-s'] ? Number(values['after-ready-s']) * 1000 : undefined,
     build: !values['no-build'],
   });
   console.log(`${markdown}\n\n${machineLine()}`);

@@ -11,7 +11,7 @@ import type { Certificate, Issuer } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig } from '../lib/kube/client.ts';
 import { createCsr, generatePrivateKey, signCertificate } from '../lib/pki/index.ts';
 import { startApiServer, type EmbeddedApiServer } from '../test/apiserver/index.ts';
-import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, imageNodeFlags, REPO } from './compiled-worker.ts';
+import { buildCompiledWorker, COMPILED_CERTGATE_ARGS, imageEnv, imageNodeFlags, REPO } from './compiled-worker.ts';
 import { fmt, inParallel, machineLine, markdownTable, MiB, procMemory, ratio } from './report.ts';
 
 export interface WorkerRssOptions {
@@ -67,7 +67,11 @@ function startWorker(api: EmbeddedApiServer, loader: string[]): { child: ChildPr
     '--health-listen',
     '127.0.0.1:0',
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CERTGATE_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...imageEnv(), CERTGATE_LOG_LEVEL: 'warn' },
+  });
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-4000));
   child.stdout!.on('data', keep);

@@ -19,15 +19,36 @@ export function cacheIndex<T extends KubernetesObject>(cache: WatchedCache<T>, n
   const existing = byName.get(name);
   if (existing) return existing;
 
-  const buckets = new Map<string, Map<string, T>>();
-  const keysByObject = new Map<string, string[]>();
+  // key -> the one object with that key (most keys name one object: a Map for each would cost
+  // about 200 bytes per cached object), or a Map id -> object once several share it
+  const buckets = new Map<string, T | Map<string, T>>();
+  // id -> its one key, or its keys
+  const keysByObject = new Map<string, string | string[]>();
+  const removeFromBucket = (k: string, id: string) => {
+    const bucket = buckets.get(k);
+    if (bucket instanceof Map) {
+      bucket.delete(id);
+      if (bucket.size === 1) buckets.set(k, bucket.values().next().value!);
+    } else if (bucket && objectKey(bucket) === id) buckets.delete(k);
+  };
+  const addToBucket = (k: string, id: string, obj: T) => {
+    const bucket = buckets.get(k);
+    if (bucket instanceof Map) bucket.set(id, obj);
+    else if (bucket && objectKey(bucket) !== id)
+      buckets.set(
+        k,
+        new Map([
+          [objectKey(bucket), bucket],
+          [id, obj],
+        ]),
+      );
+    else buckets.set(k, obj);
+  };
   const remove = (obj: T) => {
     const id = objectKey(obj);
-    for (const k of keysByObject.get(id) ?? []) {
-      const bucket = buckets.get(k);
-      bucket?.delete(id);
-      if (bucket?.size === 0) buckets.delete(k);
-    }
+    const keys = keysByObject.get(id);
+    if (keys === undefined) return;
+    for (const k of typeof keys === 'string' ? [keys] : keys) removeFromBucket(k, id);
     keysByObject.delete(id);
   };
   const put = (obj: T) => {
@@ -35,18 +56,19 @@ export function cacheIndex<T extends KubernetesObject>(cache: WatchedCache<T>, n
     const id = objectKey(obj);
     const keys = [...new Set(keysOf(obj))];
     if (keys.length === 0) return;
-    keysByObject.set(id, keys);
-    for (const k of keys) {
-      let bucket = buckets.get(k);
-      if (!bucket) buckets.set(k, (bucket = new Map()));
-      bucket.set(id, obj);
-    }
+    keysByObject.set(id, keys.length === 1 ? keys[0] : keys);
+    for (const k of keys) addToBucket(k, id, obj);
   };
   cache.on('add', put);
   cache.on('update', put);
   cache.on('delete', remove);
   for (const obj of cache.list()) put(obj);
-  const index: CacheIndex<T> = { get: (key) => [...(buckets.get(key)?.values() ?? [])] };
+  const index: CacheIndex<T> = {
+    get: (key) => {
+      const bucket = buckets.get(key);
+      return bucket instanceof Map ? [...bucket.values()] : bucket ? [bucket] : [];
+    },
+  };
   byName.set(name, index);
   return index;
 }

@@ -127,6 +127,22 @@ test('an API server restart on the same port (same state) is survived: objects c
   }
 });
 
+test('cached objects leave out managedFields, and a write made from a cached copy keeps them on the server', async () => {
+  await client.create(ConfigMaps, labelled('trim', 'owned', 'v1'));
+  const { cache } = await startCache('trim');
+  try {
+    const cached = cache.get('owned', NS)!;
+    assert.equal(cached.metadata?.managedFields, undefined, 'not cached');
+    assert.deepEqual(Object.keys(cached.metadata!).sort(), ['creationTimestamp', 'labels', 'name', 'namespace', 'resourceVersion', 'uid']);
+    const written = await client.replace(ConfigMaps, { ...cached, data: { value: 'v2' } } as KubernetesObject);
+    assert.equal((written as { data?: { value?: string } }).data?.value, 'v2');
+    const onServer = await client.get(ConfigMaps, NS, 'owned');
+    assert.ok(onServer?.metadata?.managedFields?.length, "the server's field ownership survives a PUT without it");
+  } finally {
+    await cache.stop();
+  }
+});
+
 test('start() resolves only once the first list succeeded, retrying while the API server is away', async () => {
   const port = Number(new URL(server.url).port);
   await client.create(ConfigMaps, labelled('late', 'there-before', 'v1'));

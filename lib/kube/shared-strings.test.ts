@@ -1,20 +1,34 @@
-// StringPool: the caches' one copy of each long string.
+// StringPool: the caches' one copy of each repeated string.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StringPool } from './shared-strings.ts';
 
 const long = (c: string) => c.repeat(600);
 
-test('shareIn leaves objects as they were and pools each long text once, short ones not at all', () => {
+test('shareIn leaves objects as they were and pools each text once, long and short', () => {
   const pool = new StringPool();
   const ca = long('C');
-  const secret = { metadata: { name: 'a', annotations: { note: 'short' } }, data: { 'tls.crt': long('L'), 'ca.crt': ca.slice() } };
-  const request = { status: { certificate: long('L'), ca: `${ca}`, conditions: [{ type: 'Ready', message: long('M') }] } };
+  const secret = { metadata: { name: 'a', namespace: 'ns', annotations: { note: 'short' } }, data: { 'tls.crt': long('L'), 'ca.crt': ca.slice() } };
+  const request = {
+    metadata: { name: 'b', namespace: 'ns'.slice() },
+    status: { certificate: long('L'), ca: `${ca}`, conditions: [{ type: 'Ready', message: long('M') }] },
+  };
   const copies = structuredClone({ secret, request });
   pool.shareIn(secret);
   pool.shareIn(request);
   assert.deepEqual({ secret, request }, copies, 'every value is unchanged');
-  assert.equal(pool.size, 3, 'the certificate, the CA and the message: each once, though the first two came twice; "short" and "a" not');
+  assert.equal(pool.size, 8, 'the certificate, the CA and the message, "a", "b", "ns", "short", "Ready": each once, though some came twice');
+});
+
+test('long and short texts have their own limits: short ones cannot push a certificate out', () => {
+  const pool = new StringPool(1, 2);
+  pool.share(long('L'));
+  for (const word of ['a', 'b', 'c']) pool.share(word);
+  assert.ok(pool.has(long('L')), 'the long text stays');
+  assert.deepEqual(
+    ['a', 'b', 'c'].map((w) => pool.has(w)),
+    [false, true, true],
+  );
 });
 
 test('StringPool forgets the least recently shared text beyond its limit', () => {

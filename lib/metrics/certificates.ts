@@ -1,15 +1,43 @@
 // cert-manager's Certificate metrics, same names and labels so existing dashboards and alerts work,
 // plus certgate's own: why a Certificate is not Ready, and issuances by outcome.
 // Each Certificate's series are removed when it is deleted (or its issuer labels change), and all of
-// them when the worker stops leading.
-import { Counter, Gauge, type Registry } from 'prom-client';
+// them when the worker stops leading. The series are made at each scrape from what was observed.
+import { Counter, Gauge, type GaugeConfiguration, type LabelValues, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { Certificate } from '../../api/types.generated.ts';
-import { semanticallyEqual } from '../semantic-equal.ts';
 
 const CERT_LABELS = ['name', 'namespace', 'issuer_name', 'issuer_kind', 'issuer_group'] as const;
 const READY_CONDITIONS = ['True', 'False', 'Unknown'] as const;
 
-type CertLabels = Record<(typeof CERT_LABELS)[number], string>;
+type CertLabel = (typeof CERT_LABELS)[number];
+type CertLabels = Record<CertLabel, string>;
+
+/** What the series of one Certificate say, kept between scrapes instead of the series themselves. */
+interface Observed {
+  labels: CertLabels;
+  notAfterSeconds: number;
+  renewalSeconds: number;
+  ready: (typeof READY_CONDITIONS)[number];
+  /** The Ready condition's reason while it is not True. */
+  notReadyReason?: string;
+}
+
+/**
+ * A gauge whose series are made at each scrape from `series()`: prom-client's own gauges keep every
+ * series (its labels, a key of all label values and a value, about 200 bytes) between scrapes, which
+ * is more than a kilobyte per Certificate for these six.
+ */
+class ScrapedGauge<T extends string> extends Gauge<T> {
+  constructor(
+    config: GaugeConfiguration<T>,
+    private readonly series: () => Array<MetricValue<T>>,
+  ) {
+    super(config);
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    return { ...(await super.get()), values: this.series() };
+  }
+}
 
 export interface CertificateMetrics {
   /** Sets every series of the Certificate from its status. */
@@ -21,90 +49,62 @@ export interface CertificateMetrics {
 }
 
 export function registerCertificateMetrics(registry: Registry): CertificateMetrics {
-  const expiration = new Gauge({
-    name: 'certmanager_certificate_expiration_timestamp_seconds',
-    help: 'The timestamp after which the certificate expires, expressed in Unix Epoch Time.',
-    labelNames: CERT_LABELS,
-    registers: [registry],
-  });
-  const notAfter = new Gauge({
-    name: 'certmanager_certificate_not_after_timestamp_seconds',
-    help: 'The timestamp after which the certificate is invalid, expressed as a Unix Epoch Time.',
-    labelNames: CERT_LABELS,
-    registers: [registry],
-  });
-  const renewal = new Gauge({
-    name: 'certmanager_certificate_renewal_timestamp_seconds',
-    help: 'The timestamp after which the certificate should be renewed, expressed in Unix Epoch Time.',
-    labelNames: CERT_LABELS,
-    registers: [registry],
-  });
-  const ready = new Gauge({
-    name: 'certmanager_certificate_ready_status',
-    help: 'The ready status of the certificate.',
-    labelNames: [...CERT_LABELS, 'condition'],
-    registers: [registry],
-  });
-  const notReady = new Gauge({
-    name: 'certgate_certificate_not_ready',
-    help: '1 for each Certificate whose Ready condition is not True, with the reason of that condition (Unknown when it has none).',
-    labelNames: [...CERT_LABELS, 'reason'],
-    registers: [registry],
-  });
-  const known = new Map<string, CertLabels>();
-  const notReadyReasons = new Map<string, string>();
+  const observed = new Map<string, Observed>(); // "namespace/name" ->
+  const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[], series: (o: Observed) => Array<MetricValue<T>>) =>
+    new ScrapedGauge<T>({ name, help, labelNames, registers: [registry] }, () => [...observed.values()].flatMap(series));
+  const each = (value: (o: Observed) => number) => (o: Observed) => [{ labels: o.labels as LabelValues<CertLabel>, value: value(o) }];
+  gauge(
+    'certmanager_certificate_expiration_timestamp_seconds',
+    'The timestamp after which the certificate expires, expressed in Unix Epoch Time.',
+    CERT_LABELS,
+    each((o) => o.notAfterSeconds),
+  );
+  gauge(
+    'certmanager_certificate_not_after_timestamp_seconds',
+    'The timestamp after which the certificate is invalid, expressed as a Unix Epoch Time.',
+    CERT_LABELS,
+    each((o) => o.notAfterSeconds),
+  );
+  gauge(
+    'certmanager_certificate_renewal_timestamp_seconds',
+    'The timestamp after which the certificate should be renewed, expressed in Unix Epoch Time.',
+    CERT_LABELS,
+    each((o) => o.renewalSeconds),
+  );
+  gauge('certmanager_certificate_ready_status', 'The ready status of the certificate.', [...CERT_LABELS, 'condition'], (o) =>
+    READY_CONDITIONS.map((condition) => ({ labels: { ...o.labels, condition }, value: condition === o.ready ? 1 : 0 })),
+  );
+  gauge(
+    'certgate_certificate_not_ready',
+    '1 for each Certificate whose Ready condition is not True, with the reason of that condition (Unknown when it has none).',
+    [...CERT_LABELS, 'reason'],
+    (o) => (o.notReadyReason === undefined ? [] : [{ labels: { ...o.labels, reason: o.notReadyReason }, value: 1 }]),
+  );
 
-  function remove(labels: CertLabels): void {
-    expiration.remove(labels);
-    notAfter.remove(labels);
-    renewal.remove(labels);
-    for (const condition of READY_CONDITIONS) ready.remove({ ...labels, condition });
-    const id = `${labels.namespace}/${labels.name}`;
-    const reason = notReadyReasons.get(id);
-    if (reason !== undefined) notReady.remove({ ...labels, reason });
-    notReadyReasons.delete(id);
-  }
-
+  const seconds = (iso?: string) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
   return {
     observe(cert) {
-      const labels: CertLabels = {
-        name: cert.metadata.name ?? '',
-        namespace: cert.metadata.namespace ?? '',
-        issuer_name: cert.spec.issuerRef.name,
-        issuer_kind: cert.spec.issuerRef.kind || 'Issuer',
-        issuer_group: cert.spec.issuerRef.group || 'cert-manager.io',
-      };
-      const id = `${labels.namespace}/${labels.name}`;
-      const prior = known.get(id);
-      if (prior && !semanticallyEqual(prior, labels)) remove(prior);
-      known.set(id, labels);
-      const seconds = (iso?: string) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
-      expiration.set(labels, seconds(cert.status?.notAfter));
-      notAfter.set(labels, seconds(cert.status?.notAfter));
-      renewal.set(labels, seconds(cert.status?.renewalTime));
       const readyCondition = cert.status?.conditions?.find((c) => c.type === 'Ready');
-      const status = readyCondition?.status ?? 'Unknown';
-      for (const condition of READY_CONDITIONS) ready.set({ ...labels, condition }, condition === status ? 1 : 0);
-      const priorReason = notReadyReasons.get(id);
-      const reason = status === 'True' ? undefined : readyCondition?.reason || 'Unknown';
-      if (priorReason !== undefined && priorReason !== reason) notReady.remove({ ...labels, reason: priorReason });
-      if (reason === undefined) notReadyReasons.delete(id);
-      else {
-        notReady.set({ ...labels, reason }, 1);
-        notReadyReasons.set(id, reason);
-      }
+      const ready = readyCondition?.status === 'True' || readyCondition?.status === 'False' ? readyCondition.status : 'Unknown';
+      observed.set(`${cert.metadata.namespace ?? ''}/${cert.metadata.name ?? ''}`, {
+        labels: {
+          name: cert.metadata.name ?? '',
+          namespace: cert.metadata.namespace ?? '',
+          issuer_name: cert.spec.issuerRef.name,
+          issuer_kind: cert.spec.issuerRef.kind || 'Issuer',
+          issuer_group: cert.spec.issuerRef.group || 'cert-manager.io',
+        },
+        notAfterSeconds: seconds(cert.status?.notAfter),
+        renewalSeconds: seconds(cert.status?.renewalTime),
+        ready,
+        notReadyReason: ready === 'True' ? undefined : readyCondition?.reason || 'Unknown',
+      });
     },
     forget(namespace, name) {
-      const id = `${namespace}/${name}`;
-      const prior = known.get(id);
-      if (!prior) return;
-      remove(prior);
-      known.delete(id);
+      observed.delete(`${namespace}/${name}`);
     },
     forgetAll() {
-      for (const gauge of [expiration, notAfter, renewal, ready, notReady]) gauge.reset();
-      known.clear();
-      notReadyReasons.clear();
+      observed.clear();
     },
   };
 }

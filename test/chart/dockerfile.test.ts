@@ -9,7 +9,7 @@ import { repoRoot } from '../../scripts/render-manifests.ts';
 import { runCommand } from '../run-command.ts';
 import { renderObjects, podTemplates } from './render.ts';
 import { contextCopies, materializeCopySet, readDockerignore, runtimePackageImports, stages } from './docker-context.ts';
-import { imageNodeFlags } from '../../bench/compiled-worker.ts';
+import { imageEnv, imageNodeFlags } from '../../bench/compiled-worker.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const dockerignore = readDockerignore(repoRoot);
@@ -130,6 +130,7 @@ test('Dockerfile: runs as the uid the chart expects, with certgate as the entry 
     ['--max-semi-space-size=2', '--heap-growing-percent=30'],
     'the benches start the compiled worker with these flags',
   );
+  assert.deepEqual(imageEnv(dockerfile), { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' }, '... and this environment');
   // tsc -p tsconfig.build.json compiles bin/certgate.ts to dist/bin/certgate.js.
   assert.ok(existsSync(join(repoRoot, 'bin/certgate.ts')), 'bin/certgate.ts is the entry point the image runs');
   for (const pod of podTemplates(renderObjects())) {
