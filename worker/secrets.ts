@@ -134,8 +134,8 @@ export async function deleteSecret(ctx: Pick<WorkerContext, 'caches' | 'client'>
 // Parsing a PEM key costs about a millisecond; the controllers of an issuance read the same key
 // Secret on every pass: parsed once per `data` object (the cache replaces it with each version),
 // for the most recently read Secrets only (a KeyObject per cached Secret would hold about 2 KiB of
-// native memory for every Certificate).
-const parsedKeys = new RecentValues<object, KeyObject | Error>(1024);
+// native memory for every Certificate; 256 is many times the issuances in flight).
+const parsedKeys = new RecentValues<object, KeyObject | Error>(256);
 
 /** The private key in the Secret's tls.key, parsed; undefined when absent. Throws InvalidKeyError when unreadable. */
 export function privateKeyOf(secret: V1Secret | undefined): KeyObject | undefined {

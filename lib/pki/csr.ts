@@ -97,7 +97,8 @@ interface CsrContent extends Omit<ParsedCsr, 'publicKey'> {
 // Each new request's CSR has several readers (the request manager's match and key check, the CA
 // issuer's signing, the ACME Order's names), and an asn1js parse costs milliseconds: one read per
 // CSR text, shared, seeded by createCsr with the object it built. A refusal is remembered too.
-const recentCsrs = new RecentValues<string, CsrContent | Error>(1024);
+// 256: many times the requests in flight; each holds its CSR text and a parsed key.
+const recentCsrs = new RecentValues<string, CsrContent | Error>(256);
 
 /** What a PEM CSR (or base64 of PEM, as in CertificateRequest spec.request) says, its signature not checked; an Error when it does not parse. */
 export function readCsr(input: string): CsrContent | Error {

@@ -75,7 +75,8 @@ function exportPem(key: KeyObject, encoding: KeyEncoding): string {
 // Node's PEM decoding costs about a millisecond a key (OpenSSL 3 tries its decoders in turn), and
 // the key manager, request manager, trigger, readiness and Secret writer each parse the same key:
 // recent keys by the SHA-256 of their PEM (so no PEM text is held here; a KeyObject is immutable).
-const recentKeys = new RecentValues<string, KeyObject>(1024);
+// 256: many times the keys of the issuances in flight, each holding native memory.
+const recentKeys = new RecentValues<string, KeyObject>(256);
 
 /** Parses a PEM private key (PKCS1, SEC1 or PKCS8). Throws InvalidKeyError with a readable message. */
 export function parsePrivateKeyPem(pem: string | Buffer): KeyObject {

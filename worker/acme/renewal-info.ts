@@ -128,9 +128,9 @@ function announce(ctx: AcmeContext, cert: Certificate, known: CertificateRenewal
 
 // The leaf of a Secret's tls.crt, parsed once per version of the Secret (the cache replaces `data`
 // with each version, and every pass of this controller would otherwise parse it again), for the
-// 1,024 most recently read: a parsed certificate holds native memory, and one per cached Secret
+// 256 most recently read: a parsed certificate holds native memory, and one per cached Secret
 // added up with thousands of Certificates.
-const leaves = new RecentValues<object, X509Certificate | undefined>(1024);
+const leaves = new RecentValues<object, X509Certificate | undefined>(256);
 
 function storedLeaf(secret: V1Secret | undefined): X509Certificate | undefined {
   const data = secret?.data;

@@ -110,8 +110,9 @@ interface ParsedPair {
 // Parsing a certificate and key costs milliseconds, and the trigger and readiness controllers
 // evaluate the same Secret on every pass: memoised per `data` object (the cache replaces it with
 // each new version of the Secret) for the most recently evaluated Secrets only: a parsed pair per
-// cached Secret would hold about 8 KiB of native memory for every Certificate.
-const parsedPairs = new RecentValues<object, ParsedPair>(1024);
+// cached Secret would hold about 8 KiB of native memory for every Certificate. 256: many times the
+// Secrets of the issuances in flight (--max-concurrent-issuances, 16 by default).
+const parsedPairs = new RecentValues<object, ParsedPair>(256);
 
 function parsePair(data: object, certPem: string, keyPem: string): ParsedPair {
   return parsedPairs.get(data, () => {
