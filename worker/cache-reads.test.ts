@@ -58,6 +58,22 @@ describe('createFreshReader', () => {
     assert.equal(gets, 0);
   });
 
+  it("tells the watch's echo of our own write (no news: onWrite's listeners had it) from anything newer", async () => {
+    const { cache, emit } = handCache([obj('o', {}, '5')]);
+    const reader = createFreshReader(cache, async () => undefined);
+    const echoes: boolean[] = [];
+    cache.on('update', (o: Obj) => echoes.push(reader.isEcho(o)));
+    cache.on('update', (o: Obj) => echoes.push(reader.isEcho(o))); // every handler of the event hears the same
+    reader.wrote(obj('o', {}, '6'));
+    reader.wrote(obj('o', {}, '8'));
+    emit('update', obj('o', {}, '6')); // an older write of ours: news for whoever has not seen 8 yet
+    emit('update', obj('o', {}, '8'));
+    await Promise.resolve();
+    emit('update', obj('o', {}, '8')); // the same version again later (a relist) counts as news
+    emit('update', obj('o', {}, '9'));
+    assert.deepEqual(echoes, [false, false, true, true, false, false, false, false]);
+  });
+
   it('lets a later version in the cache clear an outstanding write (watch relisted past it)', async () => {
     const { cache, emit } = handCache([obj('o', {}, '5')]);
     let gets = 0;

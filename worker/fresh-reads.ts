@@ -21,6 +21,11 @@ export interface FreshReader<T extends KubernetesObject> {
   onWrite(listener: (obj: T) => void): void;
   /** Calls onWrite's listeners for obj as it is: its pipeline moved without a write of it (an object it owns was created). */
   notify(obj: T): void;
+  /**
+   * Whether a watch event brings back exactly the version our last write of the object answered:
+   * onWrite's listeners had it then, so it is no news (a cache handler may skip it).
+   */
+  isEcho(obj: T): boolean;
   /** Read live whatever the cache holds (a decision that must not repeat, e.g. creating an ACME order). */
   live(namespace: string, name: string): Promise<T | undefined>;
 }
@@ -44,14 +49,26 @@ export function createFreshReader<T extends KubernetesObject>(
   // key -> the server's answer to our latest write that the cache has not shown yet
   const outstanding = new Map<string, T>();
   const listeners: Array<(obj: T) => void> = [];
+  // key -> the resourceVersion of our latest write, until the cache shows it (isEcho)
+  const announced = new Map<string, string>();
   const caughtUp = (obj: T) => {
     const key = keyOf(obj.metadata?.namespace, obj.metadata?.name);
     const pending = outstanding.get(key);
     if (pending && atOrAfter(obj.metadata?.resourceVersion, pending.metadata!.resourceVersion!)) outstanding.delete(key);
+    const written = announced.get(key);
+    // Forgotten once every handler of this event asked isEcho (they run in the same turn).
+    if (written !== undefined && atOrAfter(obj.metadata?.resourceVersion, written))
+      queueMicrotask(() => {
+        if (announced.get(key) === written) announced.delete(key);
+      });
   };
   cache.on('add', caughtUp);
   cache.on('update', caughtUp);
-  cache.on('delete', (obj: T) => outstanding.delete(keyOf(obj.metadata?.namespace, obj.metadata?.name)));
+  cache.on('delete', (obj: T) => {
+    const key = keyOf(obj.metadata?.namespace, obj.metadata?.name);
+    outstanding.delete(key);
+    announced.delete(key);
+  });
   const notify = (obj: T) => {
     for (const listener of listeners) listener(obj);
   };
@@ -69,8 +86,14 @@ export function createFreshReader<T extends KubernetesObject>(
     },
     wrote(obj) {
       if (!obj?.metadata?.resourceVersion) return;
-      outstanding.set(keyOf(obj.metadata.namespace, obj.metadata.name), obj);
+      const key = keyOf(obj.metadata.namespace, obj.metadata.name);
+      outstanding.set(key, obj);
+      announced.set(key, obj.metadata.resourceVersion);
       notify(obj);
+    },
+    isEcho: (obj) => {
+      const rv = obj.metadata?.resourceVersion;
+      return rv !== undefined && announced.get(keyOf(obj.metadata?.namespace, obj.metadata?.name)) === rv;
     },
     onWrite: (listener) => void listeners.push(listener),
     notify,

@@ -98,9 +98,14 @@ const priorityOf = (c: Certificate): Priority => (isIssuing(c) ? Priority.High :
 export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController, opts: { requests?: boolean } = {}): void {
   const certs = ctx.caches.certificates;
   const bySecret = certificatesBySecret(ctx);
-  for (const verb of ['add', 'update', 'delete'] as const) certs.on(verb, (c: Certificate) => ctrl.enqueue(c, priorityOf(c)));
-  // Our own status write is the news the next controller waits for: queue it now, not when the watch returns it.
-  certificateReader(ctx).onWrite((c) => ctrl.enqueue(c, priorityOf(c)));
+  // Our own status write is the news the next controller waits for: queue it now, not when the
+  // watch returns it (that echo is then no news).
+  const certificates = certificateReader(ctx);
+  certificates.onWrite((c) => ctrl.enqueue(c, priorityOf(c)));
+  for (const verb of ['add', 'update', 'delete'] as const)
+    certs.on(verb, (c: Certificate) => {
+      if (verb !== 'update' || !certificates.isEcho(c)) ctrl.enqueue(c, priorityOf(c));
+    });
   const fromSecret = (s: V1Secret) => {
     const ns = s.metadata?.namespace;
     if (!ns) return;
@@ -116,8 +121,12 @@ export function watchCertificateInputs(ctx: WorkerContext, ctrl: QueueController
       const owner = controllerOwner(cr, 'Certificate');
       if (owner && cr.metadata.namespace) ctrl.queue.add(`${cr.metadata.namespace}/${owner}`, Priority.High);
     };
-    for (const verb of ['add', 'update', 'delete'] as const) ctx.caches.certificateRequests.on(verb, fromRequest);
-    requestReader(ctx).onWrite(fromRequest);
+    const requests = requestReader(ctx);
+    for (const verb of ['add', 'update', 'delete'] as const)
+      ctx.caches.certificateRequests.on(verb, (cr: CertificateRequest) => {
+        if (verb === 'delete' || !requests.isEcho(cr)) fromRequest(cr);
+      });
+    requests.onWrite(fromRequest);
   }
 }
 
