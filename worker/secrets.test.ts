@@ -66,6 +66,16 @@ describe('readSecret', () => {
     assert.equal(f.gets(), 0);
   });
 
+  it('a GET sent before our write does not replace it when it answers after', async () => {
+    const server = new Map([['web-tls', secret('web-tls', '4')]]);
+    const f = fixture(server);
+    const slowGet = readSecret(f.ctx, 'ns', 'web-tls');
+    rememberWrittenSecret(f.ctx, secret('web-tls', '5'));
+    assert.equal((await slowGet)?.metadata?.resourceVersion, '4', 'the GET answers what it read');
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls', { since: Infinity }))?.metadata?.resourceVersion, '5', 'our write stands');
+    assert.equal(f.gets(), 1);
+  });
+
   it('the cache wins over our write when its event came first and a newer one with it', async () => {
     const f = fixture(new Map());
     f.emit('add', secret('web-tls', '11'));

@@ -65,6 +65,9 @@ function memoOf(cache: WatchedCache<V1Secret>): SecretMemo {
 }
 
 function remember(memo: SecretMemo, key: string, answer: Omit<Answer, 'until'>, now: number): void {
+  // A GET sent before our own write answers with what the write replaced: the write stands.
+  const previous = memo.answers.get(key);
+  if (previous?.written && !answer.written && previous.sentAt > answer.sentAt && previous.until > now) return;
   memo.answers.delete(key);
   memo.answers.set(key, { ...answer, until: now + (answer.written ? WRITTEN_MEMO_TTL_MS : SECRET_MEMO_TTL_MS) });
   for (const [k, v] of memo.answers) {
