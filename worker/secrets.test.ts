@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Secret } from '@kubernetes/client-node';
-import { deleteSecret, readSecret, rememberWrittenSecret } from './secrets.ts';
+import { deleteSecret, readSecret, rememberedSecretCount, rememberWrittenSecret } from './secrets.ts';
 import { handCache } from './hand-cache.test-fixture.ts';
 import type { WorkerContext } from './context.ts';
 
@@ -81,6 +81,19 @@ describe('readSecret', () => {
     f.emit('add', secret('web-tls', '11'));
     rememberWrittenSecret(f.ctx, secret('web-tls', '10'));
     assert.equal((await readSecret(f.ctx, 'ns', 'web-tls'))?.metadata?.resourceVersion, '11');
+  });
+
+  it('keeps no second copy of our write once the cache holds that version, whichever came first', async () => {
+    const f = fixture(new Map());
+    f.emit('add', secret('web-tls', '10'));
+    rememberWrittenSecret(f.ctx, secret('web-tls', '10'));
+    assert.equal(rememberedSecretCount(f.ctx), 0, 'the watch came before the answer: the cache says it already');
+    rememberWrittenSecret(f.ctx, secret('web-tls', '11'));
+    assert.equal(rememberedSecretCount(f.ctx), 1, 'a version the cache does not hold yet stands beside it');
+    f.emit('update', secret('web-tls', '11'));
+    assert.equal(rememberedSecretCount(f.ctx), 0, 'until its event');
+    assert.equal((await readSecret(f.ctx, 'ns', 'web-tls', { since: Infinity }))?.metadata?.resourceVersion, '11');
+    assert.equal(f.gets(), 0);
   });
 
   it('since: a GET sent after that moment answers, an earlier one does not', async () => {

@@ -123,9 +123,21 @@ export async function readSecret(
  * watch brings it (the cache's copy wins from then on), so the next step of an issuance needs no GET.
  */
 export function rememberWrittenSecret(ctx: Pick<WorkerContext, 'caches'>, secret: V1Secret): V1Secret {
-  const { namespace, name } = secret.metadata ?? {};
-  if (namespace && name) remember(memoOf(ctx.caches.secrets), `${namespace}/${name}`, { secret, sentAt: performance.now(), written: true }, Date.now());
+  const { namespace, name, resourceVersion } = secret.metadata ?? {};
+  if (!namespace || !name) return secret;
+  const memo = memoOf(ctx.caches.secrets);
+  const key = `${namespace}/${name}`;
+  const cached = ctx.caches.secrets.get(name, namespace);
+  // The watch brought this version before the write's answer: the cache already says it, and an
+  // entry would keep a second copy of the Secret (nothing removes it until a later answer).
+  if (cached && resourceVersion && atOrAfter(cached.metadata?.resourceVersion, resourceVersion)) memo.answers.delete(key);
+  else remember(memo, key, { secret, sentAt: performance.now(), written: true }, Date.now());
   return secret;
+}
+
+/** How many answers (GETs, our own writes and deletes) stand beside the cache: what the memo holds, for tests. */
+export function rememberedSecretCount(ctx: Pick<WorkerContext, 'caches'>): number {
+  return memoOf(ctx.caches.secrets).answers.size;
 }
 
 /** Deletes a Secret this worker manages; readers see it gone before the watch says so. */
