@@ -34,14 +34,13 @@ export function createKeyManagerController(ctx: WorkerContext): QueueController 
       // before the watch brings it (no second key is generated then); a create that finds it already
       // there (someone stripped the label) reads it and goes on from there.
       const known = await readSecret(ctx, namespace, secretName, { noRequest: true });
-      const found = known ?? (await createKeySecret(ctx, cert, secretName, spec));
-      if (found && found !== 'created' && !known && !controlledBy(found, cert)) {
+      const existing = known ?? (await createKeySecret(ctx, cert, secretName, spec));
+      if (existing && existing !== 'created' && !known && !controlledBy(existing, cert)) {
         // Not made by certgate for this Certificate: its key may be known to whoever made it. Neither used nor deleted.
         const message = `Secret "${secretName}" (the name this Certificate's next private key uses) exists and is not controlled by this Certificate; delete or rename it to continue issuing`;
         ctx.recorder.event(cert, 'Warning', 'NextKeySecretNotOwned', message);
         throw new RetryAtError(FOREIGN_SECRET_RETRY_MS, message);
       }
-      const existing = found;
       if (existing === 'created') {
         const updated = await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
         ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
