@@ -115,6 +115,11 @@ describe('renewal information (ARI) controller', () => {
       writes: [],
     },
     { name: 'no Secret yet: nothing to ask about', objects: () => [certificate(), acmeIssuer()], writes: [] },
+    {
+      name: 'renewal Disabled (spec.renewal.policy): nothing is renewed by time, so the CA is not asked',
+      objects: () => withSecret({}, { renewal: { policy: 'Disabled' } }),
+      writes: [],
+    },
     { name: 'a CA issuer (not ACME): no ARI', objects: () => [certificate(), issuedSecret(current), acmeIssuer({ ca: { secretName: 'ca-key' } })], writes: [] },
     { name: 'the issuer does not exist: no ARI', objects: () => [certificate(), issuedSecret(current)], writes: [] },
     asks({

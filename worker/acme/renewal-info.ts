@@ -19,7 +19,7 @@ import type { QueueController } from '../controller.ts';
 import type { AcmeContext } from './runtime.ts';
 import { readSecret, secretValue } from '../secrets.ts';
 import { createCertificateController, updateCertificateStatus, withoutUndefined } from '../certificates/common.ts';
-import { ariIdOf } from '../certificates/policy.ts';
+import { ariIdOf, renewalDisabled } from '../certificates/policy.ts';
 import { IssuerConfigError, isOurIssuerRef, resolveAcmeIssuer, resolveIssuer } from '../issuer-ref.ts';
 
 const RENEWAL_INFO_CONTROLLER = 'certificates-renewal-info';
@@ -35,10 +35,13 @@ export function createRenewalInfoController(ctx: AcmeContext): QueueController {
   });
 }
 
-/** Whether the Certificate's Secret is worth reading for ARI: our issuer, and not one the cache knows is not ACME. */
+/**
+ * Whether the Certificate's Secret is worth reading for ARI: our issuer, not one the cache knows is
+ * not ACME, and renewal by time not Disabled (a window would renew nothing).
+ */
 function mayHaveRenewalInfo(ctx: AcmeContext, cert: Certificate): boolean {
   const ref = cert.spec.issuerRef;
-  if (!isOurIssuerRef(ref)) return false;
+  if (!isOurIssuerRef(ref) || renewalDisabled(cert)) return false;
   const cachedIssuer = resolveIssuer(ctx, ref, cert.metadata.namespace!)?.issuer;
   return !cachedIssuer || !!cachedIssuer.spec?.acme;
 }

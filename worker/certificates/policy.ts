@@ -83,7 +83,7 @@ const decode = (secret: V1Secret, key: string): string | undefined => {
  * time, never renewed by time, not even once expired (readiness still reports Expired); re-issued
  * only when the Secret is missing or unusable, the spec changes or on `certgate renew`.
  */
-function renewalDisabled(cert: Certificate): boolean {
+export function renewalDisabled(cert: Certificate): boolean {
   return cert.spec.renewal?.policy === 'Disabled';
 }
 
