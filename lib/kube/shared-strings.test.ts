@@ -43,3 +43,13 @@ test('StringPool forgets the least recently shared text beyond its limit', () =>
     [true, false, true],
   );
 });
+
+test("a Secret's private key is not pooled (it must not outlive its Secret in the pool)", () => {
+  const pool = new StringPool();
+  const key = long('K');
+  const secret = { data: { 'tls.key': key, 'tls.crt': long('L') } };
+  pool.shareIn(secret);
+  assert.equal(pool.has(key), false);
+  assert.equal(pool.has(long('L')), true, 'the certificate is');
+  assert.equal(secret.data['tls.key'], key);
+});

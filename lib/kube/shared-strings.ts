@@ -12,6 +12,8 @@ import { RecentValues } from '../recent-values.ts';
 
 /** From this length a string is "long": pooled apart, so short ones cannot push certificates out. */
 const LONG_FROM = 256;
+/** Values never pooled: a private key is unique to its Secret and must not outlive it in the pool. */
+const NEVER_POOLED = new Set(['tls.key']);
 
 export class StringPool {
   // text -> the first copy of it seen: asked again, the memo answers with that copy
@@ -43,7 +45,7 @@ export class StringPool {
     for (const key of Object.keys(record)) {
       const value = record[key];
       if (typeof value === 'string') {
-        if (value.length > 0) record[key] = this.share(value);
+        if (value.length > 0 && !NEVER_POOLED.has(key)) record[key] = this.share(value);
       } else if (value !== null && typeof value === 'object') this.shareIn(value);
     }
   }
