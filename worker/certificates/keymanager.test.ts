@@ -236,6 +236,40 @@ describe('key manager', () => {
     assert.equal(storedKey(w), ecdsa, 'the key is kept');
   });
 
+  test('a Secret of that name it does not control: the retries read it and make no key until the name is free', async () => {
+    const w = fakeWorker([certificate(issuing({ nextPrivateKeySecretName: KEY_SECRET })), keySecret(KEY_SECRET, ecdsa, false)]);
+    const ctrl = createKeyManagerController(w.ctx);
+    const retryIn = async () => (await ctrl.sync(`${NS}/${NAME}`))?.requeueAfterMs;
+    const creates = () => w.writes.filter((x) => x.verb === 'create').length;
+    assert.equal(await retryIn(), 60_000, 'looked at again in a minute');
+    assert.equal(creates(), 1, 'the first look finds it by a create (it is not cached)');
+    assert.equal(await retryIn(), 60_000, 'a pass seconds later (the GET still remembered) does not take it for ours either');
+    // The retries, a minute apart: the remembered GET has expired.
+    let now = Date.now();
+    mock.method(Date, 'now', () => now);
+    try {
+      for (let i = 0; i < 2; i++) {
+        now += 61_000;
+        assert.equal(await retryIn(), 60_000);
+      }
+    } finally {
+      mock.restoreAll();
+    }
+    assert.equal(creates(), 1, 'each retry reads the Secret: no new private key, no create');
+    assert.equal(storedKey(w), ecdsa, 'left as it was');
+    assert.deepEqual(
+      w.events.map((e) => e.reason),
+      Array(4).fill('NextKeySecretNotOwned'),
+      'the Warning each time',
+    );
+    // The user deletes it: the next retry makes the key and records it.
+    await w.ctx.client.delete(Resources.Secret, NS, KEY_SECRET);
+    assert.equal(await retryIn(), undefined);
+    assert.deepEqual(writeLines(w.writes.slice(-1)), [`create Secret ${KEY_SECRET}`]);
+    assert.notEqual(storedKey(w), ecdsa, 'a new key of its own');
+    assert.equal(keyKind(storedKey(w)!), 'ECDSA 256');
+  });
+
   test('the Certificate changed since the cache read: the status write conflicts, and the retry records the key Secret already made', async () => {
     const w = fakeWorker([certificate(issuing())]);
     w.changedElsewhere(certificate(issuing(), { labels: { team: 'a' } }));

@@ -23,24 +23,43 @@ const KEY_SECRET_LABELS = { [Labels.ControllerFAO]: LabelValues.True, [NEXT_PRIV
 const FOREIGN_SECRET_RETRY_MS = 60_000;
 
 export function createKeyManagerController(ctx: WorkerContext): QueueController {
+  /**
+   * Next-key Secret names found held by a Secret the Certificate does not control, by Certificate
+   * uid. Such a Secret is not labelled, so not cached: the retry reads it before making a key,
+   * instead of generating one each minute for a create that fails.
+   */
+  const heldByOthers = new Map<string, string>();
   const ctrl = createCertificateController(ctx, {
     name: KEY_MANAGER_CONTROLLER,
     reconcile: async (cert, log) => {
       const namespace = cert.metadata.namespace!;
-      if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) return;
+      const uid = cert.metadata.uid ?? `${namespace}/${cert.metadata.name}`;
+      if (!hasCondition(cert.status?.conditions, ConditionTypes.Issuing, 'True')) {
+        heldByOthers.delete(uid);
+        return;
+      }
       const secretName = cert.status?.nextPrivateKeySecretName ?? nextKeySecretNameFor(cert);
       const spec = keySpecOf(cert);
       // The key Secret carries the managed label, so the cache sees it, and our own create is known
       // before the watch brings it (no second key is generated then); a create that finds it already
       // there (someone stripped the label) reads it and goes on from there.
-      const known = await readSecret(ctx, namespace, secretName, { noRequest: true });
-      const existing = known ?? (await createKeySecret(ctx, cert, secretName, spec));
-      if (existing && existing !== 'created' && !known && !controlledBy(existing, cert)) {
+      const remembered = await readSecret(ctx, namespace, secretName, { noRequest: true });
+      // A name another's Secret held is looked up again (not taken from a remembered answer) before any key is made.
+      const recheck = heldByOthers.get(uid) === secretName && !(remembered && isLabelled(remembered));
+      const known = recheck ? undefined : remembered;
+      const found = known ?? (recheck ? await readSecret(ctx, namespace, secretName, { fresh: true }) : undefined);
+      const existing = found ?? (await createKeySecret(ctx, cert, secretName, spec));
+      // Trusted without an owner check only when labelled and known without a request (the cache, our
+      // own write); a GET's answer remembered for a few seconds is not.
+      const vouchedFor = !!known && isLabelled(known);
+      if (existing && existing !== 'created' && !vouchedFor && !controlledBy(existing, cert)) {
         // Not made by certgate for this Certificate: its key may be known to whoever made it. Neither used nor deleted.
+        heldByOthers.set(uid, secretName);
         const message = `Secret "${secretName}" (the name this Certificate's next private key uses) exists and is not controlled by this Certificate; delete or rename it to continue issuing`;
         ctx.recorder.event(cert, 'Warning', 'NextKeySecretNotOwned', message);
         throw new RetryAtError(FOREIGN_SECRET_RETRY_MS, message);
       }
+      heldByOthers.delete(uid);
       if (existing === 'created') {
         const updated = await updateCertificateStatus(ctx, cert, { ...cert.status, nextPrivateKeySecretName: secretName });
         ctx.recorder.event(cert, 'Normal', 'Generated', `Stored new private key in temporary Secret resource "${secretName}"`);
