@@ -50,6 +50,10 @@ export interface WorkerConfig {
   acmeHttp01SelfCheckPort: number;
   /** HOST:PORT of a DNS resolver for ACME self-checks; undefined uses the system resolver. */
   acmeDnsNameserver?: ListenAddress;
+  /** HOST:PORT of the resolver for the HTTP-01 self-check alone; undefined: acmeDnsNameserver. */
+  acmeHttp01Nameserver?: ListenAddress;
+  /** pino level given by flag (--log-level, or cert-manager's --v); undefined: CERTGATE_LOG_LEVEL. */
+  logLevel?: string;
   acmeBackoffMinMs: number;
   /** DNS-01 propagation checks, as cert-manager's --dns01-recursive-nameservers(-only). */
   dns01: Dns01CheckConfig;

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from '../lib/listen.ts';
 import { durationArg } from '../lib/flags.ts';
 import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
+import { translateCertManagerArgs } from './cert-manager-flags.ts';
 
 /** A "key=value" label selector (equality only: what a ClusterIssuer selector needs). */
 function labelEqualityArg(v: string): string {
@@ -143,6 +144,21 @@ export function workerCommand(): Command {
     .addOption(new Option('--acme-dns-nameserver <host:port>', 'DNS resolver for ACME self-checks (default: system resolver)').argParser(parseHostPort))
     .addOption(
       new Option(
+        '--acme-http01-nameserver <host:port>',
+        "DNS resolver for the HTTP-01 self-check only (default: --acme-dns-nameserver; cert-manager's --acme-http01-solver-nameservers)",
+      ).argParser(parseHostPort),
+    )
+    .addOption(
+      new Option('--log-level <level>', "log level (default: CERTGATE_LOG_LEVEL, else info; cert-manager's --v=N becomes one of these)").choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+      ]),
+    )
+    .addOption(
+      new Option(
         '--dns01-recursive-nameservers <host:port,...>',
         'resolvers for DNS-01 zone, NS and CNAME lookups (default: --acme-dns-nameserver, else the system resolvers)',
       )
@@ -228,6 +244,8 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     transparentTlsExcludedNamespaces: [...new Set<string>(o.transparentTlsExcludeNamespace ?? [])],
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
+    acmeHttp01Nameserver: o.acmeHttp01Nameserver,
+    logLevel: o.logLevel,
     acmeBackoffMinMs: o.acmeBackoffMinMs,
     dns01: {
       recursiveNameservers: o.dns01RecursiveNameservers ?? [],
@@ -242,10 +260,10 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
   return deepFreeze(config);
 }
 
-/** Parses argv (without the "worker" word) into a WorkerConfig. */
+/** Parses argv (without the "worker" word; cert-manager's controller flags too) into a WorkerConfig. */
 export function parseWorkerArgs(argv: string[]): WorkerConfig {
   const cmd = workerCommand().exitOverride();
-  cmd.parse(argv, { from: 'user' });
+  cmd.parse(translateCertManagerArgs(argv), { from: 'user' });
   return toWorkerConfig(cmd.opts());
 }
 

@@ -8,7 +8,7 @@ import { loadKubeConfig, KubeClient, type KubeConfig } from '../lib/kube/client.
 import { realClock, type Clock } from '../lib/clock.ts';
 import { createEventRecorder } from '../lib/events.ts';
 import { LeaderElector } from '../lib/leader.ts';
-import { childLogger } from '../lib/log.ts';
+import { childLogger, log as rootLogger } from '../lib/log.ts';
 import { createWorkerMetrics } from '../lib/metrics/worker.ts';
 import { createAcmeBackend, createAcmeControllers } from './acme/index.ts';
 import { withAcmeRuntime } from './acme/runtime.ts';
@@ -194,6 +194,7 @@ export async function startWorker(config: WorkerConfig, kubeConfig: KubeConfig, 
 /** Entry point of `certgate worker ...`: runs until SIGTERM or SIGINT. */
 export async function main(argv: string[]): Promise<void> {
   const config = parseWorkerArgs(argv);
+  if (config.logLevel) rootLogger.level = config.logLevel;
   const kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig });
   const worker = await startWorker(config, kubeConfig);
   const log = childLogger({ component: 'worker' });

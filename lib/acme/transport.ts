@@ -14,7 +14,9 @@ import { AcmeProblemError, parseRetryAfter } from './errors.ts';
 import type { AcmeMetrics } from '../metrics/acme.ts';
 import { childLogger } from '../log.ts';
 
-const log = childLogger({ component: 'acme-http' });
+let transportLog: ReturnType<typeof childLogger> | undefined;
+/** Made on first use, so the level the worker's flags set after this module loaded applies to it. */
+const log = () => (transportLog ??= childLogger({ component: 'acme-http' }));
 
 export interface AcmeTransportOptions {
   /** PEM bundle trusted for the ACME server's TLS certificate instead of the system roots. */
@@ -53,7 +55,7 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
     if (method.toUpperCase() === 'HEAD') {
       const nonce = nonces.take();
       if (nonce) {
-        log.debug({ method: 'HEAD', path: new URL(url).pathname }, 'ACME nonce from an earlier answer');
+        log().debug({ method: 'HEAD', path: new URL(url).pathname }, 'ACME nonce from an earlier answer');
         return { status: 200, headers: { 'replay-nonce': nonce }, data: '' };
       }
     }
@@ -107,7 +109,7 @@ export function createAcmeTransport(opts: AcmeTransportOptions = {}): { request:
       const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       o.metrics?.observeRequest({ url, method, status, durationSeconds });
       // Path only: an ACME URL carries ids, never secrets (bodies and JWS are not logged).
-      log.debug({ method, host: u.host, path: u.pathname, status, ms: Math.round(durationSeconds * 1000) }, 'ACME request');
+      log().debug({ method, host: u.host, path: u.pathname, status, ms: Math.round(durationSeconds * 1000) }, 'ACME request');
     };
     const headers: Record<string, string> = {
       'User-Agent': o.userAgent ?? 'certgate (acme-client)',

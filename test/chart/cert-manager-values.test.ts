@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartDir, helmBin, renderChart } from '../../scripts/render-manifests.ts';
-import { parseWorkerArgs, workerCommand } from '../../worker/flags.ts';
+import { parseWorkerArgs } from '../../worker/flags.ts';
+import { CERT_MANAGER_FLAGS } from '../../worker/cert-manager-flags.ts';
+import { certManagerFlagsFile, certManagerFlagsJson } from '../../scripts/write-cert-manager-flags.ts';
 import { parseWebhookConfig } from '../../webhook/config.ts';
 import { startApiServer, type EmbeddedApiServer } from '../apiserver/index.ts';
 import { runCommand } from '../run-command.ts';
@@ -76,9 +78,10 @@ describe("a values file written for cert-manager's chart", () => {
     assert.equal(config.dns01.recursiveOnly, true, '--dns01-recursive-nameservers-only=true (Go spelling) reaches the worker');
     assert.equal(config.enableCertificateOwnerRef, true, 'enableCertificateOwnerRef and --enable-certificate-owner-ref=true');
     assert.equal(config.maxConcurrentChallenges, 30, 'maxConcurrentChallenges becomes --max-concurrent-challenges');
-    for (const dropped of ['--v=2', '--logging-format=json', '--feature-gates']) {
-      assert.ok(!args.some((a) => a.startsWith(dropped)), `${dropped} is not a worker flag and is not passed`);
+    for (const mapped of ['--v=2', '--logging-format=json', '--feature-gates']) {
+      assert.ok(!args.some((a) => a.startsWith(mapped)), `${mapped} is mapped onto the chart's values (or means what certgate does), not passed`);
     }
+    assert.equal(container(objects, 'certgate-controller', 'worker').env.find((e: { name: string }) => e.name === 'CERTGATE_LOG_LEVEL').value, 'info', '--v=2');
     const lease = all(objects, 'Role').find((r) => r.metadata.name === 'certgate-controller-leader-election')!;
     assert.equal(lease.metadata.namespace, 'cert-manager');
     assert.equal(find(objects, 'RoleBinding', 'certgate-controller-leader-election').metadata.namespace, 'cert-manager');
@@ -273,31 +276,205 @@ describe('cert-manager values, one at a time', () => {
     for (const { spec, owner } of podTemplates(off)) assert.equal(spec.automountServiceAccountToken, true, owner);
   });
 
-  test('the extraArgs the chart passes are all flags of `certgate worker`', () => {
-    const workerFlags = new Set(workerCommand().options.map((o) => o.long));
-    const passed: string[] = container(
-      render({
-        extraArgs: [
-          '--namespace=apps',
-          '--cluster-resource-namespace=infra',
-          '--leader-election-retry-period=5s',
-          '--leader-elect=false',
-          '--dns01-recursive-nameservers-only=false',
-          '--no-such-flag',
-        ],
+  test("the table the chart reads is the worker's (charts/certgate/files/cert-manager-controller-flags.json; npx tsx scripts/write-cert-manager-flags.ts)", () => {
+    assert.equal(readFileSync(certManagerFlagsFile, 'utf8'), certManagerFlagsJson());
+  });
+});
+
+const workerOf = (values: Record<string, unknown>) => {
+  const objects = render(values);
+  const worker = container(objects, 'certgate-controller', 'worker');
+  return { config: parseWorkerArgs(worker.args.slice(1)), objects, logLevel: worker.env.find((e: { name: string }) => e.name === 'CERTGATE_LOG_LEVEL').value };
+};
+const controllerConfig = (c: Record<string, unknown>) => ({
+  config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', ...c },
+});
+
+describe("cert-manager's controller settings (config:, extraArgs, featureGates, global.logLevel): accepted when certgate has them", () => {
+  type Got = ReturnType<typeof workerOf>;
+  const cases: Array<[string, Record<string, unknown>, (w: Got) => unknown, unknown]> = [
+    [
+      'config.clusterResourceNamespace and namespace: the flags and the Role for ClusterIssuer Secrets',
+      controllerConfig({ clusterResourceNamespace: 'infra', namespace: 'apps' }),
+      (w) => [w.config.clusterResourceNamespace, all(w.objects, 'Role').some((r) => r.metadata.namespace === 'infra')],
+      ['infra', true],
+    ],
+    [
+      'extraArgs --cluster-resource-namespace VALUE (two items)',
+      { extraArgs: ['--cluster-resource-namespace', 'infra'] },
+      (w) => w.config.clusterResourceNamespace,
+      'infra',
+    ],
+    ['config.namespace: watchNamespace', controllerConfig({ namespace: 'apps' }), (w) => w.config.namespace, 'apps'],
+    [
+      'config.leaderElectionConfig',
+      controllerConfig({ leaderElectionConfig: { enabled: false, namespace: 'le', leaseDuration: '1m30s', renewDeadline: '1m', retryPeriod: '20s' } }),
+      (w) => [w.config.leaderElect, w.config.leaderElectionNamespace, w.config.leaseDurationMs, w.config.renewDeadlineMs, w.config.retryPeriodMs],
+      [false, 'le', 90_000, 60_000, 20_000],
+    ],
+    [
+      'config.ingressShimConfig default issuer',
+      controllerConfig({
+        ingressShimConfig: {
+          defaultIssuerName: 'le',
+          defaultIssuerKind: 'ClusterIssuer',
+          defaultIssuerGroup: 'cert-manager.io',
+          defaultAutoCertificateAnnotations: ['kubernetes.io/tls-acme'],
+        },
       }),
-      'certgate-controller',
-      'worker',
-    ).args;
-    assert.ok(passed.includes('--namespace=apps') && passed.includes('--leader-election-retry-period=5s'));
-    const config = parseWorkerArgs(passed.slice(1));
-    assert.equal(config.leaderElect, false, '--leader-elect=false becomes --no-leader-elect');
-    assert.equal(config.dns01.recursiveOnly, false);
-    assert.ok(!passed.includes('--no-such-flag'));
-    const shared = readFileSync(join(chartDir, 'templates/_cert-manager-values.tpl'), 'utf8').match(
-      /define "certgate\.workerFlagsSharedWithCertManager" -}}\n\{\{- list ([^|]+)\|/,
-    )![1];
-    for (const flag of shared.match(/"--[a-z0-9-]+"/g)!.map((f) => f.slice(1, -1))) assert.ok(workerFlags.has(flag), `${flag} is not a worker flag`);
+      (w) => w.config.defaultIssuer,
+      { kind: 'ClusterIssuer', name: 'le', group: 'cert-manager.io' },
+    ],
+    [
+      'extraArgs --default-issuer-name: kind Issuer',
+      { extraArgs: ['--default-issuer-name=ca'] },
+      (w) => w.config.defaultIssuer,
+      { kind: 'Issuer', name: 'ca', group: 'cert-manager.io' },
+    ],
+    [
+      'config.acmeDNS01Config',
+      controllerConfig({ acmeDNS01Config: { recursiveNameservers: ['8.8.8.8:53', '1.1.1.1:53'], recursiveNameserversOnly: true } }),
+      (w) => [w.config.dns01.recursiveNameservers.length, w.config.dns01.recursiveOnly],
+      [2, true],
+    ],
+    [
+      'config.acmeHTTP01Config.solverNameservers: the HTTP-01 self-check resolver',
+      controllerConfig({ acmeHTTP01Config: { solverNameservers: ['10.0.0.53:53'] } }),
+      (w) => w.config.acmeHttp01Nameserver,
+      { host: '10.0.0.53', port: 53 },
+    ],
+    [
+      'config.enableCertificateOwnerRef, maxConcurrentChallenges',
+      controllerConfig({ enableCertificateOwnerRef: true, maxConcurrentChallenges: 9 }),
+      (w) => [w.config.enableCertificateOwnerRef, w.config.maxConcurrentChallenges],
+      [true, 9],
+    ],
+    [
+      'config.gatewayAPI',
+      controllerConfig({ gatewayAPI: { enabled: true, enableListenerSet: false, extraProtocols: ['DTLS'] } }),
+      (w) => [w.config.gatewayApi.off, w.config.gatewayApi.extraProtocols],
+      [false, ['DTLS']],
+    ],
+    [
+      'config.controllers without the approver: disableAutoApproval',
+      controllerConfig({ controllers: ['*', '-certificaterequests-approver'] }),
+      (w) => w.config.autoApproval,
+      false,
+    ],
+    [
+      'config.certificateRequestMinimum/MaximumBackoffDuration',
+      controllerConfig({ certificateRequestMinimumBackoffDuration: '30m', certificateRequestMaximumBackoffDuration: '4h' }),
+      (w) => [w.config.renewBackoffBaseMs, w.config.renewBackoffMaxMs],
+      [1_800_000, 14_400_000],
+    ],
+    [
+      'config.metricsListenAddress and healthzListenAddress: the container ports follow',
+      controllerConfig({ metricsListenAddress: '0.0.0.0:9500', healthzListenAddress: '0.0.0.0:9501' }),
+      (w) => [w.config.metricsListen.port, w.config.healthListen.port],
+      [9500, 9501],
+    ],
+    ['config.logging: verbosity 4 is debug, format json', controllerConfig({ logging: { verbosity: 4, format: 'json' } }), (w) => w.logLevel, 'debug'],
+    ['global.logLevel 6: trace', { global: { logLevel: 6 } }, (w) => w.logLevel, 'trace'],
+    [
+      'config.featureGates as certgate behaves',
+      controllerConfig({ featureGates: { ACMEUseARI: true, StableCertificateRequestName: true, ServerSideApply: false } }),
+      (w) => w.config.gatewayApi.off,
+      false,
+    ],
+    [
+      'featureGates ExperimentalGatewayAPISupport=false: Gateway API off',
+      { featureGates: 'ExperimentalGatewayAPISupport=false' },
+      (w) => w.config.gatewayApi.off,
+      true,
+    ],
+    [
+      'config.clusterIssuerAmbientCredentials true, issuerAmbientCredentials false, enablePprof false',
+      controllerConfig({ clusterIssuerAmbientCredentials: true, issuerAmbientCredentials: false, enablePprof: false }),
+      (w) => w.config.leaderElect,
+      true,
+    ],
+    ["extraArgs with certgate worker's own flag", { extraArgs: ['--max-concurrent-issuances=4'] }, (w) => w.config.maxConcurrentIssuances, 4],
+  ];
+  for (const [name, values, get, want] of cases) test(name, () => assert.deepEqual(get(workerOf(values)), want));
+
+  test('the metrics and health ports of config reach the container ports', () => {
+    const ports = container(workerOf(controllerConfig({ metricsListenAddress: '0.0.0.0:9500' })).objects, 'certgate-controller', 'worker').ports;
+    assert.equal(ports.find((p: { name: string }) => p.name === 'metrics').containerPort, 9500);
+  });
+});
+
+describe("cert-manager's controller settings certgate has not: helm refuses them with the worker's message, which names the key", () => {
+  const refusedBoth: Array<[string, Record<string, unknown>, RegExp]> = [];
+  for (const [flag, spec] of Object.entries(CERT_MANAGER_FLAGS)) {
+    if (!spec.why || spec.accept) continue;
+    for (const path of spec.config) {
+      const value = spec.bool ? true : 'x';
+      const nested = path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+      refusedBoth.push([
+        `config.${path}`,
+        controllerConfig(nested),
+        new RegExp(
+          `config\\.${path.replace(/\./g, '\\.')}: ${flag}=${value} \\(controller configuration [^)]*${path.replace(/\./g, '\\.')}[^)]*\\): not supported: `,
+        ),
+      ]);
+    }
+    refusedBoth.push([
+      `extraArgs ${flag}`,
+      { extraArgs: [spec.bool ? flag : `${flag}=x`] },
+      new RegExp(`extraArgs: ${flag}=(true|x)( \\(controller configuration [^)]*\\))?: not supported: `),
+    ]);
+  }
+  const refused: Array<[string, Record<string, unknown>, RegExp]> = [
+    ...refusedBoth,
+    [
+      'a feature gate set against certgate (config)',
+      controllerConfig({ featureGates: { ServerSideApply: true } }),
+      /config\.featureGates: --feature-gates=ServerSideApply=true .*not supported: certgate writes with update/,
+    ],
+    [
+      'a feature gate set against certgate (featureGates value)',
+      { featureGates: 'ValidateCAA=true' },
+      /featureGates: --feature-gates=ValidateCAA=true .*not supported: certgate does not check CAA/,
+    ],
+    ['an unknown feature gate', { extraArgs: ['--feature-gates=NoSuchGate=true'] }, /NoSuchGate is not a feature gate of cert-manager's controller/],
+    [
+      'controllers certgate cannot turn off',
+      controllerConfig({ controllers: ['*', '-certificates-trigger'] }),
+      /config\.controllers: --controllers=\*,-certificates-trigger .*certgate runs all of its controllers/,
+    ],
+    [
+      'clusterIssuerAmbientCredentials: false',
+      controllerConfig({ clusterIssuerAmbientCredentials: false }),
+      /config\.clusterIssuerAmbientCredentials: .*not supported: certgate always lets ClusterIssuers/,
+    ],
+    [
+      'a default issuer of another group',
+      controllerConfig({ ingressShimConfig: { defaultIssuerName: 'x', defaultIssuerGroup: 'awspca.cert-manager.io' } }),
+      /ingressShimConfig\.defaultIssuerGroup.*cert-manager\.io Issuers and ClusterIssuers only/,
+    ],
+    ['logging.format text', controllerConfig({ logging: { format: 'text' } }), /config\.logging\.format: --logging-format=text .*certgate logs JSON only/],
+    [
+      'a key ControllerConfiguration does not have',
+      controllerConfig({ ingressShimConfig: { defaultIssuerNmae: 'typo' } }),
+      /config\.ingressShimConfig\.defaultIssuerNmae: not a ControllerConfiguration key certgate knows/,
+    ],
+    [
+      'a flag neither cert-manager nor certgate has',
+      { extraArgs: ['--no-such-flag'] },
+      /extraArgs: --no-such-flag is neither a flag of cert-manager's controller that certgate knows nor one of certgate worker's/,
+    ],
+  ];
+  for (const [name, values, want] of refused) test(name, () => assert.throws(() => render(values), want));
+
+  test('every refusal of the chart is also a refusal of the worker, with the same reason', () => {
+    for (const [flag, spec] of Object.entries(CERT_MANAGER_FLAGS)) {
+      if (!spec.why || spec.accept) continue;
+      assert.throws(
+        () => parseWorkerArgs([spec.bool ? flag : `${flag}=x`]),
+        (e: Error) => e.message.includes(spec.why!),
+        flag,
+      );
+    }
   });
 });
 
@@ -343,8 +520,7 @@ describe("helm install with cert-manager's values, into the embedded API server"
     const install = await helm('install', 'certgate', chartDir, '--namespace', 'cert-manager', '--create-namespace', '--values', valuesFile);
     assert.equal(install.code, 0, install.stderr);
     assert.match(install.stdout, /STATUS: deployed/);
-    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork'])
-      assert.ok(ignoredIn(install.stdout).includes(name), name);
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'webhook.hostNetwork']) assert.ok(ignoredIn(install.stdout).includes(name), name);
     // What the API server stored, read back: the values reached the objects.
     const got = await kubectl(
       'get',
@@ -381,11 +557,19 @@ describe("helm install with cert-manager's values, into the embedded API server"
     assert.equal(upgrade.code, 0, upgrade.stderr);
     assert.match(upgrade.stdout, /STATUS: deployed/);
     const ignored = ignoredIn(upgrade.stdout);
-    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'global.logLevel', 'webhook.hostNetwork', 'webhook.securePort']) {
+    for (const name of ['cainjector', 'startupapicheck', 'acmesolver', 'webhook.hostNetwork', 'webhook.securePort']) {
       assert.ok(ignored.includes(name), `NOTES name ${name}: ${ignored.join(', ')}`);
     }
-    for (const mapped of ['prometheus.podmonitor', 'global.commonLabels', 'global.nodeSelector', 'serviceAccount.automountServiceAccountToken', 'config'])
+    for (const mapped of [
+      'prometheus.podmonitor',
+      'global.commonLabels',
+      'global.nodeSelector',
+      'serviceAccount.automountServiceAccountToken',
+      'config',
+      'global.logLevel',
+      'featureGates',
+    ])
       assert.ok(!ignored.includes(mapped), `${mapped} is mapped, not ignored`);
-    assert.match(upgrade.stdout, /Ignored extraArgs[^\n]*\n\s+--v=2 --logging-format=json --feature-gates=ExperimentalGatewayAPISupport=true\n/);
+    assert.doesNotMatch(upgrade.stdout, /extraArgs/, 'every extraArg is mapped or passed: none is left out');
   });
 });

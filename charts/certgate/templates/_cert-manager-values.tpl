@@ -70,15 +70,106 @@ unset (null, or absent) leaves certgate's value and default alone; a set one win
 {{- if not $w.priorityClassName }}{{ $_ := set $w "priorityClassName" . }}{{ end }}
 {{- end -}}
 {{- with $g.imagePullSecrets }}{{ $_ := set $v "imagePullSecrets" (concat (default list $v.imagePullSecrets) .) }}{{ end -}}
-{{- /* cert-manager's Gateway API switch (off by default there; on here while the cluster serves the CRDs): its
-controller configuration's gatewayAPI.enabled or deprecated enableGatewayAPI, or --enable-gateway-api in extraArgs. */ -}}
+{{- /*
+cert-manager's controller settings: its ControllerConfiguration (config:), the chart values its chart turns into
+controller flags (featureGates, global.logLevel) and extraArgs, in the order its controller reads them (the
+configuration first, flags win). files/cert-manager-controller-flags.json, written from worker/cert-manager-flags.ts,
+says what certgate has: a setting it has is mapped onto certgate's values or passed to the worker (which
+translates cert-manager's spelling itself); one it has not fails the install with the worker's own message.
+*/ -}}
+{{- $table := $.Files.Get "files/cert-manager-controller-flags.json" | fromJson -}}
 {{- $cfg := default dict $v.config -}}
-{{- $gatewayAPI := dig "gatewayAPI" "enabled" nil $cfg -}}
-{{- if kindIs "invalid" $gatewayAPI }}{{ $gatewayAPI = $cfg.enableGatewayAPI }}{{ end -}}
-{{- range $v.extraArgs }}
-{{- if has (toString .) (list "--enable-gateway-api" "--enable-gateway-api=true") }}{{ $gatewayAPI = true }}{{ else if eq (toString .) "--enable-gateway-api=false" }}{{ $gatewayAPI = false }}{{ end }}
+{{- $known := dict -}}
+{{- range $flag, $s := $table.flags }}{{ range $s.config }}{{ $_ := set $known . $flag }}{{ end }}{{ end -}}
+{{- $unknownKey := "config.%s: not a ControllerConfiguration key certgate knows (certgate has no such setting); remove it" -}}
+{{- range $k, $val := $cfg }}
+{{- if and (not (has $k (list "apiVersion" "kind"))) (not (hasKey $known $k)) }}
+{{- if not (kindIs "map" $val) }}{{ fail (printf $unknownKey $k) }}{{ end }}
+{{- range $k2, $val2 := $val }}
+{{- $p2 := printf "%s.%s" $k $k2 }}
+{{- if not (hasKey $known $p2) }}
+{{- if not (kindIs "map" $val2) }}{{ fail (printf $unknownKey $p2) }}{{ end }}
+{{- range $k3, $_ := $val2 }}{{ if not (hasKey $known (printf "%s.%s" $p2 $k3)) }}{{ fail (printf $unknownKey (printf "%s.%s" $p2 $k3)) }}{{ end }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end -}}
-{{- if not (kindIs "invalid" $gatewayAPI) }}{{ $_ := set $v.gatewayAPI "enabled" $gatewayAPI }}{{ end -}}
+{{- $args := list -}}
+{{- range $path, $flag := $known }}
+{{- $node := $cfg }}
+{{- range splitList "." $path }}{{ if and (kindIs "map" $node) (hasKey $node .) }}{{ $node = index $node . }}{{ else }}{{ $node = "certgate-absent" }}{{ end }}{{ end }}
+{{- if and (not (kindIs "invalid" $node)) (ne (toString $node) "certgate-absent") }}
+{{- $text := toString $node }}
+{{- if kindIs "slice" $node }}{{ $text = join "," $node }}
+{{- else if kindIs "map" $node }}{{ $pairs := list }}{{ range $key, $x := $node }}{{ $pairs = append $pairs (printf "%s=%v" $key $x) }}{{ end }}{{ $text = join "," $pairs }}{{ end }}
+{{- $args = append $args (dict "flag" $flag "value" $text "from" (printf "config.%s" $path)) }}
+{{- end }}
+{{- end -}}
+{{- with $v.featureGates }}{{ $args = append $args (dict "flag" "--feature-gates" "value" (toString .) "from" "featureGates") }}{{ end -}}
+{{- if and (not (kindIs "invalid" $g.logLevel)) (ne (toString $g.logLevel) "") }}{{ $args = append $args (dict "flag" "--v" "value" (toString $g.logLevel) "from" "global.logLevel") }}{{ end -}}
+{{- /* extraArgs as Go reads them: --flag=value, --flag value, or a bare boolean --flag. */ -}}
+{{- $pending := "" -}}
+{{- range $v.extraArgs }}
+{{- $arg := toString . }}
+{{- if $pending }}{{ $args = append $args (dict "flag" $pending "value" $arg "from" "extraArgs") }}{{ $pending = "" }}
+{{- else if and (not (hasPrefix "-" $arg)) (gt (len $args) 0) (index (last $args) "bare") }}{{ $_ := set (last $args) "value" $arg }}{{ $_ := unset (last $args) "bare" }}
+{{- else }}
+{{- $flag := regexReplaceAll "=.*$" $arg "" }}
+{{- $s := index $table.flags $flag }}
+{{- if contains "=" $arg }}{{ $args = append $args (dict "flag" $flag "value" (trimPrefix (printf "%s=" $flag) $arg) "from" "extraArgs") }}
+{{- else if and $s (not $s.bool) }}{{ $pending = $flag }}
+{{- else }}{{ $args = append $args (dict "flag" $flag "value" "true" "bare" true "from" "extraArgs") }}{{ end }}
+{{- end }}
+{{- end -}}
+{{- if $pending }}{{ fail (printf "extraArgs: %s needs a value" $pending) }}{{ end -}}
+{{- $passed := list -}}
+{{- $issuer := dict -}}
+{{- range $args }}
+{{- $flag := .flag }}
+{{- $value := .value }}
+{{- $s := index $table.flags $flag }}
+{{- $from := .from }}
+{{- if not $s }}
+{{- if not (has $flag $table.workerFlags) }}{{ fail (printf "%s: %s is neither a flag of cert-manager's controller that certgate knows nor one of certgate worker's; remove it" .from $flag) }}{{ end }}
+{{- $passed = append $passed (ternary $flag (printf "%s=%s" $flag $value) (hasKey . "bare")) }}
+{{- else }}
+{{- if $s.bool }}{{ $value = lower $value }}{{ if not (has $value (list "true" "false")) }}{{ fail (printf "%s: %s=%s: give true or false" .from $flag $value) }}{{ end }}{{ end }}
+{{- $key := "" }}{{ with $s.config }}{{ $key = printf " (controller configuration %s)" (join " or " .) }}{{ end }}
+{{- $refused := printf "%s: %s=%s%s: not supported: %s" .from $flag $value $key (default "" $s.why) }}
+{{- if $s.why }}
+{{- if not $s.accept }}{{ fail $refused }}{{ end }}
+{{- range (ternary (splitList "," $value) (list $value) (hasKey $s "acceptItems")) }}{{ if not (has (trim .) $s.accept) }}{{ fail $refused }}{{ end }}{{ end }}
+{{- end }}
+{{- if eq $flag "--feature-gates" }}
+{{- range splitList "," $value }}{{ if . }}
+{{- $pair := splitList "=" (trim .) }}
+{{- $gate := index $table.featureGates (first $pair) }}
+{{- $setting := "" }}{{ if gt (len $pair) 1 }}{{ $setting = lower (trim (index $pair 1)) }}{{ end }}
+{{- if not $gate }}{{ fail (printf "%s: --feature-gates=%s%s: not supported: %s is not a feature gate of cert-manager's controller" $from (trim .) $key (first $pair)) }}{{ end }}
+{{- if not (has $setting $gate.accept) }}{{ fail (printf "%s: --feature-gates=%s%s: not supported: %s; remove it" $from (trim .) $key $gate.why) }}{{ end }}
+{{- if and (eq (first $pair) "ExperimentalGatewayAPISupport") (eq $setting "false") }}{{ $_ := set $v.gatewayAPI "enabled" false }}{{ end }}
+{{- end }}{{ end }}
+{{- else if eq $flag "--cluster-resource-namespace" }}{{ $_ := set $v "clusterResourceNamespace" $value }}
+{{- else if eq $flag "--namespace" }}{{ $_ := set $v "watchNamespace" $value }}
+{{- else if eq $flag "--leader-election-namespace" }}{{ $_ := set $c "leaderElectionNamespace" $value }}
+{{- else if eq $flag "--enable-gateway-api" }}{{ $_ := set $v.gatewayAPI "enabled" (eq $value "true") }}
+{{- else if eq $flag "--metrics-listen-address" }}{{ $_ := set $c.ports "metrics" (atoi (regexReplaceAll "^.*:" $value "")) }}
+{{- else if eq $flag "--internal-healthz-listen-address" }}{{ $_ := set $c.ports "health" (atoi (regexReplaceAll "^.*:" $value "")) }}
+{{- else if eq $flag "--default-issuer-name" }}{{ $_ := set $issuer "name" $value }}
+{{- else if eq $flag "--default-issuer-kind" }}{{ $_ := set $issuer "kind" $value }}
+{{- else if eq $flag "--default-issuer-group" }}
+{{- else if eq $flag "--v" }}
+{{- if not (regexMatch "^[0-9]+$" $value) }}{{ fail (printf "%s: --v=%s: give a verbosity 0 or more" .from $value) }}{{ end }}
+{{- $n := atoi $value }}
+{{- $_ := set $v "logLevel" (ternary "error" (ternary "warn" (ternary "info" (ternary "debug" "trace" (eq $n 4)) (le $n 3)) (eq $n 1)) (eq $n 0)) }}
+{{- else if and (eq $flag "--controllers") (has "-certificaterequests-approver" (splitList "," $value)) }}{{ $_ := set $v "disableAutoApproval" true }}
+{{- else if not (has $flag (list "--controllers" "--logging-format")) }}
+{{- $passed = append $passed (printf "%s=%s" $flag $value) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+{{- with $issuer.name }}{{ $_ := set $.Values "defaultIssuer" (printf "%s/%s" (default "Issuer" $issuer.kind) .) }}{{ end -}}
+{{- $_ := set $v "certManagerWorkerArgs" $passed -}}
 {{- with $g.leaderElection }}
 {{- with .namespace }}{{ $_ := set $c "leaderElectionNamespace" . }}{{ end }}
 {{- range $key := list "leaseDuration" "renewDeadline" "retryPeriod" }}
@@ -116,45 +207,13 @@ controller configuration's gatewayAPI.enabled or deprecated enableGatewayAPI, or
 {{- end -}}
 
 {{- /*
-Flags of `certgate worker` that cert-manager's controller has too, with the same meaning: cert-manager's
-extraArgs passes these and drops the others (test/chart/cert-manager-values.test.ts checks each exists).
-*/ -}}
-{{- define "certgate.workerFlagsSharedWithCertManager" -}}
-{{- list "--cluster-resource-namespace" "--namespace" "--leader-elect" "--leader-election-namespace" "--leader-election-lease-duration" "--leader-election-renew-deadline" "--leader-election-retry-period" "--dns01-recursive-nameservers" "--dns01-recursive-nameservers-only" "--enable-certificate-owner-ref" "--max-concurrent-challenges" "--gateway-api-extra-protocols" | toYaml -}}
-{{- end -}}
-
-{{/* cert-manager's extraArgs split into {passed: [...], dropped: [...]}: passed are the worker flags listed above. */}}
-{{- define "certgate.certManagerExtraArgs" -}}
-{{- $known := include "certgate.workerFlagsSharedWithCertManager" . | fromYamlArray -}}
-{{- $out := dict "passed" list "dropped" list -}}
-{{- range .Values.extraArgs -}}
-{{- $flag := regexReplaceAll "=.*$" (toString .) "" -}}
-{{- if eq $flag "--enable-gateway-api" }}{{- /* mapped onto gatewayAPI.enabled above */ -}}
-{{- else if has $flag $known }}
-{{- /* Go flags take --bool=true|false; the worker's boolean flags are bare (and --no-leader-elect). */}}
-{{- $arg := toString . }}
-{{- if hasSuffix "=true" $arg }}{{ $arg = $flag }}{{ else if eq $arg "--leader-elect=false" }}{{ $arg = "--no-leader-elect" }}{{ else if hasSuffix "=false" $arg }}{{ $arg = "" }}{{ end }}
-{{- if $arg }}{{ $_ := set $out "passed" (append $out.passed $arg) }}{{ end }}
-{{- else }}{{ $_ := set $out "dropped" (append $out.dropped .) }}{{ end -}}
-{{- end -}}
-{{- toYaml $out -}}
-{{- end -}}
-
-{{- /*
 cert-manager values certgate has no use for: accepted by the schema, listed in NOTES.txt when set.
 Dotted paths; each is reported when present in the user's values (none has a default in values.yaml).
 */ -}}
 {{- define "certgate.ignoredCertManagerValues" -}}
 {{- $values := .Values | toYaml | fromYaml -}}
-{{- /* The controller configuration's Gateway API switch is mapped; the rest of config is reported. */ -}}
-{{- with $values.config }}
-{{- range $key := list "apiVersion" "kind" "enableGatewayAPI" }}{{ $_ := unset $values.config $key }}{{ end }}
-{{- if kindIs "map" .gatewayAPI }}{{ $_ := unset .gatewayAPI "enabled" }}{{ end }}
-{{- if empty .gatewayAPI }}{{ $_ := unset $values.config "gatewayAPI" }}{{ end }}
-{{- if empty $values.config }}{{ $_ := unset $values "config" }}{{ end }}
-{{- end -}}
 {{- $found := list -}}
-{{- range $path := list "cainjector" "startupapicheck" "acmesolver" "global.rbac" "global.podSecurityPolicy" "global.logLevel" "global.revisionHistoryLimit" "global.hostUsers" "featureGates" "imageRegistry" "imageNamespace" "image.name" "image.registry" "strategy" "config" "namespace" "extraContainers" "extraEnv" "securityContext" "containerSecurityContext" "volumes" "volumeMounts" "hostAliases" "livenessProbe" "enableServiceLinks" "runtimeClassName" "deploymentAnnotations" "serviceAnnotations" "serviceLabels" "serviceIPFamilyPolicy" "serviceIPFamilies" "podDnsPolicy" "podDnsConfig" "http_proxy" "https_proxy" "no_proxy" "extraObjects" "creator" "enabled" "webhook.config" "webhook.strategy" "webhook.securityContext" "webhook.containerSecurityContext" "webhook.validatingWebhookConfiguration" "webhook.mutatingWebhookConfiguration" "webhook.extraEnv" "webhook.featureGates" "webhook.livenessProbe" "webhook.readinessProbe" "webhook.runtimeClassName" "webhook.serviceLabels" "webhook.serviceAnnotations" "webhook.deploymentAnnotations" "webhook.serviceIPFamilyPolicy" "webhook.serviceIPFamilies" "webhook.image" "webhook.securePort" "webhook.hostNetwork" "webhook.serviceType" "webhook.loadBalancerIP" "webhook.url" "webhook.networkPolicy" "webhook.volumes" "webhook.volumeMounts" "webhook.enableServiceLinks" "webhook.enableClientVerification" "webhook.clientCAFile" "webhook.apiserverClientCertSubjects" "networkPolicy.ingress" "networkPolicy.egress" }}
+{{- range $path := list "cainjector" "startupapicheck" "acmesolver" "global.rbac" "global.podSecurityPolicy" "global.revisionHistoryLimit" "global.hostUsers" "imageRegistry" "imageNamespace" "image.name" "image.registry" "strategy" "namespace" "extraContainers" "extraEnv" "securityContext" "containerSecurityContext" "volumes" "volumeMounts" "hostAliases" "livenessProbe" "enableServiceLinks" "runtimeClassName" "deploymentAnnotations" "serviceAnnotations" "serviceLabels" "serviceIPFamilyPolicy" "serviceIPFamilies" "podDnsPolicy" "podDnsConfig" "http_proxy" "https_proxy" "no_proxy" "extraObjects" "creator" "enabled" "webhook.config" "webhook.strategy" "webhook.securityContext" "webhook.containerSecurityContext" "webhook.validatingWebhookConfiguration" "webhook.mutatingWebhookConfiguration" "webhook.extraEnv" "webhook.featureGates" "webhook.livenessProbe" "webhook.readinessProbe" "webhook.runtimeClassName" "webhook.serviceLabels" "webhook.serviceAnnotations" "webhook.deploymentAnnotations" "webhook.serviceIPFamilyPolicy" "webhook.serviceIPFamilies" "webhook.image" "webhook.securePort" "webhook.hostNetwork" "webhook.serviceType" "webhook.loadBalancerIP" "webhook.url" "webhook.networkPolicy" "webhook.volumes" "webhook.volumeMounts" "webhook.enableServiceLinks" "webhook.enableClientVerification" "webhook.clientCAFile" "webhook.apiserverClientCertSubjects" "networkPolicy.ingress" "networkPolicy.egress" }}
 {{- $node := $values -}}
 {{- range $key := splitList "." $path }}
 {{- if and (kindIs "map" $node) (hasKey $node $key) }}{{ $node = index $node $key }}{{ else }}{{ $node = "certgate-absent" }}{{ end }}

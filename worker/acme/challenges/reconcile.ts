@@ -178,7 +178,10 @@ async function present(ctx: AcmeContext, ch: Challenge, resourceNamespace: strin
 
 async function selfCheck(ctx: AcmeContext, ch: Challenge, resourceNamespace: string): Promise<string | undefined> {
   if (ch.spec.type === 'HTTP-01') {
-    return http01SelfCheck(ch.spec.dnsName, ch.spec.token, ch.spec.key, { port: ctx.config.acmeHttp01SelfCheckPort, nameserver: ctx.config.acmeDnsNameserver });
+    return http01SelfCheck(ch.spec.dnsName, ch.spec.token, ch.spec.key, {
+      port: ctx.config.acmeHttp01SelfCheckPort,
+      nameserver: ctx.config.acmeHttp01Nameserver ?? ctx.config.acmeDnsNameserver,
+    });
   }
   return dns01SelfCheck(ctx, ch, resourceNamespace);
 }
