@@ -10,7 +10,7 @@
 # tests. Override with --build-arg NODE_IMAGE=..., and pin a digest in production.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- build: compile TypeScript with the dev dependencies ----
+# ---- build: type-check, then bundle with esbuild (scripts/build.ts), with the dev dependencies ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # .npmrc holds legacy-peer-deps: without it npm ci refuses the lockfile (peers of a dev-only package).
@@ -24,6 +24,9 @@ COPY worker ./worker
 COPY solver ./solver
 COPY cli ./cli
 COPY bin ./bin
+COPY scripts/build.ts ./scripts/
+# dist/ holds bin/certgate.js and its lazily loaded chunks; @kubernetes/client-node is bundled in
+# (its generated API left out), every other package is loaded from node_modules.
 RUN npm run build
 
 # ---- deps: production dependencies only ----
@@ -39,7 +42,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /src/dist ./dist
-# At run time the image reads only dist/ (the compiled code), node_modules/ (production dependencies)
+# At run time the image reads only dist/ (the bundled code), node_modules/ (production dependencies)
 # and package.json ("type": "module" makes Node load dist/ as ES modules). Everything else comes from
 # outside: the API server, the service account token and CA the kubelet mounts, and for the CLI a
 # kubeconfig and the files named on its command line.

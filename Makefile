@@ -40,7 +40,7 @@ manifests: setup
 	npx tsx scripts/dashboard.ts
 
 build:
-	npx tsc -p tsconfig.build.json
+	npm run build
 
 clean:
 	rm -rf dist .tools .demo .test-logs

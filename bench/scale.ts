@@ -279,7 +279,7 @@ export async function runScaleBench(opts: ScaleOptions = {}): Promise<string> {
       '',
       markdownTable(['figure', 'certgate', 'target'], rows),
       '',
-      'Worker and embedded API server each in their own process; the worker compiled (`tsconfig.build.json`) as the image runs it, ' +
+      'Worker and embedded API server each in their own process; the worker bundled (`scripts/build.ts`) as the image runs it, ' +
         `limited to namespace ${NS}; the Certificates and Secrets exist before the worker starts. RSS from /proc/PID/status.`,
       '',
       'Over time (s since the worker started: Certificates Ready, worker RSS MiB, API server RSS MiB): ' +

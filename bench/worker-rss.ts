@@ -1,5 +1,5 @@
 // The worker's RSS as the image runs it: the same `certgate worker` with no Certificate, loaded
-// through tsx (TypeScript compiled in the process) and compiled (`tsconfig.build.json`, what the
+// through tsx (TypeScript compiled in the process) and compiled (the scripts/build.ts bundle, what the
 // image runs); then the compiled worker again after a burst of CA Certificates created at once.
 //   npx tsx bench/worker-rss.ts [--ca-burst 500] [--no-build]
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,6 +1,7 @@
 // No container engine runs here, so the Dockerfile is checked by construction: the build stage's COPY
-// set (after .dockerignore) compiles on its own with tsc, production code loads only production
-// dependencies, and the final stage matches what the chart assumes (uid, entry point).
+// set (after .dockerignore) type-checks and bundles on its own into the entry point the image runs,
+// production code loads only production dependencies, and the final stage matches what the chart
+// assumes (uid, entry point). What the bundle loads and does: image-build.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +11,15 @@ import { runCommand } from '../run-command.ts';
 import { renderObjects, podTemplates } from './render.ts';
 import { contextCopies, materializeCopySet, readDockerignore, runtimePackageImports, stages } from './docker-context.ts';
 import { imageEnv, imageNodeFlags } from '../../bench/compiled-worker.ts';
+import { ENTRY_POINT } from '../../scripts/build.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const dockerignore = readDockerignore(repoRoot);
 const buildStage = () => stages(dockerfile).find((x) => x.name === 'build')!;
+/** The folders of production code: what tsconfig.build.json type-checks and the bundle is made of. */
+const productionFolders = () => (JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include;
 const tscBin = join(repoRoot, 'node_modules/typescript/bin/tsc');
+const BUILD_SCRIPT = 'scripts/build.ts';
 
 /** tsc over a tsconfig in dir (the build stage's, as `npm run build` runs it), without writing output. */
 async function compile(dir: string, tsconfig = 'tsconfig.build.json'): Promise<{ code: number; output: string }> {
@@ -41,10 +46,12 @@ test('Dockerfile: multi-stage on one Node LTS image, dev dependencies only in th
   assert.ok(runtime.lines.includes('COPY --from=deps /app/node_modules ./node_modules'));
 });
 
-test('Dockerfile: the build stage copies every folder the TypeScript build compiles, and each exists', () => {
+test('Dockerfile: the build stage copies every folder the TypeScript build compiles and the bundler script, and each exists', () => {
   const copied = contextCopies(buildStage()).flatMap((c) => c.sources);
-  const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
-  for (const dir of tsconfig.include) assert.ok(copied.includes(dir), `tsconfig.build.json compiles ${dir}/ but the build stage does not copy it`);
+  for (const dir of productionFolders()) assert.ok(copied.includes(dir), `tsconfig.build.json compiles ${dir}/ but the build stage does not copy it`);
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.ok(pkg.scripts.build.includes(BUILD_SCRIPT), `npm run build runs ${BUILD_SCRIPT}`);
+  assert.ok(copied.includes(BUILD_SCRIPT), `the build stage copies ${BUILD_SCRIPT}`);
   for (const src of copied) {
     assert.ok(existsSync(join(repoRoot, src)), `COPY ${src}: no such path`);
     assert.ok(!dockerignore.some((p) => p === src || p.replace(/\/$/, '') === src), `${src} is excluded by .dockerignore`);
@@ -52,14 +59,22 @@ test('Dockerfile: the build stage copies every folder the TypeScript build compi
 });
 
 // A full compile takes tens of seconds, minutes on a busy 2-core machine: a generous ceiling.
-test('Dockerfile: exactly the build stage COPY set compiles (imports of test/ or of excluded files fail)', { timeout: 900_000 }, async (t) => {
+test('Dockerfile: exactly the build stage COPY set compiles and bundles (imports of test/ or of excluded files fail)', { timeout: 900_000 }, async (t) => {
   const { dir, files } = materializeCopySet(repoRoot, contextCopies(buildStage()), dockerignore);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.ok(files.includes('bin/certgate.ts') && files.includes('tsconfig.build.json'), 'the copy holds the entry point and the build config');
+  assert.ok(
+    [ENTRY_POINT, 'tsconfig.build.json', BUILD_SCRIPT].every((f) => files.includes(f)),
+    'the copy holds the entry point and the build',
+  );
   assert.ok(!files.some((f) => f.startsWith('test/') || /\.test(-[a-z]+)?\.ts$/.test(f)), 'no test code reaches the build context');
 
   const clean = await compile(dir);
   assert.equal(clean.code, 0, `tsc over the Dockerfile's COPY set failed:\n${clean.output}`);
+  // The bundle step of `npm run build`, run from the copy, writes the file the ENTRYPOINT runs.
+  const bundled = await runCommand(process.execPath, ['--import', 'tsx', BUILD_SCRIPT], { cwd: dir, timeoutMs: 300_000 });
+  assert.equal(bundled.code, 0, `${BUILD_SCRIPT} over the Dockerfile's COPY set failed:\n${bundled.stdout}${bundled.stderr}`);
+  const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])$/m.exec(dockerfile)![1]) as string[];
+  assert.ok(existsSync(join(dir, entrypoint.at(-1)!)), `the build writes ${entrypoint.at(-1)}, which the ENTRYPOINT runs`);
 
   // A production module importing test code must fail to compile in the same copy, or the check
   // above proves nothing (compiled alone with the build's settings: the full run is the slow part).
@@ -101,7 +116,7 @@ test('Dockerfile: production code loads only packages the runtime stage installs
   const { dir, files } = materializeCopySet(repoRoot, contextCopies(buildStage()), dockerignore);
   try {
     const offenders = files
-      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => f.endsWith('.ts') && productionFolders().some((d) => f.startsWith(`${d}/`)))
       .flatMap((f) =>
         runtimePackageImports(readFileSync(join(dir, f), 'utf8'), f)
           .filter((name) => !(name in pkg.dependencies))
@@ -131,8 +146,8 @@ test('Dockerfile: runs as the uid the chart expects, with certgate as the entry 
     'the benches start the compiled worker with these flags',
   );
   assert.deepEqual(imageEnv(dockerfile), { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' }, '... and this environment');
-  // tsc -p tsconfig.build.json compiles bin/certgate.ts to dist/bin/certgate.js.
-  assert.ok(existsSync(join(repoRoot, 'bin/certgate.ts')), 'bin/certgate.ts is the entry point the image runs');
+  // scripts/build.ts bundles bin/certgate.ts into dist/bin/certgate.js (imageNodeFlags checks the ENTRYPOINT runs it).
+  assert.ok(existsSync(join(repoRoot, ENTRY_POINT)), `${ENTRY_POINT} is the entry point the image runs`);
   for (const pod of podTemplates(renderObjects())) {
     assert.equal(pod.spec.securityContext.runAsUser, 65532, pod.owner);
     for (const c of pod.spec.containers) {
