@@ -184,5 +184,9 @@ describe('the image build (dist/ bundled by scripts/build.ts)', { timeout: 600_0
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /bundled/);
     assert.match(status.stdout, /Ready/);
+    // cli/version.ts finds package.json from its own module's URL: a chunk of the bundle, one folder below dist/.
+    const version = await runCommand(process.execPath, [entry, 'version', '--client'], { cwd: app, timeoutMs: 60_000 });
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    assert.match(version.stdout, new RegExp(`Client Version: v${pkg.version.replaceAll('.', '\\.')} `), version.stderr);
   });
 });
