@@ -27,15 +27,17 @@ import { runCommand } from '../run-command.ts';
 
 const NS = 'image-build';
 
-// Module hooks (run before the entry point): every ES module's source that Node loads is checked for
-// names only client-node's generated API defines (its model and API classes), and for KubeConfig.
+// Module hooks (run before the entry point): every module file Node loads is recorded, and each ES
+// module's source (CommonJS sources do not pass through here) is checked for names only client-node's
+// generated API defines (its model and API classes), and for KubeConfig.
 const LOAD_HOOKS = `import { appendFileSync } from 'node:fs';
 let out;
 export function initialize(data) { out = data.out; }
 export async function load(url, context, nextLoad) {
   const loaded = await nextLoad(url, context);
-  if (url.startsWith('file:') && loaded.source != null) {
-    const text = typeof loaded.source === 'string' ? loaded.source : Buffer.from(loaded.source).toString('utf8');
+  if (url.startsWith('file:')) {
+    const source = loaded.source ?? '';
+    const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     appendFileSync(out, JSON.stringify({ url, generatedApi: /\\b(V1PodSpec|CoreV1Api)\\b/.test(text), kubeConfig: /\\bclass _?KubeConfig\\b/.test(text) }) + '\\n');
   }
   return loaded;
@@ -106,6 +108,12 @@ describe('the image build (dist/ bundled by scripts/build.ts)', { timeout: 600_0
       r.modules.filter((m) => m.url.includes('/@kubernetes/client-node/')).map((m) => m.url),
       [],
       'client-node is bundled',
+    );
+    // The DNS providers' SDKs are imported only when an issuer uses them: the bundle keeps them behind import().
+    assert.deepEqual(
+      r.modules.filter((m) => /\/node_modules\/(@aws-sdk|@azure|cloudflare|google-auth-library|akamai-edgegrid)\//.test(m.url)).map((m) => m.url),
+      [],
+      'no DNS provider SDK is loaded at start',
     );
   });
 
