@@ -51,6 +51,27 @@ export function clientFor(kubeconfigPath: string): KubeClient {
 }
 
 /** kubectl as a user runs it against one kubeconfig: `kubectl(args, stdin)` (stdin written as YAML) and `apply(obj, ...flags)`. */
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const rbacResource = (kind: string, plural: string) => ({ group: RBAC_GROUP, version: 'v1', kind, plural, namespaced: true });
+
+/** A Role with `rules` in `namespace`, bound to that namespace's ServiceAccount `serviceAccount` (both named `name`). */
+export async function grantRole(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  serviceAccount: string,
+  rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>,
+): Promise<void> {
+  await admin.create(rbacResource('Role', 'roles'), { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: { name, namespace }, rules } as KubernetesObject);
+  await admin.create(rbacResource('RoleBinding', 'rolebindings'), {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name, namespace },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+  } as KubernetesObject);
+}
+
 export interface Kubectl {
   kubectl(args: string[], stdin?: unknown): Promise<CommandResult>;
   apply(obj: unknown, ...flags: string[]): Promise<CommandResult>;

@@ -14,9 +14,9 @@ import { createGatewayApiSupport, type GatewayApiSupport } from './gateway-api.t
 import { createQueueController } from './controller.ts';
 import { realClock } from '../lib/clock.ts';
 import { createWorkerMetrics } from '../lib/metrics/worker.ts';
+import { grantRole } from '../test/fixtures.ts';
 
 const NS = 'apps';
-const RBAC = (kind: string, plural: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', kind, plural, namespaced: true });
 
 describe('Gateway API served but not permitted', { timeout: 60_000 }, () => {
   let server: EmbeddedApiServer;
@@ -56,19 +56,9 @@ describe('Gateway API served but not permitted', { timeout: 60_000 }, () => {
     assert.deepEqual(support.stale(1), []);
     assert.equal(shims, 0);
 
-    await admin.create(RBAC('Role', 'roles'), {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'gateway-api', namespace: NS },
-      rules: [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'httproutes'], verbs: ['get', 'list', 'watch'] }],
-    } as KubernetesObject);
-    await admin.create(RBAC('RoleBinding', 'rolebindings'), {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'gateway-api', namespace: NS },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gateway-api' },
-      subjects: [{ kind: 'ServiceAccount', name: 'certgate-controller', namespace: NS }],
-    } as KubernetesObject);
+    await grantRole(admin, NS, 'gateway-api', 'certgate-controller', [
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'httproutes'], verbs: ['get', 'list', 'watch'] },
+    ]);
     await support.check();
     assert.ok(support.caches()?.gateways.synced, 'the Gateway cache listed');
     assert.equal(shims, 1);

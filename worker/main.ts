@@ -96,7 +96,7 @@ async function startControllers(config: WorkerConfig, client: KubeClient, base: 
   const stop = async () => {
     try {
       await Promise.all(controllers.map((c) => c.stop()));
-      await cacheSet.stop();
+      await Promise.all([cacheSet.stop(), acmeCtx.acme.accounts.stop()]);
       await recorder.flush();
     } finally {
       base.metrics.challenges.untrack();

@@ -52,6 +52,12 @@ export async function ensureAccountKey(kube: KubeClient, namespace: string, ref:
   throw new Error(`could not read or create ACME account key Secret ${namespace}/${ref.name}`);
 }
 
+/** The hash of the account key an account key Secret holds now, or undefined when it holds none (the entry is missing). */
+export function accountKeyHashIn(secret: { data?: Record<string, string> } | undefined, ref: SecretKeySelector): string | undefined {
+  const b64 = secret?.data?.[ref.key || DEFAULT_ACCOUNT_KEY_ENTRY];
+  return b64 ? hashKey(Buffer.from(b64, 'base64').toString('utf8')) : undefined;
+}
+
 function hashKey(pem: string): string {
   return createHash('sha256').update(pem).digest('hex');
 }

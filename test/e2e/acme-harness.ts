@@ -120,7 +120,7 @@ export async function startAcmeWorker(opts: AcmeWorkerOptions): Promise<AcmeWork
     controllers,
     stop: async () => {
       for (const c of controllers) await c.stop();
-      await cacheSet.stop();
+      await Promise.all([cacheSet.stop(), ctx.acme.accounts.stop()]);
       await ctx.recorder.flush();
     },
   };
