@@ -4,9 +4,11 @@
 // status the user reads, the Events and the requeue out. The CA is test/worker/fake-acme.ts; the
 // self-check reaches a loopback DNS and HTTP server (test/worker/http01-answers.ts). Status is
 // compared by the fields a user reads, not by the number of status writes.
+import dgram from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
+import dnsPacket from 'dns-packet';
 import type { ACMEChallengeSolver, Certificate, CertificateRequest, Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
 import type { HTTPRoute } from '../../../api/gateway-api.generated.ts';
 import { KubeApiError } from '../../../lib/kube/client.ts';
@@ -522,6 +524,31 @@ describe('Challenge controller', () => {
       c.check?.(w);
     });
   }
+
+  test("--acme-http01-nameserver (cert-manager's --acme-http01-solver-nameservers): the HTTP-01 self-check resolves through it, not --acme-dns-nameserver", async () => {
+    // A resolver that knows no name: the self-check fails if it asks this one.
+    const nowhere = dgram.createSocket('udp4');
+    nowhere.on('message', (msg, from) => {
+      const query = dnsPacket.decode(msg);
+      nowhere.send(dnsPacket.encode({ type: 'response', id: query.id, flags: 3, questions: query.questions, answers: [] }), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => nowhere.bind(0, '127.0.0.1', resolve));
+    try {
+      answers.serving.clear();
+      answers.serving.set(TOKEN, KEY);
+      const ca = fakeCa();
+      const config = {
+        ...answers.config,
+        acmeDnsNameserver: { host: '127.0.0.1', port: nowhere.address().port },
+        acmeHttp01Nameserver: answers.config.acmeDnsNameserver,
+      };
+      const w = fakeAcmeWorker((atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]), ca, { now: NOW, config });
+      assert.equal((await createChallengeController(w.ctx).sync(`${NS}/${NAME}`))?.requeueAfterMs, FIRST_LOOK);
+      assert.deepEqual(ca.calls, [`accept ${URL}`], 'the self-check passed through the HTTP-01 resolver');
+    } finally {
+      nowhere.close();
+    }
+  });
 
   /** Accepts the Challenge in a first pass, then runs a pass after each wait with the CA at the given state. */
   async function acceptThenPoll(steps: Array<{ afterMs: number; atCa: 'pending' | 'processing' | 'valid' }>) {
