@@ -276,6 +276,28 @@ describe('cert-manager values, one at a time', () => {
     for (const { spec, owner } of podTemplates(off)) assert.equal(spec.automountServiceAccountToken, true, owner);
   });
 
+  test("cert-manager's own values.yaml, every default as `helm show values` prints it: valid objects, certgate's image, a worker and webhook that start", async () => {
+    const defaults = parse(readFileSync(join(import.meta.dirname, 'testdata/cert-manager-default-values.yaml'), 'utf8')) as Record<string, unknown>;
+    const objects = render(defaults);
+    for (const o of objects.filter((x) => x.kind !== 'CustomResourceDefinition')) await validateObject(o);
+    const worker = container(objects, 'certgate-controller', 'worker');
+    assert.match(worker.image, /^ghcr\.io\/certgate\/certgate:/, `image.repository "" is certgate's image`);
+    const config = parseWorkerArgs(worker.args.slice(1));
+    assert.equal(config.leaderElectionNamespace, 'kube-system', "global.leaderElection.namespace's default");
+    assert.equal(config.autoApproval, true, "approveSignerNames' default is what certgate's approver does");
+    parseWebhookConfig(container(objects, 'certgate-webhook', 'webhook').args.slice(1));
+  });
+
+  test("approveSignerNames other than cert-manager's default list is refused unless the approver is off", () => {
+    assert.throws(
+      () => render({ approveSignerNames: [] }),
+      /approveSignerNames=\[\]: not supported: certgate's approver approves requests for cert-manager\.io Issuers and ClusterIssuers only/,
+    );
+    assert.throws(() => render({ approveSignerNames: ['issuers.cert-manager.io/*', 'awspcaclusterissuers.awspca.cert-manager.io/*'] }), /approveSignerNames=/);
+    render({ approveSignerNames: [], disableAutoApproval: true });
+    render({ approveSignerNames: ['clusterissuers.cert-manager.io/*', 'issuers.cert-manager.io/*'] });
+  });
+
   test("the table the chart reads is the worker's (charts/certgate/files/cert-manager-controller-flags.json; npx tsx scripts/write-cert-manager-flags.ts)", () => {
     assert.equal(readFileSync(certManagerFlagsFile, 'utf8'), certManagerFlagsJson());
   });

@@ -27,10 +27,12 @@
 {{- end -}}
 
 {{- define "certgate.image" -}}
+{{- /* cert-manager's values file leaves repository empty (its image is built from imageRegistry and image.name): certgate's own then. */ -}}
+{{- $repository := default "ghcr.io/certgate/certgate" .Values.image.repository -}}
 {{- if .Values.image.digest -}}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- printf "%s@%s" $repository .Values.image.digest -}}
 {{- else -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 {{- end -}}
 
