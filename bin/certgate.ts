@@ -1,6 +1,7 @@
 // certgate's single entry point: `certgate worker|webhook|solver` start a process, every other
 // verb belongs to the CLI (also installed as the kubectl plugin `kubectl-certgate`).
 // Each process module exports main(argv) and is loaded lazily so the CLI starts fast.
+import { CommanderError } from 'commander';
 const processes: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   worker: () => import('../worker/main.ts'),
   webhook: () => import('../webhook/main.ts'),
@@ -23,6 +24,8 @@ async function dispatch(argv: string[]): Promise<void> {
 }
 
 dispatch(process.argv.slice(2)).catch((err: unknown) => {
+  // `--help` of a process: commander printed the usage and stops parsing by throwing; that ends normally.
+  if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
   console.error(`certgate: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });
