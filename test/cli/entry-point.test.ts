@@ -23,3 +23,12 @@ test('certgate worker with an unknown flag: exit 1 naming the flag', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /unknown option '--no-such-flag'/);
 });
+
+test('certgate worker with a cert-manager controller flag certgate has not: exit 1 naming the flag, its configuration key and what to do', () => {
+  const r = run(['worker', '--feature-gates=ServerSideApply=true']);
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr,
+    /^certgate: --feature-gates=ServerSideApply=true \(controller configuration featureGates\): not supported: certgate writes with update, not server-side apply; remove it$/m,
+  );
+});
