@@ -57,6 +57,13 @@ const accepted: Array<[string, string[], (c: WorkerConfig) => unknown, unknown]>
   ],
   ['--enable-profiling=false', ['--enable-profiling=false'], (c) => c.leaderElect, true],
   ['--gateway-api-extra-protocols', ['--gateway-api-extra-protocols=DTLS,QUIC'], (c) => c.gatewayApi.extraProtocols, ['DTLS', 'QUIC']],
+  ['--copied-annotation-prefixes', ['--copied-annotation-prefixes=*,-argocd.argoproj.io/'], (c) => c.copiedAnnotationPrefixes, ['*', '-argocd.argoproj.io/']],
+  [
+    "--copied-annotation-prefixes left out: cert-manager's default",
+    [],
+    (c) => c.copiedAnnotationPrefixes,
+    ['*', '-kubectl.kubernetes.io/', '-fluxcd.io/', '-argocd.argoproj.io/'],
+  ],
 ];
 
 const refused: Array<[string, string[], RegExp]> = [
@@ -92,7 +99,6 @@ const refused: Array<[string, string[], RegExp]> = [
   ],
   ['--dns01-check-retry-period', ['--dns01-check-retry-period=30s'], /acmeDNS01Config\.checkRetryPeriod/],
   ['--enable-gateway-api-listenerset', ['--enable-gateway-api-listenerset'], /enableGatewayAPIListenerSet or gatewayAPI\.enableListenerSet/],
-  ['--copied-annotation-prefixes', ['--copied-annotation-prefixes=*,-argocd.argoproj.io/'], /copiedAnnotationPrefixes/],
   ['--concurrent-workers', ['--concurrent-workers=10'], /use --max-concurrent-issuances/],
   ['--enable-profiling', ['--enable-profiling=true'], /enablePprof\): not supported: certgate serves no pprof endpoint/],
   ['--metrics-tls-cert-file', ['--metrics-tls-cert-file=/tls/tls.crt'], /metricsTLSConfig\.filesystem\.certFile/],

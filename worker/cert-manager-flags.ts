@@ -129,10 +129,7 @@ export const CERT_MANAGER_FLAGS: Record<string, CertManagerFlag> = {
     why: "certgate's gateway shim reads Gateways only, not ListenerSets (Gateway API's experimental channel); remove it",
   },
   '--gateway-api-extra-protocols': { config: ['gatewayAPI.extraProtocols'], to: same('--gateway-api-extra-protocols') },
-  '--copied-annotation-prefixes': {
-    config: ['copiedAnnotationPrefixes'],
-    why: 'certgate copies every Certificate annotation except kubectl.kubernetes.io/* onto its CertificateRequests, and this cannot be changed; remove it',
-  },
+  '--copied-annotation-prefixes': { config: ['copiedAnnotationPrefixes'], to: same('--copied-annotation-prefixes') },
   '--feature-gates': { config: ['featureGates'] },
   '--concurrent-workers': {
     config: ['numberOfConcurrentWorkers'],

@@ -43,6 +43,8 @@ export interface WorkerConfig {
    * such as approver-policy, or to `certgate approve`.
    */
   autoApproval: boolean;
+  /** Which Certificate annotations its CertificateRequests carry (cert-manager's --copied-annotation-prefixes). */
+  copiedAnnotationPrefixes: readonly string[];
   /** Transparent TLS cluster-wide (namespaces labelled certgate.io/tls=off excepted), as the webhook's --transparent-tls. */
   transparentTls: boolean;
   /** Namespaces transparent TLS never touches, labelled or not: the ones the webhook never sees (kube-system, certgate's own, ...). */

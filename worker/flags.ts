@@ -5,6 +5,7 @@ import { parseHostPort } from '../lib/listen.ts';
 import { durationArg } from '../lib/flags.ts';
 import type { IssuerRef, ListenAddress, WorkerConfig } from './config.ts';
 import { translateCertManagerArgs } from './cert-manager-flags.ts';
+import { DEFAULT_COPIED_ANNOTATION_PREFIXES } from './certificates/copied-annotations.ts';
 
 /** A "key=value" label selector (equality only: what a ClusterIssuer selector needs). */
 function labelEqualityArg(v: string): string {
@@ -124,6 +125,19 @@ export function workerCommand(): Command {
       "give each Certificate's Secret an ownerReference to it, so deleting the Certificate deletes the Secret (as cert-manager's flag); without it, a reference written earlier is removed at the next issuance",
       false,
     )
+    .addOption(
+      new Option(
+        '--copied-annotation-prefixes <prefix,...>',
+        "which Certificate annotations its CertificateRequests carry, as cert-manager's flag: in order, * copies all, PREFIX those starting with it, -PREFIX drops those starting with it",
+      )
+        .default(DEFAULT_COPIED_ANNOTATION_PREFIXES, DEFAULT_COPIED_ANNOTATION_PREFIXES.join(','))
+        .argParser((v: string) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+    )
     .option(
       '--disable-auto-approval',
       'do not approve CertificateRequests: leave it to another approver (approver-policy) or `certgate approve` (cert-manager: --controllers=*,-certificaterequests-approver)',
@@ -240,6 +254,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     defaultIssuer: o.defaultIssuer,
     enableCertificateOwnerRef: o.enableCertificateOwnerRef === true,
     autoApproval: o.disableAutoApproval !== true,
+    copiedAnnotationPrefixes: o.copiedAnnotationPrefixes ?? DEFAULT_COPIED_ANNOTATION_PREFIXES,
     transparentTls: o.transparentTls === true,
     transparentTlsExcludedNamespaces: [...new Set<string>(o.transparentTlsExcludeNamespace ?? [])],
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,

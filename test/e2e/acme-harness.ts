@@ -24,6 +24,7 @@ import { startAcmeStack, type AcmeStack, type AcmeStackOptions } from '../servic
 import type { TsigKey } from '../services/bind.ts';
 import { waitFor } from '../fixtures.ts';
 import { CLUSTER_RESOURCE_NAMESPACE, getTestCluster, NGINX_INGRESS_CLASS, runClusterIssuerSelector, type TestCluster } from './cluster.ts';
+import { DEFAULT_COPIED_ANNOTATION_PREFIXES } from '../../worker/certificates/copied-annotations.ts';
 
 export { CLUSTER_RESOURCE_NAMESPACE };
 
@@ -71,6 +72,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     renewBackoffMaxMs: 10_000,
     enableCertificateOwnerRef: false,
     autoApproval: true,
+    copiedAnnotationPrefixes: DEFAULT_COPIED_ANNOTATION_PREFIXES,
     maxConcurrentIssuances: 16,
     maxConcurrentChallenges,
     transparentTls: false,

@@ -87,19 +87,39 @@ describe('request manager', () => {
       writes: [],
     },
     {
+      name: '--copied-annotation-prefixes=example.com/: only those annotations travel',
+      objects: () => withKey(undefined, { annotations: { team: 'a', 'example.com/owner': 'sre' } }),
+      config: { copiedAnnotationPrefixes: ['example.com/'] },
+      writes: [`create CertificateRequest ${NAME}-1`],
+      events: ['Requested'],
+      check: (w) => {
+        const { team, 'example.com/owner': owner } = created(w).metadata.annotations ?? {};
+        assert.deepEqual([team, owner], [undefined, 'sre']);
+      },
+    },
+    {
       name: 'Issuing and the recorded key Secret is not there yet: waits for it',
       objects: () => [certificate(issuing())],
       writes: [],
     },
     {
       name: 'Issuing with the next key and no request: CertificateRequest web-1 with a CSR made from that key',
-      objects: () => withKey(undefined, { annotations: { team: 'a', 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, labels: { app: 'web' } }),
+      objects: () =>
+        withKey(undefined, {
+          annotations: {
+            team: 'a',
+            'kubectl.kubernetes.io/last-applied-configuration': '{}',
+            'argocd.argoproj.io/sync-wave': '1',
+            'fluxcd.io/ignore': 'false',
+          },
+          labels: { app: 'web' },
+        }),
       writes: [`create CertificateRequest ${NAME}-1`],
       events: ['Requested'],
       check: async (w) => {
         const cr = created(w);
         assert.deepEqual(cr.metadata.annotations, {
-          team: 'a', // the Certificate's annotations travel, kubectl's do not
+          team: 'a', // the Certificate's annotations travel; kubectl's, Argo CD's and Flux's do not (cert-manager's default --copied-annotation-prefixes)
           'cert-manager.io/certificate-name': NAME,
           'cert-manager.io/certificate-revision': '1',
           'cert-manager.io/private-key-secret-name': KEY_SECRET,

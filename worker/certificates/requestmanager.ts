@@ -17,6 +17,7 @@ import { requestedNames } from './spec-fields.ts';
 import { requestNameFor } from '../object-names.ts';
 import { ariIdOf } from './policy.ts';
 import { requestMismatches } from './request-match.ts';
+import { annotationsToCopy } from './copied-annotations.ts';
 
 export const REQUEST_MANAGER_CONTROLLER = 'certificates-request-manager';
 
@@ -54,8 +55,8 @@ export function createRequestManagerController(ctx: WorkerContext): QueueControl
           name: requestName,
           namespace,
           annotations: {
-            // As cert-manager: the Certificate's annotations travel to the request (e.g. the HTTP-01 overrides the ingress shim sets).
-            ...Object.fromEntries(Object.entries(cert.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('kubectl.kubernetes.io/'))),
+            // As cert-manager: the Certificate's annotations travel to the request (e.g. the HTTP-01 overrides the ingress shim sets), as --copied-annotation-prefixes says.
+            ...annotationsToCopy(cert.metadata.annotations ?? {}, ctx.config.copiedAnnotationPrefixes),
             [CertificateRequestAnnotations.CertificateName]: name,
             [CertificateRequestAnnotations.CertificateRevision]: String((cert.status?.revision ?? 0) + 1),
             [CertificateRequestAnnotations.PrivateKeySecretName]: keySecretName,
