@@ -58,6 +58,7 @@ const accepted: Array<[string, string[], (c: WorkerConfig) => unknown, unknown]>
   ['--enable-profiling=false', ['--enable-profiling=false'], (c) => c.leaderElect, true],
   ['--gateway-api-extra-protocols', ['--gateway-api-extra-protocols=DTLS,QUIC'], (c) => c.gatewayApi.extraProtocols, ['DTLS', 'QUIC']],
   ['--copied-annotation-prefixes', ['--copied-annotation-prefixes=*,-argocd.argoproj.io/'], (c) => c.copiedAnnotationPrefixes, ['*', '-argocd.argoproj.io/']],
+  ['--dns01-check-retry-period (a Go duration)', ['--dns01-check-retry-period=1m30s'], (c) => c.dns01.checkRetryPeriodMs, 90_000],
   [
     "--copied-annotation-prefixes left out: cert-manager's default",
     [],
@@ -97,7 +98,6 @@ const refused: Array<[string, string[], RegExp]> = [
     ['--default-issuer-name=x', '--default-issuer-group=awspca.cert-manager.io'],
     /cert-manager\.io Issuers and ClusterIssuers only/,
   ],
-  ['--dns01-check-retry-period', ['--dns01-check-retry-period=30s'], /acmeDNS01Config\.checkRetryPeriod/],
   ['--enable-gateway-api-listenerset', ['--enable-gateway-api-listenerset'], /enableGatewayAPIListenerSet or gatewayAPI\.enableListenerSet/],
   ['--concurrent-workers', ['--concurrent-workers=10'], /use --max-concurrent-issuances/],
   ['--enable-profiling', ['--enable-profiling=true'], /enablePprof\): not supported: certgate serves no pprof endpoint/],

@@ -116,10 +116,7 @@ export const CERT_MANAGER_FLAGS: Record<string, CertManagerFlag> = {
     bool: true,
     to: boolTo(['--dns01-recursive-nameservers-only'], []),
   },
-  '--dns01-check-retry-period': {
-    config: ['acmeDNS01Config.checkRetryPeriod'],
-    why: 'certgate checks DNS-01 propagation on its own backoff (from --acme-backoff-min-ms); remove it',
-  },
+  '--dns01-check-retry-period': { config: ['acmeDNS01Config.checkRetryPeriod'], to: same('--dns01-check-retry-period') },
   '--enable-certificate-owner-ref': { config: ['enableCertificateOwnerRef'], bool: true, to: boolTo(['--enable-certificate-owner-ref'], []) },
   '--enable-gateway-api': { config: ['enableGatewayAPI', 'gatewayAPI.enabled'], bool: true, to: boolTo([], ['--gateway-api=off']) },
   '--enable-gateway-api-listenerset': {

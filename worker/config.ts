@@ -77,6 +77,8 @@ export interface Dns01CheckConfig {
   recursiveOnly: boolean;
   /** Port the authoritative nameservers are asked on (53; another only for test or lab setups). */
   authoritativePort: number;
+  /** How long a DNS-01 challenge not yet visible waits before the next check (--dns01-check-retry-period); undefined: twice the ACME poll interval. */
+  checkRetryPeriodMs?: number;
   /** Provider API URLs in place of the public ones, by dns01 field (--dns01-api-endpoint). */
   apiEndpoints?: Readonly<Record<string, string>>;
 }

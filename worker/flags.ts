@@ -184,6 +184,12 @@ export function workerCommand(): Command {
       "check DNS-01 propagation through the recursive nameservers only, not the zone's authoritative nameservers",
       false,
     )
+    .addOption(
+      new Option(
+        '--dns01-check-retry-period <duration>',
+        "how long a DNS-01 challenge not yet visible waits before the next propagation check (cert-manager's flag; default: twice --acme-backoff-min-ms)",
+      ).argParser(durationArg),
+    )
     .addOption(new Option('--dns01-authoritative-port <port>', "port the zone's authoritative nameservers are asked on").default(53).argParser(portArg))
     .addOption(
       new Option(
@@ -266,6 +272,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
       recursiveNameservers: o.dns01RecursiveNameservers ?? [],
       recursiveOnly: o.dns01RecursiveNameserversOnly === true,
       authoritativePort: o.dns01AuthoritativePort ?? 53,
+      ...(o.dns01CheckRetryPeriod ? { checkRetryPeriodMs: o.dns01CheckRetryPeriod } : {}),
       apiEndpoints: o.dns01ApiEndpoint ?? {},
     },
     solverService: o.solverService,

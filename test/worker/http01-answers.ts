@@ -49,3 +49,17 @@ export async function startHttp01Answers(): Promise<Http01Answers> {
     },
   };
 }
+
+/** A DNS server on loopback that knows no name (NXDOMAIN for every question): a resolver a self-check must not ask. */
+export async function startNxdomainResolver(): Promise<{ address: { host: string; port: number }; close(): Promise<void> }> {
+  const dns = dgram.createSocket('udp4');
+  dns.on('message', (msg, from) => {
+    const query = dnsPacket.decode(msg);
+    dns.send(dnsPacket.encode({ type: 'response', id: query.id, flags: 3, questions: query.questions, answers: [] }), from.port, from.address);
+  });
+  await new Promise<void>((resolve) => dns.bind(0, '127.0.0.1', resolve));
+  return {
+    address: { host: '127.0.0.1', port: dns.address().port },
+    close: () => new Promise<void>((resolve) => dns.close(() => resolve())),
+  };
+}

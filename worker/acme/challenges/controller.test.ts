@@ -4,11 +4,9 @@
 // status the user reads, the Events and the requeue out. The CA is test/worker/fake-acme.ts; the
 // self-check reaches a loopback DNS and HTTP server (test/worker/http01-answers.ts). Status is
 // compared by the fields a user reads, not by the number of status writes.
-import dgram from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
-import dnsPacket from 'dns-packet';
 import type { ACMEChallengeSolver, Certificate, CertificateRequest, Challenge, ChallengeStatus } from '../../../api/types.generated.ts';
 import type { HTTPRoute } from '../../../api/gateway-api.generated.ts';
 import { KubeApiError } from '../../../lib/kube/client.ts';
@@ -17,7 +15,7 @@ import type { FakeWorker, FakeWorkerOptions } from '../../../test/worker/fake-co
 import { Resources } from '../../../test/worker/fake-context.ts';
 import { caUrls, fakeAcmeWorker, fakeCa, problem, type FakeCa } from '../../../test/worker/fake-acme.ts';
 import { acmeIssuer, challenge, NS, order, ORDER } from '../../../test/worker/acme-table.ts';
-import { startHttp01Answers, type Http01Answers } from '../../../test/worker/http01-answers.ts';
+import { startHttp01Answers, startNxdomainResolver, type Http01Answers } from '../../../test/worker/http01-answers.ts';
 import { http01SolverName } from '../../object-names.ts';
 import { createChallengeController } from './controller.ts';
 
@@ -527,26 +525,46 @@ describe('Challenge controller', () => {
 
   test("--acme-http01-nameserver (cert-manager's --acme-http01-solver-nameservers): the HTTP-01 self-check resolves through it, not --acme-dns-nameserver", async () => {
     // A resolver that knows no name: the self-check fails if it asks this one.
-    const nowhere = dgram.createSocket('udp4');
-    nowhere.on('message', (msg, from) => {
-      const query = dnsPacket.decode(msg);
-      nowhere.send(dnsPacket.encode({ type: 'response', id: query.id, flags: 3, questions: query.questions, answers: [] }), from.port, from.address);
-    });
-    await new Promise<void>((resolve) => nowhere.bind(0, '127.0.0.1', resolve));
+    const nowhere = await startNxdomainResolver();
     try {
       answers.serving.clear();
       answers.serving.set(TOKEN, KEY);
       const ca = fakeCa();
       const config = {
         ...answers.config,
-        acmeDnsNameserver: { host: '127.0.0.1', port: nowhere.address().port },
+        acmeDnsNameserver: nowhere.address,
         acmeHttp01Nameserver: answers.config.acmeDnsNameserver,
       };
       const w = fakeAcmeWorker((atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]), ca, { now: NOW, config });
       assert.equal((await createChallengeController(w.ctx).sync(`${NS}/${NAME}`))?.requeueAfterMs, FIRST_LOOK);
       assert.deepEqual(ca.calls, [`accept ${URL}`], 'the self-check passed through the HTTP-01 resolver');
     } finally {
-      nowhere.close();
+      await nowhere.close();
+    }
+  });
+
+  test("--dns01-check-retry-period (cert-manager's flag): a DNS-01 challenge not yet visible is checked again after it", async () => {
+    const nowhere = await startNxdomainResolver();
+    try {
+      const ca = fakeCa();
+      atCa(ca, 'pending');
+      const ch = challenge(WEB, presented);
+      ch.spec = { ...ch.spec, type: 'DNS-01', solver: dns01Solver, url: caUrls.challenge(WEB, 'dns-01'), token: caUrls.token(WEB, 'dns-01') };
+      const dns01 = { recursiveNameservers: [nowhere.address], recursiveOnly: true, authoritativePort: 53 };
+      const requeue = async (checkRetryPeriodMs?: number) => {
+        const w = fakeAcmeWorker([acmeIssuer([dns01Solver]), ch, ...chainToCertificate()], ca, {
+          now: NOW,
+          config: { ...answers.config, dns01: { ...dns01, checkRetryPeriodMs } },
+        });
+        const result = await createChallengeController(w.ctx).sync(`${NS}/${NAME}`);
+        assert.match(w.stored<Challenge>(Resources.Challenge, NS, NAME)!.status!.reason!, /^Waiting for DNS-01 challenge propagation: /);
+        return result?.requeueAfterMs;
+      };
+      assert.equal(await requeue(30_000), 30_000);
+      assert.equal(await requeue(), SELF_CHECK, 'left out: twice the poll interval');
+      assert.deepEqual(ca.calls, [], 'not accepted');
+    } finally {
+      await nowhere.close();
     }
   });
 

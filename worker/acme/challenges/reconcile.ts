@@ -120,7 +120,7 @@ export async function reconcileChallenge(ctx: AcmeContext, namespace: string, na
       const since = waitingSince(rt.selfCheckStarted, ch, ctx.clock.now());
       const reason = `Waiting for ${ch.spec.type} challenge propagation: ${problem} (waiting since ${since})`;
       if (st.reason !== reason || !st.presented) await patchStatus(ctx, ch, { reason, processing: true, presented: true, state: 'pending' });
-      return { requeueAfterMs: rt.selfCheckIntervalMs };
+      return { requeueAfterMs: (ch.spec.type === 'DNS-01' && ctx.config.dns01.checkRetryPeriodMs) || rt.selfCheckIntervalMs };
     }
     rt.selfCheckStarted.delete(ch.metadata.uid!);
     const accepted = await acceptOnce(challengeEndpoint(client), ch.spec.url);
