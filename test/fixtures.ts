@@ -60,7 +60,7 @@ export async function grantRole(
   namespace: string,
   name: string,
   serviceAccount: string,
-  rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>,
+  rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>,
 ): Promise<void> {
   await admin.create(rbacResource('Role', 'roles'), { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: { name, namespace }, rules } as KubernetesObject);
   await admin.create(rbacResource('RoleBinding', 'rolebindings'), {

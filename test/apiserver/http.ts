@@ -8,7 +8,7 @@ import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { toTable } from './table.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
 import { isDryRun, PROTOBUF_MEDIA_TYPE, readDeleteOptions, unsupportedDryRun } from './delete-options.ts';
-import type { Authenticator } from './auth.ts';
+import { API_AUDIENCE, type Authenticator } from './auth.ts';
 import type { UserInfo } from './admission.ts';
 import type { Registry, ResourceType } from './registry.ts';
 import type { RequestContext, Rest } from './rest.ts';
@@ -277,8 +277,9 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
         asTable: wantsTable ? (o) => toTable(t, [o], o.metadata.resourceVersion, q.get('includeObject') ?? 'Metadata') : undefined,
       });
     case 'create': {
-      if (r.subresource === 'token') return send(res, 201, await tokenRequest(deps, ctx, req));
+      if (r.subresource === 'token') return send(res, 201, tokenRequest(deps, ctx, (await readObject(req, contentType)) as any));
       const body = await readObject(req, contentType);
+      if (t.kind === 'TokenReview') return send(res, 201, tokenReview(deps, body as any));
       if (t.createOnly) return send(res, 201, accessReview(deps, user, body as any));
       const obj = await deps.rest.create(ctx, body);
       return send(res, 201, obj, ctx.warnings);
@@ -367,21 +368,41 @@ function accessReview(deps: HttpDeps, requester: UserInfo, body: any): unknown {
   return { ...body, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null }, status: { allowed, ...(allowed ? { reason: 'allowed by RBAC' } : {}) } };
 }
 
-/** serviceaccounts/<name>/token (kubectl create token): a bearer token for that ServiceAccount. */
-async function tokenRequest(deps: HttpDeps, ctx: RequestContext, req: IncomingMessage): Promise<unknown> {
-  await readRawBody(req); // the TokenRequest spec (audiences, expiry) is accepted but not enforced
+/**
+ * serviceaccounts/<name>/token (kubectl create token, a TokenRequest): a bearer token for that
+ * ServiceAccount, for the audiences asked for (default: the API server's) and expiring as asked
+ * (default one hour, at least 10 minutes, as kube-apiserver).
+ */
+function tokenRequest(deps: HttpDeps, ctx: RequestContext, body: { spec?: { audiences?: string[]; expirationSeconds?: number } } | undefined): unknown {
+  const spec = body?.spec ?? {};
   deps.rest.get(ctx); // 404 when the ServiceAccount does not exist
-  const expirationSeconds = 3600;
+  const expirationSeconds = spec.expirationSeconds ?? 3600;
+  if (expirationSeconds < 600)
+    throw invalid('TokenRequest', 'authentication.k8s.io', ctx.name!, [
+      causes.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes'),
+    ]);
+  const audiences = spec.audiences?.length ? spec.audiences : [API_AUDIENCE];
   return {
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenRequest',
     metadata: { name: ctx.name, namespace: ctx.namespace, creationTimestamp: null },
-    spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds, boundObjectRef: null },
+    spec: { audiences, expirationSeconds, boundObjectRef: null },
     status: {
-      token: deps.auth.tokenFor(ctx.namespace!, ctx.name!),
+      token: deps.auth.tokenFor(ctx.namespace!, ctx.name!, { audiences, expirationSeconds }),
       expirationTimestamp: new Date(Date.now() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     },
   };
+}
+
+/** TokenReview: whom a token belongs to, for the audiences asked for (how a relying party checks a ServiceAccount token). */
+function tokenReview(deps: HttpDeps, body: any): unknown {
+  const spec = body?.spec ?? {};
+  const audiences: string[] | undefined = spec.audiences?.length ? spec.audiences : undefined;
+  const found = deps.auth.review(String(spec.token ?? ''), audiences);
+  const status = found
+    ? { authenticated: true, user: { username: found.user.username, groups: found.user.groups }, audiences: found.audiences }
+    : { user: {}, error: '[invalid bearer token, token lookup failed]' };
+  return { ...body, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null }, status };
 }
 
 /** RBAC for a proxied resource request, as the real server checks before proxying: /apis/<g>/<v>[/namespaces/<ns>]/<resource>[/<name>[/<sub>]]. */

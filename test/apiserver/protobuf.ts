@@ -1,6 +1,6 @@
 // Decoding of the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the built-in
 // kinds kubectl's typed clients send as protobuf (kubectl create secret/configmap/namespace/
-// serviceaccount/role/rolebinding, kubectl auth can-i), and of the DeleteOptions that client-go's
+// serviceaccount/role/rolebinding/token, kubectl auth can-i), and of the DeleteOptions that client-go's
 // typed clients send with DELETE (helm uninstall). Responses stay JSON, which clients accept.
 import { badRequest, unsupportedMediaType } from './errors.ts';
 
@@ -130,6 +130,8 @@ const KINDS: Record<string, Schema> = {
     1: ['metadata', OBJECT_META],
     2: ['spec', { 1: ['resourceAttributes', RESOURCE_ATTRS], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRS] }],
   },
+  // kubectl create token (authentication/v1 TokenRequestSpec: audiences 1, expirationSeconds 4)
+  TokenRequest: { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['audiences', 'rs'], 4: ['expirationSeconds', 'int?'] }] },
 };
 
 function decodeMessage(buf: Buffer, schema: Schema): Record<string, any> {

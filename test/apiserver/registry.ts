@@ -161,6 +161,7 @@ const BUILTIN_TYPES: ResourceType[] = [
   }),
   builtin('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { verbs: ['create'], createOnly: true }),
   builtin('authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false, { verbs: ['create'], createOnly: true }),
+  builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'], createOnly: true }),
 ];
 
 /** All served types; CRD-backed types are replaced whenever a CRD changes. */
