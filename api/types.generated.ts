@@ -398,8 +398,19 @@ export interface ACMEIssuerDNS01ProviderRoute53 {
     /** Name of the Secret (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer). */
     name: string;
   };
-  /** Authenticate to AWS with a Kubernetes ServiceAccount token (cert-manager main). Not supported by certgate; rejected by the admission webhook. */
-  auth?: Record<string, unknown>;
+  /** How certgate authenticates to AWS instead of access keys or ambient credentials. */
+  auth?: {
+    /** A token of a Kubernetes ServiceAccount (TokenRequest API, 10 minutes) exchanged with STS AssumeRoleWithWebIdentity for `role`; the certgate worker needs create on serviceaccounts/token for it (a Role). */
+    kubernetes: {
+      /** The ServiceAccount (in the Issuer's namespace, or the cluster resource namespace for a ClusterIssuer) whose token is requested. */
+      serviceAccountRef: {
+        /** Audiences of the token; default sts.amazonaws.com. */
+        audiences?: string[];
+        /** Name of the ServiceAccount. */
+        name: string;
+      };
+    };
+  };
   /** Hosted zone to update; found by the zone name when empty. */
   hostedZoneID?: string;
   /** AWS region for the API clients (Route53 is global; default us-east-1). */

@@ -9,14 +9,14 @@ describe('findUnsupportedFields', () => {
         acme: {
           server: 's',
           privateKeySecretRef: { name: 'k' },
-          solvers: [{ http01: { ingress: {} } }, { dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }],
+          solvers: [{ http01: { ingress: {} } }, { dns01: { nameservers: ['1.1.1.1:53'], route53: { region: 'eu-west-1' } } }],
         },
       },
     };
     assert.deepEqual(findUnsupportedFields('ClusterIssuer', issuer), [
       {
-        path: 'spec.acme.solvers[1].dns01.route53.auth',
-        reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role',
+        path: 'spec.acme.solvers[1].dns01.nameservers',
+        reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers",
       },
     ]);
   });

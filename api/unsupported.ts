@@ -25,10 +25,6 @@ function solverFields(prefix: string): UnsupportedField[] {
       harmlessValues: ['AzurePublicZone'],
     },
     {
-      path: `${prefix}.dns01.route53.auth`,
-      reason: 'Route53 authentication with a Kubernetes ServiceAccount token is not implemented; use static keys, ambient credentials or role',
-    },
-    {
       path: `${prefix}.dns01.nameservers`,
       reason: "per-solver propagation-check nameservers are not implemented; certgate checks the zone's authoritative servers",
     },

@@ -76,6 +76,19 @@ function route53(p: Obj, at: string): Finding[] {
   const out: Finding[] = [];
   if (asStr(p.accessKeyID) && present(p.accessKeyIDSecretRef)) out.push(deny(at, 'accessKeyID and accessKeyIDSecretRef cannot both be specified'));
   if (present(p.accessKeyIDSecretRef)) out.push(...secretRef(p.accessKeyIDSecretRef, `${at}.accessKeyIDSecretRef`));
+  // auth.kubernetes.serviceAccountRef: cert-manager fails each Challenge without a role ("role must be
+  // set when web identity token is set"); refused here instead. Keys beside it are unused, as there.
+  if (present(asObj(asObj(p.auth)?.kubernetes)?.serviceAccountRef)) {
+    out.push(...required(p, 'role', at, 'role (the ARN of the role to assume with the ServiceAccount token) with auth.kubernetes.serviceAccountRef'));
+    if (asStr(p.accessKeyID) || present(p.accessKeyIDSecretRef) || present(p.secretAccessKeySecretRef))
+      out.push({
+        ...deny(
+          `${at}.auth`,
+          'the access keys are not used with auth.kubernetes.serviceAccountRef (the role is assumed with the ServiceAccount token alone); remove them',
+        ),
+        severity: 'warn',
+      });
+  }
   return out;
 }
 

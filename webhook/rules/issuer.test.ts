@@ -23,6 +23,11 @@ test('issuer rules: correct issuers have no findings', () => {
   );
   assert.deepEqual(run(acme({ server: 'https://pebble.local:14000/dir', skipTLSVerify: true })), [], 'skipTLSVerify against a private CA is fine');
   assert.deepEqual(run({ selfSigned: {} }, 'Issuer'), []);
+  const route53 = {
+    role: 'arn:aws:iam::123456789012:role/dns',
+    auth: { kubernetes: { serviceAccountRef: { name: 'route53', audiences: ['sts.amazonaws.com'] } } },
+  };
+  assert.deepEqual(run(acme({ solvers: [{ dns01: { route53 } }] }), 'Issuer'), [], 'Route53 with a ServiceAccount token and a role');
   assert.deepEqual(run({ ca: { secretName: 'root' } }, 'Issuer'), []);
 });
 
@@ -88,11 +93,32 @@ const cases: Array<{ name: string; spec: unknown; rule: string; field: string; s
     text: /remove skipTLSVerify/,
   },
   {
-    name: 'unsupported route53 auth',
-    spec: acme({ solvers: [{ dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: {} } } } }] }),
-    rule: 'unsupported-field',
+    name: 'route53 serviceAccountRef without a role',
+    spec: acme({ solvers: [{ dns01: { route53: { region: 'eu-west-1', auth: { kubernetes: { serviceAccountRef: { name: 'route53' } } } } } }] }),
+    rule: 'acme-solver-invalid',
+    field: 'spec.acme.solvers[0].dns01.route53.role',
+    text: /role \(the ARN of the role to assume with the ServiceAccount token\) with auth.kubernetes.serviceAccountRef is required/,
+  },
+  {
+    name: 'route53 serviceAccountRef beside access keys',
+    spec: acme({
+      solvers: [
+        {
+          dns01: {
+            route53: {
+              role: 'arn:aws:iam::123456789012:role/dns',
+              accessKeyID: 'AKIAIOSFODNN7EXAMPLE',
+              secretAccessKeySecretRef: { name: 'aws', key: 'secret' },
+              auth: { kubernetes: { serviceAccountRef: { name: 'route53' } } },
+            },
+          },
+        },
+      ],
+    }),
+    rule: 'acme-solver-invalid',
     field: 'spec.acme.solvers[0].dns01.route53.auth',
-    text: /Route53 authentication with a Kubernetes ServiceAccount token is not implemented/,
+    severity: 'warn',
+    text: /the access keys are not used with auth.kubernetes.serviceAccountRef/,
   },
 ];
 

@@ -1,4 +1,5 @@
-// Fake of AWS Route53 REST-XML (ListHostedZonesByName, ListResourceRecordSets, ChangeResourceRecordSets, GetChange) and STS AssumeRole, checking SigV4 signatures as AWS does.
+// Fake of AWS Route53 REST-XML (ListHostedZonesByName, ListResourceRecordSets, ChangeResourceRecordSets, GetChange) and STS AssumeRole, checking SigV4 signatures as AWS does,
+// and STS AssumeRoleWithWebIdentity (unsigned, as AWS takes it), which checks the token with the identity provider a test trusts (the API server's TokenReview) and the role's trust policy.
 // Shared by the provider's contract test and the DNS-01 secrecy e2e; state is per module, reset() refills it.
 import assert from 'node:assert/strict';
 import type { FakeRequest, FakeResponse } from '../fake-api.ts';
@@ -9,12 +10,29 @@ export const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 export const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 export const ROLE = 'arn:aws:iam::123456789012:role/dns-editor';
 export const ZONE_ID = 'Z1PA6795UKMFR9';
+/** A role whose trust policy admits one Kubernetes ServiceAccount's tokens for the audience sts.amazonaws.com. */
+export const WEB_IDENTITY_ROLE = 'arn:aws:iam::123456789012:role/dns-web-identity';
+export const TRUSTED_SUBJECT = 'system:serviceaccount:shop:route53-dns';
+const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /** The keys this fake AWS account knows: the user's, and the temporary ones AssumeRole hands out. */
 const KEYS: Record<string, AwsKey> = {
   [KEY_ID]: { secretAccessKey: SECRET },
   ASIATEMPORARY: { secretAccessKey: 'temporary-secret', sessionToken: 'session-token-1' },
+  ASIAWEBIDENTITY: { secretAccessKey: 'web-identity-secret', sessionToken: 'session-token-web' },
 };
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/**
+ * The OIDC identity provider registered in the fake account: who a token belongs to for an
+ * audience, or undefined (tests pass the API server's TokenReview). Unset: every token is invalid.
+ */
+let identityProvider: ((token: string, audience: string) => Promise<string | undefined>) | undefined;
+export const trustIdentityProvider = (review: typeof identityProvider) => {
+  identityProvider = review;
+};
+/** The AssumeRoleWithWebIdentity calls the fake answered, with the token it was given. */
+export let webIdentityCalls: Array<{ roleArn: string; sessionName: string; token: string; subject?: string }>;
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
@@ -36,7 +54,8 @@ export const credentialOf = (req: FakeRequest) => /Credential=([^/]+)\//.exec(St
 
 export async function aws(req: FakeRequest): Promise<FakeResponse> {
   const sts = req.method === 'POST' && req.path === '/';
-  const ns = sts ? 'https://sts.amazonaws.com/doc/2011-06-15/' : NS_XML;
+  if (sts && new URLSearchParams(req.body).get('Action') === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(new URLSearchParams(req.body));
+  const ns = sts ? STS_NS : NS_XML;
   const refused = await checkSigV4(req, sts ? { [KEY_ID]: KEYS[KEY_ID] } : KEYS);
   if (refused === 'SignatureDoesNotMatch') return awsError(403, refused, SIGNATURE_MISMATCH, ns);
   if (refused) return awsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', ns);
@@ -100,4 +119,18 @@ export async function aws(req: FakeRequest): Promise<FakeResponse> {
 export function reset(): void {
   rrsets = new Map([['other.example.com.', ['"unrelated"']]]);
   changes = [];
+  webIdentityCalls = [];
+}
+
+/** As AWS: the token must be valid for sts.amazonaws.com at the identity provider, and its subject trusted by the role. */
+async function assumeRoleWithWebIdentity(form: URLSearchParams): Promise<FakeResponse> {
+  const [roleArn, sessionName, token] = ['RoleArn', 'RoleSessionName', 'WebIdentityToken'].map((k) => form.get(k) ?? '');
+  const subject = identityProvider ? await identityProvider(token, STS_AUDIENCE) : undefined;
+  webIdentityCalls.push({ roleArn, sessionName, token, subject });
+  if (!subject) return awsError(400, 'InvalidIdentityToken', 'Incorrect token audience', STS_NS);
+  if (roleArn !== WEB_IDENTITY_ROLE || subject !== TRUSTED_SUBJECT)
+    return awsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', STS_NS);
+  return xml(
+    `<AssumeRoleWithWebIdentityResponse xmlns="${STS_NS}"><AssumeRoleWithWebIdentityResult><SubjectFromWebIdentityToken>${subject}</SubjectFromWebIdentityToken><Audience>${STS_AUDIENCE}</Audience><Credentials><AccessKeyId>ASIAWEBIDENTITY</AccessKeyId><SecretAccessKey>web-identity-secret</SecretAccessKey><SessionToken>session-token-web</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>${roleArn}/${sessionName}</Arn><AssumedRoleId>AROAWEB:${sessionName}</AssumedRoleId></AssumedRoleUser><Provider>oidc.example</Provider></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`,
+  );
 }

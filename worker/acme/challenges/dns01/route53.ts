@@ -2,12 +2,15 @@
 // use). Credentials as in cert-manager: static keys (accessKeyID or accessKeyIDSecretRef, with
 // secretAccessKeySecretRef), else, for ClusterIssuers only, the ambient ones the SDK's default
 // chain finds (environment, web identity / IRSA, container and instance metadata); `role` is
-// assumed with STS on top of either. The hosted zone is `hostedZoneID` or found by name. A TXT
+// assumed with STS on top of either. With auth.kubernetes.serviceAccountRef, a token of that
+// ServiceAccount is exchanged for `role`'s credentials instead (route53-web-identity.ts), for
+// Issuers and ClusterIssuers alike, and any static keys are ignored (as cert-manager). The hosted zone is `hostedZoneID` or found by name. A TXT
 // RRset holds every value at a name, so present writes the union with this value and clean-up
 // writes the rest (or deletes the set when this was the last value).
 import https from 'node:https';
 import type { ACMEChallengeSolverDNS01 } from '../../../../api/types.generated.ts';
 import { Dns01ProviderError, readSecretEntry, type Dns01Provider, type ProviderContext, type TxtRecordRequest } from './provider.ts';
+import { serviceAccountRefOf, webIdentityCredentials } from './route53-web-identity.ts';
 
 const AT = 'dns01.route53';
 const TTL = 10; // cert-manager's
@@ -75,6 +78,8 @@ export async function route53Provider(solver: ACMEChallengeSolverDNS01, ctx: Pro
 }
 
 async function credentialsFor(cfg: NonNullable<ACMEChallengeSolverDNS01['route53']>, ctx: ProviderContext, region: string, transport: Record<string, unknown>) {
+  const serviceAccountRef = serviceAccountRefOf(cfg);
+  if (serviceAccountRef) return webIdentityCredentials(cfg, serviceAccountRef, ctx, { region, ...transport });
   const providers = await import('@aws-sdk/credential-providers');
   const keyIdFromSecret = cfg.accessKeyIDSecretRef ? (await readSecretEntry(ctx, cfg.accessKeyIDSecretRef, `${AT}.accessKeyIDSecretRef`)).trim() : undefined;
   if (cfg.accessKeyID && keyIdFromSecret) throw new Dns01ProviderError(`${AT}: set accessKeyID or accessKeyIDSecretRef, not both`, false);
