@@ -13,6 +13,8 @@ export const ZONE_ID = 'Z1PA6795UKMFR9';
 /** A role whose trust policy admits one Kubernetes ServiceAccount's tokens for the audience sts.amazonaws.com. */
 export const WEB_IDENTITY_ROLE = 'arn:aws:iam::123456789012:role/dns-web-identity';
 export const TRUSTED_SUBJECT = 'system:serviceaccount:shop:route53-dns';
+/** Subjects WEB_IDENTITY_ROLE's trust policy admits (an e2e run adds the ServiceAccount of its own namespace). */
+export const trustedSubjects = new Set([TRUSTED_SUBJECT]);
 const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /** The keys this fake AWS account knows: the user's, and the temporary ones AssumeRole hands out. */
@@ -128,7 +130,7 @@ async function assumeRoleWithWebIdentity(form: URLSearchParams): Promise<FakeRes
   const subject = identityProvider ? await identityProvider(token, STS_AUDIENCE) : undefined;
   webIdentityCalls.push({ roleArn, sessionName, token, subject });
   if (!subject) return awsError(400, 'InvalidIdentityToken', 'Incorrect token audience', STS_NS);
-  if (roleArn !== WEB_IDENTITY_ROLE || subject !== TRUSTED_SUBJECT)
+  if (roleArn !== WEB_IDENTITY_ROLE || !trustedSubjects.has(subject))
     return awsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', STS_NS);
   return xml(
     `<AssumeRoleWithWebIdentityResponse xmlns="${STS_NS}"><AssumeRoleWithWebIdentityResult><SubjectFromWebIdentityToken>${subject}</SubjectFromWebIdentityToken><Audience>${STS_AUDIENCE}</Audience><Credentials><AccessKeyId>ASIAWEBIDENTITY</AccessKeyId><SecretAccessKey>web-identity-secret</SecretAccessKey><SessionToken>session-token-web</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>${roleArn}/${sessionName}</Arn><AssumedRoleId>AROAWEB:${sessionName}</AssumedRoleId></AssumedRoleUser><Provider>oidc.example</Provider></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`,
