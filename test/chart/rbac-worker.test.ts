@@ -141,6 +141,39 @@ describe("worker, solver and webhook with only the chart's RBAC", { timeout: 180
 
   const tlsSecret = (name: string) => admin.get<any>(Resources.Secret, USER_NS, name).then((s) => (s?.data?.['tls.crt'] ? s : undefined));
 
+  test("the chart does not let the worker request ServiceAccount tokens; the README's Role grants it for one ServiceAccount (Route53 serviceAccountRef)", async () => {
+    const canCreateToken = async (name: string) =>
+      (
+        await kubectl([
+          'auth',
+          'can-i',
+          'create',
+          `serviceaccounts/${name}`,
+          '--subresource=token',
+          '-n',
+          USER_NS,
+          `--as=system:serviceaccount:${NS}:certgate-controller`,
+        ])
+      ).stdout.trim();
+    assert.equal(await canCreateToken('route53-dns'), 'no', 'not granted by the chart, as with cert-manager');
+    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'certgate-route53-token' };
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'certgate-route53-token', namespace: USER_NS },
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['route53-dns'], verbs: ['create'] }],
+    });
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'certgate-route53-token', namespace: USER_NS },
+      roleRef,
+      subjects: [{ kind: 'ServiceAccount', name: 'certgate-controller', namespace: NS }],
+    });
+    assert.equal(await canCreateToken('route53-dns'), 'yes');
+    assert.equal(await canCreateToken('other'), 'no', 'only the ServiceAccount the Role names');
+  });
+
   test('without its leader election Role the worker never leads; with it, a Certificate is issued', async () => {
     const leaseRole = rendered('Role', 'certgate-controller-leader-election');
     await apply({ ...leaseRole, rules: [] });
