@@ -58,6 +58,12 @@ const accepted: Array<[string, string[], (c: WorkerConfig) => unknown, unknown]>
   ['--enable-profiling=false', ['--enable-profiling=false'], (c) => c.leaderElect, true],
   ['--gateway-api-extra-protocols', ['--gateway-api-extra-protocols=DTLS,QUIC'], (c) => c.gatewayApi.extraProtocols, ['DTLS', 'QUIC']],
   ['--copied-annotation-prefixes', ['--copied-annotation-prefixes=*,-argocd.argoproj.io/'], (c) => c.copiedAnnotationPrefixes, ['*', '-argocd.argoproj.io/']],
+  [
+    '--kube-api-qps and -burst raised (what certgate does: no client-side limit)',
+    ['--kube-api-qps=9000', '--kube-api-burst', '9000'],
+    (c) => c.leaderElect,
+    true,
+  ],
   ['--dns01-check-retry-period (a Go duration)', ['--dns01-check-retry-period=1m30s'], (c) => c.dns01.checkRetryPeriodMs, 90_000],
   [
     "--copied-annotation-prefixes left out: cert-manager's default",
@@ -69,11 +75,11 @@ const accepted: Array<[string, string[], (c: WorkerConfig) => unknown, unknown]>
 
 const refused: Array<[string, string[], RegExp]> = [
   [
-    '--kube-api-qps',
-    ['--kube-api-qps=50'],
-    /--kube-api-qps=50 \(controller configuration kubernetesAPIQPS\): not supported: certgate has no client-side API rate limit/,
+    "--kube-api-qps below cert-manager's default",
+    ['--kube-api-qps=5'],
+    /--kube-api-qps=5 \(controller configuration kubernetesAPIQPS\): not supported: certgate has no client-side API rate limit to lower/,
   ],
-  ['--kube-api-burst', ['--kube-api-burst', '100'], /kubernetesAPIBurst.*no client-side API rate limit/],
+  ["--kube-api-burst below cert-manager's default", ['--kube-api-burst', '10'], /kubernetesAPIBurst.*no client-side API rate limit to lower/],
   [
     '--controllers without a controller certgate needs',
     ['--controllers=*,-certificates-trigger'],

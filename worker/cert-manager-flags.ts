@@ -13,6 +13,8 @@ interface CertManagerFlag {
   /** The values (or, for lists, the items) certgate behaves as; anything else is refused with `why`. */
   accept?: string[];
   acceptItems?: boolean;
+  /** Numbers from this one up are what certgate does (a limit it does not have, raised); lower ones are refused with `why`. */
+  acceptAtLeast?: number;
   /** Why certgate refuses it (other values than `accept`, or every value) and what to do instead. */
   why?: string;
   /** The certgate worker flags for a value certgate has; absent: the value changes nothing here. */
@@ -24,6 +26,8 @@ const boolTo = (on: string[], off: string[]) => (value: string) => (value === 't
 const NO_SOLVER_PODS =
   'certgate starts no HTTP-01 solver pods: its solver is a sidecar of the controller pod (image from image.*, resources from controller.solver.resources); remove it';
 const METRICS_PLAIN = 'certgate serves /metrics over plain HTTP (put TLS in front with your service mesh or a NetworkPolicy); remove it';
+const NO_API_LIMIT =
+  "certgate has no client-side API rate limit to lower (it bounds its load with --max-concurrent-issuances and --max-concurrent-challenges); remove it, or give at least cert-manager's default";
 const PEM_LIMITS = 'certgate has no PEM size limits to set (the webhook refuses objects over 3 MiB); remove it';
 
 /** klog verbosity as cert-manager uses it (0 errors, 1 warnings, 2 info, 4 debug, 5 trace) onto pino's levels. */
@@ -38,14 +42,10 @@ export const CERT_MANAGER_FLAGS: Record<string, CertManagerFlag> = {
   '--config': { config: [], why: 'certgate takes no configuration file: give the settings as flags (the chart turns its `config:` keys into them)' },
   '--kubeconfig': { config: ['kubeConfig'], to: same('--kubeconfig') },
   '--master': { config: ['apiServerHost'], why: 'give the API server in a kubeconfig (--kubeconfig) instead' },
-  '--kube-api-qps': {
-    config: ['kubernetesAPIQPS'],
-    why: 'certgate has no client-side API rate limit (it bounds its load with --max-concurrent-issuances and --max-concurrent-challenges); remove it',
-  },
-  '--kube-api-burst': {
-    config: ['kubernetesAPIBurst'],
-    why: 'certgate has no client-side API rate limit (it bounds its load with --max-concurrent-issuances and --max-concurrent-challenges); remove it',
-  },
+  // Raising cert-manager's client-side limit (20 QPS, burst 50), as users do on large clusters, asks for what
+  // certgate does already (no such limit); lowering it asks for a protection certgate does not have.
+  '--kube-api-qps': { config: ['kubernetesAPIQPS'], acceptAtLeast: 20, why: NO_API_LIMIT },
+  '--kube-api-burst': { config: ['kubernetesAPIBurst'], acceptAtLeast: 50, why: NO_API_LIMIT },
   '--namespace': { config: ['namespace'], to: same('--namespace') },
   '--cluster-resource-namespace': { config: ['clusterResourceNamespace'], to: same('--cluster-resource-namespace') },
   '--leader-elect': { config: ['leaderElectionConfig.enabled'], bool: true, to: boolTo(['--leader-elect'], ['--no-leader-elect']) },
@@ -233,7 +233,8 @@ export function translateCertManagerArgs(argv: readonly string[]): string[] {
       if (value !== 'true' && value !== 'false') throw new InvalidArgumentError(`${flag}=${value}: give true or false`);
     }
     const given = spec.acceptItems ? value.split(',').map((s) => s.trim()) : [value];
-    if (spec.why && (!spec.accept || !given.every((v) => spec.accept!.includes(v)))) throw refusal(flag, value, spec.why);
+    const accepted = spec.acceptAtLeast !== undefined ? Number(value) >= spec.acceptAtLeast : !!spec.accept && given.every((v) => spec.accept!.includes(v));
+    if (spec.why && !accepted) throw refusal(flag, value, spec.why);
     if (flag === '--default-issuer-name') issuer.name = value;
     else if (flag === '--default-issuer-kind') issuer.kind = value;
     else if (flag === '--feature-gates') out.push(...featureGateArgs(value));
@@ -253,6 +254,7 @@ export function chartTable(): object {
         ...(s.bool ? { bool: true } : {}),
         ...(s.accept ? { accept: s.accept } : {}),
         ...(s.acceptItems ? { acceptItems: true } : {}),
+        ...(s.acceptAtLeast !== undefined ? { acceptAtLeast: s.acceptAtLeast } : {}),
         ...(s.why ? { why: s.why } : {}),
       },
     ]),

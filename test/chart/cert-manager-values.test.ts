@@ -415,6 +415,12 @@ describe("cert-manager's controller settings (config:, extraArgs, featureGates, 
       (w) => w.config.leaderElect,
       true,
     ],
+    [
+      'config.kubernetesAPIQPS / Burst raised (certgate has no client-side limit)',
+      controllerConfig({ kubernetesAPIQPS: 9000, kubernetesAPIBurst: 9000 }),
+      (w) => w.config.leaderElect,
+      true,
+    ],
     ["extraArgs with certgate worker's own flag", { extraArgs: ['--max-concurrent-issuances=4'] }, (w) => w.config.maxConcurrentIssuances, 4],
   ];
   for (const [name, values, get, want] of cases) test(name, () => assert.deepEqual(get(workerOf(values)), want));
@@ -448,6 +454,11 @@ describe("cert-manager's controller settings certgate has not: helm refuses them
   }
   const refused: Array<[string, Record<string, unknown>, RegExp]> = [
     ...refusedBoth,
+    [
+      "config.kubernetesAPIQPS below cert-manager's default",
+      controllerConfig({ kubernetesAPIQPS: 5 }),
+      /config\.kubernetesAPIQPS: --kube-api-qps=5 \(controller configuration kubernetesAPIQPS\): not supported: certgate has no client-side API rate limit to lower/,
+    ],
     [
       'a feature gate set against certgate (config)',
       controllerConfig({ featureGates: { ServerSideApply: true } }),

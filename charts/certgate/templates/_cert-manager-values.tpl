@@ -136,7 +136,9 @@ translates cert-manager's spelling itself); one it has not fails the install wit
 {{- if $s.bool }}{{ $value = lower $value }}{{ if not (has $value (list "true" "false")) }}{{ fail (printf "%s: %s=%s: give true or false" .from $flag $value) }}{{ end }}{{ end }}
 {{- $key := "" }}{{ with $s.config }}{{ $key = printf " (controller configuration %s)" (join " or " .) }}{{ end }}
 {{- $refused := printf "%s: %s=%s%s: not supported: %s" .from $flag $value $key (default "" $s.why) }}
-{{- if $s.why }}
+{{- if and $s.why (hasKey $s "acceptAtLeast") }}
+{{- if or (not (regexMatch "^[0-9]+(\\.[0-9]+)?$" $value)) (lt (float64 $value) (float64 $s.acceptAtLeast)) }}{{ fail $refused }}{{ end }}
+{{- else if $s.why }}
 {{- if not $s.accept }}{{ fail $refused }}{{ end }}
 {{- range (ternary (splitList "," $value) (list $value) (hasKey $s "acceptItems")) }}{{ if not (has (trim .) $s.accept) }}{{ fail $refused }}{{ end }}{{ end }}
 {{- end }}
