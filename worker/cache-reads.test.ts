@@ -83,4 +83,25 @@ describe('createFreshReader', () => {
     assert.equal(reader.get('ns', 'o')?.metadata?.resourceVersion, '9');
     assert.equal(gets, 0);
   });
+
+  it('holds nothing beside the cache for a write whose version the watch brought first, and our answer without field ownership otherwise', async () => {
+    const { cache, emit } = handCache([obj('o', {}, '5'), obj('p', {}, '5')]);
+    const reader = createFreshReader(cache, async () => undefined);
+    const written: Obj[] = [];
+    reader.onWrite((o) => written.push(o));
+    emit('update', obj('o', {}, '6'));
+    reader.wrote(obj('o', {}, '6'));
+    assert.equal(reader.held(), 0, 'the cache already holds version 6');
+    assert.equal(written.length, 1, "onWrite's listeners still hear of it");
+    const answer = obj('p', {}, '6');
+    answer.metadata!.managedFields = [{ manager: 'certgate', operation: 'Update', fieldsV1: { 'f:status': {} } }];
+    reader.wrote(answer);
+    assert.equal(reader.held(), 1);
+    assert.equal(reader.get('ns', 'p')?.metadata?.resourceVersion, '6');
+    assert.equal(reader.get('ns', 'p')?.metadata?.managedFields, undefined);
+    emit('update', obj('p', {}, '6'));
+    reader.get('ns', 'p');
+    await Promise.resolve();
+    assert.equal(reader.held(), 0);
+  });
 });

@@ -7,6 +7,7 @@
 // the cache through the watch and re-queues the key. So a reconcile right after its own write (or
 // another controller's write of the same object) costs no request and no 409.
 import type { KubernetesObject, WatchedCache } from '../lib/kube/client.ts';
+import { withoutFieldOwnership } from '../lib/kube/informer.ts';
 
 export interface FreshReader<T extends KubernetesObject> {
   /** The newest of the cache's object and our last write of it. */
@@ -28,6 +29,8 @@ export interface FreshReader<T extends KubernetesObject> {
   isEcho(obj: T): boolean;
   /** Read live whatever the cache holds (a decision that must not repeat, e.g. creating an ACME order). */
   live(namespace: string, name: string): Promise<T | undefined>;
+  /** How many objects have a write of ours the cache has not shown yet (for tests). */
+  held(): number;
 }
 
 /**
@@ -87,8 +90,17 @@ export function createFreshReader<T extends KubernetesObject>(
     wrote(obj) {
       if (!obj?.metadata?.resourceVersion) return;
       const key = keyOf(obj.metadata.namespace, obj.metadata.name);
-      outstanding.set(key, obj);
-      announced.set(key, obj.metadata.resourceVersion);
+      const cached = cache.get(obj.metadata.name!, obj.metadata.namespace);
+      if (cached && atOrAfter(cached.metadata?.resourceVersion, obj.metadata.resourceVersion)) {
+        // The watch brought this version before the write's answer: the cache says it already, and
+        // entries made now would stay until the object's next event (for most, none comes).
+        outstanding.delete(key);
+        announced.delete(key);
+      } else {
+        // Held beside the cache, so without field ownership as the cache holds its objects.
+        outstanding.set(key, withoutFieldOwnership(obj));
+        announced.set(key, obj.metadata.resourceVersion);
+      }
       notify(obj);
     },
     isEcho: (obj) => {
@@ -98,6 +110,7 @@ export function createFreshReader<T extends KubernetesObject>(
     onWrite: (listener) => void listeners.push(listener),
     notify,
     live,
+    held: () => new Set([...outstanding.keys(), ...announced.keys()]).size,
   };
 }
 

@@ -271,15 +271,7 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
   }
 
   private upsert(obj: T): void {
-    // Field ownership is for server-side apply; no reader of a cache needs it, and it is often the
-    // larger part of a small object (a PUT without it leaves the server's copy as it is). metadata
-    // is rebuilt without it, not `delete`d from: V8 turns an object that loses a property other than
-    // its last into a hash table, about 500 bytes more per cached object (the embedded API server
-    // sends resourceVersion after managedFields).
-    if (obj.metadata?.managedFields) {
-      const { managedFields: _ownership, ...metadata } = obj.metadata;
-      obj.metadata = metadata;
-    }
+    obj = withoutFieldOwnership(obj);
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     let bucket = this.objects.get(ns);
@@ -338,6 +330,21 @@ export class Informer<T extends KubernetesObject> implements WatchedCache<T> {
     this.syncWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * obj without metadata.managedFields, in place. Field ownership is for server-side apply; no
+ * reader of a cache needs it, and it is often the larger part of a small object (a PUT without it
+ * leaves the server's copy as it is). metadata is rebuilt without it, not `delete`d from: V8 turns
+ * an object that loses a property other than its last into a hash table, about 500 bytes more per
+ * cached object (the embedded API server sends resourceVersion after managedFields).
+ */
+export function withoutFieldOwnership<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) {
+    const { managedFields: _ownership, ...metadata } = obj.metadata;
+    obj.metadata = metadata;
+  }
+  return obj;
 }
 
 /** Names of the caches not known current for longer than `thresholdMs` (or never synced), for /readyz. */
