@@ -6,7 +6,15 @@
 export class RecentValues<K, V> {
   private readonly values = new Map<K, V>();
 
-  constructor(private readonly limit: number) {}
+  /**
+   * storedKey: the key a value was remembered under (a string pool's value is its first copy of
+   * the text): a hit keeps that copy as the key, not the caller's equal copy, which the entry would
+   * otherwise hold on to beside its value.
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly storedKey?: (value: V) => K,
+  ) {}
 
   get size(): number {
     return this.values.size;
@@ -22,7 +30,7 @@ export class RecentValues<K, V> {
       const known = this.values.get(key)!;
       // Asked again: it goes to the back of the line.
       this.values.delete(key);
-      this.values.set(key, known);
+      this.values.set(this.storedKey ? this.storedKey(known) : key, known);
       return known;
     }
     const value = compute();

@@ -21,8 +21,9 @@ export class StringPool {
   private readonly short: RecentValues<string, string>;
 
   constructor(limit = 1024, shortLimit = 4096) {
-    this.long = new RecentValues(limit);
-    this.short = new RecentValues(shortLimit);
+    // Keyed by the pooled copy itself: a hit must not leave the pool holding the caller's copy too.
+    this.long = new RecentValues(limit, (pooled) => pooled);
+    this.short = new RecentValues(shortLimit, (pooled) => pooled);
   }
 
   get size(): number {
