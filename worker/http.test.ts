@@ -1,0 +1,52 @@
+// /metrics: the text prom-client's registry.metrics() makes, written one metric at a time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Counter, Gauge } from 'prom-client';
+import { createMetricsRegistry } from '../lib/metrics/registry.ts';
+import { serveMetrics } from './http.ts';
+
+test('/metrics answers what registry.metrics() makes, rendering one metric after the other', async () => {
+  const registry = createMetricsRegistry();
+  let rendering = 0;
+  let mostAtOnce = 0;
+  // Each gauge yields while it collects: rendered all at once (registry.metrics()), both would be in flight together.
+  const slowGauge = (name: string) =>
+    new Gauge({
+      name,
+      help: `${name} "help"`,
+      labelNames: ['name'],
+      registers: [registry],
+      async collect() {
+        mostAtOnce = Math.max(mostAtOnce, ++rendering);
+        await new Promise((resolve) => setImmediate(resolve));
+        rendering--;
+        this.set({ name: 'a\\b"c' }, 1.5);
+      },
+    });
+  slowGauge('first_gauge');
+  new Counter({ name: 'a_counter_total', help: 'counts', registers: [registry] }).inc(3);
+  slowGauge('second_gauge');
+  new Gauge({ name: 'empty_gauge', help: 'no series', registers: [registry] });
+  const listener = await serveMetrics({ host: '127.0.0.1', port: 0 }, registry);
+  try {
+    const res = await fetch(`http://127.0.0.1:${listener.port}/metrics`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), registry.contentType);
+    const served = await res.text();
+    assert.equal(mostAtOnce, 1, 'one metric at a time');
+    assert.equal(served, await registry.metrics());
+    assert.match(served, /^first_gauge\{name="a\\\\b\\"c"\} 1\.5$/m);
+  } finally {
+    await listener.close();
+  }
+});
+
+test('/metrics of an empty registry is what registry.metrics() makes of it', async () => {
+  const registry = createMetricsRegistry();
+  const listener = await serveMetrics({ host: '127.0.0.1', port: 0 }, registry);
+  try {
+    assert.equal(await (await fetch(`http://127.0.0.1:${listener.port}/metrics`)).text(), await registry.metrics());
+  } finally {
+    await listener.close();
+  }
+});
