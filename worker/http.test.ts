@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Gauge } from 'prom-client';
+import type { Certificate } from '../api/types.generated.ts';
 import { createMetricsRegistry } from '../lib/metrics/registry.ts';
+import { createWorkerMetrics } from '../lib/metrics/worker.ts';
 import { serveMetrics } from './http.ts';
 
 test('/metrics answers what registry.metrics() makes, rendering one metric after the other', async () => {
@@ -46,6 +48,33 @@ test('/metrics of an empty registry is what registry.metrics() makes of it', asy
   const listener = await serveMetrics({ host: '127.0.0.1', port: 0 }, registry);
   try {
     assert.equal(await (await fetch(`http://127.0.0.1:${listener.port}/metrics`)).text(), await registry.metrics());
+  } finally {
+    await listener.close();
+  }
+});
+
+test('/metrics writes the certificate gauges in pieces, the same text prom-client prints, quotes, backslashes and newlines escaped', async () => {
+  const metrics = createWorkerMetrics();
+  // More Certificates than one piece holds, some not Ready with a reason that needs escaping.
+  for (let i = 0; i < 1203; i++)
+    metrics.certificates.observe({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: `c-${i}`, namespace: 'apps' },
+      spec: { secretName: `c-${i}-tls`, issuerRef: { name: 'ca', kind: i % 2 ? 'ClusterIssuer' : undefined, group: 'weird\\"group' } },
+      status: {
+        notAfter: i % 3 ? '2027-01-01T00:00:00Z' : undefined,
+        conditions: [{ type: 'Ready', status: i % 5 ? 'True' : 'False', reason: i % 5 ? 'Ready' : 'Bad "key"\nhere\\' }],
+      },
+    } as Certificate);
+  metrics.controllerSyncCalls.inc({ controller: 'certificates-trigger' });
+  const listener = await serveMetrics({ host: '127.0.0.1', port: 0 }, metrics.registry);
+  try {
+    const served = await (await fetch(`http://127.0.0.1:${listener.port}/metrics`)).text();
+    const printed = await metrics.registry.metrics();
+    assert.equal(served.length, printed.length);
+    assert.equal(served, printed);
+    assert.match(served, /reason="Bad \\"key\\"\\nhere\\\\"/);
   } finally {
     await listener.close();
   }

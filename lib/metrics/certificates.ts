@@ -4,6 +4,7 @@
 // them when the worker stops leading. The series are made at each scrape from what was observed.
 import { Counter, Gauge, type GaugeConfiguration, type LabelValues, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { Certificate } from '../../api/types.generated.ts';
+import { metricHeader, seriesLine, type PiecewiseExposition } from './registry.ts';
 
 const CERT_LABELS = ['name', 'namespace', 'issuer_name', 'issuer_kind', 'issuer_group'] as const;
 const READY_CONDITIONS = ['True', 'False', 'Unknown'] as const;
@@ -21,21 +22,41 @@ interface Observed {
   notReadyReason?: string;
 }
 
+/** Certificates whose series one piece of a scrape holds at once. */
+const CERTIFICATES_PER_PIECE = 500;
+
 /**
- * A gauge whose series are made at each scrape from `series()`: prom-client's own gauges keep every
- * series (its labels, a key of all label values and a value, about 200 bytes) between scrapes, which
- * is more than a kilobyte per Certificate for these six.
+ * A gauge whose series are made at each scrape from what was observed: prom-client's own gauges
+ * keep every series (its labels, a key of all label values and a value, about 200 bytes) between
+ * scrapes, which is more than a kilobyte per Certificate for these six. /metrics writes it in pieces
+ * (exposition()): with 10,000 Certificates, prom-client's rendering of all its series at once held
+ * tens of MiB at each scrape.
  */
-class ScrapedGauge<T extends string> extends Gauge<T> {
+class ScrapedGauge<T extends string> extends Gauge<T> implements PiecewiseExposition {
   constructor(
-    config: GaugeConfiguration<T>,
-    private readonly series: () => Array<MetricValue<T>>,
+    private readonly config: GaugeConfiguration<T>,
+    private readonly observed: ReadonlyMap<string, Observed>,
+    private readonly seriesOf: (o: Observed) => Array<MetricValue<T>>,
   ) {
     super(config);
   }
 
   override async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    return { ...(await super.get()), values: this.series() };
+    return { ...(await super.get()), values: [...this.observed.values()].flatMap(this.seriesOf) };
+  }
+
+  *exposition(): Iterable<string> {
+    yield metricHeader(this.config.name, this.config.help, 'gauge');
+    let piece = '';
+    let certificates = 0;
+    for (const o of this.observed.values()) {
+      for (const v of this.seriesOf(o)) piece += `\n${seriesLine(this.config.name, v.labels as Record<string, string>, v.value)}`;
+      if (++certificates % CERTIFICATES_PER_PIECE === 0) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (piece) yield piece;
   }
 }
 
@@ -51,7 +72,7 @@ export interface CertificateMetrics {
 export function registerCertificateMetrics(registry: Registry): CertificateMetrics {
   const observed = new Map<string, Observed>(); // "namespace/name" ->
   const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[], series: (o: Observed) => Array<MetricValue<T>>) =>
-    new ScrapedGauge<T>({ name, help, labelNames, registers: [registry] }, () => [...observed.values()].flatMap(series));
+    new ScrapedGauge<T>({ name, help, labelNames, registers: [registry] }, observed, series);
   const each = (value: (o: Observed) => number) => (o: Observed) => [{ labels: o.labels as LabelValues<CertLabel>, value: value(o) }];
   gauge(
     'certmanager_certificate_expiration_timestamp_seconds',
