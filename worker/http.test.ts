@@ -56,7 +56,7 @@ test('/metrics of an empty registry is what registry.metrics() makes of it', asy
 test('/metrics writes the certificate gauges in pieces, the same text prom-client prints, quotes, backslashes and newlines escaped', async () => {
   const metrics = createWorkerMetrics();
   // More Certificates than one piece holds, some not Ready with a reason that needs escaping.
-  for (let i = 0; i < 1203; i++)
+  for (let i = 0; i < 5003; i++)
     metrics.certificates.observe({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
@@ -68,14 +68,20 @@ test('/metrics writes the certificate gauges in pieces, the same text prom-clien
       },
     } as Certificate);
   metrics.controllerSyncCalls.inc({ controller: 'certificates-trigger' });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
   const listener = await serveMetrics({ host: '127.0.0.1', port: 0 }, metrics.registry);
   try {
     const served = await (await fetch(`http://127.0.0.1:${listener.port}/metrics`)).text();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings, [], 'no listener piles up while the scraper reads (MaxListenersExceededWarning)');
     const printed = await metrics.registry.metrics();
     assert.equal(served.length, printed.length);
     assert.equal(served, printed);
     assert.match(served, /reason="Bad \\"key\\"\\nhere\\\\"/);
   } finally {
     await listener.close();
+    process.off('warning', onWarning);
   }
 });

@@ -1,6 +1,5 @@
 // The worker's two small HTTP listeners: Prometheus /metrics, and /healthz + /readyz for probes.
 import http from 'node:http';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { hasPiecewiseExposition } from '../lib/metrics/registry.ts';
@@ -58,7 +57,7 @@ async function writeMetrics(res: http.ServerResponse, registry: Registry): Promi
   const write = async (text: string) => {
     if (!started) res.writeHead(200, { 'Content-Type': registry.contentType });
     started = true;
-    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(text)) await drainedOrClosed(res);
   };
   let written = 0;
   for (const metric of registry.getMetricsAsArray()) {
@@ -73,6 +72,19 @@ async function writeMetrics(res: http.ServerResponse, registry: Registry): Promi
   }
   if (!started) res.writeHead(200, { 'Content-Type': registry.contentType });
   res.end('\n');
+}
+
+/** Resolves once res can take more, or is closed (the scraper went away); leaves no listener behind. */
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** /healthz: the process is alive. /readyz: ready() says the worker can do its job (true), or why not (false or a reason). */
