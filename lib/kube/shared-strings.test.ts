@@ -53,3 +53,17 @@ test("a Secret's private key is not pooled (it must not outlive its Secret in th
   assert.equal(pool.has(long('L')), true, 'the certificate is');
   assert.equal(secret.data['tls.key'], key);
 });
+
+test("of a Secret's data only public certificates are pooled: a key under any other name is not", () => {
+  const pool = new StringPool();
+  const accountKey = long('A');
+  const token = 'a-short-api-token';
+  const secret = { data: { 'tls.key': long('K'), 'key.pem': accountKey, 'api-token': token, 'ca.crt': long('C') }, stringData: { password: long('P') } };
+  pool.shareIn(secret);
+  assert.deepEqual(
+    [long('K'), accountKey, token, long('P')].map((t) => pool.has(t)),
+    [false, false, false, false],
+  );
+  assert.equal(pool.has(long('C')), true, 'the CA certificate is');
+  assert.equal(secret.data['key.pem'], accountKey);
+});

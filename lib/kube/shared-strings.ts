@@ -12,8 +12,13 @@ import { RecentValues } from '../recent-values.ts';
 
 /** From this length a string is "long": pooled apart, so short ones cannot push certificates out. */
 const LONG_FROM = 256;
-/** Values never pooled: a private key is unique to its Secret and must not outlive it in the pool. */
-const NEVER_POOLED = new Set(['tls.key']);
+/**
+ * A Secret's data (or stringData) values pooled: public certificates, repeated across Secrets. Any
+ * other entry may be a private key under any name (an ACME account key's `privateKeySecretRef.key`,
+ * an EAB MAC, a DNS provider's token): unique to its Secret, it must not outlive it in the pool.
+ */
+const POOLED_SECRET_DATA = new Set(['tls.crt', 'ca.crt']);
+const SECRET_DATA_FIELDS = new Set(['data', 'stringData']);
 
 export class StringPool {
   // text -> the first copy of it seen: asked again, the memo answers with that copy
@@ -39,15 +44,15 @@ export class StringPool {
     return (text.length < LONG_FROM ? this.short : this.long).get(text, () => text);
   }
 
-  /** Replaces, in place, every string value of obj (at any depth) with its pooled copy. */
-  shareIn(obj: unknown): void {
+  /** Replaces, in place, every string value of obj (at any depth) with its pooled copy; of a `data` map, only public certificates. */
+  shareIn(obj: unknown, inSecretData = false): void {
     if (obj === null || typeof obj !== 'object') return;
     const record = obj as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const value = record[key];
       if (typeof value === 'string') {
-        if (value.length > 0 && !NEVER_POOLED.has(key)) record[key] = this.share(value);
-      } else if (value !== null && typeof value === 'object') this.shareIn(value);
+        if (value.length > 0 && (!inSecretData || POOLED_SECRET_DATA.has(key))) record[key] = this.share(value);
+      } else if (value !== null && typeof value === 'object') this.shareIn(value, !inSecretData && SECRET_DATA_FIELDS.has(key) && !Array.isArray(value));
     }
   }
 }
