@@ -16,7 +16,7 @@ interface IssuedToken {
   expiresAt: number; // ms since the epoch; Infinity for the admin token
 }
 
-export interface TokenOptions {
+interface TokenOptions {
   audiences?: string[];
   expirationSeconds?: number;
 }
