@@ -18,6 +18,14 @@ const accepted: Array<[string, string[], (c: WorkerConfig) => unknown, unknown]>
   ['--enable-gateway-api=false: never looks for the Gateway API', ['--enable-gateway-api=false'], (c) => c.gatewayApi.off, true],
   ['--enable-gateway-api: on while served (certgate default)', ['--enable-gateway-api'], (c) => c.gatewayApi.off, false],
   ['--feature-gates=ExperimentalGatewayAPISupport=false', ['--feature-gates=ExperimentalGatewayAPISupport=false'], (c) => c.gatewayApi.off, true],
+  ['HTTP-01 solver Ingress paths: Exact unless told (cert-manager since 1.18)', [], (c) => c.acmeHttp01IngressPathType, 'Exact'],
+  [
+    '--feature-gates=ACMEHTTP01IngressPathTypeExact=false: ImplementationSpecific',
+    ['--feature-gates=ACMEHTTP01IngressPathTypeExact=false'],
+    (c) => c.acmeHttp01IngressPathType,
+    'ImplementationSpecific',
+  ],
+  ['--feature-gates=ACMEHTTP01IngressPathTypeExact=true', ['--feature-gates=ACMEHTTP01IngressPathTypeExact=true'], (c) => c.acmeHttp01IngressPathType, 'Exact'],
   [
     '--default-issuer-name alone: kind Issuer, as cert-manager',
     ['--default-issuer-name=local-ca'],

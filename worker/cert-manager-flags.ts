@@ -182,7 +182,7 @@ export const CERT_MANAGER_FEATURE_GATES: Record<string, { accept: ('true' | 'fal
     accept: ['true'],
     why: 'certgate defaults rotationPolicy to Always; set rotationPolicy: Never on the Certificates that need it',
   },
-  ACMEHTTP01IngressPathTypeExact: { accept: ['false'], why: "certgate's HTTP-01 solver Ingress paths are ImplementationSpecific" },
+  ACMEHTTP01IngressPathTypeExact: { accept: ['true', 'false'], off: ['--acme-http01-ingress-path-type=ImplementationSpecific'] },
   ListenerSets: { accept: ['false'], why: "certgate's gateway shim reads Gateways only, not ListenerSets" },
   ACMEUseARI: { accept: ['true'], why: 'certgate always asks the CA for its renewal window (ARI) when the CA offers it' },
   ExperimentalCertificateSigningRequestControllers: { accept: ['false'], why: 'certgate has no CertificateSigningRequest controllers' },

@@ -54,6 +54,8 @@ export interface WorkerConfig {
   acmeDnsNameserver?: ListenAddress;
   /** HOST:PORT of the resolver for the HTTP-01 self-check alone; undefined: acmeDnsNameserver. */
   acmeHttp01Nameserver?: ListenAddress;
+  /** pathType of the HTTP-01 challenge path in solver Ingresses (cert-manager's ACMEHTTP01IngressPathTypeExact gate). */
+  acmeHttp01IngressPathType: Http01IngressPathType;
   /** pino level given by flag (--log-level, or cert-manager's --v); undefined: CERTGATE_LOG_LEVEL. */
   logLevel?: string;
   acmeBackoffMinMs: number;
@@ -82,3 +84,6 @@ export interface Dns01CheckConfig {
   /** Provider API URLs in place of the public ones, by dns01 field (--dns01-api-endpoint). */
   apiEndpoints?: Readonly<Record<string, string>>;
 }
+
+/** Exact, as cert-manager since 1.18; ImplementationSpecific for ingress controllers that refuse a "." in an Exact path. */
+export type Http01IngressPathType = 'Exact' | 'ImplementationSpecific';

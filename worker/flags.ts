@@ -163,6 +163,14 @@ export function workerCommand(): Command {
       ).argParser(parseHostPort),
     )
     .addOption(
+      new Option(
+        '--acme-http01-ingress-path-type <type>',
+        "pathType of the challenge path in HTTP-01 solver Ingresses (cert-manager's feature gate ACMEHTTP01IngressPathTypeExact=false is ImplementationSpecific)",
+      )
+        .choices(['Exact', 'ImplementationSpecific'])
+        .default('Exact'),
+    )
+    .addOption(
       new Option('--log-level <level>', "log level (default: CERTGATE_LOG_LEVEL, else info; cert-manager's --v=N becomes one of these)").choices([
         'trace',
         'debug',
@@ -266,6 +274,7 @@ export function toWorkerConfig(o: Record<string, any>): WorkerConfig {
     acmeHttp01SelfCheckPort: o.acmeHttp01SelfCheckPort,
     acmeDnsNameserver: o.acmeDnsNameserver,
     acmeHttp01Nameserver: o.acmeHttp01Nameserver,
+    acmeHttp01IngressPathType: o.acmeHttp01IngressPathType,
     logLevel: o.logLevel,
     acmeBackoffMinMs: o.acmeBackoffMinMs,
     dns01: {

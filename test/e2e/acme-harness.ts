@@ -78,6 +78,7 @@ export function workerConfig(stack: AcmeStackPorts, namespace: string, backoffMi
     transparentTls: false,
     transparentTlsExcludedNamespaces: [],
     acmeHttp01SelfCheckPort: stack.pebble.httpPort,
+    acmeHttp01IngressPathType: 'Exact',
     acmeDnsNameserver: { host: stack.bind.host, port: stack.bind.port },
     acmeBackoffMinMs: backoffMinMs,
     // BIND is both the recursive and (on its own port) the authoritative server of the test zones

@@ -150,6 +150,7 @@ translates cert-manager's spelling itself); one it has not fails the install wit
 {{- if not $gate }}{{ fail (printf "%s: --feature-gates=%s%s: not supported: %s is not a feature gate of cert-manager's controller" $from (trim .) $key (first $pair)) }}{{ end }}
 {{- if not (has $setting $gate.accept) }}{{ fail (printf "%s: --feature-gates=%s%s: not supported: %s; remove it" $from (trim .) $key $gate.why) }}{{ end }}
 {{- if and (eq (first $pair) "ExperimentalGatewayAPISupport") (eq $setting "false") }}{{ $_ := set $v.gatewayAPI "enabled" false }}{{ end }}
+{{- if eq (first $pair) "ACMEHTTP01IngressPathTypeExact" }}{{ $passed = append $passed (printf "--acme-http01-ingress-path-type=%s" (ternary "Exact" "ImplementationSpecific" (eq $setting "true"))) }}{{ end }}
 {{- end }}{{ end }}
 {{- else if eq $flag "--cluster-resource-namespace" }}{{ $_ := set $v "clusterResourceNamespace" $value }}
 {{- else if eq $flag "--namespace" }}{{ $_ := set $v "watchNamespace" $value }}

@@ -121,6 +121,10 @@ const inPlace = (status?: ChallengeStatus, more?: Parameters<typeof challenge>[2
 const storedPaths = (w: FakeWorker) =>
   w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!.spec!.rules!.map((r) => `${r.host} ${r.http!.paths.map((p) => p.path).join(' ')}`);
 
+/** pathType of each path of the solver Ingress the pass created. */
+const solverIngressPathTypes = (w: FakeWorker) =>
+  (w.writes.find((x) => x.verb === 'create' && x.kind === 'Ingress')!.body as V1Ingress).spec!.rules!.flatMap((r) => r.http!.paths.map((p) => p.pathType));
+
 const dns01Solver = { dns01: { rfc2136: { nameserver: '127.0.0.1:53', tsigKeyName: 'certgate', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } } };
 
 const cases: Case[] = [
@@ -140,6 +144,18 @@ const cases: Case[] = [
     writes: ['create Service', 'create Ingress'],
     events: ['Challenge Normal Presented'],
     requeue: FIRST_LOOK,
+    check: (w) => assert.deepEqual(solverIngressPathTypes(w), ['Exact'], "cert-manager's pathType since 1.18"),
+  },
+  {
+    name: 'with --acme-http01-ingress-path-type=ImplementationSpecific (ACMEHTTP01IngressPathTypeExact=false): the solver Ingress path is ImplementationSpecific',
+    given: (ca) => (atCa(ca, 'pending'), [acmeIssuer(), nginx, challenge(WEB)]),
+    config: { acmeHttp01IngressPathType: 'ImplementationSpecific' },
+    route: 'key',
+    caCalls: [`accept ${URL}`],
+    writes: ['create Service', 'create Ingress'],
+    events: ['Challenge Normal Presented'],
+    requeue: FIRST_LOOK,
+    check: (w) => assert.deepEqual(solverIngressPathTypes(w), ['ImplementationSpecific']),
   },
   {
     name: 'pending at the CA and the route not serving yet (404): presented, waiting with the reason, not accepted; checked again',
@@ -390,6 +406,11 @@ const cases: Case[] = [
     check: (w) => {
       assert.deepEqual(storedPaths(w), [`${WEB} /.well-known/acme-challenge/${TOKEN} /`]);
       const ing = w.stored<V1Ingress>(Resources.Ingress, NS, 'shop')!;
+      assert.deepEqual(
+        ing.spec!.rules![0]!.http!.paths.map((p) => p.pathType),
+        ['Exact', 'Prefix'],
+        "the challenge path Exact, the user's own path untouched",
+      );
       assert.equal(ing.spec!.rules![0]!.http!.paths[0]!.backend.service!.name, SOLVER_NAME(w), 'to the solver Service');
       assert.deepEqual(ing.spec!.tls, [{ hosts: [WEB], secretName: 'shop-tls' }]);
       assert.equal(ing.metadata?.labels?.app, 'shop');

@@ -169,7 +169,9 @@ async function present(ctx: AcmeContext, ch: Challenge, resourceNamespace: strin
     const serviceName = http01SolverName(ch.metadata.uid!, ch.metadata.name!);
     await Promise.all([
       ensureSolverService(ctx.client, ch, svc),
-      usesGatewayRoute(ch) ? ensureHttpRoute(ctx, ch, serviceName, svc.port) : ensureRoute(ctx.client, ch, serviceName, svc.port),
+      usesGatewayRoute(ch)
+        ? ensureHttpRoute(ctx, ch, serviceName, svc.port)
+        : ensureRoute(ctx.client, ch, serviceName, svc.port, ctx.config.acmeHttp01IngressPathType),
     ]);
   } else {
     await presentDns01(ctx, ch, resourceNamespace);

@@ -8,13 +8,14 @@ import type { Challenge } from '../../../../api/types.generated.ts';
 import { isAlreadyExists, isConflict, type KubeClient } from '../../../../lib/kube/client.ts';
 import { http01SolverName } from '../../../object-names.ts';
 import { ownerRef, solverObjectLabels } from './service.ts';
+import type { Http01IngressPathType } from '../../../config.ts';
 
 const challengePath = (ch: Challenge) => `/.well-known/acme-challenge/${ch.spec.token}`;
 /** Ingress hosts must be DNS names: an IP identifier's route is a rule without host (as cert-manager does). */
 const ruleHost = (ch: Challenge): string | undefined => (isIP(ch.spec.dnsName) ? undefined : ch.spec.dnsName);
 
-function challengePathEntry(ch: Challenge, serviceName: string, port: number) {
-  return { path: challengePath(ch), pathType: 'ImplementationSpecific', backend: { service: { name: serviceName, port: { number: port } } } };
+function challengePathEntry(ch: Challenge, serviceName: string, port: number, pathType: Http01IngressPathType) {
+  return { path: challengePath(ch), pathType, backend: { service: { name: serviceName, port: { number: port } } } };
 }
 
 /** A user-facing error in the solver configuration (shown in the Challenge status). */
@@ -35,9 +36,9 @@ async function ingressClassExists(kube: KubeClient, name: string): Promise<boole
   return found;
 }
 
-export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: string, port: number): Promise<void> {
+export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: string, port: number, pathType: Http01IngressPathType): Promise<void> {
   const ing = ch.spec.solver.http01?.ingress ?? {};
-  if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port);
+  if (ing.name) return addPathInPlace(kube, ch, ing.name, serviceName, port, pathType);
   // A class nobody implements means the route is never served: say so instead of timing out.
   if (ing.ingressClassName && !(await ingressClassExists(kube, ing.ingressClassName))) {
     throw new SolverConfigError(
@@ -61,7 +62,7 @@ export async function ensureRoute(kube: KubeClient, ch: Challenge, serviceName: 
       },
       spec: {
         ...(ing.ingressClassName ? { ingressClassName: ing.ingressClassName } : {}),
-        rules: [{ ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [challengePathEntry(ch, serviceName, port)] } }],
+        rules: [{ ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [challengePathEntry(ch, serviceName, port, pathType)] } }],
       },
     } as any);
   } catch (err) {
@@ -75,14 +76,21 @@ export async function removeRoute(kube: KubeClient, ch: Challenge): Promise<void
   await kube.delete(Resources.Ingress, ch.metadata.namespace, http01SolverName(ch.metadata.uid!, ch.metadata.name!));
 }
 
-async function addPathInPlace(kube: KubeClient, ch: Challenge, ingressName: string, serviceName: string, port: number): Promise<void> {
+async function addPathInPlace(
+  kube: KubeClient,
+  ch: Challenge,
+  ingressName: string,
+  serviceName: string,
+  port: number,
+  pathType: Http01IngressPathType,
+): Promise<void> {
   await editIngress(kube, ch, ingressName, (ingress) => {
     const rules: any[] = (ingress.spec.rules ??= []);
     let rule = rules.find((r) => r.host === ruleHost(ch));
     if (!rule) rules.push((rule = { ...(ruleHost(ch) ? { host: ruleHost(ch) } : {}), http: { paths: [] } }));
     const paths: any[] = ((rule.http ??= { paths: [] }).paths ??= []);
     if (paths.some((p) => p.path === challengePath(ch))) return false;
-    paths.unshift(challengePathEntry(ch, serviceName, port));
+    paths.unshift(challengePathEntry(ch, serviceName, port, pathType));
     return true;
   });
 }
