@@ -25,7 +25,7 @@ async function dispatch(argv: string[]): Promise<void> {
 
 dispatch(process.argv.slice(2)).catch((err: unknown) => {
   // `--help` of a process: commander printed the usage and stops parsing by throwing; that ends normally.
-  if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
+  if (err instanceof CommanderError && ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code)) return;
   console.error(`certgate: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });

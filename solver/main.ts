@@ -1,7 +1,7 @@
 // `certgate solver`: the HTTP-01 sidecar. Watches HTTP-01 Challenge objects and answers their
 // tokens. Only wiring lives here (flags, kube client, cache, server).
 import { parseHostPort } from '../lib/listen.ts';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { Resources } from '../api/resources.ts';
 import type { Challenge } from '../api/types.generated.ts';
 import { KubeClient, loadKubeConfig, type WatchedCache } from '../lib/kube/client.ts';
@@ -74,13 +74,8 @@ export async function main(argv: string[]): Promise<void> {
       DEFAULT_STALE_AFTER_MS,
     )
     .exitOverride();
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    // --help and --version print and end normally; other parse errors propagate with their message.
-    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help')) return;
-    throw err;
-  }
+  // --help throws after printing; bin/certgate.ts ends that normally, as for every process.
+  program.parse(argv, { from: 'user' });
   const o = program.opts<{ kubeconfig?: string; listen: string; namespace?: string; cacheStaleAfter: number }>();
   parseHostPort(o.listen);
   const client = new KubeClient(loadKubeConfig({ kubeconfig: o.kubeconfig }));
