@@ -32,16 +32,19 @@ function portArg(value: string): number {
   return n;
 }
 
-/** "host:port,host:port" (port 53 when left out), as cert-manager's --dns01-recursive-nameservers. */
-function nameserverListArg(value: string): ListenAddress[] {
-  return value
+/** "a,b,c" as its non-empty items, trimmed. */
+const commaListArg = (value: string): string[] =>
+  value
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      if (/^https?:\/\//.test(s)) throw new InvalidArgumentError(`"${s}": DNS over HTTPS nameservers are not supported; give host:port`);
-      return parseHostPort(/^\[.*\]$|^[^:]*$/.test(s) ? `${s}:53` : s);
-    });
+    .filter(Boolean);
+
+/** "host:port,host:port" (port 53 when left out), as cert-manager's --dns01-recursive-nameservers. */
+function nameserverListArg(value: string): ListenAddress[] {
+  return commaListArg(value).map((s) => {
+    if (/^https?:\/\//.test(s)) throw new InvalidArgumentError(`"${s}": DNS over HTTPS nameservers are not supported; give host:port`);
+    return parseHostPort(/^\[.*\]$|^[^:]*$/.test(s) ? `${s}:53` : s);
+  });
 }
 
 /** Providers whose API host is fixed (the others name theirs in the issuer: acmeDNS host, akamai serviceConsumerDomain). */
@@ -131,12 +134,7 @@ export function workerCommand(): Command {
         "which Certificate annotations its CertificateRequests carry, as cert-manager's flag: in order, * copies all, PREFIX those starting with it, -PREFIX drops those starting with it",
       )
         .default(DEFAULT_COPIED_ANNOTATION_PREFIXES, DEFAULT_COPIED_ANNOTATION_PREFIXES.join(','))
-        .argParser((v: string) =>
-          v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        ),
+        .argParser(commaListArg),
     )
     .option(
       '--disable-auto-approval',
@@ -216,12 +214,7 @@ export function workerCommand(): Command {
     .addOption(
       new Option('--gateway-api-extra-protocols <protocol,...>', "Gateway listener protocols besides HTTPS and TLS that carry TLS (cert-manager's flag)")
         .default([], '')
-        .argParser((v: string) =>
-          v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        ),
+        .argParser(commaListArg),
     )
     .addOption(
       new Option('--gateway-api <mode>', 'auto: watch Gateways and HTTPRoutes while the Gateway API is served; off: never (no RBAC for it needed)')
